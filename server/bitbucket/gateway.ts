@@ -1,0 +1,32 @@
+// What the registry needs from Bitbucket Cloud, so rules can be tested without it and the real
+// client (axios + zod) stays behind one seam.
+import type { CredentialTest, CredentialType, Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '../protocol';
+
+export interface BitbucketCredential {
+  username: string;
+  secret: string;
+  credentialType: CredentialType;
+}
+
+/** What a webhook should look like for one integration (R14, R17). */
+export interface WebhookTarget {
+  url: string;
+  secret: string | null;
+}
+
+export interface CallContext {
+  signal?: AbortSignal | undefined;
+  /** Reports progress of long work: `done` of `total` items, with a short message. */
+  progress?: ((done: number, total: number, message: string) => void) | undefined;
+}
+
+export interface BitbucketGateway {
+  /** Never throws for a Bitbucket refusal: the result says what is wrong (`ok: false`, `problem`). */
+  testCredential(credential: BitbucketCredential, context: CallContext): Promise<CredentialTest>;
+  /** R10: throws a `Bitbucket` error when the credential cannot see the repository. */
+  getRepository(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<Repository>;
+  listRepositories(credential: BitbucketCredential, workspace: string | undefined, context: CallContext): Promise<Repository[]>;
+  webhookStatus(credential: BitbucketCredential, repositories: string[], target: WebhookTarget, context: CallContext): Promise<WebhookHealth[]>;
+  configureWebhooks(credential: BitbucketCredential, repositories: string[], target: WebhookTarget, context: CallContext): Promise<WebhookChange[]>;
+  removeWebhooks(credential: BitbucketCredential, repositories: string[], target: WebhookTarget, context: CallContext): Promise<WebhookRemoval[]>;
+}

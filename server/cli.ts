@@ -1,0 +1,91 @@
+// The command line of the companion process (DESIGN.md §8).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface ServerOptions {
+  mode: 'stdio' | 'serve';
+  store: string;
+  user: string;
+  secrets: 'file' | 'client';
+  bitbucketApi: string;
+  publicUrl: string;
+  listen: { host: string; port: number } | null;
+  deliveryLogSize: number;
+}
+
+export const DEFAULT_BITBUCKET_API = 'https://api.bitbucket.org/2.0';
+export const DEFAULT_LISTEN = '127.0.0.1:8787';
+
+export const USAGE = `Usage:
+  stackhook-server --stdio [--store DIR] [--user NAME] [--secrets client|file]
+                   [--bitbucket-api URL] [--public-url URL] [--listen HOST:PORT]
+  stackhook-server serve --listen HOST:PORT --public-url URL [--store DIR] [--secrets file]
+
+  --store DIR            where the registry lives (default ~/.stackhook)
+  --user NAME            who is acting (default: the OS user); the first user of a new store is root admin
+  --secrets file|client  keep Bitbucket credentials in <store>/credentials.json (0600), or ask the editor
+  --bitbucket-api URL    Bitbucket Cloud REST base (default ${DEFAULT_BITBUCKET_API})
+  --public-url URL       the address Bitbucket reaches the webhook receiver at
+  --listen HOST:PORT     start the webhook receiver here
+  --delivery-log-size N  deliveries kept before the log rotates (default 10000)`;
+
+export class UsageError extends Error {}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65_535) throw new UsageError(`--listen takes HOST:PORT (for example ${DEFAULT_LISTEN}); "${value}" is not one.`);
+  return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+function parseUrl(flag: string, value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    return value.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`${flag} takes an http(s) URL; "${value}" is not one.`);
+  }
+}
+
+export function parseServerArgs(argv: string[]): ServerOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      stdio: { type: 'boolean' },
+      store: { type: 'string' },
+      user: { type: 'string' },
+      secrets: { type: 'string' },
+      'bitbucket-api': { type: 'string' },
+      'public-url': { type: 'string' },
+      listen: { type: 'string' },
+      'delivery-log-size': { type: 'string' },
+      'node-ipc': { type: 'boolean' },
+      clientProcessId: { type: 'string' },
+    },
+  });
+  const serve = positionals[0] === 'serve';
+  if (positionals.length > (serve ? 1 : 0)) throw new UsageError(`Unknown argument "${positionals[serve ? 1 : 0]}".`);
+  if (!serve && !values.stdio) throw new UsageError('Say how to run: --stdio (for an editor) or serve (headless).');
+  const secrets = values.secrets ?? 'file';
+  if (secrets !== 'file' && secrets !== 'client') throw new UsageError(`--secrets takes file or client; "${secrets}" is neither.`);
+  if (serve && secrets === 'client') throw new UsageError('serve has no editor to ask for secrets: use --secrets file.');
+  const listen = values.listen ? parseListen(values.listen) : null;
+  if (serve && !listen) throw new UsageError('serve needs --listen HOST:PORT.');
+  if (serve && !values['public-url']) throw new UsageError('serve needs --public-url: the address Bitbucket sends webhooks to.');
+  const logSize = Number(values['delivery-log-size'] ?? 10_000);
+  if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
+  const localUrl = `http://${listen ? (listen.host.includes(':') ? `[${listen.host}]` : listen.host) : '127.0.0.1'}:${listen?.port ?? 8787}`;
+  return {
+    mode: serve ? 'serve' : 'stdio',
+    store: path.resolve(values.store ?? path.join(os.homedir(), '.stackhook')),
+    user: values.user ?? os.userInfo().username,
+    secrets,
+    bitbucketApi: parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API),
+    publicUrl: parseUrl('--public-url', values['public-url'] ?? localUrl),
+    listen,
+    deliveryLogSize: logSize,
+  };
+}

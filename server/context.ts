@@ -1,0 +1,29 @@
+// Everything an operation needs, built once at start-up and passed to every handler.
+import type { BitbucketGateway } from './bitbucket/gateway';
+import type { Logger } from './log';
+import type { ChangeTopic, Delivery, Run, ServerStatus } from './protocol';
+import type { CredentialStore } from './secrets/credentialStore';
+import type { AppendLog } from './store/appendLog';
+import type { RegistryStore } from './store/registryStore';
+
+export interface ServerContext {
+  readonly version: string;
+  readonly user: string;
+  readonly publicUrl: string;
+  readonly store: RegistryStore;
+  readonly credentials: CredentialStore;
+  readonly bitbucket: BitbucketGateway;
+  readonly runs: AppendLog<typeof Run>;
+  readonly deliveries: AppendLog<typeof Delivery>;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /** Tells connected editors which views to refresh. */
+  changed(topics: ChangeTopic[]): void;
+  listener: ServerStatus['listener'];
+}
+
+/** Per-request: cancellation as an AbortSignal (axios takes it) and optional progress. */
+export interface RequestScope {
+  readonly signal: AbortSignal;
+  readonly progress?: ((done: number, total: number, message: string) => void) | undefined;
+}

@@ -1,0 +1,37 @@
+// The server's one error type: everything a handler throws on purpose is a StackhookError, so the
+// RPC layer can turn it into a JSON-RPC error with `data.kind` and a message for a person.
+import type { z } from 'zod';
+import type { CredentialProblem, ErrorData, ErrorKind } from './protocol';
+
+export class StackhookError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly extra: Omit<ErrorData, 'kind'> = {},
+  ) {
+    super(message);
+    this.name = 'StackhookError';
+  }
+
+  get data(): ErrorData {
+    return { kind: this.kind, ...this.extra };
+  }
+}
+
+export const invalid = (message: string, issues?: ErrorData['issues']) => new StackhookError('Invalid', message, issues ? { issues } : {});
+export const notFound = (message: string) => new StackhookError('NotFound', message);
+export const conflict = (message: string) => new StackhookError('Conflict', message);
+export const forbidden = (message: string) => new StackhookError('Forbidden', message);
+export const detached = (message: string) => new StackhookError('Detached', message);
+export const unavailable = (message: string) => new StackhookError('Unavailable', message);
+export const bitbucketError = (message: string, problem: CredentialProblem) => new StackhookError('Bitbucket', message, { problem });
+
+/** Turns zod's issues into one sentence a person can act on, and keeps them for the client. */
+export function invalidFromZod(what: string, error: z.ZodError): StackhookError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(params)',
+    message: issue.message,
+  }));
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  return invalid(`Invalid ${what}: ${summary}.`, issues);
+}

@@ -1,0 +1,27 @@
+// Loading and checking an integration's Bitbucket credential: the one place that reads it back.
+import type { BitbucketCredential } from '../bitbucket/gateway';
+import type { RequestScope, ServerContext } from '../context';
+import { bitbucketError, unavailable } from '../errors';
+import { registerSecret } from '../log';
+import type { CredentialTest } from '../protocol';
+import type { StoredIntegration } from '../store/schema';
+
+export async function credentialOf(context: ServerContext, integration: StoredIntegration): Promise<BitbucketCredential> {
+  const secret = await context.credentials.get(integration.id);
+  if (secret === null) {
+    throw unavailable(`No Bitbucket credential is stored for the integration "${integration.name}". Edit the integration and enter its API token again.`);
+  }
+  registerSecret(secret);
+  return { username: integration.username, secret, credentialType: integration.credentialType };
+}
+
+/** Tests a credential and turns a failed test into a `Bitbucket` error whose message says what to do. */
+export async function requireWorkingCredential(context: ServerContext, credential: BitbucketCredential, scope: RequestScope): Promise<CredentialTest> {
+  registerSecret(credential.secret);
+  const test = await context.bitbucket.testCredential(credential, { signal: scope.signal });
+  if (!test.ok) {
+    const problem = test.problem ?? { code: 'unauthorized' as const, message: 'Bitbucket did not accept the credential.' };
+    throw bitbucketError(`${problem.message} Nothing was saved. To check by hand: ${test.curl}`, problem.code);
+  }
+  return test;
+}

@@ -1,0 +1,147 @@
+// The integration requests: list, get, create, update, delete, test and the webhook secret.
+import type { z } from 'zod';
+import type { RequestScope, ServerContext } from '../context';
+import { forbidden, invalid, notFound } from '../errors';
+import { registerSecret } from '../log';
+import type * as Protocol from '../protocol';
+import { canList, canSeeDetails, requireManage } from '../registry/access';
+import {
+  addIntegration,
+  checkNewIntegration,
+  editIntegration,
+  newWebhookSecret,
+  removeIntegration,
+  requireIntegration,
+  spaceForNewIntegration,
+} from '../registry/integrations';
+import type { RegistryState, StoredIntegration } from '../store/schema';
+import { credentialOf, requireWorkingCredential } from './credentials';
+import { integrationDetails, integrationSummary } from './views';
+
+type Params<T extends { params: z.ZodType }> = z.output<T['params']>;
+
+const APP_PASSWORDS_RETIRED =
+  'Bitbucket removed app passwords on 28 July 2026, so an app password can no longer be saved. ' +
+  'Create an Atlassian API token with scopes (read:user:bitbucket, read:workspace:bitbucket, read:repository:bitbucket, ' +
+  'read:pullrequest:bitbucket, read:webhook:bitbucket, write:webhook:bitbucket, delete:webhook:bitbucket) and use it with your Atlassian account email.';
+
+export async function listIntegrations(context: ServerContext): Promise<Protocol.IntegrationSummary[]> {
+  const state = await context.store.read();
+  return state.integrations
+    .filter((integration) => canList(state, context.user, integration))
+    .map((integration) => integrationSummary(state, context.user, integration));
+}
+
+/** An integration the user may list; one they may not is reported as absent, not as forbidden. */
+function requireListed(state: RegistryState, user: string, id: string): StoredIntegration {
+  const integration = requireIntegration(state, id);
+  if (!canList(state, user, integration)) throw notFound(`There is no integration "${id}" that ${user} can see.`);
+  return integration;
+}
+
+/** R6, R7: details are for admins of the integration's space. */
+export function requireDetails(state: RegistryState, user: string, id: string): StoredIntegration {
+  const integration = requireListed(state, user, id);
+  if (!canSeeDetails(state, user, integration)) {
+    const space = integration.type === 'default' ? 'the root space' : `the space "${integration.spaceId}"`;
+    throw forbidden(`The details of "${integration.name}" are visible only to admins of ${space}. Ask one of them for access.`);
+  }
+  return integration;
+}
+
+export async function getIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsGet>) {
+  const state = await context.store.read();
+  return integrationDetails(state, context.user, requireDetails(state, context.user, params.id), context.publicUrl);
+}
+
+export async function createIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
+  registerSecret(params.secret);
+  if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  const before = await context.store.read();
+  requireManage(before, context.user, { type: params.type, spaceId: spaceForNewIntegration(before, params) });
+  checkNewIntegration(before, params);
+  if (params.verify !== false) {
+    await requireWorkingCredential(context, { username: params.username, secret: params.secret, credentialType: 'api_token' }, scope);
+  }
+  const integration = await context.store.update((draft) => {
+    requireManage(draft, context.user, { type: params.type, spaceId: spaceForNewIntegration(draft, params) });
+    return addIntegration(draft, params, context.now());
+  });
+  try {
+    await context.credentials.set(integration.id, params.secret);
+  } catch (error) {
+    // Without its credential the integration would be useless: take it back out.
+    await context.store.update((draft) => void (draft.integrations = draft.integrations.filter((i) => i.id !== integration.id)));
+    throw error;
+  }
+  registerSecret(integration.webhookSecret);
+  context.log.info(`Integration "${integration.name}" (${integration.id}) created by ${context.user}.`);
+  context.changed(['integrations', 'stacks']);
+  const state = await context.store.read();
+  return integrationDetails(state, context.user, integration, context.publicUrl);
+}
+
+export async function updateIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
+  if (params.secret !== undefined) registerSecret(params.secret);
+  if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  const before = await context.store.read();
+  const current = requireListed(before, context.user, params.id);
+  requireManage(before, context.user, current);
+  const credentialChanges = params.secret !== undefined || params.username !== undefined;
+  if (credentialChanges && params.verify !== false) {
+    const secret = params.secret ?? (await credentialOf(context, current)).secret;
+    await requireWorkingCredential(context, { username: params.username ?? current.username, secret, credentialType: 'api_token' }, scope);
+  }
+  const updated = await context.store.update((draft) => {
+    const integration = requireIntegration(draft, params.id);
+    requireManage(draft, context.user, integration);
+    editIntegration(integration, { ...params, credentialType: params.secret !== undefined ? 'api_token' : params.credentialType });
+    return integration;
+  });
+  if (params.secret !== undefined) await context.credentials.set(updated.id, params.secret);
+  context.changed(['integrations']);
+  const state = await context.store.read();
+  return integrationDetails(state, context.user, updated, context.publicUrl);
+}
+
+export async function deleteIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsDelete>) {
+  const before = await context.store.read();
+  requireManage(before, context.user, requireListed(before, context.user, params.id));
+  const detachedStackIds = await context.store.update((draft) => {
+    requireManage(draft, context.user, requireIntegration(draft, params.id));
+    return removeIntegration(draft, params.id, context.now());
+  });
+  await context.credentials.set(params.id, null);
+  context.log.info(`Integration ${params.id} deleted by ${context.user}; ${detachedStackIds.length} stack(s) detached.`);
+  context.changed(['integrations', 'stacks']);
+  return { detachedStackIds };
+}
+
+export async function testIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsTest>, scope: RequestScope) {
+  if ('id' in params) {
+    const state = await context.store.read();
+    const integration = requireDetails(state, context.user, params.id);
+    return context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal });
+  }
+  registerSecret(params.secret);
+  return context.bitbucket.testCredential(
+    { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },
+    { signal: scope.signal },
+  );
+}
+
+/** R17: admins may read the webhook secret (to paste it into Bitbucket) and regenerate it. */
+export async function webhookSecret(context: ServerContext, params: Params<typeof Protocol.IntegrationsWebhookSecret>) {
+  const state = await context.store.read();
+  const integration = requireDetails(state, context.user, params.id);
+  if (!params.regenerate && integration.webhookSecret !== null) return { secret: integration.webhookSecret };
+  const secret = await context.store.update((draft) => {
+    const target = requireIntegration(draft, params.id);
+    requireManage(draft, context.user, target);
+    target.webhookSecret = newWebhookSecret();
+    return target.webhookSecret;
+  });
+  registerSecret(secret);
+  context.changed(['integrations', 'webhooks']);
+  return { secret };
+}

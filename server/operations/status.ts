@@ -1,0 +1,22 @@
+// `stackhook/status`: what the status bar and the panel header show.
+import type { ServerContext } from '../context';
+import type { ServerStatus } from '../protocol';
+import { canList } from '../registry/access';
+import { visibleStacks } from './stacks';
+
+export async function status(context: ServerContext): Promise<ServerStatus> {
+  const state = await context.store.read();
+  const stacks = visibleStacks(state, context.user);
+  return {
+    version: context.version,
+    storePath: context.store.folder,
+    user: context.user,
+    listener: context.listener,
+    publicUrl: context.publicUrl,
+    counts: {
+      integrations: state.integrations.filter((integration) => canList(state, context.user, integration)).length,
+      stacks: stacks.length,
+      detachedStacks: stacks.filter((stack) => stack.integrationId === null).length,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// How stored records are shown to a user: what the protocol returns, with what they may not see left out.
+import type { IntegrationDetails, IntegrationSummary, Stack } from '../protocol';
+import { canSeeDetails } from '../registry/access';
+import { stacksDetachedFrom } from '../registry/stacks';
+import { webhookUrlFor } from '../registry/webhookUrl';
+import type { RegistryState, StoredIntegration, StoredStack } from '../store/schema';
+
+export function integrationSummary(state: RegistryState, user: string, integration: StoredIntegration): IntegrationSummary {
+  return {
+    id: integration.id,
+    name: integration.name,
+    type: integration.type,
+    spaceId: integration.spaceId,
+    labels: integration.labels,
+    detailsVisible: canSeeDetails(state, user, integration),
+  };
+}
+
+/** R9: the Bitbucket credential is not among the details, for anyone. */
+export function integrationDetails(state: RegistryState, user: string, integration: StoredIntegration, publicUrl: string): IntegrationDetails {
+  return {
+    ...integrationSummary(state, user, integration),
+    username: integration.username,
+    credentialType: integration.credentialType,
+    description: integration.description,
+    webhookUrl: webhookUrlFor(publicUrl, integration.id),
+    webhookSecretSet: integration.webhookSecret !== null,
+    createdAt: integration.createdAt,
+    reattachableStackIds: stacksDetachedFrom(state, integration.id).map((stack) => stack.id),
+  };
+}
+
+export function stackView(stack: StoredStack): Stack {
+  return {
+    id: stack.id,
+    name: stack.name,
+    spaceId: stack.spaceId,
+    integrationId: stack.integrationId,
+    detachedFrom: stack.detachedFrom,
+    repository: stack.repository,
+    branch: stack.branch,
+    projectRoot: stack.projectRoot,
+    state: stack.integrationId === null ? 'detached' : 'attached',
+  };
+}

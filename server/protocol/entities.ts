@@ -1,0 +1,189 @@
+// The shapes that cross the wire, as zod schemas. Both the server and the extension import these;
+// the server parses every incoming params object with them before acting.
+import { z } from 'zod';
+
+export const MAX_NAME = 100;
+export const MAX_LABELS = 50;
+export const MAX_LABEL = 64;
+export const MAX_DESCRIPTION = 10_000;
+export const MAX_USERNAME = 256;
+export const MAX_SECRET = 1_024;
+export const MAX_REPOSITORIES_PER_REQUEST = 5_000;
+
+export const Name = z.string().trim().min(1, 'must not be empty').max(MAX_NAME);
+export const Id = z.string().min(1).max(MAX_NAME + 20);
+
+export const Role = z.enum(['read', 'write', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+export const IntegrationType = z.enum(['default', 'space']);
+export type IntegrationType = z.infer<typeof IntegrationType>;
+
+/** App passwords are kept only to recognise them: Bitbucket removed them on 2026-07-28. */
+export const CredentialType = z.enum(['api_token', 'app_password']);
+export type CredentialType = z.infer<typeof CredentialType>;
+
+export const Label = z.string().trim().min(1).max(MAX_LABEL);
+export const Labels = z.array(Label).max(MAX_LABELS);
+export const Description = z.string().max(MAX_DESCRIPTION);
+export const Username = z.string().trim().min(1, 'must not be empty').max(MAX_USERNAME);
+export const Secret = z.string().min(1, 'must not be empty').max(MAX_SECRET);
+
+/** `workspace/slug`, as Bitbucket spells a repository's full name. */
+export const RepositoryFullName = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must look like workspace/repository');
+export const Branch = z.string().trim().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'is not a valid branch name');
+export const ProjectRoot = z.string().max(1_024);
+
+export const Space = z.object({
+  id: Id,
+  name: z.string(),
+  parentId: Id.nullable(),
+  inheritEntities: z.boolean(),
+});
+export type Space = z.infer<typeof Space>;
+
+export const IntegrationSummary = z.object({
+  id: Id,
+  name: z.string(),
+  type: IntegrationType,
+  spaceId: Id,
+  labels: z.array(z.string()),
+  detailsVisible: z.boolean(),
+});
+export type IntegrationSummary = z.infer<typeof IntegrationSummary>;
+
+export const IntegrationDetails = IntegrationSummary.extend({
+  username: z.string(),
+  credentialType: CredentialType,
+  description: z.string(),
+  webhookUrl: z.string(),
+  webhookSecretSet: z.boolean(),
+  createdAt: z.string(),
+  /** Stacks detached from an integration of this name that could be reattached in one step (R13). */
+  reattachableStackIds: z.array(Id),
+});
+export type IntegrationDetails = z.infer<typeof IntegrationDetails>;
+
+export const StackState = z.enum(['attached', 'detached']);
+export const Stack = z.object({
+  id: Id,
+  name: z.string(),
+  spaceId: Id,
+  integrationId: Id.nullable(),
+  detachedFrom: Id.nullable(),
+  repository: z.string(),
+  branch: z.string(),
+  projectRoot: z.string(),
+  state: StackState,
+});
+export type Stack = z.infer<typeof Stack>;
+
+export const RunKind = z.enum(['tracked', 'proposed']);
+export const RunTrigger = z.enum(['manual', 'push', 'pullrequest']);
+export const Run = z.object({
+  id: z.string(),
+  stackId: Id,
+  kind: RunKind,
+  trigger: RunTrigger,
+  branch: z.string(),
+  commit: z.string().nullable(),
+  deliveryId: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const DeliveryVerdict = z.enum([
+  'queued',
+  'ignored',
+  'unknown-integration',
+  'deleted-integration',
+  'bad-signature',
+  'invalid',
+  'duplicate',
+]);
+export type DeliveryVerdict = z.infer<typeof DeliveryVerdict>;
+
+export const Delivery = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  eventKey: z.string(),
+  repository: z.string().nullable(),
+  verdict: DeliveryVerdict,
+  /** What the verdict means for a person: "tracked run on prod-network", "tag push ignored", … */
+  reason: z.string(),
+  status: z.number().int(),
+  stackIds: z.array(Id),
+  receivedAt: z.string(),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+export const CredentialProblem = z.enum([
+  'unauthorized',
+  'missing-scope',
+  'not-found',
+  'gone',
+  'rate-limited',
+  'server-error',
+  'network',
+  'timeout',
+  'invalid-response',
+  'app-password-retired',
+]);
+export type CredentialProblem = z.infer<typeof CredentialProblem>;
+
+export const CredentialTest = z.object({
+  ok: z.boolean(),
+  user: z.object({ displayName: z.string(), accountId: z.string().nullable(), nickname: z.string().nullable() }).optional(),
+  workspaces: z.array(z.object({ slug: z.string(), name: z.string(), administrator: z.boolean() })).optional(),
+  scopes: z.array(z.string()).optional(),
+  problem: z.object({ code: CredentialProblem, message: z.string() }).optional(),
+  curl: z.string(),
+});
+export type CredentialTest = z.infer<typeof CredentialTest>;
+
+export const Repository = z.object({
+  fullName: z.string(),
+  workspace: z.string(),
+  slug: z.string(),
+  isPrivate: z.boolean(),
+  mainBranch: z.string().nullable(),
+});
+export type Repository = z.infer<typeof Repository>;
+
+export const WebhookState = z.enum(['ok', 'missing', 'drifted', 'forbidden', 'error']);
+export const WebhookHealth = z.object({
+  repository: z.string(),
+  state: WebhookState,
+  problems: z.array(z.string()),
+});
+export type WebhookHealth = z.infer<typeof WebhookHealth>;
+
+export const WebhookChange = z.object({
+  repository: z.string(),
+  action: z.enum(['created', 'updated', 'unchanged', 'failed']),
+  error: z.string().optional(),
+});
+export type WebhookChange = z.infer<typeof WebhookChange>;
+
+export const WebhookRemoval = z.object({
+  repository: z.string(),
+  action: z.enum(['removed', 'absent', 'failed']),
+  error: z.string().optional(),
+});
+export type WebhookRemoval = z.infer<typeof WebhookRemoval>;
+
+export const ChangeTopic = z.enum(['integrations', 'stacks', 'runs', 'deliveries', 'webhooks', 'spaces']);
+export type ChangeTopic = z.infer<typeof ChangeTopic>;
+
+export const ServerStatus = z.object({
+  version: z.string(),
+  storePath: z.string(),
+  user: z.string(),
+  listener: z.object({ url: z.string().nullable(), state: z.enum(['off', 'listening', 'elsewhere', 'failed']), message: z.string().optional() }),
+  publicUrl: z.string(),
+  counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
+});
+export type ServerStatus = z.infer<typeof ServerStatus>;

@@ -1,0 +1,26 @@
+// Errors cross the protocol as data: a message written for a person, a kind the client can branch
+// on, and for Bitbucket failures a problem code that names the cause.
+import { z } from 'zod';
+import { CredentialProblem } from './entities';
+
+export const ErrorKind = z.enum(['Invalid', 'NotFound', 'Conflict', 'Forbidden', 'Detached', 'Bitbucket', 'Unavailable']);
+export type ErrorKind = z.infer<typeof ErrorKind>;
+
+export const ErrorData = z.object({
+  kind: ErrorKind,
+  problem: CredentialProblem.optional(),
+  /** For `Invalid`: which field was wrong and why. */
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ErrorData = z.infer<typeof ErrorData>;
+
+/** JSON-RPC error codes: Invalid reuses InvalidParams; the rest sit in the server-defined range. */
+export const ErrorCodes: Record<ErrorKind, number> = {
+  Invalid: -32602,
+  NotFound: -32001,
+  Conflict: -32002,
+  Forbidden: -32003,
+  Detached: -32004,
+  Bitbucket: -32005,
+  Unavailable: -32006,
+};

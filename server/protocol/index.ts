@@ -1,0 +1,4 @@
+// The one place a method is named. `import * as Protocol from '…/server/protocol'`.
+export * from './entities';
+export * from './errors';
+export * from './methods';

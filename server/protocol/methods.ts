@@ -1,0 +1,164 @@
+// Every request and notification between the extension and the server, named once. Each entry
+// holds the method string, the zod schemas of its params and result, and the typed jsonrpc object
+// that `connection.onRequest` and `client.sendRequest` take.
+import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonrpc';
+import { z } from 'zod';
+import * as E from './entities';
+import { ErrorData } from './errors';
+
+export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
+  readonly method: string;
+  readonly params: P;
+  readonly result: R;
+  readonly type: RequestType<z.input<P>, z.output<R>, ErrorData>;
+}
+
+function request<P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDefinition<P, R> {
+  return { method, params, result, type: new RequestType(method, ParameterStructures.byName) };
+}
+
+function notification<P extends z.ZodType>(method: string, params: P) {
+  return { method, params, type: new NotificationType<z.output<P>>(method, ParameterStructures.byName) };
+}
+
+const NoParams = z.union([z.strictObject({}), z.undefined(), z.null()]).transform(() => ({}));
+const Empty = z.object({});
+const Limit = z.number().int().min(1).max(10_000).optional();
+const RepositoryList = z.array(E.RepositoryFullName).min(1).max(E.MAX_REPOSITORIES_PER_REQUEST);
+
+export const Status = request('stackhook/status', NoParams, E.ServerStatus);
+
+export const SpacesList = request('stackhook/spaces/list', NoParams, z.array(E.Space));
+export const SpacesCreate = request(
+  'stackhook/spaces/create',
+  z.strictObject({ name: E.Name, parentId: E.Id, inheritEntities: z.boolean() }),
+  E.Space,
+);
+export const AccessGrant = request(
+  'stackhook/access/grant',
+  z.strictObject({ user: E.Username, spaceId: E.Id, role: E.Role }),
+  Empty,
+);
+
+export const IntegrationsList = request('stackhook/integrations/list', NoParams, z.array(E.IntegrationSummary));
+export const IntegrationsGet = request('stackhook/integrations/get', z.strictObject({ id: E.Id }), E.IntegrationDetails);
+export const IntegrationsCreate = request(
+  'stackhook/integrations/create',
+  z.strictObject({
+    name: E.Name,
+    type: E.IntegrationType,
+    spaceId: E.Id.optional(),
+    username: E.Username,
+    secret: E.Secret,
+    credentialType: E.CredentialType.optional(),
+    labels: E.Labels.optional(),
+    description: E.Description.optional(),
+    verify: z.boolean().optional(),
+  }),
+  E.IntegrationDetails,
+);
+export const IntegrationsUpdate = request(
+  'stackhook/integrations/update',
+  z.strictObject({
+    id: E.Id,
+    // R2: named here only to refuse it with a reason rather than as an unknown field.
+    name: z
+      .unknown()
+      .optional()
+      .refine((name) => name === undefined, 'an integration cannot be renamed: its webhook URL is derived from the name. Create a new integration instead'),
+    username: E.Username.optional(),
+    secret: E.Secret.optional(),
+    credentialType: E.CredentialType.optional(),
+    labels: E.Labels.optional(),
+    description: E.Description.optional(),
+    verify: z.boolean().optional(),
+  }),
+  E.IntegrationDetails,
+);
+export const IntegrationsDelete = request(
+  'stackhook/integrations/delete',
+  z.strictObject({ id: E.Id }),
+  z.object({ detachedStackIds: z.array(E.Id) }),
+);
+export const IntegrationsTest = request(
+  'stackhook/integrations/test',
+  z.union([
+    z.strictObject({ id: E.Id }),
+    z.strictObject({ username: E.Username, secret: E.Secret, credentialType: E.CredentialType.optional() }),
+  ]),
+  E.CredentialTest,
+);
+export const IntegrationsWebhookSecret = request(
+  'stackhook/integrations/webhookSecret',
+  z.strictObject({ id: E.Id, regenerate: z.boolean().optional() }),
+  z.object({ secret: z.string() }),
+);
+
+export const RepositoriesList = request(
+  'stackhook/repositories/list',
+  z.strictObject({ integrationId: E.Id, workspace: z.string().min(1).max(100).optional() }),
+  z.array(E.Repository),
+);
+export const WebhooksStatus = request(
+  'stackhook/webhooks/status',
+  z.strictObject({ integrationId: E.Id, repositories: RepositoryList }),
+  z.array(E.WebhookHealth),
+);
+export const WebhooksConfigure = request(
+  'stackhook/webhooks/configure',
+  z.strictObject({ integrationId: E.Id, repositories: RepositoryList }),
+  z.array(E.WebhookChange),
+);
+export const WebhooksRemove = request(
+  'stackhook/webhooks/remove',
+  z.strictObject({ integrationId: E.Id, repositories: RepositoryList }),
+  z.array(E.WebhookRemoval),
+);
+
+export const StacksList = request('stackhook/stacks/list', NoParams, z.array(E.Stack));
+export const StacksCreate = request(
+  'stackhook/stacks/create',
+  z.strictObject({
+    name: E.Name,
+    spaceId: E.Id,
+    integrationId: E.Id,
+    repository: E.RepositoryFullName,
+    branch: E.Branch,
+    projectRoot: E.ProjectRoot.optional(),
+    verify: z.boolean().optional(),
+  }),
+  E.Stack,
+);
+export const StacksSetIntegration = request(
+  'stackhook/stacks/setIntegration',
+  z.strictObject({ stackId: E.Id, integrationId: E.Id }),
+  E.Stack,
+);
+/** Reattaches, in one step, every stack detached from an integration of this id (R13). */
+export const StacksReattachAll = request(
+  'stackhook/stacks/reattachAll',
+  z.strictObject({ integrationId: E.Id }),
+  z.object({ reattachedStackIds: z.array(E.Id), skipped: z.array(z.object({ stackId: E.Id, reason: z.string() })) }),
+);
+export const StacksDelete = request('stackhook/stacks/delete', z.strictObject({ stackId: E.Id }), Empty);
+export const StacksTriggerRun = request('stackhook/stacks/triggerRun', z.strictObject({ stackId: E.Id }), E.Run);
+
+export const RunsList = request(
+  'stackhook/runs/list',
+  z.union([z.strictObject({ stackId: E.Id.optional(), limit: Limit }), z.undefined(), z.null()]).transform((p) => p ?? {}),
+  z.array(E.Run),
+);
+export const DeliveriesList = request(
+  'stackhook/deliveries/list',
+  z.union([z.strictObject({ limit: Limit }), z.undefined(), z.null()]).transform((p) => p ?? {}),
+  z.array(E.Delivery),
+);
+
+// Server → client.
+export const Changed = notification('stackhook/changed', z.object({ topics: z.array(E.ChangeTopic) }));
+export const SecretsGet = request('stackhook/secrets/get', z.object({ key: z.string() }), z.object({ value: z.string().nullable() }));
+export const SecretsStore = request(
+  'stackhook/secrets/store',
+  z.object({ key: z.string(), value: z.string().nullable() }),
+  Empty,
+);

@@ -1,0 +1,103 @@
+// Stacks: R10 (an integration usable from the stack's space), R11/R12 (detached stacks), R13
+// (reattaching after a same-name recreate).
+import { conflict, detached, forbidden, notFound } from '../errors';
+import type { RegistryState, StoredIntegration, StoredStack } from '../store/schema';
+import { requireIntegration } from './integrations';
+import { requireIdFromName } from './names';
+import { requireSpace } from './spaces';
+import { isUsableFrom } from './usability';
+
+export interface NewStack {
+  name: string;
+  spaceId: string;
+  integrationId: string;
+  repository: string;
+  branch: string;
+  projectRoot?: string | undefined;
+}
+
+export function requireStack(state: RegistryState, id: string): StoredStack {
+  const stack = state.stacks.find((candidate) => candidate.id === id);
+  if (!stack) throw notFound(`There is no stack "${id}". List stacks to see their ids.`);
+  return stack;
+}
+
+export function isDetached(stack: StoredStack): boolean {
+  return stack.integrationId === null;
+}
+
+/** R4, R10: the integration must be usable from the stack's space. */
+export function requireUsableIntegration(state: RegistryState, integrationId: string, spaceId: string): StoredIntegration {
+  const integration = requireIntegration(state, integrationId);
+  if (!isUsableFrom(state, integration, spaceId)) {
+    throw forbidden(
+      `The integration "${integration.name}" belongs to the space "${integration.spaceId}" and cannot be used from "${spaceId}": ` +
+        'a space-level integration reaches only its own space and descendants that inherit entities all the way down. ' +
+        'Use the default integration, one of this space, or turn on inheritance on the spaces in between.',
+    );
+  }
+  return integration;
+}
+
+/** Checks everything about a new stack that needs no call to Bitbucket. */
+export function checkNewStack(state: RegistryState, input: NewStack): { id: string; integration: StoredIntegration } {
+  const id = requireIdFromName(input.name, 'stack');
+  requireSpace(state, input.spaceId);
+  if (state.stacks.some((stack) => stack.id === id)) throw conflict(`A stack with the id "${id}" already exists. Choose another name.`);
+  return { id, integration: requireUsableIntegration(state, input.integrationId, input.spaceId) };
+}
+
+export function addStack(state: RegistryState, input: NewStack, now: Date): StoredStack {
+  const { id } = checkNewStack(state, input);
+  const stack: StoredStack = {
+    id,
+    name: input.name,
+    spaceId: input.spaceId,
+    integrationId: input.integrationId,
+    detachedFrom: null,
+    repository: input.repository,
+    branch: input.branch,
+    projectRoot: input.projectRoot ?? '',
+    createdAt: now.toISOString(),
+  };
+  state.stacks.push(stack);
+  return stack;
+}
+
+/** R11: every stack on the integration loses it and remembers where it came from. */
+export function detachStacksOf(state: RegistryState, integrationId: string): string[] {
+  const ids: string[] = [];
+  for (const stack of state.stacks) {
+    if (stack.integrationId === integrationId) {
+      stack.integrationId = null;
+      stack.detachedFrom = integrationId;
+      ids.push(stack.id);
+    }
+  }
+  return ids;
+}
+
+/** R12: a detached stack gets an integration again only through its settings. */
+export function setStackIntegration(state: RegistryState, stackId: string, integrationId: string): StoredStack {
+  const stack = requireStack(state, stackId);
+  requireUsableIntegration(state, integrationId, stack.spaceId);
+  stack.integrationId = integrationId;
+  stack.detachedFrom = null;
+  return stack;
+}
+
+/** R13: the stacks still detached from an integration of this id. */
+export function stacksDetachedFrom(state: RegistryState, integrationId: string): StoredStack[] {
+  return state.stacks.filter((stack) => isDetached(stack) && stack.detachedFrom === integrationId);
+}
+
+/** R12: say plainly why a detached stack cannot run. */
+export function requireAttached(stack: StoredStack): string {
+  if (stack.integrationId === null) {
+    const from = stack.detachedFrom ? ` from the deleted integration "${stack.detachedFrom}"` : '';
+    throw detached(
+      `The stack "${stack.name}" is detached${from}, so it cannot run and receives no webhooks. Give it an integration in its settings (Reattach stack) first.`,
+    );
+  }
+  return stack.integrationId;
+}

@@ -1,0 +1,86 @@
+// Binds a protocol request to an operation: params are parsed with the request's zod schema at the
+// door (bad input changes nothing), and every failure leaves as a JSON-RPC error with `data.kind`.
+import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+import type { z } from 'zod';
+import type { RequestScope, ServerContext } from '../context';
+import { StackhookError, invalidFromZod } from '../errors';
+import { redact } from '../log';
+import { ErrorCodes, type ErrorData, type RequestDefinition } from '../protocol';
+
+type Operation<P extends z.ZodType, R extends z.ZodType> = (
+  context: ServerContext,
+  params: z.output<P>,
+  scope: RequestScope,
+) => Promise<z.output<R>>;
+
+export interface Handler {
+  readonly method: string;
+  register(connection: Connection, context: ServerContext): void;
+  /** Runs the request without a connection (tests, the headless server). */
+  invoke(context: ServerContext, params: unknown, scope: RequestScope): Promise<unknown>;
+}
+
+export function handler<P extends z.ZodType, R extends z.ZodType>(definition: RequestDefinition<P, R>, operation: Operation<P, R>): Handler {
+  const invoke = async (context: ServerContext, raw: unknown, scope: RequestScope) => {
+    const parsed = definition.params.safeParse(raw);
+    if (!parsed.success) throw invalidFromZod(`parameters for ${definition.method}`, parsed.error);
+    return operation(context, parsed.data, scope);
+  };
+  return {
+    method: definition.method,
+    invoke,
+    register(connection, context) {
+      // Registered by name: jsonrpc then calls us with the params (if any were sent) and the token last.
+      connection.onRequest(definition.method, async (...args: unknown[]) => {
+        const token = args[args.length - 1] as CancellationToken;
+        const raw = args.length === 2 ? args[0] : args.length > 2 ? args.slice(0, -1) : undefined;
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => controller.abort());
+        const progress = await progressReporter(connection, raw);
+        try {
+          return await invoke(context, stripProgressToken(raw), { signal: controller.signal, progress: progress?.report });
+        } catch (error) {
+          return toResponseError(context, definition.method, error);
+        } finally {
+          subscription.dispose();
+          progress?.done();
+        }
+      });
+    },
+  };
+}
+
+/** LSP work-done progress: a client that sends `workDoneToken` with a request sees progress for it. */
+async function progressReporter(connection: Connection, raw: unknown) {
+  const token = typeof raw === 'object' && raw !== null ? (raw as { workDoneToken?: unknown }).workDoneToken : undefined;
+  if (typeof token !== 'string' && typeof token !== 'number') return undefined;
+  const reporter = connection.window.attachWorkDoneProgress(token);
+  reporter.begin('Stackhook', 0, undefined, true);
+  return {
+    report: (done: number, total: number, message: string) =>
+      reporter.report(total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0, message),
+    done: () => reporter.done(),
+  };
+}
+
+function stripProgressToken(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('workDoneToken' in raw)) return raw;
+  const { workDoneToken: _ignored, ...rest } = raw as Record<string, unknown>;
+  return rest;
+}
+
+export function toResponseError(context: ServerContext, method: string, error: unknown): ResponseError<ErrorData> {
+  if (error instanceof StackhookError) {
+    return new ResponseError(ErrorCodes[error.kind], redact(error.message), error.data);
+  }
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new ResponseError(ErrorCodes.Unavailable, 'The request was cancelled.', { kind: 'Unavailable' });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  context.log.error(`${method} failed unexpectedly: ${detail}`);
+  return new ResponseError(
+    ErrorCodes.Unavailable,
+    redact(`Stackhook could not complete ${method}: ${detail}. The server log (Stackhook output) has the details.`),
+    { kind: 'Unavailable' },
+  );
+}

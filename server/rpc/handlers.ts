@@ -1,0 +1,35 @@
+// Which operation answers which request. The one table a reader opens to find a method's code.
+import * as Protocol from '../protocol';
+import * as integrations from '../operations/integrations';
+import * as history from '../operations/history';
+import * as repositories from '../operations/repositories';
+import * as spaces from '../operations/spaces';
+import * as stacks from '../operations/stacks';
+import { status } from '../operations/status';
+import { handler, type Handler } from './handler';
+
+export const handlers: readonly Handler[] = [
+  handler(Protocol.Status, (context) => status(context)),
+  handler(Protocol.SpacesList, (context) => spaces.listSpaces(context)),
+  handler(Protocol.SpacesCreate, spaces.createSpace),
+  handler(Protocol.AccessGrant, spaces.grantAccess),
+  handler(Protocol.IntegrationsList, (context) => integrations.listIntegrations(context)),
+  handler(Protocol.IntegrationsGet, integrations.getIntegration),
+  handler(Protocol.IntegrationsCreate, integrations.createIntegration),
+  handler(Protocol.IntegrationsUpdate, integrations.updateIntegration),
+  handler(Protocol.IntegrationsDelete, integrations.deleteIntegration),
+  handler(Protocol.IntegrationsTest, integrations.testIntegration),
+  handler(Protocol.IntegrationsWebhookSecret, integrations.webhookSecret),
+  handler(Protocol.RepositoriesList, repositories.listRepositories),
+  handler(Protocol.WebhooksStatus, repositories.webhooksStatus),
+  handler(Protocol.WebhooksConfigure, repositories.configureWebhooks),
+  handler(Protocol.WebhooksRemove, repositories.removeWebhooks),
+  handler(Protocol.StacksList, (context) => stacks.listStacks(context)),
+  handler(Protocol.StacksCreate, stacks.createStack),
+  handler(Protocol.StacksSetIntegration, stacks.setIntegration),
+  handler(Protocol.StacksReattachAll, stacks.reattachAll),
+  handler(Protocol.StacksDelete, stacks.deleteStack),
+  handler(Protocol.StacksTriggerRun, stacks.triggerRun),
+  handler(Protocol.RunsList, history.listRuns),
+  handler(Protocol.DeliveriesList, history.listDeliveries),
+];

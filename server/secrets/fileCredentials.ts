@@ -1,0 +1,55 @@
+// `--secrets file`: credentials in `<store>/credentials.json`, mode 0600, for headless hosts.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
+import { z } from 'zod';
+import { writeFileAtomic } from '../store/atomicFile';
+import { credentialKey, type CredentialStore } from './credentialStore';
+
+const CredentialsFile = z.record(z.string(), z.string());
+
+export class FileCredentials implements CredentialStore {
+  readonly file: string;
+
+  constructor(folder: string) {
+    this.file = path.join(folder, 'credentials.json');
+  }
+
+  async get(integrationId: string): Promise<string | null> {
+    return (await this.read())[credentialKey(integrationId)] ?? null;
+  }
+
+  async set(integrationId: string, secret: string | null): Promise<void> {
+    const release = await lockfile.lock(this.file, { realpath: false, stale: 10_000, retries: { retries: 100, minTimeout: 5, maxTimeout: 100 } });
+    try {
+      const all = await this.read();
+      if (secret === null) delete all[credentialKey(integrationId)];
+      else all[credentialKey(integrationId)] = secret;
+      await writeFileAtomic(this.file, `${JSON.stringify(all, null, 1)}\n`);
+    } finally {
+      await release();
+    }
+  }
+
+  private async read(): Promise<Record<string, string>> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch {
+      return {};
+    }
+    const parsed = CredentialsFile.safeParse(safeJson(text));
+    if (!parsed.success) {
+      throw new Error(`The credentials file ${this.file} is not a JSON object of strings. Fix it or move it away and enter the credentials again.`);
+    }
+    return parsed.data;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

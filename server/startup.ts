@@ -1,0 +1,50 @@
+// Builds the server's context from its options: the store, the logs, credentials and Bitbucket.
+import * as path from 'node:path';
+import { createBitbucketGateway } from './bitbucket/cloud';
+import type { ServerOptions } from './cli';
+import type { ServerContext } from './context';
+import type { Logger } from './log';
+import { registerSecret } from './log';
+import { Delivery, Run, type ChangeTopic } from './protocol';
+import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
+import type { CredentialStore } from './secrets/credentialStore';
+import { FileCredentials } from './secrets/fileCredentials';
+import { AppendLog } from './store/appendLog';
+import { RegistryStore } from './store/registryStore';
+import { version } from '../package.json';
+
+export const RUN_LOG_SIZE = 10_000;
+
+export async function openContext(
+  options: ServerOptions,
+  log: Logger,
+  changed: (topics: ChangeTopic[]) => void,
+  askClient?: AskClient,
+): Promise<ServerContext> {
+  const store = await RegistryStore.open(options.store, options.user);
+  for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
+  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
+  const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), Delivery, options.deliveryLogSize);
+  await Promise.all([runs.load(), deliveries.load()]);
+  let credentials: CredentialStore;
+  if (options.secrets === 'client') {
+    if (!askClient) throw new Error('--secrets client needs an editor connection.');
+    credentials = new ClientCredentials(askClient);
+  } else {
+    credentials = new FileCredentials(options.store);
+  }
+  return {
+    version,
+    user: options.user,
+    publicUrl: options.publicUrl,
+    store,
+    credentials,
+    bitbucket: createBitbucketGateway(options.bitbucketApi, log),
+    runs,
+    deliveries,
+    log,
+    now: () => new Date(),
+    changed,
+    listener: { url: null, state: 'off' },
+  };
+}

@@ -1,0 +1,215 @@
+// The registry file (`<store>/registry.json`): loaded and validated once, re-read only when another
+// process has changed it, and changed only under a lock so two processes never lose an update.
+import { createHash } from 'node:crypto';
+import { promises as fs, watch, type FSWatcher, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
+import type { ChangeTopic } from '../protocol';
+import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from './atomicFile';
+import { UnsupportedVersionError, migrate } from './migrations';
+import { RegistryState, emptyState } from './schema';
+
+export const REGISTRY_FILE = 'registry.json';
+
+export class StoreCorruptError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly backup: string | null,
+  ) {
+    super(
+      `Stackhook cannot read its store file ${file}: ${reason}. It was left as it is and nothing was written` +
+        (backup ? `; a copy is at ${backup}` : '') +
+        '. Fix or restore the file (or move it away to start with an empty store), then start Stackhook again.',
+    );
+    this.name = 'StoreCorruptError';
+  }
+}
+
+interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+const sameFile = (a: FileIdentity | null, b: Stats): boolean =>
+  a !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+export class RegistryStore {
+  private identity: FileIdentity | null = null;
+  private watcher: FSWatcher | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(topics: ChangeTopic[]) => void>();
+
+  private constructor(
+    readonly folder: string,
+    readonly file: string,
+    private current: RegistryState,
+  ) {}
+
+  /** Opens the store in `folder`, creating it (with `firstUser` as root admin) when it is new. */
+  static async open(folder: string, firstUser: string): Promise<RegistryStore> {
+    await ensurePrivateFolder(folder);
+    const file = path.join(folder, REGISTRY_FILE);
+    const store = new RegistryStore(folder, file, emptyState(firstUser));
+    await store.withLock(async () => {
+      if (await exists(file)) {
+        await store.reload();
+      } else {
+        await store.write(store.current);
+      }
+    });
+    return store;
+  }
+
+  /** The latest state, re-read first if another process changed the file. Treat it as read-only. */
+  async read(): Promise<RegistryState> {
+    await this.refreshIfChanged();
+    return this.current;
+  }
+
+  /** The state as last loaded, without touching the disk. Treat it as read-only. */
+  get snapshot(): RegistryState {
+    return this.current;
+  }
+
+  /**
+   * Applies `change` to a copy of the latest state and writes it atomically. If `change` throws,
+   * nothing is written and the error goes to the caller: validate, then act.
+   */
+  update<T>(change: (draft: RegistryState) => T): Promise<T> {
+    const run = this.queue.then(() =>
+      this.withLock(async () => {
+        await this.refreshIfChanged();
+        const draft = structuredClone(this.current);
+        const result = change(draft);
+        draft.revision = this.current.revision + 1;
+        await this.write(draft);
+        return result;
+      }),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Calls `listener` with what changed whenever another process rewrites the registry. */
+  onExternalChange(listener: (topics: ChangeTopic[]) => void): () => void {
+    this.listeners.add(listener);
+    this.startWatching();
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.listeners.clear();
+  }
+
+  private startWatching(): void {
+    if (this.watcher) return;
+    let timer: NodeJS.Timeout | undefined;
+    // The file is replaced by rename, so watch the folder rather than the file's old inode.
+    this.watcher = watch(this.folder, (_event, name) => {
+      if (name !== REGISTRY_FILE) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.announceExternalChange(), 25);
+    });
+    this.watcher.on('error', () => undefined);
+  }
+
+  private async announceExternalChange(): Promise<void> {
+    const before = this.current;
+    try {
+      await this.refreshIfChanged();
+    } catch {
+      return; // A half-visible or locked file: the next event or request reads it again.
+    }
+    const topics = changedTopics(before, this.current);
+    if (topics.length > 0) for (const listener of this.listeners) listener(topics);
+  }
+
+  private async refreshIfChanged(): Promise<void> {
+    const stats = await fs.stat(this.file).catch(() => null);
+    if (stats && !sameFile(this.identity, stats)) await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    const stats = await fs.stat(this.file);
+    const text = await fs.readFile(this.file, 'utf8');
+    this.current = await this.parse(text);
+    this.identity = { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+  }
+
+  private async parse(text: string): Promise<RegistryState> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw await this.corrupt(text, `it is not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw await this.corrupt(text, 'it does not hold a JSON object');
+    let migrated: Record<string, unknown>;
+    try {
+      migrated = migrate(raw as Record<string, unknown>);
+    } catch (error) {
+      if (error instanceof UnsupportedVersionError) throw await this.corrupt(text, error.message);
+      throw error;
+    }
+    const parsed = RegistryState.safeParse(migrated);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first ? `${first.path.join('.') || '(top)'}: ${first.message}` : 'unknown problem';
+      throw await this.corrupt(text, `it does not have the shape of a Stackhook registry (${where})`);
+    }
+    return parsed.data;
+  }
+
+  private async corrupt(text: string, reason: string): Promise<StoreCorruptError> {
+    const digest = createHash('sha256').update(text).digest('hex').slice(0, 12);
+    const backup = `${this.file}.unreadable-${digest}`;
+    try {
+      if (!(await exists(backup))) await fs.writeFile(backup, text, { mode: PRIVATE_FILE_MODE });
+      return new StoreCorruptError(this.file, reason, backup);
+    } catch {
+      return new StoreCorruptError(this.file, reason, null);
+    }
+  }
+
+  private async write(state: RegistryState): Promise<void> {
+    await writeFileAtomic(this.file, `${JSON.stringify(state, null, 1)}\n`);
+    const stats = await fs.stat(this.file);
+    this.current = state;
+    this.identity = { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+  }
+
+  private async withLock<T>(action: () => Promise<T>): Promise<T> {
+    const release = await lockfile.lock(this.file, {
+      realpath: false,
+      stale: 10_000,
+      update: 2_000,
+      retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.5, randomize: true },
+    });
+    try {
+      return await action();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Which views another process's write affects, so the editor refreshes only those. */
+export function changedTopics(before: RegistryState, after: RegistryState): ChangeTopic[] {
+  const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+  const topics: ChangeTopic[] = [];
+  if (differs(before.spaces, after.spaces) || differs(before.grants, after.grants)) topics.push('spaces');
+  if (differs(before.integrations, after.integrations) || differs(before.grants, after.grants)) topics.push('integrations');
+  if (differs(before.stacks, after.stacks)) topics.push('stacks');
+  return topics;
+}

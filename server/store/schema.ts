@@ -1,0 +1,74 @@
+// What the registry file holds, validated on every load. Secrets of Bitbucket credentials are
+// never here (R9); webhook secrets are, because the receiver must read them (the file is 0600).
+import { z } from 'zod';
+import { CredentialType, IntegrationType, Role } from '../protocol';
+
+export const SCHEMA_VERSION = 1;
+
+export const StoredSpace = z.object({
+  id: z.string(),
+  name: z.string(),
+  parentId: z.string().nullable(),
+  inheritEntities: z.boolean(),
+});
+
+export const StoredGrant = z.object({ user: z.string(), spaceId: z.string(), role: Role });
+
+export const StoredIntegration = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: IntegrationType,
+  spaceId: z.string(),
+  username: z.string(),
+  credentialType: CredentialType,
+  labels: z.array(z.string()),
+  description: z.string(),
+  webhookSecret: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const DeletedIntegration = z.object({ id: z.string(), name: z.string(), deletedAt: z.string() });
+
+export const StoredStack = z.object({
+  id: z.string(),
+  name: z.string(),
+  spaceId: z.string(),
+  integrationId: z.string().nullable(),
+  detachedFrom: z.string().nullable(),
+  repository: z.string(),
+  branch: z.string(),
+  projectRoot: z.string(),
+  createdAt: z.string(),
+});
+
+export const RegistryState = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  revision: z.number().int().nonnegative(),
+  spaces: z.array(StoredSpace),
+  grants: z.array(StoredGrant),
+  integrations: z.array(StoredIntegration),
+  deletedIntegrations: z.array(DeletedIntegration),
+  stacks: z.array(StoredStack),
+});
+
+export type StoredSpace = z.infer<typeof StoredSpace>;
+export type StoredGrant = z.infer<typeof StoredGrant>;
+export type StoredIntegration = z.infer<typeof StoredIntegration>;
+export type DeletedIntegration = z.infer<typeof DeletedIntegration>;
+export type StoredStack = z.infer<typeof StoredStack>;
+export type RegistryState = z.infer<typeof RegistryState>;
+
+export const ROOT_SPACE_ID = 'root';
+
+/** A new store: the root space, and its first user as admin of it. */
+export function emptyState(firstUser: string): RegistryState {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    revision: 0,
+    spaces: [{ id: ROOT_SPACE_ID, name: 'root', parentId: null, inheritEntities: true }],
+    grants: [{ user: firstUser, spaceId: ROOT_SPACE_ID, role: 'admin' }],
+    integrations: [],
+    deletedIntegrations: [],
+    stacks: [],
+  };
+}
