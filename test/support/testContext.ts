@@ -1,0 +1,71 @@
+// An in-process server context over a temporary store, with a stub Bitbucket, for unit tests of
+// operations and rules. Each user gets a view of the same store (`as(user)`).
+import * as path from 'node:path';
+import * as sinon from 'sinon';
+import type { BitbucketGateway } from '../../server/bitbucket/gateway';
+import type { ServerContext } from '../../server/context';
+import { Logger } from '../../server/log';
+import { Delivery, Run, type ChangeTopic } from '../../server/protocol';
+import { FileCredentials } from '../../server/secrets/fileCredentials';
+import { AppendLog } from '../../server/store/appendLog';
+import { RegistryStore } from '../../server/store/registryStore';
+import { tempStore } from './serverProcess';
+
+export interface TestWorld {
+  folder: string;
+  bitbucket: sinon.SinonStubbedInstance<BitbucketGateway> & BitbucketGateway;
+  logLines: string[];
+  changes: ChangeTopic[][];
+  as(user: string): ServerContext;
+  close(): void;
+}
+
+export function stubBitbucket(): TestWorld['bitbucket'] {
+  return {
+    testCredential: sinon.stub().resolves({ ok: true, curl: 'curl -u ana@example.com:•••••• https://api.bitbucket.org/2.0/user' }),
+    getRepository: sinon.stub().callsFake(async (_c, fullName: string) => {
+      const [workspace = '', slug = ''] = fullName.split('/');
+      return { fullName, workspace, slug, isPrivate: true, mainBranch: 'main' };
+    }),
+    listRepositories: sinon.stub().resolves([]),
+    webhookStatus: sinon.stub().resolves([]),
+    configureWebhooks: sinon.stub().resolves([]),
+    removeWebhooks: sinon.stub().resolves([]),
+  } as unknown as TestWorld['bitbucket'];
+}
+
+export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
+  const folder = tempStore();
+  const store = await RegistryStore.open(folder, firstUser);
+  const runs = new AppendLog(path.join(folder, 'runs.jsonl'), Run, 1_000);
+  const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), Delivery, 1_000);
+  await Promise.all([runs.load(), deliveries.load()]);
+  const credentials = new FileCredentials(folder);
+  const bitbucket = stubBitbucket();
+  const logLines: string[] = [];
+  const changes: ChangeTopic[][] = [];
+  const log = new Logger((level, line) => logLines.push(`${level} ${line}`));
+  return {
+    folder,
+    bitbucket,
+    logLines,
+    changes,
+    as: (user) => ({
+      version: 'test',
+      user,
+      publicUrl: 'https://hooks.example.com',
+      store,
+      credentials,
+      bitbucket,
+      runs,
+      deliveries,
+      log,
+      now: () => new Date('2026-11-25T12:00:00Z'),
+      changed: (topics) => changes.push(topics),
+      listener: { url: null, state: 'off' },
+    }),
+    close: () => store.close(),
+  };
+}
+
+export const scope = { signal: new AbortController().signal };
