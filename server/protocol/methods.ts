@@ -162,3 +162,19 @@ export const SecretsStore = request(
   z.object({ key: z.string(), value: z.string().nullable() }),
   Empty,
 );
+
+/**
+ * What creating an integration of this name would give, asked while the name is typed: the id and
+ * webhook URL the server derives (R5), and why the name cannot be used (R2), if it cannot.
+ */
+export const IntegrationsPreview = request(
+  'stackhook/integrations/preview',
+  z.strictObject({ name: z.string().max(E.MAX_NAME * 2) }),
+  z.object({
+    id: z.string(),
+    webhookUrl: z.string(),
+    problem: z.string().optional(),
+    /** Said when the name was used before: the webhook URL comes back and detached stacks can be reattached (R13). */
+    note: z.string().optional(),
+  }),
+);

@@ -19,6 +19,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.IntegrationsUpdate, integrations.updateIntegration),
   handler(Protocol.IntegrationsDelete, integrations.deleteIntegration),
   handler(Protocol.IntegrationsTest, integrations.testIntegration),
+  handler(Protocol.IntegrationsPreview, async (context, params) => (await import('../operations/preview')).previewIntegration(context, params)),
   handler(Protocol.IntegrationsWebhookSecret, integrations.webhookSecret),
   handler(Protocol.RepositoriesList, repositories.listRepositories),
   handler(Protocol.WebhooksStatus, repositories.webhooksStatus),

@@ -1,0 +1,40 @@
+// `stackhook/integrations/preview`: the id and webhook URL a name would give, checked the way
+// create checks it, so the editor can show them while the name is typed without knowing the rules.
+import type { z } from 'zod';
+import type { ServerContext } from '../context';
+import type * as Protocol from '../protocol';
+import { MAX_NAME } from '../protocol';
+import { canList } from '../registry/access';
+import { findIntegration } from '../registry/integrations';
+import { idFromName } from '../registry/names';
+import { stacksDetachedFrom } from '../registry/stacks';
+import { webhookUrlFor } from '../registry/webhookUrl';
+
+type Preview = z.output<typeof Protocol.IntegrationsPreview.result>;
+
+export async function previewIntegration(context: ServerContext, params: { name: string }): Promise<Preview> {
+  const name = params.name.trim();
+  const id = idFromName(name);
+  const webhookUrl = id === '' ? '' : webhookUrlFor(context.publicUrl, id);
+  if (name === '') return { id, webhookUrl, problem: 'Enter a name for the integration.' };
+  if (name.length > MAX_NAME) return { id, webhookUrl, problem: `A name has at most ${MAX_NAME} characters.` };
+  if (id === '') {
+    return { id, webhookUrl, problem: `"${name}" has no letters or digits, so no id (and no webhook URL) can be derived from it.` };
+  }
+  const state = await context.store.read();
+  const clash = findIntegration(state, id);
+  if (clash) {
+    // Someone who may not list the other integration learns only that the id is taken, not its name.
+    const which = canList(state, context.user, clash) ? `the integration "${clash.name}"` : 'another integration';
+    return { id, webhookUrl, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
+  }
+  const detached = stacksDetachedFrom(state, id).length;
+  if (detached > 0) {
+    return {
+      id,
+      webhookUrl,
+      note: `An integration of this name was deleted: its webhook URL comes back, and ${detached} detached stack(s) can be reattached after creating it.`,
+    };
+  }
+  return { id, webhookUrl };
+}
