@@ -1,9 +1,9 @@
 // `--secrets file`: credentials in `<store>/credentials.json`, mode 0600, for headless hosts.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { writeFileAtomic } from '../store/atomicFile';
+import { withFileLock } from '../store/fileLock';
 import { credentialKey, type CredentialStore } from './credentialStore';
 
 const CredentialsFile = z.record(z.string(), z.string());
@@ -20,15 +20,12 @@ export class FileCredentials implements CredentialStore {
   }
 
   async set(integrationId: string, secret: string | null): Promise<void> {
-    const release = await lockfile.lock(this.file, { realpath: false, stale: 10_000, retries: { retries: 100, minTimeout: 5, maxTimeout: 100 } });
-    try {
+    await withFileLock(this.file, async () => {
       const all = await this.read();
       if (secret === null) delete all[credentialKey(integrationId)];
       else all[credentialKey(integrationId)] = secret;
       await writeFileAtomic(this.file, `${JSON.stringify(all, null, 1)}\n`);
-    } finally {
-      await release();
-    }
+    });
   }
 
   private async read(): Promise<Record<string, string>> {

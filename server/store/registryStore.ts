@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import * as lockfile from 'proper-lockfile';
 import type { ChangeTopic } from '../protocol';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from './atomicFile';
+import { withFileLock } from './fileLock';
 import { UnsupportedVersionError, migrate } from './migrations';
 import { RegistryState, emptyState } from './schema';
 
@@ -182,19 +182,10 @@ export class RegistryStore {
     this.identity = { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
   }
 
-  private async withLock<T>(action: () => Promise<T>): Promise<T> {
-    const release = await lockfile.lock(this.file, {
-      realpath: false,
-      stale: 10_000,
-      update: 2_000,
-      retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.5, randomize: true },
-    });
-    try {
-      return await action();
-    } finally {
-      await release().catch(() => undefined);
-    }
+  private withLock<T>(action: () => Promise<T>): Promise<T> {
+    return withFileLock(this.file, action);
   }
+
 }
 
 async function exists(file: string): Promise<boolean> {

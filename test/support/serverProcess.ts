@@ -35,8 +35,12 @@ export async function startServer(options: { store?: string; user?: string; args
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const changes: ChangeTopic[][] = [];
-  connection.onNotification(Protocol.Changed.method, (params: { topics: ChangeTopic[] }) => changes.push(params.topics));
-  connection.onNotification('window/logMessage', (params: { message: string }) => (stderr += `${params.message}\n`));
+  connection.onNotification(Protocol.Changed.method, (params: { topics: ChangeTopic[] }) => {
+    changes.push(params.topics);
+  });
+  connection.onNotification('window/logMessage', (params: { message: string }) => {
+    stderr += `${params.message}\n`;
+  });
   connection.listen();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await Promise.race([
