@@ -1,0 +1,29 @@
+// Every command id, named once; package.json contributes the same ids.
+export enum Command {
+  CreateIntegration = 'stackhook.createIntegration',
+  EditIntegration = 'stackhook.editIntegration',
+  DeleteIntegration = 'stackhook.deleteIntegration',
+  TestConnection = 'stackhook.testConnection',
+  CopyWebhookUrl = 'stackhook.copyWebhookUrl',
+  CopyWebhookSecret = 'stackhook.copyWebhookSecret',
+  RegenerateWebhookSecret = 'stackhook.regenerateWebhookSecret',
+  ConfigureWebhooks = 'stackhook.configureWebhooks',
+  CheckWebhooks = 'stackhook.checkWebhooks',
+  RepairWebhook = 'stackhook.repairWebhook',
+  CreateStack = 'stackhook.createStack',
+  ReattachStack = 'stackhook.reattachStack',
+  ReattachAll = 'stackhook.reattachAll',
+  TriggerRun = 'stackhook.triggerRun',
+  ShowStatusPanel = 'stackhook.showStatusPanel',
+  OpenInBitbucket = 'stackhook.openInBitbucket',
+  OpenWebhookSettings = 'stackhook.openWebhookSettings',
+  Refresh = 'stackhook.refresh',
+  ShowOutput = 'stackhook.showOutput',
+  RestartServer = 'stackhook.restartServer',
+}
+
+export const VIEW = {
+  integrations: 'stackhook.integrations',
+  stacks: 'stackhook.stacks',
+  deliveries: 'stackhook.deliveries',
+} as const;

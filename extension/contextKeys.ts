@@ -1,0 +1,21 @@
+// Every context key the manifest's `when` clauses read, named once.
+import * as vscode from 'vscode';
+
+export enum ContextKey {
+  /** `starting` | `running` | `failed` | `stopped`: drives the error welcome views. */
+  ServerState = 'stackhook.serverState',
+  HasIntegrations = 'stackhook.hasIntegrations',
+  HasStacks = 'stackhook.hasStacks',
+  HasDetachedStacks = 'stackhook.hasDetachedStacks',
+}
+
+export type ServerState = 'starting' | 'running' | 'failed' | 'stopped';
+
+const values = new Map<ContextKey, unknown>();
+
+export function setContext(key: ContextKey, value: unknown): void {
+  // `setContext` is a round trip to the renderer: skip it when nothing changed.
+  if (values.has(key) && values.get(key) === value) return;
+  values.set(key, value);
+  void vscode.commands.executeCommand('setContext', key, value);
+}

@@ -1,0 +1,303 @@
+// The Integrations view: each integration, its details, and its repositories by workspace with
+// webhook health. Details and repositories load when expanded; repositories with progress in the view.
+import * as vscode from 'vscode';
+import * as Protocol from '../../server/protocol';
+import { Command, VIEW } from '../commandIds';
+import { showServerError } from '../errors';
+import type { StackhookServer } from '../serverApi';
+import type { WebhookHealthCache } from '../webhookHealth';
+import { webhookIcon, webhookSummary } from './presentation';
+
+/**
+ * Bitbucket allows about 1,000 requests an hour; checking every repository of a large workspace on
+ * expand would spend it. Past this many, only repositories used by stacks are checked on expand,
+ * and the rest on request (Check webhooks).
+ */
+export const HEALTH_CHECK_ON_EXPAND = 100;
+
+export class IntegrationItem extends vscode.TreeItem {
+  readonly kind = 'integration';
+  constructor(
+    readonly integration: Protocol.IntegrationSummary,
+    spaceName: string | undefined,
+  ) {
+    super(integration.name, integration.detailsVisible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    this.id = `integration:${integration.id}`;
+    const where = integration.type === 'default' ? vscode.l10n.t('default') : vscode.l10n.t('space: {0}', spaceName ?? integration.spaceId);
+    this.description = integration.detailsVisible ? where : `${where} · ${vscode.l10n.t('details hidden')}`;
+    this.contextValue = integration.detailsVisible ? 'integration' : 'integration.hidden';
+    this.iconPath = new vscode.ThemeIcon('plug');
+    this.tooltip = integration.detailsVisible
+      ? `${integration.name} (${integration.id})`
+      : vscode.l10n.t('Only admins of its space can see the details of {0}.', integration.name);
+  }
+  get integrationId(): string {
+    return this.integration.id;
+  }
+}
+
+export class DetailItem extends vscode.TreeItem {
+  readonly kind = 'detail';
+  constructor(
+    readonly integrationId: string,
+    field: 'webhookUrl' | 'username' | 'labels' | 'webhookSecret' | 'description',
+    label: string,
+    description: string,
+  ) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = `integration:${integrationId}:${field}`;
+    this.description = description;
+    this.contextValue = field;
+  }
+}
+
+export class RepositoriesItem extends vscode.TreeItem {
+  readonly kind = 'repositories';
+  constructor(readonly integrationId: string) {
+    super(vscode.l10n.t('Repositories'), vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `integration:${integrationId}:repositories`;
+    this.contextValue = 'repositories';
+    this.iconPath = new vscode.ThemeIcon('repo');
+  }
+}
+
+export class WorkspaceItem extends vscode.TreeItem {
+  readonly kind = 'workspace';
+  constructor(
+    readonly integrationId: string,
+    readonly workspace: string,
+    readonly repositories: readonly Protocol.Repository[],
+  ) {
+    super(workspace, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `integration:${integrationId}:ws:${workspace}`;
+    this.description = vscode.l10n.t('{0} repositories', repositories.length);
+    this.contextValue = 'workspace';
+    this.iconPath = new vscode.ThemeIcon('organization');
+  }
+}
+
+export class RepositoryItem extends vscode.TreeItem {
+  readonly kind = 'repository';
+  constructor(
+    readonly integrationId: string,
+    readonly repository: Protocol.Repository,
+    readonly health: Protocol.WebhookHealth | undefined,
+    usedByStacks: boolean,
+  ) {
+    super(repository.slug, vscode.TreeItemCollapsibleState.None);
+    this.id = `integration:${integrationId}:repo:${repository.fullName}`;
+    this.description = webhookSummary(health);
+    this.iconPath = webhookIcon(health);
+    this.contextValue = `repository.webhook-${health?.state ?? 'unchecked'}${usedByStacks ? '.used' : ''}`;
+    const tooltip = new vscode.MarkdownString();
+    tooltip.appendMarkdown(`**${escape(repository.fullName)}**${repository.isPrivate ? ` · ${vscode.l10n.t('private')}` : ''}\n\n`);
+    tooltip.appendMarkdown(`${escape(webhookSummary(health))}\n`);
+    for (const problem of health?.problems ?? []) tooltip.appendMarkdown(`- ${escape(problem)}\n`);
+    if (usedByStacks) tooltip.appendMarkdown(`\n${escape(vscode.l10n.t('Used by a stack.'))}`);
+    this.tooltip = tooltip;
+  }
+  get fullName(): string {
+    return this.repository.fullName;
+  }
+}
+
+export class MessageItem extends vscode.TreeItem {
+  readonly kind = 'message';
+  constructor(id: string, message: string, icon = 'info') {
+    super(message, vscode.TreeItemCollapsibleState.None);
+    this.id = id;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.contextValue = 'message';
+  }
+}
+
+export type IntegrationsNode = IntegrationItem | DetailItem | RepositoriesItem | WorkspaceItem | RepositoryItem | MessageItem;
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNode>, vscode.Disposable {
+  readonly topics: readonly Protocol.ChangeTopic[] = ['integrations', 'stacks', 'webhooks', 'spaces'];
+  private readonly emitter = new vscode.EventEmitter<IntegrationsNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  private integrations: Promise<IntegrationItem[]> | undefined;
+  private readonly details = new Map<string, Promise<Protocol.IntegrationDetails>>();
+  private readonly repositories = new Map<string, Promise<Protocol.Repository[]>>();
+  private readonly workspaceItems = new Map<string, WorkspaceItem>();
+  private readonly healthAttempted = new Set<string>();
+  private usedRepositories: Promise<Set<string>> | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly server: StackhookServer,
+    private readonly health: WebhookHealthCache,
+  ) {
+    this.subscriptions.push(
+      health.onDidChange((integrationId) => {
+        for (const item of this.workspaceItems.values()) if (integrationId === undefined || item.integrationId === integrationId) this.emitter.fire(item);
+      }),
+    );
+  }
+
+  /** Drops what a change made stale and redraws only that. */
+  refresh(topics: readonly Protocol.ChangeTopic[] = this.topics): void {
+    if (topics.includes('integrations') || topics.includes('spaces')) {
+      this.integrations = undefined;
+      this.details.clear();
+      this.repositories.clear();
+      this.workspaceItems.clear();
+      this.healthAttempted.clear();
+      this.usedRepositories = undefined;
+      this.emitter.fire(undefined);
+      return;
+    }
+    if (topics.includes('stacks')) this.usedRepositories = undefined;
+    if (topics.includes('webhooks')) {
+      this.healthAttempted.clear();
+      this.health.clear();
+    }
+  }
+
+  getTreeItem(node: IntegrationsNode): vscode.TreeItem {
+    return node;
+  }
+
+  async getChildren(node?: IntegrationsNode): Promise<IntegrationsNode[]> {
+    if (this.server.state !== 'running') return [];
+    try {
+      if (!node) return await this.roots();
+      switch (node.kind) {
+        case 'integration':
+          return await this.detailsOf(node.integration.id);
+        case 'repositories':
+          return await this.workspacesOf(node.integrationId);
+        case 'workspace':
+          return await this.repositoriesOf(node);
+        default:
+          return [];
+      }
+    } catch (error) {
+      void showServerError(error, { integrationId: node && 'integrationId' in node ? (node.integrationId as string) : undefined });
+      return node ? [new MessageItem(`${node.id}:error`, vscode.l10n.t('Could not load: see the message'), 'error')] : [];
+    }
+  }
+
+  private roots(): Promise<IntegrationItem[]> {
+    this.integrations ??= (async () => {
+      const [integrations, spaces] = await Promise.all([
+        this.server.request(Protocol.IntegrationsList, {}),
+        this.server.request(Protocol.SpacesList, {}),
+      ]);
+      const names = new Map(spaces.map((space) => [space.id, space.name]));
+      return integrations.map((integration) => new IntegrationItem(integration, names.get(integration.spaceId)));
+    })();
+    const pending = this.integrations;
+    pending.catch(() => {
+      if (this.integrations === pending) this.integrations = undefined;
+    });
+    return pending;
+  }
+
+  private async detailsOf(id: string): Promise<IntegrationsNode[]> {
+    let pending = this.details.get(id);
+    if (!pending) {
+      pending = this.server.request(Protocol.IntegrationsGet, { id });
+      this.details.set(id, pending);
+      pending.catch(() => this.details.delete(id));
+    }
+    const details = await pending;
+    const userLabel = details.credentialType === 'api_token' ? vscode.l10n.t('Email') : vscode.l10n.t('Username');
+    const url = new DetailItem(id, 'webhookUrl', vscode.l10n.t('Webhook URL'), details.webhookUrl);
+    url.tooltip = vscode.l10n.t('Click to copy {0}', details.webhookUrl);
+    url.iconPath = new vscode.ThemeIcon('link');
+    url.command = { command: Command.CopyWebhookUrl, title: vscode.l10n.t('Copy webhook URL'), arguments: [id] };
+    const user = new DetailItem(id, 'username', userLabel, details.username);
+    user.iconPath = new vscode.ThemeIcon('account');
+    const labels = new DetailItem(id, 'labels', vscode.l10n.t('Labels'), details.labels.length ? details.labels.join(', ') : vscode.l10n.t('none'));
+    labels.iconPath = new vscode.ThemeIcon('tag');
+    const secret = new DetailItem(id, 'webhookSecret', vscode.l10n.t('Webhook secret'), details.webhookSecretSet ? vscode.l10n.t('set') : vscode.l10n.t('not set'));
+    secret.iconPath = new vscode.ThemeIcon('key');
+    const items: IntegrationsNode[] = [url, user, labels, secret];
+    if (details.description.trim()) {
+      const description = new DetailItem(id, 'description', vscode.l10n.t('Description'), details.description.split('\n')[0] ?? '');
+      description.tooltip = new vscode.MarkdownString(details.description);
+      description.iconPath = new vscode.ThemeIcon('note');
+      items.push(description);
+    }
+    items.push(new RepositoriesItem(id));
+    return items;
+  }
+
+  /** The integration's repositories, loaded once per refresh with progress shown in the view. */
+  loadRepositories(integrationId: string): Promise<Protocol.Repository[]> {
+    let pending = this.repositories.get(integrationId);
+    if (!pending) {
+      pending = Promise.resolve(
+        vscode.window.withProgress({ location: { viewId: VIEW.integrations } }, (_progress, token) =>
+          this.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
+        ),
+      );
+      this.repositories.set(integrationId, pending);
+      pending.catch(() => this.repositories.delete(integrationId));
+    }
+    return pending;
+  }
+
+  private async workspacesOf(integrationId: string): Promise<IntegrationsNode[]> {
+    const repositories = await this.loadRepositories(integrationId);
+    if (repositories.length === 0) return [new MessageItem(`integration:${integrationId}:no-repositories`, vscode.l10n.t('No repositories visible to this credential'))];
+    const byWorkspace = new Map<string, Protocol.Repository[]>();
+    for (const repository of repositories) {
+      const list = byWorkspace.get(repository.workspace) ?? [];
+      list.push(repository);
+      byWorkspace.set(repository.workspace, list);
+    }
+    return [...byWorkspace.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([workspace, list]) => {
+        const item = new WorkspaceItem(integrationId, workspace, list.sort((a, b) => a.slug.localeCompare(b.slug)));
+        this.workspaceItems.set(item.id as string, item);
+        return item;
+      });
+  }
+
+  private async usedByStacks(): Promise<Set<string>> {
+    this.usedRepositories ??= this.server
+      .request(Protocol.StacksList, {})
+      .then((stacks) => new Set(stacks.filter((stack) => stack.integrationId).map((stack) => `${stack.integrationId}\n${stack.repository}`)));
+    const pending = this.usedRepositories;
+    pending.catch(() => {
+      if (this.usedRepositories === pending) this.usedRepositories = undefined;
+    });
+    return pending;
+  }
+
+  private async repositoriesOf(node: WorkspaceItem): Promise<IntegrationsNode[]> {
+    const used = await this.usedByStacks();
+    const isUsed = (repository: Protocol.Repository) => used.has(`${node.integrationId}\n${repository.fullName}`);
+    this.checkInBackground(node, isUsed);
+    return node.repositories.map((repository) =>
+      new RepositoryItem(node.integrationId, repository, this.health.get(node.integrationId, repository.fullName), isUsed(repository)),
+    );
+  }
+
+  /** Asks for health without holding up the list: items redraw when the answer comes. */
+  private checkInBackground(node: WorkspaceItem, isUsed: (repository: Protocol.Repository) => boolean): void {
+    const wanted = node.repositories.length <= HEALTH_CHECK_ON_EXPAND ? node.repositories : node.repositories.filter(isUsed);
+    const missing = wanted
+      .map((repository) => repository.fullName)
+      .filter((fullName) => !this.healthAttempted.has(`${node.integrationId}\n${fullName}`) && !this.health.get(node.integrationId, fullName));
+    if (missing.length === 0) return;
+    for (const fullName of missing) this.healthAttempted.add(`${node.integrationId}\n${fullName}`);
+    void vscode.window.withProgress({ location: { viewId: VIEW.integrations } }, (_progress, token) =>
+      this.health.check(node.integrationId, missing, token).catch((error: unknown) => showServerError(error, { integrationId: node.integrationId })),
+    );
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}

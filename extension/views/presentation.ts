@@ -1,0 +1,59 @@
+// How server states look in the views: icon, colour and words. Presentation only: the state itself
+// (ok, missing, drifted, …; queued, refused, …) is decided by the server.
+import * as vscode from 'vscode';
+import type { Delivery, WebhookHealth } from '../../server/protocol';
+
+export function webhookIcon(health: WebhookHealth | undefined): vscode.ThemeIcon {
+  switch (health?.state) {
+    case 'ok':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'missing':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    case 'drifted':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    case 'forbidden':
+      return new vscode.ThemeIcon('lock', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    case 'error':
+      return new vscode.ThemeIcon('question', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    default:
+      return new vscode.ThemeIcon('repo');
+  }
+}
+
+export function webhookSummary(health: WebhookHealth | undefined): string {
+  switch (health?.state) {
+    case 'ok':
+      return vscode.l10n.t('webhook ok');
+    case 'missing':
+      return vscode.l10n.t('no webhook');
+    case 'drifted':
+      return vscode.l10n.t('webhook drifted: {0}', health.problems.join('; '));
+    case 'forbidden':
+      return vscode.l10n.t('cannot read webhooks: {0}', health.problems.join('; ') || vscode.l10n.t('no permission'));
+    case 'error':
+      return vscode.l10n.t('webhook check failed: {0}', health.problems.join('; '));
+    default:
+      return vscode.l10n.t('webhook not checked');
+  }
+}
+
+export function deliveryIcon(delivery: Delivery): vscode.ThemeIcon {
+  switch (delivery.verdict) {
+    case 'queued':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'ignored':
+      return new vscode.ThemeIcon('circle-slash');
+    case 'duplicate':
+      return new vscode.ThemeIcon('copy');
+    default:
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+  }
+}
+
+/** `2026-11-25T12:04:05Z` → the local time, with the date when it is not today. */
+export function when(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return date.toDateString() === now.toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
+}

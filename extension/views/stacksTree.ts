@@ -1,0 +1,117 @@
+// The Stacks view: stacks grouped by their integration, and a Detached group for stacks whose
+// integration was deleted, with the integration each was detached from.
+import * as vscode from 'vscode';
+import * as Protocol from '../../server/protocol';
+import { showServerError } from '../errors';
+import type { StackhookServer } from '../serverApi';
+
+export const DETACHED_GROUP_ID = 'stacks:detached';
+
+export class StackGroupItem extends vscode.TreeItem {
+  readonly kind = 'group';
+  constructor(
+    readonly groupId: string,
+    label: string,
+    readonly stacks: readonly Protocol.Stack[],
+    readonly integrationId: string | undefined,
+  ) {
+    super(label, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = groupId;
+    if (integrationId === undefined) {
+      this.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+      this.contextValue = 'stackGroup.detached';
+      this.tooltip = vscode.l10n.t('These stacks lost their integration when it was deleted. They receive no webhooks and cannot run until reattached.');
+    } else {
+      this.iconPath = new vscode.ThemeIcon('plug');
+      this.contextValue = 'stackGroup';
+      this.description = vscode.l10n.t('{0} stacks', stacks.length);
+    }
+  }
+}
+
+export class StackItem extends vscode.TreeItem {
+  readonly kind = 'stack';
+  constructor(readonly stack: Protocol.Stack) {
+    super(stack.name, vscode.TreeItemCollapsibleState.None);
+    this.id = `stack:${stack.id}`;
+    const where = `${stack.repository} @ ${stack.branch}${stack.projectRoot ? ` · ${stack.projectRoot}` : ''}`;
+    if (stack.state === 'detached') {
+      this.description = stack.detachedFrom ? `${vscode.l10n.t('was on "{0}"', stack.detachedFrom)} · ${where}` : where;
+      this.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
+      this.contextValue = 'stack.detached';
+      this.tooltip = vscode.l10n.t('{0} is detached: it receives no webhooks and cannot run until it is reattached to an integration.', stack.name);
+    } else {
+      this.description = where;
+      this.iconPath = new vscode.ThemeIcon('layers');
+      this.contextValue = 'stack.attached';
+      this.tooltip = `${stack.name} · ${where}`;
+    }
+  }
+  get stackId(): string {
+    return this.stack.id;
+  }
+  get integrationId(): string | undefined {
+    return this.stack.integrationId ?? undefined;
+  }
+}
+
+export type StacksNode = StackGroupItem | StackItem;
+
+/** Groups stacks for the view; exported for the status panel and tests. */
+export function groupStacks(stacks: readonly Protocol.Stack[], integrations: readonly Protocol.IntegrationSummary[]): StackGroupItem[] {
+  const names = new Map(integrations.map((integration) => [integration.id, integration.name]));
+  const byIntegration = new Map<string, Protocol.Stack[]>();
+  const detached: Protocol.Stack[] = [];
+  for (const stack of stacks) {
+    if (stack.state === 'detached' || stack.integrationId === null) {
+      detached.push(stack);
+      continue;
+    }
+    const list = byIntegration.get(stack.integrationId) ?? [];
+    list.push(stack);
+    byIntegration.set(stack.integrationId, list);
+  }
+  const byName = (a: Protocol.Stack, b: Protocol.Stack) => a.name.localeCompare(b.name);
+  const groups = [...byIntegration.entries()]
+    .map(([id, list]) => new StackGroupItem(`stacks:integration:${id}`, names.get(id) ?? id, list.sort(byName), id))
+    .sort((a, b) => String(a.label).localeCompare(String(b.label)));
+  if (detached.length > 0) {
+    groups.push(new StackGroupItem(DETACHED_GROUP_ID, vscode.l10n.t('Detached ({0})', detached.length), detached.sort(byName), undefined));
+  }
+  return groups;
+}
+
+export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.Disposable {
+  readonly topics: readonly Protocol.ChangeTopic[] = ['stacks', 'integrations'];
+  private readonly emitter = new vscode.EventEmitter<StacksNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(private readonly server: StackhookServer) {}
+
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
+
+  getTreeItem(node: StacksNode): vscode.TreeItem {
+    return node;
+  }
+
+  async getChildren(node?: StacksNode): Promise<StacksNode[]> {
+    if (node) return node.kind === 'group' ? node.stacks.map((stack) => new StackItem(stack)) : [];
+    if (this.server.state !== 'running') return [];
+    try {
+      const [stacks, integrations] = await Promise.all([
+        this.server.request(Protocol.StacksList, {}),
+        this.server.request(Protocol.IntegrationsList, {}),
+      ]);
+      return groupStacks(stacks, integrations);
+    } catch (error) {
+      void showServerError(error);
+      return [];
+    }
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,43 @@
+// Webhook health as the server last reported it, per integration and repository. The trees, the
+// status bar and the panel all read this one cache, so a check made in one place shows everywhere,
+// and no view asks Bitbucket again for what another view just learned.
+import * as vscode from 'vscode';
+import * as Protocol from '../server/protocol';
+import type { StackhookServer } from './serverApi';
+
+const key = (integrationId: string, repository: string) => `${integrationId}\n${repository}`;
+
+export class WebhookHealthCache implements vscode.Disposable {
+  private readonly entries = new Map<string, Protocol.WebhookHealth>();
+  private readonly emitter = new vscode.EventEmitter<string | undefined>();
+  /** Fires with the integration whose health changed, or undefined after a clear. */
+  readonly onDidChange = this.emitter.event;
+
+  constructor(private readonly server: StackhookServer) {}
+
+  get(integrationId: string, repository: string): Protocol.WebhookHealth | undefined {
+    return this.entries.get(key(integrationId, repository));
+  }
+
+  async check(integrationId: string, repositories: readonly string[], token?: vscode.CancellationToken): Promise<Protocol.WebhookHealth[]> {
+    const unique = [...new Set(repositories)];
+    const results: Protocol.WebhookHealth[] = [];
+    for (let start = 0; start < unique.length; start += Protocol.MAX_REPOSITORIES_PER_REQUEST) {
+      const batch = unique.slice(start, start + Protocol.MAX_REPOSITORIES_PER_REQUEST);
+      const health = await this.server.request(Protocol.WebhooksStatus, { integrationId, repositories: batch }, { token });
+      for (const entry of health) this.entries.set(key(integrationId, entry.repository), entry);
+      results.push(...health);
+    }
+    if (unique.length > 0) this.emitter.fire(integrationId);
+    return results;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.emitter.fire(undefined);
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,103 @@
+// A StackhookServer that answers from handlers a test gives, and remembers every request.
+import '../../support/vscodeStub';
+import * as vscode from 'vscode';
+import type { ChangeTopic } from '../../../server/protocol';
+import type { ServerState } from '../../../extension/contextKeys';
+import type { RequestOptions, StackhookServer } from '../../../extension/serverApi';
+
+type Handler = (params: any, options?: RequestOptions) => unknown;
+
+export class FakeServer implements StackhookServer {
+  readonly requests: { method: string; params: any }[] = [];
+  state: ServerState = 'running';
+  private readonly changed = new vscode.EventEmitter<ChangeTopic[]>();
+  private readonly stateChanged = new vscode.EventEmitter<ServerState>();
+  readonly onChanged = this.changed.event;
+  readonly onDidChangeState = this.stateChanged.event;
+  restarts = 0;
+
+  constructor(public handlers: Record<string, Handler> = {}) {}
+
+  async request(definition: { method: string; result: { parse(value: unknown): any } }, params: unknown, options?: RequestOptions): Promise<any> {
+    this.requests.push({ method: definition.method, params });
+    const handler = this.handlers[definition.method];
+    if (!handler) throw Object.assign(new Error(`no fake answer for ${definition.method}`), { data: { kind: 'Unavailable' } });
+    return definition.result.parse(await handler(params, options));
+  }
+
+  /** The params of every request of this method. */
+  sent(method: string): any[] {
+    return this.requests.filter((request) => request.method === method).map((request) => request.params);
+  }
+
+  notify(topics: ChangeTopic[]): void {
+    this.changed.fire(topics);
+  }
+
+  setState(state: ServerState): void {
+    this.state = state;
+    this.stateChanged.fire(state);
+  }
+
+  async restart(): Promise<void> {
+    this.restarts++;
+  }
+}
+
+/** A JSON-RPC error as the language client rejects with it. */
+export function rpcError(message: string, data: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), { code: -32000, data });
+}
+
+export const integration = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: id,
+  type: 'default',
+  spaceId: 'root',
+  labels: [],
+  detailsVisible: true,
+  ...extra,
+});
+
+export const details = (id: string, extra: Record<string, unknown> = {}) => ({
+  ...integration(id),
+  username: 'ana@example.com',
+  credentialType: 'api_token',
+  description: '',
+  webhookUrl: `https://hooks.example.com/webhooks/bitbucket-cloud/${id}`,
+  webhookSecretSet: true,
+  createdAt: '2026-11-25T10:00:00.000Z',
+  reattachableStackIds: [],
+  ...extra,
+});
+
+export const stack = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: id,
+  spaceId: 'root',
+  integrationId: 'acme-main',
+  detachedFrom: null,
+  repository: 'acme/infra-live',
+  branch: 'main',
+  projectRoot: '',
+  state: 'attached',
+  ...extra,
+});
+
+export const delivery = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  integrationId: 'acme-main',
+  eventKey: 'repo:push',
+  repository: 'acme/infra-live',
+  verdict: 'queued',
+  reason: 'tracked run on prod-network',
+  status: 202,
+  stackIds: ['prod-network'],
+  receivedAt: '2026-11-25T12:04:00.000Z',
+  ...extra,
+});
+
+export const repository = (fullName: string) => {
+  const [workspace = '', slug = ''] = fullName.split('/');
+  return { fullName, workspace, slug, isPrivate: true, mainBranch: 'main' };
+};
