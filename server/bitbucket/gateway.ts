@@ -1,6 +1,17 @@
 // What the registry needs from Bitbucket Cloud, so rules can be tested without it and the real
 // client (axios + zod) stays behind one seam.
-import type { CredentialTest, CredentialType, Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '../protocol';
+import type {
+  CommitLinks,
+  CredentialTest,
+  CredentialType,
+  Repository,
+  WebhookChange,
+  WebhookHealth,
+  WebhookRemoval,
+  WorkspaceWebhookChange,
+  WorkspaceWebhookHealth,
+  WorkspaceWebhookRemoval,
+} from '../protocol';
 
 export interface BitbucketCredential {
   username: string;
@@ -20,6 +31,11 @@ export interface CallContext {
   progress?: ((done: number, total: number, message: string) => void) | undefined;
 }
 
+export interface WebhookOptions {
+  /** Send the webhook secret even to hooks that already have one (after it was regenerated). */
+  resendSecret?: boolean | undefined;
+}
+
 export interface BitbucketGateway {
   /** Never throws for a Bitbucket refusal: the result says what is wrong (`ok: false`, `problem`). */
   testCredential(credential: BitbucketCredential, context: CallContext): Promise<CredentialTest>;
@@ -27,6 +43,24 @@ export interface BitbucketGateway {
   getRepository(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<Repository>;
   listRepositories(credential: BitbucketCredential, workspace: string | undefined, context: CallContext): Promise<Repository[]>;
   webhookStatus(credential: BitbucketCredential, repositories: string[], target: WebhookTarget, context: CallContext): Promise<WebhookHealth[]>;
-  configureWebhooks(credential: BitbucketCredential, repositories: string[], target: WebhookTarget, context: CallContext): Promise<WebhookChange[]>;
+  configureWebhooks(
+    credential: BitbucketCredential,
+    repositories: string[],
+    target: WebhookTarget,
+    context: CallContext,
+    options?: WebhookOptions,
+  ): Promise<WebhookChange[]>;
   removeWebhooks(credential: BitbucketCredential, repositories: string[], target: WebhookTarget, context: CallContext): Promise<WebhookRemoval[]>;
+  /** Workspace-level hooks: one hook for every repository of the workspace (needs workspace admin). */
+  workspaceWebhookStatus(credential: BitbucketCredential, workspace: string, target: WebhookTarget, context: CallContext): Promise<WorkspaceWebhookHealth>;
+  configureWorkspaceWebhook(
+    credential: BitbucketCredential,
+    workspace: string,
+    target: WebhookTarget,
+    context: CallContext,
+    options?: WebhookOptions,
+  ): Promise<WorkspaceWebhookChange>;
+  removeWorkspaceWebhook(credential: BitbucketCredential, workspace: string, target: WebhookTarget, context: CallContext): Promise<WorkspaceWebhookRemoval>;
+  /** Pull Request Commit Links app check: 200 ok, 202 still indexing, 404 not installed. */
+  commitLinks(credential: BitbucketCredential, fullName: string, commit: string, context: CallContext): Promise<CommitLinks>;
 }

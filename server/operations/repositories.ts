@@ -14,16 +14,25 @@ import { requireDetails } from './integrations';
 
 type Params<T extends { params: z.ZodType }> = z.output<T['params']>;
 
-/** Listing repositories uses the credential on the user's behalf: it needs write on the integration's space. */
-export async function listRepositories(context: ServerContext, params: Params<typeof Protocol.RepositoriesList>, scope: RequestScope) {
+/** Reading through the credential on the user's behalf needs write on the integration's space. */
+async function readingWork(context: ServerContext, integrationId: string, what: string) {
   const state = await context.store.read();
-  const integration = requireIntegration(state, params.integrationId);
-  if (!canList(state, context.user, integration)) throw notFound(`There is no integration "${params.integrationId}" that ${context.user} can see.`);
+  const integration = requireIntegration(state, integrationId);
+  if (!canList(state, context.user, integration)) throw notFound(`There is no integration "${integrationId}" that ${context.user} can see.`);
   if (!hasRole(state, context.user, governingSpace(integration), 'write')) {
-    throw forbidden(`Listing the repositories of "${integration.name}" needs write access on the space "${governingSpace(integration)}".`);
+    throw forbidden(`${what} of "${integration.name}" needs write access on the space "${governingSpace(integration)}".`);
   }
-  const credential = await credentialOf(context, integration);
+  return credentialOf(context, integration);
+}
+
+export async function listRepositories(context: ServerContext, params: Params<typeof Protocol.RepositoriesList>, scope: RequestScope) {
+  const credential = await readingWork(context, params.integrationId, 'Listing the repositories');
   return context.bitbucket.listRepositories(credential, params.workspace, { signal: scope.signal, progress: scope.progress });
+}
+
+export async function commitLinks(context: ServerContext, params: Params<typeof Protocol.RepositoriesCommitLinks>, scope: RequestScope) {
+  const credential = await readingWork(context, params.integrationId, 'Checking pull request links through the credential');
+  return context.bitbucket.commitLinks(credential, params.repository, params.commit, { signal: scope.signal });
 }
 
 function targetOf(context: ServerContext, integration: StoredIntegration): WebhookTarget {
@@ -46,7 +55,13 @@ export async function webhooksStatus(context: ServerContext, params: Params<type
 
 export async function configureWebhooks(context: ServerContext, params: Params<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
-  const result = await context.bitbucket.configureWebhooks(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
+  const result = await context.bitbucket.configureWebhooks(
+    credential,
+    unique(params.repositories),
+    target,
+    { signal: scope.signal, progress: scope.progress },
+    { resendSecret: params.resendSecret },
+  );
   context.changed(['webhooks']);
   return result;
 }
@@ -54,6 +69,25 @@ export async function configureWebhooks(context: ServerContext, params: Params<t
 export async function removeWebhooks(context: ServerContext, params: Params<typeof Protocol.WebhooksRemove>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
   const result = await context.bitbucket.removeWebhooks(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
+  context.changed(['webhooks']);
+  return result;
+}
+
+export async function workspaceWebhookStatus(context: ServerContext, params: Params<typeof Protocol.WebhooksWorkspaceStatus>, scope: RequestScope) {
+  const { credential, target } = await webhookWork(context, params.integrationId);
+  return context.bitbucket.workspaceWebhookStatus(credential, params.workspace, target, { signal: scope.signal });
+}
+
+export async function configureWorkspaceWebhook(context: ServerContext, params: Params<typeof Protocol.WebhooksConfigureWorkspace>, scope: RequestScope) {
+  const { credential, target } = await webhookWork(context, params.integrationId);
+  const result = await context.bitbucket.configureWorkspaceWebhook(credential, params.workspace, target, { signal: scope.signal }, { resendSecret: params.resendSecret });
+  context.changed(['webhooks']);
+  return result;
+}
+
+export async function removeWorkspaceWebhook(context: ServerContext, params: Params<typeof Protocol.WebhooksRemoveWorkspace>, scope: RequestScope) {
+  const { credential, target } = await webhookWork(context, params.integrationId);
+  const result = await context.bitbucket.removeWorkspaceWebhook(credential, params.workspace, target, { signal: scope.signal });
   context.changed(['webhooks']);
   return result;
 }

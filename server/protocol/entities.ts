@@ -141,6 +141,8 @@ export const CredentialTest = z.object({
   scopes: z.array(z.string()).optional(),
   problem: z.object({ code: CredentialProblem, message: z.string() }).optional(),
   curl: z.string(),
+  /** Scopes Stackhook needs that the token lacks, when Bitbucket says which it has (`X-OAuth-Scopes`). */
+  missingScopes: z.array(z.string()).optional(),
 });
 export type CredentialTest = z.infer<typeof CredentialTest>;
 
@@ -187,3 +189,29 @@ export const ServerStatus = z.object({
   counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
+
+/** Pull Request Commit Links app check: `not-installed` comes with how to install it. */
+export const CommitLinks = z.object({
+  repository: z.string(),
+  commit: z.string(),
+  state: z.enum(['ok', 'indexing', 'not-installed']),
+  pullRequestIds: z.array(z.number().int()),
+  message: z.string(),
+});
+export type CommitLinks = z.infer<typeof CommitLinks>;
+
+/** A workspace-level webhook (`/workspaces/{ws}/hooks`): one hook for every repository of the workspace. */
+export const WorkspaceWebhookHealth = z.object({ workspace: z.string(), state: WebhookState, problems: z.array(z.string()) });
+export type WorkspaceWebhookHealth = z.infer<typeof WorkspaceWebhookHealth>;
+export const WorkspaceWebhookChange = z.object({
+  workspace: z.string(),
+  action: z.enum(['created', 'updated', 'unchanged', 'failed']),
+  error: z.string().optional(),
+});
+export type WorkspaceWebhookChange = z.infer<typeof WorkspaceWebhookChange>;
+export const WorkspaceWebhookRemoval = z.object({
+  workspace: z.string(),
+  action: z.enum(['removed', 'absent', 'failed']),
+  error: z.string().optional(),
+});
+export type WorkspaceWebhookRemoval = z.infer<typeof WorkspaceWebhookRemoval>;

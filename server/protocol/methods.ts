@@ -106,7 +106,12 @@ export const WebhooksStatus = request(
 );
 export const WebhooksConfigure = request(
   'stackhook/webhooks/configure',
-  z.strictObject({ integrationId: E.Id, repositories: RepositoryList }),
+  z.strictObject({
+    integrationId: E.Id,
+    repositories: RepositoryList,
+    /** Send the webhook secret even to hooks that have one: Bitbucket never shows a secret, so a regenerated one cannot be detected. */
+    resendSecret: z.boolean().optional(),
+  }),
   z.array(E.WebhookChange),
 );
 export const WebhooksRemove = request(
@@ -153,6 +158,23 @@ export const DeliveriesList = request(
   z.union([z.strictObject({ limit: Limit }), z.undefined(), z.null()]).transform((p) => p ?? {}),
   z.array(E.Delivery),
 );
+
+/** Whether the Pull Request Commit Links app answers for a repository (needed to link commits to pull requests). */
+export const RepositoriesCommitLinks = request(
+  'stackhook/repositories/commitLinks',
+  z.strictObject({ integrationId: E.Id, repository: E.RepositoryFullName, commit: z.string().regex(/^[0-9a-fA-F]{7,40}$/, 'must be a commit hash') }),
+  E.CommitLinks,
+);
+
+/** Workspace-level webhooks (`/workspaces/{ws}/hooks`, needs workspace admin): one hook covers every repository. */
+const WorkspaceWebhookParams = z.strictObject({ integrationId: E.Id, workspace: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'must be a workspace slug') });
+export const WebhooksWorkspaceStatus = request('stackhook/webhooks/workspaceStatus', WorkspaceWebhookParams, E.WorkspaceWebhookHealth);
+export const WebhooksConfigureWorkspace = request(
+  'stackhook/webhooks/configureWorkspace',
+  WorkspaceWebhookParams.extend({ resendSecret: z.boolean().optional() }),
+  E.WorkspaceWebhookChange,
+);
+export const WebhooksRemoveWorkspace = request('stackhook/webhooks/removeWorkspace', WorkspaceWebhookParams, E.WorkspaceWebhookRemoval);
 
 // Server → client.
 export const Changed = notification('stackhook/changed', z.object({ topics: z.array(E.ChangeTopic) }));

@@ -1,0 +1,56 @@
+// Every request the client can make, named once with its method and path template as Bitbucket's
+// OpenAPI document spells it, so a test can hold the whole list against that document.
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface Endpoint {
+  readonly method: HttpMethod;
+  readonly template: string;
+  /** The scope an API token needs for it (DESIGN.md §6), named in missing-scope errors. */
+  readonly scope: string;
+}
+
+const endpoint = (method: HttpMethod, template: string, scope: string): Endpoint => ({ method, template, scope });
+
+export const Endpoints = {
+  currentUser: endpoint('GET', '/user', 'read:user:bitbucket'),
+  userWorkspaces: endpoint('GET', '/user/workspaces', 'read:workspace:bitbucket'),
+  workspaceRepositories: endpoint('GET', '/repositories/{workspace}', 'read:repository:bitbucket'),
+  repository: endpoint('GET', '/repositories/{workspace}/{repo_slug}', 'read:repository:bitbucket'),
+  repositoryHooks: endpoint('GET', '/repositories/{workspace}/{repo_slug}/hooks', 'read:webhook:bitbucket'),
+  createRepositoryHook: endpoint('POST', '/repositories/{workspace}/{repo_slug}/hooks', 'write:webhook:bitbucket'),
+  updateRepositoryHook: endpoint('PUT', '/repositories/{workspace}/{repo_slug}/hooks/{uid}', 'write:webhook:bitbucket'),
+  deleteRepositoryHook: endpoint('DELETE', '/repositories/{workspace}/{repo_slug}/hooks/{uid}', 'delete:webhook:bitbucket'),
+  workspaceHooks: endpoint('GET', '/workspaces/{workspace}/hooks', 'read:webhook:bitbucket'),
+  createWorkspaceHook: endpoint('POST', '/workspaces/{workspace}/hooks', 'write:webhook:bitbucket'),
+  updateWorkspaceHook: endpoint('PUT', '/workspaces/{workspace}/hooks/{uid}', 'write:webhook:bitbucket'),
+  deleteWorkspaceHook: endpoint('DELETE', '/workspaces/{workspace}/hooks/{uid}', 'delete:webhook:bitbucket'),
+  commitPullRequests: endpoint('GET', '/repositories/{workspace}/{repo_slug}/commit/{commit}/pullrequests', 'read:pullrequest:bitbucket'),
+} as const satisfies Record<string, Endpoint>;
+
+export type EndpointName = keyof typeof Endpoints;
+
+/** Listed in the OpenAPI document but answering 410 since Bitbucket removed them: never call these. */
+export const REMOVED_ENDPOINTS: readonly Pick<Endpoint, 'method' | 'template'>[] = [
+  { method: 'GET', template: '/workspaces' },
+  { method: 'GET', template: '/repositories' },
+  { method: 'GET', template: '/user/permissions/workspaces' },
+  { method: 'GET', template: '/user/permissions/repositories' },
+];
+
+/** Every scope Stackhook's calls need, in the order a person would grant them. */
+export const REQUIRED_SCOPES = [...new Set(Object.values(Endpoints).map((e) => e.scope))];
+
+/** Fills a template; every value is URL-encoded, so a braced hook UUID becomes `%7B…%7D`. */
+export function pathOf(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`No value for {${name}} in ${template}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** `acme/network` → `{workspace: 'acme', repo_slug: 'network'}`. */
+export function repositoryParams(fullName: string): { workspace: string; repo_slug: string } {
+  const [workspace = '', repo_slug = ''] = fullName.split('/');
+  return { workspace, repo_slug };
+}

@@ -1,0 +1,71 @@
+// The shapes Stackhook reads from Bitbucket Cloud REST 2.0. Only the fields it uses are required;
+// everything else Bitbucket sends is ignored, so an added field never breaks a call.
+import { z } from 'zod';
+
+/** `{values, pagelen, size?, page?, next?, previous?}`: every collection endpoint answers with this. */
+export function paginated<T extends z.ZodType>(item: T) {
+  return z.object({
+    values: z.array(item),
+    pagelen: z.number().int().optional(),
+    size: z.number().int().optional(),
+    page: z.number().int().optional(),
+    next: z.string().optional(),
+    previous: z.string().optional(),
+  });
+}
+export type Page<T> = { values: T[]; next?: string | undefined };
+
+export const BitbucketUser = z.object({
+  display_name: z.string(),
+  account_id: z.string().nullish(),
+  nickname: z.string().nullish(),
+  uuid: z.string().optional(),
+});
+export type BitbucketUser = z.infer<typeof BitbucketUser>;
+
+/** `GET /user/workspaces`: `workspace` is a workspace_base, whose `name` Bitbucket may leave out. */
+export const WorkspaceAccess = z.object({
+  administrator: z.boolean(),
+  workspace: z.object({ slug: z.string(), name: z.string().optional(), uuid: z.string().optional() }),
+});
+export type WorkspaceAccess = z.infer<typeof WorkspaceAccess>;
+
+export const BitbucketRepository = z.object({
+  full_name: z.string(),
+  slug: z.string().optional(),
+  name: z.string().optional(),
+  is_private: z.boolean(),
+  mainbranch: z.object({ name: z.string() }).nullish(),
+  workspace: z.object({ slug: z.string() }).optional(),
+});
+export type BitbucketRepository = z.infer<typeof BitbucketRepository>;
+
+/** A webhook subscription. Bitbucket never returns the secret, only whether one is set. */
+export const Hook = z.object({
+  uuid: z.string().regex(/^\{[0-9a-fA-F-]+\}$/, 'must be a braced UUID'),
+  url: z.string(),
+  description: z.string().optional(),
+  active: z.boolean(),
+  events: z.array(z.string()),
+  secret_set: z.boolean().optional(),
+});
+export type Hook = z.infer<typeof Hook>;
+
+export const PullRequestSummary = z.object({ id: z.number().int(), title: z.string().optional() });
+
+/** `{"type":"error","error":{"message",…}}`. Anything else (HTML, plain text) is not parsed at all. */
+export const ErrorBody = z.object({
+  type: z.literal('error'),
+  error: z.object({
+    message: z.string(),
+    detail: z.unknown().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    fields: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const WorkspaceAccessPage = paginated(WorkspaceAccess);
+export const RepositoryPage = paginated(BitbucketRepository);
+export const HookPage = paginated(Hook);
+export const PullRequestPage = paginated(PullRequestSummary);
