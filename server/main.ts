@@ -1,11 +1,20 @@
-// The companion process. `--stdio`: an editor's language-server-style peer; `serve`: headless.
+// The companion process. `--stdio`: an editor's language-server-style peer, optionally with the
+// webhook receiver (`--listen`); `serve`: the receiver and the store alone, headless.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
 import { handlers } from './rpc/handlers';
 import { openContext } from './startup';
+import { watchLogs } from './store/logWatcher';
 import { StoreCorruptError } from './store/registryStore';
+import { describeError } from './webhooks/delivery';
+import { startEditorReceiver } from './webhooks/editorReceiver';
+import { WebhookReceiver } from './webhooks/receiver';
+import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
+
+/** How long `serve` waits for deliveries in flight to be recorded before it gives up on a clean exit. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function runStdio(options: ServerOptions): Promise<void> {
   const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
@@ -30,8 +39,64 @@ async function runStdio(options: ServerOptions): Promise<void> {
   }));
   for (const entry of handlers) entry.register(connection, context);
   context.store.onExternalChange((topics) => context.changed(topics));
-  connection.onShutdown(() => context.store.close());
+  // Runs and deliveries that `serve` or another window records show up here too.
+  const stopWatching = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
+  // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
+  const receiver = options.listen ? await startEditorReceiver(context, options.listen) : null;
+  connection.onInitialized(() => {
+    if (context.listener.message) log.info(context.listener.message);
+  });
+  connection.onShutdown(async () => {
+    stopWatching();
+    await receiver?.close();
+    context.store.close();
+  });
   connection.listen();
+}
+
+async function runServe(options: ServerOptions): Promise<void> {
+  const log = new Logger(stderrSink);
+  // Nobody to notify: editors on the same store notice the appends through their log watchers.
+  const context = await openContext(options, log, () => undefined);
+  const address = options.listen;
+  if (!address) throw new UsageError('serve needs --listen HOST:PORT.');
+  let receiver: WebhookReceiver;
+  try {
+    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine));
+  } catch (error) {
+    const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new Error(
+      taken
+        ? `${address.host}:${address.port} is taken: another Stackhook receiver (or another program) listens there. Stop it or choose another --listen address.`
+        : `The webhook receiver could not listen on ${address.host}:${address.port}: ${describeError(error)}`,
+    );
+  }
+  context.listener = { url: receiver.url, state: 'listening' };
+  const state = await context.store.read();
+  log.info(
+    `Stackhook ${context.version} receives Bitbucket Cloud webhooks at ${receiver.url} ` +
+      `(Bitbucket sends them to ${context.publicUrl}${WEBHOOK_PATH_PREFIX}<integration id>; ` +
+      `${state.integrations.length} integration${state.integrations.length === 1 ? '' : 's'} in ${context.store.folder}).`,
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: no new deliveries are accepted; the ones in flight are recorded first.`);
+    const force = setTimeout(() => {
+      log.error(`Deliveries in flight did not finish within ${SHUTDOWN_GRACE_MS / 1000} s; stopping anyway. Bitbucket retries those it got no answer for.`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    void receiver.close().then(() => {
+      context.store.close();
+      log.info('Stopped.');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 async function main(): Promise<void> {
@@ -45,12 +110,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (options.mode === 'stdio') {
-    await runStdio(options);
-  } else {
-    process.stderr.write('serve is not available in this build.\n');
-    process.exit(2);
-  }
+  if (options.mode === 'stdio') await runStdio(options);
+  else await runServe(options);
 }
 
 main().catch((error: unknown) => {

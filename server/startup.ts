@@ -9,22 +9,28 @@ import { Delivery, Run, type ChangeTopic } from './protocol';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { FileCredentials } from './secrets/fileCredentials';
-import { AppendLog } from './store/appendLog';
+import { SharedAppendLog } from './store/logWatcher';
 import { RegistryStore } from './store/registryStore';
 import { version } from '../package.json';
 
 export const RUN_LOG_SIZE = 10_000;
+
+/** The context, with logs that another process may append to while this one watches them. */
+export type OpenedContext = ServerContext & {
+  readonly runs: SharedAppendLog<typeof Run>;
+  readonly deliveries: SharedAppendLog<typeof Delivery>;
+};
 
 export async function openContext(
   options: ServerOptions,
   log: Logger,
   changed: (topics: ChangeTopic[]) => void,
   askClient?: AskClient,
-): Promise<ServerContext> {
+): Promise<OpenedContext> {
   const store = await RegistryStore.open(options.store, options.user);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
-  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
-  const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), Delivery, options.deliveryLogSize);
+  const runs = new SharedAppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
+  const deliveries = new SharedAppendLog(path.join(options.store, 'deliveries.jsonl'), Delivery, options.deliveryLogSize);
   await Promise.all([runs.load(), deliveries.load()]);
   let credentials: CredentialStore;
   if (options.secrets === 'client') {

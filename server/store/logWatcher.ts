@@ -9,10 +9,10 @@ import { AppendLog } from './appendLog';
 
 /**
  * An AppendLog that never reads its own in-flight appends back. `AppendLog.refresh()` reads what the
- * file holds past the last offset it wrote; while one of this process's writes is on its way, that
+ * file holds past the offset it last wrote; while one of this process's writes is on its way, that
  * range holds records already in memory, and reading them again would list them twice. So a refresh
- * waits out nothing: it reports `busy` and leaves it to the next look, and appends made during a
- * refresh go out after it.
+ * during a write does not read (it reports `busy`, and the next look catches up), and an append made
+ * during a refresh starts after it.
  */
 export class SharedAppendLog<S extends z.ZodType> extends AppendLog<S> {
   private writes = 0;
@@ -21,7 +21,7 @@ export class SharedAppendLog<S extends z.ZodType> extends AppendLog<S> {
   override append(records: readonly z.output<S>[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     this.writes += 1;
-    const written = this.refreshing ? this.refreshing.then(() => super.append(records)) : super.append(records);
+    const written = this.refreshing ? this.refreshing.catch(() => false).then(() => super.append(records)) : super.append(records);
     return written.finally(() => {
       this.writes -= 1;
     });

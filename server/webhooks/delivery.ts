@@ -1,0 +1,308 @@
+// One webhook delivery, from the integration id in its URL to its answer, in the order the rules
+// set (R15–R17). Every refusal before the signature check changes nothing, except that deliveries to
+// unknown or deleted integrations are recorded (R15) so "why did my push not start a run?" has an
+// answer. An accepted delivery is on disk, runs first, before it is answered.
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ServerContext } from '../context';
+import { registerSecret } from '../log';
+import type { ChangeTopic, Delivery, DeliveryVerdict, Run } from '../protocol';
+import { findIntegration, isDeletedIntegration } from '../registry/integrations';
+import { newRunId } from '../operations/stacks';
+import type { StoredIntegration } from '../store/schema';
+import { DeliveryLedger, type PreviousDelivery } from './deliveryLedger';
+import { parseEvent } from './events';
+import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
+import { printable } from './printable';
+import { routeEvent } from './routing';
+import { checkSignature, type SignatureCheck } from './signature';
+
+/** Bitbucket sends at most 256 KB; anything much larger is not a delivery. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The shape of an integration id (R5). Other ids cannot name any integration, so they are not recorded. */
+const INTEGRATION_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const MAX_INTEGRATION_ID = 120;
+
+export interface DeliveryRequest {
+  /** As decoded from the URL path. */
+  integrationId: string;
+  headers: IncomingHttpHeaders;
+  /** Reads the body, or says it is over MAX_BODY_BYTES without reading the rest. */
+  readBody(): Promise<Buffer | 'too-large'>;
+}
+
+/** The JSON answer Bitbucket (and a person with curl) gets. Never quotes the body. */
+export interface DeliveryResponse {
+  verdict: DeliveryVerdict;
+  reason: string;
+  deliveryId: string | null;
+  stackIds: string[];
+  runIds: string[];
+  duplicate?: true;
+}
+
+export interface DeliveryAnswer {
+  status: number;
+  response: DeliveryResponse;
+  /** One line for the log: ids, event, repository, verdict. No secret, no body. */
+  logLine: string;
+}
+
+export class DeliveryPipeline {
+  private readonly ledger: DeliveryLedger;
+
+  constructor(private readonly context: ServerContext) {
+    this.ledger = new DeliveryLedger(context.deliveries, context.runs);
+  }
+
+  async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
+    const { context } = this;
+    const receivedAt = context.now();
+    const trace: Trace = {
+      integrationId: request.integrationId,
+      requestUuid: looseRequestUuid(request.headers),
+      eventKey: looseEventKey(request.headers),
+      repository: null,
+    };
+
+    // 1. The integration named in the URL.
+    const state = await context.store.read();
+    const integration = findIntegration(state, request.integrationId);
+    if (!integration) return this.refuseMissingIntegration(trace, isDeletedIntegration(state, request.integrationId), receivedAt);
+
+    // 2. Size, JSON, headers.
+    const body = await request.readBody();
+    if (body === 'too-large') {
+      return refuse(trace, 413, 'invalid', `refused: the body is over ${MAX_BODY_BYTES / 1024 / 1024} MiB, far more than Bitbucket sends`);
+    }
+    const json = parseJsonObject(body);
+    if (json === 'not-json') return refuse(trace, 400, 'invalid', 'refused: the body is not JSON');
+    if (json === 'not-object') return refuse(trace, 400, 'invalid', 'refused: the body is JSON but not an object');
+    const headers = parseDeliveryHeaders(request.headers);
+    if (!headers.ok) return refuse(trace, 400, 'invalid', `refused: ${headers.problem}`);
+
+    // 3. R17: the signature, over the bytes as received.
+    if (integration.webhookSecret !== null) {
+      registerSecret(integration.webhookSecret);
+      const check = checkSignature(integration.webhookSecret, body, headers.headers['x-hub-signature']);
+      if (check !== 'valid') return refuse(trace, 401, 'bad-signature', signatureRefusal(check, integration));
+    }
+
+    // 4–6. R16, then parse, route and record.
+    const requestUuid = headers.headers['x-request-uuid'];
+    return this.ledger.exclusively(integration.id, requestUuid, async () => {
+      const previous = await this.ledger.previous(integration.id, requestUuid);
+      if (previous) return this.answerDuplicate(trace, previous, headers.headers, receivedAt);
+      return this.accept(trace, integration, headers.headers, json, receivedAt);
+    });
+  }
+
+  private async accept(
+    trace: Trace,
+    integration: StoredIntegration,
+    headers: DeliveryHeaders,
+    body: Record<string, unknown>,
+    receivedAt: Date,
+  ): Promise<DeliveryAnswer> {
+    const { context } = this;
+    const requestUuid = headers['x-request-uuid'];
+    const eventKey = headers['x-event-key'];
+    const parsed = parseEvent(eventKey, body);
+    if (!parsed.ok) {
+      trace.repository = parsed.repository;
+      const delivery = deliveryRecord(integration.id, requestUuid, eventKey, parsed.repository, 'invalid', `refused: ${parsed.problem}`, 400, [], receivedAt);
+      await this.record([], delivery);
+      return answer(trace, delivery, []);
+    }
+    trace.repository = parsed.event.repository;
+    // Stacks as they are now, not as they were before the body arrived.
+    const state = await context.store.read();
+    const routing = routeEvent(parsed.event, integration.id, state.stacks);
+    const runs: Run[] = routing.runs.map((planned) => ({
+      id: newRunId(receivedAt),
+      stackId: planned.stackId,
+      kind: planned.kind,
+      trigger: planned.trigger,
+      branch: planned.branch,
+      commit: planned.commit,
+      deliveryId: requestUuid,
+      createdAt: receivedAt.toISOString(),
+    }));
+    const status = routing.verdict === 'queued' ? 202 : 200;
+    const delivery = deliveryRecord(
+      integration.id,
+      requestUuid,
+      eventKey,
+      parsed.event.repository,
+      routing.verdict,
+      routing.reason,
+      status,
+      routing.stackIds,
+      receivedAt,
+    );
+    await this.record(runs, delivery);
+    return answer(trace, delivery, runs);
+  }
+
+  /** Runs first: if the delivery record is lost, a retry still finds the runs by delivery id. */
+  private async record(runs: Run[], delivery: Delivery): Promise<void> {
+    const topics: ChangeTopic[] = ['deliveries'];
+    if (runs.length > 0) {
+      await this.context.runs.append(runs);
+      topics.push('runs');
+    }
+    await this.context.deliveries.append([delivery]);
+    this.context.changed(topics);
+  }
+
+  private async answerDuplicate(trace: Trace, previous: PreviousDelivery, headers: DeliveryHeaders, receivedAt: Date): Promise<DeliveryAnswer> {
+    let first = previous.delivery;
+    if (!first) {
+      // The runs were written but the answer was lost before the delivery record: write it now.
+      const stackIds = [...new Set(previous.runs.map((run) => run.stackId))];
+      const reason = `${previous.runs.length} run${previous.runs.length === 1 ? '' : 's'} queued by an earlier attempt whose answer was lost`;
+      first = deliveryRecord(trace.integrationId, headers['x-request-uuid'], headers['x-event-key'], null, 'queued', reason, 202, stackIds, receivedAt);
+      await this.context.deliveries.append([first]).then(
+        () => this.context.changed(['deliveries']),
+        (error: unknown) => this.context.log.warn(`Could not record delivery ${printable(first?.id ?? '')}: ${describeError(error)}`),
+      );
+    }
+    trace.repository = first.repository;
+    const attempt = headers['x-attempt-number'];
+    return {
+      status: 200,
+      response: {
+        verdict: first.verdict,
+        reason: first.reason,
+        deliveryId: first.id,
+        stackIds: first.stackIds,
+        runIds: previous.runs.map((run) => run.id),
+        duplicate: true,
+      },
+      logLine: line(trace, 200, 'duplicate', `already taken${attempt ? ` (attempt ${attempt})` : ''}, first verdict ${first.verdict}: no new runs`),
+    };
+  }
+
+  private async refuseMissingIntegration(trace: Trace, deleted: boolean, receivedAt: Date): Promise<DeliveryAnswer> {
+    const id = printable(trace.integrationId);
+    const status = deleted ? 410 : 404;
+    const verdict = deleted ? 'deleted-integration' : 'unknown-integration';
+    const reason = deleted
+      ? `refused: the integration "${id}" was deleted; create an integration with the same name to receive these webhooks again`
+      : `refused: there is no integration "${id}"; check the URL of the Bitbucket webhook`;
+    if (!INTEGRATION_ID.test(trace.integrationId) || trace.integrationId.length > MAX_INTEGRATION_ID) {
+      return refuse(trace, 404, 'unknown-integration', `refused: "${id}" is not an integration id; check the URL of the Bitbucket webhook`);
+    }
+    const delivery = deliveryRecord(
+      trace.integrationId,
+      trace.requestUuid ?? `unidentified-${randomUUID()}`,
+      trace.eventKey ?? '(none)',
+      null,
+      verdict,
+      reason,
+      status,
+      [],
+      receivedAt,
+    );
+    try {
+      await this.context.deliveries.append([delivery]);
+      this.context.changed(['deliveries']);
+    } catch (error) {
+      // The refusal stands whether or not it could be written down.
+      this.context.log.warn(`Could not record the refused delivery ${printable(delivery.id)}: ${describeError(error)}`);
+    }
+    return answer(trace, delivery, []);
+  }
+}
+
+interface Trace {
+  integrationId: string;
+  requestUuid: string | null;
+  eventKey: string | null;
+  repository: string | null;
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> | 'not-json' | 'not-object' {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return 'not-json';
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : 'not-object';
+}
+
+function signatureRefusal(check: Exclude<SignatureCheck, 'valid'>, integration: StoredIntegration): string {
+  const name = printable(integration.name);
+  switch (check) {
+    case 'missing':
+      return `refused: no X-Hub-Signature, but "${name}" has a webhook secret; set that secret on the Bitbucket webhook (or let Stackhook configure the webhook)`;
+    case 'malformed':
+      return 'refused: X-Hub-Signature is not sha256=<64 hex digits>';
+    case 'mismatch':
+      return `refused: bad signature; check that the secret on the Bitbucket webhook is the webhook secret of "${name}"`;
+  }
+}
+
+function deliveryRecord(
+  integrationId: string,
+  id: string,
+  eventKey: string,
+  repository: string | null,
+  verdict: DeliveryVerdict,
+  reason: string,
+  status: number,
+  stackIds: string[],
+  receivedAt: Date,
+): Delivery {
+  return {
+    id,
+    integrationId,
+    eventKey,
+    repository: repository === null ? null : printable(repository, 200),
+    verdict,
+    reason: printable(reason, 2_000),
+    status,
+    stackIds,
+    receivedAt: receivedAt.toISOString(),
+  };
+}
+
+function answer(trace: Trace, delivery: Delivery, runs: readonly Run[]): DeliveryAnswer {
+  return {
+    status: delivery.status,
+    response: {
+      verdict: delivery.verdict,
+      reason: delivery.reason,
+      deliveryId: delivery.id,
+      stackIds: delivery.stackIds,
+      runIds: runs.map((run) => run.id),
+    },
+    logLine: line({ ...trace, requestUuid: delivery.id }, delivery.status, delivery.verdict, delivery.reason),
+  };
+}
+
+/** A refusal that changes nothing. */
+function refuse(trace: Trace, status: number, verdict: DeliveryVerdict, reason: string): DeliveryAnswer {
+  return {
+    status,
+    response: { verdict, reason, deliveryId: null, stackIds: [], runIds: [] },
+    logLine: line(trace, status, verdict, reason),
+  };
+}
+
+function line(trace: Trace, status: number, verdict: string, reason: string): string {
+  const parts = [
+    `delivery ${printable(trace.requestUuid ?? '-', 80)}`,
+    `to ${printable(trace.integrationId, 80)}`,
+    printable(trace.eventKey ?? '-', 60),
+    printable(trace.repository ?? '-', 120),
+    `→ ${status} ${verdict}: ${printable(reason, 400)}`,
+  ];
+  return parts.join(' ');
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

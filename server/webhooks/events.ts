@@ -1,0 +1,125 @@
+// The webhook bodies Stackhook acts on (DESIGN.md §6), as zod schemas. Only the fields routing
+// needs are kept; everything else in Bitbucket's large payloads is dropped while parsing.
+import { z } from 'zod';
+
+const FullName = z.string().min(1).max(300);
+const Repository = z.object({ full_name: FullName });
+
+/** A ref in a push change. `type` is `branch` or `tag` (older Mercurial payloads had others). */
+const PushRef = z.object({
+  type: z.string().max(100),
+  name: z.string().min(1).max(1_000),
+  target: z.object({ hash: z.string().max(100) }).nullable().optional(),
+});
+
+const PushChange = z.object({
+  // null when the ref was deleted (`new`) or created (`old`).
+  new: PushRef.nullable().optional(),
+  old: PushRef.nullable().optional(),
+});
+
+export const PushBody = z.object({
+  repository: Repository,
+  push: z.object({ changes: z.array(PushChange).max(10_000) }),
+});
+
+const PullRequestSide = z.object({
+  branch: z.object({ name: z.string().min(1).max(1_000) }),
+  commit: z.object({ hash: z.string().max(100) }).nullable().optional(),
+  repository: Repository.nullable().optional(),
+});
+
+export const PullRequestBody = z.object({
+  repository: Repository,
+  pullrequest: z.object({
+    id: z.number().int(),
+    title: z.string().max(10_000).optional(),
+    state: z.string().max(100).optional(),
+    source: PullRequestSide,
+    destination: PullRequestSide,
+  }),
+});
+
+export interface PushChangeEvent {
+  /** `branch`, `tag`, …; null when the change deleted the ref. */
+  type: string | null;
+  name: string;
+  commit: string | null;
+  deleted: boolean;
+}
+
+export interface PullRequestEvent {
+  id: number;
+  sourceBranch: string;
+  sourceRepository: string | null;
+  sourceCommit: string | null;
+  destinationBranch: string;
+}
+
+export type WebhookEvent =
+  | { kind: 'push'; eventKey: 'repo:push'; repository: string; changes: PushChangeEvent[] }
+  | { kind: 'pullrequest'; eventKey: string; action: string; repository: string; pullRequest: PullRequestEvent }
+  | { kind: 'other'; eventKey: string; repository: string | null };
+
+export type EventParse = { ok: true; event: WebhookEvent } | { ok: false; problem: string; repository: string | null };
+
+export function parseEvent(eventKey: string, body: Record<string, unknown>): EventParse {
+  if (eventKey === 'repo:push') {
+    const parsed = PushBody.safeParse(body);
+    if (!parsed.success) return shapeProblem(eventKey, parsed.error, body);
+    return {
+      ok: true,
+      event: {
+        kind: 'push',
+        eventKey,
+        repository: parsed.data.repository.full_name,
+        changes: parsed.data.push.changes.map((change) => {
+          const ref = change.new ?? change.old;
+          return {
+            type: change.new ? change.new.type : null,
+            name: ref?.name ?? '',
+            commit: change.new?.target?.hash ?? null,
+            deleted: !change.new,
+          };
+        }),
+      },
+    };
+  }
+  if (eventKey.startsWith('pullrequest:')) {
+    const parsed = PullRequestBody.safeParse(body);
+    if (!parsed.success) return shapeProblem(eventKey, parsed.error, body);
+    const pr = parsed.data.pullrequest;
+    return {
+      ok: true,
+      event: {
+        kind: 'pullrequest',
+        eventKey,
+        action: eventKey.slice('pullrequest:'.length),
+        repository: parsed.data.repository.full_name,
+        pullRequest: {
+          id: pr.id,
+          sourceBranch: pr.source.branch.name,
+          sourceRepository: pr.source.repository?.full_name ?? null,
+          sourceCommit: pr.source.commit?.hash ?? null,
+          destinationBranch: pr.destination.branch.name,
+        },
+      },
+    };
+  }
+  return { ok: true, event: { kind: 'other', eventKey, repository: repositoryOf(body) } };
+}
+
+/** The repository named in any body, when it has the usual shape; for the delivery log only. */
+export function repositoryOf(body: Record<string, unknown>): string | null {
+  const parsed = z.object({ repository: Repository }).safeParse(body);
+  return parsed.success ? parsed.data.repository.full_name : null;
+}
+
+function shapeProblem(eventKey: string, error: z.ZodError, body: Record<string, unknown>): EventParse {
+  // Paths and expectations only: a message must never quote the body.
+  const where = error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, problem: `the ${eventKey} body does not have the shape Bitbucket sends (${where})`, repository: repositoryOf(body) };
+}

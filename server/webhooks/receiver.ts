@@ -1,0 +1,160 @@
+// The webhook receiver: an HTTP listener for `POST /webhooks/bitbucket-cloud/<integration id>` and
+// `GET /healthz`. It only moves bytes; what a delivery means is decided in delivery.ts.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServerContext } from '../context';
+import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
+import { DeliveryPipeline, MAX_BODY_BYTES, describeError, type DeliveryAnswer } from './delivery';
+import { printable } from './printable';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** What `GET /healthz` answers; another Stackhook process recognises the receiver by `service`. */
+export interface Health {
+  ok: true;
+  service: 'stackhook';
+  version: string;
+}
+
+export class WebhookReceiver {
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  /** Starts listening; rejects with the listen error (EADDRINUSE when the port is taken). */
+  static async listen(context: ServerContext, address: ListenAddress, onDelivery: (answer: DeliveryAnswer) => void): Promise<WebhookReceiver> {
+    const pipeline = new DeliveryPipeline(context);
+    let receiver: WebhookReceiver | undefined;
+    const server = createServer((request, response) => {
+      const work = handle(context, pipeline, request, response, onDelivery);
+      receiver?.track(work);
+    });
+    // Bitbucket gives up after 10 s; a client slower than this is not Bitbucket.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port, address.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => context.log.error(`The webhook receiver failed: ${describeError(error)}`));
+    const bound = server.address() as AddressInfo;
+    const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+    receiver = new WebhookReceiver(server, `http://${host}:${bound.port}`);
+    return receiver;
+  }
+
+  /** Stops accepting, lets deliveries in flight finish (their records reach the disk), then resolves. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      await Promise.allSettled([...this.inFlight]);
+      // Keep-alive sockets that were busy a moment ago are idle now.
+      this.server.closeAllConnections();
+      await stopped;
+    })();
+    return this.closing;
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+}
+
+async function handle(
+  context: ServerContext,
+  pipeline: DeliveryPipeline,
+  request: IncomingMessage,
+  response: ServerResponse,
+  onDelivery: (answer: DeliveryAnswer) => void,
+): Promise<void> {
+  // Errors on either stream (a client that hangs up) must not reach the process as unhandled.
+  request.on('error', () => undefined);
+  response.on('error', () => undefined);
+  let path: string;
+  try {
+    path = new URL(request.url ?? '/', 'http://receiver').pathname;
+  } catch {
+    return send(response, 400, { error: 'The request target is not a URL path.' });
+  }
+  if (path === '/healthz') {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { error: 'Use GET.' }, { Allow: 'GET, HEAD' });
+    const health: Health = { ok: true, service: 'stackhook', version: context.version };
+    return send(response, 200, health);
+  }
+  if (!path.startsWith(WEBHOOK_PATH_PREFIX)) {
+    return send(response, 404, { error: `Nothing here. Bitbucket Cloud webhooks go to ${WEBHOOK_PATH_PREFIX}<integration id>.` });
+  }
+  if (request.method !== 'POST') {
+    return send(response, 405, { error: 'Webhook deliveries are POST requests.' }, { Allow: 'POST' });
+  }
+  let integrationId: string;
+  try {
+    integrationId = decodeURIComponent(path.slice(WEBHOOK_PATH_PREFIX.length));
+  } catch {
+    integrationId = path.slice(WEBHOOK_PATH_PREFIX.length);
+  }
+
+  let answer: DeliveryAnswer;
+  try {
+    answer = await pipeline.handle({ integrationId, headers: request.headers, readBody: () => readBody(request) });
+  } catch (error) {
+    if (request.socket.destroyed || !response.writable) return; // The client hung up: nobody to answer.
+    // Nothing was recorded as taken (recording is the last step), so a retry is safe and wanted.
+    context.log.error(`Delivery to ${printable(integrationId)} could not be recorded: ${describeError(error)}`);
+    return send(response, 503, { error: 'Stackhook could not record this delivery; Bitbucket will retry it.' }, { 'Retry-After': '5' });
+  }
+  onDelivery(answer);
+  // A body left unread (too large, or never needed) is not drained: close the connection instead.
+  const extra: Record<string, string> = request.complete ? {} : { Connection: 'close' };
+  send(response, answer.status, answer.response, extra);
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return Promise.resolve('too-large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        request.off('data', onData);
+        request.pause();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks, size)));
+    request.once('error', reject);
+    request.once('close', () => {
+      if (!request.complete) reject(new Error('The client closed the connection before the body arrived.'));
+    });
+  });
+}
+
+function send(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  if (response.headersSent || response.destroyed) return;
+  const text = `${JSON.stringify(body)}\n`;
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  response.end(text);
+}

@@ -1,0 +1,146 @@
+// R15: which runs a verified delivery queues, and why. A pure function of the event and the stacks,
+// so every routing decision can be tested without a network or a store.
+//
+// Which pull request events propose runs: `created` and `updated` (new commits or a new destination)
+// bring code that has not been planned against the stack, so they propose a run. The others are
+// recorded and ignored: `fulfilled` (merged) is followed by Bitbucket's `repo:push` to the
+// destination branch, which queues the tracked run, so proposing here would only plan twice;
+// `rejected` (declined) leaves nothing to plan; `approved`, `unapproved` and `comment_*` change no
+// code. A pull request reaches a stack when its destination branch is the stack's branch, or when its
+// source branch is the stack's branch in the same repository (a fork's branch of the same name is
+// not the stack's branch).
+import type { Run } from '../protocol';
+import type { StoredStack } from '../store/schema';
+import type { PullRequestEvent, PushChangeEvent, WebhookEvent } from './events';
+import { printable, shortCommit } from './printable';
+
+export const PROPOSING_PULL_REQUEST_ACTIONS: ReadonlySet<string> = new Set(['created', 'updated']);
+
+const IGNORED_PULL_REQUEST_ACTIONS: Readonly<Record<string, string>> = {
+  fulfilled: 'the merge pushes to the destination branch, and that push queues the tracked run',
+  rejected: 'a declined pull request leaves nothing to plan',
+  approved: 'approvals change no code',
+  unapproved: 'approvals change no code',
+  comment_created: 'comments change no code',
+  comment_updated: 'comments change no code',
+  comment_deleted: 'comments change no code',
+};
+
+export interface PlannedRun {
+  stackId: string;
+  stackName: string;
+  kind: Run['kind'];
+  trigger: 'push' | 'pullrequest';
+  branch: string;
+  commit: string | null;
+}
+
+export interface Routing {
+  verdict: 'queued' | 'ignored';
+  /** For a person reading the delivery log: "tracked run on prod-network (main @ 501bf5b99365)". */
+  reason: string;
+  runs: PlannedRun[];
+  stackIds: string[];
+}
+
+type RoutableStack = Pick<StoredStack, 'id' | 'name' | 'integrationId' | 'detachedFrom' | 'repository' | 'branch'>;
+
+export function routeEvent(event: WebhookEvent, integrationId: string, stacks: readonly RoutableStack[]): Routing {
+  if (event.kind === 'other') {
+    return ignored(`${printable(event.eventKey)} is not an event Stackhook acts on`);
+  }
+  const repository = event.repository.toLowerCase();
+  const onRepository = (stack: RoutableStack) => stack.repository.toLowerCase() === repository;
+  // Detached stacks have no integration (R12), so they can never be among these.
+  const attached = stacks.filter((stack) => stack.integrationId === integrationId && onRepository(stack));
+  const detached = stacks.filter((stack) => stack.integrationId === null && stack.detachedFrom === integrationId && onRepository(stack));
+  const detachedNote =
+    detached.length === 0
+      ? ''
+      : `; ${detached.length} detached stack${detached.length === 1 ? '' : 's'} (${names(detached)}) skipped: reattach to receive webhooks`;
+
+  if (event.kind === 'pullrequest' && !PROPOSING_PULL_REQUEST_ACTIONS.has(event.action)) {
+    const why = IGNORED_PULL_REQUEST_ACTIONS[event.action] ?? 'this pull request event does not start runs';
+    return ignored(`pull request #${event.pullRequest.id} ${printable(event.action, 40)}: ignored, ${why}`);
+  }
+  if (attached.length === 0) {
+    return ignored(`no attached stack of ${printable(integrationId)} uses ${printable(event.repository)}${detachedNote}`);
+  }
+  const routing = event.kind === 'push' ? routePush(event.changes, attached) : routePullRequest(event.pullRequest, event.repository, attached);
+  return { ...routing, reason: `${routing.reason}${detachedNote}` };
+}
+
+function routePush(changes: readonly PushChangeEvent[], stacks: readonly RoutableStack[]): Routing {
+  const runs: PlannedRun[] = [];
+  const skipped: string[] = [];
+  for (const change of changes) {
+    if (change.deleted) {
+      skipped.push(`${change.name ? `deletion of ${printable(change.name, 60)}` : 'a deletion'} ignored`);
+      continue;
+    }
+    if (change.type !== 'branch') {
+      skipped.push(`${change.type === 'tag' ? 'tag' : printable(change.type ?? 'ref', 20)} ${printable(change.name, 60)} ignored`);
+      continue;
+    }
+    for (const stack of stacks) {
+      runs.push({
+        stackId: stack.id,
+        stackName: stack.name,
+        kind: change.name === stack.branch ? 'tracked' : 'proposed',
+        trigger: 'push',
+        branch: change.name,
+        commit: change.commit,
+      });
+    }
+  }
+  if (runs.length === 0) {
+    return ignored(changes.length === 0 ? 'push with no changes ignored' : summarise(skipped));
+  }
+  return queued(runs, skipped);
+}
+
+function routePullRequest(pr: PullRequestEvent, repository: string, stacks: readonly RoutableStack[]): Routing {
+  const sameRepository = pr.sourceRepository === null || pr.sourceRepository.toLowerCase() === repository.toLowerCase();
+  const reached = stacks.filter((stack) => pr.destinationBranch === stack.branch || (sameRepository && pr.sourceBranch === stack.branch));
+  if (reached.length === 0) {
+    const tracked = [...new Set(stacks.map((stack) => printable(stack.branch, 60)))].join(', ');
+    return ignored(
+      `pull request #${pr.id} (${printable(pr.sourceBranch, 60)} → ${printable(pr.destinationBranch, 60)}) reaches no stack on ${printable(repository)}: they track ${tracked}`,
+    );
+  }
+  return queued(
+    reached.map((stack) => ({
+      stackId: stack.id,
+      stackName: stack.name,
+      kind: 'proposed' as const,
+      trigger: 'pullrequest' as const,
+      branch: pr.sourceBranch,
+      commit: pr.sourceCommit,
+    })),
+    [],
+  );
+}
+
+function queued(runs: PlannedRun[], skipped: string[]): Routing {
+  const described = runs.map((run) => `${run.kind} run on ${printable(run.stackName, 60)} (${printable(run.branch, 60)} @ ${shortCommit(run.commit)})`);
+  return {
+    verdict: 'queued',
+    reason: summarise([...described, ...skipped]),
+    runs,
+    stackIds: [...new Set(runs.map((run) => run.stackId))],
+  };
+}
+
+function ignored(reason: string): Routing {
+  return { verdict: 'ignored', reason, runs: [], stackIds: [] };
+}
+
+/** Keeps a reason readable when a push carries many changes. */
+function summarise(parts: readonly string[], keep = 4): string {
+  if (parts.length <= keep) return parts.join('; ');
+  return `${parts.slice(0, keep).join('; ')}; and ${parts.length - keep} more`;
+}
+
+function names(stacks: readonly RoutableStack[]): string {
+  return summarise(stacks.map((stack) => printable(stack.name, 60)), 3);
+}
