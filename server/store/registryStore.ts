@@ -37,6 +37,8 @@ const sameFile = (a: FileIdentity | null, b: Stats): boolean =>
 
 export class RegistryStore {
   private identity: FileIdentity | null = null;
+  /** The registry as last read or written: what a failed change is rolled back to. */
+  private text = '';
   private watcher: FSWatcher | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(topics: ChangeTopic[]) => void>();
@@ -74,18 +76,23 @@ export class RegistryStore {
   }
 
   /**
-   * Applies `change` to a copy of the latest state and writes it atomically. If `change` throws,
-   * nothing is written and the error goes to the caller: validate, then act.
+   * Applies `change` to the latest state and writes it atomically. If `change` throws (or the write
+   * fails), the state is restored from the last bytes on disk and the error goes to the caller:
+   * validate, then act. Changing in place and restoring only on failure keeps large registries fast.
    */
   update<T>(change: (draft: RegistryState) => T): Promise<T> {
     const run = this.queue.then(() =>
       this.withLock(async () => {
         await this.refreshIfChanged();
-        const draft = structuredClone(this.current);
-        const result = change(draft);
-        draft.revision = this.current.revision + 1;
-        await this.write(draft);
-        return result;
+        try {
+          const result = change(this.current);
+          this.current.revision += 1;
+          await this.write(this.current);
+          return result;
+        } catch (error) {
+          this.current = JSON.parse(this.text) as RegistryState;
+          throw error;
+        }
       }),
     );
     this.queue = run.catch(() => undefined);
@@ -137,6 +144,7 @@ export class RegistryStore {
     const stats = await fs.stat(this.file);
     const text = await fs.readFile(this.file, 'utf8');
     this.current = await this.parse(text);
+    this.text = text;
     this.identity = { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
   }
 
@@ -176,9 +184,11 @@ export class RegistryStore {
   }
 
   private async write(state: RegistryState): Promise<void> {
-    await writeFileAtomic(this.file, `${JSON.stringify(state, null, 1)}\n`);
+    const text = `${JSON.stringify(state)}\n`;
+    await writeFileAtomic(this.file, text);
     const stats = await fs.stat(this.file);
     this.current = state;
+    this.text = text;
     this.identity = { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
   }
 
