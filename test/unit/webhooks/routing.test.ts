@@ -1,0 +1,160 @@
+import { strict as assert } from 'node:assert';
+import { parseEvent, type WebhookEvent } from '../../../server/webhooks/events';
+import { routeEvent, type Routing } from '../../../server/webhooks/routing';
+import { loadFixture } from './fixtures';
+
+interface TestStack {
+  id: string;
+  name: string;
+  integrationId: string | null;
+  detachedFrom: string | null;
+  repository: string;
+  branch: string;
+}
+
+const stack = (id: string, repository: string, branch: string, integrationId: string | null = 'acme', detachedFrom: string | null = null): TestStack => ({
+  id,
+  name: id,
+  integrationId,
+  detachedFrom,
+  repository,
+  branch,
+});
+
+function eventOf(file: string): WebhookEvent {
+  const fixture = loadFixture(file);
+  const parsed = parseEvent(fixture.eventKey, fixture.json);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.event;
+}
+
+const route = (file: string, stacks: TestStack[], integrationId = 'acme'): Routing => routeEvent(eventOf(file), integrationId, stacks);
+const runsOf = (routing: Routing) => routing.runs.map((run) => [run.stackId, run.kind, run.trigger, run.branch, run.commit]);
+
+const JENKINS = 'jenkins-bitbucket-branch-source';
+
+describe('routing deliveries to stacks (R15)', () => {
+  it('R15: a push to the stack\'s branch queues a tracked run at the pushed commit', () => {
+    const routing = route(`${JENKINS}/BitbucketCloudPushEventTest-updatePayload.json`, [stack('temp', 'cloudbeers/temp', 'main')]);
+    assert.equal(routing.verdict, 'queued');
+    assert.deepEqual(runsOf(routing), [['temp', 'tracked', 'push', 'main', 'e42fac24456e4a56f1b7f9358afc3070e3b7ddec']]);
+    assert.deepEqual(routing.stackIds, ['temp']);
+    assert.equal(routing.reason, 'tracked run on temp (main @ e42fac24456e)');
+  });
+
+  it('R15: a push to another branch queues a proposed run', () => {
+    const routing = route(`${JENKINS}/branch_created.json`, [stack('repos', 'amuniz/test-repos', 'master')]);
+    assert.deepEqual(runsOf(routing), [['repos', 'proposed', 'push', 'feature/test', '174561d625c9623b60d8aba09b7f08ddc9df45cd']]);
+  });
+
+  it('R15: the repository matches whatever its case', () => {
+    const routing = route(`${JENKINS}/branch_created.json`, [stack('repos', 'Amuniz/Test-Repos', 'master')]);
+    assert.equal(routing.verdict, 'queued');
+  });
+
+  it('R15: tags and branch deletions are recorded and ignored', () => {
+    const stacks = [stack('repos', 'amuniz/test-repos', 'master')];
+    for (const [file, reason] of [
+      ['tag_created.json', /tag simple-tag ignored/],
+      ['annotated_tag_created.json', /tag test-tag ignored/],
+      ['tag_deleted.json', /deletion of test ignored/],
+      ['branch_deleted.json', /deletion of feature\/test ignored/],
+    ] as const) {
+      const routing = route(`${JENKINS}/${file}`, stacks);
+      assert.equal(routing.verdict, 'ignored', file);
+      assert.deepEqual(routing.runs, [], file);
+      assert.match(routing.reason, reason, file);
+    }
+  });
+
+  it('R15: a push with several changes queues a run per branch and ignores the tag', () => {
+    const routing = route(`${JENKINS}/BitbucketCloudPushEventTest-multipleChangesPayload.json`, [stack('temp', 'cloudbeers/temp', 'main')]);
+    assert.deepEqual(runsOf(routing), [
+      ['temp', 'tracked', 'push', 'main', '325d37697849f4b1fe42cb19c20134af08e03a82'],
+      ['temp', 'proposed', 'push', 'manchu', 'e22fcb49645b4586a845938afac5eb3ac1950586'],
+    ]);
+    assert.deepEqual(routing.stackIds, ['temp']);
+    assert.match(routing.reason, /tag v0\.1 ignored/);
+  });
+
+  it('R15: an empty push is ignored', () => {
+    const routing = route(`${JENKINS}/BitbucketCloudPushEventTest-emptyPayload.json`, [stack('temp', 'cloudbeers/temp', 'main')]);
+    assert.equal(routing.verdict, 'ignored');
+  });
+
+  it('R15: every attached stack on the repository is reached; stacks of other repositories and integrations are not', () => {
+    const routing = route(`${JENKINS}/BitbucketCloudPushEventTest-updatePayload.json`, [
+      stack('prod', 'cloudbeers/temp', 'main'),
+      stack('staging', 'cloudbeers/temp', 'staging'),
+      stack('other-repo', 'cloudbeers/other', 'main'),
+      stack('other-integration', 'cloudbeers/temp', 'main', 'team'),
+    ]);
+    assert.deepEqual(runsOf(routing).map(([id, kind]) => [id, kind]), [
+      ['prod', 'tracked'],
+      ['staging', 'proposed'],
+    ]);
+  });
+
+  it('R12, R15: detached stacks never get runs, and the reason says they were skipped', () => {
+    const routing = route(`${JENKINS}/BitbucketCloudPushEventTest-updatePayload.json`, [stack('old', 'cloudbeers/temp', 'main', null, 'acme')]);
+    assert.equal(routing.verdict, 'ignored');
+    assert.deepEqual(routing.runs, []);
+    assert.match(routing.reason, /no attached stack of acme uses cloudbeers\/temp; 1 detached stack \(old\) skipped/);
+  });
+
+  it('R15: pull requests created or updated propose a run at the source commit', () => {
+    const stacks = [stack('atlantis', 'lkysow/atlantis-example', 'main')];
+    assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-created.json', stacks)), [
+      ['atlantis', 'proposed', 'pullrequest', 'Luke/maintf-edited-online-with-bitbucket-1560433073473', '1e69a602caef'],
+    ]);
+    assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-updated.json', stacks)), [['atlantis', 'proposed', 'pullrequest', 'example', '315f27602bd8']]);
+    assert.deepEqual(runsOf(route(`${JENKINS}/pullrequest_created.json`, [stack('repos', 'amuniz/test-repos', 'master')])), [
+      ['repos', 'proposed', 'pullrequest', 'feature/test', 'd31df3425c5b'],
+    ]);
+  });
+
+  it('R15: merged, declined and commented pull requests are recorded and ignored', () => {
+    const stacks = [stack('atlantis', 'lkysow/atlantis-example', 'main')];
+    for (const [file, reason] of [
+      ['bitbucket-cloud-pull-event-fulfilled.json', /#16 fulfilled: ignored, the merge pushes to the destination branch/],
+      ['bitbucket-cloud-pull-event-rejected.json', /#13 rejected: ignored/],
+      ['bitbucket-cloud-comment-event.json', /#2 comment_created: ignored, comments change no code/],
+    ] as const) {
+      const routing = route(`atlantis/${file}`, stacks);
+      assert.equal(routing.verdict, 'ignored', file);
+      assert.match(routing.reason, reason, file);
+    }
+    for (const event of ['pullrequest:approved', 'pullrequest:unapproved']) {
+      const base = eventOf('atlantis/bitbucket-cloud-pull-event-updated.json');
+      assert.ok(base.kind === 'pullrequest');
+      const routing = routeEvent({ ...base, eventKey: event, action: event.split(':')[1] as string }, 'acme', stacks);
+      assert.equal(routing.verdict, 'ignored', event);
+    }
+  });
+
+  it('R15: a pull request reaches a stack by its destination, or by its source in the same repository only', () => {
+    const main = [stack('temp', 'cloudbeers/temp', 'main')];
+    // From a fork's `main` into `stable`: the fork's branch is not the stack's branch.
+    const elsewhere = route(`${JENKINS}/BitbucketCloudPullRequestEventTest-updatePayload_newDestination.json`, main);
+    assert.equal(elsewhere.verdict, 'ignored');
+    assert.match(elsewhere.reason, /#3 \(main → stable\) reaches no stack on cloudbeers\/temp: they track main/);
+    // From `foo` (same repository) into `main`: both a stack on main and one on foo are reached.
+    const origin = route(`${JENKINS}/BitbucketCloudPullRequestEventTest-createPayloadOrigin.json`, [...main, stack('foo', 'cloudbeers/temp', 'foo')]);
+    assert.deepEqual(runsOf(origin).map(([id]) => id), ['temp', 'foo']);
+  });
+
+  it('R15: events Stackhook does not act on are ignored with their key in the reason', () => {
+    const routing = routeEvent({ kind: 'other', eventKey: 'repo:updated', repository: 'cloudbeers/temp' }, 'acme', [stack('temp', 'cloudbeers/temp', 'main')]);
+    assert.equal(routing.verdict, 'ignored');
+    assert.equal(routing.reason, 'repo:updated is not an event Stackhook acts on');
+  });
+
+  it('keeps reasons readable: control characters from the network are replaced', () => {
+    const routing = routeEvent(
+      { kind: 'push', eventKey: 'repo:push', repository: 'acme/net', changes: [{ type: 'branch', name: 'evil\nforged log line', commit: 'abc', deleted: false }] },
+      'acme',
+      [stack('net', 'acme/net', 'main')],
+    );
+    assert.doesNotMatch(routing.reason, /\n/);
+  });
+});
