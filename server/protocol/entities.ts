@@ -1,6 +1,6 @@
 // The shapes that cross the wire, as zod schemas. Both the server and the extension import these;
 // the server parses every incoming params object with them before acting.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MAX_NAME = 100;
 export const MAX_LABELS = 50;

@@ -1,6 +1,6 @@
 // Errors cross the protocol as data: a message written for a person, a kind the client can branch
 // on, and for Bitbucket failures a problem code that names the cause.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CredentialProblem } from './entities';
 
 export const ErrorKind = z.enum(['Invalid', 'NotFound', 'Conflict', 'Forbidden', 'Detached', 'Bitbucket', 'Unavailable']);

@@ -2,7 +2,7 @@
 // holds the method string, the zod schemas of its params and result, and the typed jsonrpc object
 // that `connection.onRequest` and `client.sendRequest` take.
 import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonrpc';
-import { z } from 'zod';
+import * as z from 'zod';
 import * as E from './entities';
 import { ErrorData } from './errors';
 

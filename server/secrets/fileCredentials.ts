@@ -1,7 +1,7 @@
 // `--secrets file`: credentials in `<store>/credentials.json`, mode 0600, for headless hosts.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../store/atomicFile';
 import { withFileLock } from '../store/fileLock';
 import { credentialKey, type CredentialStore } from './credentialStore';

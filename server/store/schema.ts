@@ -1,6 +1,6 @@
 // What the registry file holds, validated on every load. Secrets of Bitbucket credentials are
 // never here (R9); webhook secrets are, because the receiver must read them (the file is 0600).
-import { z } from 'zod';
+import * as z from 'zod';
 import { CredentialType, IntegrationType, Role } from '../protocol';
 
 export const SCHEMA_VERSION = 1;
