@@ -52,7 +52,8 @@ function bitbucketMessage(body: unknown): string | null {
 
 const said = (body: unknown) => {
   const message = bitbucketMessage(body);
-  return message ? ` Bitbucket said: "${message}".` : '';
+  if (!message) return '';
+  return /[.!?]$/.test(message) ? ` Bitbucket said: "${message}"` : ` Bitbucket said: "${message}".`;
 };
 
 function unauthorized(attempt: Attempt): BitbucketFailure {

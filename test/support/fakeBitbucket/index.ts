@@ -1,0 +1,267 @@
+// A fake Bitbucket Cloud REST 2.0 on loopback, for tests, benchmarks and the demo. It keeps the
+// real API's paths (under /2.0), envelopes, error bodies, status codes, Basic auth with API tokens
+// and scopes, the 410s of removed endpoints and webhook semantics, and can misbehave on demand.
+//
+//   const bitbucket = await startFakeBitbucket();
+//   bitbucket.world.addUser({ email: 'ana@example.com', token: 'ATATT-…', workspaces: { acme: 'admin' } });
+//   bitbucket.world.addRepositories('acme', 250);
+//   … node dist/server.js --stdio --bitbucket-api ${bitbucket.url} …
+//   await bitbucket.stop();
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { FaultPlan, type CallInfo, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
+import { errorBody } from './render';
+import { matchRoute, type Reply } from './routes';
+import { World, type FakeHook, type HookSeed } from './world';
+
+export { ALL_FAULTS, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
+export { ALL_SCOPES, World, type FakeHook, type FakeRepository, type FakeUser, type UserSeed } from './world';
+
+export interface FakeBitbucketOptions {
+  /** 0 (the default) picks a free port. Always 127.0.0.1. */
+  port?: number;
+  faults?: FaultOptions;
+  rateLimit?: RateLimitOptions;
+  /** Refuse webhook URLs on loopback or private addresses, as Bitbucket does. Off by default for local demos. */
+  refuseInternalUrls?: boolean;
+  /** Keep every request and answer body in `exchanges` (for the OpenAPI conformance test). */
+  record?: boolean;
+}
+
+export interface Exchange {
+  method: string;
+  template: string;
+  status: number;
+  body: unknown;
+}
+
+export interface FakeBitbucket {
+  /** The REST base to pass as --bitbucket-api: `http://127.0.0.1:<port>/2.0`. */
+  readonly url: string;
+  readonly origin: string;
+  readonly world: World;
+  readonly exchanges: Exchange[];
+  setFaults(options: FaultOptions): void;
+  setRateLimit(options: RateLimitOptions | null): void;
+  /** The next `count` requests matching `match` get `kind`. */
+  failNext(kind: FaultKind, match?: Partial<CallInfo> | ((call: CallInfo) => boolean), count?: number): void;
+  clearFaults(): void;
+  /** Requests received for `METHOD template`, faulted ones included. */
+  count(method: string, template: string): number;
+  counts(): Record<string, number>;
+  totalCalls(): number;
+  resetCounts(): void;
+  /** Adds a hook to a repository as if made by hand; returns its braced uuid. */
+  addHook(fullName: string, seed: HookSeed): string;
+  addWorkspaceHook(workspace: string, seed: HookSeed): string;
+  /** The hooks as stored, secrets included (the API never shows them). */
+  hooks(fullName: string): FakeHook[];
+  workspaceHooks(workspace: string): FakeHook[];
+  stop(): Promise<void>;
+}
+
+const BASE = '/2.0';
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (text += chunk));
+    request.on('end', () => resolve(text));
+    request.on('error', reject);
+  });
+}
+
+function credentialsOf(request: IncomingMessage): { username: string; secret: string } | null {
+  const header = request.headers.authorization ?? '';
+  const match = /^Basic\s+(.+)$/i.exec(header);
+  if (!match) return null;
+  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+const HTML_404 = '<!DOCTYPE html><html><head><title>Page not found — Bitbucket</title></head><body><h1>Page not found</h1></body></html>';
+
+export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Promise<FakeBitbucket> {
+  const world = new World();
+  const plan = new FaultPlan();
+  if (options.faults) plan.set(options.faults);
+  if (options.rateLimit) plan.setRateLimit(options.rateLimit);
+  const calls = new Map<string, number>();
+  const exchanges: Exchange[] = [];
+  const sockets = new Set<Socket>();
+  let origin = '';
+
+  const send = (response: ServerResponse, reply: Reply, extraHeaders: Record<string, string>) => {
+    const headers: Record<string, string> = { ...extraHeaders, ...reply.headers };
+    if (reply.body !== undefined) {
+      response.writeHead(reply.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(reply.body));
+    } else if (reply.text !== undefined) {
+      response.writeHead(reply.status, { ...headers, 'Content-Type': reply.contentType ?? 'text/plain; charset=utf-8' });
+      response.end(reply.text);
+    } else {
+      response.writeHead(reply.status, headers);
+      response.end();
+    }
+  };
+
+  const faultReply = (kind: FaultKind): Reply | null => {
+    switch (kind) {
+      case '429':
+        return { status: 429, text: 'Rate limit for this resource has been exceeded' };
+      case '429-retry-after':
+        return { status: 429, text: 'Rate limit for this resource has been exceeded', headers: { 'Retry-After': String(plan.retryAfterSeconds) } };
+      case '500':
+        return { status: 500, body: errorBody('Something went wrong', 'An internal error occurred.') };
+      case '502':
+        return { status: 502, text: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html' };
+      case '503':
+        return { status: 503, text: 'Service Unavailable' };
+      default:
+        return null;
+    }
+  };
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', origin);
+    const method = request.method ?? 'GET';
+    const rawPath = url.pathname.startsWith(`${BASE}/`) ? url.pathname.slice(BASE.length) : url.pathname;
+    const matched = matchRoute(method, rawPath);
+    const template = matched.kind === 'route' ? matched.route.template : matched.kind === 'removed' ? matched.template : 'unknown';
+    const key = `${method} ${template}`;
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+    const record = (status: number, body: unknown) => {
+      if (options.record) exchanges.push({ method, template, status, body });
+    };
+    const text = await readBody(request);
+
+    const latency = plan.latency();
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+
+    const fault = plan.pick({ method, template });
+    if (fault === 'hang') return; // The socket stays open until the client gives up or the fake stops.
+    if (fault === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    const faulted = fault ? faultReply(fault) : null;
+    if (faulted) {
+      record(faulted.status, faulted.body ?? null);
+      return send(response, faulted, {});
+    }
+
+    if (!url.pathname.startsWith(`${BASE}/`) || matched.kind === 'none') {
+      record(404, null);
+      return send(response, { status: 404, text: HTML_404, contentType: 'text/html; charset=utf-8' }, {});
+    }
+    if (matched.kind === 'removed') {
+      const reply = { status: 410, body: errorBody('This API is no longer supported.', `${method} ${BASE}${template} has been removed. See the Bitbucket Cloud changelog.`) };
+      record(reply.status, reply.body);
+      return send(response, reply, {});
+    }
+
+    const given = credentialsOf(request);
+    const auth = given ? world.authenticate(given.username, given.secret) : { refused: 'unknown' as const };
+    if ('refused' in auth) {
+      const reply = { status: 401, body: errorBody('Unauthorized'), headers: { 'WWW-Authenticate': 'Basic realm="Bitbucket.org HTTP"' } };
+      record(reply.status, reply.body);
+      return send(response, reply, auth.refused === 'app_password' ? { 'X-Credential-Type': 'app_password' } : {});
+    }
+    const identity = {
+      'X-OAuth-Scopes': auth.credential.scopes.join(', '),
+      'X-Credential-Type': auth.credential.kind,
+    };
+    const limited = plan.overLimit(auth.user.email);
+    if (limited) {
+      const reply: Reply = {
+        status: 429,
+        text: 'Rate limit for this resource has been exceeded',
+        ...(limited.retryAfterSeconds !== null ? { headers: { 'Retry-After': String(limited.retryAfterSeconds) } } : {}),
+      };
+      record(429, null);
+      return send(response, reply, identity);
+    }
+    const { route, params } = matched;
+    if (!auth.credential.scopes.includes(route.scope)) {
+      const reply = {
+        status: 403,
+        body: errorBody('Your credentials lack one or more required privilege scopes.', `This API requires the scope ${route.scope}.`),
+        headers: { 'X-Accepted-OAuth-Scopes': route.scope },
+      };
+      record(reply.status, reply.body);
+      return send(response, reply, identity);
+    }
+    let body: unknown = undefined;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch {
+        const reply = { status: 400, body: errorBody('Bad request', 'The body is not valid JSON.') };
+        record(reply.status, reply.body);
+        return send(response, reply, identity);
+      }
+    }
+    const reply = route.handle({ world, user: auth.user, params, query: url.searchParams, body, origin, rawPath: url.pathname, refuseInternalUrls: options.refuseInternalUrls ?? false });
+    record(reply.status, reply.body ?? null);
+    if (fault === 'reset-after') {
+      request.socket.destroy();
+      return;
+    }
+    send(response, reply, identity);
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) send(response, { status: 500, body: errorBody('Fake Bitbucket failed', String(error)) }, {});
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const addHookTo = (hooks: FakeHook[], seed: HookSeed) => {
+    const hook = world.newHook(seed);
+    hooks.push(hook);
+    return hook.uuid;
+  };
+  const copy = (hooks: FakeHook[]) => hooks.map((hook) => ({ ...hook, events: [...hook.events] }));
+
+  return {
+    url: `${origin}${BASE}`,
+    origin,
+    world,
+    exchanges,
+    setFaults: (faults) => plan.set(faults),
+    setRateLimit: (limit) => plan.setRateLimit(limit),
+    failNext: (kind, match, count) => plan.failNext(kind, match, count),
+    clearFaults: () => plan.clear(),
+    count: (method, template) => calls.get(`${method} ${template}`) ?? 0,
+    counts: () => Object.fromEntries(calls),
+    totalCalls: () => [...calls.values()].reduce((sum, n) => sum + n, 0),
+    resetCounts: () => calls.clear(),
+    addHook(fullName, seed) {
+      const repository = world.repository(fullName) ?? world.addRepository(fullName);
+      return addHookTo(repository.hooks, seed);
+    },
+    addWorkspaceHook(workspace, seed) {
+      world.addWorkspace(workspace);
+      const hooks = world.workspaceHooks.get(workspace) ?? [];
+      world.workspaceHooks.set(workspace, hooks);
+      return addHookTo(hooks, seed);
+    },
+    hooks: (fullName) => copy(world.repository(fullName)?.hooks ?? []),
+    workspaceHooks: (workspace) => copy(world.workspaceHooks.get(workspace) ?? []),
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
