@@ -136,11 +136,11 @@ function ignored(reason: string): Routing {
 }
 
 /** Keeps a reason readable when a push carries many changes. */
-function summarise(parts: readonly string[], keep = 4): string {
-  if (parts.length <= keep) return parts.join('; ');
-  return `${parts.slice(0, keep).join('; ')}; and ${parts.length - keep} more`;
+function summarise(parts: readonly string[], keep = 4, separator = '; '): string {
+  if (parts.length <= keep) return parts.join(separator);
+  return `${parts.slice(0, keep).join(separator)}${separator}and ${parts.length - keep} more`;
 }
 
 function names(stacks: readonly RoutableStack[]): string {
-  return summarise(stacks.map((stack) => printable(stack.name, 60)), 3);
+  return summarise(stacks.map((stack) => printable(stack.name, 60)), 3, ', ');
 }
