@@ -33,6 +33,8 @@ export interface Exchange {
   template: string;
   status: number;
   body: unknown;
+  /** The JSON the client sent, if any. */
+  request: unknown;
 }
 
 export interface FakeBitbucket {
@@ -132,10 +134,11 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     const template = matched.kind === 'route' ? matched.route.template : matched.kind === 'removed' ? matched.template : 'unknown';
     const key = `${method} ${template}`;
     calls.set(key, (calls.get(key) ?? 0) + 1);
-    const record = (status: number, body: unknown) => {
-      if (options.record) exchanges.push({ method, template, status, body });
-    };
     const text = await readBody(request);
+    let sent: unknown = undefined;
+    const record = (status: number, body: unknown) => {
+      if (options.record) exchanges.push({ method, template, status, body, request: sent });
+    };
 
     const latency = plan.latency();
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -197,6 +200,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     if (text !== '') {
       try {
         body = JSON.parse(text) as unknown;
+        sent = body;
       } catch {
         const reply = { status: 400, body: errorBody('Bad request', 'The body is not valid JSON.') };
         record(reply.status, reply.body);

@@ -1,0 +1,159 @@
+// Holds the client and the fake to Atlassian's OpenAPI document for Bitbucket Cloud: every request
+// the client can make exists in the document (and is not one of the endpoints Bitbucket removed),
+// and every answer the fake gives to those requests validates against the document's schemas.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { createBitbucketGateway } from '../../../server/bitbucket/cloud';
+import { Endpoints, REMOVED_ENDPOINTS } from '../../../server/bitbucket/endpoints';
+import { settingsFromEnv } from '../../../server/bitbucket/settings';
+import { R14_EVENTS } from '../../../server/bitbucket/webhooks';
+import { Logger } from '../../../server/log';
+import { startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';
+
+const DOCUMENT = path.resolve(__dirname, '../../../../shared/fixtures/openapi/bitbucket-cloud.swagger.v3.json');
+
+interface Operation {
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+interface OpenApi {
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const key = (method: string, template: string) => `${method} ${template}`;
+
+describe('Bitbucket OpenAPI conformance (client requests and fake answers)', function () {
+  let document: OpenApi;
+  let ajv: Ajv;
+  const validators = new Map<string, ValidateFunction>();
+
+  /** A validator for `#/components/schemas/…`, with the whole document registered so every $ref resolves. */
+  function validatorFor(ref: string): ValidateFunction {
+    let validate = validators.get(ref);
+    if (!validate) {
+      validate = ajv.compile({ $ref: `openapi${ref}` });
+      validators.set(ref, validate);
+    }
+    return validate;
+  }
+
+  before(function () {
+    if (!existsSync(DOCUMENT)) this.skip();
+    document = JSON.parse(readFileSync(DOCUMENT, 'utf8')) as OpenApi;
+    // OpenAPI 3.0 adds keywords JSON Schema does not know (discriminator, example, nullable): not strict.
+    ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    addFormats(ajv);
+    ajv.addSchema(document, 'openapi');
+  });
+
+  it('every request the client can make is in the document, and none is a removed endpoint', () => {
+    for (const [name, endpoint] of Object.entries(Endpoints)) {
+      const operation = document.paths[endpoint.template]?.[endpoint.method.toLowerCase()];
+      assert.ok(operation, `${name}: ${endpoint.method} ${endpoint.template} is not in the OpenAPI document`);
+      assert.ok(
+        !REMOVED_ENDPOINTS.some((removed) => removed.method === endpoint.method && removed.template === endpoint.template),
+        `${name} uses a removed endpoint`,
+      );
+    }
+    for (const removed of REMOVED_ENDPOINTS) {
+      assert.ok(document.paths[removed.template]?.[removed.method.toLowerCase()], `the document still lists ${removed.template}, which Bitbucket removed`);
+    }
+  });
+
+  describe('driving every gateway request against the fake', () => {
+    let bitbucket: FakeBitbucket;
+    let exchanges: Exchange[];
+    const target = { url: 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main', secret: 'whsec-openapi-0001' };
+    const credential = { username: 'ana@example.com', secret: 'ATATT3xFfGF0-openapi', credentialType: 'api_token' as const };
+
+    before(async function () {
+      this.timeout(30_000);
+      bitbucket = await startFakeBitbucket({ record: true });
+      bitbucket.world.addUser({ email: 'ana@example.com', displayName: 'Ana', token: credential.secret, workspaces: { acme: 'admin', shared: 'member' } });
+      bitbucket.world.addUser({ email: 'bo@example.com', token: 'ATATT3xFfGF0-readonly', scopes: ['read:user:bitbucket'], workspaces: { acme: 'member' } });
+      bitbucket.world.addRepositories('acme', 120);
+      bitbucket.world.addRepository('shared/tools', { isPrivate: false, mainBranch: null });
+      bitbucket.world.addRepository('acme/indexing', { commitLinks: 'indexing' });
+      bitbucket.world.addRepository('acme/unlinked', { commitLinks: 'not-installed' });
+      const linked = bitbucket.world.repository('acme/repo-001');
+      linked?.pullRequestsByCommit.set('0a1b2c3d4e5f', [7, 9]);
+      bitbucket.addHook('acme/repo-002', { url: 'https://old.example.com/webhooks/bitbucket-cloud/acme-main', events: R14_EVENTS.slice(0, 5) });
+      bitbucket.addWorkspaceHook('acme', { url: target.url, events: ['repo:push'], active: false });
+
+      const gateway = createBitbucketGateway(bitbucket.url, new Logger(() => undefined), { ...settingsFromEnv({}), concurrency: 2 });
+      const none = {};
+      await gateway.testCredential(credential, none);
+      await gateway.testCredential({ ...credential, secret: 'ATATT3xFfGF0-wrong' }, none);
+      await gateway.testCredential({ ...credential, username: 'bo@example.com', secret: 'ATATT3xFfGF0-readonly' }, none);
+      await gateway.listRepositories(credential, undefined, none);
+      await gateway.getRepository(credential, 'acme/repo-003', none);
+      await gateway.getRepository(credential, 'acme/missing', none).catch(() => undefined);
+      await gateway.webhookStatus(credential, ['acme/repo-001', 'acme/repo-002', 'shared/tools'], target, none);
+      await gateway.configureWebhooks(credential, ['acme/repo-001', 'acme/repo-002', 'acme/missing'], target, none);
+      await gateway.removeWebhooks(credential, ['acme/repo-001'], target, none);
+      await gateway.workspaceWebhookStatus(credential, 'acme', target, none);
+      await gateway.configureWorkspaceWebhook(credential, 'acme', target, none);
+      await gateway.removeWorkspaceWebhook(credential, 'acme', target, none);
+      await gateway.configureWorkspaceWebhook(credential, 'acme', target, none);
+      await gateway.commitLinks(credential, 'acme/repo-001', '0a1b2c3d4e5f', none);
+      await gateway.commitLinks(credential, 'acme/indexing', '0a1b2c3d4e5f', none);
+      await gateway.commitLinks(credential, 'acme/unlinked', '0a1b2c3d4e5f', none);
+      exchanges = bitbucket.exchanges;
+    });
+    after(() => bitbucket?.stop());
+
+    it('exercised every endpoint of the client and nothing else', () => {
+      const made = new Set(exchanges.map((exchange) => key(exchange.method, exchange.template)));
+      const catalogue = new Set(Object.values(Endpoints).map((endpoint) => key(endpoint.method, endpoint.template)));
+      assert.deepEqual([...made].filter((call) => !catalogue.has(call)), [], 'requests outside the catalogue');
+      assert.deepEqual([...catalogue].filter((call) => !made.has(call)), [], 'catalogue entries never exercised');
+    });
+
+    it('every answer the fake gave validates against the schema the document declares for its status', () => {
+      let validated = 0;
+      const failures: string[] = [];
+      for (const exchange of exchanges) {
+        const operation = document.paths[exchange.template]?.[exchange.method.toLowerCase()];
+        assert.ok(operation, `${exchange.method} ${exchange.template} is not in the document`);
+        const declared = operation.responses[String(exchange.status)];
+        // The document leaves out some refusals Bitbucket does give (a 403 for a missing scope on any
+        // endpoint): those must still be Bitbucket's error object.
+        if (!declared) assert.ok(exchange.status >= 400, `${exchange.method} ${exchange.template} answered ${exchange.status}, which the document does not declare`);
+        const ref = declared ? declared.content?.['application/json']?.schema?.$ref : '#/components/schemas/error';
+        if (!ref) {
+          assert.equal(exchange.body, null, `${exchange.method} ${exchange.template} ${exchange.status} should have no body`);
+          continue;
+        }
+        const validate = validatorFor(ref);
+        if (!validate(exchange.body)) failures.push(`${exchange.method} ${exchange.template} ${exchange.status}: ${ajv.errorsText(validate.errors)}`);
+        validated++;
+      }
+      assert.deepEqual(failures, []);
+      assert.ok(validated > 20, `validated ${validated} bodies`);
+    });
+
+    it('the schemas bite: a wrong body fails validation (so passing means something)', () => {
+      assert.equal(validatorFor('#/components/schemas/webhook_subscription')({ type: 'webhook_subscription', events: ['repo:nonsense'] }), false);
+      assert.equal(validatorFor('#/components/schemas/paginated_repositories')({ values: [{ full_name: 'a/b' }] }), false, 'type is required');
+      assert.equal(validatorFor('#/components/schemas/paginated_repositories')({ values: [], surprise: 1 }), false, 'envelopes allow no extra keys');
+      assert.equal(validatorFor('#/components/schemas/error')({ type: 'error', error: { detail: 'no message' } }), false);
+    });
+
+    it('the statuses seen include the ones the client handles: 200, 201, 202, 204, 401, 403, 404', () => {
+      const statuses = new Set(exchanges.map((exchange) => exchange.status));
+      for (const status of [200, 201, 202, 204, 401, 403, 404]) assert.ok(statuses.has(status), `no ${status} seen`);
+    });
+
+    it('hook bodies the client sent are valid webhook_subscription fields (known events, a URI)', () => {
+      const writes = exchanges.filter((exchange) => exchange.method === 'POST' || exchange.method === 'PUT');
+      assert.ok(writes.length >= 3);
+      const validate = validatorFor('#/components/schemas/webhook_subscription');
+      for (const write of writes) {
+        const body = { type: 'webhook_subscription', ...(write.request as object) };
+        assert.ok(validate(body), `${write.method} ${write.template}: ${ajv.errorsText(validate.errors)}`);
+      }
+    });
+  });
+});
