@@ -1,6 +1,6 @@
 // The shapes Stackhook reads from Bitbucket Cloud REST 2.0. Only the fields it uses are required;
 // everything else Bitbucket sends is ignored, so an added field never breaks a call.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `{values, pagelen, size?, page?, next?, previous?}`: every collection endpoint answers with this. */
 export function paginated<T extends z.ZodType>(item: T) {
