@@ -1,28 +1,181 @@
-// The language client that runs the companion server over stdio and answers its secret requests
-// from VS Code's SecretStorage.
+// The language client's life cycle: start the companion server over stdio with the settings' flags,
+// answer its secret requests from SecretStorage, restart it a bounded number of times when it dies,
+// then stop and say so with Show output / Restart.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  TransportKind,
+  WorkDoneProgress,
+  type ErrorHandler,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import type { z } from 'zod';
 import * as Protocol from '../server/protocol';
+import { readSettings, serverArgs } from './config';
+import type { ServerState } from './contextKeys';
+import { registerSecret } from './log';
+import type { RequestOptions, StackhookServer } from './serverApi';
 
-export async function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
-  const module = context.asAbsolutePath('dist/server.js');
-  const args = ['--secrets', 'client'];
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.stdio, args },
-    debug: { module, transport: TransportKind.stdio, args },
-  };
-  const clientOptions: LanguageClientOptions = { documentSelector: [] };
-  const client = new LanguageClient('stackhook', 'Stackhook', serverOptions, clientOptions);
-  client.onRequest(Protocol.SecretsGet.method, async (params: unknown) => {
-    const { key } = Protocol.SecretsGet.params.parse(params);
-    return { value: (await context.secrets.get(key)) ?? null };
-  });
-  client.onRequest(Protocol.SecretsStore.method, async (params: unknown) => {
-    const { key, value } = Protocol.SecretsStore.params.parse(params);
-    if (value === null) await context.secrets.delete(key);
-    else await context.secrets.store(key, value);
-    return {};
-  });
-  await client.start();
-  return client;
+/** Crashes tolerated within RESTART_WINDOW_MS before we stop restarting and ask the user. */
+export const MAX_RESTARTS = 4;
+const RESTART_WINDOW_MS = 3 * 60_000;
+
+export class StackhookClient implements StackhookServer, vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private crashes: number[] = [];
+  private current: ServerState = 'stopped';
+  private readonly changed = new vscode.EventEmitter<Protocol.ChangeTopic[]>();
+  private readonly stateChanged = new vscode.EventEmitter<ServerState>();
+  readonly onChanged = this.changed.event;
+  readonly onDidChangeState = this.stateChanged.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+  ) {}
+
+  get state(): ServerState {
+    return this.current;
+  }
+
+  private setState(state: ServerState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.stateChanged.fire(state);
+  }
+
+  async start(): Promise<void> {
+    const module = this.context.asAbsolutePath('dist/server.js');
+    const args = serverArgs(readSettings());
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.stdio, args },
+      debug: { module, transport: TransportKind.stdio, args },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [],
+      outputChannel: this.output,
+      traceOutputChannel: this.output,
+      // Our own messages offer "Show output"; the client should not pop the channel open.
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      errorHandler: this.errorHandler(),
+      initializationFailedHandler: () => false,
+    };
+    // The id `stackhook` makes the client honour the `stackhook.trace.server` setting.
+    const client = new LanguageClient('stackhook', 'Stackhook', serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState(({ newState }) => {
+      if (this.client !== client) return;
+      if (newState === State.Running) this.setState('running');
+      else if (newState === State.Starting) this.setState('starting');
+      else if (this.current !== 'failed') this.setState('stopped');
+    });
+    client.onNotification(Protocol.Changed.method, (params: unknown) => {
+      const parsed = Protocol.Changed.params.safeParse(params);
+      if (parsed.success) this.changed.fire(parsed.data.topics);
+    });
+    client.onRequest(Protocol.SecretsGet.method, async (params: unknown) => {
+      const { key } = Protocol.SecretsGet.params.parse(params);
+      const value = (await this.context.secrets.get(key)) ?? null;
+      registerSecret(value);
+      return { value };
+    });
+    client.onRequest(Protocol.SecretsStore.method, async (params: unknown) => {
+      const { key, value } = Protocol.SecretsStore.params.parse(params);
+      registerSecret(value);
+      if (value === null) await this.context.secrets.delete(key);
+      else await this.context.secrets.store(key, value);
+      return {};
+    });
+    this.setState('starting');
+    try {
+      await client.start();
+      this.setState('running');
+    } catch (error) {
+      this.output.error(`The Stackhook server did not start: ${error instanceof Error ? error.message : String(error)}`);
+      this.fail();
+    }
+  }
+
+  private errorHandler(): ErrorHandler {
+    return {
+      error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
+      closed: () => {
+        const now = Date.now();
+        this.crashes = [...this.crashes.filter((at) => now - at < RESTART_WINDOW_MS), now];
+        if (this.crashes.length <= MAX_RESTARTS) {
+          this.output.warn(`The Stackhook server stopped; restarting it (${this.crashes.length} of ${MAX_RESTARTS}).`);
+          return { action: CloseAction.Restart, handled: true };
+        }
+        this.fail();
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    };
+  }
+
+  private fail(): void {
+    this.setState('failed');
+    void vscode.window
+      .showErrorMessage(
+        vscode.l10n.t('The Stackhook server stopped and was not restarted. The output has the reason.'),
+        vscode.l10n.t('Show output'),
+        vscode.l10n.t('Restart'),
+      )
+      .then((choice) => {
+        if (choice === vscode.l10n.t('Show output')) this.output.show(true);
+        else if (choice === vscode.l10n.t('Restart')) void this.restart();
+      });
+  }
+
+  async request<P extends z.ZodType, R extends z.ZodType>(
+    definition: Protocol.RequestDefinition<P, R>,
+    params: z.input<P>,
+    options: RequestOptions = {},
+  ): Promise<z.output<R>> {
+    const client = this.client;
+    if (!client || this.current === 'failed' || this.current === 'stopped') {
+      throw Object.assign(new Error(vscode.l10n.t('The Stackhook server is not running. Restart it, or see the output for why it stopped.')), {
+        data: { kind: 'Unavailable' },
+      });
+    }
+    let progress: vscode.Disposable | undefined;
+    let sent: unknown = params;
+    if (options.progress) {
+      const workDoneToken = randomUUID();
+      const report = options.progress;
+      progress = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+        if (value.kind !== 'end') report(value.message, value.percentage);
+      });
+      sent = { ...(params as object), workDoneToken };
+    }
+    try {
+      return definition.result.parse(await client.sendRequest(definition.method, sent, options.token));
+    } finally {
+      progress?.dispose();
+    }
+  }
+
+  async restart(): Promise<void> {
+    this.crashes = [];
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.setState('stopped');
+    if (client?.isRunning()) await client.stop().catch(() => undefined);
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.changed.dispose();
+    this.stateChanged.dispose();
+  }
 }

@@ -1,12 +1,101 @@
-// Activation: start the companion server and keep it for the extension's lifetime.
+// Activation: start the companion server, show its views, register the commands, and route the
+// server's change notifications to what shows the changed things.
 import * as vscode from 'vscode';
-import { startClient } from './client';
+import type { ChangeTopic } from '../server/protocol';
+import { StackhookClient } from './client';
+import { VIEW } from './commandIds';
+import { registerCommands } from './commands';
+import { affectsServer } from './config';
+import { ContextKey, setContext } from './contextKeys';
+import { createLog } from './log';
+import { Notifier } from './notifications';
+import { Overview } from './overview';
+import { PANEL_VIEW_TYPE, StatusPanel } from './panel';
+import { quickInputPrompter } from './quickInput';
+import { StatusBar } from './statusBar';
+import { DeliveriesTree } from './views/deliveriesTree';
+import { IntegrationsTree } from './views/integrationsTree';
+import { StacksTree } from './views/stacksTree';
+import { WebhookHealthCache } from './webhookHealth';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const client = await startClient(context);
-  context.subscriptions.push({ dispose: () => void client.stop() });
+  const output = createLog();
+  const server = new StackhookClient(context, output);
+  const health = new WebhookHealthCache(server);
+  const overview = new Overview(server, health);
+  const integrations = new IntegrationsTree(server, health);
+  const stacks = new StacksTree(server);
+  const deliveries = new DeliveriesTree(server);
+  const statusBar = new StatusBar();
+  const notifier = new Notifier(overview);
+  const panel = new StatusPanel(context.extensionUri, overview);
+  const trees = [integrations, stacks, deliveries];
+
+  const refreshAll = () => {
+    integrations.refresh(['integrations']);
+    stacks.refresh();
+    deliveries.refresh();
+    void overview.refresh();
+  };
+  const route = (topics: readonly ChangeTopic[]) => {
+    for (const tree of trees) if (tree.topics.some((topic) => topics.includes(topic))) tree.refresh(topics);
+    if (topics.includes('integrations')) notifier.forgetCredentials();
+    void overview.refresh(topics);
+  };
+  const showCounts = () =>
+    statusBar.update({
+      server: server.state,
+      detached: overview.state.status?.counts.detachedStacks ?? overview.detachedStacks.length,
+      brokenWebhooks: overview.brokenWebhooks.length,
+    });
+
+  context.subscriptions.push(
+    output,
+    server,
+    health,
+    overview,
+    integrations,
+    stacks,
+    deliveries,
+    statusBar,
+    notifier,
+    panel,
+    vscode.window.createTreeView(VIEW.integrations, { treeDataProvider: integrations, showCollapseAll: true }),
+    vscode.window.createTreeView(VIEW.stacks, { treeDataProvider: stacks, showCollapseAll: true }),
+    vscode.window.createTreeView(VIEW.deliveries, { treeDataProvider: deliveries }),
+    ...registerCommands({ server, health, prompter: quickInputPrompter, output, refreshAll, showStatusPanel: () => panel.show() }),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (restored) => panel.attach(restored),
+    }),
+    server.onChanged(route),
+    server.onDidChangeState((state) => {
+      setContext(ContextKey.ServerState, state);
+      showCounts();
+      if (state === 'running' || state === 'failed') refreshAll();
+    }),
+    overview.onDidChange((state) => {
+      setContext(ContextKey.HasIntegrations, state.integrations.length > 0);
+      setContext(ContextKey.HasStacks, state.stacks.length > 0);
+      setContext(ContextKey.HasDetachedStacks, overview.detachedStacks.length > 0);
+      showCounts();
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!affectsServer(event)) return;
+      // The settings are the server's command line: apply them by starting it again.
+      output.info('Stackhook settings changed; restarting the server to apply them.');
+      void server.restart();
+    }),
+  );
+
+  stopServer = () => server.stop();
+  setContext(ContextKey.ServerState, 'starting');
+  // Not awaited: the views show progress and the welcome views speak if it fails.
+  void server.start();
 }
 
-export function deactivate(): void {
-  // The client is stopped through context.subscriptions.
+let stopServer: (() => Promise<void>) | undefined;
+
+/** Returning the stop lets VS Code wait for the server's orderly shutdown (the store closes cleanly). */
+export function deactivate(): Promise<void> | undefined {
+  return stopServer?.();
 }

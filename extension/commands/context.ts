@@ -1,0 +1,15 @@
+// What the command handlers share: the server, the health cache, and ways to redraw and show things.
+import type * as vscode from 'vscode';
+import type { Prompter } from '../quickInput';
+import type { StackhookServer } from '../serverApi';
+import type { WebhookHealthCache } from '../webhookHealth';
+
+export interface CommandContext {
+  readonly server: StackhookServer;
+  readonly health: WebhookHealthCache;
+  readonly prompter: Prompter;
+  readonly output: vscode.LogOutputChannel;
+  /** Redraws every view and the status bar from fresh server answers. */
+  refreshAll(): void;
+  showStatusPanel(): void;
+}

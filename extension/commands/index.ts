@@ -1,0 +1,36 @@
+// Registers every command. One line per command: the id and the handler that answers it.
+import * as vscode from 'vscode';
+import { Command } from '../commandIds';
+import type { CommandContext } from './context';
+import * as general from './general';
+import * as integrations from './integrations';
+import * as stacks from './stacks';
+import * as webhooks from './webhooks';
+
+export type { CommandContext } from './context';
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const handlers: Record<Command, (...args: any[]) => unknown> = {
+    [Command.CreateIntegration]: () => integrations.create(ctx),
+    [Command.EditIntegration]: (arg) => integrations.edit(ctx, arg),
+    [Command.DeleteIntegration]: (arg) => integrations.remove(ctx, arg),
+    [Command.TestConnection]: (arg) => integrations.test(ctx, arg),
+    [Command.CopyWebhookUrl]: (arg) => integrations.copyWebhookUrl(ctx, arg),
+    [Command.CopyWebhookSecret]: (arg) => integrations.copyWebhookSecret(ctx, arg),
+    [Command.RegenerateWebhookSecret]: (arg) => integrations.regenerateWebhookSecret(ctx, arg),
+    [Command.ConfigureWebhooks]: (arg) => webhooks.configure(ctx, arg),
+    [Command.CheckWebhooks]: (arg) => webhooks.check(ctx, arg),
+    [Command.RepairWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
+    [Command.OpenInBitbucket]: (arg) => webhooks.openInBitbucket(ctx, arg, 'repository'),
+    [Command.OpenWebhookSettings]: (arg) => webhooks.openInBitbucket(ctx, arg, 'webhooks'),
+    [Command.CreateStack]: (arg) => stacks.create(ctx, arg),
+    [Command.ReattachStack]: (arg) => stacks.reattach(ctx, arg),
+    [Command.ReattachAll]: (arg) => stacks.reattachAll(ctx, arg),
+    [Command.TriggerRun]: (arg) => stacks.triggerRun(ctx, arg),
+    [Command.ShowStatusPanel]: () => general.showStatusPanel(ctx),
+    [Command.Refresh]: () => general.refresh(ctx),
+    [Command.ShowOutput]: () => general.showOutput(ctx),
+    [Command.RestartServer]: () => general.restartServer(ctx),
+  };
+  return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+}

@@ -1,0 +1,221 @@
+// Integration commands: create, edit, delete, test, and the webhook URL and secret.
+import * as vscode from 'vscode';
+import type { z } from 'zod';
+import * as Protocol from '../../server/protocol';
+import { Command } from '../commandIds';
+import { createIntegration, validateEmail } from '../createIntegration';
+import { CREDENTIAL_PROBLEMS, serverError, showServerError } from '../errors';
+import { registerSecret } from '../log';
+import type { CommandContext } from './context';
+import { integrationArg } from './pick';
+
+export async function create(ctx: CommandContext): Promise<Protocol.IntegrationDetails | undefined> {
+  return createIntegration(ctx.server, ctx.prompter);
+}
+
+type EditField = 'username' | 'secret' | 'labels' | 'description';
+type UpdateParams = z.input<typeof Protocol.IntegrationsUpdate.params>;
+
+export async function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to edit?'));
+  if (!id) return;
+  try {
+    const current = await ctx.server.request(Protocol.IntegrationsGet, { id });
+    const field = await vscode.window.showQuickPick(
+      [
+        { label: vscode.l10n.t('Email'), description: current.username, field: 'username' as EditField },
+        { label: vscode.l10n.t('API token'), description: vscode.l10n.t('replace the credential'), field: 'secret' as EditField },
+        { label: vscode.l10n.t('Labels'), description: current.labels.join(', '), field: 'labels' as EditField },
+        { label: vscode.l10n.t('Description'), description: current.description.split('\n')[0], field: 'description' as EditField },
+      ],
+      { placeHolder: vscode.l10n.t('What do you want to change in "{0}"? (The name cannot change: the webhook URL is derived from it.)', current.name) },
+    );
+    if (!field) return;
+    let params: UpdateParams;
+    switch (field.field) {
+      case 'username': {
+        const username = await vscode.window.showInputBox({
+          title: vscode.l10n.t('Email of "{0}"', current.name),
+          value: current.username,
+          validateInput: (value) => validateEmail(value)?.message,
+        });
+        if (username === undefined) return;
+        params = { id, username: username.trim() };
+        break;
+      }
+      case 'secret': {
+        const secret = await vscode.window.showInputBox({
+          title: vscode.l10n.t('New API token for "{0}"', current.name),
+          password: true,
+          ignoreFocusOut: true,
+          validateInput: (value) => (value === '' ? vscode.l10n.t('Paste the API token.') : undefined),
+        });
+        if (secret === undefined) return;
+        registerSecret(secret);
+        params = { id, secret, credentialType: 'api_token' };
+        break;
+      }
+      case 'labels': {
+        const labels = await vscode.window.showInputBox({ title: vscode.l10n.t('Labels of "{0}", separated by commas', current.name), value: current.labels.join(', ') });
+        if (labels === undefined) return;
+        params = { id, labels: [...new Set(labels.split(',').map((label) => label.trim()).filter(Boolean))] };
+        break;
+      }
+      case 'description': {
+        const description = await vscode.window.showInputBox({ title: vscode.l10n.t('Description of "{0}" (Markdown)', current.name), value: current.description });
+        if (description === undefined) return;
+        params = { id, description };
+        break;
+      }
+    }
+    await update(ctx, params, current.name);
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+  }
+}
+
+async function update(ctx: CommandContext, params: UpdateParams, name: string): Promise<void> {
+  const checks = params.secret !== undefined || params.username !== undefined;
+  try {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: checks ? vscode.l10n.t('Checking the credentials with Bitbucket…') : vscode.l10n.t('Saving…') },
+      (_progress, token) => ctx.server.request(Protocol.IntegrationsUpdate, params, { token }),
+    );
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Integration "{0}" updated.', name), 4_000);
+  } catch (error) {
+    const info = serverError(error);
+    if (info.kind !== 'Bitbucket' || params.verify === false) throw error;
+    const saveUnchecked = vscode.l10n.t('Save without checking');
+    const choice = await vscode.window.showErrorMessage(info.message, { modal: true, detail: vscode.l10n.t('The change was not saved.') }, saveUnchecked);
+    if (choice === saveUnchecked) await update(ctx, { ...params, verify: false }, name);
+  }
+}
+
+export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?'));
+  if (!id) return;
+  try {
+    const [integrations, stacks] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.StacksList, {})]);
+    const name = integrations.find((integration) => integration.id === id)?.name ?? id;
+    const using = stacks.filter((stack) => stack.integrationId === id);
+    const repositories = [...new Set(using.map((stack) => stack.repository))];
+    const detail =
+      using.length === 0
+        ? vscode.l10n.t('No stack uses it.')
+        : vscode.l10n.t(
+            'These stacks will be detached: {0}. A detached stack receives no webhooks and cannot run until it is reattached. Recreating an integration with the same name brings the same webhook URL back.',
+            using.map((stack) => stack.name).join(', '),
+          );
+    const deleteOnly = vscode.l10n.t('Delete');
+    const deleteWithHooks = vscode.l10n.t('Remove webhooks and delete');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Delete the integration "{0}"?', name),
+      { modal: true, detail },
+      ...(repositories.length > 0 ? [deleteWithHooks, deleteOnly] : [deleteOnly]),
+    );
+    if (choice !== deleteOnly && choice !== deleteWithHooks) return;
+    if (choice === deleteWithHooks) {
+      const removed = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Removing the webhooks of "{0}"…', name), cancellable: true },
+        (_progress, token) => ctx.server.request(Protocol.WebhooksRemove, { integrationId: id, repositories }, { token }),
+      );
+      for (const entry of removed) ctx.output.info(`webhook of ${name} on ${entry.repository}: ${entry.action}${entry.error ? ` (${entry.error})` : ''}`);
+      const failed = removed.filter((entry) => entry.action === 'failed');
+      if (failed.length > 0) {
+        const keepGoing = vscode.l10n.t('Delete anyway');
+        const answer = await vscode.window.showWarningMessage(
+          vscode.l10n.t('{0} webhook(s) could not be removed: {1}', failed.length, failed.map((entry) => `${entry.repository}: ${entry.error ?? ''}`).join('; ')),
+          { modal: true },
+          keepGoing,
+        );
+        if (answer !== keepGoing) return;
+      }
+    }
+    const result = await ctx.server.request(Protocol.IntegrationsDelete, { id });
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Integration "{0}" deleted; {1} stack(s) detached.', name, result.detachedStackIds.length), 5_000);
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+  }
+}
+
+export async function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.CredentialTest | undefined> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to test?'));
+  if (!id) return undefined;
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Testing the connection to Bitbucket…'), cancellable: true },
+      (_progress, token) => ctx.server.request(Protocol.IntegrationsTest, { id }, { token }),
+    );
+    if (result.ok) {
+      const workspaces = (result.workspaces ?? []).map((workspace) => workspace.slug).join(', ') || vscode.l10n.t('none');
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Connected to Bitbucket as {0}. Workspaces: {1}.', result.user?.displayName ?? '?', workspaces),
+      );
+      return result;
+    }
+    ctx.output.warn(`Connection test of ${id} failed: ${result.problem?.message ?? ''}\n${result.curl}`);
+    const actions = result.problem && CREDENTIAL_PROBLEMS.includes(result.problem.code) ? [vscode.l10n.t('Edit integration')] : [];
+    const copyCurl = vscode.l10n.t('Copy curl');
+    const choice = await vscode.window.showErrorMessage(
+      result.problem?.message ?? vscode.l10n.t('The connection test failed.'),
+      { modal: true, detail: vscode.l10n.t('To reproduce (token masked):\n{0}', result.curl) },
+      ...actions,
+      copyCurl,
+    );
+    if (choice === copyCurl) await vscode.env.clipboard.writeText(result.curl);
+    else if (choice && actions.includes(choice)) await vscode.commands.executeCommand(Command.EditIntegration, id);
+    return result;
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+    return undefined;
+  }
+}
+
+export async function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook URL of which integration?'));
+  if (!id) return;
+  try {
+    const details = await ctx.server.request(Protocol.IntegrationsGet, { id });
+    await vscode.env.clipboard.writeText(details.webhookUrl);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+  }
+}
+
+export async function copyWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook secret of which integration?'));
+  if (!id) return;
+  try {
+    const { secret } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id });
+    registerSecret(secret);
+    await vscode.env.clipboard.writeText(secret);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook secret copied: paste it into the Secret field of the webhook in Bitbucket.'), 6_000);
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+  }
+}
+
+export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?'));
+  if (!id) return;
+  const regenerate = vscode.l10n.t('Regenerate');
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Regenerate the webhook secret of "{0}"?', id),
+    {
+      modal: true,
+      detail: vscode.l10n.t('Deliveries signed with the old secret will be refused until the webhooks in Bitbucket carry the new one. Configure webhooks afterwards to update them.'),
+    },
+    regenerate,
+  );
+  if (choice !== regenerate) return;
+  try {
+    const { secret } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id, regenerate: true });
+    registerSecret(secret);
+    const configure = vscode.l10n.t('Configure webhooks');
+    const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', id), configure);
+    if (answer === configure) await vscode.commands.executeCommand(Command.ConfigureWebhooks, id);
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+  }
+}

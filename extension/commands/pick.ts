@@ -1,0 +1,72 @@
+// Commands run from a tree item get the item; from the palette or a link, an id or nothing. These
+// helpers turn any of those into what the command needs, asking the user when nothing was given.
+import * as vscode from 'vscode';
+import * as Protocol from '../../server/protocol';
+import type { StackhookServer } from '../serverApi';
+
+export function integrationIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'object' && arg !== null && 'integrationId' in arg && typeof arg.integrationId === 'string') return arg.integrationId;
+  return undefined;
+}
+
+export function stackIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'object' && arg !== null && 'stackId' in arg && typeof arg.stackId === 'string') return arg.stackId;
+  return undefined;
+}
+
+/** `workspace/slug` of a repository item, a stack item or a panel message. */
+export function repositoryOf(arg: unknown): string | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  if ('fullName' in arg && typeof arg.fullName === 'string') return arg.fullName;
+  if ('stack' in arg && typeof arg.stack === 'object' && arg.stack !== null && 'repository' in arg.stack) return String(arg.stack.repository);
+  if ('repository' in arg && typeof arg.repository === 'string') return arg.repository;
+  return undefined;
+}
+
+export async function pickIntegration(
+  server: StackhookServer,
+  placeHolder: string,
+  filter: (integration: Protocol.IntegrationSummary) => boolean = (integration) => integration.detailsVisible,
+): Promise<Protocol.IntegrationSummary | undefined> {
+  const integrations = (await server.request(Protocol.IntegrationsList, {})).filter(filter);
+  if (integrations.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('There is no integration to choose from.'));
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    integrations.map((integration) => ({ label: integration.name, description: integration.type === 'default' ? vscode.l10n.t('default') : integration.spaceId, integration })),
+    { placeHolder },
+  );
+  return picked?.integration;
+}
+
+export async function integrationArg(server: StackhookServer, arg: unknown, placeHolder: string): Promise<string | undefined> {
+  return integrationIdOf(arg) ?? (await pickIntegration(server, placeHolder))?.id;
+}
+
+export async function stackArg(
+  server: StackhookServer,
+  arg: unknown,
+  placeHolder: string,
+  filter: (stack: Protocol.Stack) => boolean = () => true,
+): Promise<string | undefined> {
+  const given = stackIdOf(arg);
+  if (given) return given;
+  const stacks = (await server.request(Protocol.StacksList, {})).filter(filter);
+  if (stacks.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('There is no stack to choose from.'));
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    stacks.map((stack) => ({
+      label: stack.name,
+      description: stack.state === 'detached' ? vscode.l10n.t('detached') : (stack.integrationId ?? ''),
+      detail: `${stack.repository} @ ${stack.branch}`,
+      stack,
+    })),
+    { placeHolder },
+  );
+  return picked?.stack.id;
+}

@@ -1,0 +1,175 @@
+// Webhook commands: configure (create or repair) for picked repositories, check health, repair one,
+// and open a repository or its webhook settings in Bitbucket.
+import * as vscode from 'vscode';
+import * as Protocol from '../../server/protocol';
+import { isCancellation, showServerError } from '../errors';
+import type { CommandContext } from './context';
+import { integrationArg, integrationIdOf, repositoryOf } from './pick';
+
+/** Runs webhooks/configure with cancellable progress, and reports per repository. */
+export async function configureRepositories(
+  ctx: CommandContext,
+  integrationId: string,
+  repositories: readonly string[],
+): Promise<Protocol.WebhookChange[] | undefined> {
+  if (repositories.length === 0) return [];
+  try {
+    const changes = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Configuring webhooks'), cancellable: true },
+      (progress, token) => {
+        let reported = 0;
+        return ctx.server.request(
+          Protocol.WebhooksConfigure,
+          { integrationId, repositories: [...repositories] },
+          {
+            token,
+            progress: (message, percentage) => {
+              const increment = percentage === undefined ? undefined : Math.max(0, percentage - reported);
+              if (percentage !== undefined) reported = percentage;
+              progress.report({ message, increment });
+            },
+          },
+        );
+      },
+    );
+    summarise(ctx, integrationId, changes);
+    return changes;
+  } catch (error) {
+    if (isCancellation(error)) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Configuring webhooks was cancelled; repositories already done keep their webhook.'));
+      return undefined;
+    }
+    await showServerError(error, { integrationId });
+    return undefined;
+  }
+}
+
+function summarise(ctx: CommandContext, integrationId: string, changes: readonly Protocol.WebhookChange[]): void {
+  const count = (action: Protocol.WebhookChange['action']) => changes.filter((change) => change.action === action).length;
+  for (const change of changes) ctx.output.info(`webhook for ${integrationId} on ${change.repository}: ${change.action}${change.error ? ` — ${change.error}` : ''}`);
+  const summary = vscode.l10n.t(
+    'Webhooks: {0} created, {1} updated, {2} unchanged, {3} failed.',
+    count('created'),
+    count('updated'),
+    count('unchanged'),
+    count('failed'),
+  );
+  const failed = changes.filter((change) => change.action === 'failed');
+  if (failed.length === 0) {
+    void vscode.window.showInformationMessage(summary);
+    return;
+  }
+  const details = failed.map((change) => `${change.repository}: ${change.error ?? vscode.l10n.t('failed')}`).join('\n');
+  const showOutput = vscode.l10n.t('Show output');
+  void vscode.window.showWarningMessage(summary, { modal: false, detail: details }, showOutput).then((choice) => {
+    if (choice === showOutput) ctx.output.show(true);
+  });
+}
+
+export async function configure(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookChange[] | undefined> {
+  const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Configure webhooks for which integration?'));
+  if (!integrationId) return undefined;
+  try {
+    const [repositories, stacks] = await Promise.all([
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing repositories…'), cancellable: true }, (_p, token) =>
+        ctx.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
+      ),
+      ctx.server.request(Protocol.StacksList, {}),
+    ]);
+    const usedBy = new Map<string, string[]>();
+    for (const stack of stacks) if (stack.integrationId === integrationId) usedBy.set(stack.repository, [...(usedBy.get(stack.repository) ?? []), stack.name]);
+    const items = repositories.map((repository) => ({
+      label: repository.fullName,
+      description: usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
+      picked: usedBy.has(repository.fullName),
+      repository,
+    }));
+    // Used repositories first, so the preselected ones are what the user sees.
+    items.sort((a, b) => Number(b.picked) - Number(a.picked) || a.label.localeCompare(b.label));
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      matchOnDescription: true,
+      placeHolder: vscode.l10n.t('Repositories that should send webhooks to this integration (those used by stacks are selected)'),
+    });
+    if (!picked || picked.length === 0) return undefined;
+    return await configureRepositories(
+      ctx,
+      integrationId,
+      picked.map((item) => item.repository.fullName),
+    );
+  } catch (error) {
+    await showServerError(error, { integrationId });
+    return undefined;
+  }
+}
+
+/** Repair one repository's webhook (a repository item, or the status panel). */
+export async function repair(ctx: CommandContext, arg?: unknown, repository?: string): Promise<void> {
+  const integrationId = integrationIdOf(arg);
+  const fullName = repository ?? repositoryOf(arg);
+  if (!integrationId || !fullName) return;
+  await configureRepositories(ctx, integrationId, [fullName]);
+}
+
+/** Checks an item's repositories: one repository, one workspace, or those used by the integration's stacks. */
+export async function check(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookHealth[] | undefined> {
+  const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Check the webhooks of which integration?'));
+  if (!integrationId) return undefined;
+  try {
+    let repositories: string[];
+    const single = repositoryOf(arg);
+    if (single) repositories = [single];
+    else if (typeof arg === 'object' && arg !== null && 'repositories' in arg && Array.isArray(arg.repositories)) {
+      repositories = (arg.repositories as Protocol.Repository[]).map((repository) => repository.fullName);
+    } else {
+      const stacks = await ctx.server.request(Protocol.StacksList, {});
+      repositories = [...new Set(stacks.filter((stack) => stack.integrationId === integrationId).map((stack) => stack.repository))];
+    }
+    if (repositories.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('No stack uses this integration yet, so no webhook is expected. Expand its repositories to check any of them.'));
+      return [];
+    }
+    const health = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking webhooks…'), cancellable: true },
+      (_progress, token) => ctx.health.check(integrationId, repositories, token),
+    );
+    const broken = health.filter((entry) => entry.state !== 'ok');
+    if (broken.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('All {0} webhook(s) are healthy.', health.length));
+      return health;
+    }
+    for (const entry of broken) ctx.output.info(`webhook on ${entry.repository}: ${entry.state} ${entry.problems.join('; ')}`);
+    const repairAll = vscode.l10n.t('Repair');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('{0} of {1} webhook(s) need attention: {2}', broken.length, health.length, broken.map((entry) => `${entry.repository} (${entry.state})`).join(', ')),
+      repairAll,
+    );
+    if (choice === repairAll) {
+      await configureRepositories(
+        ctx,
+        integrationId,
+        broken.filter((entry) => entry.state === 'missing' || entry.state === 'drifted').map((entry) => entry.repository),
+      );
+    }
+    return health;
+  } catch (error) {
+    await showServerError(error, { integrationId });
+    return undefined;
+  }
+}
+
+export function bitbucketUrl(fullName: string, page: 'repository' | 'webhooks'): string {
+  const [workspace = '', slug = ''] = fullName.split('/');
+  const base = `https://bitbucket.org/${encodeURIComponent(workspace)}/${encodeURIComponent(slug)}`;
+  return page === 'webhooks' ? `${base}/admin/webhooks` : base;
+}
+
+export async function openInBitbucket(_ctx: CommandContext, arg?: unknown, page: 'repository' | 'webhooks' = 'repository'): Promise<void> {
+  const fullName = repositoryOf(arg) ?? (typeof arg === 'string' && arg.includes('/') ? arg : undefined);
+  if (!fullName) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Run this on a repository or a stack in the Stackhook views.'));
+    return;
+  }
+  await vscode.env.openExternal(vscode.Uri.parse(bitbucketUrl(fullName, page)));
+}
+

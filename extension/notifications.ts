@@ -1,0 +1,101 @@
+// Notifications for what breaks while the user looks elsewhere: stacks that became detached (here
+// or in another window), deliveries refused for a bad signature, credentials that stopped working.
+// Each offers the action that fixes it. What was there when the window opened is not announced:
+// the status bar already shows it.
+import * as vscode from 'vscode';
+import type * as Protocol from '../server/protocol';
+import { Command } from './commandIds';
+import type { CredentialProblem, Overview, OverviewState } from './overview';
+
+export class Notifier implements vscode.Disposable {
+  private knownDetached: Set<string> | undefined;
+  private seenDeliveries: Set<string> | undefined;
+  private readonly brokenCredentials = new Set<string>();
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(overview: Overview) {
+    this.subscriptions = [overview.onDidChange((state) => this.observe(state)), overview.onCredentialProblem((problem) => this.credentialFailed(problem))];
+  }
+
+  observe(state: OverviewState): void {
+    if (!state.status) return;
+    this.detachedChanged(state.stacks);
+    this.deliveriesArrived(state.deliveries);
+  }
+
+  private detachedChanged(stacks: readonly Protocol.Stack[]): void {
+    const detached = stacks.filter((stack) => stack.state === 'detached');
+    const baseline = this.knownDetached;
+    this.knownDetached = new Set(detached.map((stack) => stack.id));
+    if (!baseline) return;
+    const fresh = detached.filter((stack) => !baseline.has(stack.id));
+    if (fresh.length === 0) return;
+    const reattach = vscode.l10n.t('Reattach');
+    const panel = vscode.l10n.t('Show status panel');
+    const from = [...new Set(fresh.map((stack) => stack.detachedFrom).filter(Boolean))].join(', ');
+    void vscode.window
+      .showWarningMessage(
+        vscode.l10n.t(
+          '{0} stack(s) became detached from "{1}": {2}. They receive no webhooks and cannot run until reattached.',
+          fresh.length,
+          from,
+          fresh.map((stack) => stack.name).join(', '),
+        ),
+        reattach,
+        panel,
+      )
+      .then((choice) => {
+        if (choice === reattach && fresh.length === 1) void vscode.commands.executeCommand(Command.ReattachStack, fresh[0]?.id);
+        else if (choice === reattach || choice === panel) void vscode.commands.executeCommand(Command.ShowStatusPanel);
+      });
+  }
+
+  private deliveriesArrived(deliveries: readonly Protocol.Delivery[]): void {
+    const baseline = this.seenDeliveries;
+    this.seenDeliveries = new Set([...(baseline ?? []), ...deliveries.map((delivery) => delivery.id)]);
+    if (!baseline) return;
+    const refused = deliveries.filter((delivery) => delivery.verdict === 'bad-signature' && !baseline.has(delivery.id));
+    const byIntegration = new Map<string, Protocol.Delivery[]>();
+    for (const delivery of refused) byIntegration.set(delivery.integrationId, [...(byIntegration.get(delivery.integrationId) ?? []), delivery]);
+    for (const [integrationId, list] of byIntegration) {
+      const copy = vscode.l10n.t('Copy webhook secret');
+      const configure = vscode.l10n.t('Configure webhooks');
+      const repositories = [...new Set(list.map((delivery) => delivery.repository ?? '?'))].join(', ');
+      void vscode.window
+        .showWarningMessage(
+          vscode.l10n.t(
+            'A webhook from {0} to "{1}" was refused: its signature does not match. The secret set on the webhook in Bitbucket is probably not this integration\'s webhook secret.',
+            repositories,
+            integrationId,
+          ),
+          copy,
+          configure,
+        )
+        .then((choice) => {
+          if (choice === copy) void vscode.commands.executeCommand(Command.CopyWebhookSecret, integrationId);
+          else if (choice === configure) void vscode.commands.executeCommand(Command.ConfigureWebhooks, integrationId);
+        });
+    }
+  }
+
+  private credentialFailed(problem: CredentialProblem): void {
+    // Once per integration: a broken token would otherwise speak at every refresh.
+    if (this.brokenCredentials.has(problem.integrationId)) return;
+    this.brokenCredentials.add(problem.integrationId);
+    const edit = vscode.l10n.t('Edit integration');
+    void vscode.window
+      .showWarningMessage(vscode.l10n.t('The Bitbucket credential of "{0}" stopped working: {1}', problem.integrationName, problem.message), edit)
+      .then((choice) => {
+        if (choice === edit) void vscode.commands.executeCommand(Command.EditIntegration, problem.integrationId);
+      });
+  }
+
+  /** After integrations change (a credential was edited), a new failure is news again. */
+  forgetCredentials(): void {
+    this.brokenCredentials.clear();
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}

@@ -1,0 +1,146 @@
+// What needs attention, as the server reports it: detached stacks, the webhook health of every
+// repository a stack uses, recent deliveries, and credentials that stopped working. The status
+// bar, the status panel and the notifications all read this one model.
+import * as vscode from 'vscode';
+import * as Protocol from '../server/protocol';
+import { CREDENTIAL_PROBLEMS, serverError } from './errors';
+import type { StackhookServer } from './serverApi';
+import type { WebhookHealthCache } from './webhookHealth';
+
+export const RECENT_DELIVERIES = 20;
+
+export interface WebhookRow {
+  integrationId: string;
+  integrationName: string;
+  repository: string;
+  stacks: string[];
+  health: Protocol.WebhookHealth | undefined;
+}
+
+export interface OverviewState {
+  status: Protocol.ServerStatus | undefined;
+  integrations: Protocol.IntegrationSummary[];
+  stacks: Protocol.Stack[];
+  deliveries: Protocol.Delivery[];
+  webhooks: WebhookRow[];
+}
+
+export interface CredentialProblem {
+  integrationId: string;
+  integrationName: string;
+  message: string;
+}
+
+const EVERYTHING: readonly Protocol.ChangeTopic[] = ['integrations', 'stacks', 'deliveries', 'webhooks'];
+
+export class Overview implements vscode.Disposable {
+  state: OverviewState = { status: undefined, integrations: [], stacks: [], deliveries: [], webhooks: [] };
+  private readonly changed = new vscode.EventEmitter<OverviewState>();
+  private readonly credentialFailed = new vscode.EventEmitter<CredentialProblem>();
+  readonly onDidChange = this.changed.event;
+  readonly onCredentialProblem = this.credentialFailed.event;
+  private running: Promise<void> | undefined;
+  private queued = new Set<Protocol.ChangeTopic>();
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly server: StackhookServer,
+    private readonly health: WebhookHealthCache,
+  ) {
+    this.subscriptions = [
+      health.onDidChange((integrationId) => {
+        // A clear means the server said webhooks changed: ask again for what stacks use.
+        if (integrationId === undefined) void this.refresh(['webhooks']);
+        else this.publish();
+      }),
+    ];
+  }
+
+  get detachedStacks(): Protocol.Stack[] {
+    return this.state.stacks.filter((stack) => stack.state === 'detached');
+  }
+
+  /** Repositories used by a stack whose webhook the server reported as anything but ok. */
+  get brokenWebhooks(): WebhookRow[] {
+    return this.state.webhooks.filter((row) => row.health !== undefined && row.health.state !== 'ok');
+  }
+
+  /** Refreshes what these topics touch; calls made while one runs are merged into the next. */
+  refresh(topics: readonly Protocol.ChangeTopic[] = EVERYTHING): Promise<void> {
+    for (const topic of topics) this.queued.add(topic);
+    if (!this.running) {
+      this.running = (async () => {
+        while (this.queued.size > 0) {
+          const batch = [...this.queued];
+          this.queued.clear();
+          await this.load(batch).catch(() => undefined);
+        }
+      })().finally(() => (this.running = undefined));
+    }
+    return this.running;
+  }
+
+  private async load(topics: readonly Protocol.ChangeTopic[]): Promise<void> {
+    if (this.server.state !== 'running') return;
+    const has = (topic: Protocol.ChangeTopic) => topics.includes(topic);
+    const registry = has('integrations') || has('stacks') || has('spaces');
+    const [status, integrations, stacks, deliveries] = await Promise.all([
+      registry || !this.state.status ? this.server.request(Protocol.Status, {}) : this.state.status,
+      registry ? this.server.request(Protocol.IntegrationsList, {}) : this.state.integrations,
+      registry ? this.server.request(Protocol.StacksList, {}) : this.state.stacks,
+      has('deliveries') ? this.server.request(Protocol.DeliveriesList, { limit: RECENT_DELIVERIES }) : this.state.deliveries,
+    ]);
+    this.state = { ...this.state, status, integrations, stacks, deliveries };
+    this.publish();
+    if (registry || has('webhooks')) await this.checkUsedWebhooks();
+  }
+
+  /** Asks for the health of used repositories not yet known; the cache's change event republishes. */
+  private async checkUsedWebhooks(): Promise<void> {
+    const visible = new Map(this.state.integrations.filter((integration) => integration.detailsVisible).map((integration) => [integration.id, integration]));
+    const wanted = new Map<string, string[]>();
+    for (const stack of this.state.stacks) {
+      if (!stack.integrationId || !visible.has(stack.integrationId)) continue;
+      if (this.health.get(stack.integrationId, stack.repository)) continue;
+      wanted.set(stack.integrationId, [...(wanted.get(stack.integrationId) ?? []), stack.repository]);
+    }
+    await Promise.all(
+      [...wanted.entries()].map(async ([integrationId, repositories]) => {
+        try {
+          await this.health.check(integrationId, repositories);
+        } catch (error) {
+          const info = serverError(error);
+          if (info.kind === 'Bitbucket' && info.problem && CREDENTIAL_PROBLEMS.includes(info.problem)) {
+            this.credentialFailed.fire({ integrationId, integrationName: visible.get(integrationId)?.name ?? integrationId, message: info.message });
+          }
+        }
+      }),
+    );
+  }
+
+  private publish(): void {
+    const names = new Map(this.state.integrations.map((integration) => [integration.id, integration.name]));
+    const rows = new Map<string, WebhookRow>();
+    for (const stack of this.state.stacks) {
+      if (!stack.integrationId) continue;
+      const key = `${stack.integrationId}\n${stack.repository}`;
+      const row = rows.get(key) ?? {
+        integrationId: stack.integrationId,
+        integrationName: names.get(stack.integrationId) ?? stack.integrationId,
+        repository: stack.repository,
+        stacks: [],
+        health: this.health.get(stack.integrationId, stack.repository),
+      };
+      row.stacks.push(stack.name);
+      rows.set(key, row);
+    }
+    this.state = { ...this.state, webhooks: [...rows.values()].sort((a, b) => a.repository.localeCompare(b.repository)) };
+    this.changed.fire(this.state);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    this.credentialFailed.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}

@@ -1,0 +1,140 @@
+// The status panel: detached stacks (Reattach), webhook health of repositories used by stacks
+// (Repair), recent deliveries. The page is media/panel.html with a nonce CSP and no inline script;
+// its state survives hide/show through the webview's own getState/setState.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { Command } from './commandIds';
+import type { Overview, OverviewState } from './overview';
+import { parseFromPanel, type PanelState, type ToPanel } from './panelMessages';
+import { webhookSummary } from './views/presentation';
+
+export const PANEL_VIEW_TYPE = 'stackhook.status';
+
+export function panelState(state: OverviewState): PanelState {
+  return {
+    detached: state.stacks
+      .filter((stack) => stack.state === 'detached')
+      .map((stack) => ({ id: stack.id, name: stack.name, detachedFrom: stack.detachedFrom, repository: stack.repository, branch: stack.branch })),
+    webhooks: state.webhooks.map((row) => ({
+      integrationId: row.integrationId,
+      integrationName: row.integrationName,
+      repository: row.repository,
+      stacks: row.stacks,
+      state: row.health?.state ?? 'unchecked',
+      summary: webhookSummary(row.health),
+      repairable: row.health?.state === 'missing' || row.health?.state === 'drifted',
+    })),
+    deliveries: state.deliveries.map((delivery) => ({
+      id: delivery.id,
+      eventKey: delivery.eventKey,
+      repository: delivery.repository ?? '',
+      verdict: delivery.verdict,
+      reason: delivery.reason,
+      receivedAt: delivery.receivedAt,
+      refused: delivery.status >= 400,
+    })),
+    receiver: state.status
+      ? state.status.listener.state === 'listening'
+        ? vscode.l10n.t('Receiving webhooks at {0} (public URL {1})', state.status.listener.url ?? '', state.status.publicUrl)
+        : state.status.listener.state === 'elsewhere'
+          ? vscode.l10n.t('Another Stackhook window receives the webhooks.')
+          : state.status.listener.state === 'failed'
+            ? vscode.l10n.t('The webhook receiver did not start: {0}', state.status.listener.message ?? '')
+            : vscode.l10n.t('No webhook receiver runs in this window (setting stackhook.listen is empty).')
+      : '',
+    text: {
+      detached: vscode.l10n.t('Detached stacks'),
+      noDetached: vscode.l10n.t('No stack is detached.'),
+      webhooks: vscode.l10n.t('Webhooks of repositories used by stacks'),
+      noWebhooks: vscode.l10n.t('No stack uses a repository yet.'),
+      deliveries: vscode.l10n.t('Recent deliveries'),
+      noDeliveries: vscode.l10n.t('No delivery has arrived yet.'),
+      reattach: vscode.l10n.t('Reattach'),
+      repair: vscode.l10n.t('Repair'),
+      refresh: vscode.l10n.t('Refresh'),
+      wasOn: vscode.l10n.t('was on'),
+      usedBy: vscode.l10n.t('used by'),
+    },
+  };
+}
+
+export function panelHtml(template: string, webview: vscode.Webview, media: vscode.Uri, nonce: string): string {
+  const values: Record<string, string> = {
+    cspSource: webview.cspSource,
+    nonce,
+    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+    scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
+    title: vscode.l10n.t('Stackhook status'),
+  };
+  return template.replace(/\{\{(\w+)\}\}/g, (match, name: string) => values[name] ?? match);
+}
+
+export class StatusPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private readonly media: vscode.Uri;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly overview: Overview,
+  ) {
+    this.media = vscode.Uri.joinPath(extensionUri, 'media');
+    this.subscriptions.push(overview.onDidChange((state) => this.post(state)));
+  }
+
+  show(): void {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('Stackhook status'), vscode.ViewColumn.Active, this.options());
+    this.attach(panel);
+  }
+
+  /** Also used when VS Code restores the panel after a reload. */
+  attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.webview.options = this.options();
+    panel.iconPath = vscode.Uri.joinPath(this.media, 'stackhook.svg');
+    const template = readFileSync(vscode.Uri.joinPath(this.media, 'panel.html').fsPath, 'utf8');
+    panel.webview.html = panelHtml(template, panel.webview, this.media, randomBytes(16).toString('base64'));
+    panel.webview.onDidReceiveMessage((raw) => this.receive(raw));
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    void this.overview.refresh();
+  }
+
+  private options(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return { enableScripts: true, localResourceRoots: [this.media], enableFindWidget: true };
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseFromPanel(raw);
+    switch (message?.type) {
+      case 'ready':
+        this.post(this.overview.state);
+        break;
+      case 'refresh':
+        await vscode.commands.executeCommand(Command.Refresh);
+        break;
+      case 'reattach':
+        await vscode.commands.executeCommand(Command.ReattachStack, message.stackId);
+        break;
+      case 'repair':
+        await vscode.commands.executeCommand(Command.RepairWebhook, message.integrationId, message.repository);
+        break;
+    }
+  }
+
+  private post(state: OverviewState): void {
+    const message: ToPanel = { type: 'state', state: panelState(state) };
+    void this.panel?.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}

@@ -1,0 +1,69 @@
+// The messages between the status panel host (panel.ts) and its script (media/panel.js), typed once.
+// media/panel.js refers to these types through JSDoc.
+
+export interface PanelStack {
+  id: string;
+  name: string;
+  detachedFrom: string | null;
+  repository: string;
+  branch: string;
+}
+
+export interface PanelWebhook {
+  integrationId: string;
+  integrationName: string;
+  repository: string;
+  stacks: string[];
+  /** The server's state, or `unchecked` before it answered. */
+  state: 'ok' | 'missing' | 'drifted' | 'forbidden' | 'error' | 'unchecked';
+  /** Words for the state, already localised by the host. */
+  summary: string;
+  /** Whether webhooks/configure can fix it (a missing or drifted webhook). */
+  repairable: boolean;
+}
+
+export interface PanelDelivery {
+  id: string;
+  eventKey: string;
+  repository: string;
+  verdict: string;
+  reason: string;
+  receivedAt: string;
+  refused: boolean;
+}
+
+export interface PanelState {
+  detached: PanelStack[];
+  webhooks: PanelWebhook[];
+  deliveries: PanelDelivery[];
+  receiver: string;
+  /** Headings and button labels, localised by the host so the script holds no strings. */
+  text: Record<'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy', string>;
+}
+
+export type ToPanel = { type: 'state'; state: PanelState };
+
+export type FromPanel =
+  | { type: 'ready' }
+  | { type: 'refresh' }
+  | { type: 'reattach'; stackId: string }
+  | { type: 'repair'; integrationId: string; repository: string };
+
+/** The panel is a web page: check what it sends before acting on it. */
+export function parseFromPanel(message: unknown): FromPanel | undefined {
+  if (typeof message !== 'object' || message === null || !('type' in message)) return undefined;
+  const m = message as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+    case 'refresh':
+      return { type: m.type };
+    case 'reattach':
+      return typeof m.stackId === 'string' ? { type: 'reattach', stackId: m.stackId } : undefined;
+    case 'repair':
+      return typeof m.integrationId === 'string' && typeof m.repository === 'string'
+        ? { type: 'repair', integrationId: m.integrationId, repository: m.repository }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
