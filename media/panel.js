@@ -1,0 +1,114 @@
+// The status panel's script. It renders the state the host posts (types in extension/panelMessages.ts)
+// with textContent only, sends typed messages back, and keeps the last state through hide/show.
+// @ts-check
+(function () {
+  /** @typedef {import('../extension/panelMessages').PanelState} PanelState */
+  /** @typedef {import('../extension/panelMessages').FromPanel} FromPanel */
+  /** @typedef {import('../extension/panelMessages').ToPanel} ToPanel */
+
+  // @ts-ignore acquireVsCodeApi is provided by the webview.
+  const vscode = acquireVsCodeApi();
+
+  /** @param {FromPanel} message */
+  const send = (message) => vscode.postMessage(message);
+
+  /** @param {string} id */
+  const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+  /**
+   * @param {string} tag
+   * @param {string} [className]
+   * @param {string} [text]
+   */
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /**
+   * @param {HTMLElement} list
+   * @param {string} empty
+   * @param {HTMLElement[]} rows
+   */
+  function fill(list, empty, rows) {
+    list.replaceChildren(...(rows.length ? rows : [element('li', 'muted', empty)]));
+  }
+
+  /**
+   * @param {string} name
+   * @param {string} detail
+   * @param {HTMLElement[]} [extra]
+   */
+  function row(name, detail, extra = []) {
+    const item = element('li');
+    const main = element('div', 'main');
+    main.append(element('div', 'name', name), element('div', 'detail', detail));
+    item.append(main, ...extra);
+    return item;
+  }
+
+  /**
+   * @param {string} label
+   * @param {FromPanel} message
+   */
+  function button(label, message) {
+    const node = element('button', undefined, label);
+    node.addEventListener('click', () => send(message));
+    return node;
+  }
+
+  /** @param {PanelState} state */
+  function render(state) {
+    const t = state.text;
+    byId('refresh').textContent = t.refresh;
+    byId('receiver').textContent = state.receiver;
+    byId('detached-heading').textContent = `${t.detached} (${state.detached.length})`;
+    fill(
+      byId('detached'),
+      t.noDetached,
+      state.detached.map((stack) =>
+        row(stack.name, `${stack.detachedFrom ? `${t.wasOn} "${stack.detachedFrom}" · ` : ''}${stack.repository} @ ${stack.branch}`, [
+          button(t.reattach, { type: 'reattach', stackId: stack.id }),
+        ]),
+      ),
+    );
+    byId('webhooks-heading').textContent = t.webhooks;
+    fill(
+      byId('webhooks'),
+      t.noWebhooks,
+      state.webhooks.map((webhook) => {
+        const extra = [element('span', `badge state-${webhook.state}`, webhook.state)];
+        if (webhook.repairable) extra.push(button(t.repair, { type: 'repair', integrationId: webhook.integrationId, repository: webhook.repository }));
+        return row(webhook.repository, `${webhook.summary} · ${webhook.integrationName} · ${t.usedBy} ${webhook.stacks.join(', ')}`, extra);
+      }),
+    );
+    byId('deliveries-heading').textContent = t.deliveries;
+    fill(
+      byId('deliveries'),
+      t.noDeliveries,
+      state.deliveries.map((delivery) =>
+        row(`${delivery.eventKey} ${delivery.repository}`, `${new Date(delivery.receivedAt).toLocaleString()} · ${delivery.reason}`, [
+          element('span', `badge ${delivery.refused ? 'refused' : 'state-ok'}`, delivery.verdict),
+        ]),
+      ),
+    );
+  }
+
+  byId('refresh').addEventListener('click', () => send({ type: 'refresh' }));
+
+  window.addEventListener('message', (event) => {
+    /** @type {ToPanel} */
+    const message = event.data;
+    if (message && message.type === 'state') {
+      vscode.setState(message.state);
+      render(message.state);
+    }
+  });
+
+  // Shown again after being hidden: draw what we had at once, then ask for fresh state.
+  const previous = /** @type {PanelState | undefined} */ (vscode.getState());
+  if (previous) render(previous);
+  send({ type: 'ready' });
+})();
