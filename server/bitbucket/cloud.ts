@@ -15,7 +15,8 @@ import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome }
 const stopsAll = (error: BitbucketFailure) =>
   error.problem === 'rate-limited' ? `not done: Bitbucket was rate limiting, so Stackhook stopped sending requests. ${error.message}` : undefined;
 
-function failureText(error: unknown): BitbucketFailure {
+/** Bitbucket's refusals become per-item results; anything else (a cancellation, a bug) goes on up. */
+function asFailure(error: unknown): BitbucketFailure {
   if (error instanceof BitbucketFailure) return error;
   throw error;
 }
@@ -47,7 +48,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
           try {
             return { result: { repository, ...(await hookHealth(http, repositoryHome(repository), target, signal)) } };
           } catch (error) {
-            const failure = failureText(error);
+            const failure = asFailure(error);
             const state = failure.status === 403 ? 'forbidden' : 'error';
             return { result: { repository, state, problems: [failure.message] }, stopAll: stopsAll(failure) };
           }
@@ -67,7 +68,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
           try {
             return { result: { repository, action: await configureHook(http, repositoryHome(repository), target, options, signal) } };
           } catch (error) {
-            const failure = failureText(error);
+            const failure = asFailure(error);
             return { result: { repository, action: 'failed', error: failure.message }, stopAll: stopsAll(failure) };
           }
         },
@@ -86,7 +87,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
           try {
             return { result: { repository, action: await removeHooks(http, repositoryHome(repository), target, signal) } };
           } catch (error) {
-            const failure = failureText(error);
+            const failure = asFailure(error);
             return { result: { repository, action: 'failed', error: failure.message }, stopAll: stopsAll(failure) };
           }
         },
@@ -97,7 +98,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
       try {
         return { workspace, ...(await hookHealth(client(credential), workspaceHome(workspace), target, context.signal)) };
       } catch (error) {
-        const failure = failureText(error);
+        const failure = asFailure(error);
         return { workspace, state: failure.status === 403 ? 'forbidden' : 'error', problems: [failure.message] };
       }
     },
@@ -106,7 +107,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
       try {
         return { workspace, action: await configureHook(client(credential), workspaceHome(workspace), target, options, context.signal) };
       } catch (error) {
-        return { workspace, action: 'failed', error: failureText(error).message };
+        return { workspace, action: 'failed', error: asFailure(error).message };
       }
     },
 
@@ -114,7 +115,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
       try {
         return { workspace, action: await removeHooks(client(credential), workspaceHome(workspace), target, context.signal) };
       } catch (error) {
-        return { workspace, action: 'failed', error: failureText(error).message };
+        return { workspace, action: 'failed', error: asFailure(error).message };
       }
     },
 

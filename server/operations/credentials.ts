@@ -23,5 +23,9 @@ export async function requireWorkingCredential(context: ServerContext, credentia
     const problem = test.problem ?? { code: 'unauthorized' as const, message: 'Bitbucket did not accept the credential.' };
     throw bitbucketError(`${problem.message} Nothing was saved. To check by hand: ${test.curl}`, problem.code);
   }
+  if (test.missingScopes && test.missingScopes.length > 0) {
+    // Saved anyway (reading works), but webhook work will fail: say so where an admin will look.
+    context.log.warn(`The API token of ${credential.username} lacks ${test.missingScopes.join(', ')}; requests that need them will fail until a token with them is saved.`);
+  }
   return test;
 }
