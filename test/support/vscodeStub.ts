@@ -140,6 +140,7 @@ export interface RecordedMessage {
   message: string;
   items: string[];
   modal: boolean;
+  detail: string | undefined;
 }
 
 /** Everything a test may want to look at after the fact. */
@@ -153,6 +154,7 @@ export const recorded = {
   statusBarItems: [] as FakeStatusBarItem[],
   webviews: [] as FakeWebviewPanel[],
   progress: [] as { location: unknown; title?: string }[],
+  statusMessages: [] as string[],
 };
 
 export class FakeStatusBarItem {
@@ -207,12 +209,18 @@ export class FakeWebviewPanel {
   }
 }
 
+/**
+ * Scripted answers to showInformation/Warning/ErrorMessage, used in order: each gets the message and
+ * its buttons and returns the button to press (or undefined to dismiss).
+ */
+export const answers: ((message: string, items: string[]) => string | undefined)[] = [];
+
 function record(severity: RecordedMessage['severity']) {
   return async (message: string, ...rest: unknown[]): Promise<string | undefined> => {
-    const modal = typeof rest[0] === 'object' && rest[0] !== null && 'modal' in rest[0] ? Boolean((rest[0] as { modal: unknown }).modal) : false;
+    const options = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { modal?: boolean; detail?: string }) : {};
     const items = rest.filter((item): item is string => typeof item === 'string');
-    recorded.messages.push({ severity, message, items, modal });
-    return undefined;
+    recorded.messages.push({ severity, message, items, modal: Boolean(options.modal), detail: options.detail });
+    return answers.shift()?.(message, items);
   };
 }
 
@@ -262,7 +270,13 @@ export const window = {
   },
   createTreeView: (_id: string, _options: unknown) => ({ dispose: () => undefined, onDidExpandElement: new EventEmitter().event }),
   registerWebviewPanelSerializer: () => new Disposable(),
+  setStatusBarMessage: (text: string) => {
+    recorded.statusMessages.push(text);
+    return new Disposable();
+  },
 };
+
+export const QuickInputButtons = { Back: { iconPath: new ThemeIcon('arrow-left') } };
 
 export const commands = {
   registerCommand: (id: string, callback: (...args: unknown[]) => unknown) => {
@@ -316,6 +330,7 @@ const pristineWindow = { ...window };
 /** Forgets what earlier tests recorded and undoes replaced window functions. */
 export function resetStub(): void {
   recorded.messages.length = 0;
+  answers.length = 0;
   recorded.output.length = 0;
   recorded.clipboard = '';
   recorded.opened.length = 0;
@@ -324,6 +339,7 @@ export function resetStub(): void {
   recorded.statusBarItems.length = 0;
   recorded.webviews.length = 0;
   recorded.progress.length = 0;
+  recorded.statusMessages.length = 0;
   settings.clear();
   registeredCommands.clear();
   Object.assign(window, pristineWindow);

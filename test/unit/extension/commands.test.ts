@@ -1,0 +1,197 @@
+import '../../support/vscodeStub';
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { answers, recorded, resetStub } from '../../support/vscodeStub';
+import { Command } from '../../../extension/commandIds';
+import { answerInputBox, answerQuickPick, byLabel, commandContext } from './harness';
+import { details, FakeServer, integration, repository, rpcError, stack } from './fakeServer';
+
+describe('extension commands', () => {
+  beforeEach(() => resetStub());
+
+  it('Copy webhook URL puts the exact URL on the clipboard with one request', async () => {
+    const server = new FakeServer({ 'stackhook/integrations/get': ({ id }) => details(id) });
+    commandContext(server);
+    await vscode.commands.executeCommand(Command.CopyWebhookUrl, 'acme-main');
+    assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
+    assert.deepEqual(server.requests, [{ method: 'stackhook/integrations/get', params: { id: 'acme-main' } }]);
+  });
+
+  it('Copy webhook URL from the palette asks which integration, listing only those whose details are visible', async () => {
+    const server = new FakeServer({
+      'stackhook/integrations/list': () => [integration('acme-main'), integration('hidden', { detailsVisible: false })],
+      'stackhook/integrations/get': ({ id }) => details(id),
+    });
+    commandContext(server);
+    let offered: string[] = [];
+    answerQuickPick((items) => {
+      offered = items.map((item) => item.label);
+      return items[0];
+    });
+    await vscode.commands.executeCommand(Command.CopyWebhookUrl);
+    assert.deepEqual(offered, ['acme-main']);
+    assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
+  });
+
+  it('Create stack goes integration → repository → branch → project root → name and sends one stacks/create', async () => {
+    const server = new FakeServer({
+      'stackhook/integrations/list': () => [integration('acme-main')],
+      'stackhook/spaces/list': () => [{ id: 'root', name: 'root', parentId: null, inheritEntities: false }],
+      'stackhook/repositories/list': () => [repository('acme/infra-live'), repository('acme/network')],
+      'stackhook/stacks/create': (params) => stack(params.name, params),
+    });
+    commandContext(server);
+    answerQuickPick(byLabel('acme/network'));
+    answerInputBox('main', 'envs/prod', 'prod-network');
+    await vscode.commands.executeCommand(Command.CreateStack, 'acme-main');
+    assert.deepEqual(server.sent('stackhook/stacks/create'), [
+      { name: 'prod-network', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
+    ]);
+    assert.deepEqual(server.sent('stackhook/repositories/list'), [{ integrationId: 'acme-main' }]);
+  });
+
+  it('Delete integration lists the stacks it will detach, and removes their webhooks first when asked', async () => {
+    const server = new FakeServer({
+      'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme main' })],
+      'stackhook/stacks/list': () => [
+        stack('prod-network', { repository: 'acme/network' }),
+        stack('prod-dns', { repository: 'acme/dns' }),
+        stack('other', { integrationId: 'else', repository: 'acme/else' }),
+      ],
+      'stackhook/webhooks/remove': ({ repositories }) => repositories.map((name: string) => ({ repository: name, action: 'removed' })),
+      'stackhook/integrations/delete': () => ({ detachedStackIds: ['prod-network', 'prod-dns'] }),
+    });
+    commandContext(server);
+    answers.push((_message, items) => items.find((item) => item === 'Remove webhooks and delete'));
+    await vscode.commands.executeCommand(Command.DeleteIntegration, 'acme-main');
+    const modal = recorded.messages[0];
+    assert.equal(modal?.modal, true);
+    assert.match(modal?.message ?? '', /Acme main/);
+    assert.match(modal?.detail ?? '', /prod-network, prod-dns/);
+    assert.doesNotMatch(modal?.detail ?? '', /other/);
+    assert.deepEqual(modal?.items, ['Remove webhooks and delete', 'Delete']);
+    assert.deepEqual(
+      server.requests.filter((r) => r.method.startsWith('stackhook/webhooks') || r.method === 'stackhook/integrations/delete'),
+      [
+        { method: 'stackhook/webhooks/remove', params: { integrationId: 'acme-main', repositories: ['acme/network', 'acme/dns'] } },
+        { method: 'stackhook/integrations/delete', params: { id: 'acme-main' } },
+      ],
+    );
+  });
+
+  it('Delete integration does nothing when the modal is dismissed', async () => {
+    const server = new FakeServer({ 'stackhook/integrations/list': () => [integration('acme-main')], 'stackhook/stacks/list': () => [] });
+    commandContext(server);
+    await vscode.commands.executeCommand(Command.DeleteIntegration, 'acme-main');
+    assert.equal(server.sent('stackhook/integrations/delete').length, 0);
+  });
+
+  it("Trigger run on a detached stack shows the server's refusal as written and offers Reattach stack", async () => {
+    const refusal = 'The stack "legacy-dns" is detached: its integration was deleted. Give it an integration in its settings to run it again.';
+    const server = new FakeServer({
+      'stackhook/stacks/triggerRun': () => {
+        throw rpcError(refusal, { kind: 'Detached' });
+      },
+    });
+    commandContext(server);
+    await vscode.commands.executeCommand(Command.TriggerRun, 'legacy-dns');
+    assert.deepEqual(server.sent('stackhook/stacks/triggerRun'), [{ stackId: 'legacy-dns' }]);
+    assert.equal(recorded.messages[0]?.message, refusal);
+    assert.deepEqual(recorded.messages[0]?.items, ['Reattach stack']);
+  });
+
+  it('Reattach stack sends stacks/setIntegration with the picked integration', async () => {
+    const server = new FakeServer({
+      'stackhook/integrations/list': () => [integration('acme-main'), integration('backup')],
+      'stackhook/stacks/setIntegration': ({ stackId, integrationId }) => stack(stackId, { integrationId }),
+    });
+    commandContext(server);
+    answerQuickPick(byLabel('backup'));
+    await vscode.commands.executeCommand(Command.ReattachStack, 'legacy-dns');
+    assert.deepEqual(server.sent('stackhook/stacks/setIntegration'), [{ stackId: 'legacy-dns', integrationId: 'backup' }]);
+  });
+
+  it('Configure webhooks preselects repositories used by stacks, passes the cancellation token and reports per repository', async () => {
+    let token: unknown;
+    const server = new FakeServer({
+      'stackhook/repositories/list': () => [repository('acme/dns'), repository('acme/network'), repository('acme/unused')],
+      'stackhook/stacks/list': () => [stack('prod-network', { repository: 'acme/network' }), stack('prod-dns', { repository: 'acme/dns' })],
+      'stackhook/webhooks/configure': ({ repositories }, options) => {
+        token = options?.token;
+        return repositories.map((name: string) => (name === 'acme/dns' ? { repository: name, action: 'failed', error: 'no admin permission' } : { repository: name, action: 'created' }));
+      },
+    });
+    const ctx = commandContext(server);
+    let preselected: string[] = [];
+    answerQuickPick((items) => {
+      preselected = items.filter((item) => item.picked).map((item) => item.label);
+      return items.filter((item) => item.picked);
+    });
+    await vscode.commands.executeCommand(Command.ConfigureWebhooks, 'acme-main');
+    assert.deepEqual(preselected, ['acme/dns', 'acme/network']);
+    assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/dns', 'acme/network'] }]);
+    assert.ok(token, 'the progress cancellation token reaches the request');
+    const summary = recorded.messages.at(-1);
+    assert.equal(summary?.message, 'Webhooks: 1 created, 0 updated, 0 unchanged, 1 failed.');
+    assert.match(summary?.detail ?? '', /acme\/dns: no admin permission/);
+    assert.ok(recorded.output.some((line) => line.includes('acme/network: created')));
+    assert.ok(ctx);
+  });
+
+  it('Test connection shows the diagnosis and the masked curl line on failure, offering Edit integration', async () => {
+    const server = new FakeServer({
+      'stackhook/integrations/test': () => ({
+        ok: false,
+        problem: { code: 'unauthorized', message: 'Bitbucket refused the credentials: the email or the API token is wrong, or the token expired.' },
+        curl: "curl -u 'ana@example.com:ATAT••••••' https://api.bitbucket.org/2.0/user",
+      }),
+    });
+    commandContext(server);
+    await vscode.commands.executeCommand(Command.TestConnection, 'acme-main');
+    const [message] = recorded.messages;
+    assert.match(message?.message ?? '', /refused the credentials/);
+    assert.match(message?.detail ?? '', /curl -u 'ana@example.com:ATAT••••••'/);
+    assert.deepEqual(message?.items, ['Edit integration', 'Copy curl']);
+  });
+
+  it('Edit integration never offers the name, and sends only the changed field', async () => {
+    const server = new FakeServer({
+      'stackhook/integrations/get': ({ id }) => details(id, { labels: ['prod'] }),
+      'stackhook/integrations/update': ({ id, ...rest }) => details(id, rest),
+    });
+    commandContext(server);
+    let offered: string[] = [];
+    answerQuickPick((items) => {
+      offered = items.map((item) => item.label);
+      return items.find((item) => item.label === 'Labels');
+    });
+    answerInputBox('prod, platform, prod');
+    await vscode.commands.executeCommand(Command.EditIntegration, 'acme-main');
+    assert.deepEqual(offered, ['Email', 'API token', 'Labels', 'Description']);
+    assert.deepEqual(server.sent('stackhook/integrations/update'), [{ id: 'acme-main', labels: ['prod', 'platform'] }]);
+  });
+
+  it('Open in Bitbucket opens the repository, and its webhook settings page', async () => {
+    commandContext(new FakeServer());
+    await vscode.commands.executeCommand(Command.OpenInBitbucket, { fullName: 'acme/infra-live' });
+    await vscode.commands.executeCommand(Command.OpenWebhookSettings, { stack: { repository: 'acme/dns' } });
+    assert.deepEqual(recorded.opened, ['https://bitbucket.org/acme/infra-live', 'https://bitbucket.org/acme/dns/admin/webhooks']);
+  });
+
+  it('Regenerate webhook secret asks first and never shows the secret', async () => {
+    const server = new FakeServer({ 'stackhook/integrations/webhookSecret': () => ({ secret: 'whsec-new-0123456789abcdef' }) });
+    commandContext(server);
+    answers.push(() => 'Regenerate');
+    await vscode.commands.executeCommand(Command.RegenerateWebhookSecret, 'acme-main');
+    assert.deepEqual(server.sent('stackhook/integrations/webhookSecret'), [{ id: 'acme-main', regenerate: true }]);
+    assert.ok(recorded.messages.every((m) => !m.message.includes('whsec-new') && !(m.detail ?? '').includes('whsec-new')));
+  });
+
+  it('Reattach all sends stacks/reattachAll for the integration', async () => {
+    const server = new FakeServer({ 'stackhook/stacks/reattachAll': () => ({ reattachedStackIds: ['a', 'b'], skipped: [] }) });
+    commandContext(server);
+    await vscode.commands.executeCommand(Command.ReattachAll, 'acme-main');
+    assert.deepEqual(server.sent('stackhook/stacks/reattachAll'), [{ integrationId: 'acme-main' }]);
+    assert.match(recorded.messages[0]?.message ?? '', /2 stack\(s\) reattached/);
+  });
+});

@@ -1,0 +1,172 @@
+import '../../support/vscodeStub';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { FakeWebviewPanel, answers, recorded, resetStub } from '../../support/vscodeStub';
+import { Notifier } from '../../../extension/notifications';
+import { Overview } from '../../../extension/overview';
+import { StatusPanel } from '../../../extension/panel';
+import { parseFromPanel } from '../../../extension/panelMessages';
+import { StatusBar } from '../../../extension/statusBar';
+import { WebhookHealthCache } from '../../../extension/webhookHealth';
+import { delivery, FakeServer, integration, stack } from './fakeServer';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+function world(stacks: () => unknown[], deliveries: () => unknown[] = () => []) {
+  const server = new FakeServer({
+    'stackhook/status': () => ({
+      version: '0.1.0',
+      storePath: '/tmp/store',
+      user: 'ana',
+      listener: { url: 'http://127.0.0.1:8787', state: 'listening' },
+      publicUrl: 'https://hooks.example.com',
+      counts: { integrations: 1, stacks: stacks().length, detachedStacks: (stacks() as { state: string }[]).filter((s) => s.state === 'detached').length },
+    }),
+    'stackhook/integrations/list': () => [integration('acme-main')],
+    'stackhook/stacks/list': stacks,
+    'stackhook/deliveries/list': deliveries,
+    'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: name === 'acme/dns' ? 'missing' : 'ok', problems: [] })),
+  });
+  const health = new WebhookHealthCache(server);
+  const overview = new Overview(server, health);
+  return { server, health, overview };
+}
+
+describe('extension status bar, notifications and status panel', () => {
+  beforeEach(() => resetStub());
+
+  describe('status bar', () => {
+    it('is hidden when all is well', () => {
+      const bar = new StatusBar();
+      bar.update({ server: 'running', detached: 0, brokenWebhooks: 0 });
+      const [item] = recorded.statusBarItems;
+      assert.equal(item?.id, 'stackhook.status');
+      assert.equal(item?.name, 'Stackhook');
+      assert.equal(item?.visible, false);
+    });
+
+    it('shows "$(warning) N detached" on the warning background, with command links and a click that opens the panel', () => {
+      const bar = new StatusBar();
+      bar.update({ server: 'running', detached: 2, brokenWebhooks: 0 });
+      const item = recorded.statusBarItems[0];
+      assert.equal(item?.visible, true);
+      assert.equal(item?.text, '$(warning) 2 detached');
+      assert.equal(item?.backgroundColor?.id, 'statusBarItem.warningBackground');
+      assert.equal(item?.command, 'stackhook.showStatusPanel');
+      const tooltip = item?.tooltip as vscode.MarkdownString;
+      assert.match(tooltip.value, /\(command:stackhook\.showStatusPanel\)/);
+      assert.deepEqual((tooltip.isTrusted as { enabledCommands: string[] }).enabledCommands.every((c) => c.startsWith('stackhook.')), true);
+    });
+
+    it('counts broken webhooks too, and says when the server is down', () => {
+      const bar = new StatusBar();
+      bar.update({ server: 'running', detached: 1, brokenWebhooks: 3 });
+      assert.equal(recorded.statusBarItems[0]?.text, '$(warning) 1 detached · 3 webhooks broken');
+      bar.update({ server: 'failed', detached: 0, brokenWebhooks: 0 });
+      assert.equal(recorded.statusBarItems[0]?.backgroundColor?.id, 'statusBarItem.errorBackground');
+      assert.match((recorded.statusBarItems[0]?.tooltip as vscode.MarkdownString).value, /command:stackhook\.restartServer/);
+    });
+  });
+
+  describe('overview and notifications', () => {
+    it('checks the webhooks of repositories used by stacks and counts the broken ones', async () => {
+      const { server, overview } = world(() => [stack('a', { repository: 'acme/dns' }), stack('b', { repository: 'acme/network' }), stack('c', { repository: 'acme/network' })]);
+      await overview.refresh();
+      assert.deepEqual(server.sent('stackhook/webhooks/status'), [{ integrationId: 'acme-main', repositories: ['acme/dns', 'acme/network'] }]);
+      assert.deepEqual(overview.brokenWebhooks.map((row) => row.repository), ['acme/dns']);
+      assert.deepEqual(overview.state.webhooks.find((row) => row.repository === 'acme/network')?.stacks, ['b', 'c']);
+    });
+
+    it('announces stacks that become detached, not those detached before the window opened', async () => {
+      let stacks = [stack('old', { integrationId: null, detachedFrom: 'gone', state: 'detached' }), stack('prod-network')];
+      const { overview } = world(() => stacks);
+      new Notifier(overview);
+      await overview.refresh();
+      assert.equal(recorded.messages.length, 0);
+      stacks = [stacks[0] as ReturnType<typeof stack>, stack('prod-network', { integrationId: null, detachedFrom: 'acme-main', state: 'detached' })];
+      await overview.refresh(['stacks']);
+      assert.equal(recorded.messages.length, 1);
+      assert.match(recorded.messages[0]?.message ?? '', /1 stack\(s\) became detached from "acme-main": prod-network/);
+      assert.deepEqual(recorded.messages[0]?.items, ['Reattach', 'Show status panel']);
+    });
+
+    it('announces a delivery refused for a bad signature with Copy webhook secret / Configure webhooks', async () => {
+      let deliveries = [delivery('d1')];
+      const { overview } = world(() => [], () => deliveries);
+      new Notifier(overview);
+      await overview.refresh();
+      deliveries = [delivery('d2', { verdict: 'bad-signature', status: 401, reason: 'refused: bad signature', repository: 'acme/dns' }), ...deliveries];
+      answers.push(() => 'Copy webhook secret');
+      await overview.refresh(['deliveries']);
+      assert.match(recorded.messages[0]?.message ?? '', /acme\/dns .*signature does not match/);
+      assert.deepEqual(recorded.messages[0]?.items, ['Copy webhook secret', 'Configure webhooks']);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(recorded.executed.at(-1), { command: 'stackhook.copyWebhookSecret', args: ['acme-main'] });
+    });
+
+    it('announces a credential that stopped working, once, with Edit integration', async () => {
+      const { server, overview } = world(() => [stack('a')]);
+      server.handlers['stackhook/webhooks/status'] = () => {
+        throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized' } });
+      };
+      new Notifier(overview);
+      await overview.refresh();
+      await overview.refresh(['webhooks']);
+      assert.equal(recorded.messages.length, 1);
+      assert.match(recorded.messages[0]?.message ?? '', /stopped working: Bitbucket refused the API token/);
+      assert.deepEqual(recorded.messages[0]?.items, ['Edit integration']);
+    });
+  });
+
+  describe('status panel', () => {
+    it('serves media/panel.html with a nonce CSP, no inline script, and resources only from media/', async () => {
+      const { overview } = world(() => []);
+      const panel = new StatusPanel(vscode.Uri.file(ROOT), overview);
+      panel.show();
+      const webviewPanel = recorded.webviews[0] as FakeWebviewPanel;
+      const html = webviewPanel.webview.html;
+      const nonce = /script-src 'nonce-([^']+)'/.exec(html)?.[1];
+      assert.ok(nonce && nonce.length >= 16);
+      assert.match(html, /default-src 'none'/);
+      const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+      assert.equal(scripts.length, 1);
+      assert.equal(scripts[0]?.[2]?.trim(), '', 'no inline script');
+      assert.ok(scripts[0]?.[1]?.includes(`nonce="${nonce}"`));
+      assert.doesNotMatch(html, /\{\{\w+\}\}/, 'every placeholder is filled');
+      assert.doesNotMatch(html, / on\w+=/, 'no inline event handlers');
+      const options = webviewPanel.webview.options as { localResourceRoots: vscode.Uri[]; enableScripts: boolean };
+      assert.deepEqual(options.localResourceRoots.map(String), [vscode.Uri.file(path.join(ROOT, 'media')).toString()]);
+    });
+
+    it('posts typed state with detached stacks and webhook health, and acts on Reattach and Repair', async () => {
+      const { overview } = world(() => [stack('legacy-dns', { integrationId: null, detachedFrom: 'old-bb', state: 'detached', repository: 'acme/dns' }), stack('prod', { repository: 'acme/dns' })]);
+      const panel = new StatusPanel(vscode.Uri.file(ROOT), overview);
+      panel.show();
+      await overview.refresh();
+      const webview = (recorded.webviews[0] as FakeWebviewPanel).webview;
+      const last = webview.posted.at(-1) as { type: string; state: any };
+      assert.equal(last.type, 'state');
+      assert.deepEqual(last.state.detached.map((s: { id: string }) => s.id), ['legacy-dns']);
+      assert.deepEqual(last.state.webhooks.map((w: any) => [w.repository, w.state, w.repairable]), [['acme/dns', 'missing', true]]);
+      webview.receive.fire({ type: 'reattach', stackId: 'legacy-dns' });
+      webview.receive.fire({ type: 'repair', integrationId: 'acme-main', repository: 'acme/dns' });
+      webview.receive.fire({ type: 'run-anything', command: 'workbench.action.terminal.new' });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        recorded.executed.filter((e) => e.command !== 'setContext'),
+        [
+          { command: 'stackhook.reattachStack', args: ['legacy-dns'] },
+          { command: 'stackhook.repairWebhook', args: ['acme-main', 'acme/dns'] },
+        ],
+      );
+    });
+
+    it('checks what the page sends before acting on it', () => {
+      assert.equal(parseFromPanel({ type: 'reattach' }), undefined);
+      assert.equal(parseFromPanel({ type: 'repair', integrationId: 1, repository: 'a/b' }), undefined);
+      assert.equal(parseFromPanel('ready'), undefined);
+      assert.deepEqual(parseFromPanel({ type: 'ready', extra: true }), { type: 'ready' });
+    });
+  });
+});
