@@ -1,0 +1,50 @@
+// The manifest and the code name the same commands, views and strings.
+import '../../support/vscodeStub';
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Command, VIEW } from '../../../extension/commandIds';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const nls = JSON.parse(readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8'));
+
+describe('extension manifest', () => {
+  const contributed: string[] = manifest.contributes.commands.map((c: { command: string }) => c.command);
+
+  it('contributes every command the extension registers, in the Stackhook category, and no other', () => {
+    assert.deepEqual([...contributed].sort(), Object.values(Command).sort());
+    for (const command of manifest.contributes.commands) assert.equal(nls[command.category.slice(1, -1)], 'Stackhook');
+  });
+
+  it('menus name only contributed commands and views', () => {
+    const views = Object.values(VIEW);
+    for (const [menu, entries] of Object.entries(manifest.contributes.menus) as [string, { command: string; when?: string }[]][]) {
+      for (const entry of entries) {
+        assert.ok(contributed.includes(entry.command), `${menu}: ${entry.command}`);
+        for (const view of entry.when?.match(/view == ([\w.]+)/g) ?? []) assert.ok(views.includes(view.slice(8) as never), `${menu}: ${view}`);
+      }
+    }
+    assert.deepEqual(manifest.contributes.views.stackhook.map((v: { id: string }) => v.id), views);
+  });
+
+  it('hides item-only commands from the palette and keeps the rest there', () => {
+    const hidden = manifest.contributes.menus.commandPalette.filter((e: { when: string }) => e.when === 'false').map((e: { command: string }) => e.command);
+    assert.deepEqual(hidden.sort(), [Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook].sort());
+  });
+
+  it('every %key% has a string in package.nls.json', () => {
+    const keys = [...JSON.stringify(manifest.contributes).matchAll(/"%([\w.]+)%"/g)].map((m) => m[1] as string);
+    assert.ok(keys.length > 30);
+    for (const key of keys) assert.equal(typeof nls[key], 'string', key);
+  });
+
+  it('names the settings the client turns into server flags', () => {
+    const settings = Object.keys(manifest.contributes.configuration.properties).sort();
+    assert.deepEqual(settings, ['stackhook.bitbucketApiUrl', 'stackhook.listen', 'stackhook.publicUrl', 'stackhook.storePath', 'stackhook.trace.server']);
+    // A workspace must not be able to send the credential elsewhere or move the store.
+    for (const key of ['stackhook.bitbucketApiUrl', 'stackhook.storePath', 'stackhook.listen', 'stackhook.publicUrl']) {
+      assert.equal(manifest.contributes.configuration.properties[key].scope, 'machine', key);
+    }
+  });
+});
