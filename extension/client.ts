@@ -155,6 +155,10 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
     }
     try {
       return definition.result.parse(await client.sendRequest(definition.method, sent, options.token));
+    } catch (error) {
+      // The server answers a cancelled request with an error; the caller asked for it, so it is no failure.
+      if (options.token?.isCancellationRequested) throw new vscode.CancellationError();
+      throw error;
     } finally {
       progress?.dispose();
     }
