@@ -5,6 +5,7 @@ import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
+import { previewIntegration } from '../operations/preview';
 import { status } from '../operations/status';
 import { handler, type Handler } from './handler';
 
@@ -19,7 +20,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.IntegrationsUpdate, integrations.updateIntegration),
   handler(Protocol.IntegrationsDelete, integrations.deleteIntegration),
   handler(Protocol.IntegrationsTest, integrations.testIntegration),
-  handler(Protocol.IntegrationsPreview, async (context, params) => (await import('../operations/preview')).previewIntegration(context, params)),
+  handler(Protocol.IntegrationsPreview, previewIntegration),
   handler(Protocol.IntegrationsWebhookSecret, integrations.webhookSecret),
   handler(Protocol.RepositoriesList, repositories.listRepositories),
   handler(Protocol.WebhooksStatus, repositories.webhooksStatus),
