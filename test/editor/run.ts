@@ -1,0 +1,49 @@
+// `npm run test:editor`: packages Stackhook, installs the editor host when it is missing, then
+// runs the stories in test/editor/stories against the packaged .vsix in code-server.
+// Extra arguments go to mocha (e.g. `npm run test:editor -- --grep "Story 3"`).
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { installHost, REPO_ROOT } from '../../scripts/lib/editorHost';
+import { log } from '../../scripts/lib/log';
+import { packageVsix } from '../../scripts/lib/packageVsix';
+import { RESULTS_DIR } from './support/artifacts';
+
+/** The whole run stops after this long, whatever hangs. */
+const WATCHDOG_MS = 30 * 60_000;
+
+async function main(): Promise<number> {
+  const vsix = await packageVsix();
+  await installHost();
+  log('test:editor', `running the editor stories against ${path.relative(REPO_ROOT, vsix)}`);
+  const mocha = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', 'test/editor/.mocharc.json', ...process.argv.slice(2)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, STACKHOOK_VSIX: vsix },
+    stdio: 'inherit',
+    detached: true,
+  });
+  const killMocha = (signal: NodeJS.Signals) => {
+    try {
+      if (mocha.pid !== undefined) process.kill(-mocha.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const watchdog = setTimeout(() => {
+    log('test:editor', `the editor stories ran longer than ${WATCHDOG_MS / 60_000} minutes: stopping them`);
+    killMocha('SIGKILL');
+  }, WATCHDOG_MS);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => killMocha(signal));
+  const code = await new Promise<number>((resolve) => mocha.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+  clearTimeout(watchdog);
+  killMocha('SIGKILL'); // anything the stories left behind (code-server, Chromium)
+  log('test:editor', `${code === 0 ? 'passed' : 'FAILED'}; screenshots and logs in ${path.relative(REPO_ROOT, RESULTS_DIR)}/`);
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,30 @@
+// Smoke: the packaged extension installs into a real VS Code, activates, starts its server (the
+// "Stackhook" output channel says where the webhook receiver listens) and shows its views.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { waitFor } from '../../../scripts/lib/processes';
+import { stackhookLogs } from '../support/artifacts';
+import { world } from '../support/environment';
+
+describe('Smoke: Stackhook in a real VS Code', () => {
+  it('shows the Stackhook container with its three views once the server runs', async () => {
+    const { workbench, editor, receiverUrl } = world();
+    await workbench.openStackhook();
+    for (const view of ['Integrations', 'Stacks', 'Deliveries'] as const) await workbench.view(view).waitFor({ timeout: 10_000 });
+    // "Starting the Stackhook server…" gives way to content that only a running server brings.
+    await workbench.welcome('Integrations').filter({ hasNotText: /Starting the Stackhook server/ }).first().waitFor({ timeout: 60_000 });
+    const text = await workbench.view('Integrations').innerText();
+    assert.doesNotMatch(text, /not running/i, `the server is not running: ${text}`);
+
+    const output = await waitFor(
+      async () => {
+        const log = stackhookLogs(editor.userDataDir).find((file) => file.endsWith('Stackhook.log'));
+        const content = log ? readFileSync(log, 'utf8') : '';
+        return content.includes(receiverUrl) ? content : undefined;
+      },
+      { timeoutMs: 30_000, onTimeout: () => new Error(`The Stackhook output channel never said that the receiver listens at ${receiverUrl}.`) },
+    );
+    assert.match(output, /Receiving Bitbucket Cloud webhooks/);
+    await workbench.screenshot('smoke-stackhook-views');
+  });
+});
