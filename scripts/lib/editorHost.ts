@@ -170,6 +170,11 @@ export interface EditorOptions {
   logFile?: string;
   /** Environment for code-server (and so for the extension host and Stackhook's server). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Keep user data (settings, editor state) and extensions in this folder across runs instead of
+   * fresh temp folders. The settings file is rewritten from `settings` on every start.
+   */
+  stateDir?: string;
 }
 
 export interface Editor {
@@ -189,8 +194,8 @@ export interface Editor {
 /** Starts code-server on a free loopback port with fresh user-data and extension folders. */
 export async function startEditor(paths: HostPaths, options: EditorOptions = {}): Promise<Editor> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'stackhook-editor-'));
-  const userDataDir = path.join(root, 'user-data');
-  const extensionsDir = path.join(root, 'extensions');
+  const userDataDir = path.join(options.stateDir ?? root, 'user-data');
+  const extensionsDir = path.join(options.stateDir ?? root, 'extensions');
   const folder = options.folder ?? path.join(root, 'workspace');
   const logFile = options.logFile ?? path.join(root, 'code-server.log');
   for (const dir of [path.join(userDataDir, 'User'), extensionsDir, folder, path.dirname(logFile)]) mkdirSync(dir, { recursive: true });
@@ -203,7 +208,7 @@ export async function startEditor(paths: HostPaths, options: EditorOptions = {})
 
   for (const vsix of options.vsix ?? []) {
     await step(TAG, `install ${path.basename(vsix)} into code-server`, () =>
-      run(paths.node, [paths.entry, ...common, '--install-extension', vsix], { cwd: root, env, logFile, timeoutMs: 120_000 }),
+      run(paths.node, [paths.entry, ...common, '--install-extension', vsix, '--force'], { cwd: root, env, logFile, timeoutMs: 120_000 }),
     );
   }
 

@@ -79,24 +79,42 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-// Every live child started here, killed synchronously when the script exits for any reason.
+// Every live child started here, killed when the script exits for any reason. On Ctrl-C (or
+// SIGTERM/SIGHUP) the shutdown tasks run first — at most 10 s — so a script can stop its servers
+// and remove its temp folders.
 const live = new Set<ChildProcess>();
+const shutdownTasks: Array<() => Promise<unknown>> = [];
 let hooked = false;
+let shuttingDown = false;
 
-function track(child: ChildProcess): () => void {
-  live.add(child);
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const each of live) killGroup(each, 'SIGKILL');
-    });
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.once(signal, () => {
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const each of live) killGroup(each, 'SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      const tasks = Promise.allSettled(shutdownTasks.map((task) => task()));
+      void Promise.race([tasks, new Promise((resolve) => setTimeout(resolve, 10_000))]).finally(() => {
         for (const each of live) killGroup(each, 'SIGTERM');
         process.exit(signal === 'SIGINT' ? 130 : 143);
       });
-    }
+    });
   }
+}
+
+/** Runs `task` when the script is interrupted, before it exits. */
+export function onShutdown(task: () => Promise<unknown>): void {
+  shutdownTasks.push(task);
+  hook();
+}
+
+function track(child: ChildProcess): () => void {
+  live.add(child);
+  hook();
   return () => live.delete(child);
 }
 

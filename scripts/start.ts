@@ -1,0 +1,119 @@
+// `npm start`: builds and packages Stackhook, then opens it in code-server (VS Code in the
+// browser) at a printed local URL. Runs until Ctrl-C, then stops everything it started.
+//
+//   npm start                     against Bitbucket Cloud, with the store in ~/.stackhook
+//   STACKHOOK_DEMO=1 npm start    against a simulated Bitbucket Cloud on this machine, seeded
+//                                 with a sample workspace, and a fresh store that is removed on exit
+//
+// STACKHOOK_PORT picks the editor's port (default 8780); STACKHOOK_PUBLIC_URL sets the address
+// Bitbucket reaches the webhook receiver at (a tunnel to 127.0.0.1:8787).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { installHost, REPO_ROOT, startEditor } from './lib/editorHost';
+import { log } from './lib/log';
+import { packageVsix } from './lib/packageVsix';
+import { freePort, onShutdown } from './lib/processes';
+
+const TAG = 'start';
+const DEFAULT_PORT = 8780;
+const STATE_DIR = path.join(REPO_ROOT, '.cache', 'start');
+
+/** A sample workspace for the demo: a few named repositories and a page-worth of others. */
+const DEMO = {
+  email: 'demo@example.com',
+  displayName: 'Demo User',
+  token: 'ATATT3xFfGF0-stackhook-demo-token',
+  workspace: 'acme',
+  repositories: ['acme/infra-live', 'acme/network', 'acme/dns', 'acme/payments-infra'],
+  more: 20,
+};
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function editorPort(): Promise<number> {
+  const wanted = Number(process.env.STACKHOOK_PORT ?? DEFAULT_PORT);
+  if (await portIsFree(wanted)) return wanted;
+  const other = await freePort();
+  log(TAG, `port ${wanted} is taken; using ${other}`);
+  return other;
+}
+
+async function main(): Promise<void> {
+  const demo = process.env.STACKHOOK_DEMO === '1';
+  const vsix = await packageVsix();
+  const paths = await installHost();
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  onShutdown(async () => {
+    log(TAG, 'stopping…');
+    await stopAll();
+  });
+
+  const settings: Record<string, unknown> = {};
+  const lines: string[] = [];
+  if (demo) {
+    // The simulated Bitbucket lives with the tests; it is loaded only for the demo.
+    const { startFakeBitbucket } = await import('../test/support/fakeBitbucket');
+    const bitbucket = await startFakeBitbucket();
+    stops.push(() => bitbucket.stop());
+    bitbucket.world.addUser({ email: DEMO.email, displayName: DEMO.displayName, token: DEMO.token, workspaces: { [DEMO.workspace]: 'admin' } });
+    for (const fullName of DEMO.repositories) bitbucket.world.addRepository(fullName, { isPrivate: true, mainBranch: 'main' });
+    bitbucket.world.addRepositories(DEMO.workspace, DEMO.more, 'service');
+    const store = mkdtempSync(path.join(os.tmpdir(), 'stackhook-demo-store-'));
+    stops.push(async () => rmSync(store, { recursive: true, force: true }));
+    const receiverPort = await freePort();
+    Object.assign(settings, {
+      'stackhook.bitbucketApiUrl': bitbucket.url,
+      'stackhook.storePath': store,
+      'stackhook.listen': `127.0.0.1:${receiverPort}`,
+      'stackhook.publicUrl': `http://127.0.0.1:${receiverPort}`,
+    });
+    lines.push(
+      'Demo: a simulated Bitbucket Cloud on this machine (nothing leaves it).',
+      `  Bitbucket API  ${bitbucket.url}`,
+      `  workspace      ${DEMO.workspace} (${DEMO.repositories.length + DEMO.more} repositories)`,
+      `  sign in with   email ${DEMO.email}, API token ${DEMO.token}`,
+      `  store          ${store} (removed on exit)`,
+      'Try: Stackhook in the activity bar → Set Up an Integration.',
+    );
+  } else {
+    if (process.env.STACKHOOK_PUBLIC_URL) settings['stackhook.publicUrl'] = process.env.STACKHOOK_PUBLIC_URL;
+    lines.push(
+      'Bitbucket Cloud (api.bitbucket.org), with the store in ~/.stackhook.',
+      '  Sign in with your Atlassian account email and an API token with the Bitbucket scopes Stackhook needs.',
+      '  Webhooks need a public address: set STACKHOOK_PUBLIC_URL to a tunnel that forwards to 127.0.0.1:8787.',
+      'Set STACKHOOK_DEMO=1 to try Stackhook against a simulated Bitbucket instead.',
+    );
+  }
+
+  // Outside the demo, editor state (and the credentials kept by the browser) survives restarts,
+  // so the editor keeps one port and one state folder.
+  const editor = await startEditor(paths, {
+    vsix: [vsix],
+    settings,
+    port: await editorPort(),
+    ...(demo ? {} : { stateDir: STATE_DIR, folder: path.join(STATE_DIR, 'workspace') }),
+  });
+  stops.push(() => editor.stop());
+
+  process.stdout.write(`\nStackhook is running in VS Code at\n\n    ${editor.url}\n\n${lines.join('\n')}\n\nPress Ctrl-C to stop.\n`);
+  const code = await new Promise<number | null>((resolve) => editor.process.once('exit', (exitCode) => resolve(exitCode)));
+  log(TAG, `code-server stopped (exit code ${code}); its log: ${editor.logFile}`);
+  await stopAll();
+  process.exit(code === 0 ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
