@@ -203,7 +203,9 @@ export async function startEditor(paths: HostPaths, options: EditorOptions = {})
   // An empty config file of our own, so code-server does not write one into the home folder.
   const config = path.join(root, 'config.yaml');
   writeFileSync(config, 'auth: none\n');
-  const env = hostEnv(paths, options.env);
+  // The extension gallery is pointed at a closed loopback port: the editor needs no marketplace,
+  // and this machine (like CI) reaches no outside host.
+  const env = hostEnv(paths, { EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }), ...options.env });
   const common = ['--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 
   for (const vsix of options.vsix ?? []) {

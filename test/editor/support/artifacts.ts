@@ -30,7 +30,8 @@ export function findFiles(dir: string, pattern: RegExp): string[] {
 
 /** The extension's own logs inside code-server's user-data folder (the "Stackhook" output channel among them). */
 export function stackhookLogs(userDataDir: string): string[] {
-  return findFiles(path.join(userDataDir, 'logs'), /stackhook/i);
+  // Only the extension's own folder: the temp root's name says "stackhook" too.
+  return findFiles(path.join(userDataDir, 'logs'), /[\\/]exthost\d+[\\/]stackhook\.stackhook[\\/]/);
 }
 
 export function tailOf(file: string, lines: number): string {

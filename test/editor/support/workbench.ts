@@ -83,15 +83,22 @@ export class Workbench {
     await row.click();
   }
 
-  /** In a multi-select quick pick, ticks the items with these labels, then accepts with OK. */
+  /** In a multi-select quick pick, ticks the items with these labels (leaving others as they are), then accepts with OK. */
   async pickMany(labels: string[]): Promise<void> {
     for (const label of labels) {
       const row = this.quickPickRow(label);
-      await row.waitFor({ timeout: LONG });
-      const checkbox = row.locator('input[type=checkbox], .quick-input-list-checkbox').first();
-      if (!(await checkbox.isChecked().catch(() => false))) await checkbox.click();
+      await row.waitFor({ timeout: LONG }).catch(async () => {
+        throw new Error(`The quick pick has no item "${label}". It shows: ${(await this.quickPickLabels()).join(' | ')}`);
+      });
+      if ((await row.getAttribute('aria-checked')) !== 'true') await row.locator('.monaco-checkbox').click({ timeout: SHORT });
+      await this.page.waitForFunction((element) => element?.getAttribute('aria-checked') === 'true', await row.elementHandle(), { timeout: SHORT });
     }
-    await this.quickInput.locator('.quick-input-action .monaco-button, .monaco-button', { hasText: /^OK$/ }).first().click();
+    await this.quickInput.locator('.quick-input-action .monaco-button', { hasText: exactly('OK') }).click({ timeout: SHORT });
+  }
+
+  /** The labels of the ticked items of the open multi-select quick pick. */
+  async checkedLabels(): Promise<string[]> {
+    return this.quickInput.locator('.monaco-list-row[aria-checked="true"] .label-name').allInnerTexts();
   }
 
   /** The items of the open quick pick whose label is `label`. */
