@@ -125,6 +125,9 @@ async function handle(
 function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return Promise.resolve('too-large');
+  // The body is read only once the integration is known, so the client may have hung up already:
+  // its 'close' has been emitted and 'end' never will be.
+  if (request.destroyed) return Promise.reject(new Error('The client closed the connection before the body was read.'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

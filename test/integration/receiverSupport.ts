@@ -69,7 +69,10 @@ export function send(url: string, method: string, headers: Record<string, string
         resolve({ status: response.statusCode ?? 0, json });
       });
       response.on('error', reject);
+      response.on('aborted', () => reject(new Error('the answer was cut off')));
     });
+    // Every test stops by itself: an answer that does not come is a failure, not a hang.
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${method} ${url} within 10 s`)));
     req.on('error', (error) => {
       // The server may answer (413) and close before the whole body is written.
       if (!answered) reject(error);
