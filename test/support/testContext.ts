@@ -31,6 +31,10 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
     webhookStatus: sinon.stub().resolves([]),
     configureWebhooks: sinon.stub().resolves([]),
     removeWebhooks: sinon.stub().resolves([]),
+    workspaceWebhookStatus: sinon.stub().rejects(new Error('not stubbed in this test')),
+    configureWorkspaceWebhook: sinon.stub().rejects(new Error('not stubbed in this test')),
+    removeWorkspaceWebhook: sinon.stub().rejects(new Error('not stubbed in this test')),
+    commitLinks: sinon.stub().rejects(new Error('not stubbed in this test')),
   } as unknown as TestWorld['bitbucket'];
 }
 
