@@ -9,7 +9,7 @@ import { Delivery, Run, type ChangeTopic } from './protocol';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { FileCredentials } from './secrets/fileCredentials';
-import { SharedAppendLog } from './store/logWatcher';
+import { AppendLog } from './store/appendLog';
 import { RegistryStore } from './store/registryStore';
 import { version } from '../package.json';
 
@@ -17,8 +17,8 @@ export const RUN_LOG_SIZE = 10_000;
 
 /** The context, with logs that another process may append to while this one watches them. */
 export type OpenedContext = ServerContext & {
-  readonly runs: SharedAppendLog<typeof Run>;
-  readonly deliveries: SharedAppendLog<typeof Delivery>;
+  readonly runs: AppendLog<typeof Run>;
+  readonly deliveries: AppendLog<typeof Delivery>;
 };
 
 export async function openContext(
@@ -29,8 +29,8 @@ export async function openContext(
 ): Promise<OpenedContext> {
   const store = await RegistryStore.open(options.store, options.user);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
-  const runs = new SharedAppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
-  const deliveries = new SharedAppendLog(path.join(options.store, 'deliveries.jsonl'), Delivery, options.deliveryLogSize);
+  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
+  const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), Delivery, options.deliveryLogSize);
   await Promise.all([runs.load(), deliveries.load()]);
   let credentials: CredentialStore;
   if (options.secrets === 'client') {

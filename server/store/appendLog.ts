@@ -1,24 +1,31 @@
-// An append-only JSON-lines log (runs, deliveries) with group commit: records appended while a
-// write is in flight go out together in one write and one fsync. The log is capped: past
-// `maxEntries` the file is rotated to `<file>.1` (one older generation kept), so it cannot fill a disk.
+// An append-only JSON-lines log (runs, deliveries) that several processes may append to at once.
+//
+// What is in memory is only ever what was read back from the file, in file order: an append writes
+// and fsyncs its lines, then reads everything new since the last read (its own lines and any other
+// process's). Reads and writes of one process take turns, so nothing is listed twice or missed, and
+// nothing is listed before it is on disk.
+//
+// Appends made while a write is in flight go out together (one write, one fsync). Past `maxEntries`
+// lines the file is rotated to `<file>.1` (one older generation kept), so it cannot fill a disk.
 import { promises as fs } from 'node:fs';
 import type { z } from 'zod';
 import { PRIVATE_FILE_MODE } from './atomicFile';
 
-interface Pending {
+interface Batch {
   lines: string;
-  count: number;
   settle: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
 export class AppendLog<S extends z.ZodType> {
   private entries: z.output<S>[] = [];
+  /** Bytes of the current file already read into `entries`. */
   private readOffset = 0;
-  private pending: Pending | null = null;
-  private flushing: Promise<void> | null = null;
-  private lineCountInFile = 0;
+  private linesInFile = 0;
   /** The file ends in a line cut short by a crash; the next append starts on a fresh line. */
   private partialTail = false;
+  private pending: Batch | null = null;
+  private flushing = false;
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly file: string,
@@ -27,29 +34,13 @@ export class AppendLog<S extends z.ZodType> {
   ) {}
 
   /** Loads what is on disk (the rotated generation first). Lines that do not parse are skipped. */
-  async load(): Promise<void> {
-    const older = await readLines(`${this.file}.1`, 0);
-    const current = await readLines(this.file, 0);
-    this.entries = [...this.parseLines(older.lines), ...this.parseLines(current.lines)];
-    this.readOffset = current.size;
-    this.partialTail = current.size > current.end;
-    this.lineCountInFile = current.lines.length;
+  load(): Promise<void> {
+    return this.inTurn(() => this.loadNow());
   }
 
   /** Picks up records another process appended since the last look. Returns whether any came. */
-  async refresh(): Promise<boolean> {
-    const stats = await fs.stat(this.file).catch(() => null);
-    if (!stats) return false;
-    if (stats.size < this.readOffset) {
-      await this.load(); // rotated by another process
-      return true;
-    }
-    if (stats.size === this.readOffset) return false;
-    const added = await readLines(this.file, this.readOffset);
-    this.entries.push(...this.parseLines(added.lines));
-    this.readOffset = added.end;
-    this.lineCountInFile += added.lines.length;
-    return added.lines.length > 0;
+  refresh(): Promise<boolean> {
+    return this.inTurn(() => this.readNew());
   }
 
   /** Everything in the log, oldest first. Treat it as read-only. */
@@ -57,57 +48,92 @@ export class AppendLog<S extends z.ZodType> {
     return this.entries;
   }
 
-  /** Appends durably: resolves once the records are on disk. */
+  /** Appends durably: resolves once the records are on disk (and listed by `all()`). */
   append(records: readonly z.output<S>[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     const lines = records.map((record) => `${JSON.stringify(record)}\n`).join('');
-    this.entries.push(...records);
     return new Promise<void>((resolve, reject) => {
-      this.pending ??= { lines: '', count: 0, settle: [] };
+      this.pending ??= { lines: '', settle: [] };
       this.pending.lines += lines;
-      this.pending.count += records.length;
       this.pending.settle.push({ resolve, reject });
-      this.flushing ??= this.flush();
+      if (!this.flushing) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
+    this.flushing = true;
     while (this.pending) {
       const batch = this.pending;
       this.pending = null;
       try {
-        await this.rotateIfFull();
-        if (this.partialTail) {
-          batch.lines = `\n${batch.lines}`;
-          this.partialTail = false;
-        }
-        const handle = await fs.open(this.file, 'a', PRIVATE_FILE_MODE);
-        try {
-          await handle.write(batch.lines);
-          await handle.datasync();
-        } finally {
-          await handle.close();
-        }
-        this.lineCountInFile += batch.count;
-        this.readOffset += Buffer.byteLength(batch.lines);
+        await this.inTurn(async () => {
+          await this.rotateIfFull();
+          await this.write(batch.lines);
+          await this.readNew();
+        });
         batch.settle.forEach((s) => s.resolve());
       } catch (error) {
         batch.settle.forEach((s) => s.reject(error));
       }
     }
-    this.flushing = null;
+    this.flushing = false;
+  }
+
+  /** Reads and writes of this process take turns: none starts before the previous one ends. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(work);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
+  private async write(lines: string): Promise<void> {
+    const text = this.partialTail ? `\n${lines}` : lines;
+    const handle = await fs.open(this.file, 'a', PRIVATE_FILE_MODE);
+    try {
+      // One write call: with O_APPEND, another process's lines land before or after, never inside.
+      await handle.write(text);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    this.partialTail = false;
+  }
+
+  private async loadNow(): Promise<void> {
+    const older = await readLines(`${this.file}.1`, 0);
+    const current = await readLines(this.file, 0);
+    this.entries = [...this.parse(older.lines), ...this.parse(current.lines)];
+    this.readOffset = current.end;
+    this.linesInFile = current.lines.length;
+    this.partialTail = current.size > current.end;
+  }
+
+  private async readNew(): Promise<boolean> {
+    const stats = await fs.stat(this.file).catch(() => null);
+    if (!stats) return false;
+    if (stats.size < this.readOffset) {
+      await this.loadNow(); // rotated by another process
+      return true;
+    }
+    if (stats.size === this.readOffset) return false;
+    const added = await readLines(this.file, this.readOffset);
+    this.entries.push(...this.parse(added.lines));
+    this.readOffset = added.end;
+    this.linesInFile += added.lines.length;
+    return added.lines.length > 0;
   }
 
   private async rotateIfFull(): Promise<void> {
-    if (this.lineCountInFile < this.maxEntries) return;
+    await this.readNew();
+    if (this.linesInFile < this.maxEntries) return;
     await fs.rename(this.file, `${this.file}.1`).catch(() => undefined);
-    this.lineCountInFile = 0;
     this.readOffset = 0;
-    const keep = this.maxEntries * 2;
-    if (this.entries.length > keep) this.entries = this.entries.slice(-keep);
+    this.linesInFile = 0;
+    this.partialTail = false;
+    if (this.entries.length > this.maxEntries * 2) this.entries = this.entries.slice(-this.maxEntries * 2);
   }
 
-  private parseLines(lines: string[]): z.output<S>[] {
+  private parse(lines: string[]): z.output<S>[] {
     const parsed: z.output<S>[] = [];
     for (const line of lines) {
       try {
@@ -121,6 +147,7 @@ export class AppendLog<S extends z.ZodType> {
   }
 }
 
+/** The whole lines of `file` from byte `from`; a partial last line is left for a later read. */
 async function readLines(file: string, from: number): Promise<{ lines: string[]; end: number; size: number }> {
   const handle = await fs.open(file, 'r').catch(() => null);
   if (!handle) return { lines: [], end: 0, size: 0 };
@@ -128,13 +155,11 @@ async function readLines(file: string, from: number): Promise<{ lines: string[];
     const { size } = await handle.stat();
     if (size <= from) return { lines: [], end: size, size };
     const buffer = Buffer.alloc(size - from);
-    await handle.read(buffer, 0, buffer.length, from);
-    const text = buffer.toString('utf8');
-    const lastNewline = text.lastIndexOf('\n');
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    const lastNewline = buffer.lastIndexOf(0x0a, bytesRead - 1);
     if (lastNewline < 0) return { lines: [], end: from, size };
-    // Only whole lines: a partial last line is still being written (or was cut by a crash).
-    const lines = text.slice(0, lastNewline).split('\n').filter((line) => line !== '');
-    return { lines, end: from + Buffer.byteLength(text.slice(0, lastNewline + 1)), size };
+    const lines = buffer.subarray(0, lastNewline).toString('utf8').split('\n').filter((line) => line !== '');
+    return { lines, end: from + lastNewline + 1, size };
   } finally {
     await handle.close();
   }

@@ -77,12 +77,12 @@ export class DeliveryLedger {
   }
 }
 
-/** Reads another process's appends (the store's SharedAppendLog never re-reads this process's own). */
+/** Reads another process's appends (this process's own are read back as they are written). */
 async function catchUp(log: Log<unknown>): Promise<void> {
   try {
     await log.refresh();
   } catch {
     // An unreadable tail (another process mid-rotation) must not fail the delivery: memory still holds
-    // every record this process wrote, and the next delivery looks again.
+    // every record read so far, and the next delivery looks again.
   }
 }
