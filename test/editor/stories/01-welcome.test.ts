@@ -7,6 +7,7 @@ describe('Story 1: a new user opens the Stackhook sidebar', () => {
   it('offers to set up an integration', async () => {
     const { workbench } = world();
     await workbench.openStackhook();
+    await workbench.resizeSidebar(480);
     const welcome = workbench.welcome('Integrations').filter({ hasText: /Bitbucket Cloud/ }).first();
     await welcome.waitFor({ timeout: 60_000 });
     assert.match(await welcome.innerText(), /API token/);

@@ -2,7 +2,7 @@
 // the seven events, the integration's URL and its webhook secret; the tree shows them healthy.
 import { strict as assert } from 'node:assert';
 import { world } from '../support/environment';
-import { HOOKED, INTEGRATION, needs, storyPassed, UNHOOKED, webhookUrl } from '../support/story';
+import { HOOKED, INTEGRATION, needs, shared, storyPassed, UNHOOKED, webhookUrl } from '../support/story';
 
 /** R14: exactly these events. */
 const EVENTS = [
@@ -31,6 +31,7 @@ describe('Story 4: configure webhooks for two repositories', () => {
     await workbench.waitForStatusBar(/Webhook secret copied/, 10_000);
     const secret = await workbench.clipboard();
     assert.ok(secret.length >= 16, 'the webhook secret is long enough to be a secret');
+    shared.webhookSecret = secret;
 
     for (const fullName of HOOKED) {
       const hooks = bitbucket.hooks(fullName);

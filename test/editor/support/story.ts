@@ -14,6 +14,9 @@ export function webhookUrl(): string {
   return `${world().receiverUrl}/webhooks/bitbucket-cloud/${INTEGRATION.id}`;
 }
 
+/** What one story learns and a later one needs. */
+export const shared: { webhookSecret?: string } = {};
+
 const passed = new Set<string>();
 
 /** Marks a step of a story as passed, e.g. `2` or `2 repositories`. */

@@ -141,6 +141,17 @@ export class Workbench {
     await this.view('Integrations').waitFor({ timeout: SHORT });
   }
 
+  /** Drags the side bar's edge so it is `width` pixels wide (long labels stay readable in screenshots). */
+  async resizeSidebar(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width + 2, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 5 });
+    await this.page.mouse.up();
+  }
+
   /** The pane (header and body) of one Stackhook view. */
   view(name: ViewName): Locator {
     return this.page.locator('.part.sidebar .pane', { has: this.page.locator('.pane-header', { hasText: exactly(name.toUpperCase(), 'i') }) }).first();

@@ -1,0 +1,73 @@
+// Story 5: create a stack; a signed repo:push to its branch reaches the receiver, and the delivery
+// with its tracked run shows in the views.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { waitFor } from '../../../scripts/lib/processes';
+import { stackhookLogs } from '../support/artifacts';
+import { world } from '../support/environment';
+import { INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
+import { deliver, pushBody } from '../support/webhook';
+
+const COMMIT = '501bf5b99365c7a1e0d4f2b8a9c6e3d7f1a2b4c6';
+
+describe('Story 5: create a stack and push to its branch', () => {
+  it('creates the stack from the palette', async function () {
+    needs(this, '2');
+    const { workbench } = world();
+    await workbench.clearNotifications();
+    await workbench.runCommand('Stackhook: Create Stack…');
+    await workbench.pick(INTEGRATION.name);
+    await workbench.pick(STACK.repository);
+    await workbench.waitForQuickInput(/Branch the stack tracks/);
+    await workbench.answer(STACK.branch);
+    await workbench.waitForQuickInput(/Project root/);
+    await workbench.answer(STACK.projectRoot);
+    await workbench.waitForQuickInput(/Name of the stack/);
+    await workbench.answer(STACK.name);
+    await workbench.waitForNotification(`Stack "${STACK.name}" created on ${STACK.repository} @ ${STACK.branch}`);
+
+    await workbench.waitForTreeItem('Stacks', INTEGRATION.name);
+    const row = await workbench.waitForTreeItem('Stacks', STACK.name);
+    assert.match(await workbench.rowText(row), new RegExp(`${STACK.repository} @ ${STACK.branch}`));
+    storyPassed('5 stack');
+  });
+
+  it('routes a signed push to a tracked run, shown in the Deliveries view', async function () {
+    needs(this, '4', '5 stack');
+    const { workbench } = world();
+    await workbench.clearNotifications();
+    const answer = await deliver(webhookUrl(), { eventKey: 'repo:push', body: pushBody(STACK.repository, STACK.branch, COMMIT), secret: shared.webhookSecret ?? null });
+    assert.equal(answer.status, 202, `the receiver accepted the delivery: ${JSON.stringify(answer.body)}`);
+
+    const row = await workbench.waitForTreeItem('Deliveries', new RegExp(`repo:push\\s+${STACK.repository}`));
+    await row.filter({ hasText: `tracked run on ${STACK.name}` }).waitFor({ timeout: 30_000 }).catch(async () => {
+      throw new Error(`The delivery does not say it queued a tracked run on ${STACK.name}: ${await workbench.rowText(row)}`);
+    });
+    assert.match(await workbench.rowText(row), new RegExp(COMMIT.slice(0, 12)));
+    await workbench.screenshot('story-5-push-queues-tracked-run', { docs: true });
+    storyPassed('5');
+  });
+
+  it('refuses a delivery with a wrong signature, queues nothing and says why in the output', async function () {
+    needs(this, '5');
+    const { workbench, editor } = world();
+    const rowsBefore = await workbench.treeLabels('Deliveries');
+    const answer = await deliver(webhookUrl(), { eventKey: 'repo:push', body: pushBody(STACK.repository, STACK.branch, 'f'.repeat(40)), secret: 'not-the-secret' });
+    assert.equal(answer.status, 401, `a bad signature is refused (R17): ${JSON.stringify(answer.body)}`);
+    // The Stackhook output channel tells the user where to look: the secret on the Bitbucket webhook.
+    const output = await waitFor(
+      async () => {
+        const log = stackhookLogs(editor.userDataDir).find((file) => file.endsWith('Stackhook.log'));
+        const text = log ? readFileSync(log, 'utf8') : '';
+        return text.includes(answer.requestUuid) ? text : undefined;
+      },
+      { timeoutMs: 15_000, onTimeout: () => new Error(`The Stackhook output never mentioned the refused delivery ${answer.requestUuid}.`) },
+    );
+    const line = output.split('\n').find((entry) => entry.includes(answer.requestUuid)) ?? '';
+    assert.match(line, /401/);
+    assert.match(line, /secret/);
+    // R17: it changes nothing — no run, and the delivery list is as it was.
+    await workbench.page.waitForTimeout(1_000);
+    assert.deepEqual(await workbench.treeLabels('Deliveries'), rowsBefore);
+  });
+});

@@ -1,0 +1,86 @@
+// Story 6: deleting the integration detaches its stack — the modal says so first; afterwards the
+// status bar, the Stacks view and the status panel show it, and a run is refused. Recreating the
+// integration with the same name brings back the same webhook URL, and Reattach all reattaches.
+import { strict as assert } from 'node:assert';
+import { world } from '../support/environment';
+import { createIntegrationThroughPalette, INTEGRATION, needs, STACK, storyPassed, webhookUrl } from '../support/story';
+
+describe('Story 6: delete the integration, then recreate it and reattach', () => {
+  it('lists the stack in the delete dialog, then shows it detached everywhere', async function () {
+    needs(this, '5 stack');
+    const { workbench } = world();
+    await workbench.clearNotifications();
+    await workbench.runCommand('Stackhook: Delete Integration…');
+    await workbench.pick(INTEGRATION.name);
+    const dialog = await workbench.waitForDialog(`Delete the integration "${INTEGRATION.name}"?`);
+    assert.match(dialog, new RegExp(`These stacks will be detached: ${STACK.name}`));
+    await workbench.screenshot('story-6-delete-dialog', { docs: true });
+    await workbench.clickDialogButton('Delete');
+
+    const status = await workbench.waitForStatusBar(/1 detached/);
+    assert.match(status, /1 detached/);
+    await workbench.waitForTreeItem('Stacks', 'Detached (1)');
+    const row = await workbench.waitForTreeItem('Stacks', STACK.name);
+    assert.match(await workbench.rowText(row), new RegExp(`was on "${INTEGRATION.name}"`));
+    storyPassed('6 detached');
+  });
+
+  it('lists the detached stack in the status panel', async function () {
+    needs(this, '6 detached');
+    const { workbench } = world();
+    await workbench.runCommand('Stackhook: Show Status Panel');
+    const panel = await workbench.webview(/Stackhook/);
+    const detached = panel.locator('#detached li', { hasText: STACK.name });
+    await detached.waitFor({ timeout: 15_000 }).catch(async () => {
+      throw new Error(`The status panel does not list ${STACK.name} as detached: ${await panel.locator('body').innerText()}`);
+    });
+    assert.match(await detached.innerText(), new RegExp(`"${INTEGRATION.name}"`));
+    assert.equal(await detached.locator('button', { hasText: 'Reattach' }).count(), 1, 'the detached stack has a Reattach button');
+    await workbench.screenshot('story-6-status-panel', { docs: true });
+  });
+
+  it('refuses to trigger a run of the detached stack, with a clear message', async function () {
+    needs(this, '6 detached');
+    const { workbench } = world();
+    await workbench.clearNotifications();
+    await workbench.runCommand('Stackhook: Trigger Run');
+    await workbench.pick(STACK.name);
+    const message = await workbench.waitForNotification(/cannot run/, 15_000);
+    assert.match(message, new RegExp(`"${STACK.name}" is detached`));
+    const fix = workbench.notification(/cannot run/).locator('.monaco-button', { hasText: 'Reattach stack' });
+    assert.equal(await fix.count(), 1, `the refusal offers the fix: ${message}`);
+    await workbench.screenshot('story-6-trigger-run-refused');
+  });
+
+  it('recreates the integration with the same webhook URL and reattaches the stack', async function () {
+    needs(this, '6 detached');
+    const { workbench } = world();
+    await workbench.clearNotifications();
+    await workbench.closeQuickInput();
+    // The helper checks that the name step previews the same webhook URL as before (R13).
+    await createIntegrationThroughPalette();
+    const offer = await workbench.waitForNotification(/same webhook URL as before/);
+    assert.match(offer, /1 stack\(s\) detached/);
+    await workbench.clickNotificationButton(/same webhook URL as before/, 'Reattach all');
+    await workbench.waitForNotification(`1 stack(s) reattached to "${INTEGRATION.id}".`);
+
+    await workbench.waitForTreeItem('Stacks', INTEGRATION.name);
+    await workbench
+      .treeItem('Stacks', /^Detached/)
+      .waitFor({ state: 'detached', timeout: 15_000 })
+      .catch(() => {
+        throw new Error('The Stacks view still shows a Detached group after Reattach all.');
+      });
+    await workbench.page
+      .locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /detached/ })
+      .waitFor({ state: 'detached', timeout: 15_000 })
+      .catch(() => {
+        throw new Error('The status bar still shows detached stacks after Reattach all.');
+      });
+    await workbench.expandTreeItem('Integrations', INTEGRATION.name);
+    assert.match(await workbench.rowText(await workbench.waitForTreeItem('Integrations', 'Webhook URL')), /webhooks\/bitbucket-cloud\/acme-main/);
+    assert.equal(new URL(webhookUrl()).pathname, `/webhooks/bitbucket-cloud/${INTEGRATION.id}`);
+    await workbench.screenshot('story-6-reattached', { docs: true });
+    storyPassed('6');
+  });
+});
