@@ -83,6 +83,7 @@ export function checkNewIntegration(state: RegistryState, input: NewIntegration)
 
 export function addIntegration(state: RegistryState, input: NewIntegration, now: Date): StoredIntegration {
   const { id, spaceId } = checkNewIntegration(state, input);
+  const predecessor = state.deletedIntegrations.find((deleted) => deleted.id === id);
   const integration: StoredIntegration = {
     id,
     name: input.name,
@@ -92,7 +93,8 @@ export function addIntegration(state: RegistryState, input: NewIntegration, now:
     credentialType: input.credentialType ?? 'api_token',
     labels: normaliseLabels(input.labels),
     description: input.description ?? '',
-    webhookSecret: newWebhookSecret(),
+    // R13: Bitbucket's hooks still sign with the old secret; a new one would make them fail with 401.
+    webhookSecret: predecessor?.webhookSecret ?? newWebhookSecret(),
     createdAt: now.toISOString(),
   };
   state.integrations.push(integration);
@@ -113,7 +115,7 @@ export function removeIntegration(state: RegistryState, id: string, now: Date): 
   state.integrations = state.integrations.filter((candidate) => candidate !== integration);
   state.deletedIntegrations = [
     ...state.deletedIntegrations.filter((deleted) => deleted.id !== id),
-    { id, name: integration.name, deletedAt: now.toISOString() },
+    { id, name: integration.name, deletedAt: now.toISOString(), webhookSecret: integration.webhookSecret },
   ];
   return detachStacksOf(state, id);
 }

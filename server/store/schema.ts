@@ -27,7 +27,17 @@ export const StoredIntegration = z.object({
   createdAt: z.string(),
 });
 
-export const DeletedIntegration = z.object({ id: z.string(), name: z.string(), deletedAt: z.string() });
+/**
+ * What is kept of a deleted integration: its id, so deliveries to it are answered 410 (R15), and its
+ * webhook secret, so recreating it with the same name brings back a URL *and* a secret that
+ * Bitbucket's existing hooks already use (R13).
+ */
+export const DeletedIntegration = z.object({
+  id: z.string(),
+  name: z.string(),
+  deletedAt: z.string(),
+  webhookSecret: z.string().nullable().default(null),
+});
 
 export const StoredStack = z.object({
   id: z.string(),

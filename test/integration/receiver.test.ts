@@ -317,9 +317,10 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
       assert.match(refusal?.reason ?? '', /"team-bb" was deleted; create an integration with the same name/);
 
       await server.request(Protocol.IntegrationsCreate, { name: 'Team BB', type: 'space', spaceId: 'root', username: 'ana@example.com', secret: 'ATATT-team-2', verify: false });
-      const newSecret = await webhookSecret(server, 'team-bb');
+      // R13: Bitbucket's hook is untouched, so it still signs with the old secret, which the recreated integration keeps.
+      assert.equal(await webhookSecret(server, 'team-bb'), oldSecret);
       // The same request id as the refused attempt: a refusal does not make it a duplicate.
-      const back = await deliverFixture(url, 'team-bb', push, newSecret, { requestUuid: afterDelete });
+      const back = await deliverFixture(url, 'team-bb', push, oldSecret, { requestUuid: afterDelete });
       assert.equal(back.status, 200, JSON.stringify(back.json));
       assert.equal(back.json.verdict, 'ignored');
       assert.match(back.json.reason ?? '', /no attached stack of team-bb uses cloudbeers\/temp; 2 detached stacks \(team-net, team-dns\) skipped/);
@@ -327,7 +328,7 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
 
       await server.request(Protocol.StacksSetIntegration, { stackId: 'team-net', integrationId: 'team-bb' });
       const reattached = newRequestUuid();
-      assert.equal((await deliverFixture(url, 'team-bb', push, newSecret, { requestUuid: reattached })).status, 202);
+      assert.equal((await deliverFixture(url, 'team-bb', push, oldSecret, { requestUuid: reattached })).status, 202);
       assert.deepEqual((await runsOfDelivery(reattached)).map((run) => [run.stackId, run.kind]), [['team-net', 'tracked']]);
     });
   });

@@ -116,12 +116,14 @@ describe('registry/integrations', () => {
     assert.equal(await world.as('ana').credentials.get(b.id), null, 'the deleted integration\'s credential is removed');
   });
 
-  it('R13: recreating with the same name keeps the webhook URL and leaves the old stacks detached, offering them for reattachment', async () => {
+  it('R13: recreating with the same name keeps the webhook URL and secret, and leaves the old stacks detached, offering them for reattachment', async () => {
     const first = await integrations.createIntegration(ana(), { name: 'Prod BB', type: 'space', spaceId: 'payments', username: 'ana@example.com', secret: SECRET, verify: false }, scope);
     await stacks.createStack(ana(), { name: 'net', spaceId: 'payments', integrationId: first.id, repository: 'acme/net', branch: 'main', verify: false }, scope);
+    const { secret: firstSecret } = await integrations.webhookSecret(ana(), { id: first.id });
     await integrations.deleteIntegration(ana(), { id: first.id });
     const second = await integrations.createIntegration(ana(), { name: 'prod bb', type: 'space', spaceId: 'payments', username: 'ana@example.com', secret: SECRET, verify: false }, scope);
     assert.equal(second.webhookUrl, first.webhookUrl);
+    assert.equal((await integrations.webhookSecret(ana(), { id: second.id })).secret, firstSecret, 'and the same webhook secret, so Bitbucket\'s hooks need no edit');
     assert.deepEqual(second.reattachableStackIds, ['net']);
     assert.equal((await stacks.listStacks(ana()))[0]?.state, 'detached');
     const result = await stacks.reattachAll(ana(), { integrationId: second.id });
