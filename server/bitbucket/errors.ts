@@ -94,7 +94,7 @@ function forbidden(attempt: Attempt, header: HeaderLookup, body: unknown): Bitbu
     );
   }
   return new BitbucketFailure(
-    'unauthorized',
+    'forbidden',
     `Bitbucket does not allow ${attempt.credential.username} to ${attempt.what} (403).${said(body)} ` +
       'Managing webhooks needs admin permission on the repository (or workspace): ask a workspace admin to grant it, or use their integration.',
     403,
@@ -138,7 +138,7 @@ export function failureFromResponse(status: number, header: HeaderLookup, body: 
     );
   }
   return new BitbucketFailure(
-    'invalid-response',
+    'rejected',
     `Bitbucket refused the request (${status}) when Stackhook tried to ${attempt.what}.${said(body)}`,
     status,
   );

@@ -123,6 +123,10 @@ export type Delivery = z.infer<typeof Delivery>;
 export const CredentialProblem = z.enum([
   'unauthorized',
   'missing-scope',
+  /** 403 without a scope to blame: the account lacks a permission (admin on the repository). */
+  'forbidden',
+  /** Another 4xx: Bitbucket refused what was sent (e.g. a webhook URL it will not call). */
+  'rejected',
   'not-found',
   'gone',
   'rate-limited',

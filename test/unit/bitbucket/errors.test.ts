@@ -58,9 +58,15 @@ describe('Bitbucket error mapping', () => {
 
   it('403 without scope headers: a permission refusal that says admin is needed, not a scope problem', () => {
     const failure = failureFromResponse(403, headers({ 'x-oauth-scopes': 'write:webhook:bitbucket' }), { type: 'error', error: { message: 'You must be an administrator.' } }, attempt());
-    assert.equal(failure.problem, 'unauthorized');
+    assert.equal(failure.problem, 'forbidden');
     assert.match(failure.message, /does not allow ana@example.com/);
     assert.match(failure.message, /admin permission/);
+  });
+
+  it('another 4xx is a refusal of what was sent (rejected), with Bitbucket\'s words', () => {
+    const failure = failureFromResponse(400, noHeaders, { type: 'error', error: { message: 'Invalid URL: not publicly routable' } }, attempt());
+    assert.equal(failure.problem, 'rejected');
+    assert.match(failure.message, /refused the request \(400\).*not publicly routable/);
   });
 
   it('404, 410, 429 and 5xx map to not-found, gone, rate-limited and server-error', () => {
