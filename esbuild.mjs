@@ -4,6 +4,17 @@ import * as esbuild from 'esbuild';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
+// axios bundles form-data for multipart uploads, and form-data bundles mime-db (~135 KB of media
+// types) only to guess the type of uploaded files. Stackhook sends JSON and never uploads files, so
+// the table is left out: were a file ever uploaded, form-data would label it application/octet-stream.
+const withoutMimeTable = {
+  name: 'without-mime-table',
+  setup(build) {
+    build.onResolve({ filter: /^mime-db$/ }, () => ({ path: 'mime-db', namespace: 'without-mime-table' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-mime-table' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -16,7 +27,7 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' },
+  { ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', plugins: [withoutMimeTable] },
   { ...common, entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
 ];
 

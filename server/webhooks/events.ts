@@ -1,6 +1,6 @@
 // The webhook bodies Stackhook acts on (DESIGN.md §6), as zod schemas. Only the fields routing
 // needs are kept; everything else in Bitbucket's large payloads is dropped while parsing.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const FullName = z.string().min(1).max(300);
 const Repository = z.object({ full_name: FullName });

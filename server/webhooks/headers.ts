@@ -1,7 +1,7 @@
 // The delivery headers Stackhook reads (DESIGN.md §6), parsed at the boundary. Duplicated headers
 // arrive from Node joined with ", ", which the token patterns refuse: a delivery has one of each.
 import type { IncomingHttpHeaders } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const single = (value: unknown) => (Array.isArray(value) ? undefined : value);
 
