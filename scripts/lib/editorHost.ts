@@ -199,7 +199,13 @@ export async function startEditor(paths: HostPaths, options: EditorOptions = {})
   const folder = options.folder ?? path.join(root, 'workspace');
   const logFile = options.logFile ?? path.join(root, 'code-server.log');
   for (const dir of [path.join(userDataDir, 'User'), extensionsDir, folder, path.dirname(logFile)]) mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), `${JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2)}\n`);
+  // The same settings as user settings and as the remote machine's settings: code-server runs the
+  // extension host as a remote one, where settings of `machine` scope are read from Machine/.
+  const settingsText = `${JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2)}\n`;
+  for (const scope of ['User', 'Machine']) {
+    mkdirSync(path.join(userDataDir, scope), { recursive: true });
+    writeFileSync(path.join(userDataDir, scope, 'settings.json'), settingsText);
+  }
   // An empty config file of our own, so code-server does not write one into the home folder.
   const config = path.join(root, 'config.yaml');
   writeFileSync(config, 'auth: none\n');

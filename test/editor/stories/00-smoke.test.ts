@@ -1,5 +1,6 @@
 // Smoke: the packaged extension installs into a real VS Code, activates, starts its server (the
-// "Stackhook" output channel says where the webhook receiver listens) and shows its views.
+// "Stackhook" output channel says where the webhook receiver listens) and shows its views, whose
+// requests to the server all succeed.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { waitFor } from '../../../scripts/lib/processes';
@@ -25,6 +26,11 @@ describe('Smoke: Stackhook in a real VS Code', () => {
       { timeoutMs: 30_000, onTimeout: () => new Error(`The Stackhook output channel never said that the receiver listens at ${receiverUrl}.`) },
     );
     assert.match(output, /Receiving Bitbucket Cloud webhooks/);
+    // The views asked the server for their content; on a fresh store none of that may fail.
+    await workbench.page.waitForTimeout(2_000);
+    const log = stackhookLogs(editor.userDataDir).find((file) => file.endsWith('Stackhook.log'));
+    const problems = (log ? readFileSync(log, 'utf8') : '').split('\n').filter((line) => /\[(warning|error)\]/.test(line));
+    assert.deepEqual(problems, [], 'the Stackhook output has no warning or error after start');
     await workbench.screenshot('smoke-stackhook-views');
   });
 });
