@@ -1,5 +1,6 @@
 // The Bitbucket Cloud gateway: what the registry asks of Bitbucket, over REST 2.0 with axios and
-// zod. Each call builds one HTTP client for the credential it was given.
+// zod. Each call builds one HTTP client for the credential it was given; every client of one account
+// shares that account's rate budget.
 import type { Logger } from '../log';
 import type { Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '../protocol';
 import { testCredential } from './account';
@@ -7,6 +8,7 @@ import { inBulk } from './bulk';
 import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext } from './gateway';
 import { BitbucketHttp } from './http';
+import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
 import { commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
 import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome } from './webhooks';
@@ -23,7 +25,9 @@ function asFailure(error: unknown): BitbucketFailure {
 
 export function createBitbucketGateway(apiUrl: string, log: Logger, settings: ClientSettings = settingsFromEnv()): BitbucketGateway {
   const base = apiUrl.replace(/\/+$/, '');
-  const client = (credential: BitbucketCredential) => new BitbucketHttp(base, credential, settings.http, log);
+  const budgets = new RateBudgets(settings.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const budgetOf = (credential: BitbucketCredential) => budgets.for(base, credential.username);
+  const client = (credential: BitbucketCredential) => new BitbucketHttp(base, credential, settings.http, log, Math.random, budgetOf(credential));
   const bulk = { concurrency: settings.concurrency };
 
   return {
@@ -42,6 +46,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
         ...bulk,
         context,
         title: 'Checking webhooks',
+        budget: budgetOf(credential),
         label: (repository) => repository,
         notDone: (repository, reason) => ({ repository, state: 'error', problems: [reason] }),
         async work(repository, signal) {
@@ -62,6 +67,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
         ...bulk,
         context,
         title: 'Configuring webhooks',
+        budget: budgetOf(credential),
         label: (repository) => repository,
         notDone: (repository, reason) => ({ repository, action: 'failed', error: reason }),
         async work(repository, signal) {
@@ -81,6 +87,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
         ...bulk,
         context,
         title: 'Removing webhooks',
+        budget: budgetOf(credential),
         label: (repository) => repository,
         notDone: (repository, reason) => ({ repository, action: 'failed', error: reason }),
         async work(repository, signal) {

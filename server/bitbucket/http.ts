@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import type { Endpoint } from './endpoints';
 import { failureFromResponse, failureFromTransport, invalidResponse, type Attempt, type HeaderLookup } from './errors';
 import type { BitbucketCredential } from './gateway';
+import type { RateBudget } from './rateBudget';
 
 export interface HttpSettings {
   timeoutMs: number;
@@ -116,6 +117,8 @@ export class BitbucketHttp {
     readonly settings: HttpSettings,
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
+    /** The account's share of Bitbucket's rate limit: every attempt waits for a slot in it. */
+    private readonly budget: RateBudget | null = null,
   ) {
     this.axios = axios.create({
       baseURL: apiUrl,
@@ -135,8 +138,9 @@ export class BitbucketHttp {
     const attempt: Attempt = { credential: this.credential, endpoint: call.endpoint, what: call.what };
     for (let retry = 0; ; retry++) {
       if (signal?.aborted) throw abortError();
-      const started = Date.now();
       let response: AxiosResponse;
+      const release = this.budget ? await this.budget.take(signal) : null;
+      const started = Date.now();
       try {
         response = await this.axios.request({
           method: call.endpoint.method,
@@ -146,7 +150,9 @@ export class BitbucketHttp {
           headers: call.body === undefined ? {} : { 'Content-Type': 'application/json' },
           signal,
         });
+        release?.();
       } catch (error) {
+        release?.();
         if (signal?.aborted || axios.isCancel(error)) throw abortError();
         const code = axios.isAxiosError(error) ? error.code : undefined;
         if (call.endpoint.method === 'GET' && code && RETRIED_READ_FAILURES.has(code) && retry < this.settings.retries) {

@@ -1,11 +1,15 @@
 // How hard the client pushes Bitbucket. The defaults suit api.bitbucket.org; the environment may
-// shorten them so that tests and benchmarks against the loopback fake do not wait 30 s for a timeout.
+// shorten them so that tests and benchmarks against the loopback fake do not wait 30 s for a timeout,
+// and scale Bitbucket's hourly rate limit down to seconds.
 import { DEFAULT_HTTP_SETTINGS, type HttpSettings } from './http';
+import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rateBudget';
 
 export interface ClientSettings {
   http: HttpSettings;
   /** Repositories worked on at once in bulk requests. */
   concurrency: number;
+  /** Bitbucket's rate limit as Stackhook paces itself to it (DEFAULT_RATE_LIMIT when absent). */
+  rateLimit?: RateLimitSettings | undefined;
 }
 
 export const DEFAULT_CONCURRENCY = 6;
@@ -26,5 +30,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientSet
       backoffBaseMs: positive(env, 'STACKHOOK_BITBUCKET_BACKOFF_MS', DEFAULT_HTTP_SETTINGS.backoffBaseMs),
     },
     concurrency: positive(env, 'STACKHOOK_BITBUCKET_CONCURRENCY', DEFAULT_CONCURRENCY),
+    rateLimit: {
+      limit: positive(env, 'STACKHOOK_BITBUCKET_RATE_LIMIT', DEFAULT_RATE_LIMIT.limit, true),
+      windowMs: positive(env, 'STACKHOOK_BITBUCKET_RATE_WINDOW_MS', DEFAULT_RATE_LIMIT.windowMs),
+    },
   };
 }
