@@ -18,6 +18,9 @@ import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
 import { WebhookHealthCache } from './webhookHealth';
 
+/** When this module finished loading: activation time is measured from here (benchmark 3). */
+const loadedAt = performance.now();
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = createLog();
   const server = new StackhookClient(context, output);
@@ -91,6 +94,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   setContext(ContextKey.ServerState, 'starting');
   // Not awaited: the views show progress and the welcome views speak if it fails.
   void server.start();
+  // What our own code costs the editor's start-up; the real-editor harness reads this line.
+  output.info(`Stackhook activated in ${(performance.now() - loadedAt).toFixed(1)} ms (module load to the end of activate's synchronous work)`);
 }
 
 let stopServer: (() => Promise<void>) | undefined;
