@@ -78,8 +78,11 @@ export async function installHost(): Promise<HostPaths> {
   const release = await lockfile.lock(paths.dir, { retries: { retries: 900, minTimeout: 1_000, maxTimeout: 1_000 }, stale: 60_000 });
   try {
     const begin = Date.now();
-    if (missing.length > 0) await installAptPackages(missingAptPackages());
-    if (readMarker(paths)?.codeServer !== CODE_SERVER_VERSION || !existsSync(paths.entry)) await installTools(paths);
+    // Debian's packages install while npm downloads; only the native build needs them (Kerberos headers).
+    const apt = missing.length > 0 ? installAptPackages(missingAptPackages()) : Promise.resolve();
+    apt.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    if (readMarker(paths)?.codeServer !== CODE_SERVER_VERSION || !existsSync(paths.entry)) await installTools(paths, apt);
+    await apt;
     log(TAG, `host ready in ${((Date.now() - begin) / 1000).toFixed(0)}s (install log: ${paths.installLog})`);
   } finally {
     await release();
@@ -96,14 +99,16 @@ async function installAptPackages(packages: string[]): Promise<void> {
     );
   }
   const paths = hostPaths();
+  const logFile = path.join(paths.dir, 'apt.log');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await step(TAG, 'apt-get update', () => run('apt-get', ['update'], { cwd: '/', env, logFile: paths.installLog, timeoutMs: 5 * 60_000 }));
+  await step(TAG, 'apt-get update', () => run('apt-get', ['update'], { cwd: '/', env, logFile, timeoutMs: 5 * 60_000 }));
   await step(TAG, `apt-get install ${packages.join(' ')}`, () =>
-    run('apt-get', ['install', '-y', ...packages], { cwd: '/', env, logFile: paths.installLog, timeoutMs: 10 * 60_000 }),
+    run('apt-get', ['install', '-y', ...packages], { cwd: '/', env, logFile, timeoutMs: 10 * 60_000 }),
   );
 }
 
-async function installTools(paths: HostPaths): Promise<void> {
+/** Node 24 and code-server into the tools folder; `nativeBuildNeeds` must finish before native modules build. */
+async function installTools(paths: HostPaths, nativeBuildNeeds: Promise<void>): Promise<void> {
   rmSync(path.join(paths.dir, 'installed.json'), { force: true });
   mkdirSync(paths.tools, { recursive: true });
   const manifest = path.join(paths.tools, 'package.json');
@@ -134,6 +139,7 @@ async function installTools(paths: HostPaths): Promise<void> {
   );
   const vscode = path.join(codeServer, 'lib', 'vscode');
   await step(TAG, 'allow VS Code native modules to build', () => npm(['install-scripts', 'approve', '--all'], vscode, env));
+  await nativeBuildNeeds;
   await step(TAG, 'build VS Code native modules (npm rebuild)', () => npm(['rebuild'], vscode, env, 20));
 
   const version = capture(paths.node, [paths.entry, '--version'], { env: hostEnv(paths) })?.trim().split(/\s+/)[0];
