@@ -3,7 +3,10 @@
 // integration with the same name brings back the same webhook URL, and Reattach all reattaches.
 import { strict as assert } from 'node:assert';
 import { world } from '../support/environment';
-import { createIntegrationThroughPalette, INTEGRATION, needs, STACK, storyPassed, webhookUrl } from '../support/story';
+import { createIntegrationThroughPalette, INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
+import { deliver, pushBody } from '../support/webhook';
+
+const COMMIT = '7c3e9a1f0b2d4c6e8a0f1b3d5c7e9a1b2c4d6e8f';
 
 describe('Story 6: delete the integration, then recreate it and reattach', () => {
   it('lists the stack in the delete dialog, then shows it detached everywhere', async function () {
@@ -82,5 +85,18 @@ describe('Story 6: delete the integration, then recreate it and reattach', () =>
     assert.equal(new URL(webhookUrl()).pathname, `/webhooks/bitbucket-cloud/${INTEGRATION.id}`);
     await workbench.screenshot('story-6-reattached', { docs: true });
     storyPassed('6');
+  });
+
+  it("takes Bitbucket's existing webhooks again: a push signed as before queues a run (R13)", async function () {
+    needs(this, '6', '4');
+    const { workbench } = world();
+    // The hooks in Bitbucket were never edited: same URL, same secret as before the delete.
+    const answer = await deliver(webhookUrl(), { eventKey: 'repo:push', body: pushBody(STACK.repository, STACK.branch, COMMIT), secret: shared.webhookSecret ?? null });
+    assert.equal(answer.status, 202, `the recreated integration accepts the old hook's delivery: ${JSON.stringify(answer.body)}`);
+    const row = workbench.view('Deliveries').locator('.monaco-list-row', { hasText: COMMIT.slice(0, 12) }).first();
+    await row.waitFor({ timeout: 30_000 }).catch(async () => {
+      throw new Error(`The Deliveries view does not show the new push: ${(await workbench.treeLabels('Deliveries')).join(' | ')}`);
+    });
+    assert.match(await workbench.rowText(row), new RegExp(`tracked run on ${STACK.name}`));
   });
 });
