@@ -87,8 +87,13 @@ export async function deleteStack(context: ServerContext, params: Params<typeof 
   return {};
 }
 
+/** Unique across processes (a random part per process) and cheap enough for every delivery. */
+const PROCESS_PART = randomBytes(4).toString('hex');
+let runCounter = 0;
+
 export function newRunId(now: Date): string {
-  return `${now.getTime().toString(36)}-${randomBytes(5).toString('hex')}`;
+  runCounter = (runCounter + 1) % 1_679_616;
+  return `${now.getTime().toString(36)}-${PROCESS_PART}-${runCounter.toString(36).padStart(4, '0')}`;
 }
 
 /** R12: a detached stack cannot be run by hand either. */

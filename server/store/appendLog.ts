@@ -7,12 +7,13 @@
 //
 // Appends made while a write is in flight go out together (one write, one fsync). Past `maxEntries`
 // lines the file is rotated to `<file>.1` (one older generation kept), so it cannot fill a disk.
-import { promises as fs } from 'node:fs';
+import { fstatSync, promises as fs, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { PRIVATE_FILE_MODE } from './atomicFile';
 
 interface Batch {
   lines: string;
+  records: unknown[];
   settle: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
@@ -26,6 +27,8 @@ export class AppendLog<S extends z.ZodType> {
   private pending: Batch | null = null;
   private flushing = false;
   private turn: Promise<unknown> = Promise.resolve();
+  /** Kept open between writes (O_APPEND); closed when the file is rotated away. */
+  private handle: fs.FileHandle | null = null;
 
   constructor(
     readonly file: string,
@@ -39,7 +42,13 @@ export class AppendLog<S extends z.ZodType> {
   }
 
   /** Picks up records another process appended since the last look. Returns whether any came. */
-  refresh(): Promise<boolean> {
+  async refresh(): Promise<boolean> {
+    // A write in flight reads everything new when it lands; joining it costs no extra I/O.
+    if (this.flushing) return this.inTurn(async () => false);
+    // The common case, nothing new, is one stat and does not queue behind this process's writes.
+    // A synchronous stat costs microseconds; the promise form costs more than the system call.
+    const stats = statOrNull(this.file);
+    if (!stats || stats.size === this.readOffset) return false;
     return this.inTurn(() => this.readNew());
   }
 
@@ -53,8 +62,9 @@ export class AppendLog<S extends z.ZodType> {
     if (records.length === 0) return Promise.resolve();
     const lines = records.map((record) => `${JSON.stringify(record)}\n`).join('');
     return new Promise<void>((resolve, reject) => {
-      this.pending ??= { lines: '', settle: [] };
+      this.pending ??= { lines: '', records: [], settle: [] };
       this.pending.lines += lines;
+      this.pending.records.push(...records);
       this.pending.settle.push({ resolve, reject });
       if (!this.flushing) void this.flush();
     });
@@ -68,8 +78,9 @@ export class AppendLog<S extends z.ZodType> {
       try {
         await this.inTurn(async () => {
           await this.rotateIfFull();
+          const offset = this.readOffset;
           await this.write(batch.lines);
-          await this.readNew();
+          await this.readNew({ offset, text: batch.lines, records: batch.records as z.output<S>[] });
         });
         batch.settle.forEach((s) => s.resolve());
       } catch (error) {
@@ -88,13 +99,15 @@ export class AppendLog<S extends z.ZodType> {
 
   private async write(lines: string): Promise<void> {
     const text = this.partialTail ? `\n${lines}` : lines;
-    const handle = await fs.open(this.file, 'a', PRIVATE_FILE_MODE);
+    // 'a+': appends always go to the end, and the same handle reads back what landed.
+    this.handle ??= await fs.open(this.file, 'a+', PRIVATE_FILE_MODE);
     try {
       // One write call: with O_APPEND, another process's lines land before or after, never inside.
-      await handle.write(text);
-      await handle.datasync();
-    } finally {
-      await handle.close();
+      await this.handle.write(text);
+      await this.handle.datasync();
+    } catch (error) {
+      await this.closeHandle();
+      throw error;
     }
     this.partialTail = false;
   }
@@ -108,14 +121,40 @@ export class AppendLog<S extends z.ZodType> {
     this.partialTail = current.size > current.end;
   }
 
-  private async readNew(): Promise<boolean> {
-    const stats = await fs.stat(this.file).catch(() => null);
-    if (!stats) return false;
-    if (stats.size < this.readOffset) {
+  /** Closes the kept handle (tests, shutdown). The next append opens the file again. */
+  close(): Promise<void> {
+    return this.inTurn(() => this.closeHandle());
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close().catch(() => undefined);
+  }
+
+  /**
+   * Reads what was appended since the last read. After this process's own write, `own` says what it
+   * wrote from where: when the new bytes are exactly those, its records are taken as they are
+   * instead of being parsed again (the common case: no other writer in between).
+   */
+  private async readNew(own?: { offset: number; text: string; records: z.output<S>[] }): Promise<boolean> {
+    const stats = statOrNull(this.file);
+    if (!stats) {
+      await this.closeHandle(); // rotated away by another process: append to the new file
+      return false;
+    }
+    if (stats.size < this.readOffset || (this.handle && fstatSync(this.handle.fd).ino !== stats.ino)) {
+      await this.closeHandle();
       await this.loadNow(); // rotated by another process
       return true;
     }
     if (stats.size === this.readOffset) return false;
+    if (own && own.offset === this.readOffset && stats.size === this.readOffset + Buffer.byteLength(own.text)) {
+      this.entries.push(...own.records);
+      this.readOffset = stats.size;
+      this.linesInFile += own.records.length;
+      return true;
+    }
     const added = await readLines(this.file, this.readOffset);
     this.entries.push(...this.parse(added.lines));
     this.readOffset = added.end;
@@ -123,10 +162,11 @@ export class AppendLog<S extends z.ZodType> {
     return added.lines.length > 0;
   }
 
+  /** `linesInFile` is as of the last read (after this process's last write): close enough for a cap. */
   private async rotateIfFull(): Promise<void> {
-    await this.readNew();
     if (this.linesInFile < this.maxEntries) return;
     await fs.rename(this.file, `${this.file}.1`).catch(() => undefined);
+    await this.closeHandle();
     this.readOffset = 0;
     this.linesInFile = 0;
     this.partialTail = false;
@@ -144,6 +184,14 @@ export class AppendLog<S extends z.ZodType> {
       }
     }
     return parsed;
+  }
+}
+
+function statOrNull(file: string): { size: number; ino: number } | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
   }
 }
 

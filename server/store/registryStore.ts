@@ -1,7 +1,7 @@
 // The registry file (`<store>/registry.json`): loaded and validated once, re-read only when another
 // process has changed it, and changed only under a lock so two processes never lose an update.
 import { createHash } from 'node:crypto';
-import { promises as fs, watch, type FSWatcher, type Stats } from 'node:fs';
+import { promises as fs, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ChangeTopic } from '../protocol';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from './atomicFile';
@@ -136,8 +136,14 @@ export class RegistryStore {
   }
 
   private async refreshIfChanged(): Promise<void> {
-    const stats = await fs.stat(this.file).catch(() => null);
-    if (stats && !sameFile(this.identity, stats)) await this.reload();
+    // Every request and delivery asks; a synchronous stat answers in microseconds.
+    let stats: Stats | null = null;
+    try {
+      stats = statSync(this.file);
+    } catch {
+      return;
+    }
+    if (!sameFile(this.identity, stats)) await this.reload();
   }
 
   private async reload(): Promise<void> {
