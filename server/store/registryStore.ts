@@ -54,13 +54,16 @@ export class RegistryStore {
     await ensurePrivateFolder(folder);
     const file = path.join(folder, REGISTRY_FILE);
     const store = new RegistryStore(folder, file, emptyState(firstUser));
-    await store.withLock(async () => {
-      if (await exists(file)) {
-        await store.reload();
-      } else {
-        await store.write(store.current);
-      }
-    });
+    // Reading needs no lock (writes replace the file by rename); creating does, so two processes
+    // opening a new store at once agree on who its first user is.
+    if (await exists(file)) {
+      await store.reload();
+    } else {
+      await store.withLock(async () => {
+        if (await exists(file)) await store.reload();
+        else await store.write(store.current);
+      });
+    }
     return store;
   }
 
