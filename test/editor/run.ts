@@ -2,6 +2,7 @@
 // runs the stories in test/editor/stories against the packaged .vsix in code-server.
 // Extra arguments go to mocha (e.g. `npm run test:editor -- --grep "Story 3"`).
 import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { installHost, REPO_ROOT } from '../../scripts/lib/editorHost';
 import { log } from '../../scripts/lib/log';
@@ -18,8 +19,19 @@ async function main(): Promise<number> {
   const mocha = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', 'test/editor/.mocharc.json', ...process.argv.slice(2)], {
     cwd: REPO_ROOT,
     env: { ...process.env, STACKHOOK_VSIX: vsix },
-    stdio: 'inherit',
+    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+  });
+  // Everything mocha prints goes to the terminal and to a file beside the screenshots.
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const transcript = createWriteStream(path.join(RESULTS_DIR, 'mocha.log'));
+  mocha.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    transcript.write(chunk);
+  });
+  mocha.stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    transcript.write(chunk);
   });
   const killMocha = (signal: NodeJS.Signals) => {
     try {
@@ -35,8 +47,9 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => killMocha(signal));
   const code = await new Promise<number>((resolve) => mocha.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
   clearTimeout(watchdog);
+  await new Promise<void>((resolve) => transcript.end(() => resolve()));
   killMocha('SIGKILL'); // anything the stories left behind (code-server, Chromium)
-  log('test:editor', `${code === 0 ? 'passed' : 'FAILED'}; screenshots and logs in ${path.relative(REPO_ROOT, RESULTS_DIR)}/`);
+  log('test:editor', `${code === 0 ? 'passed' : 'FAILED'}; screenshots, logs and the transcript (mocha.log) in ${path.relative(REPO_ROOT, RESULTS_DIR)}/`);
   return code;
 }
 

@@ -7,7 +7,8 @@ import type { Frame, Locator, Page } from 'playwright-core';
 import type { Editor } from '../../../scripts/lib/editorHost';
 import { DOCS_IMAGES_DIR, RESULTS_DIR, slug } from './artifacts';
 
-const SHORT = 10_000;
+// Generous, because CI machines are slower than a developer's and may be busy.
+const SHORT = 15_000;
 const LONG = 60_000;
 
 export type ViewName = 'Integrations' | 'Stacks' | 'Deliveries';
