@@ -1,6 +1,6 @@
 // Builds the server's context from its options: the store, the logs, credentials and Bitbucket.
 import * as path from 'node:path';
-import { createBitbucketGateway } from './bitbucket/cloud';
+import { deferredGateway } from './bitbucket/deferred';
 import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
@@ -45,7 +45,7 @@ export async function openContext(
     publicUrl: options.publicUrl,
     store,
     credentials,
-    bitbucket: createBitbucketGateway(options.bitbucketApi, log),
+    bitbucket: deferredGateway(async () => (await import('./bitbucket/cloud')).createBitbucketGateway(options.bitbucketApi, log)),
     runs,
     deliveries,
     log,

@@ -1,0 +1,24 @@
+// The Bitbucket client (axios, its schemas) is loaded on the first call to Bitbucket, not at start:
+// an editor starts its server on every window, and most windows never call Bitbucket at all.
+import type { BitbucketGateway } from './gateway';
+
+type Method = keyof BitbucketGateway;
+
+export function deferredGateway(load: () => Promise<BitbucketGateway>): BitbucketGateway {
+  let loading: Promise<BitbucketGateway> | undefined;
+  const forward = <M extends Method>(method: M): BitbucketGateway[M] =>
+    ((...args: unknown[]) =>
+      (loading ??= load()).then((gateway) => (gateway[method] as (...callArgs: unknown[]) => unknown).apply(gateway, args))) as BitbucketGateway[M];
+  return {
+    testCredential: forward('testCredential'),
+    getRepository: forward('getRepository'),
+    listRepositories: forward('listRepositories'),
+    webhookStatus: forward('webhookStatus'),
+    configureWebhooks: forward('configureWebhooks'),
+    removeWebhooks: forward('removeWebhooks'),
+    workspaceWebhookStatus: forward('workspaceWebhookStatus'),
+    configureWorkspaceWebhook: forward('configureWorkspaceWebhook'),
+    removeWorkspaceWebhook: forward('removeWorkspaceWebhook'),
+    commitLinks: forward('commitLinks'),
+  };
+}
