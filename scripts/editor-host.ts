@@ -5,6 +5,7 @@
 //   tsx scripts/editor-host.ts start [FOLDER]  start code-server on a free loopback port; Ctrl-C stops it
 import { installHost, startEditor } from './lib/editorHost';
 import { log } from './lib/log';
+import { onShutdown } from './lib/processes';
 
 async function main(): Promise<void> {
   const [command = 'help', folder] = process.argv.slice(2);
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   }
   if (command === 'start') {
     const editor = await startEditor(await installHost(), folder ? { folder } : {});
+    onShutdown(() => editor.stop());
     process.stdout.write(`${editor.url}\n`);
     log('editor-host', 'Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => editor.process.once('exit', () => resolve()));

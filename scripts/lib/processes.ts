@@ -2,7 +2,7 @@
 // start a long-lived one in its own process group, and make sure every long-lived process is
 // killed when the script exits — normally, on an error, or on Ctrl-C.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface RunOptions {
@@ -53,7 +53,27 @@ export function startDaemon(command: string, args: string[], options: { cwd: str
   closeSync(fd);
   const untrack = track(child);
   child.once('exit', untrack);
+  // A parent that may have to kill this script hard (the editor test runner's watchdog) learns the
+  // group to clean up after it, since a SIGKILL leaves no chance to run the exit handler.
+  if (process.env.STACKHOOK_DAEMON_GROUPS && child.pid !== undefined) appendFileSync(process.env.STACKHOOK_DAEMON_GROUPS, `${child.pid}\n`);
   return child;
+}
+
+/** Kills the process groups listed in a STACKHOOK_DAEMON_GROUPS file (those still alive). */
+export function killListedGroups(file: string): void {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  for (const pid of text.split('\n').map(Number).filter((value) => Number.isInteger(value) && value > 1)) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** Stops a process group: SIGTERM, then SIGKILL after `graceMs`. */
