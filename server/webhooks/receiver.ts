@@ -122,29 +122,48 @@ async function handle(
   send(response, answer.status, answer.response, extra);
 }
 
+/**
+ * A body over the limit is still read (and thrown away) up to DRAIN_LIMIT bytes for a short while, so
+ * the client is not cut off mid-write and sees the 413; anything larger is not read at all and the
+ * connection is closed after the answer.
+ */
+const DRAIN_LIMIT = 4 * MAX_BODY_BYTES;
+const DRAIN_MS = 2_000;
+
 function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return Promise.resolve('too-large');
+  if (Number.isFinite(declared) && declared > DRAIN_LIMIT) return Promise.resolve('too-large');
   // The body is read only once the integration is known, so the client may have hung up already:
   // its 'close' has been emitted and 'end' never will be.
   if (request.destroyed) return Promise.reject(new Error('The client closed the connection before the body was read.'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const tooLarge = () => {
+      clearTimeout(drainTimer);
+      request.off('data', onData);
+      request.pause();
+      resolve('too-large');
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
+      if (size > DRAIN_LIMIT) return tooLarge();
       if (size > MAX_BODY_BYTES) {
-        request.off('data', onData);
-        request.pause();
-        resolve('too-large');
+        chunks.length = 0;
+        drainTimer ??= setTimeout(tooLarge, DRAIN_MS);
         return;
       }
       chunks.push(chunk);
     };
     request.on('data', onData);
-    request.once('end', () => resolve(Buffer.concat(chunks, size)));
+    request.once('end', () => {
+      clearTimeout(drainTimer);
+      resolve(size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks, size));
+    });
     request.once('error', reject);
     request.once('close', () => {
+      clearTimeout(drainTimer);
       if (!request.complete) reject(new Error('The client closed the connection before the body arrived.'));
     });
   });
