@@ -47,7 +47,7 @@ export function panelState(state: OverviewState): PanelState {
       detached: vscode.l10n.t('Detached stacks'),
       noDetached: vscode.l10n.t('No stack is detached.'),
       webhooks: vscode.l10n.t('Webhooks of repositories used by stacks'),
-      noWebhooks: vscode.l10n.t('No stack uses a repository yet.'),
+      noWebhooks: vscode.l10n.t('No attached stack uses a repository yet; webhooks of detached stacks are checked once they are reattached.'),
       deliveries: vscode.l10n.t('Recent deliveries'),
       noDeliveries: vscode.l10n.t('No delivery has arrived yet.'),
       reattach: vscode.l10n.t('Reattach'),
