@@ -154,7 +154,10 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
       sent = { ...(params as object), workDoneToken };
     }
     try {
-      return definition.result.parse(await client.sendRequest(definition.method, sent, options.token));
+      // By method name, jsonrpc takes every argument after the method as a parameter unless it is a
+      // cancellation token: pass the token only when there is one, or the params go out as an array.
+      const answer = options.token ? await client.sendRequest(definition.method, sent, options.token) : await client.sendRequest(definition.method, sent);
+      return definition.result.parse(answer);
     } catch (error) {
       // The server answers a cancelled request with an error; the caller asked for it, so it is no failure.
       if (options.token?.isCancellationRequested) throw new vscode.CancellationError();
