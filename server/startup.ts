@@ -5,20 +5,22 @@ import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
 import { registerSecret } from './log';
-import { Delivery, Run, type ChangeTopic } from './protocol';
+import { Run, type ChangeTopic } from './protocol';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { FileCredentials } from './secrets/fileCredentials';
 import { AppendLog } from './store/appendLog';
 import { RegistryStore } from './store/registryStore';
+import { StoredDelivery } from './webhooks/storedDelivery';
 import { version } from '../package.json';
 
+/** Manual runs only: runs queued by deliveries live (and rotate) with their delivery. */
 export const RUN_LOG_SIZE = 10_000;
 
 /** The context, with logs that another process may append to while this one watches them. */
 export type OpenedContext = ServerContext & {
   readonly runs: AppendLog<typeof Run>;
-  readonly deliveries: AppendLog<typeof Delivery>;
+  readonly deliveries: AppendLog<typeof StoredDelivery>;
 };
 
 export async function openContext(
@@ -30,7 +32,7 @@ export async function openContext(
   const store = await RegistryStore.open(options.store, options.user);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
-  const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), Delivery, options.deliveryLogSize);
+  const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
   await Promise.all([runs.load(), deliveries.load()]);
   let credentials: CredentialStore;
   if (options.secrets === 'client') {

@@ -1,6 +1,7 @@
 // Runs and deliveries can be appended by another process on the same store: the headless `serve`
 // receiver, or the editor window that holds the listener port. This module lets an editor process
-// see those appends: it watches the log files and tells the editor which views to refresh.
+// see those appends: it watches the log files and tells the editor which views to refresh. A
+// delivery's line carries the runs it queued, so new deliveries with runs refresh the runs view too.
 import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
@@ -16,6 +17,12 @@ const SETTLE_MS = 30;
 /** fs.watch misses events on some file systems (network shares); a slow poll covers them. */
 const POLL_MS = 5_000;
 
+/** Runs that new deliveries carry (lines of the deliveries log with a non-empty `runs`). */
+function carriesRuns(entry: unknown): boolean {
+  const runs = (entry as { runs?: unknown } | null)?.runs;
+  return Array.isArray(runs) && runs.length > 0;
+}
+
 /** Calls `changed` with `runs` / `deliveries` when another process appends to those logs. Returns a stop function. */
 export function watchLogs(folder: string, logs: WatchedLogs, changed: (topics: ChangeTopic[]) => void): () => void {
   const topics: Record<'runs' | 'deliveries', { log: AppendLog<z.ZodType>; file: string; timer?: NodeJS.Timeout }> = {
@@ -29,9 +36,16 @@ export function watchLogs(folder: string, logs: WatchedLogs, changed: (topics: C
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
       // This process's own appends are read back as they are written, so only others' show up here.
+      const before = entry.log.all();
+      const seen = before.length;
       void entry.log.refresh().then(
         (added) => {
-          if (!stopped && added) changed([topic]);
+          if (stopped || !added) return;
+          if (topic === 'runs') return changed(['runs']);
+          // A reload after another process rotated the log gives a new array: look at all of it then.
+          const after = entry.log.all();
+          const fresh = after === before ? after.slice(seen) : after;
+          changed(fresh.some(carriesRuns) ? ['deliveries', 'runs'] : ['deliveries']);
         },
         () => undefined, // A log mid-rotation by another process: the next event or poll reads it.
       );

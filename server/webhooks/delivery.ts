@@ -1,21 +1,22 @@
 // One webhook delivery, from the integration id in its URL to its answer, in the order the rules
 // set (R15–R17). Every refusal before the signature check changes nothing, except that deliveries to
 // unknown or deleted integrations are recorded (R15) so "why did my push not start a run?" has an
-// answer. An accepted delivery is on disk, runs first, before it is answered.
+// answer. An accepted delivery is on disk, in one line with the runs it queued, before it is answered.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
-import type { ChangeTopic, Delivery, DeliveryVerdict, Run } from '../protocol';
+import type { Delivery, DeliveryVerdict, Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../operations/stacks';
 import type { StoredIntegration } from '../store/schema';
-import { DeliveryLedger, type PreviousDelivery } from './deliveryLedger';
+import { DeliveryLedger } from './deliveryLedger';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
 import { printable } from './printable';
 import { routeEvent } from './routing';
 import { checkSignature, type SignatureCheck } from './signature';
+import type { StoredDelivery } from './storedDelivery';
 
 /** Bitbucket sends at most 256 KB; anything much larger is not a delivery. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -53,7 +54,7 @@ export class DeliveryPipeline {
   private readonly ledger: DeliveryLedger;
 
   constructor(private readonly context: ServerContext) {
-    this.ledger = new DeliveryLedger(context.deliveries, context.runs);
+    this.ledger = new DeliveryLedger(context.deliveries);
   }
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
@@ -93,7 +94,7 @@ export class DeliveryPipeline {
     const requestUuid = headers.headers['x-request-uuid'];
     return this.ledger.exclusively(integration.id, requestUuid, async () => {
       const previous = await this.ledger.previous(integration.id, requestUuid);
-      if (previous) return this.answerDuplicate(trace, previous, headers.headers, receivedAt);
+      if (previous) return this.answerDuplicate(trace, previous, headers.headers);
       return this.accept(trace, integration, headers.headers, json, receivedAt);
     });
   }
@@ -145,29 +146,14 @@ export class DeliveryPipeline {
     return answer(trace, delivery, runs);
   }
 
-  /** Runs first: if the delivery record is lost, a retry still finds the runs by delivery id. */
+  /** The delivery and its runs in one line: one write, one fsync, so a retry finds both or neither. */
   private async record(runs: Run[], delivery: Delivery): Promise<void> {
-    const topics: ChangeTopic[] = ['deliveries'];
-    if (runs.length > 0) {
-      await this.context.runs.append(runs);
-      topics.push('runs');
-    }
-    await this.context.deliveries.append([delivery]);
-    this.context.changed(topics);
+    const stored: StoredDelivery = { ...delivery, runs };
+    await this.context.deliveries.append([stored]);
+    this.context.changed(runs.length > 0 ? ['deliveries', 'runs'] : ['deliveries']);
   }
 
-  private async answerDuplicate(trace: Trace, previous: PreviousDelivery, headers: DeliveryHeaders, receivedAt: Date): Promise<DeliveryAnswer> {
-    let first = previous.delivery;
-    if (!first) {
-      // The runs were written but the answer was lost before the delivery record: write it now.
-      const stackIds = [...new Set(previous.runs.map((run) => run.stackId))];
-      const reason = `${previous.runs.length} run${previous.runs.length === 1 ? '' : 's'} queued by an earlier attempt whose answer was lost`;
-      first = deliveryRecord(trace.integrationId, headers['x-request-uuid'], headers['x-event-key'], null, 'queued', reason, 202, stackIds, receivedAt);
-      await this.context.deliveries.append([first]).then(
-        () => this.context.changed(['deliveries']),
-        (error: unknown) => this.context.log.warn(`Could not record delivery ${printable(first?.id ?? '')}: ${describeError(error)}`),
-      );
-    }
+  private answerDuplicate(trace: Trace, first: StoredDelivery, headers: DeliveryHeaders): DeliveryAnswer {
     trace.repository = first.repository;
     const attempt = headers['x-attempt-number'];
     return {
@@ -177,7 +163,7 @@ export class DeliveryPipeline {
         reason: first.reason,
         deliveryId: first.id,
         stackIds: first.stackIds,
-        runIds: previous.runs.map((run) => run.id),
+        runIds: first.runs.map((run) => run.id),
         duplicate: true,
       },
       logLine: line(trace, 200, 'duplicate', `already taken${attempt ? ` (attempt ${attempt})` : ''}, first verdict ${first.verdict}: no new runs`),
@@ -206,7 +192,7 @@ export class DeliveryPipeline {
       receivedAt,
     );
     try {
-      await this.context.deliveries.append([delivery]);
+      await this.context.deliveries.append([{ ...delivery, runs: [] }]);
       this.context.changed(['deliveries']);
     } catch (error) {
       // The refusal stands whether or not it could be written down.

@@ -1,13 +1,12 @@
 // R16: Bitbucket retries a delivery (same X-Request-UUID) when it saw no answer or a 5xx, and may
 // retry while the first attempt is still being handled. The ledger answers "was this delivery
-// already taken?" from the delivery log, from runs carrying its id (runs are written before the
-// delivery record, so an answer lost between the two still counts), and from attempts in flight.
-import type { Delivery, Run } from '../protocol';
+// already taken?" from the deliveries log (a delivery and its runs are one line, written at once, so
+// a recorded delivery always carries its runs) and from attempts in flight in this process.
+import type { DeliveryVerdict } from '../protocol';
+import type { StoredDelivery } from './storedDelivery';
 
 /** Verdicts of deliveries that passed every check; refusals (404, 410) are no reason to refuse a later attempt. */
-const TAKEN_VERDICTS: ReadonlySet<Delivery['verdict']> = new Set(['queued', 'ignored', 'invalid']);
-
-export type PreviousDelivery = { delivery: Delivery; runs: readonly Run[] } | { delivery: null; runs: readonly Run[] };
+const TAKEN_VERDICTS: ReadonlySet<DeliveryVerdict> = new Set(['queued', 'ignored', 'invalid']);
 
 /** What the ledger needs of an AppendLog. */
 interface Log<T> {
@@ -15,51 +14,22 @@ interface Log<T> {
   refresh(): Promise<boolean>;
 }
 
-/** An index over an append log's entries that catches up incrementally and rebuilds after a rotation. */
-class LogIndex<T> {
-  private source: readonly T[] | null = null;
-  private seen = 0;
-  private readonly byKey = new Map<string, T[]>();
-
-  constructor(private readonly keyOf: (item: T) => string | null) {}
-
-  get(all: readonly T[], key: string): readonly T[] {
-    if (all !== this.source || all.length < this.seen) {
-      this.byKey.clear();
-      this.source = all;
-      this.seen = 0;
-    }
-    for (; this.seen < all.length; this.seen += 1) {
-      const item = all[this.seen] as T;
-      const itemKey = this.keyOf(item);
-      if (itemKey === null) continue;
-      const list = this.byKey.get(itemKey);
-      if (list) list.push(item);
-      else this.byKey.set(itemKey, [item]);
-    }
-    return this.byKey.get(key) ?? [];
-  }
-}
-
 const deliveryKey = (integrationId: string, requestUuid: string) => `${integrationId}\u0000${requestUuid}`;
 
 export class DeliveryLedger {
-  private readonly deliveryIndex = new LogIndex<Delivery>((d) => (TAKEN_VERDICTS.has(d.verdict) ? deliveryKey(d.integrationId, d.id) : null));
-  private readonly runIndex = new LogIndex<Run>((run) => run.deliveryId);
+  /** The first taken attempt per delivery key, caught up incrementally and rebuilt after a rotation. */
+  private readonly firstByKey = new Map<string, StoredDelivery>();
+  private source: readonly StoredDelivery[] | null = null;
+  private seen = 0;
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(
-    private readonly deliveries: Log<Delivery>,
-    private readonly runs: Log<Run>,
-  ) {}
+  constructor(private readonly deliveries: Log<StoredDelivery>) {}
 
-  /** The first taken attempt of this delivery, if any; another process's records included. */
-  async previous(integrationId: string, requestUuid: string): Promise<PreviousDelivery | null> {
-    await Promise.all([catchUp(this.deliveries), catchUp(this.runs)]);
-    const delivery = this.deliveryIndex.get(this.deliveries.all(), deliveryKey(integrationId, requestUuid))[0] ?? null;
-    const runs = this.runIndex.get(this.runs.all(), requestUuid);
-    if (delivery) return { delivery, runs };
-    return runs.length > 0 ? { delivery: null, runs } : null;
+  /** The first taken attempt of this delivery, with the runs it queued; another process's records included. */
+  async previous(integrationId: string, requestUuid: string): Promise<StoredDelivery | null> {
+    await catchUp(this.deliveries);
+    this.index(this.deliveries.all());
+    return this.firstByKey.get(deliveryKey(integrationId, requestUuid)) ?? null;
   }
 
   /** Runs `work` for one delivery at a time: a retry that arrives mid-handling waits for the first attempt. */
@@ -73,6 +43,21 @@ export class DeliveryLedger {
       return await task;
     } finally {
       if (this.inFlight.get(key) === task) this.inFlight.delete(key);
+    }
+  }
+
+  private index(all: readonly StoredDelivery[]): void {
+    // The log replaces its array when it reloads or trims after a rotation: start over then.
+    if (all !== this.source || all.length < this.seen) {
+      this.firstByKey.clear();
+      this.source = all;
+      this.seen = 0;
+    }
+    for (; this.seen < all.length; this.seen += 1) {
+      const delivery = all[this.seen] as StoredDelivery;
+      if (!TAKEN_VERDICTS.has(delivery.verdict)) continue;
+      const key = deliveryKey(delivery.integrationId, delivery.id);
+      if (!this.firstByKey.has(key)) this.firstByKey.set(key, delivery);
     }
   }
 }

@@ -5,10 +5,11 @@ import * as sinon from 'sinon';
 import type { BitbucketGateway } from '../../server/bitbucket/gateway';
 import type { ServerContext } from '../../server/context';
 import { Logger } from '../../server/log';
-import { Delivery, Run, type ChangeTopic } from '../../server/protocol';
+import { Run, type ChangeTopic } from '../../server/protocol';
 import { FileCredentials } from '../../server/secrets/fileCredentials';
 import { AppendLog } from '../../server/store/appendLog';
 import { RegistryStore } from '../../server/store/registryStore';
+import { StoredDelivery } from '../../server/webhooks/storedDelivery';
 import { tempStore } from './serverProcess';
 
 export interface TestWorld {
@@ -42,7 +43,7 @@ export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
   const folder = tempStore();
   const store = await RegistryStore.open(folder, firstUser);
   const runs = new AppendLog(path.join(folder, 'runs.jsonl'), Run, 1_000);
-  const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), Delivery, 1_000);
+  const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
   await Promise.all([runs.load(), deliveries.load()]);
   const credentials = new FileCredentials(folder);
   const bitbucket = stubBitbucket();
@@ -68,7 +69,12 @@ export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
       changed: (topics) => changes.push(topics),
       listener: { url: null, state: 'off' },
     }),
-    close: () => store.close(),
+    close: () => {
+      store.close();
+      // The logs keep their file open between appends; close it rather than leave it to the collector.
+      void runs.close();
+      void deliveries.close();
+    },
   };
 }
 

@@ -10,6 +10,8 @@ import { watchLogs } from '../../../server/store/logWatcher';
 import type { ChangeTopic } from '../../../server/protocol';
 
 const Entry = z.object({ id: z.string() });
+/** A line of the deliveries log as far as the watcher cares: it may carry the runs it queued. */
+const DeliveryEntry = z.object({ id: z.string(), runs: z.array(Entry).default([]) });
 
 describe('logs shared between processes', () => {
   it('R16: refreshing while this process appends never lists its own records twice', async () => {
@@ -75,6 +77,34 @@ describe('logs shared between processes', () => {
       assert.deepEqual(topics, [['deliveries']]);
     } finally {
       stop();
+    }
+  });
+
+  it('announces runs too when another process records a delivery that queued runs', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'stackhook-watch-'));
+    const runs = new AppendLog(path.join(folder, 'runs.jsonl'), Entry, 100);
+    const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), DeliveryEntry, 100);
+    await Promise.all([runs.load(), deliveries.load()]);
+    const topics: ChangeTopic[][] = [];
+    const stop = watchLogs(folder, { runs, deliveries }, (changed) => topics.push(changed));
+    const waitFor = async (count: number) => {
+      const deadline = Date.now() + 5_000;
+      while (topics.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    try {
+      const other = new AppendLog(path.join(folder, 'deliveries.jsonl'), DeliveryEntry, 100);
+      await other.load();
+      await other.append([{ id: 'queued', runs: [{ id: 'run-1' }] }]);
+      await waitFor(1);
+      assert.deepEqual(topics, [['deliveries', 'runs']]);
+      await other.append([{ id: 'ignored', runs: [] }]);
+      await waitFor(2);
+      assert.deepEqual(topics, [['deliveries', 'runs'], ['deliveries']]);
+      assert.deepEqual(deliveries.all().map((entry) => entry.id), ['queued', 'ignored']);
+      await other.close();
+    } finally {
+      stop();
+      await Promise.all([runs.close(), deliveries.close()]);
     }
   });
 });

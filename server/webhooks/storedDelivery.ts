@@ -1,0 +1,20 @@
+// A line of the deliveries log: the delivery as the protocol shows it, plus the runs it queued.
+// The runs travel in the same line so that a delivery and its runs reach the disk in one write and
+// one fsync: either both are recorded or neither is, which is what R16 de-duplication relies on.
+import * as z from 'zod';
+import { Delivery, Run } from '../protocol';
+
+/**
+ * Lines written before runs moved into the delivery record have no `runs` (their runs are in the
+ * runs log); they load with none, so older stores keep their delivery history.
+ */
+export const StoredDelivery = Delivery.extend({
+  runs: z.array(Run).default([]),
+});
+export type StoredDelivery = z.output<typeof StoredDelivery>;
+
+/** The delivery as `stackhook/deliveries/list` shows it: the protocol's shape, without the runs. */
+export function publicDelivery(stored: StoredDelivery): Delivery {
+  const { runs: _runs, ...delivery } = stored;
+  return delivery;
+}

@@ -1,0 +1,133 @@
+// A delivery and the runs it queued are one line of the deliveries log (one write, one fsync), so
+// R16 de-duplication never sees runs without their delivery. Manual runs stay in the runs log;
+// `runs/list` shows both, and lines written before runs moved into deliveries still load.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { listDeliveries, listRuns } from '../../../server/operations/history';
+import * as integrations from '../../../server/operations/integrations';
+import * as stacks from '../../../server/operations/stacks';
+import { Run as RunSchema, type Run } from '../../../server/protocol';
+import { AppendLog } from '../../../server/store/appendLog';
+import { DeliveryLedger } from '../../../server/webhooks/deliveryLedger';
+import { DeliveryPipeline } from '../../../server/webhooks/delivery';
+import { signatureFor } from '../../../server/webhooks/signature';
+import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { scope, testWorld, type TestWorld } from '../../support/testContext';
+import { loadFixture, repositoryOf } from './fixtures';
+
+const push = loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPushEventTest-updatePayload.json');
+const pushedBranch = ((push.json.push as { changes: { new: { name: string } }[] }).changes[0] as { new: { name: string } }).new.name;
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line !== '') : []);
+
+describe('webhooks/delivery log', () => {
+  let world: TestWorld;
+  let secret: string;
+  let clock: Date;
+  const ana = () => ({ ...world.as('ana'), now: () => clock });
+
+  beforeEach(async () => {
+    world = await testWorld('ana');
+    clock = new Date('2026-11-25T12:00:00.000Z');
+    await integrations.createIntegration(ana(), { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: 'ATATT-log', verify: false }, scope);
+    for (const name of ['net', 'dns']) {
+      await stacks.createStack(ana(), { name, spaceId: 'root', integrationId: 'acme-main', repository: repositoryOf(push), branch: pushedBranch, verify: false }, scope);
+    }
+    secret = (await integrations.webhookSecret(ana(), { id: 'acme-main' })).secret;
+  });
+  afterEach(() => world.close());
+
+  const deliver = (pipeline: DeliveryPipeline, requestUuid: string, attempt = 1) =>
+    pipeline.handle({
+      integrationId: 'acme-main',
+      headers: {
+        'x-event-key': 'repo:push',
+        'x-request-uuid': requestUuid,
+        'x-attempt-number': String(attempt),
+        'x-hub-signature': signatureFor(secret, push.body),
+      },
+      readBody: async () => push.body,
+    });
+
+  it('R16: a delivery and its runs are written as one line; a retry answers from it and queues nothing', async () => {
+    const pipeline = new DeliveryPipeline(ana());
+    const first = await deliver(pipeline, '{delivery-1}');
+    assert.equal(first.status, 202);
+    assert.equal(first.response.runIds.length, 2);
+
+    const deliveriesFile = path.join(world.folder, 'deliveries.jsonl');
+    const written = lines(deliveriesFile);
+    assert.equal(written.length, 1, 'one line for the delivery and its runs');
+    const stored = StoredDelivery.parse(JSON.parse(written[0] as string));
+    assert.deepEqual(stored.runs.map((run) => run.id), first.response.runIds);
+    assert.ok(stored.runs.every((run) => run.deliveryId === '{delivery-1}' && run.trigger === 'push'));
+    assert.deepEqual(lines(path.join(world.folder, 'runs.jsonl')), [], 'the runs log holds manual runs only');
+    assert.deepEqual(world.changes.at(-1), ['deliveries', 'runs']);
+
+    const retry = await deliver(pipeline, '{delivery-1}', 2);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.response.duplicate, true);
+    assert.deepEqual(retry.response.runIds, first.response.runIds);
+    assert.equal(lines(deliveriesFile).length, 1, 'nothing written for the retry');
+  });
+
+  it('R16: another process\'s record counts, runs included', async () => {
+    const other = new DeliveryPipeline(ana());
+    const first = await deliver(other, '{delivery-2}');
+    // A second process on the same store: its own log and ledger, reading the same file.
+    const file = path.join(world.folder, 'deliveries.jsonl');
+    const log = new AppendLog(file, StoredDelivery, 1_000);
+    await log.load();
+    const ledger = new DeliveryLedger(log);
+    const previous = await ledger.previous('acme-main', '{delivery-2}');
+    assert.deepEqual(previous?.runs.map((run) => run.id), first.response.runIds);
+    assert.equal(await ledger.previous('acme-main', '{delivery-3}'), null);
+    await log.close();
+  });
+
+  it('runs/list merges manual runs with runs carried by deliveries, newest first, by stack and limit; deliveries/list keeps the protocol shape', async () => {
+    const pipeline = new DeliveryPipeline(ana());
+    const manualBefore = await stacks.triggerRun(ana(), { stackId: 'net' });
+    clock = new Date('2026-11-25T12:00:01.000Z');
+    const delivered = await deliver(pipeline, '{delivery-4}');
+    clock = new Date('2026-11-25T12:00:02.000Z');
+    const manualAfter = await stacks.triggerRun(ana(), { stackId: 'dns' });
+
+    const all = await listRuns(ana(), {});
+    assert.deepEqual(all.map((run) => run.id), [manualAfter.id, ...[...delivered.response.runIds].reverse(), manualBefore.id]);
+    const net = await listRuns(ana(), { stackId: 'net' });
+    assert.deepEqual(net.map((run) => run.stackId), ['net', 'net']);
+    assert.equal(net.at(-1)?.id, manualBefore.id);
+    assert.equal((await listRuns(ana(), { limit: 2 })).length, 2);
+
+    const deliveries = await listDeliveries(ana(), {});
+    assert.equal(deliveries.length, 1);
+    assert.deepEqual(Object.keys(deliveries[0] ?? {}).sort(), ['eventKey', 'id', 'integrationId', 'reason', 'receivedAt', 'repository', 'stackIds', 'status', 'verdict']);
+  });
+
+  it('a store written before runs moved into deliveries keeps its history and its R16 answers', async () => {
+    const oldRun: Run = { id: 'old-run', stackId: 'net', kind: 'tracked', trigger: 'push', branch: pushedBranch, commit: 'abc', deliveryId: '{old}', createdAt: '2026-11-24T10:00:00.000Z' };
+    const oldDelivery = {
+      id: '{old}', integrationId: 'acme-main', eventKey: 'repo:push', repository: repositoryOf(push).toLowerCase(), verdict: 'queued',
+      reason: 'tracked run on net', status: 202, stackIds: ['net'], receivedAt: '2026-11-24T10:00:00.000Z',
+    };
+    writeFileSync(path.join(world.folder, 'runs.jsonl'), `${JSON.stringify(oldRun)}\n`);
+    writeFileSync(path.join(world.folder, 'deliveries.jsonl'), `${JSON.stringify(oldDelivery)}\n`);
+    // As the server opens a store: both logs loaded from disk.
+    const runs = new AppendLog(path.join(world.folder, 'runs.jsonl'), RunSchema, 1_000);
+    const deliveries = new AppendLog(path.join(world.folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
+    await Promise.all([runs.load(), deliveries.load()]);
+    assert.deepEqual(deliveries.all(), [{ ...oldDelivery, runs: [] }], 'a line without runs loads with none');
+    const reopened = { ...ana(), runs, deliveries };
+
+    assert.deepEqual((await listRuns(reopened, {})).map((run) => run.id), ['old-run']);
+    assert.deepEqual(await listDeliveries(reopened, {}), [oldDelivery]);
+    const retry = await deliver(new DeliveryPipeline(reopened), '{old}', 2);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.response.duplicate, true);
+    assert.equal(deliveries.all().length, 1, 'no second record');
+    assert.deepEqual((await listRuns(reopened, {})).map((run) => run.id), ['old-run'], 'no second run');
+    await Promise.all([runs.close(), deliveries.close()]);
+  });
+});
