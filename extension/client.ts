@@ -20,7 +20,7 @@ import * as Protocol from '../server/protocol';
 import { readSettings, serverArgs } from './config';
 import type { ServerState } from './contextKeys';
 import { registerSecret } from './log';
-import type { RequestOptions, StackhookServer } from './serverApi';
+import type { DeliveryRefusal, RequestOptions, StackhookServer } from './serverApi';
 
 /** Crashes tolerated within RESTART_WINDOW_MS before we stop restarting and ask the user. */
 export const MAX_RESTARTS = 4;
@@ -33,6 +33,8 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Protocol.ChangeTopic[]>();
   private readonly stateChanged = new vscode.EventEmitter<ServerState>();
   readonly onChanged = this.changed.event;
+  private readonly refused = new vscode.EventEmitter<DeliveryRefusal>();
+  readonly onDeliveryRefused = this.refused.event;
   readonly onDidChangeState = this.stateChanged.event;
 
   constructor(
@@ -78,6 +80,10 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
     client.onNotification(Protocol.Changed.method, (params: unknown) => {
       const parsed = Protocol.Changed.params.safeParse(params);
       if (parsed.success) this.changed.fire(parsed.data.topics);
+    });
+    client.onNotification(Protocol.DeliveryRefused.method, (params: unknown) => {
+      const parsed = Protocol.DeliveryRefused.params.safeParse(params);
+      if (parsed.success) this.refused.fire(parsed.data);
     });
     client.onRequest(Protocol.SecretsGet.method, async (params: unknown) => {
       const { key } = Protocol.SecretsGet.params.parse(params);

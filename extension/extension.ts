@@ -30,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const stacks = new StacksTree(server);
   const deliveries = new DeliveriesTree(server);
   const statusBar = new StatusBar();
-  const notifier = new Notifier(overview);
+  const notifier = new Notifier(overview, server);
   const panel = new StatusPanel(context.extensionUri, overview);
   const trees = [integrations, stacks, deliveries];
 

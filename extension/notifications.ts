@@ -6,21 +6,24 @@ import * as vscode from 'vscode';
 import type * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
 import type { CredentialProblem, Overview, OverviewState } from './overview';
+import type { DeliveryRefusal, StackhookServer } from './serverApi';
 
 export class Notifier implements vscode.Disposable {
   private knownDetached: Set<string> | undefined;
-  private seenDeliveries: Set<string> | undefined;
   private readonly brokenCredentials = new Set<string>();
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(overview: Overview) {
-    this.subscriptions = [overview.onDidChange((state) => this.observe(state)), overview.onCredentialProblem((problem) => this.credentialFailed(problem))];
+  constructor(overview: Overview, server: Pick<StackhookServer, 'onDeliveryRefused'>) {
+    this.subscriptions = [
+      overview.onDidChange((state) => this.observe(state)),
+      overview.onCredentialProblem((problem) => this.credentialFailed(problem)),
+      server.onDeliveryRefused((refusal) => this.badSignature(refusal)),
+    ];
   }
 
   observe(state: OverviewState): void {
     if (!state.status) return;
     this.detachedChanged(state.stacks);
-    this.deliveriesArrived(state.deliveries);
   }
 
   private detachedChanged(stacks: readonly Protocol.Stack[]): void {
@@ -50,32 +53,23 @@ export class Notifier implements vscode.Disposable {
       });
   }
 
-  private deliveriesArrived(deliveries: readonly Protocol.Delivery[]): void {
-    const baseline = this.seenDeliveries;
-    this.seenDeliveries = new Set([...(baseline ?? []), ...deliveries.map((delivery) => delivery.id)]);
-    if (!baseline) return;
-    const refused = deliveries.filter((delivery) => delivery.verdict === 'bad-signature' && !baseline.has(delivery.id));
-    const byIntegration = new Map<string, Protocol.Delivery[]>();
-    for (const delivery of refused) byIntegration.set(delivery.integrationId, [...(byIntegration.get(delivery.integrationId) ?? []), delivery]);
-    for (const [integrationId, list] of byIntegration) {
-      const copy = vscode.l10n.t('Copy webhook secret');
-      const configure = vscode.l10n.t('Configure webhooks');
-      const repositories = [...new Set(list.map((delivery) => delivery.repository ?? '?'))].join(', ');
-      void vscode.window
-        .showWarningMessage(
-          vscode.l10n.t(
-            'A webhook from {0} to "{1}" was refused: its signature does not match. The secret set on the webhook in Bitbucket is probably not this integration\'s webhook secret.',
-            repositories,
-            integrationId,
-          ),
-          copy,
-          configure,
-        )
-        .then((choice) => {
-          if (choice === copy) void vscode.commands.executeCommand(Command.CopyWebhookSecret, integrationId);
-          else if (choice === configure) void vscode.commands.executeCommand(Command.ConfigureWebhooks, integrationId);
-        });
-    }
+  private badSignature(refusal: DeliveryRefusal): void {
+    const copy = vscode.l10n.t('Copy webhook secret');
+    const configure = vscode.l10n.t('Configure webhooks');
+    void vscode.window
+      .showWarningMessage(
+        vscode.l10n.t(
+          'A webhook from {0} to "{1}" was refused: its signature does not match. The secret set on the webhook in Bitbucket is probably not this integration\'s webhook secret.',
+          refusal.repository ?? '?',
+          refusal.integrationId,
+        ),
+        copy,
+        configure,
+      )
+      .then((choice) => {
+        if (choice === copy) void vscode.commands.executeCommand(Command.CopyWebhookSecret, refusal.integrationId);
+        else if (choice === configure) void vscode.commands.executeCommand(Command.ConfigureWebhooks, refusal.integrationId);
+      });
   }
 
   private credentialFailed(problem: CredentialProblem): void {

@@ -3,7 +3,7 @@
 // tests implement it with a fake.
 import type * as vscode from 'vscode';
 import type { z } from 'zod';
-import type { ChangeTopic, RequestDefinition } from '../server/protocol';
+import type { ChangeTopic, DeliveryRefused, RequestDefinition } from '../server/protocol';
 import type { ServerState } from './contextKeys';
 
 export interface RequestOptions {
@@ -12,6 +12,8 @@ export interface RequestOptions {
   progress?: ((message: string | undefined, percentage: number | undefined) => void) | undefined;
 }
 
+export type DeliveryRefusal = z.output<typeof DeliveryRefused.params>;
+
 export interface StackhookServer {
   request<P extends z.ZodType, R extends z.ZodType>(
     definition: RequestDefinition<P, R>,
@@ -19,6 +21,8 @@ export interface StackhookServer {
     options?: RequestOptions,
   ): Promise<z.output<R>>;
   readonly onChanged: vscode.Event<ChangeTopic[]>;
+  /** A delivery this window's receiver refused for its signature (not recorded, so not in the delivery list). */
+  readonly onDeliveryRefused: vscode.Event<DeliveryRefusal>;
   readonly state: ServerState;
   readonly onDidChangeState: vscode.Event<ServerState>;
   restart(): Promise<void>;

@@ -42,7 +42,17 @@ async function runStdio(options: ServerOptions): Promise<void> {
   // Runs and deliveries that `serve` or another window records show up here too.
   const stopWatching = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
-  const receiver = options.listen ? await startEditorReceiver(context, options.listen) : null;
+  const receiver = options.listen
+    ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
+        void connection.sendNotification(Protocol.DeliveryRefused.method, {
+          integrationId: trace.integrationId,
+          eventKey: trace.eventKey,
+          repository: trace.repository,
+          status,
+          reason: response.reason,
+        });
+      })
+    : null;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
   });

@@ -178,6 +178,14 @@ export const WebhooksRemoveWorkspace = request('stackhook/webhooks/removeWorkspa
 
 // Server → client.
 export const Changed = notification('stackhook/changed', z.object({ topics: z.array(E.ChangeTopic) }));
+/**
+ * A delivery refused for a bad or missing signature (R17). Such a refusal changes nothing and is not
+ * recorded, so the receiver tells the editor it runs in: the likely cause is a wrong secret in Bitbucket.
+ */
+export const DeliveryRefused = notification(
+  'stackhook/deliveryRefused',
+  z.object({ integrationId: z.string(), eventKey: z.string().nullable(), repository: z.string().nullable(), status: z.number().int(), reason: z.string() }),
+);
 export const SecretsGet = request('stackhook/secrets/get', z.object({ key: z.string() }), z.object({ value: z.string().nullable() }));
 export const SecretsStore = request(
   'stackhook/secrets/store',

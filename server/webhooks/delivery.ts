@@ -46,6 +46,8 @@ export interface DeliveryResponse {
 export interface DeliveryAnswer {
   status: number;
   response: DeliveryResponse;
+  /** Who it was for and what it was, as far as the request said: for log lines and the editor. */
+  trace: Readonly<Trace>;
   /** One line for the log: ids, event, repository, verdict. No secret, no body. */
   logLine: string;
 }
@@ -82,6 +84,8 @@ export class DeliveryPipeline {
     if (json === 'not-object') return refuse(trace, 400, 'invalid', 'refused: the body is JSON but not an object');
     const headers = parseDeliveryHeaders(request.headers);
     if (!headers.ok) return refuse(trace, 400, 'invalid', `refused: ${headers.problem}`);
+    // Unverified until the signature is checked: only to say which repository a refusal was about.
+    trace.repository = claimedRepository(json);
 
     // 3. R17: the signature, over the bytes as received.
     if (integration.webhookSecret !== null) {
@@ -166,6 +170,7 @@ export class DeliveryPipeline {
         runIds: first.runs.map((run) => run.id),
         duplicate: true,
       },
+      trace,
       logLine: line(trace, 200, 'duplicate', `already taken${attempt ? ` (attempt ${attempt})` : ''}, first verdict ${first.verdict}: no new runs`),
     };
   }
@@ -202,11 +207,18 @@ export class DeliveryPipeline {
   }
 }
 
-interface Trace {
+export interface Trace {
   integrationId: string;
   requestUuid: string | null;
   eventKey: string | null;
   repository: string | null;
+}
+
+function claimedRepository(json: Record<string, unknown>): string | null {
+  const repository = json.repository;
+  if (typeof repository !== 'object' || repository === null) return null;
+  const fullName = (repository as { full_name?: unknown }).full_name;
+  return typeof fullName === 'string' ? printable(fullName, 200) : null;
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> | 'not-json' | 'not-object' {
@@ -265,6 +277,7 @@ function answer(trace: Trace, delivery: Delivery, runs: readonly Run[]): Deliver
       stackIds: delivery.stackIds,
       runIds: runs.map((run) => run.id),
     },
+    trace,
     logLine: line({ ...trace, requestUuid: delivery.id }, delivery.status, delivery.verdict, delivery.reason),
   };
 }
@@ -274,6 +287,7 @@ function refuse(trace: Trace, status: number, verdict: DeliveryVerdict, reason: 
   return {
     status,
     response: { verdict, reason, deliveryId: null, stackIds: [], runIds: [] },
+    trace,
     logLine: line(trace, status, verdict, reason),
   };
 }

@@ -3,16 +3,27 @@
 // instead of failing, and keeps serving the editor.
 import { request as httpRequest } from 'node:http';
 import type { ServerContext } from '../context';
-import { describeError } from './delivery';
+import { describeError, type DeliveryAnswer } from './delivery';
 import { WebhookReceiver, type Health, type ListenAddress } from './receiver';
 
 const PROBE_TIMEOUT_MS = 500;
 
-/** Starts the receiver and sets `context.listener`; never throws. Returns the receiver when this process holds the port. */
-export async function startEditorReceiver(context: ServerContext, address: ListenAddress): Promise<WebhookReceiver | null> {
+/**
+ * Starts the receiver and sets `context.listener`; never throws. Returns the receiver when this
+ * process holds the port. `onBadSignature` hears of deliveries refused for their signature (R17),
+ * which are not recorded anywhere else.
+ */
+export async function startEditorReceiver(
+  context: ServerContext,
+  address: ListenAddress,
+  onBadSignature: (answer: DeliveryAnswer) => void = () => undefined,
+): Promise<WebhookReceiver | null> {
   const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
   try {
-    const receiver = await WebhookReceiver.listen(context, address, (answer) => context.log.info(answer.logLine));
+    const receiver = await WebhookReceiver.listen(context, address, (answer) => {
+      context.log.info(answer.logLine);
+      if (answer.response.verdict === 'bad-signature') onBadSignature(answer);
+    });
     context.listener = {
       url: receiver.url,
       state: 'listening',

@@ -3,7 +3,7 @@ import '../../support/vscodeStub';
 import * as vscode from 'vscode';
 import type { ChangeTopic } from '../../../server/protocol';
 import type { ServerState } from '../../../extension/contextKeys';
-import type { RequestOptions, StackhookServer } from '../../../extension/serverApi';
+import type { DeliveryRefusal, RequestOptions, StackhookServer } from '../../../extension/serverApi';
 
 type Handler = (params: any, options?: RequestOptions) => unknown;
 
@@ -13,6 +13,8 @@ export class FakeServer implements StackhookServer {
   private readonly changed = new vscode.EventEmitter<ChangeTopic[]>();
   private readonly stateChanged = new vscode.EventEmitter<ServerState>();
   readonly onChanged = this.changed.event;
+  private readonly refused = new vscode.EventEmitter<DeliveryRefusal>();
+  readonly onDeliveryRefused = this.refused.event;
   readonly onDidChangeState = this.stateChanged.event;
   restarts = 0;
 
@@ -28,6 +30,10 @@ export class FakeServer implements StackhookServer {
   /** The params of every request of this method. */
   sent(method: string): any[] {
     return this.requests.filter((request) => request.method === method).map((request) => request.params);
+  }
+
+  refuse(refusal: DeliveryRefusal): void {
+    this.refused.fire(refusal);
   }
 
   notify(topics: ChangeTopic[]): void {

@@ -85,7 +85,7 @@ describe('extension secrecy (R9)', () => {
     assert.ok(items.length > 8);
 
     const overview = new Overview(server, ctx.health);
-    new Notifier(overview);
+    new Notifier(overview, server);
     const bar = new StatusBar();
     overview.onDidChange(() => bar.update({ server: 'running', detached: overview.detachedStacks.length, brokenWebhooks: overview.brokenWebhooks.length }));
     const panel = new StatusPanel(vscode.Uri.file(path.resolve(__dirname, '../../..')), overview);

@@ -80,8 +80,8 @@ describe('extension status bar, notifications and status panel', () => {
 
     it('announces stacks that become detached, not those detached before the window opened', async () => {
       let stacks = [stack('old', { integrationId: null, detachedFrom: 'gone', state: 'detached' }), stack('prod-network')];
-      const { overview } = world(() => stacks);
-      new Notifier(overview);
+      const { server, overview } = world(() => stacks);
+      new Notifier(overview, server);
       await overview.refresh();
       assert.equal(recorded.messages.length, 0);
       stacks = [stacks[0] as ReturnType<typeof stack>, stack('prod-network', { integrationId: null, detachedFrom: 'acme-main', state: 'detached' })];
@@ -92,13 +92,11 @@ describe('extension status bar, notifications and status panel', () => {
     });
 
     it('announces a delivery refused for a bad signature with Copy webhook secret / Configure webhooks', async () => {
-      let deliveries = [delivery('d1')];
-      const { overview } = world(() => [], () => deliveries);
-      new Notifier(overview);
+      const { server, overview } = world(() => []);
+      new Notifier(overview, server);
       await overview.refresh();
-      deliveries = [delivery('d2', { verdict: 'bad-signature', status: 401, reason: 'refused: bad signature', repository: 'acme/dns' }), ...deliveries];
       answers.push(() => 'Copy webhook secret');
-      await overview.refresh(['deliveries']);
+      server.refuse({ integrationId: 'acme-main', eventKey: 'repo:push', repository: 'acme/dns', status: 401, reason: 'refused: bad signature' });
       assert.match(recorded.messages[0]?.message ?? '', /acme\/dns .*signature does not match/);
       assert.deepEqual(recorded.messages[0]?.items, ['Copy webhook secret', 'Configure webhooks']);
       await new Promise((resolve) => setImmediate(resolve));
@@ -110,7 +108,7 @@ describe('extension status bar, notifications and status panel', () => {
       server.handlers['stackhook/webhooks/status'] = () => {
         throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized' } });
       };
-      new Notifier(overview);
+      new Notifier(overview, server);
       await overview.refresh();
       await overview.refresh(['webhooks']);
       assert.equal(recorded.messages.length, 1);
