@@ -8,6 +8,7 @@ import { signatureFor } from '../../server/webhooks/signature';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { allFixtures, repositoryOf, type WebhookFixture } from '../unit/webhooks/fixtures';
 import { deliver, listenerUrl, newRequestUuid, recorded, send, webhookSecret, type Answer, type DeliveryOptions } from './receiverSupport';
+import { seededRandom } from '../support/seededRandom';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 3_000);
 const TIME_BUDGET_MS = 40_000;
@@ -15,17 +16,6 @@ const CONCURRENCY = 16;
 const SEED = 0x5eed_4b1d;
 const ALLOWED_STATUSES = new Set([200, 202, 400, 401, 404, 405, 410, 413]);
 
-/** mulberry32: small, seeded, good enough to pick mutations reproducibly. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('webhook receiver under fuzzing (R15–R17)', function () {
   this.timeout(TIME_BUDGET_MS + 60_000);
@@ -50,7 +40,7 @@ describe('webhook receiver under fuzzing (R15–R17)', function () {
   after(() => server.stop());
 
   it('R15–R17: mutated bodies, headers and paths never crash it, never get a 5xx, and a forged signature never queues a run', async () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const legit = new Set<string>();
     const sentUuids: string[] = [];

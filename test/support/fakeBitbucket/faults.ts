@@ -1,6 +1,7 @@
 // The bad days of Bitbucket, on demand: latency, 429s (with and without Retry-After), 5xx,
 // requests that hang, connections reset before or after the change was made, and a rolling rate
 // limit. Random faults come from a seeded generator so a failing run can be repeated.
+import { seededRandom } from '../seededRandom';
 
 export type FaultKind =
   | '429'
@@ -43,17 +44,6 @@ export interface RateLimitOptions {
   retryAfter?: boolean;
 }
 
-/** mulberry32: small, seedable, good enough to scatter faults. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Queued {
   kind: FaultKind;
