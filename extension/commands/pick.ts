@@ -37,7 +37,8 @@ export async function pickIntegration(
   }
   const picked = await vscode.window.showQuickPick(
     integrations.map((integration) => ({ label: integration.name, description: integration.type === 'default' ? vscode.l10n.t('default') : integration.spaceId, integration })),
-    { placeHolder },
+    // The status panel and the trees re-render as the server reports changes; that must not close the pick.
+    { placeHolder, ignoreFocusOut: true },
   );
   return picked?.integration;
 }
@@ -66,7 +67,7 @@ export async function stackArg(
       detail: `${stack.repository} @ ${stack.branch}`,
       stack,
     })),
-    { placeHolder },
+    { placeHolder, ignoreFocusOut: true },
   );
   return picked?.stack.id;
 }

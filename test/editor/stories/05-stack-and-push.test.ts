@@ -48,7 +48,7 @@ describe('Story 5: create a stack and push to its branch', () => {
     storyPassed('5');
   });
 
-  it('refuses a delivery with a wrong signature, queues nothing and says why in the output', async function () {
+  it('refuses a delivery with a wrong signature, queues nothing, says why in the output and offers the fix', async function () {
     needs(this, '5');
     const { workbench, editor } = world();
     const rowsBefore = await workbench.treeLabels('Deliveries');
@@ -66,6 +66,10 @@ describe('Story 5: create a stack and push to its branch', () => {
     const line = output.split('\n').find((entry) => entry.includes(answer.requestUuid)) ?? '';
     assert.match(line, /401/);
     assert.match(line, /secret/);
+    // The refusal is not recorded, so the editor is told directly, with the actions that fix it.
+    const notice = await workbench.waitForNotification(/signature does not match/);
+    assert.match(notice, new RegExp(`from ${STACK.repository.replace('/', '\\/')} to "acme-main"`, 'i'));
+    await workbench.clearNotifications();
     // R17: it changes nothing — no run, and the delivery list is as it was.
     await workbench.page.waitForTimeout(1_000);
     assert.deepEqual(await workbench.treeLabels('Deliveries'), rowsBefore);
