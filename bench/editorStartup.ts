@@ -5,7 +5,7 @@
 // in N ms") and read by the real-editor harness; this benchmark does not drive an editor.
 //   node --import tsx bench/editorStartup.ts
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SERVER_JS, tempStore } from '../test/support/serverProcess';
@@ -87,13 +87,14 @@ export async function editorStartup(): Promise<BenchmarkResult> {
   const ready = median(server);
   const floor = median(baseline);
   const kb = (bytes: number | null) => (bytes === null ? 'absent' : `${(bytes / 1024).toFixed(0)} KB`);
+  const activation = readActivation();
   const rows = [
     ['measure', 'Stackhook', 'baseline', 'ratio'],
     ['dist/extension.js (production)', kb(extensionBytes), '', ''],
     ['dist/server.js (production)', kb(serverBytes), '', ''],
     [vsixName ?? '.vsix', kb(vsixBytes), '', ''],
     [`server ready: spawn → initialize answered (median of ${RUNS})`, `${ready.toFixed(0)} ms`, `${floor.toFixed(0)} ms (node -e echo)`, (ready / floor).toFixed(2)],
-    ['extension activation (own code)', 'not measured here', '', ''],
+    ['extension activation (own code)', activation ? `${activation.ms.toFixed(1)} ms (real editor, ${activation.measuredAt})` : 'not measured', '', ''],
   ];
   const goals: Goal[] = [
     atMost('dist/extension.js', extensionBytes === null ? null : extensionBytes / 1024, 200, 'KB', 0,
@@ -102,16 +103,17 @@ export async function editorStartup(): Promise<BenchmarkResult> {
     atMost('.vsix', vsixBytes === null ? null : vsixBytes / 1024, 1536, 'KB', 0, vsixBytes === null ? 'no .vsix: npm run package did not produce one' : 'the package holds more than the allowlist should'),
     atMost('server ready (spawn → initialize answered)', ready, 250, 'ms', 0,
       `Node itself needs ${floor.toFixed(0)} ms to spawn and answer here; the rest is loading and evaluating the bundle and opening the store`),
-    {
-      name: 'extension activation, own code',
-      value: null,
-      shown: 'not measured',
-      goal: '≤ 30 ms',
-      met: null,
-      bound: existsSync(path.join(ROOT, '.cache/editor-host'))
-        ? 'the editor host is installed, but reading the figure needs the real-editor harness (npm run test:editor), which drives code-server; the extension logs "Stackhook activated in N ms" to its output channel for it'
-        : 'not measured (editor host not installed)',
-    },
+    activation
+      ? atMost('extension activation, own code', activation.ms, 30, 'ms', 1,
+          `loading the bundle takes ${activation.loadMs.toFixed(0)} ms of it (parsing and evaluating dist/extension.js, most of which is vscode-languageclient, see its size above); activate itself takes ${activation.activateMs.toFixed(0)} ms (creating the client, views, commands and status bar, and starting the server without waiting for it)`)
+      : {
+          name: 'extension activation, own code',
+          value: null,
+          shown: 'not measured',
+          goal: '≤ 30 ms',
+          met: null,
+          bound: 'measured in a real editor by npm run test:editor (its smoke story records test-results/editor/activation.json); run it first',
+        },
   ];
   notes.push(
     `Sizes are of the production build (minified, no source maps) that npm run package makes; the .vsix is ${vsix ? path.relative(ROOT, vsix) : 'absent'}.`,
@@ -122,4 +124,17 @@ export async function editorStartup(): Promise<BenchmarkResult> {
 
 if (require.main === module) {
   void editorStartup().then((result) => console.log(JSON.stringify(result, null, 2)));
+}
+
+/** The extension's own activation time, as the real-editor smoke story last recorded it. */
+function readActivation(): { ms: number; loadMs: number; activateMs: number; measuredAt: string } | null {
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(ROOT, 'test-results', 'editor', 'activation.json'), 'utf8')) as Record<string, unknown>;
+    const { ms, loadMs, activateMs, measuredAt } = parsed;
+    return typeof ms === 'number' && typeof loadMs === 'number' && typeof activateMs === 'number' && typeof measuredAt === 'string'
+      ? { ms, loadMs, activateMs, measuredAt }
+      : null;
+  } catch {
+    return null;
+  }
 }

@@ -18,10 +18,12 @@ import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
 import { WebhookHealthCache } from './webhookHealth';
 
-/** When this module finished loading: activation time is measured from here (benchmark 3). */
+/** When the bundle started to load (set by its first statement) and when it finished: benchmark 3. */
+const loadStartedAt = (globalThis as { __stackhookLoadStart?: number }).__stackhookLoadStart ?? performance.now();
 const loadedAt = performance.now();
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const activateStartedAt = performance.now();
   const output = createLog();
   const server = new StackhookClient(context, output);
   const health = new WebhookHealthCache(server);
@@ -95,7 +97,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // Not awaited: the views show progress and the welcome views speak if it fails.
   void server.start();
   // What our own code costs the editor's start-up; the real-editor harness reads this line.
-  output.info(`Stackhook activated in ${(performance.now() - loadedAt).toFixed(1)} ms (module load to the end of activate's synchronous work)`);
+  const now = performance.now();
+  output.info(
+    `Stackhook activated in ${(loadedAt - loadStartedAt + now - activateStartedAt).toFixed(1)} ms of its own code ` +
+      `(loading the bundle ${(loadedAt - loadStartedAt).toFixed(1)} ms, activate ${(now - activateStartedAt).toFixed(1)} ms)`,
+  );
 }
 
 let stopServer: (() => Promise<void>) | undefined;
