@@ -79,3 +79,13 @@ export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
 }
 
 export const scope = { signal: new AbortController().signal };
+
+/** 'allowed', or the `kind` of the Stackhook error the action failed with. */
+export async function kindOf(action: () => Promise<unknown>): Promise<string> {
+  try {
+    await action();
+    return 'allowed';
+  } catch (error) {
+    return (error as { kind?: string }).kind ?? String(error);
+  }
+}

@@ -4,20 +4,11 @@ import { strict as assert } from 'node:assert';
 import * as integrations from '../../../server/operations/integrations';
 import * as spaces from '../../../server/operations/spaces';
 import type { Role } from '../../../server/protocol';
-import { scope, testWorld, type TestWorld } from '../../support/testContext';
+import { kindOf, scope, testWorld, type TestWorld } from '../../support/testContext';
 
 type Where = 'own space' | 'ancestor (root)' | 'descendant' | 'sibling';
 const SPACE_OF: Record<Where, string> = { 'own space': 'platform', 'ancestor (root)': 'root', descendant: 'platform-eu', sibling: 'payments' };
 const ROLES: (Role | 'none')[] = ['none', 'read', 'write', 'admin'];
-
-async function outcome(action: () => Promise<unknown>): Promise<'allowed' | 'Forbidden' | 'NotFound' | string> {
-  try {
-    await action();
-    return 'allowed';
-  } catch (error) {
-    return (error as { kind?: string }).kind ?? String(error);
-  }
-}
 
 describe('registry/access: the integration access matrix (R6, R7, R8)', () => {
   let world: TestWorld;
@@ -46,14 +37,14 @@ describe('registry/access: the integration access matrix (R6, R7, R8)', () => {
         assert.equal(listed, covers && atLeast('read'), 'list');
         const admin = covers && atLeast('admin');
         const hidden = listed ? 'Forbidden' : 'NotFound';
-        assert.equal(await outcome(() => integrations.getIntegration(as, { id: 'platform-bb' })), admin ? 'allowed' : hidden, 'details');
-        assert.equal(await outcome(() => integrations.updateIntegration(as, { id: 'platform-bb', labels: ['x'] }, scope)), admin ? 'allowed' : hidden, 'update');
+        assert.equal(await kindOf(() => integrations.getIntegration(as, { id: 'platform-bb' })), admin ? 'allowed' : hidden, 'details');
+        assert.equal(await kindOf(() => integrations.updateIntegration(as, { id: 'platform-bb', labels: ['x'] }, scope)), admin ? 'allowed' : hidden, 'update');
         assert.equal(
-          await outcome(() => integrations.createIntegration(as, { name: `New ${role} ${where}`, type: 'space', spaceId: 'platform', username: 'u@example.com', secret: 'ATATT-new-secret', verify: false }, scope)),
+          await kindOf(() => integrations.createIntegration(as, { name: `New ${role} ${where}`, type: 'space', spaceId: 'platform', username: 'u@example.com', secret: 'ATATT-new-secret', verify: false }, scope)),
           admin ? 'allowed' : 'Forbidden',
           'create',
         );
-        assert.equal(await outcome(() => integrations.deleteIntegration(as, { id: 'platform-bb' })), admin ? 'allowed' : hidden, 'delete');
+        assert.equal(await kindOf(() => integrations.deleteIntegration(as, { id: 'platform-bb' })), admin ? 'allowed' : hidden, 'delete');
       });
 
       it(`R7/R8: default integration, ${role} on ${where}: listed always, details and manage ${coversRoot && atLeast('admin') ? 'yes' : 'no'}`, async () => {
@@ -64,9 +55,9 @@ describe('registry/access: the integration access matrix (R6, R7, R8)', () => {
         assert.ok(summary, 'a default integration is listed to every user');
         const admin = coversRoot && atLeast('admin');
         assert.equal(summary.detailsVisible, admin);
-        assert.equal(await outcome(() => integrations.getIntegration(as, { id: 'main' })), admin ? 'allowed' : 'Forbidden', 'details');
-        assert.equal(await outcome(() => integrations.updateIntegration(as, { id: 'main', description: 'x' }, scope)), admin ? 'allowed' : 'Forbidden', 'update');
-        assert.equal(await outcome(() => integrations.deleteIntegration(as, { id: 'main' })), admin ? 'allowed' : 'Forbidden', 'delete');
+        assert.equal(await kindOf(() => integrations.getIntegration(as, { id: 'main' })), admin ? 'allowed' : 'Forbidden', 'details');
+        assert.equal(await kindOf(() => integrations.updateIntegration(as, { id: 'main', description: 'x' }, scope)), admin ? 'allowed' : 'Forbidden', 'update');
+        assert.equal(await kindOf(() => integrations.deleteIntegration(as, { id: 'main' })), admin ? 'allowed' : 'Forbidden', 'delete');
       });
     }
   }
@@ -81,7 +72,7 @@ describe('registry/access: the integration access matrix (R6, R7, R8)', () => {
   it('a role on a space holds on all its descendants, and granting needs admin there', async () => {
     await spaces.grantAccess(world.as('ana'), { user: 'bo', spaceId: 'platform', role: 'admin' });
     await spaces.grantAccess(world.as('bo'), { user: 'cy', spaceId: 'platform-eu', role: 'read' });
-    assert.equal(await outcome(() => spaces.grantAccess(world.as('bo'), { user: 'cy', spaceId: 'payments', role: 'read' })), 'Forbidden');
-    assert.equal(await outcome(() => spaces.grantAccess(world.as('cy'), { user: 'dee', spaceId: 'platform-eu', role: 'admin' })), 'Forbidden');
+    assert.equal(await kindOf(() => spaces.grantAccess(world.as('bo'), { user: 'cy', spaceId: 'payments', role: 'read' })), 'Forbidden');
+    assert.equal(await kindOf(() => spaces.grantAccess(world.as('cy'), { user: 'dee', spaceId: 'platform-eu', role: 'admin' })), 'Forbidden');
   });
 });

@@ -4,18 +4,9 @@ import * as path from 'node:path';
 import * as integrations from '../../../server/operations/integrations';
 import * as spaces from '../../../server/operations/spaces';
 import * as stacks from '../../../server/operations/stacks';
-import { scope, testWorld, type TestWorld } from '../../support/testContext';
+import { kindOf, scope, testWorld, type TestWorld } from '../../support/testContext';
 
 const SECRET = 'ATATT3xFfGF0-very-secret-token';
-
-async function kindOf(action: () => Promise<unknown>): Promise<string> {
-  try {
-    await action();
-    return 'allowed';
-  } catch (error) {
-    return (error as { kind?: string }).kind ?? String(error);
-  }
-}
 
 describe('registry/integrations', () => {
   let world: TestWorld;
