@@ -17,6 +17,9 @@ import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome }
 const stopsAll = (error: BitbucketFailure) =>
   error.problem === 'rate-limited' ? `not done: Bitbucket was rate limiting, so Stackhook stopped sending requests. ${error.message}` : undefined;
 
+/** A 403 means Stackhook may not look at (or change) the hooks; anything else is an error. */
+const healthStateOf = (status: number | null): 'forbidden' | 'error' => (status === 403 ? 'forbidden' : 'error');
+
 /** Bitbucket's refusals become per-item results; anything else (a cancellation, a bug) goes on up. */
 function asFailure(error: unknown): BitbucketFailure {
   if (error instanceof BitbucketFailure) return error;
@@ -28,7 +31,40 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
   const budgets = new RateBudgets(settings.rateLimit ?? DEFAULT_RATE_LIMIT);
   const budgetOf = (credential: BitbucketCredential) => budgets.for(base, credential.username);
   const client = (credential: BitbucketCredential) => new BitbucketHttp(base, credential, settings.http, log, Math.random, budgetOf(credential));
-  const bulk = { concurrency: settings.concurrency };
+
+  /**
+   * One job per repository, a few at a time, under the account's rate budget. A Bitbucket refusal
+   * becomes that repository's result (`failed`, with the HTTP status when there was one); after a
+   * rate-limit refusal the rest are reported as not done.
+   */
+  function perRepository<R>(
+    credential: BitbucketCredential,
+    repositories: readonly string[],
+    context: CallContext,
+    title: string,
+    job: {
+      act: (http: BitbucketHttp, repository: string, signal: AbortSignal | undefined) => Promise<R>;
+      failed: (repository: string, reason: string, status: number | null) => R;
+    },
+  ): Promise<R[]> {
+    const http = client(credential);
+    return inBulk<string, R>(repositories, {
+      concurrency: settings.concurrency,
+      context,
+      title,
+      budget: budgetOf(credential),
+      label: (repository) => repository,
+      notDone: (repository, reason) => job.failed(repository, reason, null),
+      async work(repository, signal) {
+        try {
+          return { result: await job.act(http, repository, signal) };
+        } catch (error) {
+          const failure = asFailure(error);
+          return { result: job.failed(repository, failure.message, failure.status), stopAll: stopsAll(failure) };
+        }
+      },
+    });
+  }
 
   return {
     testCredential: (credential, context) => testCredential(client(credential), context.signal),
@@ -41,63 +77,23 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     },
 
     webhookStatus(credential, repositories, target, context: CallContext): Promise<WebhookHealth[]> {
-      const http = client(credential);
-      return inBulk<string, WebhookHealth>(repositories, {
-        ...bulk,
-        context,
-        title: 'Checking webhooks',
-        budget: budgetOf(credential),
-        label: (repository) => repository,
-        notDone: (repository, reason) => ({ repository, state: 'error', problems: [reason] }),
-        async work(repository, signal) {
-          try {
-            return { result: { repository, ...(await hookHealth(http, repositoryHome(repository), target, signal)) } };
-          } catch (error) {
-            const failure = asFailure(error);
-            const state = failure.status === 403 ? 'forbidden' : 'error';
-            return { result: { repository, state, problems: [failure.message] }, stopAll: stopsAll(failure) };
-          }
-        },
+      return perRepository<WebhookHealth>(credential, repositories, context, 'Checking webhooks', {
+        act: async (http, repository, signal) => ({ repository, ...(await hookHealth(http, repositoryHome(repository), target, signal)) }),
+        failed: (repository, reason, status) => ({ repository, state: healthStateOf(status), problems: [reason] }),
       });
     },
 
     configureWebhooks(credential, repositories, target, context, options = {}): Promise<WebhookChange[]> {
-      const http = client(credential);
-      return inBulk<string, WebhookChange>(repositories, {
-        ...bulk,
-        context,
-        title: 'Configuring webhooks',
-        budget: budgetOf(credential),
-        label: (repository) => repository,
-        notDone: (repository, reason) => ({ repository, action: 'failed', error: reason }),
-        async work(repository, signal) {
-          try {
-            return { result: { repository, action: await configureHook(http, repositoryHome(repository), target, options, signal) } };
-          } catch (error) {
-            const failure = asFailure(error);
-            return { result: { repository, action: 'failed', error: failure.message }, stopAll: stopsAll(failure) };
-          }
-        },
+      return perRepository<WebhookChange>(credential, repositories, context, 'Configuring webhooks', {
+        act: async (http, repository, signal) => ({ repository, action: await configureHook(http, repositoryHome(repository), target, options, signal) }),
+        failed: (repository, reason) => ({ repository, action: 'failed', error: reason }),
       });
     },
 
     removeWebhooks(credential, repositories, target, context): Promise<WebhookRemoval[]> {
-      const http = client(credential);
-      return inBulk<string, WebhookRemoval>(repositories, {
-        ...bulk,
-        context,
-        title: 'Removing webhooks',
-        budget: budgetOf(credential),
-        label: (repository) => repository,
-        notDone: (repository, reason) => ({ repository, action: 'failed', error: reason }),
-        async work(repository, signal) {
-          try {
-            return { result: { repository, action: await removeHooks(http, repositoryHome(repository), target, signal) } };
-          } catch (error) {
-            const failure = asFailure(error);
-            return { result: { repository, action: 'failed', error: failure.message }, stopAll: stopsAll(failure) };
-          }
-        },
+      return perRepository<WebhookRemoval>(credential, repositories, context, 'Removing webhooks', {
+        act: async (http, repository, signal) => ({ repository, action: await removeHooks(http, repositoryHome(repository), target, signal) }),
+        failed: (repository, reason) => ({ repository, action: 'failed', error: reason }),
       });
     },
 
@@ -106,7 +102,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
         return { workspace, ...(await hookHealth(client(credential), workspaceHome(workspace), target, context.signal)) };
       } catch (error) {
         const failure = asFailure(error);
-        return { workspace, state: failure.status === 403 ? 'forbidden' : 'error', problems: [failure.message] };
+        return { workspace, state: healthStateOf(failure.status), problems: [failure.message] };
       }
     },
 
