@@ -3,14 +3,11 @@
 // Runs live in two logs: manual runs in the runs log, and runs queued by a delivery inside that
 // delivery's line of the deliveries log (written with it at once, R16). Each log is in write order,
 // so listing runs merges the two from their newest ends and stops at the limit instead of sorting.
-import type { z } from 'zod';
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { canList } from '../registry/access';
 import { publicDelivery, type StoredDelivery } from '../webhooks/storedDelivery';
 import { visibleStacks } from './stacks';
-
-type Params<T extends { params: z.ZodType }> = z.output<T['params']>;
 
 const DEFAULT_LIMIT = 100;
 
@@ -53,7 +50,7 @@ function* mergeNewestFirst(a: Iterator<Protocol.Run>, b: Iterator<Protocol.Run>)
   for (; !nextB.done; nextB = b.next()) yield nextB.value;
 }
 
-export async function listRuns(context: ServerContext, params: Params<typeof Protocol.RunsList>) {
+export async function listRuns(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsList>) {
   const state = await context.store.read();
   await Promise.all([context.runs.refresh(), context.deliveries.refresh()]);
   const visible = new Set(visibleStacks(state, context.user).map((stack) => stack.id));
@@ -65,7 +62,7 @@ export async function listRuns(context: ServerContext, params: Params<typeof Pro
 }
 
 /** Deliveries of integrations the user may list, and of ids no integration holds (any reader may see refusals). */
-export async function listDeliveries(context: ServerContext, params: Params<typeof Protocol.DeliveriesList>): Promise<Protocol.Delivery[]> {
+export async function listDeliveries(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.DeliveriesList>): Promise<Protocol.Delivery[]> {
   const state = await context.store.read();
   await context.deliveries.refresh();
   const hidden = new Set(state.integrations.filter((integration) => !canList(state, context.user, integration)).map((i) => i.id));

@@ -1,5 +1,4 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
-import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
 import { forbidden, invalid, notFound } from '../errors';
 import { registerSecret } from '../log';
@@ -17,8 +16,6 @@ import {
 import type { RegistryState, StoredIntegration } from '../store/schema';
 import { credentialOf, requireWorkingCredential } from './credentials';
 import { integrationDetails, integrationSummary } from './views';
-
-type Params<T extends { params: z.ZodType }> = z.output<T['params']>;
 
 const APP_PASSWORDS_RETIRED =
   'Bitbucket removed app passwords on 28 July 2026, so an app password can no longer be saved. ' +
@@ -49,12 +46,12 @@ export function requireDetails(state: RegistryState, user: string, id: string): 
   return integration;
 }
 
-export async function getIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsGet>) {
+export async function getIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsGet>) {
   const state = await context.store.read();
   return integrationDetails(state, context.user, requireDetails(state, context.user, params.id), context.publicUrl);
 }
 
-export async function createIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
+export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
   registerSecret(params.secret);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
   const before = await context.store.read();
@@ -81,7 +78,7 @@ export async function createIntegration(context: ServerContext, params: Params<t
   return integrationDetails(state, context.user, integration, context.publicUrl);
 }
 
-export async function updateIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
+export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
   if (params.secret !== undefined) registerSecret(params.secret);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
   const before = await context.store.read();
@@ -104,7 +101,7 @@ export async function updateIntegration(context: ServerContext, params: Params<t
   return integrationDetails(state, context.user, updated, context.publicUrl);
 }
 
-export async function deleteIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsDelete>) {
+export async function deleteIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsDelete>) {
   const before = await context.store.read();
   requireManage(before, context.user, requireListed(before, context.user, params.id));
   const detachedStackIds = await context.store.update((draft) => {
@@ -117,7 +114,7 @@ export async function deleteIntegration(context: ServerContext, params: Params<t
   return { detachedStackIds };
 }
 
-export async function testIntegration(context: ServerContext, params: Params<typeof Protocol.IntegrationsTest>, scope: RequestScope) {
+export async function testIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsTest>, scope: RequestScope) {
   if ('id' in params) {
     const state = await context.store.read();
     const integration = requireDetails(state, context.user, params.id);
@@ -131,7 +128,7 @@ export async function testIntegration(context: ServerContext, params: Params<typ
 }
 
 /** R17: admins may read the webhook secret (to paste it into Bitbucket) and regenerate it. */
-export async function webhookSecret(context: ServerContext, params: Params<typeof Protocol.IntegrationsWebhookSecret>) {
+export async function webhookSecret(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsWebhookSecret>) {
   const state = await context.store.read();
   const integration = requireDetails(state, context.user, params.id);
   if (!params.regenerate && integration.webhookSecret !== null) return { secret: integration.webhookSecret };

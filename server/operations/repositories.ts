@@ -1,5 +1,4 @@
 // Repositories an integration can see, and the webhooks on them (R14), through Bitbucket.
-import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
 import { forbidden } from '../errors';
 import type * as Protocol from '../protocol';
@@ -12,8 +11,6 @@ import type { StoredIntegration } from '../store/schema';
 import { credentialOf } from './credentials';
 import { requireDetails } from './integrations';
 
-type Params<T extends { params: z.ZodType }> = z.output<T['params']>;
-
 /** Reading through the credential on the user's behalf needs write on the integration's space. */
 async function readingWork(context: ServerContext, integrationId: string, what: string) {
   const state = await context.store.read();
@@ -25,12 +22,12 @@ async function readingWork(context: ServerContext, integrationId: string, what: 
   return credentialOf(context, integration);
 }
 
-export async function listRepositories(context: ServerContext, params: Params<typeof Protocol.RepositoriesList>, scope: RequestScope) {
+export async function listRepositories(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesList>, scope: RequestScope) {
   const credential = await readingWork(context, params.integrationId, 'Listing the repositories');
   return context.bitbucket.listRepositories(credential, params.workspace, { signal: scope.signal, progress: scope.progress });
 }
 
-export async function commitLinks(context: ServerContext, params: Params<typeof Protocol.RepositoriesCommitLinks>, scope: RequestScope) {
+export async function commitLinks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesCommitLinks>, scope: RequestScope) {
   const credential = await readingWork(context, params.integrationId, 'Checking pull request links through the credential');
   return context.bitbucket.commitLinks(credential, params.repository, params.commit, { signal: scope.signal });
 }
@@ -48,12 +45,12 @@ async function webhookWork(context: ServerContext, integrationId: string) {
 
 const unique = (repositories: string[]) => [...new Map(repositories.map((r) => [r.toLowerCase(), r])).values()];
 
-export async function webhooksStatus(context: ServerContext, params: Params<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
+export async function webhooksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
   return context.bitbucket.webhookStatus(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
 }
 
-export async function configureWebhooks(context: ServerContext, params: Params<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
+export async function configureWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
   const result = await context.bitbucket.configureWebhooks(
     credential,
@@ -66,26 +63,26 @@ export async function configureWebhooks(context: ServerContext, params: Params<t
   return result;
 }
 
-export async function removeWebhooks(context: ServerContext, params: Params<typeof Protocol.WebhooksRemove>, scope: RequestScope) {
+export async function removeWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemove>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
   const result = await context.bitbucket.removeWebhooks(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
   context.changed(['webhooks']);
   return result;
 }
 
-export async function workspaceWebhookStatus(context: ServerContext, params: Params<typeof Protocol.WebhooksWorkspaceStatus>, scope: RequestScope) {
+export async function workspaceWebhookStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksWorkspaceStatus>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
   return context.bitbucket.workspaceWebhookStatus(credential, params.workspace, target, { signal: scope.signal });
 }
 
-export async function configureWorkspaceWebhook(context: ServerContext, params: Params<typeof Protocol.WebhooksConfigureWorkspace>, scope: RequestScope) {
+export async function configureWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigureWorkspace>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
   const result = await context.bitbucket.configureWorkspaceWebhook(credential, params.workspace, target, { signal: scope.signal }, { resendSecret: params.resendSecret });
   context.changed(['webhooks']);
   return result;
 }
 
-export async function removeWorkspaceWebhook(context: ServerContext, params: Params<typeof Protocol.WebhooksRemoveWorkspace>, scope: RequestScope) {
+export async function removeWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemoveWorkspace>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
   const result = await context.bitbucket.removeWorkspaceWebhook(credential, params.workspace, target, { signal: scope.signal });
   context.changed(['webhooks']);

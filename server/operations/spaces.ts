@@ -1,18 +1,15 @@
 // Spaces and access grants.
-import type { z } from 'zod';
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { grant, requireRole } from '../registry/access';
 import { createSpace as addSpace } from '../registry/spaces';
-
-type Params<T extends { params: z.ZodType }> = z.output<T['params']>;
 
 export async function listSpaces(context: ServerContext) {
   const state = await context.store.read();
   return state.spaces.map(({ id, name, parentId, inheritEntities }) => ({ id, name, parentId, inheritEntities }));
 }
 
-export async function createSpace(context: ServerContext, params: Params<typeof Protocol.SpacesCreate>) {
+export async function createSpace(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.SpacesCreate>) {
   const space = await context.store.update((draft) => {
     requireRole(draft, context.user, params.parentId, 'admin', 'Creating a space');
     return addSpace(draft, params);
@@ -21,7 +18,7 @@ export async function createSpace(context: ServerContext, params: Params<typeof 
   return space;
 }
 
-export async function grantAccess(context: ServerContext, params: Params<typeof Protocol.AccessGrant>) {
+export async function grantAccess(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.AccessGrant>) {
   await context.store.update((draft) => grant(draft, context.user, params));
   context.changed(['spaces', 'integrations', 'stacks']);
   return {};

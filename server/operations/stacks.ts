@@ -1,6 +1,5 @@
 // The stack requests: list, create (R10), reattach (R12, R13), delete, and manual runs (R12).
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
 import { notFound } from '../errors';
 import type * as Protocol from '../protocol';
@@ -10,8 +9,6 @@ import { isUsableFrom } from '../registry/usability';
 import type { RegistryState, StoredStack } from '../store/schema';
 import { credentialOf } from './credentials';
 import { stackView } from './views';
-
-type Params<T extends { params: z.ZodType }> = z.output<T['params']>;
 
 export function visibleStacks(state: RegistryState, user: string): StoredStack[] {
   return state.stacks.filter((stack) => hasRole(state, user, stack.spaceId, 'read'));
@@ -28,7 +25,7 @@ export async function listStacks(context: ServerContext) {
   return visibleStacks(state, context.user).map(stackView);
 }
 
-export async function createStack(context: ServerContext, params: Params<typeof Protocol.StacksCreate>, scope: RequestScope) {
+export async function createStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
   const before = await context.store.read();
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
   const { integration } = checkNewStack(before, params);
@@ -44,7 +41,7 @@ export async function createStack(context: ServerContext, params: Params<typeof 
   return stackView(stack);
 }
 
-export async function setIntegration(context: ServerContext, params: Params<typeof Protocol.StacksSetIntegration>) {
+export async function setIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksSetIntegration>) {
   const stack = await context.store.update((draft) => {
     const target = requireVisibleStack(draft, context.user, params.stackId);
     requireRole(draft, context.user, target.spaceId, 'write', 'Changing a stack\'s integration');
@@ -55,7 +52,7 @@ export async function setIntegration(context: ServerContext, params: Params<type
 }
 
 /** R13: reattach every stack still detached from this integration id, where the rules allow. */
-export async function reattachAll(context: ServerContext, params: Params<typeof Protocol.StacksReattachAll>) {
+export async function reattachAll(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksReattachAll>) {
   const result = await context.store.update((draft) => {
     const reattachedStackIds: string[] = [];
     const skipped: { stackId: string; reason: string }[] = [];
@@ -77,7 +74,7 @@ export async function reattachAll(context: ServerContext, params: Params<typeof 
   return result;
 }
 
-export async function deleteStack(context: ServerContext, params: Params<typeof Protocol.StacksDelete>) {
+export async function deleteStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksDelete>) {
   await context.store.update((draft) => {
     const stack = requireVisibleStack(draft, context.user, params.stackId);
     requireRole(draft, context.user, stack.spaceId, 'write', 'Deleting a stack');
@@ -97,7 +94,7 @@ export function newRunId(now: Date): string {
 }
 
 /** R12: a detached stack cannot be run by hand either. */
-export async function triggerRun(context: ServerContext, params: Params<typeof Protocol.StacksTriggerRun>): Promise<Protocol.Run> {
+export async function triggerRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksTriggerRun>): Promise<Protocol.Run> {
   const state = await context.store.read();
   const stack = requireVisibleStack(state, context.user, params.stackId);
   requireRole(state, context.user, stack.spaceId, 'write', 'Triggering a run');

@@ -13,6 +13,9 @@ export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
   readonly type: RequestType<z.input<P>, z.output<R>, ErrorData>;
 }
 
+/** The params of a request, as the server sees them after parsing. */
+export type ParamsOf<T extends { params: z.ZodType }> = z.output<T['params']>;
+
 function request<P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDefinition<P, R> {
   return { method, params, result, type: new RequestType(method, ParameterStructures.byName) };
 }
