@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
+import { spawnSync } from 'node:child_process';
+import { parseCodeServerVersion } from './codeServerVersion';
 import { log, step } from './log';
 import { capture, freePort, run, startDaemon, stopGroup, tail, waitFor } from './processes';
 import type { ChildProcess } from 'node:child_process';
@@ -28,6 +30,8 @@ export interface HostPaths {
   node: string;
   entry: string;
   installLog: string;
+  /** code-server's own state (what it would otherwise keep under ~) when no run folder is given. */
+  state: string;
 }
 
 export function hostPaths(): HostPaths {
@@ -39,7 +43,28 @@ export function hostPaths(): HostPaths {
     node: path.join(tools, 'node_modules', '.bin', 'node'),
     entry: path.join(tools, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
     installLog: path.join(dir, 'install.log'),
+    state: path.join(dir, 'state'),
   };
+}
+
+/**
+ * code-server keeps its config, data and caches in the XDG folders (falling back to ~/.config,
+ * ~/.local/share, ~/.cache). Every process of the host gets them inside `root`, so nothing it does
+ * reads or writes the user's home, and a machine where it ran before behaves like a new one.
+ */
+export function stateEnv(root: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, folder] of [
+    ['XDG_CONFIG_HOME', 'config'],
+    ['XDG_DATA_HOME', 'data'],
+    ['XDG_CACHE_HOME', 'cache'],
+    ['XDG_STATE_HOME', 'state'],
+  ] as const) {
+    const dir = path.join(root, folder);
+    mkdirSync(dir, { recursive: true });
+    env[name] = dir;
+  }
+  return env;
 }
 
 /** The environment code-server and its install steps run in: Node 24 first on PATH. */
@@ -128,7 +153,7 @@ async function installTools(paths: HostPaths, nativeBuildNeeds: Promise<void>): 
   // From here on Node 24 is first on PATH, so npm and every install script run on it.
   const npmVersion = capture('npm', ['--version'])?.trim() ?? '11';
   // JOBS=max lets node-gyp compile VS Code's native modules on every core.
-  const env = hostEnv(paths, { JOBS: 'max', npm_config_user_agent: `npm/${npmVersion} node/${node} linux x64` });
+  const env = hostEnv(paths, { ...stateEnv(paths.state), JOBS: 'max', npm_config_user_agent: `npm/${npmVersion} node/${node} linux x64` });
   const codeServer = path.join(paths.tools, 'node_modules', 'code-server');
   await step(TAG, `npm install code-server@${CODE_SERVER_VERSION}`, () =>
     npm(['install', '-E', `code-server@${CODE_SERVER_VERSION}`, ...npmFlags], paths.tools, env, 15),
@@ -142,9 +167,34 @@ async function installTools(paths: HostPaths, nativeBuildNeeds: Promise<void>): 
   await nativeBuildNeeds;
   await step(TAG, 'build VS Code native modules (npm rebuild)', () => npm(['rebuild'], vscode, env, 20));
 
-  const version = capture(paths.node, [paths.entry, '--version'], { env: hostEnv(paths) })?.trim().split(/\s+/)[0];
-  if (version !== CODE_SERVER_VERSION) throw new Error(`code-server does not run after install (it printed ${version ?? 'nothing'}).\n${tail(paths.installLog)}`);
+  const version = checkCodeServerRuns(paths);
   writeFileSync(path.join(paths.dir, 'installed.json'), `${JSON.stringify({ codeServer: version, node } satisfies Marker, null, 2)}\n`);
+}
+
+/** The installed package's version, once code-server itself has answered `--version` with it. */
+function checkCodeServerRuns(paths: HostPaths): string {
+  const manifest = path.join(paths.tools, 'node_modules', 'code-server', 'package.json');
+  let installed: string | null = null;
+  try {
+    installed = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version as string | null;
+  } catch {
+    installed = null;
+  }
+  const result = spawnSync(paths.node, [paths.entry, '--version'], {
+    env: hostEnv(paths, stateEnv(paths.state)),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const printed = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  const answered = result.status === 0 ? parseCodeServerVersion(String(result.stdout ?? '')) : null;
+  if (installed !== CODE_SERVER_VERSION || answered !== CODE_SERVER_VERSION) {
+    throw new Error(
+      `code-server ${CODE_SERVER_VERSION} does not run after install: its package.json says ${installed ?? 'nothing'}, ` +
+        `and \`code-server --version\` ${result.error ? `could not start (${result.error.message})` : `exited with ${result.status ?? result.signal} and printed:`}\n` +
+        `${printed || '(nothing)'}\n${tail(paths.installLog)}`,
+    );
+  }
+  return answered;
 }
 
 /** Settings that keep the editor quiet and repeatable: no welcome page, no chat, no update checks. */
@@ -217,7 +267,7 @@ export async function startEditor(paths: HostPaths, options: EditorOptions = {})
   writeFileSync(config, 'auth: none\n');
   // The extension gallery is pointed at a closed loopback port: the editor needs no marketplace,
   // and this machine (like CI) reaches no outside host.
-  const env = hostEnv(paths, { EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }), ...options.env });
+  const env = hostEnv(paths, { ...stateEnv(path.join(options.stateDir ?? root, 'xdg')), EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }), ...options.env });
   const common = ['--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 
   for (const vsix of options.vsix ?? []) {
