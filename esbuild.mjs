@@ -15,6 +15,9 @@ const withoutMimeTable = {
   },
 };
 
+// Optional native speed-ups that ws and pg load only if installed; Stackhook ships without them.
+const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'pg-native'];
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -27,12 +30,12 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', plugins: [withoutMimeTable] },
+  { ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', plugins: [withoutMimeTable], external: OPTIONAL_NATIVE },
   {
     ...common,
     entryPoints: ['extension/extension.ts'],
     outfile: 'dist/extension.js',
-    external: ['vscode'],
+    external: ['vscode', ...OPTIONAL_NATIVE],
     // The first statement of the bundle: the extension measures its own activation from here.
     banner: { js: 'globalThis.__stackhookLoadStart = performance.now();' },
   },

@@ -12,6 +12,12 @@ export interface ServerOptions {
   publicUrl: string;
   listen: { host: string; port: number } | null;
   deliveryLogSize: number;
+  /** Team server only (serve): where the key that encrypts credentials at rest is, if not in the environment. */
+  secretKeyFile: string | null;
+  /** Team server only: serve HTTPS (and WSS) with this certificate and key. */
+  tls: { cert: string; key: string } | null;
+  /** Team server only: let the `local` runner execute stacks' commands on this host. */
+  localRunner: boolean;
 }
 
 export const DEFAULT_BITBUCKET_API = 'https://api.bitbucket.org/2.0';
@@ -21,6 +27,9 @@ export const USAGE = `Usage:
   stackhook-server --stdio [--store DIR] [--user NAME] [--secrets client|file]
                    [--bitbucket-api URL] [--public-url URL] [--listen HOST:PORT]
   stackhook-server serve --listen HOST:PORT --public-url URL [--store DIR] [--secrets file]
+                   [--secret-key-file FILE] [--tls-cert FILE --tls-key FILE] [--local-runner]
+  stackhook-server users add NAME [--admin] | users list      [--store DIR]
+  stackhook-server tokens create NAME [--days N] | tokens revoke ID   [--store DIR]
 
   --store DIR            where the registry lives (default ~/.stackhook)
   --user NAME            who is acting (default: the OS user); the first user of a new store is root admin
@@ -28,7 +37,11 @@ export const USAGE = `Usage:
   --bitbucket-api URL    Bitbucket Cloud REST base (default ${DEFAULT_BITBUCKET_API})
   --public-url URL       the address Bitbucket reaches the webhook receiver at
   --listen HOST:PORT     start the webhook receiver here
-  --delivery-log-size N  deliveries kept before the log rotates (default 10000)`;
+  --delivery-log-size N  deliveries kept before the log rotates (default 10000)
+  --secret-key-file FILE the 32-byte key (hex or base64) that encrypts credentials at rest on a team
+                         server (or STACKHOOK_SECRET_KEY); without one it stores no credential
+  --tls-cert/--tls-key   serve https:// and wss:// (or put a TLS reverse proxy in front)
+  --local-runner         let the local runner execute stacks' commands on this host (off on a team server)`;
 
 export class UsageError extends Error {}
 
@@ -62,6 +75,10 @@ export function parseServerArgs(argv: string[]): ServerOptions {
       'public-url': { type: 'string' },
       listen: { type: 'string' },
       'delivery-log-size': { type: 'string' },
+      'secret-key-file': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'local-runner': { type: 'boolean' },
       'node-ipc': { type: 'boolean' },
       clientProcessId: { type: 'string' },
     },
@@ -77,6 +94,10 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   if (serve && !values['public-url']) throw new UsageError('serve needs --public-url: the address Bitbucket sends webhooks to.');
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither.');
+  if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'])) {
+    throw new UsageError('--secret-key-file, --tls-cert, --tls-key and --local-runner are for a team server (serve).');
+  }
   const localUrl = `http://${listen ? (listen.host.includes(':') ? `[${listen.host}]` : listen.host) : '127.0.0.1'}:${listen?.port ?? 8787}`;
   return {
     mode: serve ? 'serve' : 'stdio',
@@ -87,5 +108,8 @@ export function parseServerArgs(argv: string[]): ServerOptions {
     publicUrl: parseUrl('--public-url', values['public-url'] ?? localUrl),
     listen,
     deliveryLogSize: logSize,
+    secretKeyFile: values['secret-key-file'] ? path.resolve(values['secret-key-file']) : null,
+    tls: values['tls-cert'] && values['tls-key'] ? { cert: path.resolve(values['tls-cert']), key: path.resolve(values['tls-key']) } : null,
+    localRunner: values['local-runner'] ?? false,
   };
 }

@@ -5,6 +5,7 @@ import type { ChangeTopic, Run, ServerStatus } from './protocol';
 import type { CredentialStore } from './secrets/credentialStore';
 import type { AppendLog } from './store/appendLog';
 import type { RegistryStore } from './store/registryStore';
+import type { UserDirectory } from './team/userDirectory';
 import type { StoredDelivery } from './webhooks/storedDelivery';
 
 export interface ServerContext {
@@ -23,6 +24,8 @@ export interface ServerContext {
   /** Tells connected editors which views to refresh. */
   changed(topics: ChangeTopic[]): void;
   listener: ServerStatus['listener'];
+  /** A team server's users and tokens; absent for one person's companion process. */
+  readonly users?: UserDirectory;
 }
 
 /** Per-request: cancellation as an AbortSignal (axios takes it) and optional progress. */

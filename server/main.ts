@@ -4,7 +4,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
-import { handlers } from './rpc/handlers';
+import { answerProtocol } from './rpc/answerProtocol';
 import { openContext } from './startup';
 import { watchLogs } from './store/logWatcher';
 import { StoreCorruptError } from './store/registryStore';
@@ -12,6 +12,9 @@ import { describeError } from './webhooks/delivery';
 import { startEditorReceiver } from './webhooks/editorReceiver';
 import { WebhookReceiver } from './webhooks/receiver';
 import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
+import { ADMIN_COMMANDS, runAdminCommand } from './team/adminCommand';
+import { TeamRpcEndpoint } from './team/rpcEndpoint';
+import { readTls, watchTeamStore } from './team/serveSupport';
 
 /** How long `serve` waits for deliveries in flight to be recorded before it gives up on a clean exit. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -33,11 +36,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
     const send = { error: connection.console.error, warn: connection.console.warn, info: connection.console.info, debug: connection.console.log }[level];
     send.call(connection.console, line);
   });
-  connection.onInitialize(() => ({
-    capabilities: {},
-    serverInfo: { name: 'stackhook', version: context.version },
-  }));
-  for (const entry of handlers) entry.register(connection, context);
+  answerProtocol(connection, context);
   context.store.onExternalChange((topics) => context.changed(topics));
   // Runs and deliveries that `serve` or another window records show up here too.
   const stopWatching = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
@@ -66,13 +65,23 @@ async function runStdio(options: ServerOptions): Promise<void> {
 
 async function runServe(options: ServerOptions): Promise<void> {
   const log = new Logger(stderrSink);
-  // Nobody to notify: editors on the same store notice the appends through their log watchers.
-  const context = await openContext(options, log, () => undefined);
+  // Editors connected over /rpc hear of every change; editors on the same store folder notice the
+  // appends through their own log watchers.
+  let endpoint: TeamRpcEndpoint | undefined;
+  const context = await openContext(options, log, (topics) => endpoint?.broadcast(Protocol.Changed.method, { topics }));
   const address = options.listen;
   if (!address) throw new UsageError('serve needs --listen HOST:PORT.');
+  if (!context.users) throw new Error('serve opened a context without a user directory.');
+  endpoint = new TeamRpcEndpoint(context, context.users, answerProtocol, log);
+  const stopWatching = watchTeamStore(context);
   let receiver: WebhookReceiver;
   try {
-    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine));
+    const tls = options.tls ? readTls(options.tls) : undefined;
+    const team = endpoint;
+    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine), {
+      tls,
+      onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head),
+    });
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(
@@ -99,6 +108,8 @@ async function runServe(options: ServerOptions): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    stopWatching();
+    endpoint?.close();
     void receiver.close().then(() => {
       context.store.close();
       log.info('Stopped.');
@@ -111,8 +122,13 @@ async function runServe(options: ServerOptions): Promise<void> {
 
 async function main(): Promise<void> {
   let options: ServerOptions;
+  const argv = process.argv.slice(2);
   try {
-    options = parseServerArgs(process.argv.slice(2));
+    if (ADMIN_COMMANDS.includes(argv[0] ?? '')) {
+      await runAdminCommand(argv, { result: (line) => process.stdout.write(`${line}\n`), note: (line) => process.stderr.write(`${line}\n`) });
+      return;
+    }
+    options = parseServerArgs(argv);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);

@@ -8,7 +8,10 @@ import { registerSecret } from './log';
 import { Run, type ChangeTopic } from './protocol';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
+import { EncryptedCredentials } from './secrets/encryptedCredentials';
 import { FileCredentials } from './secrets/fileCredentials';
+import { loadSecretKey } from './team/secretKey';
+import { FileUserDirectory } from './team/userDirectory';
 import { AppendLog } from './store/appendLog';
 import { RegistryStore } from './store/registryStore';
 import { StoredDelivery } from './webhooks/storedDelivery';
@@ -38,6 +41,9 @@ export async function openContext(
   if (options.secrets === 'client') {
     if (!askClient) throw new Error('--secrets client needs an editor connection.');
     credentials = new ClientCredentials(askClient);
+  } else if (options.mode === 'serve') {
+    // A team server keeps credentials encrypted at rest, and stores none without a key.
+    credentials = new EncryptedCredentials(new FileCredentials(options.store), loadSecretKey(options.secretKeyFile ?? undefined));
   } else {
     credentials = new FileCredentials(options.store);
   }
@@ -54,5 +60,6 @@ export async function openContext(
     now: () => new Date(),
     changed,
     listener: { url: null, state: 'off' },
+    ...(options.mode === 'serve' ? { users: new FileUserDirectory(options.store) } : {}),
   };
 }

@@ -211,3 +211,13 @@ export const IntegrationsPreview = request(
     note: z.string().optional(),
   }),
 );
+
+/**
+ * Team server: an admin of the root space adds a user (or gives an existing one a new token) and gets
+ * that user's token, shown this once and never again.
+ */
+export const UsersInvite = request(
+  'stackhook/users/invite',
+  z.strictObject({ name: E.Username, days: z.number().int().min(1).max(365).optional() }),
+  z.object({ user: z.string(), tokenId: z.string(), token: z.string(), expiresAt: z.string(), newUser: z.boolean() }),
+);

@@ -7,6 +7,7 @@ import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
 import { previewIntegration } from '../operations/preview';
 import { status } from '../operations/status';
+import { inviteUser } from '../operations/users';
 import { handler, type Handler } from './handler';
 
 export const handlers: readonly Handler[] = [
@@ -38,4 +39,5 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.StacksTriggerRun, stacks.triggerRun),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
+  handler(Protocol.UsersInvite, inviteUser),
 ];

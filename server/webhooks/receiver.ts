@@ -1,6 +1,8 @@
 // The webhook receiver: an HTTP listener for `POST /webhooks/bitbucket-cloud/<integration id>` and
 // `GET /healthz`. It only moves bytes; what a delivery means is decided in delivery.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { ServerContext } from '../context';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
@@ -19,6 +21,12 @@ export interface Health {
   version: string;
 }
 
+/** What a team server adds to the receiver: TLS, and WebSocket upgrades (`GET /rpc`). */
+export interface ReceiverExtras {
+  readonly tls?: { cert: Buffer; key: Buffer } | undefined;
+  readonly onUpgrade?: ((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+}
+
 export class WebhookReceiver {
   private readonly inFlight = new Set<Promise<void>>();
   private closing: Promise<void> | null = null;
@@ -29,13 +37,20 @@ export class WebhookReceiver {
   ) {}
 
   /** Starts listening; rejects with the listen error (EADDRINUSE when the port is taken). */
-  static async listen(context: ServerContext, address: ListenAddress, onDelivery: (answer: DeliveryAnswer) => void): Promise<WebhookReceiver> {
+  static async listen(
+    context: ServerContext,
+    address: ListenAddress,
+    onDelivery: (answer: DeliveryAnswer) => void,
+    extras: ReceiverExtras = {},
+  ): Promise<WebhookReceiver> {
     const pipeline = new DeliveryPipeline(context);
     let receiver: WebhookReceiver | undefined;
-    const server = createServer((request, response) => {
+    const listener = (request: IncomingMessage, response: ServerResponse) => {
       const work = handle(context, pipeline, request, response, onDelivery);
       receiver?.track(work);
-    });
+    };
+    const server = extras.tls ? createTlsServer({ cert: extras.tls.cert, key: extras.tls.key }, listener) : createServer(listener);
+    if (extras.onUpgrade) server.on('upgrade', extras.onUpgrade);
     // Bitbucket gives up after 10 s; a client slower than this is not Bitbucket.
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
@@ -50,7 +65,7 @@ export class WebhookReceiver {
     server.on('error', (error) => context.log.error(`The webhook receiver failed: ${describeError(error)}`));
     const bound = server.address() as AddressInfo;
     const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-    receiver = new WebhookReceiver(server, `http://${host}:${bound.port}`);
+    receiver = new WebhookReceiver(server, `${extras.tls ? 'https' : 'http'}://${host}:${bound.port}`);
     return receiver;
   }
 

@@ -1,0 +1,20 @@
+// Inviting a user to a team server from the editor: an admin of the root space adds the user (or
+// gives one who lost a token a new one) and passes the token on; the server never shows it again.
+import type { ServerContext } from '../context';
+import { unavailable } from '../errors';
+import type { ParamsOf } from '../protocol';
+import * as Protocol from '../protocol';
+import { requireRole } from '../registry/access';
+import { ROOT_SPACE_ID } from '../store/schema';
+import { DEFAULT_TOKEN_DAYS } from '../team/tokens';
+
+export async function inviteUser(context: ServerContext, params: ParamsOf<typeof Protocol.UsersInvite>) {
+  const directory = context.users;
+  if (!directory) throw unavailable('Inviting users needs a team server; this editor runs Stackhook for one person. See README, "Running a team server".');
+  requireRole(await context.store.read(), context.user, ROOT_SPACE_ID, 'admin', 'Inviting a user');
+  const known = (await directory.listUsers()).some((user) => user.name === params.name);
+  if (!known) await directory.addUser(params.name, context.now());
+  const issued = await directory.createToken(params.name, context.now(), params.days ?? DEFAULT_TOKEN_DAYS);
+  context.log.info(`${context.user} invited ${params.name}: token ${issued.id}, valid until ${issued.expiresAt}.`);
+  return { user: params.name, tokenId: issued.id, token: issued.token, expiresAt: issued.expiresAt, newUser: !known };
+}

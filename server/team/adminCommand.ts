@@ -1,0 +1,105 @@
+// `users …` and `tokens …`: run on a team server's host, on the same store as `serve`.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../cli';
+import { StackhookError } from '../errors';
+import { MAX_USERNAME, Username } from '../protocol';
+import { RegistryStore } from '../store/registryStore';
+import { ROOT_SPACE_ID } from '../store/schema';
+import { DEFAULT_TOKEN_DAYS } from './tokens';
+import { FileUserDirectory } from './userDirectory';
+
+export const ADMIN_COMMANDS = ['users', 'tokens'];
+
+export interface AdminOutput {
+  /** What a script may read: the token, the table of users. */
+  result(line: string): void;
+  /** What a person should know: what was done, what to do next. */
+  note(line: string): void;
+}
+
+export async function runAdminCommand(argv: string[], out: AdminOutput, now = new Date()): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      store: { type: 'string' },
+      admin: { type: 'boolean' },
+      days: { type: 'string' },
+      'secret-key-file': { type: 'string' },
+    },
+  });
+  const store = path.resolve(values.store ?? path.join(os.homedir(), '.stackhook'));
+  const directory = new FileUserDirectory(store);
+  const [group, action, subject, extra] = positionals;
+  if (extra !== undefined) throw new UsageError(`Unknown argument "${extra}".`);
+  const command = `${group} ${action ?? ''}`.trim();
+  try {
+    switch (command) {
+      case 'users add': {
+        const name = requireName(subject, 'users add NAME');
+        await directory.addUser(name, now);
+        if (values.admin) await makeRootAdmin(store, name);
+        out.note(`Added ${name}${values.admin ? ', admin of the root space' : ''}. Give them a token: tokens create ${name}.`);
+        return;
+      }
+      case 'users list': {
+        if (subject !== undefined) throw new UsageError(`users list takes no NAME ("${subject}").`);
+        for (const user of await directory.listUsers()) {
+          const tokens = user.tokens.map((token) => `${token.id} (${tokenState(token, now)})`);
+          out.result(`${user.name}\t${user.createdAt}\t${tokens.join(', ') || 'no tokens'}`);
+        }
+        return;
+      }
+      case 'tokens create': {
+        const name = requireName(subject, 'tokens create NAME');
+        const days = Number(values.days ?? DEFAULT_TOKEN_DAYS);
+        if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError('--days takes a whole number from 1 to 365.');
+        const issued = await directory.createToken(name, now, days);
+        out.result(issued.token);
+        out.note(`Token ${issued.id} for ${name}, valid until ${issued.expiresAt}. It is shown only now: pass it on, then \`tokens revoke ${issued.id}\` ends it.`);
+        return;
+      }
+      case 'tokens revoke': {
+        if (!subject) throw new UsageError('tokens revoke takes the token\'s ID (users list shows it).');
+        const record = await directory.revokeToken(subject, now);
+        out.note(`Token ${record.id} of ${record.user} is revoked; connections that present it are refused from now on.`);
+        return;
+      }
+      default:
+        throw new UsageError(`Unknown command "${command}". Use users add NAME [--admin], users list, tokens create NAME [--days N] or tokens revoke ID.`);
+    }
+  } catch (error) {
+    // Refusals from the directory are for the person at the terminal, not a stack trace.
+    if (error instanceof StackhookError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function requireName(value: string | undefined, usage: string): string {
+  const parsed = Username.safeParse(value ?? '');
+  if (!parsed.success || !/^[A-Za-z0-9._@-]+$/.test(parsed.data)) {
+    throw new UsageError(`${usage}: NAME is letters, digits and . _ @ - (up to ${MAX_USERNAME}), for example ana.`);
+  }
+  return parsed.data;
+}
+
+function tokenState(token: { expiresAt: string; revokedAt: string | null }, now: Date): string {
+  if (token.revokedAt) return `revoked ${token.revokedAt}`;
+  if (Date.parse(token.expiresAt) <= now.getTime()) return `expired ${token.expiresAt}`;
+  return `valid until ${token.expiresAt}`;
+}
+
+async function makeRootAdmin(folder: string, name: string): Promise<void> {
+  const store = await RegistryStore.open(folder, name);
+  try {
+    await store.update((draft) => {
+      const existing = draft.grants.find((grant) => grant.user === name && grant.spaceId === ROOT_SPACE_ID);
+      if (existing) existing.role = 'admin';
+      else draft.grants.push({ user: name, spaceId: ROOT_SPACE_ID, role: 'admin' });
+    });
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,25 @@
+// Pieces of `serve` as a team server that main.ts wires together.
+import { readFileSync } from 'node:fs';
+import type { OpenedContext } from '../startup';
+import { watchLogs } from '../store/logWatcher';
+
+export function readTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new Error(`The TLS ${what} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check --tls-cert and --tls-key.`);
+    }
+  };
+  return { cert: read(files.cert, 'certificate'), key: read(files.key, 'key') };
+}
+
+/** Another process on the same store folder (an editor's companion) changes it: tell /rpc editors too. */
+export function watchTeamStore(context: OpenedContext): () => void {
+  const stopRegistry = context.store.onExternalChange((topics) => context.changed(topics));
+  const stopLogs = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
+  return () => {
+    stopRegistry();
+    stopLogs();
+  };
+}
