@@ -22,8 +22,8 @@ async function runStdio(options: ServerOptions): Promise<void> {
   const context = await openContext(
     options,
     log,
-    (topics) => void connection.sendNotification(Protocol.Changed.method, { topics }),
-    (method, params) => connection.sendRequest(method, params),
+    (topics) => void connection.sendNotification(Protocol.Changed.type, { topics }),
+    (definition, params) => connection.sendRequest(Protocol.wireType(definition), params),
   ).catch((error: unknown) => {
     // The editor shows stderr in its output channel; exit so it can say the server did not start.
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -44,7 +44,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
     ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
-        void connection.sendNotification(Protocol.DeliveryRefused.method, {
+        void connection.sendNotification(Protocol.DeliveryRefused.type, {
           integrationId: trace.integrationId,
           eventKey: trace.eventKey,
           repository: trace.repository,
