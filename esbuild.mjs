@@ -39,7 +39,7 @@ const builds = [
 ];
 
 if (watch) {
-  for (const options of builds) (await esbuild.context(options)).watch();
+  for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
 }

@@ -27,10 +27,6 @@ const RATE_LIMIT = 1_000;
 const RATE_WINDOW_MS = 6_000;
 const RATE_LATENCY_MS = 10;
 
-const LIST = 'GET /repositories/{workspace}';
-const HOOKS = 'GET /repositories/{workspace}/{repo_slug}/hooks';
-const CREATE = 'POST /repositories/{workspace}/{repo_slug}/hooks';
-const UPDATE = 'PUT /repositories/{workspace}/{repo_slug}/hooks/{uid}';
 
 interface Phase {
   name: string;

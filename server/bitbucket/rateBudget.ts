@@ -9,7 +9,7 @@
 // Stackhook's own usage. (Calls made elsewhere with the same account still count; a 429 caused by
 // them is retried and reported as before.)
 import { performance } from 'node:perf_hooks';
-import { abortError, sleep } from './http';
+import { abortError, sleep } from './cancellation';
 
 export interface RateLimitSettings {
   /** Calls allowed in any window of `windowMs`; 0 turns pacing off. */
