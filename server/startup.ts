@@ -17,18 +17,12 @@ import { version } from '../package.json';
 /** Manual runs only: runs queued by deliveries live (and rotate) with their delivery. */
 export const RUN_LOG_SIZE = 10_000;
 
-/** The context, with logs that another process may append to while this one watches them. */
-export type OpenedContext = ServerContext & {
-  readonly runs: AppendLog<typeof Run>;
-  readonly deliveries: AppendLog<typeof StoredDelivery>;
-};
-
 export async function openContext(
   options: ServerOptions,
   log: Logger,
   changed: (topics: ChangeTopic[]) => void,
   askClient?: AskClient,
-): Promise<OpenedContext> {
+): Promise<ServerContext> {
   const store = await RegistryStore.open(options.store, options.user);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);

@@ -6,12 +6,12 @@ import type { Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '.
 import { testCredential } from './account';
 import { inBulk } from './bulk';
 import { BitbucketFailure } from './errors';
-import type { BitbucketCredential, BitbucketGateway, CallContext } from './gateway';
+import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions, WebhookTarget } from './gateway';
 import { BitbucketHttp } from './http';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
 import { commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
-import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome } from './webhooks';
+import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './webhooks';
 
 /** A failure the whole batch shares: after Bitbucket's rate limit, every further call would fail too. */
 const stopsAll = (error: BitbucketFailure) =>
@@ -25,6 +25,34 @@ function asFailure(error: unknown): BitbucketFailure {
   if (error instanceof BitbucketFailure) return error;
   throw error;
 }
+
+/**
+ * One thing done to the hooks of one home (a repository or a workspace): its progress title, the
+ * work, and what it reports when Bitbucket refuses. The same job runs per repository and per workspace.
+ */
+interface HookJob<B> {
+  title: string;
+  act(http: BitbucketHttp, home: HookHome, signal: AbortSignal | undefined): Promise<B>;
+  failed(reason: string, status: number | null): B;
+}
+
+const checkJob = (target: WebhookTarget): HookJob<Omit<WebhookHealth, 'repository'>> => ({
+  title: 'Checking webhooks',
+  act: (http, home, signal) => hookHealth(http, home, target, signal),
+  failed: (reason, status) => ({ state: healthStateOf(status), problems: [reason] }),
+});
+
+const configureJob = (target: WebhookTarget, options: WebhookOptions): HookJob<Omit<WebhookChange, 'repository'>> => ({
+  title: 'Configuring webhooks',
+  act: async (http, home, signal) => ({ action: await configureHook(http, home, target, options, signal) }),
+  failed: (reason) => ({ action: 'failed', error: reason }),
+});
+
+const removeJob = (target: WebhookTarget): HookJob<Omit<WebhookRemoval, 'repository'>> => ({
+  title: 'Removing webhooks',
+  act: async (http, home, signal) => ({ action: await removeHooks(http, home, target, signal) }),
+  failed: (reason) => ({ action: 'failed', error: reason }),
+});
 
 export function createBitbucketGateway(apiUrl: string, log: Logger, settings: ClientSettings = settingsFromEnv()): BitbucketGateway {
   const base = apiUrl.replace(/\/+$/, '');
@@ -66,6 +94,23 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     });
   }
 
+  function onRepositories<B>(credential: BitbucketCredential, repositories: readonly string[], context: CallContext, job: HookJob<B>) {
+    return perRepository<B & { repository: string }>(credential, repositories, context, job.title, {
+      act: async (http, repository, signal) => ({ repository, ...(await job.act(http, repositoryHome(repository), signal)) }),
+      failed: (repository, reason, status) => ({ repository, ...job.failed(reason, status) }),
+    });
+  }
+
+  /** A workspace's hooks are one call, so a refusal is simply the answer. */
+  async function onWorkspace<B>(credential: BitbucketCredential, workspace: string, context: CallContext, job: HookJob<B>): Promise<B & { workspace: string }> {
+    try {
+      return { workspace, ...(await job.act(client(credential), workspaceHome(workspace), context.signal)) };
+    } catch (error) {
+      const failure = asFailure(error);
+      return { workspace, ...job.failed(failure.message, failure.status) };
+    }
+  }
+
   return {
     testCredential: (credential, context) => testCredential(client(credential), context.signal),
 
@@ -76,51 +121,15 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
       return workspace === undefined ? listAllRepositories(http, context) : listWorkspaceRepositories(http, workspace, context);
     },
 
-    webhookStatus(credential, repositories, target, context: CallContext): Promise<WebhookHealth[]> {
-      return perRepository<WebhookHealth>(credential, repositories, context, 'Checking webhooks', {
-        act: async (http, repository, signal) => ({ repository, ...(await hookHealth(http, repositoryHome(repository), target, signal)) }),
-        failed: (repository, reason, status) => ({ repository, state: healthStateOf(status), problems: [reason] }),
-      });
-    },
+    webhookStatus: (credential, repositories, target, context) => onRepositories(credential, repositories, context, checkJob(target)),
+    configureWebhooks: (credential, repositories, target, context, options = {}) =>
+      onRepositories(credential, repositories, context, configureJob(target, options)),
+    removeWebhooks: (credential, repositories, target, context) => onRepositories(credential, repositories, context, removeJob(target)),
 
-    configureWebhooks(credential, repositories, target, context, options = {}): Promise<WebhookChange[]> {
-      return perRepository<WebhookChange>(credential, repositories, context, 'Configuring webhooks', {
-        act: async (http, repository, signal) => ({ repository, action: await configureHook(http, repositoryHome(repository), target, options, signal) }),
-        failed: (repository, reason) => ({ repository, action: 'failed', error: reason }),
-      });
-    },
-
-    removeWebhooks(credential, repositories, target, context): Promise<WebhookRemoval[]> {
-      return perRepository<WebhookRemoval>(credential, repositories, context, 'Removing webhooks', {
-        act: async (http, repository, signal) => ({ repository, action: await removeHooks(http, repositoryHome(repository), target, signal) }),
-        failed: (repository, reason) => ({ repository, action: 'failed', error: reason }),
-      });
-    },
-
-    async workspaceWebhookStatus(credential, workspace, target, context) {
-      try {
-        return { workspace, ...(await hookHealth(client(credential), workspaceHome(workspace), target, context.signal)) };
-      } catch (error) {
-        const failure = asFailure(error);
-        return { workspace, state: healthStateOf(failure.status), problems: [failure.message] };
-      }
-    },
-
-    async configureWorkspaceWebhook(credential, workspace, target, context, options = {}) {
-      try {
-        return { workspace, action: await configureHook(client(credential), workspaceHome(workspace), target, options, context.signal) };
-      } catch (error) {
-        return { workspace, action: 'failed', error: asFailure(error).message };
-      }
-    },
-
-    async removeWorkspaceWebhook(credential, workspace, target, context) {
-      try {
-        return { workspace, action: await removeHooks(client(credential), workspaceHome(workspace), target, context.signal) };
-      } catch (error) {
-        return { workspace, action: 'failed', error: asFailure(error).message };
-      }
-    },
+    workspaceWebhookStatus: (credential, workspace, target, context) => onWorkspace(credential, workspace, context, checkJob(target)),
+    configureWorkspaceWebhook: (credential, workspace, target, context, options = {}) =>
+      onWorkspace(credential, workspace, context, configureJob(target, options)),
+    removeWorkspaceWebhook: (credential, workspace, target, context) => onWorkspace(credential, workspace, context, removeJob(target)),
 
     commitLinks: (credential, fullName, commit, context) => commitLinks(client(credential), fullName, commit, context.signal),
   };

@@ -27,8 +27,6 @@ export const Endpoints = {
   commitPullRequests: endpoint('GET', '/repositories/{workspace}/{repo_slug}/commit/{commit}/pullrequests', 'read:pullrequest:bitbucket'),
 } as const satisfies Record<string, Endpoint>;
 
-export type EndpointName = keyof typeof Endpoints;
-
 /** Listed in the OpenAPI document but answering 410 since Bitbucket removed them: never call these. */
 export const REMOVED_ENDPOINTS: readonly Pick<Endpoint, 'method' | 'template'>[] = [
   { method: 'GET', template: '/workspaces' },
