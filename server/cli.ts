@@ -1,4 +1,4 @@
-// The command line of the companion process (DESIGN.md §8).
+// The command line of the companion process (docs/design.md §8).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -5,7 +5,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface Endpoint {
   readonly method: HttpMethod;
   readonly template: string;
-  /** The scope an API token needs for it (DESIGN.md §6), named in missing-scope errors. */
+  /** The scope an API token needs for it (docs/design.md §6), named in missing-scope errors. */
   readonly scope: string;
 }
 

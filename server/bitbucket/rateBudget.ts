@@ -1,4 +1,4 @@
-// Bitbucket Cloud allows about 1,000 authenticated requests per user in any rolling hour (DESIGN.md
+// Bitbucket Cloud allows about 1,000 authenticated requests per user in any rolling hour (docs/design.md
 // §6), and answers 429 beyond that, often without Retry-After. Stackhook keeps its own count per
 // credential so that bulk work paces itself instead of running into the limit, and can say how long
 // the rest will take.

@@ -1,4 +1,4 @@
-// The webhook bodies Stackhook acts on (DESIGN.md §6), as zod schemas. Only the fields routing
+// The webhook bodies Stackhook acts on (docs/design.md §6), as zod schemas. Only the fields routing
 // needs are kept; everything else in Bitbucket's large payloads is dropped while parsing.
 import * as z from 'zod';
 import { describeIssues } from '../zodIssues';
