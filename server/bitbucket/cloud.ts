@@ -61,43 +61,27 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
   const client = (credential: BitbucketCredential) => new BitbucketHttp(base, credential, settings.http, log, Math.random, budgetOf(credential));
 
   /**
-   * One job per repository, a few at a time, under the account's rate budget. A Bitbucket refusal
-   * becomes that repository's result (`failed`, with the HTTP status when there was one); after a
+   * A hook job on each repository, a few at a time, under the account's rate budget. A Bitbucket
+   * refusal becomes that repository's result (with the HTTP status when there was one); after a
    * rate-limit refusal the rest are reported as not done.
    */
-  function perRepository<R>(
-    credential: BitbucketCredential,
-    repositories: readonly string[],
-    context: CallContext,
-    title: string,
-    job: {
-      act: (http: BitbucketHttp, repository: string, signal: AbortSignal | undefined) => Promise<R>;
-      failed: (repository: string, reason: string, status: number | null) => R;
-    },
-  ): Promise<R[]> {
+  function onRepositories<B>(credential: BitbucketCredential, repositories: readonly string[], context: CallContext, job: HookJob<B>) {
     const http = client(credential);
-    return inBulk<string, R>(repositories, {
+    return inBulk<string, B & { repository: string }>(repositories, {
       concurrency: settings.concurrency,
       context,
-      title,
+      title: job.title,
       budget: budgetOf(credential),
       label: (repository) => repository,
-      notDone: (repository, reason) => job.failed(repository, reason, null),
+      notDone: (repository, reason) => ({ repository, ...job.failed(reason, null) }),
       async work(repository, signal) {
         try {
-          return { result: await job.act(http, repository, signal) };
+          return { result: { repository, ...(await job.act(http, repositoryHome(repository), signal)) } };
         } catch (error) {
           const failure = asFailure(error);
-          return { result: job.failed(repository, failure.message, failure.status), stopAll: stopsAll(failure) };
+          return { result: { repository, ...job.failed(failure.message, failure.status) }, stopAll: stopsAll(failure) };
         }
       },
-    });
-  }
-
-  function onRepositories<B>(credential: BitbucketCredential, repositories: readonly string[], context: CallContext, job: HookJob<B>) {
-    return perRepository<B & { repository: string }>(credential, repositories, context, job.title, {
-      act: async (http, repository, signal) => ({ repository, ...(await job.act(http, repositoryHome(repository), signal)) }),
-      failed: (repository, reason, status) => ({ repository, ...job.failed(reason, status) }),
     });
   }
 
