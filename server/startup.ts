@@ -1,6 +1,6 @@
 // Builds the server's context from its options: the store, the logs, credentials and Bitbucket.
 import * as path from 'node:path';
-import { deferredGateway } from './bitbucket/deferred';
+import { deferredGateway } from './bitbucket/lazyGateway';
 import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
@@ -41,7 +41,7 @@ export async function openContext(
     publicUrl: options.publicUrl,
     store,
     credentials,
-    bitbucket: deferredGateway(async () => (await import('./bitbucket/cloud')).createBitbucketGateway(options.bitbucketApi, log)),
+    bitbucket: deferredGateway(async () => (await import('./bitbucket/restGateway')).createBitbucketGateway(options.bitbucketApi, log)),
     runs,
     deliveries,
     log,

@@ -4,7 +4,7 @@
 import type { CallContext } from './gateway';
 import type { CommitLinks, Repository } from '../protocol';
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
-import type { BitbucketHttp } from './http';
+import type { BitbucketHttp } from './transport';
 import { collectPages } from './pagination';
 import { BitbucketRepository, PullRequestPage, RepositoryPage, WorkspaceAccessPage, type WorkspaceAccess } from './schemas';
 

@@ -8,7 +8,7 @@ import { isUsableFrom } from '../registry/usability';
 import type { RegistryState, StoredStack } from '../store/schema';
 import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
-import { stackView } from './views';
+import { stackView } from './recordsForUser';
 
 export function visibleStacks(state: RegistryState, user: string): StoredStack[] {
   return state.stacks.filter((stack) => hasRole(state, user, stack.spaceId, 'read'));

@@ -9,7 +9,7 @@ import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
 import { Endpoints, pathOf, repositoryParams, type Endpoint } from './endpoints';
 import { BitbucketFailure } from './errors';
 import type { WebhookTarget } from './gateway';
-import type { BitbucketHttp } from './http';
+import type { BitbucketHttp } from './transport';
 import { collectPages } from './pagination';
 import { Hook, HookPage } from './schemas';
 

@@ -7,11 +7,11 @@ import { testCredential } from './account';
 import { inBulk } from './bulk';
 import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions, WebhookTarget } from './gateway';
-import { BitbucketHttp } from './http';
+import { BitbucketHttp } from './transport';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
 import { commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
-import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './webhooks';
+import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './hookConfiguration';
 
 /** A failure the whole batch shares: after Bitbucket's rate limit, every further call would fail too. */
 const stopsAll = (error: BitbucketFailure) =>
