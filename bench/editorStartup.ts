@@ -76,23 +76,12 @@ export async function editorStartup(): Promise<BenchmarkResult> {
   const serverBytes = size(path.join(ROOT, 'dist/server.js'));
   const vsixBytes = vsix ? size(vsix) : null;
 
-  // Time to ready, on the production server.js; baseline and server alternate so noise hits both.
-  const store = tempStore('stackhook-bench-startup-');
-  const baseline: number[] = [];
-  const server: number[] = [];
-  await timeToAnswer(['-e', ECHO]); // warm the disk cache for Node itself
-  await timeToAnswer([SERVER_JS, '--stdio', '--store', store, '--user', 'ana', '--secrets', 'file']);
-  for (let i = 0; i < RUNS; i++) {
-    baseline.push(await timeToAnswer(['-e', ECHO]));
-    server.push(await timeToAnswer([SERVER_JS, '--stdio', '--store', store, '--user', 'ana', '--secrets', 'file']));
-  }
+  const { ready, floor } = await measureServerReady();
   const composition = bundleComposition();
   const activation = vsix ? await measureActivation(vsix, notes) : null;
   // Put the development build (with source maps) back for whoever runs tests next.
   run(process.execPath, ['esbuild.mjs']);
 
-  const ready = median(server);
-  const floor = median(baseline);
   const kb = (bytes: number | null) => (bytes === null ? 'absent' : `${(bytes / 1024).toFixed(0)} KB`);
   const activationRatio = activation ? activation.stackhook.ms / activation.floor.ms : null;
   const shownActivation = (figure: Activation) => `${figure.ms.toFixed(0)} ms (bundle ${figure.loadMs.toFixed(0)}, activate ${figure.activateMs.toFixed(0)})`;
@@ -128,6 +117,20 @@ export async function editorStartup(): Promise<BenchmarkResult> {
     `Activation: ${EDITOR_RUNS} alternating fresh editors (code-server with Chromium) holding only Stackhook's .vsix or only the floor's; each extension times the load of its bundle (from its first statement) plus its activate(), and the medians are compared.`,
   );
   return { title: 'Editor start-up and size', rows, goals, notes };
+}
+
+/** Time to ready, on the production server.js; baseline and server alternate so noise hits both. */
+async function measureServerReady(): Promise<{ ready: number; floor: number }> {
+  const store = tempStore('stackhook-bench-startup-');
+  const baseline: number[] = [];
+  const server: number[] = [];
+  await timeToAnswer(['-e', ECHO]); // warm the disk cache for Node itself
+  await timeToAnswer([SERVER_JS, '--stdio', '--store', store, '--user', 'ana', '--secrets', 'file']);
+  for (let i = 0; i < RUNS; i++) {
+    baseline.push(await timeToAnswer(['-e', ECHO]));
+    server.push(await timeToAnswer([SERVER_JS, '--stdio', '--store', store, '--user', 'ana', '--secrets', 'file']));
+  }
+  return { ready: median(server), floor: median(baseline) };
 }
 
 if (require.main === module) {
