@@ -1,18 +1,22 @@
-// The command line of the companion process (DESIGN.md §8).
+// The command line of the companion process (docs/design.md §8).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { hostPort } from './hostPort';
 
-export interface ServerOptions {
-  mode: 'stdio' | 'serve';
+interface CommonOptions {
   store: string;
   user: string;
   secrets: 'file' | 'client';
   bitbucketApi: string;
   publicUrl: string;
-  listen: { host: string; port: number } | null;
   deliveryLogSize: number;
 }
+
+/** `serve` always listens; `--stdio` listens only when asked to. */
+export type ServerOptions =
+  | (CommonOptions & { mode: 'stdio'; listen: { host: string; port: number } | null })
+  | (CommonOptions & { mode: 'serve'; listen: { host: string; port: number } });
 
 export const DEFAULT_BITBUCKET_API = 'https://api.bitbucket.org/2.0';
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
@@ -77,15 +81,14 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   if (serve && !values['public-url']) throw new UsageError('serve needs --public-url: the address Bitbucket sends webhooks to.');
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
-  const localUrl = `http://${listen ? (listen.host.includes(':') ? `[${listen.host}]` : listen.host) : '127.0.0.1'}:${listen?.port ?? 8787}`;
-  return {
-    mode: serve ? 'serve' : 'stdio',
+  const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
+  const common: CommonOptions = {
     store: path.resolve(values.store ?? path.join(os.homedir(), '.stackhook')),
     user: values.user ?? os.userInfo().username,
     secrets,
     bitbucketApi: parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API),
     publicUrl: parseUrl('--public-url', values['public-url'] ?? localUrl),
-    listen,
     deliveryLogSize: logSize,
   };
+  return listen && serve ? { ...common, mode: 'serve', listen } : { ...common, mode: 'stdio', listen };
 }

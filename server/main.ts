@@ -2,6 +2,7 @@
 // webhook receiver (`--listen`); `serve`: the receiver and the store alone, headless.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
+import { hostPort } from './hostPort';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
 import { handlers } from './rpc/handlers';
@@ -22,8 +23,8 @@ async function runStdio(options: ServerOptions): Promise<void> {
   const context = await openContext(
     options,
     log,
-    (topics) => void connection.sendNotification(Protocol.Changed.method, { topics }),
-    (method, params) => connection.sendRequest(method, params),
+    (topics) => void connection.sendNotification(Protocol.Changed.type, { topics }),
+    (definition, params) => connection.sendRequest(Protocol.wireType(definition), params),
   ).catch((error: unknown) => {
     // The editor shows stderr in its output channel; exit so it can say the server did not start.
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -44,7 +45,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
     ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
-        void connection.sendNotification(Protocol.DeliveryRefused.method, {
+        void connection.sendNotification(Protocol.DeliveryRefused.type, {
           integrationId: trace.integrationId,
           eventKey: trace.eventKey,
           repository: trace.repository,
@@ -64,12 +65,11 @@ async function runStdio(options: ServerOptions): Promise<void> {
   connection.listen();
 }
 
-async function runServe(options: ServerOptions): Promise<void> {
+async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Promise<void> {
   const log = new Logger(stderrSink);
   // Nobody to notify: editors on the same store notice the appends through their log watchers.
   const context = await openContext(options, log, () => undefined);
   const address = options.listen;
-  if (!address) throw new UsageError('serve needs --listen HOST:PORT.');
   let receiver: WebhookReceiver;
   try {
     receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine));
@@ -77,8 +77,8 @@ async function runServe(options: ServerOptions): Promise<void> {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(
       taken
-        ? `${address.host}:${address.port} is taken: another Stackhook receiver (or another program) listens there. Stop it or choose another --listen address.`
-        : `The webhook receiver could not listen on ${address.host}:${address.port}: ${describeError(error)}`,
+        ? `${hostPort(address.host, address.port)} is taken: another Stackhook receiver (or another program) listens there. Stop it or choose another --listen address.`
+        : `The webhook receiver could not listen on ${hostPort(address.host, address.port)}: ${describeError(error)}`,
     );
   }
   context.listener = { url: receiver.url, state: 'listening' };

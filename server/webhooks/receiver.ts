@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerContext } from '../context';
+import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
 import { DeliveryPipeline, MAX_BODY_BYTES, describeError, type DeliveryAnswer } from './delivery';
 import { printable } from './printable';
@@ -49,8 +50,7 @@ export class WebhookReceiver {
     });
     server.on('error', (error) => context.log.error(`The webhook receiver failed: ${describeError(error)}`));
     const bound = server.address() as AddressInfo;
-    const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-    receiver = new WebhookReceiver(server, `http://${host}:${bound.port}`);
+    receiver = new WebhookReceiver(server, `http://${hostPort(bound.address, bound.port)}`);
     return receiver;
   }
 
