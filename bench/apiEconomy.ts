@@ -9,7 +9,7 @@
 //   node --import tsx bench/apiEconomy.ts      (after npm run build)
 import { performance } from 'node:perf_hooks';
 import { ProgressType } from 'vscode-jsonrpc/node';
-import { R14_EVENTS } from '../server/bitbucket/webhooks';
+import { R14_EVENTS } from '../server/bitbucket/hookConfiguration';
 import * as Protocol from '../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../test/support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../test/support/serverProcess';
@@ -27,10 +27,6 @@ const RATE_LIMIT = 1_000;
 const RATE_WINDOW_MS = 6_000;
 const RATE_LATENCY_MS = 10;
 
-const LIST = 'GET /repositories/{workspace}';
-const HOOKS = 'GET /repositories/{workspace}/{repo_slug}/hooks';
-const CREATE = 'POST /repositories/{workspace}/{repo_slug}/hooks';
-const UPDATE = 'PUT /repositories/{workspace}/{repo_slug}/hooks/{uid}';
 
 interface Phase {
   name: string;

@@ -77,21 +77,21 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
       else if (newState === State.Starting) this.setState('starting');
       else if (this.current !== 'failed') this.setState('stopped');
     });
-    client.onNotification(Protocol.Changed.method, (params: unknown) => {
+    client.onNotification(Protocol.Changed.type, (params: unknown) => {
       const parsed = Protocol.Changed.params.safeParse(params);
       if (parsed.success) this.changed.fire(parsed.data.topics);
     });
-    client.onNotification(Protocol.DeliveryRefused.method, (params: unknown) => {
+    client.onNotification(Protocol.DeliveryRefused.type, (params: unknown) => {
       const parsed = Protocol.DeliveryRefused.params.safeParse(params);
       if (parsed.success) this.refused.fire(parsed.data);
     });
-    client.onRequest(Protocol.SecretsGet.method, async (params: unknown) => {
+    client.onRequest(Protocol.SecretsGet.type, async (params: unknown) => {
       const { key } = Protocol.SecretsGet.params.parse(params);
       const value = (await this.context.secrets.get(key)) ?? null;
       registerSecret(value);
       return { value };
     });
-    client.onRequest(Protocol.SecretsStore.method, async (params: unknown) => {
+    client.onRequest(Protocol.SecretsStore.type, async (params: unknown) => {
       const { key, value } = Protocol.SecretsStore.params.parse(params);
       registerSecret(value);
       if (value === null) await this.context.secrets.delete(key);
@@ -150,22 +150,19 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
       });
     }
     let progress: vscode.Disposable | undefined;
-    let sent: unknown = params;
+    let sent = params;
     if (options.progress) {
       const workDoneToken = randomUUID();
       const report = options.progress;
       progress = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
         if (value.kind !== 'end') report(value.message, value.percentage);
       });
-      sent = { ...(params as object), workDoneToken };
+      sent = { ...(params as object), workDoneToken } as z.input<P>;
     }
     try {
-      // By method name, jsonrpc takes every argument after the method as a parameter unless it is a
-      // cancellation token: pass the token only when there is one, or the params go out as an array.
-      const answer = options.token ? await client.sendRequest(definition.method, sent, options.token) : await client.sendRequest(definition.method, sent);
-      return definition.result.parse(answer);
+      return definition.result.parse(await client.sendRequest(Protocol.wireType(definition), sent, options.token));
     } catch (error) {
-      // The server answers a cancelled request with an error; the caller asked for it, so it is no failure.
+      // The server answers a cancelled request with RequestCancelled; the caller asked for it, so it is no failure.
       if (options.token?.isCancellationRequested) throw new vscode.CancellationError();
       throw error;
     } finally {

@@ -6,7 +6,7 @@
   /** @typedef {import('../extension/panelMessages').FromPanel} FromPanel */
   /** @typedef {import('../extension/panelMessages').ToPanel} ToPanel */
 
-  // @ts-ignore acquireVsCodeApi is provided by the webview.
+  // Declared in media/webview.d.ts; the webview provides it.
   const vscode = acquireVsCodeApi();
 
   /** @param {FromPanel} message */

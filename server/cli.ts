@@ -1,16 +1,15 @@
-// The command line of the companion process (DESIGN.md §8).
+// The command line of the companion process (docs/design.md §8).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { hostPort } from './hostPort';
 
-export interface ServerOptions {
-  mode: 'stdio' | 'serve';
+interface CommonOptions {
   store: string;
   user: string;
   secrets: 'file' | 'client';
   bitbucketApi: string;
   publicUrl: string;
-  listen: { host: string; port: number } | null;
   deliveryLogSize: number;
   /** Team server only (serve): where the key that encrypts credentials at rest is, if not in the environment. */
   secretKeyFile: string | null;
@@ -19,6 +18,11 @@ export interface ServerOptions {
   /** Team server only: let the `local` runner execute stacks' commands on this host. */
   localRunner: boolean;
 }
+
+/** `serve` always listens; `--stdio` listens only when asked to. */
+export type ServerOptions =
+  | (CommonOptions & { mode: 'stdio'; listen: { host: string; port: number } | null })
+  | (CommonOptions & { mode: 'serve'; listen: { host: string; port: number } });
 
 export const DEFAULT_BITBUCKET_API = 'https://api.bitbucket.org/2.0';
 export const DEFAULT_LISTEN = '127.0.0.1:8787';
@@ -98,18 +102,17 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'])) {
     throw new UsageError('--secret-key-file, --tls-cert, --tls-key and --local-runner are for a team server (serve).');
   }
-  const localUrl = `http://${listen ? (listen.host.includes(':') ? `[${listen.host}]` : listen.host) : '127.0.0.1'}:${listen?.port ?? 8787}`;
-  return {
-    mode: serve ? 'serve' : 'stdio',
+  const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
+  const common: CommonOptions = {
     store: path.resolve(values.store ?? path.join(os.homedir(), '.stackhook')),
     user: values.user ?? os.userInfo().username,
     secrets,
     bitbucketApi: parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API),
     publicUrl: parseUrl('--public-url', values['public-url'] ?? localUrl),
-    listen,
     deliveryLogSize: logSize,
     secretKeyFile: values['secret-key-file'] ? path.resolve(values['secret-key-file']) : null,
     tls: values['tls-cert'] && values['tls-key'] ? { cert: path.resolve(values['tls-cert']), key: path.resolve(values['tls-key']) } : null,
     localRunner: values['local-runner'] ?? false,
   };
+  return listen && serve ? { ...common, mode: 'serve', listen } : { ...common, mode: 'stdio', listen };
 }

@@ -2,6 +2,7 @@
 // RPC layer can turn it into a JSON-RPC error with `data.kind` and a message for a person.
 import type { z } from 'zod';
 import type { CredentialProblem, ErrorData, ErrorKind } from './protocol';
+import { issueTexts, joinIssues } from './zodIssues';
 
 export class StackhookError extends Error {
   constructor(
@@ -28,10 +29,6 @@ export const bitbucketError = (message: string, problem: CredentialProblem) => n
 
 /** Turns zod's issues into one sentence a person can act on, and keeps them for the client. */
 export function invalidFromZod(what: string, error: z.ZodError): StackhookError {
-  const issues = error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(params)',
-    message: issue.message,
-  }));
-  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  return invalid(`Invalid ${what}: ${summary}.`, issues);
+  const issues = issueTexts(error, '(params)');
+  return invalid(`Invalid ${what}: ${joinIssues(issues)}.`, issues);
 }

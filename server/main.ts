@@ -2,6 +2,7 @@
 // webhook receiver (`--listen`); `serve`: the receiver and the store alone, headless.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
+import { hostPort } from './hostPort';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
 import { answerProtocol } from './rpc/answerProtocol';
@@ -25,8 +26,8 @@ async function runStdio(options: ServerOptions): Promise<void> {
   const context = await openContext(
     options,
     log,
-    (topics) => void connection.sendNotification(Protocol.Changed.method, { topics }),
-    (method, params) => connection.sendRequest(method, params),
+    (topics) => void connection.sendNotification(Protocol.Changed.type, { topics }),
+    (definition, params) => connection.sendRequest(Protocol.wireType(definition), params),
   ).catch((error: unknown) => {
     // The editor shows stderr in its output channel; exit so it can say the server did not start.
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -43,7 +44,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
     ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
-        void connection.sendNotification(Protocol.DeliveryRefused.method, {
+        void connection.sendNotification(Protocol.DeliveryRefused.type, {
           integrationId: trace.integrationId,
           eventKey: trace.eventKey,
           repository: trace.repository,
@@ -63,14 +64,13 @@ async function runStdio(options: ServerOptions): Promise<void> {
   connection.listen();
 }
 
-async function runServe(options: ServerOptions): Promise<void> {
+async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Promise<void> {
   const log = new Logger(stderrSink);
   // Editors connected over /rpc hear of every change; editors on the same store folder notice the
   // appends through their own log watchers.
   let endpoint: TeamRpcEndpoint | undefined;
   const context = await openContext(options, log, (topics) => endpoint?.broadcast(Protocol.Changed.method, { topics }));
   const address = options.listen;
-  if (!address) throw new UsageError('serve needs --listen HOST:PORT.');
   if (!context.users) throw new Error('serve opened a context without a user directory.');
   endpoint = new TeamRpcEndpoint(context, context.users, answerProtocol, log);
   const stopWatching = watchTeamStore(context);
@@ -86,8 +86,8 @@ async function runServe(options: ServerOptions): Promise<void> {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(
       taken
-        ? `${address.host}:${address.port} is taken: another Stackhook receiver (or another program) listens there. Stop it or choose another --listen address.`
-        : `The webhook receiver could not listen on ${address.host}:${address.port}: ${describeError(error)}`,
+        ? `${hostPort(address.host, address.port)} is taken: another Stackhook receiver (or another program) listens there. Stop it or choose another --listen address.`
+        : `The webhook receiver could not listen on ${hostPort(address.host, address.port)}: ${describeError(error)}`,
     );
   }
   context.listener = { url: receiver.url, state: 'listening' };

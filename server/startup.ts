@@ -1,6 +1,6 @@
 // Builds the server's context from its options: the store, the logs, credentials and Bitbucket.
 import * as path from 'node:path';
-import { deferredGateway } from './bitbucket/deferred';
+import { deferredGateway } from './bitbucket/lazyGateway';
 import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
@@ -20,18 +20,12 @@ import { version } from '../package.json';
 /** Manual runs only: runs queued by deliveries live (and rotate) with their delivery. */
 export const RUN_LOG_SIZE = 10_000;
 
-/** The context, with logs that another process may append to while this one watches them. */
-export type OpenedContext = ServerContext & {
-  readonly runs: AppendLog<typeof Run>;
-  readonly deliveries: AppendLog<typeof StoredDelivery>;
-};
-
 export async function openContext(
   options: ServerOptions,
   log: Logger,
   changed: (topics: ChangeTopic[]) => void,
   askClient?: AskClient,
-): Promise<OpenedContext> {
+): Promise<ServerContext> {
   const store = await RegistryStore.open(options.store, options.user);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
@@ -53,7 +47,7 @@ export async function openContext(
     publicUrl: options.publicUrl,
     store,
     credentials,
-    bitbucket: deferredGateway(async () => (await import('./bitbucket/cloud')).createBitbucketGateway(options.bitbucketApi, log)),
+    bitbucket: deferredGateway(async () => (await import('./bitbucket/restGateway')).createBitbucketGateway(options.bitbucketApi, log)),
     runs,
     deliveries,
     log,

@@ -88,7 +88,7 @@ export class RepositoryItem extends vscode.TreeItem {
     this.id = `integration:${integrationId}:repo:${repository.fullName}`;
     this.description = webhookSummary(health);
     this.iconPath = webhookIcon(health);
-    this.contextValue = `repository.webhook-${health?.state ?? 'unchecked'}${usedByStacks ? '.used' : ''}`;
+    this.contextValue = `repository.webhook-${health?.state ?? 'unchecked'}`;
     const tooltip = new vscode.MarkdownString();
     tooltip.appendMarkdown(`**${escape(repository.fullName)}**${repository.isPrivate ? ` · ${vscode.l10n.t('private')}` : ''}\n\n`);
     tooltip.appendMarkdown(`${escape(webhookSummary(health))}\n`);

@@ -4,7 +4,7 @@ import type { CredentialTest } from '../protocol';
 import { curlFor } from './curl';
 import { Endpoints, REQUIRED_SCOPES } from './endpoints';
 import { BitbucketFailure, scopeList } from './errors';
-import type { BitbucketHttp } from './http';
+import type { BitbucketHttp } from './transport';
 import { BitbucketUser } from './schemas';
 import { listWorkspaceAccess } from './repositories';
 

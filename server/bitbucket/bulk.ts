@@ -5,7 +5,7 @@
 // (see rateBudget.ts) cannot cover what is left, progress says so, with how long the rest will take.
 import pLimit from 'p-limit';
 import type { CallContext } from './gateway';
-import { isAbort } from './http';
+import { isAbort } from './cancellation';
 import { formatDuration, type RateBudget } from './rateBudget';
 
 export interface BulkOutcome<R> {

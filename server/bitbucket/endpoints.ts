@@ -5,7 +5,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface Endpoint {
   readonly method: HttpMethod;
   readonly template: string;
-  /** The scope an API token needs for it (DESIGN.md §6), named in missing-scope errors. */
+  /** The scope an API token needs for it (docs/design.md §6), named in missing-scope errors. */
   readonly scope: string;
 }
 
@@ -26,8 +26,6 @@ export const Endpoints = {
   deleteWorkspaceHook: endpoint('DELETE', '/workspaces/{workspace}/hooks/{uid}', 'delete:webhook:bitbucket'),
   commitPullRequests: endpoint('GET', '/repositories/{workspace}/{repo_slug}/commit/{commit}/pullrequests', 'read:pullrequest:bitbucket'),
 } as const satisfies Record<string, Endpoint>;
-
-export type EndpointName = keyof typeof Endpoints;
 
 /** Listed in the OpenAPI document but answering 410 since Bitbucket removed them: never call these. */
 export const REMOVED_ENDPOINTS: readonly Pick<Endpoint, 'method' | 'template'>[] = [

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { StackhookError } from '../errors';
 import type { CredentialProblem } from '../protocol';
+import { describeIssues } from '../zodIssues';
 import type { Endpoint } from './endpoints';
 import { REQUIRED_SCOPES } from './endpoints';
 import type { BitbucketCredential } from './gateway';
@@ -171,13 +172,7 @@ export function failureFromTransport(code: string | undefined, apiUrl: string, t
 
 /** A 2xx answer that does not have the shape Stackhook relies on: name the field, do not crash. */
 export function invalidResponse(attempt: Attempt, error: z.ZodError | string): BitbucketFailure {
-  const detail =
-    typeof error === 'string'
-      ? error
-      : error.issues
-          .slice(0, 3)
-          .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`)
-          .join('; ');
+  const detail = typeof error === 'string' ? error : describeIssues(error, '(body)', 3);
   return new BitbucketFailure(
     'invalid-response',
     `Bitbucket's answer when Stackhook tried to ${attempt.what} did not have the expected shape (${detail}). ` +

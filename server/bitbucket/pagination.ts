@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { Endpoint } from './endpoints';
 import { invalidResponse } from './errors';
-import type { BitbucketHttp } from './http';
+import type { BitbucketHttp } from './transport';
 import type { paginated } from './schemas';
 
 /** The most items a page may hold; Bitbucket caps `pagelen` at 100. */

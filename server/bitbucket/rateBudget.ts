@@ -1,4 +1,4 @@
-// Bitbucket Cloud allows about 1,000 authenticated requests per user in any rolling hour (DESIGN.md
+// Bitbucket Cloud allows about 1,000 authenticated requests per user in any rolling hour (docs/design.md
 // §6), and answers 429 beyond that, often without Retry-After. Stackhook keeps its own count per
 // credential so that bulk work paces itself instead of running into the limit, and can say how long
 // the rest will take.
@@ -9,7 +9,7 @@
 // Stackhook's own usage. (Calls made elsewhere with the same account still count; a 429 caused by
 // them is retried and reported as before.)
 import { performance } from 'node:perf_hooks';
-import { abortError, sleep } from './http';
+import { abortError, sleep } from './cancellation';
 
 export interface RateLimitSettings {
   /** Calls allowed in any window of `windowMs`; 0 turns pacing off. */

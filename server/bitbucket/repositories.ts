@@ -4,16 +4,16 @@
 import type { CallContext } from './gateway';
 import type { CommitLinks, Repository } from '../protocol';
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
-import type { BitbucketHttp } from './http';
+import type { BitbucketHttp } from './transport';
 import { collectPages } from './pagination';
 import { BitbucketRepository, PullRequestPage, RepositoryPage, WorkspaceAccessPage, type WorkspaceAccess } from './schemas';
 
 export function toRepository(repository: BitbucketRepository): Repository {
-  const [workspace = '', slug = ''] = repository.full_name.split('/');
+  const { workspace, repo_slug } = repositoryParams(repository.full_name);
   return {
     fullName: repository.full_name,
     workspace: repository.workspace?.slug ?? workspace,
-    slug: repository.slug ?? slug,
+    slug: repository.slug ?? repo_slug,
     isPrivate: repository.is_private,
     mainBranch: repository.mainbranch?.name ?? null,
   };

@@ -13,7 +13,6 @@ export function paginated<T extends z.ZodType>(item: T) {
     previous: z.string().optional(),
   });
 }
-export type Page<T> = { values: T[]; next?: string | undefined };
 
 export const BitbucketUser = z.object({
   display_name: z.string(),

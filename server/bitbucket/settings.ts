@@ -1,7 +1,7 @@
 // How hard the client pushes Bitbucket. The defaults suit api.bitbucket.org; the environment may
 // shorten them so that tests and benchmarks against the loopback fake do not wait 30 s for a timeout,
 // and scale Bitbucket's hourly rate limit down to seconds.
-import { DEFAULT_HTTP_SETTINGS, type HttpSettings } from './http';
+import { DEFAULT_HTTP_SETTINGS, type HttpSettings } from './transport';
 import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rateBudget';
 
 export interface ClientSettings {

@@ -15,7 +15,7 @@ import {
 } from '../registry/integrations';
 import type { RegistryState, StoredIntegration } from '../store/schema';
 import { credentialOf, requireWorkingCredential } from './credentials';
-import { integrationDetails, integrationSummary } from './views';
+import { integrationDetails, integrationSummary } from './recordsForUser';
 
 const APP_PASSWORDS_RETIRED =
   'Bitbucket removed app passwords on 28 July 2026, so an app password can no longer be saved. ' +

@@ -45,46 +45,47 @@ async function webhookWork(context: ServerContext, integrationId: string) {
 
 const unique = (repositories: string[]) => [...new Map(repositories.map((r) => [r.toLowerCase(), r])).values()];
 
+const callOf = (scope: RequestScope) => ({ signal: scope.signal, progress: scope.progress });
+
+type WebhookWork = Awaited<ReturnType<typeof webhookWork>>;
+
+/** Configuring and removing change what Bitbucket sends, so the webhook views are told afterwards. */
+async function changingWebhooks<R>(context: ServerContext, integrationId: string, change: (work: WebhookWork) => Promise<R>): Promise<R> {
+  const result = await change(await webhookWork(context, integrationId));
+  context.changed(['webhooks']);
+  return result;
+}
+
 export async function webhooksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
-  return context.bitbucket.webhookStatus(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
+  return context.bitbucket.webhookStatus(credential, unique(params.repositories), target, callOf(scope));
 }
 
-export async function configureWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  const result = await context.bitbucket.configureWebhooks(
-    credential,
-    unique(params.repositories),
-    target,
-    { signal: scope.signal, progress: scope.progress },
-    { resendSecret: params.resendSecret },
+export function configureWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
+  return changingWebhooks(context, params.integrationId, ({ credential, target }) =>
+    context.bitbucket.configureWebhooks(credential, unique(params.repositories), target, callOf(scope), { resendSecret: params.resendSecret }),
   );
-  context.changed(['webhooks']);
-  return result;
 }
 
-export async function removeWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemove>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  const result = await context.bitbucket.removeWebhooks(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
-  context.changed(['webhooks']);
-  return result;
+export function removeWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemove>, scope: RequestScope) {
+  return changingWebhooks(context, params.integrationId, ({ credential, target }) =>
+    context.bitbucket.removeWebhooks(credential, unique(params.repositories), target, callOf(scope)),
+  );
 }
 
 export async function workspaceWebhookStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksWorkspaceStatus>, scope: RequestScope) {
   const { credential, target } = await webhookWork(context, params.integrationId);
-  return context.bitbucket.workspaceWebhookStatus(credential, params.workspace, target, { signal: scope.signal });
+  return context.bitbucket.workspaceWebhookStatus(credential, params.workspace, target, callOf(scope));
 }
 
-export async function configureWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigureWorkspace>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  const result = await context.bitbucket.configureWorkspaceWebhook(credential, params.workspace, target, { signal: scope.signal }, { resendSecret: params.resendSecret });
-  context.changed(['webhooks']);
-  return result;
+export function configureWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigureWorkspace>, scope: RequestScope) {
+  return changingWebhooks(context, params.integrationId, ({ credential, target }) =>
+    context.bitbucket.configureWorkspaceWebhook(credential, params.workspace, target, callOf(scope), { resendSecret: params.resendSecret }),
+  );
 }
 
-export async function removeWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemoveWorkspace>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  const result = await context.bitbucket.removeWorkspaceWebhook(credential, params.workspace, target, { signal: scope.signal });
-  context.changed(['webhooks']);
-  return result;
+export function removeWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemoveWorkspace>, scope: RequestScope) {
+  return changingWebhooks(context, params.integrationId, ({ credential, target }) =>
+    context.bitbucket.removeWorkspaceWebhook(credential, params.workspace, target, callOf(scope)),
+  );
 }

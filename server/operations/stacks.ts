@@ -1,5 +1,4 @@
 // The stack requests: list, create (R10), reattach (R12, R13), delete, and manual runs (R12).
-import { randomBytes } from 'node:crypto';
 import type { RequestScope, ServerContext } from '../context';
 import { notFound } from '../errors';
 import type * as Protocol from '../protocol';
@@ -8,7 +7,8 @@ import { addStack, checkNewStack, requireAttached, requireStack, setStackIntegra
 import { isUsableFrom } from '../registry/usability';
 import type { RegistryState, StoredStack } from '../store/schema';
 import { credentialOf } from './credentials';
-import { stackView } from './views';
+import { newRunId } from '../runIds';
+import { stackView } from './recordsForUser';
 
 export function visibleStacks(state: RegistryState, user: string): StoredStack[] {
   return state.stacks.filter((stack) => hasRole(state, user, stack.spaceId, 'read'));
@@ -82,15 +82,6 @@ export async function deleteStack(context: ServerContext, params: Protocol.Param
   });
   context.changed(['stacks']);
   return {};
-}
-
-/** Unique across processes (a random part per process) and cheap enough for every delivery. */
-const PROCESS_PART = randomBytes(4).toString('hex');
-let runCounter = 0;
-
-export function newRunId(now: Date): string {
-  runCounter = (runCounter + 1) % 1_679_616;
-  return `${now.getTime().toString(36)}-${PROCESS_PART}-${runCounter.toString(36).padStart(4, '0')}`;
 }
 
 /** R12: a detached stack cannot be run by hand either. */

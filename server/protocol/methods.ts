@@ -1,6 +1,6 @@
 // Every request and notification between the extension and the server, named once. Each entry
 // holds the method string, the zod schemas of its params and result, and the typed jsonrpc object
-// that `connection.onRequest` and `client.sendRequest` take.
+// (built once, here) that `connection.onRequest`, `client.sendRequest` and `sendNotification` take.
 import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonrpc';
 import * as z from 'zod';
 import * as E from './entities';
@@ -10,14 +10,25 @@ export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
   readonly method: string;
   readonly params: P;
   readonly result: R;
-  readonly type: RequestType<z.input<P>, z.output<R>, ErrorData>;
+  /** The error's data is absent only for a cancelled request (LSP's RequestCancelled). */
+  readonly type: RequestType<z.input<P>, z.output<R>, ErrorData | undefined>;
 }
 
 /** The params of a request, as the server sees them after parsing. */
 export type ParamsOf<T extends { params: z.ZodType }> = z.output<T['params']>;
 
+/**
+ * A request's jsonrpc type seen from code that handles any request: params and result are unknown
+ * there, because the request's zod schemas are what give them their types.
+ */
+export function wireType(definition: RequestDefinition<z.ZodType, z.ZodType>): RequestType<unknown, unknown, ErrorData | undefined> {
+  return definition.type;
+}
+
 function request<P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDefinition<P, R> {
-  return { method, params, result, type: new RequestType(method, ParameterStructures.byName) };
+  // `auto`, not `byName`: requests without params go out as `[null]`, and a peer that sends a string
+  // or an array still reaches the handler, whose zod schema answers `Invalid` with the reason.
+  return { method, params, result, type: new RequestType(method, ParameterStructures.auto) };
 }
 
 function notification<P extends z.ZodType>(method: string, params: P) {

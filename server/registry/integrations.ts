@@ -7,7 +7,7 @@ import type { RegistryState, StoredIntegration } from '../store/schema';
 import { ROOT_SPACE_ID } from '../store/schema';
 import { requireIdFromName } from './names';
 import { requireSpace } from './spaces';
-import { detachStacksOf } from './stacks';
+import { detachStacksOf } from './detachment';
 
 export interface NewIntegration {
   name: string;

@@ -26,10 +26,6 @@ export function pathToRoot(state: RegistryState, id: string): StoredSpace[] {
   return path;
 }
 
-export function isSameOrDescendant(state: RegistryState, spaceId: string, ancestorId: string): boolean {
-  return pathToRoot(state, spaceId).some((space) => space.id === ancestorId);
-}
-
 export function createSpace(state: RegistryState, input: { name: string; parentId: string; inheritEntities: boolean }): StoredSpace {
   requireSpace(state, input.parentId);
   const id = requireIdFromName(input.name, 'space');

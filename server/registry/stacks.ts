@@ -64,19 +64,6 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
   return stack;
 }
 
-/** R11: every stack on the integration loses it and remembers where it came from. */
-export function detachStacksOf(state: RegistryState, integrationId: string): string[] {
-  const ids: string[] = [];
-  for (const stack of state.stacks) {
-    if (stack.integrationId === integrationId) {
-      stack.integrationId = null;
-      stack.detachedFrom = integrationId;
-      ids.push(stack.id);
-    }
-  }
-  return ids;
-}
-
 /** R12: a detached stack gets an integration again only through its settings. */
 export function setStackIntegration(state: RegistryState, stackId: string, integrationId: string): StoredStack {
   const stack = requireStack(state, stackId);

@@ -1,11 +1,12 @@
 // Binds a protocol request to an operation: params are parsed with the request's zod schema at the
-// door (bad input changes nothing), and every failure leaves as a JSON-RPC error with `data.kind`.
-import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+// door (bad input changes nothing), and every failure leaves as a JSON-RPC error with `data.kind`,
+// except a cancelled request, which is answered with LSP's RequestCancelled (-32800).
+import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
 import { StackhookError, invalidFromZod } from '../errors';
 import { redact } from '../log';
-import { ErrorCodes, type ErrorData, type RequestDefinition } from '../protocol';
+import { ErrorCodes, wireType, type ErrorData, type RequestDefinition } from '../protocol';
 
 type Operation<P extends z.ZodType, R extends z.ZodType> = (
   context: ServerContext,
@@ -30,17 +31,14 @@ export function handler<P extends z.ZodType, R extends z.ZodType>(definition: Re
     method: definition.method,
     invoke,
     register(connection, context) {
-      // Registered by name: jsonrpc then calls us with the params (if any were sent) and the token last.
-      connection.onRequest(definition.method, async (...args: unknown[]) => {
-        const token = args[args.length - 1] as CancellationToken;
-        const raw = args.length === 2 ? args[0] : args.length > 2 ? args.slice(0, -1) : undefined;
+      connection.onRequest(wireType(definition), async (raw, token) => {
         const controller = new AbortController();
         const subscription = token.onCancellationRequested(() => controller.abort());
         const progress = await progressReporter(connection, raw);
         try {
           return await invoke(context, stripProgressToken(raw), { signal: controller.signal, progress: progress?.report });
         } catch (error) {
-          return toResponseError(context, definition.method, error);
+          return toResponseError(context, definition.method, error, token);
         } finally {
           subscription.dispose();
           progress?.done();
@@ -69,12 +67,11 @@ function stripProgressToken(raw: unknown): unknown {
   return rest;
 }
 
-export function toResponseError(context: ServerContext, method: string, error: unknown): ResponseError<ErrorData> {
+export function toResponseError(context: ServerContext, method: string, error: unknown, token?: CancellationToken): ResponseError<ErrorData | undefined> {
+  // The editor asked for the cancellation, so it gets LSP's answer for it, not a failure to show.
+  if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'The request was cancelled.', undefined);
   if (error instanceof StackhookError) {
     return new ResponseError(ErrorCodes[error.kind], redact(error.message), error.data);
-  }
-  if (error instanceof Error && error.name === 'AbortError') {
-    return new ResponseError(ErrorCodes.Unavailable, 'The request was cancelled.', { kind: 'Unavailable' });
   }
   const detail = error instanceof Error ? error.message : String(error);
   context.log.error(`${method} failed unexpectedly: ${detail}`);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ChangeTopic } from '../protocol';
+import { describeIssues } from '../zodIssues';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from './atomicFile';
 import { withFileLock } from './fileLock';
 import { UnsupportedVersionError, migrate } from './migrations';
@@ -174,9 +175,7 @@ export class RegistryStore {
     }
     const parsed = RegistryState.safeParse(migrated);
     if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      const where = first ? `${first.path.join('.') || '(top)'}: ${first.message}` : 'unknown problem';
-      throw await this.corrupt(text, `it does not have the shape of a Stackhook registry (${where})`);
+      throw await this.corrupt(text, `it does not have the shape of a Stackhook registry (${describeIssues(parsed.error, '(top)', 1)})`);
     }
     return parsed.data;
   }

@@ -1,6 +1,6 @@
 // Pieces of `serve` as a team server that main.ts wires together.
 import { readFileSync } from 'node:fs';
-import type { OpenedContext } from '../startup';
+import type { ServerContext } from '../context';
 import { watchLogs } from '../store/logWatcher';
 
 export function readTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
@@ -15,7 +15,7 @@ export function readTls(files: { cert: string; key: string }): { cert: Buffer; k
 }
 
 /** Another process on the same store folder (an editor's companion) changes it: tell /rpc editors too. */
-export function watchTeamStore(context: OpenedContext): () => void {
+export function watchTeamStore(context: ServerContext): () => void {
   const stopRegistry = context.store.onExternalChange((topics) => context.changed(topics));
   const stopLogs = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
   return () => {

@@ -8,7 +8,7 @@ import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
 import type { Delivery, DeliveryVerdict, Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
-import { newRunId } from '../operations/stacks';
+import { newRunId } from '../runIds';
 import type { StoredIntegration } from '../store/schema';
 import { DeliveryLedger } from './deliveryLedger';
 import { parseEvent } from './events';

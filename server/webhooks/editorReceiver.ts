@@ -3,6 +3,7 @@
 // instead of failing, and keeps serving the editor.
 import { request as httpRequest } from 'node:http';
 import type { ServerContext } from '../context';
+import { hostPort } from '../hostPort';
 import { describeError, type DeliveryAnswer } from './delivery';
 import { WebhookReceiver, type Health, type ListenAddress } from './receiver';
 
@@ -18,7 +19,7 @@ export async function startEditorReceiver(
   address: ListenAddress,
   onBadSignature: (answer: DeliveryAnswer) => void = () => undefined,
 ): Promise<WebhookReceiver | null> {
-  const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+  const where = hostPort(address.host, address.port);
   try {
     const receiver = await WebhookReceiver.listen(context, address, (answer) => {
       context.log.info(answer.logLine);

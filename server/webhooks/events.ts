@@ -1,6 +1,7 @@
-// The webhook bodies Stackhook acts on (DESIGN.md §6), as zod schemas. Only the fields routing
+// The webhook bodies Stackhook acts on (docs/design.md §6), as zod schemas. Only the fields routing
 // needs are kept; everything else in Bitbucket's large payloads is dropped while parsing.
 import * as z from 'zod';
+import { describeIssues } from '../zodIssues';
 
 const FullName = z.string().min(1).max(300);
 const Repository = z.object({ full_name: FullName });
@@ -117,9 +118,6 @@ export function repositoryOf(body: Record<string, unknown>): string | null {
 
 function shapeProblem(eventKey: string, error: z.ZodError, body: Record<string, unknown>): EventParse {
   // Paths and expectations only: a message must never quote the body.
-  const where = error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`)
-    .join('; ');
+  const where = describeIssues(error, '(body)', 3);
   return { ok: false, problem: `the ${eventKey} body does not have the shape Bitbucket sends (${where})`, repository: repositoryOf(body) };
 }

@@ -1,4 +1,4 @@
-// The delivery headers Stackhook reads (DESIGN.md §6), parsed at the boundary. Duplicated headers
+// The delivery headers Stackhook reads (docs/design.md §6), parsed at the boundary. Duplicated headers
 // arrive from Node joined with ", ", which the token patterns refuse: a delivery has one of each.
 import type { IncomingHttpHeaders } from 'node:http';
 import * as z from 'zod';

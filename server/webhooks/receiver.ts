@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { ServerContext } from '../context';
+import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
 import { DeliveryPipeline, MAX_BODY_BYTES, describeError, type DeliveryAnswer } from './delivery';
 import { printable } from './printable';
@@ -64,8 +65,7 @@ export class WebhookReceiver {
     });
     server.on('error', (error) => context.log.error(`The webhook receiver failed: ${describeError(error)}`));
     const bound = server.address() as AddressInfo;
-    const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-    receiver = new WebhookReceiver(server, `${extras.tls ? 'https' : 'http'}://${host}:${bound.port}`);
+    receiver = new WebhookReceiver(server, `${extras.tls ? 'https' : 'http'}://${hostPort(bound.address, bound.port)}`);
     return receiver;
   }
 

@@ -1,5 +1,5 @@
 // Credentials, repositories and stacks through the built server over stdio, against the fake
-// Bitbucket Cloud on loopback (DESIGN.md §6: API tokens with the account email, no app passwords).
+// Bitbucket Cloud on loopback (docs/design.md §6: API tokens with the account email, no app passwords).
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';

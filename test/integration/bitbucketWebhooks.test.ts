@@ -1,8 +1,9 @@
 // Webhooks managed through the API (R14, R17), through the built server over stdio against the fake
 // Bitbucket: repair in place, idempotence, missing scopes, injected faults, progress and cancel.
 import { strict as assert } from 'node:assert';
-import { CancellationTokenSource, ProgressType } from 'vscode-jsonrpc/node';
-import { R14_EVENTS } from '../../server/bitbucket/webhooks';
+import { CancellationTokenSource, ProgressType, ResponseError } from 'vscode-jsonrpc/node';
+import { LSPErrorCodes } from 'vscode-languageserver/node';
+import { R14_EVENTS } from '../../server/bitbucket/hookConfiguration';
 import * as Protocol from '../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../support/serverProcess';
@@ -210,6 +211,22 @@ describe('Bitbucket over stdio: webhooks through the API', function () {
     const again = await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories });
     assert.ok(again.every((entry) => entry.action === 'created' || entry.action === 'unchanged'));
     for (const repository of repositories) assert.equal(bitbucket.hooks(repository).length, 1, `${repository}: exactly one hook`);
+  });
+
+  it('a request cancelled while Bitbucket is slow is answered with LSP\'s RequestCancelled (-32800)', async () => {
+    bitbucket.setFaults({ latencyMs: 1_000 });
+    const cancel = new CancellationTokenSource();
+    setTimeout(() => cancel.cancel(), 200);
+    const answer = await server.connection.sendRequest(Protocol.wireType(Protocol.RepositoriesList), { integrationId: 'acme-main', workspace: 'acme' }, cancel.token).then(
+      () => assert.fail('a cancelled listing must not answer with repositories'),
+      (error: unknown) => error,
+    );
+    assert.ok(answer instanceof ResponseError, `answered ${String(answer)}`);
+    assert.equal(answer.code, LSPErrorCodes.RequestCancelled);
+    assert.equal(answer.code, -32800);
+    bitbucket.clearFaults();
+    const listed = await server.request(Protocol.RepositoriesList, { integrationId: 'acme-main', workspace: 'acme' });
+    assert.ok(listed.length > 0, 'the server answers the next request as usual');
   });
 
   it('workspace-level webhooks: configure creates one, a second run is unchanged, status is ok, remove deletes it', async () => {

@@ -1,4 +1,4 @@
-// Sends webhook deliveries the way Bitbucket Cloud does (DESIGN.md §6) to a receiver on loopback,
+// Sends webhook deliveries the way Bitbucket Cloud does (docs/design.md §6) to a receiver on loopback,
 // and reads back what the server recorded.
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';

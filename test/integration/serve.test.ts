@@ -3,6 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as Protocol from '../../server/protocol';
 import { SERVER_JS, startServer, tempStore, type ServerHandle } from '../support/serverProcess';
 import { loadFixture } from '../unit/webhooks/fixtures';
@@ -105,6 +107,24 @@ describe('serve: the headless receiver', function () {
       assert.match(serve.stderr(), /SIGTERM: no new deliveries are accepted[\s\S]*Stopped\.\n$/);
     } finally {
       serve.process.kill('SIGKILL');
+    }
+  });
+
+  it('a taken IPv6 port is named the way --listen writes it, in brackets', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '::1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const second = spawn(process.execPath, [SERVER_JS, 'serve', '--listen', `[::1]:${port}`, '--public-url', 'https://hooks.example.com', '--store', store], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      second.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = await once(second, 'exit');
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`\\[::1\\]:${port} is taken`));
+    } finally {
+      taken.close();
     }
   });
 

@@ -23,6 +23,12 @@ describe('cli: the server command line', () => {
     assert.equal(options.publicUrl, 'https://h.example.com');
   });
 
+  it('an IPv6 --listen address gives a default public URL with the host in brackets', () => {
+    assert.equal(parseServerArgs(['--stdio', '--listen', '[::1]:9000']).publicUrl, 'http://[::1]:9000');
+    assert.equal(parseServerArgs(['--stdio', '--listen', '127.0.0.1:9000']).publicUrl, 'http://127.0.0.1:9000');
+    assert.equal(parseServerArgs(['--stdio']).publicUrl, 'http://127.0.0.1:8787');
+  });
+
   it('bad values are refused with what was expected', () => {
     assert.throws(() => parseServerArgs(['--stdio', '--listen', 'nope']), (error: Error) => error instanceof UsageError && /HOST:PORT/.test(error.message));
     assert.throws(() => parseServerArgs(['--stdio', '--listen', 'h:70000']), UsageError);

@@ -6,7 +6,7 @@ export type CredentialKind = 'api_token' | 'app_password';
 export type Membership = 'admin' | 'member';
 export type CommitLinksState = 'installed' | 'indexing' | 'not-installed';
 
-/** Every scope a full Stackhook token carries (DESIGN.md §6). */
+/** Every scope a full Stackhook token carries (docs/design.md §6). */
 export const ALL_SCOPES = [
   'read:user:bitbucket',
   'read:workspace:bitbucket',

@@ -1,8 +1,8 @@
 // Bulk webhook work against the fake's rolling rate limit: once Bitbucket refuses with 429 beyond
 // what retries can bridge, nothing more is sent and every repository says what happened to it.
 import { strict as assert } from 'node:assert';
-import { createBitbucketGateway } from '../../../server/bitbucket/cloud';
-import { DEFAULT_HTTP_SETTINGS } from '../../../server/bitbucket/http';
+import { createBitbucketGateway } from '../../../server/bitbucket/restGateway';
+import { DEFAULT_HTTP_SETTINGS } from '../../../server/bitbucket/transport';
 import { Logger } from '../../../server/log';
 import { startFakeBitbucket, type FakeBitbucket } from '../../support/fakeBitbucket';
 

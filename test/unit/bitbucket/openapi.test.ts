@@ -6,10 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { createBitbucketGateway } from '../../../server/bitbucket/cloud';
+import { createBitbucketGateway } from '../../../server/bitbucket/restGateway';
 import { Endpoints, REMOVED_ENDPOINTS } from '../../../server/bitbucket/endpoints';
 import { settingsFromEnv } from '../../../server/bitbucket/settings';
-import { R14_EVENTS } from '../../../server/bitbucket/webhooks';
+import { R14_EVENTS } from '../../../server/bitbucket/hookConfiguration';
 import { Logger } from '../../../server/log';
 import { startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';
 

@@ -1,8 +1,8 @@
 // Stackhook's own count of Bitbucket's rolling rate limit: bulk work paces itself under the limit
 // instead of running into 429s, and says how long the rest will take.
 import { strict as assert } from 'node:assert';
-import { createBitbucketGateway } from '../../../server/bitbucket/cloud';
-import { DEFAULT_HTTP_SETTINGS } from '../../../server/bitbucket/http';
+import { createBitbucketGateway } from '../../../server/bitbucket/restGateway';
+import { DEFAULT_HTTP_SETTINGS } from '../../../server/bitbucket/transport';
 import { RateBudget, formatDuration } from '../../../server/bitbucket/rateBudget';
 import { Logger } from '../../../server/log';
 import { startFakeBitbucket, type FakeBitbucket } from '../../support/fakeBitbucket';

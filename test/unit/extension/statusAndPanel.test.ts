@@ -9,7 +9,7 @@ import { StatusPanel } from '../../../extension/panel';
 import { parseFromPanel } from '../../../extension/panelMessages';
 import { StatusBar } from '../../../extension/statusBar';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { delivery, FakeServer, integration, stack } from './fakeServer';
+import { FakeServer, integration, stack } from './fakeServer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 

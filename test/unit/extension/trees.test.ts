@@ -95,7 +95,7 @@ describe('extension trees', () => {
       assert.deepEqual(repos.map((r) => [r.id, r.label, r.description, (r.iconPath as vscode.ThemeIcon).id, r.contextValue]), [
         ['integration:acme-main:repo:acme/dns', 'dns', 'no webhook', 'error', 'repository.webhook-missing'],
         ['integration:acme-main:repo:acme/infra-live', 'infra-live', 'webhook ok', 'pass', 'repository.webhook-ok'],
-        ['integration:acme-main:repo:acme/network', 'network', 'webhook drifted: missing pullrequest:approved; inactive', 'warning', 'repository.webhook-drifted.used'],
+        ['integration:acme-main:repo:acme/network', 'network', 'webhook drifted: missing pullrequest:approved; inactive', 'warning', 'repository.webhook-drifted'],
       ]);
       assert.equal(((repos[2]?.iconPath as vscode.ThemeIcon).color as vscode.ThemeColor).id, 'problemsWarningIcon.foreground');
       assert.match((repos[2]?.tooltip as vscode.MarkdownString).value, /inactive/);

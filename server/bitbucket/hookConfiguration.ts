@@ -6,10 +6,10 @@
 // `secret_set`: a missing secret is drift Stackhook can see, a stale one is not.
 import type { z } from 'zod';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
-import { Endpoints, pathOf, type Endpoint } from './endpoints';
+import { Endpoints, pathOf, repositoryParams, type Endpoint } from './endpoints';
 import { BitbucketFailure } from './errors';
 import type { WebhookTarget } from './gateway';
-import type { BitbucketHttp } from './http';
+import type { BitbucketHttp } from './transport';
 import { collectPages } from './pagination';
 import { Hook, HookPage } from './schemas';
 
@@ -148,14 +148,13 @@ export interface HookHome {
 }
 
 export function repositoryHome(fullName: string): HookHome {
-  const [workspace = '', repo_slug = ''] = fullName.split('/');
   return {
     label: `the repository ${fullName}`,
     list: Endpoints.repositoryHooks,
     create: Endpoints.createRepositoryHook,
     update: Endpoints.updateRepositoryHook,
     remove: Endpoints.deleteRepositoryHook,
-    params: { workspace, repo_slug },
+    params: repositoryParams(fullName),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import type { Endpoint } from './endpoints';
 import { failureFromResponse, failureFromTransport, invalidResponse, type Attempt, type HeaderLookup } from './errors';
 import type { BitbucketCredential } from './gateway';
+import { abortError, sleep } from './cancellation';
 import type { RateBudget } from './rateBudget';
 
 export interface HttpSettings {
@@ -45,30 +46,6 @@ export interface Call<S extends z.ZodType> {
   what: string;
   /** Statuses beyond 2xx that are answers rather than failures; their bodies are not parsed. */
   accept?: readonly number[] | undefined;
-}
-
-export function abortError(): Error {
-  const error = new Error('The request was cancelled.');
-  error.name = 'AbortError';
-  return error;
-}
-
-export const isAbort = (error: unknown): boolean => error instanceof Error && (error.name === 'AbortError' || error.name === 'CanceledError');
-
-/** Waits, unless the signal fires first. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** `Retry-After` is seconds or an HTTP date; anything else is ignored. */

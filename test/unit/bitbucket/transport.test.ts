@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { Endpoints } from '../../../server/bitbucket/endpoints';
 import { BitbucketFailure } from '../../../server/bitbucket/errors';
-import { backoffMs, BitbucketHttp, retryAfterMs, type HttpSettings } from '../../../server/bitbucket/http';
+import { backoffMs, BitbucketHttp, retryAfterMs, type HttpSettings } from '../../../server/bitbucket/transport';
 import { collectPages } from '../../../server/bitbucket/pagination';
 import { BitbucketUser, RepositoryPage } from '../../../server/bitbucket/schemas';
 import { Logger } from '../../../server/log';

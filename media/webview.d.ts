@@ -1,0 +1,13 @@
+// What the webview gives media/panel.js, typed with the panel's messages from extension/panelMessages.ts,
+// so that `tsc -p media` checks what the script sends and keeps.
+import type { FromPanel, PanelState } from '../extension/panelMessages';
+
+interface PanelWebviewApi {
+  postMessage(message: FromPanel): void;
+  getState(): PanelState | undefined;
+  setState(state: PanelState): void;
+}
+
+declare global {
+  function acquireVsCodeApi(): PanelWebviewApi;
+}
