@@ -1,0 +1,69 @@
+// A private PostgreSQL cluster for one test file: initdb in a temporary folder, a free loopback port,
+// run as the `postgres` user when the tests run as root (PostgreSQL refuses root), stopped and
+// removed in `after`. Nothing on the machine is used but Debian's binaries.
+import { execFile } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { freePort } from '../../scripts/lib/processes';
+import { postgresBinDir } from '../../scripts/lib/postgres';
+
+const exec = promisify(execFile);
+
+export interface PostgresCluster {
+  readonly url: string;
+  readonly port: number;
+  /** A fresh database in this cluster, for one suite that must start empty. */
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const SUPERUSER = 'stackhook';
+
+export async function startPostgres(): Promise<PostgresCluster> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL 15+ is not installed: run npm run setup (it installs Debian\'s postgresql).');
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'stackhook-pg-'));
+  const data = path.join(folder, 'data');
+  const asRoot = process.getuid?.() === 0;
+  let owner: { uid: number; gid: number } | null = null;
+  if (asRoot) {
+    const { stdout } = await exec('id', ['-u', 'postgres']).catch(() => {
+      throw new Error('Tests run as root and PostgreSQL will not: a `postgres` user is needed (Debian\'s postgresql package creates it).');
+    });
+    const gid = Number((await exec('id', ['-g', 'postgres'])).stdout.trim());
+    owner = { uid: Number(stdout.trim()), gid };
+    chownSync(folder, owner.uid, owner.gid);
+  }
+  const as = (command: string, args: string[]) =>
+    asRoot ? exec('setpriv', [`--reuid=${owner?.uid}`, `--regid=${owner?.gid}`, '--init-groups', path.join(bin, command), ...args], { cwd: folder }) : exec(path.join(bin, command), args, { cwd: folder });
+  const passwordFile = path.join(folder, 'password');
+  writeFileSync(passwordFile, 'stackhook-test\n');
+  if (owner) chownSync(passwordFile, owner.uid, owner.gid);
+  await as('initdb', ['-D', data, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${passwordFile}`, '-E', 'UTF8', '--no-instructions']);
+  const port = await freePort();
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${folder} -c max_connections=200`;
+  await as('pg_ctl', ['-D', data, '-o', options, '-l', path.join(folder, 'server.log'), '-w', '-t', '60', 'start']);
+  const urlFor = (database: string) => `postgres://${SUPERUSER}:stackhook-test@127.0.0.1:${port}/${database}`;
+  return {
+    url: urlFor('postgres'),
+    port,
+    async createDatabase(name) {
+      if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`"${name}" is not a plain database name.`);
+      const client = new Client({ connectionString: urlFor('postgres') });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return urlFor(name);
+    },
+    async stop() {
+      await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
