@@ -4,6 +4,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
+import { maskEverything } from './protocol/masking';
 import { handlers } from './rpc/handlers';
 import { openContext } from './startup';
 import { watchLogs } from './store/logWatcher';
@@ -44,13 +45,16 @@ async function runStdio(options: ServerOptions): Promise<void> {
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
     ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
-        void connection.sendNotification(Protocol.DeliveryRefused.method, {
-          integrationId: trace.integrationId,
-          eventKey: trace.eventKey,
-          repository: trace.repository,
-          status,
-          reason: response.reason,
-        });
+        void connection.sendNotification(
+          Protocol.DeliveryRefused.method,
+          maskEverything({
+            integrationId: trace.integrationId,
+            eventKey: trace.eventKey,
+            repository: trace.repository,
+            status,
+            reason: response.reason,
+          }),
+        );
       })
     : null;
   connection.onInitialized(() => {

@@ -1,7 +1,7 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
 import type { RequestScope, ServerContext } from '../context';
 import { forbidden, invalid, notFound } from '../errors';
-import { registerSecret } from '../log';
+import { registerCredential, registerSecret } from '../log';
 import type * as Protocol from '../protocol';
 import { canList, canSeeDetails, requireManage } from '../registry/access';
 import {
@@ -52,7 +52,7 @@ export async function getIntegration(context: ServerContext, params: Protocol.Pa
 }
 
 export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
-  registerSecret(params.secret);
+  registerCredential(params.secret, params.username);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
   const before = await context.store.read();
   requireManage(before, context.user, { type: params.type, spaceId: spaceForNewIntegration(before, params) });
@@ -79,7 +79,7 @@ export async function createIntegration(context: ServerContext, params: Protocol
 }
 
 export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
-  if (params.secret !== undefined) registerSecret(params.secret);
+  if (params.secret !== undefined) registerCredential(params.secret, params.username);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
   const before = await context.store.read();
   const current = requireListed(before, context.user, params.id);
@@ -120,7 +120,7 @@ export async function testIntegration(context: ServerContext, params: Protocol.P
     const integration = requireDetails(state, context.user, params.id);
     return context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal });
   }
-  registerSecret(params.secret);
+  registerCredential(params.secret, params.username);
   return context.bitbucket.testCredential(
     { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },
     { signal: scope.signal },

@@ -4,7 +4,7 @@ import { ResponseError, type CancellationToken, type Connection } from 'vscode-l
 import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
 import { StackhookError, invalidFromZod } from '../errors';
-import { redact } from '../log';
+import { maskEverything, maskResult, maskText } from '../protocol/masking';
 import { ErrorCodes, type ErrorData, type RequestDefinition } from '../protocol';
 
 type Operation<P extends z.ZodType, R extends z.ZodType> = (
@@ -38,7 +38,8 @@ export function handler<P extends z.ZodType, R extends z.ZodType>(definition: Re
         const subscription = token.onCancellationRequested(() => controller.abort());
         const progress = await progressReporter(connection, raw);
         try {
-          return await invoke(context, stripProgressToken(raw), { signal: controller.signal, progress: progress?.report });
+          // R9: a credential that an upstream echoed never leaves in a result, whatever carried it.
+          return maskResult(await invoke(context, stripProgressToken(raw), { signal: controller.signal, progress: progress?.report }));
         } catch (error) {
           return toResponseError(context, definition.method, error);
         } finally {
@@ -71,7 +72,7 @@ function stripProgressToken(raw: unknown): unknown {
 
 export function toResponseError(context: ServerContext, method: string, error: unknown): ResponseError<ErrorData> {
   if (error instanceof StackhookError) {
-    return new ResponseError(ErrorCodes[error.kind], redact(error.message), error.data);
+    return new ResponseError(ErrorCodes[error.kind], maskText(error.message), maskEverything(error.data));
   }
   if (error instanceof Error && error.name === 'AbortError') {
     return new ResponseError(ErrorCodes.Unavailable, 'The request was cancelled.', { kind: 'Unavailable' });
@@ -80,7 +81,7 @@ export function toResponseError(context: ServerContext, method: string, error: u
   context.log.error(`${method} failed unexpectedly: ${detail}`);
   return new ResponseError(
     ErrorCodes.Unavailable,
-    redact(`Stackhook could not complete ${method}: ${detail}. The server log (Stackhook output) has the details.`),
+    maskText(`Stackhook could not complete ${method}: ${detail}. The server log (Stackhook output) has the details.`),
     { kind: 'Unavailable' },
   );
 }
