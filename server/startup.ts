@@ -16,6 +16,9 @@ import { version } from '../package.json';
 
 /** Manual runs only: runs queued by deliveries live (and rotate) with their delivery. */
 export const RUN_LOG_SIZE = 10_000;
+/** Refusals for unknown or deleted integrations: enough to answer "why no run?", not more. */
+export const REFUSAL_LOG_SIZE = 1_000;
+export const REFUSALS_FILE = 'refusals.jsonl';
 
 /** The context, with logs that another process may append to while this one watches them. */
 export type OpenedContext = ServerContext & {
@@ -33,7 +36,8 @@ export async function openContext(
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
   const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
-  await Promise.all([runs.load(), deliveries.load()]);
+  const refusals = new AppendLog(path.join(options.store, REFUSALS_FILE), StoredDelivery, REFUSAL_LOG_SIZE);
+  await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
   let credentials: CredentialStore;
   if (options.secrets === 'client') {
     if (!askClient) throw new Error('--secrets client needs an editor connection.');
@@ -50,6 +54,7 @@ export async function openContext(
     bitbucket: deferredGateway(async () => (await import('./bitbucket/cloud')).createBitbucketGateway(options.bitbucketApi, log)),
     runs,
     deliveries,
+    refusals,
     log,
     now: () => new Date(),
     changed,
