@@ -50,6 +50,10 @@ export class AcceptedIndex {
       if (created) {
         try {
           await created.writeFile(`${process.pid}\n`);
+        } catch (error) {
+          // A claim that cannot say who holds it (a full disk) must not block the retry.
+          await fs.rm(file, { force: true });
+          throw error;
         } finally {
           await created.close();
         }

@@ -113,15 +113,20 @@ export class DeliveryPipeline {
         // The first attempt is still being handled elsewhere: this one must not queue runs again.
         throw new Error(`another attempt of ${printable(requestUuid)} is still being recorded`);
       }
+      let accepted: Awaited<ReturnType<DeliveryPipeline['accept']>>;
       try {
-        const { answer: answered, stored } = await this.accept(trace, integration, headers.headers, json, receivedAt);
-        await claim.done(stored);
-        return answered;
+        accepted = await this.accept(trace, integration, headers.headers, json, receivedAt);
       } catch (error) {
         // Not recorded: a retry must be taken as new.
         await claim.abandon().catch(() => undefined);
         throw error;
       }
+      await claim.done(accepted.stored).catch(async (error: unknown) => {
+        // Recorded in the log, which the ledger reads: a retry is still found there.
+        context.log.warn(`Delivery ${printable(requestUuid)} is recorded but not in the index of accepted deliveries: ${describeError(error)}`);
+        await claim.abandon().catch(() => undefined);
+      });
+      return accepted.answer;
     });
   }
 
