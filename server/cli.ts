@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './webhooks/connectionLimits';
 
 export interface ServerOptions {
   mode: 'stdio' | 'serve';
@@ -12,6 +13,7 @@ export interface ServerOptions {
   publicUrl: string;
   listen: { host: string; port: number } | null;
   deliveryLogSize: number;
+  receiverLimits: ReceiverLimits;
 }
 
 export const DEFAULT_BITBUCKET_API = 'https://api.bitbucket.org/2.0';
@@ -28,7 +30,12 @@ export const USAGE = `Usage:
   --bitbucket-api URL    Bitbucket Cloud REST base (default ${DEFAULT_BITBUCKET_API})
   --public-url URL       the address Bitbucket reaches the webhook receiver at
   --listen HOST:PORT     start the webhook receiver here
-  --delivery-log-size N  deliveries kept before the log rotates (default 10000)`;
+  --delivery-log-size N  deliveries kept before the log rotates (default 10000)
+  --headers-timeout MS   a request's headers must arrive within this (default ${DEFAULT_RECEIVER_LIMITS.headersTimeoutMs})
+  --request-timeout MS   a whole request, body included, within this (default ${DEFAULT_RECEIVER_LIMITS.requestTimeoutMs})
+  --idle-timeout MS      a connection silent this long is closed (default ${DEFAULT_RECEIVER_LIMITS.idleTimeoutMs})
+  --keep-alive-timeout MS  a kept-alive connection waits this long for its next request (default ${DEFAULT_RECEIVER_LIMITS.keepAliveTimeoutMs})
+  --max-connections N    open connections at most; the longest-idle one makes room (default ${DEFAULT_RECEIVER_LIMITS.maxConnections})`;
 
 export class UsageError extends Error {}
 
@@ -62,6 +69,11 @@ export function parseServerArgs(argv: string[]): ServerOptions {
       'public-url': { type: 'string' },
       listen: { type: 'string' },
       'delivery-log-size': { type: 'string' },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'keep-alive-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       'node-ipc': { type: 'boolean' },
       clientProcessId: { type: 'string' },
     },
@@ -77,6 +89,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   if (serve && !values['public-url']) throw new UsageError('serve needs --public-url: the address Bitbucket sends webhooks to.');
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
+  const receiverLimits = parseReceiverLimits(values);
   const localUrl = `http://${listen ? (listen.host.includes(':') ? `[${listen.host}]` : listen.host) : '127.0.0.1'}:${listen?.port ?? 8787}`;
   return {
     mode: serve ? 'serve' : 'stdio',
@@ -87,5 +100,28 @@ export function parseServerArgs(argv: string[]): ServerOptions {
     publicUrl: parseUrl('--public-url', values['public-url'] ?? localUrl),
     listen,
     deliveryLogSize: logSize,
+    receiverLimits,
   };
+}
+
+function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}; "${value}" is not one.`);
+  return number;
+}
+
+function parseReceiverLimits(values: Record<string, string | boolean | undefined>): ReceiverLimits {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const d = DEFAULT_RECEIVER_LIMITS;
+  const limits: ReceiverLimits = {
+    headersTimeoutMs: wholeNumber('--headers-timeout', text('headers-timeout'), d.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: wholeNumber('--request-timeout', text('request-timeout'), d.requestTimeoutMs, 100, 600_000),
+    idleTimeoutMs: wholeNumber('--idle-timeout', text('idle-timeout'), d.idleTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: wholeNumber('--keep-alive-timeout', text('keep-alive-timeout'), d.keepAliveTimeoutMs, 100, 600_000),
+    maxConnections: wholeNumber('--max-connections', text('max-connections'), d.maxConnections, 4, 100_000),
+  };
+  // Node refuses a headers timeout longer than the request's.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new UsageError('--headers-timeout cannot be longer than --request-timeout.');
+  return limits;
 }

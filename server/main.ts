@@ -55,7 +55,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
             reason: response.reason,
           }),
         );
-      })
+      }, options.receiverLimits)
     : null;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
@@ -76,7 +76,7 @@ async function runServe(options: ServerOptions): Promise<void> {
   if (!address) throw new UsageError('serve needs --listen HOST:PORT.');
   let receiver: WebhookReceiver;
   try {
-    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine));
+    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine), options.receiverLimits);
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(
