@@ -5,9 +5,8 @@
 // so listing runs merges the two from their newest ends and stops at the limit instead of sorting.
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
-import { canList } from '../registry/access';
+import { visibleDelivery, visibleStacks } from '../registry/access';
 import { publicDelivery, type StoredDelivery } from '../webhooks/storedDelivery';
-import { visibleStacks } from './stacks';
 
 const DEFAULT_LIMIT = 100;
 
@@ -61,12 +60,17 @@ export async function listRuns(context: ServerContext, params: Protocol.ParamsOf
   );
 }
 
-/** Deliveries of integrations the user may list, and of ids no integration holds (any reader may see refusals). */
+/** Deliveries the user may see (access.ts decides), newest first. */
 export async function listDeliveries(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.DeliveriesList>): Promise<Protocol.Delivery[]> {
   const state = await context.store.read();
   await Promise.all([context.deliveries.refresh(), context.refusals.refresh()]);
-  const hidden = new Set(state.integrations.filter((integration) => !canList(state, context.user, integration)).map((i) => i.id));
   // Refusals for unknown or deleted integrations are kept in a log of their own (they are unsigned).
   const all = mergeNewestFirst(backwards(context.deliveries.all()), backwards(context.refusals.all()), (delivery) => delivery.receivedAt);
-  return newestFirst(all, (delivery) => !hidden.has(delivery.integrationId), params.limit ?? DEFAULT_LIMIT).map(publicDelivery);
+  const shown = (function* () {
+    for (const delivery of all) {
+      const visible = visibleDelivery(state, context.user, publicDelivery(delivery));
+      if (visible) yield visible;
+    }
+  })();
+  return newestFirst(shown, () => true, params.limit ?? DEFAULT_LIMIT);
 }
