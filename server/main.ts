@@ -6,6 +6,7 @@ import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
 import { maskEverything } from './protocol/masking';
 import { handlers } from './rpc/handlers';
+import { gatedStdio } from './rpc/lifecycle';
 import { openContext } from './startup';
 import { watchLogs } from './store/logWatcher';
 import { StoreCorruptError } from './store/registryStore';
@@ -18,7 +19,11 @@ import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function runStdio(options: ServerOptions): Promise<void> {
-  const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  const { reader, writer } = gatedStdio((error) => {
+    process.stderr.write(`The editor's messages could not be read (${error.message}); exiting so that the editor starts a fresh server.\n`);
+    process.exit(1);
+  });
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
   const log = new Logger(stderrSink);
   const context = await openContext(
     options,
