@@ -11,6 +11,7 @@ import type { CredentialStore } from './secrets/credentialStore';
 import { FileCredentials } from './secrets/fileCredentials';
 import { AppendLog } from './store/appendLog';
 import { RegistryStore } from './store/registryStore';
+import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
 import { StoredDelivery } from './webhooks/storedDelivery';
 import { version } from '../package.json';
 
@@ -33,6 +34,9 @@ export async function openContext(
   askClient?: AskClient,
 ): Promise<OpenedContext> {
   const store = await RegistryStore.open(options.store, options.user);
+  for (const warning of await tightenModes(options.store)) log.warn(warning);
+  const orphans = await removeOrphanTemps(options.store);
+  if (orphans.length > 0) log.info(`Removed ${orphans.length} temporary file(s) of writes that never finished: ${orphans.join(', ')}.`);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
   const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
