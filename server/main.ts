@@ -81,7 +81,14 @@ async function runServe(options: ServerOptions): Promise<void> {
   if (!address) throw new UsageError('serve needs --listen HOST:PORT.');
   let receiver: WebhookReceiver;
   try {
-    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine), options.receiverLimits);
+    receiver = await WebhookReceiver.listen(
+      context,
+      address,
+      (answer) => {
+        if (answer.logLine !== null) log.info(answer.logLine);
+      },
+      options.receiverLimits,
+    );
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(

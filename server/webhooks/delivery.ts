@@ -51,8 +51,8 @@ export interface DeliveryAnswer {
   response: DeliveryResponse;
   /** Who it was for and what it was, as far as the request said: for log lines and the editor. */
   trace: Readonly<Trace>;
-  /** One line for the log: ids, event, repository, verdict. No secret, no body. */
-  logLine: string;
+  /** One line for the log: ids, event, repository, verdict. No secret, no body. Null: not to be logged (a flood past its budget). */
+  logLine: string | null;
 }
 
 export class DeliveryPipeline {
@@ -210,11 +210,13 @@ export class DeliveryPipeline {
     const reason = deleted
       ? `refused: the integration "${id}" was deleted; create an integration with the same name to receive these webhooks again`
       : `refused: there is no integration "${id}"; check the URL of the Bitbucket webhook`;
-    if (!INTEGRATION_ID.test(trace.integrationId) || trace.integrationId.length > MAX_INTEGRATION_ID) {
-      return refuse(trace, 404, 'unknown-integration', `refused: "${id}" is not an integration id; check the URL of the Bitbucket webhook`);
-    }
+    // Past the budget a refusal is neither recorded nor logged: a flood must not fill the log either.
     const budget = this.refusals.take();
-    if (!budget.record) return refuse(trace, status, verdict, reason);
+    if (!INTEGRATION_ID.test(trace.integrationId) || trace.integrationId.length > MAX_INTEGRATION_ID) {
+      const answered = refuse(trace, 404, 'unknown-integration', `refused: "${id}" is not an integration id; check the URL of the Bitbucket webhook`);
+      return budget.record ? answered : { ...answered, logLine: null };
+    }
+    if (!budget.record) return { ...refuse(trace, status, verdict, reason), logLine: null };
     const skipped = budget.skippedBefore > 0 ? ` (${budget.skippedBefore} more such refusals before this one were not recorded)` : '';
     const delivery = deliveryRecord(
       trace.integrationId,

@@ -23,7 +23,7 @@ export async function startEditorReceiver(
   const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
   try {
     const receiver = await WebhookReceiver.listen(context, address, (answer) => {
-      context.log.info(answer.logLine);
+      if (answer.logLine !== null) context.log.info(answer.logLine);
       if (answer.response.verdict === 'bad-signature') onBadSignature(answer);
     }, limits);
     context.listener = {
