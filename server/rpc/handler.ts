@@ -59,7 +59,7 @@ async function progressReporter(connection: Connection, raw: unknown) {
   reporter.begin('Stackhook', 0, undefined, true);
   return {
     report: (done: number, total: number, message: string) =>
-      reporter.report(total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0, message),
+      reporter.report(total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0, maskText(message)),
     done: () => reporter.done(),
   };
 }

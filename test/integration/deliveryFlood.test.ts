@@ -4,11 +4,10 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as Protocol from '../../server/protocol';
-import { startServer, tempStore, type ServerHandle } from '../support/serverProcess';
+import type { ServerHandle } from '../support/serverProcess';
 import { loadFixture } from '../unit/webhooks/fixtures';
-import { deliver, deliverFixture, newRequestUuid, recorded, webhookSecret } from './receiverSupport';
-import { startServe, type ServeHandle } from './serveProcess';
+import { deliver, deliverFixture, newRequestUuid, recorded } from './receiverSupport';
+import { seededStore, startServe, type ServeHandle } from './serveProcess';
 
 const push = loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPushEventTest-updatePayload.json');
 
@@ -28,11 +27,7 @@ describe('Deliveries under an unsigned flood, and one UUID at two receivers', fu
   const running: ServeHandle[] = [];
 
   before(async () => {
-    store = tempStore('stackhook-flood-');
-    editor = await startServer({ store, args: ['--public-url', 'https://hooks.example.com'] });
-    await editor.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: 'ATATT-flood-test', verify: false });
-    await editor.request(Protocol.StacksCreate, { name: 'temp-main', spaceId: 'root', integrationId: 'acme-main', repository: 'cloudbeers/temp', branch: 'main', verify: false });
-    secret = await webhookSecret(editor, 'acme-main');
+    ({ store, editor, secret } = await seededStore('stackhook-flood-'));
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((serve) => serve.stop()));

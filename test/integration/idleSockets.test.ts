@@ -3,11 +3,10 @@
 // idle and keep-alive timeouts hold as configured.
 import { strict as assert } from 'node:assert';
 import { connect, type Socket } from 'node:net';
-import * as Protocol from '../../server/protocol';
-import { startServer, tempStore, type ServerHandle } from '../support/serverProcess';
+import type { ServerHandle } from '../support/serverProcess';
 import { loadFixture } from '../unit/webhooks/fixtures';
-import { deliverFixture, send, webhookSecret } from './receiverSupport';
-import { startServe, type ServeHandle } from './serveProcess';
+import { deliverFixture, send } from './receiverSupport';
+import { seededStore, startServe, type ServeHandle } from './serveProcess';
 
 const push = loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPushEventTest-updatePayload.json');
 
@@ -52,11 +51,7 @@ describe('Idle and slow connections', function () {
   const sockets: Socket[] = [];
 
   before(async () => {
-    store = tempStore('stackhook-idle-');
-    editor = await startServer({ store, args: ['--public-url', 'https://hooks.example.com'] });
-    await editor.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: 'ATATT-idle-test', verify: false });
-    await editor.request(Protocol.StacksCreate, { name: 'temp-main', spaceId: 'root', integrationId: 'acme-main', repository: 'cloudbeers/temp', branch: 'main', verify: false });
-    secret = await webhookSecret(editor, 'acme-main');
+    ({ store, editor, secret } = await seededStore('stackhook-idle-'));
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.destroy();
@@ -91,33 +86,39 @@ describe('Idle and slow connections', function () {
     assert.ok(took >= 800, `closed after ${took} ms, before the idle timeout`);
   });
 
-  it('headers sent a byte at a time are cut at --headers-timeout, not later', async () => {
-    serve = await startServe(store, { args: ['--idle-timeout', '10000', '--headers-timeout', '1000', '--request-timeout', '10000'] });
-    const socket = await openSocket(serve.url);
-    sockets.push(socket);
-    socket.write('POST /webhooks/bitbucket-cloud/acme-main HTTP/1.1\r\nHost: x\r\n');
-    const timer = trickle(socket, Array.from({ length: 200 }, () => 'X-Slow: 1\r\n'), 100);
-    try {
-      const took = await closedWithin(socket, 3_500);
-      assert.ok(took >= 900, `cut after ${took} ms`);
-    } finally {
-      clearInterval(timer);
-    }
-  });
-
-  it('a body sent a byte at a time is cut at --request-timeout, not later', async () => {
-    serve = await startServe(store, { args: ['--idle-timeout', '10000', '--headers-timeout', '1000', '--request-timeout', '2000'] });
-    const socket = await openSocket(serve.url);
-    sockets.push(socket);
-    socket.write('POST /webhooks/bitbucket-cloud/acme-main HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nX-Event-Key: repo:push\r\nX-Request-UUID: slow-body\r\n\r\n');
-    const timer = trickle(socket, Array.from({ length: 500 }, () => ' '), 100);
-    try {
-      const took = await closedWithin(socket, 5_000);
-      assert.ok(took >= 1_500, `cut after ${took} ms`);
-    } finally {
-      clearInterval(timer);
-    }
-  });
+  const SLOW = [
+    {
+      what: 'headers sent a byte at a time are cut at --headers-timeout, not later',
+      args: ['--idle-timeout', '10000', '--headers-timeout', '1000', '--request-timeout', '10000'],
+      start: 'POST /webhooks/bitbucket-cloud/acme-main HTTP/1.1\r\nHost: x\r\n',
+      drip: 'X-Slow: 1\r\n',
+      atLeast: 900,
+      within: 3_500,
+    },
+    {
+      what: 'a body sent a byte at a time is cut at --request-timeout, not later',
+      args: ['--idle-timeout', '10000', '--headers-timeout', '1000', '--request-timeout', '2000'],
+      start: 'POST /webhooks/bitbucket-cloud/acme-main HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nX-Event-Key: repo:push\r\nX-Request-UUID: slow-body\r\n\r\n',
+      drip: ' ',
+      atLeast: 1_500,
+      within: 5_000,
+    },
+  ];
+  for (const slow of SLOW) {
+    it(slow.what, async () => {
+      serve = await startServe(store, { args: slow.args });
+      const socket = await openSocket(serve.url);
+      sockets.push(socket);
+      socket.write(slow.start);
+      const timer = trickle(socket, Array.from({ length: 500 }, () => slow.drip), 100);
+      try {
+        const took = await closedWithin(socket, slow.within);
+        assert.ok(took >= slow.atLeast, `cut after ${took} ms`);
+      } finally {
+        clearInterval(timer);
+      }
+    });
+  }
 
   it('a kept-alive connection is closed after --keep-alive-timeout', async () => {
     serve = await startServe(store, { args: ['--keep-alive-timeout', '500', '--idle-timeout', '10000'] });

@@ -2,8 +2,9 @@
 // limit (`ulimit -n`), and waits until it listens.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { SERVER_JS } from '../support/serverProcess';
-import { eventually } from './receiverSupport';
+import * as Protocol from '../../server/protocol';
+import { SERVER_JS, startServer, tempStore, type ServerHandle } from '../support/serverProcess';
+import { eventually, webhookSecret } from './receiverSupport';
 
 export interface ServeHandle {
   process: ChildProcess;
@@ -53,4 +54,13 @@ export async function startServe(store: string, options: ServeOptions | string =
       clearTimeout(timer);
     },
   };
+}
+
+/** A new store with the default integration `acme-main` and a stack on cloudbeers/temp, through an editor's server. */
+export async function seededStore(prefix: string): Promise<{ store: string; editor: ServerHandle; secret: string }> {
+  const store = tempStore(prefix);
+  const editor = await startServer({ store, args: ['--public-url', 'https://hooks.example.com'] });
+  await editor.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: `ATATT-${prefix}token`, verify: false });
+  await editor.request(Protocol.StacksCreate, { name: 'temp-main', spaceId: 'root', integrationId: 'acme-main', repository: 'cloudbeers/temp', branch: 'main', verify: false });
+  return { store, editor, secret: await webhookSecret(editor, 'acme-main') };
 }
