@@ -4,6 +4,7 @@
 // a body that is not JSON) ends the process, because the stream can no longer be trusted to line up
 // with message boundaries: the editor sees the exit and starts a fresh server.
 import { StreamMessageReader, StreamMessageWriter, type Message, type MessageReader, type MessageWriter, type NotificationMessage, type RequestMessage } from 'vscode-languageserver/node';
+import type { ErrorData } from '../protocol';
 
 export const SERVER_NOT_INITIALIZED = -32002;
 export const INVALID_PARAMS = -32602;
@@ -15,18 +16,29 @@ const isRequest = (message: Message): message is RequestMessage => 'method' in m
 const isNotification = (message: Message): message is NotificationMessage => 'method' in message && !isRequest(message);
 
 /** What the gate does with a message: pass it on, or answer it with an error and drop it. */
-export function admit(phase: Phase, message: Message): { pass: true; next: Phase } | { pass: false; next: Phase; error?: { code: number; message: string } } {
+type GateError = { code: number; message: string; data: ErrorData };
+
+export function admit(phase: Phase, message: Message): { pass: true; next: Phase } | { pass: false; next: Phase; error?: GateError } {
   if (isRequest(message)) {
     const method = message.method;
     if (phase === 'waiting') {
       if (method === 'initialize') return { pass: true, next: 'running' };
-      return { pass: false, next: phase, error: { code: SERVER_NOT_INITIALIZED, message: `${method} arrived before initialize; send initialize first.` } };
+      return { pass: false, next: phase, error: { code: SERVER_NOT_INITIALIZED, message: `${method} arrived before initialize; send initialize first.`, data: { kind: 'Unavailable' } } };
     }
     if (phase === 'shut-down') {
-      return { pass: false, next: phase, error: { code: SERVER_NOT_INITIALIZED, message: `${method} arrived after shutdown; this server only waits for exit now.` } };
+      return {
+        pass: false,
+        next: phase,
+        error: { code: SERVER_NOT_INITIALIZED, message: `${method} arrived after shutdown; this server only waits for exit now.`, data: { kind: 'Unavailable' } },
+      };
     }
     if (STACKHOOK_METHOD.test(method) && Array.isArray(message.params)) {
-      return { pass: false, next: phase, error: { code: INVALID_PARAMS, message: `${method} takes its parameters as an object (by name), not as an array.` } };
+      const problem = 'takes its parameters as an object (by name), not as an array';
+      return {
+        pass: false,
+        next: phase,
+        error: { code: INVALID_PARAMS, message: `Invalid parameters for ${method}: it ${problem}.`, data: { kind: 'Invalid', issues: [{ path: '(params)', message: problem }] } },
+      };
     }
     return { pass: true, next: method === 'shutdown' ? 'shut-down' : phase };
   }
