@@ -16,8 +16,10 @@ const ownerPath = (file: string) => `${file}.lock-owner`;
 /** Removes the lock of a holder that no longer runs. Returns whether it did. */
 async function takeOverIfDead(file: string): Promise<boolean> {
   const owner = await fs.readFile(ownerPath(file), 'utf8').catch(() => null);
-  const pid = owner === null ? NaN : Number(owner.trim());
-  if (!Number.isInteger(pid) || isProcessAlive(pid)) return false;
+  // An owner file being written may read empty: only a whole pid counts, and only a dead one is taken over.
+  const digits = owner === null ? null : /^(\d+)\n$/.exec(owner)?.[1];
+  const pid = digits ? Number(digits) : NaN;
+  if (!(pid > 0) || isProcessAlive(pid)) return false;
   // Renamed first, so only one of several waiting processes removes it and none removes a fresh lock.
   const moved = `${lockPath(file)}.dead-${pid}-${process.pid}`;
   const renamed = await fs.rename(lockPath(file), moved).then(
