@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostPort } from './hostPort';
+import { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './webhooks/connectionLimits';
 
 interface CommonOptions {
   store: string;
@@ -11,6 +12,7 @@ interface CommonOptions {
   bitbucketApi: string;
   publicUrl: string;
   deliveryLogSize: number;
+  receiverLimits: ReceiverLimits;
 }
 
 /** `serve` always listens; `--stdio` listens only when asked to. */
@@ -32,7 +34,12 @@ export const USAGE = `Usage:
   --bitbucket-api URL    Bitbucket Cloud REST base (default ${DEFAULT_BITBUCKET_API})
   --public-url URL       the address Bitbucket reaches the webhook receiver at
   --listen HOST:PORT     start the webhook receiver here
-  --delivery-log-size N  deliveries kept before the log rotates (default 10000)`;
+  --delivery-log-size N  deliveries kept before the log rotates (default 10000)
+  --headers-timeout MS   a request's headers must arrive within this (default ${DEFAULT_RECEIVER_LIMITS.headersTimeoutMs})
+  --request-timeout MS   a whole request, body included, within this (default ${DEFAULT_RECEIVER_LIMITS.requestTimeoutMs})
+  --idle-timeout MS      a connection silent this long is closed (default ${DEFAULT_RECEIVER_LIMITS.idleTimeoutMs})
+  --keep-alive-timeout MS  a kept-alive connection waits this long for its next request (default ${DEFAULT_RECEIVER_LIMITS.keepAliveTimeoutMs})
+  --max-connections N    open connections at most; the longest-idle one makes room (default ${DEFAULT_RECEIVER_LIMITS.maxConnections})`;
 
 export class UsageError extends Error {}
 
@@ -66,6 +73,11 @@ export function parseServerArgs(argv: string[]): ServerOptions {
       'public-url': { type: 'string' },
       listen: { type: 'string' },
       'delivery-log-size': { type: 'string' },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'keep-alive-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       'node-ipc': { type: 'boolean' },
       clientProcessId: { type: 'string' },
     },
@@ -81,6 +93,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   if (serve && !values['public-url']) throw new UsageError('serve needs --public-url: the address Bitbucket sends webhooks to.');
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
+  const receiverLimits = parseReceiverLimits(values);
   const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
   const common: CommonOptions = {
     store: path.resolve(values.store ?? path.join(os.homedir(), '.stackhook')),
@@ -89,6 +102,29 @@ export function parseServerArgs(argv: string[]): ServerOptions {
     bitbucketApi: parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API),
     publicUrl: parseUrl('--public-url', values['public-url'] ?? localUrl),
     deliveryLogSize: logSize,
+    receiverLimits,
   };
   return listen && serve ? { ...common, mode: 'serve', listen } : { ...common, mode: 'stdio', listen };
+}
+
+function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}; "${value}" is not one.`);
+  return number;
+}
+
+function parseReceiverLimits(values: Record<string, string | boolean | undefined>): ReceiverLimits {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const d = DEFAULT_RECEIVER_LIMITS;
+  const limits: ReceiverLimits = {
+    headersTimeoutMs: wholeNumber('--headers-timeout', text('headers-timeout'), d.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: wholeNumber('--request-timeout', text('request-timeout'), d.requestTimeoutMs, 100, 600_000),
+    idleTimeoutMs: wholeNumber('--idle-timeout', text('idle-timeout'), d.idleTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: wholeNumber('--keep-alive-timeout', text('keep-alive-timeout'), d.keepAliveTimeoutMs, 100, 600_000),
+    maxConnections: wholeNumber('--max-connections', text('max-connections'), d.maxConnections, 4, 100_000),
+  };
+  // Node refuses a headers timeout longer than the request's.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new UsageError('--headers-timeout cannot be longer than --request-timeout.');
+  return limits;
 }

@@ -5,7 +5,9 @@ import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
 import { hostPort } from './hostPort';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
+import { maskEverything } from './protocol/masking';
 import { handlers } from './rpc/handlers';
+import { gatedStdio } from './rpc/lifecycle';
 import { openContext } from './startup';
 import { watchLogs } from './store/logWatcher';
 import { StoreCorruptError } from './store/registryStore';
@@ -18,7 +20,11 @@ import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function runStdio(options: ServerOptions): Promise<void> {
-  const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  const { reader, writer } = gatedStdio((error) => {
+    process.stderr.write(`The editor's messages could not be read (${error.message}); exiting so that the editor starts a fresh server.\n`);
+    process.exit(1);
+  });
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
   const log = new Logger(stderrSink);
   const context = await openContext(
     options,
@@ -45,14 +51,17 @@ async function runStdio(options: ServerOptions): Promise<void> {
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
     ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
-        void connection.sendNotification(Protocol.DeliveryRefused.type, {
-          integrationId: trace.integrationId,
-          eventKey: trace.eventKey,
-          repository: trace.repository,
-          status,
-          reason: response.reason,
-        });
-      })
+        void connection.sendNotification(
+          Protocol.DeliveryRefused.type,
+          maskEverything({
+            integrationId: trace.integrationId,
+            eventKey: trace.eventKey,
+            repository: trace.repository,
+            status,
+            reason: response.reason,
+          }),
+        );
+      }, options.receiverLimits)
     : null;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
@@ -72,7 +81,14 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   const address = options.listen;
   let receiver: WebhookReceiver;
   try {
-    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine));
+    receiver = await WebhookReceiver.listen(
+      context,
+      address,
+      (answer) => {
+        if (answer.logLine !== null) log.info(answer.logLine);
+      },
+      options.receiverLimits,
+    );
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(

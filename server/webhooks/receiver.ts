@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
+import { DEFAULT_RECEIVER_LIMITS, applyLimits, checkingIntervalMs, type ReceiverLimits } from './connectionLimits';
 import { DeliveryPipeline, MAX_BODY_BYTES, describeError, type DeliveryAnswer } from './delivery';
 import { printable } from './printable';
 
@@ -30,17 +31,20 @@ export class WebhookReceiver {
   ) {}
 
   /** Starts listening; rejects with the listen error (EADDRINUSE when the port is taken). */
-  static async listen(context: ServerContext, address: ListenAddress, onDelivery: (answer: DeliveryAnswer) => void): Promise<WebhookReceiver> {
+  static async listen(
+    context: ServerContext,
+    address: ListenAddress,
+    onDelivery: (answer: DeliveryAnswer) => void,
+    limits: ReceiverLimits = DEFAULT_RECEIVER_LIMITS,
+  ): Promise<WebhookReceiver> {
     const pipeline = new DeliveryPipeline(context);
     let receiver: WebhookReceiver | undefined;
-    const server = createServer((request, response) => {
+    const server = createServer({ connectionsCheckingInterval: checkingIntervalMs(limits) }, (request, response) => {
       const work = handle(context, pipeline, request, response, onDelivery);
       receiver?.track(work);
     });
-    // Bitbucket gives up after 10 s; a client slower than this is not Bitbucket.
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
-    server.keepAliveTimeout = 5_000;
+    // Bitbucket gives up after 10 s; a client slower than the limits is not Bitbucket.
+    applyLimits(server, limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(address.port, address.host, () => {
