@@ -2,21 +2,10 @@
 // pass through one channel that masks every secret this window has handled (R9), so even a verbose
 // protocol trace of `integrations/create` never shows the API token.
 import * as vscode from 'vscode';
+import { maskText as redact } from '../server/protocol/masking';
 
-const MASK = '••••••';
-const secrets = new Set<string>();
-
-/** Remembers a value that must never be printed. Short values are skipped: masking them would mangle text. */
-export function registerSecret(value: string | null | undefined): void {
-  if (value && value.length >= 6) secrets.add(value);
-}
-
-export function redact(text: string): string {
-  let result = text;
-  for (const secret of secrets) if (result.includes(secret)) result = result.split(secret).join(MASK);
-  // A JSON-RPC trace shows params as JSON: mask any "secret" field even if we never saw its value.
-  return result.replace(/("secret"\s*:\s*")((?:[^"\\]|\\.)*)(")/g, `$1${MASK}$3`);
-}
+/** One masking for both processes: every form of a secret this window has handled (R9). */
+export { registerSecret, maskText as redact } from '../server/protocol/masking';
 
 type Line = (message: string, ...args: unknown[]) => void;
 

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostPort } from './hostPort';
+import { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './webhooks/connectionLimits';
 
 interface CommonOptions {
   store: string;
@@ -17,6 +18,7 @@ interface CommonOptions {
   tls: { cert: string; key: string } | null;
   /** Team server only: let the `local` runner execute stacks' commands on this host. */
   localRunner: boolean;
+  receiverLimits: ReceiverLimits;
 }
 
 /** `serve` always listens; `--stdio` listens only when asked to. */
@@ -45,7 +47,12 @@ export const USAGE = `Usage:
   --secret-key-file FILE the 32-byte key (hex or base64) that encrypts credentials at rest on a team
                          server (or STACKHOOK_SECRET_KEY); without one it stores no credential
   --tls-cert/--tls-key   serve https:// and wss:// (or put a TLS reverse proxy in front)
-  --local-runner         let the local runner execute stacks' commands on this host (off on a team server)`;
+  --local-runner         let the local runner execute stacks' commands on this host (off on a team server)
+  --headers-timeout MS   a request's headers must arrive within this (default ${DEFAULT_RECEIVER_LIMITS.headersTimeoutMs})
+  --request-timeout MS   a whole request, body included, within this (default ${DEFAULT_RECEIVER_LIMITS.requestTimeoutMs})
+  --idle-timeout MS      a connection silent this long is closed (default ${DEFAULT_RECEIVER_LIMITS.idleTimeoutMs})
+  --keep-alive-timeout MS  a kept-alive connection waits this long for its next request (default ${DEFAULT_RECEIVER_LIMITS.keepAliveTimeoutMs})
+  --max-connections N    open connections at most; the longest-idle one makes room (default ${DEFAULT_RECEIVER_LIMITS.maxConnections})`;
 
 export class UsageError extends Error {}
 
@@ -83,6 +90,11 @@ export function parseServerArgs(argv: string[]): ServerOptions {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'local-runner': { type: 'boolean' },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'keep-alive-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       'node-ipc': { type: 'boolean' },
       clientProcessId: { type: 'string' },
     },
@@ -102,6 +114,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'])) {
     throw new UsageError('--secret-key-file, --tls-cert, --tls-key and --local-runner are for a team server (serve).');
   }
+  const receiverLimits = parseReceiverLimits(values);
   const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
   const common: CommonOptions = {
     store: path.resolve(values.store ?? path.join(os.homedir(), '.stackhook')),
@@ -113,6 +126,29 @@ export function parseServerArgs(argv: string[]): ServerOptions {
     secretKeyFile: values['secret-key-file'] ? path.resolve(values['secret-key-file']) : null,
     tls: values['tls-cert'] && values['tls-key'] ? { cert: path.resolve(values['tls-cert']), key: path.resolve(values['tls-key']) } : null,
     localRunner: values['local-runner'] ?? false,
+    receiverLimits,
   };
   return listen && serve ? { ...common, mode: 'serve', listen } : { ...common, mode: 'stdio', listen };
+}
+
+function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}; "${value}" is not one.`);
+  return number;
+}
+
+function parseReceiverLimits(values: Record<string, string | boolean | undefined>): ReceiverLimits {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const d = DEFAULT_RECEIVER_LIMITS;
+  const limits: ReceiverLimits = {
+    headersTimeoutMs: wholeNumber('--headers-timeout', text('headers-timeout'), d.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: wholeNumber('--request-timeout', text('request-timeout'), d.requestTimeoutMs, 100, 600_000),
+    idleTimeoutMs: wholeNumber('--idle-timeout', text('idle-timeout'), d.idleTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: wholeNumber('--keep-alive-timeout', text('keep-alive-timeout'), d.keepAliveTimeoutMs, 100, 600_000),
+    maxConnections: wholeNumber('--max-connections', text('max-connections'), d.maxConnections, 4, 100_000),
+  };
+  // Node refuses a headers timeout longer than the request's.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new UsageError('--headers-timeout cannot be longer than --request-timeout.');
+  return limits;
 }

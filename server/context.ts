@@ -19,6 +19,8 @@ export interface ServerContext {
   readonly runs: AppendLog<typeof Run>;
   /** Every recorded delivery with the runs it queued, one line each (written at once, R16). */
   readonly deliveries: AppendLog<typeof StoredDelivery>;
+  /** Deliveries refused for an unknown or deleted integration (R15): unsigned, so kept apart and bounded. */
+  readonly refusals: AppendLog<typeof StoredDelivery>;
   readonly log: Logger;
   readonly now: () => Date;
   /** Tells connected editors which views to refresh. */

@@ -6,6 +6,8 @@ import { hostPort } from './hostPort';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
 import { answerProtocol } from './rpc/answerProtocol';
+import { maskEverything } from './protocol/masking';
+import { gatedStdio } from './rpc/lifecycle';
 import { openContext } from './startup';
 import { watchLogs } from './store/logWatcher';
 import { StoreCorruptError } from './store/registryStore';
@@ -21,7 +23,11 @@ import { readTls, watchTeamStore } from './team/serveSupport';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function runStdio(options: ServerOptions): Promise<void> {
-  const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  const { reader, writer } = gatedStdio((error) => {
+    process.stderr.write(`The editor's messages could not be read (${error.message}); exiting so that the editor starts a fresh server.\n`);
+    process.exit(1);
+  });
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
   const log = new Logger(stderrSink);
   const context = await openContext(
     options,
@@ -44,14 +50,17 @@ async function runStdio(options: ServerOptions): Promise<void> {
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
     ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
-        void connection.sendNotification(Protocol.DeliveryRefused.type, {
-          integrationId: trace.integrationId,
-          eventKey: trace.eventKey,
-          repository: trace.repository,
-          status,
-          reason: response.reason,
-        });
-      })
+        void connection.sendNotification(
+          Protocol.DeliveryRefused.type,
+          maskEverything({
+            integrationId: trace.integrationId,
+            eventKey: trace.eventKey,
+            repository: trace.repository,
+            status,
+            reason: response.reason,
+          }),
+        );
+      }, options.receiverLimits)
     : null;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
@@ -78,10 +87,15 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   try {
     const tls = options.tls ? readTls(options.tls) : undefined;
     const team = endpoint;
-    receiver = await WebhookReceiver.listen(context, address, (answer) => log.info(answer.logLine), {
-      tls,
-      onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head),
-    });
+    receiver = await WebhookReceiver.listen(
+      context,
+      address,
+      (answer) => {
+        if (answer.logLine !== null) log.info(answer.logLine);
+      },
+      options.receiverLimits,
+      { tls, onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head) },
+    );
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(

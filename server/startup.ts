@@ -14,11 +14,15 @@ import { loadSecretKey } from './team/secretKey';
 import { FileUserDirectory } from './team/userDirectory';
 import { AppendLog } from './store/appendLog';
 import { RegistryStore } from './store/registryStore';
+import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
 import { StoredDelivery } from './webhooks/storedDelivery';
 import { version } from '../package.json';
 
 /** Manual runs only: runs queued by deliveries live (and rotate) with their delivery. */
 export const RUN_LOG_SIZE = 10_000;
+/** Refusals for unknown or deleted integrations: enough to answer "why no run?", not more. */
+export const REFUSAL_LOG_SIZE = 1_000;
+export const REFUSALS_FILE = 'refusals.jsonl';
 
 export async function openContext(
   options: ServerOptions,
@@ -27,10 +31,14 @@ export async function openContext(
   askClient?: AskClient,
 ): Promise<ServerContext> {
   const store = await RegistryStore.open(options.store, options.user);
+  for (const warning of await tightenModes(options.store)) log.warn(warning);
+  const orphans = await removeOrphanTemps(options.store);
+  if (orphans.length > 0) log.info(`Removed ${orphans.length} temporary file(s) of writes that never finished: ${orphans.join(', ')}.`);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
   const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
-  await Promise.all([runs.load(), deliveries.load()]);
+  const refusals = new AppendLog(path.join(options.store, REFUSALS_FILE), StoredDelivery, REFUSAL_LOG_SIZE);
+  await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
   let credentials: CredentialStore;
   if (options.secrets === 'client') {
     if (!askClient) throw new Error('--secrets client needs an editor connection.');
@@ -50,6 +58,7 @@ export async function openContext(
     bitbucket: deferredGateway(async () => (await import('./bitbucket/restGateway')).createBitbucketGateway(options.bitbucketApi, log)),
     runs,
     deliveries,
+    refusals,
     log,
     now: () => new Date(),
     changed,

@@ -9,6 +9,7 @@ import type { Endpoint } from './endpoints';
 import { REQUIRED_SCOPES } from './endpoints';
 import type { BitbucketCredential } from './gateway';
 import { ErrorBody } from './schemas';
+import { bounded } from '../protocol/masking';
 
 export const APP_PASSWORD_REMOVAL =
   'Bitbucket removed app passwords on 28 July 2026; since then every app password is refused with 401.';
@@ -52,8 +53,10 @@ function bitbucketMessage(body: unknown): string | null {
 }
 
 const said = (body: unknown) => {
-  const message = bitbucketMessage(body);
-  if (!message) return '';
+  const quoted = bitbucketMessage(body);
+  if (!quoted) return '';
+  // A hostile upstream (or proxy) decides what its error says: quote a bounded part of it.
+  const message = bounded(quoted);
   return /[.!?]$/.test(message) ? ` Bitbucket said: "${message}"` : ` Bitbucket said: "${message}".`;
 };
 

@@ -85,6 +85,9 @@ function jsonBody(response: AxiosResponse): { ok: true; value: unknown } | { ok:
   }
 }
 
+/** The largest response body read from upstream. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 export class BitbucketHttp {
   private readonly axios: AxiosInstance;
 
@@ -106,6 +109,8 @@ export class BitbucketHttp {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       maxRedirects: 0,
+      // No answer Stackhook reads is near this; a larger one is not Bitbucket's and is not read whole.
+      maxContentLength: MAX_RESPONSE_BYTES,
       transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
       headers: { Accept: 'application/json', 'User-Agent': 'Stackhook' },
     });

@@ -2,7 +2,7 @@
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import type { RequestScope, ServerContext } from '../context';
 import { bitbucketError, unavailable } from '../errors';
-import { registerSecret } from '../log';
+import { registerCredential } from '../log';
 import type { CredentialTest } from '../protocol';
 import type { StoredIntegration } from '../store/schema';
 
@@ -11,13 +11,13 @@ export async function credentialOf(context: ServerContext, integration: StoredIn
   if (secret === null) {
     throw unavailable(`No Bitbucket credential is stored for the integration "${integration.name}". Edit the integration and enter its API token again.`);
   }
-  registerSecret(secret);
+  registerCredential(secret, integration.username);
   return { username: integration.username, secret, credentialType: integration.credentialType };
 }
 
 /** Tests a credential and turns a failed test into a `Bitbucket` error whose message says what to do. */
 export async function requireWorkingCredential(context: ServerContext, credential: BitbucketCredential, scope: RequestScope): Promise<CredentialTest> {
-  registerSecret(credential.secret);
+  registerCredential(credential.secret, credential.username);
   const test = await context.bitbucket.testCredential(credential, { signal: scope.signal });
   if (!test.ok) {
     const problem = test.problem ?? { code: 'unauthorized' as const, message: 'Bitbucket did not accept the credential.' };

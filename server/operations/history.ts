@@ -5,9 +5,8 @@
 // so listing runs merges the two from their newest ends and stops at the limit instead of sorting.
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
-import { canList } from '../registry/access';
+import { visibleDelivery, visibleStacks } from '../registry/access';
 import { publicDelivery, type StoredDelivery } from '../webhooks/storedDelivery';
-import { visibleStacks } from './stacks';
 
 const DEFAULT_LIMIT = 100;
 
@@ -34,11 +33,11 @@ function* deliveryRunsBackwards(deliveries: readonly StoredDelivery[]): Generato
  * Two newest-first sequences as one, by `createdAt` (ISO times compare as strings). Lines of several
  * processes may land slightly out of time order; the merge then keeps each log's own order.
  */
-function* mergeNewestFirst(a: Iterator<Protocol.Run>, b: Iterator<Protocol.Run>): Generator<Protocol.Run> {
+function* mergeNewestFirst<T>(a: Iterator<T>, b: Iterator<T>, timeOf: (item: T) => string): Generator<T> {
   let nextA = a.next();
   let nextB = b.next();
   while (!nextA.done && !nextB.done) {
-    if (nextA.value.createdAt >= nextB.value.createdAt) {
+    if (timeOf(nextA.value) >= timeOf(nextB.value)) {
       yield nextA.value;
       nextA = a.next();
     } else {
@@ -55,16 +54,23 @@ export async function listRuns(context: ServerContext, params: Protocol.ParamsOf
   await Promise.all([context.runs.refresh(), context.deliveries.refresh()]);
   const visible = new Set(visibleStacks(state, context.user).map((stack) => stack.id));
   return newestFirst(
-    mergeNewestFirst(backwards(context.runs.all()), deliveryRunsBackwards(context.deliveries.all())),
+    mergeNewestFirst(backwards(context.runs.all()), deliveryRunsBackwards(context.deliveries.all()), (run) => run.createdAt),
     (run) => visible.has(run.stackId) && (params.stackId === undefined || run.stackId === params.stackId),
     params.limit ?? DEFAULT_LIMIT,
   );
 }
 
-/** Deliveries of integrations the user may list, and of ids no integration holds (any reader may see refusals). */
+/** Deliveries the user may see (access.ts decides), newest first. */
 export async function listDeliveries(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.DeliveriesList>): Promise<Protocol.Delivery[]> {
   const state = await context.store.read();
-  await context.deliveries.refresh();
-  const hidden = new Set(state.integrations.filter((integration) => !canList(state, context.user, integration)).map((i) => i.id));
-  return newestFirst(backwards(context.deliveries.all()), (delivery) => !hidden.has(delivery.integrationId), params.limit ?? DEFAULT_LIMIT).map(publicDelivery);
+  await Promise.all([context.deliveries.refresh(), context.refusals.refresh()]);
+  // Refusals for unknown or deleted integrations are kept in a log of their own (they are unsigned).
+  const all = mergeNewestFirst(backwards(context.deliveries.all()), backwards(context.refusals.all()), (delivery) => delivery.receivedAt);
+  const shown = (function* () {
+    for (const delivery of all) {
+      const visible = visibleDelivery(state, context.user, publicDelivery(delivery));
+      if (visible) yield visible;
+    }
+  })();
+  return newestFirst(shown, () => true, params.limit ?? DEFAULT_LIMIT);
 }

@@ -1,9 +1,9 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
 import type { RequestScope, ServerContext } from '../context';
-import { forbidden, invalid, notFound } from '../errors';
-import { registerSecret } from '../log';
+import { invalid } from '../errors';
+import { registerCredential, registerSecret } from '../log';
 import type * as Protocol from '../protocol';
-import { canList, canSeeDetails, requireManage } from '../registry/access';
+import { canList, requireIntegrationDetails, requireListedIntegration, requireManage } from '../registry/access';
 import {
   addIntegration,
   checkNewIntegration,
@@ -13,7 +13,6 @@ import {
   requireIntegration,
   spaceForNewIntegration,
 } from '../registry/integrations';
-import type { RegistryState, StoredIntegration } from '../store/schema';
 import { credentialOf, requireWorkingCredential } from './credentials';
 import { integrationDetails, integrationSummary } from './recordsForUser';
 
@@ -29,30 +28,13 @@ export async function listIntegrations(context: ServerContext): Promise<Protocol
     .map((integration) => integrationSummary(state, context.user, integration));
 }
 
-/** An integration the user may list; one they may not is reported as absent, not as forbidden. */
-function requireListed(state: RegistryState, user: string, id: string): StoredIntegration {
-  const integration = requireIntegration(state, id);
-  if (!canList(state, user, integration)) throw notFound(`There is no integration "${id}" that ${user} can see.`);
-  return integration;
-}
-
-/** R6, R7: details are for admins of the integration's space. */
-export function requireDetails(state: RegistryState, user: string, id: string): StoredIntegration {
-  const integration = requireListed(state, user, id);
-  if (!canSeeDetails(state, user, integration)) {
-    const space = integration.type === 'default' ? 'the root space' : `the space "${integration.spaceId}"`;
-    throw forbidden(`The details of "${integration.name}" are visible only to admins of ${space}. Ask one of them for access.`);
-  }
-  return integration;
-}
-
 export async function getIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsGet>) {
   const state = await context.store.read();
-  return integrationDetails(state, context.user, requireDetails(state, context.user, params.id), context.publicUrl);
+  return integrationDetails(state, context.user, requireIntegrationDetails(state, context.user, params.id), context.publicUrl);
 }
 
 export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
-  registerSecret(params.secret);
+  registerCredential(params.secret, params.username);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
   const before = await context.store.read();
   requireManage(before, context.user, { type: params.type, spaceId: spaceForNewIntegration(before, params) });
@@ -79,10 +61,10 @@ export async function createIntegration(context: ServerContext, params: Protocol
 }
 
 export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
-  if (params.secret !== undefined) registerSecret(params.secret);
+  if (params.secret !== undefined) registerCredential(params.secret, params.username);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
   const before = await context.store.read();
-  const current = requireListed(before, context.user, params.id);
+  const current = requireListedIntegration(before, context.user, params.id);
   requireManage(before, context.user, current);
   const credentialChanges = params.secret !== undefined || params.username !== undefined;
   if (credentialChanges && params.verify !== false) {
@@ -103,7 +85,7 @@ export async function updateIntegration(context: ServerContext, params: Protocol
 
 export async function deleteIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsDelete>) {
   const before = await context.store.read();
-  requireManage(before, context.user, requireListed(before, context.user, params.id));
+  requireManage(before, context.user, requireListedIntegration(before, context.user, params.id));
   const detachedStackIds = await context.store.update((draft) => {
     requireManage(draft, context.user, requireIntegration(draft, params.id));
     return removeIntegration(draft, params.id, context.now());
@@ -117,10 +99,10 @@ export async function deleteIntegration(context: ServerContext, params: Protocol
 export async function testIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsTest>, scope: RequestScope) {
   if ('id' in params) {
     const state = await context.store.read();
-    const integration = requireDetails(state, context.user, params.id);
+    const integration = requireIntegrationDetails(state, context.user, params.id);
     return context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal });
   }
-  registerSecret(params.secret);
+  registerCredential(params.secret, params.username);
   return context.bitbucket.testCredential(
     { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },
     { signal: scope.signal },
@@ -130,7 +112,7 @@ export async function testIntegration(context: ServerContext, params: Protocol.P
 /** R17: admins may read the webhook secret (to paste it into Bitbucket) and regenerate it. */
 export async function webhookSecret(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsWebhookSecret>) {
   const state = await context.store.read();
-  const integration = requireDetails(state, context.user, params.id);
+  const integration = requireIntegrationDetails(state, context.user, params.id);
   if (!params.regenerate && integration.webhookSecret !== null) return { secret: integration.webhookSecret };
   const secret = await context.store.update((draft) => {
     const target = requireIntegration(draft, params.id);

@@ -2,9 +2,10 @@
 // create checks it, so the editor can show them while the name is typed without knowing the rules.
 import type { z } from 'zod';
 import type { ServerContext } from '../context';
+import { forbidden } from '../errors';
 import type * as Protocol from '../protocol';
 import { MAX_NAME } from '../protocol';
-import { canList } from '../registry/access';
+import { canList, canSeeStack, isAdminSomewhere } from '../registry/access';
 import { findIntegration } from '../registry/integrations';
 import { idFromName } from '../registry/names';
 import { stacksDetachedFrom } from '../registry/stacks';
@@ -22,13 +23,15 @@ export async function previewIntegration(context: ServerContext, params: { name:
     return { id, webhookUrl, problem: `"${name}" has no letters or digits, so no id (and no webhook URL) can be derived from it.` };
   }
   const state = await context.store.read();
+  // Only admins create integrations; anyone else would learn only which ids exist.
+  if (!isAdminSomewhere(state, context.user)) throw forbidden(`Creating an integration needs admin on a space, which ${context.user} is nowhere.`);
   const clash = findIntegration(state, id);
   if (clash) {
     // Someone who may not list the other integration learns only that the id is taken, not its name.
     const which = canList(state, context.user, clash) ? `the integration "${clash.name}"` : 'another integration';
     return { id, webhookUrl, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
   }
-  const detached = stacksDetachedFrom(state, id).length;
+  const detached = stacksDetachedFrom(state, id).filter((stack) => canSeeStack(state, context.user, stack)).length;
   if (detached > 0) {
     return {
       id,

@@ -1,25 +1,16 @@
 // Repositories an integration can see, and the webhooks on them (R14), through Bitbucket.
 import type { RequestScope, ServerContext } from '../context';
-import { forbidden } from '../errors';
 import type * as Protocol from '../protocol';
-import { canList, governingSpace, hasRole } from '../registry/access';
-import { requireIntegration } from '../registry/integrations';
+import { requireCredentialUse, requireIntegrationDetails } from '../registry/access';
 import { webhookUrlFor } from '../registry/webhookUrl';
-import { notFound } from '../errors';
 import type { WebhookTarget } from '../bitbucket/gateway';
 import type { StoredIntegration } from '../store/schema';
 import { credentialOf } from './credentials';
-import { requireDetails } from './integrations';
 
 /** Reading through the credential on the user's behalf needs write on the integration's space. */
 async function readingWork(context: ServerContext, integrationId: string, what: string) {
   const state = await context.store.read();
-  const integration = requireIntegration(state, integrationId);
-  if (!canList(state, context.user, integration)) throw notFound(`There is no integration "${integrationId}" that ${context.user} can see.`);
-  if (!hasRole(state, context.user, governingSpace(integration), 'write')) {
-    throw forbidden(`${what} of "${integration.name}" needs write access on the space "${governingSpace(integration)}".`);
-  }
-  return credentialOf(context, integration);
+  return credentialOf(context, requireCredentialUse(state, context.user, integrationId, what));
 }
 
 export async function listRepositories(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesList>, scope: RequestScope) {
@@ -39,7 +30,7 @@ function targetOf(context: ServerContext, integration: StoredIntegration): Webho
 /** Webhook work changes what Bitbucket sends: it is for admins of the integration's space, like its details. */
 async function webhookWork(context: ServerContext, integrationId: string) {
   const state = await context.store.read();
-  const integration = requireDetails(state, context.user, integrationId);
+  const integration = requireIntegrationDetails(state, context.user, integrationId);
   return { integration, credential: await credentialOf(context, integration), target: targetOf(context, integration) };
 }
 

@@ -1,12 +1,12 @@
 // Spaces and access grants.
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
-import { grant, requireRole } from '../registry/access';
+import { grant, requireRole, visibleSpaces } from '../registry/access';
 import { createSpace as addSpace } from '../registry/spaces';
 
 export async function listSpaces(context: ServerContext) {
   const state = await context.store.read();
-  return state.spaces.map(({ id, name, parentId, inheritEntities }) => ({ id, name, parentId, inheritEntities }));
+  return visibleSpaces(state, context.user).map(({ id, name, parentId, inheritEntities }) => ({ id, name, parentId, inheritEntities }));
 }
 
 export async function createSpace(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.SpacesCreate>) {

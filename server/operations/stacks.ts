@@ -1,24 +1,13 @@
 // The stack requests: list, create (R10), reattach (R12, R13), delete, and manual runs (R12).
 import type { RequestScope, ServerContext } from '../context';
-import { notFound } from '../errors';
 import type * as Protocol from '../protocol';
-import { hasRole, requireRole } from '../registry/access';
-import { addStack, checkNewStack, requireAttached, requireStack, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireWritableStack, visibleStacks } from '../registry/access';
+import { addStack, checkNewStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { isUsableFrom } from '../registry/usability';
-import type { RegistryState, StoredStack } from '../store/schema';
+import type { RegistryState } from '../store/schema';
 import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
 import { stackView } from './recordsForUser';
-
-export function visibleStacks(state: RegistryState, user: string): StoredStack[] {
-  return state.stacks.filter((stack) => hasRole(state, user, stack.spaceId, 'read'));
-}
-
-function requireVisibleStack(state: RegistryState, user: string, id: string): StoredStack {
-  const stack = requireStack(state, id);
-  if (!hasRole(state, user, stack.spaceId, 'read')) throw notFound(`There is no stack "${id}" that ${user} can see.`);
-  return stack;
-}
 
 export async function listStacks(context: ServerContext) {
   const state = await context.store.read();
@@ -28,6 +17,7 @@ export async function listStacks(context: ServerContext) {
 export async function createStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
   const before = await context.store.read();
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
+  requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
     // R10: the repository must be one the integration's credentials can see.
@@ -35,6 +25,7 @@ export async function createStack(context: ServerContext, params: Protocol.Param
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
+    requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
   });
   context.changed(['stacks']);
@@ -43,32 +34,41 @@ export async function createStack(context: ServerContext, params: Protocol.Param
 
 export async function setIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksSetIntegration>) {
   const stack = await context.store.update((draft) => {
-    const target = requireVisibleStack(draft, context.user, params.stackId);
-    requireRole(draft, context.user, target.spaceId, 'write', 'Changing a stack\'s integration');
+    requireWritableStack(draft, context.user, params.stackId, 'Changing a stack\'s integration');
+    requireListedIntegration(draft, context.user, params.integrationId);
     return setStackIntegration(draft, params.stackId, params.integrationId);
   });
   context.changed(['stacks']);
   return stackView(stack);
 }
 
+/** What reattaching would do: stacks the user cannot see are neither reattached nor named. */
+function reattachPlan(state: RegistryState, user: string, integrationId: string) {
+  const integration = requireListedIntegration(state, user, integrationId);
+  const reattach: string[] = [];
+  const skipped: { stackId: string; reason: string }[] = [];
+  for (const stack of stacksDetachedFrom(state, integrationId)) {
+    if (!canSeeStack(state, user, stack)) continue;
+    if (!hasRole(state, user, stack.spaceId, 'write')) {
+      skipped.push({ stackId: stack.id, reason: `${user} has no write access on the space "${stack.spaceId}"` });
+    } else if (!isUsableFrom(state, integration, stack.spaceId)) {
+      skipped.push({ stackId: stack.id, reason: `"${integration.name}" is not usable from the space "${stack.spaceId}"` });
+    } else {
+      reattach.push(stack.id);
+    }
+  }
+  return { integration, reattach, skipped };
+}
+
 /** R13: reattach every stack still detached from this integration id, where the rules allow. */
 export async function reattachAll(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksReattachAll>) {
+  const planned = reattachPlan(await context.store.read(), context.user, params.integrationId);
+  // Nothing to reattach changes nothing, the registry file included.
+  if (planned.reattach.length === 0) return { reattachedStackIds: [], skipped: planned.skipped };
   const result = await context.store.update((draft) => {
-    const reattachedStackIds: string[] = [];
-    const skipped: { stackId: string; reason: string }[] = [];
-    const integration = draft.integrations.find((candidate) => candidate.id === params.integrationId);
-    if (!integration) throw notFound(`There is no integration "${params.integrationId}" to reattach stacks to. Create it first.`);
-    for (const stack of stacksDetachedFrom(draft, params.integrationId)) {
-      if (!hasRole(draft, context.user, stack.spaceId, 'write')) {
-        skipped.push({ stackId: stack.id, reason: `${context.user} has no write access on the space "${stack.spaceId}"` });
-      } else if (!isUsableFrom(draft, integration, stack.spaceId)) {
-        skipped.push({ stackId: stack.id, reason: `"${integration.name}" is not usable from the space "${stack.spaceId}"` });
-      } else {
-        setStackIntegration(draft, stack.id, integration.id);
-        reattachedStackIds.push(stack.id);
-      }
-    }
-    return { reattachedStackIds, skipped };
+    const { integration, reattach, skipped } = reattachPlan(draft, context.user, params.integrationId);
+    for (const stackId of reattach) setStackIntegration(draft, stackId, integration.id);
+    return { reattachedStackIds: reattach, skipped };
   });
   if (result.reattachedStackIds.length > 0) context.changed(['stacks']);
   return result;
@@ -76,8 +76,7 @@ export async function reattachAll(context: ServerContext, params: Protocol.Param
 
 export async function deleteStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksDelete>) {
   await context.store.update((draft) => {
-    const stack = requireVisibleStack(draft, context.user, params.stackId);
-    requireRole(draft, context.user, stack.spaceId, 'write', 'Deleting a stack');
+    const stack = requireWritableStack(draft, context.user, params.stackId, 'Deleting a stack');
     draft.stacks = draft.stacks.filter((candidate) => candidate !== stack);
   });
   context.changed(['stacks']);
@@ -87,8 +86,7 @@ export async function deleteStack(context: ServerContext, params: Protocol.Param
 /** R12: a detached stack cannot be run by hand either. */
 export async function triggerRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksTriggerRun>): Promise<Protocol.Run> {
   const state = await context.store.read();
-  const stack = requireVisibleStack(state, context.user, params.stackId);
-  requireRole(state, context.user, stack.spaceId, 'write', 'Triggering a run');
+  const stack = requireWritableStack(state, context.user, params.stackId, 'Triggering a run');
   requireAttached(stack);
   const now = context.now();
   const run: Protocol.Run = {

@@ -1,8 +1,7 @@
 // `stackhook/status`: what the status bar and the panel header show.
 import type { ServerContext } from '../context';
 import type { ServerStatus } from '../protocol';
-import { canList } from '../registry/access';
-import { visibleStacks } from './stacks';
+import { canList, visibleStacks } from '../registry/access';
 
 export async function status(context: ServerContext): Promise<ServerStatus> {
   const state = await context.store.read();

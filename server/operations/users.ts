@@ -4,14 +4,13 @@ import type { ServerContext } from '../context';
 import { unavailable } from '../errors';
 import type { ParamsOf } from '../protocol';
 import * as Protocol from '../protocol';
-import { requireRole } from '../registry/access';
-import { ROOT_SPACE_ID } from '../store/schema';
+import { requireRootAdmin } from '../registry/access';
 import { DEFAULT_TOKEN_DAYS } from '../team/tokens';
 
 export async function inviteUser(context: ServerContext, params: ParamsOf<typeof Protocol.UsersInvite>) {
   const directory = context.users;
   if (!directory) throw unavailable('Inviting users needs a team server; this editor runs Stackhook for one person. See README, "Running a team server".');
-  requireRole(await context.store.read(), context.user, ROOT_SPACE_ID, 'admin', 'Inviting a user');
+  requireRootAdmin(await context.store.read(), context.user, 'Inviting a user');
   const known = (await directory.listUsers()).some((user) => user.name === params.name);
   if (!known) await directory.addUser(params.name, context.now());
   const issued = await directory.createToken(params.name, context.now(), params.days ?? DEFAULT_TOKEN_DAYS);

@@ -10,8 +10,17 @@ export const MAX_USERNAME = 256;
 export const MAX_SECRET = 1_024;
 export const MAX_REPOSITORIES_PER_REQUEST = 5_000;
 
-export const Name = z.string().trim().min(1, 'must not be empty').max(MAX_NAME);
-export const Id = z.string().min(1).max(MAX_NAME + 20);
+/**
+ * Control characters (NUL, newlines, ANSI escapes start with ESC), bidi overrides and isolates, and
+ * line or paragraph separators: a name holding one could forge a log line or show other text than it is.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_MESSAGE = 'must not hold control characters (newlines, tabs, NUL, ANSI escapes) or bidirectional overrides';
+const safeText = (schema: z.ZodString) => schema.refine((text) => !UNSAFE_TEXT.test(text), UNSAFE_MESSAGE);
+
+export const Name = safeText(z.string().trim().min(1, 'must not be empty').max(MAX_NAME));
+export const Id = safeText(z.string().min(1).max(MAX_NAME + 20));
 
 export const Role = z.enum(['read', 'write', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -23,17 +32,26 @@ export type IntegrationType = z.infer<typeof IntegrationType>;
 export const CredentialType = z.enum(['api_token', 'app_password']);
 export type CredentialType = z.infer<typeof CredentialType>;
 
-export const Label = z.string().trim().min(1).max(MAX_LABEL);
+export const Label = safeText(z.string().trim().min(1).max(MAX_LABEL));
 export const Labels = z.array(Label).max(MAX_LABELS);
 export const Description = z.string().max(MAX_DESCRIPTION);
-export const Username = z.string().trim().min(1, 'must not be empty').max(MAX_USERNAME);
+export const Username = safeText(z.string().trim().min(1, 'must not be empty').max(MAX_USERNAME));
 export const Secret = z.string().min(1, 'must not be empty').max(MAX_SECRET);
 
 /** `workspace/slug`, as Bitbucket spells a repository's full name. */
 export const RepositoryFullName = z
   .string()
   .max(200)
-  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must look like workspace/repository');
+  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must look like workspace/repository')
+  // Bitbucket's slugs are never `.` or `..`; as path segments they would leave the repository's URL.
+  .refine((name) => name.split('/').every((segment) => segment !== '.' && segment !== '..'), 'must not have "." or ".." as the workspace or repository');
+/** A workspace's slug, as it appears in Bitbucket's URLs. */
+export const WorkspaceSlug = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'must be a workspace slug')
+  .refine((slug) => slug !== '.' && slug !== '..', 'must be a workspace slug');
 export const Branch = z.string().trim().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'is not a valid branch name');
 export const ProjectRoot = z.string().max(1_024);
 

@@ -110,7 +110,7 @@ export const IntegrationsWebhookSecret = request(
 
 export const RepositoriesList = request(
   'stackhook/repositories/list',
-  z.strictObject({ integrationId: E.Id, workspace: z.string().min(1).max(100).optional() }),
+  z.strictObject({ integrationId: E.Id, workspace: E.WorkspaceSlug.optional() }),
   z.array(E.Repository),
 );
 export const WebhooksStatus = request(
@@ -181,7 +181,7 @@ export const RepositoriesCommitLinks = request(
 );
 
 /** Workspace-level webhooks (`/workspaces/{ws}/hooks`, needs workspace admin): one hook covers every repository. */
-const WorkspaceWebhookParams = z.strictObject({ integrationId: E.Id, workspace: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'must be a workspace slug') });
+const WorkspaceWebhookParams = z.strictObject({ integrationId: E.Id, workspace: E.WorkspaceSlug });
 export const WebhooksWorkspaceStatus = request('stackhook/webhooks/workspaceStatus', WorkspaceWebhookParams, E.WorkspaceWebhookHealth);
 export const WebhooksConfigureWorkspace = request(
   'stackhook/webhooks/configureWorkspace',

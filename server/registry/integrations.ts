@@ -115,7 +115,7 @@ export function removeIntegration(state: RegistryState, id: string, now: Date): 
   state.integrations = state.integrations.filter((candidate) => candidate !== integration);
   state.deletedIntegrations = [
     ...state.deletedIntegrations.filter((deleted) => deleted.id !== id),
-    { id, name: integration.name, deletedAt: now.toISOString(), webhookSecret: integration.webhookSecret },
+    { id, name: integration.name, deletedAt: now.toISOString(), webhookSecret: integration.webhookSecret, type: integration.type, spaceId: integration.spaceId },
   ];
   return detachStacksOf(state, id);
 }

@@ -5,7 +5,7 @@ import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection }
 import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
 import { StackhookError, invalidFromZod } from '../errors';
-import { redact } from '../log';
+import { maskEverything, maskResult, maskText } from '../protocol/masking';
 import { ErrorCodes, wireType, type ErrorData, type RequestDefinition } from '../protocol';
 
 type Operation<P extends z.ZodType, R extends z.ZodType> = (
@@ -36,7 +36,8 @@ export function handler<P extends z.ZodType, R extends z.ZodType>(definition: Re
         const subscription = token.onCancellationRequested(() => controller.abort());
         const progress = await progressReporter(connection, raw);
         try {
-          return await invoke(context, stripProgressToken(raw), { signal: controller.signal, progress: progress?.report });
+          // R9: a credential that an upstream echoed never leaves in a result, whatever carried it.
+          return maskResult(await invoke(context, stripProgressToken(raw), { signal: controller.signal, progress: progress?.report }));
         } catch (error) {
           return toResponseError(context, definition.method, error, token);
         } finally {
@@ -56,7 +57,7 @@ async function progressReporter(connection: Connection, raw: unknown) {
   reporter.begin('Stackhook', 0, undefined, true);
   return {
     report: (done: number, total: number, message: string) =>
-      reporter.report(total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0, message),
+      reporter.report(total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0, maskText(message)),
     done: () => reporter.done(),
   };
 }
@@ -71,13 +72,13 @@ export function toResponseError(context: ServerContext, method: string, error: u
   // The editor asked for the cancellation, so it gets LSP's answer for it, not a failure to show.
   if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'The request was cancelled.', undefined);
   if (error instanceof StackhookError) {
-    return new ResponseError(ErrorCodes[error.kind], redact(error.message), error.data);
+    return new ResponseError(ErrorCodes[error.kind], maskText(error.message), maskEverything(error.data));
   }
   const detail = error instanceof Error ? error.message : String(error);
   context.log.error(`${method} failed unexpectedly: ${detail}`);
   return new ResponseError(
     ErrorCodes.Unavailable,
-    redact(`Stackhook could not complete ${method}: ${detail}. The server log (Stackhook output) has the details.`),
+    maskText(`Stackhook could not complete ${method}: ${detail}. The server log (Stackhook output) has the details.`),
     { kind: 'Unavailable' },
   );
 }

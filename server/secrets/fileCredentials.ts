@@ -21,6 +21,7 @@ export class FileCredentials implements CredentialStore {
 
   async set(integrationId: string, secret: string | null): Promise<void> {
     await withFileLock(this.file, async () => {
+      await this.refuseLink();
       const all = await this.read();
       if (secret === null) delete all[credentialKey(integrationId)];
       else all[credentialKey(integrationId)] = secret;
@@ -28,7 +29,22 @@ export class FileCredentials implements CredentialStore {
     });
   }
 
+  /**
+   * A symbolic link would be replaced by the atomic write and its target left holding the old
+   * credentials wherever it is, with whatever mode it has: refuse it, and say what to do.
+   */
+  private async refuseLink(): Promise<void> {
+    const stats = await fs.lstat(this.file).catch(() => null);
+    if (stats && !stats.isFile()) {
+      throw new Error(
+        `The credentials file ${this.file} is not a regular file (a symbolic link or another kind), so Stackhook will neither read nor replace it. ` +
+          'Move the real file there (mode 0600) or remove the link, then try again.',
+      );
+    }
+  }
+
   private async read(): Promise<Record<string, string>> {
+    await this.refuseLink();
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');

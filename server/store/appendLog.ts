@@ -6,10 +6,14 @@
 // nothing is listed before it is on disk.
 //
 // Appends made while a write is in flight go out together (one write, one fsync). Past `maxEntries`
-// lines the file is rotated to `<file>.1` (one older generation kept), so it cannot fill a disk.
+// lines or `maxBytes` bytes the file is rotated to `<file>.1` (one older generation kept), so it
+// cannot fill a disk; files are read as streams of lines, never as one string.
 import { fstatSync, promises as fs, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { PRIVATE_FILE_MODE } from './atomicFile';
+
+/** Rotation by size: far more than 10,000 ordinary deliveries, far less than a string can hold. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 interface Batch {
   lines: string;
@@ -34,6 +38,8 @@ export class AppendLog<S extends z.ZodType> {
     readonly file: string,
     private readonly schema: S,
     readonly maxEntries: number,
+    /** The file is rotated past this size too, whatever its line count: a log must stay readable. */
+    readonly maxBytes: number = DEFAULT_MAX_BYTES,
   ) {}
 
   /** Loads what is on disk (the rotated generation first). Lines that do not parse are skipped. */
@@ -97,27 +103,74 @@ export class AppendLog<S extends z.ZodType> {
     return result;
   }
 
+  /**
+   * Appends `lines` completely and durably, or not at all: a short write (a full disk) or a failed
+   * sync is cut back off the file and reported, so the caller can answer 503 and Bitbucket retries.
+   */
   private async write(lines: string): Promise<void> {
-    const text = this.partialTail ? `\n${lines}` : lines;
     // 'a+': appends always go to the end, and the same handle reads back what landed.
     this.handle ??= await fs.open(this.file, 'a+', PRIVATE_FILE_MODE);
+    const handle = this.handle;
+    if (this.partialTail) await this.cutPartialTail(handle);
+    const text = Buffer.from(this.partialTail ? `\n${lines}` : lines, 'utf8');
+    const start = (await handle.stat()).size;
+    let written = 0;
     try {
-      // One write call: with O_APPEND, another process's lines land before or after, never inside.
-      await this.handle.write(text);
-      await this.handle.datasync();
+      // One write call in the common case: with O_APPEND, another process's lines land before or after.
+      while (written < text.length) {
+        const { bytesWritten } = await handle.write(text, written, text.length - written);
+        if (bytesWritten <= 0) throw Object.assign(new Error(`${this.file}: nothing could be written (is the disk full?)`), { code: 'ENOSPC' });
+        written += bytesWritten;
+      }
+      await handle.datasync();
     } catch (error) {
+      await this.cutBack(handle, start, written);
       await this.closeHandle();
       throw error;
     }
     this.partialTail = false;
   }
 
+  /** Removes what a failed write left, if nobody appended after it; otherwise the next append starts a fresh line. */
+  private async cutBack(handle: fs.FileHandle, start: number, written: number): Promise<void> {
+    if (written === 0) return;
+    try {
+      const { size } = await handle.stat();
+      if (size === start + written) {
+        await handle.truncate(start);
+        await handle.datasync();
+        return;
+      }
+    } catch {
+      // Fall through: the tail is left, and marked.
+    }
+    this.partialTail = true;
+  }
+
+  /** A line cut short by a crash (bytes after the last whole line): removed before the next append. */
+  private async cutPartialTail(handle: fs.FileHandle): Promise<void> {
+    const { size } = await handle.stat();
+    if (size <= this.readOffset) {
+      this.partialTail = false;
+      return;
+    }
+    const tail = Buffer.alloc(Math.min(size - this.readOffset, 16 * 1024 * 1024));
+    const { bytesRead } = await handle.read(tail, 0, tail.length, this.readOffset);
+    // Only a tail with no line end in it is ours to cut; whole lines after it belong to another writer.
+    if (bytesRead === size - this.readOffset && !tail.subarray(0, bytesRead).includes(0x0a)) {
+      await handle.truncate(this.readOffset);
+      this.partialTail = false;
+    }
+  }
+
   private async loadNow(): Promise<void> {
-    const older = await readLines(`${this.file}.1`, 0);
-    const current = await readLines(this.file, 0);
-    this.entries = [...this.parse(older.lines), ...this.parse(current.lines)];
+    const entries: z.output<S>[] = [];
+    const keep = (line: string) => this.parseInto(entries, line);
+    await readLines(`${this.file}.1`, 0, keep);
+    const current = await readLines(this.file, 0, keep);
+    this.entries = entries;
     this.readOffset = current.end;
-    this.linesInFile = current.lines.length;
+    this.linesInFile = current.count;
     this.partialTail = current.size > current.end;
   }
 
@@ -155,16 +208,15 @@ export class AppendLog<S extends z.ZodType> {
       this.linesInFile += own.records.length;
       return true;
     }
-    const added = await readLines(this.file, this.readOffset);
-    this.entries.push(...this.parse(added.lines));
+    const added = await readLines(this.file, this.readOffset, (line) => this.parseInto(this.entries, line));
     this.readOffset = added.end;
-    this.linesInFile += added.lines.length;
-    return added.lines.length > 0;
+    this.linesInFile += added.count;
+    return added.count > 0;
   }
 
   /** `linesInFile` is as of the last read (after this process's last write): close enough for a cap. */
   private async rotateIfFull(): Promise<void> {
-    if (this.linesInFile < this.maxEntries) return;
+    if (this.linesInFile < this.maxEntries && this.readOffset < this.maxBytes) return;
     await fs.rename(this.file, `${this.file}.1`).catch(() => undefined);
     await this.closeHandle();
     this.readOffset = 0;
@@ -173,17 +225,13 @@ export class AppendLog<S extends z.ZodType> {
     if (this.entries.length > this.maxEntries * 2) this.entries = this.entries.slice(-this.maxEntries * 2);
   }
 
-  private parse(lines: string[]): z.output<S>[] {
-    const parsed: z.output<S>[] = [];
-    for (const line of lines) {
-      try {
-        const result = this.schema.safeParse(JSON.parse(line));
-        if (result.success) parsed.push(result.data);
-      } catch {
-        // A line cut short by a crash mid-write: it was never acknowledged, so skipping it loses nothing.
-      }
+  private parseInto(entries: z.output<S>[], line: string): void {
+    try {
+      const result = this.schema.safeParse(JSON.parse(line));
+      if (result.success) entries.push(result.data);
+    } catch {
+      // A line cut short by a crash mid-write: it was never acknowledged, so skipping it loses nothing.
     }
-    return parsed;
   }
 }
 
@@ -195,19 +243,57 @@ function statOrNull(file: string): { size: number; ino: number } | null {
   }
 }
 
-/** The whole lines of `file` from byte `from`; a partial last line is left for a later read. */
-async function readLines(file: string, from: number): Promise<{ lines: string[]; end: number; size: number }> {
+/** Lines longer than this are no record Stackhook writes: they are skipped, not held in memory. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Streams the whole lines of `file` from byte `from` to `onLine`, a chunk at a time, so a large log
+ * never becomes one string; a partial last line is left for a later read.
+ */
+async function readLines(file: string, from: number, onLine: (line: string) => void): Promise<{ count: number; end: number; size: number }> {
   const handle = await fs.open(file, 'r').catch(() => null);
-  if (!handle) return { lines: [], end: 0, size: 0 };
+  if (!handle) return { count: 0, end: 0, size: 0 };
   try {
     const { size } = await handle.stat();
-    if (size <= from) return { lines: [], end: size, size };
-    const buffer = Buffer.alloc(size - from);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
-    const lastNewline = buffer.lastIndexOf(0x0a, bytesRead - 1);
-    if (lastNewline < 0) return { lines: [], end: from, size };
-    const lines = buffer.subarray(0, lastNewline).toString('utf8').split('\n').filter((line) => line !== '');
-    return { lines, end: from + lastNewline + 1, size };
+    if (size <= from) return { count: 0, end: size, size };
+    const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, size - from));
+    let carry: Buffer[] = [];
+    let carried = 0;
+    let skipping = false;
+    let position = from;
+    let end = from;
+    let count = 0;
+    while (position < size) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - position), position);
+      if (bytesRead === 0) break;
+      let start = 0;
+      for (let newline = chunk.indexOf(0x0a, 0); newline >= 0 && newline < bytesRead; newline = chunk.indexOf(0x0a, start)) {
+        if (!skipping) {
+          const piece = chunk.subarray(start, newline);
+          const line = carried > 0 ? Buffer.concat([...carry, piece]).toString('utf8') : piece.toString('utf8');
+          if (line !== '') onLine(line);
+        }
+        count += 1;
+        carry = [];
+        carried = 0;
+        skipping = false;
+        start = newline + 1;
+        end = position + start;
+      }
+      if (start < bytesRead && !skipping) {
+        carried += bytesRead - start;
+        if (carried > MAX_LINE_BYTES) {
+          skipping = true;
+          carry = [];
+          carried = 0;
+        } else {
+          carry.push(Buffer.from(chunk.subarray(start, bytesRead)));
+        }
+      }
+      position += bytesRead;
+    }
+    return { count, end, size };
   } finally {
     await handle.close();
   }

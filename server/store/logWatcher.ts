@@ -11,9 +11,13 @@ import type { AppendLog } from './appendLog';
 export interface WatchedLogs {
   runs: AppendLog<z.ZodType>;
   deliveries: AppendLog<z.ZodType>;
+  /** Refusals for unknown or deleted integrations: shown with the deliveries. */
+  refusals?: AppendLog<z.ZodType>;
 }
 
 const SETTLE_MS = 30;
+const WATCHED = ['runs', 'deliveries', 'refusals'] as const;
+type Watched = (typeof WATCHED)[number];
 /** fs.watch misses events on some file systems (network shares); a slow poll covers them. */
 const POLL_MS = 5_000;
 
@@ -25,13 +29,15 @@ function carriesRuns(entry: unknown): boolean {
 
 /** Calls `changed` with `runs` / `deliveries` when another process appends to those logs. Returns a stop function. */
 export function watchLogs(folder: string, logs: WatchedLogs, changed: (topics: ChangeTopic[]) => void): () => void {
-  const topics: Record<'runs' | 'deliveries', { log: AppendLog<z.ZodType>; file: string; timer?: NodeJS.Timeout }> = {
+  const refusals = logs.refusals ?? logs.deliveries;
+  const topics: Record<Watched, { log: AppendLog<z.ZodType>; file: string; timer?: NodeJS.Timeout }> = {
     runs: { log: logs.runs, file: path.basename(logs.runs.file) },
     deliveries: { log: logs.deliveries, file: path.basename(logs.deliveries.file) },
+    refusals: { log: refusals, file: path.basename(refusals.file) },
   };
   let stopped = false;
 
-  const look = (topic: 'runs' | 'deliveries', delay: number) => {
+  const look = (topic: Watched, delay: number) => {
     const entry = topics[topic];
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
@@ -42,6 +48,7 @@ export function watchLogs(folder: string, logs: WatchedLogs, changed: (topics: C
         (added) => {
           if (stopped || !added) return;
           if (topic === 'runs') return changed(['runs']);
+          if (topic === 'refusals') return changed(['deliveries']);
           // A reload after another process rotated the log gives a new array: look at all of it then.
           const after = entry.log.all();
           const fresh = after === before ? after.slice(seen) : after;
@@ -58,15 +65,14 @@ export function watchLogs(folder: string, logs: WatchedLogs, changed: (topics: C
     watcher = watch(folder, (_event, name) => {
       if (!name) return;
       // `<log>.1` changes when another process rotates the log.
-      for (const topic of ['runs', 'deliveries'] as const) if (name === topics[topic].file || name === `${topics[topic].file}.1`) look(topic, SETTLE_MS);
+      for (const topic of WATCHED) if (name === topics[topic].file || name === `${topics[topic].file}.1`) look(topic, SETTLE_MS);
     });
     watcher.on('error', () => undefined);
   } catch {
     watcher = undefined; // The poll below still notices appends.
   }
   const poll = setInterval(() => {
-    look('runs', 0);
-    look('deliveries', 0);
+    for (const topic of WATCHED) look(topic, 0);
   }, POLL_MS);
   poll.unref();
 

@@ -37,6 +37,9 @@ export const DeletedIntegration = z.object({
   name: z.string(),
   deletedAt: z.string(),
   webhookSecret: z.string().nullable().default(null),
+  /** Where it lived, so deliveries to it are shown only to those who could list it (none in older stores). */
+  type: IntegrationType.nullable().default(null),
+  spaceId: z.string().nullable().default(null),
 });
 
 export const StoredStack = z.object({

@@ -7,7 +7,8 @@ import { createConnection, createProtocolConnection, ProposedFeatures, type Conn
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerContext } from '../context';
 import type { Logger } from '../log';
-import { ErrorCodes } from '../protocol';
+import { ErrorCodes, type ErrorData } from '../protocol';
+import { admit as lifecycle } from '../rpc/lifecycle';
 import { WebSocketMessageReader, WebSocketMessageWriter } from '../protocol/webSocketMessages';
 import { bearerToken } from './tokens';
 import type { UserDirectory } from './userDirectory';
@@ -107,21 +108,26 @@ export class TeamRpcEndpoint {
   private accept(socket: WebSocket, user: string): void {
     const inFlight = new Set<string | number>();
     let writer: WebSocketMessageWriter;
+    let phase: Parameters<typeof lifecycle>[0] = 'waiting';
+    const answerError = (id: string | number, error: { code: number; message: string; data: ErrorData }) =>
+      void writer.write({ jsonrpc: '2.0', id, error } as Message).catch(() => undefined);
     const admit = (message: Message): boolean => {
+      // The same lifecycle gate as stdio: nothing runs before initialize or after shutdown.
+      const verdict = lifecycle(phase, message);
+      phase = verdict.next;
       const { id, method } = message as { id?: string | number | null; method?: unknown };
-      if (typeof method !== 'string' || id === undefined || id === null) return true;
+      const isRequest = typeof method === 'string' && id !== undefined && id !== null;
+      if (!verdict.pass) {
+        if ('error' in verdict && verdict.error && isRequest) answerError(id, verdict.error);
+        return false;
+      }
+      if (!isRequest) return true;
       if (inFlight.size >= this.limits.maxInFlight) {
-        void writer
-          .write({
-            jsonrpc: '2.0',
-            id,
-            error: {
-              code: ErrorCodes.Unavailable,
-              message: `This connection already has ${this.limits.maxInFlight} requests waiting for an answer; send more once some are answered.`,
-              data: { kind: 'Unavailable' },
-            },
-          } as Message)
-          .catch(() => undefined);
+        answerError(id, {
+          code: ErrorCodes.Unavailable,
+          message: `This connection already has ${this.limits.maxInFlight} requests waiting for an answer; send more once some are answered.`,
+          data: { kind: 'Unavailable' },
+        });
         return false;
       }
       inFlight.add(id);

@@ -1,8 +1,9 @@
 // One webhook delivery, from the integration id in its URL to its answer, in the order the rules
 // set (R15–R17). Every refusal before the signature check changes nothing, except that deliveries to
-// unknown or deleted integrations are recorded (R15) so "why did my push not start a run?" has an
-// answer. An accepted delivery is on disk, in one line with the runs it queued, before it is answered.
+// unknown or deleted integrations are recorded (R15), in a bounded log of their own and at a bounded
+// rate, so "why did my push not start a run?" has an answer. An accepted delivery is on disk, in one line with the runs it queued, before it is answered.
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
@@ -10,7 +11,9 @@ import type { Delivery, DeliveryVerdict, Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
 import type { StoredIntegration } from '../store/schema';
+import { AcceptedIndex, ACCEPTED_FOLDER } from './acceptedIndex';
 import { DeliveryLedger } from './deliveryLedger';
+import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
 import { printable } from './printable';
@@ -48,15 +51,18 @@ export interface DeliveryAnswer {
   response: DeliveryResponse;
   /** Who it was for and what it was, as far as the request said: for log lines and the editor. */
   trace: Readonly<Trace>;
-  /** One line for the log: ids, event, repository, verdict. No secret, no body. */
-  logLine: string;
+  /** One line for the log: ids, event, repository, verdict. No secret, no body. Null: not to be logged (a flood past its budget). */
+  logLine: string | null;
 }
 
 export class DeliveryPipeline {
   private readonly ledger: DeliveryLedger;
+  private readonly accepted: AcceptedIndex;
+  private readonly refusals = new RefusalBudget();
 
   constructor(private readonly context: ServerContext) {
     this.ledger = new DeliveryLedger(context.deliveries);
+    this.accepted = new AcceptedIndex(path.join(context.store.folder, ACCEPTED_FOLDER));
   }
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
@@ -97,9 +103,30 @@ export class DeliveryPipeline {
     // 4–6. R16, then parse, route and record.
     const requestUuid = headers.headers['x-request-uuid'];
     return this.ledger.exclusively(integration.id, requestUuid, async () => {
+      // Deliveries recorded before the index existed are found in the log.
       const previous = await this.ledger.previous(integration.id, requestUuid);
       if (previous) return this.answerDuplicate(trace, previous, headers.headers);
-      return this.accept(trace, integration, headers.headers, json, receivedAt);
+      const claim = await this.accepted.claim(integration.id, requestUuid);
+      if (claim.kind === 'taken') {
+        const first = claim.first ?? (await this.ledger.previous(integration.id, requestUuid));
+        if (first) return this.answerDuplicate(trace, first, headers.headers);
+        // The first attempt is still being handled elsewhere: this one must not queue runs again.
+        throw new Error(`another attempt of ${printable(requestUuid)} is still being recorded`);
+      }
+      let accepted: Awaited<ReturnType<DeliveryPipeline['accept']>>;
+      try {
+        accepted = await this.accept(trace, integration, headers.headers, json, receivedAt);
+      } catch (error) {
+        // Not recorded: a retry must be taken as new.
+        await claim.abandon().catch(() => undefined);
+        throw error;
+      }
+      await claim.done(accepted.stored).catch(async (error: unknown) => {
+        // Recorded in the log, which the ledger reads: a retry is still found there.
+        context.log.warn(`Delivery ${printable(requestUuid)} is recorded but not in the index of accepted deliveries: ${describeError(error)}`);
+        await claim.abandon().catch(() => undefined);
+      });
+      return accepted.answer;
     });
   }
 
@@ -109,7 +136,7 @@ export class DeliveryPipeline {
     headers: DeliveryHeaders,
     body: Record<string, unknown>,
     receivedAt: Date,
-  ): Promise<DeliveryAnswer> {
+  ): Promise<{ answer: DeliveryAnswer; stored: StoredDelivery }> {
     const { context } = this;
     const requestUuid = headers['x-request-uuid'];
     const eventKey = headers['x-event-key'];
@@ -117,8 +144,8 @@ export class DeliveryPipeline {
     if (!parsed.ok) {
       trace.repository = parsed.repository;
       const delivery = deliveryRecord(integration.id, requestUuid, eventKey, parsed.repository, 'invalid', `refused: ${parsed.problem}`, 400, [], receivedAt);
-      await this.record([], delivery);
-      return answer(trace, delivery, []);
+      const stored = await this.record([], delivery);
+      return { answer: answer(trace, delivery, []), stored };
     }
     trace.repository = parsed.event.repository;
     // Stacks as they are now, not as they were before the body arrived.
@@ -146,15 +173,16 @@ export class DeliveryPipeline {
       routing.stackIds,
       receivedAt,
     );
-    await this.record(runs, delivery);
-    return answer(trace, delivery, runs);
+    const stored = await this.record(runs, delivery);
+    return { answer: answer(trace, delivery, runs), stored };
   }
 
   /** The delivery and its runs in one line: one write, one fsync, so a retry finds both or neither. */
-  private async record(runs: Run[], delivery: Delivery): Promise<void> {
+  private async record(runs: Run[], delivery: Delivery): Promise<StoredDelivery> {
     const stored: StoredDelivery = { ...delivery, runs };
     await this.context.deliveries.append([stored]);
     this.context.changed(runs.length > 0 ? ['deliveries', 'runs'] : ['deliveries']);
+    return stored;
   }
 
   private answerDuplicate(trace: Trace, first: StoredDelivery, headers: DeliveryHeaders): DeliveryAnswer {
@@ -182,22 +210,28 @@ export class DeliveryPipeline {
     const reason = deleted
       ? `refused: the integration "${id}" was deleted; create an integration with the same name to receive these webhooks again`
       : `refused: there is no integration "${id}"; check the URL of the Bitbucket webhook`;
+    // Past the budget a refusal is neither recorded nor logged: a flood must not fill the log either.
+    const budget = this.refusals.take();
     if (!INTEGRATION_ID.test(trace.integrationId) || trace.integrationId.length > MAX_INTEGRATION_ID) {
-      return refuse(trace, 404, 'unknown-integration', `refused: "${id}" is not an integration id; check the URL of the Bitbucket webhook`);
+      const answered = refuse(trace, 404, 'unknown-integration', `refused: "${id}" is not an integration id; check the URL of the Bitbucket webhook`);
+      return budget.record ? answered : { ...answered, logLine: null };
     }
+    if (!budget.record) return { ...refuse(trace, status, verdict, reason), logLine: null };
+    const skipped = budget.skippedBefore > 0 ? ` (${budget.skippedBefore} more such refusals before this one were not recorded)` : '';
     const delivery = deliveryRecord(
       trace.integrationId,
       trace.requestUuid ?? `unidentified-${randomUUID()}`,
       trace.eventKey ?? '(none)',
       null,
       verdict,
-      reason,
+      `${reason}${skipped}`,
       status,
       [],
       receivedAt,
     );
     try {
-      await this.context.deliveries.append([{ ...delivery, runs: [] }]);
+      // Their own bounded log: a flood of them cannot push real deliveries out of the history.
+      await this.context.refusals.append([{ ...delivery, runs: [] }]);
       this.context.changed(['deliveries']);
     } catch (error) {
       // The refusal stands whether or not it could be written down.

@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import { describeError, type DeliveryAnswer } from './delivery';
+import type { ReceiverLimits } from './connectionLimits';
 import { WebhookReceiver, type Health, type ListenAddress } from './receiver';
 
 const PROBE_TIMEOUT_MS = 500;
@@ -18,13 +19,14 @@ export async function startEditorReceiver(
   context: ServerContext,
   address: ListenAddress,
   onBadSignature: (answer: DeliveryAnswer) => void = () => undefined,
+  limits?: ReceiverLimits,
 ): Promise<WebhookReceiver | null> {
   const where = hostPort(address.host, address.port);
   try {
     const receiver = await WebhookReceiver.listen(context, address, (answer) => {
-      context.log.info(answer.logLine);
+      if (answer.logLine !== null) context.log.info(answer.logLine);
       if (answer.response.verdict === 'bad-signature') onBadSignature(answer);
-    });
+    }, limits);
     context.listener = {
       url: receiver.url,
       state: 'listening',

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
+import { DEFAULT_RECEIVER_LIMITS, applyLimits, checkingIntervalMs, type ReceiverLimits } from './connectionLimits';
 import { DeliveryPipeline, MAX_BODY_BYTES, describeError, type DeliveryAnswer } from './delivery';
 import { printable } from './printable';
 
@@ -42,6 +43,7 @@ export class WebhookReceiver {
     context: ServerContext,
     address: ListenAddress,
     onDelivery: (answer: DeliveryAnswer) => void,
+    limits: ReceiverLimits = DEFAULT_RECEIVER_LIMITS,
     extras: ReceiverExtras = {},
   ): Promise<WebhookReceiver> {
     const pipeline = new DeliveryPipeline(context);
@@ -50,12 +52,11 @@ export class WebhookReceiver {
       const work = handle(context, pipeline, request, response, onDelivery);
       receiver?.track(work);
     };
-    const server = extras.tls ? createTlsServer({ cert: extras.tls.cert, key: extras.tls.key }, listener) : createServer(listener);
+    const options = { connectionsCheckingInterval: checkingIntervalMs(limits) };
+    const server = extras.tls ? createTlsServer({ ...options, cert: extras.tls.cert, key: extras.tls.key }, listener) : createServer(options, listener);
     if (extras.onUpgrade) server.on('upgrade', extras.onUpgrade);
-    // Bitbucket gives up after 10 s; a client slower than this is not Bitbucket.
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
-    server.keepAliveTimeout = 5_000;
+    // Bitbucket gives up after 10 s; a client slower than the limits is not Bitbucket.
+    applyLimits(server, limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(address.port, address.host, () => {

@@ -70,9 +70,15 @@ export function routeEvent(event: WebhookEvent, integrationId: string, stacks: r
   return { ...routing, reason: `${routing.reason}${detachedNote}` };
 }
 
+/**
+ * One run per stack per delivery, however many changes the push carries (a push of thousands of
+ * branches must not queue thousands of runs per stack): a tracked run from the last change to the
+ * stack's branch, else a proposed run from the last change to any other branch.
+ */
 function routePush(changes: readonly PushChangeEvent[], stacks: readonly RoutableStack[]): Routing {
-  const runs: PlannedRun[] = [];
   const skipped: string[] = [];
+  const lastByBranch = new Map<string, PushChangeEvent>();
+  let lastBranchChange: PushChangeEvent | null = null;
   for (const change of changes) {
     if (change.deleted) {
       skipped.push(`${change.name ? `deletion of ${printable(change.name, 60)}` : 'a deletion'} ignored`);
@@ -82,17 +88,24 @@ function routePush(changes: readonly PushChangeEvent[], stacks: readonly Routabl
       skipped.push(`${change.type === 'tag' ? 'tag' : printable(change.type ?? 'ref', 20)} ${printable(change.name, 60)} ignored`);
       continue;
     }
-    for (const stack of stacks) {
-      runs.push({
-        stackId: stack.id,
-        stackName: stack.name,
-        kind: change.name === stack.branch ? 'tracked' : 'proposed',
-        trigger: 'push',
-        branch: change.name,
-        commit: change.commit,
-      });
-    }
+    lastByBranch.set(change.name, change);
+    lastBranchChange = change;
   }
+  const runs: PlannedRun[] = [];
+  for (const stack of stacks) {
+    const change = lastByBranch.get(stack.branch) ?? lastBranchChange;
+    if (!change) continue;
+    runs.push({
+      stackId: stack.id,
+      stackName: stack.name,
+      kind: change.name === stack.branch ? 'tracked' : 'proposed',
+      trigger: 'push',
+      branch: change.name,
+      commit: change.commit,
+    });
+  }
+  const others = lastByBranch.size - runs.filter((run) => run.kind === 'tracked').length;
+  if (runs.length > 0 && others > 1) skipped.push(`${others} branches changed: one run per stack, from the last change`);
   if (runs.length === 0) {
     return ignored(changes.length === 0 ? 'push with no changes ignored' : summarise(skipped));
   }

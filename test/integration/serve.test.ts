@@ -1,7 +1,7 @@
 // `dist/server.js serve`: the receiver and the store alone, as on a host Bitbucket can reach, next to
 // an editor's server process on the same store.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,32 +9,7 @@ import * as Protocol from '../../server/protocol';
 import { SERVER_JS, startServer, tempStore, type ServerHandle } from '../support/serverProcess';
 import { loadFixture } from '../unit/webhooks/fixtures';
 import { deliverFixture, eventually, newRequestUuid, recorded, send, webhookSecret, type Answer } from './receiverSupport';
-
-interface ServeHandle {
-  process: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startServe(store: string, listen = '127.0.0.1:0'): Promise<ServeHandle> {
-  const child = spawn(process.execPath, [SERVER_JS, 'serve', '--listen', listen, '--public-url', 'https://hooks.example.com', '--store', store], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  void exited.then(() => clearTimeout(killer));
-  await Promise.race([
-    eventually(() => /receives Bitbucket Cloud webhooks at http:\/\/127\.0\.0\.1:\d+/.test(stderr), 'serve to listen'),
-    exited.then((code) => {
-      throw new Error(`serve exited with ${code}: ${stderr}`);
-    }),
-  ]);
-  const url = /receives Bitbucket Cloud webhooks at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] as string;
-  return { process: child, url, stderr: () => stderr, exited };
-}
+import { startServe } from './serveProcess';
 
 describe('serve: the headless receiver', function () {
   this.timeout(30_000);

@@ -44,7 +44,8 @@ export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
   const store = await RegistryStore.open(folder, firstUser);
   const runs = new AppendLog(path.join(folder, 'runs.jsonl'), Run, 1_000);
   const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
-  await Promise.all([runs.load(), deliveries.load()]);
+  const refusals = new AppendLog(path.join(folder, 'refusals.jsonl'), StoredDelivery, 1_000);
+  await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
   const credentials = new FileCredentials(folder);
   const bitbucket = stubBitbucket();
   const logLines: string[] = [];
@@ -64,6 +65,7 @@ export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
       bitbucket,
       runs,
       deliveries,
+      refusals,
       log,
       now: () => new Date('2026-11-25T12:00:00Z'),
       changed: (topics) => changes.push(topics),
@@ -74,6 +76,7 @@ export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
       // The logs keep their file open between appends; close it rather than leave it to the collector.
       void runs.close();
       void deliveries.close();
+      void refusals.close();
     },
   };
 }

@@ -2,6 +2,7 @@
 // requests that hang, connections reset before or after the change was made, and a rolling rate
 // limit. Random faults come from a seeded generator so a failing run can be repeated.
 import { seededRandom } from '../seededRandom';
+import { errorBody } from './render';
 
 export type FaultKind =
   | '429'
@@ -34,6 +35,11 @@ export interface FaultOptions {
   seed?: number;
   /** Seconds sent in Retry-After for `429-retry-after`. */
   retryAfterSeconds?: number;
+  /**
+   * A hostile Bitbucket (or proxy): every request is answered with this status and an error body
+   * that quotes the request's Authorization header and the token in it, in several encodings.
+   */
+  echoCredentials?: number;
 }
 
 export interface RateLimitOptions {
@@ -88,6 +94,10 @@ export class FaultPlan {
     return latency[0] + Math.round(this.random() * (latency[1] - latency[0]));
   }
 
+  get echoStatus(): number | null {
+    return this.options.echoCredentials ?? null;
+  }
+
   get retryAfterSeconds(): number {
     return this.options.retryAfterSeconds ?? 1;
   }
@@ -120,4 +130,19 @@ export class FaultPlan {
     this.recent.set(user, times);
     return null;
   }
+}
+
+/** The error body of `echoCredentials`: the request's credentials quoted back, raw, in base64 and URL-encoded. */
+export function echoReply(authorization: string | undefined, status: number): { status: number; body: ReturnType<typeof errorBody> } {
+  const header = authorization ?? '';
+  const basic = /^Basic\s+(.+)$/i.exec(header)?.[1] ?? '';
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  const token = decoded.slice(decoded.indexOf(':') + 1);
+  return {
+    status,
+    body: errorBody(
+      `Request refused; you sent Authorization: ${header}`,
+      `credentials ${basic} decode to ${decoded}; token=${token}; encoded=${encodeURIComponent(token)}; again: ${header}`,
+    ),
+  };
 }

@@ -9,7 +9,7 @@
 //   await bitbucket.stop();
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { FaultPlan, type CallInfo, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
+import { FaultPlan, echoReply, type CallInfo, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
 import { errorBody } from './render';
 import { matchRoute, type Reply } from './routes';
 import { World, type FakeHook, type HookSeed } from './world';
@@ -142,6 +142,9 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
 
     const latency = plan.latency();
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+
+    const echo = plan.echoStatus;
+    if (echo !== null) return send(response, echoReply(request.headers.authorization, echo), {});
 
     const fault = plan.pick({ method, template });
     if (fault === 'hang') return; // The socket stays open until the client gives up or the fake stops.

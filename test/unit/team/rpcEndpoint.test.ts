@@ -30,6 +30,7 @@ describe('/rpc limits', function () {
 
   const answer: AnswerProtocol = (connection, context) => {
     seenUsers.push(context.user);
+    connection.onInitialize(() => ({ capabilities: {} }));
     connection.onRequest('test/hold', () => gate.then(() => 'released'));
     connection.onRequest('test/echo', (params: unknown) => params);
   };
@@ -59,15 +60,16 @@ describe('/rpc limits', function () {
     await new Promise((resolve) => http.close(resolve));
   });
 
-  const connection = (socket: WebSocket) => {
+  const connection = async (socket: WebSocket) => {
     const c = createMessageConnection(new WebSocketMessageReader(socket), new WebSocketMessageWriter(socket));
     c.listen();
+    await c.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
     return c;
   };
 
   it('each connection acts as its token\'s user; a request beyond the in-flight limit is refused at once, others still answered', async () => {
     await start({});
-    const client = connection(await openSocket(url, 'ana-token'));
+    const client = await connection(await openSocket(url, 'ana-token'));
     const held = Array.from({ length: 4 }, () => client.sendRequest('test/hold'));
     await assert.rejects(client.sendRequest('test/echo', { n: 1 }), (error: ResponseError<unknown>) => /4 requests waiting/.test(error.message));
     release();
@@ -87,10 +89,19 @@ describe('/rpc limits', function () {
     for (const socket of sockets) socket.close();
   });
 
+  it('answers nothing but initialize before initialize, as over stdio', async () => {
+    await start({});
+    const socket = await openSocket(url, 'ana-token');
+    const early = createMessageConnection(new WebSocketMessageReader(socket), new WebSocketMessageWriter(socket));
+    early.listen();
+    await assert.rejects(early.sendRequest('test/echo', { n: 1 }), (error: ResponseError<unknown>) => error.code === -32002 && /before initialize/.test(error.message));
+    early.dispose();
+  });
+
   it('closes a socket that sends a message over the size limit (1009), and keeps the others', async () => {
     await start({});
     const big = await openSocket(url, 'ana-token');
-    const other = connection(await openSocket(url, 'bo-token'));
+    const other = await connection(await openSocket(url, 'bo-token'));
     const closed = once(big, 'close');
     big.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'test/echo', params: { pad: 'x'.repeat(70 * 1024) } }));
     const [code] = (await closed) as [number];
@@ -102,7 +113,7 @@ describe('/rpc limits', function () {
   it('drops a client that stops answering pings, without touching one that answers', async () => {
     await start({ pingIntervalMs: 100 });
     const silent = await openSocket(url, 'ana-token', { autoPong: false });
-    const lively = connection(await openSocket(url, 'bo-token'));
+    const lively = await connection(await openSocket(url, 'bo-token'));
     const [code] = (await once(silent, 'close')) as [number];
     assert.equal(code, 1006, 'terminated, not closed politely');
     await eventually(() => endpoint.connectionCount === 1, 'the server to forget the dropped socket');

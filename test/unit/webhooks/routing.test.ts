@@ -67,14 +67,37 @@ describe('routing deliveries to stacks (R15)', () => {
     }
   });
 
-  it('R15: a push with several changes queues a run per branch and ignores the tag', () => {
-    const routing = route(`${JENKINS}/BitbucketCloudPushEventTest-multipleChangesPayload.json`, [stack('temp', 'cloudbeers/temp', 'main')]);
+  it('R15: a push with several changes queues one run per stack, tracked from its branch, and ignores the tag', () => {
+    const routing = route(`${JENKINS}/BitbucketCloudPushEventTest-multipleChangesPayload.json`, [
+      stack('temp', 'cloudbeers/temp', 'main'),
+      stack('feature', 'cloudbeers/temp', 'elsewhere'),
+    ]);
     assert.deepEqual(runsOf(routing), [
       ['temp', 'tracked', 'push', 'main', '325d37697849f4b1fe42cb19c20134af08e03a82'],
-      ['temp', 'proposed', 'push', 'manchu', 'e22fcb49645b4586a845938afac5eb3ac1950586'],
+      // No change to its branch: one proposed run, from the last branch change of the push.
+      ['feature', 'proposed', 'push', 'manchu', 'e22fcb49645b4586a845938afac5eb3ac1950586'],
     ]);
-    assert.deepEqual(routing.stackIds, ['temp']);
+    assert.deepEqual(routing.stackIds, ['temp', 'feature']);
     assert.match(routing.reason, /tag v0\.1 ignored/);
+  });
+
+  it('a push of 10,000 branch changes queues one run per stack, with a bounded reason', () => {
+    const changes = Array.from({ length: 10_000 }, (_, i) => ({
+      new: { type: 'branch', name: i === 4_000 ? 'main' : `branch-${i}`, target: { hash: i.toString(16).padStart(40, '0') } },
+      old: null,
+      created: true,
+      closed: false,
+      forced: false,
+      commits: [],
+      truncated: false,
+    }));
+    const parsed = parseEvent('repo:push', { repository: { full_name: 'cloudbeers/temp' }, push: { changes } });
+    assert.ok(parsed.ok);
+    const stacks = Array.from({ length: 6 }, (_, i) => stack(`s${i}`, 'cloudbeers/temp', i === 0 ? 'main' : `none-${i}`));
+    const routing = routeEvent(parsed.event, 'acme', stacks);
+    assert.equal(routing.runs.length, 6);
+    assert.deepEqual(routing.runs[0]?.commit, (4_000).toString(16).padStart(40, '0'));
+    assert.ok(routing.reason.length < 2_000, `the reason is ${routing.reason.length} characters`);
   });
 
   it('R15: an empty push is ignored', () => {
