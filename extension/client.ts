@@ -21,6 +21,9 @@ import { readSettings, serverArgs } from './config';
 import type { ServerState } from './contextKeys';
 import { registerSecret } from './log';
 import type { DeliveryRefusal, RequestOptions, StackhookServer } from './serverApi';
+import type { TeamAddress } from './teamServer/address';
+import { TeamLink } from './teamServer/teamLink';
+import { TeamRefusal } from './teamServer/transport';
 
 /** Crashes tolerated within RESTART_WINDOW_MS before we stop restarting and ask the user. */
 export const MAX_RESTARTS = 4;
@@ -36,11 +39,16 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
   private readonly refused = new vscode.EventEmitter<DeliveryRefusal>();
   readonly onDeliveryRefused = this.refused.event;
   readonly onDidChangeState = this.stateChanged.event;
+  /** Set while `stackhook.server` names a team server: the same client, over a WebSocket. */
+  private teamAddress: TeamAddress | null = null;
+  readonly team: TeamLink;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    this.team = new TeamLink(context.secrets, output);
+  }
 
   get state(): ServerState {
     return this.current;
@@ -53,12 +61,25 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
   }
 
   async start(): Promise<void> {
+    const settings = readSettings();
+    this.team.reset();
+    try {
+      this.teamAddress = this.team.address(settings.server);
+    } catch (error) {
+      this.output.error(`The setting stackhook.server cannot be used: ${error instanceof Error ? error.message : String(error)}`);
+      this.fail();
+      return;
+    }
+    const team = this.teamAddress;
     const module = this.context.asAbsolutePath('dist/server.js');
-    const args = serverArgs(readSettings());
-    const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.stdio, args },
-      debug: { module, transport: TransportKind.stdio, args },
-    };
+    const args = serverArgs(settings);
+    // In team mode the editor runs no server (and so no receiver) of its own: the team server does.
+    const serverOptions: ServerOptions = team
+      ? () => this.team.transports(team)
+      : {
+          run: { module, transport: TransportKind.stdio, args },
+          debug: { module, transport: TransportKind.stdio, args },
+        };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [],
       outputChannel: this.output,
@@ -73,7 +94,10 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
     this.client = client;
     client.onDidChangeState(({ newState }) => {
       if (this.client !== client) return;
-      if (newState === State.Running) this.setState('running');
+      if (newState === State.Running) {
+        this.setState('running');
+        if (team) void this.showWhoIsConnected(team);
+      }
       else if (newState === State.Starting) this.setState('starting');
       else if (this.current !== 'failed') this.setState('stopped');
     });
@@ -103,8 +127,23 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
       await client.start();
       this.setState('running');
     } catch (error) {
+      if (error instanceof TeamRefusal) {
+        this.output.error(error.message);
+        this.setState('failed');
+        return;
+      }
       this.output.error(`The Stackhook server did not start: ${error instanceof Error ? error.message : String(error)}`);
       this.fail();
+    }
+  }
+
+  /** Connected (again): the status bar says as whom, which only the server knows (it read the token). */
+  private async showWhoIsConnected(team: TeamAddress): Promise<void> {
+    try {
+      const status = await this.request(Protocol.Status, {});
+      if (this.teamAddress === team) this.team.markConnected(team, status.user);
+    } catch (error) {
+      this.output.warn(`Connected to ${team.host}, but its status could not be read: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -112,6 +151,8 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
     return {
       error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
       closed: () => {
+        // A team server that went away is tried again and again, with backoff, until it is back.
+        if (this.teamAddress) return { action: CloseAction.Restart, handled: true };
         const now = Date.now();
         this.crashes = [...this.crashes.filter((at) => now - at < RESTART_WINDOW_MS), now];
         if (this.crashes.length <= MAX_RESTARTS) {
@@ -185,6 +226,7 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+    this.team.dispose();
     this.changed.dispose();
     this.stateChanged.dispose();
   }

@@ -20,6 +20,9 @@ export enum Command {
   Refresh = 'stackhook.refresh',
   ShowOutput = 'stackhook.showOutput',
   RestartServer = 'stackhook.restartServer',
+  ConnectTeamServer = 'stackhook.connectTeamServer',
+  DisconnectTeamServer = 'stackhook.disconnectTeamServer',
+  InviteUser = 'stackhook.inviteUser',
 }
 
 export const VIEW = {

@@ -13,15 +13,17 @@ export interface Settings {
   /** Where the store lives; empty is ~/.stackhook. */
   storePath: string;
   bitbucketApiUrl: string;
+  /** A team server's address; empty runs the local companion process. */
+  server: string;
 }
 
 /** The settings that change how the server starts: a change to any of them restarts it. */
-const SERVER_SETTINGS = ['publicUrl', 'listen', 'storePath', 'bitbucketApiUrl'] as const;
+const SERVER_SETTINGS = ['publicUrl', 'listen', 'storePath', 'bitbucketApiUrl', 'server'] as const;
 
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const text = (key: string) => (config.get<string>(key) ?? '').trim();
-  return { publicUrl: text('publicUrl'), listen: text('listen'), storePath: text('storePath'), bitbucketApiUrl: text('bitbucketApiUrl') };
+  return { publicUrl: text('publicUrl'), listen: text('listen'), storePath: text('storePath'), bitbucketApiUrl: text('bitbucketApiUrl'), server: text('server') };
 }
 
 function expandHome(value: string): string {

@@ -13,6 +13,7 @@ import { Overview } from './overview';
 import { PANEL_VIEW_TYPE, StatusPanel } from './panel';
 import { quickInputPrompter } from './quickInput';
 import { StatusBar } from './statusBar';
+import { TeamStatusItem } from './teamServer/statusItem';
 import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
@@ -32,6 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const stacks = new StacksTree(server);
   const deliveries = new DeliveriesTree(server);
   const statusBar = new StatusBar();
+  const teamStatus = new TeamStatusItem();
   const notifier = new Notifier(overview, server);
   const panel = new StatusPanel(context.extensionUri, overview);
   const trees = [integrations, stacks, deliveries];
@@ -56,12 +58,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     stacks,
     deliveries,
     statusBar,
+    teamStatus,
+    server.team.onDidChange((status) => teamStatus.update(status)),
     notifier,
     panel,
     vscode.window.createTreeView(VIEW.integrations, { treeDataProvider: integrations, showCollapseAll: true }),
     vscode.window.createTreeView(VIEW.stacks, { treeDataProvider: stacks, showCollapseAll: true }),
     vscode.window.createTreeView(VIEW.deliveries, { treeDataProvider: deliveries }),
-    ...registerCommands({ server, health, prompter: quickInputPrompter, output, refreshAll, showStatusPanel: () => panel.show() }),
+    ...registerCommands({ server, health, prompter: quickInputPrompter, output, refreshAll, showStatusPanel: () => panel.show(), team: server.team }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (restored) => panel.attach(restored),
     }),

@@ -1,6 +1,7 @@
 // What the command handlers share: the server, the health cache, and ways to redraw and show things.
 import type * as vscode from 'vscode';
 import type { Prompter } from '../quickInput';
+import type { TeamLink } from '../teamServer/teamLink';
 import type { StackhookServer } from '../serverApi';
 import type { WebhookHealthCache } from '../webhookHealth';
 
@@ -12,4 +13,6 @@ export interface CommandContext {
   /** Redraws every view and the status bar from fresh server answers. */
   refreshAll(): void;
   showStatusPanel(): void;
+  /** The team server connection's address and token (absent in tests that need none). */
+  readonly team?: TeamLink;
 }

@@ -6,6 +6,7 @@ import * as general from './general';
 import * as integrations from './integrations';
 import * as stacks from './stacks';
 import * as webhooks from './webhooks';
+import * as team from '../teamServer/commands';
 
 export type { CommandContext } from './context';
 
@@ -32,6 +33,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),
     [Command.RestartServer]: () => general.restartServer(ctx),
+    [Command.ConnectTeamServer]: () => (ctx.team ? team.connect(ctx, ctx.team) : undefined),
+    [Command.DisconnectTeamServer]: () => (ctx.team ? team.disconnect(ctx, ctx.team) : undefined),
+    [Command.InviteUser]: () => team.inviteUser(ctx),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

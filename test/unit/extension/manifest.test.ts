@@ -41,9 +41,9 @@ describe('extension manifest', () => {
 
   it('names the settings the client turns into server flags', () => {
     const settings = Object.keys(manifest.contributes.configuration.properties).sort();
-    assert.deepEqual(settings, ['stackhook.bitbucketApiUrl', 'stackhook.listen', 'stackhook.publicUrl', 'stackhook.storePath', 'stackhook.trace.server']);
+    assert.deepEqual(settings, ['stackhook.bitbucketApiUrl', 'stackhook.listen', 'stackhook.publicUrl', 'stackhook.server', 'stackhook.storePath', 'stackhook.trace.server']);
     // A workspace must not be able to send the credential elsewhere or move the store.
-    for (const key of ['stackhook.bitbucketApiUrl', 'stackhook.storePath', 'stackhook.listen', 'stackhook.publicUrl']) {
+    for (const key of ['stackhook.bitbucketApiUrl', 'stackhook.storePath', 'stackhook.listen', 'stackhook.publicUrl', 'stackhook.server']) {
       assert.equal(manifest.contributes.configuration.properties[key].scope, 'machine', key);
     }
   });

@@ -1,0 +1,36 @@
+// A team server's address as the setting holds it, and where the editor may send a token: over TLS
+// (https/wss) anywhere, in plain text only to this machine.
+export interface TeamAddress {
+  /** What the setting holds, without a trailing slash: `https://stackhook.example.com`. */
+  readonly url: string;
+  /** The WebSocket endpoint: `wss://stackhook.example.com/rpc`. */
+  readonly rpcUrl: string;
+  readonly host: string;
+  readonly secure: boolean;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.test(hostname);
+}
+
+/** Parses the address; throws a sentence for a person when it cannot be used. */
+export function parseTeamAddress(value: string): TeamAddress {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new Error(`"${value}" is not a URL. A team server's address looks like https://stackhook.example.com.`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new Error(`A team server is reached over https:// (or http:// on this machine); "${url.protocol}" is neither.`);
+  }
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  if (!secure && !isLoopbackHost(url.hostname)) {
+    throw new Error(`Stackhook sends your token only over TLS: use https://${url.host}${url.pathname.replace(/\/+$/, '')} (plain http:// is for this machine only).`);
+  }
+  const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  const rpcUrl = `${secure ? 'wss' : 'ws'}://${url.host}${url.pathname.replace(/\/+$/, '')}/rpc`;
+  return { url: base, rpcUrl, host: url.host, secure };
+}

@@ -1,0 +1,113 @@
+// Connect to Team Server, Disconnect, Invite User: the team server's commands. The address goes to the
+// `stackhook.server` setting (which restarts the client over the WebSocket), the token to SecretStorage.
+import * as vscode from 'vscode';
+import { createMessageConnection } from 'vscode-jsonrpc';
+import * as Protocol from '../../server/protocol';
+import type { CommandContext } from '../commands/context';
+import { SECTION } from '../config';
+import { parseTeamAddress, type TeamAddress } from './address';
+import type { TeamLink } from './teamLink';
+import { openTeamTransport } from './transport';
+
+const TOKEN_SHAPE = /^shk_[A-Za-z0-9_-]{43}$/;
+
+/** Opens a connection, asks who the token belongs to, and closes it: nothing is stored before this passes. */
+export async function whoIs(address: TeamAddress, token: string): Promise<string> {
+  const transport = await openTeamTransport(address, token);
+  const connection = createMessageConnection(transport.reader, transport.writer);
+  connection.listen();
+  try {
+    await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
+    return Protocol.Status.result.parse(await connection.sendRequest(Protocol.wireType(Protocol.Status), {})).user;
+  } finally {
+    connection.dispose();
+    transport.socket.close();
+  }
+}
+
+function currentSetting(): string {
+  return (vscode.workspace.getConfiguration(SECTION).get<string>('server') ?? '').trim();
+}
+
+export async function connect(ctx: CommandContext, link: TeamLink): Promise<void> {
+  const url = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Connect to Team Server (1/2)'),
+    prompt: vscode.l10n.t('The team server\'s address'),
+    value: currentSetting() || 'https://',
+    ignoreFocusOut: true,
+    validateInput: (value) => {
+      try {
+        parseTeamAddress(value);
+        return undefined;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    },
+  });
+  if (url === undefined) return;
+  const address = parseTeamAddress(url);
+  const token = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Connect to Team Server (2/2)'),
+    prompt: vscode.l10n.t('Your personal token for {0} (an admin makes one with `tokens create` or Invite User)', address.host),
+    password: true,
+    ignoreFocusOut: true,
+    placeHolder: 'shk_…',
+    validateInput: (value) => (TOKEN_SHAPE.test(value.trim()) ? undefined : vscode.l10n.t('A Stackhook token starts with shk_ and has 47 characters.')),
+  });
+  if (token === undefined) return;
+  let user: string;
+  try {
+    user = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}…', address.host) },
+      () => whoIs(address, token.trim()),
+    );
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  await link.storeToken(address, token.trim());
+  ctx.output.info(`Connected to the team server ${address.url} as ${user}.`);
+  if (currentSetting() === address.url) await ctx.server.restart();
+  else await vscode.workspace.getConfiguration(SECTION).update('server', address.url, vscode.ConfigurationTarget.Global);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Connected to {0} as {1}.', address.host, user));
+}
+
+export async function disconnect(ctx: CommandContext, link: TeamLink): Promise<void> {
+  const setting = currentSetting();
+  if (!setting) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Stackhook is not connected to a team server.'));
+    return;
+  }
+  try {
+    await link.deleteToken(parseTeamAddress(setting));
+  } catch {
+    // An unusable address has no token worth deleting.
+  }
+  await vscode.workspace.getConfiguration(SECTION).update('server', '', vscode.ConfigurationTarget.Global);
+  ctx.output.info(`Disconnected from the team server ${setting}; Stackhook runs locally again.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Disconnected from the team server. Stackhook runs on this machine again.'));
+}
+
+export async function inviteUser(ctx: CommandContext): Promise<void> {
+  const name = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Invite User'),
+    prompt: vscode.l10n.t('The new user\'s name on the team server'),
+    ignoreFocusOut: true,
+    validateInput: (value) => (/^[A-Za-z0-9._@-]+$/.test(value.trim()) ? undefined : vscode.l10n.t('Letters, digits and . _ @ - only.')),
+  });
+  if (name === undefined) return;
+  let invitation: { user: string; token: string; expiresAt: string };
+  try {
+    invitation = await ctx.server.request(Protocol.UsersInvite, { name: name.trim() });
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  const copy = vscode.l10n.t('Copy token');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('{0} is invited. Their token, valid until {1}, is shown only now: copy it and pass it on privately.', invitation.user, invitation.expiresAt.slice(0, 10)),
+    { modal: true },
+    copy,
+  );
+  if (choice === copy) await vscode.env.clipboard.writeText(invitation.token);
+}

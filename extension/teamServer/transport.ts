@@ -1,0 +1,53 @@
+// The language client's transport to a team server: a WebSocket to `/rpc` with the bearer token on
+// the upgrade, carrying one JSON-RPC message per text message.
+import type { MessageReader, MessageWriter } from 'vscode-jsonrpc';
+import WebSocket from 'ws';
+import { WebSocketMessageReader, WebSocketMessageWriter } from '../../server/protocol/webSocketMessages';
+import type { TeamAddress } from './address';
+
+/** The server answered the upgrade with an HTTP status: 401 is a token to replace, not a network fault. */
+export class TeamRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(status === 401 ? 'The team server refused the token: it is wrong, expired or revoked.' : `The team server refused the connection (HTTP ${status}): ${detail}`);
+    this.name = 'TeamRefusal';
+  }
+}
+
+export interface TeamTransport {
+  readonly reader: MessageReader;
+  readonly writer: MessageWriter;
+  readonly socket: WebSocket;
+}
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+export function openTeamTransport(address: TeamAddress, token: string): Promise<TeamTransport> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(address.rpcUrl, { headers: { Authorization: `Bearer ${token}` }, handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
+    socket.once('open', () => {
+      socket.removeAllListeners('error');
+      // Errors after the upgrade reach the reader, which the language client listens to.
+      socket.on('error', () => undefined);
+      resolve({ reader: new WebSocketMessageReader(socket), writer: new WebSocketMessageWriter(socket), socket });
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk.slice(0, 2_000)));
+      response.on('end', () => {
+        let detail = body;
+        try {
+          detail = String((JSON.parse(body) as { error?: unknown }).error ?? body);
+        } catch {
+          // Not our JSON (a proxy's page): its text is the detail.
+        }
+        reject(new TeamRefusal(response.statusCode ?? 0, detail));
+      });
+      socket.terminate();
+    });
+    socket.once('error', (error) => reject(new Error(`${address.host} could not be reached: ${error.message}`)));
+  });
+}
