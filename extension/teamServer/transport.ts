@@ -34,6 +34,9 @@ export function openTeamTransport(address: TeamAddress, token: string): Promise<
       resolve({ reader: new WebSocketMessageReader(socket), writer: new WebSocketMessageWriter(socket), socket });
     });
     socket.once('unexpected-response', (_request, response) => {
+      // The answer is the reason; the socket's own error for the aborted upgrade says less.
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined);
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk.slice(0, 2_000)));
@@ -45,8 +48,8 @@ export function openTeamTransport(address: TeamAddress, token: string): Promise<
           // Not our JSON (a proxy's page): its text is the detail.
         }
         reject(new TeamRefusal(response.statusCode ?? 0, detail));
+        socket.terminate();
       });
-      socket.terminate();
     });
     socket.once('error', (error) => reject(new Error(`${address.host} could not be reached: ${error.message}`)));
   });

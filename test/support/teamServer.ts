@@ -38,10 +38,10 @@ export function writeSecretKey(folder: string): string {
   return file;
 }
 
-export async function startTeamServer(options: { store?: string; keyFile?: string | null; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TeamServer> {
+export async function startTeamServer(options: { store?: string; keyFile?: string | null; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TeamServer> {
   const store = options.store ?? tempStore('stackhook-team-');
   const keyFile = options.keyFile === undefined ? writeSecretKey(store) : options.keyFile;
-  const args = [SERVER_JS, 'serve', '--listen', '127.0.0.1:0', '--public-url', 'https://hooks.example.com', '--store', store];
+  const args = [SERVER_JS, 'serve', '--listen', `127.0.0.1:${options.port ?? 0}`, '--public-url', 'https://hooks.example.com', '--store', store];
   if (keyFile) args.push('--secret-key-file', keyFile);
   const child = spawn(process.execPath, [...args, ...(options.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
   let stderr = '';

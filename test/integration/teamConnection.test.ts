@@ -1,0 +1,79 @@
+// The extension's link to a team server against a real `serve`: who the token belongs to, a refusal
+// for a bad token, and reconnecting with backoff when the server goes away and comes back.
+import '../support/vscodeStub';
+import { strict as assert } from 'node:assert';
+import { createMessageConnection } from 'vscode-jsonrpc';
+import type * as vscode from 'vscode';
+import * as Protocol from '../../server/protocol';
+import { parseTeamAddress } from '../../extension/teamServer/address';
+import { whoIs } from '../../extension/teamServer/commands';
+import { TeamLink, type TeamStatus } from '../../extension/teamServer/teamLink';
+import { TeamRefusal } from '../../extension/teamServer/transport';
+import { freePort } from '../../scripts/lib/processes';
+import { startTeamServer, userWithToken, type TeamServer } from '../support/teamServer';
+import { eventually } from './receiverSupport';
+
+
+class MemorySecrets {
+  readonly values = new Map<string, string>();
+  get = async (key: string) => this.values.get(key);
+  store = async (key: string, value: string) => void this.values.set(key, value);
+  delete = async (key: string) => void this.values.delete(key);
+  onDidChange = () => ({ dispose: () => undefined });
+}
+
+const quietLog = { warn: () => undefined, info: () => undefined, error: () => undefined } as unknown as vscode.LogOutputChannel;
+
+describe('the extension\'s team server connection', function () {
+  this.timeout(90_000);
+  let server: TeamServer;
+  let port: number;
+  let token: string;
+
+  before(async () => {
+    port = await freePort();
+    server = await startTeamServer({ port });
+    token = await userWithToken(server, 'ana', true);
+  });
+  after(() => server.stop());
+
+  it('Connect checks the token by asking the server who it belongs to; a wrong one is refused as such', async () => {
+    const address = parseTeamAddress(server.url);
+    assert.equal(await whoIs(address, token), 'ana');
+    await assert.rejects(whoIs(address, `shk_${'x'.repeat(43)}`), (error: unknown) => error instanceof TeamRefusal && error.status === 401 && /wrong, expired or revoked/.test(error.message));
+  });
+
+  it('without a stored token the link says refused; with one it connects, and after the server goes away it reconnects with backoff', async () => {
+    const secrets = new MemorySecrets();
+    const link = new TeamLink(secrets as unknown as vscode.SecretStorage, quietLog);
+    const seen: TeamStatus['kind'][] = [];
+    link.onDidChange((status) => seen.push(status.kind));
+    const address = parseTeamAddress(server.url);
+    await assert.rejects(link.transports(address), TeamRefusal);
+    assert.equal(link.status.kind, 'refused');
+
+    await link.storeToken(address, token);
+    const first = await link.transports(address);
+    const connection = createMessageConnection(first.reader, first.writer);
+    connection.listen();
+    await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
+    assert.equal(Protocol.Status.result.parse(await connection.sendRequest(Protocol.wireType(Protocol.Status), {})).user, 'ana');
+
+    const dropped = new Promise<void>((resolve) => first.reader.onClose(() => resolve()));
+    await server.stop();
+    await dropped;
+    connection.dispose();
+    const reconnecting = link.transports(address);
+    await eventually(() => link.status.kind === 'reconnecting', 'the link to say it is reconnecting', 10_000);
+    const store = server.store;
+    server = await startTeamServer({ store, port, keyFile: `${store}/stackhook.key` });
+    const again = await reconnecting;
+    const back = createMessageConnection(again.reader, again.writer);
+    back.listen();
+    await back.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
+    assert.equal(Protocol.Status.result.parse(await back.sendRequest(Protocol.wireType(Protocol.Status), {})).user, 'ana');
+    back.dispose();
+    assert.ok(seen.includes('reconnecting') && seen.includes('connecting'), seen.join(' → '));
+    link.dispose();
+  });
+});
