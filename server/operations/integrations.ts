@@ -1,4 +1,5 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
+import { repositoriesWithOldSecret } from '../bitbucket/webhooks';
 import type { RequestScope, ServerContext } from '../context';
 import { forbidden, invalid, notFound } from '../errors';
 import { registerSecret } from '../log';
@@ -132,13 +133,14 @@ export async function webhookSecret(context: ServerContext, params: Protocol.Par
   const state = await context.store.read();
   const integration = requireDetails(state, context.user, params.id);
   if (!params.regenerate && integration.webhookSecret !== null) return { secret: integration.webhookSecret };
-  const secret = await context.store.update((draft) => {
+  const { secret, outdatedRepositories } = await context.store.update((draft) => {
     const target = requireIntegration(draft, params.id);
     requireManage(draft, context.user, target);
     target.webhookSecret = newWebhookSecret();
-    return target.webhookSecret;
+    target.webhookSecretChangedAt = context.now().toISOString();
+    return { secret: target.webhookSecret, outdatedRepositories: repositoriesWithOldSecret(target, target.webhookSecret) };
   });
   registerSecret(secret);
   context.changed(['integrations', 'webhooks']);
-  return { secret };
+  return { secret, outdatedRepositories };
 }

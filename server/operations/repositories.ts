@@ -7,6 +7,7 @@ import { requireIntegration } from '../registry/integrations';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import { notFound } from '../errors';
 import type { WebhookTarget } from '../bitbucket/gateway';
+import { oldSecretProblem, recordSecretSent, sentOldSecret } from '../bitbucket/webhooks';
 import type { StoredIntegration } from '../store/schema';
 import { credentialOf } from './credentials';
 import { requireDetails } from './integrations';
@@ -27,6 +28,11 @@ export async function listRepositories(context: ServerContext, params: Protocol.
   return context.bitbucket.listRepositories(credential, params.workspace, { signal: scope.signal, progress: scope.progress });
 }
 
+export async function listBranches(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesBranches>, scope: RequestScope) {
+  const credential = await readingWork(context, params.integrationId, 'Listing the branches');
+  return context.bitbucket.listBranches(credential, params.repository, { signal: scope.signal });
+}
+
 export async function commitLinks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesCommitLinks>, scope: RequestScope) {
   const credential = await readingWork(context, params.integrationId, 'Checking pull request links through the credential');
   return context.bitbucket.commitLinks(credential, params.repository, params.commit, { signal: scope.signal });
@@ -45,22 +51,50 @@ async function webhookWork(context: ServerContext, integrationId: string) {
 
 const unique = (repositories: string[]) => [...new Map(repositories.map((r) => [r.toLowerCase(), r])).values()];
 
-export async function webhooksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  return context.bitbucket.webhookStatus(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
+/** A hook Bitbucket reports as fine is still drifted when Stackhook last sent it an older secret. */
+function withSecretDrift(integration: StoredIntegration, health: Protocol.WebhookHealth): Protocol.WebhookHealth {
+  const judged = health.state === 'ok' || health.state === 'drifted';
+  if (!judged || !sentOldSecret(integration, health.repository, integration.webhookSecret)) return health;
+  return { ...health, state: 'drifted', problems: [...health.problems, oldSecretProblem(integration)] };
 }
 
+export async function webhooksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
+  const { integration, credential, target } = await webhookWork(context, params.integrationId);
+  const health = await context.bitbucket.webhookStatus(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
+  return health.map((entry) => withSecretDrift(integration, entry));
+}
+
+/**
+ * Hooks Stackhook last sent an older secret get the current one without being asked; the others
+ * only when `resendSecret` says so. What was sent is recorded, so status can tell the next time.
+ */
 export async function configureWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  const result = await context.bitbucket.configureWebhooks(
-    credential,
-    unique(params.repositories),
-    target,
-    { signal: scope.signal, progress: scope.progress },
-    { resendSecret: params.resendSecret },
-  );
+  const { integration, credential, target } = await webhookWork(context, params.integrationId);
+  const repositories = unique(params.repositories);
+  const outdated = repositories.filter((repository) => params.resendSecret === true || sentOldSecret(integration, repository, target.secret));
+  const current = repositories.filter((repository) => !outdated.includes(repository));
+  const call = { signal: scope.signal, progress: scope.progress };
+  const changes = [
+    ...(outdated.length > 0 ? await context.bitbucket.configureWebhooks(credential, outdated, target, call, { resendSecret: true }) : []),
+    ...(current.length > 0 ? await context.bitbucket.configureWebhooks(credential, current, target, call, { resendSecret: params.resendSecret }) : []),
+  ];
+  const result = repositories.map((repository) => changes.find((change) => change.repository === repository) ?? { repository, action: 'failed' as const, error: 'not done' });
+  await recordSent(context, integration.id, target, result);
   context.changed(['webhooks']);
   return result;
+}
+
+/** Created and updated hooks were sent the secret (planHook sends it with every write). */
+async function recordSent(context: ServerContext, integrationId: string, target: WebhookTarget, changes: readonly Protocol.WebhookChange[]): Promise<void> {
+  const { secret } = target;
+  const written = changes.filter((change) => change.action === 'created' || change.action === 'updated').map((change) => change.repository);
+  if (secret === null || written.length === 0) return;
+  await context.store.update((draft) => {
+    const stored = draft.integrations.find((candidate) => candidate.id === integrationId);
+    // Regenerated meanwhile: what was sent is already old, and status must keep saying so.
+    if (!stored || stored.webhookSecret !== secret) return;
+    stored.secretSent = recordSecretSent(stored, written, secret);
+  });
 }
 
 export async function removeWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemove>, scope: RequestScope) {

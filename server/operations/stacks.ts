@@ -1,10 +1,12 @@
 // The stack requests: list, create (R10), reattach (R12, R13), delete, and manual runs (R12).
 import { randomBytes } from 'node:crypto';
 import type { RequestScope, ServerContext } from '../context';
-import { notFound } from '../errors';
+import type { BitbucketCredential } from '../bitbucket/gateway';
+import { invalid, notFound } from '../errors';
 import type * as Protocol from '../protocol';
 import { hasRole, requireRole } from '../registry/access';
-import { addStack, checkNewStack, requireAttached, requireStack, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { addStack, checkNewStack, editStack, requireAttached, requireStack, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
 import type { RegistryState, StoredStack } from '../store/schema';
 import { credentialOf } from './credentials';
@@ -31,11 +33,48 @@ export async function createStack(context: ServerContext, params: Protocol.Param
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
     // R10: the repository must be one the integration's credentials can see.
-    await context.bitbucket.getRepository(await credentialOf(context, integration), params.repository, { signal: scope.signal });
+    const credential = await credentialOf(context, integration);
+    await context.bitbucket.getRepository(credential, params.repository, { signal: scope.signal });
+    await requireBranch(context, credential, params.repository, params.branch, scope);
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
     return addStack(draft, params, context.now());
+  });
+  context.changed(['stacks']);
+  return stackView(stack);
+}
+
+/** How many branch names a refusal lists, so the message stays readable in a notification. */
+const BRANCHES_NAMED = 10;
+
+/** A stack tracks a branch that exists: a typo ("mian") would never start a run. */
+async function requireBranch(context: ServerContext, credential: BitbucketCredential, repository: string, branch: string, scope: RequestScope): Promise<void> {
+  if ((await context.bitbucket.getBranch(credential, repository, branch, { signal: scope.signal })) !== null) return;
+  const known = (await context.bitbucket.listBranches(credential, repository, { signal: scope.signal })).map((candidate) => candidate.name);
+  const some = known.slice(0, BRANCHES_NAMED).join(', ') + (known.length > BRANCHES_NAMED ? `, … (${known.length} in all)` : '');
+  throw invalid(
+    `${repository} has no branch "${branch}". ` +
+      (known.length > 0 ? `Its branches: ${some}. Pick one of them, or push the branch first.` : 'It has no branches yet: push one first.'),
+  );
+}
+
+/** Changes the branch or project root of a stack; a new branch must exist in its repository. */
+export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
+  const before = await context.store.read();
+  const current = requireVisibleStack(before, context.user, params.stackId);
+  requireRole(before, context.user, current.spaceId, 'write', 'Changing a stack');
+  if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
+    if (current.integrationId === null) {
+      throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`);
+    }
+    const credential = await credentialOf(context, requireIntegration(before, current.integrationId));
+    await requireBranch(context, credential, current.repository, params.branch, scope);
+  }
+  const stack = await context.store.update((draft) => {
+    const target = requireVisibleStack(draft, context.user, params.stackId);
+    requireRole(draft, context.user, target.spaceId, 'write', 'Changing a stack');
+    return editStack(draft, target.id, { branch: params.branch, projectRoot: params.projectRoot });
   });
   context.changed(['stacks']);
   return stackView(stack);

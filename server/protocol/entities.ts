@@ -34,7 +34,8 @@ export const RepositoryFullName = z
   .string()
   .max(200)
   .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must look like workspace/repository');
-export const Branch = z.string().trim().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'is not a valid branch name');
+/** A branch name as Git allows it (the `Branch` entity below is a branch with its head commit). */
+export const BranchName = z.string().trim().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'is not a valid branch name');
 export const ProjectRoot = z.string().max(1_024);
 
 export const Space = z.object({
@@ -219,3 +220,7 @@ export const WorkspaceWebhookRemoval = z.object({
   error: z.string().optional(),
 });
 export type WorkspaceWebhookRemoval = z.infer<typeof WorkspaceWebhookRemoval>;
+
+/** A branch of a repository, as Bitbucket has it: its name and head commit. */
+export const Branch = z.object({ name: z.string(), commit: z.string() });
+export type Branch = z.infer<typeof Branch>;

@@ -94,7 +94,11 @@ export const IntegrationsTest = request(
 export const IntegrationsWebhookSecret = request(
   'stackhook/integrations/webhookSecret',
   z.strictObject({ id: E.Id, regenerate: z.boolean().optional() }),
-  z.object({ secret: z.string() }),
+  z.object({
+    secret: z.string(),
+    /** After regenerating: the repositories whose hooks Stackhook sent the previous secret, which Bitbucket still signs with. */
+    outdatedRepositories: z.array(z.string()).optional(),
+  }),
 );
 
 export const RepositoriesList = request(
@@ -131,7 +135,7 @@ export const StacksCreate = request(
     spaceId: E.Id,
     integrationId: E.Id,
     repository: E.RepositoryFullName,
-    branch: E.Branch,
+    branch: E.BranchName,
     projectRoot: E.ProjectRoot.optional(),
     verify: z.boolean().optional(),
   }),
@@ -210,4 +214,25 @@ export const IntegrationsPreview = request(
     /** Said when the name was used before: the webhook URL comes back and detached stacks can be reattached (R13). */
     note: z.string().optional(),
   }),
+);
+
+/** Changes what a stack tracks; the branch is checked with Bitbucket unless `verify: false`. The integration changes through `stacks/setIntegration`. */
+export const StacksUpdate = request(
+  'stackhook/stacks/update',
+  z.strictObject({ stackId: E.Id, branch: E.BranchName.optional(), projectRoot: E.ProjectRoot.optional(), verify: z.boolean().optional() }),
+  E.Stack,
+);
+
+/** The branches of a repository, through an integration's credential: what a branch pick list offers. */
+export const RepositoriesBranches = request(
+  'stackhook/repositories/branches',
+  z.strictObject({ integrationId: E.Id, repository: E.RepositoryFullName }),
+  z.array(E.Branch),
+);
+
+/** What creating a stack of this name would give, asked while the name is typed: its id, and why the name cannot be used. */
+export const StacksPreview = request(
+  'stackhook/stacks/preview',
+  z.strictObject({ name: z.string().max(E.MAX_NAME * 2) }),
+  z.object({ id: z.string(), problem: z.string().optional() }),
 );

@@ -64,6 +64,19 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
   return stack;
 }
 
+export interface StackEdit {
+  branch?: string | undefined;
+  projectRoot?: string | undefined;
+}
+
+/** What a stack tracks may change; its name (and so its id) and space may not. */
+export function editStack(state: RegistryState, stackId: string, edit: StackEdit): StoredStack {
+  const stack = requireStack(state, stackId);
+  if (edit.branch !== undefined) stack.branch = edit.branch;
+  if (edit.projectRoot !== undefined) stack.projectRoot = edit.projectRoot;
+  return stack;
+}
+
 /** R11: every stack on the integration loses it and remembers where it came from. */
 export function detachStacksOf(state: RegistryState, integrationId: string): string[] {
   const ids: string[] = [];

@@ -5,7 +5,7 @@ import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
-import { previewIntegration } from '../operations/preview';
+import { previewIntegration, previewStack } from '../operations/preview';
 import { status } from '../operations/status';
 import { handler, type Handler } from './handler';
 
@@ -36,6 +36,9 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.StacksReattachAll, stacks.reattachAll),
   handler(Protocol.StacksDelete, stacks.deleteStack),
   handler(Protocol.StacksTriggerRun, stacks.triggerRun),
+  handler(Protocol.StacksUpdate, stacks.updateStack),
+  handler(Protocol.StacksPreview, previewStack),
+  handler(Protocol.RepositoriesBranches, repositories.listBranches),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
 ];

@@ -25,6 +25,10 @@ export const StoredIntegration = z.object({
   description: z.string(),
   webhookSecret: z.string().nullable(),
   createdAt: z.string(),
+  /** When the webhook secret was last regenerated: hooks sent an older one are out of date since then. */
+  webhookSecretChangedAt: z.string().optional(),
+  /** Repository → fingerprint of the webhook secret Stackhook last sent to its hook (never the secret itself). */
+  secretSent: z.record(z.string(), z.string()).optional(),
 });
 
 /**
