@@ -11,6 +11,8 @@ export enum Command {
   CheckWebhooks = 'stackhook.checkWebhooks',
   RepairWebhook = 'stackhook.repairWebhook',
   CreateStack = 'stackhook.createStack',
+  EditStack = 'stackhook.editStack',
+  DeleteStack = 'stackhook.deleteStack',
   ReattachStack = 'stackhook.reattachStack',
   ReattachAll = 'stackhook.reattachAll',
   TriggerRun = 'stackhook.triggerRun',

@@ -7,7 +7,8 @@ import * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
 import { serverError, showServerError } from './errors';
 import { registerSecret } from './log';
-import { BACK, type Prompter, type Validation } from './quickInput';
+import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
+import { spaceItems } from './commands/spaceItems';
 import type { StackhookServer } from './serverApi';
 
 export interface IntegrationDraft {
@@ -53,6 +54,115 @@ export async function validateName(server: StackhookServer, value: string): Prom
 
 const splitLabels = (value: string) => [...new Set(value.split(',').map((label) => label.trim()).filter(Boolean))];
 
+interface IntegrationFlow {
+  server: StackhookServer;
+  prompter: Prompter;
+  spaces?: Protocol.Space[];
+}
+
+type IntegrationStep = FlowStep<IntegrationDraft, StepName>;
+
+const nameStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'name',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({
+        ...at,
+        value: draft.name,
+        prompt: vscode.l10n.t('The name cannot be changed later: the webhook URL is derived from it.'),
+        placeholder: vscode.l10n.t('for example Acme Main'),
+        validate: (value) => validateName(flow.server, value),
+      }),
+      (value) => (draft.name = value.trim()),
+    ),
+});
+
+const typeStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'type',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.pick<Protocol.IntegrationType>({
+        ...at,
+        placeholder: vscode.l10n.t('Which stacks may use this integration?'),
+        active: draft.type,
+        items: [
+          { label: vscode.l10n.t('Default'), description: vscode.l10n.t('every stack'), detail: vscode.l10n.t('Lives in the root space; an account has at most one.'), value: 'default' },
+          { label: vscode.l10n.t('Space'), description: vscode.l10n.t('stacks of one space'), detail: vscode.l10n.t('Usable by stacks in its space and in spaces that inherit from it.'), value: 'space' },
+        ],
+      }),
+      (type) => {
+        draft.type = type;
+        if (type === 'default') draft.spaceId = undefined;
+      },
+    ),
+});
+
+const spaceStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'space',
+  applies: (draft) => draft.type === 'space',
+  run: async (draft, at) => {
+    flow.spaces ??= await flow.server.request(Protocol.SpacesList, {});
+    return outcomeOf(
+      await flow.prompter.pick<string>({
+        ...at,
+        placeholder: vscode.l10n.t('The space this integration belongs to'),
+        active: draft.spaceId,
+        items: spaceItems(flow.spaces),
+      }),
+      (spaceId) => (draft.spaceId = spaceId),
+    );
+  },
+});
+
+const usernameStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'username',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({
+        ...at,
+        value: draft.username,
+        prompt: vscode.l10n.t('The email of the Atlassian account that owns the API token'),
+        placeholder: 'ana@example.com',
+        validate: validateEmail,
+      }),
+      (value) => (draft.username = value.trim()),
+    ),
+});
+
+const secretStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'secret',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({
+        ...at,
+        value: draft.secret,
+        password: true,
+        prompt: vscode.l10n.t('An Atlassian API token with Bitbucket scopes (app passwords no longer work). It is kept in VS Code secret storage.'),
+        validate: (value) => (value === '' ? { severity: 'error', message: vscode.l10n.t('Paste the API token.') } : undefined),
+      }),
+      (value) => {
+        draft.secret = value;
+        // From here on, the token is masked in everything this window writes.
+        registerSecret(value);
+      },
+    ),
+});
+
+const labelsStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'labels',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({ ...at, value: draft.labels.join(', '), prompt: vscode.l10n.t('Labels, separated by commas (optional)'), placeholder: 'prod, platform' }),
+      (value) => (draft.labels = splitLabels(value)),
+    ),
+});
+
+const descriptionStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'description',
+  run: async (draft, at) =>
+    outcomeOf(await flow.prompter.input({ ...at, value: draft.description, prompt: vscode.l10n.t('A description in Markdown (optional)') }), (value) => (draft.description = value)),
+});
+
 /** Runs the steps from `startAt`; returns the draft, or undefined when the user cancels. */
 export async function collectIntegration(
   server: StackhookServer,
@@ -61,135 +171,10 @@ export async function collectIntegration(
   startAt: StepName = 'name',
 ): Promise<IntegrationDraft | undefined> {
   const draft: IntegrationDraft = { name: '', type: 'default', spaceId: undefined, username: '', secret: '', labels: [], description: '', ...initial };
-  let spaces: Protocol.Space[] | undefined;
-  const title = vscode.l10n.t('Create Bitbucket Cloud integration');
-  const order: StepName[] = ['name', 'type', 'space', 'username', 'secret', 'labels', 'description'];
-  const applies = (step: StepName) => step !== 'space' || draft.type === 'space';
-  const total = () => order.filter(applies).length;
-  const number = (step: StepName) => order.filter(applies).indexOf(step) + 1;
-
-  const steps: Record<StepName, () => Promise<typeof BACK | undefined | 'next'>> = {
-    name: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('name'),
-        totalSteps: total(),
-        value: draft.name,
-        prompt: vscode.l10n.t('The name cannot be changed later: the webhook URL is derived from it.'),
-        placeholder: vscode.l10n.t('for example acme-main'),
-        validate: (value) => validateName(server, value),
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.name = answer.trim();
-      return 'next';
-    },
-    type: async () => {
-      const answer = await prompter.pick<Protocol.IntegrationType>({
-        title,
-        step: number('type'),
-        totalSteps: total(),
-        placeholder: vscode.l10n.t('Which stacks may use this integration?'),
-        active: draft.type,
-        items: [
-          { label: vscode.l10n.t('Default'), description: vscode.l10n.t('every stack'), detail: vscode.l10n.t('Lives in the root space; an account has at most one.'), value: 'default' },
-          { label: vscode.l10n.t('Space'), description: vscode.l10n.t('stacks of one space'), detail: vscode.l10n.t('Usable by stacks in its space and in spaces that inherit from it.'), value: 'space' },
-        ],
-      });
-      if (answer === BACK || answer === undefined) return answer;
-      draft.type = answer;
-      if (answer === 'default') draft.spaceId = undefined;
-      return 'next';
-    },
-    space: async () => {
-      spaces ??= await server.request(Protocol.SpacesList, {});
-      const answer = await prompter.pick<string>({
-        title,
-        step: number('space'),
-        totalSteps: total(),
-        placeholder: vscode.l10n.t('The space this integration belongs to'),
-        active: draft.spaceId,
-        items: spaces.map((space) => ({ label: space.name, description: space.id, value: space.id })),
-      });
-      if (answer === BACK || answer === undefined) return answer;
-      draft.spaceId = answer;
-      return 'next';
-    },
-    username: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('username'),
-        totalSteps: total(),
-        value: draft.username,
-        prompt: vscode.l10n.t('The email of the Atlassian account that owns the API token'),
-        placeholder: 'ana@example.com',
-        validate: validateEmail,
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.username = answer.trim();
-      return 'next';
-    },
-    secret: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('secret'),
-        totalSteps: total(),
-        value: draft.secret,
-        password: true,
-        prompt: vscode.l10n.t('An Atlassian API token with Bitbucket scopes (app passwords no longer work). It is kept in VS Code secret storage.'),
-        validate: (value) => (value === '' ? { severity: 'error', message: vscode.l10n.t('Paste the API token.') } : undefined),
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.secret = answer;
-      // From here on, the token is masked in everything this window writes.
-      registerSecret(answer);
-      return 'next';
-    },
-    labels: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('labels'),
-        totalSteps: total(),
-        value: draft.labels.join(', '),
-        prompt: vscode.l10n.t('Labels, separated by commas (optional)'),
-        placeholder: 'prod, platform',
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.labels = splitLabels(answer);
-      return 'next';
-    },
-    description: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('description'),
-        totalSteps: total(),
-        value: draft.description,
-        prompt: vscode.l10n.t('A description in Markdown (optional)'),
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.description = answer;
-      return 'next';
-    },
-  };
-
-  let index = order.indexOf(startAt);
-  while (index < order.length) {
-    const step = order[index] as StepName;
-    if (!applies(step)) {
-      index++;
-      continue;
-    }
-    const outcome = await steps[step]();
-    if (outcome === undefined) return undefined;
-    if (outcome === BACK) {
-      // Back from the first step stays there; skipped steps are skipped on the way back too.
-      do index--;
-      while (index > 0 && !applies(order[index] as StepName));
-      index = Math.max(0, index);
-    } else {
-      index++;
-    }
-  }
-  return draft;
+  const flow: IntegrationFlow = { server, prompter };
+  const steps = [nameStep, typeStep, spaceStep, usernameStep, secretStep, labelsStep, descriptionStep].map((step) => step(flow));
+  const done = await runSteps(vscode.l10n.t('Create Bitbucket Cloud integration'), steps, draft, startAt);
+  return done ? draft : undefined;
 }
 
 function paramsOf(draft: IntegrationDraft, verify: boolean) {

@@ -24,6 +24,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.OpenInBitbucket]: (arg) => webhooks.openInBitbucket(ctx, arg, 'repository'),
     [Command.OpenWebhookSettings]: (arg) => webhooks.openInBitbucket(ctx, arg, 'webhooks'),
     [Command.CreateStack]: (arg) => stacks.create(ctx, arg),
+    [Command.EditStack]: (arg) => stacks.edit(ctx, arg),
+    [Command.DeleteStack]: (arg) => stacks.remove(ctx, arg),
     [Command.ReattachStack]: (arg) => stacks.reattach(ctx, arg),
     [Command.ReattachAll]: (arg) => stacks.reattachAll(ctx, arg),
     [Command.TriggerRun]: (arg) => stacks.triggerRun(ctx, arg),

@@ -8,6 +8,7 @@ import { CREDENTIAL_PROBLEMS, serverError, showServerError } from '../errors';
 import { registerSecret } from '../log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';
+import { configureRepositories } from './webhooks';
 
 export async function create(ctx: CommandContext): Promise<Protocol.IntegrationDetails | undefined> {
   return createIntegration(ctx.server, ctx.prompter);
@@ -210,11 +211,27 @@ export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown
   );
   if (choice !== regenerate) return;
   try {
-    const { secret } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id, regenerate: true });
+    const { secret, outdatedRepositories = [] } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id, regenerate: true });
     registerSecret(secret);
-    const configure = vscode.l10n.t('Configure webhooks');
-    const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', id), configure);
-    if (answer === configure) await vscode.commands.executeCommand(Command.ConfigureWebhooks, id);
+    const name = (await ctx.server.request(Protocol.IntegrationsList, {})).find((integration) => integration.id === id)?.name ?? id;
+    if (outdatedRepositories.length === 0) {
+      const configure = vscode.l10n.t('Configure webhooks');
+      const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', name), configure);
+      if (answer === configure) await vscode.commands.executeCommand(Command.ConfigureWebhooks, id);
+      return;
+    }
+    // The server knows which hooks it gave the old secret: offer to send them the new one now.
+    const update = vscode.l10n.t('Update webhooks now');
+    const message =
+      outdatedRepositories.length === 1
+        ? vscode.l10n.t('The webhook secret of "{0}" was regenerated. The webhook of {1} still carries the old one, so its deliveries are refused until it is updated.', name, outdatedRepositories[0] ?? '')
+        : vscode.l10n.t(
+            'The webhook secret of "{0}" was regenerated. {1} webhooks still carry the old one, so their deliveries are refused until they are updated.',
+            name,
+            outdatedRepositories.length,
+          );
+    const answer = await vscode.window.showWarningMessage(message, update);
+    if (answer === update) await configureRepositories(ctx, id, outdatedRepositories);
   } catch (error) {
     await showServerError(error, { integrationId: id });
   }

@@ -109,7 +109,7 @@ export function requireAttached(stack: StoredStack): string {
   if (stack.integrationId === null) {
     const from = stack.detachedFrom ? ` from the deleted integration "${stack.detachedFrom}"` : '';
     throw detached(
-      `The stack "${stack.name}" is detached${from}, so it cannot run and receives no webhooks. Give it an integration in its settings (Reattach stack) first.`,
+      `The stack "${stack.name}" is detached${from}, so it cannot run and receives no webhooks. Give it an integration with Edit Stack or Reattach Stack first.`,
     );
   }
   return stack.integrationId;

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Command } from '../../../extension/commandIds';
-import { answerInputBox, answerQuickPick, byLabel, commandContext } from './harness';
+import { answerInputBox, answerQuickPick, byLabel, commandContext, scriptedPrompter } from './harness';
 import { details, FakeServer, integration, repository, rpcError, stack } from './fakeServer';
 
 describe('extension commands', () => {
@@ -33,16 +33,18 @@ describe('extension commands', () => {
     assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
   });
 
-  it('Create stack goes integration → repository → branch → project root → name and sends one stacks/create', async () => {
+  it('Create stack goes repository → branch → project root → name (the lone integration taken) and sends one stacks/create', async () => {
     const server = new FakeServer({
       'stackhook/integrations/list': () => [integration('acme-main')],
       'stackhook/spaces/list': () => [{ id: 'root', name: 'root', parentId: null, inheritEntities: false }],
       'stackhook/repositories/list': () => [repository('acme/infra-live'), repository('acme/network')],
+      'stackhook/repositories/branches': () => [{ name: 'main', commit: 'a'.repeat(40) }],
+      'stackhook/stacks/preview': ({ name }) => ({ id: String(name).toLowerCase() }),
       'stackhook/stacks/create': (params) => stack(params.name, params),
+      'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'missing', problems: [] })),
     });
-    commandContext(server);
-    answerQuickPick(byLabel('acme/network'));
-    answerInputBox('main', 'envs/prod', 'prod-network');
+    const { prompter } = scriptedPrompter(['acme/network', 'main', 'envs/prod', 'prod-network']);
+    commandContext(server, prompter);
     await vscode.commands.executeCommand(Command.CreateStack, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/create'), [
       { name: 'prod-network', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
