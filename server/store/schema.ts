@@ -41,6 +41,8 @@ export const DeletedIntegration = z.object({
   name: z.string(),
   deletedAt: z.string(),
   webhookSecret: z.string().nullable().default(null),
+  /** Which hooks carry that secret, so a recreate knows them too (see StoredIntegration.secretSent). */
+  secretSent: z.record(z.string(), z.string()).optional(),
 });
 
 export const StoredStack = z.object({

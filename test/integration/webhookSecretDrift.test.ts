@@ -58,3 +58,30 @@ describe('Bitbucket over stdio: a regenerated webhook secret', function () {
     assert.ok(!health?.problems.some((problem) => problem.startsWith('secret out of date')), health?.problems.join('; '));
   });
 });
+
+describe('Bitbucket over stdio: the secret ledger survives a delete and same-name recreate (R13)', function () {
+  this.timeout(120_000);
+  let bitbucket: FakeBitbucket;
+  let server: ServerHandle;
+
+  before(async () => {
+    bitbucket = await startFakeBitbucket();
+    bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
+    bitbucket.world.addRepository('acme/network');
+    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'] });
+  });
+  after(async () => {
+    await server?.stop();
+    await bitbucket?.stop();
+  });
+
+  it('after a recreate, regenerating still knows which hooks carry the old secret', async () => {
+    const params = { name: 'Acme Main', type: 'default' as const, username: 'ana@example.com', secret: TOKEN };
+    await server.request(Protocol.IntegrationsCreate, params);
+    await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: ['acme/network'] });
+    await server.request(Protocol.IntegrationsDelete, { id: 'acme-main' });
+    await server.request(Protocol.IntegrationsCreate, params);
+    const regenerated = await server.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main', regenerate: true });
+    assert.deepEqual(regenerated.outdatedRepositories, ['acme/network']);
+  });
+});
