@@ -117,6 +117,11 @@ export class Workbench {
     return (await this.quickInput.innerText()).replace(/\s+/g, ' ').trim();
   }
 
+  /** What the quick input's box holds now (a value kept from before, or typed). */
+  async quickInputValue(): Promise<string> {
+    return this.quickInputBox.inputValue();
+  }
+
   /** The validation or prompt message under the quick input's box. */
   async quickInputMessage(): Promise<string> {
     return (await this.quickInput.locator('.quick-input-message').innerText().catch(() => '')).trim();
