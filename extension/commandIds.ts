@@ -6,6 +6,7 @@ export enum Command {
   TestConnection = 'stackhook.testConnection',
   CopyWebhookUrl = 'stackhook.copyWebhookUrl',
   CopyWebhookSecret = 'stackhook.copyWebhookSecret',
+  CopyWebhookSettings = 'stackhook.copyWebhookSettings',
   RegenerateWebhookSecret = 'stackhook.regenerateWebhookSecret',
   ConfigureWebhooks = 'stackhook.configureWebhooks',
   CheckWebhooks = 'stackhook.checkWebhooks',

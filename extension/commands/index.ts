@@ -17,6 +17,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.TestConnection]: (arg) => integrations.test(ctx, arg),
     [Command.CopyWebhookUrl]: (arg) => integrations.copyWebhookUrl(ctx, arg),
     [Command.CopyWebhookSecret]: (arg) => integrations.copyWebhookSecret(ctx, arg),
+    [Command.CopyWebhookSettings]: (arg) => integrations.copyWebhookSettings(ctx, arg),
     [Command.RegenerateWebhookSecret]: (arg) => integrations.regenerateWebhookSecret(ctx, arg),
     [Command.ConfigureWebhooks]: (arg) => webhooks.configure(ctx, arg),
     [Command.CheckWebhooks]: (arg) => webhooks.check(ctx, arg),

@@ -8,6 +8,7 @@ import { CREDENTIAL_PROBLEMS, serverError, showServerError } from '../errors';
 import { registerSecret } from '../log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';
+import { publicUrlProblem, warnIfUnreachable } from './publicUrl';
 import { configureRepositories } from './webhooks';
 
 export async function create(ctx: CommandContext): Promise<Protocol.IntegrationDetails | undefined> {
@@ -179,6 +180,27 @@ export async function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promis
     const details = await ctx.server.request(Protocol.IntegrationsGet, { id });
     await vscode.env.clipboard.writeText(details.webhookUrl);
     vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
+    await warnIfUnreachable(await publicUrlProblem(ctx.server));
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+  }
+}
+
+/** What a person pastes into Bitbucket's "Add webhook" form: the URL, the secret and the events to tick. */
+export async function copyWebhookSettings(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook settings of which integration?'));
+  if (!id) return;
+  try {
+    const settings = await ctx.server.request(Protocol.WebhooksSettings, { integrationId: id });
+    if (settings.secret !== null) registerSecret(settings.secret);
+    const lines = [
+      `${vscode.l10n.t('URL')}: ${settings.url}`,
+      ...(settings.secret !== null ? [`${vscode.l10n.t('Secret')}: ${settings.secret}`] : []),
+      `${vscode.l10n.t('Triggers')}: ${settings.events.join(', ')}`,
+    ];
+    await vscode.env.clipboard.writeText(lines.join('\n'));
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook settings copied: the URL, the secret and the {0} events to tick in Bitbucket.', settings.events.length), 6_000);
+    await warnIfUnreachable(settings.urlProblem);
   } catch (error) {
     await showServerError(error, { integrationId: id });
   }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { isCancellation, showServerError } from '../errors';
 import type { CommandContext } from './context';
+import { confirmReachable } from './publicUrl';
 import { integrationArg, integrationIdOf, repositoryOf } from './pick';
 
 /** Runs webhooks/configure with cancellable progress, and reports per repository. */
@@ -13,6 +14,7 @@ export async function configureRepositories(
   repositories: readonly string[],
 ): Promise<Protocol.WebhookChange[] | undefined> {
   if (repositories.length === 0) return [];
+  if (!(await confirmReachable(ctx.server))) return undefined;
   try {
     const changes = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Configuring webhooks'), cancellable: true },
@@ -44,16 +46,21 @@ export async function configureRepositories(
   }
 }
 
+/** "Webhooks: 1 updated." — only the counts that are not zero. */
+export function summaryOf(parts: readonly (readonly [number, string])[]): string {
+  const shown = parts.filter(([count]) => count > 0).map(([, text]) => text);
+  return shown.length === 0 ? vscode.l10n.t('Webhooks: nothing to do.') : vscode.l10n.t('Webhooks: {0}.', shown.join(', '));
+}
+
 function summarise(ctx: CommandContext, integrationId: string, changes: readonly Protocol.WebhookChange[]): void {
   const count = (action: Protocol.WebhookChange['action']) => changes.filter((change) => change.action === action).length;
   for (const change of changes) ctx.output.info(`webhook for ${integrationId} on ${change.repository}: ${change.action}${change.error ? ` — ${change.error}` : ''}`);
-  const summary = vscode.l10n.t(
-    'Webhooks: {0} created, {1} updated, {2} unchanged, {3} failed.',
-    count('created'),
-    count('updated'),
-    count('unchanged'),
-    count('failed'),
-  );
+  const summary = summaryOf([
+    [count('created'), vscode.l10n.t('{0} created', count('created'))],
+    [count('updated'), vscode.l10n.t('{0} updated', count('updated'))],
+    [count('unchanged'), vscode.l10n.t('{0} unchanged', count('unchanged'))],
+    [count('failed'), vscode.l10n.t('{0} failed', count('failed'))],
+  ]);
   const failed = changes.filter((change) => change.action === 'failed');
   if (failed.length === 0) {
     void vscode.window.showInformationMessage(summary);

@@ -7,7 +7,8 @@ import { requireIntegration } from '../registry/integrations';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import { notFound } from '../errors';
 import type { WebhookTarget } from '../bitbucket/gateway';
-import { oldSecretProblem, recordSecretSent, sentOldSecret } from '../bitbucket/webhooks';
+import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret } from '../bitbucket/webhooks';
+import { webhookUrlProblem } from '../registry/reachability';
 import type { StoredIntegration } from '../store/schema';
 import { credentialOf } from './credentials';
 import { requireDetails } from './integrations';
@@ -47,6 +48,14 @@ async function webhookWork(context: ServerContext, integrationId: string) {
   const state = await context.store.read();
   const integration = requireDetails(state, context.user, integrationId);
   return { integration, credential: await credentialOf(context, integration), target: targetOf(context, integration) };
+}
+
+/** R14, R17: the settings of a hook added by hand. The secret is for admins, like the integration's details. */
+export async function webhookSettings(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksSettings>) {
+  const state = await context.store.read();
+  const { url, secret } = targetOf(context, requireDetails(state, context.user, params.integrationId));
+  const urlProblem = webhookUrlProblem(url);
+  return { url, secret, events: [...R14_EVENTS], ...(urlProblem ? { urlProblem } : {}) };
 }
 
 const unique = (repositories: string[]) => [...new Map(repositories.map((r) => [r.toLowerCase(), r])).values()];

@@ -191,6 +191,8 @@ export const ServerStatus = z.object({
   user: z.string(),
   listener: z.object({ url: z.string().nullable(), state: z.enum(['off', 'listening', 'elsewhere', 'failed']), message: z.string().optional() }),
   publicUrl: z.string(),
+  /** Why Bitbucket cannot deliver to webhook URLs under publicUrl (loopback, private, plain http), when it cannot. */
+  publicUrlProblem: z.string().optional(),
   counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;

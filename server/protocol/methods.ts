@@ -236,3 +236,10 @@ export const StacksPreview = request(
   z.strictObject({ name: z.string().max(E.MAX_NAME * 2) }),
   z.object({ id: z.string(), problem: z.string().optional() }),
 );
+
+/** What a person pastes into Bitbucket to add the webhook by hand: the URL, the secret and the events (R14, R17). */
+export const WebhooksSettings = request(
+  'stackhook/webhooks/settings',
+  z.strictObject({ integrationId: E.Id }),
+  z.object({ url: z.string(), secret: z.string().nullable(), events: z.array(z.string()), urlProblem: z.string().optional() }),
+);

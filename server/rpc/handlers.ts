@@ -39,6 +39,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.StacksUpdate, stacks.updateStack),
   handler(Protocol.StacksPreview, previewStack),
   handler(Protocol.RepositoriesBranches, repositories.listBranches),
+  handler(Protocol.WebhooksSettings, repositories.webhookSettings),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
 ];

@@ -14,7 +14,8 @@ describe('extension commands', () => {
     commandContext(server);
     await vscode.commands.executeCommand(Command.CopyWebhookUrl, 'acme-main');
     assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
-    assert.deepEqual(server.requests, [{ method: 'stackhook/integrations/get', params: { id: 'acme-main' } }]);
+    assert.deepEqual(server.sent('stackhook/integrations/get'), [{ id: 'acme-main' }]);
+    assert.deepEqual(recorded.messages, [], 'a reachable URL gets no warning');
   });
 
   it('Copy webhook URL from the palette asks which integration, listing only those whose details are visible', async () => {
@@ -134,7 +135,7 @@ describe('extension commands', () => {
     assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/dns', 'acme/network'] }]);
     assert.ok(token, 'the progress cancellation token reaches the request');
     const summary = recorded.messages.at(-1);
-    assert.equal(summary?.message, 'Webhooks: 1 created, 0 updated, 0 unchanged, 1 failed.');
+    assert.equal(summary?.message, 'Webhooks: 1 created, 1 failed.', 'only the counts that are not zero');
     assert.match(summary?.detail ?? '', /acme\/dns: no admin permission/);
     assert.ok(recorded.output.some((line) => line.includes('acme/network: created')));
     assert.ok(ctx);
