@@ -244,11 +244,13 @@ async function announce(created: Protocol.IntegrationDetails): Promise<void> {
   if (created.reattachableStackIds.length > 0) {
     const reattach = vscode.l10n.t('Reattach all');
     const choice = await vscode.window.showInformationMessage(
-      vscode.l10n.t(
-        'Integration "{0}" created with the same webhook URL as before. {1} stack(s) detached from an integration of this name can be reattached now.',
-        created.name,
-        created.reattachableStackIds.length,
-      ),
+      created.reattachableStackIds.length === 1
+        ? vscode.l10n.t('Integration "{0}" created with the same webhook URL as before. 1 stack detached from an integration of this name can be reattached now.', created.name)
+        : vscode.l10n.t(
+            'Integration "{0}" created with the same webhook URL as before. {1} stacks detached from an integration of this name can be reattached now.',
+            created.name,
+            created.reattachableStackIds.length,
+          ),
       reattach,
       copy,
     );

@@ -126,7 +126,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
       if (failed.length > 0) {
         const keepGoing = vscode.l10n.t('Delete anyway');
         const answer = await vscode.window.showWarningMessage(
-          vscode.l10n.t('{0} webhook(s) could not be removed: {1}', failed.length, failed.map((entry) => `${entry.repository}: ${entry.error ?? ''}`).join('; ')),
+          (failed.length === 1 ? vscode.l10n.t('1 webhook could not be removed: {0}', failureList(failed)) : vscode.l10n.t('{0} webhooks could not be removed: {1}', failed.length, failureList(failed))),
           { modal: true },
           keepGoing,
         );
@@ -134,7 +134,15 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
       }
     }
     const result = await ctx.server.request(Protocol.IntegrationsDelete, { id });
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Integration "{0}" deleted; {1} stack(s) detached.', name, result.detachedStackIds.length), 5_000);
+    const detachedCount = result.detachedStackIds.length;
+    vscode.window.setStatusBarMessage(
+      detachedCount === 0
+        ? vscode.l10n.t('Integration "{0}" deleted.', name)
+        : detachedCount === 1
+          ? vscode.l10n.t('Integration "{0}" deleted; 1 stack detached.', name)
+          : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount),
+      5_000,
+    );
   } catch (error) {
     await showServerError(error, { integrationId: id });
   }
@@ -172,6 +180,8 @@ export async function test(ctx: CommandContext, arg?: unknown): Promise<Protocol
     return undefined;
   }
 }
+
+const failureList = (failed: readonly { repository: string; error?: string | undefined }[]) => failed.map((entry) => `${entry.repository}: ${entry.error ?? ''}`).join('; ');
 
 export async function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promise<void> {
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook URL of which integration?'));

@@ -231,7 +231,10 @@ export async function reattachAll(ctx: CommandContext, arg?: unknown): Promise<v
   if (!integrationId) return;
   try {
     const result = await ctx.server.request(Protocol.StacksReattachAll, { integrationId });
-    const message = vscode.l10n.t('{0} stack(s) reattached to "{1}".', result.reattachedStackIds.length, integrationId);
+    const name = (await ctx.server.request(Protocol.IntegrationsList, {})).find((integration) => integration.id === integrationId)?.name ?? integrationId;
+    const count = result.reattachedStackIds.length;
+    const message =
+      count === 1 ? vscode.l10n.t('1 stack reattached to "{0}".', name) : vscode.l10n.t('{0} stacks reattached to "{1}".', count, name);
     if (result.skipped.length === 0) {
       void vscode.window.showInformationMessage(message);
       return;

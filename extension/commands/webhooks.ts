@@ -118,6 +118,8 @@ export async function repair(ctx: CommandContext, arg?: unknown, repository?: st
   await configureRepositories(ctx, integrationId, [fullName]);
 }
 
+const brokenList = (broken: readonly Protocol.WebhookHealth[]) => broken.map((entry) => `${entry.repository} (${entry.state})`).join(', ');
+
 /** Checks an item's repositories: one repository, one workspace, or those used by the integration's stacks. */
 export async function check(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookHealth[] | undefined> {
   const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Check the webhooks of which integration?'));
@@ -142,13 +144,15 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
     );
     const broken = health.filter((entry) => entry.state !== 'ok');
     if (broken.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('All {0} webhook(s) are healthy.', health.length));
+      void vscode.window.showInformationMessage(health.length === 1 ? vscode.l10n.t('The webhook is healthy.') : vscode.l10n.t('All {0} webhooks are healthy.', health.length));
       return health;
     }
     for (const entry of broken) ctx.output.info(`webhook on ${entry.repository}: ${entry.state} ${entry.problems.join('; ')}`);
     const repairAll = vscode.l10n.t('Repair');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('{0} of {1} webhook(s) need attention: {2}', broken.length, health.length, broken.map((entry) => `${entry.repository} (${entry.state})`).join(', ')),
+      (broken.length === 1
+        ? vscode.l10n.t('1 of {0} webhooks needs attention: {1}', health.length, brokenList(broken))
+        : vscode.l10n.t('{0} of {1} webhooks need attention: {2}', broken.length, health.length, brokenList(broken))),
       repairAll,
     );
     if (choice === repairAll) {

@@ -70,7 +70,7 @@ export class WorkspaceItem extends vscode.TreeItem {
   ) {
     super(workspace, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `integration:${integrationId}:ws:${workspace}`;
-    this.description = vscode.l10n.t('{0} repositories', repositories.length);
+    this.description = repositories.length === 1 ? vscode.l10n.t('1 repository') : vscode.l10n.t('{0} repositories', repositories.length);
     this.contextValue = 'workspace';
     this.iconPath = new vscode.ThemeIcon('organization');
   }

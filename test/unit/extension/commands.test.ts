@@ -191,10 +191,13 @@ describe('extension commands', () => {
   });
 
   it('Reattach all sends stacks/reattachAll for the integration', async () => {
-    const server = new FakeServer({ 'stackhook/stacks/reattachAll': () => ({ reattachedStackIds: ['a', 'b'], skipped: [] }) });
+    const server = new FakeServer({
+      'stackhook/stacks/reattachAll': () => ({ reattachedStackIds: ['a', 'b'], skipped: [] }),
+      'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' })],
+    });
     commandContext(server);
     await vscode.commands.executeCommand(Command.ReattachAll, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/reattachAll'), [{ integrationId: 'acme-main' }]);
-    assert.match(recorded.messages[0]?.message ?? '', /2 stack\(s\) reattached/);
+    assert.equal(recorded.messages[0]?.message, '2 stacks reattached to "Acme Main".', 'a real plural, and the name the user gave');
   });
 });

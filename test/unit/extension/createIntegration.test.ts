@@ -198,7 +198,7 @@ describe('extension create-integration flow', () => {
       const { commandContext } = await import('./harness');
       commandContext(server);
       await createIntegration(server, prompter);
-      assert.match(recorded.messages[0]?.message ?? '', /2 stack\(s\) detached from an integration of this name/);
+      assert.match(recorded.messages[0]?.message ?? '', /2 stacks detached from an integration of this name/);
       assert.deepEqual(server.sent('stackhook/stacks/reattachAll'), [{ integrationId: 'acme-main' }]);
     });
   });

@@ -87,7 +87,7 @@ describe('extension status bar, notifications and status panel', () => {
       stacks = [stacks[0] as ReturnType<typeof stack>, stack('prod-network', { integrationId: null, detachedFrom: 'acme-main', state: 'detached' })];
       await overview.refresh(['stacks']);
       assert.equal(recorded.messages.length, 1);
-      assert.match(recorded.messages[0]?.message ?? '', /1 stack\(s\) became detached from "acme-main": prod-network/);
+      assert.match(recorded.messages[0]?.message ?? '', /The stack prod-network became detached from "acme-main"/);
       assert.deepEqual(recorded.messages[0]?.items, ['Reattach', 'Show status panel']);
     });
 

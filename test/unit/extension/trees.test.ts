@@ -84,7 +84,7 @@ describe('extension trees', () => {
       assert.deepEqual(recorded.progress[0]?.location, { viewId: 'stackhook.integrations' });
       assert.deepEqual(workspaces.map((w) => [w.id, w.description]), [
         ['integration:acme-main:ws:acme', '3 repositories'],
-        ['integration:acme-main:ws:beta', '1 repositories'],
+        ['integration:acme-main:ws:beta', '1 repository'],
       ]);
       let redrawn = 0;
       provider.onDidChangeTreeData(() => redrawn++);
