@@ -169,18 +169,17 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
   }
 }
 
-export function bitbucketUrl(fullName: string, page: 'repository' | 'webhooks'): string {
-  const [workspace = '', slug = ''] = fullName.split('/');
-  const base = `https://bitbucket.org/${encodeURIComponent(workspace)}/${encodeURIComponent(slug)}`;
-  return page === 'webhooks' ? `${base}/admin/webhooks` : base;
-}
-
-export async function openInBitbucket(_ctx: CommandContext, arg?: unknown, page: 'repository' | 'webhooks' = 'repository'): Promise<void> {
+export async function openInBitbucket(ctx: CommandContext, arg?: unknown, page: 'repository' | 'webhooks' = 'repository'): Promise<void> {
   const fullName = repositoryOf(arg) ?? (typeof arg === 'string' && arg.includes('/') ? arg : undefined);
   if (!fullName) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Run this on a repository or a stack in the Stackhook views.'));
     return;
   }
-  await vscode.env.openExternal(vscode.Uri.parse(bitbucketUrl(fullName, page)));
+  try {
+    // The server knows which Bitbucket it talks to; the editor never assumes bitbucket.org.
+    const links = await ctx.server.request(Protocol.RepositoriesWebLinks, { repository: fullName });
+    await vscode.env.openExternal(vscode.Uri.parse(page === 'webhooks' ? links.webhooks : links.repository));
+  } catch (error) {
+    await showServerError(error);
+  }
 }
-

@@ -9,6 +9,9 @@ import { notFound } from '../errors';
 import type { WebhookTarget } from '../bitbucket/gateway';
 import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret } from '../bitbucket/webhooks';
 import { webhookUrlProblem } from '../registry/reachability';
+import { repositoryWebLinks } from '../bitbucket/webLinks';
+
+const DEFAULT_WEB = 'https://bitbucket.org';
 import type { StoredIntegration } from '../store/schema';
 import { credentialOf } from './credentials';
 import { requireDetails } from './integrations';
@@ -48,6 +51,12 @@ async function webhookWork(context: ServerContext, integrationId: string) {
   const state = await context.store.read();
   const integration = requireDetails(state, context.user, integrationId);
   return { integration, credential: await credentialOf(context, integration), target: targetOf(context, integration) };
+}
+
+/** Web pages of the Bitbucket this server talks to, so the editor never assumes bitbucket.org. */
+export async function webLinks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesWebLinks>) {
+  const { repository, webhooks } = repositoryWebLinks(context.bitbucketWeb ?? DEFAULT_WEB, params.repository);
+  return { repository, webhooks };
 }
 
 /** R14, R17: the settings of a hook added by hand. The secret is for admins, like the integration's details. */

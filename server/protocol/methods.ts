@@ -243,3 +243,10 @@ export const WebhooksSettings = request(
   z.strictObject({ integrationId: E.Id }),
   z.object({ url: z.string(), secret: z.string().nullable(), events: z.array(z.string()), urlProblem: z.string().optional() }),
 );
+
+/** Bitbucket's web pages of a repository (its page, its webhook settings), for a person to open. */
+export const RepositoriesWebLinks = request(
+  'stackhook/repositories/webLinks',
+  z.strictObject({ repository: E.RepositoryFullName }),
+  z.object({ repository: z.string(), webhooks: z.string() }),
+);

@@ -174,11 +174,16 @@ describe('extension commands', () => {
     assert.deepEqual(server.sent('stackhook/integrations/update'), [{ id: 'acme-main', labels: ['prod', 'platform'] }]);
   });
 
-  it('Open in Bitbucket opens the repository, and its webhook settings page', async () => {
-    commandContext(new FakeServer());
+  it('Open in Bitbucket opens the pages the server names (the Bitbucket it talks to), not a hard-coded bitbucket.org', async () => {
+    const web = 'http://127.0.0.1:8080';
+    const server = new FakeServer({
+      'stackhook/repositories/webLinks': ({ repository }) => ({ repository: `${web}/${repository}`, webhooks: `${web}/${repository}/admin/webhooks` }),
+    });
+    commandContext(server);
     await vscode.commands.executeCommand(Command.OpenInBitbucket, { fullName: 'acme/infra-live' });
     await vscode.commands.executeCommand(Command.OpenWebhookSettings, { stack: { repository: 'acme/dns' } });
-    assert.deepEqual(recorded.opened, ['https://bitbucket.org/acme/infra-live', 'https://bitbucket.org/acme/dns/admin/webhooks']);
+    assert.deepEqual(recorded.opened, [`${web}/acme/infra-live`, `${web}/acme/dns/admin/webhooks`]);
+    assert.deepEqual(server.sent('stackhook/repositories/webLinks'), [{ repository: 'acme/infra-live' }, { repository: 'acme/dns' }]);
   });
 
   it('Regenerate webhook secret asks first and never shows the secret', async () => {
