@@ -17,6 +17,7 @@ export enum Command {
   ReattachStack = 'stackhook.reattachStack',
   ReattachAll = 'stackhook.reattachAll',
   TriggerRun = 'stackhook.triggerRun',
+  CheckCommitLinks = 'stackhook.checkCommitLinks',
   ShowStatusPanel = 'stackhook.showStatusPanel',
   OpenInBitbucket = 'stackhook.openInBitbucket',
   OpenWebhookSettings = 'stackhook.openWebhookSettings',

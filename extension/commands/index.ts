@@ -1,6 +1,7 @@
 // Registers every command. One line per command: the id and the handler that answers it.
 import * as vscode from 'vscode';
 import { Command } from '../commandIds';
+import * as commitLinks from './commitLinks';
 import type { CommandContext } from './context';
 import * as general from './general';
 import * as integrations from './integrations';
@@ -30,6 +31,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.ReattachStack]: (arg) => stacks.reattach(ctx, arg),
     [Command.ReattachAll]: (arg) => stacks.reattachAll(ctx, arg),
     [Command.TriggerRun]: (arg) => stacks.triggerRun(ctx, arg),
+    [Command.CheckCommitLinks]: (arg) => commitLinks.checkCommitLinks(ctx, arg),
     [Command.ShowStatusPanel]: () => general.showStatusPanel(ctx),
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { isCancellation, showServerError } from '../errors';
 import type { CommandContext } from './context';
+import { checkCommitLinksAfterConfigure } from './commitLinks';
 import { confirmReachable } from './publicUrl';
 import { integrationArg, integrationIdOf, repositoryOf } from './pick';
 
@@ -99,11 +100,11 @@ export async function configure(ctx: CommandContext, arg?: unknown): Promise<Pro
       placeHolder: vscode.l10n.t('Repositories that should send webhooks to this integration (those used by stacks are selected)'),
     });
     if (!picked || picked.length === 0) return undefined;
-    return await configureRepositories(
-      ctx,
-      integrationId,
-      picked.map((item) => item.repository.fullName),
-    );
+    const chosen = picked.map((item) => item.repository.fullName);
+    const changes = await configureRepositories(ctx, integrationId, chosen);
+    // The last step of the setup: pull requests link to commits only with the app installed.
+    if (changes) await checkCommitLinksAfterConfigure(ctx, integrationId, chosen.filter((fullName) => usedBy.has(fullName)));
+    return changes;
   } catch (error) {
     await showServerError(error, { integrationId });
     return undefined;

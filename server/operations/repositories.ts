@@ -42,6 +42,27 @@ export async function commitLinks(context: ServerContext, params: Protocol.Param
   return context.bitbucket.commitLinks(credential, params.repository, params.commit, { signal: scope.signal });
 }
 
+/** Checks the app on the head commit of the main branch (or of any branch, when there is no main branch). */
+export async function commitLinksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesCommitLinksStatus>, scope: RequestScope) {
+  const credential = await readingWork(context, params.integrationId, 'Checking pull request links through the credential');
+  const call = { signal: scope.signal };
+  const { mainBranch } = await context.bitbucket.getRepository(credential, params.repository, call);
+  const head = (mainBranch !== null ? await context.bitbucket.getBranch(credential, params.repository, mainBranch, call) : null) ??
+    (await context.bitbucket.listBranches(credential, params.repository, call))[0] ?? null;
+  if (head === null) {
+    return {
+      repository: params.repository,
+      commit: '',
+      state: 'not-installed' as const,
+      pullRequestIds: [],
+      message: `${params.repository} has no commits yet, so the Pull Request Commit Links app cannot be checked. Push a commit, then check again.`,
+      commitUrl: null,
+    };
+  }
+  const links = await context.bitbucket.commitLinks(credential, params.repository, head.commit, call);
+  return { ...links, commitUrl: repositoryWebLinks(context.bitbucketWeb ?? DEFAULT_WEB, params.repository, head.commit).commit ?? null };
+}
+
 function targetOf(context: ServerContext, integration: StoredIntegration): WebhookTarget {
   return { url: webhookUrlFor(context.publicUrl, integration.id), secret: integration.webhookSecret };
 }

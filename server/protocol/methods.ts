@@ -250,3 +250,13 @@ export const RepositoriesWebLinks = request(
   z.strictObject({ repository: E.RepositoryFullName }),
   z.object({ repository: z.string(), webhooks: z.string() }),
 );
+
+/**
+ * The Pull Request Commit Links check for a repository, on the head of its main branch: installed
+ * (`ok`), `indexing` or `not-installed`, with the web page of that commit, where the app is installed.
+ */
+export const RepositoriesCommitLinksStatus = request(
+  'stackhook/repositories/commitLinksStatus',
+  z.strictObject({ integrationId: E.Id, repository: E.RepositoryFullName }),
+  E.CommitLinks.extend({ commitUrl: z.string().nullable() }),
+);

@@ -40,6 +40,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.StacksPreview, previewStack),
   handler(Protocol.RepositoriesBranches, repositories.listBranches),
   handler(Protocol.WebhooksSettings, repositories.webhookSettings),
+  handler(Protocol.RepositoriesCommitLinksStatus, repositories.commitLinksStatus),
   handler(Protocol.RepositoriesWebLinks, (context, params) => repositories.webLinks(context, params)),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
