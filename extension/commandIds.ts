@@ -11,6 +11,7 @@ export enum Command {
   ConfigureWebhooks = 'stackhook.configureWebhooks',
   CheckWebhooks = 'stackhook.checkWebhooks',
   RepairWebhook = 'stackhook.repairWebhook',
+  ConfigureWebhook = 'stackhook.configureWebhook',
   CreateStack = 'stackhook.createStack',
   EditStack = 'stackhook.editStack',
   DeleteStack = 'stackhook.deleteStack',

@@ -23,6 +23,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.ConfigureWebhooks]: (arg) => webhooks.configure(ctx, arg),
     [Command.CheckWebhooks]: (arg) => webhooks.check(ctx, arg),
     [Command.RepairWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
+    // A missing hook is configured, a drifted one repaired: the same request, named for what it does.
+    [Command.ConfigureWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
     [Command.OpenInBitbucket]: (arg) => webhooks.openInBitbucket(ctx, arg, 'repository'),
     [Command.OpenWebhookSettings]: (arg) => webhooks.openInBitbucket(ctx, arg, 'webhooks'),
     [Command.CreateStack]: (arg) => stacks.create(ctx, arg),

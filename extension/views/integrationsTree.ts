@@ -87,7 +87,7 @@ export class RepositoryItem extends vscode.TreeItem {
     super(repository.slug, vscode.TreeItemCollapsibleState.None);
     this.id = `integration:${integrationId}:repo:${repository.fullName}`;
     this.description = webhookSummary(health);
-    this.iconPath = webhookIcon(health);
+    this.iconPath = webhookIcon(health, usedByStacks);
     this.contextValue = `repository.webhook-${health?.state ?? 'unchecked'}${usedByStacks ? '.used' : ''}`;
     const tooltip = new vscode.MarkdownString();
     tooltip.appendMarkdown(`**${escape(repository.fullName)}**${repository.isPrivate ? ` · ${vscode.l10n.t('private')}` : ''}\n\n`);

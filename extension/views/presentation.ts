@@ -3,12 +3,13 @@
 import * as vscode from 'vscode';
 import type { Delivery, WebhookHealth } from '../../server/protocol';
 
-export function webhookIcon(health: WebhookHealth | undefined): vscode.ThemeIcon {
+/** A missing hook is an error only where a stack needs it; elsewhere it is just not there. */
+export function webhookIcon(health: WebhookHealth | undefined, neededByStack = true): vscode.ThemeIcon {
   switch (health?.state) {
     case 'ok':
       return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
     case 'missing':
-      return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      return neededByStack ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')) : new vscode.ThemeIcon('circle-outline');
     case 'drifted':
       return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     case 'forbidden':

@@ -93,7 +93,8 @@ describe('extension trees', () => {
       assert.ok(redrawn > 0, 'the workspace redraws when health arrives');
       const repos = (await provider.getChildren(workspaces[0] as IntegrationsNode)) as vscode.TreeItem[];
       assert.deepEqual(repos.map((r) => [r.id, r.label, r.description, (r.iconPath as vscode.ThemeIcon).id, r.contextValue]), [
-        ['integration:acme-main:repo:acme/dns', 'dns', 'no webhook', 'error', 'repository.webhook-missing'],
+        // No stack uses acme/dns: its missing hook is neutral, not a red error.
+        ['integration:acme-main:repo:acme/dns', 'dns', 'no webhook', 'circle-outline', 'repository.webhook-missing'],
         ['integration:acme-main:repo:acme/infra-live', 'infra-live', 'webhook ok', 'pass', 'repository.webhook-ok'],
         ['integration:acme-main:repo:acme/network', 'network', 'webhook drifted: missing pullrequest:approved; inactive', 'warning', 'repository.webhook-drifted.used'],
       ]);
@@ -191,5 +192,15 @@ describe('extension trees', () => {
       assert.equal((items[0]?.iconPath as vscode.ThemeIcon).id, 'error');
       assert.deepEqual(server.sent('stackhook/deliveries/list'), [{ limit: 100 }]);
     });
+  });
+});
+
+describe('webhook health icons', () => {
+  it('a missing hook is red only where a stack needs it', async () => {
+    const { webhookIcon } = await import('../../../extension/views/presentation');
+    const missing = { repository: 'acme/dns', state: 'missing' as const, problems: [] };
+    assert.equal(webhookIcon(missing, true).id, 'error');
+    assert.equal(webhookIcon(missing, false).id, 'circle-outline');
+    assert.equal(webhookIcon({ ...missing, state: 'drifted' }, false).id, 'warning', 'a drifted hook needs repair wherever it is');
   });
 });
