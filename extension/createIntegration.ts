@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
-import { serverError, showServerError } from './errors';
+import { serverError, showServerError, type ServerError } from './errors';
 import { registerSecret } from './log';
 import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
 import { spaceItems } from './commands/spaceItems';
@@ -177,6 +177,37 @@ export async function collectIntegration(
   return done ? draft : undefined;
 }
 
+/** A token Bitbucket refused for its scopes or kind is fixed at the token; anything else from the email on. */
+function stepThatFailed(info: ServerError): StepName {
+  if (info.kind !== 'Bitbucket') return 'name';
+  return info.problem === 'missing-scope' || info.problem === 'app-password-retired' ? 'secret' : 'username';
+}
+
+/**
+ * The refusal, readable: a short title, the server's explanation as the detail, Copy curl to try it
+ * by hand, and Save without checking only when Bitbucket was not reached (it refused nothing).
+ */
+async function explainRefusal(info: ServerError): Promise<'edit' | 'save-unchecked' | undefined> {
+  const edit = vscode.l10n.t('Edit');
+  const saveUnchecked = vscode.l10n.t('Save without checking');
+  const copyCurl = vscode.l10n.t('Copy curl');
+  const title =
+    info.kind !== 'Bitbucket'
+      ? vscode.l10n.t('The integration was not saved.')
+      : info.unreachable
+        ? vscode.l10n.t('Bitbucket could not be reached, so the credential was not checked.')
+        : vscode.l10n.t('Bitbucket did not accept the credential. The integration was not saved.');
+  const actions = [edit, ...(info.curl ? [copyCurl] : []), ...(info.unreachable ? [saveUnchecked] : [])];
+  for (;;) {
+    const choice = await vscode.window.showErrorMessage(title, { modal: true, detail: info.message }, ...actions);
+    if (choice === copyCurl && info.curl) {
+      await vscode.env.clipboard.writeText(info.curl);
+      continue;
+    }
+    return choice === edit ? 'edit' : choice === saveUnchecked ? 'save-unchecked' : undefined;
+  }
+}
+
 function paramsOf(draft: IntegrationDraft, verify: boolean) {
   return {
     name: draft.name,
@@ -214,21 +245,14 @@ export async function createIntegration(server: StackhookServer, prompter: Promp
     } catch (error) {
       const info = serverError(error);
       if (info.kind === 'Bitbucket' || info.kind === 'Conflict' || info.kind === 'Invalid') {
-        const edit = vscode.l10n.t('Edit');
-        const saveUnchecked = vscode.l10n.t('Save without checking');
-        const actions = info.kind === 'Bitbucket' ? [edit, saveUnchecked] : [edit];
-        const choice = await vscode.window.showErrorMessage(
-          info.message,
-          { modal: true, detail: vscode.l10n.t('The integration was not saved.') },
-          ...actions,
-        );
-        if (choice === saveUnchecked) {
+        const choice = await explainRefusal(info);
+        if (choice === 'save-unchecked') {
           verify = false;
           continue;
         }
-        if (choice !== edit) return undefined;
+        if (choice !== 'edit') return undefined;
         verify = true;
-        draft = await collectIntegration(server, prompter, draft, info.kind === 'Bitbucket' ? 'username' : 'name');
+        draft = await collectIntegration(server, prompter, draft, stepThatFailed(info));
         continue;
       }
       await showServerError(error);

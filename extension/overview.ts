@@ -3,7 +3,7 @@
 // bar, the status panel and the notifications all read this one model.
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
-import { CREDENTIAL_PROBLEMS, serverError } from './errors';
+import { serverError } from './errors';
 import type { StackhookServer } from './serverApi';
 import type { WebhookHealthCache } from './webhookHealth';
 
@@ -110,7 +110,7 @@ export class Overview implements vscode.Disposable {
           await this.health.check(integrationId, repositories);
         } catch (error) {
           const info = serverError(error);
-          if (info.kind === 'Bitbucket' && info.problem && CREDENTIAL_PROBLEMS.includes(info.problem)) {
+          if (info.needsNewCredential) {
             this.credentialFailed.fire({ integrationId, integrationName: visible.get(integrationId)?.name ?? integrationId, message: info.message });
           }
         }

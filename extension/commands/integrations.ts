@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
 import { createIntegration, validateEmail } from '../createIntegration';
-import { CREDENTIAL_PROBLEMS, serverError, showServerError } from '../errors';
+import { serverError, showServerError } from '../errors';
 import { registerSecret } from '../log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';
@@ -164,7 +164,7 @@ export async function test(ctx: CommandContext, arg?: unknown): Promise<Protocol
       return result;
     }
     ctx.output.warn(`Connection test of ${id} failed: ${result.problem?.message ?? ''}\n${result.curl}`);
-    const actions = result.problem && CREDENTIAL_PROBLEMS.includes(result.problem.code) ? [vscode.l10n.t('Edit integration')] : [];
+    const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Edit integration')] : [];
     const copyCurl = vscode.l10n.t('Copy curl');
     const choice = await vscode.window.showErrorMessage(
       result.problem?.message ?? vscode.l10n.t('The connection test failed.'),

@@ -1,4 +1,5 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
+import { remediesOf } from '../bitbucket/remedies';
 import { repositoriesWithOldSecret } from '../bitbucket/webhooks';
 import type { RequestScope, ServerContext } from '../context';
 import { forbidden, invalid, notFound } from '../errors';
@@ -115,16 +116,23 @@ export async function deleteIntegration(context: ServerContext, params: Protocol
   return { detachedStackIds };
 }
 
+/** The test's problem says what it calls for (a new credential, another try), as errors do. */
+function withRemedies(test: Protocol.CredentialTest): Protocol.CredentialTest {
+  return test.problem ? { ...test, problem: { ...test.problem, ...remediesOf(test.problem.code) } } : test;
+}
+
 export async function testIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsTest>, scope: RequestScope) {
   if ('id' in params) {
     const state = await context.store.read();
     const integration = requireDetails(state, context.user, params.id);
-    return context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal });
+    return withRemedies(await context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal }));
   }
   registerSecret(params.secret);
-  return context.bitbucket.testCredential(
-    { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },
-    { signal: scope.signal },
+  return withRemedies(
+    await context.bitbucket.testCredential(
+      { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },
+      { signal: scope.signal },
+    ),
   );
 }
 

@@ -144,7 +144,7 @@ export const CredentialTest = z.object({
   user: z.object({ displayName: z.string(), accountId: z.string().nullable(), nickname: z.string().nullable() }).optional(),
   workspaces: z.array(z.object({ slug: z.string(), name: z.string(), administrator: z.boolean() })).optional(),
   scopes: z.array(z.string()).optional(),
-  problem: z.object({ code: CredentialProblem, message: z.string() }).optional(),
+  problem: z.object({ code: CredentialProblem, message: z.string(), needsNewCredential: z.boolean().optional(), unreachable: z.boolean().optional() }).optional(),
   curl: z.string(),
   /** Scopes Stackhook needs that the token lacks, when Bitbucket says which it has (`X-OAuth-Scopes`). */
   missingScopes: z.array(z.string()).optional(),

@@ -145,7 +145,7 @@ describe('extension commands', () => {
     const server = new FakeServer({
       'stackhook/integrations/test': () => ({
         ok: false,
-        problem: { code: 'unauthorized', message: 'Bitbucket refused the credentials: the email or the API token is wrong, or the token expired.' },
+        problem: { code: 'unauthorized', message: 'Bitbucket refused the credentials: the email or the API token is wrong, or the token expired.', needsNewCredential: true },
         curl: "curl -u 'ana@example.com:ATAT••••••' https://api.bitbucket.org/2.0/user",
       }),
     });

@@ -106,7 +106,7 @@ describe('extension status bar, notifications and status panel', () => {
     it('announces a credential that stopped working, once, with Edit integration', async () => {
       const { server, overview } = world(() => [stack('a')]);
       server.handlers['stackhook/webhooks/status'] = () => {
-        throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized' } });
+        throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized', needsNewCredential: true } });
       };
       new Notifier(overview, server);
       await overview.refresh();
