@@ -2,35 +2,29 @@
 // page of that commit (where the app is installed), through the built server and the fake Bitbucket.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../server/protocol';
-import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
-import { startServer, type ServerHandle } from '../support/serverProcess';
+import { startAdminAccount, type AdminAccount } from './adminAccount';
 
 const TOKEN = 'ATATT3xFfGF0-commit-links-token';
 const HEAD = '0123456789abcdef0123456789abcdef01234567';
 
 describe('Bitbucket over stdio: the Pull Request Commit Links check', function () {
   this.timeout(120_000);
-  let bitbucket: FakeBitbucket;
-  let server: ServerHandle;
+  let account: AdminAccount;
 
   before(async () => {
-    bitbucket = await startFakeBitbucket();
-    bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
-    bitbucket.world.addRepository('acme/linked');
-    bitbucket.world.addBranch('acme/linked', 'main', HEAD);
-    bitbucket.world.repository('acme/linked')?.pullRequestsByCommit.set(HEAD, [4]);
-    bitbucket.world.addRepository('acme/indexing', { commitLinks: 'indexing' });
-    bitbucket.world.addRepository('acme/unlinked', { commitLinks: 'not-installed' });
-    bitbucket.world.addBranch('acme/unlinked', 'main', HEAD);
-    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'] });
-    await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+    account = await startAdminAccount(TOKEN, (world) => {
+      world.addRepository('acme/linked');
+      world.addBranch('acme/linked', 'main', HEAD);
+      world.repository('acme/linked')?.pullRequestsByCommit.set(HEAD, [4]);
+      world.addRepository('acme/indexing', { commitLinks: 'indexing' });
+      world.addRepository('acme/unlinked', { commitLinks: 'not-installed' });
+      world.addBranch('acme/unlinked', 'main', HEAD);
+    });
+    await account.server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
   });
-  after(async () => {
-    await server?.stop();
-    await bitbucket?.stop();
-  });
+  after(() => account?.stop());
 
-  const check = (repository: string) => server.request(Protocol.RepositoriesCommitLinksStatus, { integrationId: 'acme-main', repository });
+  const check = (repository: string) => account.server.request(Protocol.RepositoriesCommitLinksStatus, { integrationId: 'acme-main', repository });
 
   it('installed: checked on the main branch head', async () => {
     const result = await check('acme/linked');
@@ -47,6 +41,6 @@ describe('Bitbucket over stdio: the Pull Request Commit Links check', function (
     const result = await check('acme/unlinked');
     assert.equal(result.state, 'not-installed');
     assert.match(result.message, /open any commit of the repository in Bitbucket/);
-    assert.equal(result.commitUrl, `${new URL(bitbucket.url).origin}/acme/unlinked/commits/${HEAD}`);
+    assert.equal(result.commitUrl, `${new URL(account.bitbucket.url).origin}/acme/unlinked/commits/${HEAD}`);
   });
 });

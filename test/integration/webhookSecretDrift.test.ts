@@ -3,28 +3,27 @@
 // without being asked. Through the built server over stdio against the fake Bitbucket.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../server/protocol';
-import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
-import { startServer, type ServerHandle } from '../support/serverProcess';
+import type { FakeBitbucket } from '../support/fakeBitbucket';
+import type { ServerHandle } from '../support/serverProcess';
+import { startAdminAccount, type AdminAccount } from './adminAccount';
 
 const TOKEN = 'ATATT3xFfGF0-secret-drift-token';
 const REPOSITORIES = ['acme/network', 'acme/dns'];
 
 describe('Bitbucket over stdio: a regenerated webhook secret', function () {
   this.timeout(120_000);
+  let account: AdminAccount;
   let bitbucket: FakeBitbucket;
   let server: ServerHandle;
 
   before(async () => {
-    bitbucket = await startFakeBitbucket();
-    bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
-    for (const repository of [...REPOSITORIES, 'acme/untouched']) bitbucket.world.addRepository(repository);
-    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'] });
+    account = await startAdminAccount(TOKEN, (world) => {
+      for (const repository of [...REPOSITORIES, 'acme/untouched']) world.addRepository(repository);
+    });
+    ({ bitbucket, server } = account);
     await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
   });
-  after(async () => {
-    await server?.stop();
-    await bitbucket?.stop();
-  });
+  after(() => account?.stop());
 
   it('regenerating says which hooks still carry the old secret; status calls them drifted; configure sends the new secret unasked', async () => {
     const first = await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: REPOSITORIES });
@@ -61,27 +60,20 @@ describe('Bitbucket over stdio: a regenerated webhook secret', function () {
 
 describe('Bitbucket over stdio: the secret ledger survives a delete and same-name recreate (R13)', function () {
   this.timeout(120_000);
-  let bitbucket: FakeBitbucket;
-  let server: ServerHandle;
+  let account: AdminAccount;
 
   before(async () => {
-    bitbucket = await startFakeBitbucket();
-    bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
-    bitbucket.world.addRepository('acme/network');
-    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'] });
+    account = await startAdminAccount(TOKEN, (world) => world.addRepository('acme/network'));
   });
-  after(async () => {
-    await server?.stop();
-    await bitbucket?.stop();
-  });
+  after(() => account?.stop());
 
   it('after a recreate, regenerating still knows which hooks carry the old secret', async () => {
     const params = { name: 'Acme Main', type: 'default' as const, username: 'ana@example.com', secret: TOKEN };
-    await server.request(Protocol.IntegrationsCreate, params);
-    await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: ['acme/network'] });
-    await server.request(Protocol.IntegrationsDelete, { id: 'acme-main' });
-    await server.request(Protocol.IntegrationsCreate, params);
-    const regenerated = await server.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main', regenerate: true });
+    await account.server.request(Protocol.IntegrationsCreate, params);
+    await account.server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: ['acme/network'] });
+    await account.server.request(Protocol.IntegrationsDelete, { id: 'acme-main' });
+    await account.server.request(Protocol.IntegrationsCreate, params);
+    const regenerated = await account.server.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main', regenerate: true });
     assert.deepEqual(regenerated.outdatedRepositories, ['acme/network']);
   });
 });

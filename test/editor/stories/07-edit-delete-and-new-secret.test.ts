@@ -5,7 +5,7 @@
 // signed with the old is refused.
 import { strict as assert } from 'node:assert';
 import { world } from '../support/environment';
-import { INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
+import { configureAnyway, copyWebhookSecretThroughPalette, INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
 import { deliver, pushBody } from '../support/webhook';
 
 const SECOND = { name: 'prod-network', repository: 'acme/network', branch: 'develop' } as const;
@@ -111,14 +111,9 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     assert.match(offer, /2 webhooks still carry the old one/);
     await workbench.screenshot('story-7-regenerated-secret-offer', { docs: true });
     await workbench.clickNotificationButton(/still carry the old one/, 'Update webhooks now');
-    await workbench.waitForDialog(/Bitbucket cannot deliver to this webhook URL/);
-    await workbench.clickDialogButton('Configure Anyway');
-    await workbench.waitForNotification('Webhooks: 2 updated.', 30_000);
+    await configureAnyway('Webhooks: 2 updated.');
 
-    await workbench.runCommand('Stackhook: Copy Webhook Secret');
-    await workbench.pick(INTEGRATION.name);
-    await workbench.waitForStatusBar(/Webhook secret copied/, 10_000);
-    const secret = await workbench.clipboard();
+    const secret = await copyWebhookSecretThroughPalette();
     assert.notEqual(secret, old);
     for (const fullName of ['acme/infra-live', 'acme/network']) assert.equal(bitbucket.hooks(fullName)[0]?.secret, secret, `${fullName} carries the new secret`);
 
