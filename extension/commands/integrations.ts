@@ -97,10 +97,11 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?'));
   if (!id) return;
   try {
-    const [integrations, stacks] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.StacksList, {})]);
+    const [integrations, preview] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.IntegrationsDeletePreview, { id })]);
     const name = integrations.find((integration) => integration.id === id)?.name ?? id;
-    const using = stacks.filter((stack) => stack.integrationId === id);
-    const repositories = [...new Set(using.map((stack) => stack.repository))];
+    // The server says what the delete would detach (R11) and which hooks point at the integration.
+    const using = preview.detachedStacks;
+    const { repositories } = preview;
     const detail =
       using.length === 0
         ? vscode.l10n.t('No stack uses it.')

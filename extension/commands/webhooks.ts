@@ -78,14 +78,13 @@ export async function configure(ctx: CommandContext, arg?: unknown): Promise<Pro
   const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Configure webhooks for which integration?'));
   if (!integrationId) return undefined;
   try {
-    const [repositories, stacks] = await Promise.all([
+    const [repositories, expected] = await Promise.all([
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing repositories…'), cancellable: true }, (_p, token) =>
         ctx.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
       ),
-      ctx.server.request(Protocol.StacksList, {}),
+      ctx.server.request(Protocol.WebhooksExpected, { integrationId }),
     ]);
-    const usedBy = new Map<string, string[]>();
-    for (const stack of stacks) if (stack.integrationId === integrationId) usedBy.set(stack.repository, [...(usedBy.get(stack.repository) ?? []), stack.name]);
+    const usedBy = new Map(expected.map((entry) => [entry.repository, entry.stacks.map((stack) => stack.name)]));
     const items = repositories.map((repository) => ({
       label: repository.fullName,
       description: usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
@@ -132,8 +131,7 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
     else if (typeof arg === 'object' && arg !== null && 'repositories' in arg && Array.isArray(arg.repositories)) {
       repositories = (arg.repositories as Protocol.Repository[]).map((repository) => repository.fullName);
     } else {
-      const stacks = await ctx.server.request(Protocol.StacksList, {});
-      repositories = [...new Set(stacks.filter((stack) => stack.integrationId === integrationId).map((stack) => stack.repository))];
+      repositories = (await ctx.server.request(Protocol.WebhooksExpected, { integrationId })).map((entry) => entry.repository);
     }
     if (repositories.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No stack uses this integration yet, so no webhook is expected. Expand its repositories to check any of them.'));

@@ -264,9 +264,10 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
   }
 
   private async usedByStacks(): Promise<Set<string>> {
+    // The server says which repositories need a hook; the tree only marks them.
     this.usedRepositories ??= this.server
-      .request(Protocol.StacksList, {})
-      .then((stacks) => new Set(stacks.filter((stack) => stack.integrationId).map((stack) => `${stack.integrationId}\n${stack.repository}`)));
+      .request(Protocol.WebhooksExpected, {})
+      .then((expected) => new Set(expected.map((entry) => `${entry.integrationId}\n${entry.repository}`)));
     const pending = this.usedRepositories;
     pending.catch(() => {
       if (this.usedRepositories === pending) this.usedRepositories = undefined;

@@ -226,3 +226,11 @@ export type WorkspaceWebhookRemoval = z.infer<typeof WorkspaceWebhookRemoval>;
 /** A branch of a repository, as Bitbucket has it: its name and head commit. */
 export const Branch = z.object({ name: z.string(), commit: z.string() });
 export type Branch = z.infer<typeof Branch>;
+
+/** A repository whose webhook an integration must keep: attached stacks of that integration use it. */
+export const ExpectedWebhook = z.object({
+  integrationId: Id,
+  repository: z.string(),
+  stacks: z.array(z.object({ id: Id, name: z.string() })),
+});
+export type ExpectedWebhook = z.infer<typeof ExpectedWebhook>;

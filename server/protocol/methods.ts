@@ -260,3 +260,17 @@ export const RepositoriesCommitLinksStatus = request(
   z.strictObject({ integrationId: E.Id, repository: E.RepositoryFullName }),
   E.CommitLinks.extend({ commitUrl: z.string().nullable() }),
 );
+
+/** The repositories whose webhooks integrations must keep, because attached stacks use them (one integration, or all). */
+export const WebhooksExpected = request(
+  'stackhook/webhooks/expected',
+  z.union([z.strictObject({ integrationId: E.Id.optional() }), z.undefined(), z.null()]).transform((p) => p ?? {}),
+  z.array(E.ExpectedWebhook),
+);
+
+/** What deleting an integration would do (R11): the stacks it detaches and the repositories whose hooks point at it. */
+export const IntegrationsDeletePreview = request(
+  'stackhook/integrations/deletePreview',
+  z.strictObject({ id: E.Id }),
+  z.object({ detachedStacks: z.array(z.object({ id: E.Id, name: z.string() })), repositories: z.array(z.string()) }),
+);

@@ -5,6 +5,7 @@ import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
+import * as expected from '../operations/expectedWebhooks';
 import { previewIntegration, previewStack } from '../operations/preview';
 import { status } from '../operations/status';
 import { handler, type Handler } from './handler';
@@ -41,6 +42,8 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RepositoriesBranches, repositories.listBranches),
   handler(Protocol.WebhooksSettings, repositories.webhookSettings),
   handler(Protocol.RepositoriesCommitLinksStatus, repositories.commitLinksStatus),
+  handler(Protocol.WebhooksExpected, expected.expectedWebhooks),
+  handler(Protocol.IntegrationsDeletePreview, expected.deletePreview),
   handler(Protocol.RepositoriesWebLinks, (context, params) => repositories.webLinks(context, params)),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),

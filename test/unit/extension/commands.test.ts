@@ -56,11 +56,13 @@ describe('extension commands', () => {
   it('Delete integration lists the stacks it will detach, and removes their webhooks first when asked', async () => {
     const server = new FakeServer({
       'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme main' })],
-      'stackhook/stacks/list': () => [
-        stack('prod-network', { repository: 'acme/network' }),
-        stack('prod-dns', { repository: 'acme/dns' }),
-        stack('other', { integrationId: 'else', repository: 'acme/else' }),
-      ],
+      'stackhook/integrations/deletePreview': () => ({
+        detachedStacks: [
+          { id: 'prod-network', name: 'prod-network' },
+          { id: 'prod-dns', name: 'prod-dns' },
+        ],
+        repositories: ['acme/network', 'acme/dns'],
+      }),
       'stackhook/webhooks/remove': ({ repositories }) => repositories.map((name: string) => ({ repository: name, action: 'removed' })),
       'stackhook/integrations/delete': () => ({ detachedStackIds: ['prod-network', 'prod-dns'] }),
     });
@@ -118,7 +120,10 @@ describe('extension commands', () => {
     let token: unknown;
     const server = new FakeServer({
       'stackhook/repositories/list': () => [repository('acme/dns'), repository('acme/network'), repository('acme/unused')],
-      'stackhook/stacks/list': () => [stack('prod-network', { repository: 'acme/network' }), stack('prod-dns', { repository: 'acme/dns' })],
+      'stackhook/webhooks/expected': () => [
+        { integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'prod-network', name: 'prod-network' }] },
+        { integrationId: 'acme-main', repository: 'acme/dns', stacks: [{ id: 'prod-dns', name: 'prod-dns' }] },
+      ],
       'stackhook/webhooks/configure': ({ repositories }, options) => {
         token = options?.token;
         return repositories.map((name: string) => (name === 'acme/dns' ? { repository: name, action: 'failed', error: 'no admin permission' } : { repository: name, action: 'created' }));

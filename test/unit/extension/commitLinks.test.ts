@@ -44,7 +44,10 @@ describe('extension Pull Request Commit Links check', () => {
     const server = new FakeServer({
       'stackhook/integrations/list': () => [integration('acme-main')],
       'stackhook/repositories/list': () => [repository('acme/network'), repository('acme/dns'), repository('acme/spare')],
-      'stackhook/stacks/list': () => [stack('net', { repository: 'acme/network' }), stack('dns', { repository: 'acme/dns' })],
+      'stackhook/webhooks/expected': () => [
+        { integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'net', name: 'net' }] },
+        { integrationId: 'acme-main', repository: 'acme/dns', stacks: [{ id: 'dns', name: 'dns' }] },
+      ],
       'stackhook/webhooks/configure': ({ repositories }) => repositories.map((name: string) => ({ repository: name, action: 'created' })),
       'stackhook/repositories/commitLinksStatus': ({ repository: name }) => status(name, name === 'acme/dns' ? 'ok' : 'not-installed'),
     });

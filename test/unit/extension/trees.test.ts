@@ -66,7 +66,7 @@ describe('extension trees', () => {
         'stackhook/spaces/list': () => [],
         'stackhook/integrations/get': ({ id }) => details(id),
         'stackhook/repositories/list': () => [repository('acme/infra-live'), repository('acme/network'), repository('acme/dns'), repository('beta/tools')],
-        'stackhook/stacks/list': () => [stack('prod-network', { repository: 'acme/network' })],
+        'stackhook/webhooks/expected': () => [{ integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'prod-network', name: 'prod-network' }] }],
         'stackhook/webhooks/status': ({ repositories }) =>
           repositories.map((name: string) =>
             name === 'acme/network'
@@ -110,7 +110,7 @@ describe('extension trees', () => {
         'stackhook/spaces/list': () => [],
         'stackhook/integrations/get': ({ id }) => details(id),
         'stackhook/repositories/list': () => many,
-        'stackhook/stacks/list': () => [stack('s1', { repository: 'big/repo-0042' })],
+        'stackhook/webhooks/expected': () => [{ integrationId: 'acme-main', repository: 'big/repo-0042', stacks: [{ id: 's1', name: 's1' }] }],
         'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })),
       });
       const provider = tree(server);
