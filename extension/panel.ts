@@ -23,7 +23,7 @@ export function panelState(state: OverviewState): PanelState {
       stacks: row.stacks,
       state: row.health?.state ?? 'unchecked',
       summary: webhookSummary(row.health),
-      repairable: row.health?.state === 'missing' || row.health?.state === 'drifted',
+      repairable: row.health?.repairable === true,
     })),
     deliveries: state.deliveries.map((delivery) => ({
       id: delivery.id,

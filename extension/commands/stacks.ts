@@ -87,7 +87,8 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
     ];
     let startAt: StackStepName | undefined;
     for (;;) {
-      draft.spaceId ??= integrationOf()?.spaceId ?? flow.spaces[0]?.id;
+      // Asked only when there are several spaces; otherwise the server places it with its integration.
+      if (flow.spaces.length > 1) draft.spaceId ??= integrationOf()?.spaceId;
       if (!(await runSteps(vscode.l10n.t('Create stack'), steps, draft, startAt))) return undefined;
       const integrationId = draft.integrationId ?? '';
       try {
@@ -98,7 +99,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
               Protocol.StacksCreate,
               {
                 name: draft.name,
-                spaceId: draft.spaceId ?? 'root',
+                ...(draft.spaceId !== undefined ? { spaceId: draft.spaceId } : {}),
                 integrationId,
                 repository: draft.repository ?? '',
                 branch: draft.branch,

@@ -158,7 +158,7 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
       await configureRepositories(
         ctx,
         integrationId,
-        broken.filter((entry) => entry.state === 'missing' || entry.state === 'drifted').map((entry) => entry.repository),
+        broken.filter((entry) => entry.repairable === true).map((entry) => entry.repository),
       );
     }
     return health;

@@ -100,7 +100,10 @@ function withSecretDrift(integration: StoredIntegration, health: Protocol.Webhoo
 export async function webhooksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
   const { integration, credential, target } = await webhookWork(context, params.integrationId);
   const health = await context.bitbucket.webhookStatus(credential, unique(params.repositories), target, { signal: scope.signal, progress: scope.progress });
-  return health.map((entry) => withSecretDrift(integration, entry));
+  return health.map((entry) => {
+    const judged = withSecretDrift(integration, entry);
+    return { ...judged, repairable: judged.state === 'missing' || judged.state === 'drifted' };
+  });
 }
 
 /**

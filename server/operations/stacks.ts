@@ -27,8 +27,10 @@ export async function listStacks(context: ServerContext) {
   return visibleStacks(state, context.user).map(stackView);
 }
 
-export async function createStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
+export async function createStack(context: ServerContext, asked: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
   const before = await context.store.read();
+  // A stack lives where its integration does unless told otherwise: the root space for the default one.
+  const params = { ...asked, spaceId: asked.spaceId ?? requireIntegration(before, asked.integrationId).spaceId };
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {

@@ -165,6 +165,8 @@ export const WebhookHealth = z.object({
   repository: z.string(),
   state: WebhookState,
   problems: z.array(z.string()),
+  /** Configure would fix it (a missing or drifted hook); forbidden and failed checks it would not. */
+  repairable: z.boolean().optional(),
 });
 export type WebhookHealth = z.infer<typeof WebhookHealth>;
 

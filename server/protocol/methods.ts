@@ -132,7 +132,8 @@ export const StacksCreate = request(
   'stackhook/stacks/create',
   z.strictObject({
     name: E.Name,
-    spaceId: E.Id,
+    /** Left out: the integration's own space (the root space for the default integration). */
+    spaceId: E.Id.optional(),
     integrationId: E.Id,
     repository: E.RepositoryFullName,
     branch: E.BranchName,

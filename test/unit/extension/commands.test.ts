@@ -48,7 +48,7 @@ describe('extension commands', () => {
     commandContext(server, prompter);
     await vscode.commands.executeCommand(Command.CreateStack, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/create'), [
-      { name: 'prod-network', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
+      { name: 'prod-network', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
     ]);
     assert.deepEqual(server.sent('stackhook/repositories/list'), [{ integrationId: 'acme-main' }]);
   });

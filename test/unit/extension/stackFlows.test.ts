@@ -44,7 +44,7 @@ describe('extension stack flows', () => {
       assert.deepEqual(shown[1]?.items?.map((item) => item.label), ['main', 'develop']);
       assert.equal(shown[1]?.active, 'main');
       assert.deepEqual(server.sent('stackhook/repositories/branches'), [{ integrationId: 'acme-main', repository: 'acme/network' }]);
-      assert.deepEqual(server.sent('stackhook/stacks/create'), [{ name: 'Prod Network', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'develop' }]);
+      assert.deepEqual(server.sent('stackhook/stacks/create'), [{ name: 'Prod Network', integrationId: 'acme-main', repository: 'acme/network', branch: 'develop' }], 'the server places it with its integration');
     });
 
     it('asks which integration only when there are several', async () => {

@@ -26,7 +26,9 @@ function world(stacks: () => unknown[], deliveries: () => unknown[] = () => []) 
     'stackhook/integrations/list': () => [integration('acme-main')],
     'stackhook/stacks/list': stacks,
     'stackhook/deliveries/list': deliveries,
-    'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: name === 'acme/dns' ? 'missing' : 'ok', problems: [] })),
+    // The server says which states Configure repairs; the panel offers Repair only there.
+    'stackhook/webhooks/status': ({ repositories }) =>
+      repositories.map((name: string) => ({ repository: name, state: name === 'acme/dns' ? 'missing' : 'ok', problems: [], repairable: name === 'acme/dns' })),
   });
   const health = new WebhookHealthCache(server);
   const overview = new Overview(server, health);

@@ -67,3 +67,42 @@ describe('operations/stacks: edit, branch checks and the name preview', () => {
     assert.match((await previewStack(world.as('ana'), { name: '  ' })).problem ?? '', /Enter a name/);
   });
 });
+
+describe('operations/stacks: the space of a new stack and which webhook states are repairable', () => {
+  it('a stack created without a space lives in its integration\'s space', async () => {
+    const world = await testWorld('ana');
+    try {
+      const ana = world.as('ana');
+      const { createSpace } = await import('../../../server/operations/spaces');
+      await createSpace(ana, { name: 'Payments', parentId: 'root', inheritEntities: true });
+      await integrations.createIntegration(ana, { name: 'Pay BB', type: 'space', spaceId: 'payments', username: 'ana@example.com', secret: 'ATATT-s', verify: false }, scope);
+      const created = await stacks.createStack(ana, { name: 'Ledger', integrationId: 'pay-bb', repository: 'acme/ledger', branch: 'main', verify: false }, scope);
+      assert.equal(created.spaceId, 'payments');
+    } finally {
+      world.close();
+    }
+  });
+
+  it('webhooks/status says which states Configure repairs', async () => {
+    const world = await testWorld('ana');
+    try {
+      const ana = world.as('ana');
+      await integrations.createIntegration(ana, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: 'ATATT-r', verify: false }, scope);
+      world.bitbucket.webhookStatus.resolves([
+        { repository: 'acme/a', state: 'missing', problems: [] },
+        { repository: 'acme/b', state: 'drifted', problems: ['inactive'] },
+        { repository: 'acme/c', state: 'forbidden', problems: ['403'] },
+        { repository: 'acme/d', state: 'ok', problems: [] },
+      ]);
+      const health = await repositories.webhooksStatus(ana, { integrationId: 'acme-main', repositories: ['acme/a', 'acme/b', 'acme/c', 'acme/d'] }, scope);
+      assert.deepEqual(health.map((entry) => [entry.repository, entry.repairable]), [
+        ['acme/a', true],
+        ['acme/b', true],
+        ['acme/c', false],
+        ['acme/d', false],
+      ]);
+    } finally {
+      world.close();
+    }
+  });
+});
