@@ -97,9 +97,10 @@ describe('Bitbucket over stdio: webhooks through the API', function () {
     });
     const byRepository = Object.fromEntries(status.map((entry) => [entry.repository, entry]));
     assert.equal(byRepository['acme/svc-001']?.state, 'ok');
-    assert.deepEqual(byRepository['acme/svc-003'], { repository: 'acme/svc-003', state: 'drifted', problems: ['extra events: repo:fork', 'inactive'] });
+    assert.deepEqual(byRepository['acme/svc-003'], { repository: 'acme/svc-003', state: 'drifted', problems: ['extra events: repo:fork', 'inactive'], repairable: true });
     assert.equal(byRepository['acme/svc-004']?.state, 'missing');
     assert.equal(byRepository['partner/shared']?.state, 'forbidden');
+    assert.equal(byRepository['partner/shared']?.repairable, false, 'configure cannot fix a hook it may not see');
     assert.match(byRepository['partner/shared']?.problems[0] ?? '', /admin permission/);
     assert.equal(byRepository['acme/nowhere']?.state, 'error');
     assert.match(byRepository['acme/nowhere']?.problems[0] ?? '', /404/);
