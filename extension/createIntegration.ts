@@ -23,21 +23,14 @@ export interface IntegrationDraft {
 
 export type StepName = 'name' | 'type' | 'space' | 'username' | 'secret' | 'labels' | 'description';
 
-/**
- * A light check of the email's shape, so a typo is caught before a round trip to Bitbucket. The
- * server still decides whether the credential works.
- */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-export function validateEmail(value: string): Validation | undefined {
-  if (value.trim() === '') return { severity: 'error', message: vscode.l10n.t('Enter the email of your Atlassian account.') };
-  if (!EMAIL.test(value.trim())) {
-    return {
-      severity: 'error',
-      message: vscode.l10n.t('An Atlassian API token signs in with your Atlassian account email (for example ana@example.com), not a Bitbucket username.'),
-    };
+/** Asks the server whether Bitbucket could take this username with an API token (the rule is there). */
+export async function validateEmail(server: StackhookServer, value: string): Promise<Validation | undefined> {
+  try {
+    const { problem } = await server.request(Protocol.IntegrationsCheckUsername, { username: value });
+    return problem ? { severity: 'error', message: problem } : undefined;
+  } catch (error) {
+    return { severity: 'error', message: serverError(error).message };
   }
-  return undefined;
 }
 
 /** Asks the server what the name would give; its problem is the error, its id and URL the preview. */
@@ -123,7 +116,7 @@ const usernameStep = (flow: IntegrationFlow): IntegrationStep => ({
         value: draft.username,
         prompt: vscode.l10n.t('The email of the Atlassian account that owns the API token'),
         placeholder: 'ana@example.com',
-        validate: validateEmail,
+        validate: (value) => validateEmail(flow.server, value),
       }),
       (value) => (draft.username = value.trim()),
     ),

@@ -39,7 +39,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
         const username = await vscode.window.showInputBox({
           title: vscode.l10n.t('Email of "{0}"', current.name),
           value: current.username,
-          validateInput: (value) => validateEmail(value)?.message,
+          validateInput: async (value) => (await validateEmail(ctx.server, value))?.message,
         });
         if (username === undefined) return;
         params = { id, username: username.trim() };

@@ -15,6 +15,7 @@ import {
   requireIntegration,
   spaceForNewIntegration,
 } from '../registry/integrations';
+import { usernameProblem } from '../registry/usernames';
 import type { RegistryState, StoredIntegration } from '../store/schema';
 import { credentialOf, requireWorkingCredential } from './credentials';
 import { integrationDetails, integrationSummary } from './views';
@@ -23,6 +24,16 @@ const APP_PASSWORDS_RETIRED =
   'Bitbucket removed app passwords on 28 July 2026, so an app password can no longer be saved. ' +
   'Create an Atlassian API token with scopes (read:user:bitbucket, read:workspace:bitbucket, read:repository:bitbucket, ' +
   'read:pullrequest:bitbucket, read:webhook:bitbucket, write:webhook:bitbucket, delete:webhook:bitbucket) and use it with your Atlassian account email.';
+
+function requireUsableUsername(username: string): void {
+  const problem = usernameProblem(username);
+  if (problem) throw invalid(`${problem} Nothing was saved.`, [{ path: 'username', message: problem }]);
+}
+
+export async function checkUsername(_context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCheckUsername>) {
+  const problem = usernameProblem(params.username);
+  return problem ? { problem } : {};
+}
 
 export async function listIntegrations(context: ServerContext): Promise<Protocol.IntegrationSummary[]> {
   const state = await context.store.read();
@@ -56,6 +67,7 @@ export async function getIntegration(context: ServerContext, params: Protocol.Pa
 export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
   registerSecret(params.secret);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  requireUsableUsername(params.username);
   const before = await context.store.read();
   requireManage(before, context.user, { type: params.type, spaceId: spaceForNewIntegration(before, params) });
   checkNewIntegration(before, params);
@@ -83,6 +95,7 @@ export async function createIntegration(context: ServerContext, params: Protocol
 export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
   if (params.secret !== undefined) registerSecret(params.secret);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  if (params.username !== undefined) requireUsableUsername(params.username);
   const before = await context.store.read();
   const current = requireListed(before, context.user, params.id);
   requireManage(before, context.user, current);

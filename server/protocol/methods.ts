@@ -275,3 +275,10 @@ export const IntegrationsDeletePreview = request(
   z.strictObject({ id: E.Id }),
   z.object({ detachedStacks: z.array(z.object({ id: E.Id, name: z.string() })), repositories: z.array(z.string()) }),
 );
+
+/** Whether Bitbucket could accept this username with an API token, asked while it is typed. */
+export const IntegrationsCheckUsername = request(
+  'stackhook/integrations/checkUsername',
+  z.strictObject({ username: z.string().max(E.MAX_USERNAME * 2) }),
+  z.object({ problem: z.string().optional() }),
+);

@@ -22,6 +22,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.IntegrationsDelete, integrations.deleteIntegration),
   handler(Protocol.IntegrationsTest, integrations.testIntegration),
   handler(Protocol.IntegrationsPreview, previewIntegration),
+  handler(Protocol.IntegrationsCheckUsername, integrations.checkUsername),
   handler(Protocol.IntegrationsWebhookSecret, integrations.webhookSecret),
   handler(Protocol.RepositoriesList, repositories.listRepositories),
   handler(Protocol.WebhooksStatus, repositories.webhooksStatus),
