@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { Command } from './commandIds';
 import type { Overview, OverviewState } from './overview';
 import { parseFromPanel, type PanelState, type ToPanel } from './panelMessages';
-import { webhookSummary } from './views/presentation';
+import { verdictBadge, webhookSummary } from './views/presentation';
 
 export const PANEL_VIEW_TYPE = 'stackhook.status';
 
@@ -33,6 +33,7 @@ export function panelState(state: OverviewState): PanelState {
       reason: delivery.reason,
       receivedAt: delivery.receivedAt,
       refused: delivery.status >= 400,
+      ...verdictBadge(delivery),
     })),
     receiver: state.status
       ? state.status.listener.state === 'listening'

@@ -38,6 +38,26 @@ export function webhookSummary(health: WebhookHealth | undefined): string {
   }
 }
 
+/** A verdict in words for a badge, and the colour of what it means: a run, nothing to do, or a refusal. */
+export function verdictBadge(delivery: Delivery): { badge: string; tone: 'ok' | 'neutral' | 'error' } {
+  switch (delivery.verdict) {
+    case 'queued':
+      return { badge: delivery.stackIds.length === 1 ? vscode.l10n.t('run queued') : vscode.l10n.t('runs queued'), tone: 'ok' };
+    case 'ignored':
+      return { badge: vscode.l10n.t('ignored'), tone: 'neutral' };
+    case 'duplicate':
+      return { badge: vscode.l10n.t('duplicate, already handled'), tone: 'neutral' };
+    case 'bad-signature':
+      return { badge: vscode.l10n.t('refused: bad signature'), tone: 'error' };
+    case 'invalid':
+      return { badge: vscode.l10n.t('refused: not a valid delivery'), tone: 'error' };
+    case 'unknown-integration':
+      return { badge: vscode.l10n.t('refused: unknown integration'), tone: 'error' };
+    case 'deleted-integration':
+      return { badge: vscode.l10n.t('refused: integration deleted'), tone: 'error' };
+  }
+}
+
 export function deliveryIcon(delivery: Delivery): vscode.ThemeIcon {
   switch (delivery.verdict) {
     case 'queued':

@@ -37,6 +37,14 @@ describe('Bitbucket branches (refs/branches)', () => {
     assert.ok(branches.some((branch) => branch.name === 'main'));
   });
 
+  it('the log names the repository and branch it asked about, not the path template', async () => {
+    const lines: string[] = [];
+    const logged = createBitbucketGateway(bitbucket.url, new Logger((_level, line) => lines.push(line)), settingsFromEnv({}));
+    await logged.getBranch(credential, 'acme/network', 'feature/vpc', {});
+    assert.ok(lines.some((line) => line.includes('GET /repositories/acme/network/refs/branches/feature%2Fvpc → 200')), lines.join('\n'));
+    assert.ok(!lines.some((line) => line.includes('{repo_slug}')), lines.join('\n'));
+  });
+
   it('a repository the credential cannot see is an error, not an empty list', async () => {
     await assert.rejects(gateway().listBranches(credential, 'acme/missing', {}));
   });
