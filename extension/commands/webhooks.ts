@@ -5,6 +5,7 @@ import * as Protocol from '../../server/protocol';
 import { isCancellation, showServerError } from '../errors';
 import type { CommandContext } from './context';
 import { checkCommitLinksAfterConfigure } from './commitLinks';
+import { webhookSummary } from '../views/presentation';
 import { confirmReachable } from './publicUrl';
 import { integrationArg, integrationIdOf, repositoryOf } from './pick';
 
@@ -87,7 +88,13 @@ export async function configure(ctx: CommandContext, arg?: unknown): Promise<Pro
     const usedBy = new Map(expected.map((entry) => [entry.repository, entry.stacks.map((stack) => stack.name)]));
     const items = repositories.map((repository) => ({
       label: repository.fullName,
-      description: usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
+      // What is known of its hook (checked earlier in the tree or the panel), beside who uses it.
+      description: [
+        usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
+        ctx.health.get(integrationId, repository.fullName) ? webhookSummary(ctx.health.get(integrationId, repository.fullName)) : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · ') || undefined,
       picked: usedBy.has(repository.fullName),
       repository,
     }));

@@ -6,7 +6,7 @@ import { Command, VIEW } from '../commandIds';
 import { showServerError } from '../errors';
 import type { StackhookServer } from '../serverApi';
 import type { WebhookHealthCache } from '../webhookHealth';
-import { webhookIcon, webhookSummary } from './presentation';
+import { markdownLine, webhookIcon, webhookSummary } from './presentation';
 
 /**
  * Bitbucket allows about 1,000 requests an hour; checking every repository of a large workspace on
@@ -221,7 +221,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     secret.iconPath = new vscode.ThemeIcon('key');
     const items: IntegrationsNode[] = [url, user, labels, secret];
     if (details.description.trim()) {
-      const description = new DetailItem(id, 'description', vscode.l10n.t('Description'), details.description.split('\n')[0] ?? '');
+      const description = new DetailItem(id, 'description', vscode.l10n.t('Description'), markdownLine(details.description));
       description.tooltip = new vscode.MarkdownString(details.description);
       description.iconPath = new vscode.ThemeIcon('note');
       items.push(description);

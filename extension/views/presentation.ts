@@ -21,6 +21,16 @@ export function webhookIcon(health: WebhookHealth | undefined, neededByStack = t
   }
 }
 
+/** One line of Markdown as plain text for a tree row (the tooltip renders the Markdown itself). */
+export function markdownLine(markdown: string): string {
+  const line = markdown.split('\n').find((candidate) => candidate.trim() !== '') ?? '';
+  return line
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/(\*\*|__|\*|_|`)(.+?)\1/g, '$2')
+    .replace(/^\s*(#+|>|[-*+])\s+/, '')
+    .trim();
+}
+
 export function webhookSummary(health: WebhookHealth | undefined): string {
   switch (health?.state) {
     case 'ok':

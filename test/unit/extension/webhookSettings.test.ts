@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Command } from '../../../extension/commandIds';
-import { commandContext } from './harness';
-import { details, FakeServer } from './fakeServer';
+import { answerQuickPick, commandContext } from './harness';
+import { details, FakeServer, repository } from './fakeServer';
 
 const LOOPBACK = 'Bitbucket cannot reach http://127.0.0.1:8787: it is this machine\'s loopback address, which only this machine can call. Set stackhook.publicUrl …';
 const status = (publicUrlProblem?: string) => ({
@@ -73,5 +73,26 @@ describe('extension webhook URL reachability and Copy Webhook Settings', () => {
     );
     assert.match(recorded.statusMessages[0] ?? '', /the 7 events/);
     assert.deepEqual(recorded.messages, []);
+  });
+
+  it('the Configure picker shows each repository\'s known webhook state beside the stacks that use it', async () => {
+    const server = new FakeServer({
+      'stackhook/status': () => status(),
+      'stackhook/repositories/list': () => [repository('acme/network'), repository('acme/dns')],
+      'stackhook/webhooks/expected': () => [{ integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'net', name: 'Prod Network' }] }],
+      'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: name === 'acme/network' ? 'drifted' : 'missing', problems: ['inactive'] })),
+    });
+    const ctx = commandContext(server);
+    await ctx.health.check('acme-main', ['acme/network', 'acme/dns']);
+    let offered: { label: string; description?: string }[] = [];
+    answerQuickPick((items) => {
+      offered = items;
+      return undefined;
+    });
+    await vscode.commands.executeCommand(Command.ConfigureWebhooks, 'acme-main');
+    assert.deepEqual(offered.map((item) => [item.label, item.description]), [
+      ['acme/network', 'used by Prod Network · webhook drifted: inactive'],
+      ['acme/dns', 'no webhook'],
+    ]);
   });
 });
