@@ -18,6 +18,7 @@ export enum Command {
   ReattachStack = 'stackhook.reattachStack',
   ReattachAll = 'stackhook.reattachAll',
   TriggerRun = 'stackhook.triggerRun',
+  ShowDelivery = 'stackhook.showDelivery',
   CheckCommitLinks = 'stackhook.checkCommitLinks',
   ShowStatusPanel = 'stackhook.showStatusPanel',
   OpenInBitbucket = 'stackhook.openInBitbucket',

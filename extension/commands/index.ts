@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Command } from '../commandIds';
 import * as commitLinks from './commitLinks';
 import type { CommandContext } from './context';
+import * as deliveries from './deliveries';
 import * as general from './general';
 import * as integrations from './integrations';
 import * as stacks from './stacks';
@@ -34,6 +35,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.ReattachAll]: (arg) => stacks.reattachAll(ctx, arg),
     [Command.TriggerRun]: (arg) => stacks.triggerRun(ctx, arg),
     [Command.CheckCommitLinks]: (arg) => commitLinks.checkCommitLinks(ctx, arg),
+    [Command.ShowDelivery]: (arg) => deliveries.showDelivery(arg),
     [Command.ShowStatusPanel]: () => general.showStatusPanel(ctx),
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),

@@ -234,8 +234,9 @@ export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?'));
   if (!id) return;
   const regenerate = vscode.l10n.t('Regenerate');
+  const shownName = (await ctx.server.request(Protocol.IntegrationsList, {}).catch(() => [])).find((integration) => integration.id === id)?.name ?? id;
   const choice = await vscode.window.showWarningMessage(
-    vscode.l10n.t('Regenerate the webhook secret of "{0}"?', id),
+    vscode.l10n.t('Regenerate the webhook secret of "{0}"?', shownName),
     {
       modal: true,
       detail: vscode.l10n.t('Deliveries signed with the old secret will be refused until the webhooks in Bitbucket carry the new one. Configure webhooks afterwards to update them.'),

@@ -253,7 +253,9 @@ export async function triggerRun(ctx: CommandContext, arg?: unknown): Promise<Pr
   if (!stackId) return undefined;
   try {
     const run = await ctx.server.request(Protocol.StacksTriggerRun, { stackId });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Run queued for "{0}": a {1} run on {2}.', stackId, run.kind, run.branch));
+    // The name the user gave, not the id derived from it.
+    const name = (await ctx.server.request(Protocol.StacksList, {}).catch(() => [])).find((stack) => stack.id === stackId)?.name ?? stackId;
+    void vscode.window.showInformationMessage(vscode.l10n.t('Run queued for "{0}": a {1} run on {2}.', name, run.kind, run.branch));
     return run;
   } catch (error) {
     // A Detached refusal is shown as the server wrote it, with Reattach stack as the fix.
