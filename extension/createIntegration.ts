@@ -8,7 +8,7 @@ import { Command } from './commandIds';
 import { serverError, showServerError, type ServerError } from './errors';
 import { registerSecret } from './log';
 import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
-import { spaceItems } from './commands/spaceItems';
+import { pickOrCreateSpace } from './commands/spaceItems';
 import type { StackhookServer } from './serverApi';
 
 export interface IntegrationDraft {
@@ -96,12 +96,7 @@ const spaceStep = (flow: IntegrationFlow): IntegrationStep => ({
   run: async (draft, at) => {
     flow.spaces ??= await flow.server.request(Protocol.SpacesList, {});
     return outcomeOf(
-      await flow.prompter.pick<string>({
-        ...at,
-        placeholder: vscode.l10n.t('The space this integration belongs to'),
-        active: draft.spaceId,
-        items: spaceItems(flow.spaces),
-      }),
+      await pickOrCreateSpace(flow.server, flow.prompter, at, flow.spaces, vscode.l10n.t('The space this integration belongs to'), draft.spaceId),
       (spaceId) => (draft.spaceId = spaceId),
     );
   },

@@ -6,7 +6,7 @@ import * as Protocol from '../../server/protocol';
 import { serverError } from '../errors';
 import { outcomeOf, type FlowStep, type Prompter, type Validation } from '../quickInput';
 import type { StackhookServer } from '../serverApi';
-import { spaceItems } from './spaceItems';
+import { pickOrCreateSpace } from './spaceItems';
 
 export interface StackDraft {
   integrationId: string | undefined;
@@ -24,7 +24,7 @@ export interface StackFlow {
   server: StackhookServer;
   prompter: Prompter;
   integrations: readonly Protocol.IntegrationSummary[];
-  spaces: readonly Protocol.Space[];
+  spaces: Protocol.Space[];
   /** Steps already answered by what the command was run on (a repository item, a stack). */
   fixed: ReadonlySet<StackStepName>;
 }
@@ -187,7 +187,7 @@ export function spaceStep(flow: StackFlow): StackStep {
     applies: () => flow.spaces.length > 1,
     run: async (draft, at) =>
       outcomeOf(
-        await flow.prompter.pick<string>({ ...at, placeholder: vscode.l10n.t('Space of the stack'), active: draft.spaceId, items: spaceItems(flow.spaces) }),
+        await pickOrCreateSpace(flow.server, flow.prompter, at, flow.spaces, vscode.l10n.t('Space of the stack'), draft.spaceId),
         (spaceId) => (draft.spaceId = spaceId),
       ),
   };

@@ -118,6 +118,25 @@ describe('extension stack flows', () => {
       assert.deepEqual(message?.items, ['Configure webhook']);
     });
 
+    it('the space step shows names with their paths, and creates a space from the pick', async () => {
+      const payments = { id: 'payments', name: 'Payments', parentId: 'root', inheritEntities: true };
+      const server = stackServer({
+        'stackhook/spaces/list': () => [ROOT, payments],
+        'stackhook/spaces/create': (params) => ({ id: 'ledger', name: params.name, parentId: params.parentId, inheritEntities: params.inheritEntities }),
+      });
+      const newSpace = (step: ShownStep) => step.items?.find((item) => item.label.includes('New space'))?.value;
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'Ledger', newSpace, 'Ledger', 'payments']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const spaceStep = shown[4];
+      assert.deepEqual(spaceStep?.items?.slice(0, 2).map((item) => [item.label, item.description]), [
+        ['root', 'root'],
+        ['Payments', 'root / Payments'],
+      ]);
+      assert.deepEqual(server.sent('stackhook/spaces/create'), [{ name: 'Ledger', parentId: 'payments', inheritEntities: true }]);
+      assert.equal(server.sent('stackhook/stacks/create')[0]?.spaceId, 'ledger');
+    });
+
     it('with no integration, offers Create Integration instead of a dead end', async () => {
       const server = stackServer({ 'stackhook/integrations/list': () => [] });
       answers.push((_message, items) => items.find((item) => item === 'Create Integration'));
