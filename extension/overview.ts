@@ -101,7 +101,7 @@ export class Overview implements vscode.Disposable {
     const wanted = new Map<string, string[]>();
     for (const stack of this.state.stacks) {
       if (!stack.integrationId || !visible.has(stack.integrationId)) continue;
-      if (this.health.get(stack.integrationId, stack.repository)) continue;
+      if (this.health.get(stack.integrationId, stack.repository) && !this.health.isStale(stack.integrationId, stack.repository)) continue;
       wanted.set(stack.integrationId, [...(wanted.get(stack.integrationId) ?? []), stack.repository]);
     }
     await Promise.all(

@@ -60,6 +60,31 @@ describe('extension trees', () => {
       assert.equal(children[0]?.command?.command, 'stackhook.copyWebhookUrl');
     });
 
+    it('after a repair elsewhere, rows keep their health while they are checked again, instead of "not checked"', async () => {
+      let answer = 'missing';
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main')],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id),
+        'stackhook/repositories/list': () => [repository('acme/dns'), repository('acme/network')],
+        'stackhook/webhooks/expected': () => [],
+        'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: name === 'acme/dns' ? answer : 'ok', problems: [] })),
+      });
+      const provider = tree(server);
+      const [root] = await provider.getChildren();
+      const repositoriesNode = (await provider.getChildren(root)).at(-1) as IntegrationsNode;
+      const [workspace] = (await provider.getChildren(repositoriesNode)) as IntegrationsNode[];
+      await provider.getChildren(workspace);
+      await tick();
+      const descriptions = async () => ((await provider.getChildren(workspace)) as vscode.TreeItem[]).map((row) => row.description);
+      assert.deepEqual(await descriptions(), ['no webhook', 'webhook ok']);
+      answer = 'ok';
+      provider.refresh(['webhooks']);
+      assert.deepEqual(await descriptions(), ['no webhook', 'webhook ok'], 'nothing reads "webhook not checked"');
+      await tick();
+      assert.deepEqual(await descriptions(), ['webhook ok', 'webhook ok'], 'and the check that follows updates them');
+    });
+
     it('loads repositories on expand with progress in the view, groups them by workspace and shows webhook health', async () => {
       const server = new FakeServer({
         'stackhook/integrations/list': () => [integration('acme-main')],
