@@ -39,7 +39,7 @@ export async function validateName(server: StackhookServer, value: string): Prom
     const preview = await server.request(Protocol.IntegrationsPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
     const text = vscode.l10n.t('id: {0} · webhook URL: {1}', preview.id, preview.webhookUrl);
-    return { severity: 'info', message: preview.note ? `${text} · ${preview.note}` : text };
+    return { severity: 'info', message: [text, preview.note, preview.urlProblem].filter(Boolean).join(' · ') };
   } catch (error) {
     return { severity: 'error', message: serverError(error).message };
   }

@@ -214,6 +214,11 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     const url = new DetailItem(id, 'webhookUrl', vscode.l10n.t('Webhook URL'), details.webhookUrl);
     url.tooltip = vscode.l10n.t('Click to copy {0}', details.webhookUrl);
     url.iconPath = new vscode.ThemeIcon('link');
+    if (details.webhookUrlProblem) {
+      // Bitbucket cannot reach it: say so on the row itself, not only when it is copied.
+      url.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      url.tooltip = `${details.webhookUrlProblem}\n\n${vscode.l10n.t('Click to copy {0}', details.webhookUrl)}`;
+    }
     url.command = { command: Command.CopyWebhookUrl, title: vscode.l10n.t('Copy webhook URL'), arguments: [id] };
     const user = new DetailItem(id, 'username', userLabel, details.username);
     user.iconPath = new vscode.ThemeIcon('account');

@@ -9,6 +9,7 @@ import { findIntegration } from '../registry/integrations';
 import { idFromName } from '../registry/names';
 import { stacksDetachedFrom } from '../registry/stacks';
 import { hasRole } from '../registry/access';
+import { webhookUrlProblem } from '../registry/reachability';
 import { webhookUrlFor } from '../registry/webhookUrl';
 
 type Preview = z.output<typeof Protocol.IntegrationsPreview.result>;
@@ -30,14 +31,17 @@ export async function previewIntegration(context: ServerContext, params: { name:
     return { id, webhookUrl, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
   }
   const detached = stacksDetachedFrom(state, id).length;
+  const problem = webhookUrlProblem(webhookUrl);
+  const urlProblem = problem ? { urlProblem: problem } : {};
   if (detached > 0) {
     return {
       id,
       webhookUrl,
       note: `An integration of this name was deleted: its webhook URL comes back, and ${detached} detached stack(s) can be reattached after creating it.`,
+      ...urlProblem,
     };
   }
-  return { id, webhookUrl };
+  return { id, webhookUrl, ...urlProblem };
 }
 
 type StackPreview = z.output<typeof Protocol.StacksPreview.result>;

@@ -61,6 +61,8 @@ export const IntegrationDetails = IntegrationSummary.extend({
   credentialType: CredentialType,
   description: z.string(),
   webhookUrl: z.string(),
+  /** Why Bitbucket cannot deliver to webhookUrl (loopback, private, plain http), when it cannot. */
+  webhookUrlProblem: z.string().optional(),
   webhookSecretSet: z.boolean(),
   createdAt: z.string(),
   /** Stacks detached from an integration of this name that could be reattached in one step (R13). */

@@ -214,6 +214,8 @@ export const IntegrationsPreview = request(
     problem: z.string().optional(),
     /** Said when the name was used before: the webhook URL comes back and detached stacks can be reattached (R13). */
     note: z.string().optional(),
+    /** Why Bitbucket could not deliver to that URL (loopback, private, plain http), when it could not. */
+    urlProblem: z.string().optional(),
   }),
 );
 

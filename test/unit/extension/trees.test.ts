@@ -60,6 +60,20 @@ describe('extension trees', () => {
       assert.equal(children[0]?.command?.command, 'stackhook.copyWebhookUrl');
     });
 
+    it('the Webhook URL row warns when Bitbucket cannot reach the URL', async () => {
+      const problem = 'Bitbucket cannot reach http://127.0.0.1:8787: it is this machine\'s loopback address.';
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main')],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id, { webhookUrlProblem: problem }),
+      });
+      const provider = tree(server);
+      const [root] = await provider.getChildren();
+      const [url] = (await provider.getChildren(root)) as vscode.TreeItem[];
+      assert.equal((url?.iconPath as vscode.ThemeIcon).id, 'warning');
+      assert.match(String(url?.tooltip), /loopback address/);
+    });
+
     it('after a repair elsewhere, rows keep their health while they are checked again, instead of "not checked"', async () => {
       let answer = 'missing';
       const server = new FakeServer({

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as integrations from '../../../server/operations/integrations';
 import * as repositories from '../../../server/operations/repositories';
+import { previewIntegration } from '../../../server/operations/preview';
 import { status } from '../../../server/operations/status';
 import { webhookUrlProblem } from '../../../server/registry/reachability';
 import { kindOf, scope, testWorld } from '../../support/testContext';
@@ -38,6 +39,10 @@ describe('registry/reachability: webhook URLs Bitbucket cannot reach', () => {
       assert.equal(settings.events.length, 7);
       assert.match(settings.urlProblem ?? '', /loopback/);
       assert.notEqual(await kindOf(() => repositories.webhookSettings(world.as('bo'), { integrationId: 'acme-main' })), 'allowed');
+      // …and wherever the URL is shown: the integration's details and the name preview.
+      assert.match((await integrations.getIntegration(local, { id: 'acme-main' })).webhookUrlProblem ?? '', /loopback/);
+      assert.equal((await integrations.getIntegration(world.as('ana'), { id: 'acme-main' })).webhookUrlProblem, undefined);
+      assert.match((await previewIntegration(local, { name: 'Acme Ops' })).urlProblem ?? '', /loopback/);
     } finally {
       world.close();
     }
