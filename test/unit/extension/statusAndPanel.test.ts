@@ -25,6 +25,18 @@ function world(stacks: () => unknown[], deliveries: () => unknown[] = () => []) 
     }),
     'stackhook/integrations/list': () => [integration('acme-main')],
     'stackhook/stacks/list': stacks,
+    // Mirrors the server's grouping (tested there): attached stacks by integration and repository.
+    'stackhook/webhooks/expected': () => {
+      const groups = new Map<string, { integrationId: string; repository: string; stacks: { id: string; name: string }[] }>();
+      for (const stack of stacks() as { id: string; name: string; integrationId: string | null; repository: string }[]) {
+        if (!stack.integrationId) continue;
+        const key = `${stack.integrationId}\n${stack.repository}`;
+        const group = groups.get(key) ?? { integrationId: stack.integrationId, repository: stack.repository, stacks: [] };
+        group.stacks.push({ id: stack.id, name: stack.name });
+        groups.set(key, group);
+      }
+      return [...groups.values()];
+    },
     'stackhook/deliveries/list': deliveries,
     // The server says which states Configure repairs; the panel offers Repair only there.
     'stackhook/webhooks/status': ({ repositories }) =>
@@ -72,6 +84,15 @@ describe('extension status bar, notifications and status panel', () => {
   });
 
   describe('overview and notifications', () => {
+    it('the repositories whose webhooks it watches are the ones the server names, not a guess from the stacks', async () => {
+      const { server, overview } = world(() => [stack('a', { repository: 'acme/dns' })]);
+      server.handlers['stackhook/webhooks/expected'] = () => [{ integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'n', name: 'Net' }] }];
+      await overview.refresh();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(overview.state.webhooks.map((row) => [row.repository, row.stacks]), [['acme/network', ['Net']]]);
+      assert.deepEqual(server.sent('stackhook/webhooks/status'), [{ integrationId: 'acme-main', repositories: ['acme/network'] }]);
+    });
+
     it('checks the webhooks of repositories used by stacks and counts the broken ones', async () => {
       const { server, overview } = world(() => [stack('a', { repository: 'acme/dns' }), stack('b', { repository: 'acme/network' }), stack('c', { repository: 'acme/network' })]);
       await overview.refresh();
