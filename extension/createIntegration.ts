@@ -5,9 +5,10 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
-import { serverError, showServerError } from './errors';
+import { serverError, showServerError, type ServerError } from './errors';
 import { registerSecret } from './log';
-import { BACK, type Prompter, type Validation } from './quickInput';
+import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
+import { pickOrCreateSpace } from './commands/spaceItems';
 import type { StackhookServer } from './serverApi';
 
 export interface IntegrationDraft {
@@ -22,21 +23,14 @@ export interface IntegrationDraft {
 
 export type StepName = 'name' | 'type' | 'space' | 'username' | 'secret' | 'labels' | 'description';
 
-/**
- * A light check of the email's shape, so a typo is caught before a round trip to Bitbucket. The
- * server still decides whether the credential works.
- */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-export function validateEmail(value: string): Validation | undefined {
-  if (value.trim() === '') return { severity: 'error', message: vscode.l10n.t('Enter the email of your Atlassian account.') };
-  if (!EMAIL.test(value.trim())) {
-    return {
-      severity: 'error',
-      message: vscode.l10n.t('An Atlassian API token signs in with your Atlassian account email (for example ana@example.com), not a Bitbucket username.'),
-    };
+/** Asks the server whether Bitbucket could take this username with an API token (the rule is there). */
+export async function validateEmail(server: StackhookServer, value: string): Promise<Validation | undefined> {
+  try {
+    const { problem } = await server.request(Protocol.IntegrationsCheckUsername, { username: value });
+    return problem ? { severity: 'error', message: problem } : undefined;
+  } catch (error) {
+    return { severity: 'error', message: serverError(error).message };
   }
-  return undefined;
 }
 
 /** Asks the server what the name would give; its problem is the error, its id and URL the preview. */
@@ -45,13 +39,117 @@ export async function validateName(server: StackhookServer, value: string): Prom
     const preview = await server.request(Protocol.IntegrationsPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
     const text = vscode.l10n.t('id: {0} · webhook URL: {1}', preview.id, preview.webhookUrl);
-    return { severity: 'info', message: preview.note ? `${text} · ${preview.note}` : text };
+    return { severity: 'info', message: [text, preview.note, preview.urlProblem].filter(Boolean).join(' · ') };
   } catch (error) {
     return { severity: 'error', message: serverError(error).message };
   }
 }
 
 const splitLabels = (value: string) => [...new Set(value.split(',').map((label) => label.trim()).filter(Boolean))];
+
+interface IntegrationFlow {
+  server: StackhookServer;
+  prompter: Prompter;
+  spaces?: Protocol.Space[];
+}
+
+type IntegrationStep = FlowStep<IntegrationDraft, StepName>;
+
+const nameStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'name',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({
+        ...at,
+        value: draft.name,
+        prompt: vscode.l10n.t('The name cannot be changed later: the webhook URL is derived from it.'),
+        placeholder: vscode.l10n.t('for example Acme Main'),
+        validate: (value) => validateName(flow.server, value),
+      }),
+      (value) => (draft.name = value.trim()),
+    ),
+});
+
+const typeStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'type',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.pick<Protocol.IntegrationType>({
+        ...at,
+        placeholder: vscode.l10n.t('Which stacks may use this integration?'),
+        active: draft.type,
+        items: [
+          { label: vscode.l10n.t('Default'), description: vscode.l10n.t('every stack'), detail: vscode.l10n.t('Lives in the root space; an account has at most one.'), value: 'default' },
+          { label: vscode.l10n.t('Space'), description: vscode.l10n.t('stacks of one space'), detail: vscode.l10n.t('Usable by stacks in its space and in spaces that inherit from it.'), value: 'space' },
+        ],
+      }),
+      (type) => {
+        draft.type = type;
+        if (type === 'default') draft.spaceId = undefined;
+      },
+    ),
+});
+
+const spaceStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'space',
+  applies: (draft) => draft.type === 'space',
+  run: async (draft, at) => {
+    flow.spaces ??= await flow.server.request(Protocol.SpacesList, {});
+    return outcomeOf(
+      await pickOrCreateSpace(flow.server, flow.prompter, at, flow.spaces, vscode.l10n.t('The space this integration belongs to'), draft.spaceId),
+      (spaceId) => (draft.spaceId = spaceId),
+    );
+  },
+});
+
+const usernameStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'username',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({
+        ...at,
+        value: draft.username,
+        prompt: vscode.l10n.t('The email of the Atlassian account that owns the API token'),
+        placeholder: 'ana@example.com',
+        validate: (value) => validateEmail(flow.server, value),
+      }),
+      (value) => (draft.username = value.trim()),
+    ),
+});
+
+const secretStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'secret',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({
+        ...at,
+        value: draft.secret,
+        password: true,
+        prompt: vscode.l10n.t('An Atlassian API token with Bitbucket scopes (app passwords no longer work). It is kept in VS Code secret storage.'),
+        validate: (value) => (value === '' ? { severity: 'error', message: vscode.l10n.t('Paste the API token.') } : undefined),
+      }),
+      (value) => {
+        draft.secret = value;
+        // From here on, the token is masked in everything this window writes.
+        registerSecret(value);
+      },
+    ),
+});
+
+const labelsStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'labels',
+  run: async (draft, at) =>
+    outcomeOf(
+      await flow.prompter.input({ ...at, value: draft.labels.join(', '), prompt: vscode.l10n.t('Labels, separated by commas (optional)'), placeholder: 'prod, platform' }),
+      (value) => (draft.labels = splitLabels(value)),
+    ),
+});
+
+const descriptionStep = (flow: IntegrationFlow): IntegrationStep => ({
+  name: 'description',
+  run: async (draft, at) =>
+    outcomeOf(await flow.prompter.input({ ...at, value: draft.description, prompt: vscode.l10n.t('A description in Markdown (optional)') }), (value) => (draft.description = value)),
+});
 
 /** Runs the steps from `startAt`; returns the draft, or undefined when the user cancels. */
 export async function collectIntegration(
@@ -61,135 +159,41 @@ export async function collectIntegration(
   startAt: StepName = 'name',
 ): Promise<IntegrationDraft | undefined> {
   const draft: IntegrationDraft = { name: '', type: 'default', spaceId: undefined, username: '', secret: '', labels: [], description: '', ...initial };
-  let spaces: Protocol.Space[] | undefined;
-  const title = vscode.l10n.t('Create Bitbucket Cloud integration');
-  const order: StepName[] = ['name', 'type', 'space', 'username', 'secret', 'labels', 'description'];
-  const applies = (step: StepName) => step !== 'space' || draft.type === 'space';
-  const total = () => order.filter(applies).length;
-  const number = (step: StepName) => order.filter(applies).indexOf(step) + 1;
+  const flow: IntegrationFlow = { server, prompter };
+  const steps = [nameStep, typeStep, spaceStep, usernameStep, secretStep, labelsStep, descriptionStep].map((step) => step(flow));
+  const done = await runSteps(vscode.l10n.t('Create Bitbucket Cloud integration'), steps, draft, startAt);
+  return done ? draft : undefined;
+}
 
-  const steps: Record<StepName, () => Promise<typeof BACK | undefined | 'next'>> = {
-    name: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('name'),
-        totalSteps: total(),
-        value: draft.name,
-        prompt: vscode.l10n.t('The name cannot be changed later: the webhook URL is derived from it.'),
-        placeholder: vscode.l10n.t('for example acme-main'),
-        validate: (value) => validateName(server, value),
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.name = answer.trim();
-      return 'next';
-    },
-    type: async () => {
-      const answer = await prompter.pick<Protocol.IntegrationType>({
-        title,
-        step: number('type'),
-        totalSteps: total(),
-        placeholder: vscode.l10n.t('Which stacks may use this integration?'),
-        active: draft.type,
-        items: [
-          { label: vscode.l10n.t('Default'), description: vscode.l10n.t('every stack'), detail: vscode.l10n.t('Lives in the root space; an account has at most one.'), value: 'default' },
-          { label: vscode.l10n.t('Space'), description: vscode.l10n.t('stacks of one space'), detail: vscode.l10n.t('Usable by stacks in its space and in spaces that inherit from it.'), value: 'space' },
-        ],
-      });
-      if (answer === BACK || answer === undefined) return answer;
-      draft.type = answer;
-      if (answer === 'default') draft.spaceId = undefined;
-      return 'next';
-    },
-    space: async () => {
-      spaces ??= await server.request(Protocol.SpacesList, {});
-      const answer = await prompter.pick<string>({
-        title,
-        step: number('space'),
-        totalSteps: total(),
-        placeholder: vscode.l10n.t('The space this integration belongs to'),
-        active: draft.spaceId,
-        items: spaces.map((space) => ({ label: space.name, description: space.id, value: space.id })),
-      });
-      if (answer === BACK || answer === undefined) return answer;
-      draft.spaceId = answer;
-      return 'next';
-    },
-    username: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('username'),
-        totalSteps: total(),
-        value: draft.username,
-        prompt: vscode.l10n.t('The email of the Atlassian account that owns the API token'),
-        placeholder: 'ana@example.com',
-        validate: validateEmail,
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.username = answer.trim();
-      return 'next';
-    },
-    secret: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('secret'),
-        totalSteps: total(),
-        value: draft.secret,
-        password: true,
-        prompt: vscode.l10n.t('An Atlassian API token with Bitbucket scopes (app passwords no longer work). It is kept in VS Code secret storage.'),
-        validate: (value) => (value === '' ? { severity: 'error', message: vscode.l10n.t('Paste the API token.') } : undefined),
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.secret = answer;
-      // From here on, the token is masked in everything this window writes.
-      registerSecret(answer);
-      return 'next';
-    },
-    labels: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('labels'),
-        totalSteps: total(),
-        value: draft.labels.join(', '),
-        prompt: vscode.l10n.t('Labels, separated by commas (optional)'),
-        placeholder: 'prod, platform',
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.labels = splitLabels(answer);
-      return 'next';
-    },
-    description: async () => {
-      const answer = await prompter.input({
-        title,
-        step: number('description'),
-        totalSteps: total(),
-        value: draft.description,
-        prompt: vscode.l10n.t('A description in Markdown (optional)'),
-      });
-      if (typeof answer !== 'string') return answer;
-      draft.description = answer;
-      return 'next';
-    },
-  };
+/** A token Bitbucket refused for its scopes or kind is fixed at the token; anything else from the email on. */
+function stepThatFailed(info: ServerError): StepName {
+  if (info.kind !== 'Bitbucket') return 'name';
+  return info.problem === 'missing-scope' || info.problem === 'app-password-retired' ? 'secret' : 'username';
+}
 
-  let index = order.indexOf(startAt);
-  while (index < order.length) {
-    const step = order[index] as StepName;
-    if (!applies(step)) {
-      index++;
+/**
+ * The refusal, readable: a short title, the server's explanation as the detail, Copy curl to try it
+ * by hand, and Save without checking only when Bitbucket was not reached (it refused nothing).
+ */
+async function explainRefusal(info: ServerError): Promise<'edit' | 'save-unchecked' | undefined> {
+  const edit = vscode.l10n.t('Edit');
+  const saveUnchecked = vscode.l10n.t('Save without checking');
+  const copyCurl = vscode.l10n.t('Copy curl');
+  const title =
+    info.kind !== 'Bitbucket'
+      ? vscode.l10n.t('The integration was not saved.')
+      : info.unreachable
+        ? vscode.l10n.t('Bitbucket could not be reached, so the credential was not checked.')
+        : vscode.l10n.t('Bitbucket did not accept the credential. The integration was not saved.');
+  const actions = [edit, ...(info.curl ? [copyCurl] : []), ...(info.unreachable ? [saveUnchecked] : [])];
+  for (;;) {
+    const choice = await vscode.window.showErrorMessage(title, { modal: true, detail: info.message }, ...actions);
+    if (choice === copyCurl && info.curl) {
+      await vscode.env.clipboard.writeText(info.curl);
       continue;
     }
-    const outcome = await steps[step]();
-    if (outcome === undefined) return undefined;
-    if (outcome === BACK) {
-      // Back from the first step stays there; skipped steps are skipped on the way back too.
-      do index--;
-      while (index > 0 && !applies(order[index] as StepName));
-      index = Math.max(0, index);
-    } else {
-      index++;
-    }
+    return choice === edit ? 'edit' : choice === saveUnchecked ? 'save-unchecked' : undefined;
   }
-  return draft;
 }
 
 function paramsOf(draft: IntegrationDraft, verify: boolean) {
@@ -229,21 +233,14 @@ export async function createIntegration(server: StackhookServer, prompter: Promp
     } catch (error) {
       const info = serverError(error);
       if (info.kind === 'Bitbucket' || info.kind === 'Conflict' || info.kind === 'Invalid') {
-        const edit = vscode.l10n.t('Edit');
-        const saveUnchecked = vscode.l10n.t('Save without checking');
-        const actions = info.kind === 'Bitbucket' ? [edit, saveUnchecked] : [edit];
-        const choice = await vscode.window.showErrorMessage(
-          info.message,
-          { modal: true, detail: vscode.l10n.t('The integration was not saved.') },
-          ...actions,
-        );
-        if (choice === saveUnchecked) {
+        const choice = await explainRefusal(info);
+        if (choice === 'save-unchecked') {
           verify = false;
           continue;
         }
-        if (choice !== edit) return undefined;
+        if (choice !== 'edit') return undefined;
         verify = true;
-        draft = await collectIntegration(server, prompter, draft, info.kind === 'Bitbucket' ? 'username' : 'name');
+        draft = await collectIntegration(server, prompter, draft, stepThatFailed(info));
         continue;
       }
       await showServerError(error);
@@ -259,11 +256,13 @@ async function announce(created: Protocol.IntegrationDetails): Promise<void> {
   if (created.reattachableStackIds.length > 0) {
     const reattach = vscode.l10n.t('Reattach all');
     const choice = await vscode.window.showInformationMessage(
-      vscode.l10n.t(
-        'Integration "{0}" created with the same webhook URL as before. {1} stack(s) detached from an integration of this name can be reattached now.',
-        created.name,
-        created.reattachableStackIds.length,
-      ),
+      created.reattachableStackIds.length === 1
+        ? vscode.l10n.t('Integration "{0}" created with the same webhook URL as before. 1 stack detached from an integration of this name can be reattached now.', created.name)
+        : vscode.l10n.t(
+            'Integration "{0}" created with the same webhook URL as before. {1} stacks detached from an integration of this name can be reattached now.',
+            created.name,
+            created.reattachableStackIds.length,
+          ),
       reattach,
       copy,
     );

@@ -9,6 +9,11 @@ export interface ServerError {
   message: string;
   kind: ErrorKind | undefined;
   problem: CredentialProblem | undefined;
+  /** The server says a new credential fixes it. */
+  needsNewCredential: boolean;
+  /** The server says Bitbucket was not reached, so nothing was refused. */
+  unreachable: boolean;
+  curl: string | undefined;
 }
 
 const KINDS: readonly string[] = ['Invalid', 'NotFound', 'Conflict', 'Forbidden', 'Detached', 'Bitbucket', 'Unavailable'];
@@ -18,11 +23,10 @@ export function serverError(error: unknown): ServerError {
   const data = typeof error === 'object' && error !== null && 'data' in error ? (error as { data: unknown }).data : undefined;
   const kind = typeof data === 'object' && data !== null && 'kind' in data && KINDS.includes(String(data.kind)) ? (data.kind as ErrorKind) : undefined;
   const problem = kind === 'Bitbucket' && typeof data === 'object' && data !== null && 'problem' in data ? (data.problem as CredentialProblem) : undefined;
-  return { message, kind, problem };
+  const flag = (name: string) => typeof data === 'object' && data !== null && name in data && (data as Record<string, unknown>)[name] === true;
+  const curl = typeof data === 'object' && data !== null && 'curl' in data && typeof data.curl === 'string' ? data.curl : undefined;
+  return { message, kind, problem, needsNewCredential: kind === 'Bitbucket' && flag('needsNewCredential'), unreachable: kind === 'Bitbucket' && flag('unreachable'), curl };
 }
-
-/** Problems fixed by giving the integration another credential. */
-export const CREDENTIAL_PROBLEMS: readonly CredentialProblem[] = ['unauthorized', 'missing-scope', 'app-password-retired'];
 
 export function isCancellation(error: unknown): boolean {
   return error instanceof vscode.CancellationError || (typeof error === 'object' && error !== null && 'code' in error && error.code === -32800);
@@ -40,7 +44,7 @@ interface Fix {
 
 function fixesFor(error: ServerError, subject: Subject): Fix[] {
   const fixes: Fix[] = [];
-  if (error.kind === 'Bitbucket' && error.problem && CREDENTIAL_PROBLEMS.includes(error.problem) && subject.integrationId) {
+  if (error.needsNewCredential && subject.integrationId) {
     const id = subject.integrationId;
     fixes.push({ title: vscode.l10n.t('Edit integration'), run: () => vscode.commands.executeCommand(Command.EditIntegration, id) });
   }

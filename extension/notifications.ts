@@ -38,12 +38,14 @@ export class Notifier implements vscode.Disposable {
     const from = [...new Set(fresh.map((stack) => stack.detachedFrom).filter(Boolean))].join(', ');
     void vscode.window
       .showWarningMessage(
-        vscode.l10n.t(
-          '{0} stack(s) became detached from "{1}": {2}. They receive no webhooks and cannot run until reattached.',
-          fresh.length,
-          from,
-          fresh.map((stack) => stack.name).join(', '),
-        ),
+        fresh.length === 1
+          ? vscode.l10n.t('The stack {1} became detached from "{0}". It receives no webhooks and cannot run until reattached.', from, fresh[0]?.name ?? '')
+          : vscode.l10n.t(
+              '{0} stacks became detached from "{1}": {2}. They receive no webhooks and cannot run until reattached.',
+              fresh.length,
+              from,
+              fresh.map((stack) => stack.name).join(', '),
+            ),
         reattach,
         panel,
       )

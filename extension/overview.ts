@@ -3,7 +3,7 @@
 // bar, the status panel and the notifications all read this one model.
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
-import { CREDENTIAL_PROBLEMS, serverError } from './errors';
+import { serverError } from './errors';
 import type { StackhookServer } from './serverApi';
 import type { WebhookHealthCache } from './webhookHealth';
 
@@ -22,6 +22,8 @@ export interface OverviewState {
   integrations: Protocol.IntegrationSummary[];
   stacks: Protocol.Stack[];
   deliveries: Protocol.Delivery[];
+  /** The repositories the server says need a hook (attached stacks use them). */
+  expected: Protocol.ExpectedWebhook[];
   webhooks: WebhookRow[];
 }
 
@@ -34,7 +36,7 @@ export interface CredentialProblem {
 const EVERYTHING: readonly Protocol.ChangeTopic[] = ['integrations', 'stacks', 'deliveries', 'webhooks'];
 
 export class Overview implements vscode.Disposable {
-  state: OverviewState = { status: undefined, integrations: [], stacks: [], deliveries: [], webhooks: [] };
+  state: OverviewState = { status: undefined, integrations: [], stacks: [], deliveries: [], expected: [], webhooks: [] };
   private readonly changed = new vscode.EventEmitter<OverviewState>();
   private readonly credentialFailed = new vscode.EventEmitter<CredentialProblem>();
   readonly onDidChange = this.changed.event;
@@ -84,13 +86,14 @@ export class Overview implements vscode.Disposable {
     if (this.server.state !== 'running') return;
     const has = (topic: Protocol.ChangeTopic) => topics.includes(topic);
     const registry = has('integrations') || has('stacks') || has('spaces');
-    const [status, integrations, stacks, deliveries] = await Promise.all([
+    const [status, integrations, stacks, deliveries, expected] = await Promise.all([
       registry || !this.state.status ? this.server.request(Protocol.Status, {}) : this.state.status,
       registry ? this.server.request(Protocol.IntegrationsList, {}) : this.state.integrations,
       registry ? this.server.request(Protocol.StacksList, {}) : this.state.stacks,
       has('deliveries') ? this.server.request(Protocol.DeliveriesList, { limit: RECENT_DELIVERIES }) : this.state.deliveries,
+      registry ? this.server.request(Protocol.WebhooksExpected, {}) : this.state.expected,
     ]);
-    this.state = { ...this.state, status, integrations, stacks, deliveries };
+    this.state = { ...this.state, status, integrations, stacks, deliveries, expected };
     this.publish();
     if (registry || has('webhooks')) await this.checkUsedWebhooks();
   }
@@ -99,10 +102,10 @@ export class Overview implements vscode.Disposable {
   private async checkUsedWebhooks(): Promise<void> {
     const visible = new Map(this.state.integrations.filter((integration) => integration.detailsVisible).map((integration) => [integration.id, integration]));
     const wanted = new Map<string, string[]>();
-    for (const stack of this.state.stacks) {
-      if (!stack.integrationId || !visible.has(stack.integrationId)) continue;
-      if (this.health.get(stack.integrationId, stack.repository)) continue;
-      wanted.set(stack.integrationId, [...(wanted.get(stack.integrationId) ?? []), stack.repository]);
+    for (const { integrationId, repository } of this.state.expected) {
+      if (!visible.has(integrationId)) continue;
+      if (this.health.get(integrationId, repository) && !this.health.isStale(integrationId, repository)) continue;
+      wanted.set(integrationId, [...(wanted.get(integrationId) ?? []), repository]);
     }
     await Promise.all(
       [...wanted.entries()].map(async ([integrationId, repositories]) => {
@@ -110,7 +113,7 @@ export class Overview implements vscode.Disposable {
           await this.health.check(integrationId, repositories);
         } catch (error) {
           const info = serverError(error);
-          if (info.kind === 'Bitbucket' && info.problem && CREDENTIAL_PROBLEMS.includes(info.problem)) {
+          if (info.needsNewCredential) {
             this.credentialFailed.fire({ integrationId, integrationName: visible.get(integrationId)?.name ?? integrationId, message: info.message });
           }
         }
@@ -120,21 +123,14 @@ export class Overview implements vscode.Disposable {
 
   private publish(): void {
     const names = new Map(this.state.integrations.map((integration) => [integration.id, integration.name]));
-    const rows = new Map<string, WebhookRow>();
-    for (const stack of this.state.stacks) {
-      if (!stack.integrationId) continue;
-      const key = `${stack.integrationId}\n${stack.repository}`;
-      const row = rows.get(key) ?? {
-        integrationId: stack.integrationId,
-        integrationName: names.get(stack.integrationId) ?? stack.integrationId,
-        repository: stack.repository,
-        stacks: [],
-        health: this.health.get(stack.integrationId, stack.repository),
-      };
-      row.stacks.push(stack.name);
-      rows.set(key, row);
-    }
-    this.state = { ...this.state, webhooks: [...rows.values()].sort((a, b) => a.repository.localeCompare(b.repository)) };
+    const rows: WebhookRow[] = this.state.expected.map((entry) => ({
+      integrationId: entry.integrationId,
+      integrationName: names.get(entry.integrationId) ?? entry.integrationId,
+      repository: entry.repository,
+      stacks: entry.stacks.map((stack) => stack.name),
+      health: this.health.get(entry.integrationId, entry.repository),
+    }));
+    this.state = { ...this.state, webhooks: rows.sort((a, b) => a.repository.localeCompare(b.repository)) };
     this.changed.fire(this.state);
   }
 

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { Command } from './commandIds';
 import type { Overview, OverviewState } from './overview';
 import { parseFromPanel, type PanelState, type ToPanel } from './panelMessages';
-import { webhookSummary } from './views/presentation';
+import { verdictBadge, webhookSummary } from './views/presentation';
 
 export const PANEL_VIEW_TYPE = 'stackhook.status';
 
@@ -23,7 +23,7 @@ export function panelState(state: OverviewState): PanelState {
       stacks: row.stacks,
       state: row.health?.state ?? 'unchecked',
       summary: webhookSummary(row.health),
-      repairable: row.health?.state === 'missing' || row.health?.state === 'drifted',
+      repairable: row.health?.repairable === true,
     })),
     deliveries: state.deliveries.map((delivery) => ({
       id: delivery.id,
@@ -33,6 +33,7 @@ export function panelState(state: OverviewState): PanelState {
       reason: delivery.reason,
       receivedAt: delivery.receivedAt,
       refused: delivery.status >= 400,
+      ...verdictBadge(delivery),
     })),
     receiver: state.status
       ? state.status.listener.state === 'listening'

@@ -30,6 +30,9 @@ export interface PanelDelivery {
   reason: string;
   receivedAt: string;
   refused: boolean;
+  /** The verdict in words ("run queued", "refused: bad signature"), and its colour by meaning. */
+  badge: string;
+  tone: 'ok' | 'neutral' | 'error';
 }
 
 export interface PanelState {

@@ -1,5 +1,8 @@
-// One step of a multi-step input, on QuickInput, with a back button and validation that may ask
-// the server (so a rule stays there). Flows are written against `Prompter` so tests can script them.
+// Multi-step input on QuickInput: every flow has a title and step x/y, Back, values kept when going
+// back or after a refusal, stays open when focus moves (Tab, a panel re-rendering), takes a lone
+// choice without asking, keeps its guidance visible, and validates only once something was typed.
+// Validation may ask the server (so a rule stays there). Flows are written against `Prompter` so
+// tests can script them.
 import * as vscode from 'vscode';
 
 export const BACK = Symbol('back');
@@ -42,10 +45,18 @@ export interface Prompter {
   pick<T>(step: PickStep<T>): Promise<Answer<T>>;
 }
 
-function toMessage(validation: Validation | undefined): vscode.InputBoxValidationMessage | undefined {
-  if (!validation) return undefined;
-  const severity = validation.severity === 'error' ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Info;
-  return { message: validation.message, severity };
+/**
+ * QuickInput shows a validation message in place of the prompt, so an info message (a preview)
+ * joins the prompt instead, and the guidance ("cannot be changed later") stays in view. An error
+ * replaces it until the value is fixed.
+ */
+export function presentValidation(
+  guidance: string | undefined,
+  validation: Validation | undefined,
+): { prompt: string | undefined; validationMessage: vscode.InputBoxValidationMessage | undefined } {
+  if (!validation) return { prompt: guidance, validationMessage: undefined };
+  if (validation.severity === 'info') return { prompt: guidance ? `${guidance} · ${validation.message}` : validation.message, validationMessage: undefined };
+  return { prompt: guidance, validationMessage: { message: validation.message, severity: vscode.InputBoxValidationSeverity.Error } };
 }
 
 /** The real prompter: a reused-per-step InputBox/QuickPick with the back button from step 2 on. */
@@ -74,7 +85,11 @@ export const quickInputPrompter: Prompter = {
         const ticket = ++latest;
         const result = await step.validate?.(value);
         // Answers to older keystrokes arrive late: only the newest may set the message.
-        if (ticket === latest && !settled) box.validationMessage = toMessage(result);
+        if (ticket === latest && !settled) {
+          const shown = presentValidation(step.prompt, result);
+          box.prompt = shown.prompt;
+          box.validationMessage = shown.validationMessage;
+        }
         return result;
       };
       box.onDidChangeValue((value) => void validate(value));
@@ -87,7 +102,8 @@ export const quickInputPrompter: Prompter = {
       });
       box.onDidHide(() => finish(undefined));
       box.show();
-      void validate(box.value);
+      // An empty field is not wrong before anything was typed; a kept value is checked at once.
+      if (box.value !== '') void validate(box.value);
     });
   },
   pick<T>(step: PickStep<T>) {
@@ -122,3 +138,54 @@ export const quickInputPrompter: Prompter = {
     });
   },
 };
+
+/** What a step of a flow answers: go on, go back, or stop (cancelled). */
+export type StepOutcome = 'next' | typeof BACK | undefined;
+
+export interface FlowStep<D, K extends string> {
+  readonly name: K;
+  /** Steps that do not apply (a lone choice already taken, a field the type has not) are neither shown nor counted. */
+  applies?: (draft: D) => boolean;
+  run: (draft: D, at: Step) => Promise<StepOutcome>;
+}
+
+/** An answer of a step, as the outcome the flow needs; `store` keeps a value in the draft. */
+export function outcomeOf<T>(answer: Answer<T>, store: (value: T) => void): StepOutcome {
+  if (answer === BACK) return BACK;
+  if (answer === undefined) return undefined;
+  store(answer as T);
+  return 'next';
+}
+
+/**
+ * Runs the steps from `startAt` over one draft, so values survive Back and a second pass after a
+ * refusal. Back returns to the step shown before (skipped steps stay skipped); Back on the first
+ * shown step stays there. Returns false when the user cancelled.
+ */
+export async function runSteps<D, K extends string>(title: string, steps: readonly FlowStep<D, K>[], draft: D, startAt?: K): Promise<boolean> {
+  const applying = () => steps.filter((step) => step.applies?.(draft) ?? true);
+  const shown: number[] = [];
+  const previousApplying = (from: number) => {
+    for (let at = from - 1; at >= 0; at--) if ((steps[at] as FlowStep<D, K>).applies?.(draft) ?? true) return at;
+    return from;
+  };
+  let index = Math.max(0, startAt === undefined ? 0 : steps.findIndex((step) => step.name === startAt));
+  while (index < steps.length) {
+    const step = steps[index] as FlowStep<D, K>;
+    if (!(step.applies?.(draft) ?? true)) {
+      index++;
+      continue;
+    }
+    const visible = applying();
+    const outcome = await step.run(draft, { title, step: visible.indexOf(step) + 1, totalSteps: visible.length });
+    if (outcome === undefined) return false;
+    if (outcome === BACK) {
+      // Started part-way (Edit after a refusal): Back still reaches the steps before.
+      index = shown.pop() ?? previousApplying(index);
+    } else {
+      shown.push(index);
+      index++;
+    }
+  }
+  return true;
+}

@@ -43,10 +43,14 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `$(warning) ${parts.join(' · ')}`;
     this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     if (counts.detached > 0) {
-      tooltip.appendMarkdown(`$(warning) ${vscode.l10n.t('{0} stack(s) are detached: they receive no webhooks and cannot run until reattached.', counts.detached)}\n\n`);
+      tooltip.appendMarkdown(`$(warning) ${counts.detached === 1
+          ? vscode.l10n.t('1 stack is detached: it receives no webhooks and cannot run until reattached.')
+          : vscode.l10n.t('{0} stacks are detached: they receive no webhooks and cannot run until reattached.', counts.detached)}\n\n`);
     }
     if (counts.brokenWebhooks > 0) {
-      tooltip.appendMarkdown(`$(warning) ${vscode.l10n.t('{0} repositories used by stacks have a missing or drifted webhook.', counts.brokenWebhooks)}\n\n`);
+      tooltip.appendMarkdown(`$(warning) ${counts.brokenWebhooks === 1
+          ? vscode.l10n.t('1 repository used by stacks has a missing or drifted webhook.')
+          : vscode.l10n.t('{0} repositories used by stacks have a missing or drifted webhook.', counts.brokenWebhooks)}\n\n`);
     }
     tooltip.appendMarkdown(`[${vscode.l10n.t('Open status panel')}](command:${Command.ShowStatusPanel}) · [${vscode.l10n.t('Refresh')}](command:${Command.Refresh})`);
     this.item.tooltip = tooltip;

@@ -9,6 +9,8 @@ const key = (integrationId: string, repository: string) => `${integrationId}\n${
 
 export class WebhookHealthCache implements vscode.Disposable {
   private readonly entries = new Map<string, Protocol.WebhookHealth>();
+  /** Entries a change may have made wrong: still shown (better than "not checked"), checked again soon. */
+  private readonly stale = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<string | undefined>();
   /** Fires with the integration whose health changed, or undefined after a clear. */
   readonly onDidChange = this.emitter.event;
@@ -19,13 +21,20 @@ export class WebhookHealthCache implements vscode.Disposable {
     return this.entries.get(key(integrationId, repository));
   }
 
+  isStale(integrationId: string, repository: string): boolean {
+    return this.stale.has(key(integrationId, repository));
+  }
+
   async check(integrationId: string, repositories: readonly string[], token?: vscode.CancellationToken): Promise<Protocol.WebhookHealth[]> {
     const unique = [...new Set(repositories)];
     const results: Protocol.WebhookHealth[] = [];
     for (let start = 0; start < unique.length; start += Protocol.MAX_REPOSITORIES_PER_REQUEST) {
       const batch = unique.slice(start, start + Protocol.MAX_REPOSITORIES_PER_REQUEST);
       const health = await this.server.request(Protocol.WebhooksStatus, { integrationId, repositories: batch }, { token });
-      for (const entry of health) this.entries.set(key(integrationId, entry.repository), entry);
+      for (const entry of health) {
+        this.entries.set(key(integrationId, entry.repository), entry);
+        this.stale.delete(key(integrationId, entry.repository));
+      }
       results.push(...health);
     }
     if (unique.length > 0) this.emitter.fire(integrationId);
@@ -34,6 +43,13 @@ export class WebhookHealthCache implements vscode.Disposable {
 
   clear(): void {
     this.entries.clear();
+    this.stale.clear();
+    this.emitter.fire(undefined);
+  }
+
+  /** After webhooks changed somewhere: every entry is to be checked again, and shown until it is. */
+  invalidate(): void {
+    for (const entry of this.entries.keys()) this.stale.add(entry);
     this.emitter.fire(undefined);
   }
 

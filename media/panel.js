@@ -90,7 +90,7 @@
       t.noDeliveries,
       state.deliveries.map((delivery) =>
         row(`${delivery.eventKey} ${delivery.repository}`, `${new Date(delivery.receivedAt).toLocaleString()} · ${delivery.reason}`, [
-          element('span', `badge ${delivery.refused ? 'refused' : 'state-ok'}`, delivery.verdict),
+          element('span', `badge tone-${delivery.tone}`, delivery.badge),
         ]),
       ),
     );

@@ -12,6 +12,8 @@ export interface ServerContext {
   readonly version: string;
   readonly user: string;
   readonly publicUrl: string;
+  /** Where people open Bitbucket's pages (derived from the configured API); https://bitbucket.org when not given. */
+  readonly bitbucketWeb?: string | undefined;
   readonly store: RegistryStore;
   readonly credentials: CredentialStore;
   readonly bitbucket: BitbucketGateway;

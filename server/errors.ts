@@ -1,6 +1,7 @@
 // The server's one error type: everything a handler throws on purpose is a StackhookError, so the
 // RPC layer can turn it into a JSON-RPC error with `data.kind` and a message for a person.
 import type { z } from 'zod';
+import { remediesOf } from './bitbucket/remedies';
 import type { CredentialProblem, ErrorData, ErrorKind } from './protocol';
 import { issueTexts, joinIssues } from './zodIssues';
 
@@ -15,7 +16,8 @@ export class StackhookError extends Error {
   }
 
   get data(): ErrorData {
-    return { kind: this.kind, ...this.extra };
+    const remedies = this.kind === 'Bitbucket' && this.extra.problem ? remediesOf(this.extra.problem) : {};
+    return { kind: this.kind, ...remedies, ...this.extra };
   }
 }
 
@@ -25,7 +27,8 @@ export const conflict = (message: string) => new StackhookError('Conflict', mess
 export const forbidden = (message: string) => new StackhookError('Forbidden', message);
 export const detached = (message: string) => new StackhookError('Detached', message);
 export const unavailable = (message: string) => new StackhookError('Unavailable', message);
-export const bitbucketError = (message: string, problem: CredentialProblem) => new StackhookError('Bitbucket', message, { problem });
+export const bitbucketError = (message: string, problem: CredentialProblem, curl?: string) =>
+  new StackhookError('Bitbucket', message, { problem, ...(curl !== undefined ? { curl } : {}) });
 
 /** Turns zod's issues into one sentence a person can act on, and keeps them for the client. */
 export function invalidFromZod(what: string, error: z.ZodError): StackhookError {

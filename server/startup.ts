@@ -1,6 +1,7 @@
 // Builds the server's context from its options: the store, the logs, credentials and Bitbucket.
 import * as path from 'node:path';
 import { deferredGateway } from './bitbucket/lazyGateway';
+import { bitbucketWebBase } from './bitbucket/webLinks';
 import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
@@ -53,6 +54,7 @@ export async function openContext(
     version,
     user: options.user,
     publicUrl: options.publicUrl,
+    bitbucketWeb: bitbucketWebBase(options.bitbucketApi),
     store,
     credentials,
     bitbucket: deferredGateway(async () => (await import('./bitbucket/restGateway')).createBitbucketGateway(options.bitbucketApi, log)),

@@ -1,7 +1,9 @@
 // Registers every command. One line per command: the id and the handler that answers it.
 import * as vscode from 'vscode';
 import { Command } from '../commandIds';
+import * as commitLinks from './commitLinks';
 import type { CommandContext } from './context';
+import * as deliveries from './deliveries';
 import * as general from './general';
 import * as integrations from './integrations';
 import * as stacks from './stacks';
@@ -19,16 +21,23 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.TestConnection]: (arg) => integrations.test(ctx, arg),
     [Command.CopyWebhookUrl]: (arg) => integrations.copyWebhookUrl(ctx, arg),
     [Command.CopyWebhookSecret]: (arg) => integrations.copyWebhookSecret(ctx, arg),
+    [Command.CopyWebhookSettings]: (arg) => integrations.copyWebhookSettings(ctx, arg),
     [Command.RegenerateWebhookSecret]: (arg) => integrations.regenerateWebhookSecret(ctx, arg),
     [Command.ConfigureWebhooks]: (arg) => webhooks.configure(ctx, arg),
     [Command.CheckWebhooks]: (arg) => webhooks.check(ctx, arg),
     [Command.RepairWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
+    // A missing hook is configured, a drifted one repaired: the same request, named for what it does.
+    [Command.ConfigureWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
     [Command.OpenInBitbucket]: (arg) => webhooks.openInBitbucket(ctx, arg, 'repository'),
     [Command.OpenWebhookSettings]: (arg) => webhooks.openInBitbucket(ctx, arg, 'webhooks'),
     [Command.CreateStack]: (arg) => stacks.create(ctx, arg),
+    [Command.EditStack]: (arg) => stacks.edit(ctx, arg),
+    [Command.DeleteStack]: (arg) => stacks.remove(ctx, arg),
     [Command.ReattachStack]: (arg) => stacks.reattach(ctx, arg),
     [Command.ReattachAll]: (arg) => stacks.reattachAll(ctx, arg),
     [Command.TriggerRun]: (arg) => stacks.triggerRun(ctx, arg),
+    [Command.CheckCommitLinks]: (arg) => commitLinks.checkCommitLinks(ctx, arg),
+    [Command.ShowDelivery]: (arg) => deliveries.showDelivery(arg),
     [Command.ShowStatusPanel]: () => general.showStatusPanel(ctx),
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),

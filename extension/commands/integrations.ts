@@ -4,10 +4,12 @@ import type { z } from 'zod';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
 import { createIntegration, validateEmail } from '../createIntegration';
-import { CREDENTIAL_PROBLEMS, serverError, showServerError } from '../errors';
+import { serverError, showServerError } from '../errors';
 import { registerSecret } from '../log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';
+import { publicUrlProblem, warnIfUnreachable } from './publicUrl';
+import { configureRepositories } from './webhooks';
 
 export async function create(ctx: CommandContext): Promise<Protocol.IntegrationDetails | undefined> {
   return createIntegration(ctx.server, ctx.prompter);
@@ -37,7 +39,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
         const username = await vscode.window.showInputBox({
           title: vscode.l10n.t('Email of "{0}"', current.name),
           value: current.username,
-          validateInput: (value) => validateEmail(value)?.message,
+          validateInput: async (value) => (await validateEmail(ctx.server, value))?.message,
         });
         if (username === undefined) return;
         params = { id, username: username.trim() };
@@ -95,10 +97,11 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?'));
   if (!id) return;
   try {
-    const [integrations, stacks] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.StacksList, {})]);
+    const [integrations, preview] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.IntegrationsDeletePreview, { id })]);
     const name = integrations.find((integration) => integration.id === id)?.name ?? id;
-    const using = stacks.filter((stack) => stack.integrationId === id);
-    const repositories = [...new Set(using.map((stack) => stack.repository))];
+    // The server says what the delete would detach (R11) and which hooks point at the integration.
+    const using = preview.detachedStacks;
+    const { repositories } = preview;
     const detail =
       using.length === 0
         ? vscode.l10n.t('No stack uses it.')
@@ -124,7 +127,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
       if (failed.length > 0) {
         const keepGoing = vscode.l10n.t('Delete anyway');
         const answer = await vscode.window.showWarningMessage(
-          vscode.l10n.t('{0} webhook(s) could not be removed: {1}', failed.length, failed.map((entry) => `${entry.repository}: ${entry.error ?? ''}`).join('; ')),
+          (failed.length === 1 ? vscode.l10n.t('1 webhook could not be removed: {0}', failureList(failed)) : vscode.l10n.t('{0} webhooks could not be removed: {1}', failed.length, failureList(failed))),
           { modal: true },
           keepGoing,
         );
@@ -132,7 +135,15 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
       }
     }
     const result = await ctx.server.request(Protocol.IntegrationsDelete, { id });
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Integration "{0}" deleted; {1} stack(s) detached.', name, result.detachedStackIds.length), 5_000);
+    const detachedCount = result.detachedStackIds.length;
+    vscode.window.setStatusBarMessage(
+      detachedCount === 0
+        ? vscode.l10n.t('Integration "{0}" deleted.', name)
+        : detachedCount === 1
+          ? vscode.l10n.t('Integration "{0}" deleted; 1 stack detached.', name)
+          : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount),
+      5_000,
+    );
   } catch (error) {
     await showServerError(error, { integrationId: id });
   }
@@ -154,7 +165,7 @@ export async function test(ctx: CommandContext, arg?: unknown): Promise<Protocol
       return result;
     }
     ctx.output.warn(`Connection test of ${id} failed: ${result.problem?.message ?? ''}\n${result.curl}`);
-    const actions = result.problem && CREDENTIAL_PROBLEMS.includes(result.problem.code) ? [vscode.l10n.t('Edit integration')] : [];
+    const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Edit integration')] : [];
     const copyCurl = vscode.l10n.t('Copy curl');
     const choice = await vscode.window.showErrorMessage(
       result.problem?.message ?? vscode.l10n.t('The connection test failed.'),
@@ -171,6 +182,8 @@ export async function test(ctx: CommandContext, arg?: unknown): Promise<Protocol
   }
 }
 
+const failureList = (failed: readonly { repository: string; error?: string | undefined }[]) => failed.map((entry) => `${entry.repository}: ${entry.error ?? ''}`).join('; ');
+
 export async function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promise<void> {
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook URL of which integration?'));
   if (!id) return;
@@ -178,6 +191,27 @@ export async function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promis
     const details = await ctx.server.request(Protocol.IntegrationsGet, { id });
     await vscode.env.clipboard.writeText(details.webhookUrl);
     vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
+    await warnIfUnreachable(await publicUrlProblem(ctx.server));
+  } catch (error) {
+    await showServerError(error, { integrationId: id });
+  }
+}
+
+/** What a person pastes into Bitbucket's "Add webhook" form: the URL, the secret and the events to tick. */
+export async function copyWebhookSettings(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook settings of which integration?'));
+  if (!id) return;
+  try {
+    const settings = await ctx.server.request(Protocol.WebhooksSettings, { integrationId: id });
+    if (settings.secret !== null) registerSecret(settings.secret);
+    const lines = [
+      `${vscode.l10n.t('URL')}: ${settings.url}`,
+      ...(settings.secret !== null ? [`${vscode.l10n.t('Secret')}: ${settings.secret}`] : []),
+      `${vscode.l10n.t('Triggers')}: ${settings.events.join(', ')}`,
+    ];
+    await vscode.env.clipboard.writeText(lines.join('\n'));
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook settings copied: the URL, the secret and the {0} events to tick in Bitbucket.', settings.events.length), 6_000);
+    await warnIfUnreachable(settings.urlProblem);
   } catch (error) {
     await showServerError(error, { integrationId: id });
   }
@@ -200,8 +234,9 @@ export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?'));
   if (!id) return;
   const regenerate = vscode.l10n.t('Regenerate');
+  const shownName = (await ctx.server.request(Protocol.IntegrationsList, {}).catch(() => [])).find((integration) => integration.id === id)?.name ?? id;
   const choice = await vscode.window.showWarningMessage(
-    vscode.l10n.t('Regenerate the webhook secret of "{0}"?', id),
+    vscode.l10n.t('Regenerate the webhook secret of "{0}"?', shownName),
     {
       modal: true,
       detail: vscode.l10n.t('Deliveries signed with the old secret will be refused until the webhooks in Bitbucket carry the new one. Configure webhooks afterwards to update them.'),
@@ -210,11 +245,27 @@ export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown
   );
   if (choice !== regenerate) return;
   try {
-    const { secret } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id, regenerate: true });
+    const { secret, outdatedRepositories = [] } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id, regenerate: true });
     registerSecret(secret);
-    const configure = vscode.l10n.t('Configure webhooks');
-    const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', id), configure);
-    if (answer === configure) await vscode.commands.executeCommand(Command.ConfigureWebhooks, id);
+    const name = (await ctx.server.request(Protocol.IntegrationsList, {})).find((integration) => integration.id === id)?.name ?? id;
+    if (outdatedRepositories.length === 0) {
+      const configure = vscode.l10n.t('Configure webhooks');
+      const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', name), configure);
+      if (answer === configure) await vscode.commands.executeCommand(Command.ConfigureWebhooks, id);
+      return;
+    }
+    // The server knows which hooks it gave the old secret: offer to send them the new one now.
+    const update = vscode.l10n.t('Update webhooks now');
+    const message =
+      outdatedRepositories.length === 1
+        ? vscode.l10n.t('The webhook secret of "{0}" was regenerated. The webhook of {1} still carries the old one, so its deliveries are refused until it is updated.', name, outdatedRepositories[0] ?? '')
+        : vscode.l10n.t(
+            'The webhook secret of "{0}" was regenerated. {1} webhooks still carry the old one, so their deliveries are refused until they are updated.',
+            name,
+            outdatedRepositories.length,
+          );
+    const answer = await vscode.window.showWarningMessage(message, update);
+    if (answer === update) await configureRepositories(ctx, id, outdatedRepositories);
   } catch (error) {
     await showServerError(error, { integrationId: id });
   }

@@ -2,6 +2,7 @@
 // helpers turn any of those into what the command needs, asking the user when nothing was given.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
+import { Command } from '../commandIds';
 import type { StackhookServer } from '../serverApi';
 
 export function integrationIdOf(arg: unknown): string | undefined {
@@ -30,7 +31,12 @@ export async function pickIntegration(
   placeHolder: string,
   filter: (integration: Protocol.IntegrationSummary) => boolean = (integration) => integration.detailsVisible,
 ): Promise<Protocol.IntegrationSummary | undefined> {
-  const integrations = (await server.request(Protocol.IntegrationsList, {})).filter(filter);
+  const all = await server.request(Protocol.IntegrationsList, {});
+  const integrations = all.filter(filter);
+  if (all.length === 0) {
+    await offerCreateIntegration(vscode.l10n.t('There is no integration yet. Create one first: it holds the Bitbucket credential and the webhook URL.'));
+    return undefined;
+  }
   if (integrations.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('There is no integration to choose from.'));
     return undefined;
@@ -70,4 +76,10 @@ export async function stackArg(
     { placeHolder, ignoreFocusOut: true },
   );
   return picked?.stack.id;
+}
+
+/** With no integration there is nothing to pick: say so and offer to create one. */
+export async function offerCreateIntegration(message: string): Promise<void> {
+  const create = vscode.l10n.t('Create Integration');
+  if ((await vscode.window.showInformationMessage(message, create)) === create) await vscode.commands.executeCommand(Command.CreateIntegration);
 }

@@ -1,76 +1,213 @@
-// Stack commands: create, reattach (one, or all detached from a recreated name), trigger a run.
+// Stack commands: create, edit, delete, reattach (one, or all detached from a recreated name), trigger a run.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
-import { showServerError } from '../errors';
+import { isCancellation, serverError, showServerError, type ServerError } from '../errors';
+import { runSteps } from '../quickInput';
 import type { CommandContext } from './context';
-import { integrationArg, integrationIdOf, pickIntegration, stackArg } from './pick';
+import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';
+import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep, spaceStep, type StackDraft, type StackFlow, type StackStepName } from './stackInput';
+
+/** Refusals a person fixes by changing what they typed, and the step that holds it. */
+function stepToFix(error: ServerError): StackStepName | undefined {
+  if (error.kind === 'Conflict') return 'name';
+  if (error.kind === 'Invalid') return /branch/i.test(error.message) ? 'branch' : 'name';
+  if (error.kind === 'Bitbucket' || error.kind === 'Forbidden') return 'repository';
+  return undefined;
+}
+
+/** Shows a refusal with Edit; resolves to the step to reopen, or undefined when the user gives up. */
+async function offerEdit(error: unknown, what: string, subject: { integrationId?: string | undefined; stackId?: string | undefined }): Promise<StackStepName | undefined> {
+  const info = serverError(error);
+  const step = stepToFix(info);
+  if (!step) {
+    await showServerError(error, subject);
+    return undefined;
+  }
+  const edit = vscode.l10n.t('Edit');
+  const choice = await vscode.window.showErrorMessage(info.message, { modal: true, detail: what }, edit);
+  return choice === edit ? step : undefined;
+}
+
+/** After creating: what is true of the repository's webhook, checked, not assumed. */
+async function announceCreated(ctx: CommandContext, stack: Protocol.Stack, integrationId: string): Promise<void> {
+  const where = `${stack.repository} @ ${stack.branch}`;
+  let health: Protocol.WebhookHealth | undefined;
+  try {
+    [health] = await ctx.health.check(integrationId, [stack.repository]);
+  } catch {
+    health = undefined;
+  }
+  if (health?.state === 'ok') {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Stack "{0}" created on {1}. Its repository\'s webhook is healthy: pushes start runs.', stack.name, where));
+    return;
+  }
+  const configure = health?.state === 'drifted' ? vscode.l10n.t('Repair webhook') : vscode.l10n.t('Configure webhook');
+  const message =
+    health === undefined
+      ? vscode.l10n.t('Stack "{0}" created on {1}. Its repository\'s webhook could not be checked; check it before relying on pushes.', stack.name, where)
+      : health.state === 'drifted'
+        ? vscode.l10n.t('Stack "{0}" created on {1}. Its repository\'s webhook needs repair: {2}.', stack.name, where, health.problems.join('; '))
+        : vscode.l10n.t('Stack "{0}" created on {1}. Its repository has no webhook yet, so pushes will not start runs.', stack.name, where);
+  const choice = await vscode.window.showInformationMessage(message, configure);
+  if (choice === configure) await vscode.commands.executeCommand(Command.RepairWebhook, integrationId, stack.repository);
+}
+
+async function stackFlow(ctx: CommandContext, fixed: StackStepName[]): Promise<StackFlow> {
+  const [integrations, spaces] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.SpacesList, {})]);
+  return { server: ctx.server, prompter: ctx.prompter, integrations, spaces, fixed: new Set(fixed) };
+}
 
 export async function create(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
-  const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration should the stack use?'));
-  if (!integrationId) return undefined;
+  const givenIntegration = integrationIdOf(arg);
+  const givenRepository = repositoryOf(arg);
   try {
-    const [integrations, spaces] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.SpacesList, {})]);
-    const integration = integrations.find((candidate) => candidate.id === integrationId);
-    const repositories = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing repositories…'), cancellable: true },
-      (_progress, token) => ctx.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
-    );
-    const given = typeof arg === 'object' && arg !== null && 'fullName' in arg ? String(arg.fullName) : undefined;
-    const repository =
-      repositories.find((candidate) => candidate.fullName === given) ??
-      (
-        await vscode.window.showQuickPick(
-          repositories.map((candidate) => ({ label: candidate.fullName, description: candidate.mainBranch ?? '', repository: candidate })),
-          { placeHolder: vscode.l10n.t('Repository of the stack'), matchOnDescription: true },
-        )
-      )?.repository;
-    if (!repository) return undefined;
-    const branch = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Branch the stack tracks'),
-      value: repository.mainBranch ?? 'main',
-      validateInput: (value) => (value.trim() === '' ? vscode.l10n.t('Enter a branch name.') : undefined),
-    });
-    if (branch === undefined) return undefined;
-    const projectRoot = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Project root inside the repository (optional)'),
-      placeHolder: 'envs/prod',
-    });
-    if (projectRoot === undefined) return undefined;
-    const name = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Name of the stack'),
-      value: repository.slug,
-      validateInput: (value) => (value.trim() === '' ? vscode.l10n.t('Enter a name.') : undefined),
-    });
-    if (name === undefined) return undefined;
-    let spaceId = integration?.spaceId ?? 'root';
-    if (spaces.length > 1) {
-      const space = await vscode.window.showQuickPick(
-        spaces.map((candidate) => ({ label: candidate.name, description: candidate.id, picked: candidate.id === spaceId, id: candidate.id })),
-        { placeHolder: vscode.l10n.t('Space of the stack') },
-      );
-      if (!space) return undefined;
-      spaceId = space.id;
+    const flow = await stackFlow(ctx, [...(givenIntegration ? ['integration' as const] : []), ...(givenRepository ? ['repository' as const] : [])]);
+    if (flow.integrations.length === 0) {
+      await offerCreateIntegration(vscode.l10n.t('A stack needs an integration to reach its repository, and there is none yet.'));
+      return undefined;
     }
-    const stack = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating stack "{0}"…', name.trim()), cancellable: true },
-      (_progress, token) =>
-        ctx.server.request(
-          Protocol.StacksCreate,
-          { name: name.trim(), spaceId, integrationId, repository: repository.fullName, branch: branch.trim(), ...(projectRoot.trim() ? { projectRoot: projectRoot.trim() } : {}) },
-          { token },
-        ),
-    );
-    const configure = vscode.l10n.t('Configure webhook');
-    const choice = await vscode.window.showInformationMessage(
-      vscode.l10n.t('Stack "{0}" created on {1} @ {2}. Its repository needs a webhook to start runs on push.', stack.name, stack.repository, stack.branch),
-      configure,
-    );
-    if (choice === configure) await vscode.commands.executeCommand(Command.RepairWebhook, integrationId, stack.repository);
-    return stack;
+    const draft: StackDraft = {
+      integrationId: givenIntegration ?? (flow.integrations.length === 1 ? flow.integrations[0]?.id : undefined),
+      repository: givenRepository,
+      mainBranch: null,
+      branch: '',
+      projectRoot: '',
+      name: '',
+      spaceId: undefined,
+    };
+    const integrationOf = () => flow.integrations.find((integration) => integration.id === draft.integrationId);
+    const steps = [
+      integrationStep(flow, vscode.l10n.t('Which integration should the stack use?')),
+      repositoryStep(flow),
+      branchStep(flow),
+      projectRootStep(flow),
+      nameStep(flow),
+      spaceStep(flow),
+    ];
+    let startAt: StackStepName | undefined;
+    for (;;) {
+      // Asked only when there are several spaces; otherwise the server places it with its integration.
+      if (flow.spaces.length > 1) draft.spaceId ??= integrationOf()?.spaceId;
+      if (!(await runSteps(vscode.l10n.t('Create stack'), steps, draft, startAt))) return undefined;
+      const integrationId = draft.integrationId ?? '';
+      try {
+        const stack = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating stack "{0}"…', draft.name), cancellable: true },
+          (_progress, token) =>
+            ctx.server.request(
+              Protocol.StacksCreate,
+              {
+                name: draft.name,
+                ...(draft.spaceId !== undefined ? { spaceId: draft.spaceId } : {}),
+                integrationId,
+                repository: draft.repository ?? '',
+                branch: draft.branch,
+                ...(draft.projectRoot ? { projectRoot: draft.projectRoot } : {}),
+              },
+              { token },
+            ),
+        );
+        await announceCreated(ctx, stack, integrationId);
+        return stack;
+      } catch (error) {
+        if (isCancellation(error)) return undefined;
+        // A refusal keeps everything typed: Edit reopens the step that holds the problem.
+        startAt = await offerEdit(error, vscode.l10n.t('The stack was not created.'), { integrationId });
+        if (!startAt) return undefined;
+      }
+    }
   } catch (error) {
-    await showServerError(error, { integrationId });
+    await showServerError(error, { integrationId: givenIntegration });
     return undefined;
+  }
+}
+
+async function stackOf(ctx: CommandContext, arg: unknown, placeHolder: string): Promise<Protocol.Stack | undefined> {
+  const stackId = await stackArg(ctx.server, arg, placeHolder);
+  if (!stackId) return undefined;
+  const stack = (await ctx.server.request(Protocol.StacksList, {})).find((candidate) => candidate.id === stackId);
+  if (!stack) void vscode.window.showInformationMessage(vscode.l10n.t('That stack no longer exists.'));
+  return stack;
+}
+
+/** Edit stack: its integration, branch and project root (its name and space are fixed). */
+export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
+  try {
+    const stack = await stackOf(ctx, arg, vscode.l10n.t('Edit which stack?'));
+    if (!stack) return undefined;
+    const flow = await stackFlow(ctx, ['repository']);
+    if (flow.integrations.length === 0) {
+      await offerCreateIntegration(vscode.l10n.t('"{0}" needs an integration, and there is none yet.', stack.name));
+      return undefined;
+    }
+    const lone = flow.integrations.length === 1 ? flow.integrations[0]?.id : undefined;
+    const draft: StackDraft = {
+      integrationId: stack.integrationId ?? lone,
+      repository: stack.repository,
+      mainBranch: null,
+      branch: stack.branch,
+      projectRoot: stack.projectRoot,
+      name: stack.name,
+      spaceId: stack.spaceId,
+    };
+    const steps = [integrationStep(flow, vscode.l10n.t('Integration of "{0}"', stack.name)), branchStep(flow), projectRootStep(flow)];
+    let startAt: StackStepName | undefined;
+    for (;;) {
+      if (!(await runSteps(vscode.l10n.t('Edit stack "{0}"', stack.name), steps, draft, startAt))) return undefined;
+      try {
+        let updated = stack;
+        if (draft.integrationId && draft.integrationId !== stack.integrationId) {
+          updated = await ctx.server.request(Protocol.StacksSetIntegration, { stackId: stack.id, integrationId: draft.integrationId });
+        }
+        const branch = draft.branch !== updated.branch ? draft.branch : undefined;
+        const projectRoot = draft.projectRoot !== updated.projectRoot ? draft.projectRoot : undefined;
+        if (branch !== undefined || projectRoot !== undefined) {
+          updated = await ctx.server.request(Protocol.StacksUpdate, {
+            stackId: stack.id,
+            ...(branch !== undefined ? { branch } : {}),
+            ...(projectRoot !== undefined ? { projectRoot } : {}),
+          });
+        }
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" now tracks {1} @ {2}.', updated.name, updated.repository, updated.branch), 6_000);
+        return updated;
+      } catch (error) {
+        startAt = await offerEdit(error, vscode.l10n.t('The stack was not changed.'), { stackId: stack.id });
+        if (startAt === 'repository' || startAt === 'name') startAt = 'branch';
+        if (!startAt) return undefined;
+      }
+    }
+  } catch (error) {
+    await showServerError(error);
+    return undefined;
+  }
+}
+
+/** Delete stack, after a confirmation that names it. */
+export async function remove(ctx: CommandContext, arg?: unknown): Promise<boolean> {
+  try {
+    const stack = await stackOf(ctx, arg, vscode.l10n.t('Delete which stack?'));
+    if (!stack) return false;
+    const confirm = vscode.l10n.t('Delete');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Delete the stack "{0}"?', stack.name),
+      {
+        modal: true,
+        detail: vscode.l10n.t(
+          'It tracks {0} @ {1}. Pushes to it will no longer start runs. Its webhook in Bitbucket stays, since other stacks may use the repository.',
+          stack.repository,
+          stack.branch,
+        ),
+      },
+      confirm,
+    );
+    if (choice !== confirm) return false;
+    await ctx.server.request(Protocol.StacksDelete, { stackId: stack.id });
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" deleted.', stack.name), 6_000);
+    return true;
+  } catch (error) {
+    await showServerError(error);
+    return false;
   }
 }
 
@@ -95,7 +232,10 @@ export async function reattachAll(ctx: CommandContext, arg?: unknown): Promise<v
   if (!integrationId) return;
   try {
     const result = await ctx.server.request(Protocol.StacksReattachAll, { integrationId });
-    const message = vscode.l10n.t('{0} stack(s) reattached to "{1}".', result.reattachedStackIds.length, integrationId);
+    const name = (await ctx.server.request(Protocol.IntegrationsList, {})).find((integration) => integration.id === integrationId)?.name ?? integrationId;
+    const count = result.reattachedStackIds.length;
+    const message =
+      count === 1 ? vscode.l10n.t('1 stack reattached to "{0}".', name) : vscode.l10n.t('{0} stacks reattached to "{1}".', count, name);
     if (result.skipped.length === 0) {
       void vscode.window.showInformationMessage(message);
       return;
@@ -113,7 +253,9 @@ export async function triggerRun(ctx: CommandContext, arg?: unknown): Promise<Pr
   if (!stackId) return undefined;
   try {
     const run = await ctx.server.request(Protocol.StacksTriggerRun, { stackId });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Run queued for "{0}": a {1} run on {2}.', stackId, run.kind, run.branch));
+    // The name the user gave, not the id derived from it.
+    const name = (await ctx.server.request(Protocol.StacksList, {}).catch(() => [])).find((stack) => stack.id === stackId)?.name ?? stackId;
+    void vscode.window.showInformationMessage(vscode.l10n.t('Run queued for "{0}": a {1} run on {2}.', name, run.kind, run.branch));
     return run;
   } catch (error) {
     // A Detached refusal is shown as the server wrote it, with Reattach stack as the fix.

@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { isCancellation, showServerError } from '../errors';
 import type { CommandContext } from './context';
+import { checkCommitLinksAfterConfigure } from './commitLinks';
+import { webhookSummary } from '../views/presentation';
+import { confirmReachable } from './publicUrl';
 import { integrationArg, integrationIdOf, repositoryOf } from './pick';
 
 /** Runs webhooks/configure with cancellable progress, and reports per repository. */
@@ -13,6 +16,7 @@ export async function configureRepositories(
   repositories: readonly string[],
 ): Promise<Protocol.WebhookChange[] | undefined> {
   if (repositories.length === 0) return [];
+  if (!(await confirmReachable(ctx.server))) return undefined;
   try {
     const changes = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Configuring webhooks'), cancellable: true },
@@ -44,16 +48,21 @@ export async function configureRepositories(
   }
 }
 
+/** "Webhooks: 1 updated." — only the counts that are not zero. */
+export function summaryOf(parts: readonly (readonly [number, string])[]): string {
+  const shown = parts.filter(([count]) => count > 0).map(([, text]) => text);
+  return shown.length === 0 ? vscode.l10n.t('Webhooks: nothing to do.') : vscode.l10n.t('Webhooks: {0}.', shown.join(', '));
+}
+
 function summarise(ctx: CommandContext, integrationId: string, changes: readonly Protocol.WebhookChange[]): void {
   const count = (action: Protocol.WebhookChange['action']) => changes.filter((change) => change.action === action).length;
   for (const change of changes) ctx.output.info(`webhook for ${integrationId} on ${change.repository}: ${change.action}${change.error ? ` — ${change.error}` : ''}`);
-  const summary = vscode.l10n.t(
-    'Webhooks: {0} created, {1} updated, {2} unchanged, {3} failed.',
-    count('created'),
-    count('updated'),
-    count('unchanged'),
-    count('failed'),
-  );
+  const summary = summaryOf([
+    [count('created'), vscode.l10n.t('{0} created', count('created'))],
+    [count('updated'), vscode.l10n.t('{0} updated', count('updated'))],
+    [count('unchanged'), vscode.l10n.t('{0} unchanged', count('unchanged'))],
+    [count('failed'), vscode.l10n.t('{0} failed', count('failed'))],
+  ]);
   const failed = changes.filter((change) => change.action === 'failed');
   if (failed.length === 0) {
     void vscode.window.showInformationMessage(summary);
@@ -70,17 +79,22 @@ export async function configure(ctx: CommandContext, arg?: unknown): Promise<Pro
   const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Configure webhooks for which integration?'));
   if (!integrationId) return undefined;
   try {
-    const [repositories, stacks] = await Promise.all([
+    const [repositories, expected] = await Promise.all([
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing repositories…'), cancellable: true }, (_p, token) =>
         ctx.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
       ),
-      ctx.server.request(Protocol.StacksList, {}),
+      ctx.server.request(Protocol.WebhooksExpected, { integrationId }),
     ]);
-    const usedBy = new Map<string, string[]>();
-    for (const stack of stacks) if (stack.integrationId === integrationId) usedBy.set(stack.repository, [...(usedBy.get(stack.repository) ?? []), stack.name]);
+    const usedBy = new Map(expected.map((entry) => [entry.repository, entry.stacks.map((stack) => stack.name)]));
     const items = repositories.map((repository) => ({
       label: repository.fullName,
-      description: usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
+      // What is known of its hook (checked earlier in the tree or the panel), beside who uses it.
+      description: [
+        usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
+        ctx.health.get(integrationId, repository.fullName) ? webhookSummary(ctx.health.get(integrationId, repository.fullName)) : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · ') || undefined,
       picked: usedBy.has(repository.fullName),
       repository,
     }));
@@ -92,11 +106,11 @@ export async function configure(ctx: CommandContext, arg?: unknown): Promise<Pro
       placeHolder: vscode.l10n.t('Repositories that should send webhooks to this integration (those used by stacks are selected)'),
     });
     if (!picked || picked.length === 0) return undefined;
-    return await configureRepositories(
-      ctx,
-      integrationId,
-      picked.map((item) => item.repository.fullName),
-    );
+    const chosen = picked.map((item) => item.repository.fullName);
+    const changes = await configureRepositories(ctx, integrationId, chosen);
+    // The last step of the setup: pull requests link to commits only with the app installed.
+    if (changes) await checkCommitLinksAfterConfigure(ctx, integrationId, chosen.filter((fullName) => usedBy.has(fullName)));
+    return changes;
   } catch (error) {
     await showServerError(error, { integrationId });
     return undefined;
@@ -111,6 +125,8 @@ export async function repair(ctx: CommandContext, arg?: unknown, repository?: st
   await configureRepositories(ctx, integrationId, [fullName]);
 }
 
+const brokenList = (broken: readonly Protocol.WebhookHealth[]) => broken.map((entry) => `${entry.repository} (${entry.state})`).join(', ');
+
 /** Checks an item's repositories: one repository, one workspace, or those used by the integration's stacks. */
 export async function check(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookHealth[] | undefined> {
   const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Check the webhooks of which integration?'));
@@ -122,8 +138,7 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
     else if (typeof arg === 'object' && arg !== null && 'repositories' in arg && Array.isArray(arg.repositories)) {
       repositories = (arg.repositories as Protocol.Repository[]).map((repository) => repository.fullName);
     } else {
-      const stacks = await ctx.server.request(Protocol.StacksList, {});
-      repositories = [...new Set(stacks.filter((stack) => stack.integrationId === integrationId).map((stack) => stack.repository))];
+      repositories = (await ctx.server.request(Protocol.WebhooksExpected, { integrationId })).map((entry) => entry.repository);
     }
     if (repositories.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No stack uses this integration yet, so no webhook is expected. Expand its repositories to check any of them.'));
@@ -135,20 +150,22 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
     );
     const broken = health.filter((entry) => entry.state !== 'ok');
     if (broken.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('All {0} webhook(s) are healthy.', health.length));
+      void vscode.window.showInformationMessage(health.length === 1 ? vscode.l10n.t('The webhook is healthy.') : vscode.l10n.t('All {0} webhooks are healthy.', health.length));
       return health;
     }
     for (const entry of broken) ctx.output.info(`webhook on ${entry.repository}: ${entry.state} ${entry.problems.join('; ')}`);
     const repairAll = vscode.l10n.t('Repair');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('{0} of {1} webhook(s) need attention: {2}', broken.length, health.length, broken.map((entry) => `${entry.repository} (${entry.state})`).join(', ')),
+      (broken.length === 1
+        ? vscode.l10n.t('1 of {0} webhooks needs attention: {1}', health.length, brokenList(broken))
+        : vscode.l10n.t('{0} of {1} webhooks need attention: {2}', broken.length, health.length, brokenList(broken))),
       repairAll,
     );
     if (choice === repairAll) {
       await configureRepositories(
         ctx,
         integrationId,
-        broken.filter((entry) => entry.state === 'missing' || entry.state === 'drifted').map((entry) => entry.repository),
+        broken.filter((entry) => entry.repairable === true).map((entry) => entry.repository),
       );
     }
     return health;
@@ -158,18 +175,17 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
   }
 }
 
-export function bitbucketUrl(fullName: string, page: 'repository' | 'webhooks'): string {
-  const [workspace = '', slug = ''] = fullName.split('/');
-  const base = `https://bitbucket.org/${encodeURIComponent(workspace)}/${encodeURIComponent(slug)}`;
-  return page === 'webhooks' ? `${base}/admin/webhooks` : base;
-}
-
-export async function openInBitbucket(_ctx: CommandContext, arg?: unknown, page: 'repository' | 'webhooks' = 'repository'): Promise<void> {
+export async function openInBitbucket(ctx: CommandContext, arg?: unknown, page: 'repository' | 'webhooks' = 'repository'): Promise<void> {
   const fullName = repositoryOf(arg) ?? (typeof arg === 'string' && arg.includes('/') ? arg : undefined);
   if (!fullName) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Run this on a repository or a stack in the Stackhook views.'));
     return;
   }
-  await vscode.env.openExternal(vscode.Uri.parse(bitbucketUrl(fullName, page)));
+  try {
+    // The server knows which Bitbucket it talks to; the editor never assumes bitbucket.org.
+    const links = await ctx.server.request(Protocol.RepositoriesWebLinks, { repository: fullName });
+    await vscode.env.openExternal(vscode.Uri.parse(page === 'webhooks' ? links.webhooks : links.repository));
+  } catch (error) {
+    await showServerError(error);
+  }
 }
-

@@ -2,6 +2,7 @@
 // its reason — the answer to "why did my push not start a run?".
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
+import { Command } from '../commandIds';
 import { showServerError } from '../errors';
 import type { StackhookServer } from '../serverApi';
 import { deliveryIcon, when } from './presentation';
@@ -21,8 +22,9 @@ export class DeliveryItem extends vscode.TreeItem {
     tooltip.appendMarkdown('\n');
     tooltip.appendText(`${delivery.verdict} (HTTP ${delivery.status}): ${delivery.reason}\n`);
     tooltip.appendMarkdown('\n');
-    tooltip.appendText(vscode.l10n.t('Integration {0} · received {1} · request {2}', delivery.integrationId, delivery.receivedAt, delivery.id));
+    tooltip.appendText(vscode.l10n.t('Integration {0} · received {1} · request {2}', delivery.integrationId, new Date(delivery.receivedAt).toLocaleString(), delivery.id));
     this.tooltip = tooltip;
+    this.command = { command: Command.ShowDelivery, title: vscode.l10n.t('Show Delivery Details'), arguments: [delivery] };
   }
   get integrationId(): string {
     return this.delivery.integrationId;

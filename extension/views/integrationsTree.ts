@@ -6,7 +6,7 @@ import { Command, VIEW } from '../commandIds';
 import { showServerError } from '../errors';
 import type { StackhookServer } from '../serverApi';
 import type { WebhookHealthCache } from '../webhookHealth';
-import { webhookIcon, webhookSummary } from './presentation';
+import { markdownLine, webhookIcon, webhookSummary } from './presentation';
 
 /**
  * Bitbucket allows about 1,000 requests an hour; checking every repository of a large workspace on
@@ -70,7 +70,7 @@ export class WorkspaceItem extends vscode.TreeItem {
   ) {
     super(workspace, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `integration:${integrationId}:ws:${workspace}`;
-    this.description = vscode.l10n.t('{0} repositories', repositories.length);
+    this.description = repositories.length === 1 ? vscode.l10n.t('1 repository') : vscode.l10n.t('{0} repositories', repositories.length);
     this.contextValue = 'workspace';
     this.iconPath = new vscode.ThemeIcon('organization');
   }
@@ -87,7 +87,7 @@ export class RepositoryItem extends vscode.TreeItem {
     super(repository.slug, vscode.TreeItemCollapsibleState.None);
     this.id = `integration:${integrationId}:repo:${repository.fullName}`;
     this.description = webhookSummary(health);
-    this.iconPath = webhookIcon(health);
+    this.iconPath = webhookIcon(health, usedByStacks);
     this.contextValue = `repository.webhook-${health?.state ?? 'unchecked'}`;
     const tooltip = new vscode.MarkdownString();
     tooltip.appendMarkdown(`**${escape(repository.fullName)}**${repository.isPrivate ? ` · ${vscode.l10n.t('private')}` : ''}\n\n`);
@@ -155,8 +155,10 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     }
     if (topics.includes('stacks')) this.usedRepositories = undefined;
     if (topics.includes('webhooks')) {
+      // Repairing one repository must not turn every other row into "not checked": rows keep what
+      // they showed and are checked again.
       this.healthAttempted.clear();
-      this.health.clear();
+      this.health.invalidate();
     }
   }
 
@@ -212,6 +214,11 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     const url = new DetailItem(id, 'webhookUrl', vscode.l10n.t('Webhook URL'), details.webhookUrl);
     url.tooltip = vscode.l10n.t('Click to copy {0}', details.webhookUrl);
     url.iconPath = new vscode.ThemeIcon('link');
+    if (details.webhookUrlProblem) {
+      // Bitbucket cannot reach it: say so on the row itself, not only when it is copied.
+      url.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      url.tooltip = `${details.webhookUrlProblem}\n\n${vscode.l10n.t('Click to copy {0}', details.webhookUrl)}`;
+    }
     url.command = { command: Command.CopyWebhookUrl, title: vscode.l10n.t('Copy webhook URL'), arguments: [id] };
     const user = new DetailItem(id, 'username', userLabel, details.username);
     user.iconPath = new vscode.ThemeIcon('account');
@@ -221,7 +228,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     secret.iconPath = new vscode.ThemeIcon('key');
     const items: IntegrationsNode[] = [url, user, labels, secret];
     if (details.description.trim()) {
-      const description = new DetailItem(id, 'description', vscode.l10n.t('Description'), details.description.split('\n')[0] ?? '');
+      const description = new DetailItem(id, 'description', vscode.l10n.t('Description'), markdownLine(details.description));
       description.tooltip = new vscode.MarkdownString(details.description);
       description.iconPath = new vscode.ThemeIcon('note');
       items.push(description);
@@ -264,9 +271,10 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
   }
 
   private async usedByStacks(): Promise<Set<string>> {
+    // The server says which repositories need a hook; the tree only marks them.
     this.usedRepositories ??= this.server
-      .request(Protocol.StacksList, {})
-      .then((stacks) => new Set(stacks.filter((stack) => stack.integrationId).map((stack) => `${stack.integrationId}\n${stack.repository}`)));
+      .request(Protocol.WebhooksExpected, {})
+      .then((expected) => new Set(expected.map((entry) => `${entry.integrationId}\n${entry.repository}`)));
     const pending = this.usedRepositories;
     pending.catch(() => {
       if (this.usedRepositories === pending) this.usedRepositories = undefined;
@@ -288,7 +296,11 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     const wanted = node.repositories.length <= HEALTH_CHECK_ON_EXPAND ? node.repositories : node.repositories.filter(isUsed);
     const missing = wanted
       .map((repository) => repository.fullName)
-      .filter((fullName) => !this.healthAttempted.has(`${node.integrationId}\n${fullName}`) && !this.health.get(node.integrationId, fullName));
+      .filter(
+        (fullName) =>
+          !this.healthAttempted.has(`${node.integrationId}\n${fullName}`) &&
+          (!this.health.get(node.integrationId, fullName) || this.health.isStale(node.integrationId, fullName)),
+      );
     if (missing.length === 0) return;
     for (const fullName of missing) this.healthAttempted.add(`${node.integrationId}\n${fullName}`);
     void vscode.window.withProgress({ location: { viewId: VIEW.integrations } }, (_progress, token) =>

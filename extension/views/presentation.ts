@@ -3,12 +3,13 @@
 import * as vscode from 'vscode';
 import type { Delivery, WebhookHealth } from '../../server/protocol';
 
-export function webhookIcon(health: WebhookHealth | undefined): vscode.ThemeIcon {
+/** A missing hook is an error only where a stack needs it; elsewhere it is just not there. */
+export function webhookIcon(health: WebhookHealth | undefined, neededByStack = true): vscode.ThemeIcon {
   switch (health?.state) {
     case 'ok':
       return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
     case 'missing':
-      return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      return neededByStack ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')) : new vscode.ThemeIcon('circle-outline');
     case 'drifted':
       return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     case 'forbidden':
@@ -18,6 +19,16 @@ export function webhookIcon(health: WebhookHealth | undefined): vscode.ThemeIcon
     default:
       return new vscode.ThemeIcon('repo');
   }
+}
+
+/** One line of Markdown as plain text for a tree row (the tooltip renders the Markdown itself). */
+export function markdownLine(markdown: string): string {
+  const line = markdown.split('\n').find((candidate) => candidate.trim() !== '') ?? '';
+  return line
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/(\*\*|__|\*|_|`)(.+?)\1/g, '$2')
+    .replace(/^\s*(#+|>|[-*+])\s+/, '')
+    .trim();
 }
 
 export function webhookSummary(health: WebhookHealth | undefined): string {
@@ -34,6 +45,26 @@ export function webhookSummary(health: WebhookHealth | undefined): string {
       return vscode.l10n.t('webhook check failed: {0}', health.problems.join('; '));
     default:
       return vscode.l10n.t('webhook not checked');
+  }
+}
+
+/** A verdict in words for a badge, and the colour of what it means: a run, nothing to do, or a refusal. */
+export function verdictBadge(delivery: Delivery): { badge: string; tone: 'ok' | 'neutral' | 'error' } {
+  switch (delivery.verdict) {
+    case 'queued':
+      return { badge: delivery.stackIds.length === 1 ? vscode.l10n.t('run queued') : vscode.l10n.t('runs queued'), tone: 'ok' };
+    case 'ignored':
+      return { badge: vscode.l10n.t('ignored'), tone: 'neutral' };
+    case 'duplicate':
+      return { badge: vscode.l10n.t('duplicate, already handled'), tone: 'neutral' };
+    case 'bad-signature':
+      return { badge: vscode.l10n.t('refused: bad signature'), tone: 'error' };
+    case 'invalid':
+      return { badge: vscode.l10n.t('refused: not a valid delivery'), tone: 'error' };
+    case 'unknown-integration':
+      return { badge: vscode.l10n.t('refused: unknown integration'), tone: 'error' };
+    case 'deleted-integration':
+      return { badge: vscode.l10n.t('refused: integration deleted'), tone: 'error' };
   }
 }
 

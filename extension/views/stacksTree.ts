@@ -24,7 +24,7 @@ export class StackGroupItem extends vscode.TreeItem {
     } else {
       this.iconPath = new vscode.ThemeIcon('plug');
       this.contextValue = 'stackGroup';
-      this.description = vscode.l10n.t('{0} stacks', stacks.length);
+      this.description = stacks.length === 1 ? vscode.l10n.t('1 stack') : vscode.l10n.t('{0} stacks', stacks.length);
     }
   }
 }

@@ -16,6 +16,8 @@ export const Endpoints = {
   userWorkspaces: endpoint('GET', '/user/workspaces', 'read:workspace:bitbucket'),
   workspaceRepositories: endpoint('GET', '/repositories/{workspace}', 'read:repository:bitbucket'),
   repository: endpoint('GET', '/repositories/{workspace}/{repo_slug}', 'read:repository:bitbucket'),
+  repositoryBranches: endpoint('GET', '/repositories/{workspace}/{repo_slug}/refs/branches', 'read:repository:bitbucket'),
+  repositoryBranch: endpoint('GET', '/repositories/{workspace}/{repo_slug}/refs/branches/{name}', 'read:repository:bitbucket'),
   repositoryHooks: endpoint('GET', '/repositories/{workspace}/{repo_slug}/hooks', 'read:webhook:bitbucket'),
   createRepositoryHook: endpoint('POST', '/repositories/{workspace}/{repo_slug}/hooks', 'write:webhook:bitbucket'),
   updateRepositoryHook: endpoint('PUT', '/repositories/{workspace}/{repo_slug}/hooks/{uid}', 'write:webhook:bitbucket'),

@@ -1,6 +1,7 @@
 // What the registry needs from Bitbucket Cloud, so rules can be tested without it and the real
 // client (axios + zod) stays behind one seam.
 import type {
+  Branch,
   CommitLinks,
   CredentialTest,
   CredentialType,
@@ -42,6 +43,9 @@ export interface BitbucketGateway {
   /** R10: throws a `Bitbucket` error when the credential cannot see the repository. */
   getRepository(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<Repository>;
   listRepositories(credential: BitbucketCredential, workspace: string | undefined, context: CallContext): Promise<Repository[]>;
+  /** The branch of that name, or null when Bitbucket answers 404 (check the repository first to tell the two apart). */
+  getBranch(credential: BitbucketCredential, fullName: string, name: string, context: CallContext): Promise<Branch | null>;
+  listBranches(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<Branch[]>;
   webhookStatus(credential: BitbucketCredential, repositories: string[], target: WebhookTarget, context: CallContext): Promise<WebhookHealth[]>;
   configureWebhooks(
     credential: BitbucketCredential,

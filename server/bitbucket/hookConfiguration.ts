@@ -3,7 +3,9 @@
 // URL, or when it ends with the integration's path (/webhooks/bitbucket-cloud/<id>) on another host
 // or base: that is the same integration after its public URL changed (a new tunnel, a new host), so
 // it is repaired in place rather than duplicated. Bitbucket never returns a hook's secret, only
-// `secret_set`: a missing secret is drift Stackhook can see, a stale one is not.
+// `secret_set`: a missing secret is drift Stackhook can see; a stale one it sees only through the
+// fingerprint it keeps of the secret it last sent to each hook (secretFingerprint).
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
 import { Endpoints, pathOf, repositoryParams, type Endpoint } from './endpoints';
@@ -12,6 +14,53 @@ import type { WebhookTarget } from './gateway';
 import type { BitbucketHttp } from './transport';
 import { collectPages } from './pagination';
 import { Hook, HookPage } from './schemas';
+
+/**
+ * What identifies a webhook secret without revealing it: Bitbucket never shows a hook's secret, so
+ * Stackhook remembers which one it sent to each hook to see that a regenerated one never arrived.
+ */
+export function secretFingerprint(secret: string): string {
+  return createHash('sha256').update(`stackhook-webhook-secret:${secret}`).digest('hex').slice(0, 16);
+}
+
+/** What Stackhook remembers of the secrets it sent: repository → fingerprint, and when the secret last changed. */
+export interface SecretLedger {
+  secretSent?: Record<string, string> | undefined;
+  webhookSecretChangedAt?: string | undefined;
+}
+
+const sentTo = (ledger: SecretLedger, repository: string): string | undefined => {
+  const key = repository.toLowerCase();
+  return Object.entries(ledger.secretSent ?? {}).find(([name]) => name.toLowerCase() === key)?.[1];
+};
+
+/** A hook is out of date when Stackhook last sent it another secret than the current one; unknown hooks are not judged. */
+export function sentOldSecret(ledger: SecretLedger, repository: string, secret: string | null): boolean {
+  const sent = sentTo(ledger, repository);
+  return secret !== null && sent !== undefined && sent !== secretFingerprint(secret);
+}
+
+/** The repositories whose hooks still carry an older secret than `secret`. */
+export function repositoriesWithOldSecret(ledger: SecretLedger, secret: string | null): string[] {
+  return Object.keys(ledger.secretSent ?? {}).filter((repository) => sentOldSecret(ledger, repository, secret));
+}
+
+export function oldSecretProblem(ledger: SecretLedger): string {
+  const since = ledger.webhookSecretChangedAt;
+  return since
+    ? `secret out of date since ${since}: Bitbucket still signs with the previous secret, so Stackhook refuses its deliveries. Configure the webhook to send the new one`
+    : 'secret out of date: Bitbucket still signs with a previous secret, so Stackhook refuses its deliveries. Configure the webhook to send the current one';
+}
+
+/** Records that `secret` was sent to the hooks of these repositories. */
+export function recordSecretSent(ledger: SecretLedger, repositories: readonly string[], secret: string): Record<string, string> {
+  const sent = { ...(ledger.secretSent ?? {}) };
+  for (const repository of repositories) {
+    for (const name of Object.keys(sent)) if (name.toLowerCase() === repository.toLowerCase()) delete sent[name];
+    sent[repository] = secretFingerprint(secret);
+  }
+  return sent;
+}
 
 /** R14: exactly these, no more, no fewer. */
 export const R14_EVENTS = [

@@ -13,6 +13,8 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     testCredential: forward('testCredential'),
     getRepository: forward('getRepository'),
     listRepositories: forward('listRepositories'),
+    getBranch: forward('getBranch'),
+    listBranches: forward('listBranches'),
     webhookStatus: forward('webhookStatus'),
     configureWebhooks: forward('configureWebhooks'),
     removeWebhooks: forward('removeWebhooks'),

@@ -4,6 +4,7 @@
 import type { Logger } from '../log';
 import type { Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '../protocol';
 import { testCredential } from './account';
+import { getBranch, listBranches } from './branches';
 import { inBulk } from './bulk';
 import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions, WebhookTarget } from './gateway';
@@ -104,6 +105,10 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
       const http = client(credential);
       return workspace === undefined ? listAllRepositories(http, context) : listWorkspaceRepositories(http, workspace, context);
     },
+
+    getBranch: (credential, fullName, name, context) => getBranch(client(credential), fullName, name, context.signal),
+
+    listBranches: (credential, fullName, context) => listBranches(client(credential), fullName, context.signal),
 
     webhookStatus: (credential, repositories, target, context) => onRepositories(credential, repositories, context, checkJob(target)),
     configureWebhooks: (credential, repositories, target, context, options = {}) =>

@@ -50,6 +50,13 @@ export const Hook = z.object({
 });
 export type Hook = z.infer<typeof Hook>;
 
+/** `GET …/refs/branches/{name}`: a branch and the commit at its head. */
+export const BitbucketBranch = z.object({
+  name: z.string(),
+  target: z.object({ hash: z.string() }),
+});
+export type BitbucketBranch = z.infer<typeof BitbucketBranch>;
+
 export const PullRequestSummary = z.object({ id: z.number().int(), title: z.string().optional() });
 
 /** `{"type":"error","error":{"message",…}}`. Anything else (HTML, plain text) is not parsed at all. */
@@ -68,3 +75,4 @@ export const WorkspaceAccessPage = paginated(WorkspaceAccess);
 export const RepositoryPage = paginated(BitbucketRepository);
 export const HookPage = paginated(Hook);
 export const PullRequestPage = paginated(PullRequestSummary);
+export const BranchPage = paginated(BitbucketBranch);

@@ -48,6 +48,13 @@ export interface Call<S extends z.ZodType> {
   accept?: readonly number[] | undefined;
 }
 
+/** A `next` link is absolute: only its path and query go into the log. */
+function loggedPath(target: string): string {
+  if (!/^https?:\/\//.test(target)) return target;
+  const url = new URL(target);
+  return `${url.pathname}${url.search}`;
+}
+
 /** `Retry-After` is seconds or an HTTP date; anything else is ignored. */
 export function retryAfterMs(value: string | undefined, now = Date.now()): number | null {
   if (value === undefined || value.trim() === '') return null;
@@ -138,7 +145,7 @@ export class BitbucketHttp {
         if (signal?.aborted || axios.isCancel(error)) throw abortError();
         const code = axios.isAxiosError(error) ? error.code : undefined;
         if (call.endpoint.method === 'GET' && code && RETRIED_READ_FAILURES.has(code) && retry < this.settings.retries) {
-          this.log.debug(`${call.endpoint.method} ${call.endpoint.template}: ${code}, retrying`);
+          this.log.debug(`${call.endpoint.method} ${loggedPath(call.target)}: ${code}, retrying`);
           await sleep(backoffMs(retry, this.settings, this.random), signal);
           continue;
         }
@@ -146,7 +153,8 @@ export class BitbucketHttp {
       }
       const status = response.status;
       const header = headerLookup(response);
-      this.log.debug(`${call.endpoint.method} ${call.endpoint.template} → ${status} (${Date.now() - started} ms)`);
+      // The path as sent names the repository (`/repositories/acme/network/hooks`); a template would not.
+      this.log.debug(`${call.endpoint.method} ${loggedPath(call.target)} → ${status} (${Date.now() - started} ms)`);
 
       if (RETRIED_STATUSES.has(status)) {
         const asked = retryAfterMs(header('retry-after'));

@@ -21,7 +21,7 @@ export async function requireWorkingCredential(context: ServerContext, credentia
   const test = await context.bitbucket.testCredential(credential, { signal: scope.signal });
   if (!test.ok) {
     const problem = test.problem ?? { code: 'unauthorized' as const, message: 'Bitbucket did not accept the credential.' };
-    throw bitbucketError(`${problem.message} Nothing was saved. To check by hand: ${test.curl}`, problem.code);
+    throw bitbucketError(`${problem.message} Nothing was saved. To check by hand: ${test.curl}`, problem.code, test.curl);
   }
   if (test.missingScopes && test.missingScopes.length > 0) {
     // Saved anyway (reading works), but webhook work will fail: say so where an admin will look.

@@ -1,4 +1,6 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
+import { remediesOf } from '../bitbucket/remedies';
+import { repositoriesWithOldSecret } from '../bitbucket/hookConfiguration';
 import type { RequestScope, ServerContext } from '../context';
 import { invalid } from '../errors';
 import { registerCredential, registerSecret } from '../log';
@@ -13,6 +15,8 @@ import {
   requireIntegration,
   spaceForNewIntegration,
 } from '../registry/integrations';
+import { usernameProblem } from '../registry/usernames';
+import type { RegistryState, StoredIntegration } from '../store/schema';
 import { credentialOf, requireWorkingCredential } from './credentials';
 import { integrationDetails, integrationSummary } from './recordsForUser';
 
@@ -20,6 +24,16 @@ const APP_PASSWORDS_RETIRED =
   'Bitbucket removed app passwords on 28 July 2026, so an app password can no longer be saved. ' +
   'Create an Atlassian API token with scopes (read:user:bitbucket, read:workspace:bitbucket, read:repository:bitbucket, ' +
   'read:pullrequest:bitbucket, read:webhook:bitbucket, write:webhook:bitbucket, delete:webhook:bitbucket) and use it with your Atlassian account email.';
+
+function requireUsableUsername(username: string): void {
+  const problem = usernameProblem(username);
+  if (problem) throw invalid(`${problem} Nothing was saved.`, [{ path: 'username', message: problem }]);
+}
+
+export async function checkUsername(_context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCheckUsername>) {
+  const problem = usernameProblem(params.username);
+  return problem ? { problem } : {};
+}
 
 export async function listIntegrations(context: ServerContext): Promise<Protocol.IntegrationSummary[]> {
   const state = await context.store.read();
@@ -36,6 +50,7 @@ export async function getIntegration(context: ServerContext, params: Protocol.Pa
 export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
   registerCredential(params.secret, params.username);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  requireUsableUsername(params.username);
   const before = await context.store.read();
   requireManage(before, context.user, { type: params.type, spaceId: spaceForNewIntegration(before, params) });
   checkNewIntegration(before, params);
@@ -63,6 +78,7 @@ export async function createIntegration(context: ServerContext, params: Protocol
 export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
   if (params.secret !== undefined) registerCredential(params.secret, params.username);
   if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  if (params.username !== undefined) requireUsableUsername(params.username);
   const before = await context.store.read();
   const current = requireListedIntegration(before, context.user, params.id);
   requireManage(before, context.user, current);
@@ -96,16 +112,23 @@ export async function deleteIntegration(context: ServerContext, params: Protocol
   return { detachedStackIds };
 }
 
+/** The test's problem says what it calls for (a new credential, another try), as errors do. */
+function withRemedies(test: Protocol.CredentialTest): Protocol.CredentialTest {
+  return test.problem ? { ...test, problem: { ...test.problem, ...remediesOf(test.problem.code) } } : test;
+}
+
 export async function testIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsTest>, scope: RequestScope) {
   if ('id' in params) {
     const state = await context.store.read();
     const integration = requireIntegrationDetails(state, context.user, params.id);
-    return context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal });
+    return withRemedies(await context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal }));
   }
   registerCredential(params.secret, params.username);
-  return context.bitbucket.testCredential(
-    { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },
-    { signal: scope.signal },
+  return withRemedies(
+    await context.bitbucket.testCredential(
+      { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },
+      { signal: scope.signal },
+    ),
   );
 }
 
@@ -114,13 +137,14 @@ export async function webhookSecret(context: ServerContext, params: Protocol.Par
   const state = await context.store.read();
   const integration = requireIntegrationDetails(state, context.user, params.id);
   if (!params.regenerate && integration.webhookSecret !== null) return { secret: integration.webhookSecret };
-  const secret = await context.store.update((draft) => {
+  const { secret, outdatedRepositories } = await context.store.update((draft) => {
     const target = requireIntegration(draft, params.id);
     requireManage(draft, context.user, target);
     target.webhookSecret = newWebhookSecret();
-    return target.webhookSecret;
+    target.webhookSecretChangedAt = context.now().toISOString();
+    return { secret: target.webhookSecret, outdatedRepositories: repositoriesWithOldSecret(target, target.webhookSecret) };
   });
   registerSecret(secret);
   context.changed(['integrations', 'webhooks']);
-  return { secret };
+  return { secret, outdatedRepositories };
 }

@@ -9,6 +9,8 @@ import { canList, canSeeStack, isAdminSomewhere } from '../registry/access';
 import { findIntegration } from '../registry/integrations';
 import { idFromName } from '../registry/names';
 import { stacksDetachedFrom } from '../registry/stacks';
+import { hasRole } from '../registry/access';
+import { webhookUrlProblem } from '../registry/reachability';
 import { webhookUrlFor } from '../registry/webhookUrl';
 
 type Preview = z.output<typeof Protocol.IntegrationsPreview.result>;
@@ -32,12 +34,33 @@ export async function previewIntegration(context: ServerContext, params: { name:
     return { id, webhookUrl, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
   }
   const detached = stacksDetachedFrom(state, id).filter((stack) => canSeeStack(state, context.user, stack)).length;
+  const problem = webhookUrlProblem(webhookUrl);
+  const urlProblem = problem ? { urlProblem: problem } : {};
   if (detached > 0) {
     return {
       id,
       webhookUrl,
       note: `An integration of this name was deleted: its webhook URL comes back, and ${detached} detached stack(s) can be reattached after creating it.`,
+      ...urlProblem,
     };
   }
-  return { id, webhookUrl };
+  return { id, webhookUrl, ...urlProblem };
+}
+
+type StackPreview = z.output<typeof Protocol.StacksPreview.result>;
+
+/** `stackhook/stacks/preview`: the id a stack name gives, and why it cannot be used, as create would refuse it. */
+export async function previewStack(context: ServerContext, params: { name: string }): Promise<StackPreview> {
+  const name = params.name.trim();
+  const id = idFromName(name);
+  if (name === '') return { id, problem: 'Enter a name for the stack.' };
+  if (name.length > MAX_NAME) return { id, problem: `A name has at most ${MAX_NAME} characters.` };
+  if (id === '') return { id, problem: `"${name}" has no letters or digits, so no id can be derived from it.` };
+  const state = await context.store.read();
+  const clash = state.stacks.find((stack) => stack.id === id);
+  if (clash) {
+    const which = hasRole(state, context.user, clash.spaceId, 'read') ? `the stack "${clash.name}"` : 'another stack';
+    return { id, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
+  }
+  return { id };
 }

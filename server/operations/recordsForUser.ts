@@ -1,6 +1,7 @@
 // How stored records are shown to a user: what the protocol returns, with what they may not see left out.
 import type { IntegrationDetails, IntegrationSummary, Stack } from '../protocol';
 import { canSeeDetails } from '../registry/access';
+import { webhookUrlProblem } from '../registry/reachability';
 import { stacksDetachedFrom } from '../registry/stacks';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import type { RegistryState, StoredIntegration, StoredStack } from '../store/schema';
@@ -16,6 +17,11 @@ export function integrationSummary(state: RegistryState, user: string, integrati
   };
 }
 
+function urlProblemOf(url: string): { webhookUrlProblem?: string } {
+  const problem = webhookUrlProblem(url);
+  return problem ? { webhookUrlProblem: problem } : {};
+}
+
 /** R9: the Bitbucket credential is not among the details, for anyone. */
 export function integrationDetails(state: RegistryState, user: string, integration: StoredIntegration, publicUrl: string): IntegrationDetails {
   return {
@@ -24,6 +30,7 @@ export function integrationDetails(state: RegistryState, user: string, integrati
     credentialType: integration.credentialType,
     description: integration.description,
     webhookUrl: webhookUrlFor(publicUrl, integration.id),
+    ...urlProblemOf(webhookUrlFor(publicUrl, integration.id)),
     webhookSecretSet: integration.webhookSecret !== null,
     createdAt: integration.createdAt,
     reattachableStackIds: stacksDetachedFrom(state, integration.id).map((stack) => stack.id),

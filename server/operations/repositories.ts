@@ -4,8 +4,13 @@ import type * as Protocol from '../protocol';
 import { requireCredentialUse, requireIntegrationDetails } from '../registry/access';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import type { WebhookTarget } from '../bitbucket/gateway';
+import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret } from '../bitbucket/hookConfiguration';
+import { webhookUrlProblem } from '../registry/reachability';
+import { repositoryWebLinks } from '../bitbucket/webLinks';
 import type { StoredIntegration } from '../store/schema';
 import { credentialOf } from './credentials';
+
+const DEFAULT_WEB = 'https://bitbucket.org';
 
 /** Reading through the credential on the user's behalf needs write on the integration's space. */
 async function readingWork(context: ServerContext, integrationId: string, what: string) {
@@ -18,9 +23,35 @@ export async function listRepositories(context: ServerContext, params: Protocol.
   return context.bitbucket.listRepositories(credential, params.workspace, { signal: scope.signal, progress: scope.progress });
 }
 
+export async function listBranches(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesBranches>, scope: RequestScope) {
+  const credential = await readingWork(context, params.integrationId, 'Listing the branches');
+  return context.bitbucket.listBranches(credential, params.repository, { signal: scope.signal });
+}
+
 export async function commitLinks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesCommitLinks>, scope: RequestScope) {
   const credential = await readingWork(context, params.integrationId, 'Checking pull request links through the credential');
   return context.bitbucket.commitLinks(credential, params.repository, params.commit, { signal: scope.signal });
+}
+
+/** Checks the app on the head commit of the main branch (or of any branch, when there is no main branch). */
+export async function commitLinksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesCommitLinksStatus>, scope: RequestScope) {
+  const credential = await readingWork(context, params.integrationId, 'Checking pull request links through the credential');
+  const call = { signal: scope.signal };
+  const { mainBranch } = await context.bitbucket.getRepository(credential, params.repository, call);
+  const head = (mainBranch !== null ? await context.bitbucket.getBranch(credential, params.repository, mainBranch, call) : null) ??
+    (await context.bitbucket.listBranches(credential, params.repository, call))[0] ?? null;
+  if (head === null) {
+    return {
+      repository: params.repository,
+      commit: '',
+      state: 'not-installed' as const,
+      pullRequestIds: [],
+      message: `${params.repository} has no commits yet, so the Pull Request Commit Links app cannot be checked. Push a commit, then check again.`,
+      commitUrl: null,
+    };
+  }
+  const links = await context.bitbucket.commitLinks(credential, params.repository, head.commit, call);
+  return { ...links, commitUrl: repositoryWebLinks(context.bitbucketWeb ?? DEFAULT_WEB, params.repository, head.commit).commit ?? null };
 }
 
 function targetOf(context: ServerContext, integration: StoredIntegration): WebhookTarget {
@@ -34,11 +65,72 @@ async function webhookWork(context: ServerContext, integrationId: string) {
   return { integration, credential: await credentialOf(context, integration), target: targetOf(context, integration) };
 }
 
+/** Web pages of the Bitbucket this server talks to, so the editor never assumes bitbucket.org. */
+export async function webLinks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesWebLinks>) {
+  const { repository, webhooks } = repositoryWebLinks(context.bitbucketWeb ?? DEFAULT_WEB, params.repository);
+  return { repository, webhooks };
+}
+
+/** R14, R17: the settings of a hook added by hand. The secret is for admins, like the integration's details. */
+export async function webhookSettings(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksSettings>) {
+  const state = await context.store.read();
+  const { url, secret } = targetOf(context, requireIntegrationDetails(state, context.user, params.integrationId));
+  const urlProblem = webhookUrlProblem(url);
+  return { url, secret, events: [...R14_EVENTS], ...(urlProblem ? { urlProblem } : {}) };
+}
+
 const unique = (repositories: string[]) => [...new Map(repositories.map((r) => [r.toLowerCase(), r])).values()];
 
 const callOf = (scope: RequestScope) => ({ signal: scope.signal, progress: scope.progress });
 
-type WebhookWork = Awaited<ReturnType<typeof webhookWork>>;
+/** A hook Bitbucket reports as fine is still drifted when Stackhook last sent it an older secret. */
+function withSecretDrift(integration: StoredIntegration, health: Protocol.WebhookHealth): Protocol.WebhookHealth {
+  const judged = health.state === 'ok' || health.state === 'drifted';
+  if (!judged || !sentOldSecret(integration, health.repository, integration.webhookSecret)) return health;
+  return { ...health, state: 'drifted', problems: [...health.problems, oldSecretProblem(integration)] };
+}
+
+export async function webhooksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
+  const { integration, credential, target } = await webhookWork(context, params.integrationId);
+  const health = await context.bitbucket.webhookStatus(credential, unique(params.repositories), target, callOf(scope));
+  return health.map((entry) => {
+    const judged = withSecretDrift(integration, entry);
+    return { ...judged, repairable: judged.state === 'missing' || judged.state === 'drifted' };
+  });
+}
+
+/**
+ * Hooks Stackhook last sent an older secret get the current one without being asked; the others
+ * only when `resendSecret` says so. What was sent is recorded, so status can tell the next time.
+ */
+export async function configureWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
+  const { integration, credential, target } = await webhookWork(context, params.integrationId);
+  const repositories = unique(params.repositories);
+  const outdated = repositories.filter((repository) => params.resendSecret === true || sentOldSecret(integration, repository, target.secret));
+  const current = repositories.filter((repository) => !outdated.includes(repository));
+  const call = callOf(scope);
+  const changes = [
+    ...(outdated.length > 0 ? await context.bitbucket.configureWebhooks(credential, outdated, target, call, { resendSecret: true }) : []),
+    ...(current.length > 0 ? await context.bitbucket.configureWebhooks(credential, current, target, call, { resendSecret: params.resendSecret }) : []),
+  ];
+  const result = repositories.map((repository) => changes.find((change) => change.repository === repository) ?? { repository, action: 'failed' as const, error: 'not done' });
+  await recordSent(context, integration.id, target, result);
+  context.changed(['webhooks']);
+  return result;
+}
+
+/** Created and updated hooks were sent the secret (planHook sends it with every write). */
+async function recordSent(context: ServerContext, integrationId: string, target: WebhookTarget, changes: readonly Protocol.WebhookChange[]): Promise<void> {
+  const { secret } = target;
+  const written = changes.filter((change) => change.action === 'created' || change.action === 'updated').map((change) => change.repository);
+  if (secret === null || written.length === 0) return;
+  await context.store.update((draft) => {
+    const stored = draft.integrations.find((candidate) => candidate.id === integrationId);
+    // Regenerated meanwhile: what was sent is already old, and status must keep saying so.
+    if (!stored || stored.webhookSecret !== secret) return;
+    stored.secretSent = recordSecretSent(stored, written, secret);
+  });
+}
 
 /** Configuring and removing change what Bitbucket sends, so the webhook views are told afterwards. */
 async function changingWebhooks<R>(context: ServerContext, integrationId: string, change: (work: WebhookWork) => Promise<R>): Promise<R> {
@@ -47,16 +139,7 @@ async function changingWebhooks<R>(context: ServerContext, integrationId: string
   return result;
 }
 
-export async function webhooksStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksStatus>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  return context.bitbucket.webhookStatus(credential, unique(params.repositories), target, callOf(scope));
-}
-
-export function configureWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigure>, scope: RequestScope) {
-  return changingWebhooks(context, params.integrationId, ({ credential, target }) =>
-    context.bitbucket.configureWebhooks(credential, unique(params.repositories), target, callOf(scope), { resendSecret: params.resendSecret }),
-  );
-}
+type WebhookWork = Awaited<ReturnType<typeof webhookWork>>;
 
 export function removeWebhooks(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemove>, scope: RequestScope) {
   return changingWebhooks(context, params.integrationId, ({ credential, target }) =>

@@ -1,8 +1,11 @@
 // The stack requests: list, create (R10), reattach (R12, R13), delete, and manual runs (R12).
 import type { RequestScope, ServerContext } from '../context';
+import type { BitbucketCredential } from '../bitbucket/gateway';
+import { invalid, notFound } from '../errors';
 import type * as Protocol from '../protocol';
 import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireWritableStack, visibleStacks } from '../registry/access';
-import { addStack, checkNewStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { addStack, checkNewStack, editStack, requireAttached, requireStack, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
 import type { RegistryState } from '../store/schema';
 import { credentialOf } from './credentials';
@@ -14,19 +17,56 @@ export async function listStacks(context: ServerContext) {
   return visibleStacks(state, context.user).map(stackView);
 }
 
-export async function createStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
+export async function createStack(context: ServerContext, asked: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
   const before = await context.store.read();
+  // A stack lives where its integration does unless told otherwise: the root space for the default one.
+  const params = { ...asked, spaceId: asked.spaceId ?? requireIntegration(before, asked.integrationId).spaceId };
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
     // R10: the repository must be one the integration's credentials can see.
-    await context.bitbucket.getRepository(await credentialOf(context, integration), params.repository, { signal: scope.signal });
+    const credential = await credentialOf(context, integration);
+    await context.bitbucket.getRepository(credential, params.repository, { signal: scope.signal });
+    await requireBranch(context, credential, params.repository, params.branch, scope);
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
     requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
+  });
+  context.changed(['stacks']);
+  return stackView(stack);
+}
+
+/** How many branch names a refusal lists, so the message stays readable in a notification. */
+const BRANCHES_NAMED = 10;
+
+/** A stack tracks a branch that exists: a typo ("mian") would never start a run. */
+async function requireBranch(context: ServerContext, credential: BitbucketCredential, repository: string, branch: string, scope: RequestScope): Promise<void> {
+  if ((await context.bitbucket.getBranch(credential, repository, branch, { signal: scope.signal })) !== null) return;
+  const known = (await context.bitbucket.listBranches(credential, repository, { signal: scope.signal })).map((candidate) => candidate.name);
+  const some = known.slice(0, BRANCHES_NAMED).join(', ') + (known.length > BRANCHES_NAMED ? `, … (${known.length} in all)` : '');
+  throw invalid(
+    `${repository} has no branch "${branch}". ` +
+      (known.length > 0 ? `Its branches: ${some}. Pick one of them, or push the branch first.` : 'It has no branches yet: push one first.'),
+  );
+}
+
+/** Changes the branch or project root of a stack; a new branch must exist in its repository. */
+export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
+  const before = await context.store.read();
+  const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
+  if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
+    if (current.integrationId === null) {
+      throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`);
+    }
+    const credential = await credentialOf(context, requireIntegration(before, current.integrationId));
+    await requireBranch(context, credential, current.repository, params.branch, scope);
+  }
+  const stack = await context.store.update((draft) => {
+    const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
+    return editStack(draft, target.id, { branch: params.branch, projectRoot: params.projectRoot });
   });
   context.changed(['stacks']);
   return stackView(stack);

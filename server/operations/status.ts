@@ -2,16 +2,19 @@
 import type { ServerContext } from '../context';
 import type { ServerStatus } from '../protocol';
 import { canList, visibleStacks } from '../registry/access';
+import { webhookUrlProblem } from '../registry/reachability';
 
 export async function status(context: ServerContext): Promise<ServerStatus> {
   const state = await context.store.read();
   const stacks = visibleStacks(state, context.user);
+  const publicUrlProblem = webhookUrlProblem(context.publicUrl);
   return {
     version: context.version,
     storePath: context.store.folder,
     user: context.user,
     listener: context.listener,
     publicUrl: context.publicUrl,
+    ...(publicUrlProblem ? { publicUrlProblem } : {}),
     counts: {
       integrations: state.integrations.filter((integration) => canList(state, context.user, integration)).length,
       stacks: stacks.length,

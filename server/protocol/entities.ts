@@ -52,7 +52,8 @@ export const WorkspaceSlug = z
   .max(100)
   .regex(/^[A-Za-z0-9_.-]+$/, 'must be a workspace slug')
   .refine((slug) => slug !== '.' && slug !== '..', 'must be a workspace slug');
-export const Branch = z.string().trim().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'is not a valid branch name');
+/** A branch name as Git allows it (the `Branch` entity below is a branch with its head commit). */
+export const BranchName = z.string().trim().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'is not a valid branch name');
 export const ProjectRoot = z.string().max(1_024);
 
 export const Space = z.object({
@@ -78,6 +79,8 @@ export const IntegrationDetails = IntegrationSummary.extend({
   credentialType: CredentialType,
   description: z.string(),
   webhookUrl: z.string(),
+  /** Why Bitbucket cannot deliver to webhookUrl (loopback, private, plain http), when it cannot. */
+  webhookUrlProblem: z.string().optional(),
   webhookSecretSet: z.boolean(),
   createdAt: z.string(),
   /** Stacks detached from an integration of this name that could be reattached in one step (R13). */
@@ -161,7 +164,7 @@ export const CredentialTest = z.object({
   user: z.object({ displayName: z.string(), accountId: z.string().nullable(), nickname: z.string().nullable() }).optional(),
   workspaces: z.array(z.object({ slug: z.string(), name: z.string(), administrator: z.boolean() })).optional(),
   scopes: z.array(z.string()).optional(),
-  problem: z.object({ code: CredentialProblem, message: z.string() }).optional(),
+  problem: z.object({ code: CredentialProblem, message: z.string(), needsNewCredential: z.boolean().optional(), unreachable: z.boolean().optional() }).optional(),
   curl: z.string(),
   /** Scopes Stackhook needs that the token lacks, when Bitbucket says which it has (`X-OAuth-Scopes`). */
   missingScopes: z.array(z.string()).optional(),
@@ -182,6 +185,8 @@ export const WebhookHealth = z.object({
   repository: z.string(),
   state: WebhookState,
   problems: z.array(z.string()),
+  /** Configure would fix it (a missing or drifted hook); forbidden and failed checks it would not. */
+  repairable: z.boolean().optional(),
 });
 export type WebhookHealth = z.infer<typeof WebhookHealth>;
 
@@ -208,6 +213,8 @@ export const ServerStatus = z.object({
   user: z.string(),
   listener: z.object({ url: z.string().nullable(), state: z.enum(['off', 'listening', 'elsewhere', 'failed']), message: z.string().optional() }),
   publicUrl: z.string(),
+  /** Why Bitbucket cannot deliver to webhook URLs under publicUrl (loopback, private, plain http), when it cannot. */
+  publicUrlProblem: z.string().optional(),
   counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
@@ -237,3 +244,15 @@ export const WorkspaceWebhookRemoval = z.object({
   error: z.string().optional(),
 });
 export type WorkspaceWebhookRemoval = z.infer<typeof WorkspaceWebhookRemoval>;
+
+/** A branch of a repository, as Bitbucket has it: its name and head commit. */
+export const Branch = z.object({ name: z.string(), commit: z.string() });
+export type Branch = z.infer<typeof Branch>;
+
+/** A repository whose webhook an integration must keep: attached stacks of that integration use it. */
+export const ExpectedWebhook = z.object({
+  integrationId: Id,
+  repository: z.string(),
+  stacks: z.array(z.object({ id: Id, name: z.string() })),
+});
+export type ExpectedWebhook = z.infer<typeof ExpectedWebhook>;

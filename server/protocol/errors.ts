@@ -11,6 +11,12 @@ export const ErrorData = z.object({
   problem: CredentialProblem.optional(),
   /** For `Invalid`: which field was wrong and why. */
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** For `Bitbucket`: the failure is fixed by giving the integration another credential (a refused or too narrow token). */
+  needsNewCredential: z.boolean().optional(),
+  /** For `Bitbucket`: Bitbucket could not be reached or did not answer (network, timeout, 5xx, rate limit), so nothing was refused. */
+  unreachable: z.boolean().optional(),
+  /** For a refused credential: the request to reproduce it by hand, with the token masked. */
+  curl: z.string().optional(),
 });
 export type ErrorData = z.infer<typeof ErrorData>;
 

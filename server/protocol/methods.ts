@@ -105,7 +105,11 @@ export const IntegrationsTest = request(
 export const IntegrationsWebhookSecret = request(
   'stackhook/integrations/webhookSecret',
   z.strictObject({ id: E.Id, regenerate: z.boolean().optional() }),
-  z.object({ secret: z.string() }),
+  z.object({
+    secret: z.string(),
+    /** After regenerating: the repositories whose hooks Stackhook sent the previous secret, which Bitbucket still signs with. */
+    outdatedRepositories: z.array(z.string()).optional(),
+  }),
 );
 
 export const RepositoriesList = request(
@@ -139,10 +143,11 @@ export const StacksCreate = request(
   'stackhook/stacks/create',
   z.strictObject({
     name: E.Name,
-    spaceId: E.Id,
+    /** Left out: the integration's own space (the root space for the default integration). */
+    spaceId: E.Id.optional(),
     integrationId: E.Id,
     repository: E.RepositoryFullName,
-    branch: E.Branch,
+    branch: E.BranchName,
     projectRoot: E.ProjectRoot.optional(),
     verify: z.boolean().optional(),
   }),
@@ -220,6 +225,8 @@ export const IntegrationsPreview = request(
     problem: z.string().optional(),
     /** Said when the name was used before: the webhook URL comes back and detached stacks can be reattached (R13). */
     note: z.string().optional(),
+    /** Why Bitbucket could not deliver to that URL (loopback, private, plain http), when it could not. */
+    urlProblem: z.string().optional(),
   }),
 );
 
@@ -231,4 +238,70 @@ export const UsersInvite = request(
   'stackhook/users/invite',
   z.strictObject({ name: E.Username, days: z.number().int().min(1).max(365).optional() }),
   z.object({ user: z.string(), tokenId: z.string(), token: z.string(), expiresAt: z.string(), newUser: z.boolean() }),
+);
+
+/** Changes what a stack tracks; the branch is checked with Bitbucket unless `verify: false`. The integration changes through `stacks/setIntegration`. */
+export const StacksUpdate = request(
+  'stackhook/stacks/update',
+  z.strictObject({ stackId: E.Id, branch: E.BranchName.optional(), projectRoot: E.ProjectRoot.optional(), verify: z.boolean().optional() }),
+  E.Stack,
+);
+
+/** The branches of a repository, through an integration's credential: what a branch pick list offers. */
+export const RepositoriesBranches = request(
+  'stackhook/repositories/branches',
+  z.strictObject({ integrationId: E.Id, repository: E.RepositoryFullName }),
+  z.array(E.Branch),
+);
+
+/** What creating a stack of this name would give, asked while the name is typed: its id, and why the name cannot be used. */
+export const StacksPreview = request(
+  'stackhook/stacks/preview',
+  z.strictObject({ name: z.string().max(E.MAX_NAME * 2) }),
+  z.object({ id: z.string(), problem: z.string().optional() }),
+);
+
+/** What a person pastes into Bitbucket to add the webhook by hand: the URL, the secret and the events (R14, R17). */
+export const WebhooksSettings = request(
+  'stackhook/webhooks/settings',
+  z.strictObject({ integrationId: E.Id }),
+  z.object({ url: z.string(), secret: z.string().nullable(), events: z.array(z.string()), urlProblem: z.string().optional() }),
+);
+
+/** Bitbucket's web pages of a repository (its page, its webhook settings), for a person to open. */
+export const RepositoriesWebLinks = request(
+  'stackhook/repositories/webLinks',
+  z.strictObject({ repository: E.RepositoryFullName }),
+  z.object({ repository: z.string(), webhooks: z.string() }),
+);
+
+/**
+ * The Pull Request Commit Links check for a repository, on the head of its main branch: installed
+ * (`ok`), `indexing` or `not-installed`, with the web page of that commit, where the app is installed.
+ */
+export const RepositoriesCommitLinksStatus = request(
+  'stackhook/repositories/commitLinksStatus',
+  z.strictObject({ integrationId: E.Id, repository: E.RepositoryFullName }),
+  E.CommitLinks.extend({ commitUrl: z.string().nullable() }),
+);
+
+/** The repositories whose webhooks integrations must keep, because attached stacks use them (one integration, or all). */
+export const WebhooksExpected = request(
+  'stackhook/webhooks/expected',
+  z.union([z.strictObject({ integrationId: E.Id.optional() }), z.undefined(), z.null()]).transform((p) => p ?? {}),
+  z.array(E.ExpectedWebhook),
+);
+
+/** What deleting an integration would do (R11): the stacks it detaches and the repositories whose hooks point at it. */
+export const IntegrationsDeletePreview = request(
+  'stackhook/integrations/deletePreview',
+  z.strictObject({ id: E.Id }),
+  z.object({ detachedStacks: z.array(z.object({ id: E.Id, name: z.string() })), repositories: z.array(z.string()) }),
+);
+
+/** Whether Bitbucket could accept this username with an API token, asked while it is typed. */
+export const IntegrationsCheckUsername = request(
+  'stackhook/integrations/checkUsername',
+  z.strictObject({ username: z.string().max(E.MAX_USERNAME * 2) }),
+  z.object({ problem: z.string().optional() }),
 );

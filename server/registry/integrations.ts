@@ -96,6 +96,8 @@ export function addIntegration(state: RegistryState, input: NewIntegration, now:
     // R13: Bitbucket's hooks still sign with the old secret; a new one would make them fail with 401.
     webhookSecret: predecessor?.webhookSecret ?? newWebhookSecret(),
     createdAt: now.toISOString(),
+    // …and the hooks that carry it are the ones Stackhook sent it to before.
+    ...(predecessor?.secretSent ? { secretSent: predecessor.secretSent } : {}),
   };
   state.integrations.push(integration);
   state.deletedIntegrations = state.deletedIntegrations.filter((deleted) => deleted.id !== id);
@@ -115,7 +117,15 @@ export function removeIntegration(state: RegistryState, id: string, now: Date): 
   state.integrations = state.integrations.filter((candidate) => candidate !== integration);
   state.deletedIntegrations = [
     ...state.deletedIntegrations.filter((deleted) => deleted.id !== id),
-    { id, name: integration.name, deletedAt: now.toISOString(), webhookSecret: integration.webhookSecret, type: integration.type, spaceId: integration.spaceId },
+    {
+      id,
+      name: integration.name,
+      deletedAt: now.toISOString(),
+      webhookSecret: integration.webhookSecret,
+      type: integration.type,
+      spaceId: integration.spaceId,
+      ...(integration.secretSent ? { secretSent: integration.secretSent } : {}),
+    },
   ];
   return detachStacksOf(state, id);
 }

@@ -64,6 +64,19 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
   return stack;
 }
 
+export interface StackEdit {
+  branch?: string | undefined;
+  projectRoot?: string | undefined;
+}
+
+/** What a stack tracks may change; its name (and so its id) and space may not. */
+export function editStack(state: RegistryState, stackId: string, edit: StackEdit): StoredStack {
+  const stack = requireStack(state, stackId);
+  if (edit.branch !== undefined) stack.branch = edit.branch;
+  if (edit.projectRoot !== undefined) stack.projectRoot = edit.projectRoot;
+  return stack;
+}
+
 /** R12: a detached stack gets an integration again only through its settings. */
 export function setStackIntegration(state: RegistryState, stackId: string, integrationId: string): StoredStack {
   const stack = requireStack(state, stackId);
@@ -83,7 +96,7 @@ export function requireAttached(stack: StoredStack): string {
   if (stack.integrationId === null) {
     const from = stack.detachedFrom ? ` from the deleted integration "${stack.detachedFrom}"` : '';
     throw detached(
-      `The stack "${stack.name}" is detached${from}, so it cannot run and receives no webhooks. Give it an integration in its settings (Reattach stack) first.`,
+      `The stack "${stack.name}" is detached${from}, so it cannot run and receives no webhooks. Give it an integration with Edit Stack or Reattach Stack first.`,
     );
   }
   return stack.integrationId;

@@ -5,7 +5,8 @@ import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
-import { previewIntegration } from '../operations/preview';
+import * as expected from '../operations/expectedWebhooks';
+import { previewIntegration, previewStack } from '../operations/preview';
 import { status } from '../operations/status';
 import { inviteUser } from '../operations/users';
 import { handler, type Handler } from './handler';
@@ -22,6 +23,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.IntegrationsDelete, integrations.deleteIntegration),
   handler(Protocol.IntegrationsTest, integrations.testIntegration),
   handler(Protocol.IntegrationsPreview, previewIntegration),
+  handler(Protocol.IntegrationsCheckUsername, integrations.checkUsername),
   handler(Protocol.IntegrationsWebhookSecret, integrations.webhookSecret),
   handler(Protocol.RepositoriesList, repositories.listRepositories),
   handler(Protocol.WebhooksStatus, repositories.webhooksStatus),
@@ -37,6 +39,14 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.StacksReattachAll, stacks.reattachAll),
   handler(Protocol.StacksDelete, stacks.deleteStack),
   handler(Protocol.StacksTriggerRun, stacks.triggerRun),
+  handler(Protocol.StacksUpdate, stacks.updateStack),
+  handler(Protocol.StacksPreview, previewStack),
+  handler(Protocol.RepositoriesBranches, repositories.listBranches),
+  handler(Protocol.WebhooksSettings, repositories.webhookSettings),
+  handler(Protocol.RepositoriesCommitLinksStatus, repositories.commitLinksStatus),
+  handler(Protocol.WebhooksExpected, expected.expectedWebhooks),
+  handler(Protocol.IntegrationsDeletePreview, expected.deletePreview),
+  handler(Protocol.RepositoriesWebLinks, (context, params) => repositories.webLinks(context, params)),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
   handler(Protocol.UsersInvite, inviteUser),

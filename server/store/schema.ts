@@ -25,6 +25,10 @@ export const StoredIntegration = z.object({
   description: z.string(),
   webhookSecret: z.string().nullable(),
   createdAt: z.string(),
+  /** When the webhook secret was last regenerated: hooks sent an older one are out of date since then. */
+  webhookSecretChangedAt: z.string().optional(),
+  /** Repository → fingerprint of the webhook secret Stackhook last sent to its hook (never the secret itself). */
+  secretSent: z.record(z.string(), z.string()).optional(),
 });
 
 /**
@@ -40,6 +44,8 @@ export const DeletedIntegration = z.object({
   /** Where it lived, so deliveries to it are shown only to those who could list it (none in older stores). */
   type: IntegrationType.nullable().default(null),
   spaceId: z.string().nullable().default(null),
+  /** Which hooks carry that secret, so a recreate knows them too (see StoredIntegration.secretSent). */
+  secretSent: z.record(z.string(), z.string()).optional(),
 });
 
 export const StoredStack = z.object({

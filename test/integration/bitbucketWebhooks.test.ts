@@ -98,9 +98,10 @@ describe('Bitbucket over stdio: webhooks through the API', function () {
     });
     const byRepository = Object.fromEntries(status.map((entry) => [entry.repository, entry]));
     assert.equal(byRepository['acme/svc-001']?.state, 'ok');
-    assert.deepEqual(byRepository['acme/svc-003'], { repository: 'acme/svc-003', state: 'drifted', problems: ['extra events: repo:fork', 'inactive'] });
+    assert.deepEqual(byRepository['acme/svc-003'], { repository: 'acme/svc-003', state: 'drifted', problems: ['extra events: repo:fork', 'inactive'], repairable: true });
     assert.equal(byRepository['acme/svc-004']?.state, 'missing');
     assert.equal(byRepository['partner/shared']?.state, 'forbidden');
+    assert.equal(byRepository['partner/shared']?.repairable, false, 'configure cannot fix a hook it may not see');
     assert.match(byRepository['partner/shared']?.problems[0] ?? '', /admin permission/);
     assert.equal(byRepository['acme/nowhere']?.state, 'error');
     assert.match(byRepository['acme/nowhere']?.problems[0] ?? '', /404/);
@@ -119,13 +120,15 @@ describe('Bitbucket over stdio: webhooks through the API', function () {
     for (const repository of repositories) assert.equal(bitbucket.hooks(repository).length, 1);
   });
 
-  it('R17: resendSecret sends the (regenerated) secret to hooks that already have one', async () => {
+  it('R17: after a regenerate, hooks Stackhook configured get the new secret unasked; resendSecret reaches hooks it did not configure', async () => {
+    bitbucket.addHook('acme/svc-004', { url: HOOK_URL, events: [...R14_EVENTS], secret: 'set-by-hand-in-bitbucket' });
     const regenerated = (await server.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main', regenerate: true })).secret;
-    const unchanged = await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: ['acme/svc-005'] });
-    assert.equal(unchanged[0]?.action, 'unchanged', 'a stale secret cannot be seen: Bitbucket only says secret_set');
-    const resent = await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: ['acme/svc-005'], resendSecret: true });
-    assert.equal(resent[0]?.action, 'updated');
+    const result = await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: ['acme/svc-005', 'acme/svc-004'] });
+    assert.deepEqual(result.map((r) => r.action), ['updated', 'unchanged'], 'the hook set by hand has a secret Stackhook cannot see');
     assert.equal(bitbucket.hooks('acme/svc-005')[0]?.secret, regenerated);
+    const resent = await server.request(Protocol.WebhooksConfigure, { integrationId: 'acme-main', repositories: ['acme/svc-004'], resendSecret: true });
+    assert.equal(resent[0]?.action, 'updated');
+    assert.equal(bitbucket.hooks('acme/svc-004')[0]?.secret, regenerated);
     webhookSecret = regenerated;
   });
 

@@ -29,6 +29,8 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
       return { fullName, workspace, slug, isPrivate: true, mainBranch: 'main' };
     }),
     listRepositories: sinon.stub().resolves([]),
+    getBranch: sinon.stub().callsFake(async (_c, _fullName: string, name: string) => ({ name, commit: '0'.repeat(40) })),
+    listBranches: sinon.stub().resolves([{ name: 'main', commit: '0'.repeat(40) }]),
     webhookStatus: sinon.stub().resolves([]),
     configureWebhooks: sinon.stub().resolves([]),
     removeWebhooks: sinon.stub().resolves([]),

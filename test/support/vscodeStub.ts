@@ -155,6 +155,7 @@ export const recorded = {
   webviews: [] as FakeWebviewPanel[],
   progress: [] as { location: unknown; title?: string }[],
   statusMessages: [] as string[],
+  inputBoxes: [] as FakeInputBox[],
 };
 
 export class FakeStatusBarItem {
@@ -245,6 +246,44 @@ function fakeOutputChannel(name: string) {
   };
 }
 
+/** An InputBox a test drives: type with `change`, press Enter with `accept`, move focus away with `hide`. */
+export class FakeInputBox {
+  title: string | undefined;
+  step: number | undefined;
+  totalSteps: number | undefined;
+  value = '';
+  prompt: string | undefined;
+  placeholder: string | undefined;
+  password = false;
+  ignoreFocusOut = false;
+  busy = false;
+  buttons: unknown[] = [];
+  validationMessage: string | { message: string; severity: number } | undefined;
+  shown = false;
+  private readonly changed = new EventEmitter<string>();
+  private readonly accepted = new EventEmitter<void>();
+  private readonly hidden = new EventEmitter<void>();
+  private readonly triggered = new EventEmitter<unknown>();
+  readonly onDidChangeValue = this.changed.event;
+  readonly onDidAccept = this.accepted.event;
+  readonly onDidHide = this.hidden.event;
+  readonly onDidTriggerButton = this.triggered.event;
+  show(): void {
+    this.shown = true;
+  }
+  dispose(): void {}
+  change(value: string): void {
+    this.value = value;
+    this.changed.fire(value);
+  }
+  accept(): void {
+    this.accepted.fire();
+  }
+  hide(): void {
+    this.hidden.fire();
+  }
+}
+
 const registeredCommands = new Map<string, (...args: unknown[]) => unknown>();
 
 export const window = {
@@ -253,6 +292,11 @@ export const window = {
   showErrorMessage: record('error'),
   showQuickPick: async (..._args: unknown[]): Promise<unknown> => undefined,
   showInputBox: async (..._args: unknown[]): Promise<string | undefined> => undefined,
+  createInputBox: () => {
+    const box = new FakeInputBox();
+    recorded.inputBoxes.push(box);
+    return box;
+  },
   createOutputChannel: (name: string) => fakeOutputChannel(name),
   createStatusBarItem: (id: string) => {
     const item = new FakeStatusBarItem(id);
@@ -340,6 +384,7 @@ export function resetStub(): void {
   recorded.webviews.length = 0;
   recorded.progress.length = 0;
   recorded.statusMessages.length = 0;
+  recorded.inputBoxes.length = 0;
   settings.clear();
   registeredCommands.clear();
   Object.assign(window, pristineWindow);

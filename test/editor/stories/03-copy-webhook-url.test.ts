@@ -33,6 +33,10 @@ describe('Story 3: copy the webhook URL', () => {
     await workbench.pick(INTEGRATION.name);
     await untilClipboardHolds(workbench, webhookUrl()); // fails the story after 10 s otherwise
     await workbench.waitForStatusBar(`Copied ${webhookUrl()}`, 10_000);
+    // …and says Bitbucket cannot reach a loopback URL, with the setting that fixes it.
+    const warning = await workbench.waitForNotification(/loopback address/, 10_000);
+    assert.match(warning, /stackhook\.publicUrl/);
+    await workbench.clearNotifications();
     storyPassed('3');
   });
 });

@@ -2,7 +2,7 @@
 // the seven events, the integration's URL and its webhook secret; the tree shows them healthy.
 import { strict as assert } from 'node:assert';
 import { world } from '../support/environment';
-import { HOOKED, INTEGRATION, needs, shared, storyPassed, UNHOOKED, webhookUrl } from '../support/story';
+import { configureAnyway, copyWebhookSecretThroughPalette, HOOKED, INTEGRATION, needs, shared, storyPassed, UNHOOKED, webhookUrl } from '../support/story';
 
 /** R14: exactly these events. */
 const EVENTS = [
@@ -23,13 +23,10 @@ describe('Story 4: configure webhooks for two repositories', () => {
     await workbench.runCommand('Stackhook: Configure Webhooks…');
     await workbench.pick(INTEGRATION.name);
     await workbench.pickMany([...HOOKED]);
-    await workbench.waitForNotification('Webhooks: 2 created, 0 updated, 0 unchanged, 0 failed.', 30_000);
+    // The stories' public URL is a loopback address: Stackhook says Bitbucket could not reach it.
+    assert.match(await configureAnyway('Webhooks: 2 created.'), /loopback address/);
 
-    // The webhook secret, read the way an admin would: Copy Webhook Secret.
-    await workbench.runCommand('Stackhook: Copy Webhook Secret');
-    await workbench.pick(INTEGRATION.name);
-    await workbench.waitForStatusBar(/Webhook secret copied/, 10_000);
-    const secret = await workbench.clipboard();
+    const secret = await copyWebhookSecretThroughPalette();
     assert.ok(secret.length >= 16, 'the webhook secret is long enough to be a secret');
     shared.webhookSecret = secret;
 

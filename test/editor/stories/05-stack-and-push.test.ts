@@ -16,10 +16,12 @@ describe('Story 5: create a stack and push to its branch', () => {
     const { workbench } = world();
     await workbench.clearNotifications();
     await workbench.runCommand('Stackhook: Create Stack…');
-    await workbench.pick(INTEGRATION.name);
+    // The only integration is taken without asking: the flow starts at the repository.
+    await workbench.waitForQuickInput(/Create stack.*\(1\/4\)/);
     await workbench.pick(STACK.repository);
-    await workbench.waitForQuickInput(/Branch the stack tracks/);
-    await workbench.answer(STACK.branch);
+    // Branches come from Bitbucket, so a typo cannot be picked.
+    await workbench.waitForQuickInput(/\(2\/4\)/);
+    await workbench.pick(STACK.branch);
     await workbench.waitForQuickInput(/Project root/);
     await workbench.answer(STACK.projectRoot);
     await workbench.waitForQuickInput(/Name of the stack/);

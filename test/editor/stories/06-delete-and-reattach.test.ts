@@ -63,9 +63,9 @@ describe('Story 6: delete the integration, then recreate it and reattach', () =>
     // The helper checks that the name step previews the same webhook URL as before (R13).
     await createIntegrationThroughPalette();
     const offer = await workbench.waitForNotification(/same webhook URL as before/);
-    assert.match(offer, /1 stack\(s\) detached/);
+    assert.match(offer, /1 stack detached/);
     await workbench.clickNotificationButton(/same webhook URL as before/, 'Reattach all');
-    await workbench.waitForNotification(`1 stack(s) reattached to "${INTEGRATION.id}".`);
+    await workbench.waitForNotification(`1 stack reattached to "${INTEGRATION.name}".`);
 
     await workbench.waitForTreeItem('Stacks', INTEGRATION.name);
     await workbench

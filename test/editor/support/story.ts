@@ -64,3 +64,21 @@ export async function createIntegrationThroughPalette(): Promise<{ preview: stri
   await workbench.answer(INTEGRATION.description);
   return { preview };
 }
+
+/** Configure Webhooks' warning about the loopback public URL the stories run with: go on anyway, then the summary. */
+export async function configureAnyway(summary: string): Promise<string> {
+  const { workbench } = world();
+  const warning = await workbench.waitForDialog(/Bitbucket cannot deliver to this webhook URL/);
+  await workbench.clickDialogButton('Configure Anyway');
+  await workbench.waitForNotification(summary, 30_000);
+  return warning;
+}
+
+/** The webhook secret, read the way an admin would: Copy Webhook Secret. */
+export async function copyWebhookSecretThroughPalette(): Promise<string> {
+  const { workbench } = world();
+  await workbench.runCommand('Stackhook: Copy Webhook Secret');
+  await workbench.pick(INTEGRATION.name);
+  await workbench.waitForStatusBar(/Webhook secret copied/, 10_000);
+  return workbench.clipboard();
+}

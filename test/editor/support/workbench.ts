@@ -117,6 +117,11 @@ export class Workbench {
     return (await this.quickInput.innerText()).replace(/\s+/g, ' ').trim();
   }
 
+  /** What the quick input's box holds now (a value kept from before, or typed). */
+  async quickInputValue(): Promise<string> {
+    return this.quickInputBox.inputValue();
+  }
+
   /** The validation or prompt message under the quick input's box. */
   async quickInputMessage(): Promise<string> {
     return (await this.quickInput.locator('.quick-input-message').innerText().catch(() => '')).trim();
@@ -209,7 +214,15 @@ export class Workbench {
       const shown = await this.page.locator('.context-view .action-label').allInnerTexts().catch(() => []);
       throw new Error(`The context menu of ${String(label)} has no "${command}". It shows: ${shown.join(' | ')}`);
     });
+    // A menu ignores a click that comes too soon after it opened (the release of the right click).
+    await entry.hover();
+    await this.page.waitForTimeout(300);
     await entry.click();
+    const menu = this.page.locator('.context-view .monaco-menu');
+    if (await menu.isVisible().catch(() => false)) {
+      await this.page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden', timeout: SHORT }).catch(() => undefined);
+    }
   }
 
   /** Clicks an inline action button (the icons on hover) of a tree item, by its title. */

@@ -93,3 +93,23 @@ export function renderHook(hook: FakeHook, subject: { kind: 'repository'; reposi
 export function renderPullRequest(id: number) {
   return { type: 'pullrequest', id, title: `Pull request #${id}`, state: 'OPEN' };
 }
+
+export function renderBranch(repository: FakeRepository, name: string, hash: string, origin: string) {
+  const fullName = `${repository.workspace}/${repository.slug}`;
+  const encoded = encodeURIComponent(name);
+  return {
+    type: 'branch',
+    name,
+    target: {
+      type: 'commit',
+      hash,
+      repository: { type: 'repository', uuid: repository.uuid, full_name: fullName, name: repository.name },
+      links: { self: link(`${origin}/2.0/repositories/${fullName}/commit/${hash}`), html: link(`${origin}/${fullName}/commits/${hash}`) },
+    },
+    links: {
+      self: link(`${origin}/2.0/repositories/${fullName}/refs/branches/${encoded}`),
+      commits: link(`${origin}/2.0/repositories/${fullName}/commits/${encoded}`),
+      html: link(`${origin}/${fullName}/branch/${encoded}`),
+    },
+  };
+}

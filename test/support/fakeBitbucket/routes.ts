@@ -1,6 +1,6 @@
 // The endpoints the fake answers, with Bitbucket's paths (as OpenAPI templates), scopes, status
 // codes and envelopes. Each handler sees an authenticated user and answers one request.
-import { errorBody, renderHook, renderPullRequest, renderRepository, renderUser, renderWorkspaceAccess } from './render';
+import { errorBody, renderBranch, renderHook, renderPullRequest, renderRepository, renderUser, renderWorkspaceAccess } from './render';
 import type { FakeHook, FakeRepository, FakeUser, FakeWorkspace, World } from './world';
 
 export interface Reply {
@@ -234,6 +234,20 @@ export const ROUTES: Route[] = [
     if (isReply(repository)) return repository;
     const workspace = context.world.workspaces.get(repository.workspace) as FakeWorkspace;
     return json(200, renderRepository(repository, workspace, context.origin));
+  }),
+  route('GET', '/repositories/{workspace}/{repo_slug}/refs/branches', 'read:repository:bitbucket', (context) => {
+    const repository = visibleRepository(context);
+    if (isReply(repository)) return repository;
+    const values = [...repository.branches.entries()].map(([name, hash]) => renderBranch(repository, name, hash, context.origin));
+    return paginate(values, context);
+  }),
+  route('GET', '/repositories/{workspace}/{repo_slug}/refs/branches/{name}', 'read:repository:bitbucket', (context) => {
+    const repository = visibleRepository(context);
+    if (isReply(repository)) return repository;
+    const name = context.params.name ?? '';
+    const hash = repository.branches.get(name);
+    if (hash === undefined) return failure(404, `Branch "${name}" not found`);
+    return json(200, renderBranch(repository, name, hash, context.origin));
   }),
   ...hookRoutes('repository'),
   ...hookRoutes('workspace'),

@@ -1,6 +1,6 @@
 // What the fake Bitbucket Cloud knows: users and their credentials, workspaces, repositories,
 // webhooks (with their secrets, which the API never returns) and pull request commit links.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 export type CredentialKind = 'api_token' | 'app_password';
 export type Membership = 'admin' | 'member';
@@ -57,12 +57,15 @@ export interface FakeRepository {
   uuid: string;
   isPrivate: boolean;
   mainBranch: string | null;
+  /** Branch name → the 40-hex commit at its head. */
+  branches: Map<string, string>;
   hooks: FakeHook[];
   commitLinks: CommitLinksState;
   pullRequestsByCommit: Map<string, number[]>;
 }
 
 export const braced = () => `{${randomUUID()}}`;
+export const commitHash = () => randomBytes(20).toString('hex');
 
 export interface UserSeed {
   email: string;
@@ -122,19 +125,28 @@ export class World {
   addRepository(fullName: string, options: { isPrivate?: boolean; mainBranch?: string | null; commitLinks?: CommitLinksState } = {}): FakeRepository {
     const [workspace = '', slug = ''] = fullName.split('/');
     this.addWorkspace(workspace);
+    const mainBranch = options.mainBranch === undefined ? 'main' : options.mainBranch;
     const repository: FakeRepository = {
       workspace,
       slug,
       name: slug,
       uuid: braced(),
       isPrivate: options.isPrivate ?? true,
-      mainBranch: options.mainBranch === undefined ? 'main' : options.mainBranch,
+      mainBranch,
+      branches: new Map(mainBranch === null ? [] : [[mainBranch, commitHash()]]),
       hooks: [],
       commitLinks: options.commitLinks ?? 'installed',
       pullRequestsByCommit: new Map(),
     };
     this.repositories.set(fullName.toLowerCase(), repository);
     return repository;
+  }
+
+  /** Adds (or moves) a branch of an existing repository; its head is a random commit unless given. */
+  addBranch(fullName: string, name: string, hash: string = commitHash()): void {
+    const repository = this.repository(fullName);
+    if (!repository) throw new Error(`No repository ${fullName} in the fake Bitbucket`);
+    repository.branches.set(name, hash);
   }
 
   /** `count` repositories named `<prefix>-001`…, in `workspace`. */

@@ -90,6 +90,10 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       await gateway.listRepositories(credential, undefined, none);
       await gateway.getRepository(credential, 'acme/repo-003', none);
       await gateway.getRepository(credential, 'acme/missing', none).catch(() => undefined);
+      bitbucket.world.addBranch('acme/repo-003', 'feature/vpc');
+      await gateway.listBranches(credential, 'acme/repo-003', none);
+      await gateway.getBranch(credential, 'acme/repo-003', 'feature/vpc', none);
+      await gateway.getBranch(credential, 'acme/repo-003', 'mian', none);
       await gateway.webhookStatus(credential, ['acme/repo-001', 'acme/repo-002', 'shared/tools'], target, none);
       await gateway.configureWebhooks(credential, ['acme/repo-001', 'acme/repo-002', 'acme/missing'], target, none);
       await gateway.removeWebhooks(credential, ['acme/repo-001'], target, none);

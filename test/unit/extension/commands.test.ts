@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Command } from '../../../extension/commandIds';
-import { answerInputBox, answerQuickPick, byLabel, commandContext } from './harness';
+import { answerInputBox, answerQuickPick, byLabel, commandContext, scriptedPrompter } from './harness';
 import { details, FakeServer, integration, repository, rpcError, stack } from './fakeServer';
 
 describe('extension commands', () => {
@@ -14,7 +14,8 @@ describe('extension commands', () => {
     commandContext(server);
     await vscode.commands.executeCommand(Command.CopyWebhookUrl, 'acme-main');
     assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
-    assert.deepEqual(server.requests, [{ method: 'stackhook/integrations/get', params: { id: 'acme-main' } }]);
+    assert.deepEqual(server.sent('stackhook/integrations/get'), [{ id: 'acme-main' }]);
+    assert.deepEqual(recorded.messages, [], 'a reachable URL gets no warning');
   });
 
   it('Copy webhook URL from the palette asks which integration, listing only those whose details are visible', async () => {
@@ -33,19 +34,21 @@ describe('extension commands', () => {
     assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
   });
 
-  it('Create stack goes integration → repository → branch → project root → name and sends one stacks/create', async () => {
+  it('Create stack goes repository → branch → project root → name (the lone integration taken) and sends one stacks/create', async () => {
     const server = new FakeServer({
       'stackhook/integrations/list': () => [integration('acme-main')],
       'stackhook/spaces/list': () => [{ id: 'root', name: 'root', parentId: null, inheritEntities: false }],
       'stackhook/repositories/list': () => [repository('acme/infra-live'), repository('acme/network')],
+      'stackhook/repositories/branches': () => [{ name: 'main', commit: 'a'.repeat(40) }],
+      'stackhook/stacks/preview': ({ name }) => ({ id: String(name).toLowerCase() }),
       'stackhook/stacks/create': (params) => stack(params.name, params),
+      'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'missing', problems: [] })),
     });
-    commandContext(server);
-    answerQuickPick(byLabel('acme/network'));
-    answerInputBox('main', 'envs/prod', 'prod-network');
+    const { prompter } = scriptedPrompter(['acme/network', 'main', 'envs/prod', 'prod-network']);
+    commandContext(server, prompter);
     await vscode.commands.executeCommand(Command.CreateStack, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/create'), [
-      { name: 'prod-network', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
+      { name: 'prod-network', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
     ]);
     assert.deepEqual(server.sent('stackhook/repositories/list'), [{ integrationId: 'acme-main' }]);
   });
@@ -53,11 +56,13 @@ describe('extension commands', () => {
   it('Delete integration lists the stacks it will detach, and removes their webhooks first when asked', async () => {
     const server = new FakeServer({
       'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme main' })],
-      'stackhook/stacks/list': () => [
-        stack('prod-network', { repository: 'acme/network' }),
-        stack('prod-dns', { repository: 'acme/dns' }),
-        stack('other', { integrationId: 'else', repository: 'acme/else' }),
-      ],
+      'stackhook/integrations/deletePreview': () => ({
+        detachedStacks: [
+          { id: 'prod-network', name: 'prod-network' },
+          { id: 'prod-dns', name: 'prod-dns' },
+        ],
+        repositories: ['acme/network', 'acme/dns'],
+      }),
       'stackhook/webhooks/remove': ({ repositories }) => repositories.map((name: string) => ({ repository: name, action: 'removed' })),
       'stackhook/integrations/delete': () => ({ detachedStackIds: ['prod-network', 'prod-dns'] }),
     });
@@ -115,7 +120,10 @@ describe('extension commands', () => {
     let token: unknown;
     const server = new FakeServer({
       'stackhook/repositories/list': () => [repository('acme/dns'), repository('acme/network'), repository('acme/unused')],
-      'stackhook/stacks/list': () => [stack('prod-network', { repository: 'acme/network' }), stack('prod-dns', { repository: 'acme/dns' })],
+      'stackhook/webhooks/expected': () => [
+        { integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'prod-network', name: 'prod-network' }] },
+        { integrationId: 'acme-main', repository: 'acme/dns', stacks: [{ id: 'prod-dns', name: 'prod-dns' }] },
+      ],
       'stackhook/webhooks/configure': ({ repositories }, options) => {
         token = options?.token;
         return repositories.map((name: string) => (name === 'acme/dns' ? { repository: name, action: 'failed', error: 'no admin permission' } : { repository: name, action: 'created' }));
@@ -132,7 +140,7 @@ describe('extension commands', () => {
     assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/dns', 'acme/network'] }]);
     assert.ok(token, 'the progress cancellation token reaches the request');
     const summary = recorded.messages.at(-1);
-    assert.equal(summary?.message, 'Webhooks: 1 created, 0 updated, 0 unchanged, 1 failed.');
+    assert.equal(summary?.message, 'Webhooks: 1 created, 1 failed.', 'only the counts that are not zero');
     assert.match(summary?.detail ?? '', /acme\/dns: no admin permission/);
     assert.ok(recorded.output.some((line) => line.includes('acme/network: created')));
     assert.ok(ctx);
@@ -142,7 +150,7 @@ describe('extension commands', () => {
     const server = new FakeServer({
       'stackhook/integrations/test': () => ({
         ok: false,
-        problem: { code: 'unauthorized', message: 'Bitbucket refused the credentials: the email or the API token is wrong, or the token expired.' },
+        problem: { code: 'unauthorized', message: 'Bitbucket refused the credentials: the email or the API token is wrong, or the token expired.', needsNewCredential: true },
         curl: "curl -u 'ana@example.com:ATAT••••••' https://api.bitbucket.org/2.0/user",
       }),
     });
@@ -171,11 +179,16 @@ describe('extension commands', () => {
     assert.deepEqual(server.sent('stackhook/integrations/update'), [{ id: 'acme-main', labels: ['prod', 'platform'] }]);
   });
 
-  it('Open in Bitbucket opens the repository, and its webhook settings page', async () => {
-    commandContext(new FakeServer());
+  it('Open in Bitbucket opens the pages the server names (the Bitbucket it talks to), not a hard-coded bitbucket.org', async () => {
+    const web = 'http://127.0.0.1:8080';
+    const server = new FakeServer({
+      'stackhook/repositories/webLinks': ({ repository }) => ({ repository: `${web}/${repository}`, webhooks: `${web}/${repository}/admin/webhooks` }),
+    });
+    commandContext(server);
     await vscode.commands.executeCommand(Command.OpenInBitbucket, { fullName: 'acme/infra-live' });
     await vscode.commands.executeCommand(Command.OpenWebhookSettings, { stack: { repository: 'acme/dns' } });
-    assert.deepEqual(recorded.opened, ['https://bitbucket.org/acme/infra-live', 'https://bitbucket.org/acme/dns/admin/webhooks']);
+    assert.deepEqual(recorded.opened, [`${web}/acme/infra-live`, `${web}/acme/dns/admin/webhooks`]);
+    assert.deepEqual(server.sent('stackhook/repositories/webLinks'), [{ repository: 'acme/infra-live' }, { repository: 'acme/dns' }]);
   });
 
   it('Regenerate webhook secret asks first and never shows the secret', async () => {
@@ -188,10 +201,13 @@ describe('extension commands', () => {
   });
 
   it('Reattach all sends stacks/reattachAll for the integration', async () => {
-    const server = new FakeServer({ 'stackhook/stacks/reattachAll': () => ({ reattachedStackIds: ['a', 'b'], skipped: [] }) });
+    const server = new FakeServer({
+      'stackhook/stacks/reattachAll': () => ({ reattachedStackIds: ['a', 'b'], skipped: [] }),
+      'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' })],
+    });
     commandContext(server);
     await vscode.commands.executeCommand(Command.ReattachAll, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/reattachAll'), [{ integrationId: 'acme-main' }]);
-    assert.match(recorded.messages[0]?.message ?? '', /2 stack\(s\) reattached/);
+    assert.equal(recorded.messages[0]?.message, '2 stacks reattached to "Acme Main".', 'a real plural, and the name the user gave');
   });
 });

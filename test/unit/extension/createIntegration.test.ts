@@ -16,6 +16,8 @@ function previewServer(taken: string[] = []) {
       if (taken.includes(id)) return { id, webhookUrl, problem: `This name gives the id "${id}", which the integration "${id}" already has. Choose another name.` };
       return { id, webhookUrl };
     },
+    // Mirrors the server's username rule (tested on the server) so the flow runs without it.
+    'stackhook/integrations/checkUsername': ({ username }) => (String(username).includes('@') ? {} : { problem: 'Use your Atlassian account email.' }),
     'stackhook/spaces/list': () => [
       { id: 'root', name: 'root', parentId: null, inheritEntities: false },
       { id: 'payments', name: 'Payments', parentId: 'root', inheritEntities: true },
@@ -79,11 +81,11 @@ describe('extension create-integration flow', () => {
       assert.deepEqual(server.sent('stackhook/integrations/preview'), [{ name: 'Acme Main' }]);
     });
 
-    it('refuses an email that is not one, and accepts one that is', () => {
-      assert.equal(validateEmail('ana')?.severity, 'error');
-      assert.equal(validateEmail('ana@example')?.severity, 'error');
-      assert.equal(validateEmail('')?.severity, 'error');
-      assert.equal(validateEmail('ana@example.com'), undefined);
+    it('asks the server about the email and shows its refusal, so the editor refuses exactly what the server refuses', async () => {
+      const server = previewServer();
+      assert.deepEqual(await validateEmail(server, 'ana'), { severity: 'error', message: 'Use your Atlassian account email.' });
+      assert.equal(await validateEmail(server, 'ana@example.com'), undefined);
+      assert.deepEqual(server.sent('stackhook/integrations/checkUsername'), [{ username: 'ana' }, { username: 'ana@example.com' }]);
     });
   });
 
@@ -162,31 +164,65 @@ describe('extension create-integration flow', () => {
       ]);
     });
 
-    it('on a Bitbucket failure shows the diagnosis with Edit / Save without checking; Edit returns to the email, Save skips the check', async () => {
+    it('a refused credential: a readable dialog with Edit and Copy curl, never Save without checking; Edit returns to the email with what was typed', async () => {
       const server = previewServer();
       let calls = 0;
-      server.handlers['stackhook/integrations/create'] = (params) => {
+      const curl = 'curl -u ana@example.com:•••••• https://api.bitbucket.org/2.0/user';
+      server.handlers['stackhook/integrations/create'] = () => {
         calls++;
-        if (params.verify) throw rpcError('Bitbucket refused the credentials: use your Atlassian account email, not your Bitbucket username.', { kind: 'Bitbucket', problem: 'unauthorized' });
+        if (calls === 1) {
+          throw rpcError(`Bitbucket refused the credentials: use your Atlassian account email, not your Bitbucket username. Nothing was saved. To check by hand: ${curl}`, {
+            kind: 'Bitbucket',
+            problem: 'unauthorized',
+            needsNewCredential: true,
+            curl,
+          });
+        }
         return details('acme-main');
       };
       const { prompter, shown } = scripted([...steps(), { step: 'username', answer: 'ana@example.org' }, { step: 'secret', answer: TOKEN }, { step: 'labels', answer: 'prod' }, { step: 'description', answer: '' }]);
-      answers.push(() => 'Edit', () => 'Save without checking');
+      answers.push(() => 'Copy curl', () => 'Edit');
       const created = await createIntegration(server, prompter);
       assert.equal(created?.id, 'acme-main');
-      assert.equal(calls, 3);
       const failure = recorded.messages[0];
       assert.equal(failure?.modal, true);
-      assert.match(failure?.message ?? '', /Atlassian account email/);
-      assert.deepEqual(failure?.items, ['Edit', 'Save without checking']);
+      assert.equal(failure?.message, 'Bitbucket did not accept the credential. The integration was not saved.', 'a short title, not one long paragraph');
+      assert.match(failure?.detail ?? '', /Atlassian account email/);
+      assert.deepEqual(failure?.items, ['Edit', 'Copy curl']);
+      assert.equal(recorded.clipboard, curl);
       assert.equal(shown[6]?.kind, 'username', 'Edit goes back to the email step');
       assert.equal(shown[6]?.value, 'ana@example.com', 'with what was typed');
-      const sent = server.sent('stackhook/integrations/create');
-      assert.deepEqual(sent.map((p) => [p.username, p.verify]), [
+      assert.deepEqual(server.sent('stackhook/integrations/create').map((p) => [p.username, p.verify]), [
         ['ana@example.com', true],
         ['ana@example.org', true],
-        ['ana@example.org', false],
       ]);
+    });
+
+    it('Bitbucket not reached: Save without checking is offered and skips the check', async () => {
+      const server = previewServer();
+      server.handlers['stackhook/integrations/create'] = (params) => {
+        if (params.verify) throw rpcError('Stackhook could not reach Bitbucket (ECONNREFUSED).', { kind: 'Bitbucket', problem: 'network', unreachable: true });
+        return details('acme-main');
+      };
+      const { prompter } = scripted(steps());
+      answers.push(() => 'Save without checking');
+      await createIntegration(server, prompter);
+      assert.deepEqual(recorded.messages[0]?.items, ['Edit', 'Save without checking']);
+      assert.deepEqual(server.sent('stackhook/integrations/create').map((p) => p.verify), [true, false]);
+    });
+
+    it('a token without the scopes reopens the token step', async () => {
+      const server = previewServer();
+      let calls = 0;
+      server.handlers['stackhook/integrations/create'] = () => {
+        calls++;
+        if (calls === 1) throw rpcError('The token lacks read:webhook:bitbucket.', { kind: 'Bitbucket', problem: 'missing-scope', needsNewCredential: true });
+        return details('acme-main');
+      };
+      const { prompter, shown } = scripted([...steps(), { step: 'secret', answer: TOKEN }, { step: 'labels', answer: '' }, { step: 'description', answer: '' }]);
+      answers.push(() => 'Edit');
+      await createIntegration(server, prompter);
+      assert.equal(shown[6]?.kind, 'secret');
     });
 
     it('offers to reattach the stacks detached from the same name right after a recreate (R13)', async () => {
@@ -198,7 +234,7 @@ describe('extension create-integration flow', () => {
       const { commandContext } = await import('./harness');
       commandContext(server);
       await createIntegration(server, prompter);
-      assert.match(recorded.messages[0]?.message ?? '', /2 stack\(s\) detached from an integration of this name/);
+      assert.match(recorded.messages[0]?.message ?? '', /2 stacks detached from an integration of this name/);
       assert.deepEqual(server.sent('stackhook/stacks/reattachAll'), [{ integrationId: 'acme-main' }]);
     });
   });

@@ -44,3 +44,46 @@ export function answerInputBox(...values: (string | undefined)[]): { options: an
 }
 
 export const byLabel = (label: string) => (items: any[]) => items.find((item) => item.label === label);
+
+export interface ShownStep {
+  kind: 'input' | 'pick';
+  title: string;
+  step: number;
+  totalSteps: number;
+  value?: string | undefined;
+  prompt?: string | undefined;
+  active?: unknown;
+  items?: { label: string; description?: string | undefined; value: unknown }[];
+}
+
+/**
+ * A prompter that answers each step from a script, in order, and records what each step showed. An
+ * answer may be a function of the step (to pick by what is offered); validation runs on typed
+ * answers, and a script that types something invalid fails the test.
+ */
+export function scriptedPrompter(script: unknown[]): { prompter: Prompter; shown: ShownStep[]; validations: string[] } {
+  const shown: ShownStep[] = [];
+  const validations: string[] = [];
+  const answer = (step: ShownStep) => {
+    shown.push(step);
+    if (script.length === 0) return undefined;
+    const next = script.shift();
+    return typeof next === 'function' ? (next as (s: ShownStep) => unknown)(step) : next;
+  };
+  const prompter: Prompter = {
+    async input(step) {
+      const value = answer({ kind: 'input', title: step.title, step: step.step, totalSteps: step.totalSteps, value: step.value, prompt: step.prompt });
+      if (typeof value === 'string' && step.validate) {
+        const validation = await step.validate(value);
+        if (validation) validations.push(`${validation.severity}: ${validation.message}`);
+        if (validation?.severity === 'error') throw new Error(`the script typed "${value}", which is refused: ${validation.message}`);
+      }
+      return value as string | undefined;
+    },
+    async pick(step) {
+      const items = step.items.map((item) => ({ label: item.label, description: item.description, value: item.value }));
+      return answer({ kind: 'pick', title: step.title, step: step.step, totalSteps: step.totalSteps, active: step.active, items }) as never;
+    },
+  };
+  return { prompter, shown, validations };
+}

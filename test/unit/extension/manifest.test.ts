@@ -30,7 +30,7 @@ describe('extension manifest', () => {
 
   it('hides item-only commands from the palette and keeps the rest there', () => {
     const hidden = manifest.contributes.menus.commandPalette.filter((e: { when: string }) => e.when === 'false').map((e: { command: string }) => e.command);
-    assert.deepEqual(hidden.sort(), [Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook].sort());
+    assert.deepEqual(hidden.sort(), [Command.ConfigureWebhook, Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook, Command.ShowDelivery].sort());
   });
 
   it('every %key% has a string in package.nls.json', () => {

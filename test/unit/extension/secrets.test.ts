@@ -39,6 +39,7 @@ describe('extension secrecy (R9)', () => {
       'stackhook/integrations/webhookSecret': () => ({ secret: WEBHOOK_SECRET }),
       'stackhook/repositories/list': () => [repository('acme/infra-live')],
       'stackhook/stacks/list': () => [stack('prod-network'), stack('legacy', { integrationId: null, detachedFrom: 'old', state: 'detached' })],
+      'stackhook/webhooks/expected': () => [{ integrationId: 'acme-main', repository: 'acme/infra-live', stacks: [{ id: 'prod-network', name: 'prod-network' }] }],
       'stackhook/deliveries/list': () => [],
       'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })),
       'stackhook/status': () => ({

@@ -25,8 +25,22 @@ function world(stacks: () => unknown[], deliveries: () => unknown[] = () => []) 
     }),
     'stackhook/integrations/list': () => [integration('acme-main')],
     'stackhook/stacks/list': stacks,
+    // Mirrors the server's grouping (tested there): attached stacks by integration and repository.
+    'stackhook/webhooks/expected': () => {
+      const groups = new Map<string, { integrationId: string; repository: string; stacks: { id: string; name: string }[] }>();
+      for (const stack of stacks() as { id: string; name: string; integrationId: string | null; repository: string }[]) {
+        if (!stack.integrationId) continue;
+        const key = `${stack.integrationId}\n${stack.repository}`;
+        const group = groups.get(key) ?? { integrationId: stack.integrationId, repository: stack.repository, stacks: [] };
+        group.stacks.push({ id: stack.id, name: stack.name });
+        groups.set(key, group);
+      }
+      return [...groups.values()];
+    },
     'stackhook/deliveries/list': deliveries,
-    'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: name === 'acme/dns' ? 'missing' : 'ok', problems: [] })),
+    // The server says which states Configure repairs; the panel offers Repair only there.
+    'stackhook/webhooks/status': ({ repositories }) =>
+      repositories.map((name: string) => ({ repository: name, state: name === 'acme/dns' ? 'missing' : 'ok', problems: [], repairable: name === 'acme/dns' })),
   });
   const health = new WebhookHealthCache(server);
   const overview = new Overview(server, health);
@@ -70,6 +84,15 @@ describe('extension status bar, notifications and status panel', () => {
   });
 
   describe('overview and notifications', () => {
+    it('the repositories whose webhooks it watches are the ones the server names, not a guess from the stacks', async () => {
+      const { server, overview } = world(() => [stack('a', { repository: 'acme/dns' })]);
+      server.handlers['stackhook/webhooks/expected'] = () => [{ integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'n', name: 'Net' }] }];
+      await overview.refresh();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(overview.state.webhooks.map((row) => [row.repository, row.stacks]), [['acme/network', ['Net']]]);
+      assert.deepEqual(server.sent('stackhook/webhooks/status'), [{ integrationId: 'acme-main', repositories: ['acme/network'] }]);
+    });
+
     it('checks the webhooks of repositories used by stacks and counts the broken ones', async () => {
       const { server, overview } = world(() => [stack('a', { repository: 'acme/dns' }), stack('b', { repository: 'acme/network' }), stack('c', { repository: 'acme/network' })]);
       await overview.refresh();
@@ -87,7 +110,7 @@ describe('extension status bar, notifications and status panel', () => {
       stacks = [stacks[0] as ReturnType<typeof stack>, stack('prod-network', { integrationId: null, detachedFrom: 'acme-main', state: 'detached' })];
       await overview.refresh(['stacks']);
       assert.equal(recorded.messages.length, 1);
-      assert.match(recorded.messages[0]?.message ?? '', /1 stack\(s\) became detached from "acme-main": prod-network/);
+      assert.match(recorded.messages[0]?.message ?? '', /The stack prod-network became detached from "acme-main"/);
       assert.deepEqual(recorded.messages[0]?.items, ['Reattach', 'Show status panel']);
     });
 
@@ -106,7 +129,7 @@ describe('extension status bar, notifications and status panel', () => {
     it('announces a credential that stopped working, once, with Edit integration', async () => {
       const { server, overview } = world(() => [stack('a')]);
       server.handlers['stackhook/webhooks/status'] = () => {
-        throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized' } });
+        throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized', needsNewCredential: true } });
       };
       new Notifier(overview, server);
       await overview.refresh();

@@ -60,13 +60,52 @@ describe('extension trees', () => {
       assert.equal(children[0]?.command?.command, 'stackhook.copyWebhookUrl');
     });
 
+    it('the Webhook URL row warns when Bitbucket cannot reach the URL', async () => {
+      const problem = 'Bitbucket cannot reach http://127.0.0.1:8787: it is this machine\'s loopback address.';
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main')],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id, { webhookUrlProblem: problem }),
+      });
+      const provider = tree(server);
+      const [root] = await provider.getChildren();
+      const [url] = (await provider.getChildren(root)) as vscode.TreeItem[];
+      assert.equal((url?.iconPath as vscode.ThemeIcon).id, 'warning');
+      assert.match(String(url?.tooltip), /loopback address/);
+    });
+
+    it('after a repair elsewhere, rows keep their health while they are checked again, instead of "not checked"', async () => {
+      let answer = 'missing';
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main')],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id),
+        'stackhook/repositories/list': () => [repository('acme/dns'), repository('acme/network')],
+        'stackhook/webhooks/expected': () => [],
+        'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: name === 'acme/dns' ? answer : 'ok', problems: [] })),
+      });
+      const provider = tree(server);
+      const [root] = await provider.getChildren();
+      const repositoriesNode = (await provider.getChildren(root)).at(-1) as IntegrationsNode;
+      const [workspace] = (await provider.getChildren(repositoriesNode)) as IntegrationsNode[];
+      await provider.getChildren(workspace);
+      await tick();
+      const descriptions = async () => ((await provider.getChildren(workspace)) as vscode.TreeItem[]).map((row) => row.description);
+      assert.deepEqual(await descriptions(), ['no webhook', 'webhook ok']);
+      answer = 'ok';
+      provider.refresh(['webhooks']);
+      assert.deepEqual(await descriptions(), ['no webhook', 'webhook ok'], 'nothing reads "webhook not checked"');
+      await tick();
+      assert.deepEqual(await descriptions(), ['webhook ok', 'webhook ok'], 'and the check that follows updates them');
+    });
+
     it('loads repositories on expand with progress in the view, groups them by workspace and shows webhook health', async () => {
       const server = new FakeServer({
         'stackhook/integrations/list': () => [integration('acme-main')],
         'stackhook/spaces/list': () => [],
         'stackhook/integrations/get': ({ id }) => details(id),
         'stackhook/repositories/list': () => [repository('acme/infra-live'), repository('acme/network'), repository('acme/dns'), repository('beta/tools')],
-        'stackhook/stacks/list': () => [stack('prod-network', { repository: 'acme/network' })],
+        'stackhook/webhooks/expected': () => [{ integrationId: 'acme-main', repository: 'acme/network', stacks: [{ id: 'prod-network', name: 'prod-network' }] }],
         'stackhook/webhooks/status': ({ repositories }) =>
           repositories.map((name: string) =>
             name === 'acme/network'
@@ -84,7 +123,7 @@ describe('extension trees', () => {
       assert.deepEqual(recorded.progress[0]?.location, { viewId: 'stackhook.integrations' });
       assert.deepEqual(workspaces.map((w) => [w.id, w.description]), [
         ['integration:acme-main:ws:acme', '3 repositories'],
-        ['integration:acme-main:ws:beta', '1 repositories'],
+        ['integration:acme-main:ws:beta', '1 repository'],
       ]);
       let redrawn = 0;
       provider.onDidChangeTreeData(() => redrawn++);
@@ -93,7 +132,8 @@ describe('extension trees', () => {
       assert.ok(redrawn > 0, 'the workspace redraws when health arrives');
       const repos = (await provider.getChildren(workspaces[0] as IntegrationsNode)) as vscode.TreeItem[];
       assert.deepEqual(repos.map((r) => [r.id, r.label, r.description, (r.iconPath as vscode.ThemeIcon).id, r.contextValue]), [
-        ['integration:acme-main:repo:acme/dns', 'dns', 'no webhook', 'error', 'repository.webhook-missing'],
+        // No stack uses acme/dns: its missing hook is neutral, not a red error.
+        ['integration:acme-main:repo:acme/dns', 'dns', 'no webhook', 'circle-outline', 'repository.webhook-missing'],
         ['integration:acme-main:repo:acme/infra-live', 'infra-live', 'webhook ok', 'pass', 'repository.webhook-ok'],
         ['integration:acme-main:repo:acme/network', 'network', 'webhook drifted: missing pullrequest:approved; inactive', 'warning', 'repository.webhook-drifted'],
       ]);
@@ -109,7 +149,7 @@ describe('extension trees', () => {
         'stackhook/spaces/list': () => [],
         'stackhook/integrations/get': ({ id }) => details(id),
         'stackhook/repositories/list': () => many,
-        'stackhook/stacks/list': () => [stack('s1', { repository: 'big/repo-0042' })],
+        'stackhook/webhooks/expected': () => [{ integrationId: 'acme-main', repository: 'big/repo-0042', stacks: [{ id: 's1', name: 's1' }] }],
         'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })),
       });
       const provider = tree(server);
@@ -191,5 +231,15 @@ describe('extension trees', () => {
       assert.equal((items[0]?.iconPath as vscode.ThemeIcon).id, 'error');
       assert.deepEqual(server.sent('stackhook/deliveries/list'), [{ limit: 100 }]);
     });
+  });
+});
+
+describe('webhook health icons', () => {
+  it('a missing hook is red only where a stack needs it', async () => {
+    const { webhookIcon } = await import('../../../extension/views/presentation');
+    const missing = { repository: 'acme/dns', state: 'missing' as const, problems: [] };
+    assert.equal(webhookIcon(missing, true).id, 'error');
+    assert.equal(webhookIcon(missing, false).id, 'circle-outline');
+    assert.equal(webhookIcon({ ...missing, state: 'drifted' }, false).id, 'warning', 'a drifted hook needs repair wherever it is');
   });
 });

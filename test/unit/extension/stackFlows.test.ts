@@ -1,0 +1,231 @@
+// Create, Edit and Delete Stack on the one multi-step input, and the advice around them.
+import '../../support/vscodeStub';
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { answers, recorded, resetStub } from '../../support/vscodeStub';
+import { Command } from '../../../extension/commandIds';
+import { BACK } from '../../../extension/quickInput';
+import { commandContext, scriptedPrompter, type ShownStep } from './harness';
+import { FakeServer, integration, repository, rpcError, stack } from './fakeServer';
+
+const HEAD = 'b'.repeat(40);
+const ROOT = { id: 'root', name: 'root', parentId: null, inheritEntities: true };
+
+function stackServer(extra: Record<string, (params: any) => unknown> = {}) {
+  return new FakeServer({
+    'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' })],
+    'stackhook/spaces/list': () => [ROOT],
+    'stackhook/repositories/list': () => [repository('acme/infra-live'), repository('acme/network')],
+    'stackhook/repositories/branches': () => [
+      { name: 'develop', commit: HEAD },
+      { name: 'main', commit: HEAD },
+    ],
+    'stackhook/stacks/preview': ({ name }) =>
+      String(name).trim() === '' ? { id: '', problem: 'Enter a name for the stack.' } : { id: String(name).toLowerCase().replace(/[^a-z0-9]+/g, '-') },
+    'stackhook/stacks/create': (params) => stack(String(params.name).toLowerCase().replace(/[^a-z0-9]+/g, '-'), { ...params, name: params.name }),
+    'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'missing', problems: [`no webhook`] })),
+    ...extra,
+  });
+}
+
+const steps = (shown: ShownStep[]) => shown.map((step) => `${step.kind} ${step.step}/${step.totalSteps}`);
+
+describe('extension stack flows', () => {
+  beforeEach(() => resetStub());
+
+  describe('Create Stack', () => {
+    it('has a title and step x/y, skips the lone integration and space, and offers Bitbucket\'s branches with the main branch first', async () => {
+      const server = stackServer();
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', '', 'Prod Network']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.deepEqual(steps(shown), ['pick 1/4', 'pick 2/4', 'input 3/4', 'input 4/4']);
+      assert.ok(shown.every((step) => step.title === 'Create stack'));
+      assert.deepEqual(shown[1]?.items?.map((item) => item.label), ['main', 'develop']);
+      assert.equal(shown[1]?.active, 'main');
+      assert.deepEqual(server.sent('stackhook/repositories/branches'), [{ integrationId: 'acme-main', repository: 'acme/network' }]);
+      assert.deepEqual(server.sent('stackhook/stacks/create'), [{ name: 'Prod Network', integrationId: 'acme-main', repository: 'acme/network', branch: 'develop' }], 'the server places it with its integration');
+    });
+
+    it('asks which integration only when there are several', async () => {
+      const server = stackServer({ 'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' }), integration('acme-ops', { name: 'Acme Ops', type: 'space' })] });
+      const { prompter, shown } = scriptedPrompter(['acme-ops', 'acme/network', 'main', '', 'net']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.deepEqual(shown[0]?.items?.map((item) => item.label), ['Acme Main', 'Acme Ops']);
+      assert.equal(shown[0]?.totalSteps, 5);
+      assert.equal(server.sent('stackhook/stacks/create')[0]?.integrationId, 'acme-ops');
+    });
+
+    it('Back returns to the step before with what was chosen still chosen', async () => {
+      const server = stackServer();
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', BACK, 'main', 'envs/prod', 'net']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.deepEqual(steps(shown), ['pick 1/4', 'pick 2/4', 'input 3/4', 'pick 2/4', 'input 3/4', 'input 4/4']);
+      assert.equal(shown[3]?.active, 'develop', 'the branch picked before is still the active one');
+      assert.equal(server.sent('stackhook/stacks/create')[0]?.branch, 'main');
+    });
+
+    it('checks the name with the server while it is typed, and shows the id it gives', async () => {
+      const server = stackServer();
+      const { prompter, validations } = scriptedPrompter(['acme/network', 'main', '', 'Prod Network']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.deepEqual(server.sent('stackhook/stacks/preview'), [{ name: 'Prod Network' }]);
+      assert.deepEqual(validations, ['info: id: prod-network']);
+    });
+
+    it('a refusal keeps everything typed: Edit reopens the name, and the second try sends the rest unchanged', async () => {
+      let attempts = 0;
+      const server = stackServer({
+        'stackhook/stacks/create': (params) => {
+          attempts++;
+          if (attempts === 1) throw rpcError('A stack with the id "net" already exists. Choose another name.', { kind: 'Conflict' });
+          return stack('net-2', params);
+        },
+      });
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', 'envs/prod', 'net', 'net 2']);
+      answers.push((_message, items) => items.find((item) => item === 'Edit'));
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.equal(recorded.messages[0]?.modal, true);
+      assert.match(recorded.messages[0]?.message ?? '', /already exists/);
+      assert.equal(shown[4]?.value, 'net', 'the name step reopens with the refused name');
+      const [first, second] = server.sent('stackhook/stacks/create');
+      assert.deepEqual({ ...first, name: 'net 2' }, second);
+      assert.equal(second?.projectRoot, 'envs/prod');
+    });
+
+    it('after creating, says what is true of the webhook: healthy when it is', async () => {
+      const server = stackServer({ 'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })) });
+      const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'net']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const message = recorded.messages.at(-1);
+      assert.match(message?.message ?? '', /webhook is healthy/);
+      assert.doesNotMatch(message?.message ?? '', /needs a webhook|no webhook/);
+      assert.deepEqual(message?.items, []);
+    });
+
+    it('after creating, a repository without a hook gets Configure webhook', async () => {
+      const server = stackServer();
+      const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'net']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const message = recorded.messages.at(-1);
+      assert.match(message?.message ?? '', /has no webhook yet/);
+      assert.deepEqual(message?.items, ['Configure webhook']);
+    });
+
+    it('the space step shows names with their paths, and creates a space from the pick', async () => {
+      const payments = { id: 'payments', name: 'Payments', parentId: 'root', inheritEntities: true };
+      const server = stackServer({
+        'stackhook/spaces/list': () => [ROOT, payments],
+        'stackhook/spaces/create': (params) => ({ id: 'ledger', name: params.name, parentId: params.parentId, inheritEntities: params.inheritEntities }),
+      });
+      const newSpace = (step: ShownStep) => step.items?.find((item) => item.label.includes('New space'))?.value;
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'Ledger', newSpace, 'Ledger', 'payments']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const spaceStep = shown[4];
+      assert.deepEqual(spaceStep?.items?.slice(0, 2).map((item) => [item.label, item.description]), [
+        ['root', 'root'],
+        ['Payments', 'root / Payments'],
+      ]);
+      assert.deepEqual(server.sent('stackhook/spaces/create'), [{ name: 'Ledger', parentId: 'payments', inheritEntities: true }]);
+      assert.equal(server.sent('stackhook/stacks/create')[0]?.spaceId, 'ledger');
+    });
+
+    it('with no integration, offers Create Integration instead of a dead end', async () => {
+      const server = stackServer({ 'stackhook/integrations/list': () => [] });
+      answers.push((_message, items) => items.find((item) => item === 'Create Integration'));
+      commandContext(server, scriptedPrompter([]).prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.deepEqual(recorded.messages[0]?.items, ['Create Integration']);
+      assert.ok(recorded.executed.some((call) => call.command === Command.CreateIntegration));
+    });
+  });
+
+  describe('Edit Stack', () => {
+    const existing = stack('prod-network', { name: 'Prod Network', repository: 'acme/network', branch: 'main' });
+
+    it('offers the branches with the current one active, and sends only what changed through stacks/update', async () => {
+      const server = stackServer({ 'stackhook/stacks/list': () => [existing], 'stackhook/stacks/update': (params) => ({ ...existing, ...params, stackId: undefined }) });
+      const { prompter, shown } = scriptedPrompter(['develop', 'envs/prod']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.EditStack, 'prod-network');
+      assert.deepEqual(steps(shown), ['pick 1/2', 'input 2/2']);
+      assert.equal(shown[0]?.title, 'Edit stack "Prod Network"');
+      assert.equal(shown[0]?.active, 'main');
+      assert.deepEqual(server.sent('stackhook/stacks/update'), [{ stackId: 'prod-network', branch: 'develop', projectRoot: 'envs/prod' }]);
+      assert.deepEqual(server.sent('stackhook/stacks/setIntegration'), []);
+    });
+
+    it('a detached stack gets its integration through stacks/setIntegration, then its branch', async () => {
+      const detached = { ...existing, integrationId: null, detachedFrom: 'old', state: 'detached' };
+      const server = stackServer({
+        'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' }), integration('acme-ops', { name: 'Acme Ops' })],
+        'stackhook/stacks/list': () => [detached],
+        'stackhook/stacks/setIntegration': ({ integrationId }) => ({ ...detached, integrationId, detachedFrom: null, state: 'attached' }),
+      });
+      const { prompter } = scriptedPrompter(['acme-ops', 'main', '']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.EditStack, 'prod-network');
+      assert.deepEqual(server.sent('stackhook/stacks/setIntegration'), [{ stackId: 'prod-network', integrationId: 'acme-ops' }]);
+      assert.deepEqual(server.sent('stackhook/stacks/update'), [], 'nothing else changed');
+    });
+
+    it('a refused branch reopens the branch step, keeping the project root typed', async () => {
+      let attempts = 0;
+      const server = stackServer({
+        'stackhook/stacks/list': () => [existing],
+        'stackhook/stacks/update': (params) => {
+          attempts++;
+          if (attempts === 1) throw rpcError('acme/network has no branch "mian".', { kind: 'Invalid' });
+          return { ...existing, ...params };
+        },
+      });
+      const { prompter, shown } = scriptedPrompter(['develop', 'envs/prod', 'main', 'envs/prod']);
+      answers.push((_message, items) => items.find((item) => item === 'Edit'));
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.EditStack, 'prod-network');
+      assert.equal(shown[2]?.kind, 'pick');
+      assert.equal(shown[3]?.value, 'envs/prod');
+      assert.equal(server.sent('stackhook/stacks/update').length, 2);
+    });
+  });
+
+  describe('Delete Stack', () => {
+    it('asks with a confirmation that names the stack, then deletes it', async () => {
+      const server = stackServer({ 'stackhook/stacks/list': () => [stack('prod-network', { name: 'Prod Network' })], 'stackhook/stacks/delete': () => ({}) });
+      answers.push((_message, items) => items.find((item) => item === 'Delete'));
+      commandContext(server);
+      await vscode.commands.executeCommand(Command.DeleteStack, 'prod-network');
+      assert.equal(recorded.messages[0]?.modal, true);
+      assert.equal(recorded.messages[0]?.message, 'Delete the stack "Prod Network"?');
+      assert.deepEqual(server.sent('stackhook/stacks/delete'), [{ stackId: 'prod-network' }]);
+    });
+
+    it('deletes nothing when the confirmation is dismissed', async () => {
+      const server = stackServer({ 'stackhook/stacks/list': () => [stack('prod-network')], 'stackhook/stacks/delete': () => ({}) });
+      commandContext(server);
+      await vscode.commands.executeCommand(Command.DeleteStack, 'prod-network');
+      assert.deepEqual(server.sent('stackhook/stacks/delete'), []);
+    });
+  });
+
+  describe('Regenerate Webhook Secret', () => {
+    it('says how many hooks still carry the old secret and updates exactly those at once', async () => {
+      const server = stackServer({
+        'stackhook/integrations/webhookSecret': () => ({ secret: 'whsec-new', outdatedRepositories: ['acme/network', 'acme/dns'] }),
+        'stackhook/webhooks/configure': ({ repositories }) => repositories.map((name: string) => ({ repository: name, action: 'updated' })),
+      });
+      answers.push(() => 'Regenerate', (_message, items) => items.find((item) => item === 'Update webhooks now'));
+      commandContext(server);
+      await vscode.commands.executeCommand(Command.RegenerateWebhookSecret, 'acme-main');
+      assert.match(recorded.messages[1]?.message ?? '', /"Acme Main" was regenerated\. 2 webhooks still carry the old one/);
+      assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/network', 'acme/dns'] }]);
+    });
+  });
+});
