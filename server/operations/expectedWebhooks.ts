@@ -3,8 +3,7 @@
 // in one place.
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
-import { requireManage, visibleStacks } from '../registry/access';
-import { requireIntegration } from '../registry/integrations';
+import { requireListedIntegration, requireManage, visibleStacks } from '../registry/access';
 import type { StoredStack } from '../store/schema';
 
 function groupByRepository(stacks: readonly StoredStack[]): Protocol.ExpectedWebhook[] {
@@ -27,7 +26,8 @@ export async function expectedWebhooks(context: ServerContext, params: Protocol.
 
 export async function deletePreview(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsDeletePreview>) {
   const state = await context.store.read();
-  requireManage(state, context.user, requireIntegration(state, params.id));
+  // What the user cannot list is answered NotFound, like every other request about it.
+  requireManage(state, context.user, requireListedIntegration(state, context.user, params.id));
   // R11 detaches every stack on it, seen or not: the preview names them all to whoever may delete it.
   const using = state.stacks.filter((stack) => stack.integrationId === params.id);
   return { detachedStacks: using.map((stack) => ({ id: stack.id, name: stack.name })), repositories: groupByRepository(using).map((group) => group.repository) };

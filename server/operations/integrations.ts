@@ -16,7 +16,6 @@ import {
   spaceForNewIntegration,
 } from '../registry/integrations';
 import { usernameProblem } from '../registry/usernames';
-import type { RegistryState, StoredIntegration } from '../store/schema';
 import { credentialOf, requireWorkingCredential } from './credentials';
 import { integrationDetails, integrationSummary } from './recordsForUser';
 

@@ -1,10 +1,10 @@
 // The stack requests: list, create (R10), reattach (R12, R13), delete, and manual runs (R12).
 import type { RequestScope, ServerContext } from '../context';
 import type { BitbucketCredential } from '../bitbucket/gateway';
-import { invalid, notFound } from '../errors';
+import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
 import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireWritableStack, visibleStacks } from '../registry/access';
-import { addStack, checkNewStack, editStack, requireAttached, requireStack, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
 import type { RegistryState } from '../store/schema';

@@ -133,6 +133,20 @@ const ROWS: Record<string, Row> = {
   },
   [Protocol.StacksDelete.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   [Protocol.StacksTriggerRun.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
+  [Protocol.StacksUpdate.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place], projectRoot: 'infra', verify: false }), expect: stackWrite },
+  // A clash is told without naming a stack the user cannot see; creating one would be refused as well.
+  [Protocol.StacksPreview.method]: { params: (c) => ({ name: STACK[c.place] }), expect: always },
+  [Protocol.RepositoriesBranches.method]: { params: (c) => ({ integrationId: INTEGRATION[c.place], repository: 'acme/network' }), expect: credentialUse },
+  [Protocol.RepositoriesCommitLinksStatus.method]: { params: (c) => ({ integrationId: INTEGRATION[c.place], repository: 'acme/network' }), expect: credentialUse },
+  [Protocol.RepositoriesWebLinks.method]: { params: () => ({ repository: 'acme/network' }), expect: always },
+  [Protocol.WebhooksSettings.method]: { params: (c) => ({ integrationId: INTEGRATION[c.place] }), expect: details },
+  [Protocol.WebhooksExpected.method]: {
+    params: (c) => ({ integrationId: INTEGRATION[c.place] }),
+    expect: always,
+    check: (c, result) => assert.deepEqual((result as Protocol.ExpectedWebhook[]).flatMap((w) => w.stacks.map((s) => s.id)), c.visible ? [STACK[c.place]] : []),
+  },
+  [Protocol.IntegrationsDeletePreview.method]: { params: (c) => ({ id: INTEGRATION[c.place] }), expect: details },
+  [Protocol.IntegrationsCheckUsername.method]: { params: () => ({ username: 'bob@example.com' }), expect: always },
   [Protocol.RunsList.method]: {
     params: () => ({}),
     expect: always,
@@ -219,6 +233,8 @@ async function seed(world: TestWorld): Promise<void> {
     PLACES.map((place, i) => ({ id: `run-${i}`, stackId: STACK[place], kind: 'tracked' as const, trigger: 'manual' as const, branch: 'main', commit: null, deliveryId: null, createdAt: now })),
   );
   for (const stub of ['commitLinks', 'workspaceWebhookStatus', 'configureWorkspaceWebhook', 'removeWorkspaceWebhook'] as const) world.bitbucket[stub].resolves({} as never);
+  world.bitbucket.listBranches.resolves([]);
+  world.bitbucket.getRepository.resolves({ fullName: 'acme/network', workspace: 'acme', slug: 'network', isPrivate: true, mainBranch: null });
 }
 
 describe('access: every protocol method × role × place', function () {
