@@ -8,9 +8,9 @@ import { requireRootAdmin } from '../registry/access';
 import { DEFAULT_TOKEN_DAYS } from '../team/tokens';
 
 export async function inviteUser(context: ServerContext, params: ParamsOf<typeof Protocol.UsersInvite>) {
+  requireRootAdmin(await context.store.read(), context.user, 'Inviting a user');
   const directory = context.users;
   if (!directory) throw unavailable('Inviting users needs a team server; this editor runs Stackhook for one person. See README, "Running a team server".');
-  requireRootAdmin(await context.store.read(), context.user, 'Inviting a user');
   const known = (await directory.listUsers()).some((user) => user.name === params.name);
   if (!known) await directory.addUser(params.name, context.now());
   const issued = await directory.createToken(params.name, context.now(), params.days ?? DEFAULT_TOKEN_DAYS);

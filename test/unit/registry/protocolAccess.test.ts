@@ -147,6 +147,8 @@ const ROWS: Record<string, Row> = {
   },
   [Protocol.IntegrationsDeletePreview.method]: { params: (c) => ({ id: INTEGRATION[c.place] }), expect: details },
   [Protocol.IntegrationsCheckUsername.method]: { params: () => ({ username: 'bob@example.com' }), expect: always },
+  // Only admins of the root space invite, and nobody in this matrix is one.
+  [Protocol.UsersInvite.method]: { params: () => ({ name: 'dave' }), expect: () => 'Forbidden' },
   [Protocol.RunsList.method]: {
     params: () => ({}),
     expect: always,
