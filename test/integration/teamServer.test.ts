@@ -1,7 +1,9 @@
 // A team server over real WebSockets: who you are comes from your token alone, R6–R8 hold per user,
 // bad tokens learn nothing, credentials are encrypted at rest, and an admin can invite from the editor.
 import { strict as assert } from 'node:assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
 import { rejection } from '../support/serverProcess';
@@ -164,5 +166,24 @@ describe('team server without a secret key', function () {
     const keyFile = path.join(store, 'short.key');
     writeFileSync(keyFile, 'abcd');
     await assert.rejects(startTeamServer({ store, keyFile }), /not 32 bytes/);
+  });
+});
+
+describe('team server over TLS', function () {
+  this.timeout(60_000);
+  let server: TeamServer | undefined;
+  after(() => server?.stop());
+
+  it('--tls-cert/--tls-key serve https:// and wss://, and the token works over them', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'stackhook-tls-'));
+    const [cert, key] = [path.join(folder, 'cert.pem'), path.join(folder, 'key.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    server = await startTeamServer({ args: ['--tls-cert', cert, '--tls-key', key] });
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const token = await userWithToken(server, 'ana', true);
+    const socket = await openSocket(wsUrl(server.url), token, { ca: readFileSync(cert) });
+    assert.equal(socket.url.startsWith('wss://'), true);
+    socket.close();
+    await assert.rejects(openSocket(wsUrl(server.url).replace('wss:', 'ws:'), token), 'plain ws:// to a TLS port does not connect');
   });
 });
