@@ -8,6 +8,7 @@ import { apiEconomy } from './apiEconomy';
 import { editorStartup } from './editorStartup';
 import { receiverThroughput } from './receiverThroughput';
 import { registryScale } from './registryScale';
+import { rpcRoundTrip } from './rpcRoundTrip';
 import { atMost, verdict, type BenchmarkResult } from './support/result';
 import { markdownTable, textTable } from './support/table';
 
@@ -30,6 +31,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'API-call economy', run: apiEconomy },
   { name: 'editor start-up and size', run: editorStartup },
   { name: 'registry scale', run: registry },
+  { name: 'RPC round trip', run: rpcRoundTrip },
 ];
 
 function machine(): string {
