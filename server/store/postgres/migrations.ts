@@ -24,6 +24,27 @@ export const MIGRATIONS: readonly string[] = [
      integration_id text PRIMARY KEY,
      sealed text NOT NULL
    );`,
+  // 2: the registry as one JSON document changed in transactions (row lock: no lost update), and the
+  // append-only records (runs, deliveries, refusals) with a sequence number every replica reads by.
+  `CREATE TABLE registry (
+     id integer PRIMARY KEY CHECK (id = 1),
+     revision bigint NOT NULL,
+     state jsonb NOT NULL
+   );
+   CREATE TABLE records (
+     seq bigserial PRIMARY KEY,
+     log text NOT NULL,
+     body jsonb NOT NULL
+   );
+   CREATE INDEX records_log_seq ON records (log, seq);
+   CREATE TABLE accepted_deliveries (
+     integration_id text NOT NULL,
+     request_uuid text NOT NULL,
+     holder text NOT NULL,
+     claimed_at timestamptz NOT NULL,
+     delivery jsonb,
+     PRIMARY KEY (integration_id, request_uuid)
+   );`,
 ];
 
 export class DatabaseTooNewError extends Error {}
