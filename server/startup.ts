@@ -5,12 +5,15 @@ import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
 import { registerSecret } from './log';
-import { Run, type ChangeTopic } from './protocol';
+import { QueuedRun, type ChangeTopic } from './protocol';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { FileCredentials } from './secrets/fileCredentials';
 import { AppendLog } from './store/appendLog';
 import { RegistryStore } from './store/registryStore';
+import { RunEngine } from './runs/engine';
+import { RunBook } from './runs/runBook';
+import { runSettingsFromEnv } from './runs/settings';
 import { StoredDelivery } from './webhooks/storedDelivery';
 import { version } from '../package.json';
 
@@ -19,7 +22,7 @@ export const RUN_LOG_SIZE = 10_000;
 
 /** The context, with logs that another process may append to while this one watches them. */
 export type OpenedContext = ServerContext & {
-  readonly runs: AppendLog<typeof Run>;
+  readonly runs: AppendLog<typeof QueuedRun>;
   readonly deliveries: AppendLog<typeof StoredDelivery>;
 };
 
@@ -31,7 +34,7 @@ export async function openContext(
 ): Promise<OpenedContext> {
   const store = await RegistryStore.open(options.store, options.user);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
-  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
+  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), QueuedRun, RUN_LOG_SIZE);
   const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
   await Promise.all([runs.load(), deliveries.load()]);
   let credentials: CredentialStore;
@@ -41,7 +44,10 @@ export async function openContext(
   } else {
     credentials = new FileCredentials(options.store);
   }
-  return {
+  const settings = runSettingsFromEnv();
+  const book = new RunBook(options.store, runs, deliveries, () => changed(['runs']), settings.logCap);
+  await book.load();
+  const context: OpenedContext = {
     version,
     user: options.user,
     publicUrl: options.publicUrl,
@@ -55,4 +61,12 @@ export async function openContext(
     changed,
     listener: { url: null, state: 'off' },
   };
+  const engine = new RunEngine(context, book, settings, webOriginOf(options.bitbucketApi));
+  return Object.assign(context, { execution: engine });
+}
+
+/** Bitbucket's web pages for an API base: `https://api.bitbucket.org/2.0` → `https://bitbucket.org`; another host keeps its origin. */
+export function webOriginOf(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  return url.hostname === 'api.bitbucket.org' ? 'https://bitbucket.org' : url.origin;
 }

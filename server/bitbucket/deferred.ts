@@ -20,5 +20,15 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     configureWorkspaceWebhook: forward('configureWorkspaceWebhook'),
     removeWorkspaceWebhook: forward('removeWorkspaceWebhook'),
     commitLinks: forward('commitLinks'),
+    cloneUrl: forward('cloneUrl'),
+    getBranch: forward('getBranch'),
+    listBranches: forward('listBranches'),
+    readSourceFile: forward('readSourceFile'),
+    triggerPipeline: forward('triggerPipeline'),
+    getPipeline: forward('getPipeline'),
+    stopPipeline: forward('stopPipeline'),
+    pipelineLog: forward('pipelineLog'),
+    writeBuildStatus: forward('writeBuildStatus'),
+    writePullRequestComment: forward('writePullRequestComment'),
   };
 }

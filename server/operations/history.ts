@@ -6,6 +6,7 @@
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { canList } from '../registry/access';
+import { currentRun } from '../runs/current';
 import { publicDelivery, type StoredDelivery } from '../webhooks/storedDelivery';
 import { visibleStacks } from './stacks';
 
@@ -26,7 +27,7 @@ function* backwards<T>(items: readonly T[]): Generator<T> {
   for (let i = items.length - 1; i >= 0; i -= 1) yield items[i] as T;
 }
 
-function* deliveryRunsBackwards(deliveries: readonly StoredDelivery[]): Generator<Protocol.Run> {
+function* deliveryRunsBackwards(deliveries: readonly StoredDelivery[]): Generator<Protocol.QueuedRun> {
   for (const delivery of backwards(deliveries)) yield* backwards(delivery.runs);
 }
 
@@ -34,7 +35,7 @@ function* deliveryRunsBackwards(deliveries: readonly StoredDelivery[]): Generato
  * Two newest-first sequences as one, by `createdAt` (ISO times compare as strings). Lines of several
  * processes may land slightly out of time order; the merge then keeps each log's own order.
  */
-function* mergeNewestFirst(a: Iterator<Protocol.Run>, b: Iterator<Protocol.Run>): Generator<Protocol.Run> {
+function* mergeNewestFirst(a: Iterator<Protocol.QueuedRun>, b: Iterator<Protocol.QueuedRun>): Generator<Protocol.QueuedRun> {
   let nextA = a.next();
   let nextB = b.next();
   while (!nextA.done && !nextB.done) {
@@ -52,13 +53,13 @@ function* mergeNewestFirst(a: Iterator<Protocol.Run>, b: Iterator<Protocol.Run>)
 
 export async function listRuns(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsList>) {
   const state = await context.store.read();
-  await Promise.all([context.runs.refresh(), context.deliveries.refresh()]);
+  await Promise.all([context.runs.refresh(), context.deliveries.refresh(), context.execution?.book.refresh()]);
   const visible = new Set(visibleStacks(state, context.user).map((stack) => stack.id));
   return newestFirst(
     mergeNewestFirst(backwards(context.runs.all()), deliveryRunsBackwards(context.deliveries.all())),
     (run) => visible.has(run.stackId) && (params.stackId === undefined || run.stackId === params.stackId),
     params.limit ?? DEFAULT_LIMIT,
-  );
+  ).map((run) => currentRun(context, run));
 }
 
 /** Deliveries of integrations the user may list, and of ids no integration holds (any reader may see refusals). */

@@ -8,13 +8,14 @@ import { addStack, checkNewStack, requireAttached, requireStack, setStackIntegra
 import { isUsableFrom } from '../registry/usability';
 import type { RegistryState, StoredStack } from '../store/schema';
 import { credentialOf } from './credentials';
+import { currentRun } from '../runs/current';
 import { stackView } from './views';
 
 export function visibleStacks(state: RegistryState, user: string): StoredStack[] {
   return state.stacks.filter((stack) => hasRole(state, user, stack.spaceId, 'read'));
 }
 
-function requireVisibleStack(state: RegistryState, user: string, id: string): StoredStack {
+export function requireVisibleStack(state: RegistryState, user: string, id: string): StoredStack {
   const stack = requireStack(state, id);
   if (!hasRole(state, user, stack.spaceId, 'read')) throw notFound(`There is no stack "${id}" that ${user} can see.`);
   return stack;
@@ -22,7 +23,8 @@ function requireVisibleStack(state: RegistryState, user: string, id: string): St
 
 export async function listStacks(context: ServerContext) {
   const state = await context.store.read();
-  return visibleStacks(state, context.user).map(stackView);
+  await context.execution?.book.refresh();
+  return visibleStacks(state, context.user).map((stack) => stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null));
 }
 
 export async function createStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
@@ -49,6 +51,22 @@ export async function setIntegration(context: ServerContext, params: Protocol.Pa
   });
   context.changed(['stacks']);
   return stackView(stack);
+}
+
+/** Changes what a stack runs with and what it tracks; the other fields stay as they are. */
+export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>) {
+  const stack = await context.store.update((draft) => {
+    const target = requireVisibleStack(draft, context.user, params.stackId);
+    requireRole(draft, context.user, target.spaceId, 'write', 'Changing a stack');
+    if (params.runner !== undefined) target.runner = params.runner;
+    if (params.autodeploy !== undefined) target.autodeploy = params.autodeploy;
+    if (params.allowForks !== undefined) target.allowForks = params.allowForks;
+    if (params.branch !== undefined) target.branch = params.branch;
+    if (params.projectRoot !== undefined) target.projectRoot = params.projectRoot;
+    return target;
+  });
+  context.changed(['stacks']);
+  return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null);
 }
 
 /** R13: reattach every stack still detached from this integration id, where the rules allow. */
@@ -99,18 +117,15 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   const stack = requireVisibleStack(state, context.user, params.stackId);
   requireRole(state, context.user, stack.spaceId, 'write', 'Triggering a run');
   requireAttached(stack);
+  return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
+}
+
+/** Records a run this process was asked for, then executes it here (its commit resolved first). */
+export async function queueRun(context: ServerContext, fields: Omit<Protocol.QueuedRun, 'id' | 'deliveryId' | 'createdAt'>): Promise<Protocol.Run> {
   const now = context.now();
-  const run: Protocol.Run = {
-    id: newRunId(now),
-    stackId: stack.id,
-    kind: 'tracked',
-    trigger: 'manual',
-    branch: stack.branch,
-    commit: null,
-    deliveryId: null,
-    createdAt: now.toISOString(),
-  };
+  const run: Protocol.QueuedRun = { id: newRunId(now), deliveryId: null, createdAt: now.toISOString(), ...fields };
   await context.runs.append([run]);
   context.changed(['runs']);
-  return run;
+  context.execution?.start([run]);
+  return currentRun(context, run);
 }

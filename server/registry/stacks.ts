@@ -1,6 +1,7 @@
 // Stacks: R10 (an integration usable from the stack's space), R11/R12 (detached stacks), R13
 // (reattaching after a same-name recreate).
 import { conflict, detached, forbidden, notFound } from '../errors';
+import { DEFAULT_RUNNER, type Runner } from '../protocol';
 import type { RegistryState, StoredIntegration, StoredStack } from '../store/schema';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
@@ -14,6 +15,9 @@ export interface NewStack {
   repository: string;
   branch: string;
   projectRoot?: string | undefined;
+  runner?: Runner | undefined;
+  autodeploy?: boolean | undefined;
+  allowForks?: boolean | undefined;
 }
 
 export function requireStack(state: RegistryState, id: string): StoredStack {
@@ -59,6 +63,9 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
     branch: input.branch,
     projectRoot: input.projectRoot ?? '',
     createdAt: now.toISOString(),
+    runner: input.runner ?? DEFAULT_RUNNER,
+    autodeploy: input.autodeploy ?? false,
+    allowForks: input.allowForks ?? false,
   };
   state.stacks.push(stack);
   return stack;

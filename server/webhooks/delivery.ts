@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
-import type { Delivery, DeliveryVerdict, Run } from '../protocol';
+import type { Delivery, DeliveryVerdict, QueuedRun as Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../operations/stacks';
 import type { StoredIntegration } from '../store/schema';
@@ -133,6 +133,7 @@ export class DeliveryPipeline {
       commit: planned.commit,
       deliveryId: requestUuid,
       createdAt: receivedAt.toISOString(),
+      ...(planned.pullRequestId !== undefined ? { pullRequestId: planned.pullRequestId } : {}),
     }));
     const status = routing.verdict === 'queued' ? 202 : 200;
     const delivery = deliveryRecord(
@@ -147,6 +148,8 @@ export class DeliveryPipeline {
       receivedAt,
     );
     await this.record(runs, delivery);
+    // The process that accepted the delivery runs what it queued.
+    context.execution?.start(runs);
     return answer(trace, delivery, runs);
   }
 

@@ -87,6 +87,10 @@ export const stack = (id: string, extra: Record<string, unknown> = {}) => ({
   branch: 'main',
   projectRoot: '',
   state: 'attached',
+  runner: { type: 'pipelines', pipeline: 'stackhook' },
+  autodeploy: false,
+  allowForks: false,
+  lastRun: null,
   ...extra,
 });
 
