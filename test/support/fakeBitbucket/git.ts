@@ -28,7 +28,8 @@ export class FakeGit {
     const work = mkdtempSync(path.join(this.root, 'work-'));
     try {
       execFileSync('git', ['init', '--quiet', work], quiet);
-      const head = repository.branches.get(branch);
+      // A new branch starts from the main branch, as one made in Bitbucket's web page does.
+      const head = repository.branches.get(branch) ?? (repository.mainBranch !== null ? repository.branches.get(repository.mainBranch) : undefined);
       const known = head !== undefined && this.hasCommit(bare, head);
       if (known) {
         execFileSync('git', ['-C', work, 'fetch', '--quiet', bare, head], quiet);
