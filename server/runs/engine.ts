@@ -2,6 +2,7 @@
 // a stack's tracked runs one at a time and in order, everything within the concurrency limit. Every
 // state change is on disk before it is announced; after a crash, a restarted server finishes what
 // it can (a pipeline is followed again) and marks the rest as interrupted.
+import * as path from 'node:path';
 import pLimit from 'p-limit';
 import type { ServerContext } from '../context';
 import { conflict, invalid, notFound } from '../errors';
@@ -10,7 +11,7 @@ import { credentialOf } from '../operations/credentials';
 import type { QueuedRun, Run, Runner } from '../protocol';
 import { runSettingsOf } from '../store/schema';
 import type { Execution, Outcome } from './execution';
-import { runLocally, type LocalControl } from './localRunner';
+import { endLeftover, runLocally, type LocalControl } from './localRunner';
 import { runOnPipelines } from './pipelinesRunner';
 import { maskCredential, reportComment, reportStatus, type Reporter } from './reporting';
 import { withRetries } from './retries';
@@ -144,9 +145,11 @@ export class RunEngine implements RunService {
     };
 
     if (takeOverFrom !== null && !(runner.type === 'pipelines' && record.pipelineUuid !== null)) {
-      // Its process died while it ran on this machine (or before its pipeline was known): it does not run twice.
+      // Its process died while it ran on this machine (or before its pipeline was known): it does not
+      // run twice, and what its command left running is ended.
+      if (record.processGroup !== null) endLeftover(record.processGroup, path.join(this.book.folder, 'checkouts'));
       await this.book.change(runId, { state: 'failed', endedAt: now(), summary: 'interrupted: the Stackhook server running it stopped before it ended' });
-      await reportStatus(reporter, runId);
+      await reportStatus(reporter, runId, 'STOPPED');
       await reportComment(reporter, runId);
       return;
     }

@@ -2,6 +2,7 @@
 // Proposed runs plan; tracked runs plan, then wait for Confirm or Discard (or apply at once with
 // autodeploy). Commands are argv arrays, run in their own process group so a cancel ends them all.
 import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Runner } from '../protocol';
 import type { Execution, Outcome } from './execution';
@@ -86,6 +87,8 @@ function command(execution: Execution, argv: string[], cwd: string, control: Loc
     let writes = Promise.resolve();
     const child = spawn(program, args, { cwd, env: runEnvironment(execution), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     control.pid = child.pid ?? null;
+    // On disk, so a server that restarts after a crash can end what this one left running.
+    if (child.pid !== undefined) void execution.change({ processGroup: child.pid }).catch(() => undefined);
     let killTimer: NodeJS.Timeout | undefined;
     const stop = () => {
       if (child.pid === undefined) return;
@@ -112,6 +115,20 @@ function command(execution: Execution, argv: string[], cwd: string, control: Loc
     child.on('error', (error) => finish(127, `\n${program} could not start: ${error.message}\n`));
     child.on('close', (code) => finish(code, null));
   });
+}
+
+/**
+ * Ends the process group a crashed server left running, if its leader still works in one of this
+ * store's checkouts (a pid may have been reused by another program since: that one is left alone).
+ */
+export function endLeftover(pid: number, checkouts: string): void {
+  let cwd: string;
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return;
+  }
+  if (cwd.startsWith(path.resolve(checkouts) + path.sep)) signalGroup(pid, 'SIGKILL');
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

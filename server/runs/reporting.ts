@@ -48,14 +48,17 @@ export interface Reporter {
   retryDelayMs: number;
 }
 
-/** Writes the run's build status for its state now; records whether it worked. */
-export async function reportStatus(reporter: Reporter, runId: string): Promise<void> {
+/**
+ * Writes the run's build status for its state now (or `state`, when the run's own state does not
+ * say it: an interrupted run failed, but on the commit it was stopped); records whether it worked.
+ */
+export async function reportStatus(reporter: Reporter, runId: string, state?: BuildStatus['state']): Promise<void> {
   const record = reporter.book.record(runId);
   if (!record || record.run.commit === null) return;
   const { run } = record;
   const status: BuildStatus = {
     key: statusKey(run.stackId, run.kind),
-    state: buildStateOf(run.state),
+    state: state ?? buildStateOf(run.state),
     name: `Stackhook ${reporter.stack.name} (${run.kind})`,
     description: redact(run.summary ?? `${run.kind} run ${STATE_WORDS[run.state]}`),
     url: run.externalUrl ?? reporter.runLink(run),

@@ -18,6 +18,8 @@ export const RunEvent = z.object({
   owner: z.string().optional(),
   /** The pipeline a `pipelines` run follows: how a restarted server picks it up again. */
   pipelineUuid: z.string().optional(),
+  /** The process group of the command a local run is running, so a restarted server can end it. */
+  processGroup: z.number().int().optional(),
   /** The build status exists on the commit, so later changes PUT it. */
   statusPosted: z.boolean().optional(),
   /** The comment this run wrote or edited on its pull request. */
@@ -32,6 +34,7 @@ export interface RunRecord {
   run: Run;
   owner: string | null;
   pipelineUuid: string | null;
+  processGroup: number | null;
   statusPosted: boolean;
   commentId: number | null;
   requests: ('cancel' | 'confirm' | 'discard')[];
@@ -52,6 +55,7 @@ export function queuedRecord(queued: QueuedRun): RunRecord {
     },
     owner: null,
     pipelineUuid: null,
+    processGroup: null,
     statusPosted: false,
     commentId: null,
     requests: [],
@@ -73,6 +77,7 @@ export function applyEvent(record: RunRecord, event: RunEvent): RunRecord {
     // A later claim is a takeover after the first owner died (see RunBook.claim).
     owner: event.owner ?? record.owner,
     pipelineUuid: event.pipelineUuid ?? record.pipelineUuid,
+    processGroup: event.processGroup ?? record.processGroup,
     statusPosted: record.statusPosted || event.statusPosted === true,
     commentId: event.commentId ?? record.commentId,
     requests: event.request ? [...record.requests, event.request] : record.requests,

@@ -11,19 +11,12 @@ import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket
 import { pullRequestBody } from '../support/pullRequestBody';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
+import { RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-runs-token-7f3a9c';
 const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
 const NODE = process.execPath;
 const printPlan = (line: string) => [NODE, '-e', `console.log('Refreshing state...'); console.log(process.env.STACKHOOK_RUN_KIND + ' ' + process.cwd()); console.log(${JSON.stringify(line)})`];
-export const RUN_ENV = {
-  STACKHOOK_BITBUCKET_TIMEOUT_MS: '1500',
-  STACKHOOK_BITBUCKET_BACKOFF_MS: '20',
-  STACKHOOK_RUN_POLL_MS: '40',
-  STACKHOOK_RUN_POLL_MAX_MS: '150',
-  STACKHOOK_RUN_RETRY_MS: '20',
-  STACKHOOK_RUN_KILL_GRACE_MS: '500',
-};
 
 /** Every file under `folder` (the store), but those where a secret must be (credentials.json for the token, the registry for webhook secrets). */
 function storeText(folder: string, except: readonly string[]): string {
