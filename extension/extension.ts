@@ -12,6 +12,8 @@ import { Notifier } from './notifications';
 import { Overview } from './overview';
 import { PANEL_VIEW_TYPE, StatusPanel } from './panel';
 import { quickInputPrompter } from './quickInput';
+import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './runLogDocument';
+import { RunWatcher } from './runWatcher';
 import { StatusBar } from './statusBar';
 import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
@@ -34,6 +36,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const statusBar = new StatusBar();
   const notifier = new Notifier(overview, server);
   const panel = new StatusPanel(context.extensionUri, overview);
+  const runLogs = new RunLogDocuments(server);
+  const runs = new RunWatcher(server);
   const trees = [integrations, stacks, deliveries];
 
   const refreshAll = () => {
@@ -46,12 +50,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     for (const tree of trees) if (tree.topics.some((topic) => topics.includes(topic))) tree.refresh(topics);
     if (topics.includes('integrations')) notifier.forgetCredentials();
     void overview.refresh(topics);
+    if (topics.includes('runs') || topics.includes('stacks')) runs.changed();
   };
   const showCounts = () =>
     statusBar.update({
       server: server.state,
       detached: overview.state.status?.counts.detachedStacks ?? overview.detachedStacks.length,
       brokenWebhooks: overview.brokenWebhooks.length,
+      runningRuns: runs.counts.running,
+      failedRuns: runs.counts.failed,
     });
 
   context.subscriptions.push(
@@ -65,6 +72,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusBar,
     notifier,
     panel,
+    runLogs,
+    runs,
+    runs.onDidChangeCounts(() => showCounts()),
+    vscode.workspace.registerTextDocumentContentProvider(RUN_LOG_SCHEME, runLogs),
+    // The link a local run's build status carries: vscode://stackhook.stackhook/run?id=<run id>.
+    vscode.window.registerUriHandler({
+      handleUri: (uri) => {
+        const runId = new URLSearchParams(uri.query).get('id');
+        if (uri.path === '/run' && runId) void openRunLog(runId);
+      },
+    }),
     vscode.window.createTreeView(VIEW.integrations, { treeDataProvider: integrations, showCollapseAll: true }),
     vscode.window.createTreeView(VIEW.stacks, { treeDataProvider: stacks, showCollapseAll: true }),
     vscode.window.createTreeView(VIEW.deliveries, { treeDataProvider: deliveries }),
@@ -77,6 +95,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       setContext(ContextKey.ServerState, state);
       showCounts();
       if (state === 'running' || state === 'failed') refreshAll();
+      if (state === 'running') runs.changed();
     }),
     overview.onDidChange((state) => {
       setContext(ContextKey.HasIntegrations, state.integrations.length > 0);

@@ -4,6 +4,7 @@ import { Command } from '../commandIds';
 import type { CommandContext } from './context';
 import * as general from './general';
 import * as integrations from './integrations';
+import * as runs from './runs';
 import * as stacks from './stacks';
 import * as webhooks from './webhooks';
 
@@ -31,6 +32,13 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),
     [Command.RestartServer]: () => general.restartServer(ctx),
+    [Command.OpenRunLog]: (arg) => runs.openLog(ctx, arg),
+    [Command.CancelRun]: (arg) => runs.cancel(ctx, arg),
+    [Command.RetryRun]: (arg) => runs.retry(ctx, arg),
+    [Command.ConfirmRun]: (arg) => runs.confirm(ctx, arg),
+    [Command.DiscardRun]: (arg) => runs.discard(ctx, arg),
+    [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
+    [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -9,18 +9,26 @@ import { AppendLog } from '../../../server/store/appendLog';
 import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 
+const opened: { close(): Promise<void> }[] = [];
+
 async function openBook(folder: string, announced: string[]) {
   const runs = new AppendLog(path.join(folder, 'runs.jsonl'), QueuedRun, 1_000);
   const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
+  opened.push(runs, deliveries);
   await Promise.all([runs.load(), deliveries.load()]);
   const book = new RunBook(folder, runs, deliveries, () => announced.push('runs'));
   await book.load();
+  opened.push(book.events);
   return { runs, book };
 }
 
 const queued = (id: string): QueuedRun => ({ id, stackId: 'net', kind: 'tracked', trigger: 'manual', branch: 'main', commit: null, deliveryId: null, createdAt: new Date().toISOString() });
 
 describe('the run book', () => {
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((log) => log.close()));
+  });
+
   it('a change is on disk before it is announced, and another process reads the same state', async () => {
     const folder = tempStore();
     const announced: string[] = [];
