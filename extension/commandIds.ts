@@ -27,6 +27,7 @@ export enum Command {
   DiscardRun = 'stackhook.discardRun',
   OpenRunInBitbucket = 'stackhook.openRunInBitbucket',
   CheckRunner = 'stackhook.checkRunner',
+  ChangeRunner = 'stackhook.changeRunner',
 }
 
 export const VIEW = {

@@ -39,6 +39,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.DiscardRun]: (arg) => runs.discard(ctx, arg),
     [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
     [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
+    [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -5,6 +5,7 @@ import { Command } from '../commandIds';
 import { showServerError } from '../errors';
 import type { CommandContext } from './context';
 import { integrationArg, integrationIdOf, pickIntegration, stackArg } from './pick';
+import { askRunner } from './runnerPrompt';
 
 export async function create(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
   const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration should the stack use?'));
@@ -37,6 +38,8 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
       placeHolder: 'envs/prod',
     });
     if (projectRoot === undefined) return undefined;
+    const how = await askRunner();
+    if (!how) return undefined;
     const name = await vscode.window.showInputBox({
       title: vscode.l10n.t('Name of the stack'),
       value: repository.slug,
@@ -57,7 +60,16 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
       (_progress, token) =>
         ctx.server.request(
           Protocol.StacksCreate,
-          { name: name.trim(), spaceId, integrationId, repository: repository.fullName, branch: branch.trim(), ...(projectRoot.trim() ? { projectRoot: projectRoot.trim() } : {}) },
+          {
+            name: name.trim(),
+            spaceId,
+            integrationId,
+            repository: repository.fullName,
+            branch: branch.trim(),
+            ...(projectRoot.trim() ? { projectRoot: projectRoot.trim() } : {}),
+            runner: how.runner,
+            autodeploy: how.autodeploy,
+          },
           { token },
         ),
     );
@@ -67,9 +79,28 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
       configure,
     );
     if (choice === configure) await vscode.commands.executeCommand(Command.RepairWebhook, integrationId, stack.repository);
+    // A Pipelines stack is checked at once: the custom pipeline must exist before the first run.
+    if (stack.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, stack.id);
     return stack;
   } catch (error) {
     await showServerError(error, { integrationId });
+    return undefined;
+  }
+}
+
+/** Changes where a stack's runs execute (Edit Stack's runner part). */
+export async function changeRunner(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
+  const stackId = await stackArg(ctx.server, arg, vscode.l10n.t('Change the runner of which stack?'));
+  if (!stackId) return undefined;
+  try {
+    const current = (await ctx.server.request(Protocol.StacksList, {})).find((stack) => stack.id === stackId);
+    const how = await askRunner(current);
+    if (!how) return undefined;
+    const stack = await ctx.server.request(Protocol.StacksUpdate, { stackId, runner: how.runner, autodeploy: how.autodeploy });
+    if (stack.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, stack.id);
+    return stack;
+  } catch (error) {
+    await showServerError(error, { stackId });
     return undefined;
   }
 }

@@ -33,7 +33,7 @@ describe('extension commands', () => {
     assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
   });
 
-  it('Create stack goes integration → repository → branch → project root → name and sends one stacks/create', async () => {
+  it('Create stack goes integration → repository → branch → project root → runner → name and sends one stacks/create', async () => {
     const server = new FakeServer({
       'stackhook/integrations/list': () => [integration('acme-main')],
       'stackhook/spaces/list': () => [{ id: 'root', name: 'root', parentId: null, inheritEntities: false }],
@@ -41,11 +41,20 @@ describe('extension commands', () => {
       'stackhook/stacks/create': (params) => stack(params.name, params),
     });
     commandContext(server);
-    answerQuickPick(byLabel('acme/network'));
-    answerInputBox('main', 'envs/prod', 'prod-network');
+    answerQuickPick(byLabel('acme/network'), byLabel('On this machine'), byLabel('Wait for Confirm'));
+    answerInputBox('main', 'envs/prod', 'tofu plan "-var=region=eu west"', 'tofu apply -auto-approve', 'prod-network');
     await vscode.commands.executeCommand(Command.CreateStack, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/create'), [
-      { name: 'prod-network', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
+      {
+        name: 'prod-network',
+        spaceId: 'root',
+        integrationId: 'acme-main',
+        repository: 'acme/network',
+        branch: 'main',
+        projectRoot: 'envs/prod',
+        runner: { type: 'local', plan: ['tofu', 'plan', '-var=region=eu west'], apply: ['tofu', 'apply', '-auto-approve'] },
+        autodeploy: false,
+      },
     ]);
     assert.deepEqual(server.sent('stackhook/repositories/list'), [{ integrationId: 'acme-main' }]);
   });
