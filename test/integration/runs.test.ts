@@ -145,6 +145,27 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     assert.match(comments()[0]?.raw ?? '', new RegExp(second.slice(0, 12)));
   });
 
+  it('a refused comment does not fail the run: the run records why, for the editor to show', async () => {
+    const noComments = 'ATATT3xFfGF0-no-pullrequest-scope';
+    const user = bitbucket.world.users[0];
+    user?.credentials.push({ secret: noComments, kind: 'api_token', scopes: ['read:user:bitbucket', 'read:workspace:bitbucket', 'read:repository:bitbucket', 'read:pipeline:bitbucket', 'write:pipeline:bitbucket'] });
+    await server.request(Protocol.IntegrationsCreate, { name: 'No Comments', type: 'space', spaceId: 'root', username: 'ana@example.com', secret: noComments });
+    await server.request(Protocol.StacksCreate, { name: 'quiet', spaceId: 'root', integrationId: 'no-comments', repository: 'acme/network', branch: 'main' });
+    bitbucket.world.addPullRequest('acme/network', 9);
+    const commit = bitbucket.pushCommit('acme/network', 'feature/quiet', { 'q.tf': '# q\n' });
+    const secretOf = await webhookSecret(server, 'no-comments');
+    const answer = await deliver(receiver, 'no-comments', { body: pullRequestBody('acme/network', { id: 9, source: 'feature/quiet', destination: 'main', commit }), eventKey: 'pullrequest:created', secret: secretOf });
+    const done = await ended(answer.json.runIds?.[0] ?? '');
+    assert.equal(done.state, 'finished');
+    assert.equal(done.reports.status, 'posted');
+    assert.equal(done.reports.comment, 'failed');
+    assert.match(done.reports.commentReason ?? '', /read:pullrequest:bitbucket/);
+    const check = await server.request(Protocol.StacksCheckRunner, { stackId: 'quiet' });
+    assert.equal(check.problems[0]?.problem, 'missing-scope');
+    assert.match(check.problems[0]?.message ?? '', /lacks read:pullrequest:bitbucket/);
+    await server.request(Protocol.StacksDelete, { stackId: 'quiet' });
+  });
+
   it('a pull request from a fork gets no run; the delivery says why', async () => {
     const answer = await deliver(receiver, 'acme-main', {
       body: pullRequestBody('acme/network', { id: 8, source: 'main', destination: 'main', commit: head, sourceRepository: 'mallory/network' }),
