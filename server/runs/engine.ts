@@ -1,5 +1,5 @@
 // Executes runs: the process that accepted a delivery (or a request) claims its runs and runs them,
-// a stack's tracked runs one at a time and in order, everything within the concurrency limit. Every
+// a stack's tracked runs one at a time and in order, local commands within the concurrency limit. Every
 // state change is on disk before it is announced; after a crash, a restarted server finishes what
 // it can (a pipeline is followed again) and marks the rest as interrupted.
 import * as path from 'node:path';
@@ -102,7 +102,7 @@ export class RunEngine implements RunService {
   }
 
   private schedule(runId: string, stackId: string, tracked: boolean, takeOverFrom: string | null): void {
-    const work = () => this.limit(() => this.execute(runId, takeOverFrom));
+    const work = () => this.execute(runId, takeOverFrom);
     let done: Promise<void>;
     if (tracked) {
       // A stack's tracked runs one after the other, in the order they were queued.
@@ -208,7 +208,8 @@ export class RunEngine implements RunService {
     };
     if (runner.type === 'pipelines') return runOnPipelines(execution, runner.pipeline);
     const { autodeploy } = runSettingsOf(stack);
-    return runLocally(execution, runner, autodeploy, (control) => (active.local = control));
+    // Only local runs take a slot of this machine: a pipeline's work is Bitbucket's, and following it costs a poll now and then.
+    return this.limit(() => runLocally(execution, runner, autodeploy, (control) => (active.local = control)));
   }
 
   /** Requests another process recorded for a run this one executes. */

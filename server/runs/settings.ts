@@ -1,7 +1,7 @@
 // The limits runs keep to, with defaults that suit one machine; the environment may change them
 // (tests shorten the pipeline polling, for instance).
 export interface RunSettings {
-  /** Runs executing at once in this process (a stack's tracked runs also go one at a time). */
+  /** Local runs executing at once in this process (a stack's tracked runs also go one at a time). */
   concurrency: number;
   /** First wait between two looks at a pipeline; it grows by half each time up to `pollMaxMs`. */
   pollMs: number;
