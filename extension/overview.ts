@@ -23,7 +23,11 @@ export interface OverviewState {
   stacks: Protocol.Stack[];
   deliveries: Protocol.Delivery[];
   webhooks: WebhookRow[];
+  /** The latest runs of every stack, newest first (the status panel lists them). */
+  runs?: Protocol.Run[] | undefined;
 }
+
+const RECENT_RUNS = 10;
 
 export interface CredentialProblem {
   integrationId: string;
@@ -31,7 +35,7 @@ export interface CredentialProblem {
   message: string;
 }
 
-const EVERYTHING: readonly Protocol.ChangeTopic[] = ['integrations', 'stacks', 'deliveries', 'webhooks'];
+const EVERYTHING: readonly Protocol.ChangeTopic[] = ['integrations', 'stacks', 'deliveries', 'webhooks', 'runs'];
 
 export class Overview implements vscode.Disposable {
   state: OverviewState = { status: undefined, integrations: [], stacks: [], deliveries: [], webhooks: [] };
@@ -90,7 +94,8 @@ export class Overview implements vscode.Disposable {
       registry ? this.server.request(Protocol.StacksList, {}) : this.state.stacks,
       has('deliveries') ? this.server.request(Protocol.DeliveriesList, { limit: RECENT_DELIVERIES }) : this.state.deliveries,
     ]);
-    this.state = { ...this.state, status, integrations, stacks, deliveries };
+    const runs = has('runs') ? await this.server.request(Protocol.RunsList, { limit: RECENT_RUNS }).catch(() => this.state.runs) : this.state.runs;
+    this.state = { ...this.state, status, integrations, stacks, deliveries, runs };
     this.publish();
     if (registry || has('webhooks')) await this.checkUsedWebhooks();
   }

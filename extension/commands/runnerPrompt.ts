@@ -22,7 +22,7 @@ const shown = (argv: readonly string[]) => argv.map((arg) => (/\s/.test(arg) ? `
 export async function askRunner(current?: Protocol.Stack): Promise<RunnerChoice | undefined> {
   const pipelines = { label: vscode.l10n.t('Bitbucket Pipelines'), detail: vscode.l10n.t('Runs the repository\'s custom pipeline on the run\'s commit. For teams.'), type: 'pipelines' as const };
   const local = { label: vscode.l10n.t('On this machine'), detail: vscode.l10n.t('Runs the plan (and apply) commands here, in a checkout of the run\'s commit. No CI needed.'), type: 'local' as const };
-  const picked = await vscode.window.showQuickPick([pipelines, local], { placeHolder: vscode.l10n.t('Where do the stack\'s runs execute?'), ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick([pipelines, local], { title: vscode.l10n.t('Where do the stack\'s runs execute?'), ignoreFocusOut: true });
   if (!picked) return undefined;
   if (picked.type === 'pipelines') {
     const pipeline = await vscode.window.showInputBox({
@@ -51,7 +51,7 @@ export async function askRunner(current?: Protocol.Stack): Promise<RunnerChoice 
   if (applyArgv.length > 0) {
     const confirm = { label: vscode.l10n.t('Wait for Confirm'), autodeploy: false };
     const auto = { label: vscode.l10n.t('Apply at once (autodeploy)'), autodeploy: true };
-    const choice = await vscode.window.showQuickPick([confirm, auto], { placeHolder: vscode.l10n.t('After a tracked run plans'), ignoreFocusOut: true });
+    const choice = await vscode.window.showQuickPick([confirm, auto], { title: vscode.l10n.t('After a tracked run plans'), ignoreFocusOut: true });
     if (!choice) return undefined;
     autodeploy = choice.autodeploy;
   }

@@ -7,7 +7,7 @@ import { statusKey } from '../../server/runs/reporting';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { eventually } from './receiverSupport';
-import { RUN_ENV } from './runSupport';
+import { processGone, RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-durable-token-51c2';
 const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
@@ -77,13 +77,6 @@ describe('runs across a crash (SIGKILL) and a restart', function () {
     assert.equal(done.state, 'failed');
     assert.match(done.summary ?? '', /^interrupted/);
     assert.equal(bitbucket.world.repository('acme/network')?.statuses.get(head)?.get(statusKey('net', 'tracked'))?.state, 'STOPPED');
-    await eventually(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 'the command the crashed server left to end');
+    await eventually(() => processGone(pid), 'the command the crashed server left to end');
   });
 });

@@ -7,3 +7,13 @@ export const RUN_ENV = {
   STACKHOOK_RUN_RETRY_MS: '20',
   STACKHOOK_RUN_KILL_GRACE_MS: '500',
 };
+
+/** Whether no process has this pid any more. */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}

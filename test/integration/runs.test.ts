@@ -11,7 +11,7 @@ import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket
 import { pullRequestBody } from '../support/pullRequestBody';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
-import { RUN_ENV } from './runSupport';
+import { processGone, RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-runs-token-7f3a9c';
 const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
@@ -223,14 +223,7 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     await server.request(Protocol.RunsCancel, { runId: local.id });
     const stopped = await ended(local.id);
     assert.equal(stopped.state, 'stopped');
-    await eventually(() => {
-      try {
-        process.kill(childPid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 'the grandchild to end with its group');
+    await eventually(() => processGone(childPid), 'the grandchild to end with its group');
     assert.equal(statusOf('acme/local', stopped.commit ?? '', statusKey('dev', 'tracked'))?.state, 'STOPPED');
 
     const repository = bitbucket.world.repository('acme/network');
