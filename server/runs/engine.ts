@@ -106,7 +106,8 @@ export class RunEngine implements RunService {
     let done: Promise<void>;
     if (tracked) {
       // A stack's tracked runs one after the other, in the order they were queued.
-      const previous = this.stackQueues.get(stackId) ?? Promise.resolve();
+      // A run that failed to execute must not hold up the next one.
+      const previous = (this.stackQueues.get(stackId) ?? Promise.resolve()).catch(() => undefined);
       done = previous.then(work);
       this.stackQueues.set(stackId, done);
     } else {
@@ -123,6 +124,19 @@ export class RunEngine implements RunService {
 
   private async execute(runId: string, takeOverFrom: string | null): Promise<void> {
     if (!(await this.book.claim(runId, THIS_PROCESS, takeOverFrom))) return;
+    try {
+      await this.executeClaimed(runId, takeOverFrom);
+    } catch (error) {
+      // Whatever stopped it (no credential stored, the store unreadable) ends the run, with the reason.
+      const message = redact(error instanceof Error ? error.message : String(error));
+      if (!isFinal(this.book.record(runId)?.run ?? { state: 'queued' })) {
+        await this.book.change(runId, { state: 'failed', endedAt: this.context.now().toISOString(), summary: firstLine(message) });
+      }
+      throw error;
+    }
+  }
+
+  private async executeClaimed(runId: string, takeOverFrom: string | null): Promise<void> {
     const record = this.book.record(runId) as RunRecord;
     const now = () => this.context.now().toISOString();
     const state = await this.context.store.read();

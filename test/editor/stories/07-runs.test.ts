@@ -75,8 +75,9 @@ describe('Story 7: runs execute and report back', () => {
     });
     await workbench.expandTreeItem('Stacks', LOCAL.name);
     await workbench.clickTreeItem('Stacks', new RegExp(`tracked · ${head.slice(0, 12)}`));
+    // The editor renders spaces as no-break spaces: match any white space.
     const editor = page.locator('.editor-instance .view-lines').first();
-    await editor.filter({ hasText: /Plan: 2 to add, 0 to change, 1 to destroy\./ }).waitFor({ timeout: 30_000 }).catch(async () => {
+    await editor.filter({ hasText: /Plan:\s2\sto\sadd,\s0\sto\schange,\s1\sto\sdestroy\./ }).waitFor({ timeout: 30_000 }).catch(async () => {
       throw new Error(`The run's log did not open: ${await editor.innerText().catch(() => '(no editor)')}`);
     });
     assert.match(await page.locator('.tabs-container .tab.active').innerText(), /\.log/);
