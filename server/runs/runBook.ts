@@ -13,6 +13,8 @@ import { RunLogFiles } from './runLogFiles';
 
 export const RUN_EVENTS_FILE = 'run-events.jsonl';
 const RUN_EVENTS_SIZE = 200_000;
+/** Events of runs this process has not read (yet, or ever: a run log rotated away) that it keeps waiting. */
+const MAX_ORPHANS = 10_000;
 
 /** This process, as it names itself in a claim: host, pid and start time (a reused pid is another process). */
 export const THIS_PROCESS = `${hostname()}:${process.pid}:${Date.now().toString(36)}`;
@@ -40,6 +42,11 @@ export class RunBook {
   private readonly queued = new Map<string, QueuedRun>();
   private readonly latestOfStack = new Map<string, string>();
   private readonly applied = new Map<string, RunRecord>();
+  /**
+   * Events read before the run they change: another process records a run, then its events, and
+   * this one may read the events log first. They are applied once the run is read.
+   */
+  private orphans: RunEvent[] = [];
   private seen = { runs: 0, deliveries: 0, events: 0 };
 
   constructor(
@@ -131,14 +138,17 @@ export class RunBook {
       this.queued.clear();
       this.applied.clear();
       this.latestOfStack.clear();
+      this.orphans = [];
       this.seen = { runs: 0, deliveries: 0, events: 0 };
     }
     for (let i = this.seen.runs; i < runs.length; i++) this.addQueued(runs[i] as QueuedRun);
     for (let i = this.seen.deliveries; i < deliveries.length; i++) for (const run of (deliveries[i] as StoredDelivery).runs) this.addQueued(run);
-    for (let i = this.seen.events; i < events.length; i++) {
-      const event = events[i] as RunEvent;
+    const waiting = this.orphans;
+    this.orphans = [];
+    for (const event of [...waiting, ...(events.slice(this.seen.events) as RunEvent[])]) {
       const base = this.applied.get(event.runId) ?? (this.queued.has(event.runId) ? queuedRecord(this.queued.get(event.runId) as QueuedRun) : null);
       if (base) this.applied.set(event.runId, applyEvent(base, event));
+      else if (this.orphans.length < MAX_ORPHANS) this.orphans.push(event);
     }
     this.seen = { runs: runs.length, deliveries: deliveries.length, events: events.length };
   }

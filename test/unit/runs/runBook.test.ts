@@ -42,6 +42,19 @@ describe('the run book', () => {
     assert.equal(other.book.lastRunOf('net')?.commit, 'a'.repeat(40));
   });
 
+  it('an event read before its run (another process wrote both) applies once the run is read', async () => {
+    const folder = tempStore();
+    const writer = await openBook(folder, []);
+    const reader = await openBook(folder, []);
+    await writer.runs.append([queued('late')]);
+    await writer.book.change('late', { state: 'running' });
+    // The reader sees the events log grow before it looks at the runs log again.
+    await reader.book.events.refresh();
+    assert.equal(reader.book.record('late'), null);
+    await reader.book.refresh();
+    assert.equal(reader.book.record('late')?.run.state, 'running');
+  });
+
   it('two processes claiming the same runs at once take each one exactly once', async function () {
     this.timeout(20_000);
     const folder = tempStore();
