@@ -73,14 +73,14 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
           { token },
         ),
     );
+    // A Pipelines stack is checked at once (beside the message below): the custom pipeline must exist before the first run.
+    if (stack.runner.type === 'pipelines') void vscode.commands.executeCommand(Command.CheckRunner, stack.id);
     const configure = vscode.l10n.t('Configure webhook');
     const choice = await vscode.window.showInformationMessage(
       vscode.l10n.t('Stack "{0}" created on {1} @ {2}. Its repository needs a webhook to start runs on push.', stack.name, stack.repository, stack.branch),
       configure,
     );
     if (choice === configure) await vscode.commands.executeCommand(Command.RepairWebhook, integrationId, stack.repository);
-    // A Pipelines stack is checked at once: the custom pipeline must exist before the first run.
-    if (stack.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, stack.id);
     return stack;
   } catch (error) {
     await showServerError(error, { integrationId });

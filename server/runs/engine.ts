@@ -20,6 +20,11 @@ import type { RunRecord } from './runEvent';
 import type { RunService } from './service';
 import type { RunSettings } from './settings';
 
+/** A run just recorded belongs to the process that recorded it for this long, before another may take it. */
+const UNCLAIMED_GRACE_MS = 5_000;
+/** Unclaimed runs older than this were queued before runs executed, or long abandoned: left alone. */
+const UNCLAIMED_WINDOW_MS = 15 * 60_000;
+
 interface Active {
   controller: AbortController;
   decide: ((decision: 'confirm' | 'discard') => void) | null;
@@ -52,12 +57,18 @@ export class RunEngine implements RunService {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** After a start: runs whose process died are followed again (pipelines) or marked interrupted. */
+  /**
+   * After a start: runs whose process died are followed again (pipelines) or marked interrupted, and
+   * runs recorded in the last minutes that no process took (it died in between) are started here.
+   */
   async recover(): Promise<void> {
     await this.book.refresh();
     for (const record of this.book.unfinished()) {
       if (record.owner === null || ownerAlive(record.owner)) continue;
       this.schedule(record.run.id, record.run.stackId, record.run.kind === 'tracked', record.owner);
+    }
+    for (const run of this.book.unclaimed(this.context.now().getTime(), UNCLAIMED_GRACE_MS, UNCLAIMED_WINDOW_MS)) {
+      this.schedule(run.id, run.stackId, run.kind === 'tracked', null);
     }
   }
 

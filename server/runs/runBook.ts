@@ -96,6 +96,20 @@ export class RunBook {
     return [...this.applied.values()].filter((record) => !isFinal(record.run));
   }
 
+  /**
+   * Runs recorded but never claimed, queued between `minAgeMs` and `maxAgeMs` ago: the process that
+   * recorded one died before it could start it. Older ones (queued before runs executed) stay as they are.
+   */
+  unclaimed(now: number, minAgeMs: number, maxAgeMs: number): QueuedRun[] {
+    this.index();
+    return [...this.queued.values()]
+      .filter((run) => {
+        const age = now - Date.parse(run.createdAt);
+        return !this.applied.has(run.id) && age >= minAgeMs && age <= maxAgeMs;
+      })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
   /** The comment the last run of this stack wrote on this pull request, to edit it in place. */
   commentOf(stackId: string, pullRequestId: number): number | null {
     this.index();

@@ -32,4 +32,26 @@ describe('the run engine', () => {
     }
     await book.events.close();
   });
+
+  it('after a restart, a run recorded minutes ago that no process took is started; one from long ago is left alone', async () => {
+    world = await testWorld();
+    const base = world.as('ana');
+    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
+    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
+    const now = base.now().getTime();
+    const queued = (id: string, agoMs: number) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: new Date(now - agoMs).toISOString() });
+    await base.runs.append([queued('old', 60 * 60_000), queued('orphan', 30_000), queued('fresh', 1_000)]);
+    world.bitbucket.triggerPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    world.bitbucket.getPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+    await book.load();
+    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    await engine.recover();
+    await engine.idle();
+    assert.equal(book.record('orphan')?.run.state, 'finished');
+    assert.equal(book.record('old')?.run.state, 'queued', 'queued before runs executed: left alone');
+    assert.equal(book.record('fresh')?.run.state, 'queued', 'the process that recorded it may still start it');
+    assert.equal(world.bitbucket.triggerPipeline.callCount, 1);
+    await book.events.close();
+  });
 });
