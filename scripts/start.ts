@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     lines.push(
       'Demo: a simulated Bitbucket Cloud on this machine (nothing leaves it).',
       `  Bitbucket API  ${bitbucket.url}`,
-      `  workspace      ${DEMO.workspace} (${DEMO.repositories.length + DEMO.more} repositories)`,
+      `  workspace      ${DEMO.workspace} (${DEMO.repositories.length + DEMO.more + 1} repositories)`,
       `  sign in with   email ${DEMO.email}, API token ${DEMO.token}`,
       `  store          ${store} (removed on exit)`,
       'Try: Stackhook in the activity bar → Set Up an Integration.',
