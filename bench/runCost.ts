@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as Protocol from '../server/protocol';
 import { GitCheckouts } from '../server/runs/gitCheckout';
 import { deliver, listenerUrl, webhookSecret } from '../test/integration/receiverSupport';
+import { PIPELINES_YAML } from '../test/integration/runSupport';
 import { pushBody } from '../test/editor/support/webhook';
 import { startFakeBitbucket } from '../test/support/fakeBitbucket';
 import { startServer } from '../test/support/serverProcess';
@@ -20,7 +21,6 @@ const POLL_MS = 100;
 const POLL_MAX_MS = 400;
 const PENDING_MS = 100;
 const DURATION_MS = 900;
-const YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -47,7 +47,7 @@ async function pipelinesFigures() {
   bitbucket.world.addRepository('acme/network');
   const repository = bitbucket.world.repository('acme/network');
   if (repository) repository.pipelineScript = { ...repository.pipelineScript, pendingMs: PENDING_MS, durationMs: DURATION_MS };
-  const commit = bitbucket.pushCommit('acme/network', 'main', { 'bitbucket-pipelines.yml': YAML });
+  const commit = bitbucket.pushCommit('acme/network', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML });
   const server = await startServer({
     args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com', '--listen', '127.0.0.1:0'],
     env: { STACKHOOK_RUN_POLL_MS: String(POLL_MS), STACKHOOK_RUN_POLL_MAX_MS: String(POLL_MAX_MS), STACKHOOK_RUN_CONCURRENCY: '4' },

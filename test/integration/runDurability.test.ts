@@ -7,10 +7,9 @@ import { statusKey } from '../../server/runs/reporting';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { eventually } from './receiverSupport';
-import { processGone, RUN_ENV } from './runSupport';
+import { PIPELINES_YAML, processGone, RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-durable-token-51c2';
-const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
 
 describe('runs across a crash (SIGKILL) and a restart', function () {
   this.timeout(120_000);

@@ -17,3 +17,6 @@ export function processGone(pid: number): boolean {
     return true;
   }
 }
+
+/** A bitbucket-pipelines.yml that defines the custom pipeline runs trigger by default. */
+export const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';

@@ -11,10 +11,9 @@ import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket
 import { pullRequestBody } from '../support/pullRequestBody';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
-import { processGone, RUN_ENV } from './runSupport';
+import { PIPELINES_YAML, processGone, RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-runs-token-7f3a9c';
-const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
 const NODE = process.execPath;
 const printPlan = (line: string) => [NODE, '-e', `console.log('Refreshing state...'); console.log(process.env.STACKHOOK_RUN_KIND + ' ' + process.cwd()); console.log(${JSON.stringify(line)})`];
 
