@@ -40,7 +40,10 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
   /** Until the run has ended and reported back (its status and comment are written after its last state). */
   const ended = async (runId: string, timeoutMs = 20_000) => {
     const settled = (r: Protocol.Run) => ['finished', 'failed', 'stopped', 'discarded'].includes(r.state) && r.reports.status !== 'pending' && r.reports.comment !== 'pending';
-    await eventually(async () => settled(await run(runId)), `run ${runId} to end and report`, timeoutMs);
+    await eventually(async () => settled(await run(runId)), `run ${runId} to end and report`, timeoutMs).catch(async (error: Error) => {
+      const log = await server.request(Protocol.RunsLog, { runId });
+      throw new Error(`${error.message}: it is ${JSON.stringify(await run(runId))}; its log: ${log.text.slice(-2_000)}`);
+    });
     return run(runId);
   };
   const waitFor = async (runId: string, state: Protocol.Run['state']) => {
@@ -238,8 +241,8 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     await server.request(Protocol.StacksUpdate, { stackId: 'dev', runner: { type: 'local', plan: printPlan('No changes.'), apply: null } });
   });
 
-  it('20% injected faults while triggering, following and reporting: runs converge to the right state and status', async () => {
-    bitbucket.setFaults({ rate: 0.2, kinds: ['429', '500', '502', '503'], seed: 14 });
+  it('20% injected faults (429, 5xx, timeouts, resets) while triggering, following and reporting: runs converge to the right state and status', async () => {
+    bitbucket.setFaults({ rate: 0.2, kinds: ['429', '500', '502', '503', 'hang', 'reset'], seed: 14 });
     const runs = await Promise.all([server.request(Protocol.StacksTriggerRun, { stackId: 'net' }), server.request(Protocol.StacksTriggerRun, { stackId: 'dev' })]);
     for (const started of runs) {
       const done = await ended(started.id, 60_000);
