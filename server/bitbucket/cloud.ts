@@ -9,7 +9,7 @@ import { inBulk } from './bulk';
 import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext } from './gateway';
 import { BitbucketHttp } from './http';
-import { getPipeline, pipelineLog, stopPipeline, triggerPipeline } from './pipelines';
+import { findTriggeredPipeline, getPipeline, pipelineLog, stopPipeline, triggerPipeline } from './pipelines';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
 import { writeBuildStatus, writePullRequestComment } from './reports';
 import { cloneUrl, commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
@@ -133,6 +133,7 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     readSourceFile: (credential, fullName, commit, file, context) => readSourceFile(client(credential), fullName, commit, file, context.signal),
     triggerPipeline: (credential, fullName, trigger, context) => triggerPipeline(client(credential), fullName, trigger, context.signal),
     getPipeline: (credential, fullName, uuid, context) => getPipeline(client(credential), fullName, uuid, context.signal),
+    findTriggeredPipeline: (credential, fullName, trigger, context) => findTriggeredPipeline(client(credential), fullName, trigger, context.signal),
     stopPipeline: (credential, fullName, uuid, context) => stopPipeline(client(credential), fullName, uuid, context.signal),
     pipelineLog: (credential, fullName, uuid, maxBytes, context) => pipelineLog(client(credential), fullName, uuid, maxBytes, context.signal),
     writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),

@@ -26,6 +26,7 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     readSourceFile: forward('readSourceFile'),
     triggerPipeline: forward('triggerPipeline'),
     getPipeline: forward('getPipeline'),
+    findTriggeredPipeline: forward('findTriggeredPipeline'),
     stopPipeline: forward('stopPipeline'),
     pipelineLog: forward('pipelineLog'),
     writeBuildStatus: forward('writeBuildStatus'),

@@ -32,6 +32,7 @@ export const Endpoints = {
   sourceFile: endpoint('GET', '/repositories/{workspace}/{repo_slug}/src/{commit}/{path}', 'read:repository:bitbucket'),
   triggerPipeline: endpoint('POST', '/repositories/{workspace}/{repo_slug}/pipelines', 'write:pipeline:bitbucket'),
   pipeline: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}', 'read:pipeline:bitbucket'),
+  pipelines: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines', 'read:pipeline:bitbucket'),
   stopPipeline: endpoint('POST', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}/stopPipeline', 'write:pipeline:bitbucket'),
   pipelineSteps: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}/steps', 'read:pipeline:bitbucket'),
   pipelineStepLog: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}/steps/{step_uuid}/log', 'read:pipeline:bitbucket'),

@@ -77,6 +77,8 @@ export interface BitbucketGateway {
   readSourceFile(credential: BitbucketCredential, fullName: string, commit: string, file: string, context: CallContext): Promise<string | null>;
   triggerPipeline(credential: BitbucketCredential, fullName: string, trigger: PipelineTrigger, context: CallContext): Promise<PipelineProgress>;
   getPipeline(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<PipelineProgress>;
+  /** The pipeline a trigger whose answer was lost started, if it did start one. */
+  findTriggeredPipeline(credential: BitbucketCredential, fullName: string, trigger: PipelineTrigger, context: CallContext): Promise<PipelineProgress | null>;
   stopPipeline(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<void>;
   pipelineLog(credential: BitbucketCredential, fullName: string, uuid: string, maxBytes: number, context: CallContext): Promise<string>;
   writeBuildStatus(credential: BitbucketCredential, fullName: string, commit: string, status: BuildStatus, isNew: boolean, context: CallContext): Promise<void>;

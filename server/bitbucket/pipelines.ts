@@ -3,7 +3,7 @@
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
 import type { BitbucketHttp } from './http';
 import { collectPages } from './pagination';
-import { BitbucketPipeline, PipelineStepPage } from './schemas';
+import { BitbucketPipeline, PipelinePage, PipelineStepPage } from './schemas';
 
 export interface PipelineTrigger {
   branch: string;
@@ -51,6 +51,31 @@ export async function triggerPipeline(http: BitbucketHttp, fullName: string, tri
     signal,
   );
   return progressOf(answer.data);
+}
+
+/**
+ * The pipeline a trigger started, when the answer to the trigger was lost (a timeout, a reset): the
+ * newest pipelines of the repository, matched by commit, custom pipeline and the run's id variable.
+ */
+export async function findTriggeredPipeline(http: BitbucketHttp, fullName: string, trigger: PipelineTrigger, signal?: AbortSignal): Promise<PipelineProgress | null> {
+  const answer = await http.json(
+    {
+      endpoint: Endpoints.pipelines,
+      target: pathOf(Endpoints.pipelines.template, repositoryParams(fullName)),
+      query: { sort: '-created_on', pagelen: 30 },
+      schema: PipelinePage,
+      what: `look for the pipeline ${trigger.pipeline} of ${fullName} on ${trigger.commit.slice(0, 12)}`,
+    },
+    signal,
+  );
+  const runId = trigger.variables.STACKHOOK_RUN_ID;
+  const found = answer.data.values.find(
+    (pipeline) =>
+      pipeline.target?.commit?.hash === trigger.commit &&
+      pipeline.target.selector?.pattern === trigger.pipeline &&
+      (pipeline.variables === undefined || pipeline.variables.some((variable) => variable.key === 'STACKHOOK_RUN_ID' && variable.value === runId)),
+  );
+  return found ? progressOf(found) : null;
 }
 
 export async function getPipeline(http: BitbucketHttp, fullName: string, uuid: string, signal?: AbortSignal): Promise<PipelineProgress> {

@@ -84,8 +84,11 @@ export const BitbucketPipeline = z.object({
     result: z.object({ name: z.string() }).optional(),
   }),
   duration_in_seconds: z.number().optional(),
+  target: z.object({ commit: z.object({ hash: z.string() }).optional(), selector: z.object({ pattern: z.string().optional() }).optional() }).optional(),
+  variables: z.array(z.object({ key: z.string(), value: z.string().optional() })).optional(),
 });
 export type BitbucketPipeline = z.infer<typeof BitbucketPipeline>;
+export const PipelinePage = paginated(BitbucketPipeline);
 export const PipelineStep = z.object({ uuid: z.string(), name: z.string().optional() });
 export const PipelineStepPage = paginated(PipelineStep);
 

@@ -114,6 +114,17 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     assert.equal(stacks.find((stack) => stack.id === 'net')?.lastRun?.id, runId);
   });
 
+  it('a trigger whose answer is lost (the connection reset after Bitbucket started the pipeline) is not repeated', async () => {
+    const repository = bitbucket.world.repository('acme/network');
+    const before = repository?.pipelines.length ?? 0;
+    bitbucket.failNext('reset-after', { method: 'POST', template: '/repositories/{workspace}/{repo_slug}/pipelines' });
+    const manual = await server.request(Protocol.StacksTriggerRun, { stackId: 'net' });
+    const done = await ended(manual.id);
+    assert.equal(done.state, 'finished', done.summary ?? '');
+    assert.equal((repository?.pipelines.length ?? 0) - before, 1, 'one pipeline for the run');
+    assert.equal(repository?.pipelines.at(-1)?.variables.find((v) => v.key === 'STACKHOOK_RUN_ID')?.value, manual.id);
+  });
+
   it('a manual run resolves the branch head; checkRunner finds the custom pipeline, or gives the YAML to add', async () => {
     const manual = await server.request(Protocol.StacksTriggerRun, { stackId: 'net' });
     const done = await ended(manual.id);

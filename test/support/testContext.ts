@@ -42,6 +42,7 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
     readSourceFile: sinon.stub().resolves(null),
     triggerPipeline: sinon.stub().rejects(new Error('not stubbed in this test')),
     getPipeline: sinon.stub().rejects(new Error('not stubbed in this test')),
+    findTriggeredPipeline: sinon.stub().resolves(null),
     stopPipeline: sinon.stub().resolves(),
     pipelineLog: sinon.stub().resolves(''),
     writeBuildStatus: sinon.stub().resolves(),

@@ -331,6 +331,14 @@ function runRoutes(): Route[] {
         return json(201, renderPipeline(pipeline, repository, Date.now()), { Location: `${context.origin}${context.rawPath}/${encodeURIComponent(pipeline.uuid)}` });
       }),
     ),
+    route('GET', `${REPO}/pipelines`, 'read:pipeline:bitbucket', (context) =>
+      withRepository(context, (repository) => {
+        const now = Date.now();
+        const newestFirst = context.query.get('sort') === '-created_on';
+        const pipelines = newestFirst ? [...repository.pipelines].reverse() : repository.pipelines;
+        return paginate(pipelines.map((pipeline) => renderPipeline(pipeline, repository, now)), context);
+      }),
+    ),
     route('GET', `${REPO}/pipelines/{pipeline_uuid}`, 'read:pipeline:bitbucket', (context) =>
       withPipeline(context, (repository, pipeline) => json(200, renderPipeline(pipeline, repository, Date.now()))),
     ),

@@ -119,6 +119,7 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       const done = await gateway.triggerPipeline(credential, 'acme/repo-004', trigger, none);
       await gateway.getPipeline(credential, 'acme/repo-004', done.uuid, none);
       await gateway.pipelineLog(credential, 'acme/repo-004', done.uuid, 10_000, none);
+      assert.equal((await gateway.findTriggeredPipeline(credential, 'acme/repo-004', trigger, none))?.uuid, done.uuid);
       await gateway.triggerPipeline(credential, 'acme/repo-004', { ...trigger, pipeline: 'undefined-one' }, none).catch(() => undefined);
       if (repository) repository.pipelineScript = { ...repository.pipelineScript, durationMs: 60_000 };
       const long = await gateway.triggerPipeline(credential, 'acme/repo-004', trigger, none);
