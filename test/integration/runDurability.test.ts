@@ -78,4 +78,26 @@ describe('runs across a crash (SIGKILL) and a restart', function () {
     assert.equal(bitbucket.world.repository('acme/network')?.statuses.get(head)?.get(statusKey('net', 'tracked'))?.state, 'STOPPED');
     await eventually(() => processGone(pid), 'the command the crashed server left to end');
   });
+
+  it('Confirm asked of another server on the store reaches the one that runs the run', async () => {
+    const printing = (line: string) => [process.execPath, '-e', `console.log(${JSON.stringify(line)})`];
+    const first = await start();
+    await first.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+    await first.request(Protocol.StacksCreate, {
+      name: 'net',
+      spaceId: 'root',
+      integrationId: 'acme-main',
+      repository: 'acme/network',
+      branch: 'main',
+      runner: { type: 'local', plan: printing('Plan: 1 to add, 0 to change, 0 to destroy.'), apply: printing('Apply complete! Resources: 1 added, 0 changed, 0 destroyed.') },
+    });
+    const queued = await first.request(Protocol.StacksTriggerRun, { stackId: 'net' });
+    await eventually(async () => (await first.request(Protocol.RunsGet, { runId: queued.id })).state === 'unconfirmed', 'the run to wait for confirmation', 20_000);
+    const second = await start(first.store);
+    await second.request(Protocol.RunsConfirm, { runId: queued.id });
+    await eventually(async () => settled(await first.request(Protocol.RunsGet, { runId: queued.id })), 'the run to apply and end', 20_000);
+    const done = await second.request(Protocol.RunsGet, { runId: queued.id });
+    assert.equal(done.state, 'finished');
+    assert.equal(done.summary, 'Apply complete! Resources: 1 added, 0 changed, 0 destroyed.');
+  });
 });
