@@ -9,6 +9,7 @@ import { editorStartup } from './editorStartup';
 import { receiverThroughput } from './receiverThroughput';
 import { registryScale } from './registryScale';
 import { rpcRoundTrip } from './rpcRoundTrip';
+import { runCost } from './runCost';
 import { atMost, verdict, type BenchmarkResult } from './support/result';
 import { markdownTable, textTable } from './support/table';
 
@@ -32,6 +33,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'editor start-up and size', run: editorStartup },
   { name: 'registry scale', run: registry },
   { name: 'RPC round trip', run: rpcRoundTrip },
+  { name: 'runs', run: runCost },
 ];
 
 function machine(): string {

@@ -29,6 +29,14 @@ export enum Command {
   ConnectTeamServer = 'stackhook.connectTeamServer',
   DisconnectTeamServer = 'stackhook.disconnectTeamServer',
   InviteUser = 'stackhook.inviteUser',
+  OpenRunLog = 'stackhook.openRunLog',
+  CancelRun = 'stackhook.cancelRun',
+  RetryRun = 'stackhook.retryRun',
+  ConfirmRun = 'stackhook.confirmRun',
+  DiscardRun = 'stackhook.discardRun',
+  OpenRunInBitbucket = 'stackhook.openRunInBitbucket',
+  CheckRunner = 'stackhook.checkRunner',
+  ChangeRunner = 'stackhook.changeRunner',
 }
 
 export const VIEW = {

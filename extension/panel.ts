@@ -8,6 +8,7 @@ import { Command } from './commandIds';
 import type { Overview, OverviewState } from './overview';
 import { parseFromPanel, type PanelState, type ToPanel } from './panelMessages';
 import { verdictBadge, webhookSummary } from './views/presentation';
+import { runLine } from './views/runPresentation';
 
 export const PANEL_VIEW_TYPE = 'stackhook.status';
 
@@ -35,6 +36,7 @@ export function panelState(state: OverviewState): PanelState {
       refused: delivery.status >= 400,
       ...verdictBadge(delivery),
     })),
+    runs: (state.runs ?? []).map((run) => ({ id: run.id, stackId: run.stackId, line: runLine(run), state: run.state })),
     receiver: state.status
       ? state.status.listener.state === 'listening'
         ? vscode.l10n.t('Receiving webhooks at {0} (public URL {1})', state.status.listener.url ?? '', state.status.publicUrl)
@@ -56,6 +58,9 @@ export function panelState(state: OverviewState): PanelState {
       refresh: vscode.l10n.t('Refresh'),
       wasOn: vscode.l10n.t('was on'),
       usedBy: vscode.l10n.t('used by'),
+      runs: vscode.l10n.t('Recent runs'),
+      noRuns: vscode.l10n.t('No run yet.'),
+      openLog: vscode.l10n.t('Open Log'),
     },
   };
 }
@@ -125,6 +130,9 @@ export class StatusPanel implements vscode.Disposable {
         break;
       case 'repair':
         await vscode.commands.executeCommand(Command.RepairWebhook, message.integrationId, message.repository);
+        break;
+      case 'openLog':
+        await vscode.commands.executeCommand(Command.OpenRunLog, message.runId);
         break;
     }
   }

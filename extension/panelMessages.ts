@@ -35,13 +35,25 @@ export interface PanelDelivery {
   tone: 'ok' | 'neutral' | 'error';
 }
 
+export interface PanelRun {
+  id: string;
+  stackId: string;
+  /** `tracked · finished · 3 min ago · Plan: …`, localised by the host. */
+  line: string;
+  state: string;
+}
+
 export interface PanelState {
   detached: PanelStack[];
   webhooks: PanelWebhook[];
   deliveries: PanelDelivery[];
+  runs: PanelRun[];
   receiver: string;
   /** Headings and button labels, localised by the host so the script holds no strings. */
-  text: Record<'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy', string>;
+  text: Record<
+    'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'runs' | 'noRuns' | 'openLog',
+    string
+  >;
 }
 
 export type ToPanel = { type: 'state'; state: PanelState };
@@ -50,7 +62,8 @@ export type FromPanel =
   | { type: 'ready' }
   | { type: 'refresh' }
   | { type: 'reattach'; stackId: string }
-  | { type: 'repair'; integrationId: string; repository: string };
+  | { type: 'repair'; integrationId: string; repository: string }
+  | { type: 'openLog'; runId: string };
 
 /** The panel is a web page: check what it sends before acting on it. */
 export function parseFromPanel(message: unknown): FromPanel | undefined {
@@ -62,6 +75,8 @@ export function parseFromPanel(message: unknown): FromPanel | undefined {
       return { type: m.type };
     case 'reattach':
       return typeof m.stackId === 'string' ? { type: 'reattach', stackId: m.stackId } : undefined;
+    case 'openLog':
+      return typeof m.runId === 'string' ? { type: 'openLog', runId: m.runId } : undefined;
     case 'repair':
       return typeof m.integrationId === 'string' && typeof m.repository === 'string'
         ? { type: 'repair', integrationId: m.integrationId, repository: m.repository }

@@ -6,6 +6,7 @@ import type { CommandContext } from './context';
 import * as deliveries from './deliveries';
 import * as general from './general';
 import * as integrations from './integrations';
+import * as runs from './runs';
 import * as stacks from './stacks';
 import * as webhooks from './webhooks';
 import * as team from '../teamServer/commands';
@@ -45,6 +46,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.ConnectTeamServer]: () => (ctx.team ? team.connect(ctx, ctx.team) : undefined),
     [Command.DisconnectTeamServer]: () => (ctx.team ? team.disconnect(ctx, ctx.team) : undefined),
     [Command.InviteUser]: () => team.inviteUser(ctx),
+    [Command.OpenRunLog]: (arg) => runs.openLog(ctx, arg),
+    [Command.CancelRun]: (arg) => runs.cancel(ctx, arg),
+    [Command.RetryRun]: (arg) => runs.retry(ctx, arg),
+    [Command.ConfirmRun]: (arg) => runs.confirm(ctx, arg),
+    [Command.DiscardRun]: (arg) => runs.discard(ctx, arg),
+    [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
+    [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
+    [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }
