@@ -33,6 +33,8 @@ export interface ServerContext {
   listener: ServerStatus['listener'];
   /** A team server's users and tokens; absent for one person's companion process. */
   readonly users?: UserDirectory;
+  /** On a team server: whether its host lets the local runner run (`--local-runner`). Absent for one person's process, where it always may. */
+  readonly localRunner?: boolean;
 }
 
 /** Per-request: cancellation as an AbortSignal (axios takes it) and optional progress. */

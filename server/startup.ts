@@ -71,7 +71,7 @@ export async function openContext(
     now: () => new Date(),
     changed,
     listener: { url: null, state: 'off' },
-    ...(options.mode === 'serve' ? { users: new FileUserDirectory(options.store) } : {}),
+    ...(options.mode === 'serve' ? { users: new FileUserDirectory(options.store), localRunner: options.localRunner } : {}),
   };
   const engine = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi));
   return Object.assign(context, { execution: engine });

@@ -3,7 +3,7 @@ import type { RequestScope, ServerContext } from '../context';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
-import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireWritableStack, visibleStacks } from '../registry/access';
+import { canSeeStack, hasRole, requireListedIntegration, requireLocalRunnerChoice, requireRole, requireWritableStack, visibleStacks } from '../registry/access';
 import { addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
@@ -34,6 +34,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
+    requireLocalRunnerChoice(draft, context.user, context.localRunner, params.runner);
     requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
   });
@@ -68,6 +69,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   }
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
+    requireLocalRunnerChoice(draft, context.user, context.localRunner, params.runner);
     const { branch, projectRoot, runner, autodeploy, allowForks } = params;
     return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks });
   });

@@ -165,3 +165,17 @@ export function visibleDelivery(state: RegistryState, user: string, delivery: De
 export function requireRootAdmin(state: RegistryState, user: string, action: string): void {
   if (!hasRole(state, user, ROOT_SPACE_ID, 'admin')) throw forbidden(`${action} needs admin of the root space, which ${user} is not. Ask an admin of the root space.`);
 }
+
+/** Why a local run does not start on a team server whose host has not enabled the local runner. */
+export const LOCAL_RUNNER_OFF =
+  "The local runner is off on this team server: it would run the stack's commands on the server's host. Use the pipelines runner, or ask the server's administrator to start it with --local-runner.";
+
+/**
+ * On a team server the local runner runs a stack's commands on the server's host: it may be chosen only
+ * where the host enables it, and only by admins of the root space. One person's process has no such limit.
+ */
+export function requireLocalRunnerChoice(state: RegistryState, user: string, localRunner: boolean | undefined, runner: { type: string } | undefined): void {
+  if (localRunner === undefined || runner?.type !== 'local') return;
+  if (!localRunner) throw forbidden(LOCAL_RUNNER_OFF);
+  requireRootAdmin(state, user, "Setting a stack's local commands on a team server");
+}

@@ -19,6 +19,7 @@ import { THIS_PROCESS, isFinal, ownerAlive, type RunBook } from './runBook';
 import type { RunRecord } from './runEvent';
 import type { RunService } from './service';
 import type { RunSettings } from './settings';
+import { LOCAL_RUNNER_OFF } from '../registry/access';
 
 /** A run just recorded belongs to the process that recorded it for this long, before another may take it. */
 const UNCLAIMED_GRACE_MS = 5_000;
@@ -159,6 +160,10 @@ export class RunEngine implements RunService {
       return;
     }
     const { runner } = runSettingsOf(stack);
+    if (runner.type === 'local' && this.context.localRunner === false) {
+      await this.book.change(runId, { state: 'failed', endedAt: now(), summary: `not run: ${LOCAL_RUNNER_OFF}` });
+      return;
+    }
     const credential = await credentialOf(this.context, integration);
     const reporter: Reporter = {
       gateway: this.context.bitbucket,
