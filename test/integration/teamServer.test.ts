@@ -187,3 +187,49 @@ describe('team server over TLS', function () {
     await assert.rejects(openSocket(wsUrl(server.url).replace('wss:', 'ws:'), token), 'plain ws:// to a TLS port does not connect');
   });
 });
+
+describe('team server: the local runner', function () {
+  this.timeout(60_000);
+  const local = { type: 'local' as const, plan: ['terraform', 'plan'], apply: null };
+  const servers: TeamServer[] = [];
+  const editors: TeamEditor[] = [];
+  after(async () => {
+    await Promise.all(editors.map((editor) => editor.close()));
+    await Promise.all(servers.map((server) => server.stop()));
+  });
+
+  async function teamWith(args: string[]) {
+    const server = await startTeamServer({ args });
+    servers.push(server);
+    const ana = await connectEditor(server.url, await userWithToken(server, 'ana', true));
+    const ben = await connectEditor(server.url, await userWithToken(server, 'ben'));
+    editors.push(ana, ben);
+    await ana.request(Protocol.IntegrationsCreate, { name: 'Shared', type: 'default', username: 'ana@example.com', secret: CREDENTIAL, verify: false });
+    await ana.request(Protocol.AccessGrant, { user: 'ben', spaceId: 'root', role: 'write' });
+    return { ana, ben };
+  }
+  const stack = (name: string, runner?: typeof local) => ({ name, spaceId: 'root', integrationId: 'shared', repository: 'acme/infra', branch: 'main', verify: false, ...(runner ? { runner } : {}) });
+
+  it('is off without --local-runner: nobody may choose it, and pipelines stay the default', async () => {
+    const { ana } = await teamWith([]);
+    const refused = await rejection(ana.request(Protocol.StacksCreate, stack('net', local)));
+    assert.equal(refused.kind, 'Forbidden');
+    assert.match(refused.message, /local runner is off on this team server.*--local-runner/);
+    const created = await ana.request(Protocol.StacksCreate, stack('net'));
+    const listed = (await ana.request(Protocol.StacksList)).find((candidate) => candidate.id === created.id);
+    assert.equal(listed?.runner.type, 'pipelines');
+    const update = await rejection(ana.request(Protocol.StacksUpdate, { stackId: created.id, runner: local }));
+    assert.match(update.message, /local runner is off/);
+  });
+
+  it('with --local-runner, only admins of the root space set a stack\'s local commands', async () => {
+    const { ana, ben } = await teamWith(['--local-runner']);
+    const refused = await rejection(ben.request(Protocol.StacksCreate, stack('net', local)));
+    assert.equal(refused.kind, 'Forbidden');
+    assert.match(refused.message, /local commands on a team server needs admin of the root space/);
+    const created = await ben.request(Protocol.StacksCreate, stack('net'));
+    assert.equal((await rejection(ben.request(Protocol.StacksUpdate, { stackId: created.id, runner: local }))).kind, 'Forbidden');
+    const updated = await ana.request(Protocol.StacksUpdate, { stackId: created.id, runner: local });
+    assert.equal(updated.runner.type, 'local');
+  });
+});
