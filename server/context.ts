@@ -3,9 +3,9 @@ import type { BitbucketGateway } from './bitbucket/gateway';
 import type { Logger } from './log';
 import type { ChangeTopic, QueuedRun, ServerStatus } from './protocol';
 import type { CredentialStore } from './secrets/credentialStore';
-import type { AppendLog } from './store/appendLog';
-import type { RegistryStore } from './store/registryStore';
+import type { RecordLog, Registry } from './store/engine';
 import type { UserDirectory } from './team/userDirectory';
+import type { DeliveryClaims } from './webhooks/acceptedIndex';
 import type { RunService } from './runs/service';
 import type { StoredDelivery } from './webhooks/storedDelivery';
 
@@ -15,15 +15,15 @@ export interface ServerContext {
   readonly publicUrl: string;
   /** Where people open Bitbucket's pages (derived from the configured API); https://bitbucket.org when not given. */
   readonly bitbucketWeb?: string | undefined;
-  readonly store: RegistryStore;
+  readonly store: Registry;
   readonly credentials: CredentialStore;
   readonly bitbucket: BitbucketGateway;
   /** Manual runs (R12). Runs queued by a delivery are in its line of the deliveries log. */
-  readonly runs: AppendLog<typeof QueuedRun>;
+  readonly runs: RecordLog<typeof QueuedRun>;
   /** Every recorded delivery with the runs it queued, one line each (written at once, R16). */
-  readonly deliveries: AppendLog<typeof StoredDelivery>;
+  readonly deliveries: RecordLog<typeof StoredDelivery>;
   /** Deliveries refused for an unknown or deleted integration (R15): unsigned, so kept apart and bounded. */
-  readonly refusals: AppendLog<typeof StoredDelivery>;
+  readonly refusals: RecordLog<typeof StoredDelivery>;
   /** Executes runs and knows how each stands; absent where nothing executes runs (unit tests of rules). */
   readonly execution?: RunService | undefined;
   readonly log: Logger;
@@ -33,6 +33,8 @@ export interface ServerContext {
   listener: ServerStatus['listener'];
   /** A team server's users and tokens; absent for one person's companion process. */
   readonly users?: UserDirectory;
+  /** Who takes a delivery first when several processes share the store; the file index when absent. */
+  readonly deliveryClaims?: DeliveryClaims;
   /** On a team server: whether its host lets the local runner run (`--local-runner`). Absent for one person's process, where it always may. */
   readonly localRunner?: boolean;
 }

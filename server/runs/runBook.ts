@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { QueuedRun as QueuedRunSchema, type QueuedRun, type Run } from '../protocol';
 import { FINAL_RUN_STATES } from '../protocol';
 import { AppendLog } from '../store/appendLog';
+import type { RecordLog } from '../store/engine';
 import { withFileLock } from '../store/fileLock';
 import type { StoredDelivery } from '../webhooks/storedDelivery';
 import { RunEvent, applyEvent, queuedRecord, type RunRecord } from './runEvent';
@@ -51,8 +52,8 @@ export class RunBook {
 
   constructor(
     readonly folder: string,
-    private readonly runs: AppendLog<typeof QueuedRunSchema>,
-    private readonly deliveries: AppendLog<typeof StoredDelivery>,
+    private readonly runs: RecordLog<typeof QueuedRunSchema>,
+    private readonly deliveries: RecordLog<typeof StoredDelivery>,
     private readonly announce: () => void,
     logCap?: number,
   ) {

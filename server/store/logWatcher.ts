@@ -6,13 +6,13 @@ import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import type { ChangeTopic } from '../protocol';
-import type { AppendLog } from './appendLog';
+import type { RecordLog } from './engine';
 
 export interface WatchedLogs {
-  runs: AppendLog<z.ZodType>;
-  deliveries: AppendLog<z.ZodType>;
+  runs: RecordLog<z.ZodType>;
+  deliveries: RecordLog<z.ZodType>;
   /** Refusals for unknown or deleted integrations: shown with the deliveries. */
-  refusals?: AppendLog<z.ZodType>;
+  refusals?: RecordLog<z.ZodType>;
 }
 
 const SETTLE_MS = 30;
@@ -30,7 +30,7 @@ function carriesRuns(entry: unknown): boolean {
 /** Calls `changed` with `runs` / `deliveries` when another process appends to those logs. Returns a stop function. */
 export function watchLogs(folder: string, logs: WatchedLogs, changed: (topics: ChangeTopic[]) => void): () => void {
   const refusals = logs.refusals ?? logs.deliveries;
-  const topics: Record<Watched, { log: AppendLog<z.ZodType>; file: string; timer?: NodeJS.Timeout }> = {
+  const topics: Record<Watched, { log: RecordLog<z.ZodType>; file: string; timer?: NodeJS.Timeout }> = {
     runs: { log: logs.runs, file: path.basename(logs.runs.file) },
     deliveries: { log: logs.deliveries, file: path.basename(logs.deliveries.file) },
     refusals: { log: refusals, file: path.basename(refusals.file) },

@@ -25,7 +25,12 @@ export type Claim =
   | { kind: 'claimed'; done(delivery: StoredDelivery): Promise<void>; abandon(): Promise<void> }
   | { kind: 'taken'; first: StoredDelivery | null };
 
-export class AcceptedIndex {
+/** Who takes a delivery first, across every process on one store: this file index, or a database table. */
+export interface DeliveryClaims {
+  claim(integrationId: string, requestUuid: string): Promise<Claim>;
+}
+
+export class AcceptedIndex implements DeliveryClaims {
   private lastPrune = 0;
 
   constructor(

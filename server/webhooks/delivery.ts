@@ -11,7 +11,7 @@ import type { Delivery, DeliveryVerdict, QueuedRun as Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
 import type { StoredIntegration } from '../store/schema';
-import { AcceptedIndex, ACCEPTED_FOLDER } from './acceptedIndex';
+import { AcceptedIndex, ACCEPTED_FOLDER, type DeliveryClaims } from './acceptedIndex';
 import { DeliveryLedger } from './deliveryLedger';
 import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
@@ -57,12 +57,12 @@ export interface DeliveryAnswer {
 
 export class DeliveryPipeline {
   private readonly ledger: DeliveryLedger;
-  private readonly accepted: AcceptedIndex;
+  private readonly accepted: DeliveryClaims;
   private readonly refusals = new RefusalBudget();
 
   constructor(private readonly context: ServerContext) {
     this.ledger = new DeliveryLedger(context.deliveries);
-    this.accepted = new AcceptedIndex(path.join(context.store.folder, ACCEPTED_FOLDER));
+    this.accepted = context.deliveryClaims ?? new AcceptedIndex(path.join(context.store.folder, ACCEPTED_FOLDER));
   }
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {

@@ -4,14 +4,14 @@
 // taken over once it is older than ABANDONED_MS.
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Claim } from '../../webhooks/acceptedIndex';
+import type { Claim, DeliveryClaims } from '../../webhooks/acceptedIndex';
 import { StoredDelivery } from '../../webhooks/storedDelivery';
 
 const ABANDONED_MS = 60_000;
 const WAIT_STEP_MS = 25;
 const WAIT_LIMIT_MS = 8_000;
 
-export class PostgresDeliveryClaims {
+export class PostgresDeliveryClaims implements DeliveryClaims {
   private readonly holder = randomUUID();
 
   constructor(
