@@ -49,7 +49,6 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RepositoriesWebLinks, (context, params) => repositories.webLinks(context, params)),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
-  handler(Protocol.StacksUpdate, stacks.updateStack),
   handler(Protocol.StacksCheckRunner, runs.checkStackRunner),
   handler(Protocol.RunsGet, runs.getRun),
   handler(Protocol.RunsLog, runs.runLog),
