@@ -113,7 +113,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
             ),
         );
         // A Pipelines stack is checked at once: the custom pipeline must exist before the first run.
-        if (stack.runner.type === 'pipelines') void vscode.commands.executeCommand(Command.CheckRunner, stack.id);
+        if (stack.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, stack.id);
         await announceCreated(ctx, stack, integrationId);
         return stack;
       } catch (error) {

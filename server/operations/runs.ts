@@ -3,7 +3,6 @@
 import type { RequestScope, ServerContext } from '../context';
 import { notFound, unavailable } from '../errors';
 import type * as Protocol from '../protocol';
-import { requireRole } from '../registry/access';
 import { requireAttached } from '../registry/stacks';
 import type { RunService } from '../runs/service';
 import { checkRunner as check } from '../runs/runnerCheck';
@@ -11,7 +10,7 @@ import type { RunRecord } from '../runs/runEvent';
 import { isFinal } from '../runs/runBook';
 import type { StoredStack } from '../store/schema';
 import { credentialOf } from './credentials';
-import { requireVisibleStack } from '../registry/access';
+import { requireRole, requireVisibleStack, requireWritableStack } from '../registry/access';
 import { queueRun } from './stacks';
 
 function executionOf(context: ServerContext): RunService {
@@ -68,7 +67,8 @@ export async function retryRun(context: ServerContext, params: Protocol.ParamsOf
 
 export async function checkStackRunner(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCheckRunner>, scope: RequestScope) {
   const state = await context.store.read();
-  const stack = requireVisibleStack(state, context.user, params.stackId);
+  // It reads Bitbucket through the stack's credential on the user's behalf: as for triggering a run.
+  const stack = requireWritableStack(state, context.user, params.stackId, 'Checking a stack\'s runner');
   const integrationId = requireAttached(stack);
   const integration = state.integrations.find((candidate) => candidate.id === integrationId);
   if (!integration) throw notFound(`The stack's integration "${integrationId}" does not exist.`);

@@ -51,7 +51,6 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
   handler(Protocol.UsersInvite, inviteUser),
-  handler(Protocol.StacksUpdate, stacks.updateStack),
   handler(Protocol.StacksCheckRunner, runs.checkStackRunner),
   handler(Protocol.RunsGet, runs.getRun),
   handler(Protocol.RunsLog, runs.runLog),

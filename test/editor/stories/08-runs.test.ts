@@ -1,4 +1,4 @@
-// Story 7: runs that execute and report back. A pull request runs the Pipelines stack: the fake
+// Story 8: runs that execute and report back. A pull request runs the Pipelines stack: the fake
 // Bitbucket holds the comment on the pull request and the build status on its commit. A push runs a
 // stack on this machine, and the run's log opens from the Stacks tree.
 import { strict as assert } from 'node:assert';
@@ -12,7 +12,7 @@ import { deliver, pushBody } from '../support/webhook';
 const LOCAL = { name: 'network-local', repository: 'acme/network', branch: 'main' } as const;
 const PULL_REQUEST = 21;
 
-describe('Story 7: runs execute and report back', () => {
+describe('Story 8: runs execute and report back', () => {
   it('a pull request runs the Pipelines stack; Bitbucket gets one comment and a SUCCESSFUL status', async function () {
     needs(this, '6', '4');
     const { workbench, bitbucket } = world();
@@ -39,7 +39,7 @@ describe('Story 7: runs execute and report back', () => {
     await row.filter({ hasText: /finished/ }).waitFor({ timeout: 30_000 }).catch(async () => {
       throw new Error(`The Stacks view does not show the finished run on ${STACK.name}: ${await workbench.rowText(row)}`);
     });
-    await workbench.screenshot('story-7-pipelines-run', { docs: true });
+    await workbench.screenshot('story-8-pipelines-run', { docs: true });
     storyPassed('7 pipelines');
   });
 
@@ -82,7 +82,7 @@ describe('Story 7: runs execute and report back', () => {
     });
     assert.match(await page.locator('.tabs-container .tab.active').innerText(), /\.log/);
     assert.equal(bitbucket.world.repository(LOCAL.repository)?.statuses.get(head)?.get(statusKey(LOCAL.name, 'tracked'))?.state, 'SUCCESSFUL');
-    await workbench.screenshot('story-7-local-run-log', { docs: true });
+    await workbench.screenshot('story-8-local-run-log', { docs: true });
     storyPassed('7');
   });
 });

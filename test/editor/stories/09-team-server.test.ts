@@ -1,4 +1,4 @@
-// Story 8: connect the editor to a team server. It shows an integration another user created there,
+// Story 9: connect the editor to a team server. It shows an integration another user created there,
 // and a delivery the team server received; the status bar says as whom it is connected.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../../server/protocol';
@@ -9,7 +9,7 @@ import { deliver, pushBody } from '../support/webhook';
 const TEAM_INTEGRATION = 'Team Platform';
 const TEAM_STACK = { name: 'team-network', repository: 'acme/network', branch: 'main' } as const;
 
-describe('Story 8: an editor on a team server', () => {
+describe('Story 9: an editor on a team server', () => {
   let server: TeamServer;
   let ben: TeamEditor;
   let anaToken: string;
@@ -42,7 +42,7 @@ describe('Story 8: an editor on a team server', () => {
     await workbench.openStackhook();
     await workbench.waitForTreeItem('Integrations', TEAM_INTEGRATION);
     await workbench.waitForTreeItem('Stacks', TEAM_STACK.name);
-    await workbench.screenshot('story-8-team-server', { docs: true });
+    await workbench.screenshot('story-9-team-server', { docs: true });
   });
 
   it('shows a delivery the team server received', async () => {
