@@ -18,6 +18,8 @@ interface CommonOptions {
   tls: { cert: string; key: string } | null;
   /** Team server only: let the `local` runner execute stacks' commands on this host. */
   localRunner: boolean;
+  /** Team server only: the PostgreSQL database that holds the store (`--database-url` or `--store postgres://…`). */
+  databaseUrl: string | null;
   receiverLimits: ReceiverLimits;
 }
 
@@ -48,6 +50,8 @@ export const USAGE = `Usage:
                          server (or STACKHOOK_SECRET_KEY); without one it stores no credential
   --tls-cert/--tls-key   serve https:// and wss:// (or put a TLS reverse proxy in front)
   --local-runner         let the local runner execute stacks' commands on this host (off on a team server)
+  --database-url URL     keep the store in PostgreSQL 15+ (or --store postgres://…); several serve replicas
+                         may share one database; --store DIR then holds only this replica's run logs
   --headers-timeout MS   a request's headers must arrive within this (default ${DEFAULT_RECEIVER_LIMITS.headersTimeoutMs})
   --request-timeout MS   a whole request, body included, within this (default ${DEFAULT_RECEIVER_LIMITS.requestTimeoutMs})
   --idle-timeout MS      a connection silent this long is closed (default ${DEFAULT_RECEIVER_LIMITS.idleTimeoutMs})
@@ -90,6 +94,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'local-runner': { type: 'boolean' },
+      'database-url': { type: 'string' },
       'headers-timeout': { type: 'string' },
       'request-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
@@ -111,13 +116,17 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither.');
-  if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'])) {
-    throw new UsageError('--secret-key-file, --tls-cert, --tls-key and --local-runner are for a team server (serve).');
+  const storeIsDatabase = /^postgres(ql)?:\/\//.test(values.store ?? '');
+  const databaseUrl = values['database-url'] ?? (storeIsDatabase ? (values.store as string) : null);
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new UsageError(`--database-url takes a postgres:// URL; "${databaseUrl.replace(/:[^:@/]*@/, ':•••@')}" is not one.`);
+  if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'] || databaseUrl)) {
+    throw new UsageError('--secret-key-file, --tls-cert, --tls-key, --local-runner and a database are for a team server (serve).');
   }
   const receiverLimits = parseReceiverLimits(values);
   const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
   const common: CommonOptions = {
-    store: path.resolve(values.store ?? path.join(os.homedir(), '.stackhook')),
+    // With a database, the folder keeps only what is this replica's own: run logs and checkouts.
+    store: path.resolve(values.store && !storeIsDatabase ? values.store : path.join(os.homedir(), '.stackhook')),
     user: values.user ?? os.userInfo().username,
     secrets,
     bitbucketApi: parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API),
@@ -126,6 +135,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
     secretKeyFile: values['secret-key-file'] ? path.resolve(values['secret-key-file']) : null,
     tls: values['tls-cert'] && values['tls-key'] ? { cert: path.resolve(values['tls-cert']), key: path.resolve(values['tls-key']) } : null,
     localRunner: values['local-runner'] ?? false,
+    databaseUrl,
     receiverLimits,
   };
   return listen && serve ? { ...common, mode: 'serve', listen } : { ...common, mode: 'stdio', listen };

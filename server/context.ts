@@ -33,6 +33,8 @@ export interface ServerContext {
   listener: ServerStatus['listener'];
   /** A team server's users and tokens; absent for one person's companion process. */
   readonly users?: UserDirectory;
+  /** A team server's PostgreSQL store, when it has one: other replicas' appends are announced through it. */
+  readonly database?: { watchRecords(changed: (topics: ChangeTopic[]) => void): () => void; close(): Promise<void> };
   /** Who takes a delivery first when several processes share the store; the file index when absent. */
   readonly deliveryClaims?: DeliveryClaims;
   /** On a team server: whether its host lets the local runner run (`--local-runner`). Absent for one person's process, where it always may. */

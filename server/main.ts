@@ -127,8 +127,9 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
     force.unref();
     stopWatching();
     endpoint?.close();
-    void receiver.close().then(() => {
+    void receiver.close().then(async () => {
       context.store.close();
+      await context.database?.close();
       log.info('Stopped.');
       process.exit(0);
     });

@@ -14,6 +14,9 @@ import { FileCredentials } from './secrets/fileCredentials';
 import { loadSecretKey } from './team/secretKey';
 import { FileUserDirectory } from './team/userDirectory';
 import { AppendLog } from './store/appendLog';
+import { ensurePrivateFolder } from './store/atomicFile';
+import type { RecordLog, Registry } from './store/engine';
+import { openPostgres } from './store/postgres/engine';
 import { RegistryStore } from './store/registryStore';
 import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
 import { RunEngine } from './runs/engine';
@@ -34,22 +37,27 @@ export async function openContext(
   changed: (topics: ChangeTopic[]) => void,
   askClient?: AskClient,
 ): Promise<ServerContext> {
-  const store = await RegistryStore.open(options.store, options.user);
+  // A team server may keep its store in PostgreSQL; the folder then holds only this replica's run files.
+  const database = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, options.user, { runs: RUN_LOG_SIZE, deliveries: options.deliveryLogSize, refusals: REFUSAL_LOG_SIZE }, log)
+    : null;
+  await ensurePrivateFolder(options.store);
+  const store: Registry = database ? database.registry : await RegistryStore.open(options.store, options.user);
   for (const warning of await tightenModes(options.store)) log.warn(warning);
   const orphans = await removeOrphanTemps(options.store);
   if (orphans.length > 0) log.info(`Removed ${orphans.length} temporary file(s) of writes that never finished: ${orphans.join(', ')}.`);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
-  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), QueuedRun, RUN_LOG_SIZE);
-  const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
-  const refusals = new AppendLog(path.join(options.store, REFUSALS_FILE), StoredDelivery, REFUSAL_LOG_SIZE);
-  await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
+  const runs: RecordLog<typeof QueuedRun> = database?.runs ?? new AppendLog(path.join(options.store, 'runs.jsonl'), QueuedRun, RUN_LOG_SIZE);
+  const deliveries: RecordLog<typeof StoredDelivery> = database?.deliveries ?? new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
+  const refusals: RecordLog<typeof StoredDelivery> = database?.refusals ?? new AppendLog(path.join(options.store, REFUSALS_FILE), StoredDelivery, REFUSAL_LOG_SIZE);
+  if (!database) await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
   let credentials: CredentialStore;
   if (options.secrets === 'client') {
     if (!askClient) throw new Error('--secrets client needs an editor connection.');
     credentials = new ClientCredentials(askClient);
   } else if (options.mode === 'serve') {
     // A team server keeps credentials encrypted at rest, and stores none without a key.
-    credentials = new EncryptedCredentials(new FileCredentials(options.store), loadSecretKey(options.secretKeyFile ?? undefined));
+    credentials = new EncryptedCredentials(database?.credentials ?? new FileCredentials(options.store), loadSecretKey(options.secretKeyFile ?? undefined));
   } else {
     credentials = new FileCredentials(options.store);
   }
@@ -71,7 +79,8 @@ export async function openContext(
     now: () => new Date(),
     changed,
     listener: { url: null, state: 'off' },
-    ...(options.mode === 'serve' ? { users: new FileUserDirectory(options.store), localRunner: options.localRunner } : {}),
+    ...(options.mode === 'serve' ? { users: database?.users ?? new FileUserDirectory(options.store), localRunner: options.localRunner } : {}),
+    ...(database ? { deliveryClaims: database.claims, database } : {}),
   };
   const engine = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi));
   return Object.assign(context, { execution: engine });

@@ -5,6 +5,9 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../cli';
 import { StackhookError } from '../errors';
 import { MAX_USERNAME, Username } from '../protocol';
+import { Logger } from '../log';
+import type { Registry } from '../store/engine';
+import { isDatabaseUrl, openPostgres } from '../store/postgres/engine';
 import { RegistryStore } from '../store/registryStore';
 import { ROOT_SPACE_ID } from '../store/schema';
 import { DEFAULT_TOKEN_DAYS } from './tokens';
@@ -28,19 +31,23 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
       admin: { type: 'boolean' },
       days: { type: 'string' },
       'secret-key-file': { type: 'string' },
+      'database-url': { type: 'string' },
     },
   });
-  const store = path.resolve(values.store ?? path.join(os.homedir(), '.stackhook'));
-  const directory = new FileUserDirectory(store);
   const [group, action, subject, extra] = positionals;
   if (extra !== undefined) throw new UsageError(`Unknown argument "${extra}".`);
   const command = `${group} ${action ?? ''}`.trim();
+  const databaseUrl = values['database-url'] ?? (values.store && isDatabaseUrl(values.store) ? values.store : null);
+  const store = path.resolve(values.store && !isDatabaseUrl(values.store) ? values.store : path.join(os.homedir(), '.stackhook'));
+  const firstUser = command === 'users add' && values.admin && subject ? subject : os.userInfo().username;
+  const database = databaseUrl ? await openPostgres(databaseUrl, firstUser, { runs: 1, deliveries: 1, refusals: 1 }, new Logger(() => undefined)) : null;
+  const directory = database?.users ?? new FileUserDirectory(store);
   try {
     switch (command) {
       case 'users add': {
         const name = requireName(subject, 'users add NAME');
         await directory.addUser(name, now);
-        if (values.admin) await makeRootAdmin(store, name);
+        if (values.admin) await makeRootAdmin(database?.registry ?? null, store, name);
         out.note(`Added ${name}${values.admin ? ', admin of the root space' : ''}. Give them a token: tokens create ${name}.`);
         return;
       }
@@ -74,6 +81,8 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
     // Refusals from the directory are for the person at the terminal, not a stack trace.
     if (error instanceof StackhookError) throw new UsageError(error.message);
     throw error;
+  } finally {
+    await database?.close();
   }
 }
 
@@ -91,8 +100,8 @@ function tokenState(token: { expiresAt: string; revokedAt: string | null }, now:
   return `valid until ${token.expiresAt}`;
 }
 
-async function makeRootAdmin(folder: string, name: string): Promise<void> {
-  const store = await RegistryStore.open(folder, name);
+async function makeRootAdmin(database: Registry | null, folder: string, name: string): Promise<void> {
+  const store = database ?? (await RegistryStore.open(folder, name));
   try {
     await store.update((draft) => {
       const existing = draft.grants.find((grant) => grant.user === name && grant.spaceId === ROOT_SPACE_ID);

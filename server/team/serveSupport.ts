@@ -17,7 +17,8 @@ export function readTls(files: { cert: string; key: string }): { cert: Buffer; k
 /** Another process on the same store folder (an editor's companion) changes it: tell /rpc editors too. */
 export function watchTeamStore(context: ServerContext): () => void {
   const stopRegistry = context.store.onExternalChange((topics) => context.changed(topics));
-  const stopLogs = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
+  // Replicas on one database hear of each other's appends by NOTIFY; processes on one folder by watching it.
+  const stopLogs = context.database ? context.database.watchRecords((topics) => context.changed(topics)) : watchLogs(context.store.folder, context, (topics) => context.changed(topics));
   return () => {
     stopRegistry();
     stopLogs();

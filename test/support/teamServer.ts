@@ -28,7 +28,7 @@ export interface TeamServer {
 }
 
 export async function admin(store: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [SERVER_JS, ...args, '--store', store]);
+  const { stdout } = await run(process.execPath, [SERVER_JS, ...args, ...(store.startsWith('postgres') ? ['--database-url', store] : ['--store', store])]);
   return stdout;
 }
 
@@ -38,11 +38,13 @@ export function writeSecretKey(folder: string): string {
   return file;
 }
 
-export async function startTeamServer(options: { store?: string; keyFile?: string | null; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TeamServer> {
+/** `databaseUrl`: the replica keeps its store in PostgreSQL; `store` is then only its own folder. */
+export async function startTeamServer(options: { store?: string; databaseUrl?: string; keyFile?: string | null; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TeamServer> {
   const store = options.store ?? tempStore('stackhook-team-');
   const keyFile = options.keyFile === undefined ? writeSecretKey(store) : options.keyFile;
   const args = [SERVER_JS, 'serve', '--listen', `127.0.0.1:${options.port ?? 0}`, '--public-url', 'https://hooks.example.com', '--store', store];
   if (keyFile) args.push('--secret-key-file', keyFile);
+  if (options.databaseUrl) args.push('--database-url', options.databaseUrl);
   const child = spawn(process.execPath, [...args, ...(options.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -66,7 +68,7 @@ export async function startTeamServer(options: { store?: string; keyFile?: strin
     process: child,
     stderr: () => stderr,
     exited,
-    admin: (...adminArgs) => admin(store, ...adminArgs),
+    admin: (...adminArgs) => admin(options.databaseUrl ?? store, ...adminArgs),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

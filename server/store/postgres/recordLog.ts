@@ -15,7 +15,7 @@ export class PostgresLog<S extends z.ZodType> {
   private entries: z.output<S>[] = [];
   private lastSeq = 0;
   private appendsSincePrune = 0;
-  private readonly origin = randomUUID();
+  readonly origin = randomUUID();
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(

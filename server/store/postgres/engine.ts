@@ -1,0 +1,92 @@
+// Opens the PostgreSQL store of a team server: one pool per replica, the migrations (under their
+// advisory lock), and the registry, logs, delivery claims, users and sealed credentials on it.
+import { Client, Pool } from 'pg';
+import type { Logger } from '../../log';
+import type { ChangeTopic } from '../../protocol';
+import { QueuedRun } from '../../protocol';
+import { StoredDelivery } from '../../webhooks/storedDelivery';
+import { ChangeChannel } from './changeChannel';
+import { PostgresCredentials } from './credentials';
+import { PostgresDeliveryClaims } from './deliveryClaims';
+import { migrate } from './migrations';
+import { PostgresLog } from './recordLog';
+import { PostgresRegistry } from './registry';
+import { PostgresUserDirectory } from './userDirectory';
+
+export const isDatabaseUrl = (value: string): boolean => /^postgres(ql)?:\/\//.test(value);
+
+/** The URL as people may see it: the password is never printed. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '•••';
+    return parsed.toString();
+  } catch {
+    return 'the database';
+  }
+}
+
+export interface PostgresEngine {
+  readonly registry: PostgresRegistry;
+  readonly runs: PostgresLog<typeof QueuedRun>;
+  readonly deliveries: PostgresLog<typeof StoredDelivery>;
+  readonly refusals: PostgresLog<typeof StoredDelivery>;
+  readonly credentials: PostgresCredentials;
+  readonly users: PostgresUserDirectory;
+  readonly claims: PostgresDeliveryClaims;
+  readonly channel: ChangeChannel;
+  /** Tells `changed` what other replicas appended (runs, deliveries), once this replica has read it. */
+  watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
+  close(): Promise<void>;
+}
+
+export async function openPostgres(url: string, firstUser: string, sizes: { runs: number; deliveries: number; refusals: number }, log: Logger): Promise<PostgresEngine> {
+  const pool = new Pool({ connectionString: url, max: 10 });
+  pool.on('error', (error) => log.warn(`A PostgreSQL connection failed: ${error.message}`));
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Stackhook could not open its database ${displayUrl(url)}: ${reason}`);
+  }
+  const channel = new ChangeChannel(
+    pool,
+    async () => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      return client;
+    },
+    (error) => log.warn(`Listening for other replicas' changes failed: ${error.message}`),
+  );
+  const registry = await PostgresRegistry.open(pool, channel, displayUrl(url), firstUser);
+  const runs = new PostgresLog(pool, channel, 'runs', QueuedRun, sizes.runs, ['runs']);
+  const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, sizes.deliveries, ['deliveries', 'runs']);
+  const refusals = new PostgresLog(pool, channel, 'refusals', StoredDelivery, sizes.refusals, ['deliveries']);
+  await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
+  return {
+    registry,
+    runs,
+    deliveries,
+    refusals,
+    credentials: new PostgresCredentials(pool),
+    users: new PostgresUserDirectory(pool),
+    claims: new PostgresDeliveryClaims(pool),
+    channel,
+    watchRecords(changed) {
+      const logs = [runs, deliveries, refusals];
+      const ours = new Set<string>(logs.map((entry) => entry.origin));
+      return channel.subscribe((notice) => {
+        if (notice.kind !== 'records' || ours.has(notice.origin)) return;
+        void Promise.all(logs.map((entry) => entry.refresh())).then(
+          () => changed(notice.topics),
+          () => undefined,
+        );
+      });
+    },
+    async close() {
+      await channel.close();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// Two `serve` replicas on one PostgreSQL database, over real WebSockets: changes are transactions (no
+// lost update), a delivery retried to both replicas at once queues its runs once, and a change made
+// through one replica reaches an editor on the other within a second.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Pool } from 'pg';
+import * as Protocol from '../../../server/protocol';
+import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { tempStore } from '../../support/serverProcess';
+import { connectEditor, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
+import { loadFixture } from '../../unit/webhooks/fixtures';
+import { deliverFixture, eventually, newRequestUuid } from '../receiverSupport';
+
+describe('PostgreSQL: two replicas on one database', function () {
+  this.timeout(180_000);
+  let cluster: PostgresCluster;
+  let replicas: TeamServer[] = [];
+  const editors: TeamEditor[] = [];
+  let tokens: { ana: string; ben: string };
+  let databaseUrl: string;
+
+  before(async () => {
+    cluster = await startPostgres();
+    const url = await cluster.createDatabase('replicas');
+    databaseUrl = url;
+    const keyFile = writeSecretKey(mkdtempSync(path.join(os.tmpdir(), 'stackhook-key-')));
+    // Nothing leaves the machine: runs that try Bitbucket meet a closed loopback port.
+    const args = ['--bitbucket-api', 'http://127.0.0.1:9'];
+    replicas = await Promise.all([0, 1].map(() => startTeamServer({ store: tempStore('stackhook-replica-'), databaseUrl: url, keyFile, args })));
+    tokens = { ana: await userWithToken(replicas[0]!, 'ana', true), ben: await userWithToken(replicas[1]!, 'ben', true) };
+  });
+  after(async () => {
+    await Promise.all(editors.map((editor) => editor.close()));
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await cluster?.stop();
+  });
+  const connect = async (replica: number, token: string) => {
+    const editor = await connectEditor(replicas[replica]!.url, token);
+    editors.push(editor);
+    return editor;
+  };
+
+  it('a change made through one replica reaches an editor on the other within a second', async () => {
+    const [ana, ben] = await Promise.all([connect(0, tokens.ana), connect(1, tokens.ben)]);
+    const before = ben.changes.length;
+    const started = Date.now();
+    await ana.request(Protocol.IntegrationsCreate, { name: 'Shared', type: 'default', username: 'ana@example.com', secret: 'ATATT-replica-0123456789', verify: false });
+    await eventually(() => ben.changes.slice(before).some((topics) => topics.includes('integrations')), 'ben on the other replica to hear of it', 1_000);
+    assert.ok(Date.now() - started < 1_000);
+    assert.deepEqual((await ben.request(Protocol.IntegrationsList)).map((i) => i.id), ['shared']);
+  });
+
+  it('1,000 interleaved changes from two editors on two replicas: none is lost', async () => {
+    const [ana, ben] = await Promise.all([connect(0, tokens.ana), connect(1, tokens.ben)]);
+    const changes = (editor: TeamEditor, who: string) =>
+      Array.from({ length: 10 }, async (_, lane) => {
+        for (let i = lane; i < 500; i += 10) await editor.request(Protocol.AccessGrant, { user: `${who}-${i}`, spaceId: 'root', role: 'read' });
+      });
+    await Promise.all([...changes(ana, 'a'), ...changes(ben, 'b')]);
+    const pool = new Pool({ connectionString: databaseUrl });
+    try {
+      const { rows } = await pool.query<{ users: string[] }>("SELECT ARRAY(SELECT g->>'user' FROM jsonb_array_elements(state->'grants') g) AS users FROM registry");
+      const granted = new Set(rows[0]?.users ?? []);
+      const lost = [...Array.from({ length: 500 }, (_, i) => `a-${i}`), ...Array.from({ length: 500 }, (_, i) => `b-${i}`)].filter((user) => !granted.has(user));
+      assert.deepEqual(lost, [], 'every change is in the registry');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('the same delivery sent to both replicas 50 times at once queues one set of runs', async () => {
+    const ana = await connect(0, tokens.ana);
+    await ana.request(Protocol.StacksCreate, { name: 'temp-main', spaceId: 'root', integrationId: 'shared', repository: 'cloudbeers/temp', branch: 'main', verify: false });
+    const secret = (await ana.request(Protocol.IntegrationsWebhookSecret, { id: 'shared' })).secret as string;
+    const push = loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPushEventTest-updatePayload.json');
+    const requestUuid = newRequestUuid();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => deliverFixture(replicas[i % 2]!.url, 'shared', push, secret, { requestUuid, attempt: 1 + (i % 3) })),
+    );
+    assert.deepEqual(answers.filter((answer) => answer.status !== 200 && answer.status !== 202).map((answer) => answer.status), [], 'every attempt is answered 2xx');
+    assert.equal(answers.filter((answer) => answer.status === 202).length, 1, 'exactly one attempt queued runs');
+    const deliveries = (await ana.request(Protocol.DeliveriesList, {})).filter((delivery) => delivery.id === requestUuid);
+    assert.equal(deliveries.length, 1);
+    const runs = (await ana.request(Protocol.RunsList, {})).filter((run) => run.deliveryId === requestUuid);
+    assert.deepEqual(runs.map((run) => run.stackId), ['temp-main']);
+  });
+});
