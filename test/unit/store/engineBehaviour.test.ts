@@ -1,0 +1,25 @@
+import { rmSync } from 'node:fs';
+import { AppendLog } from '../../../server/store/appendLog';
+import { RegistryStore } from '../../../server/store/registryStore';
+import { tempStore } from '../../support/serverProcess';
+import { Entry, storeBehaviour } from '../../support/storeBehaviour';
+
+const folders = new Map<object, string>();
+
+storeBehaviour(
+  'file store',
+  async () => {
+    const folder = tempStore('stackhook-engine-');
+    const registries = [await RegistryStore.open(folder, 'ana'), await RegistryStore.open(folder, 'ana')] as const;
+    const logs = [new AppendLog(`${folder}/entries.jsonl`, Entry, 1_000), new AppendLog(`${folder}/entries.jsonl`, Entry, 1_000)] as const;
+    await Promise.all(logs.map((log) => log.load()));
+    const handles = { registries: [...registries] as [RegistryStore, RegistryStore], logs: [...logs] as [AppendLog<typeof Entry>, AppendLog<typeof Entry>] };
+    folders.set(handles, folder);
+    return handles;
+  },
+  async (handles) => {
+    for (const registry of handles.registries) registry.close();
+    await Promise.all(handles.logs.map((log) => log.close()));
+    rmSync(folders.get(handles) as string, { recursive: true, force: true });
+  },
+);
