@@ -19,6 +19,9 @@ import { ADMIN_COMMANDS, runAdminCommand } from './team/adminCommand';
 import { TeamRpcEndpoint } from './team/rpcEndpoint';
 import { readTls, watchTeamStore } from './team/serveSupport';
 
+/** How often a replica on a shared database looks for runs whose replica died. */
+const TAKEOVER_CHECK_MS = 3_000;
+
 /** How long `serve` waits for deliveries in flight to be recorded before it gives up on a clean exit. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -108,6 +111,9 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   }
   context.listener = { url: receiver.url, state: 'listening' };
   await context.execution?.recover().catch((error: unknown) => log.error(`Recovering runs failed: ${describeError(error)}`));
+  // Replicas on one database: the runs of one that died (its lease ran out) are taken over by another.
+  const takeOver = context.database ? setInterval(() => void context.execution?.recover().catch(() => undefined), TAKEOVER_CHECK_MS) : undefined;
+  takeOver?.unref();
   const state = await context.store.read();
   log.info(
     `Stackhook ${context.version} receives Bitbucket Cloud webhooks at ${receiver.url} ` +

@@ -62,7 +62,7 @@ export async function openContext(
     credentials = new FileCredentials(options.store);
   }
   const settings = runSettingsFromEnv();
-  const book = new RunBook(options.store, runs, deliveries, () => changed(['runs']), settings.logCap);
+  const book = new RunBook(options.store, runs, deliveries, () => changed(['runs']), settings.logCap, database?.sharedRuns);
   await book.load();
   const context: ServerContext = {
     version,

@@ -15,7 +15,7 @@ import { endLeftover, runLocally, type LocalControl } from './localRunner';
 import { runOnPipelines } from './pipelinesRunner';
 import { maskCredential, reportComment, reportStatus, type Reporter } from './reporting';
 import { withRetries } from './retries';
-import { THIS_PROCESS, isFinal, ownerAlive, type RunBook } from './runBook';
+import { THIS_PROCESS, isFinal, type RunBook } from './runBook';
 import type { RunRecord } from './runEvent';
 import type { RunService } from './service';
 import type { RunSettings } from './settings';
@@ -65,7 +65,7 @@ export class RunEngine implements RunService {
   async recover(): Promise<void> {
     await this.book.refresh();
     for (const record of this.book.unfinished()) {
-      if (record.owner === null || ownerAlive(record.owner)) continue;
+      if (record.owner === null || this.book.ownerAlive(record.owner)) continue;
       this.schedule(record.run.id, record.run.stackId, record.run.kind === 'tracked', record.owner);
     }
     for (const run of this.book.unclaimed(this.context.now().getTime(), UNCLAIMED_GRACE_MS, UNCLAIMED_WINDOW_MS)) {
@@ -105,7 +105,7 @@ export class RunEngine implements RunService {
         active.controller.abort();
         active.decide?.('discard');
       } else active.decide?.(request);
-    } else if (record.run.state === 'queued' && request === 'cancel' && (record.owner === null || !ownerAlive(record.owner))) {
+    } else if (record.run.state === 'queued' && request === 'cancel' && (record.owner === null || !this.book.ownerAlive(record.owner))) {
       await this.book.change(runId, { state: 'stopped', endedAt: this.context.now().toISOString(), summary: 'cancelled before it started' });
     } else {
       await this.book.change(runId, { request });

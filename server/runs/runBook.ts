@@ -13,7 +13,7 @@ import { RunEvent, applyEvent, queuedRecord, type RunRecord } from './runEvent';
 import { RunLogFiles } from './runLogFiles';
 
 export const RUN_EVENTS_FILE = 'run-events.jsonl';
-const RUN_EVENTS_SIZE = 200_000;
+export const RUN_EVENTS_SIZE = 200_000;
 /** Events of runs this process has not read (yet, or ever: a run log rotated away) that it keeps waiting. */
 const MAX_ORPHANS = 10_000;
 
@@ -37,8 +37,18 @@ export function ownerAlive(owner: string): boolean {
   }
 }
 
+/**
+ * Replicas on one database share run events, claim runs under a database lock, and know one another
+ * alive by their heartbeats (a pid on another host cannot be asked).
+ */
+export interface SharedRuns {
+  readonly events: RecordLog<typeof RunEvent>;
+  withClaimLock<T>(action: () => Promise<T>): Promise<T>;
+  ownerAlive(owner: string): boolean;
+}
+
 export class RunBook {
-  readonly events: AppendLog<typeof RunEvent>;
+  readonly events: RecordLog<typeof RunEvent>;
   readonly logs: RunLogFiles;
   private readonly queued = new Map<string, QueuedRun>();
   private readonly latestOfStack = new Map<string, string>();
@@ -56,8 +66,9 @@ export class RunBook {
     private readonly deliveries: RecordLog<typeof StoredDelivery>,
     private readonly announce: () => void,
     logCap?: number,
+    private readonly shared?: SharedRuns,
   ) {
-    this.events = new AppendLog(path.join(folder, RUN_EVENTS_FILE), RunEvent, RUN_EVENTS_SIZE);
+    this.events = shared?.events ?? new AppendLog(path.join(folder, RUN_EVENTS_FILE), RunEvent, RUN_EVENTS_SIZE);
     this.logs = new RunLogFiles(path.join(folder, 'run-logs'), logCap);
   }
 
@@ -133,7 +144,8 @@ export class RunBook {
    * Under the events log's lock: the check and the claim are one step for every process.
    */
   async claim(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): Promise<boolean> {
-    return withFileLock(this.events.file, async () => {
+    const locked = <T>(action: () => Promise<T>) => (this.shared ? this.shared.withClaimLock(action) : withFileLock(this.events.file, action));
+    return locked(async () => {
       await this.refresh();
       const record = this.record(runId);
       if (!record || isFinal(record.run)) return false;
@@ -142,6 +154,11 @@ export class RunBook {
       this.index();
       return true;
     });
+  }
+
+  /** Whether the process that claimed a run still lives: asked of this machine, or of the replicas' heartbeats. */
+  ownerAlive(owner: string): boolean {
+    return this.shared ? this.shared.ownerAlive(owner) : ownerAlive(owner);
   }
 
   private index(): void {

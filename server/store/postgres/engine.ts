@@ -5,12 +5,15 @@ import type { Logger } from '../../log';
 import type { ChangeTopic } from '../../protocol';
 import { QueuedRun } from '../../protocol';
 import { StoredDelivery } from '../../webhooks/storedDelivery';
+import { RUN_EVENTS_SIZE, THIS_PROCESS } from '../../runs/runBook';
+import { RunEvent } from '../../runs/runEvent';
 import { ChangeChannel } from './changeChannel';
 import { PostgresCredentials } from './credentials';
 import { PostgresDeliveryClaims } from './deliveryClaims';
 import { migrate } from './migrations';
 import { PostgresLog } from './recordLog';
 import { PostgresRegistry } from './registry';
+import { PostgresRunLeases } from './runLeases';
 import { PostgresUserDirectory } from './userDirectory';
 
 export const isDatabaseUrl = (value: string): boolean => /^postgres(ql)?:\/\//.test(value);
@@ -35,6 +38,8 @@ export interface PostgresEngine {
   readonly users: PostgresUserDirectory;
   readonly claims: PostgresDeliveryClaims;
   readonly channel: ChangeChannel;
+  /** Run events, claims and leases shared by the replicas. */
+  readonly sharedRuns: PostgresRunLeases;
   /** Tells `changed` what other replicas appended (runs, deliveries), once this replica has read it. */
   watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
   close(): Promise<void>;
@@ -63,7 +68,10 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
   const runs = new PostgresLog(pool, channel, 'runs', QueuedRun, sizes.runs, ['runs']);
   const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, sizes.deliveries, ['deliveries', 'runs']);
   const refusals = new PostgresLog(pool, channel, 'refusals', StoredDelivery, sizes.refusals, ['deliveries']);
-  await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
+  const runEvents = new PostgresLog(pool, channel, 'run-events', RunEvent, RUN_EVENTS_SIZE, ['runs']);
+  await Promise.all([runs.load(), deliveries.load(), refusals.load(), runEvents.load()]);
+  const sharedRuns = new PostgresRunLeases(pool, runEvents, THIS_PROCESS, (error) => log.warn(`This replica's heartbeat failed: ${error.message}`));
+  await sharedRuns.start();
   return {
     registry,
     runs,
@@ -73,8 +81,9 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     users: new PostgresUserDirectory(pool),
     claims: new PostgresDeliveryClaims(pool),
     channel,
+    sharedRuns,
     watchRecords(changed) {
-      const logs = [runs, deliveries, refusals];
+      const logs = [runs, deliveries, refusals, runEvents];
       const ours = new Set<string>(logs.map((entry) => entry.origin));
       return channel.subscribe((notice) => {
         if (notice.kind !== 'records' || ours.has(notice.origin)) return;
@@ -85,6 +94,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
       });
     },
     async close() {
+      sharedRuns.stop();
       await channel.close();
       await pool.end().catch(() => undefined);
     },

@@ -45,6 +45,11 @@ export const MIGRATIONS: readonly string[] = [
      delivery jsonb,
      PRIMARY KEY (integration_id, request_uuid)
    );`,
+  // 3: replicas' heartbeats, so a run claimed by a replica that died is taken over by another.
+  `CREATE TABLE replica_heartbeats (
+     owner text PRIMARY KEY,
+     seen_at timestamptz NOT NULL
+   );`,
 ];
 
 export class DatabaseTooNewError extends Error {}

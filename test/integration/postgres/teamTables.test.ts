@@ -40,7 +40,7 @@ describe('PostgreSQL: the team tables', function () {
     const pool = await freshPool();
     await migrate(pool);
     await pool.query('UPDATE stackhook_schema SET version = $1', [MIGRATIONS.length + 1]);
-    await assert.rejects(migrate(pool), /schema version 2, and this server knows versions up to 1: a newer Stackhook has used it. Nothing was changed/);
+    await assert.rejects(migrate(pool), new RegExp(`schema version ${MIGRATIONS.length + 1}, and this server knows versions up to ${MIGRATIONS.length}: a newer Stackhook has used it. Nothing was changed`));
     const { rows } = await pool.query<{ version: number }>('SELECT version FROM stackhook_schema');
     assert.deepEqual(rows, [{ version: MIGRATIONS.length + 1 }]);
   });

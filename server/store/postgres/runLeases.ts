@@ -1,0 +1,58 @@
+// Runs shared by replicas on one database: their events in the records table, claims taken under an
+// advisory lock (one replica's check-and-claim at a time), and a claim held as a lease: each replica
+// beats every HEARTBEAT_MS, and one silent for LEASE_MS is dead, so another takes its runs over.
+import type { Pool } from 'pg';
+import type { SharedRuns } from '../../runs/runBook';
+import type { RunEvent } from '../../runs/runEvent';
+import type { RecordLog } from '../engine';
+
+export const HEARTBEAT_MS = 2_000;
+export const LEASE_MS = 10_000;
+
+export class PostgresRunLeases implements SharedRuns {
+  private alive = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly events: RecordLog<typeof RunEvent>,
+    private readonly owner: string,
+    private readonly onError: (error: Error) => void = () => undefined,
+  ) {}
+
+  /** Beats now and every HEARTBEAT_MS; resolves after the first beat. */
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat().catch((error: Error) => this.onError(error)), HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  ownerAlive(owner: string): boolean {
+    return owner === this.owner || this.alive.has(owner);
+  }
+
+  async withClaimLock<T>(action: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext('stackhook.run-claims'))");
+      try {
+        return await action();
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext('stackhook.run-claims'))");
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async beat(): Promise<void> {
+    await this.pool.query('INSERT INTO replica_heartbeats (owner, seen_at) VALUES ($1, now()) ON CONFLICT (owner) DO UPDATE SET seen_at = now()', [this.owner]);
+    const { rows } = await this.pool.query<{ owner: string }>('SELECT owner FROM replica_heartbeats WHERE seen_at > now() - make_interval(secs => $1)', [LEASE_MS / 1000]);
+    this.alive = new Set(rows.map((row) => row.owner));
+  }
+}

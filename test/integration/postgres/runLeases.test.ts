@@ -1,0 +1,83 @@
+// Runs on replicas that share a database: of replicas that claim one run at once exactly one gets it,
+// and a run whose replica stopped beating (it died) is taken over by another once its lease runs out.
+import { strict as assert } from 'node:assert';
+import { Client, Pool } from 'pg';
+import { QueuedRun } from '../../../server/protocol';
+import { RunBook } from '../../../server/runs/runBook';
+import { RunEvent } from '../../../server/runs/runEvent';
+import { ChangeChannel } from '../../../server/store/postgres/changeChannel';
+import { migrate } from '../../../server/store/postgres/migrations';
+import { PostgresLog } from '../../../server/store/postgres/recordLog';
+import { HEARTBEAT_MS, LEASE_MS, PostgresRunLeases } from '../../../server/store/postgres/runLeases';
+import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { tempStore } from '../../support/serverProcess';
+
+describe('PostgreSQL: run claims and leases across replicas', function () {
+  this.timeout(120_000);
+  let cluster: PostgresCluster;
+  const closers: Array<() => Promise<void>> = [];
+  before(async () => {
+    cluster = await startPostgres();
+  });
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    await cluster?.stop();
+  });
+
+  async function replica(url: string, owner: string) {
+    const pool = new Pool({ connectionString: url, max: 4 });
+    await migrate(pool);
+    const channel = new ChangeChannel(pool, async () => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      return client;
+    }, () => undefined);
+    const runs = new PostgresLog(pool, channel, 'runs', QueuedRun, 1_000, ['runs']);
+    const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, 1_000, ['deliveries']);
+    const events = new PostgresLog(pool, channel, 'run-events', RunEvent, 1_000, ['runs']);
+    await Promise.all([runs.load(), deliveries.load(), events.load()]);
+    const leases = new PostgresRunLeases(pool, events, owner);
+    await leases.start();
+    const book = new RunBook(tempStore('stackhook-lease-'), runs, deliveries, () => undefined, undefined, leases);
+    await book.load();
+    closers.push(async () => {
+      leases.stop();
+      await channel.close();
+      await pool.end();
+    });
+    return { book, runs, leases };
+  }
+
+  const queued = (id: string): QueuedRun => ({ id, stackId: 'net', kind: 'tracked', trigger: 'manual', branch: 'main', commit: null, deliveryId: null, createdAt: new Date().toISOString() });
+
+  it('of two replicas claiming one run at once, exactly one gets it', async () => {
+    const url = await cluster.createDatabase('claims');
+    const [a, b] = await Promise.all([replica(url, 'host-a:1:x'), replica(url, 'host-b:1:y')]);
+    await a.runs.append([queued('run-1')]);
+    const claims = await Promise.all([a.book.claim('run-1', 'host-a:1:x'), b.book.claim('run-1', 'host-b:1:y')]);
+    assert.deepEqual(claims.filter(Boolean).length, 1, `claims: ${claims.join(', ')}`);
+    await Promise.all([a.book.refresh(), b.book.refresh()]);
+    assert.equal(a.book.record('run-1')?.owner, b.book.record('run-1')?.owner, 'both replicas see the same owner');
+  });
+
+  it('a replica that stops beating loses its runs to another once its lease runs out', async () => {
+    const url = await cluster.createDatabase('leases');
+    const [a, b] = await Promise.all([replica(url, 'host-a:2:x'), replica(url, 'host-b:2:y')]);
+    await a.runs.append([queued('run-2')]);
+    assert.equal(await a.book.claim('run-2', 'host-a:2:x'), true);
+    await b.book.refresh();
+    // Replicas learn who is alive at their own beats.
+    const seen = Date.now() + 3 * HEARTBEAT_MS;
+    while (!b.book.ownerAlive('host-a:2:x') && Date.now() < seen) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(b.book.ownerAlive('host-a:2:x'), true, 'a beating replica is alive, though on another host');
+    assert.equal(await b.book.claim('run-2', 'host-b:2:y'), false, 'a live replica keeps its run');
+    a.leases.stop(); // as if SIGKILLed: no more heartbeats
+    const deadline = Date.now() + LEASE_MS + 10_000;
+    while (b.book.ownerAlive('host-a:2:x') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(b.book.ownerAlive('host-a:2:x'), false, 'its lease ran out');
+    assert.equal(await b.book.claim('run-2', 'host-b:2:y', 'host-a:2:x'), true, 'the other replica takes the run over');
+    await a.book.refresh();
+    assert.equal(a.book.record('run-2')?.owner, 'host-b:2:y');
+  });
+});
