@@ -25,7 +25,7 @@ describe('Story 5: create a stack and push to its branch', () => {
     await workbench.pick(STACK.branch);
     await workbench.waitForQuickInput(/Project root/);
     await workbench.answer(STACK.projectRoot);
-    await workbench.waitForQuickInput(/Where do the stack's runs execute/);
+    await workbench.waitForQuickInput(/On this machine/);
     await workbench.pick('Bitbucket Pipelines');
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     await workbench.answer('stackhook');

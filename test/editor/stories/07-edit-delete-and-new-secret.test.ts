@@ -23,7 +23,7 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     await workbench.pick(SECOND.branch);
     await workbench.waitForQuickInput(/Project root/);
     await workbench.answer('envs/net');
-    await workbench.waitForQuickInput(/Where do the stack's runs execute/);
+    await workbench.waitForQuickInput(/On this machine/);
     await workbench.pick('Bitbucket Pipelines');
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     await workbench.answer('stackhook');
@@ -52,12 +52,12 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     assert.equal(await workbench.quickInputValue(), 'stackhook', 'Back keeps the pipeline typed');
     await back();
-    await workbench.waitForQuickInput(/Where do the stack's runs execute/);
+    await workbench.waitForQuickInput(/On this machine/);
     await back();
     await workbench.waitForQuickInput(/Project root/);
     assert.equal(await workbench.quickInputValue(), 'envs/net', 'Back keeps the project root typed');
     await page.keyboard.press('Enter');
-    await workbench.waitForQuickInput(/Where do the stack's runs execute/);
+    await workbench.waitForQuickInput(/On this machine/);
     await workbench.pick('Bitbucket Pipelines');
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     await page.keyboard.press('Enter');
@@ -87,7 +87,7 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     await workbench.waitForQuickInput(/Project root/);
     assert.equal(await workbench.quickInputValue(), 'envs/net');
     await workbench.answer('envs/network');
-    await workbench.waitForQuickInput(/Where do the stack's runs execute/);
+    await workbench.waitForQuickInput(/On this machine/);
     await workbench.pick('Bitbucket Pipelines');
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     await workbench.answer('stackhook');
