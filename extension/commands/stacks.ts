@@ -113,7 +113,8 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
             ),
         );
         // A Pipelines stack is checked at once: the custom pipeline must exist before the first run.
-        if (stack.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, stack.id);
+        // Beside the message below, not before it: a warning waits for the user to close it.
+        if (stack.runner.type === 'pipelines') void vscode.commands.executeCommand(Command.CheckRunner, stack.id);
         await announceCreated(ctx, stack, integrationId);
         return stack;
       } catch (error) {

@@ -18,14 +18,14 @@ describe('Story 5: create a stack and push to its branch', () => {
     await workbench.clearNotifications();
     await workbench.runCommand('Stackhook: Create Stack…');
     // The only integration is taken without asking: the flow starts at the repository.
-    await workbench.waitForQuickInput(/Create stack.*\(1\/4\)/);
+    await workbench.waitForQuickInput(/Create stack.*\(1\/6\)/);
     await workbench.pick(STACK.repository);
     // Branches come from Bitbucket, so a typo cannot be picked.
-    await workbench.waitForQuickInput(/\(2\/4\)/);
+    await workbench.waitForQuickInput(/\(2\/6\)/);
     await workbench.pick(STACK.branch);
     await workbench.waitForQuickInput(/Project root/);
     await workbench.answer(STACK.projectRoot);
-    await workbench.waitForQuickInput(/Where do the stack's runs execute/);
+    await workbench.waitForQuickInput(/On this machine/);
     await workbench.pick('Bitbucket Pipelines');
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     await workbench.answer('stackhook');

@@ -6,7 +6,7 @@ import { waitFor } from '../../../scripts/lib/processes';
 import { statusKey } from '../../../server/runs/reporting';
 import { pullRequestBody } from '../../support/pullRequestBody';
 import { world } from '../support/environment';
-import { INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
+import { needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
 import { deliver, pushBody } from '../support/webhook';
 
 const LOCAL = { name: 'network-local', repository: 'acme/network', branch: 'main' } as const;
@@ -48,13 +48,14 @@ describe('Story 8: runs execute and report back', () => {
     const { workbench, bitbucket, page } = world();
     await workbench.clearNotifications();
     await workbench.runCommand('Stackhook: Create Stack…');
-    await workbench.pick(INTEGRATION.name);
+    // The only integration is taken without asking; branches come from Bitbucket.
+    await workbench.waitForQuickInput(/Create stack.*\(1\/6\)/);
     await workbench.pick(LOCAL.repository);
-    await workbench.waitForQuickInput(/Branch the stack tracks/);
-    await workbench.answer(LOCAL.branch);
+    await workbench.waitForQuickInput(/\(2\/6\)/);
+    await workbench.pick(LOCAL.branch);
     await workbench.waitForQuickInput(/Project root/);
     await workbench.answer('');
-    await workbench.waitForQuickInput(/Where do the stack's runs execute/);
+    await workbench.waitForQuickInput(/On this machine/);
     await workbench.pick('On this machine');
     await workbench.waitForQuickInput(/Plan command/);
     // The Node that runs the tests prints the plan: no Terraform on this machine.

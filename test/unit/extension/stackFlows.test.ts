@@ -104,7 +104,7 @@ describe('extension stack flows', () => {
       const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'net']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
-      const message = recorded.messages.at(-1);
+      const message = recorded.messages.find((shown) => /created on/.test(shown.message));
       assert.match(message?.message ?? '', /webhook is healthy/);
       assert.doesNotMatch(message?.message ?? '', /needs a webhook|no webhook/);
       assert.deepEqual(message?.items, []);
@@ -115,7 +115,7 @@ describe('extension stack flows', () => {
       const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'net']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
-      const message = recorded.messages.at(-1);
+      const message = recorded.messages.find((shown) => /created on/.test(shown.message));
       assert.match(message?.message ?? '', /has no webhook yet/);
       assert.deepEqual(message?.items, ['Configure webhook']);
     });
