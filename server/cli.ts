@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostPort } from './hostPort';
+import { displayUrl, isDatabaseUrl } from './store/databaseUrl';
 import { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './webhooks/connectionLimits';
 
 interface CommonOptions {
@@ -116,9 +117,9 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither.');
-  const storeIsDatabase = /^postgres(ql)?:\/\//.test(values.store ?? '');
+  const storeIsDatabase = isDatabaseUrl(values.store ?? '');
   const databaseUrl = values['database-url'] ?? (storeIsDatabase ? (values.store as string) : null);
-  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new UsageError(`--database-url takes a postgres:// URL; "${databaseUrl.replace(/:[^:@/]*@/, ':•••@')}" is not one.`);
+  if (databaseUrl !== null && !isDatabaseUrl(databaseUrl)) throw new UsageError(`--database-url takes a postgres:// URL; "${displayUrl(databaseUrl)}" is not one.`);
   if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'] || databaseUrl)) {
     throw new UsageError('--secret-key-file, --tls-cert, --tls-key, --local-runner and a database are for a team server (serve).');
   }

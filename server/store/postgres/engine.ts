@@ -7,6 +7,7 @@ import { QueuedRun } from '../../protocol';
 import { StoredDelivery } from '../../webhooks/storedDelivery';
 import { RUN_EVENTS_SIZE, THIS_PROCESS } from '../../runs/runBook';
 import { RunEvent } from '../../runs/runEvent';
+import { displayUrl } from '../databaseUrl';
 import { ChangeChannel } from './changeChannel';
 import { PostgresCredentials } from './credentials';
 import { PostgresDeliveryClaims } from './deliveryClaims';
@@ -16,18 +17,6 @@ import { PostgresRegistry } from './registry';
 import { PostgresRunLeases } from './runLeases';
 import { PostgresUserDirectory } from './userDirectory';
 
-export const isDatabaseUrl = (value: string): boolean => /^postgres(ql)?:\/\//.test(value);
-
-/** The URL as people may see it: the password is never printed. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '•••';
-    return parsed.toString();
-  } catch {
-    return 'the database';
-  }
-}
 
 export interface PostgresEngine {
   readonly registry: PostgresRegistry;

@@ -19,4 +19,16 @@ describe('team server flags', () => {
     assert.throws(() => parseServerArgs(['--stdio', '--secret-key-file', 'k.key']), /are for a team server/);
     assert.throws(() => parseServerArgs(['--stdio', '--local-runner']), /are for a team server/);
   });
+
+  it('takes the database from --database-url or a postgres:// --store, and never prints its password', () => {
+    assert.equal(parseServerArgs(serve).databaseUrl, null);
+    const url = 'postgres://stackhook:s3cret@db.internal:5432/stackhook';
+    assert.equal(parseServerArgs([...serve, '--database-url', url]).databaseUrl, url);
+    const viaStore = parseServerArgs([...serve, '--store', url]);
+    assert.equal(viaStore.databaseUrl, url);
+    assert.ok(!viaStore.store.includes('postgres'), 'the folder for run files is not the URL');
+    assert.equal(parseServerArgs([...serve, '--database-url', url, '--store', '/srv/replica']).store, '/srv/replica');
+    assert.throws(() => parseServerArgs([...serve, '--database-url', 'mysql://root:hunter2@db/x']), (error: Error) => /takes a postgres:\/\/ URL/.test(error.message) && !error.message.includes('hunter2'));
+    assert.throws(() => parseServerArgs(['--stdio', '--database-url', url]), /are for a team server/);
+  });
 });
