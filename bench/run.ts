@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { apiEconomy } from './apiEconomy';
 import { editorStartup } from './editorStartup';
 import { receiverThroughput } from './receiverThroughput';
+import { postgresReceiver } from './postgresReceiver';
 import { registryScale } from './registryScale';
 import { rpcRoundTrip } from './rpcRoundTrip';
 import { runCost } from './runCost';
@@ -33,6 +34,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'editor start-up and size', run: editorStartup },
   { name: 'registry scale', run: registry },
   { name: 'RPC round trip', run: rpcRoundTrip },
+  { name: 'receiver on PostgreSQL', run: postgresReceiver },
   { name: 'runs', run: runCost },
 ];
 
