@@ -61,6 +61,18 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     assert.equal(a.book.record('run-1')?.owner, b.book.record('run-1')?.owner, 'both replicas see the same owner');
   });
 
+  it('many claims at once in one replica all finish: waiting for the lock does not starve the pool', async () => {
+    const url = await cluster.createDatabase('many_claims');
+    const a = await replica(url, 'host-a:3:x');
+    const ids = Array.from({ length: 20 }, (_, i) => `run-3-${i}`);
+    await a.runs.append(ids.map(queued));
+    const claims = await Promise.race([
+      Promise.all(ids.map((id) => a.book.claim(id, 'host-a:3:x'))),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the claims are stuck')), 20_000)),
+    ]);
+    assert.deepEqual(claims, ids.map(() => true));
+  });
+
   it('a replica that stops beating loses its runs to another once its lease runs out', async () => {
     const url = await cluster.createDatabase('leases');
     const [a, b] = await Promise.all([replica(url, 'host-a:2:x'), replica(url, 'host-b:2:y')]);
