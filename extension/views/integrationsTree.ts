@@ -20,12 +20,14 @@ export class IntegrationItem extends vscode.TreeItem {
   constructor(
     readonly integration: Protocol.IntegrationSummary,
     spaceName: string | undefined,
+    /** Stacks detached from an integration of this name that Reattach All would bring back, as the server counts them. */
+    reattachable = 0,
   ) {
     super(integration.name, integration.detailsVisible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `integration:${integration.id}`;
     const where = integration.type === 'default' ? vscode.l10n.t('default') : vscode.l10n.t('space: {0}', spaceName ?? integration.spaceId);
     this.description = integration.detailsVisible ? where : `${where} · ${vscode.l10n.t('details hidden')}`;
-    this.contextValue = integration.detailsVisible ? 'integration' : 'integration.hidden';
+    this.contextValue = integrationContext(integration, reattachable);
     this.iconPath = new vscode.ThemeIcon('plug');
     this.tooltip = integration.detailsVisible
       ? `${integration.name} (${integration.id})`
@@ -34,6 +36,12 @@ export class IntegrationItem extends vscode.TreeItem {
   get integrationId(): string {
     return this.integration.id;
   }
+}
+
+/** Reattach All is offered (its menu's `when`) only where the server says stacks are detached from this name. */
+function integrationContext(integration: Protocol.IntegrationSummary, reattachable: number): string {
+  if (!integration.detailsVisible) return 'integration.hidden';
+  return reattachable > 0 ? 'integration.reattachable' : 'integration';
 }
 
 export class DetailItem extends vscode.TreeItem {
@@ -153,7 +161,11 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
       this.emitter.fire(undefined);
       return;
     }
-    if (topics.includes('stacks')) this.usedRepositories = undefined;
+    if (topics.includes('stacks')) {
+      this.usedRepositories = undefined;
+      this.details.clear();
+      void this.recountReattachable();
+    }
     if (topics.includes('webhooks')) {
       // Repairing one repository must not turn every other row into "not checked": rows keep what
       // they showed and are checked again.
@@ -193,7 +205,8 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
         this.server.request(Protocol.SpacesList, {}),
       ]);
       const names = new Map(spaces.map((space) => [space.id, space.name]));
-      return integrations.map((integration) => new IntegrationItem(integration, names.get(integration.spaceId)));
+      const reattachable = await Promise.all(integrations.map((integration) => this.reattachableCount(integration)));
+      return integrations.map((integration, index) => new IntegrationItem(integration, names.get(integration.spaceId), reattachable[index]));
     })();
     const pending = this.integrations;
     pending.catch(() => {
@@ -202,14 +215,39 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     return pending;
   }
 
-  private async detailsOf(id: string): Promise<IntegrationsNode[]> {
+  private loadDetails(id: string): Promise<Protocol.IntegrationDetails> {
     let pending = this.details.get(id);
     if (!pending) {
       pending = this.server.request(Protocol.IntegrationsGet, { id });
       this.details.set(id, pending);
       pending.catch(() => this.details.delete(id));
     }
-    const details = await pending;
+    return pending;
+  }
+
+  /** From the details the item shows when expanded; a failure is said there, so here it only means "none". */
+  private async reattachableCount(integration: Protocol.IntegrationSummary): Promise<number> {
+    if (!integration.detailsVisible) return 0;
+    try {
+      return (await this.loadDetails(integration.id)).reattachableStackIds.length;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Stacks were detached or reattached: only the integration items whose menu changes are redrawn. */
+  private async recountReattachable(): Promise<void> {
+    const items = this.integrations ? await this.integrations.catch(() => []) : [];
+    for (const item of items) {
+      const context = integrationContext(item.integration, await this.reattachableCount(item.integration));
+      if (item.contextValue === context) continue;
+      item.contextValue = context;
+      this.emitter.fire(item);
+    }
+  }
+
+  private async detailsOf(id: string): Promise<IntegrationsNode[]> {
+    const details = await this.loadDetails(id);
     const userLabel = details.credentialType === 'api_token' ? vscode.l10n.t('Email') : vscode.l10n.t('Username');
     const url = new DetailItem(id, 'webhookUrl', vscode.l10n.t('Webhook URL'), details.webhookUrl);
     url.tooltip = vscode.l10n.t('Click to copy {0}', details.webhookUrl);

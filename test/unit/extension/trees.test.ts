@@ -37,6 +37,28 @@ describe('extension trees', () => {
       assert.equal(hidden?.collapsibleState, vscode.TreeItemCollapsibleState.None);
     });
 
+    it('an integration says in its context value when stacks detached from its name can be reattached, and says it again when stacks change', async () => {
+      let reattachable = ['prod-network'];
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main'), integration('beta'), integration('hidden', { detailsVisible: false })],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id, { reattachableStackIds: id === 'acme-main' ? reattachable : [] }),
+      });
+      const provider = tree(server);
+      const roots = (await provider.getChildren()) as vscode.TreeItem[];
+      assert.deepEqual(roots.map((item) => item.contextValue), ['integration.reattachable', 'integration', 'integration.hidden']);
+      assert.deepEqual(server.sent('stackhook/integrations/get').map((params) => params.id), ['acme-main', 'beta'], 'hidden details are not asked');
+
+      const fired: unknown[] = [];
+      provider.onDidChangeTreeData((node) => fired.push(node));
+      reattachable = [];
+      provider.refresh(['stacks']);
+      await tick();
+      await tick();
+      assert.equal(roots[0]?.contextValue, 'integration', 'Reattach All leaves the menu once nothing is detached');
+      assert.deepEqual(fired, [roots[0]], 'only the item whose menu changed is redrawn');
+    });
+
     it('shows the details of an integration: webhook URL that copies on click, email, labels, secret state, repositories', async () => {
       const server = new FakeServer({
         'stackhook/integrations/list': () => [integration('acme-main')],
