@@ -22,6 +22,18 @@ export interface PanelWebhook {
   repairable: boolean;
 }
 
+/** The Pull Request Commit Links app on a repository a stack uses. */
+export interface PanelCommitLinks {
+  integrationId: string;
+  repository: string;
+  state: 'ok' | 'indexing' | 'not-installed' | 'error' | 'unchecked';
+  /** The state in words, and what the server said (how to install the app, when it is missing). */
+  summary: string;
+  message: string;
+  /** Whether the host can open a commit of the repository, where the app is installed. */
+  canOpenCommit: boolean;
+}
+
 export interface PanelDelivery {
   id: string;
   eventKey: string;
@@ -38,10 +50,11 @@ export interface PanelDelivery {
 export interface PanelState {
   detached: PanelStack[];
   webhooks: PanelWebhook[];
+  commitLinks: PanelCommitLinks[];
   deliveries: PanelDelivery[];
   receiver: string;
   /** Headings and button labels, localised by the host so the script holds no strings. */
-  text: Record<'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy', string>;
+  text: Record<'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'commitLinks' | 'noCommitLinks' | 'openCommit', string>;
 }
 
 export type ToPanel = { type: 'state'; state: PanelState };
@@ -50,7 +63,8 @@ export type FromPanel =
   | { type: 'ready' }
   | { type: 'refresh' }
   | { type: 'reattach'; stackId: string }
-  | { type: 'repair'; integrationId: string; repository: string };
+  | { type: 'repair'; integrationId: string; repository: string }
+  | { type: 'openCommit'; integrationId: string; repository: string };
 
 /** The panel is a web page: check what it sends before acting on it. */
 export function parseFromPanel(message: unknown): FromPanel | undefined {
@@ -63,8 +77,9 @@ export function parseFromPanel(message: unknown): FromPanel | undefined {
     case 'reattach':
       return typeof m.stackId === 'string' ? { type: 'reattach', stackId: m.stackId } : undefined;
     case 'repair':
+    case 'openCommit':
       return typeof m.integrationId === 'string' && typeof m.repository === 'string'
-        ? { type: 'repair', integrationId: m.integrationId, repository: m.repository }
+        ? { type: m.type, integrationId: m.integrationId, repository: m.repository }
         : undefined;
     default:
       return undefined;

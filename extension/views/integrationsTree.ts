@@ -5,6 +5,7 @@ import * as Protocol from '../../server/protocol';
 import { Command, VIEW } from '../commandIds';
 import { showServerError } from '../errors';
 import type { StackhookServer } from '../serverApi';
+import { CommitLinksCache, commitLinksSummary, type CommitLinksEntry } from '../commitLinksCache';
 import type { WebhookHealthCache } from '../webhookHealth';
 import { markdownLine, webhookIcon, webhookSummary } from './presentation';
 
@@ -92,7 +93,8 @@ export class RepositoryItem extends vscode.TreeItem {
     readonly health: Protocol.WebhookHealth | undefined,
     usedByStacks: boolean,
   ) {
-    super(repository.slug, vscode.TreeItemCollapsibleState.None);
+    // A repository a stack uses opens onto its Pull Request Commit Links row.
+    super(repository.slug, usedByStacks ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `integration:${integrationId}:repo:${repository.fullName}`;
     this.description = webhookSummary(health);
     this.iconPath = webhookIcon(health, usedByStacks);
@@ -109,6 +111,40 @@ export class RepositoryItem extends vscode.TreeItem {
   }
 }
 
+const COMMIT_LINKS_ICON = {
+  ok: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  indexing: new vscode.ThemeIcon('sync'),
+  'not-installed': new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+} as const;
+
+/** Whether Bitbucket links this repository's commits to pull requests, and how to install the app when it does not. */
+export class CommitLinksItem extends vscode.TreeItem {
+  readonly kind = 'commitLinks';
+  constructor(
+    readonly integrationId: string,
+    readonly fullName: string,
+    entry: CommitLinksEntry,
+  ) {
+    super(vscode.l10n.t('Pull Request Commit Links: {0}', commitLinksSummary(entry)), vscode.TreeItemCollapsibleState.None);
+    this.id = `integration:${integrationId}:repo:${fullName}:commitLinks`;
+    if ('error' in entry) {
+      this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      this.tooltip = entry.error;
+      this.contextValue = 'commitLinks.error';
+      return;
+    }
+    const { status } = entry;
+    this.iconPath = COMMIT_LINKS_ICON[status.state];
+    this.contextValue = `commitLinks.${status.state}`;
+    this.tooltip = status.message;
+    if (status.state === 'not-installed' && status.commitUrl) {
+      this.description = vscode.l10n.t('open a commit, then click its pull requests link');
+      this.tooltip = `${status.message}\n\n${vscode.l10n.t('Click to open commit {0} of {1} in Bitbucket.', status.commit.slice(0, 12), fullName)}`;
+      this.command = { command: 'vscode.open', title: vscode.l10n.t('Open a commit in Bitbucket'), arguments: [vscode.Uri.parse(status.commitUrl)] };
+    }
+  }
+}
+
 export class MessageItem extends vscode.TreeItem {
   readonly kind = 'message';
   constructor(id: string, message: string, icon = 'info') {
@@ -119,7 +155,7 @@ export class MessageItem extends vscode.TreeItem {
   }
 }
 
-export type IntegrationsNode = IntegrationItem | DetailItem | RepositoriesItem | WorkspaceItem | RepositoryItem | MessageItem;
+export type IntegrationsNode = IntegrationItem | DetailItem | RepositoriesItem | WorkspaceItem | RepositoryItem | CommitLinksItem | MessageItem;
 
 function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -141,6 +177,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
   constructor(
     private readonly server: StackhookServer,
     private readonly health: WebhookHealthCache,
+    private readonly commitLinks = new CommitLinksCache(server),
   ) {
     this.subscriptions.push(
       health.onDidChange((integrationId) => {
@@ -189,6 +226,8 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
           return await this.workspacesOf(node.integrationId);
         case 'workspace':
           return await this.repositoriesOf(node);
+        case 'repository':
+          return [new CommitLinksItem(node.integrationId, node.fullName, await this.commitLinks.check(node.integrationId, node.fullName))];
         default:
           return [];
       }

@@ -6,7 +6,7 @@ import { DeliveriesTree } from '../../../extension/views/deliveriesTree';
 import { HEALTH_CHECK_ON_EXPAND, IntegrationsTree, type IntegrationsNode } from '../../../extension/views/integrationsTree';
 import { DETACHED_GROUP_ID, StacksTree } from '../../../extension/views/stacksTree';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { delivery, details, FakeServer, integration, repository, stack } from './fakeServer';
+import { delivery, details, FakeServer, integration, repository, rpcError, stack } from './fakeServer';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -162,6 +162,64 @@ describe('extension trees', () => {
       assert.equal(((repos[2]?.iconPath as vscode.ThemeIcon).color as vscode.ThemeColor).id, 'problemsWarningIcon.foreground');
       assert.match((repos[2]?.tooltip as vscode.MarkdownString).value, /inactive/);
       assert.equal(server.sent('stackhook/webhooks/status').length, 1, 'health is asked once, not per redraw');
+    });
+
+    it('a repository a stack uses opens onto its Pull Request Commit Links state, with how to install the app and a commit to do it on', async () => {
+      const commitUrl = 'https://bitbucket.org/acme/network/commits/0123456789abcdef';
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main')],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id),
+        'stackhook/repositories/list': () => [repository('acme/dns'), repository('acme/network'), repository('acme/spare'), repository('acme/tools')],
+        'stackhook/webhooks/expected': () =>
+          ['acme/dns', 'acme/network', 'acme/tools'].map((name) => ({ integrationId: 'acme-main', repository: name, stacks: [{ id: 's', name: 's' }] })),
+        'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })),
+        'stackhook/repositories/commitLinksStatus': ({ repository: name }) => {
+          if (name === 'acme/tools') throw rpcError('acme/tools could not be read: Bitbucket answered 403', { kind: 'Bitbucket', problem: 'forbidden' });
+          return {
+            repository: name,
+            commit: '0123456789abcdef',
+            state: name === 'acme/dns' ? 'ok' : 'not-installed',
+            pullRequestIds: [],
+            message: name === 'acme/dns' ? 'The app works for acme/dns.' : 'Install the Pull Request Commit Links app: open any commit of the repository in Bitbucket and click "Go to pull request".',
+            commitUrl,
+          };
+        },
+      });
+      const provider = tree(server);
+      const [root] = await provider.getChildren();
+      const [workspace] = (await provider.getChildren((await provider.getChildren(root)).at(-1))) as IntegrationsNode[];
+      const repos = (await provider.getChildren(workspace)) as IntegrationsNode[];
+      assert.deepEqual(
+        repos.map((repo) => [repo.label, repo.collapsibleState]),
+        [
+          ['dns', vscode.TreeItemCollapsibleState.Collapsed],
+          ['network', vscode.TreeItemCollapsibleState.Collapsed],
+          ['spare', vscode.TreeItemCollapsibleState.None],
+          ['tools', vscode.TreeItemCollapsibleState.Collapsed],
+        ],
+        'only repositories stacks use have the row',
+      );
+      const [installed] = (await provider.getChildren(repos[0])) as vscode.TreeItem[];
+      assert.equal(installed?.label, 'Pull Request Commit Links: installed');
+      assert.equal((installed?.iconPath as vscode.ThemeIcon).id, 'pass');
+      assert.equal(installed?.command, undefined);
+
+      const [missing] = (await provider.getChildren(repos[1])) as vscode.TreeItem[];
+      assert.equal(missing?.label, 'Pull Request Commit Links: not installed');
+      assert.equal(missing?.description, 'open a commit, then click its pull requests link');
+      assert.equal((missing?.iconPath as vscode.ThemeIcon).id, 'warning');
+      assert.match(String(missing?.tooltip), /Install the Pull Request Commit Links app/);
+      assert.equal(missing?.command?.command, 'vscode.open');
+      assert.equal(String(missing?.command?.arguments?.[0]), commitUrl);
+
+      const [failed] = (await provider.getChildren(repos[3])) as vscode.TreeItem[];
+      assert.equal(failed?.label, 'Pull Request Commit Links: could not be checked');
+      assert.match(String(failed?.tooltip), /403/);
+      assert.equal(recorded.messages.length, 0, 'a failed check is said on its row, not in a dialog');
+
+      await provider.getChildren(repos[1]);
+      assert.equal(server.sent('stackhook/repositories/commitLinksStatus').length, 3, 'each repository is checked once, not per expand');
     });
 
     it('stays responsive with 5,000 repositories: one request, only repositories used by stacks checked on expand', async () => {
