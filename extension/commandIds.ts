@@ -26,6 +26,8 @@ export enum Command {
   Refresh = 'stackhook.refresh',
   ShowOutput = 'stackhook.showOutput',
   RestartServer = 'stackhook.restartServer',
+  /** Bound to Tab while a Stackhook input is open (package.json keybindings). */
+  StayInInput = 'stackhook.stayInInput',
 }
 
 export const VIEW = {

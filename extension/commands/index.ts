@@ -41,6 +41,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),
     [Command.RestartServer]: () => general.restartServer(ctx),
+    // Tab would move focus out of a Stackhook input (into the status panel, an editor): taking the key keeps it in the step.
+    [Command.StayInInput]: () => undefined,
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

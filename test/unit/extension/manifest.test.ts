@@ -45,7 +45,13 @@ describe('extension manifest', () => {
 
   it('hides item-only commands from the palette and keeps the rest there', () => {
     const hidden = manifest.contributes.menus.commandPalette.filter((e: { when: string }) => e.when === 'false').map((e: { command: string }) => e.command);
-    assert.deepEqual(hidden.sort(), [Command.ConfigureWebhook, Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook, Command.ShowDelivery].sort());
+    assert.deepEqual(hidden.sort(), [Command.ConfigureWebhook, Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook, Command.ShowDelivery, Command.StayInInput].sort());
+  });
+
+  it('binds Tab and Shift+Tab, only while focus is in a Stackhook input, to a command that keeps it there', () => {
+    const bindings = (manifest.contributes.keybindings as { command: string; key: string; when: string }[]).filter((binding) => binding.command === Command.StayInInput);
+    assert.deepEqual(bindings.map((binding) => binding.key).sort(), ['shift+tab', 'tab']);
+    for (const binding of bindings) assert.equal(binding.when, 'stackhook.inInput && inQuickOpen');
   });
 
   it('every %key% has a string in package.nls.json', () => {
