@@ -85,7 +85,7 @@ async function tabStaysInWizard(sameStep: () => Promise<void>): Promise<void> {
   await page.keyboard.type('xyz');
   const value = await workbench.quickInputValue();
   if (value !== `${typed}xyz`) throw new Error(`After Tab, the keys typed did not reach the step's box: it holds "${value}" (focus on ${focus.what})`);
-  await workbench.screenshot('story-2-tab-stays-in-wizard');
+  await workbench.screenshot('story-2-tab-stays-in-wizard', { docs: true });
 }
 
 /** Configure Webhooks' warning about the loopback public URL the stories run with: go on anyway, then the summary. */
