@@ -9,7 +9,7 @@ import { StatusPanel } from '../../../extension/panel';
 import { parseFromPanel } from '../../../extension/panelMessages';
 import { StatusBar } from '../../../extension/statusBar';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { FakeServer, integration, stack } from './fakeServer';
+import { COMMIT_URL, commitLinksStatus, FakeServer, integration, stack } from './fakeServer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -184,16 +184,8 @@ describe('extension status bar, notifications and status panel', () => {
     });
 
     it('shows the Pull Request Commit Links app on each repository stacks use, says how to install it, and opens a commit of that repository', async () => {
-      const commitUrl = 'https://bitbucket.org/acme/network/commits/0123456789abcdef';
       const { server, overview } = world(() => [stack('prod', { repository: 'acme/network' }), stack('dns', { repository: 'acme/dns' })]);
-      server.handlers['stackhook/repositories/commitLinksStatus'] = ({ repository: name }) => ({
-        repository: name,
-        commit: '0123456789abcdef',
-        state: name === 'acme/dns' ? 'indexing' : 'not-installed',
-        pullRequestIds: [],
-        message: name === 'acme/dns' ? 'Bitbucket is still indexing the pull requests of acme/dns (202).' : 'Install the Pull Request Commit Links app: open any commit of the repository in Bitbucket and click "Go to pull request".',
-        commitUrl,
-      });
+      server.handlers['stackhook/repositories/commitLinksStatus'] = ({ repository: name }) => commitLinksStatus(name, name === 'acme/dns' ? 'indexing' : 'not-installed');
       await overview.refresh();
       assert.equal(server.sent('stackhook/repositories/commitLinksStatus').length, 0, 'no Bitbucket calls for it before a view shows it');
       const panel = new StatusPanel(vscode.Uri.file(ROOT), overview);
@@ -213,7 +205,7 @@ describe('extension status bar, notifications and status panel', () => {
       webview.receive.fire({ type: 'openCommit', integrationId: 'acme-main', repository: 'acme/elsewhere' });
       webview.receive.fire({ type: 'openCommit', integrationId: 'acme-main', repository: 'acme/network' });
       await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(recorded.opened, [commitUrl], 'only the commit the server named for a row is opened');
+      assert.deepEqual(recorded.opened, [COMMIT_URL], 'only the commit the server named for a row is opened');
       panel.dispose();
     });
 

@@ -6,7 +6,7 @@ import { DeliveriesTree } from '../../../extension/views/deliveriesTree';
 import { HEALTH_CHECK_ON_EXPAND, IntegrationsTree, type IntegrationsNode } from '../../../extension/views/integrationsTree';
 import { DETACHED_GROUP_ID, StacksTree } from '../../../extension/views/stacksTree';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { delivery, details, FakeServer, integration, repository, rpcError, stack } from './fakeServer';
+import { COMMIT_URL, commitLinksStatus, delivery, details, FakeServer, integration, repository, rpcError, stack } from './fakeServer';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -165,7 +165,6 @@ describe('extension trees', () => {
     });
 
     it('a repository a stack uses opens onto its Pull Request Commit Links state, with how to install the app and a commit to do it on', async () => {
-      const commitUrl = 'https://bitbucket.org/acme/network/commits/0123456789abcdef';
       const server = new FakeServer({
         'stackhook/integrations/list': () => [integration('acme-main')],
         'stackhook/spaces/list': () => [],
@@ -176,14 +175,7 @@ describe('extension trees', () => {
         'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })),
         'stackhook/repositories/commitLinksStatus': ({ repository: name }) => {
           if (name === 'acme/tools') throw rpcError('acme/tools could not be read: Bitbucket answered 403', { kind: 'Bitbucket', problem: 'forbidden' });
-          return {
-            repository: name,
-            commit: '0123456789abcdef',
-            state: name === 'acme/dns' ? 'ok' : 'not-installed',
-            pullRequestIds: [],
-            message: name === 'acme/dns' ? 'The app works for acme/dns.' : 'Install the Pull Request Commit Links app: open any commit of the repository in Bitbucket and click "Go to pull request".',
-            commitUrl,
-          };
+          return commitLinksStatus(name, name === 'acme/dns' ? 'ok' : 'not-installed');
         },
       });
       const provider = tree(server);
@@ -211,7 +203,7 @@ describe('extension trees', () => {
       assert.equal((missing?.iconPath as vscode.ThemeIcon).id, 'warning');
       assert.match(String(missing?.tooltip), /Install the Pull Request Commit Links app/);
       assert.equal(missing?.command?.command, 'vscode.open');
-      assert.equal(String(missing?.command?.arguments?.[0]), commitUrl);
+      assert.equal(String(missing?.command?.arguments?.[0]), COMMIT_URL);
 
       const [failed] = (await provider.getChildren(repos[3])) as vscode.TreeItem[];
       assert.equal(failed?.label, 'Pull Request Commit Links: could not be checked');
