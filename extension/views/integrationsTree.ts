@@ -202,6 +202,8 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
       this.usedRepositories = undefined;
       this.details.clear();
       void this.recountReattachable();
+      // Which repositories stacks use changed: their rows (icon, Pull Request Commit Links row) are drawn again.
+      for (const item of this.workspaceItems.values()) this.emitter.fire(item);
     }
     if (topics.includes('webhooks')) {
       // Repairing one repository must not turn every other row into "not checked": rows keep what
