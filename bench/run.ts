@@ -8,6 +8,7 @@ import { apiEconomy } from './apiEconomy';
 import { editorStartup } from './editorStartup';
 import { receiverThroughput } from './receiverThroughput';
 import { registryScale } from './registryScale';
+import { runCost } from './runCost';
 import { atMost, verdict, type BenchmarkResult } from './support/result';
 import { markdownTable, textTable } from './support/table';
 
@@ -30,6 +31,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'API-call economy', run: apiEconomy },
   { name: 'editor start-up and size', run: editorStartup },
   { name: 'registry scale', run: registry },
+  { name: 'runs', run: runCost },
 ];
 
 function machine(): string {

@@ -26,6 +26,14 @@ export enum Command {
   Refresh = 'stackhook.refresh',
   ShowOutput = 'stackhook.showOutput',
   RestartServer = 'stackhook.restartServer',
+  OpenRunLog = 'stackhook.openRunLog',
+  CancelRun = 'stackhook.cancelRun',
+  RetryRun = 'stackhook.retryRun',
+  ConfirmRun = 'stackhook.confirmRun',
+  DiscardRun = 'stackhook.discardRun',
+  OpenRunInBitbucket = 'stackhook.openRunInBitbucket',
+  CheckRunner = 'stackhook.checkRunner',
+  ChangeRunner = 'stackhook.changeRunner',
   /** Bound to Tab while a Stackhook input is open (package.json keybindings). */
   StayInInput = 'stackhook.stayInInput',
 }

@@ -12,6 +12,8 @@ import { Notifier } from './notifications';
 import { Overview } from './overview';
 import { PANEL_VIEW_TYPE, StatusPanel } from './panel';
 import { quickInputPrompter } from './quickInput';
+import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './runLogDocument';
+import { RunWatcher } from './runWatcher';
 import { StatusBar } from './statusBar';
 import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
@@ -36,6 +38,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const statusBar = new StatusBar();
   const notifier = new Notifier(overview, server);
   const panel = new StatusPanel(context.extensionUri, overview);
+  const runLogs = new RunLogDocuments(server);
+  const runs = new RunWatcher(server);
   const trees = [integrations, stacks, deliveries];
 
   const refreshAll = () => {
@@ -50,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     for (const tree of trees) if (tree.topics.some((topic) => topics.includes(topic))) tree.refresh(topics);
     if (topics.includes('integrations')) notifier.forgetCredentials();
     void overview.refresh(topics);
+    if (topics.includes('runs') || topics.includes('stacks')) runs.changed();
   };
   context.subscriptions.push(
     output,
@@ -63,6 +68,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusBar,
     notifier,
     panel,
+    runLogs,
+    runs,
+    vscode.workspace.registerTextDocumentContentProvider(RUN_LOG_SCHEME, runLogs),
+    // The link a local run's build status carries: vscode://stackhook.stackhook/run?id=<run id>.
+    vscode.window.registerUriHandler({
+      handleUri: (uri) => {
+        const runId = new URLSearchParams(uri.query).get('id');
+        if (uri.path === '/run' && runId) void openRunLog(runId);
+      },
+    }),
     vscode.window.createTreeView(VIEW.integrations, { treeDataProvider: integrations, showCollapseAll: true }),
     vscode.window.createTreeView(VIEW.stacks, { treeDataProvider: stacks, showCollapseAll: true }),
     vscode.window.createTreeView(VIEW.deliveries, { treeDataProvider: deliveries }),
@@ -71,7 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       deserializeWebviewPanel: async (restored) => panel.attach(restored),
     }),
     server.onChanged(route),
-    ...followState(server, overview, statusBar, refreshAll),
+    ...followState(server, overview, runs, statusBar, refreshAll),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsServer(event)) return;
       // The settings are the server's command line: apply them by starting it again.
@@ -88,18 +103,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 /** The context keys of the welcome views and menus, and the status bar, follow the server and the overview. */
-function followState(server: StackhookClient, overview: Overview, statusBar: StatusBar, refreshAll: () => void): vscode.Disposable[] {
+function followState(server: StackhookClient, overview: Overview, runs: RunWatcher, statusBar: StatusBar, refreshAll: () => void): vscode.Disposable[] {
   const showCounts = () =>
     statusBar.update({
       server: server.state,
       detached: overview.state.status?.counts.detachedStacks ?? overview.detachedStacks.length,
       brokenWebhooks: overview.brokenWebhooks.length,
+      runningRuns: runs.counts.running,
+      failedRuns: runs.counts.failed,
     });
   return [
+    runs.onDidChangeCounts(() => showCounts()),
     server.onDidChangeState((state) => {
       setContext(ContextKey.ServerState, state);
       showCounts();
       if (state === 'running' || state === 'failed') refreshAll();
+      if (state === 'running') runs.changed();
     }),
     overview.onDidChange((state) => {
       setContext(ContextKey.HasIntegrations, state.integrations.length > 0);

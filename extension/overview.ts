@@ -28,7 +28,11 @@ export interface OverviewState {
   /** The repositories the server says need a hook (attached stacks use them). */
   expected: Protocol.ExpectedWebhook[];
   webhooks: WebhookRow[];
+  /** The latest runs of every stack, newest first (the status panel lists them). */
+  runs?: Protocol.Run[] | undefined;
 }
+
+const RECENT_RUNS = 10;
 
 export interface CredentialProblem {
   integrationId: string;
@@ -36,7 +40,7 @@ export interface CredentialProblem {
   message: string;
 }
 
-const EVERYTHING: readonly Protocol.ChangeTopic[] = ['integrations', 'stacks', 'deliveries', 'webhooks'];
+const EVERYTHING: readonly Protocol.ChangeTopic[] = ['integrations', 'stacks', 'deliveries', 'webhooks', 'runs'];
 
 export class Overview implements vscode.Disposable {
   state: OverviewState = { status: undefined, integrations: [], stacks: [], deliveries: [], expected: [], webhooks: [] };
@@ -100,7 +104,8 @@ export class Overview implements vscode.Disposable {
       has('deliveries') ? this.server.request(Protocol.DeliveriesList, { limit: RECENT_DELIVERIES }) : this.state.deliveries,
       registry ? this.server.request(Protocol.WebhooksExpected, {}) : this.state.expected,
     ]);
-    this.state = { ...this.state, status, integrations, stacks, deliveries, expected };
+    const runs = has('runs') ? await this.server.request(Protocol.RunsList, { limit: RECENT_RUNS }).catch(() => this.state.runs) : this.state.runs;
+    this.state = { ...this.state, status, integrations, stacks, deliveries, expected, runs };
     this.publish();
     if (registry || has('webhooks')) await this.checkUsedWebhooks();
     if (registry) this.checkCommitLinks();

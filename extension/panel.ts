@@ -9,6 +9,7 @@ import { commitLinksSummary } from './commitLinksCache';
 import type { Overview, OverviewState, WebhookRow } from './overview';
 import { parseFromPanel, type PanelCommitLinks, type PanelState, type ToPanel } from './panelMessages';
 import { verdictBadge, webhookSummary } from './views/presentation';
+import { runLine } from './views/runPresentation';
 
 export const PANEL_VIEW_TYPE = 'stackhook.status';
 
@@ -37,6 +38,7 @@ export function panelState(state: OverviewState): PanelState {
       refused: delivery.status >= 400,
       ...verdictBadge(delivery),
     })),
+    runs: (state.runs ?? []).map((run) => ({ id: run.id, stackId: run.stackId, line: runLine(run), state: run.state })),
     receiver: state.status
       ? state.status.listener.state === 'listening'
         ? vscode.l10n.t('Receiving webhooks at {0} (public URL {1})', state.status.listener.url ?? '', state.status.publicUrl)
@@ -61,6 +63,9 @@ export function panelState(state: OverviewState): PanelState {
       commitLinks: vscode.l10n.t('Pull Request Commit Links of repositories used by stacks'),
       noCommitLinks: vscode.l10n.t('No attached stack uses a repository yet.'),
       openCommit: vscode.l10n.t('Open a commit in Bitbucket'),
+      runs: vscode.l10n.t('Recent runs'),
+      noRuns: vscode.l10n.t('No run yet.'),
+      openLog: vscode.l10n.t('Open Log'),
     },
   };
 }
@@ -142,6 +147,9 @@ export class StatusPanel implements vscode.Disposable {
         break;
       case 'openCommit':
         await this.openCommit(message.integrationId, message.repository);
+        break;
+      case 'openLog':
+        await vscode.commands.executeCommand(Command.OpenRunLog, message.runId);
         break;
     }
   }

@@ -47,14 +47,27 @@ export interface PanelDelivery {
   tone: 'ok' | 'neutral' | 'error';
 }
 
+export interface PanelRun {
+  id: string;
+  stackId: string;
+  /** `tracked · finished · 3 min ago · Plan: …`, localised by the host. */
+  line: string;
+  state: string;
+}
+
 export interface PanelState {
   detached: PanelStack[];
   webhooks: PanelWebhook[];
   commitLinks: PanelCommitLinks[];
   deliveries: PanelDelivery[];
+  runs: PanelRun[];
   receiver: string;
   /** Headings and button labels, localised by the host so the script holds no strings. */
-  text: Record<'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'commitLinks' | 'noCommitLinks' | 'openCommit', string>;
+  text: Record<
+    'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'runs' | 'noRuns' | 'openLog'
+      | 'commitLinks' | 'noCommitLinks' | 'openCommit',
+    string
+  >;
 }
 
 export type ToPanel = { type: 'state'; state: PanelState };
@@ -64,7 +77,8 @@ export type FromPanel =
   | { type: 'refresh' }
   | { type: 'reattach'; stackId: string }
   | { type: 'repair'; integrationId: string; repository: string }
-  | { type: 'openCommit'; integrationId: string; repository: string };
+  | { type: 'openCommit'; integrationId: string; repository: string }
+  | { type: 'openLog'; runId: string };
 
 /** The panel is a web page: check what it sends before acting on it. */
 export function parseFromPanel(message: unknown): FromPanel | undefined {
@@ -76,6 +90,8 @@ export function parseFromPanel(message: unknown): FromPanel | undefined {
       return { type: m.type };
     case 'reattach':
       return typeof m.stackId === 'string' ? { type: 'reattach', stackId: m.stackId } : undefined;
+    case 'openLog':
+      return typeof m.runId === 'string' ? { type: 'openLog', runId: m.runId } : undefined;
     case 'repair':
     case 'openCommit':
       return typeof m.integrationId === 'string' && typeof m.repository === 'string'

@@ -94,6 +94,14 @@
         return row(links.repository, links.message, extra);
       }),
     );
+    byId('runs-heading').textContent = t.runs;
+    fill(
+      byId('runs'),
+      t.noRuns,
+      state.runs.map((run) =>
+        row(run.stackId, run.line, [element('span', `badge run-${run.state}`, run.state), button(t.openLog, { type: 'openLog', runId: run.id })]),
+      ),
+    );
     byId('deliveries-heading').textContent = t.deliveries;
     fill(
       byId('deliveries'),

@@ -28,7 +28,28 @@ const DEMO = {
   workspace: 'acme',
   repositories: ['acme/infra-live', 'acme/network', 'acme/dns', 'acme/payments-infra'],
   more: 20,
+  /** Runs on Bitbucket Pipelines: its bitbucket-pipelines.yml defines the custom pipeline `stackhook`. */
+  pipelinesRepository: 'acme/infra-live',
+  /** Runs on this machine: `node plan.js` prints a plan the way OpenTofu does, no Terraform needed. */
+  localRepository: 'acme/sandbox',
 };
+
+const DEMO_PIPELINES_YAML = `pipelines:
+  custom:
+    stackhook:
+      - step:
+          name: Stackhook run
+          script:
+            - tofu init -input=false
+            - tofu plan -input=false -no-color
+`;
+
+const DEMO_PLAN_JS = `// Prints what \`tofu plan\` would, so the demo needs no Terraform.
+const apply = process.argv.includes('apply');
+console.log('Refreshing state... [id=vpc-0a1b2c3d]');
+for (let i = 1; i <= 5; i++) console.log(\`  # aws_subnet.private[\${i}] will be \${apply ? 'created' : 'planned'}\`);
+setTimeout(() => console.log(apply ? 'Apply complete! Resources: 2 added, 0 changed, 1 destroyed.' : 'Plan: 2 to add, 0 to change, 1 to destroy.'), 2000);
+`;
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -69,6 +90,12 @@ async function main(): Promise<void> {
     bitbucket.world.addUser({ email: DEMO.email, displayName: DEMO.displayName, token: DEMO.token, workspaces: { [DEMO.workspace]: 'admin' } });
     for (const fullName of DEMO.repositories) bitbucket.world.addRepository(fullName, { isPrivate: true, mainBranch: 'main' });
     bitbucket.world.addRepositories(DEMO.workspace, DEMO.more, 'service');
+    // Both runners have something to run: a pipeline that takes a few seconds, and a local plan.
+    bitbucket.pushCommit(DEMO.pipelinesRepository, 'main', { 'bitbucket-pipelines.yml': DEMO_PIPELINES_YAML, 'envs/prod/main.tf': '# network\n' });
+    const pipelines = bitbucket.world.repository(DEMO.pipelinesRepository);
+    if (pipelines) pipelines.pipelineScript = { ...pipelines.pipelineScript, pendingMs: 2_000, durationMs: 8_000 };
+    bitbucket.world.addRepository(DEMO.localRepository);
+    bitbucket.pushCommit(DEMO.localRepository, 'main', { 'plan.js': DEMO_PLAN_JS, 'main.tf': '# sandbox\n' });
     const store = mkdtempSync(path.join(os.tmpdir(), 'stackhook-demo-store-'));
     stops.push(async () => rmSync(store, { recursive: true, force: true }));
     const receiverPort = await freePort();
@@ -81,10 +108,12 @@ async function main(): Promise<void> {
     lines.push(
       'Demo: a simulated Bitbucket Cloud on this machine (nothing leaves it).',
       `  Bitbucket API  ${bitbucket.url}`,
-      `  workspace      ${DEMO.workspace} (${DEMO.repositories.length + DEMO.more} repositories)`,
+      `  workspace      ${DEMO.workspace} (${DEMO.repositories.length + DEMO.more + 1} repositories)`,
       `  sign in with   email ${DEMO.email}, API token ${DEMO.token}`,
       `  store          ${store} (removed on exit)`,
       'Try: Stackhook in the activity bar → Set Up an Integration.',
+      `  Pipelines runner  a stack on ${DEMO.pipelinesRepository} (custom pipeline "stackhook" is defined)`,
+      `  local runner      a stack on ${DEMO.localRepository} with plan command: node plan.js  (apply: node plan.js apply)`,
     );
   } else {
     if (process.env.STACKHOOK_PUBLIC_URL) settings['stackhook.publicUrl'] = process.env.STACKHOOK_PUBLIC_URL;

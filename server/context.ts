@@ -1,10 +1,11 @@
 // Everything an operation needs, built once at start-up and passed to every handler.
 import type { BitbucketGateway } from './bitbucket/gateway';
 import type { Logger } from './log';
-import type { ChangeTopic, Run, ServerStatus } from './protocol';
+import type { ChangeTopic, QueuedRun, ServerStatus } from './protocol';
 import type { CredentialStore } from './secrets/credentialStore';
 import type { AppendLog } from './store/appendLog';
 import type { RegistryStore } from './store/registryStore';
+import type { RunService } from './runs/service';
 import type { StoredDelivery } from './webhooks/storedDelivery';
 
 export interface ServerContext {
@@ -17,11 +18,13 @@ export interface ServerContext {
   readonly credentials: CredentialStore;
   readonly bitbucket: BitbucketGateway;
   /** Manual runs (R12). Runs queued by a delivery are in its line of the deliveries log. */
-  readonly runs: AppendLog<typeof Run>;
+  readonly runs: AppendLog<typeof QueuedRun>;
   /** Every recorded delivery with the runs it queued, one line each (written at once, R16). */
   readonly deliveries: AppendLog<typeof StoredDelivery>;
   /** Deliveries refused for an unknown or deleted integration (R15): unsigned, so kept apart and bounded. */
   readonly refusals: AppendLog<typeof StoredDelivery>;
+  /** Executes runs and knows how each stands; absent where nothing executes runs (unit tests of rules). */
+  readonly execution?: RunService | undefined;
   readonly log: Logger;
   readonly now: () => Date;
   /** Tells connected editors which views to refresh. */

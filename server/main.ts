@@ -65,6 +65,8 @@ async function runStdio(options: ServerOptions): Promise<void> {
     : null;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
+    // Runs a crashed server left behind: pipelines are followed again, local runs marked interrupted.
+    void context.execution?.recover().catch((error: unknown) => log.error(`Recovering runs failed: ${describeError(error)}`));
   });
   connection.onShutdown(async () => {
     stopWatching();
@@ -98,6 +100,7 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
     );
   }
   context.listener = { url: receiver.url, state: 'listening' };
+  await context.execution?.recover().catch((error: unknown) => log.error(`Recovering runs failed: ${describeError(error)}`));
   const state = await context.store.read();
   log.info(
     `Stackhook ${context.version} receives Bitbucket Cloud webhooks at ${receiver.url} ` +

@@ -6,13 +6,16 @@ import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
 import { registerSecret } from './log';
-import { Run, type ChangeTopic } from './protocol';
+import { QueuedRun, type ChangeTopic } from './protocol';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { FileCredentials } from './secrets/fileCredentials';
 import { AppendLog } from './store/appendLog';
 import { RegistryStore } from './store/registryStore';
 import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
+import { RunEngine } from './runs/engine';
+import { RunBook } from './runs/runBook';
+import { runSettingsFromEnv } from './runs/settings';
 import { StoredDelivery } from './webhooks/storedDelivery';
 import { version } from '../package.json';
 
@@ -33,7 +36,7 @@ export async function openContext(
   const orphans = await removeOrphanTemps(options.store);
   if (orphans.length > 0) log.info(`Removed ${orphans.length} temporary file(s) of writes that never finished: ${orphans.join(', ')}.`);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
-  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), Run, RUN_LOG_SIZE);
+  const runs = new AppendLog(path.join(options.store, 'runs.jsonl'), QueuedRun, RUN_LOG_SIZE);
   const deliveries = new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
   const refusals = new AppendLog(path.join(options.store, REFUSALS_FILE), StoredDelivery, REFUSAL_LOG_SIZE);
   await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
@@ -44,7 +47,10 @@ export async function openContext(
   } else {
     credentials = new FileCredentials(options.store);
   }
-  return {
+  const settings = runSettingsFromEnv();
+  const book = new RunBook(options.store, runs, deliveries, () => changed(['runs']), settings.logCap);
+  await book.load();
+  const context: ServerContext = {
     version,
     user: options.user,
     publicUrl: options.publicUrl,
@@ -60,4 +66,6 @@ export async function openContext(
     changed,
     listener: { url: null, state: 'off' },
   };
+  const engine = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi));
+  return Object.assign(context, { execution: engine });
 }

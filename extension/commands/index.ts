@@ -6,6 +6,7 @@ import type { CommandContext } from './context';
 import * as deliveries from './deliveries';
 import * as general from './general';
 import * as integrations from './integrations';
+import * as runs from './runs';
 import * as stacks from './stacks';
 import * as webhooks from './webhooks';
 
@@ -41,6 +42,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),
     [Command.RestartServer]: () => general.restartServer(ctx),
+    [Command.OpenRunLog]: (arg) => runs.openLog(ctx, arg),
+    [Command.CancelRun]: (arg) => runs.cancel(ctx, arg),
+    [Command.RetryRun]: (arg) => runs.retry(ctx, arg),
+    [Command.ConfirmRun]: (arg) => runs.confirm(ctx, arg),
+    [Command.DiscardRun]: (arg) => runs.discard(ctx, arg),
+    [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
+    [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
+    [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
     // Tab would move focus out of a Stackhook input (into the status panel, an editor): taking the key keeps it in the step.
     [Command.StayInInput]: () => undefined,
   };

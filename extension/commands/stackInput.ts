@@ -6,9 +6,10 @@ import * as Protocol from '../../server/protocol';
 import { serverError } from '../errors';
 import { outcomeOf, type FlowStep, type Prompter, type Validation } from '../quickInput';
 import type { StackhookServer } from '../serverApi';
+import type { RunnerDraft } from './runnerSteps';
 import { pickOrCreateSpace } from './spaceItems';
 
-export interface StackDraft {
+export interface StackDraft extends RunnerDraft {
   integrationId: string | undefined;
   repository: string | undefined;
   mainBranch: string | null;

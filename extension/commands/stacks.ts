@@ -6,6 +6,7 @@ import { isCancellation, serverError, showServerError, type ServerError } from '
 import { runSteps } from '../quickInput';
 import type { CommandContext } from './context';
 import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';
+import { runnerDraft, runnerOf, runnerSteps } from './runnerSteps';
 import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep, spaceStep, type StackDraft, type StackFlow, type StackStepName } from './stackInput';
 
 /** Refusals a person fixes by changing what they typed, and the step that holds it. */
@@ -75,6 +76,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
       projectRoot: '',
       name: '',
       spaceId: undefined,
+      ...runnerDraft(),
     };
     const integrationOf = () => flow.integrations.find((integration) => integration.id === draft.integrationId);
     const steps = [
@@ -82,6 +84,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
       repositoryStep(flow),
       branchStep(flow),
       projectRootStep(flow),
+      ...runnerSteps<StackDraft>(ctx.prompter),
       nameStep(flow),
       spaceStep(flow),
     ];
@@ -104,10 +107,14 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
                 repository: draft.repository ?? '',
                 branch: draft.branch,
                 ...(draft.projectRoot ? { projectRoot: draft.projectRoot } : {}),
+                ...runnerOf(draft),
               },
               { token },
             ),
         );
+        // A Pipelines stack is checked at once: the custom pipeline must exist before the first run.
+        // Beside the message below, not before it: a warning waits for the user to close it.
+        if (stack.runner.type === 'pipelines') void vscode.commands.executeCommand(Command.CheckRunner, stack.id);
         await announceCreated(ctx, stack, integrationId);
         return stack;
       } catch (error) {
@@ -150,8 +157,14 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
       projectRoot: stack.projectRoot,
       name: stack.name,
       spaceId: stack.spaceId,
+      ...runnerDraft(stack),
     };
-    const steps = [integrationStep(flow, vscode.l10n.t('Integration of "{0}"', stack.name)), branchStep(flow), projectRootStep(flow)];
+    const steps = [
+      integrationStep(flow, vscode.l10n.t('Integration of "{0}"', stack.name)),
+      branchStep(flow),
+      projectRootStep(flow),
+      ...runnerSteps<StackDraft>(ctx.prompter),
+    ];
     let startAt: StackStepName | undefined;
     for (;;) {
       if (!(await runSteps(vscode.l10n.t('Edit stack "{0}"', stack.name), steps, draft, startAt))) return undefined;
@@ -162,12 +175,16 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
         }
         const branch = draft.branch !== updated.branch ? draft.branch : undefined;
         const projectRoot = draft.projectRoot !== updated.projectRoot ? draft.projectRoot : undefined;
-        if (branch !== undefined || projectRoot !== undefined) {
+        const how = runnerOf(draft);
+        const runnerChanged = JSON.stringify(how.runner) !== JSON.stringify(updated.runner) || how.autodeploy !== updated.autodeploy;
+        if (branch !== undefined || projectRoot !== undefined || runnerChanged) {
           updated = await ctx.server.request(Protocol.StacksUpdate, {
             stackId: stack.id,
             ...(branch !== undefined ? { branch } : {}),
             ...(projectRoot !== undefined ? { projectRoot } : {}),
+            ...(runnerChanged ? how : {}),
           });
+          if (runnerChanged && updated.runner.type === 'pipelines') void vscode.commands.executeCommand(Command.CheckRunner, updated.id);
         }
         vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" now tracks {1} @ {2}.', updated.name, updated.repository, updated.branch), 6_000);
         return updated;
@@ -208,6 +225,22 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<boolea
   } catch (error) {
     await showServerError(error);
     return false;
+  }
+}
+
+/** Change Runner (on a stack's menu): the runner steps of Edit Stack alone. */
+export async function changeRunner(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
+  try {
+    const stack = await stackOf(ctx, arg, vscode.l10n.t('Change the runner of which stack?'));
+    if (!stack) return undefined;
+    const draft = runnerDraft(stack);
+    if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), runnerSteps(ctx.prompter), draft))) return undefined;
+    const updated = await ctx.server.request(Protocol.StacksUpdate, { stackId: stack.id, ...runnerOf(draft) });
+    if (updated.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, updated.id);
+    return updated;
+  } catch (error) {
+    await showServerError(error);
+    return undefined;
   }
 }
 

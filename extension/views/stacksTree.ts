@@ -3,7 +3,12 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { showServerError } from '../errors';
+import { Command } from '../commandIds';
 import type { StackhookServer } from '../serverApi';
+import { runContext, runIcon, runLine } from './runPresentation';
+
+/** Runs listed under a stack when it is expanded. */
+export const RECENT_RUNS = 10;
 
 export const DETACHED_GROUP_ID = 'stacks:detached';
 
@@ -32,7 +37,7 @@ export class StackGroupItem extends vscode.TreeItem {
 export class StackItem extends vscode.TreeItem {
   readonly kind = 'stack';
   constructor(readonly stack: Protocol.Stack) {
-    super(stack.name, vscode.TreeItemCollapsibleState.None);
+    super(stack.name, stack.lastRun ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `stack:${stack.id}`;
     const where = `${stack.repository} @ ${stack.branch}${stack.projectRoot ? ` · ${stack.projectRoot}` : ''}`;
     if (stack.state === 'detached') {
@@ -41,10 +46,11 @@ export class StackItem extends vscode.TreeItem {
       this.contextValue = 'stack.detached';
       this.tooltip = vscode.l10n.t('{0} is detached: it receives no webhooks and cannot run until it is reattached to an integration.', stack.name);
     } else {
-      this.description = where;
-      this.iconPath = new vscode.ThemeIcon('layers');
+      const runner = stack.runner.type === 'pipelines' ? vscode.l10n.t('Pipelines ({0})', stack.runner.pipeline) : vscode.l10n.t('on this machine');
+      this.description = stack.lastRun ? `${runLine(stack.lastRun)} · ${where}` : where;
+      this.iconPath = stack.lastRun ? runIcon(stack.lastRun) : new vscode.ThemeIcon('layers');
       this.contextValue = 'stack.attached';
-      this.tooltip = `${stack.name} · ${where}`;
+      this.tooltip = `${stack.name} · ${where} · ${runner}`;
     }
   }
   get stackId(): string {
@@ -55,7 +61,24 @@ export class StackItem extends vscode.TreeItem {
   }
 }
 
-export type StacksNode = StackGroupItem | StackItem;
+export class RunItem extends vscode.TreeItem {
+  readonly kind = 'run';
+  constructor(readonly run: Protocol.Run) {
+    super(`${run.kind} · ${run.commit?.slice(0, 12) ?? run.branch}`, vscode.TreeItemCollapsibleState.None);
+    this.id = `run:${run.id}`;
+    this.description = runLine(run).split(' · ').slice(1).join(' · ');
+    this.iconPath = runIcon(run);
+    this.contextValue = runContext(run);
+    const problems = [run.reports.statusReason && run.reports.status === 'failed' ? vscode.l10n.t('Build status not written: {0}', run.reports.statusReason) : '', run.reports.comment === 'failed' && run.reports.commentReason ? vscode.l10n.t('Pull request comment not written: {0}', run.reports.commentReason) : ''].filter(Boolean);
+    this.tooltip = [`${run.id} · ${run.trigger} · ${run.branch}`, run.summary ?? '', ...problems].filter(Boolean).join('\n');
+    this.command = { command: Command.OpenRunLog, title: vscode.l10n.t('Open Log'), arguments: [run.id] };
+  }
+  get runId(): string {
+    return this.run.id;
+  }
+}
+
+export type StacksNode = StackGroupItem | StackItem | RunItem;
 
 /** Groups stacks for the view; exported for the status panel and tests. */
 export function groupStacks(stacks: readonly Protocol.Stack[], integrations: readonly Protocol.IntegrationSummary[]): StackGroupItem[] {
@@ -82,7 +105,7 @@ export function groupStacks(stacks: readonly Protocol.Stack[], integrations: rea
 }
 
 export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.Disposable {
-  readonly topics: readonly Protocol.ChangeTopic[] = ['stacks', 'integrations'];
+  readonly topics: readonly Protocol.ChangeTopic[] = ['stacks', 'integrations', 'runs'];
   private readonly emitter = new vscode.EventEmitter<StacksNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
 
@@ -97,7 +120,9 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
   }
 
   async getChildren(node?: StacksNode): Promise<StacksNode[]> {
-    if (node) return node.kind === 'group' ? node.stacks.map((stack) => new StackItem(stack)) : [];
+    if (node?.kind === 'group') return node.stacks.map((stack) => new StackItem(stack));
+    if (node?.kind === 'stack') return this.recentRuns(node.stack.id);
+    if (node) return [];
     if (this.server.state !== 'running') return [];
     try {
       const [stacks, integrations] = await Promise.all([
@@ -105,6 +130,15 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
         this.server.request(Protocol.IntegrationsList, {}),
       ]);
       return groupStacks(stacks, integrations);
+    } catch (error) {
+      void showServerError(error);
+      return [];
+    }
+  }
+
+  private async recentRuns(stackId: string): Promise<RunItem[]> {
+    try {
+      return (await this.server.request(Protocol.RunsList, { stackId, limit: RECENT_RUNS })).map((run) => new RunItem(run));
     } catch (error) {
       void showServerError(error);
       return [];

@@ -1,5 +1,6 @@
-// Branches of a repository: one by name (a stack's branch must exist, so a typo is caught when it is
-// typed) and all of them (offered as a pick list).
+// Branches of a repository and files at a commit: one branch by name (a stack's branch must exist,
+// so a typo is caught when it is typed, and a manual run resolves its commit), all of them (offered
+// as a pick list), and a file's text (whether the repository defines a stack's custom pipeline).
 import type { Branch } from '../protocol';
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
 import type { BitbucketHttp } from './transport';
@@ -35,4 +36,15 @@ export async function listBranches(http: BitbucketHttp, fullName: string, signal
     signal,
   );
   return found.map(toBranch);
+}
+
+/** A file's text at a commit, or null when there is no such file (404). */
+export async function readSourceFile(http: BitbucketHttp, fullName: string, commit: string, file: string, signal?: AbortSignal): Promise<string | null> {
+  // The path keeps its slashes: each segment is encoded on its own.
+  const target = `${pathOf('/repositories/{workspace}/{repo_slug}/src/{commit}', { ...repositoryParams(fullName), commit })}/${file
+    .split('/')
+    .map(encodeURIComponent)
+    .join('/')}`;
+  const answer = await http.text({ endpoint: Endpoints.sourceFile, target, what: `read ${file} at ${commit.slice(0, 12)} in ${fullName}`, accept: [404] }, signal);
+  return answer.status === 404 ? null : answer.data;
 }

@@ -27,6 +27,23 @@ export const Endpoints = {
   updateWorkspaceHook: endpoint('PUT', '/workspaces/{workspace}/hooks/{uid}', 'write:webhook:bitbucket'),
   deleteWorkspaceHook: endpoint('DELETE', '/workspaces/{workspace}/hooks/{uid}', 'delete:webhook:bitbucket'),
   commitPullRequests: endpoint('GET', '/repositories/{workspace}/{repo_slug}/commit/{commit}/pullrequests', 'read:pullrequest:bitbucket'),
+  // Runs. Scopes as the OpenAPI document's x-atlassian-oauth2-scopes give them (triggering a
+  // pipeline names read and write:pipeline; the write is the one a read-only token lacks).
+  sourceFile: endpoint('GET', '/repositories/{workspace}/{repo_slug}/src/{commit}/{path}', 'read:repository:bitbucket'),
+  triggerPipeline: endpoint('POST', '/repositories/{workspace}/{repo_slug}/pipelines', 'write:pipeline:bitbucket'),
+  pipeline: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}', 'read:pipeline:bitbucket'),
+  pipelines: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines', 'read:pipeline:bitbucket'),
+  stopPipeline: endpoint('POST', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}/stopPipeline', 'write:pipeline:bitbucket'),
+  pipelineSteps: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}/steps', 'read:pipeline:bitbucket'),
+  pipelineStepLog: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}/steps/{step_uuid}/log', 'read:pipeline:bitbucket'),
+  createBuildStatus: endpoint('POST', '/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build', 'read:repository:bitbucket'),
+  updateBuildStatus: endpoint('PUT', '/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build/{key}', 'read:repository:bitbucket'),
+  createPullRequestComment: endpoint('POST', '/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments', 'read:pullrequest:bitbucket'),
+  updatePullRequestComment: endpoint(
+    'PUT',
+    '/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments/{comment_id}',
+    'read:pullrequest:bitbucket',
+  ),
 } as const satisfies Record<string, Endpoint>;
 
 /** Listed in the OpenAPI document but answering 410 since Bitbucket removed them: never call these. */

@@ -14,6 +14,11 @@ import type {
   WorkspaceWebhookRemoval,
 } from '../protocol';
 
+import type { PipelineProgress, PipelineTrigger } from './pipelines';
+import type { BuildStatus } from './reports';
+
+export type { BuildStatus, PipelineProgress, PipelineTrigger };
+
 export interface BitbucketCredential {
   username: string;
   secret: string;
@@ -67,4 +72,26 @@ export interface BitbucketGateway {
   removeWorkspaceWebhook(credential: BitbucketCredential, workspace: string, target: WebhookTarget, context: CallContext): Promise<WorkspaceWebhookRemoval>;
   /** Pull Request Commit Links app check: 200 ok, 202 still indexing, 404 not installed. */
   commitLinks(credential: BitbucketCredential, fullName: string, commit: string, context: CallContext): Promise<CommitLinks>;
+  /** The repository's https clone URL (`links.clone`), for the local runner's git. */
+  cloneUrl(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<string>;
+  getBranch(credential: BitbucketCredential, fullName: string, name: string, context: CallContext): Promise<Branch | null>;
+  listBranches(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<Branch[]>;
+  /** A file's text at a commit; null when the commit has no such file. */
+  readSourceFile(credential: BitbucketCredential, fullName: string, commit: string, file: string, context: CallContext): Promise<string | null>;
+  triggerPipeline(credential: BitbucketCredential, fullName: string, trigger: PipelineTrigger, context: CallContext): Promise<PipelineProgress>;
+  getPipeline(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<PipelineProgress>;
+  /** The pipeline a trigger whose answer was lost started, if it did start one. */
+  findTriggeredPipeline(credential: BitbucketCredential, fullName: string, trigger: PipelineTrigger, context: CallContext): Promise<PipelineProgress | null>;
+  stopPipeline(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<void>;
+  pipelineLog(credential: BitbucketCredential, fullName: string, uuid: string, maxBytes: number, context: CallContext): Promise<string>;
+  writeBuildStatus(credential: BitbucketCredential, fullName: string, commit: string, status: BuildStatus, isNew: boolean, context: CallContext): Promise<void>;
+  /** Creates the comment or edits `commentId`; returns the comment's id. */
+  writePullRequestComment(
+    credential: BitbucketCredential,
+    fullName: string,
+    pullRequestId: number,
+    markdown: string,
+    commentId: number | null,
+    context: CallContext,
+  ): Promise<number>;
 }

@@ -22,5 +22,14 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     configureWorkspaceWebhook: forward('configureWorkspaceWebhook'),
     removeWorkspaceWebhook: forward('removeWorkspaceWebhook'),
     commitLinks: forward('commitLinks'),
+    cloneUrl: forward('cloneUrl'),
+    readSourceFile: forward('readSourceFile'),
+    triggerPipeline: forward('triggerPipeline'),
+    getPipeline: forward('getPipeline'),
+    findTriggeredPipeline: forward('findTriggeredPipeline'),
+    stopPipeline: forward('stopPipeline'),
+    pipelineLog: forward('pipelineLog'),
+    writeBuildStatus: forward('writeBuildStatus'),
+    writePullRequestComment: forward('writePullRequestComment'),
   };
 }

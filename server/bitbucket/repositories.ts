@@ -65,6 +65,17 @@ export async function getRepository(http: BitbucketHttp, fullName: string, signa
   return toRepository(answer.data);
 }
 
+/** The `https` entry of the repository's clone links: git follows the same host the API is on. */
+export async function cloneUrl(http: BitbucketHttp, fullName: string, signal?: AbortSignal): Promise<string> {
+  const answer = await http.json(
+    { endpoint: Endpoints.repository, target: pathOf(Endpoints.repository.template, repositoryParams(fullName)), schema: BitbucketRepository, what: `read the clone links of ${fullName}` },
+    signal,
+  );
+  const https = answer.data.links?.clone?.find((link) => link.name === 'https');
+  if (!https) throw new Error(`Bitbucket gave no https clone link for ${fullName}, so the local runner cannot check it out.`);
+  return https.href;
+}
+
 export const COMMIT_LINKS_INSTALL =
   'Install the Pull Request Commit Links app: open any commit of the repository in Bitbucket and click "Go to pull request" in the commit\'s details; ' +
   'Bitbucket installs the app for the workspace and starts indexing. Then try again (Bitbucket answers "indexing" until it is done).';

@@ -4,13 +4,15 @@
 import type { Logger } from '../log';
 import type { Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '../protocol';
 import { testCredential } from './account';
-import { getBranch, listBranches } from './branches';
+import { getBranch, listBranches, readSourceFile } from './branches';
 import { inBulk } from './bulk';
 import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions, WebhookTarget } from './gateway';
 import { BitbucketHttp } from './transport';
+import { findTriggeredPipeline, getPipeline, pipelineLog, stopPipeline, triggerPipeline } from './pipelines';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
-import { commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
+import { writeBuildStatus, writePullRequestComment } from './reports';
+import { cloneUrl, commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
 import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './hookConfiguration';
 
@@ -121,5 +123,16 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     removeWorkspaceWebhook: (credential, workspace, target, context) => onWorkspace(credential, workspace, context, removeJob(target)),
 
     commitLinks: (credential, fullName, commit, context) => commitLinks(client(credential), fullName, commit, context.signal),
+
+    cloneUrl: (credential, fullName, context) => cloneUrl(client(credential), fullName, context.signal),
+    readSourceFile: (credential, fullName, commit, file, context) => readSourceFile(client(credential), fullName, commit, file, context.signal),
+    triggerPipeline: (credential, fullName, trigger, context) => triggerPipeline(client(credential), fullName, trigger, context.signal),
+    getPipeline: (credential, fullName, uuid, context) => getPipeline(client(credential), fullName, uuid, context.signal),
+    findTriggeredPipeline: (credential, fullName, trigger, context) => findTriggeredPipeline(client(credential), fullName, trigger, context.signal),
+    stopPipeline: (credential, fullName, uuid, context) => stopPipeline(client(credential), fullName, uuid, context.signal),
+    pipelineLog: (credential, fullName, uuid, maxBytes, context) => pipelineLog(client(credential), fullName, uuid, maxBytes, context.signal),
+    writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),
+    writePullRequestComment: (credential, fullName, pullRequestId, markdown, commentId, context) =>
+      writePullRequestComment(client(credential), fullName, pullRequestId, markdown, commentId, context.signal),
   };
 }

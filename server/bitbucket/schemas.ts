@@ -36,6 +36,7 @@ export const BitbucketRepository = z.object({
   is_private: z.boolean(),
   mainbranch: z.object({ name: z.string() }).nullish(),
   workspace: z.object({ slug: z.string() }).optional(),
+  links: z.object({ clone: z.array(z.object({ name: z.string(), href: z.string() })).optional() }).optional(),
 });
 export type BitbucketRepository = z.infer<typeof BitbucketRepository>;
 
@@ -76,3 +77,23 @@ export const RepositoryPage = paginated(BitbucketRepository);
 export const HookPage = paginated(Hook);
 export const PullRequestPage = paginated(PullRequestSummary);
 export const BranchPage = paginated(BitbucketBranch);
+
+/** A pipeline: only its uuid, number, state and result are read. */
+export const BitbucketPipeline = z.object({
+  uuid: z.string(),
+  build_number: z.number().int().optional(),
+  state: z.object({
+    name: z.enum(['PENDING', 'IN_PROGRESS', 'COMPLETED', 'PAUSED', 'HALTED']).or(z.string()),
+    result: z.object({ name: z.string() }).optional(),
+  }),
+  duration_in_seconds: z.number().optional(),
+  target: z.object({ commit: z.object({ hash: z.string() }).optional(), selector: z.object({ pattern: z.string().optional() }).optional() }).optional(),
+  variables: z.array(z.object({ key: z.string(), value: z.string().optional() })).optional(),
+});
+export type BitbucketPipeline = z.infer<typeof BitbucketPipeline>;
+export const PipelinePage = paginated(BitbucketPipeline);
+export const PipelineStep = z.object({ uuid: z.string(), name: z.string().optional() });
+export const PipelineStepPage = paginated(PipelineStep);
+
+export const CommitStatus = z.object({ key: z.string(), state: z.string() });
+export const PullRequestComment = z.object({ id: z.number().int() });

@@ -46,6 +46,8 @@ export interface Call<S extends z.ZodType> {
   what: string;
   /** Statuses beyond 2xx that are answers rather than failures; their bodies are not parsed. */
   accept?: readonly number[] | undefined;
+  /** Receives the raw body of a 2xx answer (logs and files are text, not JSON). */
+  onText?: ((text: string) => void) | undefined;
 }
 
 /** A `next` link is absolute: only its path and query go into the log. */
@@ -171,6 +173,7 @@ export class BitbucketHttp {
 
       const success = status >= 200 && status < 300;
       if (!success && !call.accept?.includes(status)) throw failureFromResponse(status, header, bodyOrNull(response), attempt);
+      if (success && call.onText) call.onText(typeof response.data === 'string' ? response.data : '');
       if (!success || call.schema === null || status === 204) return { status, header, data: null };
       const body = jsonBody(response);
       if (!body.ok) throw invalidResponse(attempt, body.reason);
@@ -178,6 +181,13 @@ export class BitbucketHttp {
       if (!parsed.success) throw invalidResponse(attempt, parsed.error);
       return { status, header, data: parsed.data };
     }
+  }
+
+  /** A call answered with text (a step's log, a file): the body of a 2xx, null for an accepted refusal. */
+  async text(call: Omit<Call<z.ZodType>, 'schema' | 'onText'>, signal?: AbortSignal): Promise<Answer<string | null>> {
+    let text: string | null = null;
+    const answer = await this.call({ ...call, schema: null, onText: (body) => (text = body) }, signal);
+    return { ...answer, data: text };
   }
 
   /** A call whose only good answer is a 2xx with a body of this shape. */

@@ -6,6 +6,7 @@
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { visibleDelivery, visibleStacks } from '../registry/access';
+import { currentRun } from '../runs/current';
 import { publicDelivery, type StoredDelivery } from '../webhooks/storedDelivery';
 
 const DEFAULT_LIMIT = 100;
@@ -25,7 +26,7 @@ function* backwards<T>(items: readonly T[]): Generator<T> {
   for (let i = items.length - 1; i >= 0; i -= 1) yield items[i] as T;
 }
 
-function* deliveryRunsBackwards(deliveries: readonly StoredDelivery[]): Generator<Protocol.Run> {
+function* deliveryRunsBackwards(deliveries: readonly StoredDelivery[]): Generator<Protocol.QueuedRun> {
   for (const delivery of backwards(deliveries)) yield* backwards(delivery.runs);
 }
 
@@ -51,13 +52,13 @@ function* mergeNewestFirst<T>(a: Iterator<T>, b: Iterator<T>, timeOf: (item: T) 
 
 export async function listRuns(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsList>) {
   const state = await context.store.read();
-  await Promise.all([context.runs.refresh(), context.deliveries.refresh()]);
+  await Promise.all([context.runs.refresh(), context.deliveries.refresh(), context.execution?.book.refresh()]);
   const visible = new Set(visibleStacks(state, context.user).map((stack) => stack.id));
   return newestFirst(
     mergeNewestFirst(backwards(context.runs.all()), deliveryRunsBackwards(context.deliveries.all()), (run) => run.createdAt),
     (run) => visible.has(run.stackId) && (params.stackId === undefined || run.stackId === params.stackId),
     params.limit ?? DEFAULT_LIMIT,
-  );
+  ).map((run) => currentRun(context, run));
 }
 
 /** Deliveries the user may see (access.ts decides), newest first. */

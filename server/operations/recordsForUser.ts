@@ -1,10 +1,10 @@
 // How stored records are shown to a user: what the protocol returns, with what they may not see left out.
-import type { IntegrationDetails, IntegrationSummary, Stack } from '../protocol';
+import type { IntegrationDetails, IntegrationSummary, Run, Stack } from '../protocol';
 import { canSeeDetails } from '../registry/access';
 import { webhookUrlProblem } from '../registry/reachability';
 import { stacksDetachedFrom } from '../registry/stacks';
 import { webhookUrlFor } from '../registry/webhookUrl';
-import type { RegistryState, StoredIntegration, StoredStack } from '../store/schema';
+import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../store/schema';
 
 export function integrationSummary(state: RegistryState, user: string, integration: StoredIntegration): IntegrationSummary {
   return {
@@ -37,7 +37,7 @@ export function integrationDetails(state: RegistryState, user: string, integrati
   };
 }
 
-export function stackView(stack: StoredStack): Stack {
+export function stackView(stack: StoredStack, lastRun: Run | null = null): Stack {
   return {
     id: stack.id,
     name: stack.name,
@@ -48,5 +48,7 @@ export function stackView(stack: StoredStack): Stack {
     branch: stack.branch,
     projectRoot: stack.projectRoot,
     state: stack.integrationId === null ? 'detached' : 'attached',
+    ...runSettingsOf(stack),
+    lastRun,
   };
 }

@@ -10,11 +10,13 @@ import { isUsableFrom } from '../registry/usability';
 import type { RegistryState } from '../store/schema';
 import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
+import { currentRun } from '../runs/current';
 import { stackView } from './recordsForUser';
 
 export async function listStacks(context: ServerContext) {
   const state = await context.store.read();
-  return visibleStacks(state, context.user).map(stackView);
+  await context.execution?.book.refresh();
+  return visibleStacks(state, context.user).map((stack) => stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null));
 }
 
 export async function createStack(context: ServerContext, asked: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
@@ -53,7 +55,7 @@ async function requireBranch(context: ServerContext, credential: BitbucketCreden
   );
 }
 
-/** Changes the branch or project root of a stack; a new branch must exist in its repository. */
+/** Changes what a stack tracks or runs with; a new branch must exist in its repository. */
 export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
@@ -66,10 +68,11 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   }
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
-    return editStack(draft, target.id, { branch: params.branch, projectRoot: params.projectRoot });
+    const { branch, projectRoot, runner, autodeploy, allowForks } = params;
+    return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks });
   });
   context.changed(['stacks']);
-  return stackView(stack);
+  return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null);
 }
 
 export async function setIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksSetIntegration>) {
@@ -79,7 +82,7 @@ export async function setIntegration(context: ServerContext, params: Protocol.Pa
     return setStackIntegration(draft, params.stackId, params.integrationId);
   });
   context.changed(['stacks']);
-  return stackView(stack);
+  return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null);
 }
 
 /** What reattaching would do: stacks the user cannot see are neither reattached nor named. */
@@ -128,18 +131,15 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   const state = await context.store.read();
   const stack = requireWritableStack(state, context.user, params.stackId, 'Triggering a run');
   requireAttached(stack);
+  return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
+}
+
+/** Records a run this process was asked for, then executes it here (its commit resolved first). */
+export async function queueRun(context: ServerContext, fields: Omit<Protocol.QueuedRun, 'id' | 'deliveryId' | 'createdAt'>): Promise<Protocol.Run> {
   const now = context.now();
-  const run: Protocol.Run = {
-    id: newRunId(now),
-    stackId: stack.id,
-    kind: 'tracked',
-    trigger: 'manual',
-    branch: stack.branch,
-    commit: null,
-    deliveryId: null,
-    createdAt: now.toISOString(),
-  };
+  const run: Protocol.QueuedRun = { id: newRunId(now), deliveryId: null, createdAt: now.toISOString(), ...fields };
   await context.runs.append([run]);
   context.changed(['runs']);
-  return run;
+  context.execution?.start([run]);
+  return currentRun(context, run);
 }

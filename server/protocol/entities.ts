@@ -89,6 +89,67 @@ export const IntegrationDetails = IntegrationSummary.extend({
 export type IntegrationDetails = z.infer<typeof IntegrationDetails>;
 
 export const StackState = z.enum(['attached', 'detached']);
+/** A run's command as argv (never a shell string): the program, then its arguments. */
+export const Command = z.array(z.string().min(1).max(4_096)).min(1, 'needs at least the program to run').max(200);
+export const PipelineName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, ".", "_" and "-" (a key under pipelines.custom)');
+export const PipelinesRunner = z.object({ type: z.literal('pipelines'), pipeline: PipelineName });
+export const LocalRunner = z.object({ type: z.literal('local'), plan: Command, apply: Command.nullable() });
+export const Runner = z.discriminatedUnion('type', [PipelinesRunner, LocalRunner]);
+export type Runner = z.infer<typeof Runner>;
+export const DEFAULT_PIPELINE = 'stackhook';
+export const DEFAULT_RUNNER: Runner = { type: 'pipelines', pipeline: DEFAULT_PIPELINE };
+export const DEFAULT_PLAN_COMMAND = ['tofu', 'plan', '-input=false', '-no-color'];
+
+export const RunKind = z.enum(['tracked', 'proposed']);
+export const RunTrigger = z.enum(['manual', 'push', 'pullrequest']);
+export const RunState = z.enum(['queued', 'preparing', 'running', 'unconfirmed', 'applying', 'finished', 'failed', 'stopped', 'discarded']);
+export type RunState = z.infer<typeof RunState>;
+export const FINAL_RUN_STATES: readonly RunState[] = ['finished', 'failed', 'stopped', 'discarded'];
+/** What became of a build status or a pull request comment for a run; `pending` until the run reports. */
+export const ReportOutcome = z.enum(['pending', 'posted', 'failed', 'skipped']);
+export const RunReports = z.object({
+  status: ReportOutcome,
+  comment: ReportOutcome,
+  /** Why the status or comment failed (or was skipped), for a person. */
+  statusReason: z.string().optional(),
+  commentReason: z.string().optional(),
+});
+export type RunReports = z.infer<typeof RunReports>;
+/** A run as it is queued: what a delivery or a request records at once, before anything runs. */
+export const QueuedRun = z.object({
+  id: z.string(),
+  stackId: Id,
+  kind: RunKind,
+  trigger: RunTrigger,
+  branch: z.string(),
+  commit: z.string().nullable(),
+  deliveryId: z.string().nullable(),
+  createdAt: z.string(),
+  /** The pull request that proposed the run, when a pull request did. */
+  pullRequestId: z.number().int().nullable().optional(),
+});
+export type QueuedRun = z.infer<typeof QueuedRun>;
+
+/** A run as it stands: the queued record and everything that happened to it since. */
+export const Run = QueuedRun.extend({
+  pullRequestId: z.number().int().nullable(),
+  state: RunState,
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** The plan line (`Plan: 1 to add, …`, `No changes.`) or the failure, in one line. */
+  summary: z.string().nullable(),
+  /** The pipeline's page for `pipelines` runs. */
+  externalUrl: z.string().nullable(),
+  runner: z.enum(['pipelines', 'local']).nullable(),
+  reports: RunReports,
+});
+export type Run = z.infer<typeof Run>;
+
 export const Stack = z.object({
   id: Id,
   name: z.string(),
@@ -99,22 +160,18 @@ export const Stack = z.object({
   branch: z.string(),
   projectRoot: z.string(),
   state: StackState,
+  runner: Runner,
+  autodeploy: z.boolean(),
+  allowForks: z.boolean(),
+  lastRun: Run.nullable(),
 });
 export type Stack = z.infer<typeof Stack>;
 
-export const RunKind = z.enum(['tracked', 'proposed']);
-export const RunTrigger = z.enum(['manual', 'push', 'pullrequest']);
-export const Run = z.object({
-  id: z.string(),
-  stackId: Id,
-  kind: RunKind,
-  trigger: RunTrigger,
-  branch: z.string(),
-  commit: z.string().nullable(),
-  deliveryId: z.string().nullable(),
-  createdAt: z.string(),
-});
-export type Run = z.infer<typeof Run>;
+export const RunLog = z.object({ text: z.string(), nextOffset: z.number().int().nonnegative(), complete: z.boolean() });
+export type RunLog = z.infer<typeof RunLog>;
+export const RunnerProblem = z.object({ problem: z.string(), message: z.string(), fix: z.string().optional() });
+export const RunnerCheck = z.object({ ok: z.boolean(), problems: z.array(RunnerProblem) });
+export type RunnerCheck = z.infer<typeof RunnerCheck>;
 
 export const DeliveryVerdict = z.enum([
   'queued',

@@ -150,6 +150,9 @@ export const StacksCreate = request(
     branch: E.BranchName,
     projectRoot: E.ProjectRoot.optional(),
     verify: z.boolean().optional(),
+    runner: E.Runner.optional(),
+    autodeploy: z.boolean().optional(),
+    allowForks: z.boolean().optional(),
   }),
   E.Stack,
 );
@@ -166,6 +169,35 @@ export const StacksReattachAll = request(
 );
 export const StacksDelete = request('stackhook/stacks/delete', z.strictObject({ stackId: E.Id }), Empty);
 export const StacksTriggerRun = request('stackhook/stacks/triggerRun', z.strictObject({ stackId: E.Id }), E.Run);
+/**
+ * Changes what a stack runs with and what it tracks; a new branch is checked with Bitbucket unless
+ * `verify: false`. The integration changes through `stacks/setIntegration`.
+ */
+export const StacksUpdate = request(
+  'stackhook/stacks/update',
+  z.strictObject({
+    stackId: E.Id,
+    runner: E.Runner.optional(),
+    autodeploy: z.boolean().optional(),
+    allowForks: z.boolean().optional(),
+    branch: E.BranchName.optional(),
+    projectRoot: E.ProjectRoot.optional(),
+    verify: z.boolean().optional(),
+  }),
+  E.Stack,
+);
+/** Whether the stack's runner can run: the custom pipeline is defined, the token has the scopes, the commands exist. */
+export const StacksCheckRunner = request('stackhook/stacks/checkRunner', z.strictObject({ stackId: E.Id }), E.RunnerCheck);
+
+const RunId = z.strictObject({ runId: z.string().min(1).max(200) });
+export const RunsGet = request('stackhook/runs/get', RunId, E.Run);
+/** The run's log from `offset` (bytes), masked; `complete` once the run has ended and all of it was read. */
+export const RunsLog = request('stackhook/runs/log', RunId.extend({ offset: z.number().int().nonnegative().optional() }), E.RunLog);
+export const RunsCancel = request('stackhook/runs/cancel', RunId, E.Run);
+export const RunsConfirm = request('stackhook/runs/confirm', RunId, E.Run);
+export const RunsDiscard = request('stackhook/runs/discard', RunId, E.Run);
+/** Queues the same stack, kind and commit again: the new run. */
+export const RunsRetry = request('stackhook/runs/retry', RunId, E.Run);
 
 export const RunsList = request(
   'stackhook/runs/list',
@@ -230,12 +262,6 @@ export const IntegrationsPreview = request(
   }),
 );
 
-/** Changes what a stack tracks; the branch is checked with Bitbucket unless `verify: false`. The integration changes through `stacks/setIntegration`. */
-export const StacksUpdate = request(
-  'stackhook/stacks/update',
-  z.strictObject({ stackId: E.Id, branch: E.BranchName.optional(), projectRoot: E.ProjectRoot.optional(), verify: z.boolean().optional() }),
-  E.Stack,
-);
 
 /** The branches of a repository, through an integration's credential: what a branch pick list offers. */
 export const RepositoriesBranches = request(

@@ -1,6 +1,7 @@
 // Stacks: R10 (an integration usable from the stack's space), R11/R12 (detached stacks), R13
 // (reattaching after a same-name recreate).
 import { conflict, detached, forbidden, notFound } from '../errors';
+import { DEFAULT_RUNNER, type Runner } from '../protocol';
 import type { RegistryState, StoredIntegration, StoredStack } from '../store/schema';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
@@ -14,6 +15,9 @@ export interface NewStack {
   repository: string;
   branch: string;
   projectRoot?: string | undefined;
+  runner?: Runner | undefined;
+  autodeploy?: boolean | undefined;
+  allowForks?: boolean | undefined;
 }
 
 export function requireStack(state: RegistryState, id: string): StoredStack {
@@ -59,6 +63,9 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
     branch: input.branch,
     projectRoot: input.projectRoot ?? '',
     createdAt: now.toISOString(),
+    runner: input.runner ?? DEFAULT_RUNNER,
+    autodeploy: input.autodeploy ?? false,
+    allowForks: input.allowForks ?? false,
   };
   state.stacks.push(stack);
   return stack;
@@ -67,13 +74,19 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
 export interface StackEdit {
   branch?: string | undefined;
   projectRoot?: string | undefined;
+  runner?: Runner | undefined;
+  autodeploy?: boolean | undefined;
+  allowForks?: boolean | undefined;
 }
 
-/** What a stack tracks may change; its name (and so its id) and space may not. */
+/** What a stack tracks and runs with may change; its name (and so its id) and space may not. */
 export function editStack(state: RegistryState, stackId: string, edit: StackEdit): StoredStack {
   const stack = requireStack(state, stackId);
   if (edit.branch !== undefined) stack.branch = edit.branch;
   if (edit.projectRoot !== undefined) stack.projectRoot = edit.projectRoot;
+  if (edit.runner !== undefined) stack.runner = edit.runner;
+  if (edit.autodeploy !== undefined) stack.autodeploy = edit.autodeploy;
+  if (edit.allowForks !== undefined) stack.allowForks = edit.allowForks;
   return stack;
 }
 

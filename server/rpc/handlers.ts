@@ -3,6 +3,7 @@ import * as Protocol from '../protocol';
 import * as integrations from '../operations/integrations';
 import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
+import * as runs from '../operations/runs';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
 import * as expected from '../operations/expectedWebhooks';
@@ -48,4 +49,11 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RepositoriesWebLinks, (context, params) => repositories.webLinks(context, params)),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
+  handler(Protocol.StacksCheckRunner, runs.checkStackRunner),
+  handler(Protocol.RunsGet, runs.getRun),
+  handler(Protocol.RunsLog, runs.runLog),
+  handler(Protocol.RunsCancel, runs.cancelRun),
+  handler(Protocol.RunsConfirm, runs.confirmRun),
+  handler(Protocol.RunsDiscard, runs.discardRun),
+  handler(Protocol.RunsRetry, runs.retryRun),
 ];

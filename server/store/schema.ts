@@ -1,7 +1,7 @@
 // What the registry file holds, validated on every load. Secrets of Bitbucket credentials are
 // never here (R9); webhook secrets are, because the receiver must read them (the file is 0600).
 import * as z from 'zod';
-import { CredentialType, IntegrationType, Role } from '../protocol';
+import { CredentialType, DEFAULT_RUNNER, IntegrationType, Role, Runner } from '../protocol';
 
 export const SCHEMA_VERSION = 1;
 
@@ -58,6 +58,11 @@ export const StoredStack = z.object({
   branch: z.string(),
   projectRoot: z.string(),
   createdAt: z.string(),
+  // Absent on stacks stored before runs executed: they run with the default runner and the safe
+  // defaults (no autodeploy, no forks); see `runSettingsOf`.
+  runner: Runner.optional(),
+  autodeploy: z.boolean().optional(),
+  allowForks: z.boolean().optional(),
 });
 
 export const RegistryState = z.object({
@@ -78,6 +83,11 @@ export type StoredStack = z.infer<typeof StoredStack>;
 export type RegistryState = z.infer<typeof RegistryState>;
 
 export const ROOT_SPACE_ID = 'root';
+
+/** A stack's runner and safety settings, with the defaults for stacks stored before they existed. */
+export function runSettingsOf(stack: StoredStack): { runner: Runner; autodeploy: boolean; allowForks: boolean } {
+  return { runner: stack.runner ?? DEFAULT_RUNNER, autodeploy: stack.autodeploy ?? false, allowForks: stack.allowForks ?? false };
+}
 
 /** A new store: the root space, and its first user as admin of it. */
 export function emptyState(firstUser: string): RegistryState {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
-import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, Run } from '../protocol';
+import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
 import type { StoredIntegration } from '../store/schema';
@@ -163,6 +163,7 @@ export class DeliveryPipeline {
       commit: planned.commit,
       deliveryId: requestUuid,
       createdAt: receivedAt.toISOString(),
+      ...(planned.pullRequestId !== undefined ? { pullRequestId: planned.pullRequestId } : {}),
     }));
     const status = routing.verdict === 'queued' ? 202 : 200;
     const delivery = deliveryRecord(
@@ -178,6 +179,8 @@ export class DeliveryPipeline {
     );
     delivery.headers = trace.headers;
     const stored = await this.record(runs, delivery);
+    // The process that accepted the delivery runs what it queued.
+    context.execution?.start(runs);
     return { answer: answer(trace, delivery, runs), stored };
   }
 

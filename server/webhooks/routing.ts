@@ -33,6 +33,8 @@ export interface PlannedRun {
   trigger: 'push' | 'pullrequest';
   branch: string;
   commit: string | null;
+  /** The pull request that proposes the run, so its result can be commented there. */
+  pullRequestId?: number;
 }
 
 export interface Routing {
@@ -43,7 +45,7 @@ export interface Routing {
   stackIds: string[];
 }
 
-type RoutableStack = Pick<StoredStack, 'id' | 'name' | 'integrationId' | 'detachedFrom' | 'repository' | 'branch'>;
+type RoutableStack = Pick<StoredStack, 'id' | 'name' | 'integrationId' | 'detachedFrom' | 'repository' | 'branch' | 'allowForks'>;
 
 export function routeEvent(event: WebhookEvent, integrationId: string, stacks: readonly RoutableStack[]): Routing {
   if (event.kind === 'other') {
@@ -121,16 +123,22 @@ function routePullRequest(pr: PullRequestEvent, repository: string, stacks: read
       `pull request #${pr.id} (${printable(pr.sourceBranch, 60)} → ${printable(pr.destinationBranch, 60)}) reaches no stack on ${printable(repository)}: they track ${tracked}`,
     );
   }
+  // Code from outside the repository runs only where the stack says so: not on someone's machine or pipeline minutes by default.
+  const refused = sameRepository ? [] : reached.filter((stack) => stack.allowForks !== true);
+  const runnable = reached.filter((stack) => !refused.includes(stack));
+  const forkNote = refused.length > 0 ? [`pull request #${pr.id} comes from a fork (${printable(pr.sourceRepository ?? '?')}): no run on ${names(refused)}, which do not allow forks`] : [];
+  if (runnable.length === 0) return ignored(forkNote[0] as string);
   return queued(
-    reached.map((stack) => ({
+    runnable.map((stack) => ({
       stackId: stack.id,
       stackName: stack.name,
       kind: 'proposed' as const,
       trigger: 'pullrequest' as const,
       branch: pr.sourceBranch,
       commit: pr.sourceCommit,
+      pullRequestId: pr.id,
     })),
-    [],
+    forkNote,
   );
 }
 

@@ -2,14 +2,14 @@
 // The runs travel in the same line so that a delivery and its runs reach the disk in one write and
 // one fsync: either both are recorded or neither is, which is what R16 de-duplication relies on.
 import * as z from 'zod';
-import { Delivery, Run } from '../protocol';
+import { Delivery, QueuedRun } from '../protocol';
 
 /**
  * Lines written before runs moved into the delivery record have no `runs` (their runs are in the
  * runs log); they load with none, so older stores keep their delivery history.
  */
 export const StoredDelivery = Delivery.extend({
-  runs: z.array(Run).default([]),
+  runs: z.array(QueuedRun).default([]),
 });
 export type StoredDelivery = z.output<typeof StoredDelivery>;
 

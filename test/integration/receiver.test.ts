@@ -191,11 +191,12 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
       { what: 'a tag is recorded and ignored', file: `${JENKINS}/tag_created.json`, status: 200, runs: [], reason: /^tag simple-tag ignored$/ },
       { what: 'a branch deletion is recorded and ignored', file: `${JENKINS}/branch_deleted.json`, status: 200, runs: [], reason: /^deletion of feature\/test ignored$/ },
       {
-        what: 'a created pull request proposes a run',
+        // This pull request comes from a fork: code from outside the repository gets no run unless the stack allows forks.
+        what: 'a created pull request from a fork is recorded and gets no run by default',
         file: 'atlantis/bitbucket-cloud-pull-event-created.json',
-        status: 202,
-        runs: [['atlantis', 'proposed', 'Luke/maintf-edited-online-with-bitbucket-1560433073473', '1e69a602caef']],
-        reason: /^proposed run on atlantis/,
+        status: 200,
+        runs: [],
+        reason: /^pull request #16 comes from a fork \(lkysow-fork\/atlantis-example\): no run on atlantis/,
       },
       {
         what: 'an updated pull request proposes a run',

@@ -107,7 +107,7 @@ describe('serve: the headless receiver', function () {
     const serve = await startServe(store);
     try {
       const port = new URL(serve.url).port;
-      const second = spawn(process.execPath, [SERVER_JS, 'serve', '--listen', `127.0.0.1:${port}`, '--public-url', 'https://hooks.example.com', '--store', store], {
+      const second = spawn(process.execPath, [SERVER_JS, 'serve', '--listen', `127.0.0.1:${port}`, '--public-url', 'https://hooks.example.com', '--store', store, '--bitbucket-api', 'http://127.0.0.1:9/2.0'], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';

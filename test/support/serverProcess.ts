@@ -29,7 +29,9 @@ export function tempStore(prefix = 'stackhook-test-'): string {
 
 export async function startServer(options: { store?: string; user?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServerHandle> {
   const store = options.store ?? tempStore();
-  const args = [SERVER_JS, '--stdio', '--store', store, '--user', options.user ?? 'ana', '--secrets', 'file', ...(options.args ?? [])];
+  // Servers execute the runs they queue: one given no fake Bitbucket talks to a closed loopback port, never to bitbucket.org.
+  const api = options.args?.includes('--bitbucket-api') ? [] : ['--bitbucket-api', 'http://127.0.0.1:9/2.0'];
+  const args = [SERVER_JS, '--stdio', '--store', store, '--user', options.user ?? 'ana', '--secrets', 'file', ...api, ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

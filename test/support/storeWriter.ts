@@ -2,7 +2,7 @@
 // is acknowledged. Tests kill it (SIGKILL) or run two at once to check durability and isolation.
 //   node --import tsx test/support/storeWriter.ts <store> <writer name> <count> [registry|runs]
 import * as path from 'node:path';
-import { Run } from '../../server/protocol';
+import { QueuedRun } from '../../server/protocol';
 import { AppendLog } from '../../server/store/appendLog';
 import { RegistryStore } from '../../server/store/registryStore';
 
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const [folder = '', writer = 'w', countText = '100', target = 'registry'] = process.argv.slice(2);
   const count = Number(countText);
   if (target === 'runs') {
-    const log = new AppendLog(path.join(folder, 'runs.jsonl'), Run, 1_000_000);
+    const log = new AppendLog(path.join(folder, 'runs.jsonl'), QueuedRun, 1_000_000);
     await log.load();
     for (let n = 0; n < count; n += 1) {
       await log.append([{ id: `${writer}-${n}`, stackId: 'net', kind: 'tracked', trigger: 'manual', branch: 'main', commit: null, deliveryId: null, createdAt: new Date().toISOString() }]);

@@ -5,7 +5,7 @@ import * as sinon from 'sinon';
 import type { BitbucketGateway } from '../../server/bitbucket/gateway';
 import type { ServerContext } from '../../server/context';
 import { Logger } from '../../server/log';
-import { Run, type ChangeTopic } from '../../server/protocol';
+import { QueuedRun, type ChangeTopic } from '../../server/protocol';
 import { FileCredentials } from '../../server/secrets/fileCredentials';
 import { AppendLog } from '../../server/store/appendLog';
 import { RegistryStore } from '../../server/store/registryStore';
@@ -38,13 +38,22 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
     configureWorkspaceWebhook: sinon.stub().rejects(new Error('not stubbed in this test')),
     removeWorkspaceWebhook: sinon.stub().rejects(new Error('not stubbed in this test')),
     commitLinks: sinon.stub().rejects(new Error('not stubbed in this test')),
+    cloneUrl: sinon.stub().resolves('https://bitbucket.org/acme/network.git'),
+    readSourceFile: sinon.stub().resolves(null),
+    triggerPipeline: sinon.stub().rejects(new Error('not stubbed in this test')),
+    getPipeline: sinon.stub().rejects(new Error('not stubbed in this test')),
+    findTriggeredPipeline: sinon.stub().resolves(null),
+    stopPipeline: sinon.stub().resolves(),
+    pipelineLog: sinon.stub().resolves(''),
+    writeBuildStatus: sinon.stub().resolves(),
+    writePullRequestComment: sinon.stub().resolves(1),
   } as unknown as TestWorld['bitbucket'];
 }
 
 export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
   const folder = tempStore();
   const store = await RegistryStore.open(folder, firstUser);
-  const runs = new AppendLog(path.join(folder, 'runs.jsonl'), Run, 1_000);
+  const runs = new AppendLog(path.join(folder, 'runs.jsonl'), QueuedRun, 1_000);
   const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
   const refusals = new AppendLog(path.join(folder, 'refusals.jsonl'), StoredDelivery, 1_000);
   await Promise.all([runs.load(), deliveries.load(), refusals.load()]);

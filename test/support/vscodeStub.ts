@@ -124,6 +124,9 @@ export class Uri {
   static file(fsPath: string): Uri {
     return new Uri('file', fsPath);
   }
+  static from(parts: { scheme: string; path: string }): Uri {
+    return new Uri(parts.scheme, parts.path);
+  }
   static joinPath(base: Uri, ...parts: string[]): Uri {
     return new Uri(base.scheme, path.posix.join(base.path, ...parts));
   }
@@ -358,6 +361,7 @@ export const workspace = {
     get: <T>(key: string, fallback?: T): T | undefined => (settings.has(`${section}.${key}`) ? (settings.get(`${section}.${key}`) as T) : fallback),
   }),
   onDidChangeConfiguration: configurationChanged.event,
+  onDidCloseTextDocument: new EventEmitter<{ uri: Uri }>().event,
 };
 
 /** Formats `{0}`-style placeholders, as vscode.l10n.t does without a bundle. */

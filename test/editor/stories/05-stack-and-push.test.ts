@@ -8,7 +8,8 @@ import { ACCOUNT, world } from '../support/environment';
 import { INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
 import { deliver, pushBody } from '../support/webhook';
 
-const COMMIT = '501bf5b99365c7a1e0d4f2b8a9c6e3d7f1a2b4c6';
+/** The head of the stack's branch in the fake, so the run the push queues runs a commit that exists. */
+const headOf = (repository: string, branch: string) => world().bitbucket.world.repository(repository)?.branches.get(branch) ?? '0'.repeat(40);
 
 describe('Story 5: create a stack and push to its branch', () => {
   it('creates the stack from the palette', async function () {
@@ -17,13 +18,17 @@ describe('Story 5: create a stack and push to its branch', () => {
     await workbench.clearNotifications();
     await workbench.runCommand('Stackhook: Create Stack…');
     // The only integration is taken without asking: the flow starts at the repository.
-    await workbench.waitForQuickInput(/Create stack.*\(1\/4\)/);
+    await workbench.waitForQuickInput(/Create stack.*\(1\/6\)/);
     await workbench.pick(STACK.repository);
     // Branches come from Bitbucket, so a typo cannot be picked.
-    await workbench.waitForQuickInput(/\(2\/4\)/);
+    await workbench.waitForQuickInput(/\(2\/6\)/);
     await workbench.pick(STACK.branch);
     await workbench.waitForQuickInput(/Project root/);
     await workbench.answer(STACK.projectRoot);
+    await workbench.waitForQuickInput(/On this machine/);
+    await workbench.pick('Bitbucket Pipelines');
+    await workbench.waitForQuickInput(/Custom pipeline to run/);
+    await workbench.answer('stackhook');
     await workbench.waitForQuickInput(/Name of the stack/);
     await workbench.answer(STACK.name);
     await workbench.waitForNotification(`Stack "${STACK.name}" created on ${STACK.repository} @ ${STACK.branch}`);
@@ -38,6 +43,7 @@ describe('Story 5: create a stack and push to its branch', () => {
     needs(this, '4', '5 stack');
     const { workbench } = world();
     await workbench.clearNotifications();
+    const COMMIT = headOf(STACK.repository, STACK.branch);
     const answer = await deliver(webhookUrl(), { eventKey: 'repo:push', body: pushBody(STACK.repository, STACK.branch, COMMIT), secret: shared.webhookSecret ?? null });
     assert.equal(answer.status, 202, `the receiver accepted the delivery: ${JSON.stringify(answer.body)}`);
 

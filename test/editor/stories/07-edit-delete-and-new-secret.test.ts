@@ -17,12 +17,16 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     bitbucket.world.addBranch(SECOND.repository, SECOND.branch);
     await workbench.clearNotifications();
     await workbench.runCommand('Stackhook: Create Stack…');
-    await workbench.waitForQuickInput(/Create stack.*\(1\/4\)/);
+    await workbench.waitForQuickInput(/Create stack.*\(1\/6\)/);
     await workbench.pick(SECOND.repository);
-    await workbench.waitForQuickInput(/\(2\/4\)/);
+    await workbench.waitForQuickInput(/\(2\/6\)/);
     await workbench.pick(SECOND.branch);
     await workbench.waitForQuickInput(/Project root/);
     await workbench.answer('envs/net');
+    await workbench.waitForQuickInput(/On this machine/);
+    await workbench.pick('Bitbucket Pipelines');
+    await workbench.waitForQuickInput(/Custom pipeline to run/);
+    await workbench.answer('stackhook');
 
     // Tab moves focus out of the quick input; the flow must stay where it is.
     await workbench.waitForQuickInput(/Name of the stack/);
@@ -42,10 +46,20 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     });
     await workbench.screenshot('story-7-create-stack-name-step', { docs: true });
 
-    // Back returns to the project root with what was typed.
-    await workbench.quickInput.locator('.quick-input-titlebar .action-label[aria-label^="Back"]').click({ timeout: 10_000 });
+    // Back returns to the step before with what was typed, and again to the one before that.
+    const back = () => workbench.quickInput.locator('.quick-input-titlebar .action-label[aria-label^="Back"]').click({ timeout: 10_000 });
+    await back();
+    await workbench.waitForQuickInput(/Custom pipeline to run/);
+    assert.equal(await workbench.quickInputValue(), 'stackhook', 'Back keeps the pipeline typed');
+    await back();
+    await workbench.waitForQuickInput(/On this machine/);
+    await back();
     await workbench.waitForQuickInput(/Project root/);
     assert.equal(await workbench.quickInputValue(), 'envs/net', 'Back keeps the project root typed');
+    await page.keyboard.press('Enter');
+    await workbench.waitForQuickInput(/On this machine/);
+    await workbench.pick('Bitbucket Pipelines');
+    await workbench.waitForQuickInput(/Custom pipeline to run/);
     await page.keyboard.press('Enter');
     await workbench.waitForQuickInput(/Name of the stack/);
     await workbench.answer(SECOND.name);
@@ -63,7 +77,7 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     const { workbench } = world();
     await workbench.clearNotifications();
     await workbench.treeItemMenu('Stacks', SECOND.name, 'Edit Stack…');
-    await workbench.waitForQuickInput(/Edit stack "prod-network".*\(1\/2\)/, 30_000).catch(async (error: Error) => {
+    await workbench.waitForQuickInput(/Edit stack "prod-network".*\(1\/4\)/, 30_000).catch(async (error: Error) => {
       await workbench.screenshot('failed-story-7-edit-menu');
       throw new Error(`${error.message}; notifications: ${(await workbench.notificationTexts()).join(' | ')}`);
     });
@@ -73,6 +87,10 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     await workbench.waitForQuickInput(/Project root/);
     assert.equal(await workbench.quickInputValue(), 'envs/net');
     await workbench.answer('envs/network');
+    await workbench.waitForQuickInput(/On this machine/);
+    await workbench.pick('Bitbucket Pipelines');
+    await workbench.waitForQuickInput(/Custom pipeline to run/);
+    await workbench.answer('stackhook');
     const row = workbench.view('Stacks').locator('.monaco-list-row', { hasText: 'acme/network @ main · envs/network' }).first();
     await row.waitFor({ timeout: 15_000 }).catch(async () => {
       throw new Error(`The Stacks view does not show the edited stack: ${(await workbench.treeLabels('Stacks')).join(' | ')}`);

@@ -21,6 +21,12 @@ export const ACCOUNT = {
   repositories: ['acme/infra-live', 'acme/network', 'acme/dns'],
 } as const;
 
+/** What the runs stories run: a custom pipeline on acme/infra-live, a plan that needs no Terraform on acme/network. */
+export const RUNS_SEED = {
+  pipelinesYaml: 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          name: Stackhook run\n          script:\n            - tofu plan -input=false -no-color\n',
+  planJs: "console.log('Refreshing state... [id=vpc-0a1b2c3d]');\nconsole.log('Plan: 2 to add, 0 to change, 1 to destroy.');\n",
+} as const;
+
 export interface World {
   bitbucket: FakeBitbucket;
   editor: Editor;
@@ -52,6 +58,8 @@ export async function startWorld(): Promise<World> {
     cleanups.push(() => bitbucket.stop());
     bitbucket.world.addUser({ email: ACCOUNT.email, displayName: ACCOUNT.displayName, token: ACCOUNT.token, workspaces: { [ACCOUNT.workspace]: 'admin' } });
     for (const fullName of ACCOUNT.repositories) bitbucket.world.addRepository(fullName, { isPrivate: true, mainBranch: 'main' });
+    bitbucket.pushCommit('acme/infra-live', 'main', { 'bitbucket-pipelines.yml': RUNS_SEED.pipelinesYaml, 'envs/prod/main.tf': '# prod\n' });
+    bitbucket.pushCommit('acme/network', 'main', { 'plan.js': RUNS_SEED.planJs, 'main.tf': '# network\n' });
 
     const store = mkdtempSync(path.join(os.tmpdir(), 'stackhook-e2e-store-'));
     cleanups.push(async () => rmSync(store, { recursive: true, force: true }));

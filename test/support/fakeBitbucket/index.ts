@@ -10,12 +10,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultPlan, echoReply, type CallInfo, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
+import { FakeGit, GIT_PATH } from './git';
 import { errorBody } from './render';
 import { matchRoute, type Reply } from './routes';
 import { World, type FakeHook, type HookSeed } from './world';
 
 export { ALL_FAULTS, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
-export { ALL_SCOPES, World, type FakeHook, type FakeRepository, type FakeUser, type UserSeed } from './world';
+export { ALL_SCOPES, DEFAULT_PIPELINE_SCRIPT, World, fakeCommit, type FakeHook, type FakeRepository, type FakeUser, type PipelineScript, type UserSeed } from './world';
 
 export interface FakeBitbucketOptions {
   /** 0 (the default) picks a free port. Always 127.0.0.1. */
@@ -35,6 +36,8 @@ export interface Exchange {
   body: unknown;
   /** The JSON the client sent, if any. */
   request: unknown;
+  /** The answer was text (a log, a file), not JSON. */
+  text?: boolean;
 }
 
 export interface FakeBitbucket {
@@ -59,6 +62,10 @@ export interface FakeBitbucket {
   /** The hooks as stored, secrets included (the API never shows them). */
   hooks(fullName: string): FakeHook[];
   workspaceHooks(workspace: string): FakeHook[];
+  /** Git over HTTPS behind `links.clone`: commits pushed here can be cloned with an API token. */
+  readonly git: FakeGit;
+  /** Commits files on a branch of a repository's git repository; returns the commit hash. */
+  pushCommit(fullName: string, branch: string, files: Record<string, string>, message?: string): string;
   stop(): Promise<void>;
 }
 
@@ -87,6 +94,7 @@ const HTML_404 = '<!DOCTYPE html><html><head><title>Page not found — Bitbucket
 
 export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Promise<FakeBitbucket> {
   const world = new World();
+  const git = new FakeGit(world);
   const plan = new FaultPlan();
   if (options.faults) plan.set(options.faults);
   if (options.rateLimit) plan.setRateLimit(options.rateLimit);
@@ -129,6 +137,10 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', origin);
     const method = request.method ?? 'GET';
+    if (GIT_PATH.test(url.pathname)) {
+      calls.set('GIT', (calls.get('GIT') ?? 0) + 1);
+      return git.handle(request, response, url, credentialsOf(request));
+    }
     const rawPath = url.pathname.startsWith(`${BASE}/`) ? url.pathname.slice(BASE.length) : url.pathname;
     const matched = matchRoute(method, rawPath);
     const template = matched.kind === 'route' ? matched.route.template : matched.kind === 'removed' ? matched.template : 'unknown';
@@ -136,8 +148,8 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     calls.set(key, (calls.get(key) ?? 0) + 1);
     const text = await readBody(request);
     let sent: unknown = undefined;
-    const record = (status: number, body: unknown) => {
-      if (options.record) exchanges.push({ method, template, status, body, request: sent });
+    const record = (status: number, body: unknown, text = false) => {
+      if (options.record) exchanges.push({ method, template, status, body, request: sent, ...(text ? { text } : {}) });
     };
 
     const latency = plan.latency();
@@ -211,7 +223,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       }
     }
     const reply = route.handle({ world, user: auth.user, params, query: url.searchParams, body, origin, rawPath: url.pathname, refuseInternalUrls: options.refuseInternalUrls ?? false });
-    record(reply.status, reply.body ?? null);
+    record(reply.status, reply.body ?? null, reply.body === undefined && reply.text !== undefined);
     if (fault === 'reset-after') {
       request.socket.destroy();
       return;
@@ -264,11 +276,14 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       world.workspaceHooks.set(workspace, hooks);
       return addHookTo(hooks, seed);
     },
+    git,
+    pushCommit: (fullName, branch, files, message) => git.pushCommit(fullName, branch, files, message),
     hooks: (fullName) => copy(world.repository(fullName)?.hooks ?? []),
     workspaceHooks: (workspace) => copy(world.workspaceHooks.get(workspace) ?? []),
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      git.remove();
     },
   };
 }

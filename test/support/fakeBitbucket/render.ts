@@ -66,6 +66,10 @@ export function renderRepository(repository: FakeRepository, workspace: FakeWork
     links: {
       self: link(`${origin}/2.0/repositories/${fullName}`),
       html: link(`${origin}/${fullName}`),
+      clone: [
+        { name: 'https', href: `${origin.replace('://', `://${encodeURIComponent('x-bitbucket-api-token-auth')}@`)}/${fullName}.git` },
+        { name: 'ssh', href: `ssh://git@${new URL(origin).hostname}/${fullName}.git` },
+      ],
     },
   };
 }

@@ -1,6 +1,6 @@
 // What the fake Bitbucket Cloud knows: users and their credentials, workspaces, repositories,
 // webhooks (with their secrets, which the API never returns) and pull request commit links.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 export type CredentialKind = 'api_token' | 'app_password';
 export type Membership = 'admin' | 'member';
@@ -15,6 +15,8 @@ export const ALL_SCOPES = [
   'read:webhook:bitbucket',
   'write:webhook:bitbucket',
   'delete:webhook:bitbucket',
+  'read:pipeline:bitbucket',
+  'write:pipeline:bitbucket',
 ];
 
 export interface FakeCredential {
@@ -50,6 +52,50 @@ export interface FakeHook {
   createdAt: string;
 }
 
+/** How the fake's pipelines behave: how long they wait and run, how they end, what their steps print. */
+export interface PipelineScript {
+  result: 'SUCCESSFUL' | 'FAILED' | 'ERROR';
+  pendingMs: number;
+  durationMs: number;
+  steps: { name: string; log: string }[];
+}
+
+export interface FakePipeline {
+  uuid: string;
+  buildNumber: number;
+  createdAt: number;
+  refName: string;
+  commit: string;
+  pattern: string;
+  variables: { key: string; value: string; secured: boolean }[];
+  script: PipelineScript;
+  stepUuids: string[];
+  stoppedAt: number | null;
+}
+
+export interface FakeStatus {
+  key: string;
+  state: string;
+  name: string;
+  description: string;
+  url: string;
+  refname: string | null;
+  createdOn: string;
+  updatedOn: string;
+  /** Every state it was set to, in order (tests check the sequence). */
+  history: string[];
+}
+
+export interface FakeComment {
+  id: number;
+  raw: string;
+  author: FakeUser;
+  createdOn: string;
+  updatedOn: string;
+  /** How many times it was edited after it was created. */
+  edits: number;
+}
+
 export interface FakeRepository {
   workspace: string;
   slug: string;
@@ -57,15 +103,34 @@ export interface FakeRepository {
   uuid: string;
   isPrivate: boolean;
   mainBranch: string | null;
-  /** Branch name → the 40-hex commit at its head. */
-  branches: Map<string, string>;
   hooks: FakeHook[];
   commitLinks: CommitLinksState;
   pullRequestsByCommit: Map<string, number[]>;
+  /** Branch name → 40-hex head commit. */
+  branches: Map<string, string>;
+  /** Files by `<commit>:<path>`, for repositories without a git repository behind them. */
+  files: Map<string, string>;
+  /** The bare git repository behind the repository's clone URL, once one was made (see FakeBitbucket.pushCommit). */
+  gitDir: string | null;
+  pipelines: FakePipeline[];
+  pipelineScript: PipelineScript;
+  /** Commit → key → status. */
+  statuses: Map<string, Map<string, FakeStatus>>;
+  /** Pull request id → its comments. Only ids added with addPullRequest exist. */
+  pullRequests: Map<number, FakeComment[]>;
 }
 
+export const DEFAULT_PIPELINE_SCRIPT: PipelineScript = {
+  result: 'SUCCESSFUL',
+  pendingMs: 50,
+  durationMs: 300,
+  steps: [{ name: 'Stackhook run', log: '+ tofu plan -input=false -no-color\nPlan: 1 to add, 0 to change, 0 to destroy.\n' }],
+};
+
+/** A stable, made-up commit hash for a seed (a branch with no git repository behind it). */
+export const fakeCommit = (seed: string) => createHash('sha1').update(seed).digest('hex');
+
 export const braced = () => `{${randomUUID()}}`;
-export const commitHash = () => randomBytes(20).toString('hex');
 
 export interface UserSeed {
   email: string;
@@ -133,20 +198,20 @@ export class World {
       uuid: braced(),
       isPrivate: options.isPrivate ?? true,
       mainBranch,
-      branches: new Map(mainBranch === null ? [] : [[mainBranch, commitHash()]]),
       hooks: [],
       commitLinks: options.commitLinks ?? 'installed',
       pullRequestsByCommit: new Map(),
+      branches: new Map(),
+      files: new Map(),
+      gitDir: null,
+      pipelines: [],
+      pipelineScript: { ...DEFAULT_PIPELINE_SCRIPT, steps: [...DEFAULT_PIPELINE_SCRIPT.steps] },
+      statuses: new Map(),
+      pullRequests: new Map(),
     };
+    if (repository.mainBranch !== null) repository.branches.set(repository.mainBranch, fakeCommit(`${fullName}:${repository.mainBranch}`));
     this.repositories.set(fullName.toLowerCase(), repository);
     return repository;
-  }
-
-  /** Adds (or moves) a branch of an existing repository; its head is a random commit unless given. */
-  addBranch(fullName: string, name: string, hash: string = commitHash()): void {
-    const repository = this.repository(fullName);
-    if (!repository) throw new Error(`No repository ${fullName} in the fake Bitbucket`);
-    repository.branches.set(name, hash);
   }
 
   /** `count` repositories named `<prefix>-001`…, in `workspace`. */
@@ -157,6 +222,26 @@ export class World {
       this.addRepository(fullName);
       return fullName;
     });
+  }
+
+  /** Adds (or moves) a branch, at `hash` or at a made-up commit; answers the head. */
+  addBranch(fullName: string, name: string, hash?: string): string {
+    const repository = this.repository(fullName) ?? this.addRepository(fullName);
+    const head = hash ?? fakeCommit(`${fullName}:${name}:${repository.branches.size}`);
+    repository.branches.set(name, head);
+    return head;
+  }
+
+  /** A file at a commit, for `src/{commit}/{path}` on repositories without git behind them. */
+  addFile(fullName: string, commit: string, file: string, text: string): void {
+    const repository = this.repository(fullName) ?? this.addRepository(fullName);
+    repository.files.set(`${commit}:${file}`, text);
+  }
+
+  /** An open pull request that comments can be written on. */
+  addPullRequest(fullName: string, id: number): void {
+    const repository = this.repository(fullName) ?? this.addRepository(fullName);
+    if (!repository.pullRequests.has(id)) repository.pullRequests.set(id, []);
   }
 
   repository(fullName: string): FakeRepository | undefined {

@@ -104,6 +104,35 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       await gateway.commitLinks(credential, 'acme/repo-001', '0a1b2c3d4e5f', none);
       await gateway.commitLinks(credential, 'acme/indexing', '0a1b2c3d4e5f', none);
       await gateway.commitLinks(credential, 'acme/unlinked', '0a1b2c3d4e5f', none);
+
+      // Runs: branches, a file at a commit, a pipeline from trigger to its log, stopping one, statuses, comments.
+      const pipelinesYaml = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
+      const head = bitbucket.world.addBranch('acme/repo-004', 'main');
+      bitbucket.world.addBranch('acme/repo-004', 'feature/x');
+      bitbucket.world.addFile('acme/repo-004', head, 'bitbucket-pipelines.yml', pipelinesYaml);
+      bitbucket.world.addPullRequest('acme/repo-004', 3);
+      const repository = bitbucket.world.repository('acme/repo-004');
+      if (repository) repository.pipelineScript = { ...repository.pipelineScript, pendingMs: 0, durationMs: 0 };
+      await gateway.cloneUrl(credential, 'acme/repo-004', none);
+      await gateway.listBranches(credential, 'acme/repo-004', none);
+      await gateway.getBranch(credential, 'acme/repo-004', 'feature/x', none);
+      await gateway.getBranch(credential, 'acme/repo-004', 'missing', none);
+      await gateway.readSourceFile(credential, 'acme/repo-004', head, 'bitbucket-pipelines.yml', none);
+      await gateway.readSourceFile(credential, 'acme/repo-004', head, 'envs/none.yml', none);
+      const trigger = { branch: 'main', commit: head, pipeline: 'stackhook', variables: { STACKHOOK_RUN_ID: 'r1' } };
+      const done = await gateway.triggerPipeline(credential, 'acme/repo-004', trigger, none);
+      await gateway.getPipeline(credential, 'acme/repo-004', done.uuid, none);
+      await gateway.pipelineLog(credential, 'acme/repo-004', done.uuid, 10_000, none);
+      assert.equal((await gateway.findTriggeredPipeline(credential, 'acme/repo-004', trigger, none))?.uuid, done.uuid);
+      await gateway.triggerPipeline(credential, 'acme/repo-004', { ...trigger, pipeline: 'undefined-one' }, none).catch(() => undefined);
+      if (repository) repository.pipelineScript = { ...repository.pipelineScript, durationMs: 60_000 };
+      const long = await gateway.triggerPipeline(credential, 'acme/repo-004', trigger, none);
+      await gateway.stopPipeline(credential, 'acme/repo-004', long.uuid, none);
+      const status = { key: 'stackhook-tracked-net', state: 'INPROGRESS' as const, name: 'Stackhook net (tracked)', description: 'running', url: 'vscode://stackhook.stackhook/run?id=r1' };
+      await gateway.writeBuildStatus(credential, 'acme/repo-004', head, status, true, none);
+      await gateway.writeBuildStatus(credential, 'acme/repo-004', head, { ...status, state: 'SUCCESSFUL' }, false, none);
+      const comment = await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned', null, none);
+      await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned again', comment, none);
       exchanges = bitbucket.exchanges;
     });
     after(() => bitbucket?.stop());
@@ -126,6 +155,11 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
         // endpoint): those must still be Bitbucket's error object.
         if (!declared) assert.ok(exchange.status >= 400, `${exchange.method} ${exchange.template} answered ${exchange.status}, which the document does not declare`);
         const ref = declared ? declared.content?.['application/json']?.schema?.$ref : '#/components/schemas/error';
+        // A step's log and a file are text: the document declares no JSON for them (or JSON only for a directory listing).
+        if (exchange.text) {
+          assert.ok(exchange.status === 200 && /\/(log|src\/)/.test(exchange.template), `${exchange.method} ${exchange.template} answered text`);
+          continue;
+        }
         if (!ref) {
           assert.equal(exchange.body, null, `${exchange.method} ${exchange.template} ${exchange.status} should have no body`);
           continue;
@@ -145,13 +179,39 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       assert.equal(validatorFor('#/components/schemas/error')({ type: 'error', error: { detail: 'no message' } }), false);
     });
 
+    it('run writes the client sent are valid commitstatus, pullrequest_comment and pipeline bodies', () => {
+      const schemaOf: Record<string, string> = {
+        '/statuses/build': '#/components/schemas/commitstatus',
+        '/comments': '#/components/schemas/pullrequest_comment',
+        '/pipelines': '#/components/schemas/pipeline',
+      };
+      let checked = 0;
+      for (const write of exchanges.filter((exchange) => exchange.method === 'POST' || exchange.method === 'PUT')) {
+        const entry = Object.entries(schemaOf).find(([suffix]) => write.template.replace(/\/\{[a-z_]+\}$/, '').endsWith(suffix));
+        if (!entry || write.request === undefined) continue;
+        const validate = validatorFor(entry[1]);
+        const type = entry[1].endsWith('commitstatus') ? 'commitstatus' : entry[1].endsWith('pipeline') ? 'pipeline' : 'pullrequest_comment';
+        assert.ok(validate({ type, ...(write.request as object) }), `${write.method} ${write.template}: ${ajv.errorsText(validate.errors)}`);
+        checked++;
+      }
+      assert.ok(checked >= 6, `checked ${checked} run writes`);
+    });
+
+    it('each endpoint names a scope the document lists for it (x-atlassian-oauth2-scopes)', () => {
+      for (const [name, endpoint] of Object.entries(Endpoints)) {
+        const operation = document.paths[endpoint.template]?.[endpoint.method.toLowerCase()] as (Operation & { 'x-atlassian-oauth2-scopes'?: { scopes: string[] }[] }) | undefined;
+        const scopes = (operation?.['x-atlassian-oauth2-scopes'] ?? []).flatMap((entry) => entry.scopes);
+        assert.ok(scopes.includes(endpoint.scope), `${name}: ${endpoint.scope} is not among ${scopes.join(', ')}`);
+      }
+    });
+
     it('the statuses seen include the ones the client handles: 200, 201, 202, 204, 401, 403, 404', () => {
       const statuses = new Set(exchanges.map((exchange) => exchange.status));
       for (const status of [200, 201, 202, 204, 401, 403, 404]) assert.ok(statuses.has(status), `no ${status} seen`);
     });
 
     it('hook bodies the client sent are valid webhook_subscription fields (known events, a URI)', () => {
-      const writes = exchanges.filter((exchange) => exchange.method === 'POST' || exchange.method === 'PUT');
+      const writes = exchanges.filter((exchange) => (exchange.method === 'POST' || exchange.method === 'PUT') && exchange.template.includes('/hooks'));
       assert.ok(writes.length >= 3);
       const validate = validatorFor('#/components/schemas/webhook_subscription');
       for (const write of writes) {

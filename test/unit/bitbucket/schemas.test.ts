@@ -63,17 +63,19 @@ describe('Bitbucket requests', () => {
     assert.equal(path, '/repositories/acme/network/hooks/%7B0f4e1c8a-8d3b-4f1e-9a2b-3c4d5e6f7a8b%7D');
   });
 
-  it('never uses a removed endpoint, and needs exactly the seven scopes of docs/design.md §6', () => {
+  it('never uses a removed endpoint, and needs exactly the seven scopes of docs/design.md §6 and the two that runs on Pipelines add', () => {
     for (const endpoint of Object.values(Endpoints)) {
       assert.equal(REMOVED_ENDPOINTS.some((removed) => removed.method === endpoint.method && removed.template === endpoint.template), false, endpoint.template);
     }
     assert.deepEqual([...REQUIRED_SCOPES].sort(), [
       'delete:webhook:bitbucket',
+      'read:pipeline:bitbucket',
       'read:pullrequest:bitbucket',
       'read:repository:bitbucket',
       'read:user:bitbucket',
       'read:webhook:bitbucket',
       'read:workspace:bitbucket',
+      'write:pipeline:bitbucket',
       'write:webhook:bitbucket',
     ]);
   });

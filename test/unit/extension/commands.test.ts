@@ -34,7 +34,7 @@ describe('extension commands', () => {
     assert.equal(recorded.clipboard, 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main');
   });
 
-  it('Create stack goes repository → branch → project root → name (the lone integration taken) and sends one stacks/create', async () => {
+  it('Create stack goes repository → branch → project root → runner → name (the lone integration taken) and sends one stacks/create', async () => {
     const server = new FakeServer({
       'stackhook/integrations/list': () => [integration('acme-main')],
       'stackhook/spaces/list': () => [{ id: 'root', name: 'root', parentId: null, inheritEntities: false }],
@@ -44,11 +44,19 @@ describe('extension commands', () => {
       'stackhook/stacks/create': (params) => stack(params.name, params),
       'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'missing', problems: [] })),
     });
-    const { prompter } = scriptedPrompter(['acme/network', 'main', 'envs/prod', 'prod-network']);
+    const { prompter } = scriptedPrompter(['acme/network', 'main', 'envs/prod', 'local', 'tofu plan "-var=region=eu west"', 'tofu apply -auto-approve', false, 'prod-network']);
     commandContext(server, prompter);
     await vscode.commands.executeCommand(Command.CreateStack, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/create'), [
-      { name: 'prod-network', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' },
+      {
+        name: 'prod-network',
+        integrationId: 'acme-main',
+        repository: 'acme/network',
+        branch: 'main',
+        projectRoot: 'envs/prod',
+        runner: { type: 'local', plan: ['tofu', 'plan', '-var=region=eu west'], apply: ['tofu', 'apply', '-auto-approve'] },
+        autodeploy: false,
+      },
     ]);
     assert.deepEqual(server.sent('stackhook/repositories/list'), [{ integrationId: 'acme-main' }]);
   });

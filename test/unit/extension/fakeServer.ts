@@ -87,6 +87,30 @@ export const stack = (id: string, extra: Record<string, unknown> = {}) => ({
   branch: 'main',
   projectRoot: '',
   state: 'attached',
+  runner: { type: 'pipelines', pipeline: 'stackhook' },
+  autodeploy: false,
+  allowForks: false,
+  lastRun: null,
+  ...extra,
+});
+
+export const run = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  stackId: 'prod-network',
+  kind: 'tracked',
+  trigger: 'push',
+  branch: 'main',
+  commit: '501bf5b993650000000000000000000000000000',
+  deliveryId: null,
+  createdAt: '2026-11-25T12:00:00.000Z',
+  pullRequestId: null,
+  state: 'finished',
+  startedAt: '2026-11-25T12:00:01.000Z',
+  endedAt: '2026-11-25T12:01:00.000Z',
+  summary: 'Plan: 1 to add, 0 to change, 0 to destroy.',
+  externalUrl: null,
+  runner: 'pipelines',
+  reports: { status: 'posted', comment: 'skipped' },
   ...extra,
 });
 

@@ -23,6 +23,7 @@ function stackServer(extra: Record<string, (params: any) => unknown> = {}) {
     'stackhook/stacks/preview': ({ name }) =>
       String(name).trim() === '' ? { id: '', problem: 'Enter a name for the stack.' } : { id: String(name).toLowerCase().replace(/[^a-z0-9]+/g, '-') },
     'stackhook/stacks/create': (params) => stack(String(params.name).toLowerCase().replace(/[^a-z0-9]+/g, '-'), { ...params, name: params.name }),
+    'stackhook/stacks/checkRunner': () => ({ ok: true, problems: [] }),
     'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'missing', problems: [`no webhook`] })),
     ...extra,
   });
@@ -36,40 +37,41 @@ describe('extension stack flows', () => {
   describe('Create Stack', () => {
     it('has a title and step x/y, skips the lone integration and space, and offers Bitbucket\'s branches with the main branch first', async () => {
       const server = stackServer();
-      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', '', 'Prod Network']);
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', '', 'pipelines', 'stackhook', 'Prod Network']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
-      assert.deepEqual(steps(shown), ['pick 1/4', 'pick 2/4', 'input 3/4', 'input 4/4']);
+      assert.deepEqual(steps(shown), ['pick 1/6', 'pick 2/6', 'input 3/6', 'pick 4/6', 'input 5/6', 'input 6/6']);
       assert.ok(shown.every((step) => step.title === 'Create stack'));
       assert.deepEqual(shown[1]?.items?.map((item) => item.label), ['main', 'develop']);
       assert.equal(shown[1]?.active, 'main');
       assert.deepEqual(server.sent('stackhook/repositories/branches'), [{ integrationId: 'acme-main', repository: 'acme/network' }]);
-      assert.deepEqual(server.sent('stackhook/stacks/create'), [{ name: 'Prod Network', integrationId: 'acme-main', repository: 'acme/network', branch: 'develop' }], 'the server places it with its integration');
+      assert.deepEqual(server.sent('stackhook/stacks/create'), [{ name: 'Prod Network', integrationId: 'acme-main', repository: 'acme/network', branch: 'develop', runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false }], 'the server places it with its integration');
+      assert.deepEqual(server.sent('stackhook/stacks/checkRunner'), [{ stackId: 'prod-network' }], 'a Pipelines stack is checked at once');
     });
 
     it('asks which integration only when there are several', async () => {
       const server = stackServer({ 'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' }), integration('acme-ops', { name: 'Acme Ops', type: 'space' })] });
-      const { prompter, shown } = scriptedPrompter(['acme-ops', 'acme/network', 'main', '', 'net']);
+      const { prompter, shown } = scriptedPrompter(['acme-ops', 'acme/network', 'main', '', 'pipelines', 'stackhook', 'net']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
       assert.deepEqual(shown[0]?.items?.map((item) => item.label), ['Acme Main', 'Acme Ops']);
-      assert.equal(shown[0]?.totalSteps, 5);
+      assert.equal(shown[0]?.totalSteps, 7);
       assert.equal(server.sent('stackhook/stacks/create')[0]?.integrationId, 'acme-ops');
     });
 
     it('Back returns to the step before with what was chosen still chosen', async () => {
       const server = stackServer();
-      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', BACK, 'main', 'envs/prod', 'net']);
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', BACK, 'main', 'envs/prod', 'pipelines', 'stackhook', 'net']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
-      assert.deepEqual(steps(shown), ['pick 1/4', 'pick 2/4', 'input 3/4', 'pick 2/4', 'input 3/4', 'input 4/4']);
+      assert.deepEqual(steps(shown), ['pick 1/6', 'pick 2/6', 'input 3/6', 'pick 2/6', 'input 3/6', 'pick 4/6', 'input 5/6', 'input 6/6']);
       assert.equal(shown[3]?.active, 'develop', 'the branch picked before is still the active one');
       assert.equal(server.sent('stackhook/stacks/create')[0]?.branch, 'main');
     });
 
     it('checks the name with the server while it is typed, and shows the id it gives', async () => {
       const server = stackServer();
-      const { prompter, validations } = scriptedPrompter(['acme/network', 'main', '', 'Prod Network']);
+      const { prompter, validations } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'Prod Network']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
       assert.deepEqual(server.sent('stackhook/stacks/preview'), [{ name: 'Prod Network' }]);
@@ -85,13 +87,13 @@ describe('extension stack flows', () => {
           return stack('net-2', params);
         },
       });
-      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', 'envs/prod', 'net', 'net 2']);
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', 'envs/prod', 'pipelines', 'stackhook', 'net', 'net 2']);
       answers.push((_message, items) => items.find((item) => item === 'Edit'));
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
       assert.equal(recorded.messages[0]?.modal, true);
       assert.match(recorded.messages[0]?.message ?? '', /already exists/);
-      assert.equal(shown[4]?.value, 'net', 'the name step reopens with the refused name');
+      assert.equal(shown[6]?.value, 'net', 'the name step reopens with the refused name');
       const [first, second] = server.sent('stackhook/stacks/create');
       assert.deepEqual({ ...first, name: 'net 2' }, second);
       assert.equal(second?.projectRoot, 'envs/prod');
@@ -99,10 +101,10 @@ describe('extension stack flows', () => {
 
     it('after creating, says what is true of the webhook: healthy when it is', async () => {
       const server = stackServer({ 'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })) });
-      const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'net']);
+      const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'net']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
-      const message = recorded.messages.at(-1);
+      const message = recorded.messages.find((shown) => /created on/.test(shown.message));
       assert.match(message?.message ?? '', /webhook is healthy/);
       assert.doesNotMatch(message?.message ?? '', /needs a webhook|no webhook/);
       assert.deepEqual(message?.items, []);
@@ -110,10 +112,10 @@ describe('extension stack flows', () => {
 
     it('after creating, a repository without a hook gets Configure webhook', async () => {
       const server = stackServer();
-      const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'net']);
+      const { prompter } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'net']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
-      const message = recorded.messages.at(-1);
+      const message = recorded.messages.find((shown) => /created on/.test(shown.message));
       assert.match(message?.message ?? '', /has no webhook yet/);
       assert.deepEqual(message?.items, ['Configure webhook']);
     });
@@ -125,10 +127,10 @@ describe('extension stack flows', () => {
         'stackhook/spaces/create': (params) => ({ id: 'ledger', name: params.name, parentId: params.parentId, inheritEntities: params.inheritEntities }),
       });
       const newSpace = (step: ShownStep) => step.items?.find((item) => item.label.includes('New space'))?.value;
-      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'Ledger', newSpace, 'Ledger', 'payments']);
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'Ledger', newSpace, 'Ledger', 'payments']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
-      const spaceStep = shown[4];
+      const spaceStep = shown[6];
       assert.deepEqual(spaceStep?.items?.slice(0, 2).map((item) => [item.label, item.description]), [
         ['root', 'root'],
         ['Payments', 'root / Payments'],
@@ -152,10 +154,10 @@ describe('extension stack flows', () => {
 
     it('offers the branches with the current one active, and sends only what changed through stacks/update', async () => {
       const server = stackServer({ 'stackhook/stacks/list': () => [existing], 'stackhook/stacks/update': (params) => ({ ...existing, ...params, stackId: undefined }) });
-      const { prompter, shown } = scriptedPrompter(['develop', 'envs/prod']);
+      const { prompter, shown } = scriptedPrompter(['develop', 'envs/prod', 'pipelines', 'stackhook']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.EditStack, 'prod-network');
-      assert.deepEqual(steps(shown), ['pick 1/2', 'input 2/2']);
+      assert.deepEqual(steps(shown), ['pick 1/4', 'input 2/4', 'pick 3/4', 'input 4/4']);
       assert.equal(shown[0]?.title, 'Edit stack "Prod Network"');
       assert.equal(shown[0]?.active, 'main');
       assert.deepEqual(server.sent('stackhook/stacks/update'), [{ stackId: 'prod-network', branch: 'develop', projectRoot: 'envs/prod' }]);
@@ -169,7 +171,7 @@ describe('extension stack flows', () => {
         'stackhook/stacks/list': () => [detached],
         'stackhook/stacks/setIntegration': ({ integrationId }) => ({ ...detached, integrationId, detachedFrom: null, state: 'attached' }),
       });
-      const { prompter } = scriptedPrompter(['acme-ops', 'main', '']);
+      const { prompter } = scriptedPrompter(['acme-ops', 'main', '', 'pipelines', 'stackhook']);
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.EditStack, 'prod-network');
       assert.deepEqual(server.sent('stackhook/stacks/setIntegration'), [{ stackId: 'prod-network', integrationId: 'acme-ops' }]);
@@ -186,12 +188,12 @@ describe('extension stack flows', () => {
           return { ...existing, ...params };
         },
       });
-      const { prompter, shown } = scriptedPrompter(['develop', 'envs/prod', 'main', 'envs/prod']);
+      const { prompter, shown } = scriptedPrompter(['develop', 'envs/prod', 'pipelines', 'stackhook', 'main', 'envs/prod', 'pipelines', 'stackhook']);
       answers.push((_message, items) => items.find((item) => item === 'Edit'));
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.EditStack, 'prod-network');
-      assert.equal(shown[2]?.kind, 'pick');
-      assert.equal(shown[3]?.value, 'envs/prod');
+      assert.equal(shown[4]?.kind, 'pick');
+      assert.equal(shown[5]?.value, 'envs/prod');
       assert.equal(server.sent('stackhook/stacks/update').length, 2);
     });
   });

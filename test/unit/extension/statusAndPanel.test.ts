@@ -5,11 +5,12 @@ import * as vscode from 'vscode';
 import { FakeWebviewPanel, answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Notifier } from '../../../extension/notifications';
 import { Overview } from '../../../extension/overview';
-import { StatusPanel } from '../../../extension/panel';
+import { StatusPanel, panelState } from '../../../extension/panel';
+import * as Protocol from '../../../server/protocol';
 import { parseFromPanel } from '../../../extension/panelMessages';
 import { StatusBar } from '../../../extension/statusBar';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { COMMIT_URL, commitLinksStatus, FakeServer, integration, stack } from './fakeServer';
+import { COMMIT_URL, commitLinksStatus, FakeServer, integration, run, stack } from './fakeServer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -215,6 +216,14 @@ describe('extension status bar, notifications and status panel', () => {
       assert.equal(parseFromPanel('ready'), undefined);
       assert.equal(parseFromPanel({ type: 'openCommit', integrationId: 'acme-main' }), undefined);
       assert.deepEqual(parseFromPanel({ type: 'ready', extra: true }), { type: 'ready' });
+      assert.equal(parseFromPanel({ type: 'openLog', runId: 7 }), undefined);
+      assert.deepEqual(parseFromPanel({ type: 'openLog', runId: 'r1' }), { type: 'openLog', runId: 'r1' });
+    });
+
+    it('lists recent runs with their state, and opens a run\'s log when asked', async () => {
+      const state = panelState({ status: undefined, integrations: [], stacks: [], deliveries: [], webhooks: [], expected: [], runs: [Protocol.Run.parse(run('r1', { state: 'failed', summary: 'tofu exited with 1' }))] });
+      assert.deepEqual(state.runs.map((r) => [r.id, r.stackId, r.state]), [['r1', 'prod-network', 'failed']]);
+      assert.match(state.runs[0]?.line ?? '', /^tracked · failed · .* · tofu exited with 1$/);
     });
   });
 });

@@ -6,7 +6,7 @@ import { DeliveriesTree } from '../../../extension/views/deliveriesTree';
 import { HEALTH_CHECK_ON_EXPAND, IntegrationsTree, type IntegrationsNode } from '../../../extension/views/integrationsTree';
 import { DETACHED_GROUP_ID, StacksTree } from '../../../extension/views/stacksTree';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { COMMIT_URL, commitLinksStatus, delivery, details, FakeServer, integration, repository, rpcError, stack } from './fakeServer';
+import { COMMIT_URL, commitLinksStatus, delivery, details, FakeServer, integration, repository, rpcError, run, stack } from './fakeServer';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -283,6 +283,33 @@ describe('extension trees', () => {
       assert.equal(detached?.id, 'stack:legacy-dns');
       assert.equal(detached?.description, 'was on "old-bb" · acme/dns @ main');
       assert.equal(detached?.contextValue, 'stack.detached');
+    });
+  });
+
+  describe('Stacks: runs', () => {
+    it('a stack shows its last run and expands to its recent runs, each with the actions its state allows', async () => {
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main')],
+        'stackhook/stacks/list': () => [stack('prod-network', { lastRun: run('r2', { state: 'unconfirmed', externalUrl: null }) })],
+        'stackhook/runs/list': () => [
+          run('r2', { state: 'unconfirmed' }),
+          run('r1', { state: 'failed', summary: 'tofu exited with 1', externalUrl: 'https://bitbucket.org/acme/infra-live/pipelines/results/4' }),
+        ],
+      });
+      const provider = new StacksTree(server);
+      const [group] = (await provider.getChildren()) as never[];
+      const [item] = (await provider.getChildren(group)) as vscode.TreeItem[];
+      assert.equal(item?.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+      assert.match(String(item?.description), /^tracked · waiting for confirmation · .* · Plan: 1 to add, 0 to change, 0 to destroy\. · acme\/infra-live @ main$/);
+      assert.equal((item?.iconPath as vscode.ThemeIcon).id, 'question');
+      const runs = (await provider.getChildren(item as never)) as vscode.TreeItem[];
+      assert.deepEqual(runs.map((r) => [r.id, r.contextValue]), [
+        ['run:r2', 'run.unconfirmed'],
+        ['run:r1', 'run.failed.external'],
+      ]);
+      assert.deepEqual(runs[0]?.command?.arguments, ['r2']);
+      assert.deepEqual(server.sent('stackhook/runs/list'), [{ stackId: 'prod-network', limit: 10 }]);
+      assert.ok(provider.topics.includes('runs'));
     });
   });
 

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as Protocol from '../../../server/protocol';
 import { handlers } from '../../../server/rpc/handlers';
+import { RunBook } from '../../../server/runs/runBook';
+import type { RunService } from '../../../server/runs/service';
 import { REGISTRY_FILE } from '../../../server/store/registryStore';
 import type { StoredStack } from '../../../server/store/schema';
 import { kindOf, scope, testWorld, type TestWorld } from '../../support/testContext';
@@ -24,6 +26,7 @@ const INTEGRATION: Record<Place, string> = { root: 'main', own: 'platform-bb', s
 const INTEGRATION_NAME: Record<Place, string> = { root: 'Main', own: 'Platform BB', sibling: 'Payments BB' };
 const STACK: Record<Place, string> = { root: 'root-net', own: 'platform-net', sibling: 'payments-net' };
 const DETACHED: Record<Place, string> = { root: 'root-old', own: 'platform-old', sibling: 'payments-old' };
+const RUN: Record<Place, string> = { root: 'run-0', own: 'run-1', sibling: 'run-2' };
 
 /** Requests the editor answers (the server asks them), not the server. */
 const ANSWERED_BY_THE_EDITOR = new Set([Protocol.SecretsGet.method, Protocol.SecretsStore.method]);
@@ -147,6 +150,15 @@ const ROWS: Record<string, Row> = {
   },
   [Protocol.IntegrationsDeletePreview.method]: { params: (c) => ({ id: INTEGRATION[c.place] }), expect: details },
   [Protocol.IntegrationsCheckUsername.method]: { params: () => ({ username: 'bob@example.com' }), expect: always },
+  // Runs are seen with their stack and acted on by who may trigger it (run-1 is platform-net's).
+  [Protocol.RunsGet.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: spaceRole('read') },
+  [Protocol.RunsLog.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: spaceRole('read') },
+  [Protocol.RunsCancel.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
+  [Protocol.RunsConfirm.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
+  [Protocol.RunsDiscard.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
+  [Protocol.RunsRetry.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
+  // Reads Bitbucket through the stack's credential, so it needs what triggering a run needs.
+  [Protocol.StacksCheckRunner.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   [Protocol.RunsList.method]: {
     params: () => ({}),
     expect: always,
@@ -168,6 +180,19 @@ const ROWS: Record<string, Row> = {
     },
   },
 };
+
+/** Runs as the book knows them, with nothing executing: what the run requests read and act on. */
+async function stillExecution(world: TestWorld): Promise<RunService> {
+  const base = world.as('ana');
+  const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+  await book.load();
+  const current = async (runId: string) => {
+    const record = book.record(runId);
+    if (!record) throw new Error(`no run ${runId}`);
+    return record.run;
+  };
+  return { book, start: () => undefined, cancel: current, confirm: current, discard: current, recover: async () => undefined, idle: async () => undefined };
+}
 
 /** Everything that must never show up in an answer to a user granted `role` on platform only. */
 function hiddenWords(role: Role): string[] {
@@ -276,7 +301,8 @@ describe('access: every protocol method × role × place', function () {
             const before = readFileSync(registry, 'utf8');
             const params = row.params(c);
             let result: unknown;
-            const outcome = await kindOf(async () => (result = await handler.invoke(world.as('bob'), params, scope)));
+            const bob = { ...world.as('bob'), execution: await stillExecution(world) };
+            const outcome = await kindOf(async () => (result = await handler.invoke(bob, params, scope)));
             const expected = row.expect(c);
             if (outcome !== expected) {
               failures.push(`${handler.method}: expected ${expected}, got ${outcome}`);

@@ -23,7 +23,17 @@ describe('registry/stacks', () => {
     assert.deepEqual(stack, {
       id: 'prod-network', name: 'Prod Network', spaceId: 'platform', integrationId: 'platform-bb', detachedFrom: null,
       repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod', state: 'attached',
+      runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false, allowForks: false, lastRun: null,
     });
+  });
+
+  it('a stack runs on its chosen runner; update changes the runner and the safety settings and nothing else', async () => {
+    const local = { type: 'local' as const, plan: ['tofu', 'plan'], apply: ['tofu', 'apply', '-auto-approve'] };
+    const created = await stacks.createStack(ana(), { name: 'Edge', spaceId: 'platform', integrationId: 'platform-bb', repository: 'acme/edge', branch: 'main', runner: local }, scope);
+    assert.deepEqual(created.runner, local);
+    const updated = await stacks.updateStack(ana(), { stackId: 'edge', runner: { type: 'pipelines', pipeline: 'infra' }, autodeploy: true, allowForks: true }, scope);
+    assert.deepEqual([updated.runner, updated.autodeploy, updated.allowForks, updated.branch, updated.repository], [{ type: 'pipelines', pipeline: 'infra' }, true, true, 'main', 'acme/edge']);
+    assert.deepEqual((await stacks.listStacks(ana())).find((stack) => stack.id === 'edge')?.runner, { type: 'pipelines', pipeline: 'infra' });
   });
 
   it('R10: the integration must be usable from the stack\'s space (R4)', async () => {

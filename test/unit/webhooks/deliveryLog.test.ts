@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { listDeliveries, listRuns } from '../../../server/operations/history';
 import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
-import { Run as RunSchema, type Run } from '../../../server/protocol';
+import { QueuedRun as RunSchema, type QueuedRun as Run } from '../../../server/protocol';
 import { AppendLog } from '../../../server/store/appendLog';
 import { DeliveryLedger } from '../../../server/webhooks/deliveryLedger';
 import { DeliveryPipeline } from '../../../server/webhooks/delivery';

@@ -10,6 +10,7 @@ interface TestStack {
   detachedFrom: string | null;
   repository: string;
   branch: string;
+  allowForks?: boolean;
 }
 
 const stack = (id: string, repository: string, branch: string, integrationId: string | null = 'acme', detachedFrom: string | null = null): TestStack => ({
@@ -127,13 +128,28 @@ describe('routing deliveries to stacks (R15)', () => {
 
   it('R15: pull requests created or updated propose a run at the source commit', () => {
     const stacks = [stack('atlantis', 'lkysow/atlantis-example', 'main')];
-    assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-created.json', stacks)), [
+    // This one comes from the fork lkysow-fork/atlantis-example: it runs only on a stack that allows forks.
+    assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-created.json', [{ ...stacks[0]!, allowForks: true }])), [
       ['atlantis', 'proposed', 'pullrequest', 'Luke/maintf-edited-online-with-bitbucket-1560433073473', '1e69a602caef'],
     ]);
     assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-updated.json', stacks)), [['atlantis', 'proposed', 'pullrequest', 'example', '315f27602bd8']]);
     assert.deepEqual(runsOf(route(`${JENKINS}/pullrequest_created.json`, [stack('repos', 'amuniz/test-repos', 'master')])), [
       ['repos', 'proposed', 'pullrequest', 'feature/test', 'd31df3425c5b'],
     ]);
+  });
+
+  it('a pull request from a fork gets no run by default, and the delivery says why', () => {
+    const routing = route('atlantis/bitbucket-cloud-pull-event-created.json', [stack('atlantis', 'lkysow/atlantis-example', 'main')]);
+    assert.equal(routing.verdict, 'ignored');
+    assert.deepEqual(routing.runs, []);
+    assert.match(routing.reason, /comes from a fork \(lkysow-fork\/atlantis-example\): no run on atlantis, which do not allow forks/);
+  });
+
+  it('a proposed run of a pull request knows the pull request, for its comment', () => {
+    const routing = route('atlantis/bitbucket-cloud-pull-event-updated.json', [stack('atlantis', 'lkysow/atlantis-example', 'main')]);
+    const body = loadFixture('atlantis/bitbucket-cloud-pull-event-updated.json').json as { pullrequest: { id: number } };
+    assert.ok(routing.runs.length === 1);
+    assert.equal(routing.runs[0]?.pullRequestId, body.pullrequest.id);
   });
 
   it('R15: merged, declined and commented pull requests are recorded and ignored', () => {

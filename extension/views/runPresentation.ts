@@ -1,0 +1,72 @@
+// How a run looks: an icon in the theme's colours for its state, and one line of words. The state
+// itself is the server's.
+import * as vscode from 'vscode';
+import type { Run } from '../../server/protocol';
+
+const LIVE: ReadonlySet<Run['state']> = new Set(['queued', 'preparing', 'running', 'unconfirmed', 'applying']);
+
+export const isLive = (run: Pick<Run, 'state'>): boolean => LIVE.has(run.state);
+
+export function runIcon(run: Pick<Run, 'state'>): vscode.ThemeIcon {
+  switch (run.state) {
+    case 'finished':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'failed':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'stopped':
+    case 'discarded':
+      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    case 'unconfirmed':
+      return new vscode.ThemeIcon('question', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    case 'queued':
+      return new vscode.ThemeIcon('clock');
+    default:
+      return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('testing.iconQueued'));
+  }
+}
+
+export function stateWords(run: Pick<Run, 'state'>): string {
+  switch (run.state) {
+    case 'queued':
+      return vscode.l10n.t('queued');
+    case 'preparing':
+      return vscode.l10n.t('preparing');
+    case 'running':
+      return vscode.l10n.t('running');
+    case 'unconfirmed':
+      return vscode.l10n.t('waiting for confirmation');
+    case 'applying':
+      return vscode.l10n.t('applying');
+    case 'finished':
+      return vscode.l10n.t('finished');
+    case 'failed':
+      return vscode.l10n.t('failed');
+    case 'stopped':
+      return vscode.l10n.t('stopped');
+    case 'discarded':
+      return vscode.l10n.t('discarded');
+  }
+}
+
+/** `3 min ago`, `2 h ago`, `yesterday`… from an ISO time. */
+export function age(iso: string, now = Date.now()): string {
+  const minutes = Math.max(0, Math.round((now - Date.parse(iso)) / 60_000));
+  if (minutes < 1) return vscode.l10n.t('just now');
+  if (minutes < 60) return vscode.l10n.t('{0} min ago', minutes);
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return vscode.l10n.t('{0} h ago', hours);
+  return vscode.l10n.t('{0} d ago', Math.round(hours / 24));
+}
+
+/** `tracked · finished · 3 min ago · Plan: 1 to add, …` */
+export function runLine(run: Run): string {
+  return [run.kind, stateWords(run), age(run.startedAt ?? run.createdAt), run.summary].filter(Boolean).join(' · ');
+}
+
+/**
+ * The run's context value: `run.<state>`, with `.external` when it has a page in Bitbucket, so menus
+ * offer only what applies (Cancel while live, Confirm/Discard while unconfirmed, Retry once ended).
+ */
+export function runContext(run: Run): string {
+  return `run.${run.state}${run.externalUrl ? '.external' : ''}`;
+}

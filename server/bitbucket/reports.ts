@@ -1,0 +1,75 @@
+// What a run reports back to Bitbucket: a build status on its commit and, for a pull request, one
+// comment that later runs edit in place.
+import { Endpoints, pathOf, repositoryParams } from './endpoints';
+import type { BitbucketHttp } from './transport';
+import { CommitStatus, PullRequestComment } from './schemas';
+
+export type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
+
+export interface BuildStatus {
+  /** At most 40 characters, unique per stack and run kind. */
+  key: string;
+  state: BuildState;
+  name: string;
+  description: string;
+  url: string;
+}
+
+const body = (status: BuildStatus) => ({
+  type: 'commitstatus',
+  key: status.key,
+  state: status.state,
+  name: status.name,
+  description: status.description.slice(0, 255),
+  url: status.url,
+});
+
+/** POST when the status is new on the commit; PUT to move it on (Bitbucket keeps one per key). */
+export async function writeBuildStatus(http: BitbucketHttp, fullName: string, commit: string, status: BuildStatus, isNew: boolean, signal?: AbortSignal): Promise<void> {
+  const params = { ...repositoryParams(fullName), commit };
+  const what = `set the build status ${status.key} of ${commit.slice(0, 12)} in ${fullName} to ${status.state}`;
+  if (isNew) {
+    await http.json({ endpoint: Endpoints.createBuildStatus, target: pathOf(Endpoints.createBuildStatus.template, params), body: body(status), schema: CommitStatus, what }, signal);
+    return;
+  }
+  const answer = await http.call(
+    { endpoint: Endpoints.updateBuildStatus, target: pathOf(Endpoints.updateBuildStatus.template, { ...params, key: status.key }), body: body(status), schema: CommitStatus, what, accept: [404] },
+    signal,
+  );
+  // Never created (the POST was lost): create it now.
+  if (answer.status === 404) await writeBuildStatus(http, fullName, commit, status, true, signal);
+}
+
+/** Creates the comment, or edits `commentId` in place; returns the comment's id. */
+export async function writePullRequestComment(
+  http: BitbucketHttp,
+  fullName: string,
+  pullRequestId: number,
+  markdown: string,
+  commentId: number | null,
+  signal?: AbortSignal,
+): Promise<number> {
+  const params = { ...repositoryParams(fullName), pull_request_id: String(pullRequestId) };
+  const content = { content: { raw: markdown } };
+  const what = `comment on pull request #${pullRequestId} of ${fullName}`;
+  if (commentId !== null) {
+    const answer = await http.call(
+      {
+        endpoint: Endpoints.updatePullRequestComment,
+        target: pathOf(Endpoints.updatePullRequestComment.template, { ...params, comment_id: String(commentId) }),
+        body: content,
+        schema: PullRequestComment,
+        what,
+        accept: [404],
+      },
+      signal,
+    );
+    if (answer.status !== 404 && answer.data) return answer.data.id;
+    // Someone deleted it: write a new one.
+  }
+  const created = await http.json(
+    { endpoint: Endpoints.createPullRequestComment, target: pathOf(Endpoints.createPullRequestComment.template, params), body: content, schema: PullRequestComment, what },
+    signal,
+  );
+  return created.data.id;
+}

@@ -1,0 +1,76 @@
+// The run requests: get, log, cancel, confirm, discard, retry, and checking a stack's runner.
+// Access as for triggering a run: reading needs read on the stack's space, acting needs write.
+import type { RequestScope, ServerContext } from '../context';
+import { notFound, unavailable } from '../errors';
+import type * as Protocol from '../protocol';
+import { requireAttached } from '../registry/stacks';
+import type { RunService } from '../runs/service';
+import { checkRunner as check } from '../runs/runnerCheck';
+import type { RunRecord } from '../runs/runEvent';
+import { isFinal } from '../runs/runBook';
+import type { StoredStack } from '../store/schema';
+import { credentialOf } from './credentials';
+import { requireRole, requireVisibleStack, requireWritableStack } from '../registry/access';
+import { queueRun } from './stacks';
+
+function executionOf(context: ServerContext): RunService {
+  if (!context.execution) throw unavailable('This Stackhook server does not execute runs.');
+  return context.execution;
+}
+
+/** The run and its stack, if the user may see the stack (a run of a hidden stack does not exist for them). */
+async function visibleRun(context: ServerContext, runId: string, role: 'read' | 'write', action: string): Promise<{ record: RunRecord; stack: StoredStack }> {
+  const execution = executionOf(context);
+  await execution.book.refresh();
+  const record = execution.book.record(runId);
+  const state = await context.store.read();
+  if (!record) throw notFound(`There is no run "${runId}". List runs to see their ids.`);
+  const stack = requireVisibleStack(state, context.user, record.run.stackId);
+  if (role === 'write') requireRole(state, context.user, stack.spaceId, 'write', action);
+  return { record, stack };
+}
+
+export async function getRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsGet>): Promise<Protocol.Run> {
+  return (await visibleRun(context, params.runId, 'read', 'Reading a run')).record.run;
+}
+
+export async function runLog(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsLog>): Promise<Protocol.RunLog> {
+  const { record } = await visibleRun(context, params.runId, 'read', 'Reading a run\'s log');
+  const ended = isFinal(record.run);
+  const read = await executionOf(context).book.logs.read(params.runId, params.offset ?? 0, ended);
+  const { size } = await executionOf(context).book.logs.sizeOf(params.runId);
+  return { text: read.text, nextOffset: read.nextOffset, complete: ended && read.nextOffset >= size };
+}
+
+export async function cancelRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsCancel>): Promise<Protocol.Run> {
+  await visibleRun(context, params.runId, 'write', 'Cancelling a run');
+  return executionOf(context).cancel(params.runId);
+}
+
+export async function confirmRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsConfirm>): Promise<Protocol.Run> {
+  await visibleRun(context, params.runId, 'write', 'Confirming a run');
+  return executionOf(context).confirm(params.runId);
+}
+
+export async function discardRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsDiscard>): Promise<Protocol.Run> {
+  await visibleRun(context, params.runId, 'write', 'Discarding a run');
+  return executionOf(context).discard(params.runId);
+}
+
+/** The same stack, kind, branch and commit again, as a new run (R12: not for a detached stack). */
+export async function retryRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsRetry>): Promise<Protocol.Run> {
+  const { record, stack } = await visibleRun(context, params.runId, 'write', 'Retrying a run');
+  requireAttached(stack);
+  const { run } = record;
+  return queueRun(context, { stackId: run.stackId, kind: run.kind, trigger: 'manual', branch: run.branch, commit: run.commit, pullRequestId: run.pullRequestId });
+}
+
+export async function checkStackRunner(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCheckRunner>, scope: RequestScope) {
+  const state = await context.store.read();
+  // It reads Bitbucket through the stack's credential on the user's behalf: as for triggering a run.
+  const stack = requireWritableStack(state, context.user, params.stackId, 'Checking a stack\'s runner');
+  const integrationId = requireAttached(stack);
+  const integration = state.integrations.find((candidate) => candidate.id === integrationId);
+  if (!integration) throw notFound(`The stack's integration "${integrationId}" does not exist.`);
+  return check(context.bitbucket, await credentialOf(context, integration), stack, scope.signal);
+}

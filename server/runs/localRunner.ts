@@ -1,0 +1,140 @@
+// The `local` runner: the stack's commands run on this machine, in a worktree of the run's commit.
+// Proposed runs plan; tracked runs plan, then wait for Confirm or Discard (or apply at once with
+// autodeploy). Commands are argv arrays, run in their own process group so a cancel ends them all.
+import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Runner } from '../protocol';
+import type { Execution, Outcome } from './execution';
+import { GitCheckouts } from './gitCheckout';
+import { planSummary } from './planSummary';
+import { withRetries } from './retries';
+
+export interface LocalControl {
+  /** The running command's process group, while one runs. */
+  pid: number | null;
+}
+
+type LocalRunnerSettings = Extract<Runner, { type: 'local' }>;
+
+export async function runLocally(
+  execution: Execution,
+  runner: LocalRunnerSettings,
+  autodeploy: boolean,
+  onControl: (control: LocalControl) => void,
+): Promise<Outcome> {
+  const { stack, credential, gateway } = execution;
+  const { run } = execution.record();
+  const checkouts = new GitCheckouts(path.join(execution.book.folder, 'checkouts'));
+  const control: LocalControl = { pid: null };
+  onControl(control);
+  try {
+    const url = await withRetries(execution.settings.retryDelayMs, () => gateway.cloneUrl(credential, stack.repository, {}));
+    await execution.write(`Checking out ${run.commit?.slice(0, 12)} of ${stack.repository}.\n`);
+    const worktree = await checkouts.checkout(stack.repository, { url, token: credential.secret }, run.commit as string, run.id, execution.signal);
+    const cwd = path.join(worktree, stack.projectRoot);
+    if (!path.resolve(cwd).startsWith(path.resolve(worktree))) throw new Error(`The project root "${stack.projectRoot}" leaves the checkout.`);
+    await execution.change({ state: 'running' });
+    const plan = await command(execution, runner.plan, cwd, control);
+    if (plan.stopped) return { state: 'stopped', summary: 'stopped' };
+    if (plan.code !== 0) return { state: 'failed', summary: `${runner.plan[0]} exited with ${plan.code}${summaryNote(plan.output)}` };
+    const summary = planSummary(plan.output);
+    if (run.kind === 'proposed' || runner.apply === null) return { state: 'finished', summary: summary ?? 'plan finished' };
+    if (!autodeploy) {
+      await execution.change({ state: 'unconfirmed', ...(summary ? { summary } : {}) });
+      const decision = await Promise.race([execution.decision(), aborted(execution.signal)]);
+      if (execution.signal.aborted) return { state: 'stopped', summary: 'stopped while waiting for confirmation' };
+      if (decision === 'discard') return { state: 'discarded', summary: summary ? `discarded: ${summary}` : 'discarded' };
+    }
+    await execution.change({ state: 'applying' });
+    const apply = await command(execution, runner.apply, cwd, control);
+    if (apply.stopped) return { state: 'stopped', summary: 'stopped while applying' };
+    if (apply.code !== 0) return { state: 'failed', summary: `${runner.apply[0]} exited with ${apply.code}${summaryNote(apply.output)}` };
+    return { state: 'finished', summary: planSummary(apply.output) ?? summary ?? 'applied' };
+  } finally {
+    await checkouts.remove(stack.repository, run.id).catch(() => undefined);
+  }
+}
+
+const summaryNote = (output: string) => {
+  const last = output.trim().split('\n').pop()?.trim();
+  return last ? `: ${last.slice(0, 160)}` : '';
+};
+
+function aborted(signal: AbortSignal): Promise<'discard'> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve('discard');
+    signal.addEventListener('abort', () => resolve('discard'), { once: true });
+  });
+}
+
+/** The run's environment: this process's, without anything that could carry Bitbucket's credential. */
+export function runEnvironment(execution: Execution): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(GIT_|STACKHOOK_)/.test(key) || value.includes(execution.credential.secret)) continue;
+    env[key] = value;
+  }
+  const { run } = execution.record();
+  return { ...env, STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: execution.stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_COMMIT: run.commit ?? '' };
+}
+
+/** Runs one argv command, its output into the log; cancel sends TERM to its group, then KILL. */
+function command(execution: Execution, argv: string[], cwd: string, control: LocalControl): Promise<{ code: number | null; output: string; stopped: boolean }> {
+  const [program, ...args] = argv as [string, ...string[]];
+  return new Promise((resolve) => {
+    let output = '';
+    let writes = Promise.resolve();
+    const child = spawn(program, args, { cwd, env: runEnvironment(execution), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    control.pid = child.pid ?? null;
+    // On disk, so a server that restarts after a crash can end what this one left running.
+    if (child.pid !== undefined) void execution.change({ processGroup: child.pid }).catch(() => undefined);
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      if (child.pid === undefined) return;
+      signalGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(child.pid as number, 'SIGKILL'), execution.settings.killGraceMs);
+    };
+    if (execution.signal.aborted) stop();
+    execution.signal.addEventListener('abort', stop, { once: true });
+    const take = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (output.length < 1_000_000) output += text;
+      writes = writes.then(() => execution.write(text));
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const finish = (code: number | null, note: string | null) => {
+      execution.signal.removeEventListener('abort', stop);
+      clearTimeout(killTimer);
+      control.pid = null;
+      void writes
+        .then(() => (note ? execution.write(note) : undefined))
+        .then(() => resolve({ code, output, stopped: execution.signal.aborted }));
+    };
+    child.on('error', (error) => finish(127, `\n${program} could not start: ${error.message}\n`));
+    child.on('close', (code) => finish(code, null));
+  });
+}
+
+/**
+ * Ends the process group a crashed server left running, if its leader still works in one of this
+ * store's checkouts (a pid may have been reused by another program since: that one is left alone).
+ */
+export function endLeftover(pid: number, checkouts: string): void {
+  let cwd: string;
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return;
+  }
+  if (cwd.startsWith(path.resolve(checkouts) + path.sep)) signalGroup(pid, 'SIGKILL');
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group has already ended.
+  }
+}

@@ -1,0 +1,85 @@
+// The `pipelines` runner: Bitbucket Pipelines executes the run. Stackhook triggers the stack's custom
+// pipeline on the run's commit, follows it (backing off) until it completes, and keeps its log.
+import type { PipelineProgress, PipelineTrigger } from '../bitbucket/gateway';
+import { planSummary } from './planSummary';
+import { isTransient, sleep, withRetries } from './retries';
+import type { Execution, Outcome } from './execution';
+
+/** Polls that may fail in a row (Bitbucket down) before the run gives up following the pipeline. */
+const MAX_FAILED_POLLS = 30;
+const TRIGGER_ATTEMPTS = 5;
+
+export function pipelinePage(repositoryPage: string, progress: Pick<PipelineProgress, 'uuid' | 'buildNumber'>): string {
+  return `${repositoryPage}/pipelines/results/${progress.buildNumber ?? encodeURIComponent(progress.uuid)}`;
+}
+
+export async function runOnPipelines(execution: Execution, pipeline: string): Promise<Outcome> {
+  const { stack, gateway, credential } = execution;
+  let uuid = execution.record().pipelineUuid;
+  if (uuid === null) {
+    const { run } = execution.record();
+    const trigger: PipelineTrigger = {
+      branch: run.branch,
+      commit: run.commit as string,
+      pipeline,
+      variables: { STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_PROJECT_ROOT: stack.projectRoot },
+    };
+    const progress = await triggerOnce(execution, trigger);
+    uuid = progress.uuid;
+    await execution.change({ pipelineUuid: uuid, externalUrl: pipelinePage(execution.repositoryPage, progress), state: 'running' });
+    await execution.write(`Pipeline ${pipeline} #${progress.buildNumber ?? '?'} started on ${run.commit?.slice(0, 12)} (${uuid}).\n`);
+  } else {
+    await execution.write(`Following pipeline ${uuid} again.\n`);
+  }
+  const done = await follow(execution, uuid);
+  const log = await gateway.pipelineLog(credential, stack.repository, uuid, execution.settings.logCap, {}).catch((error: unknown) => {
+    return `[the pipeline's log could not be read: ${error instanceof Error ? error.message : String(error)}]\n`;
+  });
+  await execution.write(log);
+  const summary = planSummary(log);
+  if (done.result === 'SUCCESSFUL') return { state: 'finished', summary: summary ?? `pipeline #${done.buildNumber ?? '?'} succeeded` };
+  if (done.result === 'STOPPED') return { state: 'stopped', summary: 'stopped' };
+  return { state: 'failed', summary: `pipeline #${done.buildNumber ?? '?'} ${String(done.result ?? 'failed').toLowerCase()}` };
+}
+
+/**
+ * Triggers the pipeline; when the answer is lost or Bitbucket fails, looks for the pipeline before
+ * trying again, so a trigger that did start one is not repeated (the run would execute twice).
+ */
+async function triggerOnce(execution: Execution, trigger: PipelineTrigger): Promise<PipelineProgress> {
+  const { stack, gateway, credential, settings } = execution;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await gateway.triggerPipeline(credential, stack.repository, trigger, {});
+    } catch (error) {
+      if (!isTransient(error) || attempt >= TRIGGER_ATTEMPTS) throw error;
+    }
+    await sleep(settings.retryDelayMs * 2 ** (attempt - 1));
+    const started = await withRetries(settings.retryDelayMs, () => gateway.findTriggeredPipeline(credential, stack.repository, trigger, {}));
+    if (started) return started;
+  }
+}
+
+/** Looks at the pipeline until it completes; a cancel stops it and keeps following to the end. */
+async function follow(execution: Execution, uuid: string): Promise<PipelineProgress> {
+  const { stack, gateway, credential, settings } = execution;
+  let wait = settings.pollMs;
+  let failed = 0;
+  let stopAsked = false;
+  for (;;) {
+    if (execution.signal.aborted && !stopAsked) {
+      stopAsked = true;
+      await withRetries(settings.retryDelayMs, () => gateway.stopPipeline(credential, stack.repository, uuid, {})).catch(() => undefined);
+      await execution.write('Stop asked of the pipeline.\n');
+    }
+    try {
+      const progress = await gateway.getPipeline(credential, stack.repository, uuid, {});
+      failed = 0;
+      if (progress.state === 'COMPLETED') return progress;
+    } catch (error) {
+      if (!isTransient(error) || ++failed >= MAX_FAILED_POLLS) throw error;
+    }
+    await sleep(wait, execution.signal).catch(() => undefined);
+    wait = Math.min(settings.pollMaxMs, Math.round(wait * 1.5));
+  }
+}

@@ -1,0 +1,118 @@
+// What a run tells Bitbucket: a build status on its commit (one per stack and run kind) and, for a
+// run a pull request proposed, one comment per stack on that pull request, edited in place. A
+// refusal never fails the run: it is recorded on the run for the editor to show.
+import { createHash } from 'node:crypto';
+import type { BitbucketCredential, BitbucketGateway, BuildStatus } from '../bitbucket/gateway';
+import { redact } from '../log';
+import type { Run, RunState } from '../protocol';
+import type { StoredStack } from '../store/schema';
+import { withRetries } from './retries';
+import type { RunBook } from './runBook';
+
+const MAX_KEY = 40;
+const COMMENT_TAIL_LINES = 30;
+
+/** Unique per stack and run kind, at most 40 characters (Bitbucket's limit). */
+export function statusKey(stackId: string, kind: Run['kind']): string {
+  const plain = `stackhook-${kind}-${stackId}`;
+  if (plain.length <= MAX_KEY) return plain;
+  return `stackhook-${kind}-${createHash('sha256').update(stackId).digest('hex').slice(0, MAX_KEY - 11 - kind.length)}`;
+}
+
+export function buildStateOf(state: RunState): BuildStatus['state'] {
+  if (state === 'finished') return 'SUCCESSFUL';
+  if (state === 'failed') return 'FAILED';
+  if (state === 'stopped' || state === 'discarded') return 'STOPPED';
+  return 'INPROGRESS';
+}
+
+const STATE_WORDS: Record<RunState, string> = {
+  queued: 'queued',
+  preparing: 'preparing',
+  running: 'running',
+  unconfirmed: 'waiting for confirmation',
+  applying: 'applying',
+  finished: 'finished',
+  failed: 'failed',
+  stopped: 'stopped',
+  discarded: 'discarded',
+};
+
+export interface Reporter {
+  gateway: BitbucketGateway;
+  book: RunBook;
+  credential: BitbucketCredential;
+  stack: StoredStack;
+  /** Where the status links to when the run has no page of its own (a `local` run). */
+  runLink: (run: Run) => string;
+  retryDelayMs: number;
+}
+
+/**
+ * Writes the run's build status for its state now (or `state`, when the run's own state does not
+ * say it: an interrupted run failed, but on the commit it was stopped); records whether it worked.
+ */
+export async function reportStatus(reporter: Reporter, runId: string, state?: BuildStatus['state']): Promise<void> {
+  const record = reporter.book.record(runId);
+  if (!record || record.run.commit === null) return;
+  const { run } = record;
+  const status: BuildStatus = {
+    key: statusKey(run.stackId, run.kind),
+    state: state ?? buildStateOf(run.state),
+    name: `Stackhook ${reporter.stack.name} (${run.kind})`,
+    description: redact(run.summary ?? `${run.kind} run ${STATE_WORDS[run.state]}`),
+    url: run.externalUrl ?? reporter.runLink(run),
+  };
+  try {
+    await withRetries(reporter.retryDelayMs, () =>
+      reporter.gateway.writeBuildStatus(reporter.credential, reporter.stack.repository, run.commit as string, status, !record.statusPosted, {}),
+    );
+    await reporter.book.change(runId, { statusPosted: true, reports: { status: 'posted' } });
+  } catch (error) {
+    await reporter.book.change(runId, { reports: { status: 'failed', statusReason: reasonOf(error) } });
+  }
+}
+
+/** For a run a pull request proposed: the stack's comment on it, written or edited. */
+export async function reportComment(reporter: Reporter, runId: string): Promise<void> {
+  const record = reporter.book.record(runId);
+  if (!record) return;
+  const { run } = record;
+  if (run.trigger !== 'pullrequest' || run.pullRequestId === null) {
+    await reporter.book.change(runId, { reports: { comment: 'skipped', commentReason: 'not started by a pull request' } });
+    return;
+  }
+  const markdown = await commentText(reporter, run);
+  const existing = reporter.book.commentOf(run.stackId, run.pullRequestId);
+  try {
+    const id = await withRetries(reporter.retryDelayMs, () =>
+      reporter.gateway.writePullRequestComment(reporter.credential, reporter.stack.repository, run.pullRequestId as number, markdown, existing, {}),
+    );
+    await reporter.book.change(runId, { commentId: id, reports: { comment: 'posted' } });
+  } catch (error) {
+    await reporter.book.change(runId, { reports: { comment: 'failed', commentReason: reasonOf(error) } });
+  }
+}
+
+async function commentText(reporter: Reporter, run: Run): Promise<string> {
+  const tail = await reporter.book.logs.tail(run.id, COMMENT_TAIL_LINES);
+  const lines = [
+    `**Stackhook** · stack **${reporter.stack.name}** · ${run.kind} run on \`${(run.commit ?? '').slice(0, 12)}\`: **${STATE_WORDS[run.state]}**`,
+    '',
+    ...(run.summary ? [run.summary, ''] : []),
+    '```text',
+    tail.replace(/```/g, "'''") || '(no output)',
+    '```',
+    '',
+    `_Run ${run.id}${run.externalUrl ? ` · [pipeline](${run.externalUrl})` : ''}. This comment is updated by later runs of the stack._`,
+  ];
+  return maskCredential(redact(lines.join('\n')), reporter.credential.secret);
+}
+
+export function maskCredential(text: string, secret: string): string {
+  return secret.length >= 6 ? text.split(secret).join('••••••') : text;
+}
+
+function reasonOf(error: unknown): string {
+  return redact(error instanceof Error ? error.message : String(error));
+}

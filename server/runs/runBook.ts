@@ -1,0 +1,176 @@
+// Every run as it stands: the queued records (the runs log and the deliveries' lines) with the
+// run-events log applied. A change is on disk (appended and fsynced) before it is announced, and
+// a run is claimed under a lock, so two processes on one store never both execute it.
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import { QueuedRun as QueuedRunSchema, type QueuedRun, type Run } from '../protocol';
+import { FINAL_RUN_STATES } from '../protocol';
+import { AppendLog } from '../store/appendLog';
+import { withFileLock } from '../store/fileLock';
+import type { StoredDelivery } from '../webhooks/storedDelivery';
+import { RunEvent, applyEvent, queuedRecord, type RunRecord } from './runEvent';
+import { RunLogFiles } from './runLogFiles';
+
+export const RUN_EVENTS_FILE = 'run-events.jsonl';
+const RUN_EVENTS_SIZE = 200_000;
+/** Events of runs this process has not read (yet, or ever: a run log rotated away) that it keeps waiting. */
+const MAX_ORPHANS = 10_000;
+
+/** This process, as it names itself in a claim: host, pid and start time (a reused pid is another process). */
+export const THIS_PROCESS = `${hostname()}:${process.pid}:${Date.now().toString(36)}`;
+
+export function isFinal(run: Pick<Run, 'state'>): boolean {
+  return FINAL_RUN_STATES.includes(run.state);
+}
+
+/** Whether the process that claimed a run is still alive (only this machine's processes can be asked). */
+export function ownerAlive(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (owner === THIS_PROCESS) return true;
+  if (host !== hostname()) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class RunBook {
+  readonly events: AppendLog<typeof RunEvent>;
+  readonly logs: RunLogFiles;
+  private readonly queued = new Map<string, QueuedRun>();
+  private readonly latestOfStack = new Map<string, string>();
+  private readonly applied = new Map<string, RunRecord>();
+  /**
+   * Events read before the run they change: another process records a run, then its events, and
+   * this one may read the events log first. They are applied once the run is read.
+   */
+  private orphans: RunEvent[] = [];
+  private seen = { runs: 0, deliveries: 0, events: 0 };
+
+  constructor(
+    readonly folder: string,
+    private readonly runs: AppendLog<typeof QueuedRunSchema>,
+    private readonly deliveries: AppendLog<typeof StoredDelivery>,
+    private readonly announce: () => void,
+    logCap?: number,
+  ) {
+    this.events = new AppendLog(path.join(folder, RUN_EVENTS_FILE), RunEvent, RUN_EVENTS_SIZE);
+    this.logs = new RunLogFiles(path.join(folder, 'run-logs'), logCap);
+  }
+
+  async load(): Promise<void> {
+    await this.events.load();
+    this.index();
+  }
+
+  /** Picks up what other processes appended. */
+  async refresh(): Promise<void> {
+    await Promise.all([this.runs.refresh(), this.deliveries.refresh(), this.events.refresh()]);
+    this.index();
+  }
+
+  record(runId: string): RunRecord | null {
+    this.index();
+    const applied = this.applied.get(runId);
+    if (applied) return applied;
+    const queued = this.queued.get(runId);
+    return queued ? queuedRecord(queued) : null;
+  }
+
+  /** The run as it stands, for any queued record (listing merges the logs itself). */
+  current(queued: QueuedRun): Run {
+    return this.record(queued.id)?.run ?? queuedRecord(queued).run;
+  }
+
+  lastRunOf(stackId: string): Run | null {
+    this.index();
+    const id = this.latestOfStack.get(stackId);
+    return id === undefined ? null : (this.record(id)?.run ?? null);
+  }
+
+  /** Runs that have not ended, with their records (recovery and the engine's follow-up). */
+  unfinished(): RunRecord[] {
+    this.index();
+    return [...this.applied.values()].filter((record) => !isFinal(record.run));
+  }
+
+  /**
+   * Runs recorded but never claimed, queued between `minAgeMs` and `maxAgeMs` ago: the process that
+   * recorded one died before it could start it. Older ones (queued before runs executed) stay as they are.
+   */
+  unclaimed(now: number, minAgeMs: number, maxAgeMs: number): QueuedRun[] {
+    this.index();
+    return [...this.queued.values()]
+      .filter((run) => {
+        const age = now - Date.parse(run.createdAt);
+        return !this.applied.has(run.id) && age >= minAgeMs && age <= maxAgeMs;
+      })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** The comment the last run of this stack wrote on this pull request, to edit it in place. */
+  commentOf(stackId: string, pullRequestId: number): number | null {
+    this.index();
+    let found: number | null = null;
+    for (const record of this.applied.values()) {
+      if (record.run.stackId === stackId && record.run.pullRequestId === pullRequestId && record.commentId !== null) found = record.commentId;
+    }
+    return found;
+  }
+
+  /** Appends the change durably, then tells the editors. */
+  async change(runId: string, change: Omit<RunEvent, 'runId' | 'at'>, now = new Date()): Promise<RunRecord | null> {
+    await this.events.append([{ runId, at: now.toISOString(), ...change }]);
+    this.announce();
+    return this.record(runId);
+  }
+
+  /**
+   * Takes the run for this process, unless another process took it first (or it already ended).
+   * Under the events log's lock: the check and the claim are one step for every process.
+   */
+  async claim(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): Promise<boolean> {
+    return withFileLock(this.events.file, async () => {
+      await this.refresh();
+      const record = this.record(runId);
+      if (!record || isFinal(record.run)) return false;
+      if (record.owner !== null && record.owner !== takeOverFrom) return false;
+      await this.events.append([{ runId, at: new Date().toISOString(), owner }]);
+      this.index();
+      return true;
+    });
+  }
+
+  private index(): void {
+    const runs = this.runs.all();
+    const deliveries = this.deliveries.all();
+    const events = this.events.all();
+    // A rotated log starts over: index it again from the top.
+    if (runs.length < this.seen.runs || deliveries.length < this.seen.deliveries || events.length < this.seen.events) {
+      this.queued.clear();
+      this.applied.clear();
+      this.latestOfStack.clear();
+      this.orphans = [];
+      this.seen = { runs: 0, deliveries: 0, events: 0 };
+    }
+    for (let i = this.seen.runs; i < runs.length; i++) this.addQueued(runs[i] as QueuedRun);
+    for (let i = this.seen.deliveries; i < deliveries.length; i++) for (const run of (deliveries[i] as StoredDelivery).runs) this.addQueued(run);
+    const waiting = this.orphans;
+    this.orphans = [];
+    for (const event of [...waiting, ...(events.slice(this.seen.events) as RunEvent[])]) {
+      const base = this.applied.get(event.runId) ?? (this.queued.has(event.runId) ? queuedRecord(this.queued.get(event.runId) as QueuedRun) : null);
+      if (base) this.applied.set(event.runId, applyEvent(base, event));
+      else if (this.orphans.length < MAX_ORPHANS) this.orphans.push(event);
+    }
+    this.seen = { runs: runs.length, deliveries: deliveries.length, events: events.length };
+  }
+
+  private addQueued(run: QueuedRun): void {
+    this.queued.set(run.id, run);
+    const latest = this.latestOfStack.get(run.stackId);
+    const latestRun = latest === undefined ? undefined : this.queued.get(latest);
+    if (!latestRun || latestRun.createdAt <= run.createdAt) this.latestOfStack.set(run.stackId, run.id);
+  }
+}

@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert';
+import * as integrations from '../../../server/operations/integrations';
+import * as stacks from '../../../server/operations/stacks';
+import { RunEngine } from '../../../server/runs/engine';
+import { RunBook } from '../../../server/runs/runBook';
+import { DEFAULT_RUN_SETTINGS } from '../../../server/runs/settings';
+import { scope, testWorld, type TestWorld } from '../../support/testContext';
+
+describe('the run engine', () => {
+  let world: TestWorld;
+  afterEach(() => world.close());
+
+  it('a run that cannot start ends failed with the reason, and the stack\'s next tracked run still runs', async () => {
+    world = await testWorld();
+    const base = world.as('ana');
+    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
+    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
+    // The credential is gone (a file credentials store wiped by hand, say).
+    await base.credentials.set('acme', null);
+    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+    await book.load();
+    const context = { ...base, execution: undefined as RunEngine | undefined };
+    const engine = new RunEngine(context, book, { ...DEFAULT_RUN_SETTINGS, retryDelayMs: 1 }, 'https://bitbucket.org');
+    context.execution = engine;
+    const first = await stacks.triggerRun(context, { stackId: 'net' });
+    const second = await stacks.triggerRun(context, { stackId: 'net' });
+    await engine.idle();
+    for (const run of [first, second]) {
+      const record = book.record(run.id);
+      assert.equal(record?.run.state, 'failed', run.id);
+      assert.match(record?.run.summary ?? '', /No Bitbucket credential is stored for the integration "Acme"/);
+    }
+    await book.events.close();
+  });
+
+  it('after a restart, a run recorded minutes ago that no process took is started; one from long ago is left alone', async () => {
+    world = await testWorld();
+    const base = world.as('ana');
+    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
+    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
+    const now = base.now().getTime();
+    const queued = (id: string, agoMs: number) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: new Date(now - agoMs).toISOString() });
+    await base.runs.append([queued('old', 60 * 60_000), queued('orphan', 30_000), queued('fresh', 1_000)]);
+    world.bitbucket.triggerPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    world.bitbucket.getPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+    await book.load();
+    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    await engine.recover();
+    await engine.idle();
+    assert.equal(book.record('orphan')?.run.state, 'finished');
+    assert.equal(book.record('old')?.run.state, 'queued', 'queued before runs executed: left alone');
+    assert.equal(book.record('fresh')?.run.state, 'queued', 'the process that recorded it may still start it');
+    assert.equal(world.bitbucket.triggerPipeline.callCount, 1);
+    await book.events.close();
+  });
+});

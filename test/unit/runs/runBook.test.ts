@@ -1,0 +1,84 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { QueuedRun } from '../../../server/protocol';
+import { planSummary } from '../../../server/runs/planSummary';
+import { statusKey } from '../../../server/runs/reporting';
+import { RunBook } from '../../../server/runs/runBook';
+import { definesCustomPipeline } from '../../../server/runs/runnerCheck';
+import { AppendLog } from '../../../server/store/appendLog';
+import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { tempStore } from '../../support/serverProcess';
+
+const opened: { close(): Promise<void> }[] = [];
+
+async function openBook(folder: string, announced: string[]) {
+  const runs = new AppendLog(path.join(folder, 'runs.jsonl'), QueuedRun, 1_000);
+  const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
+  opened.push(runs, deliveries);
+  await Promise.all([runs.load(), deliveries.load()]);
+  const book = new RunBook(folder, runs, deliveries, () => announced.push('runs'));
+  await book.load();
+  opened.push(book.events);
+  return { runs, book };
+}
+
+const queued = (id: string): QueuedRun => ({ id, stackId: 'net', kind: 'tracked', trigger: 'manual', branch: 'main', commit: null, deliveryId: null, createdAt: new Date().toISOString() });
+
+describe('the run book', () => {
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((log) => log.close()));
+  });
+
+  it('a change is on disk before it is announced, and another process reads the same state', async () => {
+    const folder = tempStore();
+    const announced: string[] = [];
+    const one = await openBook(folder, announced);
+    await one.runs.append([queued('r1')]);
+    assert.equal(one.book.record('r1')?.run.state, 'queued');
+    await one.book.change('r1', { state: 'running', commit: 'a'.repeat(40) });
+    assert.deepEqual(announced, ['runs']);
+    const other = await openBook(folder, []);
+    assert.equal(other.book.record('r1')?.run.state, 'running');
+    assert.equal(other.book.lastRunOf('net')?.commit, 'a'.repeat(40));
+  });
+
+  it('an event read before its run (another process wrote both) applies once the run is read', async () => {
+    const folder = tempStore();
+    const writer = await openBook(folder, []);
+    const reader = await openBook(folder, []);
+    await writer.runs.append([queued('late')]);
+    await writer.book.change('late', { state: 'running' });
+    // The reader sees the events log grow before it looks at the runs log again.
+    await reader.book.events.refresh();
+    assert.equal(reader.book.record('late'), null);
+    await reader.book.refresh();
+    assert.equal(reader.book.record('late')?.run.state, 'running');
+  });
+
+  it('two processes claiming the same runs at once take each one exactly once', async function () {
+    this.timeout(20_000);
+    const folder = tempStore();
+    const a = await openBook(folder, []);
+    const b = await openBook(folder, []);
+    const ids = Array.from({ length: 12 }, (_, i) => `run-${i}`);
+    await a.runs.append(ids.map(queued));
+    const claims = await Promise.all(ids.flatMap((id) => [a.book.claim(id, 'host:1:a'), b.book.claim(id, 'host:2:b')]));
+    for (let i = 0; i < ids.length; i++) assert.equal(Number(claims[2 * i]) + Number(claims[2 * i + 1]), 1, ids[i]);
+    // A run that ended cannot be claimed again, even by a takeover.
+    await a.book.change('run-0', { state: 'finished' });
+    assert.equal(await b.book.claim('run-0', 'host:3:c', a.book.record('run-0')?.owner ?? null), false);
+  });
+
+  it('reads the plan line, keys statuses within 40 characters per stack and kind, and finds custom pipelines', () => {
+    assert.equal(planSummary('Refreshing...\n\x1b[1mPlan:\x1b[0m 3 to add, 1 to change, 0 to destroy.\nDone'), 'Plan: 3 to add, 1 to change, 0 to destroy.');
+    assert.equal(planSummary('No changes. Your infrastructure matches the configuration.'), 'No changes.');
+    assert.equal(planSummary('nothing to see'), null);
+    const long = 'a'.repeat(120);
+    assert.ok(statusKey(long, 'proposed').length <= 40);
+    assert.notEqual(statusKey(long, 'proposed'), statusKey(`${long}b`, 'proposed'));
+    assert.notEqual(statusKey('net', 'tracked'), statusKey('net', 'proposed'));
+    assert.equal(definesCustomPipeline('pipelines:\n  custom:\n    stackhook:\n      - step: {script: [true]}\n', 'stackhook'), true);
+    assert.equal(definesCustomPipeline('pipelines:\n  default:\n    - step: {script: [true]}\n', 'stackhook'), false);
+    assert.equal(definesCustomPipeline(': not yaml : [', 'stackhook'), false);
+  });
+});
