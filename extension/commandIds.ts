@@ -37,6 +37,8 @@ export enum Command {
   OpenRunInBitbucket = 'stackhook.openRunInBitbucket',
   CheckRunner = 'stackhook.checkRunner',
   ChangeRunner = 'stackhook.changeRunner',
+  /** Bound to Tab while a Stackhook input is open (package.json keybindings). */
+  StayInInput = 'stackhook.stayInInput',
 }
 
 export const VIEW = {

@@ -7,6 +7,8 @@ export enum ContextKey {
   HasIntegrations = 'stackhook.hasIntegrations',
   HasStacks = 'stackhook.hasStacks',
   HasDetachedStacks = 'stackhook.hasDetachedStacks',
+  /** A step of a Stackhook multi-step input is open: Tab is bound to stay in it. */
+  InInput = 'stackhook.inInput',
 }
 
 export type ServerState = 'starting' | 'running' | 'failed' | 'stopped';

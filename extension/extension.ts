@@ -20,6 +20,7 @@ import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
 import { WebhookHealthCache } from './webhookHealth';
+import { CommitLinksCache } from './commitLinksCache';
 
 /** When the bundle started to load (set by its first statement) and when it finished: benchmark 3. */
 const loadStartedAt = (globalThis as { __stackhookLoadStart?: number }).__stackhookLoadStart ?? performance.now();
@@ -30,8 +31,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = createLog();
   const server = new StackhookClient(context, output);
   const health = new WebhookHealthCache(server);
-  const overview = new Overview(server, health);
-  const integrations = new IntegrationsTree(server, health);
+  const commitLinks = new CommitLinksCache(server);
+  const overview = new Overview(server, health, commitLinks);
+  const integrations = new IntegrationsTree(server, health, commitLinks);
   const stacks = new StacksTree(server);
   const deliveries = new DeliveriesTree(server);
   const statusBar = new StatusBar();
@@ -43,6 +45,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const trees = [integrations, stacks, deliveries];
 
   const refreshAll = () => {
+    // The app is installed in Bitbucket, which tells no one: Refresh is how its rows are checked again.
+    commitLinks.clear();
     integrations.refresh(['integrations']);
     stacks.refresh();
     deliveries.refresh();
@@ -58,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     server,
     health,
+    commitLinks,
     overview,
     integrations,
     stacks,

@@ -3,6 +3,7 @@
 // bar, the status panel and the notifications all read this one model.
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
+import { CommitLinksCache, type CommitLinksEntry } from './commitLinksCache';
 import { serverError } from './errors';
 import type { StackhookServer } from './serverApi';
 import type { WebhookHealthCache } from './webhookHealth';
@@ -15,6 +16,8 @@ export interface WebhookRow {
   repository: string;
   stacks: string[];
   health: Protocol.WebhookHealth | undefined;
+  /** The Pull Request Commit Links app on that repository, once the status panel asked for it. */
+  commitLinks: CommitLinksEntry | undefined;
 }
 
 export interface OverviewState {
@@ -48,12 +51,16 @@ export class Overview implements vscode.Disposable {
   private running: Promise<void> | undefined;
   private queued = new Set<Protocol.ChangeTopic>();
   private readonly subscriptions: vscode.Disposable[];
+  /** Checking the app costs three Bitbucket calls a repository: only once a view shows it. */
+  private commitLinksWatched = false;
 
   constructor(
     private readonly server: StackhookServer,
     private readonly health: WebhookHealthCache,
+    private readonly commitLinks = new CommitLinksCache(server),
   ) {
     this.subscriptions = [
+      commitLinks.onDidChange(() => this.publish()),
       health.onDidChange((integrationId) => {
         // A clear means the server said webhooks changed: ask again for what stacks use.
         if (integrationId === undefined) void this.refresh(['webhooks']);
@@ -101,6 +108,23 @@ export class Overview implements vscode.Disposable {
     this.state = { ...this.state, status, integrations, stacks, deliveries, expected, runs };
     this.publish();
     if (registry || has('webhooks')) await this.checkUsedWebhooks();
+    if (registry) this.checkCommitLinks();
+  }
+
+  /** From now on, the repositories stacks use are checked for the Pull Request Commit Links app. */
+  watchCommitLinks(): void {
+    if (this.commitLinksWatched) return;
+    this.commitLinksWatched = true;
+    this.checkCommitLinks();
+  }
+
+  /** Not awaited: answers come through the cache's change event, and failures are said on the rows. */
+  private checkCommitLinks(): void {
+    if (!this.commitLinksWatched) return;
+    const visible = new Set(this.state.integrations.filter((integration) => integration.detailsVisible).map((integration) => integration.id));
+    for (const { integrationId, repository } of this.state.expected) {
+      if (visible.has(integrationId)) void this.commitLinks.check(integrationId, repository);
+    }
   }
 
   /** Asks for the health of used repositories not yet known; the cache's change event republishes. */
@@ -134,6 +158,7 @@ export class Overview implements vscode.Disposable {
       repository: entry.repository,
       stacks: entry.stacks.map((stack) => stack.name),
       health: this.health.get(entry.integrationId, entry.repository),
+      commitLinks: this.commitLinks.get(entry.integrationId, entry.repository),
     }));
     this.state = { ...this.state, webhooks: rows.sort((a, b) => a.repository.localeCompare(b.repository)) };
     this.changed.fire(this.state);

@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { Command } from './commandIds';
-import type { Overview, OverviewState } from './overview';
-import { parseFromPanel, type PanelState, type ToPanel } from './panelMessages';
+import { commitLinksSummary } from './commitLinksCache';
+import type { Overview, OverviewState, WebhookRow } from './overview';
+import { parseFromPanel, type PanelCommitLinks, type PanelState, type ToPanel } from './panelMessages';
 import { verdictBadge, webhookSummary } from './views/presentation';
 import { runLine } from './views/runPresentation';
 
@@ -26,6 +27,7 @@ export function panelState(state: OverviewState): PanelState {
       summary: webhookSummary(row.health),
       repairable: row.health?.repairable === true,
     })),
+    commitLinks: state.webhooks.map(panelCommitLinks),
     deliveries: state.deliveries.map((delivery) => ({
       id: delivery.id,
       eventKey: delivery.eventKey,
@@ -58,11 +60,22 @@ export function panelState(state: OverviewState): PanelState {
       refresh: vscode.l10n.t('Refresh'),
       wasOn: vscode.l10n.t('was on'),
       usedBy: vscode.l10n.t('used by'),
+      commitLinks: vscode.l10n.t('Pull Request Commit Links of repositories used by stacks'),
+      noCommitLinks: vscode.l10n.t('No attached stack uses a repository yet.'),
+      openCommit: vscode.l10n.t('Open a commit in Bitbucket'),
       runs: vscode.l10n.t('Recent runs'),
       noRuns: vscode.l10n.t('No run yet.'),
       openLog: vscode.l10n.t('Open Log'),
     },
   };
+}
+
+function panelCommitLinks(row: WebhookRow): PanelCommitLinks {
+  const entry = row.commitLinks;
+  const base = { integrationId: row.integrationId, repository: row.repository, summary: commitLinksSummary(entry) };
+  if (!entry) return { ...base, state: 'unchecked', message: '', canOpenCommit: false };
+  if ('error' in entry) return { ...base, state: 'error', message: entry.error, canOpenCommit: false };
+  return { ...base, state: entry.status.state, message: entry.status.message, canOpenCommit: entry.status.state === 'not-installed' && entry.status.commitUrl !== null };
 }
 
 export function panelHtml(template: string, webview: vscode.Webview, media: vscode.Uri, nonce: string): string {
@@ -121,6 +134,7 @@ export class StatusPanel implements vscode.Disposable {
     switch (message?.type) {
       case 'ready':
         this.post(this.overview.state);
+        this.overview.watchCommitLinks();
         break;
       case 'refresh':
         await vscode.commands.executeCommand(Command.Refresh);
@@ -131,10 +145,21 @@ export class StatusPanel implements vscode.Disposable {
       case 'repair':
         await vscode.commands.executeCommand(Command.RepairWebhook, message.integrationId, message.repository);
         break;
+      case 'openCommit':
+        await this.openCommit(message.integrationId, message.repository);
+        break;
       case 'openLog':
         await vscode.commands.executeCommand(Command.OpenRunLog, message.runId);
         break;
     }
+  }
+
+  /** Opens only the commit page the server named for that row, whatever the page sent. */
+  private async openCommit(integrationId: string, repository: string): Promise<void> {
+    const row = this.overview.state.webhooks.find((candidate) => candidate.integrationId === integrationId && candidate.repository === repository);
+    const entry = row?.commitLinks;
+    if (!entry || 'error' in entry || !entry.status.commitUrl) return;
+    await vscode.env.openExternal(vscode.Uri.parse(entry.status.commitUrl));
   }
 
   private post(state: OverviewState): void {

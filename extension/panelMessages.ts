@@ -22,6 +22,18 @@ export interface PanelWebhook {
   repairable: boolean;
 }
 
+/** The Pull Request Commit Links app on a repository a stack uses. */
+export interface PanelCommitLinks {
+  integrationId: string;
+  repository: string;
+  state: 'ok' | 'indexing' | 'not-installed' | 'error' | 'unchecked';
+  /** The state in words, and what the server said (how to install the app, when it is missing). */
+  summary: string;
+  message: string;
+  /** Whether the host can open a commit of the repository, where the app is installed. */
+  canOpenCommit: boolean;
+}
+
 export interface PanelDelivery {
   id: string;
   eventKey: string;
@@ -46,12 +58,14 @@ export interface PanelRun {
 export interface PanelState {
   detached: PanelStack[];
   webhooks: PanelWebhook[];
+  commitLinks: PanelCommitLinks[];
   deliveries: PanelDelivery[];
   runs: PanelRun[];
   receiver: string;
   /** Headings and button labels, localised by the host so the script holds no strings. */
   text: Record<
-    'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'runs' | 'noRuns' | 'openLog',
+    'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'runs' | 'noRuns' | 'openLog'
+      | 'commitLinks' | 'noCommitLinks' | 'openCommit',
     string
   >;
 }
@@ -63,6 +77,7 @@ export type FromPanel =
   | { type: 'refresh' }
   | { type: 'reattach'; stackId: string }
   | { type: 'repair'; integrationId: string; repository: string }
+  | { type: 'openCommit'; integrationId: string; repository: string }
   | { type: 'openLog'; runId: string };
 
 /** The panel is a web page: check what it sends before acting on it. */
@@ -78,8 +93,9 @@ export function parseFromPanel(message: unknown): FromPanel | undefined {
     case 'openLog':
       return typeof m.runId === 'string' ? { type: 'openLog', runId: m.runId } : undefined;
     case 'repair':
+    case 'openCommit':
       return typeof m.integrationId === 'string' && typeof m.repository === 'string'
-        ? { type: 'repair', integrationId: m.integrationId, repository: m.repository }
+        ? { type: m.type, integrationId: m.integrationId, repository: m.repository }
         : undefined;
     default:
       return undefined;

@@ -4,6 +4,7 @@
 // Validation may ask the server (so a rule stays there). Flows are written against `Prompter` so
 // tests can script them.
 import * as vscode from 'vscode';
+import { ContextKey, setContext } from './contextKeys';
 
 export const BACK = Symbol('back');
 export type Answer<T> = T | typeof BACK | undefined;
@@ -78,6 +79,7 @@ export const quickInputPrompter: Prompter = {
       const finish = (answer: Answer<string>) => {
         if (settled) return;
         settled = true;
+        setContext(ContextKey.InInput, false);
         resolve(answer);
         box.dispose();
       };
@@ -102,6 +104,7 @@ export const quickInputPrompter: Prompter = {
       });
       box.onDidHide(() => finish(undefined));
       box.show();
+      setContext(ContextKey.InInput, true);
       // An empty field is not wrong before anything was typed; a kept value is checked at once.
       if (box.value !== '') void validate(box.value);
     });
@@ -125,6 +128,7 @@ export const quickInputPrompter: Prompter = {
       const finish = (answer: Answer<T>) => {
         if (settled) return;
         settled = true;
+        setContext(ContextKey.InInput, false);
         resolve(answer);
         quickPick.dispose();
       };
@@ -135,6 +139,7 @@ export const quickInputPrompter: Prompter = {
       });
       quickPick.onDidHide(() => finish(undefined));
       quickPick.show();
+      setContext(ContextKey.InInput, true);
     });
   },
 };

@@ -84,6 +84,16 @@
         return row(webhook.repository, `${webhook.summary} · ${webhook.integrationName} · ${t.usedBy} ${webhook.stacks.join(', ')}`, extra);
       }),
     );
+    byId('commit-links-heading').textContent = t.commitLinks;
+    fill(
+      byId('commit-links'),
+      t.noCommitLinks,
+      state.commitLinks.map((links) => {
+        const extra = [element('span', `badge state-${links.state}`, links.summary)];
+        if (links.canOpenCommit) extra.push(button(t.openCommit, { type: 'openCommit', integrationId: links.integrationId, repository: links.repository }));
+        return row(links.repository, links.message, extra);
+      }),
+    );
     byId('runs-heading').textContent = t.runs;
     fill(
       byId('runs'),

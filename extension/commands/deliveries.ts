@@ -1,5 +1,5 @@
 // A delivery's details, opened from its row: what Bitbucket sent and what Stackhook made of it. The
-// body is never shown (it is the repository's data), and no header carries a secret here.
+// body is never shown (it is the repository's data), and the headers are those the server kept, none secret.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { verdictBadge } from '../views/presentation';
@@ -19,7 +19,18 @@ export function deliveryDetails(delivery: Protocol.Delivery): string {
     `${vscode.l10n.t('Integration')}: ${delivery.integrationId}`,
     `${vscode.l10n.t('Received')}: ${new Date(delivery.receivedAt).toLocaleString()}`,
     `${vscode.l10n.t('Request')}: ${delivery.id}`,
+    ...headerLines(delivery.headers),
   ].join('\n');
+}
+
+/** The headers the server kept: none carries a secret, and the signature is only said to be there. */
+function headerLines(headers: Protocol.DeliveryRecordedHeaders | undefined): string[] {
+  if (!headers) return [];
+  const signature = headers['X-Hub-Signature'] === 'present' ? vscode.l10n.t('present (its value is not kept)') : vscode.l10n.t('absent');
+  const lines = Object.entries(headers)
+    .filter(([name]) => name !== 'X-Hub-Signature')
+    .map(([name, value]) => `  ${name}: ${value}`);
+  return ['', `${vscode.l10n.t('Headers')}:`, ...lines, `  X-Hub-Signature: ${signature}`];
 }
 
 export async function showDelivery(arg?: unknown): Promise<void> {

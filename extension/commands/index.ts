@@ -54,6 +54,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
     [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
     [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
+    // Tab would move focus out of a Stackhook input (into the status panel, an editor): taking the key keeps it in the step.
+    [Command.StayInInput]: () => undefined,
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -5,6 +5,7 @@ import * as Protocol from '../../server/protocol';
 import { Command, VIEW } from '../commandIds';
 import { showServerError } from '../errors';
 import type { StackhookServer } from '../serverApi';
+import { CommitLinksCache, commitLinksSummary, type CommitLinksEntry } from '../commitLinksCache';
 import type { WebhookHealthCache } from '../webhookHealth';
 import { markdownLine, webhookIcon, webhookSummary } from './presentation';
 
@@ -20,12 +21,14 @@ export class IntegrationItem extends vscode.TreeItem {
   constructor(
     readonly integration: Protocol.IntegrationSummary,
     spaceName: string | undefined,
+    /** Stacks detached from an integration of this name that Reattach All would bring back, as the server counts them. */
+    reattachable = 0,
   ) {
     super(integration.name, integration.detailsVisible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `integration:${integration.id}`;
     const where = integration.type === 'default' ? vscode.l10n.t('default') : vscode.l10n.t('space: {0}', spaceName ?? integration.spaceId);
     this.description = integration.detailsVisible ? where : `${where} · ${vscode.l10n.t('details hidden')}`;
-    this.contextValue = integration.detailsVisible ? 'integration' : 'integration.hidden';
+    this.contextValue = integrationContext(integration, reattachable);
     this.iconPath = new vscode.ThemeIcon('plug');
     this.tooltip = integration.detailsVisible
       ? `${integration.name} (${integration.id})`
@@ -34,6 +37,12 @@ export class IntegrationItem extends vscode.TreeItem {
   get integrationId(): string {
     return this.integration.id;
   }
+}
+
+/** Reattach All is offered (its menu's `when`) only where the server says stacks are detached from this name. */
+function integrationContext(integration: Protocol.IntegrationSummary, reattachable: number): string {
+  if (!integration.detailsVisible) return 'integration.hidden';
+  return reattachable > 0 ? 'integration.reattachable' : 'integration';
 }
 
 export class DetailItem extends vscode.TreeItem {
@@ -84,7 +93,8 @@ export class RepositoryItem extends vscode.TreeItem {
     readonly health: Protocol.WebhookHealth | undefined,
     usedByStacks: boolean,
   ) {
-    super(repository.slug, vscode.TreeItemCollapsibleState.None);
+    // A repository a stack uses opens onto its Pull Request Commit Links row.
+    super(repository.slug, usedByStacks ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `integration:${integrationId}:repo:${repository.fullName}`;
     this.description = webhookSummary(health);
     this.iconPath = webhookIcon(health, usedByStacks);
@@ -101,6 +111,40 @@ export class RepositoryItem extends vscode.TreeItem {
   }
 }
 
+const COMMIT_LINKS_ICON = {
+  ok: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  indexing: new vscode.ThemeIcon('sync'),
+  'not-installed': new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+} as const;
+
+/** Whether Bitbucket links this repository's commits to pull requests, and how to install the app when it does not. */
+export class CommitLinksItem extends vscode.TreeItem {
+  readonly kind = 'commitLinks';
+  constructor(
+    readonly integrationId: string,
+    readonly fullName: string,
+    entry: CommitLinksEntry,
+  ) {
+    super(vscode.l10n.t('Pull Request Commit Links: {0}', commitLinksSummary(entry)), vscode.TreeItemCollapsibleState.None);
+    this.id = `integration:${integrationId}:repo:${fullName}:commitLinks`;
+    if ('error' in entry) {
+      this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      this.tooltip = entry.error;
+      this.contextValue = 'commitLinks.error';
+      return;
+    }
+    const { status } = entry;
+    this.iconPath = COMMIT_LINKS_ICON[status.state];
+    this.contextValue = `commitLinks.${status.state}`;
+    this.tooltip = status.message;
+    if (status.state === 'not-installed' && status.commitUrl) {
+      this.description = vscode.l10n.t('open a commit, then click its pull requests link');
+      this.tooltip = `${status.message}\n\n${vscode.l10n.t('Click to open commit {0} of {1} in Bitbucket.', status.commit.slice(0, 12), fullName)}`;
+      this.command = { command: 'vscode.open', title: vscode.l10n.t('Open a commit in Bitbucket'), arguments: [vscode.Uri.parse(status.commitUrl)] };
+    }
+  }
+}
+
 export class MessageItem extends vscode.TreeItem {
   readonly kind = 'message';
   constructor(id: string, message: string, icon = 'info') {
@@ -111,7 +155,7 @@ export class MessageItem extends vscode.TreeItem {
   }
 }
 
-export type IntegrationsNode = IntegrationItem | DetailItem | RepositoriesItem | WorkspaceItem | RepositoryItem | MessageItem;
+export type IntegrationsNode = IntegrationItem | DetailItem | RepositoriesItem | WorkspaceItem | RepositoryItem | CommitLinksItem | MessageItem;
 
 function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -133,6 +177,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
   constructor(
     private readonly server: StackhookServer,
     private readonly health: WebhookHealthCache,
+    private readonly commitLinks = new CommitLinksCache(server),
   ) {
     this.subscriptions.push(
       health.onDidChange((integrationId) => {
@@ -153,7 +198,13 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
       this.emitter.fire(undefined);
       return;
     }
-    if (topics.includes('stacks')) this.usedRepositories = undefined;
+    if (topics.includes('stacks')) {
+      this.usedRepositories = undefined;
+      this.details.clear();
+      void this.recountReattachable();
+      // Which repositories stacks use changed: their rows (icon, Pull Request Commit Links row) are drawn again.
+      for (const item of this.workspaceItems.values()) this.emitter.fire(item);
+    }
     if (topics.includes('webhooks')) {
       // Repairing one repository must not turn every other row into "not checked": rows keep what
       // they showed and are checked again.
@@ -177,6 +228,8 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
           return await this.workspacesOf(node.integrationId);
         case 'workspace':
           return await this.repositoriesOf(node);
+        case 'repository':
+          return [new CommitLinksItem(node.integrationId, node.fullName, await this.commitLinks.check(node.integrationId, node.fullName))];
         default:
           return [];
       }
@@ -193,7 +246,8 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
         this.server.request(Protocol.SpacesList, {}),
       ]);
       const names = new Map(spaces.map((space) => [space.id, space.name]));
-      return integrations.map((integration) => new IntegrationItem(integration, names.get(integration.spaceId)));
+      const reattachable = await Promise.all(integrations.map((integration) => this.reattachableCount(integration)));
+      return integrations.map((integration, index) => new IntegrationItem(integration, names.get(integration.spaceId), reattachable[index]));
     })();
     const pending = this.integrations;
     pending.catch(() => {
@@ -202,14 +256,39 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     return pending;
   }
 
-  private async detailsOf(id: string): Promise<IntegrationsNode[]> {
+  private loadDetails(id: string): Promise<Protocol.IntegrationDetails> {
     let pending = this.details.get(id);
     if (!pending) {
       pending = this.server.request(Protocol.IntegrationsGet, { id });
       this.details.set(id, pending);
       pending.catch(() => this.details.delete(id));
     }
-    const details = await pending;
+    return pending;
+  }
+
+  /** From the details the item shows when expanded; a failure is said there, so here it only means "none". */
+  private async reattachableCount(integration: Protocol.IntegrationSummary): Promise<number> {
+    if (!integration.detailsVisible) return 0;
+    try {
+      return (await this.loadDetails(integration.id)).reattachableStackIds.length;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Stacks were detached or reattached: only the integration items whose menu changes are redrawn. */
+  private async recountReattachable(): Promise<void> {
+    const items = this.integrations ? await this.integrations.catch(() => []) : [];
+    for (const item of items) {
+      const context = integrationContext(item.integration, await this.reattachableCount(item.integration));
+      if (item.contextValue === context) continue;
+      item.contextValue = context;
+      this.emitter.fire(item);
+    }
+  }
+
+  private async detailsOf(id: string): Promise<IntegrationsNode[]> {
+    const details = await this.loadDetails(id);
     const userLabel = details.credentialType === 'api_token' ? vscode.l10n.t('Email') : vscode.l10n.t('Username');
     const url = new DetailItem(id, 'webhookUrl', vscode.l10n.t('Webhook URL'), details.webhookUrl);
     url.tooltip = vscode.l10n.t('Click to copy {0}', details.webhookUrl);

@@ -23,7 +23,10 @@ export function secretFingerprint(secret: string): string {
   return createHash('sha256').update(`stackhook-webhook-secret:${secret}`).digest('hex').slice(0, 16);
 }
 
-/** What Stackhook remembers of the secrets it sent: repository → fingerprint, and when the secret last changed. */
+/**
+ * What Stackhook remembers of the secrets it sent: hook home → fingerprint, and when the secret last
+ * changed. A repository's hook is keyed by its full name, a workspace's by workspaceHookKey.
+ */
 export interface SecretLedger {
   secretSent?: Record<string, string> | undefined;
   webhookSecretChangedAt?: string | undefined;
@@ -40,9 +43,16 @@ export function sentOldSecret(ledger: SecretLedger, repository: string, secret: 
   return secret !== null && sent !== undefined && sent !== secretFingerprint(secret);
 }
 
-/** The repositories whose hooks still carry an older secret than `secret`. */
+const WORKSPACE_KEY = 'workspace:';
+
+/** The ledger's key of a workspace's hook: a colon is in no repository's full name, so the two never meet. */
+export function workspaceHookKey(workspace: string): string {
+  return `${WORKSPACE_KEY}${workspace}`;
+}
+
+/** The repositories whose hooks still carry an older secret than `secret` (workspace hooks are not repositories). */
 export function repositoriesWithOldSecret(ledger: SecretLedger, secret: string | null): string[] {
-  return Object.keys(ledger.secretSent ?? {}).filter((repository) => sentOldSecret(ledger, repository, secret));
+  return Object.keys(ledger.secretSent ?? {}).filter((key) => !key.startsWith(WORKSPACE_KEY) && sentOldSecret(ledger, key, secret));
 }
 
 export function oldSecretProblem(ledger: SecretLedger): string {

@@ -4,7 +4,7 @@ import type * as Protocol from '../protocol';
 import { requireCredentialUse, requireIntegrationDetails } from '../registry/access';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import type { WebhookTarget } from '../bitbucket/gateway';
-import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret } from '../bitbucket/hookConfiguration';
+import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret, workspaceHookKey } from '../bitbucket/hookConfiguration';
 import { webhookUrlProblem } from '../registry/reachability';
 import { repositoryWebLinks } from '../bitbucket/webLinks';
 import type { StoredIntegration } from '../store/schema';
@@ -83,10 +83,13 @@ const unique = (repositories: string[]) => [...new Map(repositories.map((r) => [
 
 const callOf = (scope: RequestScope) => ({ signal: scope.signal, progress: scope.progress });
 
-/** A hook Bitbucket reports as fine is still drifted when Stackhook last sent it an older secret. */
-function withSecretDrift(integration: StoredIntegration, health: Protocol.WebhookHealth): Protocol.WebhookHealth {
+/**
+ * A hook Bitbucket reports as fine is still drifted when Stackhook last sent it an older secret.
+ * `key` is where the ledger keeps that hook: a repository's full name, or workspaceHookKey.
+ */
+function withSecretDrift<H extends { state: Protocol.WebhookHealth['state']; problems: string[] }>(integration: StoredIntegration, key: string, health: H): H {
   const judged = health.state === 'ok' || health.state === 'drifted';
-  if (!judged || !sentOldSecret(integration, health.repository, integration.webhookSecret)) return health;
+  if (!judged || !sentOldSecret(integration, key, integration.webhookSecret)) return health;
   return { ...health, state: 'drifted', problems: [...health.problems, oldSecretProblem(integration)] };
 }
 
@@ -94,7 +97,7 @@ export async function webhooksStatus(context: ServerContext, params: Protocol.Pa
   const { integration, credential, target } = await webhookWork(context, params.integrationId);
   const health = await context.bitbucket.webhookStatus(credential, unique(params.repositories), target, callOf(scope));
   return health.map((entry) => {
-    const judged = withSecretDrift(integration, entry);
+    const judged = withSecretDrift(integration, entry.repository, entry);
     return { ...judged, repairable: judged.state === 'missing' || judged.state === 'drifted' };
   });
 }
@@ -114,15 +117,23 @@ export async function configureWebhooks(context: ServerContext, params: Protocol
     ...(current.length > 0 ? await context.bitbucket.configureWebhooks(credential, current, target, call, { resendSecret: params.resendSecret }) : []),
   ];
   const result = repositories.map((repository) => changes.find((change) => change.repository === repository) ?? { repository, action: 'failed' as const, error: 'not done' });
-  await recordSent(context, integration.id, target, result);
+  await recordSent(context, integration.id, target, result.map((change) => ({ key: change.repository, action: change.action })));
   context.changed(['webhooks']);
   return result;
 }
 
-/** Created and updated hooks were sent the secret (planHook sends it with every write). */
-async function recordSent(context: ServerContext, integrationId: string, target: WebhookTarget, changes: readonly Protocol.WebhookChange[]): Promise<void> {
+/**
+ * Created and updated hooks were sent the secret (planHook sends it with every write). `changes` name
+ * each hook by its ledger key: a repository's full name, or workspaceHookKey.
+ */
+async function recordSent(
+  context: ServerContext,
+  integrationId: string,
+  target: WebhookTarget,
+  changes: readonly { key: string; action: Protocol.WebhookChange['action'] }[],
+): Promise<void> {
   const { secret } = target;
-  const written = changes.filter((change) => change.action === 'created' || change.action === 'updated').map((change) => change.repository);
+  const written = changes.filter((change) => change.action === 'created' || change.action === 'updated').map((change) => change.key);
   if (secret === null || written.length === 0) return;
   await context.store.update((draft) => {
     const stored = draft.integrations.find((candidate) => candidate.id === integrationId);
@@ -147,15 +158,21 @@ export function removeWebhooks(context: ServerContext, params: Protocol.ParamsOf
   );
 }
 
+/** A workspace's hook keeps the same ledger of sent secrets as a repository's, so a regenerated secret shows there too. */
 export async function workspaceWebhookStatus(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksWorkspaceStatus>, scope: RequestScope) {
-  const { credential, target } = await webhookWork(context, params.integrationId);
-  return context.bitbucket.workspaceWebhookStatus(credential, params.workspace, target, callOf(scope));
+  const { integration, credential, target } = await webhookWork(context, params.integrationId);
+  const health = await context.bitbucket.workspaceWebhookStatus(credential, params.workspace, target, callOf(scope));
+  return withSecretDrift(integration, workspaceHookKey(params.workspace), health);
 }
 
-export function configureWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigureWorkspace>, scope: RequestScope) {
-  return changingWebhooks(context, params.integrationId, ({ credential, target }) =>
-    context.bitbucket.configureWorkspaceWebhook(credential, params.workspace, target, callOf(scope), { resendSecret: params.resendSecret }),
-  );
+export async function configureWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksConfigureWorkspace>, scope: RequestScope) {
+  const { integration, credential, target } = await webhookWork(context, params.integrationId);
+  const key = workspaceHookKey(params.workspace);
+  const resendSecret = params.resendSecret === true || sentOldSecret(integration, key, target.secret);
+  const change = await context.bitbucket.configureWorkspaceWebhook(credential, params.workspace, target, callOf(scope), { resendSecret });
+  await recordSent(context, integration.id, target, [{ key, action: change.action }]);
+  context.changed(['webhooks']);
+  return change;
 }
 
 export function removeWorkspaceWebhook(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksRemoveWorkspace>, scope: RequestScope) {

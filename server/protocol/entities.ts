@@ -184,6 +184,21 @@ export const DeliveryVerdict = z.enum([
 ]);
 export type DeliveryVerdict = z.infer<typeof DeliveryVerdict>;
 
+/**
+ * The headers of a delivery Stackhook keeps with it, as Bitbucket named them: none carries a secret,
+ * and the signature is kept only as `present` or `absent`, never its value. The body is never kept.
+ */
+export const DeliveryRecordedHeaders = z.object({
+  'X-Event-Key': z.string().max(200).optional(),
+  'X-Hook-UUID': z.string().max(200).optional(),
+  'X-Request-UUID': z.string().max(200).optional(),
+  'X-Attempt-Number': z.string().max(200).optional(),
+  'User-Agent': z.string().max(200).optional(),
+  'Content-Type': z.string().max(200).optional(),
+  'X-Hub-Signature': z.enum(['present', 'absent']),
+});
+export type DeliveryRecordedHeaders = z.infer<typeof DeliveryRecordedHeaders>;
+
 export const Delivery = z.object({
   id: z.string(),
   integrationId: z.string(),
@@ -195,6 +210,8 @@ export const Delivery = z.object({
   status: z.number().int(),
   stackIds: z.array(Id),
   receivedAt: z.string(),
+  /** Absent on deliveries recorded before headers were kept. */
+  headers: DeliveryRecordedHeaders.optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
-import type { Delivery, DeliveryVerdict, QueuedRun as Run } from '../protocol';
+import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
 import type { StoredIntegration } from '../store/schema';
@@ -17,6 +17,7 @@ import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
 import { printable } from './printable';
+import { recordedHeaders } from './recordedHeaders';
 import { routeEvent } from './routing';
 import { checkSignature, type SignatureCheck } from './signature';
 import type { StoredDelivery } from './storedDelivery';
@@ -73,6 +74,7 @@ export class DeliveryPipeline {
       requestUuid: looseRequestUuid(request.headers),
       eventKey: looseEventKey(request.headers),
       repository: null,
+      headers: recordedHeaders(request.headers),
     };
 
     // 1. The integration named in the URL.
@@ -144,6 +146,7 @@ export class DeliveryPipeline {
     if (!parsed.ok) {
       trace.repository = parsed.repository;
       const delivery = deliveryRecord(integration.id, requestUuid, eventKey, parsed.repository, 'invalid', `refused: ${parsed.problem}`, 400, [], receivedAt);
+      delivery.headers = trace.headers;
       const stored = await this.record([], delivery);
       return { answer: answer(trace, delivery, []), stored };
     }
@@ -174,6 +177,7 @@ export class DeliveryPipeline {
       routing.stackIds,
       receivedAt,
     );
+    delivery.headers = trace.headers;
     const stored = await this.record(runs, delivery);
     // The process that accepted the delivery runs what it queued.
     context.execution?.start(runs);
@@ -232,6 +236,7 @@ export class DeliveryPipeline {
       [],
       receivedAt,
     );
+    delivery.headers = trace.headers;
     try {
       // Their own bounded log: a flood of them cannot push real deliveries out of the history.
       await this.context.refusals.append([{ ...delivery, runs: [] }]);
@@ -249,6 +254,8 @@ export interface Trace {
   requestUuid: string | null;
   eventKey: string | null;
   repository: string | null;
+  /** What is kept of the request's headers with a recorded delivery: nothing secret. */
+  headers: DeliveryRecordedHeaders;
 }
 
 function claimedRepository(json: Record<string, unknown>): string | null {

@@ -334,6 +334,43 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
     });
   });
 
+  it('keeps a delivery\'s safe headers with it: the signature only as present, no other header, no secret, no body', async () => {
+    const fixture = loadFixture(`${JENKINS}/BitbucketCloudPushEventTest-updatePayload.json`);
+    const requestUuid = newRequestUuid();
+    const signature = (await import('../../server/webhooks/signature')).signatureFor(secret, fixture.body);
+    const basic = `Basic ${Buffer.from(`ana@example.com:${secret}`).toString('base64')}`;
+    const answer = await deliverFixture(url, 'acme-main', fixture, secret, {
+      requestUuid,
+      attempt: 3,
+      headers: { 'User-Agent': `Bitbucket-Webhooks/2.0 ${secret}`, Authorization: basic, 'X-Forwarded-For': '203.0.113.9', Cookie: 'session=abc' },
+    });
+    assert.equal(answer.status, 202);
+    const delivery = (await recorded(server)).deliveries.find((candidate) => candidate.id === requestUuid);
+    assert.deepEqual(delivery?.headers, {
+      'X-Event-Key': 'repo:push',
+      'X-Hook-UUID': '{8f3b6c1e-5d0a-4c8e-9a27-0f1e2d3c4b5a}',
+      'X-Request-UUID': requestUuid,
+      'X-Attempt-Number': '3',
+      'User-Agent': 'Bitbucket-Webhooks/2.0 ••••••',
+      'Content-Type': 'application/json',
+      'X-Hub-Signature': 'present',
+    });
+    const commitMessage = ((fixture.json.push as { changes: { commits: { message: string }[] }[] }).changes[0]?.commits[0]?.message ?? '').trim();
+    const { storePath } = await server.request(Protocol.Status);
+    const onDisk = (await import('node:fs')).readFileSync((await import('node:path')).join(storePath, 'deliveries.jsonl'), 'utf8');
+    for (const [where, text] of [['the protocol', JSON.stringify(delivery)], ['the deliveries log', onDisk]] as const) {
+      for (const leak of [secret, signature, signature.replace(/^sha256=/, ''), basic, '203.0.113.9', 'session=abc', commitMessage]) {
+        assert.ok(!text.includes(leak), `${where} holds ${leak.slice(0, 20)}…`);
+      }
+    }
+
+    const unsigned = newRequestUuid();
+    await deliver(url, 'no-such-integration', { body: fixture.body, eventKey: 'repo:push', requestUuid: unsigned, signature: null });
+    const refused = (await recorded(server)).deliveries.find((candidate) => candidate.id === unsigned);
+    assert.equal(refused?.verdict, 'unknown-integration');
+    assert.equal(refused?.headers?.['X-Hub-Signature'], 'absent');
+  });
+
   it('logs one line per delivery, with no secret and no body', async () => {
     const fixture = loadFixture(`${JENKINS}/BitbucketCloudPushEventTest-updatePayload.json`);
     const requestUuid = newRequestUuid();

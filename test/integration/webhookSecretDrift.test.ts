@@ -58,6 +58,34 @@ describe('Bitbucket over stdio: a regenerated webhook secret', function () {
   });
 });
 
+describe('Bitbucket over stdio: a regenerated webhook secret and a workspace-level hook', function () {
+  this.timeout(120_000);
+  let account: AdminAccount;
+
+  before(async () => {
+    account = await startAdminAccount(TOKEN, (world) => world.addRepository('acme/network'));
+    await account.server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+  });
+  after(() => account?.stop());
+
+  it('the workspace hook is drifted after a regenerate, configure sends the new secret unasked, and it is no repository', async () => {
+    const { server, bitbucket } = account;
+    const workspace = { integrationId: 'acme-main', workspace: 'acme' };
+    assert.equal((await server.request(Protocol.WebhooksConfigureWorkspace, workspace)).action, 'created');
+    const regenerated = await server.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main', regenerate: true });
+    assert.deepEqual(regenerated.outdatedRepositories, [], 'a workspace is not offered as a repository to configure');
+
+    const drifted = await server.request(Protocol.WebhooksWorkspaceStatus, workspace);
+    assert.equal(drifted.state, 'drifted');
+    assert.ok(drifted.problems.some((problem) => /^secret out of date since \d{4}-\d\d-\d\dT/.test(problem)), drifted.problems.join('; '));
+
+    assert.equal((await server.request(Protocol.WebhooksConfigureWorkspace, workspace)).action, 'updated', 'not "unchanged": the new secret had to be sent');
+    assert.deepEqual(bitbucket.workspaceHooks('acme').map((hook) => hook.secret), [regenerated.secret]);
+    assert.equal((await server.request(Protocol.WebhooksWorkspaceStatus, workspace)).state, 'ok');
+    assert.equal((await server.request(Protocol.WebhooksConfigureWorkspace, workspace)).action, 'unchanged', 'once sent, the secret is not sent again');
+  });
+});
+
 describe('Bitbucket over stdio: the secret ledger survives a delete and same-name recreate (R13)', function () {
   this.timeout(120_000);
   let account: AdminAccount;

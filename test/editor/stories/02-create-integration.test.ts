@@ -9,10 +9,14 @@ describe('Story 2: create an integration from the command palette', () => {
     needs(this, '1');
     const { workbench, bitbucket } = world();
     const before = bitbucket.count('GET', '/user');
-    const { preview } = await createIntegrationThroughPalette();
+    // With the status panel open, as when a newcomer follows it: Tab must not send keys there.
+    await workbench.runCommand('Stackhook: Show Status Panel');
+    await workbench.webview(/Stackhook status/);
+    const { preview } = await createIntegrationThroughPalette({ pressTab: true });
     assert.match(preview, new RegExp(`id: ${INTEGRATION.id}`));
     await workbench.waitForNotification(`Integration "${INTEGRATION.name}" created.`);
     assert.ok(bitbucket.count('GET', '/user') > before, 'the credentials were checked with Bitbucket before saving');
+    await workbench.runCommand('View: Close All Editors');
 
     const row = await workbench.waitForTreeItem('Integrations', INTEGRATION.name);
     assert.match(await workbench.rowText(row), /default/);

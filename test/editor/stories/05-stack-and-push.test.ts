@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { waitFor } from '../../../scripts/lib/processes';
 import { stackhookLogs } from '../support/artifacts';
-import { world } from '../support/environment';
+import { ACCOUNT, world } from '../support/environment';
 import { INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
 import { deliver, pushBody } from '../support/webhook';
 
@@ -54,6 +54,31 @@ describe('Story 5: create a stack and push to its branch', () => {
     assert.match(await workbench.rowText(row), new RegExp(COMMIT.slice(0, 12)));
     await workbench.screenshot('story-5-push-queues-tracked-run', { docs: true });
     storyPassed('5');
+  });
+
+  it('shows the Pull Request Commit Links app under the stack\'s repository, with how to install it when it is missing', async function () {
+    needs(this, '5 stack');
+    const { workbench, bitbucket } = world();
+    const repository = bitbucket.world.repository(STACK.repository);
+    assert.ok(repository, `the fake Bitbucket has ${STACK.repository}`);
+    repository.commitLinks = 'not-installed';
+    try {
+      await workbench.runCommand('Stackhook: Refresh');
+      await workbench.expandTreeItem('Integrations', INTEGRATION.name);
+      await workbench.expandTreeItem('Integrations', 'Repositories');
+      await workbench.expandTreeItem('Integrations', ACCOUNT.workspace);
+      const slug = STACK.repository.split('/')[1] ?? STACK.repository;
+      await workbench.expandTreeItem('Integrations', slug);
+      const row = await workbench.waitForTreeItem('Integrations', /Pull Request Commit Links: not installed/, 30_000);
+      assert.match(await workbench.rowText(row), /open a commit, then click its pull requests link/);
+      // The hook's health, checked again after Refresh, beside it.
+      await (await workbench.waitForTreeItem('Integrations', slug)).filter({ hasText: 'webhook ok' }).waitFor({ timeout: 30_000 });
+      await workbench.screenshot('story-5-commit-links-not-installed', { docs: true });
+    } finally {
+      repository.commitLinks = 'installed';
+      // The editor keeps what it learned until Refresh: the stories after this one see the app installed.
+      await workbench.runCommand('Stackhook: Refresh');
+    }
   });
 
   it('refuses a delivery with a wrong signature, queues nothing, says why in the output and offers the fix', async function () {

@@ -37,7 +37,7 @@ export function needs(context: Context, ...stories: string[]): void {
  * Runs "Stackhook: Create Integration…" and answers each step as a person would, checking on the
  * way that the name step previews the webhook URL and that the token is typed into a password box.
  */
-export async function createIntegrationThroughPalette(): Promise<{ preview: string }> {
+export async function createIntegrationThroughPalette(options: { pressTab?: boolean } = {}): Promise<{ preview: string }> {
   const { workbench, page } = world();
   await workbench.runCommand('Stackhook: Create Integration…');
   const step = async (n: number) => workbench.waitForQuickInput(new RegExp(`\\(${n}/6\\)`));
@@ -53,6 +53,7 @@ export async function createIntegrationThroughPalette(): Promise<{ preview: stri
   await step(2);
   await workbench.pick('Default');
   await step(3);
+  if (options.pressTab) await tabStaysInWizard(() => step(3));
   await workbench.answer(ACCOUNT.email);
   await step(4);
   const box = workbench.quickInput.locator('.quick-input-box input');
@@ -63,6 +64,28 @@ export async function createIntegrationThroughPalette(): Promise<{ preview: stri
   await step(6);
   await workbench.answer(INTEGRATION.description);
   return { preview };
+}
+
+/**
+ * Tab in a step of the wizard: the wizard stays open on that step with what was typed, focus stays
+ * inside it (not in the status panel or an editor), and keys typed next reach the step's box.
+ */
+async function tabStaysInWizard(sameStep: () => Promise<void>): Promise<void> {
+  const { workbench, page } = world();
+  const typed = ACCOUNT.email.slice(0, 4);
+  await workbench.type(typed);
+  await page.keyboard.press('Tab');
+  await page.waitForTimeout(500);
+  await sameStep();
+  // A string, evaluated in the page: the tests are compiled without the DOM's types.
+  const focus = await page.evaluate<{ inWizard: boolean; what: string }>(
+    `(() => { const active = document.activeElement; return { inWizard: !!active && active.closest('.quick-input-widget') !== null, what: active ? active.tagName + '.' + active.className : 'nothing' }; })()`,
+  );
+  if (!focus.inWizard) throw new Error(`Tab moved focus out of the wizard, to ${focus.what}`);
+  await page.keyboard.type('xyz');
+  const value = await workbench.quickInputValue();
+  if (value !== `${typed}xyz`) throw new Error(`After Tab, the keys typed did not reach the step's box: it holds "${value}" (focus on ${focus.what})`);
+  await workbench.screenshot('story-2-tab-stays-in-wizard', { docs: true });
 }
 
 /** Configure Webhooks' warning about the loopback public URL the stories run with: go on anyway, then the summary. */

@@ -131,3 +131,19 @@ export const repository = (fullName: string) => {
   const [workspace = '', slug = ''] = fullName.split('/');
   return { fullName, workspace, slug, isPrivate: true, mainBranch: 'main' };
 };
+
+export const COMMIT_URL = 'https://bitbucket.org/acme/network/commits/0123456789abcdef';
+
+/** A `repositories/commitLinksStatus` answer, with the server's words for each state. */
+export const commitLinksStatus = (repository: string, state: 'ok' | 'indexing' | 'not-installed') => ({
+  repository,
+  commit: '0123456789abcdef',
+  state,
+  pullRequestIds: [],
+  message: {
+    ok: `The app works for ${repository}.`,
+    indexing: `Bitbucket is still indexing the pull requests of ${repository} (202).`,
+    'not-installed': 'Install the Pull Request Commit Links app: open any commit of the repository in Bitbucket and click "Go to pull request".',
+  }[state],
+  commitUrl: COMMIT_URL,
+});

@@ -28,9 +28,30 @@ describe('extension manifest', () => {
     assert.deepEqual(manifest.contributes.views.stackhook.map((v: { id: string }) => v.id), views);
   });
 
+  it('offers Reattach All on an integration only when stacks are detached from its name, and every other integration action either way', () => {
+    type Entry = { command: string; when?: string };
+    const shown = (contextValue: string) =>
+      (manifest.contributes.menus['view/item/context'] as Entry[])
+        .filter((entry) => whenHolds(entry.when ?? '', { view: VIEW.integrations, viewItem: contextValue }))
+        .map((entry) => entry.command);
+    const plain = new Set(shown('integration'));
+    const reattachable = new Set(shown('integration.reattachable'));
+    assert.ok(!plain.has(Command.ReattachAll));
+    assert.ok(reattachable.has(Command.ReattachAll));
+    assert.deepEqual([...reattachable].filter((command) => command !== Command.ReattachAll).sort(), [...plain].sort());
+    assert.ok(plain.has(Command.DeleteIntegration) && plain.has(Command.ConfigureWebhooks), 'the usual actions are there');
+    assert.deepEqual(shown('integration.hidden'), [], 'an integration whose details are hidden offers none of them');
+  });
+
   it('hides item-only commands from the palette and keeps the rest there', () => {
     const hidden = manifest.contributes.menus.commandPalette.filter((e: { when: string }) => e.when === 'false').map((e: { command: string }) => e.command);
-    assert.deepEqual(hidden.sort(), [Command.ConfigureWebhook, Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook, Command.ShowDelivery].sort());
+    assert.deepEqual(hidden.sort(), [Command.ConfigureWebhook, Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook, Command.ShowDelivery, Command.StayInInput].sort());
+  });
+
+  it('binds Tab and Shift+Tab, only while focus is in a Stackhook input, to a command that keeps it there', () => {
+    const bindings = (manifest.contributes.keybindings as { command: string; key: string; when: string }[]).filter((binding) => binding.command === Command.StayInInput);
+    assert.deepEqual(bindings.map((binding) => binding.key).sort(), ['shift+tab', 'tab']);
+    for (const binding of bindings) assert.equal(binding.when, 'stackhook.inInput && inQuickOpen');
   });
 
   it('every %key% has a string in package.nls.json', () => {
@@ -48,3 +69,14 @@ describe('extension manifest', () => {
     }
   });
 });
+
+/** The `view == …`, `viewItem == …` and `viewItem =~ /…/` clauses joined by `&&` that item menus use. */
+function whenHolds(when: string, context: { view: string; viewItem: string }): boolean {
+  return when.split('&&').every((clause) => {
+    const equal = /^\s*(view|viewItem) == ([\w.-]+)\s*$/.exec(clause);
+    if (equal) return context[equal[1] as 'view' | 'viewItem'] === equal[2];
+    const matches = /^\s*viewItem =~ \/(.+)\/\s*$/.exec(clause);
+    if (matches) return new RegExp(matches[1] as string).test(context.viewItem);
+    throw new Error(`a when clause this test cannot read: ${clause}`);
+  });
+}

@@ -42,4 +42,24 @@ describe('extension delivery details', () => {
     }
     assert.ok(detail.includes(`Received: ${new Date('2026-11-25T12:04:00.000Z').toLocaleString()}`), 'in local time');
   });
+
+  it('shows the headers the server kept, the signature only as present', async () => {
+    resetStub();
+    commandContext(new FakeServer());
+    const headers = { 'X-Event-Key': 'repo:push', 'X-Attempt-Number': '2', 'User-Agent': 'Bitbucket-Webhooks/2.0', 'X-Hub-Signature': 'present' };
+    const item = new DeliveryItem(delivery('d-2', { headers }) as never);
+    await vscode.commands.executeCommand(item.command?.command ?? '', ...(item.command?.arguments ?? []));
+    const detail = recorded.messages[0]?.detail ?? '';
+    for (const line of ['Headers:', '  X-Event-Key: repo:push', '  X-Attempt-Number: 2', '  User-Agent: Bitbucket-Webhooks/2.0', '  X-Hub-Signature: present (its value is not kept)']) {
+      assert.ok(detail.includes(line), `${line} in ${detail}`);
+    }
+  });
+
+  it('a delivery recorded before headers were kept shows no headers section', async () => {
+    resetStub();
+    commandContext(new FakeServer());
+    const item = new DeliveryItem(delivery('d-3') as never);
+    await vscode.commands.executeCommand(item.command?.command ?? '', ...(item.command?.arguments ?? []));
+    assert.ok(!(recorded.messages[0]?.detail ?? '').includes('Headers:'));
+  });
 });

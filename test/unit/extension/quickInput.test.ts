@@ -89,6 +89,17 @@ describe('extension multi-step input', () => {
       assert.equal(await answer, 'net');
     });
 
+    it('says while a step is open that Tab is to stay in it (the stackhook.inInput key its keybinding reads)', async () => {
+      const inInput = () => recorded.executed.filter((e) => e.command === 'setContext' && e.args[0] === 'stackhook.inInput').map((e) => e.args[1]);
+      const answer = quickInputPrompter.input({ title: 'Create integration', step: 3, totalSteps: 6 });
+      assert.deepEqual(inInput(), [true]);
+      recorded.inputBoxes[0]?.change('ana@example.com');
+      recorded.inputBoxes[0]?.accept();
+      await tick();
+      assert.equal(await answer, 'ana@example.com');
+      assert.deepEqual(inInput(), [true, false], 'and no longer once it is gone');
+    });
+
     it('a kept value is checked at once, and Enter on a refused value keeps the box open', async () => {
       const answer = quickInputPrompter.input({ title: 'T', step: 1, totalSteps: 1, value: 'taken', validate: (value) => (value === 'taken' ? { severity: 'error', message: 'Taken.' } : undefined) });
       const box = recorded.inputBoxes[0];

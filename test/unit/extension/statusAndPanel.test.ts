@@ -10,7 +10,7 @@ import * as Protocol from '../../../server/protocol';
 import { parseFromPanel } from '../../../extension/panelMessages';
 import { StatusBar } from '../../../extension/statusBar';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { FakeServer, integration, run, stack } from './fakeServer';
+import { COMMIT_URL, commitLinksStatus, FakeServer, integration, run, stack } from './fakeServer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -184,10 +184,37 @@ describe('extension status bar, notifications and status panel', () => {
       );
     });
 
+    it('shows the Pull Request Commit Links app on each repository stacks use, says how to install it, and opens a commit of that repository', async () => {
+      const { server, overview } = world(() => [stack('prod', { repository: 'acme/network' }), stack('dns', { repository: 'acme/dns' })]);
+      server.handlers['stackhook/repositories/commitLinksStatus'] = ({ repository: name }) => commitLinksStatus(name, name === 'acme/dns' ? 'indexing' : 'not-installed');
+      await overview.refresh();
+      assert.equal(server.sent('stackhook/repositories/commitLinksStatus').length, 0, 'no Bitbucket calls for it before a view shows it');
+      const panel = new StatusPanel(vscode.Uri.file(ROOT), overview);
+      panel.show();
+      const webview = (recorded.webviews[0] as FakeWebviewPanel).webview;
+      webview.receive.fire({ type: 'ready' });
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      const last = webview.posted.at(-1) as { state: any };
+      assert.deepEqual(
+        last.state.commitLinks.map((row: any) => [row.repository, row.state, row.summary, row.canOpenCommit]),
+        [
+          ['acme/dns', 'indexing', 'indexing', false],
+          ['acme/network', 'not-installed', 'not installed', true],
+        ],
+      );
+      assert.match(last.state.commitLinks[1].message, /open any commit of the repository in Bitbucket and click "Go to pull request"/);
+      webview.receive.fire({ type: 'openCommit', integrationId: 'acme-main', repository: 'acme/elsewhere' });
+      webview.receive.fire({ type: 'openCommit', integrationId: 'acme-main', repository: 'acme/network' });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(recorded.opened, [COMMIT_URL], 'only the commit the server named for a row is opened');
+      panel.dispose();
+    });
+
     it('checks what the page sends before acting on it', () => {
       assert.equal(parseFromPanel({ type: 'reattach' }), undefined);
       assert.equal(parseFromPanel({ type: 'repair', integrationId: 1, repository: 'a/b' }), undefined);
       assert.equal(parseFromPanel('ready'), undefined);
+      assert.equal(parseFromPanel({ type: 'openCommit', integrationId: 'acme-main' }), undefined);
       assert.deepEqual(parseFromPanel({ type: 'ready', extra: true }), { type: 'ready' });
       assert.equal(parseFromPanel({ type: 'openLog', runId: 7 }), undefined);
       assert.deepEqual(parseFromPanel({ type: 'openLog', runId: 'r1' }), { type: 'openLog', runId: 'r1' });

@@ -6,7 +6,7 @@ import { DeliveriesTree } from '../../../extension/views/deliveriesTree';
 import { HEALTH_CHECK_ON_EXPAND, IntegrationsTree, type IntegrationsNode } from '../../../extension/views/integrationsTree';
 import { DETACHED_GROUP_ID, StacksTree } from '../../../extension/views/stacksTree';
 import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { delivery, details, FakeServer, integration, repository, run, stack } from './fakeServer';
+import { COMMIT_URL, commitLinksStatus, delivery, details, FakeServer, integration, repository, rpcError, run, stack } from './fakeServer';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -35,6 +35,28 @@ describe('extension trees', () => {
       assert.equal(hidden?.description, 'space: Payments · details hidden');
       assert.equal(hidden?.contextValue, 'integration.hidden');
       assert.equal(hidden?.collapsibleState, vscode.TreeItemCollapsibleState.None);
+    });
+
+    it('an integration says in its context value when stacks detached from its name can be reattached, and says it again when stacks change', async () => {
+      let reattachable = ['prod-network'];
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main'), integration('beta'), integration('hidden', { detailsVisible: false })],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id, { reattachableStackIds: id === 'acme-main' ? reattachable : [] }),
+      });
+      const provider = tree(server);
+      const roots = (await provider.getChildren()) as vscode.TreeItem[];
+      assert.deepEqual(roots.map((item) => item.contextValue), ['integration.reattachable', 'integration', 'integration.hidden']);
+      assert.deepEqual(server.sent('stackhook/integrations/get').map((params) => params.id), ['acme-main', 'beta'], 'hidden details are not asked');
+
+      const fired: unknown[] = [];
+      provider.onDidChangeTreeData((node) => fired.push(node));
+      reattachable = [];
+      provider.refresh(['stacks']);
+      await tick();
+      await tick();
+      assert.equal(roots[0]?.contextValue, 'integration', 'Reattach All leaves the menu once nothing is detached');
+      assert.deepEqual(fired, [roots[0]], 'only the item whose menu changed is redrawn');
     });
 
     it('shows the details of an integration: webhook URL that copies on click, email, labels, secret state, repositories', async () => {
@@ -140,6 +162,56 @@ describe('extension trees', () => {
       assert.equal(((repos[2]?.iconPath as vscode.ThemeIcon).color as vscode.ThemeColor).id, 'problemsWarningIcon.foreground');
       assert.match((repos[2]?.tooltip as vscode.MarkdownString).value, /inactive/);
       assert.equal(server.sent('stackhook/webhooks/status').length, 1, 'health is asked once, not per redraw');
+    });
+
+    it('a repository a stack uses opens onto its Pull Request Commit Links state, with how to install the app and a commit to do it on', async () => {
+      const server = new FakeServer({
+        'stackhook/integrations/list': () => [integration('acme-main')],
+        'stackhook/spaces/list': () => [],
+        'stackhook/integrations/get': ({ id }) => details(id),
+        'stackhook/repositories/list': () => [repository('acme/dns'), repository('acme/network'), repository('acme/spare'), repository('acme/tools')],
+        'stackhook/webhooks/expected': () =>
+          ['acme/dns', 'acme/network', 'acme/tools'].map((name) => ({ integrationId: 'acme-main', repository: name, stacks: [{ id: 's', name: 's' }] })),
+        'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'ok', problems: [] })),
+        'stackhook/repositories/commitLinksStatus': ({ repository: name }) => {
+          if (name === 'acme/tools') throw rpcError('acme/tools could not be read: Bitbucket answered 403', { kind: 'Bitbucket', problem: 'forbidden' });
+          return commitLinksStatus(name, name === 'acme/dns' ? 'ok' : 'not-installed');
+        },
+      });
+      const provider = tree(server);
+      const [root] = await provider.getChildren();
+      const [workspace] = (await provider.getChildren((await provider.getChildren(root)).at(-1))) as IntegrationsNode[];
+      const repos = (await provider.getChildren(workspace)) as IntegrationsNode[];
+      assert.deepEqual(
+        repos.map((repo) => [repo.label, repo.collapsibleState]),
+        [
+          ['dns', vscode.TreeItemCollapsibleState.Collapsed],
+          ['network', vscode.TreeItemCollapsibleState.Collapsed],
+          ['spare', vscode.TreeItemCollapsibleState.None],
+          ['tools', vscode.TreeItemCollapsibleState.Collapsed],
+        ],
+        'only repositories stacks use have the row',
+      );
+      const [installed] = (await provider.getChildren(repos[0])) as vscode.TreeItem[];
+      assert.equal(installed?.label, 'Pull Request Commit Links: installed');
+      assert.equal((installed?.iconPath as vscode.ThemeIcon).id, 'pass');
+      assert.equal(installed?.command, undefined);
+
+      const [missing] = (await provider.getChildren(repos[1])) as vscode.TreeItem[];
+      assert.equal(missing?.label, 'Pull Request Commit Links: not installed');
+      assert.equal(missing?.description, 'open a commit, then click its pull requests link');
+      assert.equal((missing?.iconPath as vscode.ThemeIcon).id, 'warning');
+      assert.match(String(missing?.tooltip), /Install the Pull Request Commit Links app/);
+      assert.equal(missing?.command?.command, 'vscode.open');
+      assert.equal(String(missing?.command?.arguments?.[0]), COMMIT_URL);
+
+      const [failed] = (await provider.getChildren(repos[3])) as vscode.TreeItem[];
+      assert.equal(failed?.label, 'Pull Request Commit Links: could not be checked');
+      assert.match(String(failed?.tooltip), /403/);
+      assert.equal(recorded.messages.length, 0, 'a failed check is said on its row, not in a dialog');
+
+      await provider.getChildren(repos[1]);
+      assert.equal(server.sent('stackhook/repositories/commitLinksStatus').length, 3, 'each repository is checked once, not per expand');
     });
 
     it('stays responsive with 5,000 repositories: one request, only repositories used by stacks checked on expand', async () => {

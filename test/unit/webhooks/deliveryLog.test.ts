@@ -103,7 +103,7 @@ describe('webhooks/delivery log', () => {
 
     const deliveries = await listDeliveries(ana(), {});
     assert.equal(deliveries.length, 1);
-    assert.deepEqual(Object.keys(deliveries[0] ?? {}).sort(), ['eventKey', 'id', 'integrationId', 'reason', 'receivedAt', 'repository', 'stackIds', 'status', 'verdict']);
+    assert.deepEqual(Object.keys(deliveries[0] ?? {}).sort(), ['eventKey', 'headers', 'id', 'integrationId', 'reason', 'receivedAt', 'repository', 'stackIds', 'status', 'verdict']);
   });
 
   it('a store written before runs moved into deliveries keeps its history and its R16 answers', async () => {
