@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as Protocol from '../server/protocol';
-import { signatureFor } from '../server/webhooks/signature';
 import { startPostgres } from '../test/support/postgres';
 import { tempStore } from '../test/support/serverProcess';
 import { connectEditor, startTeamServer, userWithToken } from '../test/support/teamServer';
 import { loadFixture, repositoryOf } from '../test/unit/webhooks/fixtures';
+import { branchOf, pushHeaders } from './receiverThroughput';
 import { atLeast, type BenchmarkResult } from './support/result';
 import { median } from './support/stats';
 
@@ -74,20 +74,13 @@ export async function postgresReceiver(): Promise<BenchmarkResult> {
     stops.push(() => server.stop());
     const editor = await connectEditor(server.url, await userWithToken(server, 'ana', true));
     await editor.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: 'ATATT-bench-0123456789', verify: false });
-    const branch = (push.json.push as { changes: { new: { name: string } }[] }).changes[0]?.new.name ?? 'main';
+    const branch = branchOf(push.json);
     for (let i = 1; i <= STACKS; i++) {
       await editor.request(Protocol.StacksCreate, { name: `stack-${i}`, spaceId: 'root', integrationId: 'acme-main', repository, branch, verify: false });
     }
     const secret = (await editor.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main' })).secret as string;
     await editor.close();
-    const headers = {
-      'Content-Type': 'application/json',
-      'User-Agent': 'Bitbucket-Webhooks/2.0',
-      'X-Event-Key': 'repo:push',
-      'X-Hook-UUID': '{8f3b6c1e-5d0a-4c8e-9a27-0f1e2d3c4b5a}',
-      'X-Attempt-Number': '1',
-      'X-Hub-Signature': signatureFor(secret, push.body),
-    };
+    const headers = pushHeaders(secret, push.body);
     const targets = [
       { name: 'bare Node http, one INSERT per body (floor)', url: `http://127.0.0.1:${floorPort}` },
       { name: `Stackhook team server on PostgreSQL (${STACKS} stacks)`, url: server.url },

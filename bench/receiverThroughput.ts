@@ -73,14 +73,7 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
   const branch = branchOf(push.json);
   const store = tempStore('stackhook-bench-receiver-');
   const secret = await prepareStore(store, repository, branch);
-  const headers = {
-    'Content-Type': 'application/json',
-    'User-Agent': 'Bitbucket-Webhooks/2.0',
-    'X-Event-Key': 'repo:push',
-    'X-Hook-UUID': '{8f3b6c1e-5d0a-4c8e-9a27-0f1e2d3c4b5a}',
-    'X-Attempt-Number': '1',
-    'X-Hub-Signature': signatureFor(secret, push.body),
-  };
+  const headers = pushHeaders(secret, push.body);
   const servers: Listening[] = [];
   try {
     const bare = await startBareServer();
@@ -140,7 +133,19 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
   }
 }
 
-function branchOf(json: Record<string, unknown>): string {
+/** The headers Bitbucket sends with a signed repo:push, but X-Request-UUID (each request gets its own). */
+export function pushHeaders(secret: string, body: Buffer): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'User-Agent': 'Bitbucket-Webhooks/2.0',
+    'X-Event-Key': 'repo:push',
+    'X-Hook-UUID': '{8f3b6c1e-5d0a-4c8e-9a27-0f1e2d3c4b5a}',
+    'X-Attempt-Number': '1',
+    'X-Hub-Signature': signatureFor(secret, body),
+  };
+}
+
+export function branchOf(json: Record<string, unknown>): string {
   const push = json.push as { changes?: { new?: { name?: string } | null }[] } | undefined;
   const name = push?.changes?.[0]?.new?.name;
   if (!name) throw new Error('the push fixture names no branch');
