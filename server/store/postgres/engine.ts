@@ -37,6 +37,8 @@ export interface PostgresEngine {
 export async function openPostgres(url: string, firstUser: string, sizes: { runs: number; deliveries: number; refusals: number }, log: Logger): Promise<PostgresEngine> {
   const pool = new Pool({ connectionString: url, max: 10 });
   pool.on('error', (error) => log.warn(`A PostgreSQL connection failed: ${error.message}`));
+  // A connection the database ends while it is checked out must fail its query, not the process.
+  pool.on('connect', (client) => client.on('error', (error) => log.warn(`A PostgreSQL connection in use failed: ${error.message}`)));
   try {
     await migrate(pool);
   } catch (error) {

@@ -27,6 +27,9 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
 
   async function replica(url: string, owner: string) {
     const pool = new Pool({ connectionString: url, max: 4 });
+    // The cluster's shutdown ends the connections the pool keeps; that is no failure of the test.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     await migrate(pool);
     const channel = new ChangeChannel(pool, async () => {
       const client = new Client({ connectionString: url });
