@@ -6,7 +6,7 @@
 export const MASK = '••••••';
 
 /** Upstream text (an error body, a message quoted from Bitbucket) is cut to this many characters. */
-export const MAX_QUOTED = 500;
+const MAX_QUOTED = 500;
 
 /** Credentials: masked everywhere, results included. */
 const credentialForms = new Set<string>();
