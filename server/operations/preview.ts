@@ -9,7 +9,6 @@ import { canList, canSeeStack, isAdminSomewhere } from '../registry/access';
 import { findIntegration } from '../registry/integrations';
 import { idFromName } from '../registry/names';
 import { stacksDetachedFrom } from '../registry/stacks';
-import { hasRole } from '../registry/access';
 import { webhookUrlProblem } from '../registry/reachability';
 import { webhookUrlFor } from '../registry/webhookUrl';
 
@@ -59,7 +58,7 @@ export async function previewStack(context: ServerContext, params: { name: strin
   const state = await context.store.read();
   const clash = state.stacks.find((stack) => stack.id === id);
   if (clash) {
-    const which = hasRole(state, context.user, clash.spaceId, 'read') ? `the stack "${clash.name}"` : 'another stack';
+    const which = canSeeStack(state, context.user, clash) ? `the stack "${clash.name}"` : 'another stack';
     return { id, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
   }
   return { id };

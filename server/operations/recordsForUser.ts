@@ -24,13 +24,14 @@ function urlProblemOf(url: string): { webhookUrlProblem?: string } {
 
 /** R9: the Bitbucket credential is not among the details, for anyone. */
 export function integrationDetails(state: RegistryState, user: string, integration: StoredIntegration, publicUrl: string): IntegrationDetails {
+  const webhookUrl = webhookUrlFor(publicUrl, integration.id);
   return {
     ...integrationSummary(state, user, integration),
     username: integration.username,
     credentialType: integration.credentialType,
     description: integration.description,
-    webhookUrl: webhookUrlFor(publicUrl, integration.id),
-    ...urlProblemOf(webhookUrlFor(publicUrl, integration.id)),
+    webhookUrl,
+    ...urlProblemOf(webhookUrl),
     webhookSecretSet: integration.webhookSecret !== null,
     createdAt: integration.createdAt,
     reattachableStackIds: stacksDetachedFrom(state, integration.id).map((stack) => stack.id),

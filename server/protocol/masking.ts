@@ -6,7 +6,7 @@
 export const MASK = '••••••';
 
 /** Upstream text (an error body, a message quoted from Bitbucket) is cut to this many characters. */
-export const MAX_QUOTED = 500;
+const MAX_QUOTED = 500;
 
 /** Credentials: masked everywhere, results included. */
 const credentialForms = new Set<string>();
@@ -53,16 +53,20 @@ function replaceAll(text: string, forms: Iterable<string>): string {
   return result;
 }
 
+function maskAuthorization(text: string): string {
+  return text.replace(AUTHORIZATION, (_match, scheme: string, gap: string) => `${scheme}${gap}${MASK}`);
+}
+
 /** Text for a log, an error message or a notification: every secret form masked. */
 export function maskText(text: string): string {
   let result = replaceAll(text, credentialForms);
   result = replaceAll(result, logOnlyForms);
-  return result.replace(AUTHORIZATION, (_match, scheme: string, gap: string) => `${scheme}${gap}${MASK}`).replace(SECRET_FIELD, `$1${MASK}$3`);
+  return maskAuthorization(result).replace(SECRET_FIELD, `$1${MASK}$3`);
 }
 
 /** Text that a result may carry: credentials and Authorization values masked; webhook secrets kept. */
 function maskResultText(text: string): string {
-  return replaceAll(text, credentialForms).replace(AUTHORIZATION, (_match, scheme: string, gap: string) => `${scheme}${gap}${MASK}`);
+  return maskAuthorization(replaceAll(text, credentialForms));
 }
 
 function deep(value: unknown, maskString: (text: string) => string, depth = 0): unknown {

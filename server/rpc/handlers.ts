@@ -47,7 +47,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RepositoriesCommitLinksStatus, repositories.commitLinksStatus),
   handler(Protocol.WebhooksExpected, expected.expectedWebhooks),
   handler(Protocol.IntegrationsDeletePreview, expected.deletePreview),
-  handler(Protocol.RepositoriesWebLinks, (context, params) => repositories.webLinks(context, params)),
+  handler(Protocol.RepositoriesWebLinks, repositories.webLinks),
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
   handler(Protocol.UsersInvite, inviteUser),

@@ -6,8 +6,8 @@
 import { StreamMessageReader, StreamMessageWriter, type Message, type MessageReader, type MessageWriter, type NotificationMessage, type RequestMessage } from 'vscode-languageserver/node';
 import type { ErrorData } from '../protocol';
 
-export const SERVER_NOT_INITIALIZED = -32002;
-export const INVALID_PARAMS = -32602;
+const SERVER_NOT_INITIALIZED = -32002;
+const INVALID_PARAMS = -32602;
 const STACKHOOK_METHOD = /^stackhook\//;
 
 type Phase = 'waiting' | 'running' | 'shut-down';

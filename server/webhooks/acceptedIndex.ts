@@ -13,7 +13,7 @@ import { StoredDelivery } from './storedDelivery';
 
 export const ACCEPTED_FOLDER = 'accepted';
 /** A week: Bitbucket retries only within minutes of the first attempt. */
-export const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** A claim still pending after this long lost its taker, whatever its pid says (pids are reused). */
 const ABANDONED_MS = 60_000;
 const WAIT_STEP_MS = 25;

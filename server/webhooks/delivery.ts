@@ -145,8 +145,7 @@ export class DeliveryPipeline {
     const parsed = parseEvent(eventKey, body);
     if (!parsed.ok) {
       trace.repository = parsed.repository;
-      const delivery = deliveryRecord(integration.id, requestUuid, eventKey, parsed.repository, 'invalid', `refused: ${parsed.problem}`, 400, [], receivedAt);
-      delivery.headers = trace.headers;
+      const delivery = deliveryRecord(integration.id, requestUuid, eventKey, parsed.repository, 'invalid', `refused: ${parsed.problem}`, 400, [], receivedAt, trace.headers);
       const stored = await this.record([], delivery);
       return { answer: answer(trace, delivery, []), stored };
     }
@@ -176,8 +175,8 @@ export class DeliveryPipeline {
       status,
       routing.stackIds,
       receivedAt,
+      trace.headers,
     );
-    delivery.headers = trace.headers;
     const stored = await this.record(runs, delivery);
     // The process that accepted the delivery runs what it queued.
     context.execution?.start(runs);
@@ -235,8 +234,8 @@ export class DeliveryPipeline {
       status,
       [],
       receivedAt,
+      trace.headers,
     );
-    delivery.headers = trace.headers;
     try {
       // Their own bounded log: a flood of them cannot push real deliveries out of the history.
       await this.context.refusals.append([{ ...delivery, runs: [] }]);
@@ -297,6 +296,7 @@ function deliveryRecord(
   status: number,
   stackIds: string[],
   receivedAt: Date,
+  headers: DeliveryRecordedHeaders,
 ): Delivery {
   return {
     id,
@@ -308,6 +308,7 @@ function deliveryRecord(
     status,
     stackIds,
     receivedAt: receivedAt.toISOString(),
+    headers,
   };
 }
 

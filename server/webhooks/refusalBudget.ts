@@ -2,7 +2,7 @@
 // the internet can send them. They are recorded (R15) in a log of their own, apart from real
 // deliveries, and only so many per minute: past the budget they are counted, and the next one
 // recorded says how many were not.
-export const REFUSALS_PER_MINUTE = 60;
+const REFUSALS_PER_MINUTE = 60;
 const WINDOW_MS = 60_000;
 
 export class RefusalBudget {
