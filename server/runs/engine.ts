@@ -13,10 +13,11 @@ import { runSettingsOf } from '../store/schema';
 import type { Execution, Outcome } from './execution';
 import { endLeftover, runLocally, type LocalControl } from './localRunner';
 import { runOnPipelines } from './pipelinesRunner';
-import { maskCredential, reportComment, reportStatus, type Reporter } from './reporting';
+import { reportComment, reportStatus, type Reporter } from './reporting';
 import { withRetries } from './retries';
 import { THIS_PROCESS, isFinal, type RunBook } from './runBook';
 import type { RunRecord } from './runEvent';
+import { maskCredential } from './runLogFiles';
 import type { RunService } from './service';
 import type { RunSettings } from './settings';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
@@ -101,10 +102,7 @@ export class RunEngine implements RunService {
     check(record);
     const active = this.active.get(runId);
     if (active) {
-      if (request === 'cancel') {
-        active.controller.abort();
-        active.decide?.('discard');
-      } else active.decide?.(request);
+      deliver(active, request);
     } else if (record.run.state === 'queued' && request === 'cancel' && (record.owner === null || !this.book.ownerAlive(record.owner))) {
       await this.book.change(runId, { state: 'stopped', endedAt: this.context.now().toISOString(), summary: 'cancelled before it started' });
     } else {
@@ -246,13 +244,16 @@ export class RunEngine implements RunService {
   private async pickUpRequests(runId: string, active: Active): Promise<void> {
     await this.book.refresh().catch(() => undefined);
     const requests = this.book.record(runId)?.requests ?? [];
-    for (const request of requests) {
-      if (request === 'cancel') {
-        active.controller.abort();
-        active.decide?.('discard');
-      } else active.decide?.(request);
-    }
+    for (const request of requests) deliver(active, request);
   }
+}
+
+/** Hands a request to the run this process executes: a cancel aborts it (and discards what waits for confirmation). */
+function deliver(active: Active, request: 'cancel' | 'confirm' | 'discard'): void {
+  if (request === 'cancel') {
+    active.controller.abort();
+    active.decide?.('discard');
+  } else active.decide?.(request);
 }
 
 /**

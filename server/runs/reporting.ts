@@ -8,6 +8,7 @@ import type { Run, RunState } from '../protocol';
 import type { StoredStack } from '../store/schema';
 import { withRetries } from './retries';
 import type { RunBook } from './runBook';
+import { maskCredential } from './runLogFiles';
 
 const MAX_KEY = 40;
 const COMMENT_TAIL_LINES = 30;
@@ -107,10 +108,6 @@ async function commentText(reporter: Reporter, run: Run): Promise<string> {
     `_Run ${run.id}${run.externalUrl ? ` · [pipeline](${run.externalUrl})` : ''}. This comment is updated by later runs of the stack._`,
   ];
   return maskCredential(redact(lines.join('\n')), reporter.credential.secret);
-}
-
-export function maskCredential(text: string, secret: string): string {
-  return secret.length >= 6 ? text.split(secret).join('••••••') : text;
 }
 
 function reasonOf(error: unknown): string {

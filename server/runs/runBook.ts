@@ -8,6 +8,7 @@ import { FINAL_RUN_STATES } from '../protocol';
 import { AppendLog } from '../store/appendLog';
 import type { RecordLog } from '../store/engine';
 import { withFileLock } from '../store/fileLock';
+import { isProcessAlive } from '../store/processes';
 import type { StoredDelivery } from '../webhooks/storedDelivery';
 import { RunEvent, applyEvent, queuedRecord, type RunRecord } from './runEvent';
 import { RunLogFiles } from './runLogFiles';
@@ -29,12 +30,7 @@ export function ownerAlive(owner: string): boolean {
   const [host, pid] = owner.split(':');
   if (owner === THIS_PROCESS) return true;
   if (host !== hostname()) return true;
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(Number(pid));
 }
 
 /**

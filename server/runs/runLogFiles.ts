@@ -8,6 +8,11 @@ import { PRIVATE_FILE_MODE, ensurePrivateFolder } from '../store/atomicFile';
 export const DEFAULT_LOG_CAP = 1024 * 1024;
 const SAFE_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
+/** Masks a credential's secret in `text` (one shorter than 6 characters would mangle ordinary text). */
+export function maskCredential(text: string, secret: string): string {
+  return secret.length >= 6 ? text.split(secret).join('••••••') : text;
+}
+
 export class RunLogFiles {
   private readonly sizes = new Map<string, number>();
 
@@ -29,7 +34,7 @@ export class RunLogFiles {
     if (size === undefined) size = await fs.stat(file).then((s) => s.size, () => 0);
     if (size >= this.cap) return;
     let masked = redact(text);
-    for (const secret of extraSecrets) if (secret.length >= 6) masked = masked.split(secret).join('••••••');
+    for (const secret of extraSecrets) masked = maskCredential(masked, secret);
     let bytes = Buffer.from(masked);
     if (size + bytes.length > this.cap) {
       bytes = Buffer.concat([bytes.subarray(0, this.cap - size), Buffer.from(`\n[log cut at ${this.cap} bytes]\n`)]);

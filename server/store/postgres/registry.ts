@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { ChangeTopic } from '../../protocol';
+import { describeIssues } from '../../zodIssues';
 import { UnsupportedVersionError, migrate } from '../migrations';
 import { changedTopics, StoreCorruptError } from '../registryStore';
 import { RegistryState, emptyState } from '../schema';
@@ -124,8 +125,7 @@ function parseState(raw: unknown, where: string): RegistryState {
   }
   const parsed = RegistryState.safeParse(migrated);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new StoreCorruptError(where, `the registry row does not have the shape of a Stackhook registry (${first ? `${first.path.join('.')}: ${first.message}` : 'unknown problem'})`, null);
+    throw new StoreCorruptError(where, `the registry row does not have the shape of a Stackhook registry (${describeIssues(parsed.error, '', 1)})`, null);
   }
   return parsed.data;
 }
