@@ -22,7 +22,8 @@ export async function listStacks(context: ServerContext) {
 export async function createStack(context: ServerContext, asked: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
   const before = await context.store.read();
   // A stack lives where its integration does unless told otherwise: the root space for the default one.
-  const params = { ...asked, spaceId: asked.spaceId ?? requireIntegration(before, asked.integrationId).spaceId };
+  // Only an integration the user can list lends its space, so a refusal never names a hidden one's.
+  const params = { ...asked, spaceId: asked.spaceId ?? requireListedIntegration(before, context.user, asked.integrationId).spaceId };
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);

@@ -80,6 +80,14 @@ describe('registry/stacks', () => {
     await assert.rejects(stacks.setIntegration(ana(), { stackId: 'net', integrationId: 'other-bb' }), (error: Error & { kind: string }) => error.kind === 'Forbidden');
   });
 
+  it('R6: a stack created without a space on an integration the user cannot list is NotFound and does not name its space', async () => {
+    const refusal = await stacks
+      .createStack(world.as('bob'), { name: 'Edge', integrationId: 'platform-bb', repository: 'acme/edge', branch: 'main', verify: false }, scope)
+      .then(() => assert.fail('bob cannot list platform-bb'), (error: { kind?: string; message: string }) => error);
+    assert.equal(refusal.kind, 'NotFound');
+    assert.doesNotMatch(refusal.message, /space/i);
+  });
+
   it('stack names are unique by id, and readers of a space see its stacks while others do not', async () => {
     await stacks.createStack(ana(), { name: 'net', spaceId: 'platform', integrationId: 'platform-bb', repository: 'acme/net', branch: 'main', verify: false }, scope);
     await assert.rejects(
