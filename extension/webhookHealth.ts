@@ -21,8 +21,10 @@ export class WebhookHealthCache implements vscode.Disposable {
     return this.entries.get(key(integrationId, repository));
   }
 
-  isStale(integrationId: string, repository: string): boolean {
-    return this.stale.has(key(integrationId, repository));
+  /** Known and not made stale by a change since: no need to ask again. */
+  isCurrent(integrationId: string, repository: string): boolean {
+    const id = key(integrationId, repository);
+    return this.entries.has(id) && !this.stale.has(id);
   }
 
   async check(integrationId: string, repositories: readonly string[], token?: vscode.CancellationToken): Promise<Protocol.WebhookHealth[]> {
