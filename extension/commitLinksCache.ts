@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import { serverError } from './errors';
 import type { StackhookServer } from './serverApi';
+import { repositoryKey } from './webhookHealth';
 
 export type CommitLinksStatus = Awaited<ReturnType<typeof askServer>>;
 /** The server's answer, or why it could not answer (said on the row, not in a dialog). */
@@ -13,8 +14,6 @@ export type CommitLinksEntry = { status: CommitLinksStatus } | { error: string }
 function askServer(server: StackhookServer, integrationId: string, repository: string) {
   return server.request(Protocol.RepositoriesCommitLinksStatus, { integrationId, repository });
 }
-
-const key = (integrationId: string, repository: string) => `${integrationId}\n${repository}`;
 
 export class CommitLinksCache implements vscode.Disposable {
   private readonly entries = new Map<string, CommitLinksEntry>();
@@ -27,12 +26,12 @@ export class CommitLinksCache implements vscode.Disposable {
   constructor(private readonly server: StackhookServer) {}
 
   get(integrationId: string, repository: string): CommitLinksEntry | undefined {
-    return this.entries.get(key(integrationId, repository));
+    return this.entries.get(repositoryKey(integrationId, repository));
   }
 
   /** Asks the server unless the answer is known or already asked for. */
   check(integrationId: string, repository: string): Promise<CommitLinksEntry> {
-    const id = key(integrationId, repository);
+    const id = repositoryKey(integrationId, repository);
     const known = this.entries.get(id);
     if (known) return Promise.resolve(known);
     let asked = this.pending.get(id);

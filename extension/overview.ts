@@ -133,7 +133,7 @@ export class Overview implements vscode.Disposable {
     const wanted = new Map<string, string[]>();
     for (const { integrationId, repository } of this.state.expected) {
       if (!visible.has(integrationId)) continue;
-      if (this.health.get(integrationId, repository) && !this.health.isStale(integrationId, repository)) continue;
+      if (this.health.isCurrent(integrationId, repository)) continue;
       wanted.set(integrationId, [...(wanted.get(integrationId) ?? []), repository]);
     }
     await Promise.all(

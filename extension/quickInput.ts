@@ -168,16 +168,17 @@ export function outcomeOf<T>(answer: Answer<T>, store: (value: T) => void): Step
  * shown step stays there. Returns false when the user cancelled.
  */
 export async function runSteps<D, K extends string>(title: string, steps: readonly FlowStep<D, K>[], draft: D, startAt?: K): Promise<boolean> {
-  const applying = () => steps.filter((step) => step.applies?.(draft) ?? true);
+  const applies = (step: FlowStep<D, K>) => step.applies?.(draft) ?? true;
+  const applying = () => steps.filter(applies);
   const shown: number[] = [];
   const previousApplying = (from: number) => {
-    for (let at = from - 1; at >= 0; at--) if ((steps[at] as FlowStep<D, K>).applies?.(draft) ?? true) return at;
+    for (let at = from - 1; at >= 0; at--) if (applies(steps[at] as FlowStep<D, K>)) return at;
     return from;
   };
   let index = Math.max(0, startAt === undefined ? 0 : steps.findIndex((step) => step.name === startAt));
   while (index < steps.length) {
     const step = steps[index] as FlowStep<D, K>;
-    if (!(step.applies?.(draft) ?? true)) {
+    if (!applies(step)) {
       index++;
       continue;
     }

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import type { StackhookServer } from './serverApi';
 
-const key = (integrationId: string, repository: string) => `${integrationId}\n${repository}`;
+/** One map key for a repository of an integration. */
+export const repositoryKey = (integrationId: string, repository: string) => `${integrationId}\n${repository}`;
 
 export class WebhookHealthCache implements vscode.Disposable {
   private readonly entries = new Map<string, Protocol.WebhookHealth>();
@@ -18,11 +19,13 @@ export class WebhookHealthCache implements vscode.Disposable {
   constructor(private readonly server: StackhookServer) {}
 
   get(integrationId: string, repository: string): Protocol.WebhookHealth | undefined {
-    return this.entries.get(key(integrationId, repository));
+    return this.entries.get(repositoryKey(integrationId, repository));
   }
 
-  isStale(integrationId: string, repository: string): boolean {
-    return this.stale.has(key(integrationId, repository));
+  /** Known and not made stale by a change since: no need to ask again. */
+  isCurrent(integrationId: string, repository: string): boolean {
+    const id = repositoryKey(integrationId, repository);
+    return this.entries.has(id) && !this.stale.has(id);
   }
 
   async check(integrationId: string, repositories: readonly string[], token?: vscode.CancellationToken): Promise<Protocol.WebhookHealth[]> {
@@ -32,8 +35,8 @@ export class WebhookHealthCache implements vscode.Disposable {
       const batch = unique.slice(start, start + Protocol.MAX_REPOSITORIES_PER_REQUEST);
       const health = await this.server.request(Protocol.WebhooksStatus, { integrationId, repositories: batch }, { token });
       for (const entry of health) {
-        this.entries.set(key(integrationId, entry.repository), entry);
-        this.stale.delete(key(integrationId, entry.repository));
+        this.entries.set(repositoryKey(integrationId, entry.repository), entry);
+        this.stale.delete(repositoryKey(integrationId, entry.repository));
       }
       results.push(...health);
     }

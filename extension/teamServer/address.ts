@@ -27,10 +27,11 @@ export function parseTeamAddress(value: string): TeamAddress {
     throw new Error(`A team server is reached over https:// (or http:// on this machine); "${url.protocol}" is neither.`);
   }
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  const path = url.pathname.replace(/\/+$/, '');
   if (!secure && !isLoopbackHost(url.hostname)) {
-    throw new Error(`Stackhook sends your token only over TLS: use https://${url.host}${url.pathname.replace(/\/+$/, '')} (plain http:// is for this machine only).`);
+    throw new Error(`Stackhook sends your token only over TLS: use https://${url.host}${path} (plain http:// is for this machine only).`);
   }
-  const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-  const rpcUrl = `${secure ? 'wss' : 'ws'}://${url.host}${url.pathname.replace(/\/+$/, '')}/rpc`;
+  const base = `${url.protocol}//${url.host}${path}`;
+  const rpcUrl = `${secure ? 'wss' : 'ws'}://${url.host}${path}/rpc`;
   return { url: base, rpcUrl, host: url.host, secure };
 }

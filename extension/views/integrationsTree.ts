@@ -375,11 +375,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     const wanted = node.repositories.length <= HEALTH_CHECK_ON_EXPAND ? node.repositories : node.repositories.filter(isUsed);
     const missing = wanted
       .map((repository) => repository.fullName)
-      .filter(
-        (fullName) =>
-          !this.healthAttempted.has(`${node.integrationId}\n${fullName}`) &&
-          (!this.health.get(node.integrationId, fullName) || this.health.isStale(node.integrationId, fullName)),
-      );
+      .filter((fullName) => !this.healthAttempted.has(`${node.integrationId}\n${fullName}`) && !this.health.isCurrent(node.integrationId, fullName));
     if (missing.length === 0) return;
     for (const fullName of missing) this.healthAttempted.add(`${node.integrationId}\n${fullName}`);
     void vscode.window.withProgress({ location: { viewId: VIEW.integrations } }, (_progress, token) =>
