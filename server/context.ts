@@ -5,8 +5,8 @@ import type { ChangeTopic, QueuedRun, ServerStatus } from './protocol';
 import type { CredentialStore } from './secrets/credentialStore';
 import type { RecordLog, Registry } from './store/engine';
 import type { UserDirectory } from './team/userDirectory';
-import type { DeliveryClaims } from './webhooks/acceptedIndex';
 import type { RunService } from './runs/service';
+import type { DeliveryRecorder } from './webhooks/deliveryRecorder';
 import type { StoredDelivery } from './webhooks/storedDelivery';
 
 export interface ServerContext {
@@ -35,8 +35,8 @@ export interface ServerContext {
   readonly users?: UserDirectory;
   /** A team server's PostgreSQL store, when it has one: other replicas' appends are announced through it. */
   readonly database?: { watchRecords(changed: (topics: ChangeTopic[]) => void): () => void; close(): Promise<void> };
-  /** Who takes a delivery first when several processes share the store; the file index when absent. */
-  readonly deliveryClaims?: DeliveryClaims;
+  /** Records the first attempt of each delivery (R16) when the store is a database; the file index beside the log when absent. */
+  readonly deliveryRecorder?: DeliveryRecorder;
   /** On a team server: whether its host lets the local runner run (`--local-runner`). Absent for one person's process, where it always may. */
   readonly localRunner?: boolean;
 }

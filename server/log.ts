@@ -28,4 +28,20 @@ export class Logger {
   }
 }
 
-export const stderrSink: LogSink = (level, line) => process.stderr.write(`[${new Date().toISOString()}] ${level.padEnd(5)} ${line}\n`);
+/**
+ * Lines logged in one turn of the event loop go out in one write (a busy receiver logs a line per
+ * delivery, and each write to a pipe is a system call); whatever is pending is written on exit.
+ */
+let pendingLines = '';
+function writePendingLines(): void {
+  if (pendingLines === '') return;
+  const text = pendingLines;
+  pendingLines = '';
+  process.stderr.write(text);
+}
+process.once('exit', writePendingLines);
+
+export const stderrSink: LogSink = (level, line) => {
+  if (pendingLines === '') setImmediate(writePendingLines);
+  pendingLines += `[${new Date().toISOString()}] ${level.padEnd(5)} ${line}\n`;
+};

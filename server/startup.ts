@@ -80,7 +80,7 @@ export async function openContext(
     changed,
     listener: { url: null, state: 'off' },
     ...(options.mode === 'serve' ? { users: database?.users ?? new FileUserDirectory(options.store), localRunner: options.localRunner } : {}),
-    ...(database ? { deliveryClaims: database.claims, database } : {}),
+    ...(database ? { deliveryRecorder: database.claims, database } : {}),
   };
   const engine = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi));
   return Object.assign(context, { execution: engine });

@@ -10,9 +10,10 @@ import { registerSecret } from '../log';
 import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
-import type { StoredIntegration } from '../store/schema';
-import { AcceptedIndex, ACCEPTED_FOLDER, type DeliveryClaims } from './acceptedIndex';
+import type { RegistryState, StoredIntegration } from '../store/schema';
+import { AcceptedIndex, ACCEPTED_FOLDER } from './acceptedIndex';
 import { DeliveryLedger } from './deliveryLedger';
+import { FileDeliveryRecorder, type DeliveryRecorder } from './deliveryRecorder';
 import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
@@ -28,6 +29,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** The shape of an integration id (R5). Other ids cannot name any integration, so they are not recorded. */
 const INTEGRATION_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const MAX_INTEGRATION_ID = 120;
+/** Routings of one delivery before it is answered 503 (and retried by Bitbucket): the registry rarely changes twice in a row. */
+const MAX_ROUTINGS = 5;
 
 export interface DeliveryRequest {
   /** As decoded from the URL path. */
@@ -58,12 +61,13 @@ export interface DeliveryAnswer {
 
 export class DeliveryPipeline {
   private readonly ledger: DeliveryLedger;
-  private readonly accepted: DeliveryClaims;
+  private readonly recorder: DeliveryRecorder;
   private readonly refusals = new RefusalBudget();
 
   constructor(private readonly context: ServerContext) {
     this.ledger = new DeliveryLedger(context.deliveries);
-    this.accepted = context.deliveryClaims ?? new AcceptedIndex(path.join(context.store.folder, ACCEPTED_FOLDER));
+    this.recorder =
+      context.deliveryRecorder ?? new FileDeliveryRecorder(context.store, new AcceptedIndex(path.join(context.store.folder, ACCEPTED_FOLDER)), this.ledger, context.deliveries, context.log);
   }
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
@@ -77,10 +81,13 @@ export class DeliveryPipeline {
       headers: recordedHeaders(request.headers),
     };
 
-    // 1. The integration named in the URL.
-    const state = await context.store.read();
-    const integration = findIntegration(state, request.integrationId);
-    if (!integration) return this.refuseMissingIntegration(trace, isDeletedIntegration(state, request.integrationId), receivedAt);
+    // 1. The integration named in the URL. Whether to read the body at all may go by the state last
+    // read (and by the latest when that has no such integration); what the delivery is checked and
+    // routed against is taken once the body is in (below).
+    if (!findIntegration(context.store.snapshot, request.integrationId)) {
+      const latest = await context.store.read();
+      if (!findIntegration(latest, request.integrationId)) return this.refuseMissingIntegration(trace, isDeletedIntegration(latest, request.integrationId), receivedAt);
+    }
 
     // 2. Size, JSON, headers.
     const body = await request.readBody();
@@ -94,64 +101,74 @@ export class DeliveryPipeline {
     if (!headers.ok) return refuse(trace, 400, 'invalid', `refused: ${headers.problem}`);
     // Unverified until the signature is checked: only to say which repository a refusal was about.
     trace.repository = claimedRepository(json);
+    // 3–6. Checked and routed against the registry as it is now, not as it was before the body
+    // arrived; routed again if it changed before the delivery could be recorded.
+    let state = await this.recorder.routingState();
+    for (let routing = 1; ; routing++) {
+      const outcome = await this.checkAndRecord(trace, request.integrationId, body, json, headers.headers, receivedAt, state);
+      if (outcome !== 'stale') return outcome;
+      if (routing === MAX_ROUTINGS) throw new Error(`the registry changed ${MAX_ROUTINGS} times while the delivery was routed`);
+      state = await context.store.read();
+    }
+  }
+
+  private async checkAndRecord(
+    trace: Trace,
+    integrationId: string,
+    body: Buffer,
+    json: Record<string, unknown>,
+    headers: DeliveryHeaders,
+    receivedAt: Date,
+    state: RegistryState,
+  ): Promise<DeliveryAnswer | 'stale'> {
+    const { context } = this;
+    const integration = findIntegration(state, integrationId);
+    if (!integration) return this.refuseMissingIntegration(trace, isDeletedIntegration(state, integrationId), receivedAt);
 
     // 3. R17: the signature, over the bytes as received.
     if (integration.webhookSecret !== null) {
       registerSecret(integration.webhookSecret);
-      const check = checkSignature(integration.webhookSecret, body, headers.headers['x-hub-signature']);
+      const check = checkSignature(integration.webhookSecret, body, headers['x-hub-signature']);
       if (check !== 'valid') return refuse(trace, 401, 'bad-signature', signatureRefusal(check, integration));
     }
 
     // 4–6. R16, then parse, route and record.
-    const requestUuid = headers.headers['x-request-uuid'];
+    const requestUuid = headers['x-request-uuid'];
     return this.ledger.exclusively(integration.id, requestUuid, async () => {
-      // Deliveries recorded before the index existed are found in the log.
-      const previous = await this.ledger.previous(integration.id, requestUuid);
-      if (previous) return this.answerDuplicate(trace, previous, headers.headers);
-      const claim = await this.accepted.claim(integration.id, requestUuid);
-      if (claim.kind === 'taken') {
-        const first = claim.first ?? (await this.ledger.previous(integration.id, requestUuid));
-        if (first) return this.answerDuplicate(trace, first, headers.headers);
+      const accepted = this.accept(trace, integration, headers, json, receivedAt, state);
+      const recorded = await this.recorder.recordFirst(accepted.stored, state);
+      if (recorded.kind === 'stale') return 'stale';
+      if (recorded.kind === 'taken') {
+        if (recorded.first) return this.answerDuplicate(trace, recorded.first, headers);
         // The first attempt is still being handled elsewhere: this one must not queue runs again.
         throw new Error(`another attempt of ${printable(requestUuid)} is still being recorded`);
       }
-      let accepted: Awaited<ReturnType<DeliveryPipeline['accept']>>;
-      try {
-        accepted = await this.accept(trace, integration, headers.headers, json, receivedAt);
-      } catch (error) {
-        // Not recorded: a retry must be taken as new.
-        await claim.abandon().catch(() => undefined);
-        throw error;
-      }
-      await claim.done(accepted.stored).catch(async (error: unknown) => {
-        // Recorded in the log, which the ledger reads: a retry is still found there.
-        context.log.warn(`Delivery ${printable(requestUuid)} is recorded but not in the index of accepted deliveries: ${describeError(error)}`);
-        await claim.abandon().catch(() => undefined);
-      });
+      const { runs } = accepted.stored;
+      context.changed(runs.length > 0 ? ['deliveries', 'runs'] : ['deliveries']);
+      // The process that recorded the delivery runs what it queued.
+      context.execution?.start(runs);
       return accepted.answer;
     });
   }
 
-  private async accept(
+  /** What the delivery means for the stacks in `state`; nothing is recorded yet. */
+  private accept(
     trace: Trace,
     integration: StoredIntegration,
     headers: DeliveryHeaders,
     body: Record<string, unknown>,
     receivedAt: Date,
-  ): Promise<{ answer: DeliveryAnswer; stored: StoredDelivery }> {
-    const { context } = this;
+    state: RegistryState,
+  ): { answer: DeliveryAnswer; stored: StoredDelivery } {
     const requestUuid = headers['x-request-uuid'];
     const eventKey = headers['x-event-key'];
     const parsed = parseEvent(eventKey, body);
     if (!parsed.ok) {
       trace.repository = parsed.repository;
       const delivery = deliveryRecord(integration.id, requestUuid, eventKey, parsed.repository, 'invalid', `refused: ${parsed.problem}`, 400, [], receivedAt, trace.headers);
-      const stored = await this.record([], delivery);
-      return { answer: answer(trace, delivery, []), stored };
+      return { answer: answer(trace, delivery, []), stored: { ...delivery, runs: [] } };
     }
     trace.repository = parsed.event.repository;
-    // Stacks as they are now, not as they were before the body arrived.
-    const state = await context.store.read();
     const routing = routeEvent(parsed.event, integration.id, state.stacks);
     const runs: Run[] = routing.runs.map((planned) => ({
       id: newRunId(receivedAt),
@@ -177,18 +194,7 @@ export class DeliveryPipeline {
       receivedAt,
       trace.headers,
     );
-    const stored = await this.record(runs, delivery);
-    // The process that accepted the delivery runs what it queued.
-    context.execution?.start(runs);
-    return { answer: answer(trace, delivery, runs), stored };
-  }
-
-  /** The delivery and its runs in one line: one write, one fsync, so a retry finds both or neither. */
-  private async record(runs: Run[], delivery: Delivery): Promise<StoredDelivery> {
-    const stored: StoredDelivery = { ...delivery, runs };
-    await this.context.deliveries.append([stored]);
-    this.context.changed(runs.length > 0 ? ['deliveries', 'runs'] : ['deliveries']);
-    return stored;
+    return { answer: answer(trace, delivery, runs), stored: { ...delivery, runs } };
   }
 
   private answerDuplicate(trace: Trace, first: StoredDelivery, headers: DeliveryHeaders): DeliveryAnswer {

@@ -110,9 +110,11 @@ export function parseEvent(eventKey: string, body: Record<string, unknown>): Eve
   return { ok: true, event: { kind: 'other', eventKey, repository: repositoryOf(body) } };
 }
 
+const WithRepository = z.object({ repository: Repository });
+
 /** The repository named in any body, when it has the usual shape; for the delivery log only. */
 export function repositoryOf(body: Record<string, unknown>): string | null {
-  const parsed = z.object({ repository: Repository }).safeParse(body);
+  const parsed = WithRepository.safeParse(body);
   return parsed.success ? parsed.data.repository.full_name : null;
 }
 

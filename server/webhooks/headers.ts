@@ -10,9 +10,13 @@ const EventKey = z.string().trim().max(100).regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.
 /** Shown to people as the delivery id, so printable and short. */
 const RequestUuid = z.string().trim().max(128).regex(/^[\x21-\x7e]+$/, 'is not a request id');
 
+// Built once: building a schema costs far more than using it, and every delivery uses these.
+const SingleEventKey = z.preprocess(single, EventKey);
+const SingleRequestUuid = z.preprocess(single, RequestUuid);
+
 export const DeliveryHeaders = z.object({
-  'x-event-key': z.preprocess(single, EventKey),
-  'x-request-uuid': z.preprocess(single, RequestUuid),
+  'x-event-key': SingleEventKey,
+  'x-request-uuid': SingleRequestUuid,
   'x-hub-signature': z.preprocess(single, z.string().max(512).optional()),
   // Only informative: a malformed attempt number is no reason to refuse a delivery.
   'x-attempt-number': z.preprocess(single, z.coerce.number().int().min(1).max(1_000).optional().catch(undefined)),
@@ -34,12 +38,12 @@ export function parseDeliveryHeaders(raw: IncomingHttpHeaders): HeaderCheck {
 
 /** A request id from headers that may be invalid, for log lines and refusal records only. */
 export function looseRequestUuid(raw: IncomingHttpHeaders): string | null {
-  const parsed = z.preprocess(single, RequestUuid).safeParse(raw['x-request-uuid']);
+  const parsed = SingleRequestUuid.safeParse(raw['x-request-uuid']);
   return parsed.success ? parsed.data : null;
 }
 
 export function looseEventKey(raw: IncomingHttpHeaders): string | null {
-  const parsed = z.preprocess(single, EventKey).safeParse(raw['x-event-key']);
+  const parsed = SingleEventKey.safeParse(raw['x-event-key']);
   return parsed.success ? parsed.data : null;
 }
 

@@ -10,6 +10,8 @@ const Notice = z.object({ kind: z.enum(['registry', 'records']), origin: z.strin
 export type Notice = z.infer<typeof Notice>;
 
 export class ChangeChannel {
+  /** The channel's name, for a NOTIFY sent from SQL. */
+  readonly name = CHANNEL;
   private readonly listeners = new Set<(notice: Notice) => void>();
   private listening: Promise<Client> | null = null;
 

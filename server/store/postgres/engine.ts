@@ -57,7 +57,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
   );
   const registry = await PostgresRegistry.open(pool, channel, displayUrl(url), firstUser);
   const runs = new PostgresLog(pool, channel, 'runs', QueuedRun, sizes.runs, ['runs']);
-  const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, sizes.deliveries, ['deliveries', 'runs']);
+  const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, sizes.deliveries, ['deliveries', 'runs'], true);
   const refusals = new PostgresLog(pool, channel, 'refusals', StoredDelivery, sizes.refusals, ['deliveries']);
   const runEvents = new PostgresLog(pool, channel, 'run-events', RunEvent, RUN_EVENTS_SIZE, ['runs']);
   await Promise.all([runs.load(), deliveries.load(), refusals.load(), runEvents.load()]);
@@ -70,7 +70,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     refusals,
     credentials: new PostgresCredentials(pool),
     users: new PostgresUserDirectory(pool),
-    claims: new PostgresDeliveryClaims(pool),
+    claims: new PostgresDeliveryClaims(pool, deliveries, registry),
     channel,
     sharedRuns,
     watchRecords(changed) {

@@ -50,6 +50,55 @@ export const MIGRATIONS: readonly string[] = [
      owner text PRIMARY KEY,
      seen_at timestamptz NOT NULL
    );`,
+  // 4: a delivery's key is taken in the statement that records it, so a key never stands without its
+  // record (claims left pending by an older server are dropped: their delivery was not recorded). One
+  // function appends a batch of records in one statement, hence one round trip and one commit: the
+  // log's advisory lock (sequence numbers commit in order), the keys of deliveries (R16: the first
+  // attempt of each wins, by the primary key; one routed on a registry revision that is no longer the
+  // latest is written not at all but answered stale, to be routed again), the records in batch order,
+  // the NOTIFY, and what the caller has not read yet: under the lock every earlier record has
+  // committed, so that is gap-free.
+  `DELETE FROM accepted_deliveries WHERE delivery IS NULL;
+   ALTER TABLE accepted_deliveries ALTER COLUMN delivery SET NOT NULL, DROP COLUMN holder;
+   CREATE FUNCTION stackhook_append_records(p_log text, p_after bigint, p_items jsonb, p_channel text, p_notice text) RETURNS jsonb
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     won integer[];
+     stale integer[];
+     latest bigint;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(hashtext('stackhook.records.' || p_log));
+     SELECT revision INTO latest FROM registry WHERE id = 1;
+     SELECT coalesce(array_agg(n::integer), '{}') INTO stale
+       FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
+       WHERE e ? 'routedOn' AND (e->>'routedOn')::bigint <> latest;
+     WITH items AS (
+            SELECT n::integer AS n, e->'key'->>0 AS integration_id, e->'key'->>1 AS request_uuid, e->'body' AS body
+            FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
+            WHERE e ? 'key' AND NOT n::integer = ANY (stale)),
+          taken AS (
+            INSERT INTO accepted_deliveries (integration_id, request_uuid, claimed_at, delivery)
+            SELECT integration_id, request_uuid, now(), body FROM items ORDER BY n
+            ON CONFLICT DO NOTHING
+            RETURNING integration_id, request_uuid),
+          firsts AS (
+            SELECT DISTINCT ON (i.integration_id, i.request_uuid) i.n
+            FROM items i JOIN taken t USING (integration_id, request_uuid)
+            ORDER BY i.integration_id, i.request_uuid, i.n)
+     SELECT coalesce(array_agg(n), '{}') INTO won FROM firsts;
+     INSERT INTO records (log, body)
+       SELECT p_log, e->'body' FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
+       WHERE NOT (e ? 'key') OR n::integer = ANY (won)
+       ORDER BY n;
+     IF FOUND THEN
+       PERFORM pg_notify(p_channel, p_notice);
+     END IF;
+     RETURN jsonb_build_object(
+       'won', to_jsonb(won),
+       'stale', to_jsonb(stale),
+       'records', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', seq, 'body', body) ORDER BY seq) FROM records WHERE log = p_log AND seq > p_after), '[]'::jsonb));
+   END
+   $$;`,
 ];
 
 export class DatabaseTooNewError extends Error {}

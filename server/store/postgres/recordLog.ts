@@ -2,14 +2,42 @@
 // is listed is what was read back from the table, in one order every replica agrees on. Appends to one
 // log take an advisory lock for their transaction, so sequence numbers commit in order and a reader
 // that reads "after the last one it saw" misses nothing.
+//
+// Appends are group-committed: those made while a commit is in flight go out together in the next one,
+// a single call of `stackhook_append_records` (migration 4: the lock, the delivery keys, the INSERT
+// and the NOTIFY in one statement), so ordering the log costs one round trip and one commit per batch,
+// not a transaction of six statements per record.
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { z } from 'zod';
+import * as z from 'zod';
 import type { ChangeTopic } from '../../protocol';
-import type { ChangeChannel } from './changeChannel';
+import { Batched } from '../batched';
+import type { ChangeChannel, Notice } from './changeChannel';
 
 /** Keeps the table bounded like the file log's rotation: every PRUNE_EVERY appends, the oldest go. */
 const PRUNE_EVERY = 500;
+
+/** What `stackhook_append_records` answers: the keyed items written, and every record after `p_after`. */
+const AppendAnswer = z.object({
+  won: z.array(z.number().int()),
+  stale: z.array(z.number().int()),
+  records: z.array(z.object({ seq: z.number().int(), body: z.unknown() })),
+});
+
+/**
+ * What one append puts in the batch: records, or one record that carries a delivery's key (R16) and
+ * the registry revision it was routed on.
+ */
+type Append = { bodies: string[]; keyed?: { key: readonly [string, string]; routedOn: number } };
+
+/** How one keyed append went: written; not written, its key taken before; or routed on a registry that changed since. */
+export type KeyedOutcome = 'appended' | 'taken' | 'stale';
+
+/** How a batch's commit went for one of its appends, and when what it wrote is listed. */
+interface Committed {
+  outcome: KeyedOutcome;
+  listed: Promise<unknown>;
+}
 
 export class PostgresLog<S extends z.ZodType> {
   private entries: z.output<S>[] = [];
@@ -17,6 +45,7 @@ export class PostgresLog<S extends z.ZodType> {
   private appendsSincePrune = 0;
   readonly origin = randomUUID();
   private turn: Promise<unknown> = Promise.resolve();
+  private readonly commits = new Batched<Append, Committed>((batch) => this.commit(batch));
 
   constructor(
     private readonly pool: Pool,
@@ -27,6 +56,8 @@ export class PostgresLog<S extends z.ZodType> {
     readonly maxEntries: number,
     /** What an append changes, for editors on other replicas. */
     private readonly topics: ChangeTopic[],
+    /** The deliveries log: its records may carry a delivery's key, taken once in `accepted_deliveries`. */
+    private readonly keyed = false,
   ) {}
 
   /** Stands where the file log's path does in messages. */
@@ -49,48 +80,85 @@ export class PostgresLog<S extends z.ZodType> {
     return this.entries;
   }
 
-  append(records: readonly z.output<S>[]): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
-    const bodies = records.map((record) => JSON.stringify(this.schema.parse(record)));
-    return this.inTurn(async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`stackhook.records.${this.name}`]);
-        await client.query('INSERT INTO records (log, body) SELECT $1, value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(value, n) ORDER BY n', [
-          this.name,
-          `[${bodies.join(',')}]`,
-        ]);
-        await this.channel.notifyWithin(client, { kind: 'records', origin: this.origin, topics: this.topics });
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-      await this.readNew();
-      this.appendsSincePrune += records.length;
-      if (this.appendsSincePrune >= PRUNE_EVERY) {
-        this.appendsSincePrune = 0;
-        await this.pool.query('DELETE FROM records WHERE log = $1 AND seq <= $2', [this.name, this.lastSeq - this.maxEntries]);
-      }
-    });
+  async append(records: readonly z.output<S>[]): Promise<void> {
+    if (records.length === 0) return;
+    // Typed already; what is read back is parsed (the table is a boundary), as the file log does.
+    const bodies = records.map((record) => JSON.stringify(record));
+    await (await this.commits.submit({ bodies })).listed;
+  }
+
+  /**
+   * Appends `record` unless an attempt with its key was recorded before, by any replica, or the
+   * registry is no longer at the revision `routedOn` the record was made from. The key and the record
+   * commit together, so a retry finds both or neither.
+   */
+  async appendOnce(record: z.output<S>, key: readonly [string, string], routedOn: number): Promise<KeyedOutcome> {
+    if (!this.keyed) throw new Error(`The ${this.name} log keeps no delivery keys.`);
+    const committed = await this.commits.submit({ bodies: [JSON.stringify(record)], keyed: { key, routedOn } });
+    await committed.listed;
+    return committed.outcome;
   }
 
   close(): Promise<void> {
     return Promise.resolve();
   }
 
+  /** The whole batch in one statement, which also answers what this replica has not read yet. */
+  private async commit(batch: readonly Append[]): Promise<Committed[]> {
+    const items = batch.flatMap((append, i) =>
+      append.bodies.map((body) => ({
+        i,
+        text: append.keyed ? `{"key":${JSON.stringify(append.keyed.key)},"routedOn":${append.keyed.routedOn},"body":${body}}` : `{"body":${body}}`,
+      })),
+    );
+    const notice: Notice = { kind: 'records', origin: this.origin, topics: this.topics };
+    const { rows } = await this.pool.query<{ appended: unknown }>('SELECT stackhook_append_records($1, $2, $3::jsonb, $4, $5) AS appended', [
+      this.name,
+      this.lastSeq,
+      `[${items.map((item) => item.text).join(',')}]`,
+      this.channel.name,
+      JSON.stringify(notice),
+    ]);
+    const answer = AppendAnswer.parse(rows[0]?.appended);
+    // `won` and `stale` number items from 1, in `items` order; every keyed append has one item.
+    const won = new Set(answer.won);
+    const stale = new Set(answer.stale);
+    const outcomes: KeyedOutcome[] = batch.map(() => 'appended');
+    let written = 0;
+    items.forEach((item, n) => {
+      if (batch[item.i]?.keyed === undefined || won.has(n + 1)) written += 1;
+      else outcomes[item.i] = stale.has(n + 1) ? 'stale' : 'taken';
+    });
+    const listed = this.inTurn(async () => this.take(answer.records));
+    void listed.then(() => this.pruneAfter(written), () => undefined);
+    return outcomes.map((outcome) => ({ outcome, listed }));
+  }
+
+  /** Every PRUNE_EVERY records, the oldest past `maxEntries` go; a failed prune is tried again later. */
+  private async pruneAfter(written: number): Promise<void> {
+    this.appendsSincePrune += written;
+    if (this.appendsSincePrune < PRUNE_EVERY) return;
+    this.appendsSincePrune = 0;
+    await this.pool.query('DELETE FROM records WHERE log = $1 AND seq <= $2', [this.name, this.lastSeq - this.maxEntries]).catch(() => undefined);
+  }
+
   private async readNew(): Promise<boolean> {
     const { rows } = await this.pool.query<{ seq: string; body: unknown }>('SELECT seq, body FROM records WHERE log = $1 AND seq > $2 ORDER BY seq', [this.name, this.lastSeq]);
+    return this.take(rows);
+  }
+
+  /** Lists records read in sequence order; those already listed (a read that overtook this one) are skipped. */
+  private take(rows: ReadonlyArray<{ seq: string | number; body: unknown }>): boolean {
+    let took = false;
     for (const row of rows) {
+      if (Number(row.seq) <= this.lastSeq) continue;
       this.lastSeq = Number(row.seq);
+      took = true;
       const parsed = this.schema.safeParse(row.body);
       if (parsed.success) this.entries.push(parsed.data);
     }
     if (this.entries.length > this.maxEntries) this.entries = this.entries.slice(-this.maxEntries);
-    return rows.length > 0;
+    return took;
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { ChangeTopic } from '../../protocol';
 import { describeIssues } from '../../zodIssues';
+import { Batched } from '../batched';
 import { UnsupportedVersionError, migrate } from '../migrations';
 import { changedTopics, StoreCorruptError } from '../registryStore';
 import { RegistryState, emptyState } from '../schema';
@@ -16,6 +17,10 @@ export class PostgresRegistry {
   /** Tells this replica's own NOTIFYs from other replicas'. */
   private readonly origin = randomUUID();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly reads = new Batched<null, RegistryState>(async (waiting) => {
+    const state = await this.readLatest();
+    return waiting.map(() => state);
+  });
 
   private constructor(
     private readonly pool: Pool,
@@ -42,14 +47,23 @@ export class PostgresRegistry {
     return this.current;
   }
 
-  async read(): Promise<RegistryState> {
+  /**
+   * The latest state. Reads asked for while one is in flight share the next query, issued after they
+   * were asked, so each still sees every change committed before it asked, at one query per wave.
+   */
+  read(): Promise<RegistryState> {
+    return this.reads.submit(null);
+  }
+
+  private async readLatest(): Promise<RegistryState> {
     const { rows } = await this.pool.query<{ revision: string; state?: unknown }>(
       // The document is sent only when it changed since this replica last read it.
       'SELECT revision, CASE WHEN revision <> $1 THEN state END AS state FROM registry WHERE id = 1',
       [this.revision],
     );
     const row = rows[0];
-    if (row && Number(row.revision) !== this.revision && row.state !== null && row.state !== undefined) {
+    // A change this replica committed while the query ran is newer than what the query saw.
+    if (row && Number(row.revision) > this.revision && row.state !== null && row.state !== undefined) {
       this.current = parseState(row.state, this.folder);
       this.revision = Number(row.revision);
     }
