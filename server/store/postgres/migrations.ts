@@ -50,6 +50,19 @@ export const MIGRATIONS: readonly string[] = [
      owner text PRIMARY KEY,
      seen_at timestamptz NOT NULL
    );`,
+  // 4: run logs shared by the replicas: one row per run holds the size (locked while appending, so the
+  // cap holds across replicas), the masked text in chunks at their byte offsets.
+  `CREATE TABLE run_logs (
+     run_id text PRIMARY KEY,
+     size bigint NOT NULL,
+     written_at timestamptz NOT NULL
+   );
+   CREATE TABLE run_log_chunks (
+     run_id text NOT NULL REFERENCES run_logs (run_id) ON DELETE CASCADE,
+     start_offset bigint NOT NULL,
+     body bytea NOT NULL,
+     PRIMARY KEY (run_id, start_offset)
+   );`,
 ];
 
 export class DatabaseTooNewError extends Error {}
