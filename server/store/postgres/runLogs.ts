@@ -44,6 +44,7 @@ export class PostgresRunLogs implements RunLogs {
   private readonly unsubscribe: () => void;
   private newLogs = 0;
   private closed = false;
+  private heardAny = false;
 
   constructor(
     private readonly pool: Pool,
@@ -83,8 +84,9 @@ export class PostgresRunLogs implements RunLogs {
   async read(runId: string, offset: number, all: boolean): Promise<RunLogPart> {
     const known = this.announced.get(runId);
     // A live log followed from where it stopped: nothing new was announced, so there is nothing to read.
-    // An ended run's log (`all`) is always read, so its last part is never missed.
-    if (!all && known && known.size <= offset && this.now() - known.at < ANNOUNCED_TRUST_MS) {
+    // Trusted only once notices arrive (one sent before this replica listened is lost); an ended run's
+    // log (`all`) is always read, so its last part is never missed.
+    if (!all && this.heardAny && known && known.size <= offset && this.now() - known.at < ANNOUNCED_TRUST_MS) {
       return { text: '', nextOffset: Math.min(offset, known.size), size: known.size };
     }
     const { rows } = await this.pool.query<{ size: string; start_offset: string | null; body: Buffer | null }>(
@@ -221,8 +223,15 @@ export class PostgresRunLogs implements RunLogs {
     }
   }
 
+  /** Whether this replica hears the replicas' notices of new output (it skips reads of logs with none). */
+  get hearing(): boolean {
+    return this.heardAny;
+  }
+
   private heard(notice: Notice): void {
-    if (notice.kind === 'runLog' && notice.runId !== undefined && notice.size !== undefined) this.learn(notice.runId, notice.size);
+    if (notice.kind !== 'runLog' || notice.runId === undefined || notice.size === undefined) return;
+    this.heardAny = true;
+    this.learn(notice.runId, notice.size);
   }
 
   /** Sizes only grow: a read that started before a flush must not hide what the flush announced. */
