@@ -1,10 +1,10 @@
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { ChangeChannel } from '../../../server/store/postgres/changeChannel';
 import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { PostgresRegistry } from '../../../server/store/postgres/registry';
 import { PostgresRunLogs } from '../../../server/store/postgres/runLogs';
-import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { changeChannelOf, startPostgres, type PostgresCluster } from '../../support/postgres';
 import { Entry, RUN_LOG_CAP, storeBehaviour } from '../../support/storeBehaviour';
 
 describe('PostgreSQL store engine', function () {
@@ -24,18 +24,7 @@ describe('PostgreSQL store engine', function () {
       // Two replicas: each its own pool and listening connection.
       const pools = [new Pool({ connectionString: url, max: 4 }), new Pool({ connectionString: url, max: 4 })];
       await Promise.all(pools.map((pool) => migrate(pool)));
-      const channels = pools.map(
-        (pool) =>
-          new ChangeChannel(
-            pool,
-            async () => {
-              const client = new Client({ connectionString: url });
-              await client.connect();
-              return client;
-            },
-            () => undefined,
-          ),
-      );
+      const channels = pools.map((pool) => changeChannelOf(pool, url));
       const registries = await Promise.all(pools.map((pool, i) => PostgresRegistry.open(pool, channels[i] as ChangeChannel, 'test database', 'ana')));
       const logs = pools.map((pool, i) => new PostgresLog(pool, channels[i] as ChangeChannel, 'entries', Entry, 1_000, ['runs']));
       await Promise.all(logs.map((log) => log.load()));

@@ -7,12 +7,12 @@ import { Client, Pool } from 'pg';
 import { QueuedRun } from '../../../server/protocol';
 import { RunBook } from '../../../server/runs/runBook';
 import { RunEvent } from '../../../server/runs/runEvent';
-import { CHANNEL, ChangeChannel } from '../../../server/store/postgres/changeChannel';
+import { CHANNEL } from '../../../server/store/postgres/changeChannel';
 import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { FLUSH_MS, PostgresRunLogs } from '../../../server/store/postgres/runLogs';
 import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
-import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { changeChannelOf, startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
 
 const CAP = 10_000;
@@ -32,15 +32,7 @@ describe('PostgreSQL: run logs shared by replicas', function () {
   async function replica(url: string) {
     const pool = new Pool({ connectionString: url, max: 4 });
     await migrate(pool);
-    const channel = new ChangeChannel(
-      pool,
-      async () => {
-        const client = new Client({ connectionString: url });
-        await client.connect();
-        return client;
-      },
-      () => undefined,
-    );
+    const channel = changeChannelOf(pool, url);
     const logs = new PostgresRunLogs(pool, channel, { runs: 'runs', deliveries: 'deliveries' }, CAP);
     closers.push(async () => {
       await logs.close();
