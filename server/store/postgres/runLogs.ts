@@ -65,6 +65,8 @@ export class PostgresRunLogs implements RunLogs {
       this.onError(new Error(`Output of run ${runId} written while this server stops is not kept.`));
       return;
     }
+    // A log known to be full takes nothing more: no transaction for output that would be dropped.
+    if ((this.announced.get(runId)?.size ?? 0) >= this.cap) return;
     const bytes = Buffer.from(maskedLogText(text, extraSecrets));
     let entry = this.pending.get(runId);
     if (!entry) {

@@ -81,6 +81,11 @@ describe('PostgreSQL: run logs shared by replicas', function () {
     const kept = text.slice(0, -note.length).split('\n').slice(0, -1);
     assert.ok(kept.every((entry) => /^[AB] \d{4} \.{40}$/.test(entry)), 'every line kept is whole: flushes never interleave');
     assert.ok(kept.some((entry) => entry.startsWith('A')) && kept.some((entry) => entry.startsWith('B')), 'both replicas wrote');
+    let queries = 0;
+    a.pool.on('acquire', () => (queries += 1));
+    await a.logs.append('run-cap', 'more output\n');
+    await a.logs.settle('run-cap');
+    assert.equal(queries, 0, 'a replica that knows the log is full sends nothing more');
   });
 
   it('a thousand lines go in a few flushes, each one notice, and arrive in order', async () => {
