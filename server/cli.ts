@@ -126,7 +126,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   const receiverLimits = parseReceiverLimits(values);
   const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
   const common: CommonOptions = {
-    // With a database, the folder keeps only what is this replica's own: run logs and checkouts.
+    // With a database, the folder keeps only what is this replica's own: the local runner's checkouts.
     store: path.resolve(values.store && !storeIsDatabase ? values.store : path.join(os.homedir(), '.stackhook')),
     user: values.user ?? os.userInfo().username,
     secrets,

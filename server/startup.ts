@@ -37,9 +37,10 @@ export async function openContext(
   changed: (topics: ChangeTopic[]) => void,
   askClient?: AskClient,
 ): Promise<ServerContext> {
-  // A team server may keep its store in PostgreSQL; the folder then holds only this replica's run files.
+  // A team server may keep its store in PostgreSQL; the folder then holds only this replica's checkouts.
+  const settings = runSettingsFromEnv();
   const database = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.user, { runs: RUN_LOG_SIZE, deliveries: options.deliveryLogSize, refusals: REFUSAL_LOG_SIZE }, log)
+    ? await openPostgres(options.databaseUrl, options.user, { runs: RUN_LOG_SIZE, deliveries: options.deliveryLogSize, refusals: REFUSAL_LOG_SIZE, runLogBytes: settings.logCap }, log)
     : null;
   await ensurePrivateFolder(options.store);
   const store: Registry = database ? database.registry : await RegistryStore.open(options.store, options.user);
@@ -61,8 +62,7 @@ export async function openContext(
   } else {
     credentials = new FileCredentials(options.store);
   }
-  const settings = runSettingsFromEnv();
-  const book = new RunBook(options.store, runs, deliveries, () => changed(['runs']), settings.logCap, database?.sharedRuns);
+  const book = new RunBook(options.store, runs, deliveries, () => changed(['runs']), settings.logCap, database?.sharedRuns, database?.runLogs);
   await book.load();
   const context: ServerContext = {
     version,

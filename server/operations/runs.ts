@@ -38,8 +38,7 @@ export async function runLog(context: ServerContext, params: Protocol.ParamsOf<t
   const { record } = await visibleRun(context, params.runId, 'read', 'Reading a run\'s log');
   const ended = isFinal(record.run);
   const read = await executionOf(context).book.logs.read(params.runId, params.offset ?? 0, ended);
-  const { size } = await executionOf(context).book.logs.sizeOf(params.runId);
-  return { text: read.text, nextOffset: read.nextOffset, complete: ended && read.nextOffset >= size };
+  return { text: read.text, nextOffset: read.nextOffset, complete: ended && read.nextOffset >= read.size };
 }
 
 export async function cancelRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsCancel>): Promise<Protocol.Run> {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { QueuedRun as QueuedRunSchema, type QueuedRun, type Run } from '../protocol';
 import { FINAL_RUN_STATES } from '../protocol';
 import { AppendLog } from '../store/appendLog';
-import type { RecordLog } from '../store/engine';
+import type { RecordLog, RunLogs } from '../store/engine';
 import { withFileLock } from '../store/fileLock';
 import { isProcessAlive } from '../store/processes';
 import type { StoredDelivery } from '../webhooks/storedDelivery';
@@ -45,7 +45,7 @@ export interface SharedRuns {
 
 export class RunBook {
   readonly events: RecordLog<typeof RunEvent>;
-  readonly logs: RunLogFiles;
+  readonly logs: RunLogs;
   private readonly queued = new Map<string, QueuedRun>();
   private readonly latestOfStack = new Map<string, string>();
   private readonly applied = new Map<string, RunRecord>();
@@ -63,9 +63,11 @@ export class RunBook {
     private readonly announce: () => void,
     logCap?: number,
     private readonly shared?: SharedRuns,
+    /** Run logs the replicas share; without them, each log is a file of this store's folder. */
+    logs?: RunLogs,
   ) {
     this.events = shared?.events ?? new AppendLog(path.join(folder, RUN_EVENTS_FILE), RunEvent, RUN_EVENTS_SIZE);
-    this.logs = new RunLogFiles(path.join(folder, 'run-logs'), logCap);
+    this.logs = logs ?? new RunLogFiles(path.join(folder, 'run-logs'), logCap);
   }
 
   async load(): Promise<void> {
@@ -128,8 +130,9 @@ export class RunBook {
     return found;
   }
 
-  /** Appends the change durably, then tells the editors. */
+  /** Appends the change durably, then tells the editors. The log goes first: a run seen ended has all its log. */
   async change(runId: string, change: Omit<RunEvent, 'runId' | 'at'>, now = new Date()): Promise<RunRecord | null> {
+    await this.logs.settle(runId);
     await this.events.append([{ runId, at: now.toISOString(), ...change }]);
     this.announce();
     return this.record(runId);

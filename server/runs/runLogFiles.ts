@@ -4,8 +4,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { redact } from '../log';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder } from '../store/atomicFile';
+import type { RunLogPart, RunLogs } from '../store/engine';
 
 export const DEFAULT_LOG_CAP = 1024 * 1024;
+/** The most one read of a log returns: a follower reads on from where it stopped. */
+export const LOG_READ_LIMIT = 256 * 1024;
 const SAFE_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** Masks a credential's secret in `text` (one shorter than 6 characters would mangle ordinary text). */
@@ -13,7 +16,36 @@ export function maskCredential(text: string, secret: string): string {
   return secret.length >= 6 ? text.split(secret).join('••••••') : text;
 }
 
-export class RunLogFiles {
+/** The text as a log keeps it: the known secrets and the run's credentials masked. */
+export function maskedLogText(text: string, extraSecrets: readonly string[]): string {
+  let masked = redact(text);
+  for (const secret of extraSecrets) masked = maskCredential(masked, secret);
+  return masked;
+}
+
+/** What of `bytes` a log of `size` bytes keeps under `cap`: past it, the rest is dropped and one note says so. */
+export function withinCap(bytes: Buffer, size: number, cap: number): Buffer {
+  if (size >= cap) return Buffer.alloc(0);
+  if (size + bytes.length <= cap) return bytes;
+  return Buffer.concat([bytes.subarray(0, cap - size), Buffer.from(`\n[log cut at ${cap} bytes]\n`)]);
+}
+
+/** A read from `offset` of `available` bytes (of a log of `size`): whole lines unless `all` and it reaches the end. */
+export function partOf(available: Buffer, offset: number, size: number, all: boolean): RunLogPart {
+  let end = available.length;
+  if (!all || available.length < size - offset) {
+    const newline = available.lastIndexOf(0x0a, available.length - 1);
+    end = newline < 0 ? 0 : newline + 1;
+  }
+  return { text: available.subarray(0, end).toString('utf8'), nextOffset: offset + end, size };
+}
+
+/** The last `lines` lines of a log's text. */
+export function lastLines(text: string, lines: number): string {
+  return text.split('\n').filter((line, index, all) => line !== '' || index < all.length - 1).slice(-lines).join('\n');
+}
+
+export class RunLogFiles implements RunLogs {
   private readonly sizes = new Map<string, number>();
 
   constructor(
@@ -33,49 +65,39 @@ export class RunLogFiles {
     let size = this.sizes.get(runId);
     if (size === undefined) size = await fs.stat(file).then((s) => s.size, () => 0);
     if (size >= this.cap) return;
-    let masked = redact(text);
-    for (const secret of extraSecrets) masked = maskCredential(masked, secret);
-    let bytes = Buffer.from(masked);
-    if (size + bytes.length > this.cap) {
-      bytes = Buffer.concat([bytes.subarray(0, this.cap - size), Buffer.from(`\n[log cut at ${this.cap} bytes]\n`)]);
-    }
+    const bytes = withinCap(Buffer.from(maskedLogText(text, extraSecrets)), size, this.cap);
     await ensurePrivateFolder(this.folder);
     await fs.appendFile(file, bytes, { mode: PRIVATE_FILE_MODE });
     this.sizes.set(runId, size + bytes.length);
   }
 
+  /** Each append is on disk when it resolves: nothing waits. */
+  settle(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** What the log holds from `offset`, in whole lines unless `all` (then up to its end). */
-  async read(runId: string, offset: number, all: boolean): Promise<{ text: string; nextOffset: number }> {
+  async read(runId: string, offset: number, all: boolean): Promise<RunLogPart> {
     const handle = await fs.open(this.fileOf(runId), 'r').catch(() => null);
-    if (!handle) return { text: '', nextOffset: offset };
+    if (!handle) return { text: '', nextOffset: offset, size: 0 };
     try {
       const { size } = await handle.stat();
-      if (size <= offset) return { text: '', nextOffset: Math.min(offset, size) };
-      const length = Math.min(size - offset, 256 * 1024);
+      if (size <= offset) return { text: '', nextOffset: Math.min(offset, size), size };
+      const length = Math.min(size - offset, LOG_READ_LIMIT);
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buffer, 0, length, offset);
-      let end = bytesRead;
-      if (!all || bytesRead < size - offset) {
-        const newline = buffer.lastIndexOf(0x0a, bytesRead - 1);
-        end = newline < 0 ? 0 : newline + 1;
-      }
-      return { text: buffer.subarray(0, end).toString('utf8'), nextOffset: offset + end };
+      return partOf(buffer.subarray(0, bytesRead), offset, size, all);
     } finally {
       await handle.close();
     }
   }
 
-  async sizeOf(runId: string): Promise<{ size: number }> {
-    return { size: await fs.stat(this.fileOf(runId)).then((s) => s.size, () => 0) };
-  }
-
   /** The last `lines` lines (for a pull request comment). */
   async tail(runId: string, lines: number): Promise<string> {
-    const text = await fs.readFile(this.fileOf(runId), 'utf8').catch(() => '');
-    return text.split('\n').filter((line, index, all) => line !== '' || index < all.length - 1).slice(-lines).join('\n');
+    return lastLines(await fs.readFile(this.fileOf(runId), 'utf8').catch(() => ''), lines);
   }
 
-  async whole(runId: string): Promise<string> {
-    return fs.readFile(this.fileOf(runId), 'utf8').catch(() => '');
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -29,3 +29,29 @@ export interface RecordLog<S extends z.ZodType> {
   append(records: readonly z.output<S>[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What one read of a run's log gives: the text from the offset asked, where the next read starts, and the log's size. */
+export interface RunLogPart {
+  text: string;
+  nextOffset: number;
+  size: number;
+}
+
+/**
+ * Each run's log: masked before it is kept, capped per run (past the cap, one note says the rest was
+ * dropped). Offsets count bytes of the log's UTF-8 text.
+ */
+export interface RunLogs {
+  append(runId: string, text: string, extraSecrets?: readonly string[]): Promise<void>;
+  /** Resolves once all appended so far is kept: a state change recorded after it is never ahead of the log. */
+  settle(runId: string): Promise<void>;
+  /**
+   * The log from `offset`, in whole lines unless `all` (then up to its end), at most 256 KiB at a time.
+   * `all` (the run ended) reads what is kept; a live log written by another replica shows new output
+   * once this one heard of it (a notice, within milliseconds).
+   */
+  read(runId: string, offset: number, all: boolean): Promise<RunLogPart>;
+  /** The last `lines` lines (for a pull request comment). */
+  tail(runId: string, lines: number): Promise<string>;
+  close(): Promise<void>;
+}

@@ -6,7 +6,8 @@ import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
+import { ChangeChannel } from '../../server/store/postgres/changeChannel';
 import { freePort } from '../../scripts/lib/processes';
 import { postgresBinDir } from '../../scripts/lib/postgres';
 
@@ -66,4 +67,17 @@ export async function startPostgres(): Promise<PostgresCluster> {
       rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/** A replica's change channel on `pool`, listening on a connection of its own as the server's does. */
+export function changeChannelOf(pool: Pool, url: string): ChangeChannel {
+  return new ChangeChannel(
+    pool,
+    async () => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      return client;
+    },
+    () => undefined,
+  );
 }

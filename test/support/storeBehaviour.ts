@@ -2,13 +2,18 @@
 // test opens two handles on one store, as two processes (or replicas) would.
 import { strict as assert } from 'node:assert';
 import * as z from 'zod';
-import type { RecordLog, Registry } from '../../server/store/engine';
+import { registerSecret } from '../../server/log';
+import type { RecordLog, Registry, RunLogs } from '../../server/store/engine';
 
 export const Entry = z.object({ id: z.string(), n: z.number() });
+/** The cap of the run logs the engines open for these cases: small, so a case can reach it. */
+export const RUN_LOG_CAP = 4096;
 
 export interface StoreHandles {
   registries: [Registry, Registry];
   logs: [RecordLog<typeof Entry>, RecordLog<typeof Entry>];
+  /** Run logs capped at RUN_LOG_CAP. */
+  runLogs: [RunLogs, RunLogs];
 }
 
 export function storeBehaviour(engine: string, open: () => Promise<StoreHandles>, close: (handles: StoreHandles) => Promise<void>): void {
@@ -61,6 +66,63 @@ export function storeBehaviour(engine: string, open: () => Promise<StoreHandles>
       assert.deepEqual([...ids(one)].sort(), ['a1', 'a2', 'b1', 'b2']);
       assert.deepEqual(ids(one), ids(two));
       assert.equal(await one.refresh(), false, 'nothing new: refresh says so');
+    });
+
+    it('a run log appended through one handle is read through the other, by offset and in whole lines', async () => {
+      const [writer, reader] = handles.runLogs;
+      await writer.append('run-read', 'Refreshing state...\nPlan: 1 to');
+      await writer.append('run-read', ' add.\nstill writ');
+      await writer.settle('run-read');
+      const live = await reader.read('run-read', 0, false);
+      assert.deepEqual(live, { text: 'Refreshing state...\nPlan: 1 to add.\n', nextOffset: 36, size: 46 });
+      assert.deepEqual(await reader.read('run-read', live.nextOffset, false), { text: '', nextOffset: 36, size: 46 }, 'a line still being written waits');
+      assert.deepEqual(await reader.read('run-read', live.nextOffset, true), { text: 'still writ', nextOffset: 46, size: 46 }, 'an ended run gives its last line as it is');
+      assert.deepEqual(await reader.read('run-read', 46, true), { text: '', nextOffset: 46, size: 46 });
+      assert.equal(await reader.tail('run-read', 2), 'Plan: 1 to add.\nstill writ');
+      assert.deepEqual(await reader.read('run-never', 0, true), { text: '', nextOffset: 0, size: 0 }, 'a run that wrote nothing has an empty log');
+    });
+
+    it('offsets count bytes: text beyond ASCII is read back whole from where the last read stopped', async () => {
+      const [writer, reader] = handles.runLogs;
+      await writer.append('run-bytes', 'Zürich → ok\n');
+      await writer.settle('run-bytes');
+      const first = await reader.read('run-bytes', 0, false);
+      assert.equal(first.nextOffset, Buffer.byteLength('Zürich → ok\n'));
+      await writer.append('run-bytes', 'zweite Zeile ✓\n');
+      await writer.settle('run-bytes');
+      assert.equal((await reader.read('run-bytes', first.nextOffset, true)).text, 'zweite Zeile ✓\n', 'an ended run\'s log is read to its end at once');
+      // A follower of a live log on another replica hears of new output by a notice: within a second.
+      const deadline = Date.now() + 1_000;
+      let live = await reader.read('run-bytes', first.nextOffset, false);
+      while (live.text === '' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        live = await reader.read('run-bytes', first.nextOffset, false);
+      }
+      assert.equal(live.text, 'zweite Zeile ✓\n');
+    });
+
+    it('a run log is masked before it is kept: known secrets and the run\'s credential', async () => {
+      const [writer, reader] = handles.runLogs;
+      registerSecret('hook-secret-3f9a1c77');
+      await writer.append('run-mask', 'webhook hook-secret-3f9a1c77 and token ATATT-run-credential-55\n', ['ATATT-run-credential-55']);
+      await writer.settle('run-mask');
+      const { text } = await reader.read('run-mask', 0, true);
+      assert.equal(text, 'webhook •••••• and token ••••••\n');
+    });
+
+    it('a run log stops at its cap, with one note that the rest was dropped', async () => {
+      const [writer, reader] = handles.runLogs;
+      const line = `${'x'.repeat(99)}\n`;
+      for (let i = 0; i < 50; i++) await writer.append('run-cap', line);
+      await writer.settle('run-cap');
+      const note = `\n[log cut at ${RUN_LOG_CAP} bytes]\n`;
+      const { text, size } = await reader.read('run-cap', 0, true);
+      assert.equal(size, RUN_LOG_CAP + note.length);
+      assert.ok(text.endsWith(`x${note}`), text.slice(-80));
+      assert.equal(text.split('[log cut').length, 2, 'one note');
+      await writer.append('run-cap', 'after the cap\n');
+      await writer.settle('run-cap');
+      assert.equal((await reader.read('run-cap', 0, true)).size, size, 'nothing more is kept');
     });
   });
 }

@@ -6,7 +6,14 @@ import { ChangeTopic } from '../../protocol';
 
 export const CHANNEL = 'stackhook_changed';
 
-const Notice = z.object({ kind: z.enum(['registry', 'records']), origin: z.string(), topics: z.array(ChangeTopic) });
+const Notice = z.object({
+  kind: z.enum(['registry', 'records', 'runLog']),
+  origin: z.string(),
+  topics: z.array(ChangeTopic),
+  /** A `runLog` notice: which run's log grew, and to what size. */
+  runId: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+});
 export type Notice = z.infer<typeof Notice>;
 
 export class ChangeChannel {

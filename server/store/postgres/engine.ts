@@ -15,6 +15,7 @@ import { migrate } from './migrations';
 import { PostgresLog } from './recordLog';
 import { PostgresRegistry } from './registry';
 import { PostgresRunLeases } from './runLeases';
+import { PostgresRunLogs } from './runLogs';
 import { PostgresUserDirectory } from './userDirectory';
 
 
@@ -29,12 +30,14 @@ export interface PostgresEngine {
   readonly channel: ChangeChannel;
   /** Run events, claims and leases shared by the replicas. */
   readonly sharedRuns: PostgresRunLeases;
+  /** Run logs shared by the replicas: an editor on any replica reads the log of a run another executes. */
+  readonly runLogs: PostgresRunLogs;
   /** Tells `changed` what other replicas appended (runs, deliveries), once this replica has read it. */
   watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
   close(): Promise<void>;
 }
 
-export async function openPostgres(url: string, firstUser: string, sizes: { runs: number; deliveries: number; refusals: number }, log: Logger): Promise<PostgresEngine> {
+export async function openPostgres(url: string, firstUser: string, sizes: { runs: number; deliveries: number; refusals: number; runLogBytes?: number }, log: Logger): Promise<PostgresEngine> {
   const pool = new Pool({ connectionString: url, max: 10 });
   pool.on('error', (error) => log.warn(`A PostgreSQL connection failed: ${error.message}`));
   // A connection the database ends while it is checked out must fail its query, not the process.
@@ -63,6 +66,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
   await Promise.all([runs.load(), deliveries.load(), refusals.load(), runEvents.load()]);
   const sharedRuns = new PostgresRunLeases(pool, runEvents, THIS_PROCESS, (error) => log.warn(`This replica's heartbeat failed: ${error.message}`));
   await sharedRuns.start();
+  const runLogs = new PostgresRunLogs(pool, channel, { runs: runs.name, deliveries: deliveries.name }, sizes.runLogBytes, (error) => log.warn(error.message));
   return {
     registry,
     runs,
@@ -73,6 +77,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     claims: new PostgresDeliveryClaims(pool, deliveries, registry),
     channel,
     sharedRuns,
+    runLogs,
     watchRecords(changed) {
       const logs = [runs, deliveries, refusals, runEvents];
       const ours = new Set<string>(logs.map((entry) => entry.origin));
@@ -86,6 +91,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     },
     async close() {
       sharedRuns.stop();
+      await runLogs.close();
       await channel.close();
       await pool.end().catch(() => undefined);
     },

@@ -99,6 +99,19 @@ export const MIGRATIONS: readonly string[] = [
        'records', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', seq, 'body', body) ORDER BY seq) FROM records WHERE log = p_log AND seq > p_after), '[]'::jsonb));
    END
    $$;`,
+  // 5: run logs shared by the replicas: one row per run holds the size (locked while appending, so the
+  // cap holds across replicas), the masked text in chunks at their byte offsets.
+  `CREATE TABLE run_logs (
+     run_id text PRIMARY KEY,
+     size bigint NOT NULL,
+     written_at timestamptz NOT NULL
+   );
+   CREATE TABLE run_log_chunks (
+     run_id text NOT NULL REFERENCES run_logs (run_id) ON DELETE CASCADE,
+     start_offset bigint NOT NULL,
+     body bytea NOT NULL,
+     PRIMARY KEY (run_id, start_offset)
+   );`,
 ];
 
 export class DatabaseTooNewError extends Error {}

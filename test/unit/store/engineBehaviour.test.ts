@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
+import { RunLogFiles } from '../../../server/runs/runLogFiles';
 import { AppendLog } from '../../../server/store/appendLog';
 import { RegistryStore } from '../../../server/store/registryStore';
 import { tempStore } from '../../support/serverProcess';
-import { Entry, storeBehaviour } from '../../support/storeBehaviour';
+import { Entry, RUN_LOG_CAP, storeBehaviour } from '../../support/storeBehaviour';
 
 const folders = new Map<object, string>();
 
@@ -13,13 +14,16 @@ storeBehaviour(
     const registries = [await RegistryStore.open(folder, 'ana'), await RegistryStore.open(folder, 'ana')] as const;
     const logs = [new AppendLog(`${folder}/entries.jsonl`, Entry, 1_000), new AppendLog(`${folder}/entries.jsonl`, Entry, 1_000)] as const;
     await Promise.all(logs.map((log) => log.load()));
-    const handles = { registries: [...registries] as [RegistryStore, RegistryStore], logs: [...logs] as [AppendLog<typeof Entry>, AppendLog<typeof Entry>] };
+    // Two processes on one store: each its own handle on the run logs' folder.
+    const runLogs: [RunLogFiles, RunLogFiles] = [new RunLogFiles(`${folder}/run-logs`, RUN_LOG_CAP), new RunLogFiles(`${folder}/run-logs`, RUN_LOG_CAP)];
+    const handles = { registries: [...registries] as [RegistryStore, RegistryStore], logs: [...logs] as [AppendLog<typeof Entry>, AppendLog<typeof Entry>], runLogs };
     folders.set(handles, folder);
     return handles;
   },
   async (handles) => {
     for (const registry of handles.registries) registry.close();
     await Promise.all(handles.logs.map((log) => log.close()));
+    await Promise.all(handles.runLogs.map((logs) => logs.close()));
     rmSync(folders.get(handles) as string, { recursive: true, force: true });
   },
 );
