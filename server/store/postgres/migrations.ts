@@ -50,6 +50,17 @@ export const MIGRATIONS: readonly string[] = [
      owner text PRIMARY KEY,
      seen_at timestamptz NOT NULL
    );`,
+  // 4: one-time invitations, kept apart from personal tokens so that none can authenticate a connection.
+  `CREATE TABLE team_invitations (
+     id text PRIMARY KEY,
+     user_name text NOT NULL REFERENCES team_users (name),
+     hash text NOT NULL UNIQUE,
+     created_at timestamptz NOT NULL,
+     expires_at timestamptz NOT NULL,
+     revoked_at timestamptz,
+     used_at timestamptz,
+     redeemed_token_id text REFERENCES team_tokens (id)
+   );`,
 ];
 
 export class DatabaseTooNewError extends Error {}
