@@ -96,17 +96,15 @@ function requireName(value: string | undefined, usage: string): string {
   return parsed.data;
 }
 
-function tokenState(token: { expiresAt: string; revokedAt: string | null }, now: Date): string {
+function tokenState(token: { expiresAt: string; revokedAt: string | null }, now: Date, usable = 'valid until'): string {
   if (token.revokedAt) return `revoked ${token.revokedAt}`;
   if (Date.parse(token.expiresAt) <= now.getTime()) return `expired ${token.expiresAt}`;
-  return `valid until ${token.expiresAt}`;
+  return `${usable} ${token.expiresAt}`;
 }
 
 function invitationState(invitation: { expiresAt: string; revokedAt: string | null; usedAt: string | null; redeemedTokenId: string | null }, now: Date): string {
   if (invitation.usedAt) return `used ${invitation.usedAt} for token ${invitation.redeemedTokenId ?? 'unknown'}`;
-  if (invitation.revokedAt) return `revoked ${invitation.revokedAt}`;
-  if (Date.parse(invitation.expiresAt) <= now.getTime()) return `expired ${invitation.expiresAt}`;
-  return `pending, redeemable once until ${invitation.expiresAt}`;
+  return tokenState(invitation, now, 'pending, redeemable once until');
 }
 
 async function makeRootAdmin(database: Registry | null, folder: string, name: string): Promise<void> {
