@@ -59,24 +59,25 @@ describe('the extension\'s team server connection', function () {
       shownInputs.push(options as (typeof shownInputs)[number]);
       return answers.shift();
     };
-    after(() => {
+    try {
+      await connect(ctx, link);
+      assert.equal(shownInputs[1]?.validateInput?.(invitation.token), undefined, 'the token box takes an invitation');
+      const address = parseTeamAddress(server.url);
+      const stored = await link.getToken(address);
+      assert.match(stored ?? '', /^shk_/, 'the personal token is stored');
+      assert.ok(![...secrets.values.values()].includes(invitation.token), 'the invitation is not stored');
+      assert.equal(await whoIs(address, stored as string), 'dan');
+      assert.equal(settings.get('stackhook.server'), address.url);
+      assert.match(recorded.messages.at(-1)?.message ?? '', /Connected to 127\.0\.0\.1:\d+ as dan/);
+
+      secrets.values.clear();
+      await connect(ctx, link);
+      assert.match(recorded.messages.at(-1)?.message ?? '', /refused the invitation: it was used already/, 'an invitation works once');
+      assert.equal(secrets.values.size, 0, 'a refused invitation stores nothing');
+    } finally {
       window.showInputBox = showInputBox;
       settings.delete('stackhook.server');
-    });
-    await connect(ctx, link);
-    assert.equal(shownInputs[1]?.validateInput?.(invitation.token), undefined, 'the token box takes an invitation');
-    const address = parseTeamAddress(server.url);
-    const stored = await link.getToken(address);
-    assert.match(stored ?? '', /^shk_/, 'the personal token is stored');
-    assert.ok(![...secrets.values.values()].includes(invitation.token), 'the invitation is not stored');
-    assert.equal(await whoIs(address, stored as string), 'dan');
-    assert.equal(settings.get('stackhook.server'), address.url);
-    assert.match(recorded.messages.at(-1)?.message ?? '', /Connected to 127\.0\.0\.1:\d+ as dan/);
-
-    secrets.values.clear();
-    await connect(ctx, link);
-    assert.match(recorded.messages.at(-1)?.message ?? '', /refused the invitation: it was used already/, 'an invitation works once');
-    assert.equal(secrets.values.size, 0, 'a refused invitation stores nothing');
+    }
   });
 
   it('without a stored token the link says refused; with one it connects, and after the server goes away it reconnects with backoff', async () => {
