@@ -137,12 +137,7 @@ export class FileUserDirectory implements UserDirectory {
   }
 
   async createToken(user: string, now: Date, days: number): Promise<IssuedToken> {
-    return this.change((state) => {
-      if (!state.users.some((known) => known.name === user)) throw noSuchUser(user);
-      const { issued, record } = issueToken(user, now, days);
-      state.tokens.push(record);
-      return issued;
-    });
+    return this.issueFor(user, () => issueToken(user, now, days), (state) => state.tokens);
   }
 
   async revokeToken(id: string, now: Date): Promise<TokenRecord> {
@@ -160,12 +155,7 @@ export class FileUserDirectory implements UserDirectory {
   }
 
   async createInvitation(user: string, now: Date, days: number): Promise<IssuedToken> {
-    return this.change((state) => {
-      if (!state.users.some((known) => known.name === user)) throw noSuchUser(user);
-      const { issued, record } = issueInvitation(user, now, days);
-      state.invitations.push(record);
-      return issued;
-    });
+    return this.issueFor(user, () => issueInvitation(user, now, days), (state) => state.invitations);
   }
 
   async redeemInvitation(invitation: string, now: Date): Promise<IssuedToken | { refused: InvitationRefusal }> {
@@ -179,6 +169,16 @@ export class FileUserDirectory implements UserDirectory {
       record.usedAt = now.toISOString();
       record.redeemedTokenId = token.id;
       state.tokens.push(token);
+      return issued;
+    });
+  }
+
+  /** Keeps a new personal token or invitation of a user who exists. */
+  private issueFor<R>(user: string, issue: () => { issued: IssuedToken; record: R }, list: (state: UsersFile) => R[]): Promise<IssuedToken> {
+    return this.change((state) => {
+      if (!state.users.some((known) => known.name === user)) throw noSuchUser(user);
+      const { issued, record } = issue();
+      list(state).push(record);
       return issued;
     });
   }

@@ -82,18 +82,7 @@ export class PostgresUserDirectory implements UserDirectory {
 
   async createToken(user: string, now: Date, days: number): Promise<IssuedToken> {
     const { issued, record } = issueToken(user, now, days);
-    try {
-      await this.pool.query('INSERT INTO team_tokens (id, user_name, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-        record.id,
-        record.user,
-        record.hash,
-        record.createdAt,
-        record.expiresAt,
-      ]);
-    } catch (error) {
-      if (codeOf(error) === FOREIGN_KEY_VIOLATION) throw noSuchUser(user);
-      throw error;
-    }
+    await this.insert('team_tokens', record);
     return issued;
   }
 
@@ -112,18 +101,7 @@ export class PostgresUserDirectory implements UserDirectory {
 
   async createInvitation(user: string, now: Date, days: number): Promise<IssuedToken> {
     const { issued, record } = issueInvitation(user, now, days);
-    try {
-      await this.pool.query('INSERT INTO team_invitations (id, user_name, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-        record.id,
-        record.user,
-        record.hash,
-        record.createdAt,
-        record.expiresAt,
-      ]);
-    } catch (error) {
-      if (codeOf(error) === FOREIGN_KEY_VIOLATION) throw noSuchUser(user);
-      throw error;
-    }
+    await this.insert('team_invitations', record);
     return issued;
   }
 
@@ -147,5 +125,21 @@ export class PostgresUserDirectory implements UserDirectory {
     if (user !== undefined) return { id: minted.id, user, token: minted.token, expiresAt: minted.expiresAt };
     const found = await this.pool.query<InvitationRow>('SELECT * FROM team_invitations WHERE hash = $1', [hash]);
     return { refused: invitationRefusal(found.rows[0] ? toInvitation(found.rows[0]) : undefined, now) ?? 'unknown' };
+  }
+
+  /** A new personal token or invitation; its user must exist. */
+  private async insert(table: 'team_tokens' | 'team_invitations', record: TokenRecord): Promise<void> {
+    try {
+      await this.pool.query(`INSERT INTO ${table} (id, user_name, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+        record.id,
+        record.user,
+        record.hash,
+        record.createdAt,
+        record.expiresAt,
+      ]);
+    } catch (error) {
+      if (codeOf(error) === FOREIGN_KEY_VIOLATION) throw noSuchUser(record.user);
+      throw error;
+    }
   }
 }
