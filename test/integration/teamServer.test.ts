@@ -138,6 +138,7 @@ describe('team server: the protocol over an authenticated WebSocket', function (
       (error: { status?: number }) => error,
     );
     assert.equal(upgrade.status, 401, 'an invitation is refused at the upgrade');
+    await eventually(() => /refused: an invitation, not a personal token/.test(server.stderr()), 'the host log to say an invitation was presented');
 
     const redeemed = await postRedeem(server.url, `Bearer ${invitation.token}`);
     assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
