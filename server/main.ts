@@ -16,6 +16,7 @@ import { startEditorReceiver } from './webhooks/editorReceiver';
 import { WebhookReceiver } from './webhooks/receiver';
 import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
 import { ADMIN_COMMANDS, runAdminCommand } from './team/adminCommand';
+import { redeemRoutes } from './team/redeemEndpoint';
 import { TeamRpcEndpoint } from './team/rpcEndpoint';
 import { readTls, watchTeamStore } from './team/serveSupport';
 
@@ -99,7 +100,7 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
         if (answer.logLine !== null) log.info(answer.logLine);
       },
       options.receiverLimits,
-      { tls, onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head) },
+      { tls, onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head), onRequest: redeemRoutes(context.users, () => context.now(), log) },
     );
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';

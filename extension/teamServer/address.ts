@@ -1,10 +1,14 @@
 // A team server's address as the setting holds it, and where the editor may send a token: over TLS
 // (https/wss) anywhere, in plain text only to this machine.
+import { REDEEM_PATH } from '../../server/protocol/redeem';
+
 export interface TeamAddress {
   /** What the setting holds, without a trailing slash: `https://stackhook.example.com`. */
   readonly url: string;
   /** The WebSocket endpoint: `wss://stackhook.example.com/rpc`. */
   readonly rpcUrl: string;
+  /** Where an invitation is exchanged for a personal token: `https://stackhook.example.com/rpc/redeem`. */
+  readonly redeemUrl: string;
   readonly host: string;
   readonly secure: boolean;
 }
@@ -33,5 +37,6 @@ export function parseTeamAddress(value: string): TeamAddress {
   }
   const base = `${url.protocol}//${url.host}${path}`;
   const rpcUrl = `${secure ? 'wss' : 'ws'}://${url.host}${path}/rpc`;
-  return { url: base, rpcUrl, host: url.host, secure };
+  const redeemUrl = `${secure ? 'https' : 'http'}://${url.host}${path}${REDEEM_PATH}`;
+  return { url: base, rpcUrl, redeemUrl, host: url.host, secure };
 }

@@ -6,6 +6,7 @@ import * as Protocol from '../../server/protocol';
 import type { CommandContext } from '../commands/context';
 import { SECTION } from '../config';
 import { parseTeamAddress, type TeamAddress } from './address';
+import { INVITATION_SHAPE, redeemInvitation } from './redeem';
 import type { TeamLink } from './teamLink';
 import { openTeamTransport } from './transport';
 
@@ -46,30 +47,48 @@ export async function connect(ctx: CommandContext, link: TeamLink): Promise<void
   });
   if (url === undefined) return;
   const address = parseTeamAddress(url);
-  const token = await vscode.window.showInputBox({
+  const pasted = await vscode.window.showInputBox({
     title: vscode.l10n.t('Connect to Team Server (2/2)'),
-    prompt: vscode.l10n.t('Your personal token for {0} (an admin makes one with `tokens create` or Invite User)', address.host),
+    prompt: vscode.l10n.t('Your personal token or invitation for {0} (an admin makes one with `tokens create` or Invite User)', address.host),
     password: true,
     ignoreFocusOut: true,
-    placeHolder: 'shk_…',
-    validateInput: (value) => (TOKEN_SHAPE.test(value.trim()) ? undefined : vscode.l10n.t('A Stackhook token starts with shk_ and has 47 characters.')),
+    placeHolder: 'shk_… / shi_…',
+    validateInput: (value) =>
+      TOKEN_SHAPE.test(value.trim()) || INVITATION_SHAPE.test(value.trim())
+        ? undefined
+        : vscode.l10n.t('A Stackhook token starts with shk_ (an invitation with shi_) and has 47 characters.'),
   });
-  if (token === undefined) return;
+  if (pasted === undefined) return;
   let user: string;
   try {
     user = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}…', address.host) },
-      () => whoIs(address, token.trim()),
+      async () => {
+        const token = INVITATION_SHAPE.test(pasted.trim()) ? await personalTokenFor(ctx, link, address, pasted.trim()) : pasted.trim();
+        const owner = await whoIs(address, token);
+        await link.storeToken(address, token);
+        return owner;
+      },
     );
   } catch (error) {
     void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
     return;
   }
-  await link.storeToken(address, token.trim());
   ctx.output.info(`Connected to the team server ${address.url} as ${user}.`);
   if (currentSetting() === address.url) await ctx.server.restart();
   else await vscode.workspace.getConfiguration(SECTION).update('server', address.url, vscode.ConfigurationTarget.Global);
   void vscode.window.showInformationMessage(vscode.l10n.t('Connected to {0} as {1}.', address.host, user));
+}
+
+/**
+ * Redeems the invitation and keeps the personal token it gives at once: the invitation is spent now,
+ * so the token must not be lost if the check that follows fails. The invitation is never stored.
+ */
+async function personalTokenFor(ctx: CommandContext, link: TeamLink, address: TeamAddress, invitation: string): Promise<string> {
+  const redeemed = await redeemInvitation(address, invitation);
+  await link.storeToken(address, redeemed.token);
+  ctx.output.info(`Redeemed an invitation on ${address.url}: personal token ${redeemed.tokenId} for ${redeemed.user}, valid until ${redeemed.expiresAt}.`);
+  return redeemed.token;
 }
 
 export async function disconnect(ctx: CommandContext, link: TeamLink): Promise<void> {
@@ -103,9 +122,13 @@ export async function inviteUser(ctx: CommandContext): Promise<void> {
     void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
     return;
   }
-  const copy = vscode.l10n.t('Copy token');
+  const copy = vscode.l10n.t('Copy invitation');
   const choice = await vscode.window.showInformationMessage(
-    vscode.l10n.t('{0} is invited. Their token, valid until {1}, is shown only now: copy it and pass it on privately.', invitation.user, invitation.expiresAt.slice(0, 10)),
+    vscode.l10n.t(
+      '{0} is invited. The invitation works once, until {1}: they paste it into Connect to Team Server, which exchanges it for their own token. It is shown only now: copy it and pass it on privately.',
+      invitation.user,
+      `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`,
+    ),
     { modal: true },
     copy,
   );

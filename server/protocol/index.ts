@@ -2,3 +2,4 @@
 export * from './entities';
 export * from './errors';
 export * from './methods';
+export * from './redeem';

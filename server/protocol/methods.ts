@@ -5,6 +5,7 @@ import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonr
 import * as z from 'zod';
 import * as E from './entities';
 import { ErrorData } from './errors';
+import { MAX_INVITATION_DAYS } from './redeem';
 
 export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
   readonly method: string;
@@ -263,12 +264,14 @@ export const IntegrationsPreview = request(
 );
 
 /**
- * Team server: an admin of the root space adds a user (or gives an existing one a new token) and gets
- * that user's token, shown this once and never again.
+ * Team server: an admin of the root space adds a user (or invites an existing one again) and gets a
+ * one-time invitation token (`shi_…`, shown this once, 7 days unless `days` says otherwise, at most 30).
+ * The user redeems it once at `POST /rpc/redeem` for their personal token; `tokenId` is what
+ * `tokens revoke` takes to cancel it.
  */
 export const UsersInvite = request(
   'stackhook/users/invite',
-  z.strictObject({ name: E.Username, days: z.number().int().min(1).max(365).optional() }),
+  z.strictObject({ name: E.Username, days: z.number().int().min(1).max(MAX_INVITATION_DAYS).optional() }),
   z.object({ user: z.string(), tokenId: z.string(), token: z.string(), expiresAt: z.string(), newUser: z.boolean() }),
 );
 

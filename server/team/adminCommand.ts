@@ -56,7 +56,8 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
         if (subject !== undefined) throw new UsageError(`users list takes no NAME ("${subject}").`);
         for (const user of await directory.listUsers()) {
           const tokens = user.tokens.map((token) => `${token.id} (${tokenState(token, now)})`);
-          out.result(`${user.name}\t${user.createdAt}\t${tokens.join(', ') || 'no tokens'}`);
+          const invitations = user.invitations.map((invitation) => `${invitation.id} (${invitationState(invitation, now)})`);
+          out.result(`${user.name}\t${user.createdAt}\t${tokens.join(', ') || 'no tokens'}\t${invitations.join(', ') || 'no invitations'}`);
         }
         return;
       }
@@ -72,7 +73,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
       case 'tokens revoke': {
         if (!subject) throw new UsageError('tokens revoke takes the token\'s ID (users list shows it).');
         const record = await directory.revokeToken(subject, now);
-        out.note(`Token ${record.id} of ${record.user} is revoked; connections that present it are refused from now on.`);
+        out.note(`Token ${record.id} of ${record.user} is revoked; connections (or redemptions, for an invitation) that present it are refused from now on.`);
         return;
       }
       default:
@@ -95,10 +96,15 @@ function requireName(value: string | undefined, usage: string): string {
   return parsed.data;
 }
 
-function tokenState(token: { expiresAt: string; revokedAt: string | null }, now: Date): string {
+function tokenState(token: { expiresAt: string; revokedAt: string | null }, now: Date, usable = 'valid until'): string {
   if (token.revokedAt) return `revoked ${token.revokedAt}`;
   if (Date.parse(token.expiresAt) <= now.getTime()) return `expired ${token.expiresAt}`;
-  return `valid until ${token.expiresAt}`;
+  return `${usable} ${token.expiresAt}`;
+}
+
+function invitationState(invitation: { expiresAt: string; revokedAt: string | null; usedAt: string | null; redeemedTokenId: string | null }, now: Date): string {
+  if (invitation.usedAt) return `used ${invitation.usedAt} for token ${invitation.redeemedTokenId ?? 'unknown'}`;
+  return tokenState(invitation, now, 'pending, redeemable once until');
 }
 
 async function makeRootAdmin(database: Registry | null, folder: string, name: string): Promise<void> {

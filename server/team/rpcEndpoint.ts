@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import { ErrorCodes, type ErrorData } from '../protocol';
 import { admit as lifecycle } from '../rpc/lifecycle';
 import { WebSocketMessageReader, WebSocketMessageWriter } from '../protocol/webSocketMessages';
-import { bearerToken } from './tokens';
+import { INVITATION_PREFIX, bearerToken } from './tokens';
 import type { UserDirectory } from './userDirectory';
 
 export const RPC_PATH = '/rpc';
@@ -92,7 +92,7 @@ export class TeamRpcEndpoint {
     const path = (request.url ?? '').split('?')[0];
     if (path !== RPC_PATH) return refuse(socket, 404, `Nothing here. The Stackhook protocol is at ${RPC_PATH}.`);
     const token = bearerToken(request.headers.authorization);
-    const verdict = token ? await this.users.authenticate(token, this.base.now()) : { refused: 'missing' as const };
+    const verdict = await this.judge(token);
     if ('refused' in verdict) {
       // The reason goes to the host's log only: a client learns nothing about which tokens exist.
       this.log.info(`A connection to ${RPC_PATH} from ${request.socket.remoteAddress ?? 'an unknown address'} was refused: ${verdict.refused} token.`);
@@ -103,6 +103,13 @@ export class TeamRpcEndpoint {
       return refuse(socket, 429, `${verdict.user} already has ${open} connections open, the most this server allows. Close an editor window and try again.`);
     }
     this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, verdict.user));
+  }
+
+  private async judge(token: string | null) {
+    if (!token) return { refused: 'missing' } as const;
+    // An invitation opens nothing: it is only exchanged for a personal token at REDEEM_PATH.
+    if (token.startsWith(INVITATION_PREFIX)) return { refused: 'an invitation, not a personal' } as const;
+    return this.users.authenticate(token, this.base.now());
   }
 
   private accept(socket: WebSocket, user: string): void {

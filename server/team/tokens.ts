@@ -4,10 +4,13 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export const TOKEN_PREFIX = 'shk_';
 export const DEFAULT_TOKEN_DAYS = 90;
+/** An invitation is redeemed once for a personal token; its own prefix keeps the two apart on sight. */
+export const INVITATION_PREFIX = 'shi_';
+export const DEFAULT_INVITATION_DAYS = 7;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function newToken(): string {
-  return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+export function newToken(prefix: string = TOKEN_PREFIX): string {
+  return `${prefix}${randomBytes(32).toString('base64url')}`;
 }
 
 export function newTokenId(): string {

@@ -1,12 +1,13 @@
-// Who may connect to a team server: users and their personal tokens. The file engine keeps them in
-// `<store>/users.json` (0600), changed under the same kind of lock as the registry.
+// Who may connect to a team server: users, their personal tokens and the one-time invitations that are
+// exchanged for one. The file engine keeps them in `<store>/users.json` (0600), changed under the same
+// kind of lock as the registry.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { conflict, notFound } from '../errors';
 import { ensurePrivateFolder, writeFileAtomic } from '../store/atomicFile';
 import { withFileLock } from '../store/fileLock';
-import { expiryAfter, hashToken, newToken, newTokenId } from './tokens';
+import { DEFAULT_TOKEN_DAYS, INVITATION_PREFIX, expiryAfter, hashToken, newToken, newTokenId } from './tokens';
 
 export const USERS_FILE = 'users.json';
 const USERS_SCHEMA_VERSION = 1;
@@ -20,14 +21,23 @@ export const TokenRecord = z.object({
   expiresAt: z.string(),
   revokedAt: z.string().nullable(),
 });
+/** A one-time invitation: its own list, so no reader of `tokens` can mistake it for a personal token. */
+export const InvitationRecord = TokenRecord.extend({
+  usedAt: z.string().nullable(),
+  /** The personal token the redemption gave, once it is used. */
+  redeemedTokenId: z.string().nullable(),
+});
 const UsersFile = z.object({
   schemaVersion: z.literal(USERS_SCHEMA_VERSION),
   users: z.array(TeamUser),
   tokens: z.array(TokenRecord),
+  // Absent in files written before invitations existed.
+  invitations: z.array(InvitationRecord).default([]),
 });
 
 export type TeamUser = z.infer<typeof TeamUser>;
 export type TokenRecord = z.infer<typeof TokenRecord>;
+export type InvitationRecord = z.infer<typeof InvitationRecord>;
 type UsersFile = z.infer<typeof UsersFile>;
 
 /** A token as it is handed out: the secret itself exists only in this value, once. */
@@ -40,13 +50,24 @@ export interface IssuedToken {
 
 /** Why a token did not authenticate; said in the server's log, never to the client. */
 export type TokenRefusal = 'unknown' | 'expired' | 'revoked';
+export type InvitationRefusal = TokenRefusal | 'used';
+
+export type ListedUser = TeamUser & { tokens: Array<Omit<TokenRecord, 'hash'>>; invitations: Array<Omit<InvitationRecord, 'hash'>> };
 
 export interface UserDirectory {
   addUser(name: string, now: Date): Promise<TeamUser>;
-  listUsers(): Promise<Array<TeamUser & { tokens: Array<Omit<TokenRecord, 'hash'>> }>>;
+  listUsers(): Promise<ListedUser[]>;
   createToken(user: string, now: Date, days: number): Promise<IssuedToken>;
+  /** Revokes a personal token or an invitation, whichever has the id. */
   revokeToken(id: string, now: Date): Promise<TokenRecord>;
+  /** Personal tokens only: an invitation authenticates nothing, it is only redeemed. */
   authenticate(token: string, now: Date): Promise<{ user: string; tokenId: string } | { refused: TokenRefusal }>;
+  createInvitation(user: string, now: Date, days: number): Promise<IssuedToken>;
+  /**
+   * Marks the invitation used and issues its user a personal token, in one step that only one of any
+   * number of concurrent redemptions can take.
+   */
+  redeemInvitation(invitation: string, now: Date): Promise<IssuedToken | { refused: InvitationRefusal }>;
 }
 
 /** The rules both engines share: a token is good while it is neither revoked nor past its expiry. */
@@ -57,11 +78,35 @@ export function judgeToken(record: TokenRecord | undefined, now: Date): { user: 
   return { user: record.user, tokenId: record.id };
 }
 
-export function issueToken(user: string, now: Date, days: number): { issued: IssuedToken; record: TokenRecord } {
-  const token = newToken();
-  const record: TokenRecord = { id: newTokenId(), user, hash: hashToken(token), createdAt: now.toISOString(), expiresAt: expiryAfter(now, days), revokedAt: null };
+/** Why an invitation cannot be redeemed, or null when it can. */
+export function invitationRefusal(record: InvitationRecord | undefined, now: Date): InvitationRefusal | null {
+  if (record?.usedAt) return 'used';
+  const verdict = judgeToken(record, now);
+  return 'refused' in verdict ? verdict.refused : null;
+}
+
+/** A new secret with what is stored of it; whose it is comes with the record. */
+export function mintToken(now: Date, days: number, prefix?: string) {
+  const token = newToken(prefix);
+  return { token, id: newTokenId(), hash: hashToken(token), createdAt: now.toISOString(), expiresAt: expiryAfter(now, days) };
+}
+
+export function issueToken(user: string, now: Date, days: number, prefix?: string): { issued: IssuedToken; record: TokenRecord } {
+  const { token, ...stored } = mintToken(now, days, prefix);
+  const record: TokenRecord = { ...stored, user, revokedAt: null };
   return { issued: { id: record.id, user, token, expiresAt: record.expiresAt }, record };
 }
+
+export function issueInvitation(user: string, now: Date, days: number): { issued: IssuedToken; record: InvitationRecord } {
+  const { issued, record } = issueToken(user, now, days, INVITATION_PREFIX);
+  return { issued, record: { ...record, usedAt: null, redeemedTokenId: null } };
+}
+
+/** A redemption gives the same kind of personal token as `tokens create`: 90 days, its own id. */
+export const REDEEMED_TOKEN_DAYS = DEFAULT_TOKEN_DAYS;
+
+/** What a listing shows of a record: everything but the hash. */
+export const withoutHash = <T extends { hash: string }>({ hash: _hash, ...rest }: T): Omit<T, 'hash'> => rest;
 
 export const noSuchUser = (name: string) => notFound(`There is no user "${name}". Add it first: stackhook-server users add ${name}.`);
 export const noSuchToken = (id: string) => notFound(`There is no token with the id "${id}". \`users list\` shows every token's id.`);
@@ -86,22 +131,18 @@ export class FileUserDirectory implements UserDirectory {
     const state = await this.read();
     return state.users.map((user) => ({
       ...user,
-      tokens: state.tokens.filter((token) => token.user === user.name).map(({ hash: _hash, ...rest }) => rest),
+      tokens: state.tokens.filter((token) => token.user === user.name).map(withoutHash),
+      invitations: state.invitations.filter((invitation) => invitation.user === user.name).map(withoutHash),
     }));
   }
 
   async createToken(user: string, now: Date, days: number): Promise<IssuedToken> {
-    return this.change((state) => {
-      if (!state.users.some((known) => known.name === user)) throw noSuchUser(user);
-      const { issued, record } = issueToken(user, now, days);
-      state.tokens.push(record);
-      return issued;
-    });
+    return this.issueFor(user, () => issueToken(user, now, days), (state) => state.tokens);
   }
 
   async revokeToken(id: string, now: Date): Promise<TokenRecord> {
     return this.change((state) => {
-      const record = state.tokens.find((token) => token.id === id);
+      const record = state.tokens.find((token) => token.id === id) ?? state.invitations.find((invitation) => invitation.id === id);
       if (!record) throw noSuchToken(id);
       record.revokedAt ??= now.toISOString();
       return record;
@@ -113,12 +154,44 @@ export class FileUserDirectory implements UserDirectory {
     return judgeToken((await this.read()).tokens.find((record) => record.hash === hash), now);
   }
 
+  async createInvitation(user: string, now: Date, days: number): Promise<IssuedToken> {
+    return this.issueFor(user, () => issueInvitation(user, now, days), (state) => state.invitations);
+  }
+
+  async redeemInvitation(invitation: string, now: Date): Promise<IssuedToken | { refused: InvitationRefusal }> {
+    const hash = hashToken(invitation);
+    // Checked and marked under the users file's lock: a second redemption waits and then finds it used.
+    return this.change((state) => {
+      const record = state.invitations.find((candidate) => candidate.hash === hash);
+      const refused = invitationRefusal(record, now);
+      if (refused || !record) return { refused: refused ?? 'unknown' };
+      const { issued, record: token } = issueToken(record.user, now, REDEEMED_TOKEN_DAYS);
+      record.usedAt = now.toISOString();
+      record.redeemedTokenId = token.id;
+      state.tokens.push(token);
+      return issued;
+    });
+  }
+
+  /** Keeps a new personal token or invitation of a user who exists. */
+  private issueFor<R>(user: string, issue: () => { issued: IssuedToken; record: R }, list: (state: UsersFile) => R[]): Promise<IssuedToken> {
+    return this.change((state) => {
+      if (!state.users.some((known) => known.name === user)) throw noSuchUser(user);
+      const { issued, record } = issue();
+      list(state).push(record);
+      return issued;
+    });
+  }
+
   private async change<T>(apply: (state: UsersFile) => T): Promise<T> {
     await ensurePrivateFolder(path.dirname(this.file));
     return withFileLock(this.file, async () => {
       const state = await this.read();
+      const before = JSON.stringify(state, null, 1);
       const result = apply(state);
-      await writeFileAtomic(this.file, `${JSON.stringify(state, null, 1)}\n`);
+      const after = JSON.stringify(state, null, 1);
+      // A refusal (a used invitation, an already revoked token) leaves the file as it was.
+      if (after !== before) await writeFileAtomic(this.file, `${after}\n`);
       return result;
     });
   }
@@ -128,7 +201,7 @@ export class FileUserDirectory implements UserDirectory {
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: USERS_SCHEMA_VERSION, users: [], tokens: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: USERS_SCHEMA_VERSION, users: [], tokens: [], invitations: [] };
       throw error;
     }
     let raw: unknown;

@@ -23,10 +23,14 @@ export interface Health {
   version: string;
 }
 
-/** What a team server adds to the receiver: TLS, and WebSocket upgrades (`GET /rpc`). */
+/** A team route's answer to a request, or null when the path is not one of its routes. */
+export type TeamRoutes = (path: string, request: IncomingMessage, response: ServerResponse) => Promise<void> | null;
+
+/** What a team server adds to the receiver: TLS, WebSocket upgrades (`GET /rpc`) and its own HTTP routes. */
 export interface ReceiverExtras {
   readonly tls?: { cert: Buffer; key: Buffer } | undefined;
   readonly onUpgrade?: ((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+  readonly onRequest?: TeamRoutes | undefined;
 }
 
 export class WebhookReceiver {
@@ -49,7 +53,7 @@ export class WebhookReceiver {
     const pipeline = new DeliveryPipeline(context);
     let receiver: WebhookReceiver | undefined;
     const listener = (request: IncomingMessage, response: ServerResponse) => {
-      const work = handle(context, pipeline, request, response, onDelivery);
+      const work = handle(context, pipeline, request, response, onDelivery, extras.onRequest);
       receiver?.track(work);
     };
     const options = { connectionsCheckingInterval: checkingIntervalMs(limits) };
@@ -95,6 +99,7 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   onDelivery: (answer: DeliveryAnswer) => void,
+  teamRoutes?: TeamRoutes,
 ): Promise<void> {
   // Errors on either stream (a client that hangs up) must not reach the process as unhandled.
   request.on('error', () => undefined);
@@ -110,6 +115,8 @@ async function handle(
     const health: Health = { ok: true, service: 'stackhook', version: context.version };
     return send(response, 200, health);
   }
+  const teamAnswer = teamRoutes?.(path, request, response);
+  if (teamAnswer) return teamAnswer;
   if (!path.startsWith(WEBHOOK_PATH_PREFIX)) {
     return send(response, 404, { error: `Nothing here. Bitbucket Cloud webhooks go to ${WEBHOOK_PATH_PREFIX}<integration id>.` });
   }
@@ -185,7 +192,7 @@ function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
-function send(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+export function send(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
   const text = `${JSON.stringify(body)}\n`;
   response.writeHead(status, {

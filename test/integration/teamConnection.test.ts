@@ -6,11 +6,13 @@ import { createMessageConnection } from 'vscode-jsonrpc';
 import type * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { parseTeamAddress } from '../../extension/teamServer/address';
-import { whoIs } from '../../extension/teamServer/commands';
+import type { CommandContext } from '../../extension/commands/context';
+import { connect, whoIs } from '../../extension/teamServer/commands';
 import { TeamLink, type TeamStatus } from '../../extension/teamServer/teamLink';
 import { TeamRefusal } from '../../extension/teamServer/transport';
 import { freePort } from '../../scripts/lib/processes';
-import { startTeamServer, userWithToken, type TeamServer } from '../support/teamServer';
+import { connectEditor, startTeamServer, userWithToken, type TeamServer } from '../support/teamServer';
+import { recorded, settings, window } from '../support/vscodeStub';
 import { eventually } from './receiverSupport';
 
 
@@ -41,6 +43,41 @@ describe('the extension\'s team server connection', function () {
     const address = parseTeamAddress(server.url);
     assert.equal(await whoIs(address, token), 'ana');
     await assert.rejects(whoIs(address, `shk_${'x'.repeat(43)}`), (error: unknown) => error instanceof TeamRefusal && error.status === 401 && /wrong, expired or revoked/.test(error.message));
+  });
+
+  it('Connect with an invitation redeems it, keeps the personal token it gives (never the invitation) and connects as the invited user', async () => {
+    const admin = await connectEditor(server.url, token);
+    const invitation = await admin.request(Protocol.UsersInvite, { name: 'dan' });
+    await admin.close();
+    const secrets = new MemorySecrets();
+    const link = new TeamLink(secrets as unknown as vscode.SecretStorage, quietLog);
+    const ctx = { output: quietLog, server: { restart: async () => undefined } } as unknown as CommandContext;
+    const answers = [server.url, invitation.token, server.url, invitation.token];
+    const shownInputs: Array<{ validateInput?: (value: string) => string | undefined }> = [];
+    const showInputBox = window.showInputBox;
+    window.showInputBox = async (options?: unknown) => {
+      shownInputs.push(options as (typeof shownInputs)[number]);
+      return answers.shift();
+    };
+    try {
+      await connect(ctx, link);
+      assert.equal(shownInputs[1]?.validateInput?.(invitation.token), undefined, 'the token box takes an invitation');
+      const address = parseTeamAddress(server.url);
+      const stored = await link.getToken(address);
+      assert.match(stored ?? '', /^shk_/, 'the personal token is stored');
+      assert.ok(![...secrets.values.values()].includes(invitation.token), 'the invitation is not stored');
+      assert.equal(await whoIs(address, stored as string), 'dan');
+      assert.equal(settings.get('stackhook.server'), address.url);
+      assert.match(recorded.messages.at(-1)?.message ?? '', /Connected to 127\.0\.0\.1:\d+ as dan/);
+
+      secrets.values.clear();
+      await connect(ctx, link);
+      assert.match(recorded.messages.at(-1)?.message ?? '', /refused the invitation: it was used already/, 'an invitation works once');
+      assert.equal(secrets.values.size, 0, 'a refused invitation stores nothing');
+    } finally {
+      window.showInputBox = showInputBox;
+      settings.delete('stackhook.server');
+    }
   });
 
   it('without a stored token the link says refused; with one it connects, and after the server goes away it reconnects with backoff', async () => {

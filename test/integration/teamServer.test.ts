@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
 import { rejection } from '../support/serverProcess';
-import { connectEditor, openSocket, startTeamServer, userWithToken, wsUrl, type TeamEditor, type TeamServer } from '../support/teamServer';
+import { parseTeamAddress } from '../../extension/teamServer/address';
+import { redeemInvitation } from '../../extension/teamServer/redeem';
+import { connectEditor, openSocket, postRedeem, startTeamServer, userWithToken, wsUrl, type TeamEditor, type TeamServer } from '../support/teamServer';
 import { eventually } from './receiverSupport';
 
 const CREDENTIAL = 'ATATT-team-credential-0123456789';
@@ -123,16 +125,108 @@ describe('team server: the protocol over an authenticated WebSocket', function (
     await eventually(() => /refused: revoked token/.test(server.stderr()) && /refused: expired token/.test(server.stderr()), 'the host log to say why');
   });
 
-  it('an admin of the root space invites a user from the editor; the token works once handed over; others may not invite', async () => {
+  it('an admin of the root space invites a user from the editor; the invitation is redeemed once for a token that connects; others may not invite', async () => {
     const ana = await connect(tokens.ana);
     const invitation = await ana.request(Protocol.UsersInvite, { name: 'dan' });
     assert.equal(invitation.newUser, true);
-    const dan = await connect(invitation.token);
-    assert.equal((await dan.request(Protocol.Status)).user, 'dan');
+    assert.match(invitation.token, /^shi_[A-Za-z0-9_-]{43}$/);
+    assert.ok(Math.abs(Date.parse(invitation.expiresAt) - Date.now() - 7 * 86_400_000) < 60_000, 'an invitation lasts 7 days unless told otherwise');
+    assert.match(await server.admin('users', 'list'), new RegExp(`^dan\t.*\tno tokens\t${invitation.tokenId} \\(pending, redeemable once until ${invitation.expiresAt}\\)$`, 'm'));
+
+    const upgrade = await openSocket(wsUrl(server.url), invitation.token).then(
+      () => assert.fail('an invitation must not open a connection'),
+      (error: { status?: number }) => error,
+    );
+    assert.equal(upgrade.status, 401, 'an invitation is refused at the upgrade');
+    await eventually(() => /refused: an invitation, not a personal token/.test(server.stderr()), 'the host log to say an invitation was presented');
+
+    const redeemed = await postRedeem(server.url, `Bearer ${invitation.token}`);
+    assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+    assert.equal(redeemed.headers.get('cache-control'), 'no-store');
+    const personal = Protocol.InvitationRedeemed.parse(redeemed.body);
+    assert.equal(personal.user, 'dan');
+    assert.match(personal.token, /^shk_[A-Za-z0-9_-]{43}$/);
+    const dan = await connect(personal.token);
+    assert.equal((await dan.request(Protocol.Status)).user, 'dan', 'the redeemed token opens a connection as the invited user');
+
+    const again = await postRedeem(server.url, `Bearer ${invitation.token}`);
+    assert.equal(again.status, 401, 'an invitation works once');
+    assert.match(await server.admin('users', 'list'), new RegExp(`^dan\t.*${personal.tokenId} \\(valid until .*\t${invitation.tokenId} \\(used .* for token ${personal.tokenId}\\)$`, 'm'));
+    const usersFile = readFileSync(path.join(server.store, 'users.json'), 'utf8');
+    assert.ok(!usersFile.includes(invitation.token) && !usersFile.includes(personal.token), 'neither is stored but as a hash');
+    assert.ok(!server.stderr().includes(invitation.token) && !server.stderr().includes(personal.token), 'the log never prints either');
+
     const refused = await rejection(dan.request(Protocol.UsersInvite, { name: 'eve' }));
     assert.equal(refused.kind, 'Forbidden');
-    assert.match(await server.admin('users', 'list'), /^dan\t/m);
     assert.doesNotMatch(await server.admin('users', 'list'), /^eve\t/m, 'a refused invitation adds nobody');
+    const tooLong = await rejection(ana.request(Protocol.UsersInvite, { name: 'eve', days: 31 }));
+    assert.equal(tooLong.kind, 'Invalid', 'an invitation lasts 30 days at most');
+    assert.doesNotMatch(await server.admin('users', 'list'), /^eve\t/m);
+  });
+
+  it('two redemptions of one invitation at once: one personal token and one 401', async () => {
+    const ana = await connect(tokens.ana);
+    const invitation = await ana.request(Protocol.UsersInvite, { name: 'fay' });
+    const answers = await Promise.all([postRedeem(server.url, `Bearer ${invitation.token}`), postRedeem(server.url, `Bearer ${invitation.token}`)]);
+    assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 401]);
+    const users = JSON.parse(readFileSync(path.join(server.store, 'users.json'), 'utf8')) as { tokens: Array<{ user: string }> };
+    assert.equal(users.tokens.filter((token) => token.user === 'fay').length, 1, 'one redemption, one token');
+  });
+
+  it('a used, expired, revoked, unknown or missing invitation, or a personal token, gets the same bare 401 at redeem', async () => {
+    const ana = await connect(tokens.ana);
+    const revoked = await ana.request(Protocol.UsersInvite, { name: 'gus' });
+    await server.admin('tokens', 'revoke', revoked.tokenId);
+    assert.match(await server.admin('users', 'list'), new RegExp(`${revoked.tokenId} \\(revoked `));
+    const expired = await ana.request(Protocol.UsersInvite, { name: 'gus', days: 1 });
+    assert.equal(expired.newUser, false, 'inviting a known user again gives a new invitation');
+    const usersFile = path.join(server.store, 'users.json');
+    const users = JSON.parse(readFileSync(usersFile, 'utf8'));
+    users.invitations.find((record: { id: string }) => record.id === expired.tokenId).expiresAt = new Date(Date.now() - 1_000).toISOString();
+    writeFileSync(usersFile, JSON.stringify(users));
+    const used = await ana.request(Protocol.UsersInvite, { name: 'gus' });
+    assert.equal((await postRedeem(server.url, `Bearer ${used.token}`)).status, 200);
+
+    const bad: Array<[string, string | null]> = [
+      ['used', `Bearer ${used.token}`],
+      ['expired', `Bearer ${expired.token}`],
+      ['revoked', `Bearer ${revoked.token}`],
+      ['unknown', `Bearer shi_${'A'.repeat(43)}`],
+      ['personal token', `Bearer ${tokens.ben}`],
+      ['missing', null],
+    ];
+    const bodies = new Set<string>();
+    for (const [what, authorization] of bad) {
+      const answer = await postRedeem(server.url, authorization);
+      assert.equal(answer.status, 401, `${what}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.headers.get('www-authenticate'), 'Bearer realm="stackhook"');
+      bodies.add(JSON.stringify(answer.body));
+    }
+    assert.equal(bodies.size, 1, `every refusal reads the same: ${[...bodies].join(' | ')}`);
+    await eventually(() => ['used', 'expired', 'revoked', 'unknown'].every((reason) => server.stderr().includes(`refused: ${reason} invitation`)), 'the host log to say why');
+    const gus = JSON.parse(readFileSync(usersFile, 'utf8')).tokens.filter((token: { user: string }) => token.user === 'gus');
+    assert.equal(gus.length, 1, 'only the one good redemption gave a token');
+  });
+
+  it('redeem takes POST only, and no body to speak of', async () => {
+    const ana = await connect(tokens.ana);
+    const invitation = await ana.request(Protocol.UsersInvite, { name: 'hal' });
+    const get = await postRedeem(server.url, `Bearer ${invitation.token}`, { method: 'GET' });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+    const large = await postRedeem(server.url, `Bearer ${invitation.token}`, { body: 'x'.repeat(64 * 1024) });
+    assert.equal(large.status, 413);
+    assert.equal((await postRedeem(server.url, `Bearer ${invitation.token}`)).status, 200, 'a refused request did not spend the invitation');
+  });
+
+  it('the editor\'s redeem step: the personal token for an invitation, and a sentence when it is refused', async () => {
+    const ana = await connect(tokens.ana);
+    const invitation = await ana.request(Protocol.UsersInvite, { name: 'ivy' });
+    const address = parseTeamAddress(server.url);
+    const redeemed = await redeemInvitation(address, invitation.token);
+    assert.equal(redeemed.user, 'ivy');
+    assert.equal((await (await connect(redeemed.token)).request(Protocol.Status)).user, 'ivy');
+    await assert.rejects(redeemInvitation(address, invitation.token), /refused the invitation: it was used already, has expired or was revoked/);
   });
 
   it('a change through one connection reaches every connected editor as stackhook/changed', async () => {

@@ -135,3 +135,19 @@ export async function connectEditor(serverUrl: string, token: string): Promise<T
     },
   };
 }
+
+export interface RedeemAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Headers;
+}
+
+/** `POST /rpc/redeem` as any client may send it: the Authorization header as given, and an optional body. */
+export async function postRedeem(serverUrl: string, authorization: string | null, init: { method?: string; body?: string } = {}): Promise<RedeemAnswer> {
+  const response = await fetch(`${serverUrl}${Protocol.REDEEM_PATH}`, {
+    method: init.method ?? 'POST',
+    headers: authorization === null ? {} : { Authorization: authorization },
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
+  return { status: response.status, body: await response.json().catch(() => null), headers: response.headers };
+}

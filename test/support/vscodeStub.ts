@@ -359,6 +359,7 @@ const configurationChanged = new EventEmitter<{ affectsConfiguration(section: st
 export const workspace = {
   getConfiguration: (section: string) => ({
     get: <T>(key: string, fallback?: T): T | undefined => (settings.has(`${section}.${key}`) ? (settings.get(`${section}.${key}`) as T) : fallback),
+    update: async (key: string, value: unknown): Promise<void> => void settings.set(`${section}.${key}`, value),
   }),
   onDidChangeConfiguration: configurationChanged.event,
   onDidCloseTextDocument: new EventEmitter<{ uri: Uri }>().event,

@@ -111,6 +111,16 @@ export const MIGRATIONS: readonly string[] = [
      start_offset bigint NOT NULL,
      body bytea NOT NULL,
      PRIMARY KEY (run_id, start_offset)
+  // 6: one-time invitations, kept apart from personal tokens so that none can authenticate a connection.
+  `CREATE TABLE team_invitations (
+     id text PRIMARY KEY,
+     user_name text NOT NULL REFERENCES team_users (name),
+     hash text NOT NULL UNIQUE,
+     created_at timestamptz NOT NULL,
+     expires_at timestamptz NOT NULL,
+     revoked_at timestamptz,
+     used_at timestamptz,
+     redeemed_token_id text REFERENCES team_tokens (id)
    );`,
 ];
 

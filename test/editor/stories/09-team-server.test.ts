@@ -1,5 +1,6 @@
-// Story 9: connect the editor to a team server. It shows an integration another user created there,
-// and a delivery the team server received; the status bar says as whom it is connected.
+// Story 9: connect the editor to a team server with the invitation an admin made for you. It shows an
+// integration another user created there, and a delivery the team server received; the status bar
+// says as whom it is connected.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../../server/protocol';
 import { connectEditor, startTeamServer, userWithToken, type TeamEditor, type TeamServer } from '../../support/teamServer';
@@ -12,12 +13,13 @@ const TEAM_STACK = { name: 'team-network', repository: 'acme/network', branch: '
 describe('Story 9: an editor on a team server', () => {
   let server: TeamServer;
   let ben: TeamEditor;
-  let anaToken: string;
+  let anaInvitation: string;
 
   before(async () => {
     server = await startTeamServer({ args: ['--bitbucket-api', world().bitbucket.url] });
-    anaToken = await userWithToken(server, 'ana');
     ben = await connectEditor(server.url, await userWithToken(server, 'ben', true));
+    // ben, an admin, invites ana; the editor exchanges the invitation for her own token.
+    anaInvitation = (await ben.request(Protocol.UsersInvite, { name: 'ana' })).token;
     // ana reads the root space: she sees its stacks and the runs deliveries queue on them.
     await ben.request(Protocol.AccessGrant, { user: 'ana', spaceId: 'root', role: 'read' });
     await ben.request(Protocol.IntegrationsCreate, { name: TEAM_INTEGRATION, type: 'default', username: 'ben@example.com', secret: 'ATATT-team-story-0123456789', verify: false });
@@ -29,15 +31,16 @@ describe('Story 9: an editor on a team server', () => {
     await server?.stop();
   });
 
-  it('connects with Connect to Team Server and shows another user\'s integration', async () => {
+  it('connects with Connect to Team Server and an invitation, and shows another user\'s integration', async () => {
     const { workbench } = world();
     await workbench.clearNotifications();
     await workbench.runCommand('Stackhook: Connect to Team Server');
     await workbench.waitForQuickInput(/Connect to Team Server \(1\/2\)/);
     await workbench.answer(server.url);
     await workbench.waitForQuickInput(/Connect to Team Server \(2\/2\)/);
-    await workbench.answer(anaToken);
+    await workbench.answer(anaInvitation);
     await workbench.waitForNotification(/Connected to 127\.0\.0\.1:\d+ as ana/);
+    assert.match(await server.admin('users', 'list'), /^ana\t.*\(valid until .*\(used .* for token /m, 'the invitation was redeemed for a personal token');
     await workbench.waitForStatusBar(/ana on 127\.0\.0\.1:\d+/);
     await workbench.openStackhook();
     await workbench.waitForTreeItem('Integrations', TEAM_INTEGRATION);

@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import * as Protocol from '../../../server/protocol';
 import { startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
-import { connectEditor, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
+import { connectEditor, postRedeem, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
 import { loadFixture } from '../../unit/webhooks/fixtures';
 import { deliverFixture, eventually, newRequestUuid } from '../receiverSupport';
 
@@ -50,6 +50,18 @@ describe('PostgreSQL: two replicas on one database', function () {
     await eventually(() => ben.changes.slice(before).some((topics) => topics.includes('integrations')), 'ben on the other replica to hear of it', 1_000);
     assert.ok(Date.now() - started < 1_000);
     assert.deepEqual((await ben.request(Protocol.IntegrationsList)).map((i) => i.id), ['shared']);
+  });
+
+  it('an invitation made on one replica, redeemed at both at once: one personal token, one 401; the token connects to either', async () => {
+    const ana = await connect(0, tokens.ana);
+    const invitation = await ana.request(Protocol.UsersInvite, { name: 'dan' });
+    const answers = await Promise.all(replicas.map((replica) => postRedeem(replica.url, `Bearer ${invitation.token}`)));
+    assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 401], JSON.stringify(answers.map((answer) => answer.body)));
+    const personal = Protocol.InvitationRedeemed.parse(answers.find((answer) => answer.status === 200)?.body);
+    for (const replica of [0, 1]) assert.equal((await (await connect(replica, personal.token)).request(Protocol.Status)).user, 'dan');
+    await assert.rejects(connectEditor(replicas[1]!.url, invitation.token), /401/, 'an invitation opens no connection');
+    const listed = await replicas[1]!.admin('users', 'list');
+    assert.match(listed, new RegExp(`^dan\t.*${personal.tokenId} \\(valid until .*\t${invitation.tokenId} \\(used .* for token ${personal.tokenId}\\)$`, 'm'));
   });
 
   it('1,000 interleaved changes from two editors on two replicas: none is lost', async () => {

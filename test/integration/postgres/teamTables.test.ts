@@ -57,8 +57,11 @@ describe('PostgreSQL: the team tables', function () {
   });
 
   userDirectoryBehaviour('PostgreSQL', async () => {
-    const pool = await freshPool();
-    await migrate(pool);
-    return new PostgresUserDirectory(pool);
+    const url = await cluster.createDatabase(`team_${(databases += 1)}`);
+    // Two replicas: each its own pool on the one database.
+    const replicas = [new Pool({ connectionString: url, max: 4 }), new Pool({ connectionString: url, max: 4 })] as const;
+    pools.push(...replicas);
+    await migrate(replicas[0]);
+    return [new PostgresUserDirectory(replicas[0]), new PostgresUserDirectory(replicas[1])];
   });
 });

@@ -7,16 +7,19 @@ describe('team server address', () => {
     assert.deepEqual(parseTeamAddress('https://stackhook.example.com/'), {
       url: 'https://stackhook.example.com',
       rpcUrl: 'wss://stackhook.example.com/rpc',
+      redeemUrl: 'https://stackhook.example.com/rpc/redeem',
       host: 'stackhook.example.com',
       secure: true,
     });
     assert.equal(parseTeamAddress('https://example.com/stackhook/').rpcUrl, 'wss://example.com/stackhook/rpc');
     assert.equal(parseTeamAddress('wss://example.com:8443').rpcUrl, 'wss://example.com:8443/rpc');
+    assert.equal(parseTeamAddress('wss://example.com:8443/stackhook').redeemUrl, 'https://example.com:8443/stackhook/rpc/redeem', 'an invitation is redeemed over https');
   });
 
   it('sends a token in plain text only to this machine', () => {
     assert.equal(parseTeamAddress('http://127.0.0.1:8787').rpcUrl, 'ws://127.0.0.1:8787/rpc');
     assert.equal(parseTeamAddress('http://localhost:8787').secure, false);
+    assert.equal(parseTeamAddress('ws://127.0.0.1:8787').redeemUrl, 'http://127.0.0.1:8787/rpc/redeem');
     assert.equal(parseTeamAddress('http://[::1]:8787').rpcUrl, 'ws://[::1]:8787/rpc');
     assert.throws(() => parseTeamAddress('http://stackhook.example.com'), /only over TLS: use https:\/\/stackhook.example.com/);
     assert.throws(() => parseTeamAddress('ws://10.0.0.5:8787'), /only over TLS/);

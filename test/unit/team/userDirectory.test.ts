@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileUserDirectory } from '../../../server/team/userDirectory';
@@ -8,7 +8,10 @@ import { userDirectoryBehaviour } from '../../support/userDirectoryBehaviour';
 
 const fresh = () => new FileUserDirectory(mkdtempSync(path.join(os.tmpdir(), 'stackhook-users-')));
 
-userDirectoryBehaviour('file engine', async () => fresh());
+userDirectoryBehaviour('file engine', async () => {
+  const directory = fresh();
+  return [directory, new FileUserDirectory(path.dirname(directory.file))];
+});
 
 describe('the file engine\'s users file', () => {
   it('keeps a token only as its hash', async () => {
@@ -18,6 +21,22 @@ describe('the file engine\'s users file', () => {
     const file = readFileSync(directory.file, 'utf8');
     assert.ok(!file.includes(issued.token));
     assert.ok(file.includes(hashToken(issued.token)));
+  });
+
+  it('keeps an invitation only as its hash, apart from the personal tokens', async () => {
+    const directory = fresh();
+    await directory.addUser('dan', new Date());
+    const invitation = await directory.createInvitation('dan', new Date(), 7);
+    const file = JSON.parse(readFileSync(directory.file, 'utf8')) as { tokens: unknown[]; invitations: Array<{ hash: string }> };
+    assert.ok(!JSON.stringify(file).includes(invitation.token));
+    assert.deepEqual(file.tokens, []);
+    assert.deepEqual(file.invitations.map((record) => record.hash), [hashToken(invitation.token)]);
+  });
+
+  it('reads a users file written before invitations existed', async () => {
+    const directory = fresh();
+    writeFileSync(directory.file, JSON.stringify({ schemaVersion: 1, users: [{ name: 'ana', createdAt: '2026-11-01T00:00:00.000Z' }], tokens: [] }));
+    assert.deepEqual(await directory.listUsers(), [{ name: 'ana', createdAt: '2026-11-01T00:00:00.000Z', tokens: [], invitations: [] }]);
   });
 
   it('reads a bearer token from the Authorization header and nothing else', () => {
