@@ -111,6 +111,7 @@ export const MIGRATIONS: readonly string[] = [
      start_offset bigint NOT NULL,
      body bytea NOT NULL,
      PRIMARY KEY (run_id, start_offset)
+   );`,
   // 6: one-time invitations, kept apart from personal tokens so that none can authenticate a connection.
   `CREATE TABLE team_invitations (
      id text PRIMARY KEY,
