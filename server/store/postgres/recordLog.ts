@@ -157,7 +157,10 @@ export class PostgresLog<S extends z.ZodType> {
       const parsed = this.schema.safeParse(row.body);
       if (parsed.success) this.entries.push(parsed.data);
     }
-    if (this.entries.length > this.maxEntries) this.entries = this.entries.slice(-this.maxEntries);
+    // Trimmed as the file log is at its rotation: rarely, and to fewer entries than readers last saw,
+    // since they tell new entries by the array's length (a log kept at exactly its bound would never
+    // seem to grow again).
+    if (this.entries.length > this.maxEntries * 2) this.entries = this.entries.slice(-this.maxEntries);
     return took;
   }
 

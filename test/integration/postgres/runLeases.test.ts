@@ -25,7 +25,7 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     await cluster?.stop();
   });
 
-  async function replica(url: string, owner: string) {
+  async function replica(url: string, owner: string, logSize = 1_000) {
     const pool = new Pool({ connectionString: url, max: 4 });
     // The cluster's shutdown ends the connections the pool keeps; that is no failure of the test.
     pool.on('error', () => undefined);
@@ -36,7 +36,7 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
       await client.connect();
       return client;
     }, () => undefined);
-    const runs = new PostgresLog(pool, channel, 'runs', QueuedRun, 1_000, ['runs']);
+    const runs = new PostgresLog(pool, channel, 'runs', QueuedRun, logSize, ['runs']);
     const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, 1_000, ['deliveries']);
     const events = new PostgresLog(pool, channel, 'run-events', RunEvent, 1_000, ['runs']);
     await Promise.all([runs.load(), deliveries.load(), events.load()]);
@@ -62,6 +62,16 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     assert.deepEqual(claims.filter(Boolean).length, 1, `claims: ${claims.join(', ')}`);
     await Promise.all([a.book.refresh(), b.book.refresh()]);
     assert.equal(a.book.record('run-1')?.owner, b.book.record('run-1')?.owner, 'both replicas see the same owner');
+  });
+
+  it('runs queued after the log is full are still known and claimed: the book sees past the log\'s bound', async () => {
+    const url = await cluster.createDatabase('bounded');
+    const a = await replica(url, 'host-a:4:x', 3);
+    for (let i = 1; i <= 12; i++) {
+      await a.runs.append([queued(`run-full-${i}`)]);
+      assert.ok(await a.book.claim(`run-full-${i}`, 'host-a:4:x'), `run-full-${i} is claimed`);
+    }
+    assert.ok(a.runs.all().length <= 6, `the log keeps a bounded number of runs (${a.runs.all().length})`);
   });
 
   it('many claims at once in one replica all finish: waiting for the lock does not starve the pool', async () => {
