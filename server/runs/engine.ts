@@ -134,6 +134,8 @@ export class RunEngine implements RunService {
 
   private async execute(runId: string, takeOverFrom: string | null): Promise<void> {
     if (!(await this.book.claim(runId, THIS_PROCESS, takeOverFrom))) return;
+    // Said in the run's own log, because on replicas each keeps its own log files: this is where to look for the rest.
+    if (takeOverFrom !== null) await this.book.logs.append(runId, `Taken over by ${THIS_PROCESS} from ${takeOverFrom}: that server stopped before the run ended.\n`);
     try {
       await this.executeClaimed(runId, takeOverFrom);
     } catch (error) {

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { hostname } from 'node:os';
 import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
 import { RunEngine } from '../../../server/runs/engine';
-import { RunBook } from '../../../server/runs/runBook';
+import { RunBook, THIS_PROCESS } from '../../../server/runs/runBook';
 import { DEFAULT_RUN_SETTINGS } from '../../../server/runs/settings';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
 
@@ -52,6 +53,31 @@ describe('the run engine', () => {
     assert.equal(book.record('old')?.run.state, 'queued', 'queued before runs executed: left alone');
     assert.equal(book.record('fresh')?.run.state, 'queued', 'the process that recorded it may still start it');
     assert.equal(world.bitbucket.triggerPipeline.callCount, 1);
+    await book.events.close();
+  });
+
+  it('a run whose server died while its pipeline ran is taken over: the pipeline is followed, not triggered again, and the log says who took it from whom', async () => {
+    world = await testWorld();
+    const base = world.as('ana');
+    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
+    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
+    await base.runs.append([{ id: 'cut', stackId: 'net', kind: 'tracked', trigger: 'push', branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: base.now().toISOString() }]);
+    // No process has pid 0x3fffffff (above Linux's pid limit): its owner is dead.
+    const dead = `${hostname()}:${0x3fffffff}:dead`;
+    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+    await book.load();
+    await book.claim('cut', dead);
+    await book.change('cut', { state: 'running', runner: 'pipelines', pipelineUuid: '{p1}', startedAt: base.now().toISOString() });
+    world.bitbucket.getPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    await engine.recover();
+    await engine.idle();
+    assert.equal(book.record('cut')?.run.state, 'finished');
+    assert.equal(book.record('cut')?.owner, THIS_PROCESS);
+    assert.equal(world.bitbucket.triggerPipeline.callCount, 0, 'the pipeline it followed is not triggered again');
+    const log = await book.logs.read('cut', 0, true);
+    assert.ok(log.text.startsWith(`Taken over by ${THIS_PROCESS} from ${dead}: `), log.text);
+    assert.match(log.text, /Following pipeline \{p1\} again/);
     await book.events.close();
   });
 });

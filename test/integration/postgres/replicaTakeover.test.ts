@@ -1,0 +1,141 @@
+// Two real `serve` replicas on one PostgreSQL database and a fake Bitbucket whose pipeline stays in
+// progress: replica A accepts a push and starts the run's pipeline, A is SIGKILLed mid-run, and once
+// its lease runs out replica B takes the run over, follows the same pipeline (no second trigger) to
+// its end, reports the final build status once, and an editor on B sees the run finished.
+import { strict as assert } from 'node:assert';
+import { Pool } from 'pg';
+import * as Protocol from '../../../server/protocol';
+import { statusKey } from '../../../server/runs/reporting';
+import { HEARTBEAT_MS, LEASE_MS } from '../../../server/store/postgres/runLeases';
+import { pushBody } from '../../editor/support/webhook';
+import { startFakeBitbucket, type FakeBitbucket, type FakeRepository } from '../../support/fakeBitbucket';
+import { holdPipelines, releasePipelines } from '../../support/heldPipelines';
+import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { tempStore } from '../../support/serverProcess';
+import { connectEditor, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
+import { deliver, eventually } from '../receiverSupport';
+import { PIPELINES_YAML, RUN_ENV } from '../runSupport';
+
+const TOKEN = 'ATATT3xFfGF0-takeover-token-5c1e';
+const TRIGGERS = '/repositories/{workspace}/{repo_slug}/pipelines';
+/** How often a replica looks for runs of dead replicas (TAKEOVER_CHECK_MS in server/main.ts). */
+const TAKEOVER_CHECK_MS = 3_000;
+/** The lease runs out, the survivor's next beat sees it, its next check takes the run; then slack for a loaded machine. */
+const TAKEOVER_BOUND_MS = LEASE_MS + HEARTBEAT_MS + TAKEOVER_CHECK_MS + 15_000;
+
+describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', function () {
+  this.timeout(90_000);
+  let cluster: PostgresCluster;
+  let databaseUrl: string;
+  let bitbucket: FakeBitbucket;
+  let network: FakeRepository;
+  let head: string;
+  let a: TeamServer;
+  let b: TeamServer;
+  const editors: TeamEditor[] = [];
+  let token: string;
+
+  before(async () => {
+    cluster = await startPostgres();
+    databaseUrl = await cluster.createDatabase('takeover');
+    bitbucket = await startFakeBitbucket();
+    bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
+    network = bitbucket.world.addRepository('acme/network');
+    head = bitbucket.pushCommit('acme/network', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'envs/prod/main.tf': '# prod\n' });
+    const keyFile = writeSecretKey(tempStore('stackhook-key-'));
+    const start = () => startTeamServer({ store: tempStore('stackhook-replica-'), databaseUrl, keyFile, args: ['--bitbucket-api', bitbucket.url], env: RUN_ENV });
+    [a, b] = await Promise.all([start(), start()]);
+    token = await userWithToken(a, 'ana', true);
+  });
+  after(async () => {
+    await Promise.all(editors.map((editor) => editor.close()));
+    await Promise.all([a?.stop(), b?.stop()]);
+    await bitbucket?.stop();
+    await cluster?.stop();
+  });
+  const connect = async (replica: TeamServer) => {
+    const editor = await connectEditor(replica.url, token);
+    editors.push(editor);
+    return editor;
+  };
+
+  /** The owners the run's events name, in order: who claimed it, then who took it over. */
+  async function ownersOf(runId: string): Promise<string[]> {
+    const pool = new Pool({ connectionString: databaseUrl });
+    try {
+      const { rows } = await pool.query<{ owner: string }>(
+        "SELECT body->>'owner' AS owner FROM records WHERE log = 'run-events' AND body->>'runId' = $1 AND body ? 'owner' ORDER BY seq",
+        [runId],
+      );
+      return rows.map((row) => row.owner);
+    } finally {
+      await pool.end();
+    }
+  }
+  const pidOf = (owner: string | undefined) => Number(owner?.split(':')[1]);
+
+  it('B follows the pipeline A started to its end: one trigger, one final status, the editor on B sees it finished', async () => {
+    const [onA, onB] = await Promise.all([connect(a), connect(b)]);
+    await onA.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+    await onA.request(Protocol.StacksCreate, { name: 'net', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' });
+    const secret = (await onA.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main' })).secret as string;
+    holdPipelines(network);
+
+    const answer = await deliver(a.url, 'acme-main', { body: pushBody('acme/network', 'main', head), eventKey: 'repo:push', secret });
+    assert.equal(answer.status, 202, JSON.stringify(answer.json));
+    const [runId] = answer.json.runIds ?? [];
+    assert.ok(runId, 'the push queued a run');
+
+    // A holds the run: it triggered the pipeline, the run is running, and its events name A as the owner.
+    await eventually(async () => (await onA.request(Protocol.RunsGet, { runId })).state === 'running', `run ${runId} to be running on A`, 20_000);
+    const running = await onA.request(Protocol.RunsGet, { runId });
+    assert.equal(running.runner, 'pipelines');
+    assert.equal(network.pipelines.length, 1, 'A triggered the pipeline');
+    assert.equal(running.externalUrl, `${bitbucket.origin}/acme/network/pipelines/results/${network.pipelines[0]?.buildNumber}`);
+    assert.match((await onA.request(Protocol.RunsLog, { runId })).text, /Pipeline stackhook #1 started/);
+    const claimed = await ownersOf(runId);
+    assert.equal(claimed.length, 1, `one claim: ${claimed.join(', ')}`);
+    assert.equal(pidOf(claimed[0]), a.process.pid, 'A owns the run');
+    assert.equal((await onB.request(Protocol.RunsGet, { runId })).state, 'running', 'B sees the run running too');
+    const status = () => network.statuses.get(head)?.get(statusKey('net', 'tracked'));
+    assert.deepEqual(status()?.history, ['INPROGRESS']);
+
+    a.process.kill('SIGKILL');
+    assert.equal(await a.exited, null, 'A was killed, not stopped');
+    const killedAt = Date.now();
+    const heardBefore = onB.changes.length;
+    releasePipelines(network);
+
+    let ended: Protocol.Run | undefined;
+    await eventually(
+      async () => {
+        ended = await onB.request(Protocol.RunsGet, { runId });
+        return ended.state === 'finished' && ended.reports.status !== 'pending' && ended.reports.comment !== 'pending';
+      },
+      `B to take run ${runId} over and finish it`,
+      TAKEOVER_BOUND_MS,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: it is ${JSON.stringify(ended)}; B said: ${b.stderr().slice(-2_000)}`);
+    });
+    const tookMs = Date.now() - killedAt;
+    assert.ok(tookMs < TAKEOVER_BOUND_MS, `taken over and finished ${tookMs} ms after A died`);
+
+    assert.equal(ended?.summary, 'Plan: 1 to add, 0 to change, 0 to destroy.');
+    assert.equal(bitbucket.count('POST', TRIGGERS), 1, 'the pipeline was triggered once');
+    assert.equal(network.pipelines.length, 1, 'no second pipeline');
+    assert.deepEqual(status()?.history, ['INPROGRESS', 'SUCCESSFUL'], 'the final status is reported once');
+    assert.equal(status()?.url, ended?.externalUrl);
+    assert.deepEqual(ended?.reports, { status: 'posted', comment: 'skipped', commentReason: 'not started by a pull request' });
+    assert.ok(onB.changes.slice(heardBefore).some((topics) => topics.includes('runs')), 'the editor on B heard of the run changing');
+    assert.equal((await onB.request(Protocol.RunsList, {})).find((run) => run.id === runId)?.state, 'finished');
+
+    // Who took it over: the run's events name B after A, and B's log says so.
+    const owners = await ownersOf(runId);
+    assert.deepEqual(owners.map(pidOf), [a.process.pid, b.process.pid], `owners: ${owners.join(', ')}`);
+    const log = await onB.request(Protocol.RunsLog, { runId });
+    assert.ok(log.text.includes(`Taken over by ${owners[1]} from ${owners[0]}`), log.text);
+    assert.match(log.text, /Following pipeline .+ again/);
+    assert.match(log.text, /Plan: 1 to add/);
+    assert.equal(log.complete, true);
+  });
+});
