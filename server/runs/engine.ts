@@ -103,8 +103,10 @@ export class RunEngine implements RunService {
     const active = this.active.get(runId);
     if (active) {
       deliver(active, request);
-    } else if (record.run.state === 'queued' && request === 'cancel' && (record.owner === null || !this.book.ownerAlive(record.owner))) {
-      await this.book.change(runId, { state: 'stopped', endedAt: this.context.now().toISOString(), summary: 'cancelled before it started' });
+    } else if (record.run.state === 'queued' && request === 'cancel') {
+      // Nothing of it ran yet (preparing is its first step), wherever it waits: its owner looks before it
+      // starts, and the request reaches an owner that has just started it all the same.
+      await this.book.change(runId, { state: 'stopped', endedAt: this.context.now().toISOString(), summary: 'cancelled before it started', request: 'cancel' });
     } else {
       await this.book.change(runId, { request });
     }
@@ -112,7 +114,11 @@ export class RunEngine implements RunService {
   }
 
   private schedule(runId: string, stackId: string, tracked: boolean, takeOverFrom: string | null): void {
-    const work = () => this.execute(runId, takeOverFrom);
+    // Claimed now, not when its turn comes: a run waiting behind another of its stack is this
+    // process's, so another replica looking for runs nobody took leaves it alone.
+    const claimed = this.book.claim(runId, THIS_PROCESS, takeOverFrom);
+    claimed.catch(() => undefined); // reported when its turn comes, like any failure to execute
+    const work = () => this.execute(runId, takeOverFrom, claimed);
     let done: Promise<void>;
     if (tracked) {
       // A stack's tracked runs one after the other, in the order they were queued.
@@ -132,8 +138,8 @@ export class RunEngine implements RunService {
     this.pending.add(tracking);
   }
 
-  private async execute(runId: string, takeOverFrom: string | null): Promise<void> {
-    if (!(await this.book.claim(runId, THIS_PROCESS, takeOverFrom))) return;
+  private async execute(runId: string, takeOverFrom: string | null, claimed: Promise<boolean>): Promise<void> {
+    if (!(await claimed)) return;
     // Said in the run's own log, because on replicas each keeps its own log files: this is where to look for the rest.
     if (takeOverFrom !== null) await this.book.logs.append(runId, `Taken over by ${THIS_PROCESS} from ${takeOverFrom}: that server stopped before the run ended.\n`);
     try {
@@ -149,7 +155,10 @@ export class RunEngine implements RunService {
   }
 
   private async executeClaimed(runId: string, takeOverFrom: string | null): Promise<void> {
+    await this.book.refresh();
     const record = this.book.record(runId) as RunRecord;
+    // Cancelled while it waited for its turn.
+    if (isFinal(record.run)) return;
     const now = () => this.context.now().toISOString();
     const state = await this.context.store.read();
     const stack = state.stacks.find((candidate) => candidate.id === record.run.stackId);
@@ -174,7 +183,9 @@ export class RunEngine implements RunService {
       retryDelayMs: this.settings.retryDelayMs,
     };
 
-    if (takeOverFrom !== null && !(runner.type === 'pipelines' && record.pipelineUuid !== null)) {
+    // Nothing of a run still waiting its turn ran: it runs here, unless it waited so long it was abandoned.
+    const waiting = record.run.state === 'queued' && this.context.now().getTime() - Date.parse(record.run.createdAt) <= UNCLAIMED_WINDOW_MS;
+    if (takeOverFrom !== null && !waiting && !(runner.type === 'pipelines' && record.pipelineUuid !== null)) {
       // Its process died while it ran on this machine (or before its pipeline was known): it does not
       // run twice, and what its command left running is ended.
       if (record.processGroup !== null) endLeftover(record.processGroup, path.join(this.book.folder, 'checkouts'));

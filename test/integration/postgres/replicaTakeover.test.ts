@@ -20,6 +20,8 @@ const TOKEN = 'ATATT3xFfGF0-takeover-token-5c1e';
 const TRIGGERS = '/repositories/{workspace}/{repo_slug}/pipelines';
 /** How often a replica looks for runs of dead replicas (TAKEOVER_CHECK_MS in server/main.ts). */
 const TAKEOVER_CHECK_MS = 3_000;
+/** How long a run just recorded is left to the replica that recorded it (UNCLAIMED_GRACE_MS in server/runs/engine.ts). */
+const UNCLAIMED_GRACE_MS = 5_000;
 /** The lease runs out, the survivor's next beat sees it, its next check takes the run; then slack for a loaded machine. */
 const TAKEOVER_BOUND_MS = LEASE_MS + HEARTBEAT_MS + TAKEOVER_CHECK_MS + 15_000;
 
@@ -30,6 +32,9 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
   let bitbucket: FakeBitbucket;
   let network: FakeRepository;
   let head: string;
+  let queue: FakeRepository;
+  let queueHeads: string[];
+  let secret: string;
   let a: TeamServer;
   let b: TeamServer;
   const editors: TeamEditor[] = [];
@@ -42,10 +47,17 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
     network = bitbucket.world.addRepository('acme/network');
     head = bitbucket.pushCommit('acme/network', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'envs/prod/main.tf': '# prod\n' });
+    queue = bitbucket.world.addRepository('acme/queue');
+    queueHeads = ['# one\n', '# two\n'].map((text) => bitbucket.pushCommit('acme/queue', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'main.tf': text }));
     const keyFile = writeSecretKey(tempStore('stackhook-key-'));
     const start = () => startTeamServer({ store: tempStore('stackhook-replica-'), databaseUrl, keyFile, args: ['--bitbucket-api', bitbucket.url], env: RUN_ENV });
     [a, b] = await Promise.all([start(), start()]);
     token = await userWithToken(a, 'ana', true);
+    const setup = await connect(a);
+    await setup.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+    await setup.request(Protocol.StacksCreate, { name: 'net', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' });
+    await setup.request(Protocol.StacksCreate, { name: 'queue', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/queue', branch: 'main' });
+    secret = (await setup.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main' })).secret as string;
   });
   after(async () => {
     await Promise.all(editors.map((editor) => editor.close()));
@@ -73,18 +85,43 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     }
   }
   const pidOf = (owner: string | undefined) => Number(owner?.split(':')[1]);
-
-  it('B follows the pipeline A started to its end: one trigger, one final status, the editor on B sees it finished', async () => {
-    const [onA, onB] = await Promise.all([connect(a), connect(b)]);
-    await onA.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
-    await onA.request(Protocol.StacksCreate, { name: 'net', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' });
-    const secret = (await onA.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main' })).secret as string;
-    holdPipelines(network);
-
-    const answer = await deliver(a.url, 'acme-main', { body: pushBody('acme/network', 'main', head), eventKey: 'repo:push', secret });
+  /** A signed push to `replica`'s receiver; the id of the run it queued. */
+  async function push(replica: TeamServer, repository: string, commit: string): Promise<string> {
+    const answer = await deliver(replica.url, 'acme-main', { body: pushBody(repository, 'main', commit), eventKey: 'repo:push', secret });
     assert.equal(answer.status, 202, JSON.stringify(answer.json));
     const [runId] = answer.json.runIds ?? [];
     assert.ok(runId, 'the push queued a run');
+    return runId;
+  }
+  const runIdOf = (pipeline: FakeRepository['pipelines'][number] | undefined) => pipeline?.variables.find((variable) => variable.key === 'STACKHOOK_RUN_ID')?.value;
+
+  it('a run waiting behind another of its stack on a live replica stays with it: the other replica does not start it', async () => {
+    const onA = await connect(a);
+    holdPipelines(queue);
+    const first = await push(a, 'acme/queue', queueHeads[0] as string);
+    const second = await push(a, 'acme/queue', queueHeads[1] as string);
+    await eventually(async () => (await onA.request(Protocol.RunsGet, { runId: first })).state === 'running', `run ${first} to be running on A`, 20_000);
+    // Past the grace a just-recorded run gets, B has looked for runs to take at least twice.
+    const queuedAt = Date.parse((await onA.request(Protocol.RunsGet, { runId: second })).createdAt);
+    const looked = queuedAt + UNCLAIMED_GRACE_MS + 2 * TAKEOVER_CHECK_MS + 1_000;
+    while (Date.now() < looked) {
+      assert.equal(queue.pipelines.length, 1, `only the first run's pipeline runs while it runs; B said: ${b.stderr().slice(-1_000)}`);
+      assert.equal((await onA.request(Protocol.RunsGet, { runId: second })).state, 'queued');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    releasePipelines(queue);
+    for (const runId of [first, second]) {
+      await eventually(async () => (await onA.request(Protocol.RunsGet, { runId })).state === 'finished', `run ${runId} to finish on A`, 20_000);
+    }
+    assert.deepEqual(queue.pipelines.map(runIdOf), [first, second], 'one pipeline each, in order');
+    assert.deepEqual((await ownersOf(second)).map(pidOf), [a.process.pid], 'A ran the run it queued');
+  });
+
+  it('B follows the pipeline A started to its end: one trigger, one final status, the editor on B sees it finished', async () => {
+    const [onA, onB] = await Promise.all([connect(a), connect(b)]);
+    holdPipelines(network);
+    const triggersBefore = bitbucket.count('POST', TRIGGERS);
+    const runId = await push(a, 'acme/network', head);
 
     // A holds the run: it triggered the pipeline, the run is running, and its events name A as the owner.
     await eventually(async () => (await onA.request(Protocol.RunsGet, { runId })).state === 'running', `run ${runId} to be running on A`, 20_000);
@@ -121,8 +158,8 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     assert.ok(tookMs < TAKEOVER_BOUND_MS, `taken over and finished ${tookMs} ms after A died`);
 
     assert.equal(ended?.summary, 'Plan: 1 to add, 0 to change, 0 to destroy.');
-    assert.equal(bitbucket.count('POST', TRIGGERS), 1, 'the pipeline was triggered once');
-    assert.equal(network.pipelines.length, 1, 'no second pipeline');
+    assert.equal(bitbucket.count('POST', TRIGGERS) - triggersBefore, 1, 'the pipeline was triggered once');
+    assert.deepEqual(network.pipelines.map(runIdOf), [runId], 'no second pipeline');
     assert.deepEqual(status()?.history, ['INPROGRESS', 'SUCCESSFUL'], 'the final status is reported once');
     assert.equal(status()?.url, ended?.externalUrl);
     assert.deepEqual(ended?.reports, { status: 'posted', comment: 'skipped', commentReason: 'not started by a pull request' });

@@ -80,4 +80,58 @@ describe('the run engine', () => {
     assert.match(log.text, /Following pipeline \{p1\} again/);
     await book.events.close();
   });
+
+  it('of the runs a dead server claimed, one still waiting its turn runs on the server that takes it over; one abandoned long ago is marked interrupted', async () => {
+    world = await testWorld();
+    const base = world.as('ana');
+    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
+    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
+    const now = base.now().getTime();
+    const queued = (id: string, agoMs: number) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: new Date(now - agoMs).toISOString() });
+    await base.runs.append([queued('abandoned', 60 * 60_000), queued('waiting', 30_000)]);
+    const dead = `${hostname()}:${0x3fffffff}:dead`;
+    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+    await book.load();
+    for (const id of ['abandoned', 'waiting']) assert.equal(await book.claim(id, dead), true);
+    world.bitbucket.triggerPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    world.bitbucket.getPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    await engine.recover();
+    await engine.idle();
+    assert.equal(book.record('waiting')?.run.state, 'finished', 'nothing of it had run: it runs here');
+    assert.equal(world.bitbucket.triggerPipeline.callCount, 1);
+    assert.equal(book.record('abandoned')?.run.state, 'failed');
+    assert.match(book.record('abandoned')?.run.summary ?? '', /^interrupted/);
+    await book.events.close();
+  });
+
+  it('a run this server holds waiting behind another of its stack is cancelled at once and never starts', async () => {
+    world = await testWorld();
+    const base = world.as('ana');
+    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
+    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
+    let completed = false;
+    world.bitbucket.triggerPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'PENDING', result: null });
+    world.bitbucket.getPipeline.callsFake(async () => ({ uuid: '{p1}', buildNumber: 1, state: completed ? 'COMPLETED' : 'IN_PROGRESS', result: completed ? 'SUCCESSFUL' : null }));
+    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+    await book.load();
+    const context = { ...base, execution: undefined as RunEngine | undefined };
+    const engine = new RunEngine(context, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, pollMaxMs: 5, retryDelayMs: 1 }, 'https://bitbucket.org');
+    context.execution = engine;
+    const first = await stacks.triggerRun(context, { stackId: 'net' });
+    const second = await stacks.triggerRun(context, { stackId: 'net' });
+    const deadline = Date.now() + 10_000;
+    while ((book.record(first.id)?.run.state !== 'running' || book.record(second.id)?.owner === null) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(book.record(first.id)?.run.state, 'running');
+    assert.equal(book.record(second.id)?.owner, THIS_PROCESS, 'claimed as it was queued');
+    const cancelled = await engine.cancel(second.id);
+    assert.equal(cancelled.state, 'stopped');
+    assert.equal(cancelled.summary, 'cancelled before it started');
+    completed = true;
+    await engine.idle();
+    assert.equal(book.record(first.id)?.run.state, 'finished');
+    assert.equal(book.record(second.id)?.run.state, 'stopped');
+    assert.equal(world.bitbucket.triggerPipeline.callCount, 1, 'the cancelled run never started');
+    await book.events.close();
+  });
 });
