@@ -1,7 +1,8 @@
 // Two real `serve` replicas on one PostgreSQL database and a fake Bitbucket whose pipeline stays in
 // progress: replica A accepts a push and starts the run's pipeline, A is SIGKILLed mid-run, and once
 // its lease runs out replica B takes the run over, follows the same pipeline (no second trigger) to
-// its end, reports the final build status once, and an editor on B sees the run finished.
+// its end, reports the final build status once, and an editor on B sees the run finished. Runs that
+// wait behind another of their stack belong to the replica that queued them, alive or dead.
 import { strict as assert } from 'node:assert';
 import { Pool } from 'pg';
 import * as Protocol from '../../../server/protocol';
@@ -32,6 +33,7 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
   let bitbucket: FakeBitbucket;
   let network: FakeRepository;
   let head: string;
+  let nextHead: string;
   let queue: FakeRepository;
   let queueHeads: string[];
   let secret: string;
@@ -47,6 +49,7 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
     network = bitbucket.world.addRepository('acme/network');
     head = bitbucket.pushCommit('acme/network', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'envs/prod/main.tf': '# prod\n' });
+    nextHead = bitbucket.pushCommit('acme/network', 'main', { 'envs/prod/main.tf': '# prod, two NAT gateways\n' });
     queue = bitbucket.world.addRepository('acme/queue');
     queueHeads = ['# one\n', '# two\n'].map((text) => bitbucket.pushCommit('acme/queue', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'main.tf': text }));
     const keyFile = writeSecretKey(tempStore('stackhook-key-'));
@@ -117,7 +120,7 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     assert.deepEqual((await ownersOf(second)).map(pidOf), [a.process.pid], 'A ran the run it queued');
   });
 
-  it('B follows the pipeline A started to its end: one trigger, one final status, the editor on B sees it finished', async () => {
+  it('B follows the pipeline A started to its end (one trigger, one final status, the editor on B sees it finished), then runs the run that waited behind it', async () => {
     const [onA, onB] = await Promise.all([connect(a), connect(b)]);
     holdPipelines(network);
     const triggersBefore = bitbucket.count('POST', TRIGGERS);
@@ -136,6 +139,11 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     assert.equal((await onB.request(Protocol.RunsGet, { runId })).state, 'running', 'B sees the run running too');
     const status = () => network.statuses.get(head)?.get(statusKey('net', 'tracked'));
     assert.deepEqual(status()?.history, ['INPROGRESS']);
+    // The stack's next run waits behind it, A's too.
+    const next = await push(a, 'acme/network', nextHead);
+    await eventually(async () => (await ownersOf(next)).length === 1, `A to claim run ${next}`, 10_000);
+    assert.equal(pidOf((await ownersOf(next))[0]), a.process.pid);
+    assert.equal((await onA.request(Protocol.RunsGet, { runId: next })).state, 'queued');
 
     a.process.kill('SIGKILL');
     assert.equal(await a.exited, null, 'A was killed, not stopped');
@@ -158,8 +166,7 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     assert.ok(tookMs < TAKEOVER_BOUND_MS, `taken over and finished ${tookMs} ms after A died`);
 
     assert.equal(ended?.summary, 'Plan: 1 to add, 0 to change, 0 to destroy.');
-    assert.equal(bitbucket.count('POST', TRIGGERS) - triggersBefore, 1, 'the pipeline was triggered once');
-    assert.deepEqual(network.pipelines.map(runIdOf), [runId], 'no second pipeline');
+    assert.deepEqual(network.pipelines.map(runIdOf).slice(0, 1), [runId], 'no second pipeline for the run');
     assert.deepEqual(status()?.history, ['INPROGRESS', 'SUCCESSFUL'], 'the final status is reported once');
     assert.equal(status()?.url, ended?.externalUrl);
     assert.deepEqual(ended?.reports, { status: 'posted', comment: 'skipped', commentReason: 'not started by a pull request' });
@@ -174,5 +181,12 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     assert.match(log.text, /Following pipeline .+ again/);
     assert.match(log.text, /Plan: 1 to add/);
     assert.equal(log.complete, true);
+
+    // The run that waited its turn on A runs on B after it, nothing of it having run before.
+    await eventually(async () => (await onB.request(Protocol.RunsGet, { runId: next })).state === 'finished', `B to run ${next}`, 20_000);
+    assert.deepEqual(network.pipelines.map(runIdOf), [runId, next], 'one pipeline each, in order');
+    assert.equal(bitbucket.count('POST', TRIGGERS) - triggersBefore, 2, 'one trigger each');
+    assert.deepEqual((await ownersOf(next)).map(pidOf), [a.process.pid, b.process.pid]);
+    assert.deepEqual(network.statuses.get(nextHead)?.get(statusKey('net', 'tracked'))?.history, ['INPROGRESS', 'SUCCESSFUL']);
   });
 });
