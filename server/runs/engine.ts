@@ -183,11 +183,14 @@ export class RunEngine implements RunService {
       retryDelayMs: this.settings.retryDelayMs,
     };
 
-    // Nothing of a run still waiting its turn ran: it runs here, unless it waited so long it was abandoned.
-    const waiting = record.run.state === 'queued' && this.context.now().getTime() - Date.parse(record.run.createdAt) <= UNCLAIMED_WINDOW_MS;
-    if (takeOverFrom !== null && !waiting && !(runner.type === 'pipelines' && record.pipelineUuid !== null)) {
-      // Its process died while it ran on this machine (or before its pipeline was known): it does not
-      // run twice, and what its command left running is ended.
+    const started = record.run.state !== 'queued';
+    const following = runner.type === 'pipelines' && record.pipelineUuid !== null;
+    const abandoned = this.context.now().getTime() - Date.parse(record.run.createdAt) > UNCLAIMED_WINDOW_MS;
+    // Taken over: a known pipeline is followed again; a run that was still waiting its turn runs here, and
+    // one whose pipeline was being triggered looks for it first (runOnPipelines), unless long abandoned.
+    if (takeOverFrom !== null && !following && (abandoned || (started && runner.type !== 'pipelines'))) {
+      // Its process died while it ran on this machine: it does not run twice, and what its command left
+      // running is ended.
       if (record.processGroup !== null) endLeftover(record.processGroup, path.join(this.book.folder, 'checkouts'));
       await this.book.change(runId, { state: 'failed', endedAt: now(), summary: 'interrupted: the Stackhook server running it stopped before it ended' });
       await reportStatus(reporter, runId, 'STOPPED');
@@ -200,7 +203,7 @@ export class RunEngine implements RunService {
     const timeout = setTimeout(() => active.controller.abort(), this.settings.timeoutMs);
     const watcher = setInterval(() => void this.pickUpRequests(runId, active), Math.max(250, Math.min(this.settings.pollMs, 2_000)));
     try {
-      const outcome = await this.runWith(runId, reporter, active, runner);
+      const outcome = await this.runWith(runId, reporter, active, runner, takeOverFrom !== null && started);
       await this.book.change(runId, { state: outcome.state, endedAt: now(), ...(outcome.summary !== null ? { summary: redact(outcome.summary) } : {}) });
     } catch (error) {
       const message = maskCredential(redact(error instanceof Error ? error.message : String(error)), credential.secret);
@@ -215,7 +218,7 @@ export class RunEngine implements RunService {
     await reportComment(reporter, runId);
   }
 
-  private async runWith(runId: string, reporter: Reporter, active: Active, runner: Runner): Promise<Outcome> {
+  private async runWith(runId: string, reporter: Reporter, active: Active, runner: Runner, resumed: boolean): Promise<Outcome> {
     const { stack, credential } = reporter;
     const record = this.book.record(runId) as RunRecord;
     if (record.run.state === 'queued') {
@@ -231,6 +234,7 @@ export class RunEngine implements RunService {
     }
     const execution: Execution = {
       runId,
+      resumed,
       stack,
       credential,
       gateway: this.context.bitbucket,

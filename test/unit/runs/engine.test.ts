@@ -134,4 +134,36 @@ describe('the run engine', () => {
     assert.equal(world.bitbucket.triggerPipeline.callCount, 1, 'the cancelled run never started');
     await book.events.close();
   });
+
+  it('a pipelines run whose server died while triggering it: the server that takes it over finds the pipeline by the run id and follows it, or triggers it once when Bitbucket has none', async () => {
+    world = await testWorld();
+    const base = world.as('ana');
+    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
+    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
+    const now = base.now().toISOString();
+    const queued = (id: string) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: now });
+    await base.runs.append([queued('answer-lost'), queued('never-sent')]);
+    const dead = `${hostname()}:${0x3fffffff}:dead`;
+    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
+    await book.load();
+    for (const id of ['answer-lost', 'never-sent']) {
+      assert.equal(await book.claim(id, dead), true);
+      await book.change(id, { state: 'preparing', runner: 'pipelines', startedAt: now });
+    }
+    const completed = (uuid: string) => ({ uuid, buildNumber: 7, state: 'COMPLETED', result: 'SUCCESSFUL' });
+    // Bitbucket started the pipeline of the first; the second's trigger never reached it.
+    world.bitbucket.findTriggeredPipeline.callsFake(async (_credential, _repository, trigger) => (trigger.variables.STACKHOOK_RUN_ID === 'answer-lost' ? completed('{p-started}') : null));
+    world.bitbucket.triggerPipeline.resolves(completed('{p-new}'));
+    world.bitbucket.getPipeline.callsFake(async (_credential, _repository, uuid: string) => completed(uuid));
+    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    await engine.recover();
+    await engine.idle();
+    assert.equal(book.record('answer-lost')?.run.state, 'finished');
+    assert.equal(book.record('answer-lost')?.pipelineUuid, '{p-started}', 'the pipeline its server started is followed');
+    assert.match((await book.logs.read('answer-lost', 0, true)).text, /Found pipeline stackhook #7, which the server that stopped had started/);
+    assert.equal(book.record('never-sent')?.run.state, 'finished');
+    assert.equal(book.record('never-sent')?.pipelineUuid, '{p-new}');
+    assert.deepEqual(world.bitbucket.triggerPipeline.getCalls().map((call) => call.args[2].variables.STACKHOOK_RUN_ID), ['never-sent'], 'triggered once, only where none was started');
+    await book.events.close();
+  });
 });
