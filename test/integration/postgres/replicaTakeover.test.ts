@@ -10,6 +10,7 @@ import { statusKey } from '../../../server/runs/reporting';
 import { HEARTBEAT_MS, LEASE_MS } from '../../../server/store/postgres/runLeases';
 import { pushBody } from '../../editor/support/webhook';
 import { startFakeBitbucket, type FakeBitbucket, type FakeRepository } from '../../support/fakeBitbucket';
+import { startAnswerHoldingProxy } from '../../support/answerHoldingProxy';
 import { holdPipelines, releasePipelines } from '../../support/heldPipelines';
 import { startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
@@ -35,6 +36,10 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
   let head: string;
   let nextHead: string;
   let queue: FakeRepository;
+  let edge: FakeRepository;
+  let edgeHead: string;
+  let keyFile: string;
+  const stopping: Array<() => Promise<void>> = [];
   let queueHeads: string[];
   let secret: string;
   let a: TeamServer;
@@ -50,24 +55,28 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     network = bitbucket.world.addRepository('acme/network');
     head = bitbucket.pushCommit('acme/network', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'envs/prod/main.tf': '# prod\n' });
     nextHead = bitbucket.pushCommit('acme/network', 'main', { 'envs/prod/main.tf': '# prod, two NAT gateways\n' });
+    edge = bitbucket.world.addRepository('acme/edge');
+    edgeHead = bitbucket.pushCommit('acme/edge', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'main.tf': '# edge\n' });
     queue = bitbucket.world.addRepository('acme/queue');
     queueHeads = ['# one\n', '# two\n'].map((text) => bitbucket.pushCommit('acme/queue', 'main', { 'bitbucket-pipelines.yml': PIPELINES_YAML, 'main.tf': text }));
-    const keyFile = writeSecretKey(tempStore('stackhook-key-'));
-    const start = () => startTeamServer({ store: tempStore('stackhook-replica-'), databaseUrl, keyFile, args: ['--bitbucket-api', bitbucket.url], env: RUN_ENV });
-    [a, b] = await Promise.all([start(), start()]);
+    keyFile = writeSecretKey(tempStore('stackhook-key-'));
+    [a, b] = await Promise.all([startReplica(bitbucket.url), startReplica(bitbucket.url)]);
     token = await userWithToken(a, 'ana', true);
     const setup = await connect(a);
     await setup.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
     await setup.request(Protocol.StacksCreate, { name: 'net', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' });
     await setup.request(Protocol.StacksCreate, { name: 'queue', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/queue', branch: 'main' });
+    await setup.request(Protocol.StacksCreate, { name: 'edge', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/edge', branch: 'main' });
     secret = (await setup.request(Protocol.IntegrationsWebhookSecret, { id: 'acme-main' })).secret as string;
   });
   after(async () => {
     await Promise.all(editors.map((editor) => editor.close()));
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), ...stopping.map((stop) => stop())]);
     await bitbucket?.stop();
     await cluster?.stop();
   });
+  const startReplica = (bitbucketApi: string, env: NodeJS.ProcessEnv = {}) =>
+    startTeamServer({ store: tempStore('stackhook-replica-'), databaseUrl, keyFile, args: ['--bitbucket-api', bitbucketApi], env: { ...RUN_ENV, ...env } });
   const connect = async (replica: TeamServer) => {
     const editor = await connectEditor(replica.url, token);
     editors.push(editor);
@@ -188,5 +197,40 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     assert.equal(bitbucket.count('POST', TRIGGERS) - triggersBefore, 2, 'one trigger each');
     assert.deepEqual((await ownersOf(next)).map(pidOf), [a.process.pid, b.process.pid]);
     assert.deepEqual(network.statuses.get(nextHead)?.get(statusKey('net', 'tracked'))?.history, ['INPROGRESS', 'SUCCESSFUL']);
+  });
+
+  it('a replica killed after Bitbucket started its pipeline but before it heard so: B finds the pipeline by the run id and follows it, triggering none', async () => {
+    // C's trigger reaches Bitbucket, which starts the pipeline; its answer never reaches C.
+    const proxy = await startAnswerHoldingProxy(bitbucket.url, (request) => request.method === 'POST' && /\/pipelines\/?(\?|$)/.test(request.url ?? ''));
+    stopping.push(() => proxy.stop());
+    const c = await startReplica(proxy.url, { STACKHOOK_BITBUCKET_TIMEOUT_MS: '60000' });
+    stopping.push(() => c.stop());
+    const onB = await connect(b);
+    const triggersBefore = bitbucket.count('POST', TRIGGERS);
+    const runId = await push(c, 'acme/edge', edgeHead);
+    await eventually(() => proxy.held === 1, `C to trigger run ${runId}'s pipeline`, 20_000);
+    assert.deepEqual(edge.pipelines.map(runIdOf), [runId]);
+    assert.equal((await onB.request(Protocol.RunsGet, { runId })).state, 'preparing', 'C never learnt that its pipeline started');
+    assert.deepEqual((await ownersOf(runId)).map(pidOf), [c.process.pid]);
+
+    c.process.kill('SIGKILL');
+    assert.equal(await c.exited, null);
+    let ended: Protocol.Run | undefined;
+    await eventually(
+      async () => {
+        ended = await onB.request(Protocol.RunsGet, { runId });
+        return ended.state === 'finished' && ended.reports.status !== 'pending';
+      },
+      `B to take run ${runId} over and finish it`,
+      TAKEOVER_BOUND_MS,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: it is ${JSON.stringify(ended)}; B said: ${b.stderr().slice(-2_000)}`);
+    });
+    assert.equal(bitbucket.count('POST', TRIGGERS) - triggersBefore, 1, 'the pipeline was triggered once, by C');
+    assert.deepEqual(edge.pipelines.map(runIdOf), [runId]);
+    assert.equal(ended?.summary, 'Plan: 1 to add, 0 to change, 0 to destroy.');
+    assert.deepEqual(edge.statuses.get(edgeHead)?.get(statusKey('edge', 'tracked'))?.history, ['INPROGRESS', 'SUCCESSFUL']);
+    assert.deepEqual((await ownersOf(runId)).map(pidOf), [c.process.pid, b.process.pid]);
+    assert.match((await onB.request(Protocol.RunsLog, { runId })).text, /Found pipeline stackhook #1, which the server that stopped had started/);
   });
 });
