@@ -4,25 +4,36 @@ import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
 import { RunEngine } from '../../../server/runs/engine';
 import { RunBook, THIS_PROCESS } from '../../../server/runs/runBook';
-import { DEFAULT_RUN_SETTINGS } from '../../../server/runs/settings';
+import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../../../server/runs/settings';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
+
+/** No process has pid 0x3fffffff (above Linux's pid limit): a run it claimed has a dead owner. */
+const DEAD_OWNER = `${hostname()}:${0x3fffffff}:dead`;
+const completed = (uuid: string, buildNumber = 1) => ({ uuid, buildNumber, state: 'COMPLETED', result: 'SUCCESSFUL' });
 
 describe('the run engine', () => {
   let world: TestWorld;
   afterEach(() => world.close());
 
-  it('a run that cannot start ends failed with the reason, and the stack\'s next tracked run still runs', async () => {
+  /** Ana's integration and the stack `net` (Pipelines), a run book on the world's store, and an engine for them. */
+  async function netStack(settings: Partial<RunSettings> = { pollMs: 1 }) {
     world = await testWorld();
     const base = world.as('ana');
     await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
     await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
-    // The credential is gone (a file credentials store wiped by hand, say).
-    await base.credentials.set('acme', null);
     const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
     await book.load();
     const context = { ...base, execution: undefined as RunEngine | undefined };
-    const engine = new RunEngine(context, book, { ...DEFAULT_RUN_SETTINGS, retryDelayMs: 1 }, 'https://bitbucket.org');
+    const engine = new RunEngine(context, book, { ...DEFAULT_RUN_SETTINGS, retryDelayMs: 1, ...settings }, 'https://bitbucket.org');
     context.execution = engine;
+    const queued = (id: string, agoMs = 0) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: new Date(base.now().getTime() - agoMs).toISOString() });
+    return { base, book, context, engine, queued };
+  }
+
+  it('a run that cannot start ends failed with the reason, and the stack\'s next tracked run still runs', async () => {
+    const { base, book, context, engine } = await netStack({});
+    // The credential is gone (a file credentials store wiped by hand, say).
+    await base.credentials.set('acme', null);
     const first = await stacks.triggerRun(context, { stackId: 'net' });
     const second = await stacks.triggerRun(context, { stackId: 'net' });
     await engine.idle();
@@ -35,18 +46,10 @@ describe('the run engine', () => {
   });
 
   it('after a restart, a run recorded minutes ago that no process took is started; one from long ago is left alone', async () => {
-    world = await testWorld();
-    const base = world.as('ana');
-    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
-    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
-    const now = base.now().getTime();
-    const queued = (id: string, agoMs: number) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: new Date(now - agoMs).toISOString() });
+    const { base, book, engine, queued } = await netStack();
     await base.runs.append([queued('old', 60 * 60_000), queued('orphan', 30_000), queued('fresh', 1_000)]);
-    world.bitbucket.triggerPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
-    world.bitbucket.getPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
-    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
-    await book.load();
-    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    world.bitbucket.triggerPipeline.resolves(completed('{p1}'));
+    world.bitbucket.getPipeline.resolves(completed('{p1}'));
     await engine.recover();
     await engine.idle();
     assert.equal(book.record('orphan')?.run.state, 'finished');
@@ -57,45 +60,28 @@ describe('the run engine', () => {
   });
 
   it('a run whose server died while its pipeline ran is taken over: the pipeline is followed, not triggered again, and the log says who took it from whom', async () => {
-    world = await testWorld();
-    const base = world.as('ana');
-    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
-    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
-    await base.runs.append([{ id: 'cut', stackId: 'net', kind: 'tracked', trigger: 'push', branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: base.now().toISOString() }]);
-    // No process has pid 0x3fffffff (above Linux's pid limit): its owner is dead.
-    const dead = `${hostname()}:${0x3fffffff}:dead`;
-    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
-    await book.load();
-    await book.claim('cut', dead);
+    const { base, book, engine, queued } = await netStack();
+    await base.runs.append([queued('cut')]);
+    await book.claim('cut', DEAD_OWNER);
     await book.change('cut', { state: 'running', runner: 'pipelines', pipelineUuid: '{p1}', startedAt: base.now().toISOString() });
-    world.bitbucket.getPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
-    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    world.bitbucket.getPipeline.resolves(completed('{p1}'));
     await engine.recover();
     await engine.idle();
     assert.equal(book.record('cut')?.run.state, 'finished');
     assert.equal(book.record('cut')?.owner, THIS_PROCESS);
     assert.equal(world.bitbucket.triggerPipeline.callCount, 0, 'the pipeline it followed is not triggered again');
     const log = await book.logs.read('cut', 0, true);
-    assert.ok(log.text.startsWith(`Taken over by ${THIS_PROCESS} from ${dead}: `), log.text);
+    assert.ok(log.text.startsWith(`Taken over by ${THIS_PROCESS} from ${DEAD_OWNER}: `), log.text);
     assert.match(log.text, /Following pipeline \{p1\} again/);
     await book.events.close();
   });
 
   it('of the runs a dead server claimed, one still waiting its turn runs on the server that takes it over; one abandoned long ago is marked interrupted', async () => {
-    world = await testWorld();
-    const base = world.as('ana');
-    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
-    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
-    const now = base.now().getTime();
-    const queued = (id: string, agoMs: number) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: new Date(now - agoMs).toISOString() });
+    const { base, book, engine, queued } = await netStack();
     await base.runs.append([queued('abandoned', 60 * 60_000), queued('waiting', 30_000)]);
-    const dead = `${hostname()}:${0x3fffffff}:dead`;
-    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
-    await book.load();
-    for (const id of ['abandoned', 'waiting']) assert.equal(await book.claim(id, dead), true);
-    world.bitbucket.triggerPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
-    world.bitbucket.getPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'COMPLETED', result: 'SUCCESSFUL' });
-    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
+    for (const id of ['abandoned', 'waiting']) assert.equal(await book.claim(id, DEAD_OWNER), true);
+    world.bitbucket.triggerPipeline.resolves(completed('{p1}'));
+    world.bitbucket.getPipeline.resolves(completed('{p1}'));
     await engine.recover();
     await engine.idle();
     assert.equal(book.record('waiting')?.run.state, 'finished', 'nothing of it had run: it runs here');
@@ -106,18 +92,10 @@ describe('the run engine', () => {
   });
 
   it('a run this server holds waiting behind another of its stack is cancelled at once and never starts', async () => {
-    world = await testWorld();
-    const base = world.as('ana');
-    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
-    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
-    let completed = false;
+    const { book, context, engine } = await netStack({ pollMs: 1, pollMaxMs: 5 });
+    let done = false;
     world.bitbucket.triggerPipeline.resolves({ uuid: '{p1}', buildNumber: 1, state: 'PENDING', result: null });
-    world.bitbucket.getPipeline.callsFake(async () => ({ uuid: '{p1}', buildNumber: 1, state: completed ? 'COMPLETED' : 'IN_PROGRESS', result: completed ? 'SUCCESSFUL' : null }));
-    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
-    await book.load();
-    const context = { ...base, execution: undefined as RunEngine | undefined };
-    const engine = new RunEngine(context, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, pollMaxMs: 5, retryDelayMs: 1 }, 'https://bitbucket.org');
-    context.execution = engine;
+    world.bitbucket.getPipeline.callsFake(async () => (done ? completed('{p1}') : { uuid: '{p1}', buildNumber: 1, state: 'IN_PROGRESS', result: null }));
     const first = await stacks.triggerRun(context, { stackId: 'net' });
     const second = await stacks.triggerRun(context, { stackId: 'net' });
     const deadline = Date.now() + 10_000;
@@ -127,7 +105,7 @@ describe('the run engine', () => {
     const cancelled = await engine.cancel(second.id);
     assert.equal(cancelled.state, 'stopped');
     assert.equal(cancelled.summary, 'cancelled before it started');
-    completed = true;
+    done = true;
     await engine.idle();
     assert.equal(book.record(first.id)?.run.state, 'finished');
     assert.equal(book.record(second.id)?.run.state, 'stopped');
@@ -136,26 +114,16 @@ describe('the run engine', () => {
   });
 
   it('a pipelines run whose server died while triggering it: the server that takes it over finds the pipeline by the run id and follows it, or triggers it once when Bitbucket has none', async () => {
-    world = await testWorld();
-    const base = world.as('ana');
-    await integrations.createIntegration(base, { name: 'Acme', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-engine', verify: false }, scope);
-    await stacks.createStack(base, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', verify: false }, scope);
-    const now = base.now().toISOString();
-    const queued = (id: string) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: now });
+    const { base, book, engine, queued } = await netStack();
     await base.runs.append([queued('answer-lost'), queued('never-sent')]);
-    const dead = `${hostname()}:${0x3fffffff}:dead`;
-    const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
-    await book.load();
     for (const id of ['answer-lost', 'never-sent']) {
-      assert.equal(await book.claim(id, dead), true);
-      await book.change(id, { state: 'preparing', runner: 'pipelines', startedAt: now });
+      assert.equal(await book.claim(id, DEAD_OWNER), true);
+      await book.change(id, { state: 'preparing', runner: 'pipelines', startedAt: base.now().toISOString() });
     }
-    const completed = (uuid: string) => ({ uuid, buildNumber: 7, state: 'COMPLETED', result: 'SUCCESSFUL' });
     // Bitbucket started the pipeline of the first; the second's trigger never reached it.
-    world.bitbucket.findTriggeredPipeline.callsFake(async (_credential, _repository, trigger) => (trigger.variables.STACKHOOK_RUN_ID === 'answer-lost' ? completed('{p-started}') : null));
+    world.bitbucket.findTriggeredPipeline.callsFake(async (_credential, _repository, trigger) => (trigger.variables.STACKHOOK_RUN_ID === 'answer-lost' ? completed('{p-started}', 7) : null));
     world.bitbucket.triggerPipeline.resolves(completed('{p-new}'));
     world.bitbucket.getPipeline.callsFake(async (_credential, _repository, uuid: string) => completed(uuid));
-    const engine = new RunEngine(base, book, { ...DEFAULT_RUN_SETTINGS, pollMs: 1, retryDelayMs: 1 }, 'https://bitbucket.org');
     await engine.recover();
     await engine.idle();
     assert.equal(book.record('answer-lost')?.run.state, 'finished');
