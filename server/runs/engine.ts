@@ -103,8 +103,10 @@ export class RunEngine implements RunService {
     const active = this.active.get(runId);
     if (active) {
       deliver(active, request);
-    } else if (record.run.state === 'queued' && request === 'cancel' && (record.owner === null || !this.book.ownerAlive(record.owner))) {
-      await this.book.change(runId, { state: 'stopped', endedAt: this.context.now().toISOString(), summary: 'cancelled before it started' });
+    } else if (record.run.state === 'queued' && request === 'cancel') {
+      // Nothing of it ran yet (preparing is its first step), wherever it waits: its owner looks before it
+      // starts, and the request reaches an owner that has just started it all the same.
+      await this.book.change(runId, { state: 'stopped', endedAt: this.context.now().toISOString(), summary: 'cancelled before it started', request: 'cancel' });
     } else {
       await this.book.change(runId, { request });
     }
@@ -112,7 +114,11 @@ export class RunEngine implements RunService {
   }
 
   private schedule(runId: string, stackId: string, tracked: boolean, takeOverFrom: string | null): void {
-    const work = () => this.execute(runId, takeOverFrom);
+    // Claimed now, not when its turn comes: a run waiting behind another of its stack is this
+    // process's, so another replica looking for runs nobody took leaves it alone.
+    const claimed = this.book.claim(runId, THIS_PROCESS, takeOverFrom);
+    claimed.catch(() => undefined); // reported when its turn comes, like any failure to execute
+    const work = () => this.execute(runId, takeOverFrom, claimed);
     let done: Promise<void>;
     if (tracked) {
       // A stack's tracked runs one after the other, in the order they were queued.
@@ -132,8 +138,10 @@ export class RunEngine implements RunService {
     this.pending.add(tracking);
   }
 
-  private async execute(runId: string, takeOverFrom: string | null): Promise<void> {
-    if (!(await this.book.claim(runId, THIS_PROCESS, takeOverFrom))) return;
+  private async execute(runId: string, takeOverFrom: string | null, claimed: Promise<boolean>): Promise<void> {
+    if (!(await claimed)) return;
+    // Said in the run's own log, because on replicas each keeps its own log files: this is where to look for the rest.
+    if (takeOverFrom !== null) await this.book.logs.append(runId, `Taken over by ${THIS_PROCESS} from ${takeOverFrom}: that server stopped before the run ended.\n`);
     try {
       await this.executeClaimed(runId, takeOverFrom);
     } catch (error) {
@@ -147,7 +155,10 @@ export class RunEngine implements RunService {
   }
 
   private async executeClaimed(runId: string, takeOverFrom: string | null): Promise<void> {
+    await this.book.refresh();
     const record = this.book.record(runId) as RunRecord;
+    // Cancelled while it waited for its turn.
+    if (isFinal(record.run)) return;
     const now = () => this.context.now().toISOString();
     const state = await this.context.store.read();
     const stack = state.stacks.find((candidate) => candidate.id === record.run.stackId);
@@ -172,9 +183,14 @@ export class RunEngine implements RunService {
       retryDelayMs: this.settings.retryDelayMs,
     };
 
-    if (takeOverFrom !== null && !(runner.type === 'pipelines' && record.pipelineUuid !== null)) {
-      // Its process died while it ran on this machine (or before its pipeline was known): it does not
-      // run twice, and what its command left running is ended.
+    const started = record.run.state !== 'queued';
+    const following = runner.type === 'pipelines' && record.pipelineUuid !== null;
+    const abandoned = this.context.now().getTime() - Date.parse(record.run.createdAt) > UNCLAIMED_WINDOW_MS;
+    // Taken over: a known pipeline is followed again; a run that was still waiting its turn runs here, and
+    // one whose pipeline was being triggered looks for it first (runOnPipelines), unless long abandoned.
+    if (takeOverFrom !== null && !following && (abandoned || (started && runner.type !== 'pipelines'))) {
+      // Its process died while it ran on this machine: it does not run twice, and what its command left
+      // running is ended.
       if (record.processGroup !== null) endLeftover(record.processGroup, path.join(this.book.folder, 'checkouts'));
       await this.book.change(runId, { state: 'failed', endedAt: now(), summary: 'interrupted: the Stackhook server running it stopped before it ended' });
       await reportStatus(reporter, runId, 'STOPPED');
@@ -187,7 +203,7 @@ export class RunEngine implements RunService {
     const timeout = setTimeout(() => active.controller.abort(), this.settings.timeoutMs);
     const watcher = setInterval(() => void this.pickUpRequests(runId, active), Math.max(250, Math.min(this.settings.pollMs, 2_000)));
     try {
-      const outcome = await this.runWith(runId, reporter, active, runner);
+      const outcome = await this.runWith(runId, reporter, active, runner, takeOverFrom !== null && started);
       await this.book.change(runId, { state: outcome.state, endedAt: now(), ...(outcome.summary !== null ? { summary: redact(outcome.summary) } : {}) });
     } catch (error) {
       const message = maskCredential(redact(error instanceof Error ? error.message : String(error)), credential.secret);
@@ -202,7 +218,7 @@ export class RunEngine implements RunService {
     await reportComment(reporter, runId);
   }
 
-  private async runWith(runId: string, reporter: Reporter, active: Active, runner: Runner): Promise<Outcome> {
+  private async runWith(runId: string, reporter: Reporter, active: Active, runner: Runner, resumed: boolean): Promise<Outcome> {
     const { stack, credential } = reporter;
     const record = this.book.record(runId) as RunRecord;
     if (record.run.state === 'queued') {
@@ -218,6 +234,7 @@ export class RunEngine implements RunService {
     }
     const execution: Execution = {
       runId,
+      resumed,
       stack,
       credential,
       gateway: this.context.bitbucket,

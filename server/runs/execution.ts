@@ -10,6 +10,8 @@ import type { RunSettings } from './settings';
 
 export interface Execution {
   readonly runId: string;
+  /** Taken over from a server that died after the run started: what that server began may exist. */
+  readonly resumed: boolean;
   readonly stack: StoredStack;
   readonly credential: BitbucketCredential;
   readonly gateway: BitbucketGateway;

@@ -24,7 +24,10 @@ export async function runOnPipelines(execution: Execution, pipeline: string): Pr
       pipeline,
       variables: { STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_PROJECT_ROOT: stack.projectRoot },
     };
-    const progress = await triggerOnce(execution, trigger);
+    // Its server may have died after Bitbucket started the pipeline and before the answer was recorded.
+    const started = execution.resumed ? await withRetries(execution.settings.retryDelayMs, () => gateway.findTriggeredPipeline(credential, stack.repository, trigger, {})) : null;
+    if (started) await execution.write(`Found pipeline ${pipeline} #${started.buildNumber ?? '?'}, which the server that stopped had started.\n`);
+    const progress = started ?? (await triggerOnce(execution, trigger));
     uuid = progress.uuid;
     await execution.change({ pipelineUuid: uuid, externalUrl: pipelinePage(execution.repositoryPage, progress), state: 'running' });
     await execution.write(`Pipeline ${pipeline} #${progress.buildNumber ?? '?'} started on ${run.commit?.slice(0, 12)} (${uuid}).\n`);

@@ -10,7 +10,8 @@ export const HEARTBEAT_MS = 2_000;
 export const LEASE_MS = 10_000;
 
 export class PostgresRunLeases implements SharedRuns {
-  private alive = new Set<string>();
+  /** Replicas whose last beat is older than LEASE_MS, as of this replica's last beat. */
+  private dead = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private turn: Promise<unknown> = Promise.resolve();
   private locking: Promise<PoolClient> | null = null;
@@ -56,8 +57,12 @@ export class PostgresRunLeases implements SharedRuns {
     return this.locking;
   }
 
+  /**
+   * Known dead, not "seen alive": a replica that started since this one's last beat has beaten before
+   * it claimed anything, and must not lose its runs for being newer than what this one saw.
+   */
   ownerAlive(owner: string): boolean {
-    return owner === this.owner || this.alive.has(owner);
+    return owner === this.owner || !this.dead.has(owner);
   }
 
   /**
@@ -81,7 +86,7 @@ export class PostgresRunLeases implements SharedRuns {
 
   private async beat(): Promise<void> {
     await this.pool.query('INSERT INTO replica_heartbeats (owner, seen_at) VALUES ($1, now()) ON CONFLICT (owner) DO UPDATE SET seen_at = now()', [this.owner]);
-    const { rows } = await this.pool.query<{ owner: string }>('SELECT owner FROM replica_heartbeats WHERE seen_at > now() - make_interval(secs => $1)', [LEASE_MS / 1000]);
-    this.alive = new Set(rows.map((row) => row.owner));
+    const { rows } = await this.pool.query<{ owner: string }>('SELECT owner FROM replica_heartbeats WHERE seen_at <= now() - make_interval(secs => $1)', [LEASE_MS / 1000]);
+    this.dead = new Set(rows.map((row) => row.owner));
   }
 }

@@ -86,6 +86,16 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     assert.deepEqual(claims, ids.map(() => true));
   });
 
+  it('a replica that started since another last beat is alive to it at once: its first runs are not taken from it', async () => {
+    const url = await cluster.createDatabase('newcomer');
+    const a = await replica(url, 'host-a:4:x');
+    const c = await replica(url, 'host-c:4:z');
+    await c.runs.append([queued('run-4')]);
+    assert.equal(await c.book.claim('run-4', 'host-c:4:z'), true);
+    await a.book.refresh();
+    assert.equal(a.book.ownerAlive('host-c:4:z'), true, 'A has not beaten since C started, and does not count C dead');
+  });
+
   it('a replica that stops beating loses its runs to another once its lease runs out', async () => {
     const url = await cluster.createDatabase('leases');
     const [a, b] = await Promise.all([replica(url, 'host-a:2:x'), replica(url, 'host-b:2:y')]);
