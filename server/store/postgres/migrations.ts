@@ -56,8 +56,8 @@ export const MIGRATIONS: readonly string[] = [
   // log's advisory lock (sequence numbers commit in order), the keys of deliveries (R16: the first
   // attempt of each wins, by the primary key; one routed on a registry revision that is no longer the
   // latest is written not at all but answered stale, to be routed again), the records in batch order,
-  // the NOTIFY, and what the caller has not read yet: under the lock every earlier record has
-  // committed, so that is gap-free.
+  // the NOTIFY, the sequence numbers of the records written, and the records of others the caller has
+  // not read yet: under the lock every earlier record has committed, so that is gap-free.
   `DELETE FROM accepted_deliveries WHERE delivery IS NULL;
    ALTER TABLE accepted_deliveries ALTER COLUMN delivery SET NOT NULL, DROP COLUMN holder;
    CREATE FUNCTION stackhook_append_records(p_log text, p_after bigint, p_items jsonb, p_channel text, p_notice text) RETURNS jsonb
@@ -65,6 +65,7 @@ export const MIGRATIONS: readonly string[] = [
    DECLARE
      won integer[];
      stale integer[];
+     mine bigint[];
      latest bigint;
    BEGIN
      PERFORM pg_advisory_xact_lock(hashtext('stackhook.records.' || p_log));
@@ -86,17 +87,22 @@ export const MIGRATIONS: readonly string[] = [
             FROM items i JOIN taken t USING (integration_id, request_uuid)
             ORDER BY i.integration_id, i.request_uuid, i.n)
      SELECT coalesce(array_agg(n), '{}') INTO won FROM firsts;
-     INSERT INTO records (log, body)
-       SELECT p_log, e->'body' FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
-       WHERE NOT (e ? 'key') OR n::integer = ANY (won)
-       ORDER BY n;
-     IF FOUND THEN
+     WITH written AS (
+            INSERT INTO records (log, body)
+            SELECT p_log, e->'body' FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
+            WHERE NOT (e ? 'key') OR n::integer = ANY (won)
+            ORDER BY n
+            RETURNING seq)
+     SELECT coalesce(array_agg(seq ORDER BY seq), '{}') INTO mine FROM written;
+     IF cardinality(mine) > 0 THEN
        PERFORM pg_notify(p_channel, p_notice);
      END IF;
      RETURN jsonb_build_object(
        'won', to_jsonb(won),
        'stale', to_jsonb(stale),
-       'records', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', seq, 'body', body) ORDER BY seq) FROM records WHERE log = p_log AND seq > p_after), '[]'::jsonb));
+       'mine', to_jsonb(mine),
+       'others', coalesce((SELECT jsonb_agg(jsonb_build_object('seq', seq, 'body', body) ORDER BY seq)
+                           FROM records WHERE log = p_log AND seq > p_after AND NOT seq = ANY (mine)), '[]'::jsonb));
    END
    $$;`,
   // 5: run logs shared by the replicas: one row per run holds the size (locked while appending, so the

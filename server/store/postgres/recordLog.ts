@@ -17,18 +17,27 @@ import type { ChangeChannel, Notice } from './changeChannel';
 /** Keeps the table bounded like the file log's rotation: every PRUNE_EVERY appends, the oldest go. */
 const PRUNE_EVERY = 500;
 
-/** What `stackhook_append_records` answers: the keyed items written, and every record after `p_after`. */
+/** What `stackhook_append_records` answers (migration 4). */
 const AppendAnswer = z.object({
   won: z.array(z.number().int()),
   stale: z.array(z.number().int()),
-  records: z.array(z.object({ seq: z.number().int(), body: z.unknown() })),
+  /** The sequence numbers of the records written, in batch order. */
+  mine: z.array(z.number().int()),
+  /** Records after `p_after` that others wrote. */
+  others: z.array(z.object({ seq: z.number().int(), body: z.unknown() })),
 });
 
 /**
  * What one append puts in the batch: records, or one record that carries a delivery's key (R16) and
  * the registry revision it was routed on.
  */
-type Append = { bodies: string[]; keyed?: { key: readonly [string, string]; routedOn: number } };
+type Append<T> = { records: readonly T[]; bodies: string[]; keyed?: { key: readonly [string, string]; routedOn: number } };
+
+/** A record as read, with its sequence number; undefined when its row does not parse. */
+interface Row<T> {
+  seq: number;
+  record: T | undefined;
+}
 
 /** How one keyed append went: written; not written, its key taken before; or routed on a registry that changed since. */
 export type KeyedOutcome = 'appended' | 'taken' | 'stale';
@@ -47,7 +56,7 @@ export class PostgresLog<S extends z.ZodType> {
   private turn: Promise<unknown> = Promise.resolve();
   // Two commits in flight: their order is the advisory lock's, and each answers every record after
   // what this replica had read when it was sent, so answers taken in either order miss nothing.
-  private readonly commits = new Batched<Append, Committed>((batch) => this.commit(batch), 2);
+  private readonly commits = new Batched<Append<z.output<S>>, Committed>((batch) => this.commit(batch), 2);
 
   constructor(
     private readonly pool: Pool,
@@ -86,7 +95,7 @@ export class PostgresLog<S extends z.ZodType> {
     if (records.length === 0) return;
     // Typed already; what is read back is parsed (the table is a boundary), as the file log does.
     const bodies = records.map((record) => JSON.stringify(record));
-    await (await this.commits.submit({ bodies })).listed;
+    await (await this.commits.submit({ records, bodies })).listed;
   }
 
   /**
@@ -96,7 +105,7 @@ export class PostgresLog<S extends z.ZodType> {
    */
   async appendOnce(record: z.output<S>, key: readonly [string, string], routedOn: number): Promise<KeyedOutcome> {
     if (!this.keyed) throw new Error(`The ${this.name} log keeps no delivery keys.`);
-    const committed = await this.commits.submit({ bodies: [JSON.stringify(record)], keyed: { key, routedOn } });
+    const committed = await this.commits.submit({ records: [record], bodies: [JSON.stringify(record)], keyed: { key, routedOn } });
     await committed.listed;
     return committed.outcome;
   }
@@ -106,10 +115,11 @@ export class PostgresLog<S extends z.ZodType> {
   }
 
   /** The whole batch in one statement, which also answers what this replica has not read yet. */
-  private async commit(batch: readonly Append[]): Promise<Committed[]> {
+  private async commit(batch: readonly Append<z.output<S>>[]): Promise<Committed[]> {
     const items = batch.flatMap((append, i) =>
-      append.bodies.map((body) => ({
+      append.bodies.map((body, j) => ({
         i,
+        record: append.records[j] as z.output<S>,
         text: append.keyed ? `{"key":${JSON.stringify(append.keyed.key)},"routedOn":${append.keyed.routedOn},"body":${body}}` : `{"body":${body}}`,
       })),
     );
@@ -126,13 +136,16 @@ export class PostgresLog<S extends z.ZodType> {
     const won = new Set(answer.won);
     const stale = new Set(answer.stale);
     const outcomes: KeyedOutcome[] = batch.map(() => 'appended');
-    let written = 0;
+    const written: z.output<S>[] = [];
     items.forEach((item, n) => {
-      if (batch[item.i]?.keyed === undefined || won.has(n + 1)) written += 1;
+      if (batch[item.i]?.keyed === undefined || won.has(n + 1)) written.push(item.record);
       else outcomes[item.i] = stale.has(n + 1) ? 'stale' : 'taken';
     });
-    const listed = this.inTurn(async () => this.take(answer.records));
-    void listed.then(() => this.pruneAfter(written), () => undefined);
+    // This replica's records as it wrote them (typed already), beside others' as read from the table.
+    const mine: Row<z.output<S>>[] = answer.mine.map((seq, k) => ({ seq, record: written[k] }));
+    const read = [...mine, ...answer.others.map((row) => this.parsedRow(row.seq, row.body))].sort((a, b) => a.seq - b.seq);
+    const listed = this.inTurn(async () => this.list(read));
+    void listed.then(() => this.pruneAfter(written.length), () => undefined);
     return outcomes.map((outcome) => ({ outcome, listed }));
   }
 
@@ -146,18 +159,23 @@ export class PostgresLog<S extends z.ZodType> {
 
   private async readNew(): Promise<boolean> {
     const { rows } = await this.pool.query<{ seq: string; body: unknown }>('SELECT seq, body FROM records WHERE log = $1 AND seq > $2 ORDER BY seq', [this.name, this.lastSeq]);
-    return this.take(rows);
+    return this.list(rows.map((row) => this.parsedRow(Number(row.seq), row.body)));
   }
 
-  /** Lists records read in sequence order; those already listed (a read that overtook this one) are skipped. */
-  private take(rows: ReadonlyArray<{ seq: string | number; body: unknown }>): boolean {
+  /** A row of the table as a record; undefined when it does not parse (it is skipped). */
+  private parsedRow(seq: number, body: unknown): Row<z.output<S>> {
+    const parsed = this.schema.safeParse(body);
+    return { seq, record: parsed.success ? parsed.data : undefined };
+  }
+
+  /** Lists records in sequence order; those already listed, by a read that overtook this one, are skipped. */
+  private list(rows: readonly Row<z.output<S>>[]): boolean {
     let took = false;
     for (const row of rows) {
-      if (Number(row.seq) <= this.lastSeq) continue;
-      this.lastSeq = Number(row.seq);
+      if (row.seq <= this.lastSeq) continue;
+      this.lastSeq = row.seq;
       took = true;
-      const parsed = this.schema.safeParse(row.body);
-      if (parsed.success) this.entries.push(parsed.data);
+      if (row.record !== undefined) this.entries.push(row.record);
     }
     // Trimmed as the file log is at its rotation: rarely, and to fewer entries than readers last saw,
     // since they tell new entries by the array's length (a log kept at exactly its bound would never
