@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { QueuedRun as QueuedRunSchema, type QueuedRun, type Run } from '../protocol';
 import { FINAL_RUN_STATES } from '../protocol';
 import { AppendLog } from '../store/appendLog';
+import { Batched } from '../store/batched';
 import type { RecordLog, RunLogs } from '../store/engine';
 import { withFileLock } from '../store/fileLock';
 import { isProcessAlive } from '../store/processes';
@@ -37,6 +38,13 @@ export function ownerAlive(owner: string): boolean {
  * Replicas on one database share run events, claim runs under a database lock, and know one another
  * alive by their heartbeats (a pid on another host cannot be asked).
  */
+/** A process asking for a run: to start it, or to take it over from `takeOverFrom`, which died. */
+interface ClaimRequest {
+  runId: string;
+  owner: string;
+  takeOverFrom: string | null;
+}
+
 export interface SharedRuns {
   readonly events: RecordLog<typeof RunEvent>;
   withClaimLock<T>(action: () => Promise<T>): Promise<T>;
@@ -47,6 +55,7 @@ export class RunBook {
   readonly events: RecordLog<typeof RunEvent>;
   readonly logs: RunLogs;
   private readonly queued = new Map<string, QueuedRun>();
+  private readonly claims = new Batched<ClaimRequest, boolean>((requests) => this.claimTogether(requests));
   private readonly latestOfStack = new Map<string, string>();
   private readonly applied = new Map<string, RunRecord>();
   /**
@@ -142,16 +151,29 @@ export class RunBook {
    * Takes the run for this process, unless another process took it first (or it already ended).
    * Under the events log's lock: the check and the claim are one step for every process.
    */
-  async claim(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): Promise<boolean> {
+  claim(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): Promise<boolean> {
+    return this.claims.submit({ runId, owner, takeOverFrom });
+  }
+
+  /** Claims asked for while one is being taken go together: one lock, one read, one append. */
+  private claimTogether(requests: readonly ClaimRequest[]): Promise<boolean[]> {
     const locked = <T>(action: () => Promise<T>) => (this.shared ? this.shared.withClaimLock(action) : withFileLock(this.events.file, action));
     return locked(async () => {
       await this.refresh();
-      const record = this.record(runId);
-      if (!record || isFinal(record.run)) return false;
-      if (record.owner !== null && record.owner !== takeOverFrom) return false;
-      await this.events.append([{ runId, at: new Date().toISOString(), owner }]);
+      const at = new Date().toISOString();
+      const claimed: RunEvent[] = [];
+      const outcomes = requests.map(({ runId, owner, takeOverFrom }) => {
+        // Asked twice in one batch, a run goes to the first request, as it would one at a time.
+        if (claimed.some((event) => event.runId === runId)) return false;
+        const record = this.record(runId);
+        if (!record || isFinal(record.run)) return false;
+        if (record.owner !== null && record.owner !== takeOverFrom) return false;
+        claimed.push({ runId, at, owner });
+        return true;
+      });
+      if (claimed.length > 0) await this.events.append(claimed);
       this.index();
-      return true;
+      return outcomes;
     });
   }
 
