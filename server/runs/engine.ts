@@ -34,6 +34,7 @@ interface Active {
 }
 
 export class RunEngine implements RunService {
+  readonly owner = THIS_PROCESS;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly stackQueues = new Map<string, Promise<void>>();
   private readonly active = new Map<string, Active>();

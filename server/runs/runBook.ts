@@ -55,6 +55,8 @@ export class RunBook {
   readonly events: RecordLog<typeof RunEvent>;
   readonly logs: RunLogs;
   private readonly queued = new Map<string, QueuedRun>();
+  /** Runs a delivery queued, and the process that recorded it, which owns them from the start. */
+  private readonly ownedAtQueue = new Map<string, string>();
   private readonly claims = new Batched<ClaimRequest, boolean>((requests) => this.claimTogether(requests));
   private readonly latestOfStack = new Map<string, string>();
   private readonly applied = new Map<string, RunRecord>();
@@ -95,7 +97,7 @@ export class RunBook {
     const applied = this.applied.get(runId);
     if (applied) return applied;
     const queued = this.queued.get(runId);
-    return queued ? queuedRecord(queued) : null;
+    return queued ? queuedRecord(queued, this.ownedAtQueue.get(runId) ?? null) : null;
   }
 
   /** The run as it stands, for any queued record (listing merges the logs itself). */
@@ -112,7 +114,12 @@ export class RunBook {
   /** Runs that have not ended, with their records (recovery and the engine's follow-up). */
   unfinished(): RunRecord[] {
     this.index();
-    return [...this.applied.values()].filter((record) => !isFinal(record.run));
+    const waiting: RunRecord[] = [];
+    for (const [runId, owner] of this.ownedAtQueue) {
+      const queued = this.queued.get(runId);
+      if (queued && !this.applied.has(runId)) waiting.push(queuedRecord(queued, owner));
+    }
+    return [...[...this.applied.values()].filter((record) => !isFinal(record.run)), ...waiting];
   }
 
   /**
@@ -124,7 +131,7 @@ export class RunBook {
     return [...this.queued.values()]
       .filter((run) => {
         const age = now - Date.parse(run.createdAt);
-        return !this.applied.has(run.id) && age >= minAgeMs && age <= maxAgeMs;
+        return !this.applied.has(run.id) && !this.ownedAtQueue.has(run.id) && age >= minAgeMs && age <= maxAgeMs;
       })
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
@@ -152,7 +159,14 @@ export class RunBook {
    * Under the events log's lock: the check and the claim are one step for every process.
    */
   claim(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): Promise<boolean> {
+    this.index();
+    if (this.ownsFromQueue(runId, owner, takeOverFrom)) return Promise.resolve(true);
     return this.claims.submit({ runId, owner, takeOverFrom });
+  }
+
+  /** A run its delivery's recorder owns from the start is that process's without a claim of its own, until it has begun. */
+  private ownsFromQueue(runId: string, owner: string, takeOverFrom: string | null): boolean {
+    return takeOverFrom === null && this.ownedAtQueue.get(runId) === owner && !this.applied.has(runId);
   }
 
   /** Claims asked for while one is being taken go together: one lock, one read, one append. */
@@ -165,6 +179,7 @@ export class RunBook {
       const outcomes = requests.map(({ runId, owner, takeOverFrom }) => {
         // Asked twice in one batch, a run goes to the first request, as it would one at a time.
         if (claimed.some((event) => event.runId === runId)) return false;
+        if (this.ownsFromQueue(runId, owner, takeOverFrom)) return true;
         const record = this.record(runId);
         if (!record || isFinal(record.run)) return false;
         if (record.owner !== null && record.owner !== takeOverFrom) return false;
@@ -189,17 +204,25 @@ export class RunBook {
     // A rotated log starts over: index it again from the top.
     if (runs.length < this.seen.runs || deliveries.length < this.seen.deliveries || events.length < this.seen.events) {
       this.queued.clear();
+      this.ownedAtQueue.clear();
       this.applied.clear();
       this.latestOfStack.clear();
       this.orphans = [];
       this.seen = { runs: 0, deliveries: 0, events: 0 };
     }
     for (let i = this.seen.runs; i < runs.length; i++) this.addQueued(runs[i] as QueuedRun);
-    for (let i = this.seen.deliveries; i < deliveries.length; i++) for (const run of (deliveries[i] as StoredDelivery).runs) this.addQueued(run);
+    for (let i = this.seen.deliveries; i < deliveries.length; i++) {
+      const delivery = deliveries[i] as StoredDelivery;
+      for (const run of delivery.runs) {
+        this.addQueued(run);
+        if (delivery.recordedBy !== undefined) this.ownedAtQueue.set(run.id, delivery.recordedBy);
+      }
+    }
     const waiting = this.orphans;
     this.orphans = [];
     for (const event of [...waiting, ...(events.slice(this.seen.events) as RunEvent[])]) {
-      const base = this.applied.get(event.runId) ?? (this.queued.has(event.runId) ? queuedRecord(this.queued.get(event.runId) as QueuedRun) : null);
+      const queued = this.queued.get(event.runId);
+      const base = this.applied.get(event.runId) ?? (queued ? queuedRecord(queued, this.ownedAtQueue.get(event.runId) ?? null) : null);
       if (base) this.applied.set(event.runId, applyEvent(base, event));
       else if (this.orphans.length < MAX_ORPHANS) this.orphans.push(event);
     }

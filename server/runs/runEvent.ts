@@ -40,7 +40,8 @@ export interface RunRecord {
   requests: ('cancel' | 'confirm' | 'discard')[];
 }
 
-export function queuedRecord(queued: QueuedRun): RunRecord {
+/** A run as queued, before any event: owned by `owner` when the process that recorded it owns it from the start. */
+export function queuedRecord(queued: QueuedRun, owner: string | null = null): RunRecord {
   return {
     run: {
       ...queued,
@@ -53,7 +54,7 @@ export function queuedRecord(queued: QueuedRun): RunRecord {
       runner: null,
       reports: { status: 'pending', comment: 'pending' },
     },
-    owner: null,
+    owner,
     pipelineUuid: null,
     processGroup: null,
     statusPosted: false,

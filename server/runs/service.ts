@@ -4,6 +4,8 @@ import type { RunBook } from './runBook';
 
 export interface RunService {
   readonly book: RunBook;
+  /** How this process names itself as the owner of runs. */
+  readonly owner: string;
   /** Claims and executes runs this process queued; returns at once. */
   start(runs: readonly QueuedRun[]): void;
   cancel(runId: string): Promise<Run>;

@@ -194,7 +194,9 @@ export class DeliveryPipeline {
       receivedAt,
       trace.headers,
     );
-    return { answer: answer(trace, delivery, runs), stored: { ...delivery, runs } };
+    // The process that records the delivery executes its runs: they are its own from the start.
+    const owner = runs.length > 0 ? this.context.execution?.owner : undefined;
+    return { answer: answer(trace, delivery, runs), stored: { ...delivery, runs, ...(owner !== undefined ? { recordedBy: owner } : {}) } };
   }
 
   private answerDuplicate(trace: Trace, first: StoredDelivery, headers: DeliveryHeaders): DeliveryAnswer {

@@ -10,11 +10,16 @@ import { Delivery, QueuedRun } from '../protocol';
  */
 export const StoredDelivery = Delivery.extend({
   runs: z.array(QueuedRun).default([]),
+  /**
+   * The process that recorded it (a run book owner id). Its runs are that process's from the moment
+   * they are recorded, with no claim of their own: another process takes one only once it died.
+   */
+  recordedBy: z.string().optional(),
 });
 export type StoredDelivery = z.output<typeof StoredDelivery>;
 
 /** The delivery as `stackhook/deliveries/list` shows it: the protocol's shape, without the runs. */
 export function publicDelivery(stored: StoredDelivery): Delivery {
-  const { runs: _runs, ...delivery } = stored;
+  const { runs: _runs, recordedBy: _recordedBy, ...delivery } = stored;
   return delivery;
 }

@@ -81,3 +81,26 @@ export function changeChannelOf(pool: Pool, url: string): ChangeChannel {
     () => undefined,
   );
 }
+
+/**
+ * The owners a run has had, in order, as the database says: the process that recorded the delivery
+ * that queued it (its owner from the start), or the first to claim it, then whoever took it over.
+ */
+export async function ownersOfRun(databaseUrl: string, runId: string): Promise<string[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ owner: string }>(
+      `SELECT owner FROM (
+         SELECT d.seq, d.body->>'recordedBy' AS owner FROM records d, jsonb_array_elements(d.body->'runs') AS r(run)
+         WHERE d.log = 'deliveries' AND d.body ? 'recordedBy' AND r.run->>'id' = $1
+         UNION ALL
+         SELECT seq, body->>'owner' FROM records WHERE log = 'run-events' AND body->>'runId' = $1 AND body ? 'owner'
+       ) AS owners ORDER BY seq`,
+      [runId],
+    );
+    return rows.map((row) => row.owner);
+  } finally {
+    await client.end();
+  }
+}

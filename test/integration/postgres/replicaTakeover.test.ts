@@ -4,7 +4,6 @@
 // its end, reports the final build status once, and an editor on B sees the run finished. Runs that
 // wait behind another of their stack belong to the replica that queued them, alive or dead.
 import { strict as assert } from 'node:assert';
-import { Pool } from 'pg';
 import * as Protocol from '../../../server/protocol';
 import { statusKey } from '../../../server/runs/reporting';
 import { HEARTBEAT_MS, LEASE_MS } from '../../../server/store/postgres/runLeases';
@@ -12,7 +11,7 @@ import { pushBody } from '../../editor/support/webhook';
 import { startFakeBitbucket, type FakeBitbucket, type FakeRepository } from '../../support/fakeBitbucket';
 import { startAnswerHoldingProxy } from '../../support/answerHoldingProxy';
 import { holdPipelines, releasePipelines } from '../../support/heldPipelines';
-import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { ownersOfRun, startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
 import { connectEditor, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
 import { deliver, eventually } from '../receiverSupport';
@@ -83,19 +82,9 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     return editor;
   };
 
-  /** The owners the run's events name, in order: who claimed it, then who took it over. */
-  async function ownersOf(runId: string): Promise<string[]> {
-    const pool = new Pool({ connectionString: databaseUrl });
-    try {
-      const { rows } = await pool.query<{ owner: string }>(
-        "SELECT body->>'owner' AS owner FROM records WHERE log = 'run-events' AND body->>'runId' = $1 AND body ? 'owner' ORDER BY seq",
-        [runId],
-      );
-      return rows.map((row) => row.owner);
-    } finally {
-      await pool.end();
-    }
-  }
+  /** The owners the run has had, in order: who queued or claimed it, then who took it over. */
+  const ownersOf = (runId: string) => ownersOfRun(databaseUrl, runId);
+
   const pidOf = (owner: string | undefined) => Number(owner?.split(':')[1]);
   /** A signed push to `replica`'s receiver; the id of the run it queued. */
   async function push(replica: TeamServer, repository: string, commit: string): Promise<string> {

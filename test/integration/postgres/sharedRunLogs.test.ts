@@ -5,10 +5,9 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Pool } from 'pg';
 import * as Protocol from '../../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../../support/fakeBitbucket';
-import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { ownersOfRun, startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
 import { connectEditor, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
 import { eventually } from '../receiverSupport';
@@ -42,19 +41,8 @@ describe('PostgreSQL: run logs shared by two serve replicas', function () {
     await cluster?.stop();
   });
 
-  /** The process that claimed the run last, as the run events in the database say. */
-  async function ownerOf(runId: string): Promise<string | null> {
-    const pool = new Pool({ connectionString: databaseUrl, max: 1 });
-    try {
-      const { rows } = await pool.query<{ owner: string }>(
-        "SELECT body->>'owner' AS owner FROM records WHERE log = 'run-events' AND body->>'runId' = $1 AND body ? 'owner' ORDER BY seq DESC LIMIT 1",
-        [runId],
-      );
-      return rows[0]?.owner ?? null;
-    } finally {
-      await pool.end();
-    }
-  }
+  /** The process that owns the run now, as the database says. */
+  const ownerOf = async (runId: string) => (await ownersOfRun(databaseUrl, runId)).at(-1) ?? null;
 
   it('an editor on replica B reads the log of a run replica A executes, and keeps it after A dies', async () => {
     const [a, b] = replicas as [TeamServer, TeamServer];

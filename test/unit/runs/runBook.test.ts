@@ -55,6 +55,41 @@ describe('the run book', () => {
     assert.equal(reader.book.record('late')?.run.state, 'running');
   });
 
+  it('the runs a delivery queued belong to the process that recorded it, with no claim of their own; another takes them only over from it', async () => {
+    const folder = tempStore();
+    const a = await openBook(folder, []);
+    const b = await openBook(folder, []);
+    const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
+    opened.push(deliveries);
+    await deliveries.load();
+    const delivery: StoredDelivery = {
+      id: 'uuid-1',
+      integrationId: 'acme',
+      eventKey: 'repo:push',
+      repository: 'acme/net',
+      verdict: 'queued',
+      reason: 'queued 2 runs',
+      status: 202,
+      stackIds: ['net'],
+      receivedAt: new Date().toISOString(),
+      runs: [queued('d-1'), queued('d-2')],
+      recordedBy: 'host-a:1:x',
+    };
+    await deliveries.append([delivery]);
+    await Promise.all([a.book.refresh(), b.book.refresh()]);
+    assert.equal(b.book.record('d-1')?.owner, 'host-a:1:x', 'owned from the moment it is recorded');
+    assert.deepEqual(b.book.unclaimed(Date.now() + 60_000, 0, Number.MAX_SAFE_INTEGER).map((run) => run.id), [], 'nobody else sees them as unclaimed');
+    assert.equal(await b.book.claim('d-1', 'host-b:1:y'), false, 'another process cannot take a live owner\'s run');
+    const eventsBefore = a.book.events.all().length;
+    assert.equal(await a.book.claim('d-1', 'host-a:1:x'), true, 'the recorder needs no claim');
+    assert.equal(a.book.events.all().length, eventsBefore, 'and writes none');
+    assert.deepEqual(b.book.unfinished().map((record) => [record.run.id, record.owner]), [['d-1', 'host-a:1:x'], ['d-2', 'host-a:1:x']], 'recovery sees them, to take them over should their owner die');
+    assert.equal(await b.book.claim('d-2', 'host-b:1:y', 'host-a:1:x'), true, 'taken over from the recorder');
+    await a.book.refresh();
+    assert.equal(a.book.record('d-2')?.owner, 'host-b:1:y');
+    assert.equal(await a.book.claim('d-2', 'host-a:1:x'), false, 'its old owner no longer has it');
+  });
+
   it('two processes claiming the same runs at once take each one exactly once', async function () {
     this.timeout(20_000);
     const folder = tempStore();
