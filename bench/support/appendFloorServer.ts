@@ -42,4 +42,5 @@ if (!folder) {
   console.error('usage: appendFloorServer.ts <folder for the log>');
   process.exit(2);
 }
+process.on('SIGTERM', () => process.exit(0));
 void main(folder);
