@@ -1,11 +1,15 @@
 // R16 across processes and independent of the deliveries log's length: one file per accepted
 // delivery (`<store>/accepted/<hash of integration id and X-Request-UUID>`), created with O_EXCL so
 // that of two receivers on one store exactly one takes a delivery. The file first holds its taker's
-// pid; once the delivery is recorded it is replaced (by rename) with the delivery as recorded, which
-// is what a retry is answered with. Files are kept for RETENTION_MS, far longer than Bitbucket
+// pid; once the delivery is recorded the taker writes the delivery as recorded over it, which is
+// what a retry is answered with. Files are kept for RETENTION_MS, far longer than Bitbucket
 // retries (twice, within minutes, never later), then removed.
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+//
+// Both steps sit on every accepted delivery's path, so they cost one file creation and two writes
+// through one descriptor, made synchronously: without an fsync each is a few microseconds, less
+// than a trip through the thread pool. Why the record needs no fsync of its own is said at `complete`.
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, promises as fs, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { PRIVATE_FILE_MODE } from '../store/atomicFile';
 import { isProcessAlive } from '../store/processes';
@@ -32,6 +36,8 @@ export interface DeliveryClaims {
 
 export class AcceptedIndex implements DeliveryClaims {
   private lastPrune = 0;
+  /** The folder was made (or found) by this process; made again if it disappears. */
+  private folderMade = false;
 
   constructor(
     readonly folder: string,
@@ -43,26 +49,31 @@ export class AcceptedIndex implements DeliveryClaims {
    * still in flight in another process waits for it; one whose taker died is taken over.
    */
   async claim(integrationId: string, requestUuid: string): Promise<Claim> {
-    await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
     void this.pruneNow();
     const file = path.join(this.folder, keyOf(integrationId, requestUuid));
     const deadline = this.now() + WAIT_LIMIT_MS;
     for (;;) {
-      const created = await fs.open(file, 'wx', PRIVATE_FILE_MODE).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EEXIST') return null;
-        throw error;
-      });
-      if (created) {
-        try {
-          await created.writeFile(`${process.pid}\n`);
-        } catch (error) {
-          // A claim that cannot say who holds it (a full disk) must not block the retry.
-          await fs.rm(file, { force: true });
-          throw error;
-        } finally {
-          await created.close();
-        }
-        return { kind: 'claimed', done: (delivery) => this.complete(file, delivery), abandon: () => fs.rm(file, { force: true }) };
+      const fd = this.create(file);
+      if (fd !== null) {
+        let open = true;
+        const close = () => {
+          if (open) closeSync(fd);
+          open = false;
+        };
+        return {
+          kind: 'claimed',
+          done: async (delivery) => {
+            try {
+              complete(fd, delivery);
+            } finally {
+              close();
+            }
+          },
+          abandon: async () => {
+            close();
+            rmSync(file, { force: true });
+          },
+        };
       }
       const held = await readClaim(file);
       if (held.kind === 'done') return { kind: 'taken', first: held.delivery };
@@ -76,6 +87,40 @@ export class AcceptedIndex implements DeliveryClaims {
       if (this.now() > deadline) return { kind: 'taken', first: null };
       await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
     }
+  }
+
+  /**
+   * Creates the claim file (O_EXCL) holding this process's pid and returns it open, for the record
+   * to be written over; null when the file exists already.
+   */
+  private create(file: string): number | null {
+    const madeJustNow = !this.folderMade;
+    if (madeJustNow) {
+      mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+      this.folderMade = true;
+    }
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx', PRIVATE_FILE_MODE);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return null;
+      if (code === 'ENOENT' && !madeJustNow) {
+        // The folder was removed under a running server: make it again.
+        this.folderMade = false;
+        return this.create(file);
+      }
+      throw error;
+    }
+    try {
+      writeFully(fd, `${process.pid}\n`);
+    } catch (error) {
+      // A claim that cannot say who holds it (a full disk) must not block the retry.
+      closeSync(fd);
+      rmSync(file, { force: true });
+      throw error;
+    }
+    return fd;
   }
 
   /** Removes the files of deliveries older than RETENTION_MS. */
@@ -105,16 +150,35 @@ export class AcceptedIndex implements DeliveryClaims {
     await this.prune().catch(() => undefined);
   }
 
-  private async complete(file: string, delivery: StoredDelivery): Promise<void> {
-    const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await fs.open(temp, 'w', PRIVATE_FILE_MODE);
-    try {
-      await handle.writeFile(JSON.stringify(delivery));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
+}
+
+/**
+ * Writes the delivery as recorded over the claim's pid, through the descriptor that created it. The
+ * record is longer than the pid line and starts with `{`, so a reader in another process sees the
+ * pid, a record cut short, or the whole record: one cut short reads as a pending claim (see
+ * readClaim), and the reader looks again a moment later.
+ *
+ * Not fsynced, on purpose. When this runs, the same record is already fsynced in the deliveries
+ * log, which a retry is checked against first (DeliveryLedger.previous) and which keeps two
+ * generations of (by default) 10,000 deliveries each, far more than arrive between an attempt and
+ * Bitbucket's retries minutes later. A crash that loses these bytes (the kernel writes them back
+ * within seconds) leaves the pid, or an empty or cut-short file: all read as pending and are taken
+ * over once their taker is dead or ABANDONED_MS has passed, while the log still answers the retry as
+ * a duplicate. The claim file itself was never fsynced (nor its folder), so an fsync of the record
+ * alone would not make the file survive a crash; it cost one fsync per delivery, shared with no
+ * other, on every accepted delivery's path.
+ */
+function complete(fd: number, delivery: StoredDelivery): void {
+  writeFully(fd, JSON.stringify(delivery), 0);
+}
+
+/** Writes all of `text` (at `position`, or where the file offset is); a write with no progress (a full disk) is an error. */
+function writeFully(fd: number, text: string, position?: number): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let written = 0; written < bytes.length; ) {
+    const count = writeSync(fd, bytes, written, bytes.length - written, position === undefined ? null : position + written);
+    if (count <= 0) throw Object.assign(new Error('nothing could be written (is the disk full?)'), { code: 'ENOSPC' });
+    written += count;
   }
 }
 
