@@ -28,4 +28,22 @@ export class Logger {
   }
 }
 
-export const stderrSink: LogSink = (level, line) => process.stderr.write(`[${new Date().toISOString()}] ${level.padEnd(5)} ${line}\n`);
+/**
+ * Lines logged in one turn of the event loop go out in one write: a busy receiver logs a line per
+ * delivery, and stderr to a pipe is written synchronously, one system call (and one wake-up of the
+ * reader) per write. Errors, and whatever is pending at exit, are written at once.
+ */
+let pendingLines = '';
+const flushLines = () => {
+  const text = pendingLines;
+  pendingLines = '';
+  if (text !== '') process.stderr.write(text);
+};
+process.once('exit', flushLines);
+
+export const stderrSink: LogSink = (level, line) => {
+  const first = pendingLines === '';
+  pendingLines += `[${new Date().toISOString()}] ${level.padEnd(5)} ${line}\n`;
+  if (level === 'error') flushLines();
+  else if (first) setImmediate(flushLines);
+};
