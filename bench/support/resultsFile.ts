@@ -56,10 +56,10 @@ export function mergeResults(existing: string, rerunLine: string, results: reado
     const result = rerun.get(title);
     if (!result) return part;
     rerun.delete(title);
-    return `${section(result).join('\n')}\n`;
+    return section(result).join('\n');
   });
-  for (const result of rerun.values()) merged.push(`${section(result).join('\n')}\n`);
-  return [withRerunLine(head, rerunLine), ...merged].join('');
+  for (const result of rerun.values()) merged.push(section(result).join('\n'));
+  return `${[withRerunLine(head, rerunLine), ...merged].map((part) => part.replace(/\n+$/, '')).join('\n\n')}\n`;
 }
 
 /** The re-run is said right after the line of the run (and the re-runs) before it. */
@@ -74,28 +74,26 @@ function withRerunLine(head: string, rerunLine: string): string {
   return lines.join('\n');
 }
 
+/** Each re-run benchmark's goal rows where its old rows were; a benchmark new to the file after the last row. */
 function mergeGoals(part: string, results: readonly BenchmarkResult[], rowTitle: (line: string) => string | undefined): string {
-  const titles = new Set(results.map((result) => result.title));
-  const fresh = markdownTable([GOALS_HEADER, ...goalRows(results)]).split('\n').slice(2);
-  const lines = part.split('\n');
+  const fresh = new Map(results.map((result) => [result.title, markdownTable([GOALS_HEADER, ...goalRows([result])]).split('\n').slice(2)]));
   const out: string[] = [];
-  let placed = false;
-  for (const line of lines) {
+  const placed = new Set<string>();
+  for (const line of part.split('\n')) {
     const title = rowTitle(line);
-    if (title !== undefined && titles.has(title)) {
-      if (!placed) out.push(...fresh);
-      placed = true;
+    const rows = title === undefined ? undefined : fresh.get(title);
+    if (title === undefined || rows === undefined) {
+      out.push(line);
       continue;
     }
-    out.push(line);
+    if (!placed.has(title)) out.push(...rows);
+    placed.add(title);
   }
-  if (!placed) {
-    // After the table's last row.
-    let last = -1;
-    out.forEach((line, i) => {
-      if (line.startsWith('|')) last = i;
-    });
-    out.splice(last + 1, 0, ...fresh);
-  }
+  const missing = [...fresh].filter(([title]) => !placed.has(title)).flatMap(([, rows]) => rows);
+  let last = -1;
+  out.forEach((line, i) => {
+    if (line.startsWith('|')) last = i;
+  });
+  out.splice(last + 1, 0, ...missing);
   return out.join('\n');
 }
