@@ -105,8 +105,8 @@ export class DeliveryPipeline {
     // 4–6. R16, then parse, route and record.
     const requestUuid = headers.headers['x-request-uuid'];
     return this.ledger.exclusively(integration.id, requestUuid, async () => {
-      // Deliveries recorded before the index existed are found in the log.
-      const previous = await this.ledger.previous(integration.id, requestUuid);
+      // Deliveries recorded before the index existed are found in the log (as loaded: any later one is in the index).
+      const previous = this.ledger.recorded(integration.id, requestUuid);
       if (previous) return this.answerDuplicate(trace, previous, headers.headers);
       const claim = await this.accepted.claim(integration.id, requestUuid);
       if (claim.kind === 'taken') {

@@ -86,6 +86,33 @@ describe('webhooks/delivery log', () => {
     await log.close();
   });
 
+  it('R16: a new delivery does not wait for the deliveries log to look for other processes\' appends; a retry elsewhere is still found through the index', async () => {
+    // A look at the log for other processes' appends waits for a write in flight (its fsync): here it never ends.
+    const log = ana().deliveries;
+    const stalled: typeof log = {
+      file: log.file,
+      load: () => log.load(),
+      refresh: () => new Promise<boolean>(() => undefined),
+      all: () => log.all(),
+      append: (records) => log.append(records),
+      close: () => log.close(),
+    };
+    const stalledContext = { ...ana(), deliveries: stalled };
+    const timeout = (ms: number) => new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms).unref());
+
+    const first = await Promise.race([deliver(new DeliveryPipeline(stalledContext), '{delivery-5}'), timeout(2_000)]);
+    assert.notEqual(first, 'timed out', 'the delivery waited for the log');
+    if (first === 'timed out') return;
+    assert.equal(first.status, 202);
+    // Another receiver on the store, with a ledger of its own that has not read the log since.
+    const retry = await Promise.race([deliver(new DeliveryPipeline(stalledContext), '{delivery-5}', 2), timeout(2_000)]);
+    assert.notEqual(retry, 'timed out');
+    if (retry === 'timed out') return;
+    assert.equal(retry.status, 200);
+    assert.equal(retry.response.duplicate, true);
+    assert.deepEqual(retry.response.runIds, first.response.runIds);
+  });
+
   it('runs/list merges manual runs with runs carried by deliveries, newest first, by stack and limit; deliveries/list keeps the protocol shape', async () => {
     const pipeline = new DeliveryPipeline(ana());
     const manualBefore = await stacks.triggerRun(ana(), { stackId: 'net' });
