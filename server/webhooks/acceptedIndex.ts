@@ -6,10 +6,12 @@
 // retries (twice, within minutes, never later), then removed.
 //
 // Both steps sit on every accepted delivery's path, so they cost one file creation and two writes
-// through one descriptor, made synchronously: without an fsync each is a few microseconds, less
-// than a trip through the thread pool. Why the record needs no fsync of its own is said at `complete`.
+// through one descriptor. They go through the thread pool (callback calls, lighter than FileHandle
+// promises): creating a file can wait behind a journal commit that the deliveries log's fsync
+// started, and the event loop must not wait with it. Why the record needs no fsync of its own is
+// said at `complete`.
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, promises as fs, rmSync, writeSync } from 'node:fs';
+import { close as closeFd, mkdirSync, open as openFd, promises as fs, write as writeFd } from 'node:fs';
 import * as path from 'node:path';
 import { PRIVATE_FILE_MODE } from '../store/atomicFile';
 import { isProcessAlive } from '../store/processes';
@@ -53,25 +55,26 @@ export class AcceptedIndex implements DeliveryClaims {
     const file = path.join(this.folder, keyOf(integrationId, requestUuid));
     const deadline = this.now() + WAIT_LIMIT_MS;
     for (;;) {
-      const fd = this.create(file);
+      const fd = await this.create(file);
       if (fd !== null) {
         let open = true;
-        const close = () => {
-          if (open) closeSync(fd);
+        const close = async () => {
+          if (!open) return;
           open = false;
+          await closeQuietly(fd);
         };
         return {
           kind: 'claimed',
           done: async (delivery) => {
             try {
-              complete(fd, delivery);
+              await complete(fd, delivery);
             } finally {
-              close();
+              await close();
             }
           },
           abandon: async () => {
-            close();
-            rmSync(file, { force: true });
+            await close();
+            await fs.rm(file, { force: true });
           },
         };
       }
@@ -93,7 +96,7 @@ export class AcceptedIndex implements DeliveryClaims {
    * Creates the claim file (O_EXCL) holding this process's pid and returns it open, for the record
    * to be written over; null when the file exists already.
    */
-  private create(file: string): number | null {
+  private async create(file: string): Promise<number | null> {
     const madeJustNow = !this.folderMade;
     if (madeJustNow) {
       mkdirSync(this.folder, { recursive: true, mode: 0o700 });
@@ -101,7 +104,7 @@ export class AcceptedIndex implements DeliveryClaims {
     }
     let fd: number;
     try {
-      fd = openSync(file, 'wx', PRIVATE_FILE_MODE);
+      fd = await new Promise<number>((resolve, reject) => openFd(file, 'wx', PRIVATE_FILE_MODE, (error, opened) => (error ? reject(error) : resolve(opened))));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return null;
@@ -113,11 +116,11 @@ export class AcceptedIndex implements DeliveryClaims {
       throw error;
     }
     try {
-      writeFully(fd, `${process.pid}\n`);
+      await writeFully(fd, `${process.pid}\n`);
     } catch (error) {
       // A claim that cannot say who holds it (a full disk) must not block the retry.
-      closeSync(fd);
-      rmSync(file, { force: true });
+      await closeQuietly(fd);
+      await fs.rm(file, { force: true });
       throw error;
     }
     return fd;
@@ -168,15 +171,20 @@ export class AcceptedIndex implements DeliveryClaims {
  * alone would not make the file survive a crash; it cost one fsync per delivery, shared with no
  * other, on every accepted delivery's path.
  */
-function complete(fd: number, delivery: StoredDelivery): void {
-  writeFully(fd, JSON.stringify(delivery), 0);
+function complete(fd: number, delivery: StoredDelivery): Promise<void> {
+  return writeFully(fd, JSON.stringify(delivery), 0);
 }
 
+const closeQuietly = (fd: number) => new Promise<void>((resolve) => closeFd(fd, () => resolve()));
+
 /** Writes all of `text` (at `position`, or where the file offset is); a write with no progress (a full disk) is an error. */
-function writeFully(fd: number, text: string, position?: number): void {
+async function writeFully(fd: number, text: string, position?: number): Promise<void> {
   const bytes = Buffer.from(text, 'utf8');
   for (let written = 0; written < bytes.length; ) {
-    const count = writeSync(fd, bytes, written, bytes.length - written, position === undefined ? null : position + written);
+    const at = position === undefined ? null : position + written;
+    const count = await new Promise<number>((resolve, reject) =>
+      writeFd(fd, bytes, written, bytes.length - written, at, (error, n) => (error ? reject(error) : resolve(n))),
+    );
     if (count <= 0) throw Object.assign(new Error('nothing could be written (is the disk full?)'), { code: 'ENOSPC' });
     written += count;
   }
