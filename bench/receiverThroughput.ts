@@ -124,9 +124,9 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
       rows,
       goals: [
         atLeast('receiver req/s ÷ durable floor req/s (group-committed append)', ratio, 0.5, '', 2,
-          'beyond the floor\'s one group-committed append, each delivery is HMAC-checked, parsed with zod, claimed by a file of its own (created O_EXCL, then replaced by rename) and routed to 10 stacks, whose runs start in the same process; on 2 shared cores the load generator, the receiver and the disk compete'),
+          'the run is CPU-bound on 2 shared cores, and a delivery costs the receiver about three times the floor\'s CPU: beyond the same group-committed append it creates its claim file in accepted/ (O_EXCL, R16; an inode and a directory entry, the largest share, in kernel time), is HMAC-checked, parsed and routed (about 0.07 ms together), and queues 10 runs that the same process starts executing'),
         atMost(`receiver p99 latency at ${FIXED_RATE} req/s`, stackhookFixed.latency.p99, 10, 'ms', 1,
-          'the fsync of the delivery and run logs sits on every answer\'s path (Bitbucket must not be told 2xx before the record is on disk); p99 follows the disk\'s fsync tail on a shared machine'),
+          'the group-committed fsync of the deliveries log (each delivery and its runs are one line) sits on every answer\'s path (Bitbucket must not be told 2xx before the record is on disk); p99 follows the disk\'s fsync tail on a shared machine'),
       ],
       notes: [
         `autocannon ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SATURATION_SECONDS} s per target (median), then ${FIXED_RATE_SECONDS} s at ${FIXED_RATE} req/s each (latency corrected for coordinated omission).`,
