@@ -28,7 +28,13 @@ const WAIT_LIMIT_MS = 8_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export type Claim =
-  | { kind: 'claimed'; done(delivery: StoredDelivery): Promise<void>; abandon(): Promise<void> }
+  | {
+      kind: 'claimed';
+      done(delivery: StoredDelivery): Promise<void>;
+      abandon(): Promise<void>;
+      /** Taken over from a taker that died, which may have recorded the delivery before it could say so here. */
+      takenOver?: true;
+    }
   | { kind: 'taken'; first: StoredDelivery | null };
 
 /** Who takes a delivery first, across every process on one store: this file index, or a database table. */
@@ -54,6 +60,7 @@ export class AcceptedIndex implements DeliveryClaims {
     void this.pruneNow();
     const file = path.join(this.folder, keyOf(integrationId, requestUuid));
     const deadline = this.now() + WAIT_LIMIT_MS;
+    let takenOver = false;
     for (;;) {
       const fd = await this.create(file);
       if (fd !== null) {
@@ -65,6 +72,7 @@ export class AcceptedIndex implements DeliveryClaims {
         };
         return {
           kind: 'claimed',
+          ...(takenOver ? { takenOver: true as const } : {}),
           done: async (delivery) => {
             try {
               await complete(fd, delivery);
@@ -84,6 +92,7 @@ export class AcceptedIndex implements DeliveryClaims {
       const abandoned = (held.pid !== null && !isProcessAlive(held.pid)) || this.now() - held.mtimeMs > ABANDONED_MS;
       if (abandoned) {
         await fs.rm(file, { force: true });
+        takenOver = true;
         continue;
       }
       // Another attempt of this delivery is being handled right now.
@@ -162,12 +171,12 @@ export class AcceptedIndex implements DeliveryClaims {
  * readClaim), and the reader looks again a moment later.
  *
  * Not fsynced, on purpose. When this runs, the same record is already fsynced in the deliveries
- * log, which a retry is checked against first (DeliveryLedger.previous) and which keeps two
- * generations of (by default) 10,000 deliveries each, far more than arrive between an attempt and
- * Bitbucket's retries minutes later. A crash that loses these bytes (the kernel writes them back
- * within seconds) leaves the pid, or an empty or cut-short file: all read as pending and are taken
- * over once their taker is dead or ABANDONED_MS has passed, while the log still answers the retry as
- * a duplicate. The claim file itself was never fsynced (nor its folder), so an fsync of the record
+ * log, which keeps two generations of (by default) 10,000 deliveries each, far more than arrive
+ * between an attempt and Bitbucket's retries minutes later, and which a retry is checked against:
+ * as loaded when the server starts, and afresh before a claim whose taker died is taken over
+ * (`takenOver`). A crash that loses these bytes (the kernel writes them back within seconds)
+ * leaves the pid, or an empty or cut-short file: all read as pending and are taken over once their
+ * taker is dead or ABANDONED_MS has passed, and the log answers the retry as a duplicate. The claim file itself was never fsynced (nor its folder), so an fsync of the record
  * alone would not make the file survive a crash; it cost one fsync per delivery, shared with no
  * other, on every accepted delivery's path.
  */

@@ -115,6 +115,12 @@ export class DeliveryPipeline {
         // The first attempt is still being handled elsewhere: this one must not queue runs again.
         throw new Error(`another attempt of ${printable(requestUuid)} is still being recorded`);
       }
+      // A taker that died may have recorded it just before (its line is in the log, its record not here yet).
+      const recordedBefore = claim.takenOver ? await this.ledger.previous(integration.id, requestUuid) : null;
+      if (recordedBefore) {
+        await claim.done(recordedBefore).catch(() => claim.abandon());
+        return this.answerDuplicate(trace, recordedBefore, headers.headers);
+      }
       let accepted: Awaited<ReturnType<DeliveryPipeline['accept']>>;
       try {
         accepted = await this.accept(trace, integration, headers.headers, json, receivedAt);
