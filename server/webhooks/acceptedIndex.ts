@@ -65,6 +65,7 @@ export class AcceptedIndex implements DeliveryClaims {
       const fd = await this.create(file);
       if (fd !== null) {
         let open = true;
+        let recorded = false;
         const close = async () => {
           if (!open) return;
           open = false;
@@ -74,6 +75,7 @@ export class AcceptedIndex implements DeliveryClaims {
           kind: 'claimed',
           ...(takenOver ? { takenOver: true as const } : {}),
           done: async (delivery) => {
+            recorded = true;
             try {
               await complete(fd, delivery);
             } finally {
@@ -82,7 +84,9 @@ export class AcceptedIndex implements DeliveryClaims {
           },
           abandon: async () => {
             await close();
-            await fs.rm(file, { force: true });
+            // Once recorded in the log, the claim stays even if its record could not be written here:
+            // a retry then waits, or takes it over, and is answered from the log.
+            if (!recorded) await fs.rm(file, { force: true });
           },
         };
       }

@@ -66,6 +66,15 @@ describe('webhooks/accepted index (R16)', () => {
     assert.equal((await index().claim('acme-main', 'uuid-1')).kind, 'claimed');
   });
 
+  it('a claim whose record could not be written is not given up: the delivery is in the log, so a retry must not take it as new', async () => {
+    const first = await index().claim('acme-main', 'uuid-1');
+    if (first.kind !== 'claimed') return assert.fail('not claimed');
+    const unwritable = { ...delivery('uuid-1'), status: 10n } as unknown as StoredDelivery; // JSON.stringify throws
+    await assert.rejects(first.done(unwritable));
+    await first.abandon();
+    assert.equal(readFileSync(onlyFile(), 'utf8'), `${process.pid}\n`, 'the claim is still held');
+  });
+
   it('a record cut short (a crash while it was written) reads as pending, and is taken over once ABANDONED_MS has passed', async () => {
     const first = await index().claim('acme-main', 'uuid-1');
     if (first.kind !== 'claimed') return assert.fail('not claimed');
