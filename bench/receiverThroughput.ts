@@ -1,9 +1,11 @@
 // Benchmark 1, webhook receiver throughput: autocannon against (a) a bare Node http server that reads
-// the body and answers 200 and (b) Stackhook's `serve` receiver taking signed repo:push deliveries,
-// each with its own X-Request-UUID, for an integration with 10 attached stacks tracking the pushed
-// repository (so every delivery is verified, parsed, routed to 10 stacks, and its delivery record
-// and 10 runs are appended to the logs with fsync before the answer). Both run as child processes on
-// loopback, alternately, in the same run; the ratio is what counts on a shared, noisy machine.
+// the body and answers 200 (keeps nothing: context only), (b) the file store's floor for a durable
+// accept, bare Node http appending each body through the store's own AppendLog with its group-commit
+// fsync before answering 202, and (c) Stackhook's `serve` receiver taking signed repo:push
+// deliveries, each with its own X-Request-UUID, for an integration with 10 attached stacks tracking
+// the pushed repository (so every delivery is verified, parsed, claimed, routed to 10 stacks, and
+// recorded with its 10 runs in the deliveries log with fsync before the answer). All run as child
+// processes on loopback, alternately, in the same run; receiver ÷ durable floor is what counts.
 //   node --import tsx bench/receiverThroughput.ts      (after npm run build)
 import autocannon, { type Result } from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +13,7 @@ import * as Protocol from '../server/protocol';
 import { signatureFor } from '../server/webhooks/signature';
 import { startServer, tempStore } from '../test/support/serverProcess';
 import { loadFixture, repositoryOf } from '../test/unit/webhooks/fixtures';
-import { startBareServer, startServe, type Listening } from './support/processes';
+import { startAppendFloor, startBareServer, startServe, type Listening } from './support/processes';
 import { atLeast, atMost, type BenchmarkResult } from './support/result';
 import { median } from './support/stats';
 
@@ -78,10 +80,13 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
   try {
     const bare = await startBareServer();
     servers.push(bare);
+    const floor = await startAppendFloor(tempStore('stackhook-bench-floor-'));
+    servers.push(floor);
     const receiver = await startServe(store, PUBLIC_URL);
     servers.push(receiver);
     const targets: Target[] = [
       { name: 'bare Node http (200)', url: bare.url, path: '/webhooks/bitbucket-cloud/acme-main', headers, body: push.body },
+      { name: 'bare Node http, group-committed append (202, floor)', url: floor.url, path: '/webhooks/bitbucket-cloud/acme-main', headers, body: push.body },
       { name: `Stackhook receiver (${STACKS} stacks, durable logs)`, url: receiver.url, path: '/webhooks/bitbucket-cloud/acme-main', headers, body: push.body },
     ];
     // Warm-up: JIT, sockets, first log files.
@@ -98,9 +103,9 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
 
     const perSecond = saturated.map((results) => median(results.map(successPerSecond)));
     const failures = [...saturated.flat(), ...fixed, ...low].reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
-    const [bareRate = NaN, stackhookRate = NaN] = perSecond;
-    const ratio = stackhookRate / bareRate;
-    const stackhookFixed = fixed[1] as Result;
+    const [bareRate = NaN, floorRate = NaN, stackhookRate = NaN] = perSecond;
+    const ratio = stackhookRate / floorRate;
+    const stackhookFixed = fixed[2] as Result;
     const rows = [
       ['target', 'req/s (saturated)', `p50 ms @ ${FIXED_RATE}/s`, `p99 ms @ ${FIXED_RATE}/s`, `achieved /s @ ${FIXED_RATE}/s`, `p50 / p99 ms @ ${LOW_RATE}/s`],
       ...targets.map((target, i) => [
@@ -111,19 +116,21 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
         successPerSecond(fixed[i] as Result).toFixed(0),
         `${low[i]?.latency.p50 ?? ''} / ${low[i]?.latency.p99 ?? ''}`,
       ]),
-      ['ratio (Stackhook ÷ bare)', ratio.toFixed(2), '', '', '', ''],
+      ['ratio (Stackhook ÷ durable floor)', ratio.toFixed(2), '', '', '', ''],
+      ['ratio (Stackhook ÷ bare, keeps nothing)', (stackhookRate / bareRate).toFixed(2), '', '', '', ''],
     ];
     return {
       title: 'Webhook receiver throughput',
       rows,
       goals: [
-        atLeast('receiver req/s ÷ bare Node http req/s', ratio, 0.5, '', 2,
-          'each delivery is HMAC-checked, parsed with zod, routed, and its delivery and runs appended to two logs with fsync (group commit) before the 202; on 2 shared cores the load generator, the receiver and the disk compete'),
+        atLeast('receiver req/s ÷ durable floor req/s (group-committed append)', ratio, 0.5, '', 2,
+          'the run is CPU-bound on 2 shared cores, and a delivery costs the receiver about three times the floor\'s CPU: beyond the same group-committed append it creates its claim file in accepted/ (O_EXCL, R16; an inode and a directory entry, the largest share, in kernel time), is HMAC-checked, parsed and routed (about 0.07 ms together), and queues 10 runs that the same process starts executing'),
         atMost(`receiver p99 latency at ${FIXED_RATE} req/s`, stackhookFixed.latency.p99, 10, 'ms', 1,
-          'the fsync of the delivery and run logs sits on every answer\'s path (Bitbucket must not be told 2xx before the record is on disk); p99 follows the disk\'s fsync tail on a shared machine'),
+          'the group-committed fsync of the deliveries log (each delivery and its runs are one line) sits on every answer\'s path (Bitbucket must not be told 2xx before the record is on disk); p99 follows the disk\'s fsync tail on a shared machine'),
       ],
       notes: [
         `autocannon ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SATURATION_SECONDS} s per target (median), then ${FIXED_RATE_SECONDS} s at ${FIXED_RATE} req/s each (latency corrected for coordinated omission).`,
+        'The durable floor appends each body as one JSON line through the store\'s AppendLog (the code the deliveries log uses: appends waiting together share one write and one fsync) and answers 202 only after it; the bare server keeps nothing and is there for context.',
         `Body: ${push.name} (${push.body.length} bytes), signed with the integration's webhook secret; every request has a fresh X-Request-UUID.`,
         `Then ${LOW_RATE} req/s for 3 s each, to show latency below saturation. Requests not answered 2xx across all runs: ${failures}.`,
       ],

@@ -1,7 +1,9 @@
 // `npm run bench`: every benchmark in turn (each measures its baseline in the same run), one table of
 // goals on the terminal, and bench/RESULTS.md with the date, the machine and every figure.
-//   npm run bench      (builds first; then node --import tsx bench/run.ts)
-import { writeFileSync } from 'node:fs';
+//   npm run bench                           (builds first; then node --import tsx bench/run.ts)
+//   npm run bench -- "receiver throughput"  only the benchmarks whose name contains one of the words
+//                                           given; RESULTS.md keeps the others' figures as they were
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { apiEconomy } from './apiEconomy';
@@ -11,8 +13,9 @@ import { postgresReceiver } from './postgresReceiver';
 import { registryScale } from './registryScale';
 import { rpcRoundTrip } from './rpcRoundTrip';
 import { runCost } from './runCost';
-import { atMost, verdict, type BenchmarkResult } from './support/result';
-import { markdownTable, textTable } from './support/table';
+import { atMost, type BenchmarkResult } from './support/result';
+import { goalRows, mergeResults, renderResults } from './support/resultsFile';
+import { textTable } from './support/table';
 
 /** Benchmark 4 predates the shared result shape; its figures are carried over as they are. */
 async function registry(): Promise<BenchmarkResult> {
@@ -43,11 +46,21 @@ function machine(): string {
   return `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB memory, Node ${process.version}, ${os.platform()} ${os.release()}; load average at start ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}`;
 }
 
+/** The benchmarks named (by part of their name) on the command line; all of them when none is. */
+function selected(filters: readonly string[]): typeof BENCHMARKS {
+  if (filters.length === 0) return BENCHMARKS;
+  const chosen = BENCHMARKS.filter((b) => filters.some((filter) => b.name.toLowerCase().includes(filter.toLowerCase())));
+  if (chosen.length === 0) throw new Error(`No benchmark is named ${filters.map((f) => `"${f}"`).join(' or ')}; the benchmarks are: ${BENCHMARKS.map((b) => b.name).join(', ')}.`);
+  return chosen;
+}
+
 async function main(): Promise<void> {
+  const filters = process.argv.slice(2);
+  const benchmarks = selected(filters);
   const started = new Date();
   const host = machine();
   const results: BenchmarkResult[] = [];
-  for (const benchmark of BENCHMARKS) {
+  for (const benchmark of benchmarks) {
     process.stderr.write(`running ${benchmark.name}…\n`);
     try {
       results.push(await benchmark.run());
@@ -61,36 +74,21 @@ async function main(): Promise<void> {
     }
   }
 
-  const summary = [['benchmark', 'goal', 'measured', 'target', 'verdict'], ...results.flatMap((r) => r.goals.map((g) => [r.title, g.name, g.shown, g.goal, verdict(g)]))];
+  const summary = [['benchmark', 'goal', 'measured', 'target', 'verdict'], ...goalRows(results)];
   for (const result of results) console.log(`\n${result.title}\n${textTable(result.rows)}`);
   console.log(`\nGoals\n${textTable(summary)}`);
 
-  const markdown = [
-    '# Stackhook benchmarks',
-    '',
-    `Run ${started.toISOString()} by \`npm run bench\` on ${host}.`,
-    '',
-    'Timings on a shared machine are noisy: every benchmark measures its baseline in the same run, and ratios matter more than absolute figures.',
-    '',
-    '## Goals',
-    '',
-    markdownTable(summary),
-    '',
-    ...results.flatMap((result) => [
-      `## ${result.title}`,
-      '',
-      markdownTable(result.rows),
-      '',
-      ...result.notes.map((note) => `- ${note}`),
-      ...(result.notes.length > 0 ? [''] : []),
-      ...result.goals.flatMap((goal) => [
-        `- **${goal.name}**: ${goal.shown} (goal ${goal.goal}): ${verdict(goal)}.${goal.bound && goal.met !== true ? ` What bounds it: ${goal.bound}.` : ''}`,
-      ]),
-      '',
-    ]),
-  ].join('\n');
-  writeFileSync(path.join(__dirname, 'RESULTS.md'), markdown);
-  console.log(`\nwrote ${path.relative(process.cwd(), path.join(__dirname, 'RESULTS.md'))}`);
+  const file = path.join(__dirname, 'RESULTS.md');
+  const partial = benchmarks.length < BENCHMARKS.length && existsSync(file);
+  const markdown = partial
+    ? mergeResults(
+        readFileSync(file, 'utf8'),
+        `Re-run ${started.toISOString()} by \`npm run bench -- ${filters.map((f) => JSON.stringify(f)).join(' ')}\` on ${host}: ${results.map((r) => r.title).join(', ')} (the other figures are from the run above).`,
+        results,
+      )
+    : renderResults(`Run ${started.toISOString()} by \`npm run bench\` on ${host}.`, results);
+  writeFileSync(file, markdown);
+  console.log(`\n${partial ? 'updated' : 'wrote'} ${path.relative(process.cwd(), file)}`);
 }
 
 void main().then(

@@ -29,19 +29,21 @@ export class Logger {
 }
 
 /**
- * Lines logged in one turn of the event loop go out in one write (a busy receiver logs a line per
- * delivery, and each write to a pipe is a system call); whatever is pending is written on exit.
+ * Lines logged in one turn of the event loop go out in one write: a busy receiver logs a line per
+ * delivery, and stderr to a pipe is written synchronously, one system call (and one wake-up of the
+ * reader) per write. Errors, and whatever is pending at exit, are written at once.
  */
 let pendingLines = '';
-function writePendingLines(): void {
-  if (pendingLines === '') return;
+const flushLines = () => {
   const text = pendingLines;
   pendingLines = '';
-  process.stderr.write(text);
-}
-process.once('exit', writePendingLines);
+  if (text !== '') process.stderr.write(text);
+};
+process.once('exit', flushLines);
 
 export const stderrSink: LogSink = (level, line) => {
-  if (pendingLines === '') setImmediate(writePendingLines);
+  const first = pendingLines === '';
   pendingLines += `[${new Date().toISOString()}] ${level.padEnd(5)} ${line}\n`;
+  if (level === 'error') flushLines();
+  else if (first) setImmediate(flushLines);
 };

@@ -1,7 +1,9 @@
 // Child processes the benchmarks measure against: Stackhook's `serve` receiver on a prepared store,
-// and a bare Node http server that answers 200, as the baseline. Each is killed when its run ends.
+// a bare Node http server that answers 200, and the file store's durable floor (bare http appending
+// each body through the store's own group-committed log). Each is killed when its run ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import * as path from 'node:path';
 import { SERVER_JS } from '../../test/support/serverProcess';
 
 export interface Listening {
@@ -65,6 +67,19 @@ http.createServer((request, response) => {
 export async function startBareServer(): Promise<Listening> {
   const child = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'pipe'] });
   const match = await waitFor(child, 'stdout', /port (\d+)/, 10_000);
+  drain(child);
+  return { url: `http://127.0.0.1:${match[1]}`, process: child, stop: () => stopChild(child) };
+}
+
+/**
+ * The floor for a durable accept on the file store: bare http that appends each body to a log in
+ * `folder` with AppendLog's group commit (one write and one fsync for the appends waiting together)
+ * and answers 202 once it is on disk. Loaded through tsx, which costs start-up time only.
+ */
+export async function startAppendFloor(folder: string): Promise<Listening> {
+  const script = path.join(__dirname, 'appendFloorServer.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, folder], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  const match = await waitFor(child, 'stdout', /port (\d+)/, 15_000);
   drain(child);
   return { url: `http://127.0.0.1:${match[1]}`, process: child, stop: () => stopChild(child) };
 }

@@ -113,7 +113,8 @@ export class AppendLog<S extends z.ZodType> {
     const handle = this.handle;
     if (this.partialTail) await this.cutPartialTail(handle);
     const text = Buffer.from(this.partialTail ? `\n${lines}` : lines, 'utf8');
-    const start = (await handle.stat()).size;
+    // Synchronous, as in refresh(): the system call costs microseconds, a trip through the thread pool more.
+    const start = fstatSync(handle.fd).size;
     let written = 0;
     try {
       // One write call in the common case: with O_APPEND, another process's lines land before or after.

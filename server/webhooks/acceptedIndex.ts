@@ -1,11 +1,17 @@
 // R16 across processes and independent of the deliveries log's length: one file per accepted
 // delivery (`<store>/accepted/<hash of integration id and X-Request-UUID>`), created with O_EXCL so
 // that of two receivers on one store exactly one takes a delivery. The file first holds its taker's
-// pid; once the delivery is recorded it is replaced (by rename) with the delivery as recorded, which
-// is what a retry is answered with. Files are kept for RETENTION_MS, far longer than Bitbucket
+// pid; once the delivery is recorded the taker writes the delivery as recorded over it, which is
+// what a retry is answered with. Files are kept for RETENTION_MS, far longer than Bitbucket
 // retries (twice, within minutes, never later), then removed.
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+//
+// Both steps sit on every accepted delivery's path, so they cost one file creation and two writes
+// through one descriptor. They go through the thread pool (callback calls, lighter than FileHandle
+// promises): creating a file can wait behind a journal commit that the deliveries log's fsync
+// started, and the event loop must not wait with it. Why the record needs no fsync of its own is
+// said at `complete`.
+import { createHash } from 'node:crypto';
+import { close as closeFd, mkdirSync, open as openFd, promises as fs, write as writeFd } from 'node:fs';
 import * as path from 'node:path';
 import { PRIVATE_FILE_MODE } from '../store/atomicFile';
 import { isProcessAlive } from '../store/processes';
@@ -22,7 +28,13 @@ const WAIT_LIMIT_MS = 8_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export type Claim =
-  | { kind: 'claimed'; done(delivery: StoredDelivery): Promise<void>; abandon(): Promise<void> }
+  | {
+      kind: 'claimed';
+      done(delivery: StoredDelivery): Promise<void>;
+      abandon(): Promise<void>;
+      /** Taken over from a taker that died, which may have recorded the delivery before it could say so here. */
+      takenOver?: true;
+    }
   | { kind: 'taken'; first: StoredDelivery | null };
 
 /** Who takes a delivery first, across every process on one store: this file index, or a database table. */
@@ -32,6 +44,8 @@ export interface DeliveryClaims {
 
 export class AcceptedIndex implements DeliveryClaims {
   private lastPrune = 0;
+  /** The folder was made (or found) by this process; made again if it disappears. */
+  private folderMade = false;
 
   constructor(
     readonly folder: string,
@@ -43,26 +57,38 @@ export class AcceptedIndex implements DeliveryClaims {
    * still in flight in another process waits for it; one whose taker died is taken over.
    */
   async claim(integrationId: string, requestUuid: string): Promise<Claim> {
-    await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
     void this.pruneNow();
     const file = path.join(this.folder, keyOf(integrationId, requestUuid));
     const deadline = this.now() + WAIT_LIMIT_MS;
+    let takenOver = false;
     for (;;) {
-      const created = await fs.open(file, 'wx', PRIVATE_FILE_MODE).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EEXIST') return null;
-        throw error;
-      });
-      if (created) {
-        try {
-          await created.writeFile(`${process.pid}\n`);
-        } catch (error) {
-          // A claim that cannot say who holds it (a full disk) must not block the retry.
-          await fs.rm(file, { force: true });
-          throw error;
-        } finally {
-          await created.close();
-        }
-        return { kind: 'claimed', done: (delivery) => this.complete(file, delivery), abandon: () => fs.rm(file, { force: true }) };
+      const fd = await this.create(file);
+      if (fd !== null) {
+        let open = true;
+        let recorded = false;
+        const close = async () => {
+          if (!open) return;
+          open = false;
+          await closeQuietly(fd);
+        };
+        return {
+          kind: 'claimed',
+          ...(takenOver ? { takenOver: true as const } : {}),
+          done: async (delivery) => {
+            recorded = true;
+            try {
+              await complete(fd, delivery);
+            } finally {
+              await close();
+            }
+          },
+          abandon: async () => {
+            await close();
+            // Once recorded in the log, the claim stays even if its record could not be written here:
+            // a retry then waits, or takes it over, and is answered from the log.
+            if (!recorded) await fs.rm(file, { force: true });
+          },
+        };
       }
       const held = await readClaim(file);
       if (held.kind === 'done') return { kind: 'taken', first: held.delivery };
@@ -70,12 +96,47 @@ export class AcceptedIndex implements DeliveryClaims {
       const abandoned = (held.pid !== null && !isProcessAlive(held.pid)) || this.now() - held.mtimeMs > ABANDONED_MS;
       if (abandoned) {
         await fs.rm(file, { force: true });
+        takenOver = true;
         continue;
       }
       // Another attempt of this delivery is being handled right now.
       if (this.now() > deadline) return { kind: 'taken', first: null };
       await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
     }
+  }
+
+  /**
+   * Creates the claim file (O_EXCL) holding this process's pid and returns it open, for the record
+   * to be written over; null when the file exists already.
+   */
+  private async create(file: string): Promise<number | null> {
+    const madeJustNow = !this.folderMade;
+    if (madeJustNow) {
+      mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+      this.folderMade = true;
+    }
+    let fd: number;
+    try {
+      fd = await new Promise<number>((resolve, reject) => openFd(file, 'wx', PRIVATE_FILE_MODE, (error, opened) => (error ? reject(error) : resolve(opened))));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return null;
+      if (code === 'ENOENT' && !madeJustNow) {
+        // The folder was removed under a running server: make it again.
+        this.folderMade = false;
+        return this.create(file);
+      }
+      throw error;
+    }
+    try {
+      await writeFully(fd, `${process.pid}\n`);
+    } catch (error) {
+      // A claim that cannot say who holds it (a full disk) must not block the retry.
+      await closeQuietly(fd);
+      await fs.rm(file, { force: true });
+      throw error;
+    }
+    return fd;
   }
 
   /** Removes the files of deliveries older than RETENTION_MS. */
@@ -105,16 +166,40 @@ export class AcceptedIndex implements DeliveryClaims {
     await this.prune().catch(() => undefined);
   }
 
-  private async complete(file: string, delivery: StoredDelivery): Promise<void> {
-    const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await fs.open(temp, 'w', PRIVATE_FILE_MODE);
-    try {
-      await handle.writeFile(JSON.stringify(delivery));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
+}
+
+/**
+ * Writes the delivery as recorded over the claim's pid, through the descriptor that created it. The
+ * record is longer than the pid line and starts with `{`, so a reader in another process sees the
+ * pid, a record cut short, or the whole record: one cut short reads as a pending claim (see
+ * readClaim), and the reader looks again a moment later.
+ *
+ * Not fsynced, on purpose. When this runs, the same record is already fsynced in the deliveries
+ * log, which keeps two generations of (by default) 10,000 deliveries each, far more than arrive
+ * between an attempt and Bitbucket's retries minutes later, and which a retry is checked against:
+ * as loaded when the server starts, and afresh before a claim whose taker died is taken over
+ * (`takenOver`). A crash that loses these bytes (the kernel writes them back within seconds)
+ * leaves the pid, or an empty or cut-short file: all read as pending and are taken over once their
+ * taker is dead or ABANDONED_MS has passed, and the log answers the retry as a duplicate. The claim file itself was never fsynced (nor its folder), so an fsync of the record
+ * alone would not make the file survive a crash; it cost one fsync per delivery, shared with no
+ * other, on every accepted delivery's path.
+ */
+function complete(fd: number, delivery: StoredDelivery): Promise<void> {
+  return writeFully(fd, JSON.stringify(delivery), 0);
+}
+
+const closeQuietly = (fd: number) => new Promise<void>((resolve) => closeFd(fd, () => resolve()));
+
+/** Writes all of `text` (at `position`, or where the file offset is); a write with no progress (a full disk) is an error. */
+async function writeFully(fd: number, text: string, position?: number): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let written = 0; written < bytes.length; ) {
+    const at = position === undefined ? null : position + written;
+    const count = await new Promise<number>((resolve, reject) =>
+      writeFd(fd, bytes, written, bytes.length - written, at, (error, n) => (error ? reject(error) : resolve(n))),
+    );
+    if (count <= 0) throw Object.assign(new Error('nothing could be written (is the disk full?)'), { code: 'ENOSPC' });
+    written += count;
   }
 }
 

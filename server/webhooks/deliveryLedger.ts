@@ -32,6 +32,17 @@ export class DeliveryLedger {
     return this.firstByKey.get(deliveryKey(integrationId, requestUuid)) ?? null;
   }
 
+  /**
+   * The same, from the log as this process last read it, without looking for other processes'
+   * appends: that look waits for a write in flight (its fsync) to land, on every delivery's path.
+   * Enough where another process's recent deliveries are found otherwise (the accepted index):
+   * what it adds is the deliveries recorded before the index existed, read when the log was loaded.
+   */
+  recorded(integrationId: string, requestUuid: string): StoredDelivery | null {
+    this.index(this.deliveries.all());
+    return this.firstByKey.get(deliveryKey(integrationId, requestUuid)) ?? null;
+  }
+
   /** Runs `work` for one delivery at a time: a retry that arrives mid-handling waits for the first attempt. */
   async exclusively<T>(integrationId: string, requestUuid: string, work: () => Promise<T>): Promise<T> {
     const key = deliveryKey(integrationId, requestUuid);

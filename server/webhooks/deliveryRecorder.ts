@@ -51,11 +51,17 @@ export class FileDeliveryRecorder implements DeliveryRecorder {
   }
 
   async recordFirst(stored: StoredDelivery): Promise<Recorded> {
-    // Deliveries recorded before the index existed are found in the log.
-    const previous = await this.ledger.previous(stored.integrationId, stored.id);
+    // Deliveries recorded before the index existed are found in the log (as loaded: any later one is in the index).
+    const previous = this.ledger.recorded(stored.integrationId, stored.id);
     if (previous) return { kind: 'taken', first: previous };
     const claim = await this.index.claim(stored.integrationId, stored.id);
     if (claim.kind === 'taken') return { kind: 'taken', first: claim.first ?? (await this.ledger.previous(stored.integrationId, stored.id)) };
+    // A taker that died may have recorded it just before (its line is in the log, its record not here yet).
+    const recordedBefore = claim.takenOver ? await this.ledger.previous(stored.integrationId, stored.id) : null;
+    if (recordedBefore) {
+      await claim.done(recordedBefore).catch(() => claim.abandon());
+      return { kind: 'taken', first: recordedBefore };
+    }
     try {
       await this.deliveries.append([stored]);
     } catch (error) {

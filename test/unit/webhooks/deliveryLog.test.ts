@@ -2,7 +2,7 @@
 // R16 de-duplication never sees runs without their delivery. Manual runs stay in the runs log;
 // `runs/list` shows both, and lines written before runs moved into deliveries still load.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listDeliveries, listRuns } from '../../../server/operations/history';
 import * as integrations from '../../../server/operations/integrations';
@@ -84,6 +84,55 @@ describe('webhooks/delivery log', () => {
     assert.deepEqual(previous?.runs.map((run) => run.id), first.response.runIds);
     assert.equal(await ledger.previous('acme-main', '{delivery-3}'), null);
     await log.close();
+  });
+
+  it('R16: a new delivery does not wait for the deliveries log to look for other processes\' appends; a retry elsewhere is still found through the index', async () => {
+    // A look at the log for other processes' appends waits for a write in flight (its fsync): here it never ends.
+    const log = ana().deliveries;
+    const stalled: typeof log = {
+      file: log.file,
+      load: () => log.load(),
+      refresh: () => new Promise<boolean>(() => undefined),
+      all: () => log.all(),
+      append: (records) => log.append(records),
+      close: () => log.close(),
+    };
+    const stalledContext = { ...ana(), deliveries: stalled };
+    const timeout = (ms: number) => new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms).unref());
+
+    const first = await Promise.race([deliver(new DeliveryPipeline(stalledContext), '{delivery-5}'), timeout(2_000)]);
+    assert.notEqual(first, 'timed out', 'the delivery waited for the log');
+    if (first === 'timed out') return;
+    assert.equal(first.status, 202);
+    // Another receiver on the store, with a ledger of its own that has not read the log since.
+    const retry = await Promise.race([deliver(new DeliveryPipeline(stalledContext), '{delivery-5}', 2), timeout(2_000)]);
+    assert.notEqual(retry, 'timed out');
+    if (retry === 'timed out') return;
+    assert.equal(retry.status, 200);
+    assert.equal(retry.response.duplicate, true);
+    assert.deepEqual(retry.response.runIds, first.response.runIds);
+  });
+
+  it('R16: a claim whose taker died after recording the delivery, before writing the record over its claim, is answered from the log', async () => {
+    // Another receiver on the store, whose view of the log predates the delivery.
+    const file = path.join(world.folder, 'deliveries.jsonl');
+    const otherLog = new AppendLog(file, StoredDelivery, 1_000);
+    await otherLog.load();
+    const first = await deliver(new DeliveryPipeline(ana()), '{delivery-6}');
+    assert.equal(first.status, 202);
+    // As if its taker had died between its line in the log and its record in the index.
+    const accepted = path.join(world.folder, 'accepted');
+    const [claimFile] = readdirSync(accepted).filter((name) => readFileSync(path.join(accepted, name), 'utf8').includes('{delivery-6}'));
+    assert.ok(claimFile, 'the delivery has its file in accepted/');
+    writeFileSync(path.join(accepted, claimFile), '2147483646\n');
+
+    const retry = await deliver(new DeliveryPipeline({ ...ana(), deliveries: otherLog }), '{delivery-6}', 2);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.response.duplicate, true);
+    assert.deepEqual(retry.response.runIds, first.response.runIds);
+    assert.equal(lines(file).length, 1, 'no second record');
+    assert.match(readFileSync(path.join(accepted, claimFile), 'utf8'), /^\{.*"\{delivery-6\}"/, 'the index holds the record again');
+    await otherLog.close();
   });
 
   it('runs/list merges manual runs with runs carried by deliveries, newest first, by stack and limit; deliveries/list keeps the protocol shape', async () => {
