@@ -66,8 +66,7 @@ export class RunEngine implements RunService {
    */
   async recover(): Promise<void> {
     await this.book.refresh();
-    for (const record of this.book.unfinished()) {
-      if (record.owner === null || this.book.ownerAlive(record.owner)) continue;
+    for (const record of this.book.orphaned()) {
       this.schedule(record.run.id, record.run.stackId, record.run.kind === 'tracked', record.owner);
     }
     for (const run of this.book.unclaimed(this.context.now().getTime(), UNCLAIMED_GRACE_MS, UNCLAIMED_WINDOW_MS)) {

@@ -111,15 +111,23 @@ export class RunBook {
     return id === undefined ? null : (this.record(id)?.run ?? null);
   }
 
-  /** Runs that have not ended, with their records (recovery and the engine's follow-up). */
-  unfinished(): RunRecord[] {
+  /** Runs that have not ended whose owner died, with their records: recovery takes them over. */
+  orphaned(): RunRecord[] {
     this.index();
-    const waiting: RunRecord[] = [];
+    // A few owners own many runs: each is asked after once.
+    const alive = new Map<string, boolean>();
+    const ownerDied = (owner: string | null) => {
+      if (owner === null) return false;
+      let known = alive.get(owner);
+      if (known === undefined) alive.set(owner, (known = this.ownerAlive(owner)));
+      return !known;
+    };
+    const found = [...this.applied.values()].filter((record) => !isFinal(record.run) && ownerDied(record.owner));
     for (const [runId, owner] of this.ownedAtQueue) {
       const queued = this.queued.get(runId);
-      if (queued && !this.applied.has(runId)) waiting.push(queuedRecord(queued, owner));
+      if (queued && !this.applied.has(runId) && ownerDied(owner)) found.push(queuedRecord(queued, owner));
     }
-    return [...[...this.applied.values()].filter((record) => !isFinal(record.run)), ...waiting];
+    return found;
   }
 
   /**

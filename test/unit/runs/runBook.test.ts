@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { QueuedRun } from '../../../server/protocol';
 import { planSummary } from '../../../server/runs/planSummary';
@@ -83,7 +84,12 @@ describe('the run book', () => {
     const eventsBefore = a.book.events.all().length;
     assert.equal(await a.book.claim('d-1', 'host-a:1:x'), true, 'the recorder needs no claim');
     assert.equal(a.book.events.all().length, eventsBefore, 'and writes none');
-    assert.deepEqual(b.book.unfinished().map((record) => [record.run.id, record.owner]), [['d-1', 'host-a:1:x'], ['d-2', 'host-a:1:x']], 'recovery sees them, to take them over should their owner die');
+    assert.deepEqual(b.book.orphaned(), [], 'a live owner (on another host, as far as this one can tell) keeps them');
+    // The same, recorded by a process of this host that is gone.
+    const gone = `${hostname()}:${2 ** 22 + 17}:z`;
+    await deliveries.append([{ ...delivery, id: 'uuid-2', runs: [queued('g-1')], recordedBy: gone }]);
+    await b.book.refresh();
+    assert.deepEqual(b.book.orphaned().map((record) => [record.run.id, record.owner]), [['g-1', gone]], 'recovery finds the runs of an owner that died');
     assert.equal(await b.book.claim('d-2', 'host-b:1:y', 'host-a:1:x'), true, 'taken over from the recorder');
     await a.book.refresh();
     assert.equal(a.book.record('d-2')?.owner, 'host-b:1:y');
