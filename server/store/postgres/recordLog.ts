@@ -54,9 +54,7 @@ export class PostgresLog<S extends z.ZodType> {
   private appendsSincePrune = 0;
   readonly origin = randomUUID();
   private turn: Promise<unknown> = Promise.resolve();
-  // Two commits in flight: their order is the advisory lock's, and each answers every record after
-  // what this replica had read when it was sent, so answers taken in either order miss nothing.
-  private readonly commits = new Batched<Append<z.output<S>>, Committed>((batch) => this.commit(batch), 2);
+  private readonly commits = new Batched<Append<z.output<S>>, Committed>((batch) => this.commit(batch));
 
   constructor(
     private readonly pool: Pool,

@@ -20,7 +20,7 @@ export class PostgresRegistry {
   private readonly reads = new Batched<null, RegistryState>(async (waiting) => {
     const state = await this.readLatest();
     return waiting.map(() => state);
-  }, 2);
+  });
 
   private constructor(
     private readonly pool: Pool,
