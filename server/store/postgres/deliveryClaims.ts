@@ -11,12 +11,25 @@ import type { RegistryState } from '../schema';
 import type { PostgresLog } from './recordLog';
 import type { PostgresRegistry } from './registry';
 
+/** As the file index keeps its files: a week, far longer than Bitbucket retries (twice, within minutes). */
+const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
 export class PostgresDeliveryClaims implements DeliveryRecorder {
+  private lastPrune = 0;
+
   constructor(
     private readonly pool: Pool,
     private readonly deliveries: PostgresLog<typeof StoredDelivery>,
     private readonly registry: PostgresRegistry,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** Forgets the keys of deliveries taken more than RETENTION_MS ago; answers how many. */
+  async prune(): Promise<number> {
+    const result = await this.pool.query('DELETE FROM accepted_deliveries WHERE claimed_at < $1', [new Date(this.now() - RETENTION_MS)]);
+    return result.rowCount ?? 0;
+  }
 
   /**
    * The registry as this replica last knew it, without a query: the append checks the revision it was
@@ -28,6 +41,10 @@ export class PostgresDeliveryClaims implements DeliveryRecorder {
   }
 
   async recordFirst(stored: StoredDelivery, routedOn: RegistryState): Promise<Recorded> {
+    if (this.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = this.now();
+      void this.prune().catch(() => undefined);
+    }
     const outcome = await this.deliveries.appendOnce(stored, [stored.integrationId, stored.id], routedOn.revision);
     if (outcome === 'appended') return { kind: 'recorded' };
     if (outcome === 'stale') return { kind: 'stale' };
