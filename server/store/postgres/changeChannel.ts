@@ -16,11 +16,27 @@ const Notice = z.object({
 });
 export type Notice = z.infer<typeof Notice>;
 
+/** Waits before listening again after the connection was lost, doubling up to the most. */
+const RECONNECT_FIRST_MS = 500;
+const RECONNECT_MOST_MS = 30_000;
+
+/**
+ * What listeners are told once listening again: notices sent meanwhile were missed, so the registry
+ * and the records may have changed in any way (each listener reads afresh what it keeps).
+ */
+const MISSED: readonly Notice[] = [
+  { kind: 'registry', origin: 'stackhook.listening-again', topics: ['integrations', 'stacks', 'spaces'] },
+  { kind: 'records', origin: 'stackhook.listening-again', topics: ['deliveries', 'runs'] },
+];
+
 export class ChangeChannel {
   /** The channel's name, for a NOTIFY sent from SQL. */
   readonly name = CHANNEL;
   private readonly listeners = new Set<(notice: Notice) => void>();
   private listening: Promise<Client> | null = null;
+  private client: Client | null = null;
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly pool: Pool,
@@ -30,7 +46,7 @@ export class ChangeChannel {
 
   subscribe(listener: (notice: Notice) => void): () => void {
     this.listeners.add(listener);
-    this.listening ??= this.listen();
+    if (this.listening === null && this.retry === undefined) this.listenNow(RECONNECT_FIRST_MS, false);
     return () => this.listeners.delete(listener);
   }
 
@@ -44,14 +60,53 @@ export class ChangeChannel {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.retry = undefined;
     const client = await this.listening?.catch(() => null);
     this.listening = null;
+    this.client = null;
     await client?.end().catch(() => undefined);
+  }
+
+  /** Listens; should that fail, or the connection be lost later, listens again after `delayMs`, then longer. */
+  private listenNow(delayMs: number, missedSome: boolean): void {
+    const listening = this.listen();
+    this.listening = listening;
+    listening.then(
+      () => {
+        if (missedSome) for (const notice of MISSED) this.tell(notice);
+      },
+      (error: unknown) => {
+        this.onError(error instanceof Error ? error : new Error(String(error)));
+        if (this.listening === listening) this.listenLater(delayMs, true);
+      },
+    );
+  }
+
+  private listenLater(delayMs: number, missedSome: boolean): void {
+    this.listening = null;
+    if (this.closed) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (!this.closed) this.listenNow(Math.min(delayMs * 2, RECONNECT_MOST_MS), missedSome);
+    }, delayMs);
+    this.retry.unref();
   }
 
   private async listen(): Promise<Client> {
     const client = await this.connect();
-    client.on('error', (error) => this.onError(error));
+    const lost = () => {
+      if (this.client !== client || this.closed) return;
+      // A dropped connection (the database restarted, a proxy timed out) must not silence this replica.
+      this.client = null;
+      this.listenLater(RECONNECT_FIRST_MS, true);
+    };
+    client.on('error', (error) => {
+      this.onError(error);
+      lost();
+    });
+    client.on('end', lost);
     client.on('notification', (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
       let raw: unknown;
@@ -61,10 +116,21 @@ export class ChangeChannel {
         return;
       }
       const parsed = Notice.safeParse(raw);
-      if (!parsed.success) return;
-      for (const listener of this.listeners) listener(parsed.data);
+      if (parsed.success) this.tell(parsed.data);
     });
-    await client.query(`LISTEN ${CHANNEL}`);
+    this.client = client;
+    try {
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      this.client = null;
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) await client.end().catch(() => undefined);
     return client;
+  }
+
+  private tell(notice: Notice): void {
+    for (const listener of this.listeners) listener(notice);
   }
 }
