@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
 import { serverError, showServerError, type ServerError } from './errors';
-import { registerSecret } from './log';
+import { registerCredential } from './log';
 import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
 import { pickOrCreateSpace } from './commands/spaceItems';
 import type { StackhookServer } from './serverApi';
@@ -113,7 +113,11 @@ const usernameStep = (flow: IntegrationFlow): IntegrationStep => ({
         placeholder: 'ana@example.com',
         validate: (value) => validateEmail(flow.server, value),
       }),
-      (value) => (draft.username = value.trim()),
+      (value) => {
+        draft.username = value.trim();
+        // A token given before the email changed (Back) is masked with the new email too.
+        registerCredential(draft.secret, draft.username || undefined);
+      },
     ),
 });
 
@@ -130,8 +134,8 @@ const secretStep = (flow: IntegrationFlow): IntegrationStep => ({
       }),
       (value) => {
         draft.secret = value;
-        // From here on, the token is masked in everything this window writes.
-        registerSecret(value);
+        // From here on, the token is masked in everything this window writes, with the email as Basic auth has it.
+        registerCredential(value, draft.username || undefined);
       },
     ),
 });

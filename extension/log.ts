@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { maskText as redact } from '../server/protocol/masking';
 
 /** One masking for both processes: every form of a secret this window has handled (R9). */
-export { registerSecret, maskText as redact } from '../server/protocol/masking';
+export { registerCredential, registerSecret, maskText as redact } from '../server/protocol/masking';
 
 type Line = (message: string, ...args: unknown[]) => void;
 

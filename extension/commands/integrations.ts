@@ -5,7 +5,7 @@ import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
 import { createIntegration, validateEmail } from '../createIntegration';
 import { serverError, showServerError } from '../errors';
-import { registerSecret } from '../log';
+import { registerCredential, registerSecret } from '../log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';
 import { publicUrlProblem, warnIfUnreachable } from './publicUrl';
@@ -53,7 +53,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
           validateInput: (value) => (value === '' ? vscode.l10n.t('Paste the API token.') : undefined),
         });
         if (secret === undefined) return;
-        registerSecret(secret);
+        registerCredential(secret, current.username);
         params = { id, secret, credentialType: 'api_token' };
         break;
       }

@@ -64,6 +64,8 @@ describe('extension secrecy (R9)', () => {
     ctx.output.trace(`Sending request 'stackhook/integrations/create - (3)'.\nParams: ${JSON.stringify(server.sent('stackhook/integrations/create')[0], null, 4)}`);
     ctx.output.appendLine(`[Error] credential ${TOKEN} refused`);
     ctx.output.info(`Params: {"secret":"some-token-we-never-saw-before"}`);
+    const basic = Buffer.from(`ana@example.com:${TOKEN}`).toString('base64');
+    ctx.output.info(`a proxy echoed: Authorisation was ${basic}`);
 
     await vscode.commands.executeCommand(Command.TestConnection, 'acme-main');
     await vscode.commands.executeCommand(Command.CopyWebhookSecret, 'acme-main');
@@ -106,6 +108,7 @@ describe('extension secrecy (R9)', () => {
     ].join('\n');
     assert.ok(recorded.output.length >= 4 && recorded.messages.length >= 3, 'the flow wrote and said things');
     assert.ok(!visible.includes(TOKEN), 'the API token shows somewhere');
+    assert.ok(!visible.includes(basic.replace(/=+$/, '')), 'the Basic credential (base64 of email:token) shows somewhere');
     assert.ok(!visible.includes(WEBHOOK_SECRET), 'the webhook secret shows somewhere');
     assert.ok(!visible.includes('some-token-we-never-saw-before'), 'a "secret" field in a trace shows');
     assert.ok(recorded.output.some((line) => line.includes('"secret": "••••••"')), 'the trace kept its shape with the value masked');
