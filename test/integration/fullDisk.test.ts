@@ -1,6 +1,8 @@
-// A full disk: a tmpfs of a few KB mounted by the test (as root). A delivery whose line does not
-// reach the disk completely is answered 503 so that Bitbucket retries it, the partial tail is cut
-// back, and the retry is taken as new once there is room again.
+// A full disk: a tmpfs of a few hundred KB mounted by the test (as root). A delivery whose line does
+// not reach the disk completely is answered 503 so that Bitbucket retries it, the partial tail is cut
+// back, and the retry is taken as new once there is room again. The filler takes whatever is free;
+// once it is gone, the room must hold what the runs of the first delivery write meanwhile (a run log
+// each, and every file takes a whole page), or the retry would find the disk full again.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +41,7 @@ describe('A full disk', function () {
   before(function () {
     mountPoint = mkdtempSync(path.join(os.tmpdir(), 'stackhook-full-'));
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32k,mode=0700', 'tmpfs', mountPoint], { stdio: 'pipe' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mountPoint], { stdio: 'pipe' });
       mounted = true;
     } catch (error) {
       console.log(`      skipped: cannot mount a small tmpfs (${String((error as Error).message).split('\n')[0]}); these tests need root`);
