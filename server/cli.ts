@@ -61,6 +61,18 @@ export const USAGE = `Usage:
 
 export class UsageError extends Error {}
 
+/**
+ * Where `--store` and `--database-url` put the store, for `serve` and the `users`/`tokens` commands
+ * alike: a database (`--database-url`, or `--store postgres://…`), and always a folder. With a
+ * database, the folder keeps only what is this replica's own: the local runner's checkouts.
+ */
+export function storeLocation(store: string | undefined, databaseUrlFlag: string | undefined): { folder: string; databaseUrl: string | null } {
+  const storeIsDatabase = isDatabaseUrl(store ?? '');
+  const databaseUrl = databaseUrlFlag ?? (storeIsDatabase ? (store as string) : null);
+  if (databaseUrl !== null && !isDatabaseUrl(databaseUrl)) throw new UsageError(`--database-url takes a postgres:// URL; "${displayUrl(databaseUrl)}" is not one.`);
+  return { folder: path.resolve(store && !storeIsDatabase ? store : path.join(os.homedir(), '.stackhook')), databaseUrl };
+}
+
 export function parseListen(value: string): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
   const port = match ? Number(match[2]) : NaN;
@@ -117,17 +129,14 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither.');
-  const storeIsDatabase = isDatabaseUrl(values.store ?? '');
-  const databaseUrl = values['database-url'] ?? (storeIsDatabase ? (values.store as string) : null);
-  if (databaseUrl !== null && !isDatabaseUrl(databaseUrl)) throw new UsageError(`--database-url takes a postgres:// URL; "${displayUrl(databaseUrl)}" is not one.`);
+  const { folder, databaseUrl } = storeLocation(values.store, values['database-url']);
   if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'] || databaseUrl)) {
     throw new UsageError('--secret-key-file, --tls-cert, --tls-key, --local-runner and a database are for a team server (serve).');
   }
   const receiverLimits = parseReceiverLimits(values);
   const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
   const common: CommonOptions = {
-    // With a database, the folder keeps only what is this replica's own: the local runner's checkouts.
-    store: path.resolve(values.store && !storeIsDatabase ? values.store : path.join(os.homedir(), '.stackhook')),
+    store: folder,
     user: values.user ?? os.userInfo().username,
     secrets,
     bitbucketApi: parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API),

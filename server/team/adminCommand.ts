@@ -1,13 +1,11 @@
 // `users …` and `tokens …`: run on a team server's host, on the same store as `serve`.
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli';
+import { UsageError, storeLocation } from '../cli';
 import { StackhookError } from '../errors';
 import { MAX_USERNAME, Username } from '../protocol';
 import { Logger } from '../log';
 import type { Registry } from '../store/engine';
-import { isDatabaseUrl } from '../store/databaseUrl';
 import { openPostgres } from '../store/postgres/engine';
 import { RegistryStore } from '../store/registryStore';
 import { ROOT_SPACE_ID } from '../store/schema';
@@ -38,8 +36,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
   const [group, action, subject, extra] = positionals;
   if (extra !== undefined) throw new UsageError(`Unknown argument "${extra}".`);
   const command = `${group} ${action ?? ''}`.trim();
-  const databaseUrl = values['database-url'] ?? (values.store && isDatabaseUrl(values.store) ? values.store : null);
-  const store = path.resolve(values.store && !isDatabaseUrl(values.store) ? values.store : path.join(os.homedir(), '.stackhook'));
+  const { folder: store, databaseUrl } = storeLocation(values.store, values['database-url']);
   const firstUser = command === 'users add' && values.admin && subject ? subject : os.userInfo().username;
   const database = databaseUrl ? await openPostgres(databaseUrl, firstUser, { runs: 1, deliveries: 1, refusals: 1 }, new Logger(() => undefined)) : null;
   const directory = database?.users ?? new FileUserDirectory(store);

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { parseServerArgs } from '../../../server/cli';
+import { runAdminCommand } from '../../../server/team/adminCommand';
 
 describe('team server flags', () => {
   const serve = ['serve', '--listen', '127.0.0.1:8080', '--public-url', 'https://h.example.com'];
@@ -30,5 +31,10 @@ describe('team server flags', () => {
     assert.equal(parseServerArgs([...serve, '--database-url', url, '--store', '/srv/replica']).store, '/srv/replica');
     assert.throws(() => parseServerArgs([...serve, '--database-url', 'mysql://root:hunter2@db/x']), (error: Error) => /takes a postgres:\/\/ URL/.test(error.message) && !error.message.includes('hunter2'));
     assert.throws(() => parseServerArgs(['--stdio', '--database-url', url]), /are for a team server/);
+  });
+
+  it('the users and tokens commands take the store as serve does, and refuse a database URL that is not postgres:// without printing its password', async () => {
+    const out = { result: () => undefined, note: () => undefined };
+    await assert.rejects(runAdminCommand(['users', 'list', '--database-url', 'mysql://root:hunter2@db/x'], out), (error: Error) => /takes a postgres:\/\/ URL/.test(error.message) && !error.message.includes('hunter2'));
   });
 });
