@@ -35,3 +35,8 @@ export function invalidFromZod(what: string, error: z.ZodError): StackhookError 
   const issues = issueTexts(error, '(params)');
   return invalid(`Invalid ${what}: ${joinIssues(issues)}.`, issues);
 }
+
+/** What went wrong, in words, whatever was thrown. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,5 +1,6 @@
 // The companion process. `--stdio`: an editor's language-server-style peer, optionally with the
 // webhook receiver (`--listen`); `serve`: the receiver and the store alone, headless.
+import { describeError } from './errors';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
 import { hostPort } from './hostPort';
@@ -11,7 +12,6 @@ import { gatedStdio } from './rpc/lifecycle';
 import { openContext } from './startup';
 import { watchLogs } from './store/logWatcher';
 import { StoreCorruptError } from './store/registryStore';
-import { describeError } from './webhooks/delivery';
 import { startEditorReceiver } from './webhooks/editorReceiver';
 import { WebhookReceiver } from './webhooks/receiver';
 import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
@@ -40,7 +40,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
     (definition, params) => connection.sendRequest(Protocol.wireType(definition), params),
   ).catch((error: unknown) => {
     // The editor shows stderr in its output channel; exit so it can say the server did not start.
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${describeError(error)}\n`);
     process.exit(1);
   });
   log.setSink((level, line) => {

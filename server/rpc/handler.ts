@@ -4,7 +4,7 @@
 import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
-import { StackhookError, invalidFromZod } from '../errors';
+import { describeError, invalidFromZod, StackhookError } from '../errors';
 import { maskEverything, maskResult, maskText } from '../protocol/masking';
 import { ErrorCodes, wireType, type ErrorData, type RequestDefinition } from '../protocol';
 
@@ -74,7 +74,7 @@ export function toResponseError(context: ServerContext, method: string, error: u
   if (error instanceof StackhookError) {
     return new ResponseError(ErrorCodes[error.kind], maskText(error.message), maskEverything(error.data));
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = describeError(error);
   context.log.error(`${method} failed unexpectedly: ${detail}`);
   return new ResponseError(
     ErrorCodes.Unavailable,

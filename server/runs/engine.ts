@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import pLimit from 'p-limit';
 import type { ServerContext } from '../context';
-import { conflict, invalid, notFound } from '../errors';
+import { conflict, describeError, invalid, notFound } from '../errors';
 import { redact } from '../log';
 import { credentialOf } from '../operations/credentials';
 import type { QueuedRun, Run, Runner } from '../protocol';
@@ -130,7 +130,7 @@ export class RunEngine implements RunService {
       done = work();
     }
     const tracking = done
-      .catch((error: unknown) => this.context.log.error(`Run ${runId} could not be executed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => this.context.log.error(`Run ${runId} could not be executed: ${describeError(error)}`))
       .finally(() => {
         this.pending.delete(tracking);
         if (this.stackQueues.get(stackId) === done) this.stackQueues.delete(stackId);
@@ -146,7 +146,7 @@ export class RunEngine implements RunService {
       await this.executeClaimed(runId, takeOverFrom);
     } catch (error) {
       // Whatever stopped it (no credential stored, the store unreadable) ends the run, with the reason.
-      const message = redact(error instanceof Error ? error.message : String(error));
+      const message = redact(describeError(error));
       if (!isFinal(this.book.record(runId)?.run ?? { state: 'queued' })) {
         await this.book.change(runId, { state: 'failed', endedAt: this.context.now().toISOString(), summary: firstLine(message) });
       }
@@ -206,7 +206,7 @@ export class RunEngine implements RunService {
       const outcome = await this.runWith(runId, reporter, active, runner, takeOverFrom !== null && started);
       await this.book.change(runId, { state: outcome.state, endedAt: now(), ...(outcome.summary !== null ? { summary: redact(outcome.summary) } : {}) });
     } catch (error) {
-      const message = maskCredential(redact(error instanceof Error ? error.message : String(error)), credential.secret);
+      const message = maskCredential(redact(describeError(error)), credential.secret);
       await this.book.logs.append(runId, `\n${message}\n`, [credential.secret]);
       await this.book.change(runId, { state: 'failed', endedAt: now(), summary: firstLine(message) });
     } finally {

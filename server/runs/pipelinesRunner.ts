@@ -1,5 +1,6 @@
 // The `pipelines` runner: Bitbucket Pipelines executes the run. Stackhook triggers the stack's custom
 // pipeline on the run's commit, follows it (backing off) until it completes, and keeps its log.
+import { describeError } from '../errors';
 import type { PipelineProgress, PipelineTrigger } from '../bitbucket/gateway';
 import { planSummary } from './planSummary';
 import { isTransient, sleep, withRetries } from './retries';
@@ -36,7 +37,7 @@ export async function runOnPipelines(execution: Execution, pipeline: string): Pr
   }
   const done = await follow(execution, uuid);
   const log = await gateway.pipelineLog(credential, stack.repository, uuid, execution.settings.logCap, {}).catch((error: unknown) => {
-    return `[the pipeline's log could not be read: ${error instanceof Error ? error.message : String(error)}]\n`;
+    return `[the pipeline's log could not be read: ${describeError(error)}]\n`;
   });
   await execution.write(log);
   const summary = planSummary(log);

@@ -1,6 +1,7 @@
 // What a run tells Bitbucket: a build status on its commit (one per stack and run kind) and, for a
 // run a pull request proposed, one comment per stack on that pull request, edited in place. A
 // refusal never fails the run: it is recorded on the run for the editor to show.
+import { describeError } from '../errors';
 import { createHash } from 'node:crypto';
 import type { BitbucketCredential, BitbucketGateway, BuildStatus } from '../bitbucket/gateway';
 import { redact } from '../log';
@@ -111,5 +112,5 @@ async function commentText(reporter: Reporter, run: Run): Promise<string> {
 }
 
 function reasonOf(error: unknown): string {
-  return redact(error instanceof Error ? error.message : String(error));
+  return redact(describeError(error));
 }

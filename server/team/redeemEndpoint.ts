@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log';
 import { REDEEM_PATH, type InvitationRedeemed } from '../protocol/redeem';
 import { send, type TeamRoutes } from '../webhooks/receiver';
-import { describeError } from '../webhooks/delivery';
+import { describeError } from '../errors';
 import { INVITATION_PREFIX, bearerToken } from './tokens';
 import type { UserDirectory } from './userDirectory';
 

@@ -1,6 +1,7 @@
 // `GET /rpc` on a team server: the Stackhook protocol over an authenticated WebSocket. The bearer
 // token is checked before the upgrade (401 and nothing more otherwise); each socket then gets its own
 // JSON-RPC connection whose user is the token's owner, never anything the client says.
+import { describeError } from '../errors';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createConnection, createProtocolConnection, ProposedFeatures, type Connection, type Message } from 'vscode-languageserver';
@@ -77,7 +78,7 @@ export class TeamRpcEndpoint {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
     void this.upgrade(request, socket, head).catch((error: unknown) => {
-      this.log.error(`A WebSocket upgrade failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`A WebSocket upgrade failed: ${describeError(error)}`);
       refuse(socket, 503, 'Stackhook could not check the token just now; try again.');
     });
   }

@@ -2,6 +2,7 @@
 // set (R15–R17). Every refusal before the signature check changes nothing, except that deliveries to
 // unknown or deleted integrations are recorded (R15), in a bounded log of their own and at a bounded
 // rate, so "why did my push not start a run?" has an answer. An accepted delivery is on disk, in one line with the runs it queued, before it is answered.
+import { describeError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -354,8 +355,4 @@ function line(trace: Trace, status: number, verdict: string, reason: string): st
     `→ ${status} ${verdict}: ${printable(reason, 400)}`,
   ];
   return parts.join(' ');
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

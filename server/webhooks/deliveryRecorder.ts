@@ -3,6 +3,7 @@
 // with the one recorded first. Each engine keeps that promise its own way: the file store with one
 // claim file per delivery beside its log (acceptedIndex.ts), PostgreSQL with a unique key that commits
 // with the record (store/postgres/deliveryClaims.ts).
+import { describeError } from '../errors';
 import type { Logger } from '../log';
 import type { Registry } from '../store/engine';
 import type { RegistryState } from '../store/schema';
@@ -71,7 +72,7 @@ export class FileDeliveryRecorder implements DeliveryRecorder {
     }
     await claim.done(stored).catch(async (error: unknown) => {
       // Recorded in the log, which the ledger reads: a retry is still found there.
-      this.log.warn(`Delivery ${printable(stored.id)} is recorded but not in the index of accepted deliveries: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`Delivery ${printable(stored.id)} is recorded but not in the index of accepted deliveries: ${describeError(error)}`);
       await claim.abandon().catch(() => undefined);
     });
     return { kind: 'recorded' };

@@ -1,5 +1,6 @@
 // The webhook receiver: an HTTP listener for `POST /webhooks/bitbucket-cloud/<integration id>` and
 // `GET /healthz`. It only moves bytes; what a delivery means is decided in delivery.ts.
+import { describeError } from '../errors';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -8,7 +9,7 @@ import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
 import { DEFAULT_RECEIVER_LIMITS, applyLimits, checkingIntervalMs, type ReceiverLimits } from './connectionLimits';
-import { DeliveryPipeline, MAX_BODY_BYTES, describeError, type DeliveryAnswer } from './delivery';
+import { DeliveryPipeline, MAX_BODY_BYTES, type DeliveryAnswer } from './delivery';
 import { printable } from './printable';
 
 export interface ListenAddress {

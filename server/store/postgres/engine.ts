@@ -1,5 +1,6 @@
 // Opens the PostgreSQL store of a team server: one pool per replica, the migrations (under their
 // advisory lock), and the registry, logs, delivery claims, users and sealed credentials on it.
+import { describeError } from '../../errors';
 import { Client, Pool } from 'pg';
 import type { Logger } from '../../log';
 import type { ChangeTopic } from '../../protocol';
@@ -46,7 +47,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     await migrate(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = describeError(error);
     throw new Error(`Stackhook could not open its database ${displayUrl(url)}: ${reason}`);
   }
   const channel = new ChangeChannel(
