@@ -104,3 +104,26 @@ export async function ownersOfRun(databaseUrl: string, runId: string): Promise<s
     await client.end();
   }
 }
+
+/**
+ * A private cluster for the enclosing mocha suite: started before its tests and stopped after them,
+ * once everything handed to `closeAtEnd` has closed (the last handed first).
+ */
+export function clusterForSuite(): { createDatabase(name: string): Promise<string>; closeAtEnd(close: () => Promise<void>): void } {
+  let cluster: PostgresCluster | undefined;
+  const closers: Array<() => Promise<void>> = [];
+  before(async () => {
+    cluster = await startPostgres();
+  });
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    await cluster?.stop();
+  });
+  return {
+    createDatabase: (name) => {
+      if (!cluster) throw new Error('The suite\'s PostgreSQL cluster has not started.');
+      return cluster.createDatabase(name);
+    },
+    closeAtEnd: (close) => void closers.push(close),
+  };
+}

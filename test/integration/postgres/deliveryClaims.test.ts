@@ -9,21 +9,13 @@ import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { PostgresRegistry } from '../../../server/store/postgres/registry';
 import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
-import { changeChannelOf, startPostgres, type PostgresCluster } from '../../support/postgres';
+import { changeChannelOf, clusterForSuite } from '../../support/postgres';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('PostgreSQL: delivery keys (R16)', function () {
   this.timeout(60_000);
-  let cluster: PostgresCluster;
-  const closers: Array<() => Promise<void>> = [];
-  before(async () => {
-    cluster = await startPostgres();
-  });
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-    await cluster?.stop();
-  });
+  const cluster = clusterForSuite();
 
   async function open(name: string, now: () => number = Date.now) {
     const url = await cluster.createDatabase(name);
@@ -33,7 +25,7 @@ describe('PostgreSQL: delivery keys (R16)', function () {
     const registry = await PostgresRegistry.open(pool, channel, 'test database', 'ana');
     const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, 1_000, ['deliveries'], true);
     await deliveries.load();
-    closers.push(async () => {
+    cluster.closeAtEnd(async () => {
       await channel.close();
       await pool.end();
     });

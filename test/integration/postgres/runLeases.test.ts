@@ -10,20 +10,12 @@ import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { HEARTBEAT_MS, LEASE_MS, PostgresRunLeases } from '../../../server/store/postgres/runLeases';
 import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
-import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import { clusterForSuite } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
 
 describe('PostgreSQL: run claims and leases across replicas', function () {
   this.timeout(120_000);
-  let cluster: PostgresCluster;
-  const closers: Array<() => Promise<void>> = [];
-  before(async () => {
-    cluster = await startPostgres();
-  });
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-    await cluster?.stop();
-  });
+  const cluster = clusterForSuite();
 
   async function replica(url: string, owner: string, logSize = 1_000) {
     const pool = new Pool({ connectionString: url, max: 4 });
@@ -44,7 +36,7 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     await leases.start();
     const book = new RunBook(tempStore('stackhook-lease-'), runs, deliveries, () => undefined, undefined, leases);
     await book.load();
-    closers.push(async () => {
+    cluster.closeAtEnd(async () => {
       leases.stop();
       await channel.close();
       await pool.end();
