@@ -31,7 +31,7 @@ const AppendAnswer = z.object({
  * What one append puts in the batch: records, or one record that carries a delivery's key (R16) and
  * the registry revision it was routed on.
  */
-type Append<T> = { records: readonly T[]; bodies: string[]; keyed?: { key: readonly [string, string]; routedOn: number } };
+type Append<T> = { records: readonly T[]; keyed?: { key: readonly [string, string]; routedOn: number } };
 
 /** A record as read, with its sequence number; undefined when its row does not parse. */
 interface Row<T> {
@@ -92,8 +92,7 @@ export class PostgresLog<S extends z.ZodType> {
   async append(records: readonly z.output<S>[]): Promise<void> {
     if (records.length === 0) return;
     // Typed already; what is read back is parsed (the table is a boundary), as the file log does.
-    const bodies = records.map((record) => JSON.stringify(record));
-    await (await this.commits.submit({ records, bodies })).listed;
+    await (await this.commits.submit({ records })).listed;
   }
 
   /**
@@ -103,7 +102,7 @@ export class PostgresLog<S extends z.ZodType> {
    */
   async appendOnce(record: z.output<S>, key: readonly [string, string], routedOn: number): Promise<KeyedOutcome> {
     if (!this.keyed) throw new Error(`The ${this.name} log keeps no delivery keys.`);
-    const committed = await this.commits.submit({ records: [record], bodies: [JSON.stringify(record)], keyed: { key, routedOn } });
+    const committed = await this.commits.submit({ records: [record], keyed: { key, routedOn } });
     await committed.listed;
     return committed.outcome;
   }
@@ -115,11 +114,10 @@ export class PostgresLog<S extends z.ZodType> {
   /** The whole batch in one statement, which also answers what this replica has not read yet. */
   private async commit(batch: readonly Append<z.output<S>>[]): Promise<Committed[]> {
     const items = batch.flatMap((append, i) =>
-      append.bodies.map((body, j) => ({
-        i,
-        record: append.records[j] as z.output<S>,
-        text: append.keyed ? `{"key":${JSON.stringify(append.keyed.key)},"routedOn":${append.keyed.routedOn},"body":${body}}` : `{"body":${body}}`,
-      })),
+      append.records.map((record) => {
+        const body = JSON.stringify(record);
+        return { i, record, text: append.keyed ? `{"key":${JSON.stringify(append.keyed.key)},"routedOn":${append.keyed.routedOn},"body":${body}}` : `{"body":${body}}` };
+      }),
     );
     const notice: Notice = { kind: 'records', origin: this.origin, topics: this.topics };
     const { rows } = await this.pool.query<{ appended: unknown }>('SELECT stackhook_append_records($1, $2, $3::jsonb, $4, $5) AS appended', [
