@@ -48,7 +48,14 @@ export class Workbench {
     await row.waitFor({ timeout: SHORT }).catch(async () => {
       throw new Error(`The command palette has no command "${title}". It shows: ${await this.quickPickLabels().then((labels) => labels.join(' | '))}`);
     });
-    await row.click();
+    // The palette may re-render its list under the pointer (a "similar commands" group arriving),
+    // and a click on a row being replaced is lost; a palette that ran its command no longer shows it.
+    for (let attempt = 1; ; attempt += 1) {
+      await row.click();
+      const ran = await row.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false);
+      if (ran) return;
+      if (attempt === 3) throw new Error(`The command palette did not run "${title}" after ${attempt} clicks. It shows: ${await this.quickInputText()}`);
+    }
   }
 
   /** Waits for a quick input (a step of a multi-step input) whose title or prompt contains `text`. */
