@@ -22,6 +22,7 @@ import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
 import { RunEngine } from './runs/engine';
 import { RunBook } from './runs/runBook';
 import { runSettingsFromEnv } from './runs/settings';
+import { fileDeliveriesLog } from './webhooks/deliveriesLog';
 import { StoredDelivery } from './webhooks/storedDelivery';
 import { version } from '../package.json';
 
@@ -49,7 +50,7 @@ export async function openContext(
   if (orphans.length > 0) log.info(`Removed ${orphans.length} temporary file(s) of writes that never finished: ${orphans.join(', ')}.`);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   const runs: RecordLog<typeof QueuedRun> = database?.runs ?? new AppendLog(path.join(options.store, 'runs.jsonl'), QueuedRun, RUN_LOG_SIZE);
-  const deliveries: RecordLog<typeof StoredDelivery> = database?.deliveries ?? new AppendLog(path.join(options.store, 'deliveries.jsonl'), StoredDelivery, options.deliveryLogSize);
+  const deliveries: RecordLog<typeof StoredDelivery> = database?.deliveries ?? fileDeliveriesLog(options.store, options.deliveryLogSize);
   const refusals: RecordLog<typeof StoredDelivery> = database?.refusals ?? new AppendLog(path.join(options.store, REFUSALS_FILE), StoredDelivery, REFUSAL_LOG_SIZE);
   if (!database) await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
   let credentials: CredentialStore;

@@ -8,6 +8,10 @@
 // Appends made while a write is in flight go out together (one write, one fsync). Past `maxEntries`
 // lines or `maxBytes` bytes the file is rotated to `<file>.1` (one older generation kept), so it
 // cannot fill a disk; files are read as streams of lines, never as one string.
+//
+// A log may list records uniquely by a key (`uniqueBy`): of the lines with one key, only the first
+// in the file is listed, by every process alike, since each reads the same lines in the same order.
+// Two processes that append one key at once both write it; the file decides which is the record.
 import { fstatSync, promises as fs, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { PRIVATE_FILE_MODE } from './atomicFile';
@@ -21,8 +25,17 @@ interface Batch {
   settle: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
+/** The key under which a record is listed once (null: listed whatever its key), for `uniqueBy`. */
+export type UniqueKey<T> = (record: T) => string | null;
+
+/** What is listed: the records, and the first of each unique key among them. */
+interface Listing<T> {
+  entries: T[];
+  firstByKey: Map<string, T>;
+}
+
 export class AppendLog<S extends z.ZodType> {
-  private entries: z.output<S>[] = [];
+  private listing: Listing<z.output<S>> = { entries: [], firstByKey: new Map() };
   /** Bytes of the current file already read into `entries`. */
   private readOffset = 0;
   private linesInFile = 0;
@@ -40,6 +53,7 @@ export class AppendLog<S extends z.ZodType> {
     readonly maxEntries: number,
     /** The file is rotated past this size too, whatever its line count: a log must stay readable. */
     readonly maxBytes: number = DEFAULT_MAX_BYTES,
+    private readonly uniqueBy: UniqueKey<z.output<S>> | null = null,
   ) {}
 
   /** Loads what is on disk (the rotated generation first). Lines that do not parse are skipped. */
@@ -60,7 +74,12 @@ export class AppendLog<S extends z.ZodType> {
 
   /** Everything in the log, oldest first. Treat it as read-only. */
   all(): readonly z.output<S>[] {
-    return this.entries;
+    return this.listing.entries;
+  }
+
+  /** The record listed under `key` (see `uniqueBy`), as far as this process has read the file. */
+  firstOf(key: string): z.output<S> | undefined {
+    return this.listing.firstByKey.get(key);
   }
 
   /** Appends durably: resolves once the records are on disk (and listed by `all()`). */
@@ -165,11 +184,11 @@ export class AppendLog<S extends z.ZodType> {
   }
 
   private async loadNow(): Promise<void> {
-    const entries: z.output<S>[] = [];
-    const keep = (line: string) => this.parseInto(entries, line);
+    const listing: Listing<z.output<S>> = { entries: [], firstByKey: new Map() };
+    const keep = (line: string) => this.parseInto(listing, line);
     await readLines(`${this.file}.1`, 0, keep);
     const current = await readLines(this.file, 0, keep);
-    this.entries = entries;
+    this.listing = listing;
     this.readOffset = current.end;
     this.linesInFile = current.count;
     this.partialTail = current.size > current.end;
@@ -204,12 +223,12 @@ export class AppendLog<S extends z.ZodType> {
     }
     if (stats.size === this.readOffset) return false;
     if (own && own.offset === this.readOffset && stats.size === this.readOffset + Buffer.byteLength(own.text)) {
-      this.entries.push(...own.records);
+      for (const record of own.records) this.list(this.listing, record);
       this.readOffset = stats.size;
       this.linesInFile += own.records.length;
       return true;
     }
-    const added = await readLines(this.file, this.readOffset, (line) => this.parseInto(this.entries, line));
+    const added = await readLines(this.file, this.readOffset, (line) => this.parseInto(this.listing, line));
     this.readOffset = added.end;
     this.linesInFile += added.count;
     return added.count > 0;
@@ -223,16 +242,29 @@ export class AppendLog<S extends z.ZodType> {
     this.readOffset = 0;
     this.linesInFile = 0;
     this.partialTail = false;
-    if (this.entries.length > this.maxEntries * 2) this.entries = this.entries.slice(-this.maxEntries * 2);
+    if (this.listing.entries.length > this.maxEntries * 2) {
+      const listing: Listing<z.output<S>> = { entries: [], firstByKey: new Map() };
+      for (const record of this.listing.entries.slice(-this.maxEntries * 2)) this.list(listing, record);
+      this.listing = listing;
+    }
   }
 
-  private parseInto(entries: z.output<S>[], line: string): void {
+  private parseInto(listing: Listing<z.output<S>>, line: string): void {
     try {
       const result = this.schema.safeParse(JSON.parse(line));
-      if (result.success) entries.push(result.data);
+      if (result.success) this.list(listing, result.data);
     } catch {
       // A line cut short by a crash mid-write: it was never acknowledged, so skipping it loses nothing.
     }
+  }
+
+  private list(listing: Listing<z.output<S>>, record: z.output<S>): void {
+    const key = this.uniqueBy?.(record) ?? null;
+    if (key !== null) {
+      if (listing.firstByKey.has(key)) return;
+      listing.firstByKey.set(key, record);
+    }
+    listing.entries.push(record);
   }
 }
 

@@ -4,7 +4,6 @@
 // rate, so "why did my push not start a run?" has an answer. An accepted delivery is on disk, in one line with the runs it queued, before it is answered.
 import { describeError } from '../errors';
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
@@ -12,7 +11,7 @@ import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as R
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
 import type { RegistryState, StoredIntegration } from '../store/schema';
-import { AcceptedIndex, ACCEPTED_FOLDER } from './acceptedIndex';
+import { AcceptedKeys, type Accepted } from './acceptedKeys';
 import { DeliveryLedger } from './deliveryLedger';
 import { FileDeliveryRecorder, type DeliveryRecorder } from './deliveryRecorder';
 import { RefusalBudget } from './refusalBudget';
@@ -68,7 +67,8 @@ export class DeliveryPipeline {
   constructor(private readonly context: ServerContext) {
     this.ledger = new DeliveryLedger(context.deliveries);
     this.recorder =
-      context.deliveryRecorder ?? new FileDeliveryRecorder(context.store, new AcceptedIndex(path.join(context.store.folder, ACCEPTED_FOLDER)), this.ledger, context.deliveries, context.log);
+      context.deliveryRecorder ??
+      new FileDeliveryRecorder(context.store, this.ledger, context.deliveries, new AcceptedKeys(context.store.folder, (message) => context.log.warn(message)));
   }
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
@@ -141,8 +141,9 @@ export class DeliveryPipeline {
       if (recorded.kind === 'stale') return 'stale';
       if (recorded.kind === 'taken') {
         if (recorded.first) return this.answerDuplicate(trace, recorded.first, headers);
-        // The first attempt is still being handled elsewhere: this one must not queue runs again.
-        throw new Error(`another attempt of ${printable(requestUuid)} is still being recorded`);
+        if (recorded.earlier) return this.answerForgottenDuplicate(trace, requestUuid, recorded.earlier, headers);
+        // Taken, but nothing says how: this attempt must not queue runs again, and Bitbucket may retry.
+        throw new Error(`another attempt of ${printable(requestUuid)} was recorded, but its record could not be read`);
       }
       const { runs } = accepted.stored;
       context.changed(runs.length > 0 ? ['deliveries', 'runs'] : ['deliveries']);
@@ -215,6 +216,24 @@ export class DeliveryPipeline {
       },
       trace,
       logLine: line(trace, 200, 'duplicate', `already taken${attempt ? ` (attempt ${attempt})` : ''}, first verdict ${first.verdict}: no new runs`),
+    };
+  }
+
+  /** A retry of a delivery taken so long ago that its record left the deliveries log. */
+  private answerForgottenDuplicate(trace: Trace, requestUuid: string, earlier: Accepted, headers: DeliveryHeaders): DeliveryAnswer {
+    const attempt = headers['x-attempt-number'];
+    return {
+      status: 200,
+      response: {
+        verdict: earlier.verdict,
+        reason: `already taken at ${earlier.at.toISOString()}; that record has left the deliveries log`,
+        deliveryId: requestUuid,
+        stackIds: [],
+        runIds: [],
+        duplicate: true,
+      },
+      trace,
+      logLine: line(trace, 200, 'duplicate', `already taken at ${earlier.at.toISOString()}${attempt ? ` (attempt ${attempt})` : ''}, first verdict ${earlier.verdict}: no new runs`),
     };
   }
 

@@ -2,11 +2,8 @@
 // retry while the first attempt is still being handled. The ledger answers "was this delivery
 // already taken?" from the deliveries log (a delivery and its runs are one line, written at once, so
 // a recorded delivery always carries its runs) and from attempts in flight in this process.
-import type { DeliveryVerdict } from '../protocol';
+import { deliveryKey, takenKey } from './deliveriesLog';
 import type { StoredDelivery } from './storedDelivery';
-
-/** Verdicts of deliveries that passed every check; refusals (404, 410) are no reason to refuse a later attempt. */
-const TAKEN_VERDICTS: ReadonlySet<DeliveryVerdict> = new Set(['queued', 'ignored', 'invalid']);
 
 /** What the ledger needs of an AppendLog. */
 interface Log<T> {
@@ -14,7 +11,6 @@ interface Log<T> {
   refresh(): Promise<boolean>;
 }
 
-const deliveryKey = (integrationId: string, requestUuid: string) => `${integrationId}\u0000${requestUuid}`;
 
 export class DeliveryLedger {
   /** The first taken attempt per delivery key, caught up incrementally and rebuilt after a rotation. */
@@ -66,9 +62,8 @@ export class DeliveryLedger {
     }
     for (; this.seen < all.length; this.seen += 1) {
       const delivery = all[this.seen] as StoredDelivery;
-      if (!TAKEN_VERDICTS.has(delivery.verdict)) continue;
-      const key = deliveryKey(delivery.integrationId, delivery.id);
-      if (!this.firstByKey.has(key)) this.firstByKey.set(key, delivery);
+      const key = takenKey(delivery);
+      if (key !== null && !this.firstByKey.has(key)) this.firstByKey.set(key, delivery);
     }
   }
 }

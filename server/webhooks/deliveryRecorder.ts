@@ -1,18 +1,19 @@
 // R16: of all attempts of one delivery (same integration, same X-Request-UUID), whichever process
 // receives them, exactly one is recorded with the runs it queued; every other attempt is answered
-// with the one recorded first. Each engine keeps that promise its own way: the file store with one
-// claim file per delivery beside its log (acceptedIndex.ts), PostgreSQL with a unique key that commits
-// with the record (store/postgres/deliveryClaims.ts).
-import { describeError } from '../errors';
-import type { Logger } from '../log';
+// with the one recorded first. Each engine keeps that promise its own way: the file store by its
+// deliveries log, which lists only the first line of each delivery (deliveriesLog.ts), PostgreSQL with
+// a unique key that commits with the record (store/postgres/deliveryClaims.ts).
 import type { Registry } from '../store/engine';
 import type { RegistryState } from '../store/schema';
-import type { AcceptedIndex } from './acceptedIndex';
+import type { Accepted, AcceptedKeys } from './acceptedKeys';
 import type { DeliveryLedger } from './deliveryLedger';
-import { printable } from './printable';
 import type { StoredDelivery } from './storedDelivery';
 
-export type Recorded = { kind: 'recorded' } | { kind: 'taken'; first: StoredDelivery | null } | { kind: 'stale' };
+export type Recorded =
+  | { kind: 'recorded' }
+  /** `first` is null when the record is not at hand: then `earlier` says what was taken, if known. */
+  | { kind: 'taken'; first: StoredDelivery | null; earlier?: Accepted }
+  | { kind: 'stale' };
 
 export interface DeliveryRecorder {
   /**
@@ -22,9 +23,9 @@ export interface DeliveryRecorder {
   routingState(): Promise<RegistryState>;
   /**
    * Records an accepted delivery with its runs, durably, unless an attempt of it was recorded first:
-   * then answers that one (null when it is still being recorded elsewhere). Answers stale, and records
-   * nothing, when the registry changed since `routedOn` (the state's revision it was routed on): the
-   * delivery is routed again on the latest state. A throw records nothing.
+   * then answers that one. Answers stale, and records nothing, when the registry changed since
+   * `routedOn` (the state's revision it was routed on): the delivery is routed again on the latest
+   * state. A throw records nothing.
    */
   recordFirst(stored: StoredDelivery, routedOn: RegistryState): Promise<Recorded>;
 }
@@ -35,16 +36,16 @@ interface DeliveriesLog {
 }
 
 /**
- * The file store: the claim file first (taken with O_EXCL), then the log line, then the claim's
- * record. Reading the registry file costs a stat, so deliveries are routed on it as just read.
+ * The file store: the delivery is appended to its log (group-committed with the others in flight),
+ * and the log, read back up to that line, says whether it is the record or an attempt another process
+ * wrote first. Reading the registry file costs a stat, so deliveries are routed on it as just read.
  */
 export class FileDeliveryRecorder implements DeliveryRecorder {
   constructor(
     private readonly store: Registry,
-    private readonly index: AcceptedIndex,
     private readonly ledger: DeliveryLedger,
     private readonly deliveries: DeliveriesLog,
-    private readonly log: Logger,
+    private readonly accepted: AcceptedKeys,
   ) {}
 
   routingState(): Promise<RegistryState> {
@@ -52,29 +53,31 @@ export class FileDeliveryRecorder implements DeliveryRecorder {
   }
 
   async recordFirst(stored: StoredDelivery): Promise<Recorded> {
-    // Deliveries recorded before the index existed are found in the log (as loaded: any later one is in the index).
-    const previous = this.ledger.recorded(stored.integrationId, stored.id);
+    const { integrationId, id } = stored;
+    const previous = this.ledger.recorded(integrationId, id);
     if (previous) return { kind: 'taken', first: previous };
-    const claim = await this.index.claim(stored.integrationId, stored.id);
-    if (claim.kind === 'taken') return { kind: 'taken', first: claim.first ?? (await this.ledger.previous(stored.integrationId, stored.id)) };
-    // A taker that died may have recorded it just before (its line is in the log, its record not here yet).
-    const recordedBefore = claim.takenOver ? await this.ledger.previous(stored.integrationId, stored.id) : null;
-    if (recordedBefore) {
-      await claim.done(recordedBefore).catch(() => claim.abandon());
-      return { kind: 'taken', first: recordedBefore };
-    }
-    try {
-      await this.deliveries.append([stored]);
-    } catch (error) {
-      // Not recorded: a retry must be taken as new.
-      await claim.abandon().catch(() => undefined);
-      throw error;
-    }
-    await claim.done(stored).catch(async (error: unknown) => {
-      // Recorded in the log, which the ledger reads: a retry is still found there.
-      this.log.warn(`Delivery ${printable(stored.id)} is recorded but not in the index of accepted deliveries: ${describeError(error)}`);
-      await claim.abandon().catch(() => undefined);
-    });
+    const earlier = this.accepted.accepted(integrationId, id);
+    if (earlier) return { kind: 'taken', first: await this.ledger.previous(integrationId, id), earlier };
+    await this.deliveries.append([stored]);
+    // The append read the log back past its own line: what is listed under this key is the record.
+    const first = this.ledger.recorded(integrationId, id);
+    if (first && !isAttempt(first, stored)) return { kind: 'taken', first };
+    this.accepted.add(integrationId, id, new Date(stored.receivedAt), stored.verdict);
     return { kind: 'recorded' };
   }
+}
+
+/**
+ * Whether the listed record is this attempt's line: the same object when nobody wrote in between,
+ * else read back from the file. Run ids are random, and only an attempt with no runs can match
+ * another process's at the same millisecond, which then queued nothing either.
+ */
+function isAttempt(listed: StoredDelivery, stored: StoredDelivery): boolean {
+  if (listed === stored) return true;
+  return (
+    listed.receivedAt === stored.receivedAt &&
+    listed.recordedBy === stored.recordedBy &&
+    listed.runs.length === stored.runs.length &&
+    listed.runs.every((run, i) => run.id === stored.runs[i]?.id)
+  );
 }

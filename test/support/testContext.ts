@@ -8,6 +8,7 @@ import { Logger } from '../../server/log';
 import { QueuedRun, type ChangeTopic } from '../../server/protocol';
 import { FileCredentials } from '../../server/secrets/fileCredentials';
 import { AppendLog } from '../../server/store/appendLog';
+import { fileDeliveriesLog } from '../../server/webhooks/deliveriesLog';
 import { RegistryStore } from '../../server/store/registryStore';
 import { StoredDelivery } from '../../server/webhooks/storedDelivery';
 import { tempStore } from './serverProcess';
@@ -54,7 +55,7 @@ export async function testWorld(firstUser = 'ana'): Promise<TestWorld> {
   const folder = tempStore();
   const store = await RegistryStore.open(folder, firstUser);
   const runs = new AppendLog(path.join(folder, 'runs.jsonl'), QueuedRun, 1_000);
-  const deliveries = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
+  const deliveries = fileDeliveriesLog(folder, 1_000);
   const refusals = new AppendLog(path.join(folder, 'refusals.jsonl'), StoredDelivery, 1_000);
   await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
   const credentials = new FileCredentials(folder);

@@ -55,4 +55,42 @@ describe('store/appendLog', () => {
     assert.deepEqual(reader.all(), [{ n: 7 }, { n: 8 }]);
     assert.equal(await reader.refresh(), false);
   });
+
+  describe('listed once per key (uniqueBy)', () => {
+    const Keyed = z.object({ key: z.string(), by: z.string() });
+    const keyed = (file: string, maxEntries = 1_000) => new AppendLog(file, Keyed, maxEntries, undefined, (record) => (record.key === 'free' ? null : record.key));
+
+    it('lists the first line of each key only, in every process alike; records without a key are all listed', async () => {
+      const file = path.join(tempStore(), 'log.jsonl');
+      const [a, b] = [keyed(file), keyed(file)];
+      await Promise.all([a.load(), b.load()]);
+      // Two processes append one key at once: both lines are written, and the file orders them.
+      await Promise.all([a.append([{ key: 'k1', by: 'a' }]), b.append([{ key: 'k1', by: 'b' }])]);
+      await a.refresh();
+      await b.refresh();
+      assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 2, 'both attempts are on disk');
+      const firstOnDisk = JSON.parse(readFileSync(file, 'utf8').split('\n')[0] as string).by;
+      for (const log of [a, b]) {
+        assert.deepEqual(log.all().map((record) => record.by), [firstOnDisk]);
+        assert.equal(log.firstOf('k1')?.by, firstOnDisk);
+      }
+      await a.append([{ key: 'free', by: 'a' }, { key: 'free', by: 'a' }, { key: 'k1', by: 'a' }, { key: 'k2', by: 'a' }]);
+      assert.deepEqual(a.all().map((record) => `${record.key}/${record.by}`), [`k1/${firstOnDisk}`, 'free/a', 'free/a', 'k2/a']);
+      const reread = keyed(file);
+      await reread.load();
+      assert.deepEqual(reread.all(), a.all());
+      assert.equal(reread.firstOf('missing'), undefined);
+    });
+
+    it('keeps listing one line per key across a rotation, and forgets the keys of what it no longer holds', async () => {
+      const file = path.join(tempStore(), 'log.jsonl');
+      const log = keyed(file, 2);
+      await log.load();
+      for (let n = 0; n < 7; n += 1) await log.append([{ key: `k${n}`, by: 'a' }, { key: `k${n}`, by: 'again' }]);
+      assert.ok(log.all().length < 7, 'the oldest are trimmed');
+      assert.ok(log.all().every((record) => record.by === 'a'));
+      assert.equal(log.firstOf('k6')?.by, 'a');
+      assert.equal(log.firstOf('k0'), undefined, 'a key trimmed from memory is no longer listed');
+    });
+  });
 });

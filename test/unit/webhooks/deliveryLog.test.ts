@@ -2,13 +2,15 @@
 // R16 de-duplication never sees runs without their delivery. Manual runs stay in the runs log;
 // `runs/list` shows both, and lines written before runs moved into deliveries still load.
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listDeliveries, listRuns } from '../../../server/operations/history';
 import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
 import { QueuedRun as RunSchema, type QueuedRun as Run } from '../../../server/protocol';
 import { AppendLog } from '../../../server/store/appendLog';
+import { fileDeliveriesLog } from '../../../server/webhooks/deliveriesLog';
 import { DeliveryLedger } from '../../../server/webhooks/deliveryLedger';
 import { DeliveryPipeline } from '../../../server/webhooks/delivery';
 import { signatureFor } from '../../../server/webhooks/signature';
@@ -76,8 +78,7 @@ describe('webhooks/delivery log', () => {
     const other = new DeliveryPipeline(ana());
     const first = await deliver(other, '{delivery-2}');
     // A second process on the same store: its own log and ledger, reading the same file.
-    const file = path.join(world.folder, 'deliveries.jsonl');
-    const log = new AppendLog(file, StoredDelivery, 1_000);
+    const log = fileDeliveriesLog(world.folder, 1_000);
     await log.load();
     const ledger = new DeliveryLedger(log);
     const previous = await ledger.previous('acme-main', '{delivery-2}');
@@ -86,7 +87,7 @@ describe('webhooks/delivery log', () => {
     await log.close();
   });
 
-  it('R16: a new delivery does not wait for the deliveries log to look for other processes\' appends; a retry elsewhere is still found through the index', async () => {
+  it('R16: a new delivery does not wait for the deliveries log to look for other processes\' appends; a retry through another pipeline is still answered from the record', async () => {
     // A look at the log for other processes' appends waits for a write in flight (its fsync): here it never ends.
     const log = ana().deliveries;
     const stalled: typeof log = {
@@ -113,26 +114,62 @@ describe('webhooks/delivery log', () => {
     assert.deepEqual(retry.response.runIds, first.response.runIds);
   });
 
-  it('R16: a claim whose taker died after recording the delivery, before writing the record over its claim, is answered from the log', async () => {
-    // Another receiver on the store, whose view of the log predates the delivery.
-    const file = path.join(world.folder, 'deliveries.jsonl');
-    const otherLog = new AppendLog(file, StoredDelivery, 1_000);
-    await otherLog.load();
-    const first = await deliver(new DeliveryPipeline(ana()), '{delivery-6}');
-    assert.equal(first.status, 202);
-    // As if its taker had died between its line in the log and its record in the index.
-    const accepted = path.join(world.folder, 'accepted');
-    const [claimFile] = readdirSync(accepted).filter((name) => readFileSync(path.join(accepted, name), 'utf8').includes('{delivery-6}'));
-    assert.ok(claimFile, 'the delivery has its file in accepted/');
-    writeFileSync(path.join(accepted, claimFile), '2147483646\n');
+  it('R16: two processes that record one delivery at once both write it; the first line is the record, and the other attempt is answered with it', async () => {
+    // Two receivers on one store, each with its own view of the log.
+    const [mine, theirs] = [fileDeliveriesLog(world.folder, 1_000), fileDeliveriesLog(world.folder, 1_000)];
+    await Promise.all([mine.load(), theirs.load()]);
+    const answers = await Promise.all([
+      deliver(new DeliveryPipeline({ ...ana(), deliveries: mine }), '{delivery-6}'),
+      deliver(new DeliveryPipeline({ ...ana(), deliveries: theirs }), '{delivery-6}', 2),
+    ]);
+    const recorded = answers.filter((answer) => answer.status === 202);
+    const duplicates = answers.filter((answer) => answer.status === 200 && answer.response.duplicate === true);
+    assert.equal(recorded.length, 1, `one attempt is the record: ${answers.map((answer) => answer.status).join(', ')}`);
+    assert.equal(duplicates.length, 1);
+    assert.deepEqual(duplicates[0]?.response.runIds, recorded[0]?.response.runIds, 'the other attempt is answered with the record\'s runs');
+    assert.equal(lines(path.join(world.folder, 'deliveries.jsonl')).length, 2, 'both attempts were written');
+    // Every reader lists one delivery and its runs only.
+    const fresh = fileDeliveriesLog(world.folder, 1_000);
+    await fresh.load();
+    assert.equal(fresh.all().length, 1);
+    const runs = await listRuns({ ...ana(), deliveries: fresh }, {});
+    assert.deepEqual(runs.map((run) => run.id).sort(), [...(recorded[0]?.response.runIds ?? [])].sort());
+    await Promise.all([mine.close(), theirs.close(), fresh.close()]);
+  });
 
-    const retry = await deliver(new DeliveryPipeline({ ...ana(), deliveries: otherLog }), '{delivery-6}', 2);
+  it('R16: a retry that comes after its delivery left the deliveries log is still a duplicate, from accepted-keys', async () => {
+    const small = fileDeliveriesLog(world.folder, 2);
+    await small.load();
+    const pipeline = new DeliveryPipeline({ ...ana(), deliveries: small });
+    const first = await deliver(pipeline, '{long-ago}');
+    assert.equal(first.status, 202);
+    for (let n = 0; n < 6; n += 1) assert.equal((await deliver(pipeline, `{flood-${n}}`)).status, 202);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Another process, started after the delivery rotated out of both generations of the log.
+    const later = fileDeliveriesLog(world.folder, 2);
+    await later.load();
+    assert.ok(!later.all().some((delivery) => delivery.id === '{long-ago}'), 'the delivery left the log');
+    const retry = await deliver(new DeliveryPipeline({ ...ana(), deliveries: later }), '{long-ago}', 2);
     assert.equal(retry.status, 200);
     assert.equal(retry.response.duplicate, true);
-    assert.deepEqual(retry.response.runIds, first.response.runIds);
-    assert.equal(lines(file).length, 1, 'no second record');
-    assert.match(readFileSync(path.join(accepted, claimFile), 'utf8'), /^\{.*"\{delivery-6\}"/, 'the index holds the record again');
-    await otherLog.close();
+    assert.deepEqual(retry.response.runIds, []);
+    assert.equal(retry.response.verdict, 'queued');
+    assert.match(retry.response.reason, /^already taken at 2026-11-25T12:00:00\.000Z; that record has left the deliveries log$/);
+    assert.ok(!later.all().some((delivery) => delivery.id === '{long-ago}'), 'nothing recorded for the retry');
+    await Promise.all([small.close(), later.close()]);
+  });
+
+  it('R16: the keys a store\'s older server kept as files in accepted/ still answer retries, and the folder is removed', async () => {
+    const accepted = path.join(world.folder, 'accepted');
+    mkdirSync(accepted);
+    const key = createHash('sha256').update('acme-main\u0000{from-before}').digest('hex').slice(0, 40);
+    writeFileSync(path.join(accepted, key), '{"id":"{from-before}"}');
+    const retry = await deliver(new DeliveryPipeline(ana()), '{from-before}', 2);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.response.duplicate, true);
+    assert.equal(existsSync(accepted), false);
+    assert.match(readFileSync(path.join(world.folder, 'accepted-keys'), 'utf8'), new RegExp(`^${key} \\d+ queued\n$`));
+    assert.equal((await deliver(new DeliveryPipeline(ana()), '{new-one}')).status, 202, 'another delivery is new');
   });
 
   it('runs/list merges manual runs with runs carried by deliveries, newest first, by stack and limit; deliveries/list keeps the protocol shape', async () => {
