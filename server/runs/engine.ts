@@ -4,6 +4,7 @@
 // it can (a pipeline is followed again) and marks the rest as interrupted.
 import * as path from 'node:path';
 import pLimit from 'p-limit';
+import Queue from 'yocto-queue';
 import type { ServerContext } from '../context';
 import { conflict, describeError, invalid, notFound } from '../errors';
 import { redact } from '../log';
@@ -27,6 +28,13 @@ const UNCLAIMED_GRACE_MS = 5_000;
 /** Unclaimed runs older than this were queued before runs executed, or long abandoned: left alone. */
 const UNCLAIMED_WINDOW_MS = 15 * 60_000;
 
+/** A run scheduled here: claimed at once, executed when its turn comes. */
+interface Job {
+  runId: string;
+  takeOverFrom: string | null;
+  claimed: Promise<boolean>;
+}
+
 interface Active {
   controller: AbortController;
   decide: ((decision: 'confirm' | 'discard') => void) | null;
@@ -36,7 +44,7 @@ interface Active {
 export class RunEngine implements RunService {
   readonly owner = THIS_PROCESS;
   private readonly limit: ReturnType<typeof pLimit>;
-  private readonly stackQueues = new Map<string, Promise<void>>();
+  private readonly stackQueues = new Map<string, Queue<Job>>();
   private readonly active = new Map<string, Active>();
   private readonly pending = new Set<Promise<void>>();
 
@@ -118,24 +126,40 @@ export class RunEngine implements RunService {
     // process's, so another replica looking for runs nobody took leaves it alone.
     const claimed = this.book.claim(runId, THIS_PROCESS, takeOverFrom);
     claimed.catch(() => undefined); // reported when its turn comes, like any failure to execute
-    const work = () => this.execute(runId, takeOverFrom, claimed);
-    let done: Promise<void>;
-    if (tracked) {
-      // A stack's tracked runs one after the other, in the order they were queued.
-      // A run that failed to execute must not hold up the next one.
-      const previous = (this.stackQueues.get(stackId) ?? Promise.resolve()).catch(() => undefined);
-      done = previous.then(work);
-      this.stackQueues.set(stackId, done);
-    } else {
-      done = work();
+    const job: Job = { runId, takeOverFrom, claimed };
+    if (!tracked) return this.track(this.run(job));
+    // A stack's tracked runs one after the other, in the order they were queued: a queue per stack
+    // and one loop that works through it, not a promise chained per waiting run (thousands may wait).
+    const waiting = this.stackQueues.get(stackId);
+    if (waiting) return waiting.enqueue(job);
+    const queue = new Queue<Job>();
+    queue.enqueue(job);
+    this.stackQueues.set(stackId, queue);
+    this.track(this.workThrough(stackId, queue));
+  }
+
+  private async workThrough(stackId: string, queue: Queue<Job>): Promise<void> {
+    try {
+      for (let job = queue.peek(); job; job = queue.peek()) {
+        await this.run(job);
+        queue.dequeue();
+      }
+    } finally {
+      // Nothing awaits between the empty queue and this line, so no run can be left in it.
+      this.stackQueues.delete(stackId);
     }
-    const tracking = done
-      .catch((error: unknown) => this.context.log.error(`Run ${runId} could not be executed: ${describeError(error)}`))
-      .finally(() => {
-        this.pending.delete(tracking);
-        if (this.stackQueues.get(stackId) === done) this.stackQueues.delete(stackId);
-      });
-    this.pending.add(tracking);
+  }
+
+  /** Executes a run; a run that failed to execute is logged and must not hold up the next one. */
+  private run(job: Job): Promise<void> {
+    return this.execute(job.runId, job.takeOverFrom, job.claimed).catch((error: unknown) =>
+      this.context.log.error(`Run ${job.runId} could not be executed: ${describeError(error)}`),
+    );
+  }
+
+  private track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
   }
 
   private async execute(runId: string, takeOverFrom: string | null, claimed: Promise<boolean>): Promise<void> {
