@@ -32,7 +32,7 @@ const UNCLAIMED_WINDOW_MS = 15 * 60_000;
 interface Job {
   runId: string;
   takeOverFrom: string | null;
-  claimed: Promise<boolean>;
+  claimed: Promise<boolean> | true;
 }
 
 interface Active {
@@ -124,8 +124,9 @@ export class RunEngine implements RunService {
   private schedule(runId: string, stackId: string, tracked: boolean, takeOverFrom: string | null): void {
     // Claimed now, not when its turn comes: a run waiting behind another of its stack is this
     // process's, so another replica looking for runs nobody took leaves it alone.
-    const claimed = this.book.claim(runId, THIS_PROCESS, takeOverFrom);
-    claimed.catch(() => undefined); // reported when its turn comes, like any failure to execute
+    // A run the delivery's recorder owns from the start needs no claim, nor a promise kept for one.
+    const claimed = this.book.owns(runId, THIS_PROCESS, takeOverFrom) || this.book.claim(runId, THIS_PROCESS, takeOverFrom);
+    if (claimed !== true) claimed.catch(() => undefined); // reported when its turn comes, like any failure to execute
     const job: Job = { runId, takeOverFrom, claimed };
     if (!tracked) return this.track(this.run(job));
     // A stack's tracked runs one after the other, in the order they were queued: a queue per stack
@@ -162,7 +163,7 @@ export class RunEngine implements RunService {
     void work.finally(() => this.pending.delete(work));
   }
 
-  private async execute(runId: string, takeOverFrom: string | null, claimed: Promise<boolean>): Promise<void> {
+  private async execute(runId: string, takeOverFrom: string | null, claimed: Promise<boolean> | true): Promise<void> {
     if (!(await claimed)) return;
     // Said in the run's own log, because on replicas each keeps its own log files: this is where to look for the rest.
     if (takeOverFrom !== null) await this.book.logs.append(runId, `Taken over by ${THIS_PROCESS} from ${takeOverFrom}: that server stopped before the run ended.\n`);

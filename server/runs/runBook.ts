@@ -167,9 +167,13 @@ export class RunBook {
    * Under the events log's lock: the check and the claim are one step for every process.
    */
   claim(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): Promise<boolean> {
+    return this.owns(runId, owner, takeOverFrom) ? Promise.resolve(true) : this.claims.submit({ runId, owner, takeOverFrom });
+  }
+
+  /** Whether the run is `owner`'s already, from its queueing on, so that claiming it needs nothing. */
+  owns(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): boolean {
     this.index();
-    if (this.ownsFromQueue(runId, owner, takeOverFrom)) return Promise.resolve(true);
-    return this.claims.submit({ runId, owner, takeOverFrom });
+    return this.ownsFromQueue(runId, owner, takeOverFrom);
   }
 
   /** A run its delivery's recorder owns from the start is that process's without a claim of its own, until it has begun. */

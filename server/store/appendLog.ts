@@ -53,7 +53,7 @@ export class AppendLog<S extends z.ZodType> {
     readonly maxEntries: number,
     /** The file is rotated past this size too, whatever its line count: a log must stay readable. */
     readonly maxBytes: number = DEFAULT_MAX_BYTES,
-    private readonly uniqueBy: UniqueKey<z.output<S>> | null = null,
+    readonly uniqueBy: UniqueKey<z.output<S>> | null = null,
   ) {}
 
   /** Loads what is on disk (the rotated generation first). Lines that do not parse are skipped. */

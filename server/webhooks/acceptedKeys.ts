@@ -28,6 +28,13 @@ const REFRESH_EVERY_MS = 1_000;
 const ROTATION_CHECK_EVERY_MS = 60 * 60 * 1000;
 const KEY_LINE = /^([0-9a-f]{40}) (\d{1,15}) ([a-z-]{1,32})$/;
 
+/** A delivery's key here: a hash of its integration and X-Request-UUID (the names of the older files). */
+export type AcceptedKey = string & { readonly acceptedKey: unique symbol };
+
+export function acceptedKey(integrationId: string, requestUuid: string): AcceptedKey {
+  return createHash('sha256').update(`${integrationId}\u0000${requestUuid}`).digest('hex').slice(0, 40) as AcceptedKey;
+}
+
 export interface Accepted {
   at: Date;
   verdict: DeliveryVerdict;
@@ -57,17 +64,16 @@ export class AcceptedKeys {
   }
 
   /** When and how the delivery was taken, by any process on this store, if within the window. */
-  accepted(integrationId: string, requestUuid: string): Accepted | null {
+  accepted(key: AcceptedKey): Accepted | null {
     this.load();
     this.refresh();
-    const found = this.keys.get(keyOf(integrationId, requestUuid));
+    const found = this.keys.get(key);
     return found ? { at: new Date(found.at), verdict: found.verdict } : null;
   }
 
   /** Remembers a recorded delivery; written together with the others of this turn of the event loop. */
-  add(integrationId: string, requestUuid: string, at: Date, verdict: DeliveryVerdict): void {
+  add(key: AcceptedKey, at: Date, verdict: DeliveryVerdict): void {
     this.load();
-    const key = keyOf(integrationId, requestUuid);
     if (!this.keys.has(key)) this.keys.set(key, { at: at.getTime(), verdict });
     if (this.pending === '') setImmediate(() => this.flush());
     this.pending += `${key} ${at.getTime()} ${verdict}\n`;
@@ -233,8 +239,4 @@ function statOrNull(file: string): { ino: number; size: number } | null {
   } catch {
     return null;
   }
-}
-
-function keyOf(integrationId: string, requestUuid: string): string {
-  return createHash('sha256').update(`${integrationId}\u0000${requestUuid}`).digest('hex').slice(0, 40);
 }

@@ -12,8 +12,8 @@ import { findIntegration, isDeletedIntegration } from '../registry/integrations'
 import { newRunId } from '../runIds';
 import type { RegistryState, StoredIntegration } from '../store/schema';
 import { AcceptedKeys, type Accepted } from './acceptedKeys';
-import { DeliveryLedger } from './deliveryLedger';
-import { FileDeliveryRecorder, type DeliveryRecorder } from './deliveryRecorder';
+import { AttemptsInFlight } from './attemptsInFlight';
+import { FileDeliveryRecorder, keyedDeliveriesLog, type DeliveryRecorder } from './deliveryRecorder';
 import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
@@ -60,15 +60,14 @@ export interface DeliveryAnswer {
 }
 
 export class DeliveryPipeline {
-  private readonly ledger: DeliveryLedger;
+  private readonly attempts = new AttemptsInFlight();
   private readonly recorder: DeliveryRecorder;
   private readonly refusals = new RefusalBudget();
 
   constructor(private readonly context: ServerContext) {
-    this.ledger = new DeliveryLedger(context.deliveries);
     this.recorder =
       context.deliveryRecorder ??
-      new FileDeliveryRecorder(context.store, this.ledger, context.deliveries, new AcceptedKeys(context.store.folder, (message) => context.log.warn(message)));
+      new FileDeliveryRecorder(context.store, keyedDeliveriesLog(context.deliveries), new AcceptedKeys(context.store.folder, (message) => context.log.warn(message)));
   }
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
@@ -135,7 +134,7 @@ export class DeliveryPipeline {
 
     // 4–6. R16, then parse, route and record.
     const requestUuid = headers['x-request-uuid'];
-    return this.ledger.exclusively(integration.id, requestUuid, async () => {
+    return this.attempts.exclusively(integration.id, requestUuid, async () => {
       const accepted = this.accept(trace, integration, headers, json, receivedAt, state);
       const recorded = await this.recorder.recordFirst(accepted.stored, state);
       if (recorded.kind === 'stale') return 'stale';
@@ -172,6 +171,8 @@ export class DeliveryPipeline {
     }
     trace.repository = parsed.event.repository;
     const routing = routeEvent(parsed.event, integration.id, state.stacks);
+    // One string for every run: a busy receiver keeps thousands of runs in memory.
+    const createdAt = receivedAt.toISOString();
     const runs: Run[] = routing.runs.map((planned) => ({
       id: newRunId(receivedAt),
       stackId: planned.stackId,
@@ -180,7 +181,7 @@ export class DeliveryPipeline {
       branch: planned.branch,
       commit: planned.commit,
       deliveryId: requestUuid,
-      createdAt: receivedAt.toISOString(),
+      createdAt,
       ...(planned.pullRequestId !== undefined ? { pullRequestId: planned.pullRequestId } : {}),
     }));
     const status = routing.verdict === 'queued' ? 202 : 200;

@@ -3,10 +3,10 @@
 // with the one recorded first. Each engine keeps that promise its own way: the file store by its
 // deliveries log, which lists only the first line of each delivery (deliveriesLog.ts), PostgreSQL with
 // a unique key that commits with the record (store/postgres/deliveryClaims.ts).
-import type { Registry } from '../store/engine';
+import type { RecordLog, Registry } from '../store/engine';
 import type { RegistryState } from '../store/schema';
-import type { Accepted, AcceptedKeys } from './acceptedKeys';
-import type { DeliveryLedger } from './deliveryLedger';
+import { acceptedKey, type Accepted, type AcceptedKeys } from './acceptedKeys';
+import { deliveryKey, takenKey } from './deliveriesLog';
 import type { StoredDelivery } from './storedDelivery';
 
 export type Recorded =
@@ -30,9 +30,22 @@ export interface DeliveryRecorder {
   recordFirst(stored: StoredDelivery, routedOn: RegistryState): Promise<Recorded>;
 }
 
-/** What the recorder needs of the deliveries log. */
-interface DeliveriesLog {
+/** What the file recorder needs of the deliveries log: one listed record per delivery key (deliveriesLog.ts). */
+export interface KeyedDeliveriesLog {
   append(records: readonly StoredDelivery[]): Promise<void>;
+  /** Reads other processes' appends. */
+  refresh(): Promise<boolean>;
+  firstOf(key: string): StoredDelivery | undefined;
+}
+
+/**
+ * The file store's log, which lists deliveries by key. Any other log would let two attempts both be
+ * recorded, so it is refused here rather than trusted.
+ */
+export function keyedDeliveriesLog(log: RecordLog<typeof StoredDelivery>): KeyedDeliveriesLog {
+  const keyed = log as RecordLog<typeof StoredDelivery> & Partial<KeyedDeliveriesLog> & { uniqueBy?: unknown };
+  if (typeof keyed.firstOf !== 'function' || keyed.uniqueBy !== takenKey) throw new Error(`${log.file} does not list deliveries by key, as the file store's deliveries log does`);
+  return keyed as RecordLog<typeof StoredDelivery> & KeyedDeliveriesLog;
 }
 
 /**
@@ -43,8 +56,7 @@ interface DeliveriesLog {
 export class FileDeliveryRecorder implements DeliveryRecorder {
   constructor(
     private readonly store: Registry,
-    private readonly ledger: DeliveryLedger,
-    private readonly deliveries: DeliveriesLog,
+    private readonly deliveries: KeyedDeliveriesLog,
     private readonly accepted: AcceptedKeys,
   ) {}
 
@@ -53,17 +65,30 @@ export class FileDeliveryRecorder implements DeliveryRecorder {
   }
 
   async recordFirst(stored: StoredDelivery): Promise<Recorded> {
-    const { integrationId, id } = stored;
-    const previous = this.ledger.recorded(integrationId, id);
+    const key = deliveryKey(stored.integrationId, stored.id);
+    // The log as this process last read it first: looking for other processes' appends would wait
+    // for a write in flight (its fsync), on every delivery's path.
+    const previous = this.deliveries.firstOf(key);
     if (previous) return { kind: 'taken', first: previous };
-    const earlier = this.accepted.accepted(integrationId, id);
-    if (earlier) return { kind: 'taken', first: await this.ledger.previous(integrationId, id), earlier };
+    const remembered = acceptedKey(stored.integrationId, stored.id);
+    const earlier = this.accepted.accepted(remembered);
+    if (earlier) return { kind: 'taken', first: await this.latestFirstOf(key), earlier };
     await this.deliveries.append([stored]);
     // The append read the log back past its own line: what is listed under this key is the record.
-    const first = this.ledger.recorded(integrationId, id);
+    const first = this.deliveries.firstOf(key);
     if (first && !isAttempt(first, stored)) return { kind: 'taken', first };
-    this.accepted.add(integrationId, id, new Date(stored.receivedAt), stored.verdict);
+    this.accepted.add(remembered, new Date(stored.receivedAt), stored.verdict);
     return { kind: 'recorded' };
+  }
+
+  /** The record under `key`, another process's recent appends included. */
+  private async latestFirstOf(key: string): Promise<StoredDelivery | null> {
+    try {
+      await this.deliveries.refresh();
+    } catch {
+      // An unreadable tail (another process mid-rotation): memory still holds every record read so far.
+    }
+    return this.deliveries.firstOf(key) ?? null;
   }
 }
 

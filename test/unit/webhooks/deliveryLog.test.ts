@@ -10,9 +10,9 @@ import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
 import { QueuedRun as RunSchema, type QueuedRun as Run } from '../../../server/protocol';
 import { AppendLog } from '../../../server/store/appendLog';
-import { fileDeliveriesLog } from '../../../server/webhooks/deliveriesLog';
-import { DeliveryLedger } from '../../../server/webhooks/deliveryLedger';
+import { deliveryKey, fileDeliveriesLog, takenKey } from '../../../server/webhooks/deliveriesLog';
 import { DeliveryPipeline } from '../../../server/webhooks/delivery';
+import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/webhooks/deliveryRecorder';
 import { signatureFor } from '../../../server/webhooks/signature';
 import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
@@ -80,18 +80,20 @@ describe('webhooks/delivery log', () => {
     // A second process on the same store: its own log and ledger, reading the same file.
     const log = fileDeliveriesLog(world.folder, 1_000);
     await log.load();
-    const ledger = new DeliveryLedger(log);
-    const previous = await ledger.previous('acme-main', '{delivery-2}');
-    assert.deepEqual(previous?.runs.map((run) => run.id), first.response.runIds);
-    assert.equal(await ledger.previous('acme-main', '{delivery-3}'), null);
+    const key = deliveryKey('acme-main', '{delivery-2}');
+    assert.equal(log.firstOf(key)?.id, '{delivery-2}', 'read as the log was loaded');
+    assert.deepEqual(log.firstOf(key)?.runs.map((run) => run.id), first.response.runIds);
+    assert.equal(log.firstOf(deliveryKey('acme-main', '{delivery-3}')), undefined);
     await log.close();
   });
 
   it('R16: a new delivery does not wait for the deliveries log to look for other processes\' appends; a retry through another pipeline is still answered from the record', async () => {
     // A look at the log for other processes' appends waits for a write in flight (its fsync): here it never ends.
     const log = ana().deliveries;
-    const stalled: typeof log = {
+    const stalled: typeof log & KeyedDeliveriesLog & { uniqueBy: typeof takenKey } = {
       file: log.file,
+      uniqueBy: takenKey,
+      firstOf: (key) => keyedDeliveriesLog(log).firstOf(key),
       load: () => log.load(),
       refresh: () => new Promise<boolean>(() => undefined),
       all: () => log.all(),
@@ -172,6 +174,13 @@ describe('webhooks/delivery log', () => {
     assert.equal((await deliver(new DeliveryPipeline(ana()), '{new-one}')).status, 202, 'another delivery is new');
   });
 
+  it('R16: the file recorder refuses a deliveries log that does not list one record per delivery', () => {
+    const plain = new AppendLog(path.join(world.folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
+    assert.throws(() => keyedDeliveriesLog(plain), /does not list deliveries by key/);
+    assert.throws(() => new DeliveryPipeline({ ...ana(), deliveries: plain }), /does not list deliveries by key/);
+    assert.doesNotThrow(() => keyedDeliveriesLog(fileDeliveriesLog(world.folder, 1_000)));
+  });
+
   it('runs/list merges manual runs with runs carried by deliveries, newest first, by stack and limit; deliveries/list keeps the protocol shape', async () => {
     const pipeline = new DeliveryPipeline(ana());
     const manualBefore = await stacks.triggerRun(ana(), { stackId: 'net' });
@@ -202,7 +211,7 @@ describe('webhooks/delivery log', () => {
     writeFileSync(path.join(world.folder, 'deliveries.jsonl'), `${JSON.stringify(oldDelivery)}\n`);
     // As the server opens a store: both logs loaded from disk.
     const runs = new AppendLog(path.join(world.folder, 'runs.jsonl'), RunSchema, 1_000);
-    const deliveries = new AppendLog(path.join(world.folder, 'deliveries.jsonl'), StoredDelivery, 1_000);
+    const deliveries = fileDeliveriesLog(world.folder, 1_000);
     await Promise.all([runs.load(), deliveries.load()]);
     assert.deepEqual(deliveries.all(), [{ ...oldDelivery, runs: [] }], 'a line without runs loads with none');
     const reopened = { ...ana(), runs, deliveries };
