@@ -66,6 +66,8 @@ export class RunBook {
    */
   private orphans: RunEvent[] = [];
   private seen = { runs: 0, deliveries: 0, events: 0 };
+  /** The lists as last indexed, `seen` records of each read. */
+  private sources: { runs: readonly QueuedRun[]; deliveries: readonly StoredDelivery[]; events: readonly RunEvent[] } = { runs: [], deliveries: [], events: [] };
 
   constructor(
     readonly folder: string,
@@ -213,15 +215,26 @@ export class RunBook {
     const runs = this.runs.all();
     const deliveries = this.deliveries.all();
     const events = this.events.all();
-    // A rotated log starts over: index it again from the top.
-    if (runs.length < this.seen.runs || deliveries.length < this.seen.deliveries || events.length < this.seen.events) {
+    // A log that rotated lists the same records with the oldest trimmed off: the runs they held are
+    // forgotten and reading goes on where it was. Indexing thousands of runs again from the top
+    // would hold up every request and delivery for a tenth of a second. A log read anew (another
+    // process rotated it) holds other objects: that one is indexed from the top.
+    const fromRuns = resumeAt(this.sources.runs, this.seen.runs, runs);
+    const fromDeliveries = resumeAt(this.sources.deliveries, this.seen.deliveries, deliveries);
+    const fromEvents = resumeAt(this.sources.events, this.seen.events, events);
+    if (fromRuns === null || fromDeliveries === null || fromEvents === null) {
       this.queued.clear();
       this.ownedAtQueue.clear();
       this.applied.clear();
       this.latestOfStack.clear();
       this.orphans = [];
       this.seen = { runs: 0, deliveries: 0, events: 0 };
+    } else {
+      for (const run of fromRuns.dropped) this.forget(run);
+      for (const delivery of fromDeliveries.dropped) for (const run of delivery.runs) this.forget(run);
+      this.seen = { runs: fromRuns.at, deliveries: fromDeliveries.at, events: fromEvents.at };
     }
+    this.sources = { runs, deliveries, events };
     for (let i = this.seen.runs; i < runs.length; i++) this.addQueued(runs[i] as QueuedRun);
     for (let i = this.seen.deliveries; i < deliveries.length; i++) {
       const delivery = deliveries[i] as StoredDelivery;
@@ -241,10 +254,32 @@ export class RunBook {
     this.seen = { runs: runs.length, deliveries: deliveries.length, events: events.length };
   }
 
+  /** A run whose record left its log: as if it had never been read. */
+  private forget(run: QueuedRun): void {
+    this.queued.delete(run.id);
+    this.ownedAtQueue.delete(run.id);
+    this.applied.delete(run.id);
+    if (this.latestOfStack.get(run.stackId) === run.id) this.latestOfStack.delete(run.stackId);
+  }
+
   private addQueued(run: QueuedRun): void {
     this.queued.set(run.id, run);
     const latest = this.latestOfStack.get(run.stackId);
     const latestRun = latest === undefined ? undefined : this.queued.get(latest);
     if (!latestRun || latestRun.createdAt <= run.createdAt) this.latestOfStack.set(run.stackId, run.id);
   }
+}
+
+/**
+ * Where to go on reading `now`, a log's list, after `seen` records of `before` (the list last read):
+ * the same list grown, or the same records with the oldest trimmed off by a rotation (those are
+ * `dropped`). Null when `now` is another reading of the log, to be read from the top.
+ */
+export function resumeAt<T>(before: readonly T[], seen: number, now: readonly T[]): { at: number; dropped: readonly T[] } | null {
+  if (now === before) return seen <= now.length ? { at: seen, dropped: [] } : null;
+  if (seen === 0) return { at: 0, dropped: [] };
+  const at = now.lastIndexOf(before[seen - 1] as T);
+  if (at < 0) return null;
+  const kept = before.indexOf(now[0] as T);
+  return kept < 0 ? null : { at: at + 1, dropped: before.slice(0, kept) };
 }

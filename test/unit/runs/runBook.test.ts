@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { QueuedRun } from '../../../server/protocol';
 import { planSummary } from '../../../server/runs/planSummary';
 import { statusKey } from '../../../server/runs/reporting';
-import { RunBook } from '../../../server/runs/runBook';
+import { resumeAt, RunBook } from '../../../server/runs/runBook';
 import { definesCustomPipeline } from '../../../server/runs/runnerCheck';
 import { AppendLog } from '../../../server/store/appendLog';
 import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
@@ -121,5 +121,54 @@ describe('the run book', () => {
     assert.equal(definesCustomPipeline('pipelines:\n  custom:\n    stackhook:\n      - step: {script: [true]}\n', 'stackhook'), true);
     assert.equal(definesCustomPipeline('pipelines:\n  default:\n    - step: {script: [true]}\n', 'stackhook'), false);
     assert.equal(definesCustomPipeline(': not yaml : [', 'stackhook'), false);
+  });
+
+  it('after its logs rotate it forgets the runs that left them and reads on where it was, not from the top', async () => {
+    const folder = tempStore();
+    const deliveriesLog = new AppendLog(path.join(folder, 'deliveries.jsonl'), StoredDelivery, 4);
+    const runsLog = new AppendLog(path.join(folder, 'runs.jsonl'), QueuedRun, 1_000);
+    opened.push(deliveriesLog, runsLog);
+    await Promise.all([deliveriesLog.load(), runsLog.load()]);
+    const book = new RunBook(folder, runsLog, deliveriesLog, () => undefined);
+    await book.load();
+    opened.push(book.events);
+    let runsRead = 0;
+    const delivery = (n: number): StoredDelivery => {
+      const record: StoredDelivery = {
+        id: `{d${n}}`, integrationId: 'acme-main', eventKey: 'repo:push', repository: 'acme/net', verdict: 'queued', reason: 'tracked run on net',
+        status: 202, stackIds: ['net'], receivedAt: new Date(Date.UTC(2026, 11, 1, 12, 0, n)).toISOString(), runs: [{ ...queued(`run-${n}`), trigger: 'push', deliveryId: `{d${n}}` }],
+      };
+      // Counts how often the book reads a delivery's runs: the work its index does.
+      const { runs } = record;
+      Object.defineProperty(record, 'runs', { enumerable: true, get: () => ((runsRead += 1), runs) });
+      return record;
+    };
+    let trims = 0;
+    for (let n = 0; n < 22; n += 1) {
+      const before = new Set(deliveriesLog.all().map((record) => record.id));
+      await deliveriesLog.append([delivery(n)]);
+      const listed = new Set(deliveriesLog.all().map((record) => record.id));
+      const dropped = [...before].filter((id) => !listed.has(id)).length;
+      if (dropped > 0) trims += 1;
+      runsRead = 0;
+      assert.ok(book.record(`run-${n}`));
+      // Each delivery trimmed off is read once (to forget its runs), the new one once, the rest not again.
+      assert.equal(runsRead, dropped + 1, `after delivery ${n}: ${runsRead} deliveries read, ${dropped} trimmed`);
+      for (let m = 0; m <= n; m += 1) assert.equal(book.record(`run-${m}`) !== null, listed.has(`{d${m}}`), `run-${m} is known while its delivery is listed`);
+      if (n === 17) await book.change('run-17', { state: 'running' });
+    }
+    assert.ok(trims >= 2, 'the log trimmed its oldest deliveries');
+    assert.equal(book.record('run-17')?.run.state, 'running', 'a remaining run keeps its state');
+  });
+
+  it('tells a grown list and a trimmed one from a list read anew', () => {
+    const records = [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }];
+    const grown = records;
+    assert.deepEqual(resumeAt(records, 2, grown), { at: 2, dropped: [] });
+    const trimmed = [...records.slice(2), { n: 5 }];
+    assert.deepEqual(resumeAt(records, 4, trimmed), { at: 2, dropped: records.slice(0, 2) });
+    assert.deepEqual(resumeAt(records, 0, trimmed), { at: 0, dropped: [] });
+    assert.equal(resumeAt(records, 4, records.map((record) => ({ ...record }))), null, 'other objects: read from the top');
+    assert.equal(resumeAt(records, 9, records), null);
   });
 });
