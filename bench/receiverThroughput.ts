@@ -3,7 +3,7 @@
 // accept, bare Node http appending each body through the store's own AppendLog with its group-commit
 // fsync before answering 202, and (c) Stackhook's `serve` receiver taking signed repo:push
 // deliveries, each with its own X-Request-UUID, for an integration with 10 attached stacks tracking
-// the pushed repository (so every delivery is verified, parsed, claimed, routed to 10 stacks, and
+// the pushed repository (so every delivery is verified, parsed, de-duplicated, routed to 10 stacks, and
 // recorded with its 10 runs in the deliveries log with fsync before the answer). All run as child
 // processes on loopback, alternately, in the same run; receiver ÷ durable floor is what counts.
 //   node --import tsx bench/receiverThroughput.ts      (after npm run build)
@@ -127,7 +127,7 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
       rows,
       goals: [
         atLeast('receiver req/s ÷ durable floor req/s (group-committed append)', ratio, 0.5, '', 2,
-          'the run is CPU-bound on 2 shared cores, and a delivery costs the receiver about three times the floor\'s CPU: beyond the same group-committed append it creates its claim file in accepted/ (O_EXCL, R16; an inode and a directory entry, the largest share, in kernel time), is HMAC-checked, parsed and routed (about 0.07 ms together), and queues 10 runs that the same process owns and starts'),
+          'the run is CPU-bound on 2 shared cores, and a delivery costs the receiver about twice the floor\'s CPU: beyond the same group-committed append it is HMAC-checked, parsed as JSON, routed, and recorded with 10 runs that the same process owns and queues behind the one in flight per stack (all kept in memory, so collecting garbage is a tenth of it); its key goes to accepted-keys (R16) in one write per turn of the event loop'),
         atMost(`receiver p99 latency at ${FIXED_RATE} req/s`, stackhookFixed.latency.p99, 10, 'ms', 1,
           'the group-committed fsync of the deliveries log (each delivery and its runs are one line) sits on every answer\'s path (Bitbucket must not be told 2xx before the record is on disk); p99 follows the disk\'s fsync tail on a shared machine'),
       ],
