@@ -80,7 +80,7 @@ export class RunBook {
     logs?: RunLogs,
   ) {
     this.events = shared?.events ?? new AppendLog(path.join(folder, RUN_EVENTS_FILE), RunEvent, RUN_EVENTS_SIZE);
-    this.logs = logs ?? new RunLogFiles(path.join(folder, 'run-logs'), logCap);
+    this.logs = logs ?? new RunLogFiles(path.join(folder, 'run-logs'), logCap, () => this.keptRuns());
   }
 
   async load(): Promise<void> {
@@ -92,6 +92,12 @@ export class RunBook {
   async refresh(): Promise<void> {
     await Promise.all([this.runs.refresh(), this.deliveries.refresh(), this.events.refresh()]);
     this.index();
+  }
+
+  /** Which runs the logs hold now, other processes' included. */
+  private async keptRuns(): Promise<(runId: string) => boolean> {
+    await this.refresh();
+    return (runId) => this.record(runId) !== null;
   }
 
   record(runId: string): RunRecord | null {

@@ -1,10 +1,11 @@
 // Each run's log in its own file (`<store>/run-logs/<run id>.log`), masked before it is written and
-// capped, so a chatty command cannot fill the disk and no secret reaches the file.
+// capped, so a chatty command cannot fill the disk and no secret reaches the file. The logs of runs
+// the records no longer hold go as new ones come, as in PostgreSQL, so the folder does not grow forever.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { redact } from '../log';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder } from '../store/atomicFile';
-import type { RunLogPart, RunLogs } from '../store/engine';
+import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../store/engine';
 
 export const DEFAULT_LOG_CAP = 1024 * 1024;
 /** The most one read of a log returns: a follower reads on from where it stopped. */
@@ -45,12 +46,19 @@ export function lastLines(text: string, lines: number): string {
   return text.split('\n').filter((line, index, all) => line !== '' || index < all.length - 1).slice(-lines).join('\n');
 }
 
+/** Which runs the records hold, read afresh (another process on the store may have queued some). */
+export type KeptRuns = () => Promise<(runId: string) => boolean>;
+
 export class RunLogFiles implements RunLogs {
   private readonly sizes = new Map<string, number>();
+  private newLogs = 0;
 
   constructor(
     readonly folder: string,
     readonly cap: number = DEFAULT_LOG_CAP,
+    /** Without it nothing is pruned. */
+    private readonly keptRuns: KeptRuns | null = null,
+    private readonly now: () => number = Date.now,
   ) {}
 
   fileOf(runId: string): string {
@@ -63,12 +71,41 @@ export class RunLogFiles implements RunLogs {
     if (text === '') return;
     const file = this.fileOf(runId);
     let size = this.sizes.get(runId);
-    if (size === undefined) size = await fs.stat(file).then((s) => s.size, () => 0);
+    let isNew = false;
+    if (size === undefined) {
+      const stats = await fs.stat(file).catch(() => null);
+      isNew = stats === null;
+      size = stats?.size ?? 0;
+    }
     if (size >= this.cap) return;
     const bytes = withinCap(Buffer.from(maskedLogText(text, extraSecrets)), size, this.cap);
     await ensurePrivateFolder(this.folder);
     await fs.appendFile(file, bytes, { mode: PRIVATE_FILE_MODE });
     this.sizes.set(runId, size + bytes.length);
+    if (isNew && this.keptRuns && (this.newLogs += 1) % RUN_LOG_PRUNE_EVERY === 0) void this.prune().catch(() => undefined);
+  }
+
+  /**
+   * Deletes the logs of runs the records no longer hold (their retention: the runs log's and the
+   * deliveries log's), unless written within `graceMs`. Returns how many went.
+   */
+  async prune(graceMs = RUN_LOG_PRUNE_GRACE_MS): Promise<number> {
+    if (!this.keptRuns) return 0;
+    const names = await fs.readdir(this.folder).catch(() => [] as string[]);
+    const isKept = await this.keptRuns();
+    const cutoff = this.now() - graceMs;
+    let removed = 0;
+    for (const name of names) {
+      const runId = name.endsWith('.log') ? name.slice(0, -'.log'.length) : null;
+      if (runId === null || !SAFE_ID.test(runId) || isKept(runId)) continue;
+      const file = path.join(this.folder, name);
+      const stats = await fs.stat(file).catch(() => null);
+      if (!stats?.isFile() || stats.mtimeMs >= cutoff) continue;
+      await fs.rm(file, { force: true });
+      this.sizes.delete(runId);
+      removed += 1;
+    }
+    return removed;
   }
 
   /** Each append is on disk when it resolves: nothing waits. */

@@ -37,6 +37,11 @@ export interface RunLogPart {
   size: number;
 }
 
+/** The logs of runs the records no longer hold are deleted once every RUN_LOG_PRUNE_EVERY new logs, in either engine. */
+export const RUN_LOG_PRUNE_EVERY = 100;
+/** A log written within this is kept even if its run is not (yet) among the records. */
+export const RUN_LOG_PRUNE_GRACE_MS = 60 * 60_000;
+
 /**
  * Each run's log: masked before it is kept, capped per run (past the cap, one note says the rest was
  * dropped). Offsets count bytes of the log's UTF-8 text.

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DEFAULT_LOG_CAP, LOG_READ_LIMIT, lastLines, maskedLogText, partOf, withinCap } from '../../runs/runLogFiles';
-import type { RunLogPart, RunLogs } from '../engine';
+import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../engine';
 import type { ChangeChannel, Notice } from './changeChannel';
 
 export const FLUSH_MS = 200;
@@ -17,10 +17,6 @@ const PENDING_LIMIT = 256 * 1024;
 /** How long a size learnt from a notice or a read is trusted: a notice lost on the way delays a follower no longer. */
 export const ANNOUNCED_TRUST_MS = 5_000;
 const MAX_ANNOUNCED = 10_000;
-/** Logs of runs the records no longer hold are deleted once every PRUNE_EVERY new logs. */
-const PRUNE_EVERY = 100;
-/** A log written within this is kept even if its run is not (yet) among the records. */
-export const PRUNE_GRACE_MS = 60 * 60_000;
 
 /** The record logs whose retention decides which run logs are kept: runs queued by hand, and deliveries with their runs. */
 export interface RunRecordLogs {
@@ -120,7 +116,7 @@ export class PostgresRunLogs implements RunLogs {
    * Deletes the logs of runs the records no longer hold (their retention: the runs log's and the
    * deliveries log's), unless written within `graceMs`. Returns how many went.
    */
-  async prune(graceMs = PRUNE_GRACE_MS): Promise<number> {
+  async prune(graceMs = RUN_LOG_PRUNE_GRACE_MS): Promise<number> {
     const { rowCount } = await this.pool.query(
       `WITH live AS (
          SELECT body->>'id' AS id FROM records WHERE log = $1
@@ -220,7 +216,7 @@ export class PostgresRunLogs implements RunLogs {
     } finally {
       client.release();
     }
-    if (created && (this.newLogs += 1) % PRUNE_EVERY === 0) {
+    if (created && (this.newLogs += 1) % RUN_LOG_PRUNE_EVERY === 0) {
       this.prune().catch((error: unknown) => this.onError(new Error(`Pruning the run logs of runs no longer kept failed: ${asError(error).message}`)));
     }
   }
