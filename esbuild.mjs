@@ -16,6 +16,19 @@ const withoutMimeTable = {
   },
 };
 
+// The team server's WebSocket transport (with ws) is a file of its own, loaded by
+// extension/teamServer/connect.ts on the first connection: an editor that runs Stackhook locally
+// never loads it, and activation parses less.
+const TEAM_TRANSPORT = 'teamTransport.js';
+const teamTransportApart = {
+  name: 'team-transport-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/transport$/ }, (args) =>
+      /[\\/]extension[\\/]teamServer[\\/]connect\.ts$/.test(args.importer) ? { path: `./${TEAM_TRANSPORT}`, external: true } : undefined,
+    );
+  },
+};
+
 // Optional native speed-ups that ws and pg load only if installed; Stackhook ships without them.
 const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'pg-native'];
 
@@ -37,12 +50,14 @@ const builds = [
     entryPoints: ['extension/extension.ts'],
     outfile: 'dist/extension.js',
     external: ['vscode', ...OPTIONAL_NATIVE],
+    plugins: [teamTransportApart],
     // The first statement of the bundle: the extension measures its own activation from here.
     banner: { js: 'globalThis.__stackhookLoadStart = performance.now();' },
     // Which input takes how many bytes of the bundle: bench/editorStartup.ts tells Stackhook's own
     // code from the client library with it. Not packaged (.vscodeignore keeps only dist/*.js).
     metafile: production,
   },
+  { ...common, entryPoints: ['extension/teamServer/transport.ts'], outfile: `dist/${TEAM_TRANSPORT}`, external: ['vscode', ...OPTIONAL_NATIVE] },
 ];
 
 if (watch) {

@@ -74,6 +74,7 @@ export async function editorStartup(): Promise<BenchmarkResult> {
   }
   const extensionBytes = size(path.join(ROOT, 'dist/extension.js'));
   const serverBytes = size(path.join(ROOT, 'dist/server.js'));
+  const teamTransportBytes = size(path.join(ROOT, 'dist/teamTransport.js'));
   const vsixBytes = vsix ? size(vsix) : null;
 
   const { ready, floor } = await measureServerReady();
@@ -89,6 +90,7 @@ export async function editorStartup(): Promise<BenchmarkResult> {
     ['measure', 'Stackhook', 'baseline', 'ratio'],
     ['dist/extension.js (production)', kb(extensionBytes), '', ''],
     ['  of which Stackhook\'s own code / the client library', kb(composition.ownBytes), kb(composition.libraryBytes), ''],
+    ['dist/teamTransport.js (ws; loaded on the first team server connection, not at activation)', kb(teamTransportBytes), '', ''],
     ['dist/server.js (production)', kb(serverBytes), '', ''],
     [vsixName ?? '.vsix', kb(vsixBytes), '', ''],
     [`server ready: spawn → initialize answered (median of ${RUNS})`, `${ready.toFixed(0)} ms`, `${floor.toFixed(0)} ms (node -e echo)`, (ready / floor).toFixed(2)],

@@ -23,7 +23,7 @@ import { registerSecret } from './log';
 import type { DeliveryRefusal, RequestOptions, StackhookServer } from './serverApi';
 import type { TeamAddress } from './teamServer/address';
 import { TeamLink } from './teamServer/teamLink';
-import { TeamRefusal } from './teamServer/transport';
+import { TeamRefusal } from './teamServer/refusal';
 
 /** Crashes tolerated within RESTART_WINDOW_MS before we stop restarting and ask the user. */
 export const MAX_RESTARTS = 4;

@@ -8,7 +8,7 @@ import { SECTION } from '../config';
 import { parseTeamAddress, type TeamAddress } from './address';
 import { INVITATION_SHAPE, redeemInvitation } from './redeem';
 import type { TeamLink } from './teamLink';
-import { openTeamTransport } from './transport';
+import { openTeamTransport } from './connect';
 
 const TOKEN_SHAPE = /^shk_[A-Za-z0-9_-]{43}$/;
 

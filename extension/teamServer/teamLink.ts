@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { MessageTransports } from 'vscode-languageclient/node';
 import { parseTeamAddress, type TeamAddress } from './address';
 import { reconnectDelayMs } from './backoff';
-import { openTeamTransport, TeamRefusal } from './transport';
+import { openTeamTransport } from './connect';
+import { TeamRefusal } from './refusal';
 
 export type TeamStatus =
   | { readonly kind: 'local' }

@@ -1,18 +1,19 @@
 // The language client's transport to a team server: a WebSocket to `/rpc` with the bearer token on
-// the upgrade, carrying one JSON-RPC message per text message.
+// the upgrade, carrying one JSON-RPC message per text message. Built as a file of its own
+// (dist/teamTransport.js, with ws) and loaded on the first connection (connect.ts).
 import type { MessageReader, MessageWriter } from 'vscode-jsonrpc';
 import WebSocket from 'ws';
 import { WebSocketMessageReader, WebSocketMessageWriter } from '../../server/protocol/webSocketMessages';
 import type { TeamAddress } from './address';
 
-/** The server answered the upgrade with an HTTP status: 401 is a token to replace, not a network fault. */
-export class TeamRefusal extends Error {
+/** The server answered the upgrade with an HTTP status instead of switching protocols. */
+export class UpgradeRefused extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
   ) {
-    super(status === 401 ? 'The team server refused the token: it is wrong, expired or revoked.' : `The team server refused the connection (HTTP ${status}): ${detail}`);
-    this.name = 'TeamRefusal';
+    super(`HTTP ${status}: ${detail}`);
+    this.name = 'UpgradeRefused';
   }
 }
 
@@ -24,7 +25,7 @@ export interface TeamTransport {
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
-export function openTeamTransport(address: TeamAddress, token: string): Promise<TeamTransport> {
+export function openWebSocket(address: TeamAddress, token: string): Promise<TeamTransport> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(address.rpcUrl, { headers: { Authorization: `Bearer ${token}` }, handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
     socket.once('open', () => {
@@ -47,7 +48,7 @@ export function openTeamTransport(address: TeamAddress, token: string): Promise<
         } catch {
           // Not our JSON (a proxy's page): its text is the detail.
         }
-        reject(new TeamRefusal(response.statusCode ?? 0, detail));
+        reject(new UpgradeRefused(response.statusCode ?? 0, detail));
         socket.terminate();
       });
     });

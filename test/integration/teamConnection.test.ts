@@ -9,7 +9,7 @@ import { parseTeamAddress } from '../../extension/teamServer/address';
 import type { CommandContext } from '../../extension/commands/context';
 import { connect, whoIs } from '../../extension/teamServer/commands';
 import { TeamLink, type TeamStatus } from '../../extension/teamServer/teamLink';
-import { TeamRefusal } from '../../extension/teamServer/transport';
+import { TeamRefusal } from '../../extension/teamServer/refusal';
 import { freePort } from '../../scripts/lib/processes';
 import { connectEditor, startTeamServer, userWithToken, type TeamServer } from '../support/teamServer';
 import { recorded, settings, window } from '../support/vscodeStub';
