@@ -16,7 +16,7 @@ import { FileUserDirectory } from './team/userDirectory';
 import { AppendLog } from './store/appendLog';
 import { ensurePrivateFolder } from './store/atomicFile';
 import type { RecordLog, Registry } from './store/engine';
-import { openPostgres } from './store/postgres/engine';
+import { openDatabase } from './store/openDatabase';
 import { RegistryStore } from './store/registryStore';
 import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
 import { RunEngine } from './runs/engine';
@@ -41,7 +41,7 @@ export async function openContext(
   // A team server may keep its store in PostgreSQL; the folder then holds only this replica's checkouts.
   const settings = runSettingsFromEnv();
   const database = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.user, { runs: RUN_LOG_SIZE, deliveries: options.deliveryLogSize, refusals: REFUSAL_LOG_SIZE, runLogBytes: settings.logCap }, log)
+    ? await openDatabase(options.databaseUrl, options.user, { runs: RUN_LOG_SIZE, deliveries: options.deliveryLogSize, refusals: REFUSAL_LOG_SIZE, runLogBytes: settings.logCap }, log)
     : null;
   await ensurePrivateFolder(options.store);
   const store: Registry = database ? database.registry : await RegistryStore.open(options.store, options.user);

@@ -6,7 +6,7 @@ import { StackhookError } from '../errors';
 import { MAX_USERNAME, Username } from '../protocol';
 import { Logger } from '../log';
 import type { Registry } from '../store/engine';
-import { openPostgres } from '../store/postgres/engine';
+import { openDatabase } from '../store/openDatabase';
 import { RegistryStore } from '../store/registryStore';
 import { ROOT_SPACE_ID } from '../store/schema';
 import { DEFAULT_TOKEN_DAYS } from './tokens';
@@ -38,7 +38,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
   const command = `${group} ${action ?? ''}`.trim();
   const { folder: store, databaseUrl } = storeLocation(values.store, values['database-url']);
   const firstUser = command === 'users add' && values.admin && subject ? subject : os.userInfo().username;
-  const database = databaseUrl ? await openPostgres(databaseUrl, firstUser, { runs: 1, deliveries: 1, refusals: 1 }, new Logger(() => undefined)) : null;
+  const database = databaseUrl ? await openDatabase(databaseUrl, firstUser, { runs: 1, deliveries: 1, refusals: 1 }, new Logger(() => undefined)) : null;
   const directory = database?.users ?? new FileUserDirectory(store);
   try {
     switch (command) {
