@@ -39,6 +39,7 @@ export const Endpoints = {
   createBuildStatus: endpoint('POST', '/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build', 'read:repository:bitbucket'),
   updateBuildStatus: endpoint('PUT', '/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build/{key}', 'read:repository:bitbucket'),
   createPullRequestComment: endpoint('POST', '/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments', 'read:pullrequest:bitbucket'),
+  pullRequestComments: endpoint('GET', '/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments', 'read:pullrequest:bitbucket'),
   updatePullRequestComment: endpoint(
     'PUT',
     '/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments/{comment_id}',

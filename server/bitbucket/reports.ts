@@ -2,7 +2,8 @@
 // comment that later runs edit in place.
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
 import type { BitbucketHttp } from './transport';
-import { CommitStatus, PullRequestComment } from './schemas';
+import { BitbucketFailure } from './errors';
+import { CommitStatus, PullRequestComment, PullRequestCommentPage } from './schemas';
 
 export type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
 
@@ -67,9 +68,33 @@ export async function writePullRequestComment(
     if (answer.status !== 404 && answer.data) return answer.data.id;
     // Someone deleted it: write a new one.
   }
-  const created = await http.json(
-    { endpoint: Endpoints.createPullRequestComment, target: pathOf(Endpoints.createPullRequestComment.template, params), body: content, schema: PullRequestComment, what },
+  try {
+    const created = await http.json(
+      { endpoint: Endpoints.createPullRequestComment, target: pathOf(Endpoints.createPullRequestComment.template, params), body: content, schema: PullRequestComment, what },
+      signal,
+    );
+    return created.data.id;
+  } catch (error) {
+    // No answer arrived (a timeout, a dropped connection): Bitbucket may have made the comment all
+    // the same. Posting it again would leave two, so look for it first; a retry posts only if it is not there.
+    if (!(error instanceof BitbucketFailure) || error.status !== null) throw error;
+    const landed = await findComment(http, fullName, pullRequestId, markdown, signal).catch(() => null);
+    if (landed === null) throw error;
+    return landed;
+  }
+}
+
+/** The newest comment on the pull request whose text is exactly `markdown`. */
+async function findComment(http: BitbucketHttp, fullName: string, pullRequestId: number, markdown: string, signal?: AbortSignal): Promise<number | null> {
+  const answer = await http.json(
+    {
+      endpoint: Endpoints.pullRequestComments,
+      target: pathOf(Endpoints.pullRequestComments.template, { ...repositoryParams(fullName), pull_request_id: String(pullRequestId) }),
+      query: { sort: '-created_on', pagelen: 50 },
+      schema: PullRequestCommentPage,
+      what: `look for Stackhook's comment on pull request #${pullRequestId} of ${fullName}, whose answer was lost`,
+    },
     signal,
   );
-  return created.data.id;
+  return answer.data.values.find((comment) => comment.content?.raw === markdown)?.id ?? null;
 }

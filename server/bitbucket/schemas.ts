@@ -97,3 +97,6 @@ export const PipelineStepPage = paginated(PipelineStep);
 
 export const CommitStatus = z.object({ key: z.string(), state: z.string() });
 export const PullRequestComment = z.object({ id: z.number().int() });
+/** A comment as listed, with the text it holds: how a comment whose creation went unanswered is found. */
+export const PullRequestCommentText = PullRequestComment.extend({ content: z.object({ raw: z.string().nullable().optional() }).optional() });
+export const PullRequestCommentPage = paginated(PullRequestCommentText);

@@ -12,7 +12,11 @@ export interface AnswerHoldingProxy {
   stop(): Promise<void>;
 }
 
-export async function startAnswerHoldingProxy(target: string, holds: (request: IncomingMessage) => boolean): Promise<AnswerHoldingProxy> {
+/**
+ * `drop`: the client's connection is closed once Bitbucket has answered, instead of left waiting,
+ * as when a connection breaks on the way back.
+ */
+export async function startAnswerHoldingProxy(target: string, holds: (request: IncomingMessage) => boolean, options: { drop?: boolean } = {}): Promise<AnswerHoldingProxy> {
   const upstream = new URL(target);
   const sockets = new Set<Socket>();
   let held = 0;
@@ -23,6 +27,7 @@ export async function startAnswerHoldingProxy(target: string, holds: (request: I
         if (holds(request)) {
           held++;
           answer.resume(); // Bitbucket answered; the client never hears it.
+          if (options.drop) response.destroy();
           return;
         }
         response.writeHead(answer.statusCode ?? 502, answer.headers);

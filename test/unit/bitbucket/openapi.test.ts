@@ -11,6 +11,7 @@ import { Endpoints, REMOVED_ENDPOINTS } from '../../../server/bitbucket/endpoint
 import { settingsFromEnv } from '../../../server/bitbucket/settings';
 import { R14_EVENTS } from '../../../server/bitbucket/hookConfiguration';
 import { Logger } from '../../../server/log';
+import { startAnswerHoldingProxy } from '../../support/answerHoldingProxy';
 import { startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';
 
 const DOCUMENT = path.resolve(__dirname, '../../../../shared/fixtures/openapi/bitbucket-cloud.swagger.v3.json');
@@ -133,6 +134,11 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       await gateway.writeBuildStatus(credential, 'acme/repo-004', head, { ...status, state: 'SUCCESSFUL' }, false, none);
       const comment = await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned', null, none);
       await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned again', comment, none);
+      // A comment whose creation went unanswered is looked for among the pull request's comments.
+      const dropping = await startAnswerHoldingProxy(bitbucket.url, (request) => request.method === 'POST' && /\/comments$/.test(request.url ?? ''), { drop: true });
+      const unanswered = createBitbucketGateway(dropping.url, new Logger(() => undefined), { ...settingsFromEnv({}), concurrency: 2 });
+      await unanswered.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned, answer lost', null, none);
+      await dropping.stop();
       exchanges = bitbucket.exchanges;
     });
     after(() => bitbucket?.stop());
