@@ -30,8 +30,9 @@ export async function runOnPipelines(execution: Execution, pipeline: string): Pr
     if (started) await execution.write(`Found pipeline ${pipeline} #${started.buildNumber ?? '?'}, which the server that stopped had started.\n`);
     const progress = started ?? (await triggerOnce(execution, trigger));
     uuid = progress.uuid;
-    await execution.change({ pipelineUuid: uuid, externalUrl: pipelinePage(execution.repositoryPage, progress), state: 'running' });
+    // Said before the state changes: whoever sees the run running finds in its log which pipeline runs it.
     await execution.write(`Pipeline ${pipeline} #${progress.buildNumber ?? '?'} started on ${run.commit?.slice(0, 12)} (${uuid}).\n`);
+    await execution.change({ pipelineUuid: uuid, externalUrl: pipelinePage(execution.repositoryPage, progress), state: 'running' });
   } else {
     await execution.write(`Following pipeline ${uuid} again.\n`);
   }
