@@ -37,7 +37,7 @@ export const USAGE = `Usage:
                    [--bitbucket-api URL] [--public-url URL] [--listen HOST:PORT]
   stackhook-server serve --listen HOST:PORT --public-url URL [--store DIR] [--secrets file]
                    [--secret-key-file FILE] [--tls-cert FILE --tls-key FILE] [--local-runner]
-  stackhook-server users add NAME [--admin] | users list      [--store DIR]
+  stackhook-server users add NAME [--admin] | users list | users invite NAME [--days N]   [--store DIR]
   stackhook-server tokens create NAME [--days N] | tokens revoke ID   [--store DIR]
 
   --store DIR            where the registry lives (default ~/.stackhook)

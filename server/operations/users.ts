@@ -7,14 +7,13 @@ import type { ParamsOf } from '../protocol';
 import * as Protocol from '../protocol';
 import { requireRootAdmin } from '../registry/access';
 import { DEFAULT_INVITATION_DAYS } from '../team/tokens';
+import { inviteInto } from '../team/userDirectory';
 
 export async function inviteUser(context: ServerContext, params: ParamsOf<typeof Protocol.UsersInvite>) {
   requireRootAdmin(await context.store.read(), context.user, 'Inviting a user');
   const directory = context.users;
   if (!directory) throw unavailable('Inviting users needs a team server; this editor runs Stackhook for one person. See README, "Running a team server".');
-  const known = (await directory.listUsers()).some((user) => user.name === params.name);
-  if (!known) await directory.addUser(params.name, context.now());
-  const issued = await directory.createInvitation(params.name, context.now(), params.days ?? DEFAULT_INVITATION_DAYS);
+  const { issued, newUser } = await inviteInto(directory, params.name, context.now(), params.days ?? DEFAULT_INVITATION_DAYS);
   context.log.info(`${context.user} invited ${params.name}: invitation ${issued.id}, redeemable once until ${issued.expiresAt}.`);
-  return { user: params.name, tokenId: issued.id, token: issued.token, expiresAt: issued.expiresAt, newUser: !known };
+  return { user: params.name, tokenId: issued.id, token: issued.token, expiresAt: issued.expiresAt, newUser };
 }

@@ -3,14 +3,14 @@ import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { UsageError, storeLocation } from '../cli';
 import { StackhookError } from '../errors';
-import { MAX_USERNAME, Username } from '../protocol';
+import { MAX_INVITATION_DAYS, MAX_USERNAME, Username } from '../protocol';
 import { Logger } from '../log';
 import type { Registry } from '../store/engine';
 import { openDatabase } from '../store/openDatabase';
 import { RegistryStore } from '../store/registryStore';
 import { ROOT_SPACE_ID } from '../store/schema';
-import { DEFAULT_TOKEN_DAYS } from './tokens';
-import { FileUserDirectory } from './userDirectory';
+import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './tokens';
+import { FileUserDirectory, inviteInto } from './userDirectory';
 
 export const ADMIN_COMMANDS = ['users', 'tokens'];
 
@@ -58,6 +58,18 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
         }
         return;
       }
+      case 'users invite': {
+        const name = requireName(subject, 'users invite NAME');
+        const days = Number(values.days ?? DEFAULT_INVITATION_DAYS);
+        if (!Number.isInteger(days) || days < 1 || days > MAX_INVITATION_DAYS) throw new UsageError(`--days takes a whole number from 1 to ${MAX_INVITATION_DAYS} for an invitation.`);
+        const { issued, newUser } = await inviteInto(directory, name, now, days);
+        out.result(issued.token);
+        out.note(
+          `Invitation ${issued.id} for ${name}${newUser ? ' (added now)' : ''}, redeemable once until ${issued.expiresAt}: they paste it into Stackhook: Connect to Team Server. ` +
+            `It is shown only now; \`tokens revoke ${issued.id}\` cancels it.`,
+        );
+        return;
+      }
       case 'tokens create': {
         const name = requireName(subject, 'tokens create NAME');
         const days = Number(values.days ?? DEFAULT_TOKEN_DAYS);
@@ -74,7 +86,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
         return;
       }
       default:
-        throw new UsageError(`Unknown command "${command}". Use users add NAME [--admin], users list, tokens create NAME [--days N] or tokens revoke ID.`);
+        throw new UsageError(`Unknown command "${command}". Use users add NAME [--admin], users list, users invite NAME [--days N], tokens create NAME [--days N] or tokens revoke ID.`);
     }
   } catch (error) {
     // Refusals from the directory are for the person at the terminal, not a stack trace.

@@ -102,6 +102,16 @@ export function issueInvitation(user: string, now: Date, days: number): { issued
   return { issued, record: { ...record, usedAt: null, redeemedTokenId: null } };
 }
 
+/**
+ * An invitation for `name`, who is added first if the directory has no such user: how the editor's
+ * Invite User and the host's `users invite` both do it.
+ */
+export async function inviteInto(directory: UserDirectory, name: string, now: Date, days: number): Promise<{ issued: IssuedToken; newUser: boolean }> {
+  const newUser = !(await directory.listUsers()).some((user) => user.name === name);
+  if (newUser) await directory.addUser(name, now);
+  return { issued: await directory.createInvitation(name, now, days), newUser };
+}
+
 /** A redemption gives the same kind of personal token as `tokens create`: 90 days, its own id. */
 export const REDEEMED_TOKEN_DAYS = DEFAULT_TOKEN_DAYS;
 

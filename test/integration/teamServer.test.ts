@@ -164,6 +164,19 @@ describe('team server: the protocol over an authenticated WebSocket', function (
     assert.doesNotMatch(await server.admin('users', 'list'), /^eve\t/m);
   });
 
+  it('the host invites with users invite: the invitation alone is printed, and redeemed for a token; a bad --days is refused', async () => {
+    const printed = (await server.admin('users', 'invite', 'ivy', '--days', '3')).trim();
+    assert.match(printed, /^shi_[A-Za-z0-9_-]{43}$/, 'stdout holds the invitation and nothing else');
+    const listed = /^ivy\t.*\tno tokens\t\S+ \(pending, redeemable once until (\S+)\)$/m.exec(await server.admin('users', 'list'));
+    assert.ok(listed, 'ivy was added, with one pending invitation');
+    assert.ok(Math.abs(Date.parse(listed[1] as string) - Date.now() - 3 * 86_400_000) < 60_000, '--days 3: three days');
+    const redeemed = await postRedeem(server.url, `Bearer ${printed}`);
+    assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+    assert.equal(Protocol.InvitationRedeemed.parse(redeemed.body).user, 'ivy');
+    await assert.rejects(server.admin('users', 'invite', 'ivy', '--days', '31'), (error: { stderr?: string }) => /--days takes a whole number from 1 to 30 for an invitation/.test(error.stderr ?? ''));
+    assert.ok(!server.stderr().includes(printed), 'the host log never prints it');
+  });
+
   it('two redemptions of one invitation at once: one personal token and one 401', async () => {
     const ana = await connect(tokens.ana);
     const invitation = await ana.request(Protocol.UsersInvite, { name: 'fay' });
