@@ -1,7 +1,7 @@
 // The companion process. `--stdio`: an editor's language-server-style peer, optionally with the
 // webhook receiver (`--listen`); `serve`: the receiver and the store alone, headless.
-import { describeError } from './errors';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { describeError } from './errors';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
 import { hostPort } from './hostPort';
 import { Logger, stderrSink } from './log';

@@ -1,8 +1,8 @@
 // What a run tells Bitbucket: a build status on its commit (one per stack and run kind) and, for a
 // run a pull request proposed, one comment per stack on that pull request, edited in place. A
 // refusal never fails the run: it is recorded on the run for the editor to show.
-import { describeError } from '../errors';
 import { createHash } from 'node:crypto';
+import { describeError } from '../errors';
 import type { BitbucketCredential, BitbucketGateway, BuildStatus } from '../bitbucket/gateway';
 import { redact } from '../log';
 import type { Run, RunState } from '../protocol';

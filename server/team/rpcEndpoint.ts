@@ -1,11 +1,11 @@
 // `GET /rpc` on a team server: the Stackhook protocol over an authenticated WebSocket. The bearer
 // token is checked before the upgrade (401 and nothing more otherwise); each socket then gets its own
 // JSON-RPC connection whose user is the token's owner, never anything the client says.
-import { describeError } from '../errors';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createConnection, createProtocolConnection, ProposedFeatures, type Connection, type Message } from 'vscode-languageserver';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import type { Logger } from '../log';
 import { ErrorCodes, type ErrorData } from '../protocol';

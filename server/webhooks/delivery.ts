@@ -2,9 +2,9 @@
 // set (R15–R17). Every refusal before the signature check changes nothing, except that deliveries to
 // unknown or deleted integrations are recorded (R15), in a bounded log of their own and at a bounded
 // rate, so "why did my push not start a run?" has an answer. An accepted delivery is on disk, in one line with the runs it queued, before it is answered.
-import { describeError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
 import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as Run } from '../protocol';

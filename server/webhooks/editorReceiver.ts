@@ -1,8 +1,8 @@
 // The receiver inside an editor's server process (`--stdio --listen HOST:PORT`). Two editor windows
 // on one store both ask for the port; the second finds it taken and says where the receiver runs
 // instead of failing, and keeps serving the editor.
-import { describeError } from '../errors';
 import { request as httpRequest } from 'node:http';
+import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import type { DeliveryAnswer } from './delivery';

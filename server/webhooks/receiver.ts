@@ -1,10 +1,10 @@
 // The webhook receiver: an HTTP listener for `POST /webhooks/bitbucket-cloud/<integration id>` and
 // `GET /healthz`. It only moves bytes; what a delivery means is decided in delivery.ts.
-import { describeError } from '../errors';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';

@@ -1,7 +1,7 @@
 // Opens the PostgreSQL store of a team server: one pool per replica, the migrations (under their
 // advisory lock), and the registry, logs, delivery claims, users and sealed credentials on it.
-import { describeError } from '../../errors';
 import { Client, Pool } from 'pg';
+import { describeError } from '../../errors';
 import type { Logger } from '../../log';
 import type { ChangeTopic } from '../../protocol';
 import { QueuedRun } from '../../protocol';
