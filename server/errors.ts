@@ -40,3 +40,8 @@ export function invalidFromZod(what: string, error: z.ZodError): StackhookError 
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Whatever was thrown, as an Error (for callbacks that take one). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -2,6 +2,7 @@
 // topics to its own editors as `stackhook/changed`. One dedicated connection listens per replica.
 import type { Client, Pool, PoolClient } from 'pg';
 import * as z from 'zod';
+import { asError } from '../../errors';
 import { ChangeTopic } from '../../protocol';
 
 export const CHANNEL = 'stackhook_changed';
@@ -78,7 +79,7 @@ export class ChangeChannel {
         if (missedSome) for (const notice of MISSED) this.tell(notice);
       },
       (error: unknown) => {
-        this.onError(error instanceof Error ? error : new Error(String(error)));
+        this.onError(asError(error));
         if (this.listening === listening) this.listenLater(delayMs, true);
       },
     );

@@ -5,6 +5,7 @@
 // editors follow a live log asks the database only once there is something new to read.
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { asError } from '../../errors';
 import { DEFAULT_LOG_CAP, LOG_READ_LIMIT, lastLines, maskedLogText, partOf, withinCap } from '../../runs/runLogFiles';
 import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../engine';
 import type { ChangeChannel, Notice } from './changeChannel';
@@ -241,8 +242,4 @@ export class PostgresRunLogs implements RunLogs {
       for (const [id, entry] of this.announced) if (at - entry.at >= ANNOUNCED_TRUST_MS) this.announced.delete(id);
     }
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
