@@ -17,12 +17,11 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSy
 import * as path from 'node:path';
 import { DeliveryVerdict } from '../protocol';
 import { PRIVATE_FILE_MODE } from '../store/atomicFile';
+import { DELIVERY_KEY_RETENTION_MS } from './storedDelivery';
 
 export const ACCEPTED_KEYS_FILE = 'accepted-keys';
 /** Where servers before this file kept one file per accepted delivery; their names are the same keys. */
 export const LEGACY_ACCEPTED_FOLDER = 'accepted';
-/** A week: Bitbucket retries only within minutes of the first attempt. */
-export const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** Another process's keys are read this often at most; its recent deliveries are in the log anyway. */
 const REFRESH_EVERY_MS = 1_000;
 const ROTATION_CHECK_EVERY_MS = 60 * 60 * 1000;
@@ -152,7 +151,7 @@ export class AcceptedKeys {
     if (now - this.lastRotationCheck < ROTATION_CHECK_EVERY_MS) return;
     this.lastRotationCheck = now;
     const oldest = oldestIn(this.file);
-    if (oldest === null || now - oldest < RETENTION_MS) return;
+    if (oldest === null || now - oldest < DELIVERY_KEY_RETENTION_MS) return;
     renameSync(this.file, `${this.file}.1`);
     // The generation that just went was older than the file now in `.1`.
     for (const [key, remembered] of this.keys) if (remembered.at < oldest) this.keys.delete(key);

@@ -23,3 +23,6 @@ export function publicDelivery(stored: StoredDelivery): Delivery {
   const { runs: _runs, recordedBy: _recordedBy, ...delivery } = stored;
   return delivery;
 }
+
+/** How long either engine remembers that a delivery was taken (R16): a week, far longer than Bitbucket retries (twice, within minutes). */
+export const DELIVERY_KEY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;

@@ -6,13 +6,11 @@
 // commit (the log's advisory lock) and then finds its record.
 import type { Pool } from 'pg';
 import type { DeliveryRecorder, Recorded } from '../../webhooks/deliveryRecorder';
-import { StoredDelivery } from '../../webhooks/storedDelivery';
+import { DELIVERY_KEY_RETENTION_MS, StoredDelivery } from '../../webhooks/storedDelivery';
 import type { RegistryState } from '../schema';
 import type { PostgresLog } from './recordLog';
 import type { PostgresRegistry } from './registry';
 
-/** As the file index keeps its files: a week, far longer than Bitbucket retries (twice, within minutes). */
-const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export class PostgresDeliveryClaims implements DeliveryRecorder {
@@ -25,9 +23,9 @@ export class PostgresDeliveryClaims implements DeliveryRecorder {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Forgets the keys of deliveries taken more than RETENTION_MS ago; answers how many. */
+  /** Forgets the keys of deliveries taken more than DELIVERY_KEY_RETENTION_MS ago; answers how many. */
   async prune(): Promise<number> {
-    const result = await this.pool.query('DELETE FROM accepted_deliveries WHERE claimed_at < $1', [new Date(this.now() - RETENTION_MS)]);
+    const result = await this.pool.query('DELETE FROM accepted_deliveries WHERE claimed_at < $1', [new Date(this.now() - DELIVERY_KEY_RETENTION_MS)]);
     return result.rowCount ?? 0;
   }
 
