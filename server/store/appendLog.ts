@@ -268,7 +268,8 @@ export class AppendLog<S extends z.ZodType> {
   }
 }
 
-function statOrNull(file: string): { size: number; ino: number } | null {
+/** The file's size and inode, or null when it cannot be looked at (gone, mid-rotation). */
+export function statOrNull(file: string): { size: number; ino: number } | null {
   try {
     return statSync(file);
   } catch {

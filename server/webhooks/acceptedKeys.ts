@@ -13,9 +13,10 @@
 // Two generations: once the oldest key of the current file is a week old, the file becomes
 // `accepted-keys.1` (the previous `.1`, all older than that, goes), so keys are kept one to two weeks.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { DeliveryVerdict } from '../protocol';
+import { statOrNull } from '../store/appendLog';
 import { PRIVATE_FILE_MODE } from '../store/atomicFile';
 import { DELIVERY_KEY_RETENTION_MS } from './storedDelivery';
 
@@ -229,13 +230,5 @@ function oldestIn(file: string): number | null {
     return match ? Number(match[2]) : null;
   } finally {
     closeSync(fd);
-  }
-}
-
-function statOrNull(file: string): { ino: number; size: number } | null {
-  try {
-    return statSync(file);
-  } catch {
-    return null;
   }
 }
