@@ -60,8 +60,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
       }
       case 'users invite': {
         const name = requireName(subject, 'users invite NAME');
-        const days = Number(values.days ?? DEFAULT_INVITATION_DAYS);
-        if (!Number.isInteger(days) || days < 1 || days > MAX_INVITATION_DAYS) throw new UsageError(`--days takes a whole number from 1 to ${MAX_INVITATION_DAYS} for an invitation.`);
+        const days = daysOption(values.days, DEFAULT_INVITATION_DAYS, MAX_INVITATION_DAYS, ' for an invitation');
         const { issued, newUser } = await inviteInto(directory, name, now, days);
         out.result(issued.token);
         out.note(
@@ -72,8 +71,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
       }
       case 'tokens create': {
         const name = requireName(subject, 'tokens create NAME');
-        const days = Number(values.days ?? DEFAULT_TOKEN_DAYS);
-        if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError('--days takes a whole number from 1 to 365.');
+        const days = daysOption(values.days, DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, '');
         const issued = await directory.createToken(name, now, days);
         out.result(issued.token);
         out.note(`Token ${issued.id} for ${name}, valid until ${issued.expiresAt}. It is shown only now: pass it on, then \`tokens revoke ${issued.id}\` ends it.`);
@@ -95,6 +93,15 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
   } finally {
     await database?.close();
   }
+}
+
+/** The longest a personal token made on the host may last. */
+const MAX_TOKEN_DAYS = 365;
+
+function daysOption(value: string | undefined, fallback: number, most: number, what: string): number {
+  const days = Number(value ?? fallback);
+  if (!Number.isInteger(days) || days < 1 || days > most) throw new UsageError(`--days takes a whole number from 1 to ${most}${what}.`);
+  return days;
 }
 
 function requireName(value: string | undefined, usage: string): string {
