@@ -1,11 +1,12 @@
 // Everything an operation needs, built once at start-up and passed to every handler.
 import type { BitbucketGateway } from './bitbucket/gateway';
 import type { Logger } from './log';
-import type { ChangeTopic, QueuedRun, ServerStatus } from './protocol';
+import type { ChangeTopic, ServerStatus } from './protocol';
 import type { CredentialStore } from './secrets/credentialStore';
 import type { RecordLog, Registry } from './store/engine';
 import type { UserDirectory } from './team/userDirectory';
 import type { RunService } from './runs/service';
+import type { StoredRun } from './runs/storedRun';
 import type { DeliveryRecorder } from './webhooks/deliveryRecorder';
 import type { StoredDelivery } from './webhooks/storedDelivery';
 
@@ -19,7 +20,7 @@ export interface ServerContext {
   readonly credentials: CredentialStore;
   readonly bitbucket: BitbucketGateway;
   /** Manual runs (R12). Runs queued by a delivery are in its line of the deliveries log. */
-  readonly runs: RecordLog<typeof QueuedRun>;
+  readonly runs: RecordLog<typeof StoredRun>;
   /** Every recorded delivery with the runs it queued, one line each (written at once, R16). */
   readonly deliveries: RecordLog<typeof StoredDelivery>;
   /** Deliveries refused for an unknown or deleted integration (R15): unsigned, so kept apart and bounded. */

@@ -23,7 +23,7 @@ export class StackhookError extends Error {
 
 export const invalid = (message: string, issues?: ErrorData['issues']) => new StackhookError('Invalid', message, issues ? { issues } : {});
 export const notFound = (message: string) => new StackhookError('NotFound', message);
-export const conflict = (message: string) => new StackhookError('Conflict', message);
+export const conflict = (message: string, extra: Omit<ErrorData, 'kind'> = {}) => new StackhookError('Conflict', message, extra);
 export const forbidden = (message: string) => new StackhookError('Forbidden', message);
 export const detached = (message: string) => new StackhookError('Detached', message);
 export const unavailable = (message: string) => new StackhookError('Unavailable', message);

@@ -20,9 +20,6 @@ import { redeemRoutes } from './team/redeemEndpoint';
 import { TeamRpcEndpoint } from './team/rpcEndpoint';
 import { readTls, watchTeamStore } from './team/serveSupport';
 
-/** How often a replica on a shared database looks for runs whose replica died. */
-const TAKEOVER_CHECK_MS = 3_000;
-
 /** How long `serve` waits for deliveries in flight to be recorded before it gives up on a clean exit. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -66,12 +63,15 @@ async function runStdio(options: ServerOptions): Promise<void> {
         );
       }, options.receiverLimits)
     : null;
+  let stopLooking: (() => void) | undefined;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
-    // Runs a crashed server left behind: pipelines are followed again, local runs marked interrupted.
-    void context.execution?.recover().catch((error: unknown) => log.error(`Recovering runs failed: ${describeError(error)}`));
+    // Runs a crashed server left behind (pipelines are followed again, local runs marked interrupted),
+    // and from then on those any other process on the store leaves when it dies.
+    stopLooking = context.execution?.lookOut();
   });
   connection.onShutdown(async () => {
+    stopLooking?.();
     stopWatching();
     await receiver?.close();
     context.store.close();
@@ -111,10 +111,9 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
     );
   }
   context.listener = { url: receiver.url, state: 'listening' };
+  // What a dead process left on the store (a replica, another `serve`, an editor window) is taken over by a live one.
   await context.execution?.recover().catch((error: unknown) => log.error(`Recovering runs failed: ${describeError(error)}`));
-  // Replicas on one database: the runs of one that died (its lease ran out) are taken over by another.
-  const takeOver = context.database ? setInterval(() => void context.execution?.recover().catch(() => undefined), TAKEOVER_CHECK_MS) : undefined;
-  takeOver?.unref();
+  context.execution?.lookOut();
   const state = await context.store.read();
   log.info(
     `Stackhook ${context.version} receives Bitbucket Cloud webhooks at ${receiver.url} ` +

@@ -6,7 +6,7 @@ import type { ServerOptions } from './cli';
 import type { ServerContext } from './context';
 import type { Logger } from './log';
 import { registerSecret } from './log';
-import { QueuedRun, type ChangeTopic } from './protocol';
+import type { ChangeTopic } from './protocol';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { EncryptedCredentials } from './secrets/encryptedCredentials';
@@ -21,6 +21,8 @@ import { RegistryStore } from './store/registryStore';
 import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
 import { RunEngine } from './runs/engine';
 import { RunBook } from './runs/runBook';
+import { StoredRun } from './runs/storedRun';
+import { FileStackLocks } from './store/stackLockFiles';
 import { runSettingsFromEnv } from './runs/settings';
 import { fileDeliveriesLog } from './webhooks/deliveriesLog';
 import { StoredDelivery } from './webhooks/storedDelivery';
@@ -49,7 +51,7 @@ export async function openContext(
   const orphans = await removeOrphanTemps(options.store);
   if (orphans.length > 0) log.info(`Removed ${orphans.length} temporary file(s) of writes that never finished: ${orphans.join(', ')}.`);
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
-  const runs: RecordLog<typeof QueuedRun> = database?.runs ?? new AppendLog(path.join(options.store, 'runs.jsonl'), QueuedRun, RUN_LOG_SIZE);
+  const runs: RecordLog<typeof StoredRun> = database?.runs ?? new AppendLog(path.join(options.store, 'runs.jsonl'), StoredRun, RUN_LOG_SIZE);
   const deliveries: RecordLog<typeof StoredDelivery> = database?.deliveries ?? fileDeliveriesLog(options.store, options.deliveryLogSize);
   const refusals: RecordLog<typeof StoredDelivery> = database?.refusals ?? new AppendLog(path.join(options.store, REFUSALS_FILE), StoredDelivery, REFUSAL_LOG_SIZE);
   if (!database) await Promise.all([runs.load(), deliveries.load(), refusals.load()]);
@@ -83,6 +85,7 @@ export async function openContext(
     ...(options.mode === 'serve' ? { users: database?.users ?? new FileUserDirectory(options.store), localRunner: options.localRunner } : {}),
     ...(database ? { deliveryRecorder: database.claims, database } : {}),
   };
-  const engine = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi));
+  const locks = database?.stackLocks ?? new FileStackLocks(path.join(options.store, 'locks', 'stacks'));
+  const engine = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi), locks);
   return Object.assign(context, { execution: engine });
 }

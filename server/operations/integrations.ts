@@ -17,6 +17,7 @@ import {
 } from '../registry/integrations';
 import { usernameProblem } from '../registry/usernames';
 import { credentialOf, requireWorkingCredential } from './credentials';
+import { endRunsOfDetachedStacks } from '../runs/detachedRuns';
 import { integrationDetails, integrationSummary } from './recordsForUser';
 
 const APP_PASSWORDS_RETIRED =
@@ -106,7 +107,8 @@ export async function deleteIntegration(context: ServerContext, params: Protocol
     return removeIntegration(draft, params.id, context.now());
   });
   await context.credentials.set(params.id, null);
-  context.log.info(`Integration ${params.id} deleted by ${context.user}; ${detachedStackIds.length} stack(s) detached.`);
+  const ended = context.execution ? await endRunsOfDetachedStacks(context.execution, detachedStackIds, context.user) : 0;
+  context.log.info(`Integration ${params.id} deleted by ${context.user}; ${detachedStackIds.length} stack(s) detached, ${ended} of their runs ended.`);
   context.changed(['integrations', 'stacks']);
   return { detachedStackIds };
 }

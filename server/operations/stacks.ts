@@ -11,6 +11,7 @@ import type { RegistryState } from '../store/schema';
 import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
 import { currentRun } from '../runs/current';
+import type { StoredRun } from '../runs/storedRun';
 import { stackView } from './recordsForUser';
 
 export async function listStacks(context: ServerContext) {
@@ -140,7 +141,7 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
 /** Records a run this process was asked for, then executes it here (its commit resolved first). */
 export async function queueRun(context: ServerContext, fields: Omit<Protocol.QueuedRun, 'id' | 'deliveryId' | 'createdAt'>): Promise<Protocol.Run> {
   const now = context.now();
-  const run: Protocol.QueuedRun = { id: newRunId(now), deliveryId: null, createdAt: now.toISOString(), ...fields };
+  const run: StoredRun = { id: newRunId(now), deliveryId: null, createdAt: now.toISOString(), ...fields, ...(context.execution ? { queuedBy: context.execution.owner } : {}) };
   await context.runs.append([run]);
   context.changed(['runs']);
   context.execution?.start([run]);

@@ -17,6 +17,8 @@ export const ErrorData = z.object({
   unreachable: z.boolean().optional(),
   /** For a refused credential: the request to reproduce it by hand, with the token masked. */
   curl: z.string().optional(),
+  /** For `Conflict` on a run: the state the run is in (a Confirm after a Discard finds it `discarded`). */
+  state: z.string().optional(),
 });
 export type ErrorData = z.infer<typeof ErrorData>;
 

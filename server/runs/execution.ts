@@ -1,11 +1,11 @@
 // What a runner gets to execute one run: the run's record, the stack, the credential, Bitbucket,
-// the log, and how to change the run's state (on disk first, then announced).
+// the log, and how to move the run on, which counts only while this process's claim is the run's.
 import type { BitbucketCredential, BitbucketGateway } from '../bitbucket/gateway';
 import type { Logger } from '../log';
 import type { RunState } from '../protocol';
 import type { StoredStack } from '../store/schema';
-import type { RunBook } from './runBook';
-import type { RunEvent, RunRecord } from './runEvent';
+import type { RunBook, RunChange } from './runBook';
+import type { RunRecord } from './runEvent';
 import type { RunSettings } from './settings';
 
 export interface Execution {
@@ -18,19 +18,40 @@ export interface Execution {
   readonly book: RunBook;
   readonly settings: RunSettings;
   readonly log: Logger;
-  /** Fires when the run is cancelled (or times out). */
+  /** Fires when the run is cancelled, times out, or this process loses it. */
   readonly signal: AbortSignal;
   /** The web page Bitbucket shows for a repository: `https://bitbucket.org/acme/network`. */
   readonly repositoryPage: string;
   record(): RunRecord;
-  change(change: Omit<RunEvent, 'runId' | 'at'>): Promise<unknown>;
+  /**
+   * Records a step under this process's claim, before the step happens: a state change, or the start
+   * of a process (`step`). Throws RunHalted when the store does not take it (the run was taken over,
+   * is being stopped, or has ended), so nothing is started that the store did not agree to.
+   */
+  advance(change: RunChange): Promise<void>;
+  /** Records what only informs (a process group, a pipeline's id) under the claim; never halts the run. */
+  note(change: RunChange): Promise<void>;
   /** Appends to the run's log, masked (the credential too). */
   write(text: string): Promise<void>;
-  /** Resolves when Confirm or Discard is asked (local runs waiting in `unconfirmed`). */
+  /** Resolves when Confirm or Discard is decided (local runs waiting in `unconfirmed`). */
   decision(): Promise<'confirm' | 'discard'>;
+  /** Why the run was aborted, once it was: a Cancel or the time limit (stop what runs), or lost to another process or detached (leave it). */
+  halt(): 'stop' | 'lost' | 'timeout' | 'detached' | null;
+  /** Whether the stack still has the integration the run started with (R12): a detached stack's run uses nothing of it again. */
+  attached(): Promise<boolean>;
 }
 
 export interface Outcome {
   state: Extract<RunState, 'finished' | 'failed' | 'stopped' | 'discarded'>;
   summary: string | null;
+}
+
+/** Why a run stops short: its claim was taken over (lost), a Cancel was recorded (stopped), or it ended in the store. */
+export class RunHalted extends Error {
+  constructor(
+    readonly reason: 'lost' | 'stopped' | 'ended',
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -34,19 +34,23 @@ export async function runLocally(
     const worktree = await checkouts.checkout(stack.repository, { url, token: credential.secret }, run.commit as string, run.id, execution.signal);
     const cwd = path.join(worktree, stack.projectRoot);
     if (!path.resolve(cwd).startsWith(path.resolve(worktree))) throw new Error(`The project root "${stack.projectRoot}" leaves the checkout.`);
-    await execution.change({ state: 'running' });
+    // Recorded before the plan starts, under this process's claim: a process that lost the run starts nothing.
+    await execution.advance({ state: 'running', step: 'plan' });
     const plan = await command(execution, runner.plan, cwd, control);
     if (plan.stopped) return { state: 'stopped', summary: 'stopped' };
     if (plan.code !== 0) return { state: 'failed', summary: `${runner.plan[0]} exited with ${plan.code}${summaryNote(plan.output)}` };
     const summary = planSummary(plan.output);
     if (run.kind === 'proposed' || runner.apply === null) return { state: 'finished', summary: summary ?? 'plan finished' };
     if (!autodeploy) {
-      await execution.change({ state: 'unconfirmed', ...(summary ? { summary } : {}) });
+      await execution.advance({ state: 'unconfirmed', ...(summary ? { summary } : {}) });
       const decision = await Promise.race([execution.decision(), aborted(execution.signal)]);
       if (execution.signal.aborted) return { state: 'stopped', summary: 'stopped while waiting for confirmation' };
       if (decision === 'discard') return { state: 'discarded', summary: summary ? `discarded: ${summary}` : 'discarded' };
     }
-    await execution.change({ state: 'applying' });
+    // R12: a stack detached while its run waited applies nothing, and uses nothing of the integration it lost.
+    if (!(await execution.attached())) return { state: 'failed', summary: 'not applied: its stack was detached (R12)' };
+    // The Confirm and this step are one decision in the store: a Discard or Cancel recorded first refuses it.
+    await execution.advance({ state: 'applying', step: 'apply' });
     const apply = await command(execution, runner.apply, cwd, control);
     if (apply.stopped) return { state: 'stopped', summary: 'stopped while applying' };
     if (apply.code !== 0) return { state: 'failed', summary: `${runner.apply[0]} exited with ${apply.code}${summaryNote(apply.output)}` };
@@ -88,7 +92,7 @@ function command(execution: Execution, argv: string[], cwd: string, control: Loc
     const child = spawn(program, args, { cwd, env: runEnvironment(execution), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     control.pid = child.pid ?? null;
     // On disk, so a server that restarts after a crash can end what this one left running.
-    if (child.pid !== undefined) void execution.change({ processGroup: child.pid }).catch(() => undefined);
+    if (child.pid !== undefined) void execution.note({ processGroup: child.pid }).catch(() => undefined);
     let killTimer: NodeJS.Timeout | undefined;
     const stop = () => {
       if (child.pid === undefined) return;

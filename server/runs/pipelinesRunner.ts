@@ -4,7 +4,7 @@ import { describeError } from '../errors';
 import type { PipelineProgress, PipelineTrigger } from '../bitbucket/gateway';
 import { planSummary } from './planSummary';
 import { isTransient, sleep, withRetries } from './retries';
-import type { Execution, Outcome } from './execution';
+import { RunHalted, type Execution, type Outcome } from './execution';
 
 /** Polls that may fail in a row (Bitbucket down) before the run gives up following the pipeline. */
 const MAX_FAILED_POLLS = 30;
@@ -28,11 +28,13 @@ export async function runOnPipelines(execution: Execution, pipeline: string): Pr
     // Its server may have died after Bitbucket started the pipeline and before the answer was recorded.
     const started = execution.resumed ? await withRetries(execution.settings.retryDelayMs, () => gateway.findTriggeredPipeline(credential, stack.repository, trigger, {})) : null;
     if (started) await execution.write(`Found pipeline ${pipeline} #${started.buildNumber ?? '?'}, which the server that stopped had started.\n`);
+    // Recorded before the trigger, under this process's claim: a process that lost the run triggers nothing.
+    if (!started) await execution.advance({ step: 'trigger' });
     const progress = started ?? (await triggerOnce(execution, trigger));
     uuid = progress.uuid;
     // Said before the state changes: whoever sees the run running finds in its log which pipeline runs it.
     await execution.write(`Pipeline ${pipeline} #${progress.buildNumber ?? '?'} started on ${run.commit?.slice(0, 12)} (${uuid}).\n`);
-    await execution.change({ pipelineUuid: uuid, externalUrl: pipelinePage(execution.repositoryPage, progress), state: 'running' });
+    await execution.advance({ pipelineUuid: uuid, externalUrl: pipelinePage(execution.repositoryPage, progress), state: 'running' });
   } else {
     await execution.write(`Following pipeline ${uuid} again.\n`);
   }
@@ -72,6 +74,10 @@ async function follow(execution: Execution, uuid: string): Promise<PipelineProgr
   let failed = 0;
   let stopAsked = false;
   for (;;) {
+    const halt = execution.halt();
+    // Another process follows it now, or the stack lost its integration (R12): nothing more is asked of Bitbucket from here.
+    if (halt === 'lost') throw new RunHalted('lost', `Run ${execution.runId} was taken over by another process.`);
+    if (halt === 'detached') throw new RunHalted('stopped', `Run ${execution.runId}'s stack was detached: its pipeline is left to Bitbucket.`);
     if (execution.signal.aborted && !stopAsked) {
       stopAsked = true;
       await withRetries(settings.retryDelayMs, () => gateway.stopPipeline(credential, stack.repository, uuid, {})).catch(() => undefined);

@@ -8,7 +8,7 @@ import { redact } from '../log';
 import type { Run, RunState } from '../protocol';
 import type { StoredStack } from '../store/schema';
 import { withRetries } from './retries';
-import type { RunBook } from './runBook';
+import type { RunBook, RunChange } from './runBook';
 import { maskCredential } from './runLogFiles';
 
 const MAX_KEY = 40;
@@ -48,7 +48,18 @@ export interface Reporter {
   /** Where the status links to when the run has no page of its own (a `local` run). */
   runLink: (run: Run) => string;
   retryDelayMs: number;
+  /** The claim the reporting process holds on the run: a process that lost the run records nothing of it. */
+  fence: number;
+  /** Whether the stack still has the integration the run started with: a detached stack's run uses none of its credential (R12). */
+  attached: () => Promise<boolean>;
 }
+
+/** Records what became of a report, under the reporter's claim. */
+async function recordReport(reporter: Reporter, runId: string, change: RunChange): Promise<void> {
+  await reporter.book.write(runId, { ...change, fence: reporter.fence });
+}
+
+const DETACHED = 'its stack was detached from the integration (R12): its credential is not used again';
 
 /**
  * Writes the run's build status for its state now (or `state`, when the run's own state does not
@@ -57,6 +68,7 @@ export interface Reporter {
 export async function reportStatus(reporter: Reporter, runId: string, state?: BuildStatus['state']): Promise<void> {
   const record = reporter.book.record(runId);
   if (!record || record.run.commit === null) return;
+  if (!(await reporter.attached())) return recordReport(reporter, runId, { reports: { status: 'skipped', statusReason: DETACHED } });
   const { run } = record;
   const status: BuildStatus = {
     key: statusKey(run.stackId, run.kind),
@@ -69,9 +81,9 @@ export async function reportStatus(reporter: Reporter, runId: string, state?: Bu
     await withRetries(reporter.retryDelayMs, () =>
       reporter.gateway.writeBuildStatus(reporter.credential, reporter.stack.repository, run.commit as string, status, !record.statusPosted, {}),
     );
-    await reporter.book.change(runId, { statusPosted: true, reports: { status: 'posted' } });
+    await recordReport(reporter, runId, { statusPosted: true, reports: { status: 'posted' } });
   } catch (error) {
-    await reporter.book.change(runId, { reports: { status: 'failed', statusReason: reasonOf(error) } });
+    await recordReport(reporter, runId, { reports: { status: 'failed', statusReason: reasonOf(error) } });
   }
 }
 
@@ -81,18 +93,19 @@ export async function reportComment(reporter: Reporter, runId: string): Promise<
   if (!record) return;
   const { run } = record;
   if (run.trigger !== 'pullrequest' || run.pullRequestId === null) {
-    await reporter.book.change(runId, { reports: { comment: 'skipped', commentReason: 'not started by a pull request' } });
+    await recordReport(reporter, runId, { reports: { comment: 'skipped', commentReason: 'not started by a pull request' } });
     return;
   }
+  if (!(await reporter.attached())) return recordReport(reporter, runId, { reports: { comment: 'skipped', commentReason: DETACHED } });
   const markdown = await commentText(reporter, run);
   const existing = reporter.book.commentOf(run.stackId, run.pullRequestId);
   try {
     const id = await withRetries(reporter.retryDelayMs, () =>
       reporter.gateway.writePullRequestComment(reporter.credential, reporter.stack.repository, run.pullRequestId as number, markdown, existing, {}),
     );
-    await reporter.book.change(runId, { commentId: id, reports: { comment: 'posted' } });
+    await recordReport(reporter, runId, { commentId: id, reports: { comment: 'posted' } });
   } catch (error) {
-    await reporter.book.change(runId, { reports: { comment: 'failed', commentReason: reasonOf(error) } });
+    await recordReport(reporter, runId, { reports: { comment: 'failed', commentReason: reasonOf(error) } });
   }
 }
 

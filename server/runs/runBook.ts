@@ -1,65 +1,62 @@
 // Every run as it stands: the queued records (the runs log and the deliveries' lines) with the
-// run-events log applied. A change is on disk (appended and fsynced) before it is announced, and
-// a run is claimed under a lock, so two processes on one store never both execute it.
-import { hostname } from 'node:os';
+// run-events log folded in (runEvent.ts). A change is on disk (appended and fsynced, or committed)
+// before it is announced, and whoever appends an event learns from the fold whether it counted: a
+// claim whose fence another process took first, an owner's change after its run was taken over, a
+// second Confirm or Discard, all count for no one. So two processes on one store never both execute
+// a run's step, and a decision is made once.
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { QueuedRun as QueuedRunSchema, type QueuedRun, type Run } from '../protocol';
-import { FINAL_RUN_STATES } from '../protocol';
+import type { Run } from '../protocol';
 import { AppendLog } from '../store/appendLog';
-import { Batched } from '../store/batched';
 import type { RecordLog, RunLogs } from '../store/engine';
-import { withFileLock } from '../store/fileLock';
-import { isProcessAlive } from '../store/processes';
+import { ownerAlive } from '../processIdentity';
 import type { StoredDelivery } from '../webhooks/storedDelivery';
-import { RunEvent, applyEvent, queuedRecord, type RunRecord } from './runEvent';
+import { RunEvent, applyEvent, isFinal, queuedRecord, type RunRecord } from './runEvent';
 import { RunLogFiles } from './runLogFiles';
+import type { StoredRun } from './storedRun';
+
+export { isFinal } from './runEvent';
+export { THIS_PROCESS, ownerAlive } from '../processIdentity';
 
 export const RUN_EVENTS_FILE = 'run-events.jsonl';
 export const RUN_EVENTS_SIZE = 200_000;
 /** Events of runs this process has not read (yet, or ever: a run log rotated away) that it keeps waiting. */
 const MAX_ORPHANS = 10_000;
 
-/** This process, as it names itself in a claim: host, pid and start time (a reused pid is another process). */
-export const THIS_PROCESS = `${hostname()}:${process.pid}:${Date.now().toString(36)}`;
-
-export function isFinal(run: Pick<Run, 'state'>): boolean {
-  return FINAL_RUN_STATES.includes(run.state);
-}
-
-/** Whether the process that claimed a run is still alive (only this machine's processes can be asked). */
-export function ownerAlive(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (owner === THIS_PROCESS) return true;
-  if (host !== hostname()) return true;
-  return isProcessAlive(Number(pid));
-}
 
 /**
- * Replicas on one database share run events, claim runs under a database lock, and know one another
- * alive by their heartbeats (a pid on another host cannot be asked).
+ * Replicas on one database share run events and know one another alive by their heartbeats (a pid on
+ * another host cannot be asked). Heartbeats only say whose queued runs another may start: what keeps
+ * two processes from running a stack at once is the stack's lock (`StackLocks`), held by the store.
  */
-/** A process asking for a run: to start it, or to take it over from `takeOverFrom`, which died. */
-interface ClaimRequest {
-  runId: string;
-  owner: string;
-  takeOverFrom: string | null;
-}
-
 export interface SharedRuns {
   readonly events: RecordLog<typeof RunEvent>;
-  withClaimLock<T>(action: () => Promise<T>): Promise<T>;
   ownerAlive(owner: string): boolean;
+}
+
+/** An event this process appends: everything but the run and the time, which the book fills in. */
+export type RunChange = Omit<RunEvent, 'runId' | 'at' | 'eid'>;
+
+/** What became of an appended event: the run after it, and whether the fold took it. */
+export interface Written {
+  record: RunRecord | null;
+  accepted: boolean;
 }
 
 export class RunBook {
   readonly events: RecordLog<typeof RunEvent>;
   readonly logs: RunLogs;
-  private readonly queued = new Map<string, QueuedRun>();
-  /** Runs a delivery queued, and the process that recorded it, which owns them from the start. */
-  private readonly ownedAtQueue = new Map<string, string>();
-  private readonly claims = new Batched<ClaimRequest, boolean>((requests) => this.claimTogether(requests));
+  private readonly queued = new Map<string, StoredRun>();
+  /** The process that queued each run (a delivery's recorder, or whoever asked for it). */
+  private readonly origins = new Map<string, string>();
   private readonly latestOfStack = new Map<string, string>();
   private readonly applied = new Map<string, RunRecord>();
+  /** Runs that have not ended, by stack: what a stack's lock holder works through. */
+  private readonly openByStack = new Map<string, Set<string>>();
+  /** Events this process appended that the fold has not reached yet, and the verdicts of those it has. */
+  private readonly awaiting = new Set<string>();
+  private readonly verdicts = new Map<string, boolean>();
+  private positions = 0;
   /**
    * Events read before the run they change: another process records a run, then its events, and
    * this one may read the events log first. They are applied once the run is read.
@@ -67,11 +64,11 @@ export class RunBook {
   private orphans: RunEvent[] = [];
   private seen = { runs: 0, deliveries: 0, events: 0 };
   /** The lists as last indexed, `seen` records of each read. */
-  private sources: { runs: readonly QueuedRun[]; deliveries: readonly StoredDelivery[]; events: readonly RunEvent[] } = { runs: [], deliveries: [], events: [] };
+  private sources: { runs: readonly StoredRun[]; deliveries: readonly StoredDelivery[]; events: readonly RunEvent[] } = { runs: [], deliveries: [], events: [] };
 
   constructor(
     readonly folder: string,
-    private readonly runs: RecordLog<typeof QueuedRunSchema>,
+    private readonly runs: RecordLog<typeof StoredRun>,
     private readonly deliveries: RecordLog<typeof StoredDelivery>,
     private readonly announce: () => void,
     logCap?: number,
@@ -105,11 +102,11 @@ export class RunBook {
     const applied = this.applied.get(runId);
     if (applied) return applied;
     const queued = this.queued.get(runId);
-    return queued ? queuedRecord(queued, this.ownedAtQueue.get(runId) ?? null) : null;
+    return queued ? queuedRecord(queued, this.origins.get(runId) ?? null) : null;
   }
 
   /** The run as it stands, for any queued record (listing merges the logs itself). */
-  current(queued: QueuedRun): Run {
+  current(queued: StoredRun): Run {
     return this.record(queued.id)?.run ?? queuedRecord(queued).run;
   }
 
@@ -119,43 +116,24 @@ export class RunBook {
     return id === undefined ? null : (this.record(id)?.run ?? null);
   }
 
-  /** Runs that have not ended whose owner died, with their records: recovery takes them over. */
-  orphaned(): RunRecord[] {
+  /** Stacks with runs that have not ended: the ones a process may have work to take. */
+  stacksWithOpenRuns(): string[] {
     this.index();
-    // A few owners own many runs: each is asked after once.
-    const alive = new Map<string, boolean>();
-    const ownerDied = (owner: string | null) => {
-      if (owner === null) return false;
-      let known = alive.get(owner);
-      if (known === undefined) alive.set(owner, (known = this.ownerAlive(owner)));
-      return !known;
-    };
-    const found: RunRecord[] = [];
-    for (const record of this.applied.values()) if (!isFinal(record.run) && ownerDied(record.owner)) found.push(record);
-    // Asked every few seconds on a team server, of every run the logs hold: the owner first, since
-    // nearly all are a live process's.
-    for (const [runId, owner] of this.ownedAtQueue) {
-      if (!ownerDied(owner) || this.applied.has(runId)) continue;
-      const queued = this.queued.get(runId);
-      if (queued) found.push(queuedRecord(queued, owner));
-    }
-    return found;
+    return [...this.openByStack.keys()];
   }
 
   /**
-   * Runs recorded but never claimed, queued between `minAgeMs` and `maxAgeMs` ago: the process that
-   * recorded one died before it could start it. Older ones (queued before runs executed) stay as they are.
+   * A stack's runs that have not ended, in the order they run: those its lock holders admitted, by
+   * their place in the queue, then those not admitted yet, oldest first.
    */
-  unclaimed(now: number, minAgeMs: number, maxAgeMs: number): QueuedRun[] {
+  openRunsOf(stackId: string): RunRecord[] {
     this.index();
-    const found: QueuedRun[] = [];
-    for (const run of this.queued.values()) {
-      // The cheap checks first: most runs are owned from their queueing on, or have begun.
-      if (this.ownedAtQueue.has(run.id) || this.applied.has(run.id)) continue;
-      const age = now - Date.parse(run.createdAt);
-      if (age >= minAgeMs && age <= maxAgeMs) found.push(run);
+    const records: RunRecord[] = [];
+    for (const runId of this.openByStack.get(stackId) ?? []) {
+      const record = this.record(runId);
+      if (record && !isFinal(record.run)) records.push(record);
     }
-    return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return records.sort(queueOrder);
   }
 
   /** The comment the last run of this stack wrote on this pull request, to edit it in place. */
@@ -168,54 +146,46 @@ export class RunBook {
     return found;
   }
 
-  /** Appends the change durably, then tells the editors. The log goes first: a run seen ended has all its log. */
-  async change(runId: string, change: Omit<RunEvent, 'runId' | 'at'>, now = new Date()): Promise<RunRecord | null> {
-    await this.logs.settle(runId);
-    await this.events.append([{ runId, at: now.toISOString(), ...change }]);
-    this.announce();
-    return this.record(runId);
-  }
-
   /**
-   * Takes the run for this process, unless another process took it first (or it already ended).
-   * Under the events log's lock: the check and the claim are one step for every process.
+   * Appends one event durably, then tells the editors. The run's log goes first: a run seen ended
+   * has all its log. Answers whether the fold took it, from the log as every process reads it.
    */
-  claim(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): Promise<boolean> {
-    return this.owns(runId, owner, takeOverFrom) ? Promise.resolve(true) : this.claims.submit({ runId, owner, takeOverFrom });
+  async write(runId: string, change: RunChange, now = new Date()): Promise<Written> {
+    const [written] = await this.writeAll([{ runId, change }], now);
+    return written as Written;
   }
 
-  /** Whether the run is `owner`'s already, from its queueing on, so that claiming it needs nothing. */
-  owns(runId: string, owner = THIS_PROCESS, takeOverFrom: string | null = null): boolean {
-    this.index();
-    return this.ownsFromQueue(runId, owner, takeOverFrom);
-  }
-
-  /** A run its delivery's recorder owns from the start is that process's without a claim of its own, until it has begun. */
-  private ownsFromQueue(runId: string, owner: string, takeOverFrom: string | null): boolean {
-    return takeOverFrom === null && this.ownedAtQueue.get(runId) === owner && !this.applied.has(runId);
-  }
-
-  /** Claims asked for while one is being taken go together: one lock, one read, one append. */
-  private claimTogether(requests: readonly ClaimRequest[]): Promise<boolean[]> {
-    const locked = <T>(action: () => Promise<T>) => (this.shared ? this.shared.withClaimLock(action) : withFileLock(this.events.file, action));
-    return locked(async () => {
-      await this.refresh();
-      const at = new Date().toISOString();
-      const claimed: RunEvent[] = [];
-      const outcomes = requests.map(({ runId, owner, takeOverFrom }) => {
-        // Asked twice in one batch, a run goes to the first request, as it would one at a time.
-        if (claimed.some((event) => event.runId === runId)) return false;
-        if (this.ownsFromQueue(runId, owner, takeOverFrom)) return true;
-        const record = this.record(runId);
-        if (!record || isFinal(record.run)) return false;
-        if (record.owner !== null && record.owner !== takeOverFrom) return false;
-        claimed.push({ runId, at, owner });
-        return true;
-      });
-      if (claimed.length > 0) await this.events.append(claimed);
+  /** Several events in one append (one fsync or one commit), each with its own verdict. */
+  async writeAll(entries: readonly { runId: string; change: RunChange }[], now = new Date()): Promise<Written[]> {
+    if (entries.length === 0) return [];
+    await Promise.all([...new Set(entries.map((entry) => entry.runId))].map((runId) => this.logs.settle(runId)));
+    const events = entries.map(({ runId, change }) => ({ runId, at: now.toISOString(), eid: newEventId(), ...change }));
+    for (const event of events) this.awaiting.add(event.eid);
+    try {
+      await this.events.append(events);
       this.index();
-      return outcomes;
+    } finally {
+      for (const event of events) this.awaiting.delete(event.eid);
+    }
+    this.announce();
+    return events.map((event) => {
+      const accepted = this.verdicts.get(event.eid) ?? false;
+      this.verdicts.delete(event.eid);
+      return { record: this.record(event.runId), accepted };
     });
+  }
+
+  /** An unfenced change, as older servers wrote them (tests that set a run up by hand). */
+  async change(runId: string, change: RunChange, now = new Date()): Promise<RunRecord | null> {
+    return (await this.write(runId, change, now)).record;
+  }
+
+  /** Claims the run for `owner`: one above the run's fence as this process last read it, so a claim made on a stale reading fails. */
+  async claim(runId: string, owner: string): Promise<Written> {
+    await this.refresh();
+    const record = this.record(runId);
+    if (!record || isFinal(record.run)) return { record, accepted: false };
+    return this.write(runId, { owner, fence: record.fence + 1 });
   }
 
   /** Whether the process that claimed a run still lives: asked of this machine, or of the replicas' heartbeats. */
@@ -236,10 +206,12 @@ export class RunBook {
     const fromEvents = resumeAt(this.sources.events, this.seen.events, events);
     if (fromRuns === null || fromDeliveries === null || fromEvents === null) {
       this.queued.clear();
-      this.ownedAtQueue.clear();
+      this.origins.clear();
       this.applied.clear();
       this.latestOfStack.clear();
+      this.openByStack.clear();
       this.orphans = [];
+      this.positions = 0;
       this.seen = { runs: 0, deliveries: 0, events: 0 };
     } else {
       for (const run of fromRuns.dropped) this.forget(run);
@@ -247,39 +219,68 @@ export class RunBook {
       this.seen = { runs: fromRuns.at, deliveries: fromDeliveries.at, events: fromEvents.at };
     }
     this.sources = { runs, deliveries, events };
-    for (let i = this.seen.runs; i < runs.length; i++) this.addQueued(runs[i] as QueuedRun);
+    for (let i = this.seen.runs; i < runs.length; i++) {
+      const run = runs[i] as StoredRun;
+      this.addQueued(run, run.queuedBy);
+    }
     for (let i = this.seen.deliveries; i < deliveries.length; i++) {
       const delivery = deliveries[i] as StoredDelivery;
-      for (const run of delivery.runs) {
-        this.addQueued(run);
-        if (delivery.recordedBy !== undefined) this.ownedAtQueue.set(run.id, delivery.recordedBy);
-      }
+      for (const run of delivery.runs) this.addQueued(run, delivery.recordedBy);
     }
     const waiting = this.orphans;
     this.orphans = [];
-    for (const event of [...waiting, ...(events.slice(this.seen.events) as RunEvent[])]) {
-      const queued = this.queued.get(event.runId);
-      const base = this.applied.get(event.runId) ?? (queued ? queuedRecord(queued, this.ownedAtQueue.get(event.runId) ?? null) : null);
-      if (base) this.applied.set(event.runId, applyEvent(base, event));
-      else if (this.orphans.length < MAX_ORPHANS) this.orphans.push(event);
-    }
+    for (const event of [...waiting, ...(events.slice(this.seen.events) as RunEvent[])]) this.fold(event);
     this.seen = { runs: runs.length, deliveries: deliveries.length, events: events.length };
   }
 
+  private fold(event: RunEvent): void {
+    const queued = this.queued.get(event.runId);
+    const base = this.applied.get(event.runId) ?? (queued ? queuedRecord(queued, this.origins.get(event.runId) ?? null) : null);
+    if (!base) {
+      if (this.orphans.length < MAX_ORPHANS) this.orphans.push(event);
+      else if (event.eid !== undefined && this.awaiting.has(event.eid)) this.verdicts.set(event.eid, false);
+      return;
+    }
+    const folded = applyEvent(base, event, () => ++this.positions);
+    if (event.eid !== undefined && this.awaiting.has(event.eid)) this.verdicts.set(event.eid, folded.accepted);
+    if (!folded.accepted) return;
+    this.applied.set(event.runId, folded.record);
+    if (isFinal(folded.record.run)) this.openByStack.get(folded.record.run.stackId)?.delete(event.runId);
+  }
+
   /** A run whose record left its log: as if it had never been read. */
-  private forget(run: QueuedRun): void {
+  private forget(run: StoredRun): void {
     this.queued.delete(run.id);
-    this.ownedAtQueue.delete(run.id);
+    this.origins.delete(run.id);
     this.applied.delete(run.id);
+    const open = this.openByStack.get(run.stackId);
+    open?.delete(run.id);
+    if (open?.size === 0) this.openByStack.delete(run.stackId);
     if (this.latestOfStack.get(run.stackId) === run.id) this.latestOfStack.delete(run.stackId);
   }
 
-  private addQueued(run: QueuedRun): void {
+  private addQueued(run: StoredRun, origin: string | undefined): void {
     this.queued.set(run.id, run);
+    if (origin !== undefined) this.origins.set(run.id, origin);
+    let open = this.openByStack.get(run.stackId);
+    if (!open) this.openByStack.set(run.stackId, (open = new Set()));
+    open.add(run.id);
     const latest = this.latestOfStack.get(run.stackId);
     const latestRun = latest === undefined ? undefined : this.queued.get(latest);
     if (!latestRun || latestRun.createdAt <= run.createdAt) this.latestOfStack.set(run.stackId, run.id);
   }
+}
+
+/** Admitted runs by their place in the queue, before those not admitted yet (oldest first, then by id). */
+export function queueOrder(a: RunRecord, b: RunRecord): number {
+  if (a.position !== null && b.position !== null) return a.position - b.position;
+  if (a.position !== null) return -1;
+  if (b.position !== null) return 1;
+  return a.run.createdAt.localeCompare(b.run.createdAt) || a.run.id.localeCompare(b.run.id);
+}
+
+function newEventId(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 /**

@@ -1,11 +1,27 @@
-// A line of the run-events log: one change to one run. A run as it stands is its queued record
-// with every event for it applied in order, so a state change is one appended, fsynced line.
+// A line of the run-events log: one change to one run. A run as it stands is its queued record with
+// every event for it folded in, in log order. Every process reads the same lines in the same order, so
+// the fold is also where compare-and-set happens: an event that does not hold on the run as it stands
+// at its place in the log (an owner whose claim was taken over, a second decision, a change to an
+// ended run) is read by everyone and applied by no one. Whoever appends learns from the fold whether
+// its event counted, and acts only if it did.
 import * as z from 'zod';
-import { QueuedRun, Run, RunReports, RunState } from '../protocol';
+import { QueuedRun, Run, RunReports, RunState, FINAL_RUN_STATES } from '../protocol';
+
+/** Confirm, Discard and Cancel: whichever the log holds first decides (the others are refused). */
+export const DecisionKind = z.enum(['confirm', 'discard', 'cancel']);
+export type DecisionKind = z.infer<typeof DecisionKind>;
 
 export const RunEvent = z.object({
   runId: z.string(),
   at: z.string(),
+  /** Names this event, so the process that appended it can tell from the fold whether it counted. */
+  eid: z.string().optional(),
+  /**
+   * The claim the writer holds on the run. An owner's change counts only while it is the run's
+   * current claim: one whose run was taken over (a paused or partitioned process waking up) changes nothing.
+   * Lines of older servers have none, and count as they did.
+   */
+  fence: z.number().int().nonnegative().optional(),
   state: RunState.optional(),
   commit: z.string().optional(),
   startedAt: z.string().optional(),
@@ -14,8 +30,10 @@ export const RunEvent = z.object({
   externalUrl: z.string().optional(),
   runner: z.enum(['pipelines', 'local']).optional(),
   reports: RunReports.partial().optional(),
-  /** The process that executes the run (`host:pid:start`), set by the claim under the log's lock. */
+  /** A claim: the process that executes the run from here (`host:pid:start`), with `fence` one above the run's last. */
   owner: z.string().optional(),
+  /** Before a process starts anything (a plan, an apply, a pipeline): counts only for the run's current claim. */
+  step: z.string().optional(),
   /** The pipeline a `pipelines` run follows: how a restarted server picks it up again. */
   pipelineUuid: z.string().optional(),
   /** The process group of the command a local run is running, so a restarted server can end it. */
@@ -24,24 +42,41 @@ export const RunEvent = z.object({
   statusPosted: z.boolean().optional(),
   /** The comment this run wrote or edited on its pull request. */
   commentId: z.number().int().optional(),
-  /** Asked of the owner by a request another process received. */
-  request: z.enum(['cancel', 'confirm', 'discard']).optional(),
+  /** Confirm, Discard or Cancel asked by a person (`by`), in any process; `summary` says it in words. */
+  decision: DecisionKind.optional(),
+  by: z.string().optional(),
+  /** The stack's lock holder puts the run in the stack's queue: the order runs start in, the same for every process. */
+  admit: z.literal(true).optional(),
+  /** Asked of the owner by a request another process received (lines of older servers). */
+  request: DecisionKind.optional(),
 });
 export type RunEvent = z.infer<typeof RunEvent>;
 
 /** A run and what only the server needs to know about it. */
 export interface RunRecord {
   run: Run;
+  /** The process whose claim is current (or that recorded the delivery that queued it), if any. */
   owner: string | null;
+  /** How many claims the run has had: the current owner's changes carry this number. */
+  fence: number;
+  /** The process that queued it (a delivery's recorder, or whoever asked for a manual run). */
+  origin: string | null;
+  /** Where the run stands in its stack's queue, once the stack's lock holder admitted it. */
+  position: number | null;
   pipelineUuid: string | null;
   processGroup: number | null;
   statusPosted: boolean;
   commentId: number | null;
-  requests: ('cancel' | 'confirm' | 'discard')[];
+  /** Confirm or Discard of an unconfirmed run, once decided (the first in the log). */
+  decision: { kind: 'confirm' | 'discard'; by: string | null } | null;
+  /** A Cancel of a run under way, once asked: its owner stops it. */
+  stop: { by: string | null } | null;
 }
 
-/** A run as queued, before any event: owned by `owner` when the process that recorded it owns it from the start. */
-export function queuedRecord(queued: QueuedRun, owner: string | null = null): RunRecord {
+/** A run as queued, before any event; `origin` is the process that queued it. */
+export function queuedRecord(stored: QueuedRun & { queuedBy?: string }, origin: string | null = null): RunRecord {
+  // Who queued it is the server's to know, not part of the run a client sees.
+  const { queuedBy: _queuedBy, ...queued } = stored;
   return {
     run: {
       ...queued,
@@ -54,33 +89,127 @@ export function queuedRecord(queued: QueuedRun, owner: string | null = null): Ru
       runner: null,
       reports: { status: 'pending', comment: 'pending' },
     },
-    owner,
+    owner: origin,
+    fence: 0,
+    origin,
+    position: null,
     pipelineUuid: null,
     processGroup: null,
     statusPosted: false,
     commentId: null,
-    requests: [],
+    decision: null,
+    stop: null,
   };
 }
 
-export function applyEvent(record: RunRecord, event: RunEvent): RunRecord {
-  const run = { ...record.run };
-  if (event.state !== undefined) run.state = event.state;
-  if (event.commit !== undefined) run.commit = event.commit;
-  if (event.startedAt !== undefined) run.startedAt = event.startedAt;
-  if (event.endedAt !== undefined) run.endedAt = event.endedAt;
-  if (event.summary !== undefined) run.summary = event.summary;
-  if (event.externalUrl !== undefined) run.externalUrl = event.externalUrl;
-  if (event.runner !== undefined) run.runner = event.runner;
-  if (event.reports !== undefined) run.reports = { ...run.reports, ...event.reports };
+export function isFinal(run: Pick<Run, 'state'>): boolean {
+  return FINAL_RUN_STATES.includes(run.state);
+}
+
+/** What the fold made of one event: the record after it, and whether the event counted. */
+export interface Folded {
+  record: RunRecord;
+  accepted: boolean;
+}
+
+/** Folds one event into a run. `nextPosition` hands out queue positions in log order. */
+export function applyEvent(record: RunRecord, event: RunEvent, nextPosition: () => number): Folded {
+  const refused = { record, accepted: false };
+  if (event.admit) {
+    return record.position === null ? { record: { ...record, position: nextPosition() }, accepted: true } : refused;
+  }
+  if (event.owner !== undefined) return claimed(record, event) ?? refused;
+  const decision = event.decision ?? event.request;
+  if (decision !== undefined) return decided(record, event, decision) ?? refused;
+  return ownersChange(record, event) ?? refused;
+}
+
+/** A claim counts when the run has not ended and it names the next fence (lines of older servers: whatever it was). */
+function claimed(record: RunRecord, event: RunEvent): Folded | null {
+  if (isFinal(record.run)) return null;
+  const fence = event.fence ?? record.fence + 1;
+  if (fence !== record.fence + 1) return null;
+  return { record: { ...record, owner: event.owner ?? null, fence }, accepted: true };
+}
+
+/**
+ * Decided once: Confirm or Discard of an unconfirmed run, the first of them (or of a Cancel) wins.
+ * A Cancel of a run that has not started, or that waits undecided, ends it here, in the log, so no
+ * owner can start it afterwards; a Cancel of a run under way asks its owner to stop it.
+ */
+function decided(record: RunRecord, event: RunEvent, kind: DecisionKind): Folded | null {
+  const { run } = record;
+  if (isFinal(run) || record.stop !== null) return null;
+  const by = event.by ?? null;
+  const ended = (state: 'stopped' | 'discarded', summary: string): Folded => ({
+    record: { ...record, run: { ...run, state, endedAt: event.at, summary: event.summary ?? summary }, stop: kind === 'cancel' ? { by } : record.stop, decision: kind === 'discard' ? { kind, by } : record.decision },
+    accepted: true,
+  });
+  if (kind === 'cancel') {
+    if (run.state === 'queued') return ended('stopped', 'cancelled before it started');
+    if (run.state === 'unconfirmed' && record.decision === null) return ended('stopped', 'cancelled while waiting for confirmation');
+    return { record: { ...record, stop: { by } }, accepted: true };
+  }
+  // A queued run may be discarded too (its stack was detached, R12): nothing of it ran.
+  if (kind === 'discard' && run.state === 'queued') return ended('discarded', 'discarded before it started');
+  if (run.state !== 'unconfirmed' || record.decision !== null) return null;
+  if (kind === 'discard') return ended('discarded', run.summary ? `discarded: ${run.summary}` : 'discarded');
+  return { record: { ...record, decision: { kind: 'confirm', by } }, accepted: true };
+}
+
+/** States an owner may move a run to, from where it stands. */
+const NEXT_STATES: Record<RunState, readonly RunState[]> = {
+  queued: ['preparing', 'running', 'failed', 'stopped'],
+  preparing: ['running', 'failed', 'stopped', 'finished'],
+  running: ['unconfirmed', 'applying', 'finished', 'failed', 'stopped'],
+  unconfirmed: ['applying', 'finished', 'failed', 'stopped', 'discarded'],
+  applying: ['finished', 'failed', 'stopped'],
+  finished: [],
+  failed: [],
+  stopped: [],
+  discarded: [],
+};
+
+/**
+ * An owner's change counts only under the run's current claim. An ended run takes nothing but what
+ * its reports did; a run being stopped takes no step forward but its end; an apply needs a Confirm
+ * (or a run that never waited: autodeploy).
+ */
+function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
+  const legacy = event.fence === undefined;
+  if (!legacy && event.fence !== record.fence) return null;
+  const { run } = record;
+  const final = isFinal(run);
+  if (final && (event.state !== undefined || event.step !== undefined || event.summary !== undefined || event.endedAt !== undefined)) return null;
+  if (!legacy && event.state !== undefined && event.state !== run.state) {
+    if (!NEXT_STATES[run.state].includes(event.state)) return null;
+    const ending = FINAL_RUN_STATES.includes(event.state);
+    if (record.stop !== null && !ending) return null;
+    if (event.state === 'applying' && run.state === 'unconfirmed' && record.decision?.kind !== 'confirm') return null;
+    if (event.state === 'discarded' && record.decision?.kind !== 'discard') return null;
+  }
+  if (!legacy && event.step !== undefined) {
+    if (record.stop !== null) return null;
+    if (event.step === 'apply' && (event.state ?? run.state) !== 'applying') return null;
+  }
+  const next = { ...run };
+  if (event.state !== undefined) next.state = event.state;
+  if (event.commit !== undefined) next.commit = event.commit;
+  if (event.startedAt !== undefined) next.startedAt = event.startedAt;
+  if (event.endedAt !== undefined) next.endedAt = event.endedAt;
+  if (event.summary !== undefined) next.summary = event.summary;
+  if (event.externalUrl !== undefined) next.externalUrl = event.externalUrl;
+  if (event.runner !== undefined) next.runner = event.runner;
+  if (event.reports !== undefined) next.reports = { ...next.reports, ...event.reports };
   return {
-    run,
-    // A later claim is a takeover after the first owner died (see RunBook.claim).
-    owner: event.owner ?? record.owner,
-    pipelineUuid: event.pipelineUuid ?? record.pipelineUuid,
-    processGroup: event.processGroup ?? record.processGroup,
-    statusPosted: record.statusPosted || event.statusPosted === true,
-    commentId: event.commentId ?? record.commentId,
-    requests: event.request ? [...record.requests, event.request] : record.requests,
+    record: {
+      ...record,
+      run: next,
+      pipelineUuid: event.pipelineUuid ?? record.pipelineUuid,
+      processGroup: event.processGroup ?? record.processGroup,
+      statusPosted: record.statusPosted || event.statusPosted === true,
+      commentId: event.commentId ?? record.commentId,
+    },
+    accepted: true,
   };
 }

@@ -60,3 +60,25 @@ export interface RunLogs {
   tail(runId: string, lines: number): Promise<string>;
   close(): Promise<void>;
 }
+
+/**
+ * One lock per stack, held by the store for as long as a process works through the stack's runs, so
+ * a stack's runs execute one at a time across every process and replica. A process that dies loses
+ * it at once (the file store: its pid is gone; PostgreSQL: its session closes); a process that is
+ * paused keeps it (nothing else runs the stack until it resumes, or its session is dropped and it
+ * finds the lock, and its run, lost).
+ */
+export interface StackLocks {
+  /** Takes the stack's lock unless a live process holds it; null when one does. */
+  tryAcquire(stackId: string): Promise<StackLease | null>;
+  close(): Promise<void>;
+}
+
+export interface StackLease {
+  readonly stackId: string;
+  /** Grows at every acquisition of this stack's lock, by any process. */
+  readonly fence: number;
+  /** Fires when the store says this process no longer holds the lock (a dropped session). */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}

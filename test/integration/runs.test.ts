@@ -22,8 +22,14 @@ function storeText(folder: string, except: readonly string[]): string {
   let text = '';
   for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
     const file = path.join(entry.parentPath, entry.name);
-    if (!entry.isFile() || except.includes(entry.name) || statSync(file).size > 5_000_000) continue;
-    text += readFileSync(file, 'latin1');
+    if (!entry.isFile() || except.includes(entry.name)) continue;
+    // Lock generations and temporary files come and go while runs work: one gone since the listing held nothing to read.
+    try {
+      if (statSync(file).size > 5_000_000) continue;
+      text += readFileSync(file, 'latin1');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
   return text;
 }

@@ -99,7 +99,8 @@ export async function ownersOfRun(databaseUrl: string, runId: string): Promise<s
        ) AS owners ORDER BY seq`,
       [runId],
     );
-    return rows.map((row) => row.owner);
+    // Who queued it and then claimed it is one owner: only a change of hands counts twice.
+    return rows.map((row) => row.owner).filter((owner, i, owners) => i === 0 || owner !== owners[i - 1]);
   } finally {
     await client.end();
   }

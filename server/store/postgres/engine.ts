@@ -4,7 +4,7 @@ import { Client, Pool } from 'pg';
 import { describeError } from '../../errors';
 import type { Logger } from '../../log';
 import type { ChangeTopic } from '../../protocol';
-import { QueuedRun } from '../../protocol';
+import { StoredRun } from '../../runs/storedRun';
 import { StoredDelivery } from '../../webhooks/storedDelivery';
 import { RUN_EVENTS_SIZE, THIS_PROCESS } from '../../runs/runBook';
 import { RunEvent } from '../../runs/runEvent';
@@ -17,12 +17,13 @@ import { PostgresLog } from './recordLog';
 import { PostgresRegistry } from './registry';
 import { PostgresRunLeases } from './runLeases';
 import { PostgresRunLogs } from './runLogs';
+import { PostgresStackLocks } from './stackLocks';
 import { PostgresUserDirectory } from './userDirectory';
 
 
 export interface PostgresEngine {
   readonly registry: PostgresRegistry;
-  readonly runs: PostgresLog<typeof QueuedRun>;
+  readonly runs: PostgresLog<typeof StoredRun>;
   readonly deliveries: PostgresLog<typeof StoredDelivery>;
   readonly refusals: PostgresLog<typeof StoredDelivery>;
   readonly credentials: PostgresCredentials;
@@ -31,6 +32,8 @@ export interface PostgresEngine {
   readonly channel: ChangeChannel;
   /** Run events, claims and leases shared by the replicas. */
   readonly sharedRuns: PostgresRunLeases;
+  /** Each stack's lock, held on a connection of its own while a replica works through the stack's runs. */
+  readonly stackLocks: PostgresStackLocks;
   /** Run logs shared by the replicas: an editor on any replica reads the log of a run another executes. */
   readonly runLogs: PostgresRunLogs;
   /** Tells `changed` what other replicas appended (runs, deliveries), once this replica has read it. */
@@ -60,13 +63,21 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     (error) => log.warn(`Listening for other replicas' changes failed: ${error.message}`),
   );
   const registry = await PostgresRegistry.open(pool, channel, displayUrl(url), firstUser);
-  const runs = new PostgresLog(pool, channel, 'runs', QueuedRun, sizes.runs, ['runs']);
+  const runs = new PostgresLog(pool, channel, 'runs', StoredRun, sizes.runs, ['runs']);
   const deliveries = new PostgresLog(pool, channel, 'deliveries', StoredDelivery, sizes.deliveries, ['deliveries', 'runs'], true);
   const refusals = new PostgresLog(pool, channel, 'refusals', StoredDelivery, sizes.refusals, ['deliveries']);
   const runEvents = new PostgresLog(pool, channel, 'run-events', RunEvent, RUN_EVENTS_SIZE, ['runs']);
   await Promise.all([runs.load(), deliveries.load(), refusals.load(), runEvents.load()]);
   const sharedRuns = new PostgresRunLeases(pool, runEvents, THIS_PROCESS, (error) => log.warn(`This replica's heartbeat failed: ${error.message}`));
   await sharedRuns.start();
+  const stackLocks = new PostgresStackLocks(
+    async () => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      return client;
+    },
+    (error) => log.warn(`The connection holding this replica's stack locks failed: ${error.message}; the runs it held stop here, and any replica may take their stacks.`),
+  );
   const runLogs = new PostgresRunLogs(pool, channel, { runs: runs.name, deliveries: deliveries.name }, sizes.runLogBytes, (error) => log.warn(error.message));
   return {
     registry,
@@ -78,6 +89,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     claims: new PostgresDeliveryClaims(pool, deliveries, registry),
     channel,
     sharedRuns,
+    stackLocks,
     runLogs,
     watchRecords(changed) {
       const logs = [runs, deliveries, refusals, runEvents];
@@ -92,6 +104,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     },
     async close() {
       sharedRuns.stop();
+      await stackLocks.close();
       await runLogs.close();
       await channel.close();
       await pool.end().catch(() => undefined);

@@ -129,6 +129,13 @@ export const MIGRATIONS: readonly string[] = [
      used_at timestamptz,
      redeemed_token_id text REFERENCES team_tokens (id)
    );`,
+  // 7: each stack's fence, counted up by every replica that takes the stack's lock (an advisory lock
+  // held on a session for as long as the stack's runs are worked through). Run claims are now decided
+  // by the run events themselves (a claim names the next fence), so the replica-wide claim lock goes.
+  `CREATE TABLE stack_fences (
+     stack_id text PRIMARY KEY,
+     fence bigint NOT NULL
+   );`,
 ];
 
 export class DatabaseTooNewError extends Error {}

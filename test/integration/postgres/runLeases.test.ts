@@ -50,8 +50,9 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     const url = await cluster.createDatabase('claims');
     const [a, b] = await Promise.all([replica(url, 'host-a:1:x'), replica(url, 'host-b:1:y')]);
     await a.runs.append([queued('run-1')]);
+    await b.book.refresh();
     const claims = await Promise.all([a.book.claim('run-1', 'host-a:1:x'), b.book.claim('run-1', 'host-b:1:y')]);
-    assert.deepEqual(claims.filter(Boolean).length, 1, `claims: ${claims.join(', ')}`);
+    assert.deepEqual(claims.filter((claim) => claim.accepted).length, 1, `claims: ${claims.map((claim) => claim.accepted).join(', ')}`);
     await Promise.all([a.book.refresh(), b.book.refresh()]);
     assert.equal(a.book.record('run-1')?.owner, b.book.record('run-1')?.owner, 'both replicas see the same owner');
   });
@@ -61,12 +62,12 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     const a = await replica(url, 'host-a:4:x', 3);
     for (let i = 1; i <= 12; i++) {
       await a.runs.append([queued(`run-full-${i}`)]);
-      assert.ok(await a.book.claim(`run-full-${i}`, 'host-a:4:x'), `run-full-${i} is claimed`);
+      assert.ok((await a.book.claim(`run-full-${i}`, 'host-a:4:x')).accepted, `run-full-${i} is claimed`);
     }
     assert.ok(a.runs.all().length <= 6, `the log keeps a bounded number of runs (${a.runs.all().length})`);
   });
 
-  it('many claims at once in one replica all finish: waiting for the lock does not starve the pool', async () => {
+  it('many claims at once in one replica all finish and all count', async () => {
     const url = await cluster.createDatabase('many_claims');
     const a = await replica(url, 'host-a:3:x');
     const ids = Array.from({ length: 20 }, (_, i) => `run-3-${i}`);
@@ -75,7 +76,7 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
       Promise.all(ids.map((id) => a.book.claim(id, 'host-a:3:x'))),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the claims are stuck')), 20_000)),
     ]);
-    assert.deepEqual(claims, ids.map(() => true));
+    assert.deepEqual(claims.map((claim) => claim.accepted), ids.map(() => true));
   });
 
   it('a replica that started since another last beat is alive to it at once: its first runs are not taken from it', async () => {
@@ -83,27 +84,27 @@ describe('PostgreSQL: run claims and leases across replicas', function () {
     const a = await replica(url, 'host-a:4:x');
     const c = await replica(url, 'host-c:4:z');
     await c.runs.append([queued('run-4')]);
-    assert.equal(await c.book.claim('run-4', 'host-c:4:z'), true);
+    assert.equal((await c.book.claim('run-4', 'host-c:4:z')).accepted, true);
     await a.book.refresh();
     assert.equal(a.book.ownerAlive('host-c:4:z'), true, 'A has not beaten since C started, and does not count C dead');
   });
 
-  it('a replica that stops beating loses its runs to another once its lease runs out', async () => {
+  it('a replica that stops beating is dead to the others once its lease runs out: its claims can then be taken over', async () => {
     const url = await cluster.createDatabase('leases');
     const [a, b] = await Promise.all([replica(url, 'host-a:2:x'), replica(url, 'host-b:2:y')]);
     await a.runs.append([queued('run-2')]);
-    assert.equal(await a.book.claim('run-2', 'host-a:2:x'), true);
+    assert.equal((await a.book.claim('run-2', 'host-a:2:x')).accepted, true);
     await b.book.refresh();
     // Replicas learn who is alive at their own beats.
     const seen = Date.now() + 3 * HEARTBEAT_MS;
     while (!b.book.ownerAlive('host-a:2:x') && Date.now() < seen) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(b.book.ownerAlive('host-a:2:x'), true, 'a beating replica is alive, though on another host');
-    assert.equal(await b.book.claim('run-2', 'host-b:2:y'), false, 'a live replica keeps its run');
     a.leases.stop(); // as if SIGKILLed: no more heartbeats
     const deadline = Date.now() + LEASE_MS + 10_000;
     while (b.book.ownerAlive('host-a:2:x') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
     assert.equal(b.book.ownerAlive('host-a:2:x'), false, 'its lease ran out');
-    assert.equal(await b.book.claim('run-2', 'host-b:2:y', 'host-a:2:x'), true, 'the other replica takes the run over');
+    assert.equal((await b.book.claim('run-2', 'host-b:2:y')).accepted, true, 'the other replica takes the run over');
+    assert.equal((await a.book.write('run-2', { fence: 1, state: 'running' })).accepted, false, 'the replica it was taken from records nothing more');
     await a.book.refresh();
     assert.equal(a.book.record('run-2')?.owner, 'host-b:2:y');
   });

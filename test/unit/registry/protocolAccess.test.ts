@@ -193,7 +193,7 @@ async function stillExecution(world: TestWorld): Promise<RunService> {
     if (!record) throw new Error(`no run ${runId}`);
     return record.run;
   };
-  return { book, owner: 'access-matrix:1:test', start: () => undefined, cancel: current, confirm: current, discard: current, recover: async () => undefined, idle: async () => undefined };
+  return { book, owner: 'access-matrix:1:test', start: () => undefined, cancel: current, confirm: current, discard: current, decide: current, recover: async () => undefined, lookOut: () => () => undefined, idle: async () => undefined };
 }
 
 /** Everything that must never show up in an answer to a user granted `role` on platform only. */

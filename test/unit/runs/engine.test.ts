@@ -5,6 +5,7 @@ import * as stacks from '../../../server/operations/stacks';
 import { RunEngine } from '../../../server/runs/engine';
 import { RunBook, THIS_PROCESS } from '../../../server/runs/runBook';
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../../../server/runs/settings';
+import { FileStackLocks } from '../../../server/store/stackLockFiles';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
 
 /** No process has pid 0x3fffffff (above Linux's pid limit): a run it claimed has a dead owner. */
@@ -24,7 +25,7 @@ describe('the run engine', () => {
     const book = new RunBook(world.folder, base.runs, base.deliveries, () => undefined);
     await book.load();
     const context = { ...base, execution: undefined as RunEngine | undefined };
-    const engine = new RunEngine(context, book, { ...DEFAULT_RUN_SETTINGS, retryDelayMs: 1, ...settings }, 'https://bitbucket.org');
+    const engine = new RunEngine(context, book, { ...DEFAULT_RUN_SETTINGS, retryDelayMs: 1, ...settings }, 'https://bitbucket.org', new FileStackLocks(`${world.folder}/locks/stacks`));
     context.execution = engine;
     const queued = (id: string, agoMs = 0) => ({ id, stackId: 'net', kind: 'tracked' as const, trigger: 'push' as const, branch: 'main', commit: 'c'.repeat(40), deliveryId: null, createdAt: new Date(base.now().getTime() - agoMs).toISOString() });
     return { base, book, context, engine, queued };
@@ -45,24 +46,38 @@ describe('the run engine', () => {
     await book.events.close();
   });
 
-  it('after a restart, a run recorded minutes ago that no process took is started; one from long ago is left alone', async () => {
+  it('after a restart, the runs a dead process queued are started in order; one queued long ago is not started (its commit may be long superseded) and does not hold up the rest', async () => {
     const { base, book, engine, queued } = await netStack();
-    await base.runs.append([queued('old', 60 * 60_000), queued('orphan', 30_000), queued('fresh', 1_000)]);
+    const gone = `${DEAD_OWNER}-queued`;
+    await base.runs.append([{ ...queued('old', 60 * 60_000), queuedBy: gone }, { ...queued('orphan', 30_000), queuedBy: gone }, { ...queued('fresh', 1_000), queuedBy: gone }]);
     world.bitbucket.triggerPipeline.resolves(completed('{p1}'));
     world.bitbucket.getPipeline.resolves(completed('{p1}'));
     await engine.recover();
     await engine.idle();
+    assert.equal(book.record('old')?.run.state, 'failed');
+    assert.match(book.record('old')?.run.summary ?? '', /^not run: it waited too long/);
     assert.equal(book.record('orphan')?.run.state, 'finished');
-    assert.equal(book.record('old')?.run.state, 'queued', 'queued before runs executed: left alone');
-    assert.equal(book.record('fresh')?.run.state, 'queued', 'the process that recorded it may still start it');
-    assert.equal(world.bitbucket.triggerPipeline.callCount, 1);
+    assert.equal(book.record('fresh')?.run.state, 'finished');
+    assert.equal(world.bitbucket.triggerPipeline.callCount, 2);
+    assert.deepEqual(world.bitbucket.triggerPipeline.getCalls().map((call) => call.args[2].variables.STACKHOOK_RUN_ID), ['orphan', 'fresh'], 'in the order they were queued');
+    await book.events.close();
+  });
+
+  it('a run queued by another live process is left to it: this one does not take the stack', async () => {
+    const { base, book, engine, queued } = await netStack();
+    const alive = `${hostname()}:${process.ppid}:${Date.now().toString(36)}`;
+    await base.runs.append([{ ...queued('theirs', 1_000), queuedBy: alive }]);
+    await engine.recover();
+    await engine.idle();
+    assert.equal(book.record('theirs')?.run.state, 'queued');
+    assert.equal(world.bitbucket.triggerPipeline.callCount, 0);
     await book.events.close();
   });
 
   it('a run whose server died while its pipeline ran is taken over: the pipeline is followed, not triggered again, and the log says who took it from whom', async () => {
     const { base, book, engine, queued } = await netStack();
     await base.runs.append([queued('cut')]);
-    await book.claim('cut', DEAD_OWNER);
+    assert.equal((await book.claim('cut', DEAD_OWNER)).accepted, true);
     await book.change('cut', { state: 'running', runner: 'pipelines', pipelineUuid: '{p1}', startedAt: base.now().toISOString() });
     world.bitbucket.getPipeline.resolves(completed('{p1}'));
     await engine.recover();
@@ -76,10 +91,10 @@ describe('the run engine', () => {
     await book.events.close();
   });
 
-  it('of the runs a dead server claimed, one still waiting its turn runs on the server that takes it over; one abandoned long ago is marked interrupted', async () => {
+  it('of the runs a dead server claimed, one still waiting its turn runs on the server that takes it over; one abandoned long ago is not run', async () => {
     const { base, book, engine, queued } = await netStack();
     await base.runs.append([queued('abandoned', 60 * 60_000), queued('waiting', 30_000)]);
-    for (const id of ['abandoned', 'waiting']) assert.equal(await book.claim(id, DEAD_OWNER), true);
+    for (const id of ['abandoned', 'waiting']) assert.equal((await book.claim(id, DEAD_OWNER)).accepted, true);
     world.bitbucket.triggerPipeline.resolves(completed('{p1}'));
     world.bitbucket.getPipeline.resolves(completed('{p1}'));
     await engine.recover();
@@ -87,7 +102,7 @@ describe('the run engine', () => {
     assert.equal(book.record('waiting')?.run.state, 'finished', 'nothing of it had run: it runs here');
     assert.equal(world.bitbucket.triggerPipeline.callCount, 1);
     assert.equal(book.record('abandoned')?.run.state, 'failed');
-    assert.match(book.record('abandoned')?.run.summary ?? '', /^interrupted/);
+    assert.match(book.record('abandoned')?.run.summary ?? '', /^not run: it waited too long/);
     await book.events.close();
   });
 
@@ -99,9 +114,9 @@ describe('the run engine', () => {
     const first = await stacks.triggerRun(context, { stackId: 'net' });
     const second = await stacks.triggerRun(context, { stackId: 'net' });
     const deadline = Date.now() + 10_000;
-    while ((book.record(first.id)?.run.state !== 'running' || book.record(second.id)?.owner === null) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (book.record(first.id)?.run.state !== 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(book.record(first.id)?.run.state, 'running');
-    assert.equal(book.record(second.id)?.owner, THIS_PROCESS, 'claimed as it was queued');
+    assert.equal(book.record(second.id)?.origin, THIS_PROCESS, 'queued by this process');
     const cancelled = await engine.cancel(second.id);
     assert.equal(cancelled.state, 'stopped');
     assert.equal(cancelled.summary, 'cancelled before it started');
@@ -117,7 +132,7 @@ describe('the run engine', () => {
     const { base, book, engine, queued } = await netStack();
     await base.runs.append([queued('answer-lost'), queued('never-sent')]);
     for (const id of ['answer-lost', 'never-sent']) {
-      assert.equal(await book.claim(id, DEAD_OWNER), true);
+      assert.equal((await book.claim(id, DEAD_OWNER)).accepted, true);
       await book.change(id, { state: 'preparing', runner: 'pipelines', startedAt: base.now().toISOString() });
     }
     // Bitbucket started the pipeline of the first; the second's trigger never reached it.

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { QueuedRun } from '../../../server/protocol';
 import { planSummary } from '../../../server/runs/planSummary';
@@ -56,7 +55,7 @@ describe('the run book', () => {
     assert.equal(reader.book.record('late')?.run.state, 'running');
   });
 
-  it('the runs a delivery queued belong to the process that recorded it, with no claim of their own; another takes them only over from it', async () => {
+  it('the runs a delivery queued name the process that recorded it as their origin; a claim is decided by the fence it names, for every process alike', async () => {
     const folder = tempStore();
     const a = await openBook(folder, []);
     const b = await openBook(folder, []);
@@ -78,22 +77,25 @@ describe('the run book', () => {
     };
     await deliveries.append([delivery]);
     await Promise.all([a.book.refresh(), b.book.refresh()]);
-    assert.equal(b.book.record('d-1')?.owner, 'host-a:1:x', 'owned from the moment it is recorded');
-    assert.deepEqual(b.book.unclaimed(Date.now() + 60_000, 0, Number.MAX_SAFE_INTEGER).map((run) => run.id), [], 'nobody else sees them as unclaimed');
-    assert.equal(await b.book.claim('d-1', 'host-b:1:y'), false, 'another process cannot take a live owner\'s run');
-    const eventsBefore = a.book.events.all().length;
-    assert.equal(await a.book.claim('d-1', 'host-a:1:x'), true, 'the recorder needs no claim');
-    assert.equal(a.book.events.all().length, eventsBefore, 'and writes none');
-    assert.deepEqual(b.book.orphaned(), [], 'a live owner (on another host, as far as this one can tell) keeps them');
-    // The same, recorded by a process of this host that is gone.
-    const gone = `${hostname()}:${2 ** 22 + 17}:z`;
-    await deliveries.append([{ ...delivery, id: 'uuid-2', runs: [queued('g-1')], recordedBy: gone }]);
+    assert.equal(b.book.record('d-1')?.origin, 'host-a:1:x', 'its origin, from the moment it is recorded');
+    assert.equal(b.book.record('d-1')?.fence, 0, 'unclaimed');
+    const first = await b.book.claim('d-1', 'host-b:1:y');
+    assert.equal(first.accepted, true);
+    assert.equal(first.record?.fence, 1);
+    // A claim made on a stale reading names a fence that is taken: it counts for no one.
+    const stale = await a.book.write('d-1', { owner: 'host-a:1:x', fence: 1 });
+    assert.equal(stale.accepted, false);
     await b.book.refresh();
-    assert.deepEqual(b.book.orphaned().map((record) => [record.run.id, record.owner]), [['g-1', gone]], 'recovery finds the runs of an owner that died');
-    assert.equal(await b.book.claim('d-2', 'host-b:1:y', 'host-a:1:x'), true, 'taken over from the recorder');
-    await a.book.refresh();
-    assert.equal(a.book.record('d-2')?.owner, 'host-b:1:y');
-    assert.equal(await a.book.claim('d-2', 'host-a:1:x'), false, 'its old owner no longer has it');
+    assert.equal(b.book.record('d-1')?.owner, 'host-b:1:y', 'both read the same owner');
+    assert.equal(a.book.record('d-1')?.owner, 'host-b:1:y');
+    // The old owner's changes no longer count; the new one's do.
+    assert.equal((await a.book.write('d-1', { fence: 0, state: 'running' })).accepted, false);
+    assert.equal((await b.book.write('d-1', { fence: 1, state: 'running' })).accepted, true);
+    const takeover = await a.book.claim('d-1', 'host-a:1:x');
+    assert.equal(takeover.accepted, true, 'a takeover is the next fence');
+    assert.equal((await b.book.write('d-1', { fence: 1, state: 'finished' })).accepted, false, 'the owner it was taken from records nothing');
+    await b.book.refresh();
+    assert.equal(b.book.record('d-1')?.run.state, 'running');
   });
 
   it('two processes claiming the same runs at once take each one exactly once', async function () {
@@ -103,11 +105,71 @@ describe('the run book', () => {
     const b = await openBook(folder, []);
     const ids = Array.from({ length: 12 }, (_, i) => `run-${i}`);
     await a.runs.append(ids.map(queued));
+    await b.book.refresh();
     const claims = await Promise.all(ids.flatMap((id) => [a.book.claim(id, 'host:1:a'), b.book.claim(id, 'host:2:b')]));
-    for (let i = 0; i < ids.length; i++) assert.equal(Number(claims[2 * i]) + Number(claims[2 * i + 1]), 1, ids[i]);
+    for (let i = 0; i < ids.length; i++) assert.equal(Number(claims[2 * i]?.accepted) + Number(claims[2 * i + 1]?.accepted), 1, ids[i]);
     // A run that ended cannot be claimed again, even by a takeover.
     await a.book.change('run-0', { state: 'finished' });
-    assert.equal(await b.book.claim('run-0', 'host:3:c', a.book.record('run-0')?.owner ?? null), false);
+    assert.equal((await b.book.claim('run-0', 'host:3:c')).accepted, false);
+  });
+
+  it('Confirm, Discard and Cancel are decided once, in log order, and a final state never changes', async () => {
+    const folder = tempStore();
+    const a = await openBook(folder, []);
+    const b = await openBook(folder, []);
+    await a.runs.append([queued('w')]);
+    await a.book.claim('w', 'host:1:a');
+    await a.book.write('w', { fence: 1, state: 'running' });
+    assert.equal((await b.book.write('w', { decision: 'confirm', by: 'ana' })).accepted, false, 'nothing to confirm before it waits');
+    await a.book.write('w', { fence: 1, state: 'unconfirmed', summary: 'Plan: 1 to add, 0 to change, 0 to destroy.' });
+    await b.book.refresh();
+    const [discard, confirm] = await Promise.all([b.book.write('w', { decision: 'discard', by: 'bo' }), a.book.write('w', { decision: 'confirm', by: 'ana' })]);
+    assert.equal(Number(discard.accepted) + Number(confirm.accepted), 1, 'exactly one decision counts');
+    await Promise.all([a.book.refresh(), b.book.refresh()]);
+    assert.deepEqual(a.book.record('w')?.decision, b.book.record('w')?.decision, 'both processes read the same decision');
+    const applying = await a.book.write('w', { fence: 1, state: 'applying', step: 'apply' });
+    if (discard.accepted) {
+      assert.equal(a.book.record('w')?.run.state, 'discarded');
+      assert.equal(a.book.record('w')?.run.summary, 'discarded: Plan: 1 to add, 0 to change, 0 to destroy.');
+      assert.equal(applying.accepted, false, 'a discarded run never applies');
+    } else {
+      assert.equal(applying.accepted, true, 'a confirmed run applies');
+    }
+    await a.book.write('w', { fence: 1, state: 'finished', endedAt: new Date().toISOString() });
+    const final = a.book.record('w')?.run.state;
+    assert.equal((await a.book.write('w', { fence: 1, state: 'failed', summary: 'again' })).accepted, false, 'a final state is never changed again');
+    assert.equal(a.book.record('w')?.run.state, final);
+    assert.equal((await a.book.write('w', { fence: 1, reports: { status: 'posted' } })).accepted, true, 'what its reports did is still recorded');
+  });
+
+  it('a Cancel of a queued run ends it in the log, so no owner starts it; of a running one, refuses every further step but the end', async () => {
+    const folder = tempStore();
+    const a = await openBook(folder, []);
+    await a.runs.append([queued('q'), queued('r')]);
+    assert.equal((await a.book.write('q', { decision: 'cancel', by: 'ana' })).accepted, true);
+    assert.equal(a.book.record('q')?.run.state, 'stopped');
+    assert.equal((await a.book.claim('q', 'host:1:a')).accepted, false);
+    await a.book.claim('r', 'host:1:a');
+    await a.book.write('r', { fence: 1, state: 'running', step: 'plan' });
+    assert.equal((await a.book.write('r', { decision: 'cancel', by: 'ana' })).accepted, true);
+    assert.equal((await a.book.write('r', { decision: 'cancel', by: 'bo' })).accepted, false, 'cancelled once');
+    assert.equal((await a.book.write('r', { fence: 1, state: 'unconfirmed' })).accepted, false);
+    assert.equal((await a.book.write('r', { fence: 1, state: 'stopped', summary: 'stopped' })).accepted, true);
+  });
+
+  it('the stack lock holder admits runs to the queue: their order is the same for every process, whatever their clocks say', async () => {
+    const folder = tempStore();
+    const a = await openBook(folder, []);
+    const b = await openBook(folder, []);
+    const at = (id: string, iso: string) => ({ ...queued(id), createdAt: iso });
+    await a.runs.append([at('late-clock', '2026-12-01T10:00:05Z'), at('early-clock', '2026-12-01T10:00:01Z')]);
+    await a.book.refresh();
+    // Admitted in the order this holder chose: from then on, that is the queue.
+    await a.book.writeAll([{ runId: 'late-clock', change: { admit: true } }, { runId: 'early-clock', change: { admit: true } }]);
+    await a.runs.append([at('earliest-clock', '2026-12-01T09:00:00Z')]);
+    await b.book.refresh();
+    assert.deepEqual(b.book.openRunsOf('net').map((record) => record.run.id), ['late-clock', 'early-clock', 'earliest-clock'], 'admitted first, then the rest oldest first');
+    assert.equal((await b.book.write('late-clock', { admit: true })).accepted, false, 'a run is admitted once');
   });
 
   it('reads the plan line, keys statuses within 40 characters per stack and kind, and finds custom pipelines', () => {
