@@ -41,12 +41,24 @@ export class GitCheckouts {
     return path.join(this.folder, 'worktrees', runId);
   }
 
+  /**
+   * The askpass helper, written once and never rewritten in place: another run's git may be executing
+   * it (rewriting a running script fails with "Text file busy"), so a new one is renamed over it.
+   */
+  private async askpass(): Promise<string> {
+    const file = path.join(this.folder, 'askpass.sh');
+    if ((await fs.readFile(file, 'utf8').catch(() => null)) === ASKPASS) return file;
+    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await fs.writeFile(temp, ASKPASS, { mode: 0o700 });
+    await fs.rename(temp, file);
+    return file;
+  }
+
   /** A worktree at `commit`, from the cache (cloned or fetched first). Returns its folder. */
   async checkout(repository: string, access: GitAccess, commit: string, runId: string, signal: AbortSignal): Promise<string> {
     await ensurePrivateFolder(path.join(this.folder, 'cache'));
     await ensurePrivateFolder(path.join(this.folder, 'worktrees'));
-    const askpass = path.join(this.folder, 'askpass.sh');
-    await fs.writeFile(askpass, ASKPASS, { mode: 0o700 });
+    const askpass = await this.askpass();
     const cache = this.cacheOf(repository);
     const env = gitEnvironment(askpass, access.token);
     const url = withoutUser(access.url);

@@ -51,6 +51,8 @@ export interface FakeBitbucket {
   /** The next `count` requests matching `match` get `kind`. */
   failNext(kind: FaultKind, match?: Partial<CallInfo> | ((call: CallInfo) => boolean), count?: number): void;
   clearFaults(): void;
+  /** When a request (REST or git) last carried this secret, in ms since the epoch; null if none ever did. */
+  lastUseOf(secret: string): number | null;
   /** Requests received for `METHOD template`, faulted ones included. */
   count(method: string, template: string): number;
   counts(): Record<string, number>;
@@ -100,6 +102,11 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   if (options.rateLimit) plan.setRateLimit(options.rateLimit);
   const calls = new Map<string, number>();
   const exchanges: Exchange[] = [];
+  const lastUse = new Map<string, number>();
+  const noteUse = (request: IncomingMessage) => {
+    const given = credentialsOf(request);
+    if (given) lastUse.set(given.secret, Date.now());
+  };
   const sockets = new Set<Socket>();
   let origin = '';
 
@@ -137,6 +144,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', origin);
     const method = request.method ?? 'GET';
+    noteUse(request);
     if (GIT_PATH.test(url.pathname)) {
       calls.set('GIT', (calls.get('GIT') ?? 0) + 1);
       return git.handle(request, response, url, credentialsOf(request));
@@ -263,6 +271,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     failNext: (kind, match, count) => plan.failNext(kind, match, count),
     clearFaults: () => plan.clear(),
     count: (method, template) => calls.get(`${method} ${template}`) ?? 0,
+    lastUseOf: (secret) => lastUse.get(secret) ?? null,
     counts: () => Object.fromEntries(calls),
     totalCalls: () => [...calls.values()].reduce((sum, n) => sum + n, 0),
     resetCounts: () => calls.clear(),
