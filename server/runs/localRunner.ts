@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Runner } from '../protocol';
 import type { Execution, Outcome } from './execution';
 import { GitCheckouts } from './gitCheckout';
-import { planSummary } from './planSummary';
+import { planSummary, stepFailed } from './planSummary';
 import { withRetries } from './retries';
 
 export interface LocalControl {
@@ -38,7 +38,7 @@ export async function runLocally(
     await execution.advance({ state: 'running', step: 'plan' });
     const plan = await command(execution, runner.plan, cwd, control);
     if (plan.stopped) return { state: 'stopped', summary: 'stopped' };
-    if (plan.code !== 0) return { state: 'failed', summary: `${runner.plan[0]} exited with ${plan.code}${summaryNote(plan.output)}` };
+    if (plan.code !== 0) return { state: 'failed', summary: stepFailed('plan', plan.code) };
     const summary = planSummary(plan.output);
     if (run.kind === 'proposed' || runner.apply === null) return { state: 'finished', summary: summary ?? 'plan finished' };
     if (!autodeploy) {
@@ -53,17 +53,12 @@ export async function runLocally(
     await execution.advance({ state: 'applying', step: 'apply' });
     const apply = await command(execution, runner.apply, cwd, control);
     if (apply.stopped) return { state: 'stopped', summary: 'stopped while applying' };
-    if (apply.code !== 0) return { state: 'failed', summary: `${runner.apply[0]} exited with ${apply.code}${summaryNote(apply.output)}` };
+    if (apply.code !== 0) return { state: 'failed', summary: stepFailed('apply', apply.code) };
     return { state: 'finished', summary: planSummary(apply.output) ?? summary ?? 'applied' };
   } finally {
     await checkouts.remove(stack.repository, run.id).catch(() => undefined);
   }
 }
-
-const summaryNote = (output: string) => {
-  const last = output.trim().split('\n').pop()?.trim();
-  return last ? `: ${last.slice(0, 160)}` : '';
-};
 
 function aborted(signal: AbortSignal): Promise<'discard'> {
   return new Promise((resolve) => {

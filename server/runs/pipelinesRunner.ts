@@ -2,7 +2,7 @@
 // pipeline on the run's commit, follows it (backing off) until it completes, and keeps its log.
 import { describeError } from '../errors';
 import type { PipelineProgress, PipelineTrigger } from '../bitbucket/gateway';
-import { planSummary } from './planSummary';
+import { pipelineEnded, planSummary } from './planSummary';
 import { isTransient, sleep, withRetries } from './retries';
 import { RunHalted, type Execution, type Outcome } from './execution';
 
@@ -44,9 +44,9 @@ export async function runOnPipelines(execution: Execution, pipeline: string): Pr
   });
   await execution.write(log);
   const summary = planSummary(log);
-  if (done.result === 'SUCCESSFUL') return { state: 'finished', summary: summary ?? `pipeline #${done.buildNumber ?? '?'} succeeded` };
+  if (done.result === 'SUCCESSFUL') return { state: 'finished', summary: summary ?? pipelineEnded(done.buildNumber, done.result) };
   if (done.result === 'STOPPED') return { state: 'stopped', summary: 'stopped' };
-  return { state: 'failed', summary: `pipeline #${done.buildNumber ?? '?'} ${String(done.result ?? 'failed').toLowerCase()}` };
+  return { state: 'failed', summary: pipelineEnded(done.buildNumber, done.result) };
 }
 
 /**

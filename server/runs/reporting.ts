@@ -1,18 +1,27 @@
 // What a run tells Bitbucket: a build status on its commit (one per stack and run kind) and, for a
 // run a pull request proposed, one comment per stack on that pull request, edited in place. A
-// refusal never fails the run: it is recorded on the run for the editor to show.
+// refusal never fails the run: it is recorded on the run for the editor to show. The run's own text
+// is untrusted: the status says only Stackhook's words (the summary), and the comment quotes the
+// log only inside a code block it cannot leave (pullRequestComment.ts).
 import { createHash } from 'node:crypto';
 import { describeError } from '../errors';
 import type { BitbucketCredential, BitbucketGateway, BuildStatus } from '../bitbucket/gateway';
 import { redact } from '../log';
 import type { Run, RunState } from '../protocol';
 import type { StoredStack } from '../store/schema';
+import { COMMENT_LIMITS, commentMarkdown } from './pullRequestComment';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
 import { maskCredential } from './runLogFiles';
+import { cutTo, oneLine } from './runText';
 
 const MAX_KEY = 40;
-const COMMENT_TAIL_LINES = 30;
+/**
+ * The longest status description Stackhook writes. Bitbucket's OpenAPI document gives `commitstatus`
+ * `description` no maxLength; 255 is the bound Bitbucket keeps for a status's text fields (Bitbucket
+ * Server documents it) and the one `server/bitbucket/reports.ts` cuts at, so Stackhook stays within it.
+ */
+export const STATUS_DESCRIPTION_MAX = 255;
 
 /** Unique per stack and run kind, at most 40 characters (Bitbucket's limit). */
 export function statusKey(stackId: string, kind: Run['kind']): string {
@@ -74,7 +83,7 @@ export async function reportStatus(reporter: Reporter, runId: string, state?: Bu
     key: statusKey(run.stackId, run.kind),
     state: state ?? buildStateOf(run.state),
     name: `Stackhook ${reporter.stack.name} (${run.kind})`,
-    description: redact(run.summary ?? `${run.kind} run ${STATE_WORDS[run.state]}`),
+    description: statusDescription(run, reporter.credential.secret),
     url: run.externalUrl ?? reporter.runLink(run),
   };
   try {
@@ -109,19 +118,29 @@ export async function reportComment(reporter: Reporter, runId: string): Promise<
   }
 }
 
+/**
+ * The status's description: the run's summary (Stackhook's words: runners render counts and exit
+ * codes, never the tool's lines) or its state, on one line, masked, within Bitbucket's length.
+ */
+export function statusDescription(run: Pick<Run, 'kind' | 'state' | 'summary'>, secret: string): string {
+  const words = run.summary ?? `${run.kind} run ${STATE_WORDS[run.state]}`;
+  return cutTo(maskCredential(redact(oneLine(words)), secret), STATUS_DESCRIPTION_MAX);
+}
+
 async function commentText(reporter: Reporter, run: Run): Promise<string> {
-  const tail = await reporter.book.logs.tail(run.id, COMMENT_TAIL_LINES);
-  const lines = [
-    `**Stackhook** · stack **${reporter.stack.name}** · ${run.kind} run on \`${(run.commit ?? '').slice(0, 12)}\`: **${STATE_WORDS[run.state]}**`,
-    '',
-    ...(run.summary ? [run.summary, ''] : []),
-    '```text',
-    tail.replace(/```/g, "'''") || '(no output)',
-    '```',
-    '',
-    `_Run ${run.id}${run.externalUrl ? ` · [pipeline](${run.externalUrl})` : ''}. This comment is updated by later runs of the stack._`,
-  ];
-  return maskCredential(redact(lines.join('\n')), reporter.credential.secret);
+  // One line more than is quoted: if it is there, the log has earlier lines, and the comment says so.
+  const logTail = await reporter.book.logs.tail(run.id, COMMENT_LIMITS.tailLines + 1);
+  const facts = {
+    stackName: reporter.stack.name,
+    kind: run.kind,
+    commit: run.commit,
+    state: STATE_WORDS[run.state],
+    summary: run.summary,
+    runId: run.id,
+    pipelineUrl: run.externalUrl,
+    logTail,
+  };
+  return commentMarkdown(facts, (text) => maskCredential(redact(text), reporter.credential.secret));
 }
 
 function reasonOf(error: unknown): string {

@@ -8,6 +8,7 @@ import * as Protocol from '../../server/protocol';
 import { statusKey } from '../../server/runs/reporting';
 import { pushBody } from '../editor/support/webhook';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
+import { codeBlocks, outsideCode, type Dialect } from '../support/markdownFences';
 import { pullRequestBody } from '../support/pullRequestBody';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
@@ -16,6 +17,47 @@ import { PIPELINES_YAML, processGone, RUN_ENV } from './runSupport';
 const TOKEN = 'ATATT3xFfGF0-runs-token-7f3a9c';
 const NODE = process.execPath;
 const printPlan = (line: string) => [NODE, '-e', `console.log('Refreshing state...'); console.log(process.env.STACKHOOK_RUN_KIND + ' ' + process.cwd()); console.log(${JSON.stringify(line)})`];
+
+/**
+ * A plan that prints what an attacker would: Markdown, raw HTML, mentions, a phishing link, a
+ * tracking image, lines of backticks and tildes that try to close the fence (after CR and a Unicode
+ * line separator too), ANSI colours, an OSC 8 hyperlink, cursor movement, and a very long output.
+ */
+const HOSTILE_LINES = [
+  'Plan: 3 to add, 0 to change, 0 to destroy. <img src="https://track.example/plan.gif">',
+  '# Approve me',
+  '**urgent** [phishing](https://evil.example/login) ![x](https://track.example/p.gif)',
+  '<img src="https://track.example/i.gif"> <a href="https://evil.example">docs</a>',
+  '@{557058:0a1b2c3d-4e5f-6789-admin} @admin please approve',
+  '```',
+  '````````',
+  '~~~',
+  '   ```',
+  'x\r```\r<img src="https://track.example/cr.gif">',
+  'y\u2028```\u2029@admin',
+  '\x1b[31mred\x1b[0m \x1b]8;;https://evil.example\x1b\\hyperlink\x1b]8;;\x1b\\ \x1b[2J\x1b[H\x1b[1A\u202eevil',
+];
+const HOSTILE_FRAGMENTS = ['<img', '<a ', '@{', '@admin', '](', '![', 'evil.example', 'track.example', '~~~', '# Approve', '**urgent**', '\x1b'];
+const hostilePlan = (exitCode: number) => [
+  NODE,
+  '-e',
+  `const lines = ${JSON.stringify(HOSTILE_LINES)};
+   for (const line of lines) console.log(line);
+   for (let i = 0; i < 3000; i++) console.log('resource ' + i + ' ' + '='.repeat(60));
+   console.log('A'.repeat(200000));
+   for (const line of lines.slice(1)) console.log(line);
+   console.log('@admin [phishing](https://evil.example) <img src=x> last line');
+   process.exitCode = ${exitCode};`,
+];
+/** Stackhook's own lines, the only ones a comment may hold outside its code block. */
+const ownLines = (summary: string) => [
+  /^$/,
+  /^\*\*Stackhook\*\* · stack \*\*dev\*\* · proposed run on `[0-9a-f]{12}`: \*\*(finished|failed)\*\*$/,
+  new RegExp(`^${summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+  /^The end of the run's log:$/,
+  /^_Left out of this comment: [a-z0-9,;' ]+\. The whole log is the run's log in Stackhook\._$/,
+  /^_Run [a-z0-9-]+\. This comment is updated by later runs of the stack\._$/,
+];
 
 /** Every file under `folder` (the store), but those where a secret must be (credentials.json for the token, the registry for webhook secrets). */
 function storeText(folder: string, except: readonly string[]): string {
@@ -231,6 +273,54 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     assert.equal(statusOf('acme/local', commit, statusKey('dev', 'tracked'))?.state, 'STOPPED');
     const refused = await rejection(server.request(Protocol.RunsConfirm, { runId: again.id }));
     assert.equal(refused.kind, 'Conflict');
+  });
+
+  it('text from a run is untrusted: a plan printing Markdown, HTML, mentions, links, fences and escapes stays in the comment\'s code block; the summary and the status are Stackhook\'s words', async () => {
+    bitbucket.world.addPullRequest('acme/local', 21);
+    const comments = () => bitbucket.world.repository('acme/local')?.pullRequests.get(21) ?? [];
+    const cases = [
+      { exitCode: 0, state: 'finished', summary: 'Plan: 3 to add, 0 to change, 0 to destroy.' },
+      { exitCode: 1, state: 'failed', summary: "plan failed (exit 1); see the run's log" },
+    ];
+    for (const [index, expected] of cases.entries()) {
+      await server.request(Protocol.StacksUpdate, { stackId: 'dev', runner: { type: 'local', plan: hostilePlan(expected.exitCode), apply: null } });
+      const commit = bitbucket.pushCommit('acme/local', 'feature/evil', { 'envs/dev/evil.tf': `# ${index}\n` });
+      const answer = await deliver(receiver, 'acme-main', { body: pullRequestBody('acme/local', { id: 21, source: 'feature/evil', destination: 'main', commit }), eventKey: 'pullrequest:created', secret });
+      const done = await ended(answer.json.runIds?.[0] ?? '');
+      assert.equal(done.state, expected.state);
+      assert.equal(done.reports.comment, 'posted', done.reports.commentReason);
+      // The summary the editor shows is Stackhook's words, not the output's last line.
+      assert.equal(done.summary, expected.summary);
+      const log = (await server.request(Protocol.RunsLog, { runId: done.id })).text;
+      assert.ok(log.includes('\x1b]8;;https://evil.example') && log.includes('<img src="https://track.example/i.gif">'), 'the log holds the hostile output');
+
+      assert.equal(comments().length, 1, 'one comment per stack, edited in place');
+      const raw = comments()[0]?.raw ?? '';
+      assert.ok(raw.length <= 32_000, `the comment has ${raw.length} characters`);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(raw, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]/, 'an escape or control character in the comment');
+      for (const dialect of ['python-markdown', 'commonmark'] as Dialect[]) {
+        const outside = outsideCode(raw, dialect);
+        assert.ok(outside.join('\n').length > 150, 'there is Stackhook text outside the code block to search');
+        for (const line of outside) assert.ok(ownLines(expected.summary).some((own) => own.test(line)), `${dialect}: not Stackhook's line outside the code block: ${JSON.stringify(line)}`);
+        for (const fragment of HOSTILE_FRAGMENTS) assert.equal(outside.join('\n').includes(fragment), false, `${dialect}: ${JSON.stringify(fragment)} outside the code block`);
+        // The fence really encloses the run's text: its last line, hostile as it is, is the last line of the one code block.
+        const blocks = codeBlocks(raw, dialect);
+        assert.equal(blocks.length, 1, `${dialect}: one code block`);
+        assert.equal(blocks[0]?.at(-1), '@admin [phishing](https://evil.example) <img src=x> last line');
+        assert.ok(blocks[0]?.includes('```') && blocks[0]?.includes('~~~'), `${dialect}: the fence-like lines are inside`);
+      }
+      assert.match(raw, /_Left out of this comment: the log's lines before its last 30; .*199,\d{3} characters of 1 line longer than 1,000 characters\./);
+
+      const status = statusOf('acme/local', commit, statusKey('dev', 'proposed'));
+      assert.equal(status?.description, expected.summary);
+      assert.ok((status?.description.length ?? Infinity) <= 255);
+      for (const fragment of HOSTILE_FRAGMENTS) assert.equal(status?.description.includes(fragment), false, `${JSON.stringify(fragment)} in the status`);
+    }
+    await server.request(Protocol.StacksUpdate, {
+      stackId: 'dev',
+      runner: { type: 'local', plan: printPlan('Plan: 2 to add, 0 to change, 1 to destroy.'), apply: printPlan('Apply complete! Resources: 2 added, 0 changed, 1 destroyed.') },
+    });
   });
 
   it('cancel: a local run\'s whole process group ends; a pipeline is stopped; both end stopped with a STOPPED status', async () => {
