@@ -26,7 +26,8 @@ describe('team server: the protocol over an authenticated WebSocket', function (
   };
 
   before(async () => {
-    server = await startTeamServer();
+    // Nothing leaves the machine: a call to Bitbucket meets a closed loopback port.
+    server = await startTeamServer({ args: ['--bitbucket-api', 'http://127.0.0.1:9'] });
     tokens.ana = await userWithToken(server, 'ana', true);
     tokens.ben = await userWithToken(server, 'ben');
     tokens.cy = await userWithToken(server, 'cy');
@@ -315,7 +316,7 @@ describe('team server: the local runner', function () {
     await ana.request(Protocol.AccessGrant, { user: 'ben', spaceId: 'root', role: 'write' });
     return { ana, ben };
   }
-  const stack = (name: string, runner?: typeof local) => ({ name, spaceId: 'root', integrationId: 'shared', repository: 'acme/infra', branch: 'main', verify: false, ...(runner ? { runner } : {}) });
+  const stack = (name: string, runner?: Protocol.Runner) => ({ name, spaceId: 'root', integrationId: 'shared', repository: 'acme/infra', branch: 'main', verify: false, ...(runner ? { runner } : {}) });
 
   it('is off without --local-runner: nobody may choose it, and pipelines stay the default', async () => {
     const { ana } = await teamWith([]);
@@ -338,5 +339,34 @@ describe('team server: the local runner', function () {
     assert.equal((await rejection(ben.request(Protocol.StacksUpdate, { stackId: created.id, runner: local }))).kind, 'Forbidden');
     const updated = await ana.request(Protocol.StacksUpdate, { stackId: created.id, runner: local });
     assert.equal(updated.runner.type, 'local');
+  });
+
+  it('a writer cannot turn an admin\'s local-runner stack into a fork runner: allowForks, autodeploy and the runner are admin\'s; the branch and project root are the writer\'s', async () => {
+    const { ana, ben } = await teamWith(['--local-runner']);
+    const withApply: Protocol.Runner = { ...local, apply: ['terraform', 'apply'] };
+    const created = await ana.request(Protocol.StacksCreate, stack('host-net', withApply));
+    const changes: Array<[Omit<Protocol.ParamsOf<typeof Protocol.StacksUpdate>, 'stackId'>, RegExp]> = [
+      [{ allowForks: true, autodeploy: true }, /Changing autodeploy and allowForks of the stack "host-net" needs admin on the space "root"/],
+      [{ allowForks: true }, /Changing allowForks of the stack "host-net" needs admin on the space "root"/],
+      [{ autodeploy: true }, /Changing autodeploy of the stack "host-net" needs admin/],
+      [{ runner: { type: 'local', plan: ['sh', '-c', 'id'], apply: null } }, /local commands on a team server needs admin of the root space/],
+      [{ runner: { type: 'pipelines', pipeline: 'stackhook' } }, /Changing the runner of the stack "host-net"/],
+    ];
+    for (const [change, named] of changes) {
+      const refused = await rejection(ben.request(Protocol.StacksUpdate, { stackId: created.id, ...change }));
+      assert.equal(refused.kind, 'Forbidden', JSON.stringify(change));
+      assert.match(refused.message, named);
+    }
+    const forbiddenCreate = await rejection(ben.request(Protocol.StacksCreate, { ...stack('fork-runner'), allowForks: true, autodeploy: true }));
+    assert.equal(forbiddenCreate.kind, 'Forbidden');
+    assert.match(forbiddenCreate.message, /Setting autodeploy and allowForks of a new stack to anything but the default needs admin on the space "root"/);
+    assert.equal((await ben.request(Protocol.StacksList)).some((candidate) => candidate.id === 'fork-runner'), false, 'the refused stack was not created');
+
+    const moved = await ben.request(Protocol.StacksUpdate, { stackId: created.id, branch: 'develop', projectRoot: 'envs/dev', verify: false });
+    assert.deepEqual([moved.branch, moved.projectRoot], ['develop', 'envs/dev'], 'a writer changes what the stack tracks');
+    const listed = (await ana.request(Protocol.StacksList)).find((candidate) => candidate.id === created.id);
+    assert.deepEqual([listed?.allowForks, listed?.autodeploy, listed?.runner], [false, false, withApply], 'no refused change was kept');
+    const granted = await ana.request(Protocol.StacksUpdate, { stackId: created.id, allowForks: true });
+    assert.equal(granted.allowForks, true, 'an admin of the space may');
   });
 });
