@@ -25,6 +25,18 @@ export function isAdminSomewhere(state: RegistryState, user: string): boolean {
   return state.grants.some((grant) => grant.user === user && grant.role === 'admin');
 }
 
+/**
+ * Checking credentials the user typed makes this server call Bitbucket with them (and list the
+ * account's workspaces): only those who could create an integration somewhere, admins of a space.
+ */
+export function requireCredentialCheck(state: RegistryState, user: string): void {
+  if (!isAdminSomewhere(state, user)) {
+    throw forbidden(
+      `Checking Bitbucket credentials that are not an integration's needs admin on a space (the role that creates integrations), which ${user} has on none. ` +
+        'Test a saved integration instead, or ask an admin.',
+    );
+  }
+}
 
 /** A default integration belongs to the root space, whatever is stored beside it. */
 export function governingSpace(integration: Pick<StoredIntegration, 'type' | 'spaceId'>): string {

@@ -243,6 +243,25 @@ describe('team server: the protocol over an authenticated WebSocket', function (
     await assert.rejects(redeemInvitation(address, invitation.token), /refused the invitation: it was used already, has expired or was revoked/);
   });
 
+  it('checking typed Bitbucket credentials needs admin on some space: a user with no role, a reader and a writer are refused before any call to Bitbucket', async () => {
+    const opened = [await connect(await userWithToken(server, 'wes')), await connect(tokens.ana), await connect(tokens.cy), await connect(tokens.ben)];
+    const [wes, ana, cy, ben] = opened as [TeamEditor, TeamEditor, TeamEditor, TeamEditor];
+    await ana.request(Protocol.AccessGrant, { user: 'wes', spaceId: 'root', role: 'write' });
+    await ana.request(Protocol.AccessGrant, { user: 'ben', spaceId: 'root', role: 'read' });
+    try {
+      const typed = { username: 'victim@example.com', secret: 'ATATT-someone-elses-token-0123456789' };
+      for (const [who, editor] of [['cy (no role)', cy], ['ben (read)', ben], ['wes (write)', wes]] as const) {
+        const refused = await rejection(editor.request(Protocol.IntegrationsTest, typed));
+        assert.equal(refused.kind, 'Forbidden', `${who}: ${refused.message}`);
+        assert.match(refused.message, /needs admin on a space \(the role that creates integrations\)/, who);
+        assert.ok(!refused.message.includes(typed.secret), 'the refusal does not quote the secret');
+      }
+      assert.ok(!server.stderr().includes(typed.secret), 'the host log never prints it');
+    } finally {
+      await Promise.all(opened.map((editor) => editor.close()));
+    }
+  });
+
   it('a change through one connection reaches every connected editor as stackhook/changed', async () => {
     const [ana, cy] = await Promise.all([connect(tokens.ana), connect(tokens.cy)]);
     const before = cy.changes.length;

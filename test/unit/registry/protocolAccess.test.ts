@@ -198,7 +198,8 @@ const refusalNames = (setting: RegExp) => (c: Case, message: string) => {
 
 /**
  * Rows for params that need more than the method's plain row: settings that decide what code runs
- * where are admin's (writers set the branch and the project root).
+ * where are admin's (writers set the branch and the project root), and checking typed credentials
+ * needs the role that creates integrations (admin of some space).
  */
 const VARIANTS: Record<string, Record<string, Row>> = {
   [Protocol.StacksCreate.method]: {
@@ -220,6 +221,14 @@ const VARIANTS: Record<string, Record<string, Row>> = {
       expect: stackAdmin,
       changes: yes,
       refusal: refusalNames(/Changing the runner, autodeploy and allowForks of the stack/),
+    },
+  },
+  [Protocol.IntegrationsTest.method]: {
+    // Typed credentials make the server call Bitbucket for the user: only an admin (of any space) may.
+    'typed credentials': {
+      params: () => ({ username: 'mallory@example.com', secret: 'ATATT-someone-elses-token' }),
+      expect: (c) => (c.role === 'admin' ? 'allowed' : 'Forbidden'),
+      refusal: (_c, message) => assert.match(message, /needs admin on a space/),
     },
   },
 };
