@@ -9,7 +9,7 @@ import * as Protocol from '../../server/protocol';
 import { rejection } from '../support/serverProcess';
 import { parseTeamAddress } from '../../extension/teamServer/address';
 import { redeemInvitation } from '../../extension/teamServer/redeem';
-import { connectEditor, openSocket, postRedeem, startTeamServer, userWithToken, wsUrl, type TeamEditor, type TeamServer } from '../support/teamServer';
+import { closeOf, connectEditor, createToken, openSocket, postRedeem, startTeamServer, userWithToken, wsUrl, type TeamEditor, type TeamServer } from '../support/teamServer';
 import { eventually } from './receiverSupport';
 
 const CREDENTIAL = 'ATATT-team-credential-0123456789';
@@ -267,6 +267,72 @@ describe('team server: the protocol over an authenticated WebSocket', function (
     const before = cy.changes.length;
     await ana.request(Protocol.IntegrationsCreate, { name: 'Another', type: 'space', spaceId: 'root', username: 'ana@example.com', secret: CREDENTIAL, verify: false });
     await eventually(() => cy.changes.slice(before).some((topics) => topics.includes('integrations')), 'cy to hear of the new integration', 1_000);
+  });
+});
+
+describe('team server: a connection lasts only as long as its token', function () {
+  this.timeout(60_000);
+  let server: TeamServer;
+  const editors: TeamEditor[] = [];
+  const connect = async (token: string) => {
+    const editor = await connectEditor(server.url, token);
+    editors.push(editor);
+    return editor;
+  };
+
+  before(async () => {
+    server = await startTeamServer({ args: ['--bitbucket-api', 'http://127.0.0.1:9'] });
+    await userWithToken(server, 'ana', true);
+    await server.admin('users', 'add', 'rex');
+    await server.admin('users', 'add', 'sol');
+  });
+  after(async () => {
+    await Promise.all(editors.map((editor) => editor.close()));
+    await server.stop();
+  });
+
+  it('tokens revoke ID, run on the host, closes within seconds every connection the token opened ("token revoked"); another token\'s and another user\'s stay open', async () => {
+    const revoked = await createToken(server.store, 'rex');
+    const kept = await createToken(server.store, 'rex');
+    const sol = await createToken(server.store, 'sol');
+    const [first, second, otherToken, otherUser] = await Promise.all([connect(revoked.token), connect(revoked.token), connect(kept.token), connect(sol.token)]);
+    for (const editor of [first, second, otherToken]) assert.equal((await editor.request(Protocol.Status)).user, 'rex', 'every connection works before');
+
+    const closes = [first, second].map((editor) => closeOf(editor.socket, 15_000));
+    await server.admin('tokens', 'revoke', revoked.id);
+    const revokedAt = Date.now();
+    for (const closed of await Promise.all(closes)) {
+      assert.deepEqual([closed.code, closed.reason], [Protocol.TOKEN_ENDED_CLOSE_CODE, 'token revoked']);
+      assert.ok(closed.at - revokedAt < 3_000, `closed ${closed.at - revokedAt} ms after the revocation`);
+    }
+    await assert.rejects(first.request(Protocol.Status), 'the next request on a closed connection fails');
+    assert.equal((await otherToken.request(Protocol.Status)).user, 'rex', 'a connection of the same user\'s other token stays open');
+    assert.equal((await otherUser.request(Protocol.Status)).user, 'sol', 'another user\'s connection stays open');
+    const reconnect = await openSocket(wsUrl(server.url), revoked.token).then(
+      () => assert.fail('a revoked token must not connect again'),
+      (error: { status?: number }) => error,
+    );
+    assert.equal(reconnect.status, 401);
+    await eventually(() => new RegExp(`rex's connection to /rpc was closed: its token \\(id ${revoked.id}\\) was revoked`).test(server.stderr()), 'the host log to say why');
+    assert.ok(!server.stderr().includes(revoked.token), 'the log never prints the token');
+  });
+
+  it('a connection closes when its token expires ("token expired"), not before', async () => {
+    const short = await createToken(server.store, 'sol');
+    const editor = await connect(short.token);
+    assert.equal((await editor.request(Protocol.Status)).user, 'sol');
+    const closed = closeOf(editor.socket, 15_000);
+    // Time passes: the token's expiry is brought to a moment from now, as 90 days would.
+    const usersFile = path.join(server.store, 'users.json');
+    const users = JSON.parse(readFileSync(usersFile, 'utf8')) as { tokens: Array<{ id: string; expiresAt: string }> };
+    const expiresAt = Date.now() + 1_500;
+    (users.tokens.find((token) => token.id === short.id) as { expiresAt: string }).expiresAt = new Date(expiresAt).toISOString();
+    writeFileSync(usersFile, JSON.stringify(users));
+    assert.equal((await editor.request(Protocol.Status)).user, 'sol', 'it works until then');
+    const { code, reason, at } = await closed;
+    assert.deepEqual([code, reason], [Protocol.TOKEN_ENDED_CLOSE_CODE, 'token expired']);
+    assert.ok(at >= expiresAt - 50, `closed ${expiresAt - at} ms before the expiry`);
+    assert.ok(at - expiresAt < 3_000, `closed ${at - expiresAt} ms after the expiry`);
   });
 });
 
