@@ -73,6 +73,8 @@ export class TeamRpcEndpoint {
   private readonly tokenCheck: NodeJS.Timeout;
   private checking: Promise<void> | null = null;
   private checkAgain = false;
+  /** Said once when checks start failing, and once when they work again, not every few seconds. */
+  private checkFailing = false;
 
   constructor(
     private readonly base: ServerContext,
@@ -142,9 +144,14 @@ export class TeamRpcEndpoint {
       verdicts = await this.users.checkTokens([...new Set(open.map((peer) => peer.tokenId))], this.base.now());
     } catch (error) {
       // Open connections stay while the store cannot be read; the next check tries again.
-      this.log.warn(`The tokens of open ${RPC_PATH} connections could not be checked: ${describeError(error)}. Trying again in ${this.limits.tokenRecheckMs / 1000} s.`);
+      if (!this.checkFailing) {
+        this.log.warn(`The tokens of open ${RPC_PATH} connections could not be checked: ${describeError(error)}. Stackhook tries again every ${this.limits.tokenRecheckMs / 1000} s.`);
+      }
+      this.checkFailing = true;
       return;
     }
+    if (this.checkFailing) this.log.info(`The tokens of open ${RPC_PATH} connections can be checked again.`);
+    this.checkFailing = false;
     for (const peer of open) {
       const verdict = verdicts.get(peer.tokenId) ?? { refused: 'unknown' as const };
       if ('refused' in verdict) {

@@ -141,13 +141,16 @@ describe('/rpc limits', function () {
     const ana = await connection(await openSocket(url, 'ana-token'));
     unreadable = true;
     revoked.add('t1');
+    const before = logged.length;
     await endpoint.recheckTokens();
-    assert.ok(logged.some((line) => /could not be checked: the users file cannot be read/.test(line)));
+    await endpoint.recheckTokens();
+    assert.equal(logged.slice(before).filter((line) => /could not be checked: the users file cannot be read/.test(line)).length, 1, 'said once, not at every check');
     assert.deepEqual(await ana.sendRequest('test/echo', { n: 1 }), { n: 1 }, 'still open');
     unreadable = false;
     const closed = new Promise<void>((resolve) => ana.onClose(() => resolve()));
     await endpoint.recheckTokens();
     await closed;
+    assert.ok(logged.some((line) => /can be checked again/.test(line)));
     await eventually(() => endpoint.connectionCount === 0, 'the server to forget the closed socket');
     ana.dispose();
   });
