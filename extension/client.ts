@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import type { z } from 'zod';
 import * as Protocol from '../server/protocol';
+import { Command } from './commandIds';
 import { readSettings, serverArgs } from './config';
 import type { ServerState } from './contextKeys';
 import { registerSecret } from './log';
@@ -151,8 +152,17 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
     return {
       error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
       closed: () => {
-        // A team server that went away is tried again and again, with backoff, until it is back.
-        if (this.teamAddress) return { action: CloseAction.Restart, handled: true };
+        if (this.teamAddress) {
+          // A token the server revoked (or that expired) would only be refused again: ask for a new one.
+          const ended = this.team.tokenEnded;
+          if (ended) {
+            this.setState('failed');
+            void this.askForNewToken(ended);
+            return { action: CloseAction.DoNotRestart, handled: true };
+          }
+          // A team server that went away is tried again and again, with backoff, until it is back.
+          return { action: CloseAction.Restart, handled: true };
+        }
         const now = Date.now();
         this.crashes = [...this.crashes.filter((at) => now - at < RESTART_WINDOW_MS), now];
         if (this.crashes.length <= MAX_RESTARTS) {
@@ -163,6 +173,13 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
         return { action: CloseAction.DoNotRestart, handled: true };
       },
     };
+  }
+
+  private async askForNewToken(ended: 'revoked' | 'expired'): Promise<void> {
+    const message = ended === 'expired' ? vscode.l10n.t('Your token expired: paste a new one.') : vscode.l10n.t('Your token was revoked: paste a new one.');
+    this.output.error(message);
+    const paste = vscode.l10n.t('Paste a new token');
+    if ((await vscode.window.showErrorMessage(message, paste)) === paste) await vscode.commands.executeCommand(Command.ConnectTeamServer);
   }
 
   private fail(): void {

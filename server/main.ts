@@ -87,12 +87,12 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   const context = await openContext(options, log, (topics) => endpoint?.broadcast(Protocol.Changed.method, { topics }));
   const address = options.listen;
   if (!context.users) throw new Error('serve opened a context without a user directory.');
-  endpoint = new TeamRpcEndpoint(context, context.users, answerProtocol, log);
-  const stopWatching = watchTeamStore(context);
+  const team = new TeamRpcEndpoint(context, context.users, answerProtocol, log);
+  endpoint = team;
+  const stopWatching = watchTeamStore(context, () => void team.recheckTokens());
   let receiver: WebhookReceiver;
   try {
     const tls = options.tls ? readTls(options.tls) : undefined;
-    const team = endpoint;
     receiver = await WebhookReceiver.listen(
       context,
       address,

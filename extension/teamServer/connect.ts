@@ -3,16 +3,16 @@
 // never need it. The build makes it a file of its own, dist/teamTransport.js (esbuild.mjs).
 import type { TeamAddress } from './address';
 import { TeamRefusal } from './refusal';
-import type { TeamTransport } from './transport';
+import type { OnClose, TeamTransport } from './transport';
 
-export type { TeamTransport } from './transport';
+export type { OnClose, TeamTransport } from './transport';
 
-export async function openTeamTransport(address: TeamAddress, token: string): Promise<TeamTransport> {
+export async function openTeamTransport(address: TeamAddress, token: string, onClose?: OnClose): Promise<TeamTransport> {
   // A require, not import(): the extension host loads extension code as CommonJS.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { openWebSocket, UpgradeRefused } = require('./transport') as typeof import('./transport');
   try {
-    return await openWebSocket(address, token);
+    return await openWebSocket(address, token, onClose);
   } catch (error) {
     if (error instanceof UpgradeRefused) throw new TeamRefusal(error.status, error.detail);
     throw error;

@@ -1,9 +1,11 @@
 // The editor's link to a team server: the address from `stackhook.server`, the token in SecretStorage,
 // and what the status bar shows (connected as ana, reconnecting, refused). The language client asks it
 // for transports; after a drop it waits out the backoff and tries again until the server is back or
-// refuses the token.
+// refuses the token. A connection the server closed because its token was revoked or expired is not
+// tried again: the token will only be refused, so the person is asked for a new one.
 import * as vscode from 'vscode';
 import type { MessageTransports } from 'vscode-languageclient/node';
+import { TOKEN_ENDED_CLOSE_CODE, TOKEN_ENDED_REASONS } from '../../server/protocol';
 import { parseTeamAddress, type TeamAddress } from './address';
 import { reconnectDelayMs } from './backoff';
 import { openTeamTransport } from './connect';
@@ -26,6 +28,8 @@ export class TeamLink implements vscode.Disposable {
   private attempts = 0;
   /** Bumped by `reset`: an attempt loop of an older generation gives up. */
   private generation = 0;
+  /** Set when the server closed the connection because its token stopped authenticating. */
+  private ended: 'revoked' | 'expired' | null = null;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -57,7 +61,13 @@ export class TeamLink implements vscode.Disposable {
   reset(): void {
     this.generation += 1;
     this.attempts = 0;
+    this.ended = null;
     this.set({ kind: 'local' });
+  }
+
+  /** Whether the server ended the connection for its token (revoked or expired): reconnecting would not help. */
+  get tokenEnded(): 'revoked' | 'expired' | null {
+    return this.ended;
   }
 
   markConnected(address: TeamAddress, user: string): void {
@@ -76,17 +86,23 @@ export class TeamLink implements vscode.Disposable {
       this.markRefused(address, vscode.l10n.t('no token stored'));
       throw new TeamRefusal(401, 'No token is stored for this server.');
     }
+    if (this.ended) throw new TeamRefusal(401, `The token was ${this.ended === 'expired' ? 'expired' : 'revoked'} while connected.`);
     for (;;) {
       if (this.attempts > 0) await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(this.attempts)));
       if (generation !== this.generation) throw new Error('The connection attempt was replaced by a newer one.');
       if (this.current.kind !== 'reconnecting') this.set({ kind: 'connecting', host: address.host });
       try {
-        const transport = await openTeamTransport(address, token);
-        this.attempts = 0;
-        // The next transport the client asks for follows a drop: it waits out a backoff first.
-        transport.socket.once('close', () => {
-          if (generation === this.generation) this.attempts = 1;
+        const transport = await openTeamTransport(address, token, (code, reason) => {
+          if (generation !== this.generation) return;
+          if (code === TOKEN_ENDED_CLOSE_CODE) {
+            this.ended = reason === TOKEN_ENDED_REASONS.expired ? 'expired' : 'revoked';
+            this.markRefused(address, this.ended === 'expired' ? vscode.l10n.t('token expired') : vscode.l10n.t('token revoked'));
+            return;
+          }
+          // The next transport the client asks for follows a drop: it waits out a backoff first.
+          this.attempts = 1;
         });
+        this.attempts = 0;
         return { reader: transport.reader, writer: transport.writer, detached: false };
       } catch (error) {
         if (error instanceof TeamRefusal && error.status !== 429 && error.status < 500) {

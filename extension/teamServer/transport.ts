@@ -25,13 +25,19 @@ export interface TeamTransport {
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
-export function openWebSocket(address: TeamAddress, token: string): Promise<TeamTransport> {
+/** How the connection closed: its code and reason (a token the server ended says so, TOKEN_ENDED_CLOSE_CODE). */
+export type OnClose = (code: number, reason: string) => void;
+
+export function openWebSocket(address: TeamAddress, token: string, onClose: OnClose = () => undefined): Promise<TeamTransport> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(address.rpcUrl, { headers: { Authorization: `Bearer ${token}` }, handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
     socket.once('open', () => {
       socket.removeAllListeners('error');
       // Errors after the upgrade reach the reader, which the language client listens to.
       socket.on('error', () => undefined);
+      // Before the reader's: the language client hears of the close through the reader and asks at
+      // once whether to reconnect, so why it closed must be known by then.
+      socket.once('close', (code, reason) => onClose(code, reason.toString('utf8')));
       resolve({ reader: new WebSocketMessageReader(socket), writer: new WebSocketMessageWriter(socket), socket });
     });
     socket.once('unexpected-response', (_request, response) => {

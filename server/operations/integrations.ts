@@ -5,7 +5,7 @@ import type { RequestScope, ServerContext } from '../context';
 import { invalid } from '../errors';
 import { registerCredential, registerSecret } from '../log';
 import type * as Protocol from '../protocol';
-import { canList, requireIntegrationDetails, requireListedIntegration, requireManage } from '../registry/access';
+import { canList, requireCredentialCheck, requireIntegrationDetails, requireListedIntegration, requireManage } from '../registry/access';
 import {
   addIntegration,
   checkNewIntegration,
@@ -125,6 +125,8 @@ export async function testIntegration(context: ServerContext, params: Protocol.P
     return withRemedies(await context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal }));
   }
   registerCredential(params.secret, params.username);
+  // Credentials typed for a new integration: only those who may create one have the server try them.
+  requireCredentialCheck(await context.store.read(), context.user);
   return withRemedies(
     await context.bitbucket.testCredential(
       { username: params.username, secret: params.secret, credentialType: params.credentialType ?? 'api_token' },

@@ -3,11 +3,11 @@ import type { RequestScope, ServerContext } from '../context';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
-import { canSeeStack, hasRole, requireListedIntegration, requireLocalRunnerChoice, requireRole, requireWritableStack, visibleStacks } from '../registry/access';
-import { addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks } from '../registry/access';
+import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
-import type { RegistryState } from '../store/schema';
+import { runSettingsOf, type RegistryState } from '../store/schema';
 import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
 import { currentRun } from '../runs/current';
@@ -25,7 +25,9 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   // A stack lives where its integration does unless told otherwise: the root space for the default one.
   // Only an integration the user can list lends its space, so a refusal never names a hidden one's.
   const params = { ...asked, spaceId: asked.spaceId ?? requireListedIntegration(before, context.user, asked.integrationId).spaceId };
+  const newStack = { spaceId: params.spaceId, name: params.name, isNew: true };
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
+  requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
@@ -36,7 +38,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
-    requireLocalRunnerChoice(draft, context.user, context.localRunner, params.runner);
+    requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
     requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
   });
@@ -62,6 +64,7 @@ async function requireBranch(context: ServerContext, credential: BitbucketCreden
 export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
+  requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, context.localRunner);
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
       throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`);
@@ -71,7 +74,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   }
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
-    requireLocalRunnerChoice(draft, context.user, context.localRunner, params.runner);
+    requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, context.localRunner);
     const { branch, projectRoot, runner, autodeploy, allowForks } = params;
     return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks });
   });

@@ -3,3 +3,4 @@ export * from './entities';
 export * from './errors';
 export * from './methods';
 export * from './redeem';
+export * from './tokenEnded';

@@ -1,15 +1,17 @@
 // Every access decision, in one module. Roles per space: read < write < admin, and a role on a space
 // holds on all its descendants. R6–R8 decide who may list, see the details of, and manage an
 // integration; stacks, spaces, runs and deliveries are seen by readers of their space and changed by
-// writers. What a user may not see is reported as absent (NotFound), never as forbidden, so a refusal
-// does not confirm that a hidden thing exists; Forbidden is for what they can see but not do.
+// writers, except a stack's settings that decide what code runs where (its runner, autodeploy,
+// allowForks), which are admin's. What a user may not see is reported as absent (NotFound), never as
+// forbidden, so a refusal does not confirm that a hidden thing exists; Forbidden is for what they can
+// see but not do.
 import { forbidden, notFound } from '../errors';
 import type { Delivery, Role } from '../protocol';
 import type { RegistryState, StoredIntegration, StoredSpace, StoredStack } from '../store/schema';
 import { ROOT_SPACE_ID } from '../store/schema';
 import { requireIntegration } from './integrations';
 import { findSpace, pathToRoot } from './spaces';
-import { requireStack } from './stacks';
+import { changedRunSettings, requireStack, type RunSetting, type RunSettings } from './stacks';
 
 const RANK: Record<Role, number> = { read: 1, write: 2, admin: 3 };
 
@@ -21,6 +23,19 @@ export function hasRole(state: RegistryState, user: string, spaceId: string, rol
 /** Whether the user is an admin anywhere: only they can create integrations, so only they preview names. */
 export function isAdminSomewhere(state: RegistryState, user: string): boolean {
   return state.grants.some((grant) => grant.user === user && grant.role === 'admin');
+}
+
+/**
+ * Checking credentials the user typed makes this server call Bitbucket with them (and list the
+ * account's workspaces): only those who could create an integration somewhere, admins of a space.
+ */
+export function requireCredentialCheck(state: RegistryState, user: string): void {
+  if (!isAdminSomewhere(state, user)) {
+    throw forbidden(
+      `Checking Bitbucket credentials that are not an integration's needs admin on a space (the role that creates integrations), which ${user} has on none. ` +
+        'Test a saved integration instead, or ask an admin.',
+    );
+  }
 }
 
 /** A default integration belongs to the root space, whatever is stored beside it. */
@@ -122,6 +137,36 @@ export function requireWritableStack(state: RegistryState, user: string, id: str
   const stack = requireVisibleStack(state, user, id);
   requireRole(state, user, stack.spaceId, 'write', action);
   return stack;
+}
+
+const RUN_SETTING_NAMES: Record<RunSetting, string> = { runner: 'the runner', autodeploy: 'autodeploy', allowForks: 'allowForks' };
+
+/**
+ * A stack's runner (its type, commands, pipeline name), autodeploy and allowForks decide what code
+ * runs where and whether a person confirms it: a writer who could set them could run a fork's code
+ * on the team's host or pipelines. So they are admin's on the stack's space, to change on a stack
+ * (`current`: its settings) and to set to anything but the defaults on a new one (`current`: the
+ * defaults); writers set the rest (branch, project root). A setting asked with its current value
+ * changes nothing and needs nothing. A local runner on a team server needs more (requireLocalRunnerChoice).
+ */
+export function requireRunSettingsChoice(
+  state: RegistryState,
+  user: string,
+  stack: { spaceId: string; name: string; isNew: boolean },
+  current: RunSettings,
+  asked: { [K in RunSetting]?: RunSettings[K] | undefined },
+  localRunner: boolean | undefined,
+): void {
+  const changed = changedRunSettings(current, asked);
+  if (changed.includes('runner')) requireLocalRunnerChoice(state, user, localRunner, asked.runner);
+  if (changed.length === 0 || hasRole(state, user, stack.spaceId, 'admin')) return;
+  const names = changed.map((setting) => RUN_SETTING_NAMES[setting]);
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  const action = stack.isNew ? `Setting ${list} of a new stack to anything but the default` : `Changing ${list} of the stack "${stack.name}"`;
+  throw forbidden(
+    `${action} needs admin on the space "${stack.spaceId}", which ${user} does not have: ${names.length === 1 ? 'it decides' : 'they decide'} what code runs where. ` +
+      'A writer may change the branch and the project root; ask an admin of the space for the rest.',
+  );
 }
 
 // Deliveries

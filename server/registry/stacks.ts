@@ -2,7 +2,7 @@
 // (reattaching after a same-name recreate).
 import { conflict, detached, forbidden, notFound } from '../errors';
 import { DEFAULT_RUNNER, type Runner } from '../protocol';
-import type { RegistryState, StoredIntegration, StoredStack } from '../store/schema';
+import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../store/schema';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
 import { requireSpace } from './spaces';
@@ -77,6 +77,27 @@ export interface StackEdit {
   runner?: Runner | undefined;
   autodeploy?: boolean | undefined;
   allowForks?: boolean | undefined;
+}
+
+/** A stack's settings that decide what code runs where: its runner, autodeploy and allowForks. */
+export type RunSettings = ReturnType<typeof runSettingsOf>;
+export type RunSetting = keyof RunSettings;
+
+/** What a new stack runs with when it says nothing: Pipelines, a person confirms, no forks. */
+export const DEFAULT_RUN_SETTINGS: RunSettings = { runner: DEFAULT_RUNNER, autodeploy: false, allowForks: false };
+
+/** One runner whatever the order of its fields: the same type, pipeline name or argv. */
+function runnerKey(runner: Runner): string {
+  return JSON.stringify(runner.type === 'pipelines' ? [runner.type, runner.pipeline] : [runner.type, runner.plan, runner.apply]);
+}
+
+/** The run settings `asked` would change from `current`; one given with its current value changes nothing. */
+export function changedRunSettings(current: RunSettings, asked: { [K in RunSetting]?: RunSettings[K] | undefined }): RunSetting[] {
+  const changed: RunSetting[] = [];
+  if (asked.runner !== undefined && runnerKey(asked.runner) !== runnerKey(current.runner)) changed.push('runner');
+  if (asked.autodeploy !== undefined && asked.autodeploy !== current.autodeploy) changed.push('autodeploy');
+  if (asked.allowForks !== undefined && asked.allowForks !== current.allowForks) changed.push('allowForks');
+  return changed;
 }
 
 /** What a stack tracks and runs with may change; its name (and so its id) and space may not. */

@@ -80,7 +80,9 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
       case 'tokens revoke': {
         if (!subject) throw new UsageError('tokens revoke takes the token\'s ID (users list shows it).');
         const record = await directory.revokeToken(subject, now);
-        out.note(`Token ${record.id} of ${record.user} is revoked; connections (or redemptions, for an invitation) that present it are refused from now on.`);
+        out.note(
+          `Token ${record.id} of ${record.user} is revoked: a running team server closes the connections it opened within seconds, and refuses new ones (or redemptions, for an invitation).`,
+        );
         return;
       }
       default:

@@ -1,6 +1,10 @@
 // `GET /rpc` on a team server: the Stackhook protocol over an authenticated WebSocket. The bearer
 // token is checked before the upgrade (401 and nothing more otherwise); each socket then gets its own
-// JSON-RPC connection whose user is the token's owner, never anything the client says.
+// JSON-RPC connection whose user is the token's owner, never anything the client says. A connection
+// lasts only as long as its token: when the token is revoked (by any process: the host's `tokens
+// revoke` included) or expires, the socket is closed with TOKEN_ENDED_CLOSE_CODE and a reason the
+// editor shows. Revocations are heard through the directory's watch (users.json, or NOTIFY) and, in
+// case a hint is lost, by checking the open connections' tokens every `tokenRecheckMs`.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createConnection, createProtocolConnection, ProposedFeatures, type Connection, type Message } from 'vscode-languageserver';
@@ -8,11 +12,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import type { Logger } from '../log';
-import { ErrorCodes, type ErrorData } from '../protocol';
+import { ErrorCodes, TOKEN_ENDED_CLOSE_CODE, TOKEN_ENDED_REASONS, type ErrorData } from '../protocol';
 import { admit as lifecycle } from '../rpc/lifecycle';
 import { WebSocketMessageReader, WebSocketMessageWriter } from '../protocol/webSocketMessages';
 import { INVITATION_PREFIX, bearerToken } from './tokens';
-import type { UserDirectory } from './userDirectory';
+import type { TokenRefusal, UserDirectory } from './userDirectory';
 
 export const RPC_PATH = '/rpc';
 
@@ -26,6 +30,8 @@ export interface RpcLimits {
   readonly pingIntervalMs: number;
   /** A client that reads so slowly that this much waits to be sent to it is dropped. */
   readonly maxBufferedBytes: number;
+  /** How often the tokens of open connections are checked again, should a revocation's notice be lost. */
+  readonly tokenRecheckMs: number;
 }
 
 export const DEFAULT_RPC_LIMITS: RpcLimits = {
@@ -34,7 +40,13 @@ export const DEFAULT_RPC_LIMITS: RpcLimits = {
   maxConnectionsPerUser: 8,
   pingIntervalMs: 30_000,
   maxBufferedBytes: 8 * 1024 * 1024,
+  tokenRecheckMs: 3_000,
 };
+
+/** A peer that does not answer the close frame within this is cut off. */
+const CLOSE_GRACE_MS = 2_000;
+/** setTimeout's longest delay; a token that lasts longer is looked at again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What a socket's connection answers: the same requests as stdio, for the given context. */
 export type AnswerProtocol = (connection: Connection, context: ServerContext) => void;
@@ -42,6 +54,12 @@ export type AnswerProtocol = (connection: Connection, context: ServerContext) =>
 interface Peer {
   readonly socket: WebSocket;
   readonly user: string;
+  readonly tokenId: string;
+  /** As the directory last said: a token's expiry may be changed while it is in use. */
+  expiresAt: string;
+  expiry: NodeJS.Timeout | undefined;
+  /** Its token stopped authenticating: the socket is closing, and nothing more it sends is taken. */
+  ended: boolean;
   readonly connection: Connection;
   alive: boolean;
 }
@@ -52,6 +70,11 @@ export class TeamRpcEndpoint {
   private readonly sockets: WebSocketServer;
   private readonly peers = new Set<Peer>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly tokenCheck: NodeJS.Timeout;
+  private checking: Promise<void> | null = null;
+  private checkAgain = false;
+  /** Said once when checks start failing, and once when they work again, not every few seconds. */
+  private checkFailing = false;
 
   constructor(
     private readonly base: ServerContext,
@@ -63,6 +86,8 @@ export class TeamRpcEndpoint {
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
     this.heartbeat = setInterval(() => this.checkPeers(), limits.pingIntervalMs);
     this.heartbeat.unref();
+    this.tokenCheck = setInterval(() => void this.recheckTokens(), limits.tokenRecheckMs);
+    this.tokenCheck.unref();
   }
 
   get connectionCount(): number {
@@ -85,8 +110,77 @@ export class TeamRpcEndpoint {
 
   close(): void {
     clearInterval(this.heartbeat);
-    for (const peer of this.peers) peer.socket.close(1001, 'The server is stopping.');
+    clearInterval(this.tokenCheck);
+    for (const peer of this.peers) {
+      clearTimeout(peer.expiry);
+      peer.socket.close(1001, 'The server is stopping.');
+    }
     this.sockets.close();
+  }
+
+  /**
+   * Asks the directory how the tokens of the open connections stand, and closes those whose token no
+   * longer authenticates. Calls while a check runs are folded into one more check after it.
+   */
+  recheckTokens(): Promise<void> {
+    if (this.checking) {
+      this.checkAgain = true;
+      return this.checking;
+    }
+    this.checking = (async () => {
+      do {
+        this.checkAgain = false;
+        await this.checkTokensOnce();
+      } while (this.checkAgain);
+    })().finally(() => (this.checking = null));
+    return this.checking;
+  }
+
+  private async checkTokensOnce(): Promise<void> {
+    const open = [...this.peers].filter((peer) => !peer.ended);
+    if (open.length === 0) return;
+    let verdicts;
+    try {
+      verdicts = await this.users.checkTokens([...new Set(open.map((peer) => peer.tokenId))], this.base.now());
+    } catch (error) {
+      // Open connections stay while the store cannot be read; the next check tries again.
+      if (!this.checkFailing) {
+        this.log.warn(`The tokens of open ${RPC_PATH} connections could not be checked: ${describeError(error)}. Stackhook tries again every ${this.limits.tokenRecheckMs / 1000} s.`);
+      }
+      this.checkFailing = true;
+      return;
+    }
+    if (this.checkFailing) this.log.info(`The tokens of open ${RPC_PATH} connections can be checked again.`);
+    this.checkFailing = false;
+    for (const peer of open) {
+      const verdict = verdicts.get(peer.tokenId) ?? { refused: 'unknown' as const };
+      if ('refused' in verdict) {
+        this.endPeer(peer, verdict.refused);
+      } else if (verdict.expiresAt !== peer.expiresAt) {
+        peer.expiresAt = verdict.expiresAt;
+        this.armExpiry(peer);
+      }
+    }
+  }
+
+  /** Closes a connection whose token stopped authenticating, with the reason the editor shows. */
+  private endPeer(peer: Peer, why: TokenRefusal): void {
+    if (peer.ended) return;
+    peer.ended = true;
+    clearTimeout(peer.expiry);
+    const said = { revoked: 'was revoked', expired: 'expired', unknown: 'is no longer kept' }[why];
+    this.log.info(`${peer.user}'s connection to ${RPC_PATH} was closed: its token (id ${peer.tokenId}) ${said}.`);
+    peer.socket.close(TOKEN_ENDED_CLOSE_CODE, why === 'expired' ? TOKEN_ENDED_REASONS.expired : TOKEN_ENDED_REASONS.revoked);
+    setTimeout(() => peer.socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Closes the connection when its token expires. */
+  private armExpiry(peer: Peer): void {
+    clearTimeout(peer.expiry);
+    const left = Date.parse(peer.expiresAt) - this.base.now().getTime();
+    if (!(left > 0)) return this.endPeer(peer, 'expired');
+    peer.expiry = setTimeout(() => this.armExpiry(peer), Math.min(left, MAX_TIMER_MS));
+    peer.expiry.unref();
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -103,7 +197,7 @@ export class TeamRpcEndpoint {
     if (open >= this.limits.maxConnectionsPerUser) {
       return refuse(socket, 429, `${verdict.user} already has ${open} connections open, the most this server allows. Close an editor window and try again.`);
     }
-    this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, verdict.user));
+    this.sockets.handleUpgrade(request, socket, head, (webSocket) => this.accept(webSocket, verdict));
   }
 
   private async judge(token: string | null) {
@@ -113,13 +207,16 @@ export class TeamRpcEndpoint {
     return this.users.authenticate(token, this.base.now());
   }
 
-  private accept(socket: WebSocket, user: string): void {
+  private accept(socket: WebSocket, token: { user: string; tokenId: string; expiresAt: string }): void {
+    const { user } = token;
     const inFlight = new Set<string | number>();
     let writer: WebSocketMessageWriter;
     let phase: Parameters<typeof lifecycle>[0] = 'waiting';
     const answerError = (id: string | number, error: { code: number; message: string; data: ErrorData }) =>
       void writer.write({ jsonrpc: '2.0', id, error } as Message).catch(() => undefined);
     const admit = (message: Message): boolean => {
+      // Messages arrive only once this function has returned, so `peer` is set by then.
+      if (peer.ended) return false;
       // The same lifecycle gate as stdio: nothing runs before initialize or after shutdown.
       const verdict = lifecycle(phase, message);
       phase = verdict.next;
@@ -150,6 +247,10 @@ export class TeamRpcEndpoint {
     const peer: Peer = {
       socket,
       user,
+      tokenId: token.tokenId,
+      expiresAt: token.expiresAt,
+      expiry: undefined,
+      ended: false,
       alive: true,
       connection: createConnection(
         // jsonrpc's own complaints go to the host's log, not back to the peer as window/logMessage.
@@ -160,8 +261,10 @@ export class TeamRpcEndpoint {
       ),
     };
     this.peers.add(peer);
+    this.armExpiry(peer);
     socket.on('pong', () => (peer.alive = true));
     socket.on('close', () => {
+      clearTimeout(peer.expiry);
       this.peers.delete(peer);
       peer.connection.dispose();
     });

@@ -14,13 +14,19 @@ export function readTls(files: { cert: string; key: string }): { cert: Buffer; k
   return { cert: read(files.cert, 'certificate'), key: read(files.key, 'key') };
 }
 
-/** Another process on the same store folder (an editor's companion) changes it: tell /rpc editors too. */
-export function watchTeamStore(context: ServerContext): () => void {
+/**
+ * Another process on the same store folder (an editor's companion) changes it: tell /rpc editors too.
+ * Another process may also revoke a token (`tokens revoke` on the host, another replica): then
+ * `tokensChanged` has the endpoint check the tokens of its open connections at once.
+ */
+export function watchTeamStore(context: ServerContext, tokensChanged: () => void): () => void {
   const stopRegistry = context.store.onExternalChange((topics) => context.changed(topics));
   // Replicas on one database hear of each other's appends by NOTIFY; processes on one folder by watching it.
   const stopLogs = context.database ? context.database.watchRecords((topics) => context.changed(topics)) : watchLogs(context.store.folder, context, (topics) => context.changed(topics));
+  const stopTokens = context.users?.watchTokens(tokensChanged) ?? (() => undefined);
   return () => {
     stopRegistry();
     stopLogs();
+    stopTokens();
   };
 }

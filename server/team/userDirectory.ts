@@ -1,7 +1,9 @@
 // Who may connect to a team server: users, their personal tokens and the one-time invitations that are
 // exchanged for one. The file engine keeps them in `<store>/users.json` (0600), changed under the same
-// kind of lock as the registry.
-import { promises as fs } from 'node:fs';
+// kind of lock as the registry. A token revoked by another process (`tokens revoke` on the host) must
+// end the connections it opened, so each engine can say how the tokens of open connections stand now
+// and tell when they may have changed.
+import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { conflict, notFound } from '../errors';
@@ -50,6 +52,8 @@ export interface IssuedToken {
 
 /** Why a token did not authenticate; said in the server's log, never to the client. */
 export type TokenRefusal = 'unknown' | 'expired' | 'revoked';
+/** A token that authenticates, with when it stops; or why it does not. */
+export type TokenVerdict = { user: string; tokenId: string; expiresAt: string } | { refused: TokenRefusal };
 export type InvitationRefusal = TokenRefusal | 'used';
 
 export type ListedUser = TeamUser & { tokens: Array<Omit<TokenRecord, 'hash'>>; invitations: Array<Omit<InvitationRecord, 'hash'>> };
@@ -61,7 +65,14 @@ export interface UserDirectory {
   /** Revokes a personal token or an invitation, whichever has the id. */
   revokeToken(id: string, now: Date): Promise<TokenRecord>;
   /** Personal tokens only: an invitation authenticates nothing, it is only redeemed. */
-  authenticate(token: string, now: Date): Promise<{ user: string; tokenId: string } | { refused: TokenRefusal }>;
+  authenticate(token: string, now: Date): Promise<TokenVerdict>;
+  /** How the personal tokens of these ids stand now; an id no longer kept is `unknown`. */
+  checkTokens(ids: readonly string[], now: Date): Promise<Map<string, TokenVerdict>>;
+  /**
+   * Calls `changed` soon after tokens may have changed, in this process or another (a revocation on
+   * the host). A hint only, which may be late or lost: callers also check on a timer. Returns a stop function.
+   */
+  watchTokens(changed: () => void): () => void;
   createInvitation(user: string, now: Date, days: number): Promise<IssuedToken>;
   /**
    * Marks the invitation used and issues its user a personal token, in one step that only one of any
@@ -71,11 +82,17 @@ export interface UserDirectory {
 }
 
 /** The rules both engines share: a token is good while it is neither revoked nor past its expiry. */
-export function judgeToken(record: TokenRecord | undefined, now: Date): { user: string; tokenId: string } | { refused: TokenRefusal } {
+export function judgeToken(record: TokenRecord | undefined, now: Date): TokenVerdict {
   if (!record) return { refused: 'unknown' };
   if (record.revokedAt !== null) return { refused: 'revoked' };
   if (Date.parse(record.expiresAt) <= now.getTime()) return { refused: 'expired' };
-  return { user: record.user, tokenId: record.id };
+  return { user: record.user, tokenId: record.id, expiresAt: record.expiresAt };
+}
+
+/** `checkTokens` for either engine, from the records found for the ids. */
+export function judgeTokens(ids: readonly string[], records: readonly TokenRecord[], now: Date): Map<string, TokenVerdict> {
+  const byId = new Map(records.map((record) => [record.id, record]));
+  return new Map(ids.map((id) => [id, judgeToken(byId.get(id), now)]));
 }
 
 /** Why an invitation cannot be redeemed, or null when it can. */
@@ -121,6 +138,9 @@ export const withoutHash = <T extends { hash: string }>({ hash: _hash, ...rest }
 export const noSuchUser = (name: string) => notFound(`There is no user "${name}". Add it first: stackhook-server users add ${name}.`);
 export const noSuchToken = (id: string) => notFound(`There is no token with the id "${id}". \`users list\` shows every token's id.`);
 
+/** Several events come with one atomic replace: they are taken as one. */
+const SETTLE_MS = 30;
+
 export class FileUserDirectory implements UserDirectory {
   readonly file: string;
 
@@ -162,6 +182,32 @@ export class FileUserDirectory implements UserDirectory {
   async authenticate(token: string, now: Date) {
     const hash = hashToken(token);
     return judgeToken((await this.read()).tokens.find((record) => record.hash === hash), now);
+  }
+
+  async checkTokens(ids: readonly string[], now: Date) {
+    return judgeTokens(ids, (await this.read()).tokens, now);
+  }
+
+  /** The users file is replaced by a rename (writeFileAtomic), so its folder is watched, not the file. */
+  watchTokens(changed: () => void): () => void {
+    const name = path.basename(this.file);
+    let settle: NodeJS.Timeout | undefined;
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watch(path.dirname(this.file), (_event, changedName) => {
+        if (changedName !== name) return;
+        clearTimeout(settle);
+        settle = setTimeout(changed, SETTLE_MS);
+        settle.unref();
+      });
+      watcher.on('error', () => undefined);
+    } catch {
+      watcher = undefined; // Some file systems cannot be watched: the callers' timer still checks.
+    }
+    return () => {
+      clearTimeout(settle);
+      watcher?.close();
+    };
   }
 
   async createInvitation(user: string, now: Date, days: number): Promise<IssuedToken> {

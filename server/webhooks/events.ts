@@ -2,6 +2,7 @@
 // needs are kept; everything else in Bitbucket's large payloads is dropped while parsing.
 import * as z from 'zod';
 import { describeIssues } from '../zodIssues';
+import { pullRequestOrigin, repositorySide, type PullRequestOrigin } from './pullRequestOrigin';
 
 const FullName = z.string().min(1).max(300);
 const Repository = z.object({ full_name: FullName });
@@ -27,7 +28,8 @@ export const PushBody = z.object({
 const PullRequestSide = z.object({
   branch: z.object({ name: z.string().min(1).max(1_000) }),
   commit: z.object({ hash: z.string().max(100) }).nullable().optional(),
-  repository: Repository.nullable().optional(),
+  // Read apart (pullRequestOrigin.ts): a side whose repository is missing or unreadable is a fork's.
+  repository: z.unknown().optional(),
 });
 
 export const PullRequestBody = z.object({
@@ -52,9 +54,10 @@ export interface PushChangeEvent {
 export interface PullRequestEvent {
   id: number;
   sourceBranch: string;
-  sourceRepository: string | null;
   sourceCommit: string | null;
   destinationBranch: string;
+  /** From a fork unless the delivery proves the source is the webhook's own repository. */
+  origin: PullRequestOrigin;
 }
 
 export type WebhookEvent =
@@ -90,6 +93,8 @@ export function parseEvent(eventKey: string, body: Record<string, unknown>): Eve
     const parsed = PullRequestBody.safeParse(body);
     if (!parsed.success) return shapeProblem(eventKey, parsed.error, body);
     const pr = parsed.data.pullrequest;
+    const hook = repositorySide(body.repository);
+    const hookRepository = hook.state === 'named' ? hook.repository : { fullName: parsed.data.repository.full_name, uuid: null };
     return {
       ok: true,
       event: {
@@ -100,9 +105,9 @@ export function parseEvent(eventKey: string, body: Record<string, unknown>): Eve
         pullRequest: {
           id: pr.id,
           sourceBranch: pr.source.branch.name,
-          sourceRepository: pr.source.repository?.full_name ?? null,
           sourceCommit: pr.source.commit?.hash ?? null,
           destinationBranch: pr.destination.branch.name,
+          origin: pullRequestOrigin(hookRepository, repositorySide(pr.source.repository), repositorySide(pr.destination.repository)),
         },
       },
     };

@@ -8,7 +8,8 @@
 // `rejected` (declined) leaves nothing to plan; `approved`, `unapproved` and `comment_*` change no
 // code. A pull request reaches a stack when its destination branch is the stack's branch, or when its
 // source branch is the stack's branch in the same repository (a fork's branch of the same name is
-// not the stack's branch).
+// not the stack's branch). Whether it comes from a fork is decided where the body is read
+// (pullRequestOrigin.ts): from a fork unless the delivery proves otherwise.
 import type { Run } from '../protocol';
 import type { StoredStack } from '../store/schema';
 import type { PullRequestEvent, PushChangeEvent, WebhookEvent } from './events';
@@ -115,7 +116,8 @@ function routePush(changes: readonly PushChangeEvent[], stacks: readonly Routabl
 }
 
 function routePullRequest(pr: PullRequestEvent, repository: string, stacks: readonly RoutableStack[]): Routing {
-  const sameRepository = pr.sourceRepository === null || pr.sourceRepository.toLowerCase() === repository.toLowerCase();
+  // A fork's branch of the same name is not the stack's branch: only the destination reaches a stack then.
+  const sameRepository = !pr.origin.fork;
   const reached = stacks.filter((stack) => pr.destinationBranch === stack.branch || (sameRepository && pr.sourceBranch === stack.branch));
   if (reached.length === 0) {
     const tracked = [...new Set(stacks.map((stack) => printable(stack.branch, 60)))].join(', ');
@@ -124,9 +126,12 @@ function routePullRequest(pr: PullRequestEvent, repository: string, stacks: read
     );
   }
   // Code from outside the repository runs only where the stack says so: not on someone's machine or pipeline minutes by default.
-  const refused = sameRepository ? [] : reached.filter((stack) => stack.allowForks !== true);
+  const refused = pr.origin.fork ? reached.filter((stack) => stack.allowForks !== true) : [];
   const runnable = reached.filter((stack) => !refused.includes(stack));
-  const forkNote = refused.length > 0 ? [`pull request #${pr.id} comes from a fork (${printable(pr.sourceRepository ?? '?')}): no run on ${names(refused)}, which do not allow forks`] : [];
+  const forkNote =
+    pr.origin.fork && refused.length > 0
+      ? [`pull request #${pr.id} ${pr.origin.reason}: no run on ${names(refused)}, which ${refused.length === 1 ? 'does' : 'do'} not allow forks`]
+      : [];
   if (runnable.length === 0) return ignored(forkNote[0] as string);
   return queued(
     runnable.map((stack) => ({

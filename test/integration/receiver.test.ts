@@ -191,12 +191,20 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
       { what: 'a tag is recorded and ignored', file: `${JENKINS}/tag_created.json`, status: 200, runs: [], reason: /^tag simple-tag ignored$/ },
       { what: 'a branch deletion is recorded and ignored', file: `${JENKINS}/branch_deleted.json`, status: 200, runs: [], reason: /^deletion of feature\/test ignored$/ },
       {
-        // This pull request comes from a fork: code from outside the repository gets no run unless the stack allows forks.
-        what: 'a created pull request from a fork is recorded and gets no run by default',
+        // Its source is named lkysow-fork/atlantis-example but has the destination's UUID: the same repository.
+        what: 'a created pull request whose source has the destination\'s UUID under another name proposes a run',
         file: 'atlantis/bitbucket-cloud-pull-event-created.json',
+        status: 202,
+        runs: [['atlantis', 'proposed', 'Luke/maintf-edited-online-with-bitbucket-1560433073473', '1e69a602caef']],
+        reason: /^proposed run on atlantis \(Luke\/maintf-edited-online-with-bitbucket-1560433073473 @ 1e69a602caef\)$/,
+      },
+      {
+        // Code from outside the repository gets no run unless the stack allows forks.
+        what: 'a created pull request from a fork is recorded and gets no run by default',
+        file: `${JENKINS}/BitbucketCloudPullRequestEventTest-createPayloadFork.json`,
         status: 200,
         runs: [],
-        reason: /^pull request #16 comes from a fork \(lkysow-fork\/atlantis-example\): no run on atlantis/,
+        reason: /^pull request #3 comes from a fork \(stephenc\/temp-fork\): no run on temp-main, which does not allow forks$/,
       },
       {
         what: 'an updated pull request proposes a run',
@@ -257,6 +265,23 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
           if (!proposing) assert.equal(mine.length, 0, `${fixture.name} must not start runs`);
         }
         assert.equal(delivery?.verdict, mine.length > 0 ? 'queued' : 'ignored', fixture.name);
+      }
+    });
+
+    it('a pull request whose delivery does not prove its source is this repository (none, or null) gets no run, and the delivery log says why', async () => {
+      const origin = loadFixture(`${JENKINS}/BitbucketCloudPullRequestEventTest-createPayloadOrigin.json`);
+      for (const [what, source] of [['missing', undefined], ['null', null]] as const) {
+        const body = structuredClone(origin.json) as { pullrequest: { source: { repository?: unknown } } };
+        if (source === undefined) delete body.pullrequest.source.repository;
+        else body.pullrequest.source.repository = source;
+        const requestUuid = newRequestUuid();
+        const answer = await deliver(url, 'acme-main', { body: JSON.stringify(body), eventKey: 'pullrequest:created', secret, requestUuid });
+        assert.equal(answer.status, 200, `${what}: ${JSON.stringify(answer.json)}`);
+        const { runs, deliveries } = await recorded(server);
+        assert.deepEqual(runs.filter((run) => run.deliveryId === requestUuid), [], what);
+        const delivery = deliveries.find((d) => d.id === requestUuid);
+        assert.equal(delivery?.verdict, 'ignored', what);
+        assert.equal(delivery?.reason, 'pull request #1 counts as coming from a fork (the delivery names no source repository): no run on temp-main, which does not allow forks', what);
       }
     });
   });

@@ -235,7 +235,7 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     });
     assert.equal(answer.status, 200);
     assert.deepEqual(answer.json.runIds ?? [], []);
-    assert.match(String(answer.json.reason), /from a fork \(mallory\/network\)/);
+    assert.match(String(answer.json.reason), /comes from a fork \(mallory\/network\): no run on/);
   });
 
   it('local: a push plans in a worktree of the commit; the plan line is the summary; the status is on the commit; the worktree is gone', async () => {

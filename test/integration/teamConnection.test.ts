@@ -1,5 +1,6 @@
 // The extension's link to a team server against a real `serve`: who the token belongs to, a refusal
-// for a bad token, and reconnecting with backoff when the server goes away and comes back.
+// for a bad token, reconnecting with backoff when the server goes away and comes back, and no
+// reconnecting when the server ends the connection because its token was revoked.
 import '../support/vscodeStub';
 import { strict as assert } from 'node:assert';
 import { createMessageConnection } from 'vscode-jsonrpc';
@@ -11,7 +12,7 @@ import { connect, whoIs } from '../../extension/teamServer/commands';
 import { TeamLink, type TeamStatus } from '../../extension/teamServer/teamLink';
 import { TeamRefusal } from '../../extension/teamServer/refusal';
 import { freePort } from '../../scripts/lib/processes';
-import { connectEditor, startTeamServer, userWithToken, type TeamServer } from '../support/teamServer';
+import { connectEditor, createToken, startTeamServer, userWithToken, type TeamServer } from '../support/teamServer';
 import { recorded, settings, window } from '../support/vscodeStub';
 import { eventually } from './receiverSupport';
 
@@ -78,6 +79,34 @@ describe('the extension\'s team server connection', function () {
       window.showInputBox = showInputBox;
       settings.delete('stackhook.server');
     }
+  });
+
+  it('a token revoked on the host while connected: the link says "token revoked" and asks for a new one instead of reconnecting', async () => {
+    await server.admin('users', 'add', 'rex');
+    const revoked = await createToken(server.store, 'rex');
+    const secrets = new MemorySecrets();
+    const link = new TeamLink(secrets as unknown as vscode.SecretStorage, quietLog);
+    const address = parseTeamAddress(server.url);
+    await link.storeToken(address, revoked.token);
+    const transport = await link.transports(address);
+    const connection = createMessageConnection(transport.reader, transport.writer);
+    connection.listen();
+    await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
+    assert.equal(Protocol.Status.result.parse(await connection.sendRequest(Protocol.wireType(Protocol.Status), {})).user, 'rex');
+    const seen: TeamStatus[] = [];
+    link.onDidChange((status) => seen.push(status));
+    const closed = new Promise<void>((resolve) => transport.reader.onClose(() => resolve()));
+    await server.admin('tokens', 'revoke', revoked.id);
+    await closed;
+    // The language client asks at once, as it hears the close, whether to reconnect.
+    assert.equal(link.tokenEnded, 'revoked');
+    assert.deepEqual(link.status, { kind: 'refused', host: address.host, reason: 'token revoked' });
+    await assert.rejects(link.transports(address), TeamRefusal, 'no attempt with a token that will only be refused');
+    assert.deepEqual(seen.map((status) => status.kind), ['refused'], 'it never says reconnecting');
+    connection.dispose();
+    link.reset();
+    assert.equal(link.tokenEnded, null, 'a new start (a new token pasted) tries again');
+    link.dispose();
   });
 
   it('without a stored token the link says refused; with one it connects, and after the server goes away it reconnects with backoff', async () => {

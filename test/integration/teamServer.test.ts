@@ -9,7 +9,7 @@ import * as Protocol from '../../server/protocol';
 import { rejection } from '../support/serverProcess';
 import { parseTeamAddress } from '../../extension/teamServer/address';
 import { redeemInvitation } from '../../extension/teamServer/redeem';
-import { connectEditor, openSocket, postRedeem, startTeamServer, userWithToken, wsUrl, type TeamEditor, type TeamServer } from '../support/teamServer';
+import { closeOf, connectEditor, createToken, openSocket, postRedeem, startTeamServer, userWithToken, wsUrl, type TeamEditor, type TeamServer } from '../support/teamServer';
 import { eventually } from './receiverSupport';
 
 const CREDENTIAL = 'ATATT-team-credential-0123456789';
@@ -26,7 +26,8 @@ describe('team server: the protocol over an authenticated WebSocket', function (
   };
 
   before(async () => {
-    server = await startTeamServer();
+    // Nothing leaves the machine: a call to Bitbucket meets a closed loopback port.
+    server = await startTeamServer({ args: ['--bitbucket-api', 'http://127.0.0.1:9'] });
     tokens.ana = await userWithToken(server, 'ana', true);
     tokens.ben = await userWithToken(server, 'ben');
     tokens.cy = await userWithToken(server, 'cy');
@@ -242,11 +243,96 @@ describe('team server: the protocol over an authenticated WebSocket', function (
     await assert.rejects(redeemInvitation(address, invitation.token), /refused the invitation: it was used already, has expired or was revoked/);
   });
 
+  it('checking typed Bitbucket credentials needs admin on some space: a user with no role, a reader and a writer are refused before any call to Bitbucket', async () => {
+    const opened = [await connect(await userWithToken(server, 'wes')), await connect(tokens.ana), await connect(tokens.cy), await connect(tokens.ben)];
+    const [wes, ana, cy, ben] = opened as [TeamEditor, TeamEditor, TeamEditor, TeamEditor];
+    await ana.request(Protocol.AccessGrant, { user: 'wes', spaceId: 'root', role: 'write' });
+    await ana.request(Protocol.AccessGrant, { user: 'ben', spaceId: 'root', role: 'read' });
+    try {
+      const typed = { username: 'victim@example.com', secret: 'ATATT-someone-elses-token-0123456789' };
+      for (const [who, editor] of [['cy (no role)', cy], ['ben (read)', ben], ['wes (write)', wes]] as const) {
+        const refused = await rejection(editor.request(Protocol.IntegrationsTest, typed));
+        assert.equal(refused.kind, 'Forbidden', `${who}: ${refused.message}`);
+        assert.match(refused.message, /needs admin on a space \(the role that creates integrations\)/, who);
+        assert.ok(!refused.message.includes(typed.secret), 'the refusal does not quote the secret');
+      }
+      assert.ok(!server.stderr().includes(typed.secret), 'the host log never prints it');
+    } finally {
+      await Promise.all(opened.map((editor) => editor.close()));
+    }
+  });
+
   it('a change through one connection reaches every connected editor as stackhook/changed', async () => {
     const [ana, cy] = await Promise.all([connect(tokens.ana), connect(tokens.cy)]);
     const before = cy.changes.length;
     await ana.request(Protocol.IntegrationsCreate, { name: 'Another', type: 'space', spaceId: 'root', username: 'ana@example.com', secret: CREDENTIAL, verify: false });
     await eventually(() => cy.changes.slice(before).some((topics) => topics.includes('integrations')), 'cy to hear of the new integration', 1_000);
+  });
+});
+
+describe('team server: a connection lasts only as long as its token', function () {
+  this.timeout(60_000);
+  let server: TeamServer;
+  const editors: TeamEditor[] = [];
+  const connect = async (token: string) => {
+    const editor = await connectEditor(server.url, token);
+    editors.push(editor);
+    return editor;
+  };
+
+  before(async () => {
+    server = await startTeamServer({ args: ['--bitbucket-api', 'http://127.0.0.1:9'] });
+    await userWithToken(server, 'ana', true);
+    await server.admin('users', 'add', 'rex');
+    await server.admin('users', 'add', 'sol');
+  });
+  after(async () => {
+    await Promise.all(editors.map((editor) => editor.close()));
+    await server.stop();
+  });
+
+  it('tokens revoke ID, run on the host, closes within seconds every connection the token opened ("token revoked"); another token\'s and another user\'s stay open', async () => {
+    const revoked = await createToken(server.store, 'rex');
+    const kept = await createToken(server.store, 'rex');
+    const sol = await createToken(server.store, 'sol');
+    const [first, second, otherToken, otherUser] = await Promise.all([connect(revoked.token), connect(revoked.token), connect(kept.token), connect(sol.token)]);
+    for (const editor of [first, second, otherToken]) assert.equal((await editor.request(Protocol.Status)).user, 'rex', 'every connection works before');
+
+    const closes = [first, second].map((editor) => closeOf(editor.socket, 15_000));
+    await server.admin('tokens', 'revoke', revoked.id);
+    const revokedAt = Date.now();
+    for (const closed of await Promise.all(closes)) {
+      assert.deepEqual([closed.code, closed.reason], [Protocol.TOKEN_ENDED_CLOSE_CODE, 'token revoked']);
+      assert.ok(closed.at - revokedAt < 3_000, `closed ${closed.at - revokedAt} ms after the revocation`);
+    }
+    await assert.rejects(first.request(Protocol.Status), 'the next request on a closed connection fails');
+    assert.equal((await otherToken.request(Protocol.Status)).user, 'rex', 'a connection of the same user\'s other token stays open');
+    assert.equal((await otherUser.request(Protocol.Status)).user, 'sol', 'another user\'s connection stays open');
+    const reconnect = await openSocket(wsUrl(server.url), revoked.token).then(
+      () => assert.fail('a revoked token must not connect again'),
+      (error: { status?: number }) => error,
+    );
+    assert.equal(reconnect.status, 401);
+    await eventually(() => new RegExp(`rex's connection to /rpc was closed: its token \\(id ${revoked.id}\\) was revoked`).test(server.stderr()), 'the host log to say why');
+    assert.ok(!server.stderr().includes(revoked.token), 'the log never prints the token');
+  });
+
+  it('a connection closes when its token expires ("token expired"), not before', async () => {
+    const short = await createToken(server.store, 'sol');
+    const editor = await connect(short.token);
+    assert.equal((await editor.request(Protocol.Status)).user, 'sol');
+    const closed = closeOf(editor.socket, 15_000);
+    // Time passes: the token's expiry is brought to a moment from now, as 90 days would.
+    const usersFile = path.join(server.store, 'users.json');
+    const users = JSON.parse(readFileSync(usersFile, 'utf8')) as { tokens: Array<{ id: string; expiresAt: string }> };
+    const expiresAt = Date.now() + 1_500;
+    (users.tokens.find((token) => token.id === short.id) as { expiresAt: string }).expiresAt = new Date(expiresAt).toISOString();
+    writeFileSync(usersFile, JSON.stringify(users));
+    assert.equal((await editor.request(Protocol.Status)).user, 'sol', 'it works until then');
+    const { code, reason, at } = await closed;
+    assert.deepEqual([code, reason], [Protocol.TOKEN_ENDED_CLOSE_CODE, 'token expired']);
+    assert.ok(at >= expiresAt - 50, `closed ${expiresAt - at} ms before the expiry`);
+    assert.ok(at - expiresAt < 3_000, `closed ${at - expiresAt} ms after the expiry`);
   });
 });
 
@@ -315,7 +401,7 @@ describe('team server: the local runner', function () {
     await ana.request(Protocol.AccessGrant, { user: 'ben', spaceId: 'root', role: 'write' });
     return { ana, ben };
   }
-  const stack = (name: string, runner?: typeof local) => ({ name, spaceId: 'root', integrationId: 'shared', repository: 'acme/infra', branch: 'main', verify: false, ...(runner ? { runner } : {}) });
+  const stack = (name: string, runner?: Protocol.Runner) => ({ name, spaceId: 'root', integrationId: 'shared', repository: 'acme/infra', branch: 'main', verify: false, ...(runner ? { runner } : {}) });
 
   it('is off without --local-runner: nobody may choose it, and pipelines stay the default', async () => {
     const { ana } = await teamWith([]);
@@ -338,5 +424,34 @@ describe('team server: the local runner', function () {
     assert.equal((await rejection(ben.request(Protocol.StacksUpdate, { stackId: created.id, runner: local }))).kind, 'Forbidden');
     const updated = await ana.request(Protocol.StacksUpdate, { stackId: created.id, runner: local });
     assert.equal(updated.runner.type, 'local');
+  });
+
+  it('a writer cannot turn an admin\'s local-runner stack into a fork runner: allowForks, autodeploy and the runner are admin\'s; the branch and project root are the writer\'s', async () => {
+    const { ana, ben } = await teamWith(['--local-runner']);
+    const withApply: Protocol.Runner = { ...local, apply: ['terraform', 'apply'] };
+    const created = await ana.request(Protocol.StacksCreate, stack('host-net', withApply));
+    const changes: Array<[Omit<Protocol.ParamsOf<typeof Protocol.StacksUpdate>, 'stackId'>, RegExp]> = [
+      [{ allowForks: true, autodeploy: true }, /Changing autodeploy and allowForks of the stack "host-net" needs admin on the space "root"/],
+      [{ allowForks: true }, /Changing allowForks of the stack "host-net" needs admin on the space "root"/],
+      [{ autodeploy: true }, /Changing autodeploy of the stack "host-net" needs admin/],
+      [{ runner: { type: 'local', plan: ['sh', '-c', 'id'], apply: null } }, /local commands on a team server needs admin of the root space/],
+      [{ runner: { type: 'pipelines', pipeline: 'stackhook' } }, /Changing the runner of the stack "host-net"/],
+    ];
+    for (const [change, named] of changes) {
+      const refused = await rejection(ben.request(Protocol.StacksUpdate, { stackId: created.id, ...change }));
+      assert.equal(refused.kind, 'Forbidden', JSON.stringify(change));
+      assert.match(refused.message, named);
+    }
+    const forbiddenCreate = await rejection(ben.request(Protocol.StacksCreate, { ...stack('fork-runner'), allowForks: true, autodeploy: true }));
+    assert.equal(forbiddenCreate.kind, 'Forbidden');
+    assert.match(forbiddenCreate.message, /Setting autodeploy and allowForks of a new stack to anything but the default needs admin on the space "root"/);
+    assert.equal((await ben.request(Protocol.StacksList)).some((candidate) => candidate.id === 'fork-runner'), false, 'the refused stack was not created');
+
+    const moved = await ben.request(Protocol.StacksUpdate, { stackId: created.id, branch: 'develop', projectRoot: 'envs/dev', verify: false });
+    assert.deepEqual([moved.branch, moved.projectRoot], ['develop', 'envs/dev'], 'a writer changes what the stack tracks');
+    const listed = (await ana.request(Protocol.StacksList)).find((candidate) => candidate.id === created.id);
+    assert.deepEqual([listed?.allowForks, listed?.autodeploy, listed?.runner], [false, false, withApply], 'no refused change was kept');
+    const granted = await ana.request(Protocol.StacksUpdate, { stackId: created.id, allowForks: true });
+    assert.equal(granted.allowForks, true, 'an admin of the space may');
   });
 });

@@ -28,8 +28,35 @@ export interface TeamServer {
 }
 
 export async function admin(store: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [SERVER_JS, ...args, ...(store.startsWith('postgres') ? ['--database-url', store] : ['--store', store])]);
-  return stdout;
+  return (await adminRun(store, ...args)).stdout;
+}
+
+/** The admin command as a process of its own, as on the host: its result (stdout) and its notes (stderr). */
+function adminRun(store: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [SERVER_JS, ...args, ...(store.startsWith('postgres') ? ['--database-url', store] : ['--store', store])]);
+}
+
+/** `tokens create NAME`: the token (printed) and its id (from the note beside it). */
+export async function createToken(store: string, name: string): Promise<{ token: string; id: string }> {
+  const { stdout, stderr } = await adminRun(store, 'tokens', 'create', name);
+  const id = /^Token (\S+) for /m.exec(stderr)?.[1];
+  if (!id) throw new Error(`tokens create said no token id: ${stderr}`);
+  return { token: stdout.trim(), id };
+}
+
+/** The close code and reason of a socket, and when it closed; rejects if it stays open `withinMs`. */
+export async function closeOf(socket: WebSocket, withinMs: number): Promise<{ code: number; reason: string; at: number }> {
+  if (socket.readyState === WebSocket.CLOSED) throw new Error('The socket closed before it was watched.');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`The socket was still open after ${withinMs} ms.`)), withinMs);
+  });
+  try {
+    const [code, reason] = (await Promise.race([once(socket, 'close'), late])) as [number, Buffer];
+    return { code, reason: reason.toString('utf8'), at: Date.now() };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function writeSecretKey(folder: string): string {

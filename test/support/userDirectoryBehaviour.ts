@@ -16,11 +16,40 @@ export function userDirectoryBehaviour(engine: string, make: () => Promise<[User
     it('a token authenticates its user until it expires or is revoked', async () => {
       await directory.addUser('ana', now);
       const issued = await directory.createToken('ana', now, 90);
-      assert.deepEqual(await directory.authenticate(issued.token, later(89)), { user: 'ana', tokenId: issued.id });
+      assert.deepEqual(await directory.authenticate(issued.token, later(89)), { user: 'ana', tokenId: issued.id, expiresAt: issued.expiresAt });
       assert.deepEqual(await directory.authenticate(issued.token, later(90)), { refused: 'expired' });
       await directory.revokeToken(issued.id, later(1));
       assert.deepEqual(await directory.authenticate(issued.token, later(2)), { refused: 'revoked' });
       assert.deepEqual(await directory.authenticate('shk_unknown', now), { refused: 'unknown' });
+    });
+
+    it('says how the tokens of open connections stand now, after another handle (another process) revoked one; its watch hears revocations made there', async () => {
+      await directory.addUser('ana', now);
+      const kept = await directory.createToken('ana', now, 90);
+      const revoked = await directory.createToken('ana', now, 90);
+      const expiring = await directory.createToken('ana', now, 1);
+      await other.revokeToken(revoked.id, later(0.5));
+      assert.deepEqual(Object.fromEntries(await directory.checkTokens([kept.id, revoked.id, expiring.id, 'no-such-id'], later(2))), {
+        [kept.id]: { user: 'ana', tokenId: kept.id, expiresAt: kept.expiresAt },
+        [revoked.id]: { refused: 'revoked' },
+        [expiring.id]: { refused: 'expired' },
+        'no-such-id': { refused: 'unknown' },
+      });
+      assert.deepEqual(await directory.checkTokens([], now), new Map());
+
+      let heard = 0;
+      const stop = directory.watchTokens(() => (heard += 1));
+      try {
+        // The watch may take a moment to start (a LISTEN, a file watch): revoke until one is heard.
+        const deadline = Date.now() + 10_000;
+        while (heard === 0) {
+          if (Date.now() > deadline) assert.fail('the watch heard no revocation made through the other handle');
+          await other.revokeToken((await other.createToken('ana', now, 90)).id, now);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        stop();
+      }
     });
 
     it('refuses tokens for unknown users, a second user of one name and unknown token ids; lists without hashes', async () => {
@@ -46,7 +75,7 @@ export function userDirectoryBehaviour(engine: string, make: () => Promise<[User
       assert.match(redeemed.token, /^shk_[A-Za-z0-9_-]{43}$/);
       assert.equal(redeemed.user, 'dan');
       assert.equal(redeemed.expiresAt, later(91).toISOString(), 'the personal token lasts 90 days from the redemption');
-      assert.deepEqual(await directory.authenticate(redeemed.token, later(2)), { user: 'dan', tokenId: redeemed.id });
+      assert.deepEqual(await directory.authenticate(redeemed.token, later(2)), { user: 'dan', tokenId: redeemed.id, expiresAt: redeemed.expiresAt });
       assert.deepEqual(await other.redeemInvitation(invitation.token, later(2)), { refused: 'used' });
       const [dan] = await directory.listUsers();
       assert.deepEqual(dan?.invitations, [

@@ -8,7 +8,8 @@ import { ChangeTopic } from '../../protocol';
 export const CHANNEL = 'stackhook_changed';
 
 const Notice = z.object({
-  kind: z.enum(['registry', 'records', 'runLog']),
+  /** `tokens`: a token was revoked (by any process, `tokens revoke` on the host included). */
+  kind: z.enum(['registry', 'records', 'runLog', 'tokens']),
   origin: z.string(),
   topics: z.array(ChangeTopic),
   /** A `runLog` notice: which run's log grew, and to what size. */
@@ -28,6 +29,7 @@ const RECONNECT_MOST_MS = 30_000;
 const MISSED: readonly Notice[] = [
   { kind: 'registry', origin: 'stackhook.listening-again', topics: ['integrations', 'stacks', 'spaces'] },
   { kind: 'records', origin: 'stackhook.listening-again', topics: ['deliveries', 'runs'] },
+  { kind: 'tokens', origin: 'stackhook.listening-again', topics: [] },
 ];
 
 export class ChangeChannel {

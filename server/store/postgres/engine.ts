@@ -85,7 +85,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     deliveries,
     refusals,
     credentials: new PostgresCredentials(pool),
-    users: new PostgresUserDirectory(pool),
+    users: new PostgresUserDirectory(pool, channel),
     claims: new PostgresDeliveryClaims(pool, deliveries, registry),
     channel,
     sharedRuns,

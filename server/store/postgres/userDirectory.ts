@@ -1,6 +1,9 @@
 // Users, personal tokens and invitations in PostgreSQL: the same rules as the file engine
-// (userDirectory.ts), with the database's constraints doing what the file's lock does there.
+// (userDirectory.ts), with the database's constraints doing what the file's lock does there. A
+// revocation sends a `tokens` notice on the change channel in its own transaction, so every replica
+// hears of it as it commits and ends the connections the token opened.
 import type { Pool } from 'pg';
+import type { ChangeChannel } from './changeChannel';
 import { conflict } from '../../errors';
 import { hashToken } from '../../team/tokens';
 import {
@@ -9,6 +12,7 @@ import {
   issueInvitation,
   issueToken,
   judgeToken,
+  judgeTokens,
   mintToken,
   noSuchToken,
   noSuchUser,
@@ -55,8 +59,14 @@ const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 const codeOf = (error: unknown) => (error as { code?: string }).code;
 
+/** Who sent a `tokens` notice: any process may, and every replica acts on every one. */
+const TOKENS_ORIGIN = 'stackhook.tokens';
+
 export class PostgresUserDirectory implements UserDirectory {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly channel?: ChangeChannel,
+  ) {}
 
   async addUser(name: string, now: Date): Promise<TeamUser> {
     try {
@@ -87,9 +97,23 @@ export class PostgresUserDirectory implements UserDirectory {
   }
 
   async revokeToken(id: string, now: Date): Promise<TokenRecord> {
-    for (const table of ['team_tokens', 'team_invitations']) {
-      const { rows } = await this.pool.query<TokenRow>(`UPDATE ${table} SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING *`, [id, now]);
-      if (rows[0]) return toRecord(rows[0]);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const table of ['team_tokens', 'team_invitations']) {
+        const { rows } = await client.query<TokenRow>(`UPDATE ${table} SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING *`, [id, now]);
+        if (!rows[0]) continue;
+        // Heard by every replica only once the revocation commits; a lost notice is made up by their timers.
+        await this.channel?.notifyWithin(client, { kind: 'tokens', origin: TOKENS_ORIGIN, topics: [] });
+        await client.query('COMMIT');
+        return toRecord(rows[0]);
+      }
+      await client.query('ROLLBACK');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
     throw noSuchToken(id);
   }
@@ -97,6 +121,16 @@ export class PostgresUserDirectory implements UserDirectory {
   async authenticate(token: string, now: Date) {
     const { rows } = await this.pool.query<TokenRow>('SELECT * FROM team_tokens WHERE hash = $1', [hashToken(token)]);
     return judgeToken(rows[0] ? toRecord(rows[0]) : undefined, now);
+  }
+
+  async checkTokens(ids: readonly string[], now: Date) {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<TokenRow>('SELECT * FROM team_tokens WHERE id = ANY($1::text[])', [[...ids]]);
+    return judgeTokens(ids, rows.map(toRecord), now);
+  }
+
+  watchTokens(changed: () => void): () => void {
+    return this.channel?.subscribe((notice) => notice.kind === 'tokens' && changed()) ?? (() => undefined);
   }
 
   async createInvitation(user: string, now: Date, days: number): Promise<IssuedToken> {

@@ -41,6 +41,7 @@ describe('PostgreSQL: the change channel', function () {
       await pool.query('SELECT pg_terminate_backend($1)', [first.pid]);
       await eventually(() => heard.some((notice) => notice.origin === 'stackhook.listening-again' && notice.kind === 'registry'), 'the notice that some may have been missed');
       assert.ok(heard.some((notice) => notice.origin === 'stackhook.listening-again' && notice.kind === 'records'));
+      assert.ok(heard.some((notice) => notice.origin === 'stackhook.listening-again' && notice.kind === 'tokens'), 'a revocation may have been missed too');
       const [again] = await listener();
       assert.ok(again && again.pid !== first.pid, 'a new connection listens');
       await channel.notify({ kind: 'registry', origin: 'other-replica-later', topics: ['stacks'] });

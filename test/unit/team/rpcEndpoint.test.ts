@@ -7,14 +7,24 @@ import { createMessageConnection, ResponseError } from 'vscode-jsonrpc';
 import WebSocket from 'ws';
 import type { ServerContext } from '../../../server/context';
 import { Logger } from '../../../server/log';
+import { TOKEN_ENDED_CLOSE_CODE } from '../../../server/protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter } from '../../../server/protocol/webSocketMessages';
 import { TeamRpcEndpoint, type AnswerProtocol, type RpcLimits } from '../../../server/team/rpcEndpoint';
 import type { UserDirectory } from '../../../server/team/userDirectory';
 import { eventually } from '../../integration/receiverSupport';
 import { openSocket } from '../../support/teamServer';
 
+const LATER = new Date(Date.now() + 86_400_000).toISOString();
+/** Token ids the host revoked since the connections opened, with no notice; and whether the store cannot be read. */
+const revoked = new Set<string>();
+let unreadable = false;
 const users = {
-  authenticate: async (token: string) => (token === 'ana-token' ? { user: 'ana', tokenId: 't1' } : token === 'bo-token' ? { user: 'bo', tokenId: 't2' } : { refused: 'unknown' as const }),
+  authenticate: async (token: string) =>
+    token === 'ana-token' ? { user: 'ana', tokenId: 't1', expiresAt: LATER } : token === 'bo-token' ? { user: 'bo', tokenId: 't2', expiresAt: LATER } : { refused: 'unknown' as const },
+  checkTokens: async (ids: string[]) => {
+    if (unreadable) throw new Error('the users file cannot be read');
+    return new Map(ids.map((id) => [id, revoked.has(id) ? { refused: 'revoked' } : { user: id === 't1' ? 'ana' : 'bo', tokenId: id, expiresAt: LATER }]));
+  },
 } as unknown as UserDirectory;
 
 describe('/rpc limits', function () {
@@ -44,6 +54,7 @@ describe('/rpc limits', function () {
       maxConnectionsPerUser: 2,
       pingIntervalMs: 60_000,
       maxBufferedBytes: 8 * 1024 * 1024,
+      tokenRecheckMs: 60_000,
       ...limits,
     });
     http = createServer((_request, response) => response.end());
@@ -54,6 +65,8 @@ describe('/rpc limits', function () {
   }
 
   afterEach(async () => {
+    revoked.clear();
+    unreadable = false;
     release();
     endpoint.close();
     http.closeAllConnections();
@@ -108,6 +121,38 @@ describe('/rpc limits', function () {
     assert.equal(code, 1009);
     assert.deepEqual(await other.sendRequest('test/echo', { ok: true }), { ok: true });
     other.dispose();
+  });
+
+  it('closes a connection whose token was revoked without a notice at the next periodic check (4001, "token revoked"); another user\'s stays', async () => {
+    await start({ tokenRecheckMs: 100 });
+    const ana = await openSocket(url, 'ana-token');
+    const bo = await connection(await openSocket(url, 'bo-token'));
+    const closed = once(ana, 'close');
+    revoked.add('t1');
+    const [code, reason] = (await closed) as [number, Buffer];
+    assert.deepEqual([code, reason.toString()], [TOKEN_ENDED_CLOSE_CODE, 'token revoked']);
+    assert.ok(logged.some((line) => /ana's connection to \/rpc was closed: its token \(id t1\) was revoked/.test(line)));
+    assert.deepEqual(await bo.sendRequest('test/echo', { still: 'here' }), { still: 'here' });
+    bo.dispose();
+  });
+
+  it('keeps connections open while their tokens cannot be checked, says so, and closes a revoked one once they can', async () => {
+    await start({ tokenRecheckMs: 60_000 });
+    const ana = await connection(await openSocket(url, 'ana-token'));
+    unreadable = true;
+    revoked.add('t1');
+    const before = logged.length;
+    await endpoint.recheckTokens();
+    await endpoint.recheckTokens();
+    assert.equal(logged.slice(before).filter((line) => /could not be checked: the users file cannot be read/.test(line)).length, 1, 'said once, not at every check');
+    assert.deepEqual(await ana.sendRequest('test/echo', { n: 1 }), { n: 1 }, 'still open');
+    unreadable = false;
+    const closed = new Promise<void>((resolve) => ana.onClose(() => resolve()));
+    await endpoint.recheckTokens();
+    await closed;
+    assert.ok(logged.some((line) => /can be checked again/.test(line)));
+    await eventually(() => endpoint.connectionCount === 0, 'the server to forget the closed socket');
+    ana.dispose();
   });
 
   it('drops a client that stops answering pings, without touching one that answers', async () => {

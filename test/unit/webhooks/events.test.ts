@@ -41,16 +41,28 @@ describe('webhook bodies and headers', () => {
     assert.deepEqual(deleted.event.changes, [{ type: null, name: 'feature/test', commit: null, deleted: true }]);
   });
 
-  it('R15: a pull request keeps its branches, source repository and commit', () => {
+  it('R15: a pull request keeps its branches, commit and whether it comes from a fork', () => {
+    // The source is named lkysow-fork/atlantis-example but carries the destination's UUID: one repository.
     const created = parseEvent('pullrequest:created', loadFixture('atlantis/bitbucket-cloud-pull-event-created.json').json);
     assert.ok(created.ok && created.event.kind === 'pullrequest');
     assert.deepEqual(created.event.pullRequest, {
       id: 16,
       sourceBranch: 'Luke/maintf-edited-online-with-bitbucket-1560433073473',
-      sourceRepository: 'lkysow-fork/atlantis-example',
       sourceCommit: '1e69a602caef',
       destinationBranch: 'main',
+      origin: { fork: false },
     });
+    const fork = parseEvent('pullrequest:created', loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPullRequestEventTest-createPayloadFork.json').json);
+    assert.ok(fork.ok && fork.event.kind === 'pullrequest');
+    assert.deepEqual(fork.event.pullRequest.origin, { fork: true, reason: 'comes from a fork (stephenc/temp-fork)' });
+  });
+
+  it('a pull request whose source repository cannot be read still parses: it counts as a fork\'s, not as a bad body', () => {
+    const body = structuredClone(loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPullRequestEventTest-createPayloadOrigin.json').json) as { pullrequest: { source: { repository: unknown } } };
+    body.pullrequest.source.repository = { full_name: ['not', 'a', 'name'] };
+    const parsed = parseEvent('pullrequest:created', body as unknown as Record<string, unknown>);
+    assert.ok(parsed.ok && parsed.event.kind === 'pullrequest');
+    assert.deepEqual(parsed.event.pullRequest.origin, { fork: true, reason: 'counts as coming from a fork (its source repository cannot be read)' });
   });
 
   it('says what is wrong with a body of the wrong shape, without quoting it', () => {

@@ -128,8 +128,7 @@ describe('routing deliveries to stacks (R15)', () => {
 
   it('R15: pull requests created or updated propose a run at the source commit', () => {
     const stacks = [stack('atlantis', 'lkysow/atlantis-example', 'main')];
-    // This one comes from the fork lkysow-fork/atlantis-example: it runs only on a stack that allows forks.
-    assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-created.json', [{ ...stacks[0]!, allowForks: true }])), [
+    assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-created.json', stacks)), [
       ['atlantis', 'proposed', 'pullrequest', 'Luke/maintf-edited-online-with-bitbucket-1560433073473', '1e69a602caef'],
     ]);
     assert.deepEqual(runsOf(route('atlantis/bitbucket-cloud-pull-event-updated.json', stacks)), [['atlantis', 'proposed', 'pullrequest', 'example', '315f27602bd8']]);
@@ -138,11 +137,113 @@ describe('routing deliveries to stacks (R15)', () => {
     ]);
   });
 
-  it('a pull request from a fork gets no run by default, and the delivery says why', () => {
-    const routing = route('atlantis/bitbucket-cloud-pull-event-created.json', [stack('atlantis', 'lkysow/atlantis-example', 'main')]);
+  it('a pull request from a fork gets no run by default, and the delivery says why; a stack that allows forks gets one', () => {
+    const fork = `${JENKINS}/BitbucketCloudPullRequestEventTest-createPayloadFork.json`;
+    const routing = route(fork, [stack('temp', 'cloudbeers/temp', 'main')]);
     assert.equal(routing.verdict, 'ignored');
     assert.deepEqual(routing.runs, []);
-    assert.match(routing.reason, /comes from a fork \(lkysow-fork\/atlantis-example\): no run on atlantis, which do not allow forks/);
+    assert.equal(routing.reason, 'pull request #3 comes from a fork (stephenc/temp-fork): no run on temp, which does not allow forks');
+    assert.deepEqual(runsOf(route(fork, [{ ...stack('temp', 'cloudbeers/temp', 'main'), allowForks: true }])), [['temp', 'proposed', 'pullrequest', 'main', '1c48041a96db']]);
+  });
+
+  describe('a pull request is from a fork unless the delivery proves otherwise', () => {
+    // A pull request from `foo` into `main` within cloudbeers/temp, as Bitbucket sent it: both sides
+    // name the repository with its UUID. Each case changes what the delivery says of the repositories.
+    const ORIGIN = `${JENKINS}/BitbucketCloudPullRequestEventTest-createPayloadOrigin.json`;
+    const UUID = '{708c9715-0ecc-4a5d-87ed-63c4ba48ea06}';
+    const OTHER_UUID = '{f58c57d2-28b0-44f4-8c30-ea83e4825381}';
+    type Side = { repository?: Record<string, unknown> | unknown };
+    type Repository = Record<string, unknown>;
+    type Body = { repository: Repository; pullrequest: { source: Side; destination: Side } };
+    const named = (side: Side) => side.repository as Repository;
+    const stacks = [stack('temp', 'cloudbeers/temp', 'main'), stack('foo', 'cloudbeers/temp', 'foo')];
+
+    function routeChanged(change: (body: Body) => void, routed = stacks): Routing {
+      const body = structuredClone(loadFixture(ORIGIN).json) as unknown as Body;
+      change(body);
+      const parsed = parseEvent('pullrequest:created', body as unknown as Record<string, unknown>);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      return routeEvent(parsed.event, 'acme', routed);
+    }
+    const refusedBecause = (routing: Routing, why: RegExp) => {
+      assert.equal(routing.verdict, 'ignored', routing.reason);
+      assert.deepEqual(routing.runs, []);
+      assert.match(routing.reason, why);
+      // Only the destination reaches a stack: a fork's `foo` is not the stack's `foo`.
+      assert.match(routing.reason, /no run on temp, which does not allow forks$/);
+    };
+
+    it('as sent (both sides the same UUID): not a fork, so the source branch reaches its stack too', () => {
+      const routing = routeChanged(() => undefined);
+      assert.deepEqual(runsOf(routing).map(([id]) => id), ['temp', 'foo']);
+    });
+
+    it('no source repository: a fork, refused', () => {
+      refusedBecause(routeChanged((body) => delete body.pullrequest.source.repository), /^pull request #1 counts as coming from a fork \(the delivery names no source repository\)/);
+    });
+
+    it('"repository": null on the source (a deleted fork): a fork, refused', () => {
+      refusedBecause(routeChanged((body) => (body.pullrequest.source.repository = null)), /counts as coming from a fork \(the delivery names no source repository\)/);
+    });
+
+    it('a source repository that cannot be read: a fork, refused', () => {
+      for (const unreadable of ['cloudbeers/temp', { full_name: 42 }, { uuid: 'not-a-uuid', full_name: 'cloudbeers/temp' }, {}]) {
+        refusedBecause(routeChanged((body) => (body.pullrequest.source.repository = unreadable)), /counts as coming from a fork \(its source repository cannot be read\)/);
+      }
+    });
+
+    it('no destination repository: a fork, refused', () => {
+      refusedBecause(routeChanged((body) => (body.pullrequest.destination.repository = null)), /counts as coming from a fork \(the delivery names no destination repository\)/);
+    });
+
+    it('the same name with another UUID: a fork, refused', () => {
+      const routing = routeChanged((body) => (body.pullrequest.source.repository = { type: 'repository', full_name: 'cloudbeers/temp', uuid: OTHER_UUID }));
+      refusedBecause(routing, /comes from a fork \(cloudbeers\/temp: another repository of that name, its UUID is not the destination's\)/);
+    });
+
+    it('the same repository named in another letter case, without UUIDs: not a fork', () => {
+      const routing = routeChanged((body) => {
+        for (const repository of [body.repository, named(body.pullrequest.source), named(body.pullrequest.destination)]) delete repository.uuid;
+        named(body.pullrequest.source).full_name = 'CloudBeers/Temp';
+      });
+      assert.deepEqual(runsOf(routing).map(([id]) => id), ['temp', 'foo']);
+    });
+
+    it('the same UUID under another name (a renamed or moved repository): not a fork', () => {
+      const routing = routeChanged((body) => (body.pullrequest.source.repository = { type: 'repository', full_name: 'cloudbeers/renamed', uuid: UUID.toUpperCase() }));
+      assert.deepEqual(runsOf(routing).map(([id]) => id), ['temp', 'foo']);
+      // Bitbucket's own example: Atlantis's test data names the source lkysow-fork/atlantis-example with the destination's UUID.
+      assert.equal(route('atlantis/bitbucket-cloud-pull-event-created.json', [stack('atlantis', 'lkysow/atlantis-example', 'main')]).verdict, 'queued');
+    });
+
+    it('names without UUIDs that differ only by more than case: a fork, refused', () => {
+      const routing = routeChanged((body) => {
+        delete named(body.pullrequest.source).uuid;
+        named(body.pullrequest.source).full_name = 'mallory/temp';
+      });
+      refusedBecause(routing, /comes from a fork \(mallory\/temp\)/);
+    });
+
+    it('a UUID on one side and no name on the other: cannot be compared, so a fork, refused', () => {
+      const routing = routeChanged((body) => {
+        body.pullrequest.source.repository = { uuid: UUID };
+        delete named(body.pullrequest.destination).uuid;
+      });
+      refusedBecause(routing, /counts as coming from a fork \(its source \{708c9715-0ecc-4a5d-87ed-63c4ba48ea06\} cannot be compared with the destination cloudbeers\/temp/);
+    });
+
+    it('both sides one repository, but not the one the webhook is for: a fork, refused', () => {
+      const routing = routeChanged((body) => {
+        body.pullrequest.source.repository = { full_name: 'mallory/temp', uuid: OTHER_UUID };
+        body.pullrequest.destination.repository = { full_name: 'mallory/temp', uuid: OTHER_UUID };
+      });
+      refusedBecause(routing, /counts as coming from a fork \(its destination mallory\/temp is not the repository the webhook is for\)/);
+    });
+
+    it('a stack that allows forks still gets its run when the source is missing', () => {
+      const routing = routeChanged((body) => delete body.pullrequest.source.repository, [{ ...stack('temp', 'cloudbeers/temp', 'main'), allowForks: true }]);
+      assert.deepEqual(runsOf(routing), [['temp', 'proposed', 'pullrequest', 'foo', 'a72355f35fde']]);
+    });
   });
 
   it('a proposed run of a pull request knows the pull request, for its comment', () => {
