@@ -15,7 +15,10 @@ export interface StepEvent {
   at: number;
 }
 
-/** One step as it happened: from its start to its end, or to shortly after its last heartbeat when it never ended (killed). */
+/**
+ * One step as it happened: from its start to its end, or to its last heartbeat when it never ended
+ * (killed): what the step itself showed of being alive, so an overlap found is one that happened.
+ */
 export interface StepInterval {
   step: string;
   run: string;
@@ -26,9 +29,8 @@ export interface StepInterval {
   ended: boolean;
 }
 
-/** How often a step says it is still alive, and how long after its last word a step that never ended counts as running. */
-const BEAT_MS = 100;
-const SILENCE_MS = 250;
+/** How often a step says it is still alive: the resolution of the overlap check for steps that never ended. */
+const BEAT_MS = 25;
 
 const SCRIPT = `
 const [url, step, ms, line] = process.argv.slice(1);
@@ -83,9 +85,9 @@ export async function startStepLog(): Promise<StepLog> {
       if (stack !== undefined && event.stack !== stack) continue;
       const key = `${event.run} ${event.step} ${event.pid}`;
       const known = byStep.get(key);
-      if (event.kind === 'start') byStep.set(key, { step: event.step, run: event.run, stack: event.stack, pid: event.pid, start: event.at, end: event.at + SILENCE_MS, ended: false });
+      if (event.kind === 'start') byStep.set(key, { step: event.step, run: event.run, stack: event.stack, pid: event.pid, start: event.at, end: event.at, ended: false });
       else if (known && !known.ended) {
-        known.end = event.kind === 'end' ? event.at : Math.max(known.end, event.at + SILENCE_MS);
+        known.end = Math.max(known.end, event.at);
         known.ended = event.kind === 'end';
       }
     }
