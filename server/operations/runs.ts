@@ -47,7 +47,9 @@ export async function cancelRun(context: ServerContext, params: Protocol.ParamsO
 }
 
 export async function confirmRun(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsConfirm>): Promise<Protocol.Run> {
-  await visibleRun(context, params.runId, 'write', 'Confirming a run');
+  const { stack } = await visibleRun(context, params.runId, 'write', 'Confirming a run');
+  // R12: nothing is applied for a stack that lost its integration (its waiting runs were discarded with it).
+  requireAttached(stack);
   return executionOf(context).confirm(params.runId);
 }
 
