@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostPort } from './hostPort';
-import { displayUrl, isDatabaseUrl } from './store/databaseUrl';
+import { displayUrl, hasPassword, isDatabaseUrl } from './store/databaseUrl';
 import { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './webhooks/connectionLimits';
 
 interface CommonOptions {
@@ -19,8 +19,10 @@ interface CommonOptions {
   tls: { cert: string; key: string } | null;
   /** Team server only: let the `local` runner execute stacks' commands on this host. */
   localRunner: boolean;
-  /** Team server only: the PostgreSQL database that holds the store (`--database-url` or `--store postgres://…`). */
+  /** Team server only: the PostgreSQL database that holds the store (`--database-url` or `--store postgres://…`), without a password. */
   databaseUrl: string | null;
+  /** Team server only: the file that holds the database's password (else PGPASSWORD, as start-up found it). */
+  databasePasswordFile: string | null;
   receiverLimits: ReceiverLimits;
 }
 
@@ -37,8 +39,10 @@ export const USAGE = `Usage:
                    [--bitbucket-api URL] [--public-url URL] [--listen HOST:PORT]
   stackhook-server serve --listen HOST:PORT --public-url URL [--store DIR] [--secrets file]
                    [--secret-key-file FILE] [--tls-cert FILE --tls-key FILE] [--local-runner]
+                   [--database-url URL [--database-password-file FILE]]
   stackhook-server users add NAME [--admin] | users list | users invite NAME [--days N]   [--store DIR]
   stackhook-server tokens create NAME [--days N] | tokens revoke ID   [--store DIR]
+  (users and tokens take --database-url and --database-password-file as serve does)
 
   --store DIR            where the registry lives (default ~/.stackhook)
   --user NAME            who is acting (default: the OS user); the first user of a new store is root admin
@@ -50,9 +54,12 @@ export const USAGE = `Usage:
   --secret-key-file FILE the 32-byte key (hex or base64) that encrypts credentials at rest on a team
                          server (or STACKHOOK_SECRET_KEY); without one it stores no credential
   --tls-cert/--tls-key   serve https:// and wss:// (or put a TLS reverse proxy in front)
-  --local-runner         let the local runner execute stacks' commands on this host (off on a team server)
+  --local-runner         let the local runner execute stacks' commands on this host, each in a bubblewrap
+                         sandbox (off on a team server; refused where bubblewrap cannot run)
   --database-url URL     keep the store in PostgreSQL 15+ (or --store postgres://…); several serve replicas
-                         may share one database; --store DIR then holds only this replica's run logs
+                         may share one database; --store DIR then holds only this replica's run logs.
+                         No password in the URL: give it in PGPASSWORD or with --database-password-file
+  --database-password-file FILE  the database's password (the file readable by its owner only)
   --headers-timeout MS   a request's headers must arrive within this (default ${DEFAULT_RECEIVER_LIMITS.headersTimeoutMs})
   --request-timeout MS   a whole request, body included, within this (default ${DEFAULT_RECEIVER_LIMITS.requestTimeoutMs})
   --idle-timeout MS      a connection silent this long is closed (default ${DEFAULT_RECEIVER_LIMITS.idleTimeoutMs})
@@ -66,11 +73,26 @@ export class UsageError extends Error {}
  * alike: a database (`--database-url`, or `--store postgres://…`), and always a folder. With a
  * database, the folder keeps only what is this replica's own: the local runner's checkouts.
  */
-export function storeLocation(store: string | undefined, databaseUrlFlag: string | undefined): { folder: string; databaseUrl: string | null } {
+export function storeLocation(
+  store: string | undefined,
+  databaseUrlFlag: string | undefined,
+  passwordFile?: string,
+): { folder: string; databaseUrl: string | null; databasePasswordFile: string | null } {
   const storeIsDatabase = isDatabaseUrl(store ?? '');
   const databaseUrl = databaseUrlFlag ?? (storeIsDatabase ? (store as string) : null);
   if (databaseUrl !== null && !isDatabaseUrl(databaseUrl)) throw new UsageError(`--database-url takes a postgres:// URL; "${displayUrl(databaseUrl)}" is not one.`);
-  return { folder: path.resolve(store && !storeIsDatabase ? store : path.join(os.homedir(), '.stackhook')), databaseUrl };
+  if (databaseUrl !== null && hasPassword(databaseUrl)) {
+    throw new UsageError(
+      `The database URL ${displayUrl(databaseUrl)} carries a password, which every user of this host can read in the process list. ` +
+        'Give the URL without it, and the password in the PGPASSWORD environment variable or in a file named by --database-password-file FILE (chmod 600).',
+    );
+  }
+  if (passwordFile !== undefined && databaseUrl === null) throw new UsageError('--database-password-file goes with a database: --database-url URL (or --store postgres://…).');
+  return {
+    folder: path.resolve(store && !storeIsDatabase ? store : path.join(os.homedir(), '.stackhook')),
+    databaseUrl,
+    databasePasswordFile: passwordFile === undefined ? null : path.resolve(passwordFile),
+  };
 }
 
 export function parseListen(value: string): { host: string; port: number } {
@@ -108,6 +130,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
       'tls-key': { type: 'string' },
       'local-runner': { type: 'boolean' },
       'database-url': { type: 'string' },
+      'database-password-file': { type: 'string' },
       'headers-timeout': { type: 'string' },
       'request-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
@@ -129,7 +152,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   const logSize = Number(values['delivery-log-size'] ?? 10_000);
   if (!Number.isInteger(logSize) || logSize < 10) throw new UsageError('--delivery-log-size takes a whole number of at least 10.');
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither.');
-  const { folder, databaseUrl } = storeLocation(values.store, values['database-url']);
+  const { folder, databaseUrl, databasePasswordFile } = storeLocation(values.store, values['database-url'], values['database-password-file']);
   if (!serve && (values['tls-cert'] || values['secret-key-file'] || values['local-runner'] || databaseUrl)) {
     throw new UsageError('--secret-key-file, --tls-cert, --tls-key, --local-runner and a database are for a team server (serve).');
   }
@@ -146,6 +169,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
     tls: values['tls-cert'] && values['tls-key'] ? { cert: path.resolve(values['tls-cert']), key: path.resolve(values['tls-key']) } : null,
     localRunner: values['local-runner'] ?? false,
     databaseUrl,
+    databasePasswordFile,
     receiverLimits,
   };
   return listen && serve ? { ...common, mode: 'serve', listen } : { ...common, mode: 'stdio', listen };

@@ -10,6 +10,8 @@ import { answerProtocol } from './rpc/answerProtocol';
 import { maskEverything } from './protocol/masking';
 import { gatedStdio } from './rpc/lifecycle';
 import { openContext } from './startup';
+import { takeSecretsFromEnvironment } from './startupSecrets';
+import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
 import { watchLogs } from './store/logWatcher';
 import { StoreCorruptError } from './store/registryStore';
 import { startEditorReceiver } from './webhooks/editorReceiver';
@@ -66,6 +68,9 @@ async function runStdio(options: ServerOptions): Promise<void> {
   let stopLooking: (() => void) | undefined;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
+    void sandboxSupport().then((support) => {
+      if (!support.available) log.warn(unsandboxedNotice(support.problem));
+    });
     // Runs a crashed server left behind (pipelines are followed again, local runs marked interrupted),
     // and from then on those any other process on the store leaves when it dies.
     stopLooking = context.execution?.lookOut();
@@ -81,6 +86,16 @@ async function runStdio(options: ServerOptions): Promise<void> {
 
 async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Promise<void> {
   const log = new Logger(stderrSink);
+  if (options.localRunner) {
+    // A team server runs its users' stacks: never outside the sandbox.
+    const support = await sandboxSupport();
+    if (!support.available) {
+      throw new Error(
+        `serve --local-runner needs bubblewrap (bwrap) to run each stack's commands in a sandbox, and ${support.problem}. ` +
+          'Install it (sudo apt-get install bubblewrap), or start serve without --local-runner (stacks then run on Bitbucket Pipelines).',
+      );
+    }
+  }
   // Editors connected over /rpc hear of every change; editors on the same store folder notice the
   // appends through their own log watchers.
   let endpoint: TeamRpcEndpoint | undefined;
@@ -145,6 +160,8 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
 }
 
 async function main(): Promise<void> {
+  // Before anything else, so that no child process inherits them (server/startupSecrets.ts says what this does not do).
+  takeSecretsFromEnvironment();
   let options: ServerOptions;
   const argv = process.argv.slice(2);
   try {

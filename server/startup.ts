@@ -11,11 +11,13 @@ import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { EncryptedCredentials } from './secrets/encryptedCredentials';
 import { FileCredentials } from './secrets/fileCredentials';
+import { databasePassword } from './startupSecrets';
 import { loadSecretKey } from './team/secretKey';
 import { FileUserDirectory } from './team/userDirectory';
 import { AppendLog } from './store/appendLog';
 import { ensurePrivateFolder } from './store/atomicFile';
 import type { RecordLog, Registry } from './store/engine';
+import { withPassword } from './store/databaseUrl';
 import { openDatabase } from './store/openDatabase';
 import { RegistryStore } from './store/registryStore';
 import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
@@ -43,7 +45,7 @@ export async function openContext(
   // A team server may keep its store in PostgreSQL; the folder then holds only this replica's checkouts.
   const settings = runSettingsFromEnv();
   const database = options.databaseUrl
-    ? await openDatabase(options.databaseUrl, options.user, { runs: RUN_LOG_SIZE, deliveries: options.deliveryLogSize, refusals: REFUSAL_LOG_SIZE, runLogBytes: settings.logCap }, log)
+    ? await openDatabase(withPassword(options.databaseUrl, databasePassword(options.databasePasswordFile)), options.user, { runs: RUN_LOG_SIZE, deliveries: options.deliveryLogSize, refusals: REFUSAL_LOG_SIZE, runLogBytes: settings.logCap }, log)
     : null;
   await ensurePrivateFolder(options.store);
   const store: Registry = database ? database.registry : await RegistryStore.open(options.store, options.user);

@@ -1,20 +1,14 @@
-// A checkout of a run's commit: one cached bare clone per repository (fetched before each run) and a
-// `git worktree` per run, removed afterwards. Git gets the credential through GIT_ASKPASS from its
-// own environment, never on a command line, in a URL, in git's config or in the run's environment.
-import { spawn } from 'node:child_process';
+// A checkout of a run's commit: one cached bare repository per Bitbucket repository (fetched when the
+// commit is not in it yet) and a `git worktree` per run, in a folder of the run's own, removed
+// afterwards. Runs of one repository share its cache, from this process and others on the store, so
+// the cache is changed only under its lock (gitRepository.ts), and nothing from a repository (hooks,
+// config, filters) runs while Stackhook checks it out.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ensurePrivateFolder } from '../store/atomicFile';
+import { cacheName, git, prepareCache, withRepositoryLock, type GitRun } from './gitRepository';
 
-/** The user Bitbucket expects for git over HTTPS with an API token. */
-export const GIT_TOKEN_USER = 'x-bitbucket-api-token-auth';
-
-const ASKPASS = `#!/bin/sh
-case "$1" in
-  Username*) printf '%s\\n' "$STACKHOOK_GIT_USERNAME" ;;
-  *) printf '%s\\n' "$STACKHOOK_GIT_PASSWORD" ;;
-esac
-`;
+export { GIT_TOKEN_USER, cacheName } from './gitRepository';
 
 export interface GitAccess {
   /** The repository's https clone URL, without any user in it. */
@@ -30,86 +24,70 @@ export function withoutUser(url: string): string {
   return parsed.toString();
 }
 
+/** The worktree is `repo/` in the run's folder; the run keeps its home and temporary files beside it. */
+const WORKTREE = 'repo';
+
+/** The run's folder a worktree is in: removed with it, so what the run keeps there goes too. */
+export const runFolderOf = (worktree: string): string => path.dirname(worktree);
+
+/** Caches of older Stackhooks, named so that two repositories could share one: never used again. */
+const LEGACY_CACHE = 'cache';
+const legacyRemoved = new Set<string>();
+
 export class GitCheckouts {
+  private readonly runFolders = new Map<string, string>();
+
   constructor(readonly folder: string) {}
 
-  private cacheOf(repository: string): string {
-    return path.join(this.folder, 'cache', `${repository.replace(/[^A-Za-z0-9_.-]/g, '_')}.git`);
+  cacheOf(repository: string): string {
+    return path.join(this.folder, 'repositories', cacheName(repository));
   }
 
-  private worktreeOf(runId: string): string {
-    return path.join(this.folder, 'worktrees', runId);
-  }
-
-  /**
-   * The askpass helper, written once and never rewritten in place: another run's git may be executing
-   * it (rewriting a running script fails with "Text file busy"), so a new one is renamed over it.
-   */
-  private async askpass(): Promise<string> {
-    const file = path.join(this.folder, 'askpass.sh');
-    if ((await fs.readFile(file, 'utf8').catch(() => null)) === ASKPASS) return file;
-    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    await fs.writeFile(temp, ASKPASS, { mode: 0o700 });
-    await fs.rename(temp, file);
-    return file;
-  }
-
-  /** A worktree at `commit`, from the cache (cloned or fetched first). Returns its folder. */
+  /** A worktree at `commit`, from the cache (made or fetched first). Returns its folder. */
   async checkout(repository: string, access: GitAccess, commit: string, runId: string, signal: AbortSignal): Promise<string> {
-    await ensurePrivateFolder(path.join(this.folder, 'cache'));
-    await ensurePrivateFolder(path.join(this.folder, 'worktrees'));
-    const askpass = await this.askpass();
+    // It becomes an argument of git: a hash, never an option.
+    if (!/^[0-9a-f]{7,64}$/i.test(commit)) throw new Error(`"${commit.slice(0, 80)}" is not a commit hash.`);
+    await this.removeLegacyCache();
+    await ensurePrivateFolder(path.join(this.folder, 'repositories'));
+    await ensurePrivateFolder(path.join(this.folder, 'runs'));
+    // Unique even when a run id comes back (a run taken over, two processes on one store).
+    const runFolder = await fs.mkdtemp(path.join(this.folder, 'runs', `${runId}-`));
+    this.runFolders.set(runId, runFolder);
+    const worktree = path.join(runFolder, WORKTREE);
     const cache = this.cacheOf(repository);
-    const env = gitEnvironment(askpass, access.token);
     const url = withoutUser(access.url);
-    if (!(await exists(path.join(cache, 'HEAD')))) {
-      await git(['clone', '--bare', '--quiet', url, cache], this.folder, env, signal);
-    } else {
-      await git(['remote', 'set-url', 'origin', url], cache, env, signal);
-    }
-    await git(['fetch', '--quiet', '--prune', 'origin', '+refs/heads/*:refs/heads/*'], cache, env, signal);
-    const worktree = this.worktreeOf(runId);
-    await git(['worktree', 'prune'], cache, env, signal);
-    await git(['worktree', 'add', '--detach', '--force', worktree, commit], cache, env, signal);
+    const run: GitRun = { token: access.token, url, signal, home: this.folder };
+    await withRepositoryLock(cache, async () => {
+      await prepareCache(cache, run);
+      if (!(await git(['cat-file', '-e', `${commit}^{commit}`], cache, run).then(() => true, () => false))) {
+        await git(['fetch', '--quiet', '--prune', '--no-tags', url, '+refs/heads/*:refs/heads/*'], cache, run);
+      }
+      await git(['worktree', 'prune'], cache, run);
+      await git(['worktree', 'add', '--detach', worktree, commit], cache, run);
+    });
     return worktree;
   }
 
-  /** Removes the run's worktree (and what git knows of it). */
+  /** Removes the run's folder (its worktree and what the run kept) and what git knows of the worktree. */
   async remove(repository: string, runId: string): Promise<void> {
-    const worktree = this.worktreeOf(runId);
-    await fs.rm(worktree, { recursive: true, force: true });
+    const runFolder = this.runFolders.get(runId);
+    if (runFolder === undefined) return;
+    this.runFolders.delete(runId);
+    await fs.rm(runFolder, { recursive: true, force: true });
     const cache = this.cacheOf(repository);
-    if (await exists(cache)) await git(['worktree', 'prune'], cache, process.env, new AbortController().signal).catch(() => undefined);
+    if (!(await exists(path.join(cache, 'HEAD')))) return;
+    const run: GitRun = { token: '', url: null, signal: new AbortController().signal, home: this.folder };
+    await withRepositoryLock(cache, async () => {
+      await prepareCache(cache, run);
+      await git(['worktree', 'prune'], cache, run);
+    }).catch(() => undefined);
   }
-}
 
-/** Git's own environment: the askpass helper and the credential for it, no prompts, no stored helpers. */
-function gitEnvironment(askpass: string, token: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    GIT_ASKPASS: askpass,
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_NOSYSTEM: '1',
-    // No credential helper may keep the token.
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'credential.helper',
-    GIT_CONFIG_VALUE_0: '',
-    STACKHOOK_GIT_USERNAME: GIT_TOKEN_USER,
-    STACKHOOK_GIT_PASSWORD: token,
-  };
-}
-
-function git(args: string[], cwd: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env, signal, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4_000)));
-    child.on('error', (error) => reject(new Error(`git ${args[0]} could not start: ${error.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`git ${args[0]} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));
-    });
-  });
+  private async removeLegacyCache(): Promise<void> {
+    if (legacyRemoved.has(this.folder)) return;
+    legacyRemoved.add(this.folder);
+    await fs.rm(path.join(this.folder, LEGACY_CACHE), { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,14 +1,16 @@
 // The `local` runner: the stack's commands run on this machine, in a worktree of the run's commit.
 // Proposed runs plan; tracked runs plan, then wait for Confirm or Discard (or apply at once with
 // autodeploy). Commands are argv arrays, run in their own process group so a cancel ends them all.
-import { spawn } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Runner } from '../protocol';
 import type { Execution, Outcome } from './execution';
 import { GitCheckouts } from './gitCheckout';
 import { planSummary, stepFailed } from './planSummary';
+import { resolveProjectRoot } from './projectRoot';
 import { withRetries } from './retries';
+import { startRunProcess, type RunPlace } from './runProcess';
+
+export { endLeftover } from './runProcess';
 
 export interface LocalControl {
   /** The running command's process group, while one runs. */
@@ -32,11 +34,10 @@ export async function runLocally(
     const url = await withRetries(execution.settings.retryDelayMs, () => gateway.cloneUrl(credential, stack.repository, {}));
     await execution.write(`Checking out ${run.commit?.slice(0, 12)} of ${stack.repository}.\n`);
     const worktree = await checkouts.checkout(stack.repository, { url, token: credential.secret }, run.commit as string, run.id, execution.signal);
-    const cwd = path.join(worktree, stack.projectRoot);
-    if (!path.resolve(cwd).startsWith(path.resolve(worktree))) throw new Error(`The project root "${stack.projectRoot}" leaves the checkout.`);
+    const place = await resolveProjectRoot(worktree, stack.projectRoot, run.commit ?? '');
     // Recorded before the plan starts, under this process's claim: a process that lost the run starts nothing.
     await execution.advance({ state: 'running', step: 'plan' });
-    const plan = await command(execution, runner.plan, cwd, control);
+    const plan = await command(execution, runner.plan, place, control);
     if (plan.stopped) return { state: 'stopped', summary: 'stopped' };
     if (plan.code !== 0) return { state: 'failed', summary: stepFailed('plan', plan.code) };
     const summary = planSummary(plan.output);
@@ -51,7 +52,7 @@ export async function runLocally(
     if (!(await execution.attached())) return { state: 'failed', summary: 'not applied: its stack was detached (R12)' };
     // The Confirm and this step are one decision in the store: a Discard or Cancel recorded first refuses it.
     await execution.advance({ state: 'applying', step: 'apply' });
-    const apply = await command(execution, runner.apply, cwd, control);
+    const apply = await command(execution, runner.apply, place, control);
     if (apply.stopped) return { state: 'stopped', summary: 'stopped while applying' };
     if (apply.code !== 0) return { state: 'failed', summary: stepFailed('apply', apply.code) };
     return { state: 'finished', summary: planSummary(apply.output) ?? summary ?? 'applied' };
@@ -67,32 +68,28 @@ function aborted(signal: AbortSignal): Promise<'discard'> {
   });
 }
 
-/** The run's environment: this process's, without anything that could carry Bitbucket's credential. */
-export function runEnvironment(execution: Execution): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(GIT_|STACKHOOK_)/.test(key) || value.includes(execution.credential.secret)) continue;
-    env[key] = value;
-  }
+/** What the run tells its commands about itself; runProcess.ts adds PATH, HOME and the rest, never the server's environment. */
+export function runEnvironment(execution: Execution): Record<string, string> {
   const { run } = execution.record();
-  return { ...env, STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: execution.stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_COMMIT: run.commit ?? '' };
+  return { STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: execution.stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_COMMIT: run.commit ?? '' };
 }
 
-/** Runs one argv command, its output into the log; cancel sends TERM to its group, then KILL. */
-function command(execution: Execution, argv: string[], cwd: string, control: LocalControl): Promise<{ code: number | null; output: string; stopped: boolean }> {
-  const [program, ...args] = argv as [string, ...string[]];
+/** Runs one argv command (sandboxed where it can be), its output into the log; cancel sends TERM, then KILL. */
+async function command(execution: Execution, argv: string[], place: RunPlace, control: LocalControl): Promise<{ code: number | null; output: string; stopped: boolean }> {
+  const program = argv[0] as string;
+  const started = await startRunProcess(argv, place, runEnvironment(execution), execution.book.folder);
+  const { child } = started;
   return new Promise((resolve) => {
     let output = '';
     let writes = Promise.resolve();
-    const child = spawn(program, args, { cwd, env: runEnvironment(execution), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     control.pid = child.pid ?? null;
     // On disk, so a server that restarts after a crash can end what this one left running.
     if (child.pid !== undefined) void execution.note({ processGroup: child.pid }).catch(() => undefined);
     let killTimer: NodeJS.Timeout | undefined;
     const stop = () => {
       if (child.pid === undefined) return;
-      signalGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => signalGroup(child.pid as number, 'SIGKILL'), execution.settings.killGraceMs);
+      started.signal('SIGTERM');
+      killTimer = setTimeout(() => started.signal('SIGKILL'), execution.settings.killGraceMs);
     };
     if (execution.signal.aborted) stop();
     execution.signal.addEventListener('abort', stop, { once: true });
@@ -114,26 +111,4 @@ function command(execution: Execution, argv: string[], cwd: string, control: Loc
     child.on('error', (error) => finish(127, `\n${program} could not start: ${error.message}\n`));
     child.on('close', (code) => finish(code, null));
   });
-}
-
-/**
- * Ends the process group a crashed server left running, if its leader still works in one of this
- * store's checkouts (a pid may have been reused by another program since: that one is left alone).
- */
-export function endLeftover(pid: number, checkouts: string): void {
-  let cwd: string;
-  try {
-    cwd = readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    return;
-  }
-  if (cwd.startsWith(path.resolve(checkouts) + path.sep)) signalGroup(pid, 'SIGKILL');
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group has already ended.
-  }
 }

@@ -33,8 +33,9 @@ async function takeOverIfDead(file: string): Promise<boolean> {
   return true;
 }
 
-export async function withFileLock<T>(file: string, action: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
+/** `waitMs`: how long to wait for a live holder (longer for locks held over slow work, such as a clone). */
+export async function withFileLock<T>(file: string, action: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.waitMs ?? WAIT_LIMIT_MS);
   let release: (() => Promise<void>) | undefined;
   for (let attempt = 0; !release; attempt += 1) {
     try {

@@ -6,7 +6,9 @@ import { StackhookError } from '../errors';
 import { MAX_INVITATION_DAYS, MAX_USERNAME, Username } from '../protocol';
 import { Logger } from '../log';
 import type { Registry } from '../store/engine';
+import { withPassword } from '../store/databaseUrl';
 import { openDatabase } from '../store/openDatabase';
+import { databasePassword } from '../startupSecrets';
 import { RegistryStore } from '../store/registryStore';
 import { ROOT_SPACE_ID } from '../store/schema';
 import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './tokens';
@@ -31,14 +33,17 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
       days: { type: 'string' },
       'secret-key-file': { type: 'string' },
       'database-url': { type: 'string' },
+      'database-password-file': { type: 'string' },
     },
   });
   const [group, action, subject, extra] = positionals;
   if (extra !== undefined) throw new UsageError(`Unknown argument "${extra}".`);
   const command = `${group} ${action ?? ''}`.trim();
-  const { folder: store, databaseUrl } = storeLocation(values.store, values['database-url']);
+  const { folder: store, databaseUrl, databasePasswordFile } = storeLocation(values.store, values['database-url'], values['database-password-file']);
   const firstUser = command === 'users add' && values.admin && subject ? subject : os.userInfo().username;
-  const database = databaseUrl ? await openDatabase(databaseUrl, firstUser, { runs: 1, deliveries: 1, refusals: 1 }, new Logger(() => undefined)) : null;
+  const database = databaseUrl
+    ? await openDatabase(withPassword(databaseUrl, databasePassword(databasePasswordFile)), firstUser, { runs: 1, deliveries: 1, refusals: 1 }, new Logger(() => undefined))
+    : null;
   const directory = database?.users ?? new FileUserDirectory(store);
   try {
     switch (command) {

@@ -1,8 +1,9 @@
 // The key that encrypts Bitbucket credentials at rest on a team server: 32 bytes, from
 // `--secret-key-file` or STACKHOOK_SECRET_KEY, written as 64 hex digits or 44 base64 characters.
-import { readFileSync } from 'node:fs';
+import { environmentSecret, readPrivateFile, SECRET_KEY_ENV } from '../startupSecrets';
 
-export const SECRET_KEY_ENV = 'STACKHOOK_SECRET_KEY';
+export { SECRET_KEY_ENV } from '../startupSecrets';
+
 const KEY_BYTES = 32;
 
 export class SecretKeyError extends Error {}
@@ -19,17 +20,20 @@ export function parseSecretKey(text: string, where: string): Buffer {
   return key;
 }
 
-/** The key from the file if one is named, else from the environment, else none. */
-export function loadSecretKey(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Buffer | null {
+/**
+ * The key from the file if one is named (its owner's alone, like every file that holds a secret),
+ * else from the environment as start-up found it (server/startupSecrets.ts), else none.
+ */
+export function loadSecretKey(file: string | undefined, env?: NodeJS.ProcessEnv): Buffer | null {
   if (file) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readPrivateFile(file, 'secret key');
     } catch (error) {
-      throw new SecretKeyError(`The secret key file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+      throw new SecretKeyError((error as Error).message);
     }
     return parseSecretKey(text, file);
   }
-  const fromEnv = env[SECRET_KEY_ENV];
+  const fromEnv = env ? env[SECRET_KEY_ENV] || null : environmentSecret(SECRET_KEY_ENV);
   return fromEnv ? parseSecretKey(fromEnv, SECRET_KEY_ENV) : null;
 }

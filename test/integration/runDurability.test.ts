@@ -7,7 +7,7 @@ import { statusKey } from '../../server/runs/reporting';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { eventually } from './receiverSupport';
-import { PIPELINES_YAML, processGone, RUN_ENV } from './runSupport';
+import { PIPELINES_YAML, processesWith, RUN_ENV, uniqueMarker } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-durable-token-51c2';
 
@@ -63,20 +63,19 @@ describe('runs across a crash (SIGKILL) and a restart', function () {
     assert.equal(log.text.match(/Following pipeline/g)?.length, 1, 'one server took the run over');
   });
 
-  it('local: the restarted server marks the run failed (interrupted), ends its command and sets STOPPED on the commit', async () => {
-    const sleeper = [process.execPath, '-e', "console.log('working ' + process.pid); setTimeout(() => {}, 60000)"];
+  it('local: the restarted server marks the run failed (interrupted), its command has ended, STOPPED is on the commit', async () => {
+    const marker = uniqueMarker('interrupted');
+    const sleeper = [process.execPath, '-e', `console.log('working ' + process.pid); setTimeout(() => {}, 60000) // ${marker}`];
     const { store, runId } = await crashMidRun({ type: 'local', plan: sleeper, apply: null }, async (server, run) =>
       run.state === 'running' && /working \d+/.test((await server.request(Protocol.RunsLog, { runId: run.id })).text),
     );
     const second = await start(store);
-    const log = await second.request(Protocol.RunsLog, { runId });
-    const pid = Number(/working (\d+)/.exec(log.text)?.[1]);
     await eventually(async () => settled(await second.request(Protocol.RunsGet, { runId })), 'the run to be marked', 20_000);
     const done = await second.request(Protocol.RunsGet, { runId });
     assert.equal(done.state, 'failed');
     assert.match(done.summary ?? '', /^interrupted/);
     assert.equal(bitbucket.world.repository('acme/network')?.statuses.get(head)?.get(statusKey('net', 'tracked'))?.state, 'STOPPED');
-    await eventually(() => processGone(pid), 'the command the crashed server left to end');
+    await eventually(() => processesWith(marker).length === 0, 'the command the crashed server left to end');
   });
 
   it('Confirm asked of another server on the store reaches the one that runs the run', async () => {

@@ -1,4 +1,8 @@
-// What the run tests share: limits short enough for loopback (polls, retries, kill grace).
+// What the run tests share: limits short enough for loopback (polls, retries, kill grace), and how
+// to find a run's processes on this host.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+
 export const RUN_ENV = {
   STACKHOOK_BITBUCKET_TIMEOUT_MS: '1500',
   STACKHOOK_BITBUCKET_BACKOFF_MS: '20',
@@ -16,6 +20,29 @@ export function processGone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** A word no other process has on its command line: tests put it in a command's script to find its processes. */
+export function uniqueMarker(name: string): string {
+  return `${name}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * The host pids of every process whose command line holds `marker`. A sandboxed run prints the pids
+ * of its own PID namespace, which mean nothing on the host: tests find its processes by their
+ * command line instead (bubblewrap's processes carry the command's, so they are found too).
+ */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) found.push(Number(entry));
+    } catch {
+      // Ended while we looked.
+    }
+  }
+  return found;
 }
 
 /** A bitbucket-pipelines.yml that defines the custom pipeline runs trigger by default. */

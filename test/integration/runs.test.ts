@@ -12,7 +12,8 @@ import { codeBlocks, outsideCode, type Dialect } from '../support/markdownFences
 import { pullRequestBody } from '../support/pullRequestBody';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
-import { PIPELINES_YAML, processGone, RUN_ENV } from './runSupport';
+import { cacheName } from '../../server/runs/gitCheckout';
+import { PIPELINES_YAML, processesWith, RUN_ENV, uniqueMarker } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-runs-token-7f3a9c';
 const NODE = process.execPath;
@@ -246,10 +247,10 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     assert.equal(done.kind, 'proposed');
     assert.equal(done.summary, 'Plan: 2 to add, 0 to change, 1 to destroy.');
     const log = await server.request(Protocol.RunsLog, { runId: runId ?? '' });
-    assert.match(log.text, new RegExp(`proposed .*checkouts/worktrees/${runId}/envs/dev`));
+    assert.match(log.text, new RegExp(`proposed .*checkouts/runs/${runId}-\\w+/repo/envs/dev`));
     assert.deepEqual(statusOf('acme/local', commit, statusKey('dev', 'proposed'))?.history, ['INPROGRESS', 'SUCCESSFUL']);
     assert.match(statusOf('acme/local', commit, statusKey('dev', 'proposed'))?.url ?? '', /^vscode:\/\/stackhook\.stackhook\/run\?id=/);
-    assert.deepEqual(readdirSync(path.join(server.store, 'checkouts', 'worktrees')), []);
+    assert.deepEqual(readdirSync(path.join(server.store, 'checkouts', 'runs')), []);
   });
 
   it('local tracked: plan, then unconfirmed until Confirm, then apply; Discard ends it with nothing applied', async () => {
@@ -324,15 +325,16 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
   });
 
   it('cancel: a local run\'s whole process group ends; a pipeline is stopped; both end stopped with a STOPPED status', async () => {
-    const sleeper = [NODE, '-e', "const c=require('child_process').spawn(process.execPath,['-e','setTimeout(()=>{},60000)'],{stdio:'ignore'});console.log('child '+c.pid);setTimeout(()=>{},60000)"];
+    const marker = uniqueMarker('cancelled');
+    const sleeper = [NODE, '-e', `const c=require('child_process').spawn(process.execPath,['-e','setTimeout(()=>{},60000)//${marker}'],{stdio:'ignore'});console.log('child '+c.pid);setTimeout(()=>{},60000)//${marker}`];
     await server.request(Protocol.StacksUpdate, { stackId: 'dev', runner: { type: 'local', plan: sleeper, apply: null } });
     const local = await server.request(Protocol.StacksTriggerRun, { stackId: 'dev' });
     await eventually(async () => /child \d+/.test((await server.request(Protocol.RunsLog, { runId: local.id })).text), 'the command to start', 20_000);
-    const childPid = Number(/child (\d+)/.exec((await server.request(Protocol.RunsLog, { runId: local.id })).text)?.[1]);
+    await eventually(() => processesWith(marker).length >= 2, 'the command and its child to run');
     await server.request(Protocol.RunsCancel, { runId: local.id });
     const stopped = await ended(local.id);
     assert.equal(stopped.state, 'stopped');
-    await eventually(() => processGone(childPid), 'the grandchild to end with its group');
+    await eventually(() => processesWith(marker).length === 0, 'the command and its child to end');
     assert.equal(statusOf('acme/local', stopped.commit ?? '', statusKey('dev', 'tracked'))?.state, 'STOPPED');
 
     const repository = bitbucket.world.repository('acme/network');
@@ -391,7 +393,7 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     assert.match(env, /STACKHOOK_RUN_ID/);
     assert.doesNotMatch(env, /GIT_ASKPASS|STACKHOOK_GIT_PASSWORD/);
     assert.equal(env.includes(TOKEN), false);
-    const gitConfig = readFileSync(path.join(server.store, 'checkouts', 'cache', 'acme_local.git', 'config'), 'utf8');
+    const gitConfig = readFileSync(path.join(server.store, 'checkouts', 'repositories', cacheName('acme/local'), 'config'), 'utf8');
     assert.equal(gitConfig.includes(TOKEN), false);
     assert.doesNotMatch(gitConfig, /x-bitbucket-api-token-auth@/);
     assert.ok(bitbucket.git.requests.every((request) => !request.path.includes(TOKEN)));
