@@ -26,6 +26,11 @@ export function takeSecretsFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   }
 }
 
+/** Forgets what start-up took (unit tests, which take from environments of their own). */
+export function forgetTakenSecrets(): void {
+  taken.clear();
+}
+
 /** A secret the environment gave at start (or gives now, where nothing took it: unit tests). */
 export function environmentSecret(name: SecretName, env: NodeJS.ProcessEnv = process.env): string | null {
   return taken.get(name) ?? (env[name] || null);

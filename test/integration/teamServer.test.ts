@@ -2,7 +2,7 @@
 // bad tokens learn nothing, credentials are encrypted at rest, and an admin can invite from the editor.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
@@ -357,8 +357,23 @@ describe('team server without a secret key', function () {
   it('refuses to start with a key that is not 32 bytes', async () => {
     const store = server.store;
     const keyFile = path.join(store, 'short.key');
-    writeFileSync(keyFile, 'abcd');
+    writeFileSync(keyFile, 'abcd', { mode: 0o600 });
     await assert.rejects(startTeamServer({ store, keyFile }), /not 32 bytes/);
+  });
+
+  it('refuses to start with a key file others can read, saying how to fix it', async () => {
+    // Outside the store, whose files start-up makes private again.
+    const keyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'stackhook-key-')), 'open.key');
+    writeFileSync(keyFile, 'a'.repeat(64), { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    await assert.rejects(startTeamServer({ keyFile }), /can be read or changed by others \(mode 0644\).*chmod 600/);
+  });
+
+  it('refuses a database URL with a password in it, without printing the password', async () => {
+    await assert.rejects(
+      startTeamServer({ args: ['--database-url', 'postgres://stackhook:pw-on-the-command-line@127.0.0.1:9/stackhook'] }),
+      (error: Error) => /serve exited with 2/.test(error.message) && /carries a password/.test(error.message) && /--database-password-file/.test(error.message) && !error.message.includes('pw-on-the-command-line'),
+    );
   });
 });
 
@@ -453,5 +468,12 @@ describe('team server: the local runner', function () {
     assert.deepEqual([listed?.allowForks, listed?.autodeploy, listed?.runner], [false, false, withApply], 'no refused change was kept');
     const granted = await ana.request(Protocol.StacksUpdate, { stackId: created.id, allowForks: true });
     assert.equal(granted.allowForks, true, 'an admin of the space may');
+  });
+
+  it('serve --local-runner refuses to start where no sandbox can run, naming bubblewrap', async () => {
+    await assert.rejects(
+      startTeamServer({ args: ['--local-runner'], env: { STACKHOOK_SANDBOX: 'none' } }),
+      (error: Error) => /serve exited with 1/.test(error.message) && /--local-runner needs bubblewrap \(bwrap\)/.test(error.message) && /apt-get install bubblewrap/.test(error.message),
+    );
   });
 });

@@ -27,13 +27,21 @@ export interface TeamServer {
   stop(): Promise<void>;
 }
 
+/**
+ * `dist/server.js ARGS` on a store folder or a database. The server refuses a database URL with a
+ * password in it (anyone on the host reads command lines): the password goes in PGPASSWORD here, and
+ * in a file for serve (startTeamServer), so both ways are used.
+ */
 export async function admin(store: string, ...args: string[]): Promise<string> {
   return (await adminRun(store, ...args)).stdout;
 }
 
 /** The admin command as a process of its own, as on the host: its result (stdout) and its notes (stderr). */
 function adminRun(store: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [SERVER_JS, ...args, ...(store.startsWith('postgres') ? ['--database-url', store] : ['--store', store])]);
+  if (!store.startsWith('postgres')) return run(process.execPath, [SERVER_JS, ...args, '--store', store]);
+  const { url, password } = withoutPassword(store);
+  const env = { ...process.env, ...(password === null ? {} : { PGPASSWORD: password }) };
+  return run(process.execPath, [SERVER_JS, ...args, '--database-url', url], { env });
 }
 
 /** `tokens create NAME`: the token (printed) and its id (from the note beside it). */
@@ -59,6 +67,23 @@ export async function closeOf(socket: WebSocket, withinMs: number): Promise<{ co
   }
 }
 
+/** `postgres://user:pw@host/db` → the URL without the password, and the password. */
+export function withoutPassword(databaseUrl: string): { url: string; password: string | null } {
+  const parsed = new URL(databaseUrl);
+  const password = parsed.password ? decodeURIComponent(parsed.password) : null;
+  parsed.password = '';
+  return { url: parsed.toString(), password };
+}
+
+/** The server's flags for a database: its URL, and the password in a file of the replica's folder (0600). */
+export function databaseFlags(databaseUrl: string, folder: string): string[] {
+  const { url, password } = withoutPassword(databaseUrl);
+  if (password === null) return ['--database-url', url];
+  const file = path.join(folder, 'database.password');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return ['--database-url', url, '--database-password-file', file];
+}
+
 export function writeSecretKey(folder: string): string {
   const file = path.join(folder, 'stackhook.key');
   writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
@@ -71,7 +96,7 @@ export async function startTeamServer(options: { store?: string; databaseUrl?: s
   const keyFile = options.keyFile === undefined ? writeSecretKey(store) : options.keyFile;
   const args = [SERVER_JS, 'serve', '--listen', `127.0.0.1:${options.port ?? 0}`, '--public-url', 'https://hooks.example.com', '--store', store];
   if (keyFile) args.push('--secret-key-file', keyFile);
-  if (options.databaseUrl) args.push('--database-url', options.databaseUrl);
+  if (options.databaseUrl) args.push(...databaseFlags(options.databaseUrl, store));
   const child = spawn(process.execPath, [...args, ...(options.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

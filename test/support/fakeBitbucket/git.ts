@@ -2,7 +2,7 @@
 // server, with the same credentials as the API (the `x-bitbucket-api-token-auth` user and an API
 // token, as Bitbucket takes them), and a way for tests to push commits to a repository.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +14,9 @@ const TOKEN_USER = 'x-bitbucket-api-token-auth';
 const quiet = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], encoding: 'utf8' as const };
 const identity = ['-c', 'user.name=Fake Bitbucket', '-c', 'user.email=fake@bitbucket.invalid', '-c', 'commit.gpgsign=false'];
 
+/** A file's text, or a symbolic link to `symlink` (as written, which may lead outside the repository). */
+export type FakeFile = string | { symlink: string };
+
 export class FakeGit {
   readonly root = mkdtempSync(path.join(tmpdir(), 'stackhook-fake-git-'));
   /** Every Authorization the git endpoint received, decoded (tests check no token travelled in a URL). */
@@ -22,7 +25,7 @@ export class FakeGit {
   constructor(private readonly world: World) {}
 
   /** Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit. */
-  pushCommit(fullName: string, branch: string, files: Record<string, string>, message = 'Change'): string {
+  pushCommit(fullName: string, branch: string, files: Record<string, FakeFile>, message = 'Change'): string {
     const repository = this.world.repository(fullName) ?? this.world.addRepository(fullName);
     const bare = this.ensureRepository(repository);
     const work = mkdtempSync(path.join(this.root, 'work-'));
@@ -37,9 +40,10 @@ export class FakeGit {
       } else {
         execFileSync('git', ['-C', work, 'checkout', '--quiet', '-b', branch], quiet);
       }
-      for (const [file, text] of Object.entries(files)) {
+      for (const [file, content] of Object.entries(files)) {
         mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-        writeFileSync(path.join(work, file), text);
+        if (typeof content === 'string') writeFileSync(path.join(work, file), content);
+        else symlinkSync(content.symlink, path.join(work, file));
       }
       execFileSync('git', ['-C', work, 'add', '-A'], quiet);
       execFileSync('git', ['-C', work, ...identity, 'commit', '--quiet', '--allow-empty', '-m', message], quiet);

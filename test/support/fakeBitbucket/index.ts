@@ -10,11 +10,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultPlan, echoReply, type CallInfo, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
-import { FakeGit, GIT_PATH } from './git';
+import { FakeGit, GIT_PATH, type FakeFile } from './git';
 import { errorBody } from './render';
 import { matchRoute, type Reply } from './routes';
 import { World, type FakeHook, type HookSeed } from './world';
 
+export type { FakeFile } from './git';
 export { ALL_FAULTS, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
 export { ALL_SCOPES, DEFAULT_PIPELINE_SCRIPT, World, fakeCommit, type FakeHook, type FakeRepository, type FakeUser, type PipelineScript, type UserSeed } from './world';
 
@@ -66,8 +67,8 @@ export interface FakeBitbucket {
   workspaceHooks(workspace: string): FakeHook[];
   /** Git over HTTPS behind `links.clone`: commits pushed here can be cloned with an API token. */
   readonly git: FakeGit;
-  /** Commits files on a branch of a repository's git repository; returns the commit hash. */
-  pushCommit(fullName: string, branch: string, files: Record<string, string>, message?: string): string;
+  /** Commits files (or symbolic links) on a branch of a repository's git repository; returns the commit hash. */
+  pushCommit(fullName: string, branch: string, files: Record<string, FakeFile>, message?: string): string;
   stop(): Promise<void>;
 }
 

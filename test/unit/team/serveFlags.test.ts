@@ -21,10 +21,13 @@ describe('team server flags', () => {
     assert.throws(() => parseServerArgs(['--stdio', '--local-runner']), /are for a team server/);
   });
 
-  it('takes the database from --database-url or a postgres:// --store, and never prints its password', () => {
+  it('takes the database from --database-url or a postgres:// --store, and its password from --database-password-file', () => {
     assert.equal(parseServerArgs(serve).databaseUrl, null);
-    const url = 'postgres://stackhook:s3cret@db.internal:5432/stackhook';
+    const url = 'postgres://stackhook@db.internal:5432/stackhook';
     assert.equal(parseServerArgs([...serve, '--database-url', url]).databaseUrl, url);
+    assert.equal(parseServerArgs([...serve, '--database-url', url]).databasePasswordFile, null);
+    assert.equal(parseServerArgs([...serve, '--database-url', url, '--database-password-file', 'db.password']).databasePasswordFile, path.resolve('db.password'));
+    assert.throws(() => parseServerArgs([...serve, '--database-password-file', 'db.password']), /goes with a database/);
     const viaStore = parseServerArgs([...serve, '--store', url]);
     assert.equal(viaStore.databaseUrl, url);
     assert.ok(!viaStore.store.includes('postgres'), 'the folder for run files is not the URL');
@@ -33,8 +36,22 @@ describe('team server flags', () => {
     assert.throws(() => parseServerArgs(['--stdio', '--database-url', url]), /are for a team server/);
   });
 
+  it('refuses a database URL with a password in it (command lines are public on the host), without printing the password', () => {
+    const leaky = 'postgres://stackhook:s3cret-pw@db.internal:5432/stackhook';
+    for (const args of [
+      [...serve, '--database-url', leaky],
+      [...serve, '--store', leaky],
+    ]) {
+      assert.throws(
+        () => parseServerArgs(args),
+        (error: Error) => /carries a password/.test(error.message) && /PGPASSWORD/.test(error.message) && /--database-password-file/.test(error.message) && !error.message.includes('s3cret-pw'),
+      );
+    }
+  });
+
   it('the users and tokens commands take the store as serve does, and refuse a database URL that is not postgres:// without printing its password', async () => {
     const out = { result: () => undefined, note: () => undefined };
     await assert.rejects(runAdminCommand(['users', 'list', '--database-url', 'mysql://root:hunter2@db/x'], out), (error: Error) => /takes a postgres:\/\/ URL/.test(error.message) && !error.message.includes('hunter2'));
+    await assert.rejects(runAdminCommand(['users', 'list', '--database-url', 'postgres://root:hunter2@db/x'], out), (error: Error) => /carries a password/.test(error.message) && !error.message.includes('hunter2'));
   });
 });
