@@ -30,8 +30,11 @@ const WORKTREE = 'repo';
 /** The run's folder a worktree is in: removed with it, so what the run keeps there goes too. */
 export const runFolderOf = (worktree: string): string => path.dirname(worktree);
 
-/** Caches of older Stackhooks, named so that two repositories could share one: never used again. */
-const LEGACY_CACHE = 'cache';
+/**
+ * What older Stackhooks kept here and nothing uses any more: caches named so that two repositories
+ * could share one (and that a run may have planted hooks in), and the askpass script every checkout rewrote.
+ */
+const LEGACY = ['cache', 'askpass.sh'];
 const legacyRemoved = new Set<string>();
 
 export class GitCheckouts {
@@ -86,7 +89,7 @@ export class GitCheckouts {
   private async removeLegacyCache(): Promise<void> {
     if (legacyRemoved.has(this.folder)) return;
     legacyRemoved.add(this.folder);
-    await fs.rm(path.join(this.folder, LEGACY_CACHE), { recursive: true, force: true }).catch(() => undefined);
+    for (const name of LEGACY) await fs.rm(path.join(this.folder, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

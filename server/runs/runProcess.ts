@@ -3,7 +3,7 @@
 // command's environment is built here from nothing, never copied from the server's (which holds its
 // configuration), and the command is the leader of a process group of its own.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -125,7 +125,8 @@ function parseJson(text: string): unknown {
  * tells a group of ours from another program's.
  */
 export function endLeftover(pid: number, checkouts: string): void {
-  const inCheckouts = path.resolve(checkouts) + path.sep;
+  // Commands start in real paths (projectRoot.ts): the store's folder may be reached through a link.
+  const prefixes = [path.resolve(checkouts), realOrNull(checkouts)].filter((prefix): prefix is string => prefix !== null).map((prefix) => prefix + path.sep);
   for (const member of groupMembers(pid)) {
     let cwd: string;
     try {
@@ -133,10 +134,18 @@ export function endLeftover(pid: number, checkouts: string): void {
     } catch {
       continue;
     }
-    if (cwd.startsWith(inCheckouts)) {
+    if (prefixes.some((prefix) => cwd.startsWith(prefix))) {
       signalGroup(pid, 'SIGKILL');
       return;
     }
+  }
+}
+
+function realOrNull(folder: string): string | null {
+  try {
+    return realpathSync(folder);
+  } catch {
+    return null;
   }
 }
 

@@ -141,7 +141,9 @@ export async function detect(env: NodeJS.ProcessEnv): Promise<SandboxSupport> {
     const reason = stderr.trim().split('\n')[0] || `it exited with ${code}`;
     return {
       available: false,
-      problem: `bubblewrap (${bwrap}) cannot make a sandbox on this machine (${reason}); it needs user namespaces (sysctl kernel.unprivileged_userns_clone=1) or root`,
+      problem:
+        `bubblewrap (${bwrap}) cannot make a sandbox on this machine (${reason}); it needs unprivileged user namespaces ` +
+        '(sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile that allows them to bwrap) or root',
     };
   } finally {
     rmSync(probe, { recursive: true, force: true });
