@@ -21,8 +21,8 @@ export class FakeGit {
 
   constructor(private readonly world: World) {}
 
-  /** Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit. */
-  pushCommit(fullName: string, branch: string, files: Record<string, string>, message = 'Change'): string {
+  /** Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit; a null deletes the file. */
+  pushCommit(fullName: string, branch: string, files: Record<string, string | null>, message = 'Change'): string {
     const repository = this.world.repository(fullName) ?? this.world.addRepository(fullName);
     const bare = this.ensureRepository(repository);
     const work = mkdtempSync(path.join(this.root, 'work-'));
@@ -38,6 +38,10 @@ export class FakeGit {
         execFileSync('git', ['-C', work, 'checkout', '--quiet', '-b', branch], quiet);
       }
       for (const [file, text] of Object.entries(files)) {
+        if (text === null) {
+          rmSync(path.join(work, file), { force: true });
+          continue;
+        }
         mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
         writeFileSync(path.join(work, file), text);
       }

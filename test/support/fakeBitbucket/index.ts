@@ -83,7 +83,7 @@ export interface FakeBitbucket {
   /** Git over HTTPS behind `links.clone`: commits pushed here can be cloned with an API token. */
   readonly git: FakeGit;
   /** Commits files on a branch of a repository's git repository; returns the commit hash. Open pull requests from or into the branch follow it. */
-  pushCommit(fullName: string, branch: string, files: Record<string, string>, message?: string): string;
+  pushCommit(fullName: string, branch: string, files: Record<string, string | null>, message?: string): string;
   /** Pull requests as people change them: open, push, approve, request changes, comment, merge, decline. */
   readonly pullRequests: PullRequestStore;
   /** The OIDC issuer of the workspaces' pipelines (its keys sign BITBUCKET_STEP_OIDC_TOKEN). */

@@ -98,7 +98,7 @@ export class PullRequestStore {
   }
 
   /** Commits `files` on the pull request's source branch (in its fork, if it comes from one) and moves the pull request along. */
-  pushToSource(fullName: string, id: number, files: Record<string, string>, message = 'More changes'): string {
+  pushToSource(fullName: string, id: number, files: Record<string, string | null>, message = 'More changes'): string {
     const pull = this.open(fullName, id);
     const commit = this.git.pushCommit(pull.source.repository, pull.source.branch, files, message);
     this.followPush(pull.source.repository, pull.source.branch, commit);
