@@ -47,11 +47,18 @@ export function parseSpec(spec: string): { source: string; destination: string |
 }
 
 function resolve(gitDir: string, revision: string): string | null {
+  // A revision from a URL is never an option of git's.
+  if (revision.startsWith('-')) return null;
   try {
     return execFileSync('git', ['--git-dir', gitDir, 'rev-parse', '--verify', '--quiet', `${revision}^{commit}`], quiet).trim();
   } catch {
     return null;
   }
+}
+
+/** The full hash of a commit of the repository's git, or null when there is no such commit (or no git). */
+export function commitOf(repository: FakeRepository, revision: string): string | null {
+  return repository.gitDir === null ? null : resolve(repository.gitDir, revision);
 }
 
 /** The diff a spec names, or why there is none (`unknown` names the commit that does not exist). */

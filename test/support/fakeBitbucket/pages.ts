@@ -4,6 +4,7 @@
 // their logs) and a pull request (its state, participants, comments and tasks). Everything shown is
 // escaped, and only http(s) and vscode links are ever made clickable: the text comes from tests that
 // may be hostile. No sign-in: this is a local stand-in, not a place to keep secrets.
+import { commitOf } from './diffstat';
 import { renderPipeline } from './renderRuns';
 import type { FakePipeline, FakePullRequest, FakeRepository } from './model';
 import type { World } from './world';
@@ -53,7 +54,7 @@ function commitPage(repository: FakeRepository, base: string, commit: string): P
   const statuses = [...repository.statuses].filter(([key]) => matches(key)).flatMap(([, byKey]) => [...byKey.values()]);
   const reports = [...repository.reports].filter(([key]) => matches(key)).flatMap(([, list]) => list);
   const pulls = [...repository.pullRequestsByCommit].filter(([key]) => matches(key)).flatMap(([, ids]) => ids);
-  const known = statuses.length + reports.length + pulls.length > 0 || [...repository.branches.values()].some(matches) || repository.gitDir !== null;
+  const known = statuses.length + reports.length + pulls.length > 0 || [...repository.branches.values()].some(matches) || commitOf(repository, commit) !== null;
   if (!known) return notFound();
   const reportHtml = reports
     .map((report) => {

@@ -24,7 +24,8 @@ export interface StepDefinition {
 export function fileAt(repository: FakeRepository, commit: string, file: string): string | null {
   const stored = repository.files.get(`${commit}:${file}`);
   if (stored !== undefined) return stored;
-  if (repository.gitDir === null) return null;
+  // A commit from a URL is never an option of git's.
+  if (repository.gitDir === null || commit.startsWith('-')) return null;
   try {
     return execFileSync('git', ['--git-dir', repository.gitDir, 'show', `${commit}:${file}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
