@@ -4,9 +4,11 @@
 // corrected here, each with its reason, and nowhere else. Loading is lazy: a test that never asks
 // pays nothing.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type AjvClass from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type addFormatsPlugin from 'ajv-formats';
 
 export const OPENAPI_DOCUMENT = path.resolve(__dirname, '../../../shared/fixtures/openapi/bitbucket-cloud.swagger.v3.json');
 
@@ -64,6 +66,12 @@ export function openApi(): LoadedOpenApi | null {
   if (!existsSync(OPENAPI_DOCUMENT)) return (loaded = null);
   const document = JSON.parse(readFileSync(OPENAPI_DOCUMENT, 'utf8')) as OpenApi;
   correctDocument(document);
+  // Loaded here, not at the top: the fake Bitbucket imports this module, and most tests never ask.
+  const load = createRequire(__filename);
+  const ajvModule = load('ajv') as { default?: typeof AjvClass } & typeof AjvClass;
+  const formatsModule = load('ajv-formats') as { default?: typeof addFormatsPlugin } & typeof addFormatsPlugin;
+  const Ajv = ajvModule.default ?? ajvModule;
+  const addFormats = formatsModule.default ?? formatsModule;
   // OpenAPI 3.0 adds keywords JSON Schema does not know (discriminator, example, nullable): not strict.
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);

@@ -9,7 +9,6 @@
 // after the repository's when the step deploys), and repositoryUuid, pipelineUuid, stepUuid,
 // workspaceUuid, branchName, deploymentEnvironmentUuid. A token lasts an hour here.
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { FakeWorkspace } from './model';
 
 interface WorkspaceKey {
@@ -66,6 +65,8 @@ export class OidcIssuer {
   }
 
   async tokenFor(step: StepIdentity): Promise<string> {
+    // jose is loaded by the first step that asks for a token, so starting the fake stays quick.
+    const { SignJWT } = await import('jose');
     const key = this.keyOf(step.workspace);
     const environment = step.deployment !== null ? environmentUuid(step.repositoryUuid, step.deployment) : null;
     const audiences = step.audiences && step.audiences.length > 0 ? step.audiences : [this.audience(step.workspace)];
