@@ -223,7 +223,13 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
 
     const { route, params } = matched;
     const given = credentialsOf(request);
-    const auth = route.scope === null ? { user: ANONYMOUS, credential: { kind: 'none', scopes: [] as string[], secret: '' } } : given ? world.authenticate(given.username, given.secret) : { refused: 'unknown' as const };
+    // A public route (scope null) is answered for anyone, credentials or not.
+    const auth =
+      route.scope === null
+        ? { user: ANONYMOUS, credential: { kind: 'none', scopes: [] as string[], secret: '' } }
+        : given
+          ? world.authenticate(given.username, given.secret)
+          : { refused: 'unknown' as const };
     if ('refused' in auth) {
       const reply = { status: 401, body: errorBody('Unauthorized'), headers: { 'WWW-Authenticate': 'Basic realm="Bitbucket.org HTTP"' } };
       record(reply.status, reply.body);

@@ -117,7 +117,16 @@ export class PipelineRunner {
         Object.assign(step, { state: 'COMPLETED', result: 'NOT_RUN' satisfies StepResult });
         continue;
       }
-      const stepResult = await this.runStep(repository, pipeline, step, settings, run);
+      let stepResult: StepResult;
+      try {
+        stepResult = await this.runStep(repository, pipeline, step, settings, run);
+      } catch (error) {
+        // The fake itself failed (a token it could not sign, a folder it could not write): the step errs, as Bitbucket's would.
+        step.log.append(`\nThe fake Bitbucket could not run this step: ${(error as Error).message}\n`);
+        Object.assign(step, { state: 'COMPLETED', result: 'ERROR', completedAt: Date.now() });
+        execution.error = (error as Error).message;
+        stepResult = 'ERROR';
+      }
       if (stepResult === 'STOPPED') result = 'STOPPED';
       else if (stepResult === 'ERROR') result = 'ERROR';
       else if (stepResult !== 'SUCCESSFUL') result = 'FAILED';

@@ -55,6 +55,18 @@ describe('fake Bitbucket: pull requests, reviews, comments and tasks', function 
     assert.equal((await stackhook.get('/repositories/acme/net/pullrequests?state=CLOSED')).status, 400);
   });
 
+  it('an edit changes title, reviewers and draft; a superseded pull request is listed by its state', async () => {
+    const carol = bitbucket.world.person('carol@example.com', 'Carol');
+    const draft = bitbucket.pullRequests.create('acme/net', { source: 'feature/vpc', title: 'WIP', draft: true, reviewers: [bo] });
+    bitbucket.pullRequests.update('acme/net', draft.id, { title: 'Ready', draft: false, reviewers: [carol] });
+    const body = (await stackhook.get(`/repositories/acme/net/pullrequests/${draft.id}`)).json;
+    assert.deepEqual([body.title, body.draft, body.reviewers.map((user: any) => user.display_name)], ['Ready', false, ['Carol']]);
+    bitbucket.pullRequests.supersede('acme/net', draft.id);
+    const superseded = await stackhook.get('/repositories/acme/net/pullrequests?state=SUPERSEDED');
+    assert.deepEqual(superseded.json.values.map((p: any) => p.id), [draft.id]);
+    assert.throws(() => bitbucket.pullRequests.update('acme/net', draft.id, { title: 'again' }), /superseded/);
+  });
+
   it('approvals and change requests are each user\'s own: participant state approved / changes_requested / null', async () => {
     const approved = await reviewer.send('POST', '/repositories/acme/net/pullrequests/1/approve');
     assert.equal(approved.status, 200);
