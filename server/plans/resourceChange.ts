@@ -111,14 +111,21 @@ function masked(address: string, change: Change): ResourceChange {
   const listed = actionOfList(change.actions?.value);
   if (listed === null) throw new PlanReadError(`The plan's change of ${text(address, MAX_PLAN_ADDRESS)} has actions no OpenTofu or Terraform writes.`);
   const importing = (change.importing?.value ?? null) !== null;
-  return ResourceChange.parse({
+  // The values are built above from parsed JSON and masked; zod checks the rest (it would also drop
+  // a "__proto__" key from a value, and take long over a large one).
+  const meta = CHANGE_META.parse({
     address: text(address, MAX_PLAN_ADDRESS),
     // A move is not known here (the previous address is outside the change); an import is.
     action: shownAction(listed, false, importing),
-    before: maskSensitive(change.before?.value ?? null, marksFor(change, 'before')),
-    after: maskSensitive(change.after?.value ?? null, marksFor(change, 'after')),
-    unknown: change.after_unknown?.truncated ? true : unknownMarks(change.after_unknown?.value),
     replacePaths: replacePathsOf(change.replace_paths?.value) ?? [],
     truncated: Object.values(change).some((field) => field?.truncated === true),
   });
+  return {
+    ...meta,
+    before: maskSensitive(change.before?.value ?? null, marksFor(change, 'before')),
+    after: maskSensitive(change.after?.value ?? null, marksFor(change, 'after')),
+    unknown: change.after_unknown?.truncated ? true : unknownMarks(change.after_unknown?.value),
+  };
 }
+
+const CHANGE_META = ResourceChange.omit({ before: true, after: true, unknown: true });

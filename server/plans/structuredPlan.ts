@@ -68,28 +68,39 @@ class PlanGatherer {
   readonly outputs = new CappedRows<PlanOutputRow>(MAX_PLAN_ROWS);
   private readonly checks = new Map<string, PlanCheckRow>();
   private checksTruncated = false;
+  /**
+   * Outputs `planned_values` calls sensitive: plans before format 1.0 (Terraform 0.12–0.14) mark
+   * outputs only there, not in `output_changes`.
+   */
+  private readonly sensitiveOutputs = new Set<string>();
+  /** The document's top-level keys (indexes, were it an array): a plan has `planned_values`. */
+  private readonly topLevel = new Set<string>();
   private element: Fields = {};
   private output: Fields = {};
 
   choose(path: readonly PathItem[]): Choice {
-    const [section, , field, sub] = path;
+    const [section, item, field, sub] = path;
     switch (path.length) {
       case 0:
         return 'walk';
       case 1:
+        this.topLevel.add(String(section));
         if (section === 'errored') return SMALL;
-        return section === 'resource_changes' || section === 'resource_drift' || section === 'output_changes' || section === 'checks' || section === 'condition_results' ? 'walk' : 'skip';
+        return section === 'planned_values' || section === 'resource_changes' || section === 'resource_drift' || section === 'output_changes' || section === 'checks' || section === 'condition_results' ? 'walk' : 'skip';
       case 2:
+        if (section === 'planned_values') return item === 'outputs' ? 'walk' : 'skip';
         if (section === 'checks') return CHECK;
         if (section === 'condition_results') return { maxNodes: 100, maxString: MAX_PLAN_DETAIL };
         this.element = {};
         this.output = {};
         return 'walk';
       case 3:
+        if (section === 'planned_values') return 'walk';
         if (section === 'output_changes') return field === 'actions' ? ACTIONS : field === 'before_sensitive' || field === 'after_sensitive' ? MARKS : 'skip';
         if (field === 'change') return 'walk';
         return typeof field === 'string' && RESOURCE_FIELDS.has(field) ? SMALL : 'skip';
       case 4:
+        if (section === 'planned_values') return sub === 'sensitive' ? SMALL : 'skip';
         if (section === 'output_changes' || field !== 'change' || typeof sub !== 'string') return 'skip';
         return Object.hasOwn(CHANGE_FIELDS, sub) ? (CHANGE_FIELDS[sub] as Limits) : 'skip';
       default:
@@ -99,7 +110,9 @@ class PlanGatherer {
 
   value(path: readonly PathItem[], value: Json, truncated: boolean): void {
     const [section, , field, sub] = path;
-    if (path.length === 1) {
+    if (section === 'planned_values') {
+      if (value === true && typeof field === 'string') this.sensitiveOutputs.add(field);
+    } else if (path.length === 1) {
       this.counts.errored = value === true;
     } else if (section === 'checks' && path.length === 2) {
       this.addCheck(value, truncated);
@@ -220,13 +233,20 @@ class PlanGatherer {
     if (status === 'fail' && typeof condition.error_message === 'string') this.addProblem(row, condition.error_message);
   }
 
+  /** A state's JSON (`show -json` of a state) or anything else is not read as an empty plan. */
+  checkIsPlan(): void {
+    if (this.topLevel.has('planned_values') || this.topLevel.has('resource_changes')) return;
+    if (this.topLevel.has('values')) throw new PlanReadError("The document is a state's JSON (tofu show -json of a state), not a plan's.");
+    throw new PlanReadError("The document is not a plan's JSON: it has no planned_values.");
+  }
+
   result(diagnostics: readonly PlanDiagnostic[]): StructuredPlan {
     const kept = diagnostics.slice(0, MAX_PLAN_DIAGNOSTICS);
     return StructuredPlan.parse({
       counts: this.counts,
       resources: this.resources.rows(),
       drift: this.drift.rows(),
-      outputs: this.outputs.rows(),
+      outputs: this.outputs.rows().map((row) => (this.sensitiveOutputs.has(row.name) ? { ...row, sensitive: true } : row)),
       checks: [...this.checks.values()],
       diagnostics: kept,
       truncated: this.resources.truncated || this.drift.truncated || this.outputs.truncated || this.checksTruncated || kept.length < diagnostics.length,
@@ -250,5 +270,6 @@ export async function readStructuredPlan(input: JsonInput, options: ReadPlanOpti
   } catch (error) {
     throw planReadError(typeof input === 'string' ? `The plan JSON ${input}` : 'The plan JSON', error);
   }
+  gatherer.checkIsPlan();
   return gatherer.result(options.diagnostics ?? []);
 }

@@ -270,6 +270,10 @@ class Walker {
     if (frame.kind === 'array') frame.index++;
   }
 
+  get isStarted(): boolean {
+    return this.started;
+  }
+
   /** At the end of the input: was the document whole? */
   finish(): void {
     if (!this.started) throw new JsonReadError('the document is empty');
@@ -322,7 +326,12 @@ export async function walkJson(input: JsonInput, reader: Reader): Promise<void> 
       feed(tokenize(text));
       offset += text.length;
     }
-    feed(tokenize(none as unknown as string));
+    try {
+      feed(tokenize(none as unknown as string));
+    } catch (error) {
+      if (error instanceof StopWalk) throw error;
+      throw new JsonReadError(walker.isStarted ? 'the document ends in the middle' : 'the document is empty');
+    }
   } catch (error) {
     if (error instanceof StopWalk) return;
     if (error instanceof JsonReadError) throw error;

@@ -109,7 +109,10 @@ export const StructuredPlan = z.object({
 });
 export type StructuredPlan = z.infer<typeof StructuredPlan>;
 
-/** A JSON value as it crosses the wire; sensitive parts are already "(sensitive)". */
+/**
+ * A JSON value as it crosses the wire; sensitive parts are already "(sensitive)". (zod's record drops
+ * a key named "__proto__" as it parses: such a key, which no provider writes, is not shown.)
+ */
 export type PlanValue = null | boolean | number | string | PlanValue[] | { [key: string]: PlanValue };
 export const PlanValue: z.ZodType<PlanValue> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(PlanValue), z.record(z.string(), PlanValue)]),
