@@ -2,7 +2,7 @@
 // server, with the same credentials as the API (the `x-bitbucket-api-token-auth` user and an API
 // token, as Bitbucket takes them), and a way for tests to push commits to a repository.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +21,7 @@ export class FakeGit {
 
   constructor(private readonly world: World) {}
 
-  /** Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit. */
+  /** Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit; a file starting with "#!" is executable. */
   pushCommit(fullName: string, branch: string, files: Record<string, string>, message = 'Change'): string {
     const repository = this.world.repository(fullName) ?? this.world.addRepository(fullName);
     const bare = this.ensureRepository(repository);
@@ -39,7 +39,9 @@ export class FakeGit {
       }
       for (const [file, text] of Object.entries(files)) {
         mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+        // A script (its first line a "#!") is committed executable, as a developer's would be.
         writeFileSync(path.join(work, file), text);
+        chmodSync(path.join(work, file), text.startsWith('#!') ? 0o755 : 0o644);
       }
       execFileSync('git', ['-C', work, 'add', '-A'], quiet);
       execFileSync('git', ['-C', work, ...identity, 'commit', '--quiet', '--allow-empty', '-m', message], quiet);
