@@ -53,7 +53,7 @@ export default tseslint.config(
   {
     // The stand-in `tofu` is one plain CommonJS file that runs with no dependencies (test/support/standinTofu/).
     files: ['test/support/standinTofu/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __filename: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __filename: 'readonly', Buffer: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
