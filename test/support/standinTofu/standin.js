@@ -23,7 +23,11 @@ const TOOL = PROGRAM === 'terraform' ? { name: 'Terraform', version: '1.9.8', mo
 const PREFIX = `[stand-in ${PROGRAM}]`;
 const HERE = path.dirname(fs.realpathSync(process.argv[1] || __filename));
 const DATA = path.join(HERE, 'standin-data');
-const WORKTREE = path.dirname(HERE);
+/** The worktree it was checked out in: the nearest folder above it with a .git (a worktree's is a file), else its parent. */
+const WORKTREE = (() => {
+  for (let dir = path.dirname(HERE); dir !== path.dirname(dir); dir = path.dirname(dir)) if (fs.existsSync(path.join(dir, '.git'))) return dir;
+  return path.dirname(HERE);
+})();
 const TIMESTAMP = '2025-01-01T00:00:00.000000Z';
 const INTEGRITY_KEY = 'stackhook stand-in plan file';
 /** Arguments as recorded: a -var's value is redacted (a variable's value may be a secret). */
