@@ -110,13 +110,12 @@ export const StructuredPlan = z.object({
 export type StructuredPlan = z.infer<typeof StructuredPlan>;
 
 /**
- * A JSON value as it crosses the wire; sensitive parts are already "(sensitive)". (zod's record drops
- * a key named "__proto__" as it parses: such a key, which no provider writes, is not shown.)
+ * A JSON value as it crosses the wire; sensitive parts are already "(sensitive)". Checked only for
+ * being there: it arrives as JSON, and a recursive schema (z.lazy over records and unions) would add
+ * 5 KB of zod to the extension's bundle, and drop a key named "__proto__" from a value as it parsed.
  */
 export type PlanValue = null | boolean | number | string | PlanValue[] | { [key: string]: PlanValue };
-export const PlanValue: z.ZodType<PlanValue> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(PlanValue), z.record(z.string(), PlanValue)]),
-);
+export const PlanValue = z.custom<PlanValue>((value) => value !== undefined);
 
 /**
  * One resource's change with its values, every value the plan marks sensitive (in `before_sensitive`
