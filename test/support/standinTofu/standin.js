@@ -402,7 +402,7 @@ function modulesOf(dir, key = '', depth = 0, found = []) {
 }
 
 function init(args) {
-  parseFlags(args, ['input', 'no-color', 'upgrade', 'reconfigure', 'backend', 'get', 'lock', 'lock-timeout', 'json'], ['lock-timeout']);
+  parseFlags(args, ['input', 'no-color', 'upgrade', 'reconfigure', 'migrate-state', 'backend', 'backend-config', 'get', 'lock', 'lock-timeout', 'json'], ['lock-timeout', 'backend-config']);
   if (configHash('.').count === 0) {
     out(`${TOOL.name} initialized in an empty directory!\n\nThe directory has no ${TOOL.name} configuration files. You may begin working\nwith ${TOOL.name} immediately by creating ${TOOL.name} configuration files.\n`);
     return;
