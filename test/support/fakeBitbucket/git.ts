@@ -2,7 +2,7 @@
 // server, with the same credentials as the API (the `x-bitbucket-api-token-auth` user and an API
 // token, as Bitbucket takes them), and a way for tests to push commits to a repository.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +24,10 @@ export class FakeGit {
 
   constructor(private readonly world: World) {}
 
-  /** Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit; a null deletes the file. */
+  /**
+   * Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit; a
+   * null deletes the file, and a file starting with "#!" is executable.
+   */
   pushCommit(fullName: string, branch: string, files: Record<string, FakeFile | null>, message = 'Change'): string {
     const repository = this.world.repository(fullName) ?? this.world.addRepository(fullName);
     const bare = this.ensureRepository(repository);
@@ -46,8 +49,13 @@ export class FakeGit {
           continue;
         }
         mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-        if (typeof content === 'string') writeFileSync(path.join(work, file), content);
-        else symlinkSync(content.symlink, path.join(work, file));
+        if (typeof content !== 'string') {
+          symlinkSync(content.symlink, path.join(work, file));
+          continue;
+        }
+        // A script (its first line a "#!") is committed executable, as a developer's would be.
+        writeFileSync(path.join(work, file), content);
+        chmodSync(path.join(work, file), content.startsWith('#!') ? 0o755 : 0o644);
       }
       execFileSync('git', ['-C', work, 'add', '-A'], quiet);
       execFileSync('git', ['-C', work, ...identity, 'commit', '--quiet', '--allow-empty', '-m', message], quiet);
