@@ -27,7 +27,7 @@ function read(file: string): StoryFile {
 }
 
 describe('editor stories: what each story marks passed and builds on', () => {
-  // Mocha runs the story files in name order, as the editor's .mocharc.json lists them.
+  // Mocha runs the story files in name order, as the editor's .mocharc.cjs lists them.
   const stories = readdirSync(STORIES).filter((file) => file.endsWith('.test.ts')).sort().map(read);
 
   it('there are stories with guards to check', () => {

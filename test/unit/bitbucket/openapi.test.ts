@@ -13,6 +13,7 @@ import { R14_EVENTS } from '../../../server/bitbucket/hookConfiguration';
 import { Logger } from '../../../server/log';
 import { startAnswerHoldingProxy } from '../../support/answerHoldingProxy';
 import { startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';
+import { skipBecause } from '../../support/skipping';
 
 const DOCUMENT = path.resolve(__dirname, '../../../../shared/fixtures/openapi/bitbucket-cloud.swagger.v3.json');
 
@@ -41,7 +42,7 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
   }
 
   before(function () {
-    if (!existsSync(DOCUMENT)) this.skip();
+    if (!existsSync(DOCUMENT)) skipBecause(this, `Bitbucket's OpenAPI document is not at ${DOCUMENT}`);
     document = JSON.parse(readFileSync(DOCUMENT, 'utf8')) as OpenApi;
     // OpenAPI 3.0 adds keywords JSON Schema does not know (discriminator, example, nullable): not strict.
     ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
