@@ -14,6 +14,7 @@ import { renderUiLine, UiStreamTally } from '../../server/plans/uiStream';
 import { startFakeBitbucket } from '../support/fakeBitbucket';
 import { echoFile, fixtureFiles, standinFiles } from '../support/standinTofu';
 import { checkoutOf, initAndPlan, run, type Ran } from '../support/standinTofu/drive';
+import { skipBecause } from '../support/skipping';
 
 // The stand-in, required rather than run, lends its plan file's archive format.
 const planArchive = createRequire(__filename)('../support/standinTofu/standin.js') as {
@@ -169,7 +170,7 @@ describe('stand-in tofu: from a pushed repository, in a sandbox', () => {
 
   it('runs inside bubblewrap with only the worktree, /usr and /tmp', function () {
     const probe = spawnSync('bwrap', ['--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--unshare-all', '/usr/bin/true']);
-    if (probe.error || probe.status !== 0) this.skip(); // bubblewrap cannot make namespaces here
+    if (probe.error || probe.status !== 0) skipBecause(this, 'bubblewrap cannot make namespaces here');
     // The worktree lives outside /tmp, which the sandbox replaces with its own (test-results/ is ignored by git).
     const results = path.resolve(__dirname, '../../test-results');
     mkdirSync(results, { recursive: true });

@@ -11,7 +11,8 @@ import { R14_EVENTS } from '../../../server/bitbucket/hookConfiguration';
 import { Logger } from '../../../server/log';
 import { startAnswerHoldingProxy } from '../../support/answerHoldingProxy';
 import { startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';
-import { openApi, type OpenApi, type OpenApiOperation as Operation } from '../../support/openapiDocument';
+import { OPENAPI_DOCUMENT, openApi, type OpenApi, type OpenApiOperation as Operation } from '../../support/openapiDocument';
+import { skipBecause } from '../../support/skipping';
 
 const key = (method: string, template: string) => `${method} ${template}`;
 
@@ -22,7 +23,7 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
 
   before(function () {
     const loaded = openApi();
-    if (!loaded) return this.skip();
+    if (!loaded) return skipBecause(this, `Bitbucket's OpenAPI document is not at ${OPENAPI_DOCUMENT}`);
     document = loaded.document;
     validatorFor = (ref) => loaded.validator(ref);
     errorsText = (errors) => loaded.errorsText(errors);

@@ -12,8 +12,9 @@ import * as path from 'node:path';
 import { Endpoints } from '../../../server/bitbucket/endpoints';
 import { EVERY_SCOPE, startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';
 import { ROUTES } from '../../support/fakeBitbucket/routes';
-import { openApi, type LoadedOpenApi } from '../../support/openapiDocument';
+import { OPENAPI_DOCUMENT, openApi, type LoadedOpenApi } from '../../support/openapiDocument';
 import { clientFor } from '../fakeBitbucket/client';
+import { skipBecause } from '../../support/skipping';
 
 const key = (method: string, template: string) => `${method} ${template}`;
 
@@ -49,7 +50,7 @@ describe('Bitbucket OpenAPI conformance (the fake Bitbucket\'s own routes)', fun
 
   before(async function () {
     const loaded = openApi();
-    if (!loaded) this.skip();
+    if (!loaded) return skipBecause(this, `Bitbucket's OpenAPI document is not at ${OPENAPI_DOCUMENT}`);
     api = loaded as LoadedOpenApi;
     tools = mkdtempSync(path.join(tmpdir(), 'stackhook-openapi-tools-'));
     writeFileSync(path.join(tools, 'tofu'), '#!/bin/sh\necho "Plan: 1 to add, 0 to change, 0 to destroy."\n');
