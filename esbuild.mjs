@@ -17,14 +17,14 @@ const withoutMimeTable = {
 };
 
 // The team server's WebSocket transport (with ws) is a file of its own, loaded by
-// extension/teamServer/connect.ts on the first connection: an editor that runs Stackhook locally
-// never loads it, and activation parses less.
+// extension/connection/teamServer/connect.ts on the first connection: an editor that runs Stackhook
+// locally never loads it, and activation parses less.
 const TEAM_TRANSPORT = 'teamTransport.js';
 const teamTransportApart = {
   name: 'team-transport-apart',
   setup(build) {
     build.onResolve({ filter: /^\.\/transport$/ }, (args) =>
-      /[\\/]extension[\\/]teamServer[\\/]connect\.ts$/.test(args.importer) ? { path: `./${TEAM_TRANSPORT}`, external: true } : undefined,
+      /[\\/]extension[\\/]connection[\\/]teamServer[\\/]connect\.ts$/.test(args.importer) ? { path: `./${TEAM_TRANSPORT}`, external: true } : undefined,
     );
   },
 };
@@ -57,7 +57,7 @@ const builds = [
     // code from the client library with it. Not packaged (.vscodeignore keeps only dist/*.js).
     metafile: production,
   },
-  { ...common, entryPoints: ['extension/teamServer/transport.ts'], outfile: `dist/${TEAM_TRANSPORT}`, external: ['vscode', ...OPTIONAL_NATIVE] },
+  { ...common, entryPoints: ['extension/connection/teamServer/transport.ts'], outfile: `dist/${TEAM_TRANSPORT}`, external: ['vscode', ...OPTIONAL_NATIVE] },
 ];
 
 if (watch) {

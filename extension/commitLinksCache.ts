@@ -3,8 +3,8 @@
 // checked once (three Bitbucket calls) and not again per view or redraw.
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
-import { serverError } from './errors';
-import type { StackhookServer } from './serverApi';
+import { serverError } from './connection/errors';
+import type { StackhookServer } from './connection/serverApi';
 import { repositoryKey } from './webhookHealth';
 
 export type CommitLinksStatus = Awaited<ReturnType<typeof askServer>>;

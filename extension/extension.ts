@@ -2,10 +2,10 @@
 // server's change notifications to what shows the changed things.
 import * as vscode from 'vscode';
 import type { ChangeTopic } from '../server/protocol';
-import { StackhookClient } from './client';
+import { StackhookClient } from './connection/client';
 import { VIEW } from './commandIds';
 import { registerCommands } from './commands';
-import { affectsServer } from './config';
+import { affectsServer } from './connection/config';
 import { ContextKey, setContext } from './contextKeys';
 import { createLog } from './log';
 import { Notifier } from './notifications';

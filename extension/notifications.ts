@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
 import type { CredentialProblem, Overview, OverviewState } from './overview';
-import type { DeliveryRefusal, StackhookServer } from './serverApi';
+import type { DeliveryRefusal, StackhookServer } from './connection/serverApi';
 
 export class Notifier implements vscode.Disposable {
   private knownDetached: Set<string> | undefined;

@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import { CommitLinksCache, type CommitLinksEntry } from './commitLinksCache';
-import { serverError } from './errors';
-import type { StackhookServer } from './serverApi';
+import { serverError } from './connection/errors';
+import type { StackhookServer } from './connection/serverApi';
 import type { WebhookHealthCache } from './webhookHealth';
 
 export const RECENT_DELIVERIES = 20;

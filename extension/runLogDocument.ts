@@ -2,7 +2,7 @@
 // document follows it: the log is read again from where it stopped until the server says it is complete.
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
-import type { StackhookServer } from './serverApi';
+import type { StackhookServer } from './connection/serverApi';
 
 export const RUN_LOG_SCHEME = 'stackhook-run';
 const FOLLOW_MS = 1_000;

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
-import type { StackhookServer } from './serverApi';
+import type { StackhookServer } from './connection/serverApi';
 import { isLive } from './views/runPresentation';
 
 export interface RunCounts {

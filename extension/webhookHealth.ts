@@ -3,7 +3,7 @@
 // and no view asks Bitbucket again for what another view just learned.
 import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
-import type { StackhookServer } from './serverApi';
+import type { StackhookServer } from './connection/serverApi';
 
 /** One map key for a repository of an integration. */
 export const repositoryKey = (integrationId: string, repository: string) => `${integrationId}\n${repository}`;

@@ -3,7 +3,7 @@
 // checks it and says how to install it; the editor opens the commit page where that is done.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import { showServerError } from '../errors';
+import { showServerError } from '../connection/errors';
 import type { CommandContext } from './context';
 import { integrationIdOf, pickIntegration, repositoryOf } from './pick';
 

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
 import { createIntegration, validateEmail } from '../createIntegration';
-import { serverError, showServerError } from '../errors';
+import { serverError, showServerError } from '../connection/errors';
 import { registerCredential, registerSecret } from '../log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';

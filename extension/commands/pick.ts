@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
-import type { StackhookServer } from '../serverApi';
+import type { StackhookServer } from '../connection/serverApi';
 
 export function integrationIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;

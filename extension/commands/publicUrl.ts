@@ -2,7 +2,7 @@
 // editor says so wherever the URL is copied or written into Bitbucket, with the setting that fixes it.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import type { StackhookServer } from '../serverApi';
+import type { StackhookServer } from '../connection/serverApi';
 
 export async function publicUrlProblem(server: StackhookServer): Promise<string | undefined> {
   try {

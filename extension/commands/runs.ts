@@ -2,7 +2,7 @@
 // and check a stack's runner. Each takes a run item, a run id, or asks for a recent run.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import { showServerError } from '../errors';
+import { showServerError } from '../connection/errors';
 import { openRunLog } from '../runLogDocument';
 import { isLive, runLine } from '../views/runPresentation';
 import type { CommandContext } from './context';

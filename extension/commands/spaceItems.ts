@@ -3,9 +3,9 @@
 // not there yet.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import { serverError } from '../errors';
+import { serverError } from '../connection/errors';
 import { BACK, type Answer, type Prompter } from '../quickInput';
-import type { StackhookServer } from '../serverApi';
+import type { StackhookServer } from '../connection/serverApi';
 
 export function spacePath(spaces: readonly Protocol.Space[], space: Protocol.Space): string {
   const byId = new Map(spaces.map((candidate) => [candidate.id, candidate]));

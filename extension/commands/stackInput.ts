@@ -3,9 +3,9 @@
 // project root, name (checked by the server while it is typed) and space.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import { serverError } from '../errors';
+import { serverError } from '../connection/errors';
 import { outcomeOf, type FlowStep, type Prompter, type Validation } from '../quickInput';
-import type { StackhookServer } from '../serverApi';
+import type { StackhookServer } from '../connection/serverApi';
 import type { RunnerDraft } from './runnerSteps';
 import { pickOrCreateSpace } from './spaceItems';
 

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
-import { isCancellation, serverError, showServerError, type ServerError } from '../errors';
+import { isCancellation, serverError, showServerError, type ServerError } from '../connection/errors';
 import { runSteps } from '../quickInput';
 import type { CommandContext } from './context';
 import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';

@@ -2,7 +2,7 @@
 // and open a repository or its webhook settings in Bitbucket.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import { isCancellation, showServerError } from '../errors';
+import { isCancellation, showServerError } from '../connection/errors';
 import type { CommandContext } from './context';
 import { checkCommitLinksAfterConfigure } from './commitLinks';
 import { webhookSummary } from '../views/presentation';

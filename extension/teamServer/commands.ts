@@ -4,11 +4,11 @@ import * as vscode from 'vscode';
 import { createMessageConnection } from 'vscode-jsonrpc';
 import * as Protocol from '../../server/protocol';
 import type { CommandContext } from '../commands/context';
-import { SECTION } from '../config';
-import { parseTeamAddress, type TeamAddress } from './address';
-import { INVITATION_SHAPE, redeemInvitation } from './redeem';
-import type { TeamLink } from './teamLink';
-import { openTeamTransport } from './connect';
+import { SECTION } from '../connection/config';
+import { parseTeamAddress, type TeamAddress } from '../connection/teamServer/address';
+import { INVITATION_SHAPE, redeemInvitation } from '../connection/teamServer/redeem';
+import type { TeamLink } from '../connection/teamServer/teamLink';
+import { openTeamTransport } from '../connection/teamServer/connect';
 
 const TOKEN_SHAPE = /^shk_[A-Za-z0-9_-]{43}$/;
 

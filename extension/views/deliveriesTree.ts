@@ -3,8 +3,8 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
-import { showServerError } from '../errors';
-import type { StackhookServer } from '../serverApi';
+import { showServerError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
 import { deliveryIcon, when } from './presentation';
 
 export const DELIVERIES_SHOWN = 100;

@@ -3,8 +3,8 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { Command, VIEW } from '../commandIds';
-import { showServerError } from '../errors';
-import type { StackhookServer } from '../serverApi';
+import { showServerError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
 import { CommitLinksCache, commitLinksSummary, type CommitLinksEntry } from '../commitLinksCache';
 import type { WebhookHealthCache } from '../webhookHealth';
 import { markdownLine, webhookIcon, webhookSummary } from './presentation';

@@ -2,9 +2,9 @@
 // integration was deleted, with the integration each was detached from.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import { showServerError } from '../errors';
+import { showServerError } from '../connection/errors';
 import { Command } from '../commandIds';
-import type { StackhookServer } from '../serverApi';
+import type { StackhookServer } from '../connection/serverApi';
 import { runContext, runIcon, runLine } from './runPresentation';
 
 /** Runs listed under a stack when it is expanded. */

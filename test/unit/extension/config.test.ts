@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resetStub, settings } from '../../support/vscodeStub';
-import { readSettings, serverArgs } from '../../../extension/config';
+import { readSettings, serverArgs } from '../../../extension/connection/config';
 import { redact, registerSecret } from '../../../extension/log';
 
 describe('extension settings and log', () => {

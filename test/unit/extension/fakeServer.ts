@@ -3,7 +3,7 @@ import '../../support/vscodeStub';
 import * as vscode from 'vscode';
 import type { ChangeTopic } from '../../../server/protocol';
 import type { ServerState } from '../../../extension/contextKeys';
-import type { DeliveryRefusal, RequestOptions, StackhookServer } from '../../../extension/serverApi';
+import type { DeliveryRefusal, RequestOptions, StackhookServer } from '../../../extension/connection/serverApi';
 
 type Handler = (params: any, options?: RequestOptions) => unknown;
 

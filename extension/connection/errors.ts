@@ -1,9 +1,9 @@
 // Server errors arrive as data (`kind`, a message for a person, maybe a `problem` code). We show the
 // message as written and offer the action that fixes it; the server decides what went wrong.
 import * as vscode from 'vscode';
-import type { CredentialProblem, ErrorKind } from '../server/protocol';
-import { Command } from './commandIds';
-import { log } from './log';
+import type { CredentialProblem, ErrorKind } from '../../server/protocol';
+import { Command } from '../commandIds';
+import { log } from '../log';
 
 export interface ServerError {
   message: string;

@@ -16,11 +16,11 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import type { z } from 'zod';
-import * as Protocol from '../server/protocol';
-import { Command } from './commandIds';
+import * as Protocol from '../../server/protocol';
+import { Command } from '../commandIds';
 import { readSettings, serverArgs } from './config';
-import type { ServerState } from './contextKeys';
-import { registerSecret } from './log';
+import type { ServerState } from '../contextKeys';
+import { registerSecret } from '../log';
 import type { DeliveryRefusal, RequestOptions, StackhookServer } from './serverApi';
 import type { TeamAddress } from './teamServer/address';
 import { TeamLink } from './teamServer/teamLink';

@@ -1,6 +1,6 @@
 // Exchanging an invitation for a personal token: one POST to the team server's redeem endpoint, sent
 // only where the address allows a token to go (TLS, or plain http to this machine).
-import { InvitationRedeemed } from '../../server/protocol/redeem';
+import { InvitationRedeemed } from '../../../server/protocol/redeem';
 import type { TeamAddress } from './address';
 
 export const INVITATION_SHAPE = /^shi_[A-Za-z0-9_-]{43}$/;
