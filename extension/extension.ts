@@ -9,18 +9,18 @@ import { affectsServer } from './connection/config';
 import { ContextKey, setContext } from './contextKeys';
 import { createLog } from './log';
 import { Notifier } from './notifications';
-import { Overview } from './overview';
+import { Overview } from './state/overview';
 import { PANEL_VIEW_TYPE, StatusPanel } from './panel';
 import { quickInputPrompter } from './quickInput';
 import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './runLogDocument';
-import { RunWatcher } from './runWatcher';
+import { RunWatcher } from './state/runWatcher';
 import { StatusBar } from './statusBar';
 import { TeamStatusItem } from './teamServer/statusItem';
 import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
-import { WebhookHealthCache } from './webhookHealth';
-import { CommitLinksCache } from './commitLinksCache';
+import { WebhookHealthCache } from './state/webhookHealth';
+import { CommitLinksCache } from './state/commitLinksCache';
 
 /** When the bundle started to load (set by its first statement) and when it finished: benchmark 3. */
 const loadStartedAt = (globalThis as { __stackhookLoadStart?: number }).__stackhookLoadStart ?? performance.now();

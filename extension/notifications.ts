@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
-import type { CredentialProblem, Overview, OverviewState } from './overview';
+import type { CredentialProblem, Overview, OverviewState } from './state/overview';
 import type { DeliveryRefusal, StackhookServer } from './connection/serverApi';
 
 export class Notifier implements vscode.Disposable {

@@ -3,7 +3,7 @@ import type * as vscode from 'vscode';
 import type { Prompter } from '../quickInput';
 import type { TeamLink } from '../connection/teamServer/teamLink';
 import type { StackhookServer } from '../connection/serverApi';
-import type { WebhookHealthCache } from '../webhookHealth';
+import type { WebhookHealthCache } from '../state/webhookHealth';
 
 export interface CommandContext {
   readonly server: StackhookServer;

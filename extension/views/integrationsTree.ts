@@ -5,8 +5,8 @@ import * as Protocol from '../../server/protocol';
 import { Command, VIEW } from '../commandIds';
 import { showServerError } from '../connection/errors';
 import type { StackhookServer } from '../connection/serverApi';
-import { CommitLinksCache, commitLinksSummary, type CommitLinksEntry } from '../commitLinksCache';
-import type { WebhookHealthCache } from '../webhookHealth';
+import { CommitLinksCache, commitLinksSummary, type CommitLinksEntry } from '../state/commitLinksCache';
+import type { WebhookHealthCache } from '../state/webhookHealth';
 import { markdownLine, webhookIcon, webhookSummary } from './presentation';
 
 /**

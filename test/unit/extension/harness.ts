@@ -3,7 +3,7 @@ import '../../support/vscodeStub';
 import * as vscode from 'vscode';
 import { registerCommands, type CommandContext } from '../../../extension/commands';
 import type { Prompter } from '../../../extension/quickInput';
-import { WebhookHealthCache } from '../../../extension/webhookHealth';
+import { WebhookHealthCache } from '../../../extension/state/webhookHealth';
 import { createLog } from '../../../extension/log';
 import type { FakeServer } from './fakeServer';
 

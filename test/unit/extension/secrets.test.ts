@@ -8,7 +8,7 @@ import { answers, recorded, resetStub, type FakeWebviewPanel } from '../../suppo
 import { Command } from '../../../extension/commandIds';
 import { createIntegration } from '../../../extension/createIntegration';
 import { Notifier } from '../../../extension/notifications';
-import { Overview } from '../../../extension/overview';
+import { Overview } from '../../../extension/state/overview';
 import { StatusPanel } from '../../../extension/panel';
 import { BACK, type Prompter } from '../../../extension/quickInput';
 import { StatusBar } from '../../../extension/statusBar';

@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FakeWebviewPanel, answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Notifier } from '../../../extension/notifications';
-import { Overview } from '../../../extension/overview';
+import { Overview } from '../../../extension/state/overview';
 import { StatusPanel, panelState } from '../../../extension/panel';
 import * as Protocol from '../../../server/protocol';
 import { parseFromPanel } from '../../../extension/panelMessages';
 import { StatusBar } from '../../../extension/statusBar';
-import { WebhookHealthCache } from '../../../extension/webhookHealth';
+import { WebhookHealthCache } from '../../../extension/state/webhookHealth';
 import { COMMIT_URL, commitLinksStatus, FakeServer, integration, run, stack } from './fakeServer';
 
 const ROOT = path.resolve(__dirname, '../../..');

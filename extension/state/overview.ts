@@ -2,10 +2,10 @@
 // repository a stack uses, recent deliveries, and credentials that stopped working. The status
 // bar, the status panel and the notifications all read this one model.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
+import * as Protocol from '../../server/protocol';
 import { CommitLinksCache, type CommitLinksEntry } from './commitLinksCache';
-import { serverError } from './connection/errors';
-import type { StackhookServer } from './connection/serverApi';
+import { serverError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
 import type { WebhookHealthCache } from './webhookHealth';
 
 export const RECENT_DELIVERIES = 20;

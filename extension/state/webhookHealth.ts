@@ -2,8 +2,8 @@
 // status bar and the panel all read this one cache, so a check made in one place shows everywhere,
 // and no view asks Bitbucket again for what another view just learned.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import type { StackhookServer } from './connection/serverApi';
+import * as Protocol from '../../server/protocol';
+import type { StackhookServer } from '../connection/serverApi';
 
 /** One map key for a repository of an integration. */
 export const repositoryKey = (integrationId: string, repository: string) => `${integrationId}\n${repository}`;

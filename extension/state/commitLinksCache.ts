@@ -2,9 +2,9 @@
 // reported it. The Integrations tree and the status panel read this one cache, so a repository is
 // checked once (three Bitbucket calls) and not again per view or redraw.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import { serverError } from './connection/errors';
-import type { StackhookServer } from './connection/serverApi';
+import * as Protocol from '../../server/protocol';
+import { serverError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
 import { repositoryKey } from './webhookHealth';
 
 export type CommitLinksStatus = Awaited<ReturnType<typeof askServer>>;

@@ -2,10 +2,10 @@
 // when a tracked run fails or waits for confirmation, with the action that follows (Open Log,
 // Confirm). What was already so when the window opened is not announced.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import { Command } from './commandIds';
-import type { StackhookServer } from './connection/serverApi';
-import { isLive } from './views/runPresentation';
+import * as Protocol from '../../server/protocol';
+import { Command } from '../commandIds';
+import type { StackhookServer } from '../connection/serverApi';
+import { isLive } from '../views/runPresentation';
 
 export interface RunCounts {
   running: number;
