@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as Protocol from '../server/protocol';
 import { Command } from './commandIds';
 import { serverError, showServerError, type ServerError } from './connection/errors';
-import { registerCredential } from './log';
+import { registerCredential } from './surfaces/log';
 import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
 import { pickOrCreateSpace } from './commands/spaceItems';
 import type { StackhookServer } from './connection/serverApi';

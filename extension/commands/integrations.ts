@@ -5,7 +5,7 @@ import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
 import { createIntegration, validateEmail } from '../createIntegration';
 import { serverError, showServerError } from '../connection/errors';
-import { registerCredential, registerSecret } from '../log';
+import { registerCredential, registerSecret } from '../surfaces/log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';
 import { publicUrlProblem, warnIfUnreachable } from './publicUrl';

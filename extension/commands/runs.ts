@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { showServerError } from '../connection/errors';
-import { openRunLog } from '../runLogDocument';
+import { openRunLog } from '../surfaces/runLogDocument';
 import { isLive, runLine } from '../views/runPresentation';
 import type { CommandContext } from './context';
 import { stackArg } from './pick';

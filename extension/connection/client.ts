@@ -20,7 +20,7 @@ import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
 import { readSettings, serverArgs } from './config';
 import type { ServerState } from '../contextKeys';
-import { registerSecret } from '../log';
+import { registerSecret } from '../surfaces/log';
 import type { DeliveryRefusal, RequestOptions, StackhookServer } from './serverApi';
 import type { TeamAddress } from './teamServer/address';
 import { TeamLink } from './teamServer/teamLink';

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { CredentialProblem, ErrorKind } from '../../server/protocol';
 import { Command } from '../commandIds';
-import { log } from '../log';
+import { log } from '../surfaces/log';
 
 export interface ServerError {
   message: string;

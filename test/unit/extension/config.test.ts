@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resetStub, settings } from '../../support/vscodeStub';
 import { readSettings, serverArgs } from '../../../extension/connection/config';
-import { redact, registerSecret } from '../../../extension/log';
+import { redact, registerSecret } from '../../../extension/surfaces/log';
 
 describe('extension settings and log', () => {
   beforeEach(() => resetStub());

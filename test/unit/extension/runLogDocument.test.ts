@@ -1,6 +1,6 @@
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
-import { RunLogDocuments, runLogUri } from '../../../extension/runLogDocument';
+import { RunLogDocuments, runLogUri } from '../../../extension/surfaces/runLogDocument';
 import { FakeServer } from './fakeServer';
 
 describe('extension run log document', () => {

@@ -3,12 +3,12 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FakeWebviewPanel, answers, recorded, resetStub } from '../../support/vscodeStub';
-import { Notifier } from '../../../extension/notifications';
+import { Notifier } from '../../../extension/surfaces/notifications';
 import { Overview } from '../../../extension/state/overview';
-import { StatusPanel, panelState } from '../../../extension/panel';
+import { StatusPanel, panelState } from '../../../extension/surfaces/panel';
 import * as Protocol from '../../../server/protocol';
-import { parseFromPanel } from '../../../extension/panelMessages';
-import { StatusBar } from '../../../extension/statusBar';
+import { parseFromPanel } from '../../../extension/surfaces/panelMessages';
+import { StatusBar } from '../../../extension/surfaces/statusBar';
 import { WebhookHealthCache } from '../../../extension/state/webhookHealth';
 import { COMMIT_URL, commitLinksStatus, FakeServer, integration, run, stack } from './fakeServer';
 

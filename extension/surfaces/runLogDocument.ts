@@ -1,8 +1,8 @@
 // A run's log as a read-only document (`stackhook-run:/<run id>.log`). While the run is live the
 // document follows it: the log is read again from where it stopped until the server says it is complete.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import type { StackhookServer } from './connection/serverApi';
+import * as Protocol from '../../server/protocol';
+import type { StackhookServer } from '../connection/serverApi';
 
 export const RUN_LOG_SCHEME = 'stackhook-run';
 const FOLLOW_MS = 1_000;
