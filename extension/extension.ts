@@ -11,7 +11,7 @@ import { createLog } from './surfaces/log';
 import { Notifier } from './surfaces/notifications';
 import { Overview } from './state/overview';
 import { PANEL_VIEW_TYPE, StatusPanel } from './surfaces/panel';
-import { quickInputPrompter } from './quickInput';
+import { quickInputPrompter } from './commands/quickInput';
 import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './surfaces/runLogDocument';
 import { RunWatcher } from './state/runWatcher';
 import { StatusBar } from './surfaces/statusBar';

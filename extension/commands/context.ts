@@ -1,6 +1,6 @@
 // What the command handlers share: the server, the health cache, and ways to redraw and show things.
 import type * as vscode from 'vscode';
-import type { Prompter } from '../quickInput';
+import type { Prompter } from './quickInput';
 import type { TeamLink } from '../connection/teamServer/teamLink';
 import type { StackhookServer } from '../connection/serverApi';
 import type { WebhookHealthCache } from '../state/webhookHealth';

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { z } from 'zod';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
-import { createIntegration, validateEmail } from '../createIntegration';
+import { createIntegration, validateEmail } from './createIntegration';
 import { serverError, showServerError } from '../connection/errors';
 import { registerCredential, registerSecret } from '../surfaces/log';
 import type { CommandContext } from './context';

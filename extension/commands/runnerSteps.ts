@@ -3,7 +3,7 @@
 // the same multi-step input as the rest of Create and Edit Stack, so Back and kept values hold.
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
-import { outcomeOf, type FlowStep, type Prompter } from '../quickInput';
+import { outcomeOf, type FlowStep, type Prompter } from './quickInput';
 
 export interface RunnerDraft {
   runnerType: Protocol.Runner['type'];

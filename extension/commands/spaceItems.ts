@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { serverError } from '../connection/errors';
-import { BACK, type Answer, type Prompter } from '../quickInput';
+import { BACK, type Answer, type Prompter } from './quickInput';
 import type { StackhookServer } from '../connection/serverApi';
 
 export function spacePath(spaces: readonly Protocol.Space[], space: Protocol.Space): string {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { serverError } from '../connection/errors';
-import { outcomeOf, type FlowStep, type Prompter, type Validation } from '../quickInput';
+import { outcomeOf, type FlowStep, type Prompter, type Validation } from './quickInput';
 import type { StackhookServer } from '../connection/serverApi';
 import type { RunnerDraft } from './runnerSteps';
 import { pickOrCreateSpace } from './spaceItems';

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
 import { isCancellation, serverError, showServerError, type ServerError } from '../connection/errors';
-import { runSteps } from '../quickInput';
+import { runSteps } from './quickInput';
 import type { CommandContext } from './context';
 import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';
 import { runnerDraft, runnerOf, runnerSteps } from './runnerSteps';

@@ -8,7 +8,7 @@ import type * as vscode from 'vscode';
 import * as Protocol from '../../server/protocol';
 import { parseTeamAddress } from '../../extension/connection/teamServer/address';
 import type { CommandContext } from '../../extension/commands/context';
-import { connect, whoIs } from '../../extension/teamServer/commands';
+import { connect, whoIs } from '../../extension/commands/teamServer';
 import { TeamLink, type TeamStatus } from '../../extension/connection/teamServer/teamLink';
 import { TeamRefusal } from '../../extension/connection/teamServer/refusal';
 import { freePort } from '../../scripts/lib/processes';

@@ -1,8 +1,8 @@
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
-import { collectIntegration, createIntegration, validateEmail, validateName } from '../../../extension/createIntegration';
-import { BACK, type InputStep, type PickStep, type Prompter } from '../../../extension/quickInput';
+import { collectIntegration, createIntegration, validateEmail, validateName } from '../../../extension/commands/createIntegration';
+import { BACK, type InputStep, type PickStep, type Prompter } from '../../../extension/commands/quickInput';
 import { details, FakeServer, rpcError } from './fakeServer';
 
 /** Mirrors the server's preview so the flow can be tested without it; the rule itself is tested on the server. */

@@ -2,7 +2,7 @@
 import '../../support/vscodeStub';
 import * as vscode from 'vscode';
 import { registerCommands, type CommandContext } from '../../../extension/commands';
-import type { Prompter } from '../../../extension/quickInput';
+import type { Prompter } from '../../../extension/commands/quickInput';
 import { WebhookHealthCache } from '../../../extension/state/webhookHealth';
 import { createLog } from '../../../extension/surfaces/log';
 import type { FakeServer } from './fakeServer';

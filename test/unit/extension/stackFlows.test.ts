@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Command } from '../../../extension/commandIds';
-import { BACK } from '../../../extension/quickInput';
+import { BACK } from '../../../extension/commands/quickInput';
 import { commandContext, scriptedPrompter, type ShownStep } from './harness';
 import { FakeServer, integration, repository, rpcError, stack } from './fakeServer';
 

@@ -4,7 +4,7 @@
 // Validation may ask the server (so a rule stays there). Flows are written against `Prompter` so
 // tests can script them.
 import * as vscode from 'vscode';
-import { ContextKey, setContext } from './contextKeys';
+import { ContextKey, setContext } from '../contextKeys';
 
 export const BACK = Symbol('back');
 export type Answer<T> = T | typeof BACK | undefined;

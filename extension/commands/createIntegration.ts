@@ -3,13 +3,13 @@
 // are checked with Bitbucket before saving, and a failure explains itself with Edit / Save without
 // checking / Cancel.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import { Command } from './commandIds';
-import { serverError, showServerError, type ServerError } from './connection/errors';
-import { registerCredential } from './surfaces/log';
+import * as Protocol from '../../server/protocol';
+import { Command } from '../commandIds';
+import { serverError, showServerError, type ServerError } from '../connection/errors';
+import { registerCredential } from '../surfaces/log';
 import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
-import { pickOrCreateSpace } from './commands/spaceItems';
-import type { StackhookServer } from './connection/serverApi';
+import { pickOrCreateSpace } from './spaceItems';
+import type { StackhookServer } from '../connection/serverApi';
 
 export interface IntegrationDraft {
   name: string;

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { createMessageConnection } from 'vscode-jsonrpc';
 import * as Protocol from '../../server/protocol';
-import type { CommandContext } from '../commands/context';
+import type { CommandContext } from './context';
 import { SECTION } from '../connection/config';
 import { parseTeamAddress, type TeamAddress } from '../connection/teamServer/address';
 import { INVITATION_SHAPE, redeemInvitation } from '../connection/teamServer/redeem';
