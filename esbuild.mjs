@@ -1,9 +1,7 @@
 // Bundles the companion server and the extension into dist/. `--watch` rebuilds on change.
 import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-
-const watch = process.argv.includes('--watch');
-const production = process.argv.includes('--production');
 
 // axios bundles form-data for multipart uploads, and form-data bundles mime-db (~135 KB of media
 // types) only to guess the type of uploaded files. Stackhook sends JSON and never uploads files, so
@@ -29,40 +27,93 @@ const teamTransportApart = {
   },
 };
 
+// The protocol's schemas (zod, and every request's params and result) are a file of their own too,
+// required by extension/connection/protocol.ts on the first request: activation neither parses nor
+// builds them, and the editor's start-up waits for activation.
+const PROTOCOL = 'protocol.js';
+const protocolApart = {
+  name: 'protocol-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/\.\.\/server\/protocol$/ }, (args) =>
+      /[\\/]extension[\\/]connection[\\/]protocol\.ts$/.test(args.importer) ? { path: `./${PROTOCOL}`, external: true } : undefined,
+    );
+  },
+};
+
+// dist/protocol.js builds its request types with the extension bundle's vscode-jsonrpc, whose classes
+// the language client compares by identity: extension/connection/protocol.ts hands it over (under the
+// same symbol) before it requires the file, which keeps no copy of its own.
+const jsonrpcOfTheExtension = {
+  name: 'jsonrpc-of-the-extension',
+  setup(build) {
+    build.onResolve({ filter: /^vscode-jsonrpc$/ }, () => ({ path: 'vscode-jsonrpc', namespace: 'jsonrpc-of-the-extension' }));
+    build.onLoad({ filter: /.*/, namespace: 'jsonrpc-of-the-extension' }, () => ({
+      contents:
+        "const jsonrpc = globalThis[Symbol.for('stackhook.extension.vscode-jsonrpc')];\n" +
+        "if (!jsonrpc) throw new Error('dist/protocol.js is loaded by the extension (extension/connection/protocol.ts), which hands it vscode-jsonrpc.');\n" +
+        'module.exports = jsonrpc;\n',
+      loader: 'js',
+    }));
+  },
+};
+
 // Optional native speed-ups that ws and pg load only if installed; Stackhook ships without them.
 const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'pg-native'];
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  sourcemap: production ? false : 'linked',
-  minify: production,
-  legalComments: 'none',
-  logLevel: 'warning',
-};
+/** The bundles as esbuild options, by name; test/unit/extension/bundles.test.ts builds them too. */
+export function bundles({ production = false } = {}) {
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    legalComments: 'none',
+    logLevel: 'warning',
+  };
+  return {
+    server: { ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', plugins: [withoutMimeTable], external: OPTIONAL_NATIVE },
+    extension: {
+      ...common,
+      entryPoints: ['extension/extension.ts'],
+      outfile: 'dist/extension.js',
+      external: ['vscode', ...OPTIONAL_NATIVE],
+      plugins: [teamTransportApart, protocolApart],
+      // The first statement of the bundle: the extension measures its own activation from here.
+      banner: { js: 'globalThis.__stackhookLoadStart = performance.now();' },
+      // Which input takes how many bytes of the bundle: bench/editorStartup.ts tells Stackhook's own
+      // code from the client library with it. Not packaged (.vscodeignore keeps only dist/*.js).
+      metafile: production,
+    },
+    protocol: {
+      ...common,
+      entryPoints: ['server/protocol/index.ts'],
+      outfile: `dist/${PROTOCOL}`,
+      external: ['vscode'],
+      plugins: [jsonrpcOfTheExtension],
+      metafile: production,
+    },
+    teamTransport: {
+      ...common,
+      entryPoints: ['extension/connection/teamServer/transport.ts'],
+      outfile: `dist/${TEAM_TRANSPORT}`,
+      external: ['vscode', ...OPTIONAL_NATIVE],
+    },
+  };
+}
 
-const builds = [
-  { ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', plugins: [withoutMimeTable], external: OPTIONAL_NATIVE },
-  {
-    ...common,
-    entryPoints: ['extension/extension.ts'],
-    outfile: 'dist/extension.js',
-    external: ['vscode', ...OPTIONAL_NATIVE],
-    plugins: [teamTransportApart],
-    // The first statement of the bundle: the extension measures its own activation from here.
-    banner: { js: 'globalThis.__stackhookLoadStart = performance.now();' },
-    // Which input takes how many bytes of the bundle: bench/editorStartup.ts tells Stackhook's own
-    // code from the client library with it. Not packaged (.vscodeignore keeps only dist/*.js).
-    metafile: production,
-  },
-  { ...common, entryPoints: ['extension/connection/teamServer/transport.ts'], outfile: `dist/${TEAM_TRANSPORT}`, external: ['vscode', ...OPTIONAL_NATIVE] },
-];
-
-if (watch) {
-  for (const options of builds) await (await esbuild.context(options)).watch();
-} else {
-  const results = await Promise.all(builds.map((options) => esbuild.build(options)));
-  for (const result of results) if (result.metafile) writeFileSync('dist/extension.meta.json', JSON.stringify(result.metafile));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const builds = Object.values(bundles({ production: process.argv.includes('--production') }));
+  if (process.argv.includes('--watch')) {
+    for (const options of builds) await (await esbuild.context(options)).watch();
+  } else {
+    const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+    // dist/extension.meta.json and dist/protocol.meta.json: read by bench/support/activation.ts.
+    for (const result of results) {
+      for (const output of Object.keys(result.metafile?.outputs ?? {}).filter((file) => file.endsWith('.js'))) {
+        writeFileSync(output.replace(/\.js$/, '.meta.json'), JSON.stringify(result.metafile));
+      }
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // a repository's item, and after configuring webhooks for the repositories stacks use. The server
 // checks it and says how to install it; the editor opens the commit page where that is done.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { showServerError } from '../connection/errors';
 import type { CommandContext } from './context';
 import { integrationIdOf, pickIntegration, repositoryOf } from './pick';
@@ -10,7 +10,7 @@ import { integrationIdOf, pickIntegration, repositoryOf } from './pick';
 type CommitLinksStatus = Awaited<ReturnType<typeof checkOne>>;
 
 function checkOne(ctx: CommandContext, integrationId: string, repository: string) {
-  return ctx.server.request(Protocol.RepositoriesCommitLinksStatus, { integrationId, repository });
+  return ctx.server.request(protocol().RepositoriesCommitLinksStatus, { integrationId, repository });
 }
 
 const openCommit = () => vscode.l10n.t('Open a commit in Bitbucket');

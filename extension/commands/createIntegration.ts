@@ -3,7 +3,8 @@
 // are checked with Bitbucket before saving, and a failure explains itself with Edit / Save without
 // checking / Cancel.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
 import { serverError, showServerError, type ServerError } from '../connection/errors';
 import { registerCredential } from '../surfaces/log';
@@ -26,7 +27,7 @@ export type StepName = 'name' | 'type' | 'space' | 'username' | 'secret' | 'labe
 /** Asks the server whether Bitbucket could take this username with an API token (the rule is there). */
 export async function validateEmail(server: StackhookServer, value: string): Promise<Validation | undefined> {
   try {
-    const { problem } = await server.request(Protocol.IntegrationsCheckUsername, { username: value });
+    const { problem } = await server.request(protocol().IntegrationsCheckUsername, { username: value });
     return problem ? { severity: 'error', message: problem } : undefined;
   } catch (error) {
     return { severity: 'error', message: serverError(error).message };
@@ -36,7 +37,7 @@ export async function validateEmail(server: StackhookServer, value: string): Pro
 /** Asks the server what the name would give; its problem is the error, its id and URL the preview. */
 export async function validateName(server: StackhookServer, value: string): Promise<Validation> {
   try {
-    const preview = await server.request(Protocol.IntegrationsPreview, { name: value });
+    const preview = await server.request(protocol().IntegrationsPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
     const text = vscode.l10n.t('id: {0} · webhook URL: {1}', preview.id, preview.webhookUrl);
     return { severity: 'info', message: [text, preview.note, preview.urlProblem].filter(Boolean).join(' · ') };
@@ -94,7 +95,7 @@ const spaceStep = (flow: IntegrationFlow): IntegrationStep => ({
   name: 'space',
   applies: (draft) => draft.type === 'space',
   run: async (draft, at) => {
-    flow.spaces ??= await flow.server.request(Protocol.SpacesList, {});
+    flow.spaces ??= await flow.server.request(protocol().SpacesList, {});
     return outcomeOf(
       await pickOrCreateSpace(flow.server, flow.prompter, at, flow.spaces, vscode.l10n.t('The space this integration belongs to'), draft.spaceId),
       (spaceId) => (draft.spaceId = spaceId),
@@ -221,7 +222,7 @@ async function send(server: StackhookServer, draft: IntegrationDraft, verify: bo
       title: verify ? vscode.l10n.t('Checking the credentials with Bitbucket and creating "{0}"…', draft.name) : vscode.l10n.t('Creating "{0}"…', draft.name),
       cancellable: true,
     },
-    (_progress, token) => server.request(Protocol.IntegrationsCreate, paramsOf(draft, verify), { token }),
+    (_progress, token) => server.request(protocol().IntegrationsCreate, paramsOf(draft, verify), { token }),
   );
 }
 

@@ -1,7 +1,8 @@
 // Integration commands: create, edit, delete, test, and the webhook URL and secret.
 import * as vscode from 'vscode';
 import type { z } from 'zod';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
 import { createIntegration, validateEmail } from './createIntegration';
 import { serverError, showServerError } from '../connection/errors';
@@ -22,7 +23,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to edit?'));
   if (!id) return;
   try {
-    const current = await ctx.server.request(Protocol.IntegrationsGet, { id });
+    const current = await ctx.server.request(protocol().IntegrationsGet, { id });
     const field = await vscode.window.showQuickPick(
       [
         { label: vscode.l10n.t('Email'), description: current.username, field: 'username' as EditField },
@@ -81,7 +82,7 @@ async function update(ctx: CommandContext, params: UpdateParams, name: string): 
   try {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: checks ? vscode.l10n.t('Checking the credentials with Bitbucket…') : vscode.l10n.t('Saving…') },
-      (_progress, token) => ctx.server.request(Protocol.IntegrationsUpdate, params, { token }),
+      (_progress, token) => ctx.server.request(protocol().IntegrationsUpdate, params, { token }),
     );
     vscode.window.setStatusBarMessage(vscode.l10n.t('Integration "{0}" updated.', name), 4_000);
   } catch (error) {
@@ -97,7 +98,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?'));
   if (!id) return;
   try {
-    const [integrations, preview] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.IntegrationsDeletePreview, { id })]);
+    const [integrations, preview] = await Promise.all([ctx.server.request(protocol().IntegrationsList, {}), ctx.server.request(protocol().IntegrationsDeletePreview, { id })]);
     const name = integrations.find((integration) => integration.id === id)?.name ?? id;
     // The server says what the delete would detach (R11) and which hooks point at the integration.
     const using = preview.detachedStacks;
@@ -120,7 +121,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
     if (choice === deleteWithHooks) {
       const removed = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Removing the webhooks of "{0}"…', name), cancellable: true },
-        (_progress, token) => ctx.server.request(Protocol.WebhooksRemove, { integrationId: id, repositories }, { token }),
+        (_progress, token) => ctx.server.request(protocol().WebhooksRemove, { integrationId: id, repositories }, { token }),
       );
       for (const entry of removed) ctx.output.info(`webhook of ${name} on ${entry.repository}: ${entry.action}${entry.error ? ` (${entry.error})` : ''}`);
       const failed = removed.filter((entry) => entry.action === 'failed');
@@ -134,7 +135,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> 
         if (answer !== keepGoing) return;
       }
     }
-    const result = await ctx.server.request(Protocol.IntegrationsDelete, { id });
+    const result = await ctx.server.request(protocol().IntegrationsDelete, { id });
     const detachedCount = result.detachedStackIds.length;
     vscode.window.setStatusBarMessage(
       detachedCount === 0
@@ -155,7 +156,7 @@ export async function test(ctx: CommandContext, arg?: unknown): Promise<Protocol
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Testing the connection to Bitbucket…'), cancellable: true },
-      (_progress, token) => ctx.server.request(Protocol.IntegrationsTest, { id }, { token }),
+      (_progress, token) => ctx.server.request(protocol().IntegrationsTest, { id }, { token }),
     );
     if (result.ok) {
       const workspaces = (result.workspaces ?? []).map((workspace) => workspace.slug).join(', ') || vscode.l10n.t('none');
@@ -188,7 +189,7 @@ export async function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promis
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook URL of which integration?'));
   if (!id) return;
   try {
-    const details = await ctx.server.request(Protocol.IntegrationsGet, { id });
+    const details = await ctx.server.request(protocol().IntegrationsGet, { id });
     await vscode.env.clipboard.writeText(details.webhookUrl);
     vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
     await warnIfUnreachable(await publicUrlProblem(ctx.server));
@@ -202,7 +203,7 @@ export async function copyWebhookSettings(ctx: CommandContext, arg?: unknown): P
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook settings of which integration?'));
   if (!id) return;
   try {
-    const settings = await ctx.server.request(Protocol.WebhooksSettings, { integrationId: id });
+    const settings = await ctx.server.request(protocol().WebhooksSettings, { integrationId: id });
     if (settings.secret !== null) registerSecret(settings.secret);
     const lines = [
       `${vscode.l10n.t('URL')}: ${settings.url}`,
@@ -221,7 +222,7 @@ export async function copyWebhookSecret(ctx: CommandContext, arg?: unknown): Pro
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook secret of which integration?'));
   if (!id) return;
   try {
-    const { secret } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id });
+    const { secret } = await ctx.server.request(protocol().IntegrationsWebhookSecret, { id });
     registerSecret(secret);
     await vscode.env.clipboard.writeText(secret);
     vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook secret copied: paste it into the Secret field of the webhook in Bitbucket.'), 6_000);
@@ -234,7 +235,7 @@ export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown
   const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?'));
   if (!id) return;
   const regenerate = vscode.l10n.t('Regenerate');
-  const shownName = (await ctx.server.request(Protocol.IntegrationsList, {}).catch(() => [])).find((integration) => integration.id === id)?.name ?? id;
+  const shownName = (await ctx.server.request(protocol().IntegrationsList, {}).catch(() => [])).find((integration) => integration.id === id)?.name ?? id;
   const choice = await vscode.window.showWarningMessage(
     vscode.l10n.t('Regenerate the webhook secret of "{0}"?', shownName),
     {
@@ -245,9 +246,9 @@ export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown
   );
   if (choice !== regenerate) return;
   try {
-    const { secret, outdatedRepositories = [] } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id, regenerate: true });
+    const { secret, outdatedRepositories = [] } = await ctx.server.request(protocol().IntegrationsWebhookSecret, { id, regenerate: true });
     registerSecret(secret);
-    const name = (await ctx.server.request(Protocol.IntegrationsList, {})).find((integration) => integration.id === id)?.name ?? id;
+    const name = (await ctx.server.request(protocol().IntegrationsList, {})).find((integration) => integration.id === id)?.name ?? id;
     if (outdatedRepositories.length === 0) {
       const configure = vscode.l10n.t('Configure webhooks');
       const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', name), configure);

@@ -1,7 +1,8 @@
 // Run commands: open a run's log, cancel, retry, confirm, discard, open the run's page in Bitbucket,
 // and check a stack's runner. Each takes a run item, a run id, or asks for a recent run.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { showServerError } from '../connection/errors';
 import { openRunLog } from '../surfaces/runLogDocument';
 import { isLive, runLine } from '../views/runPresentation';
@@ -17,7 +18,7 @@ function runIdOf(arg: unknown): string | undefined {
 async function runArg(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (run: Protocol.Run) => boolean = () => true): Promise<string | undefined> {
   const given = runIdOf(arg);
   if (given) return given;
-  const runs = (await ctx.server.request(Protocol.RunsList, { limit: 50 })).filter(filter);
+  const runs = (await ctx.server.request(protocol().RunsList, { limit: 50 })).filter(filter);
   if (runs.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('There is no run to choose from.'));
     return undefined;
@@ -48,26 +49,26 @@ async function act(ctx: CommandContext, arg: unknown, placeHolder: string, filte
 }
 
 export const cancel = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Cancel which run?'), isLive, Protocol.RunsCancel, (run) => vscode.l10n.t('Cancelling the run of "{0}".', run.stackId));
+  act(ctx, arg, vscode.l10n.t('Cancel which run?'), isLive, protocol().RunsCancel, (run) => vscode.l10n.t('Cancelling the run of "{0}".', run.stackId));
 
 export const confirm = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Confirm which run? Its plan will be applied.'), (run) => run.state === 'unconfirmed', Protocol.RunsConfirm, (run) =>
+  act(ctx, arg, vscode.l10n.t('Confirm which run? Its plan will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsConfirm, (run) =>
     vscode.l10n.t('Applying the plan of "{0}".', run.stackId),
   );
 
 export const discard = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Discard which run? Nothing will be applied.'), (run) => run.state === 'unconfirmed', Protocol.RunsDiscard, (run) =>
+  act(ctx, arg, vscode.l10n.t('Discard which run? Nothing will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsDiscard, (run) =>
     vscode.l10n.t('The plan of "{0}" was discarded.', run.stackId),
   );
 
 export const retry = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Run which run again?'), (run) => !isLive(run), Protocol.RunsRetry, (run) => vscode.l10n.t('Run queued again for "{0}".', run.stackId));
+  act(ctx, arg, vscode.l10n.t('Run which run again?'), (run) => !isLive(run), protocol().RunsRetry, (run) => vscode.l10n.t('Run queued again for "{0}".', run.stackId));
 
 export async function openInBitbucket(ctx: CommandContext, arg?: unknown): Promise<void> {
   try {
     const runId = await runArg(ctx, arg, vscode.l10n.t('Open which run in Bitbucket?'), (run) => run.externalUrl !== null);
     if (!runId) return;
-    const run = await ctx.server.request(Protocol.RunsGet, { runId });
+    const run = await ctx.server.request(protocol().RunsGet, { runId });
     if (run.externalUrl) await vscode.env.openExternal(vscode.Uri.parse(run.externalUrl));
   } catch (error) {
     await showServerError(error);
@@ -80,7 +81,7 @@ export async function checkRunner(ctx: CommandContext, arg?: unknown): Promise<P
   if (!stackId) return undefined;
   try {
     const check = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the runner of "{0}"…', stackId) }, () =>
-      ctx.server.request(Protocol.StacksCheckRunner, { stackId }),
+      ctx.server.request(protocol().StacksCheckRunner, { stackId }),
     );
     if (check.ok) {
       void vscode.window.showInformationMessage(vscode.l10n.t('The runner of "{0}" is ready.', stackId));

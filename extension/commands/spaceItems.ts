@@ -2,7 +2,8 @@
 // can be told apart; and a space created from the same pick (spaces/create) when the one needed is
 // not there yet.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { serverError } from '../connection/errors';
 import { BACK, type Answer, type Prompter } from './quickInput';
 import type { StackhookServer } from '../connection/serverApi';
@@ -51,7 +52,7 @@ export async function pickOrCreateSpace(
     if (parentId === undefined) return undefined;
     if (parentId === BACK) continue;
     try {
-      const created = await server.request(Protocol.SpacesCreate, { name: name.trim(), parentId, inheritEntities: true });
+      const created = await server.request(protocol().SpacesCreate, { name: name.trim(), parentId, inheritEntities: true });
       spaces.push(created);
       return created.id;
     } catch (error) {

@@ -2,7 +2,8 @@
 // without asking when there is only one), repository, branch (Bitbucket's branches as a pick list),
 // project root, name (checked by the server while it is typed) and space.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { serverError } from '../connection/errors';
 import { outcomeOf, type FlowStep, type Prompter, type Validation } from './quickInput';
 import type { StackhookServer } from '../connection/serverApi';
@@ -37,7 +38,7 @@ const chosen = (flow: StackFlow, name: StackStepName) => !flow.fixed.has(name);
 /** Asks the server what the name would give; its problem is the error, its id the preview. */
 export async function validateStackName(server: StackhookServer, value: string): Promise<Validation> {
   try {
-    const preview = await server.request(Protocol.StacksPreview, { name: value });
+    const preview = await server.request(protocol().StacksPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
     return { severity: 'info', message: vscode.l10n.t('id: {0}', preview.id) };
   } catch (error) {
@@ -82,7 +83,7 @@ export function repositoryStep(flow: StackFlow): StackStep {
       const integrationId = draft.integrationId ?? '';
       let repositories = cache.get(integrationId);
       if (!repositories) {
-        repositories = await listed(vscode.l10n.t('Listing repositories…'), (token) => flow.server.request(Protocol.RepositoriesList, { integrationId }, { token }));
+        repositories = await listed(vscode.l10n.t('Listing repositories…'), (token) => flow.server.request(protocol().RepositoriesList, { integrationId }, { token }));
         cache.set(integrationId, repositories);
       }
       const byName = new Map(repositories.map((repository) => [repository.fullName, repository]));
@@ -118,7 +119,7 @@ export function branchStep(flow: StackFlow): StackStep {
       if (integrationId) {
         try {
           branches = await listed(vscode.l10n.t('Listing the branches of {0}…', repository), (token) =>
-            flow.server.request(Protocol.RepositoriesBranches, { integrationId, repository }, { token }),
+            flow.server.request(protocol().RepositoriesBranches, { integrationId, repository }, { token }),
           );
         } catch {
           branches = undefined;

@@ -1,6 +1,7 @@
 // Stack commands: create, edit, delete, reattach (one, or all detached from a recreated name), trigger a run.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
 import { isCancellation, serverError, showServerError, type ServerError } from '../connection/errors';
 import { runSteps } from './quickInput';
@@ -55,7 +56,7 @@ async function announceCreated(ctx: CommandContext, stack: Protocol.Stack, integ
 }
 
 async function stackFlow(ctx: CommandContext, fixed: StackStepName[]): Promise<StackFlow> {
-  const [integrations, spaces] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.SpacesList, {})]);
+  const [integrations, spaces] = await Promise.all([ctx.server.request(protocol().IntegrationsList, {}), ctx.server.request(protocol().SpacesList, {})]);
   return { server: ctx.server, prompter: ctx.prompter, integrations, spaces, fixed: new Set(fixed) };
 }
 
@@ -99,7 +100,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
           { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating stack "{0}"…', draft.name), cancellable: true },
           (_progress, token) =>
             ctx.server.request(
-              Protocol.StacksCreate,
+              protocol().StacksCreate,
               {
                 name: draft.name,
                 ...(draft.spaceId !== undefined ? { spaceId: draft.spaceId } : {}),
@@ -133,7 +134,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
 async function stackOf(ctx: CommandContext, arg: unknown, placeHolder: string): Promise<Protocol.Stack | undefined> {
   const stackId = await stackArg(ctx.server, arg, placeHolder);
   if (!stackId) return undefined;
-  const stack = (await ctx.server.request(Protocol.StacksList, {})).find((candidate) => candidate.id === stackId);
+  const stack = (await ctx.server.request(protocol().StacksList, {})).find((candidate) => candidate.id === stackId);
   if (!stack) void vscode.window.showInformationMessage(vscode.l10n.t('That stack no longer exists.'));
   return stack;
 }
@@ -171,14 +172,14 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
       try {
         let updated = stack;
         if (draft.integrationId && draft.integrationId !== stack.integrationId) {
-          updated = await ctx.server.request(Protocol.StacksSetIntegration, { stackId: stack.id, integrationId: draft.integrationId });
+          updated = await ctx.server.request(protocol().StacksSetIntegration, { stackId: stack.id, integrationId: draft.integrationId });
         }
         const branch = draft.branch !== updated.branch ? draft.branch : undefined;
         const projectRoot = draft.projectRoot !== updated.projectRoot ? draft.projectRoot : undefined;
         const how = runnerOf(draft);
         const runnerChanged = JSON.stringify(how.runner) !== JSON.stringify(updated.runner) || how.autodeploy !== updated.autodeploy;
         if (branch !== undefined || projectRoot !== undefined || runnerChanged) {
-          updated = await ctx.server.request(Protocol.StacksUpdate, {
+          updated = await ctx.server.request(protocol().StacksUpdate, {
             stackId: stack.id,
             ...(branch !== undefined ? { branch } : {}),
             ...(projectRoot !== undefined ? { projectRoot } : {}),
@@ -219,7 +220,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<boolea
       confirm,
     );
     if (choice !== confirm) return false;
-    await ctx.server.request(Protocol.StacksDelete, { stackId: stack.id });
+    await ctx.server.request(protocol().StacksDelete, { stackId: stack.id });
     vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" deleted.', stack.name), 6_000);
     return true;
   } catch (error) {
@@ -235,7 +236,7 @@ export async function changeRunner(ctx: CommandContext, arg?: unknown): Promise<
     if (!stack) return undefined;
     const draft = runnerDraft(stack);
     if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), runnerSteps(ctx.prompter), draft))) return undefined;
-    const updated = await ctx.server.request(Protocol.StacksUpdate, { stackId: stack.id, ...runnerOf(draft) });
+    const updated = await ctx.server.request(protocol().StacksUpdate, { stackId: stack.id, ...runnerOf(draft) });
     if (updated.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, updated.id);
     return updated;
   } catch (error) {
@@ -250,7 +251,7 @@ export async function reattach(ctx: CommandContext, arg?: unknown): Promise<Prot
   try {
     const integration = await pickIntegration(ctx.server, vscode.l10n.t('Attach the stack to which integration?'), () => true);
     if (!integration) return undefined;
-    const stack = await ctx.server.request(Protocol.StacksSetIntegration, { stackId, integrationId: integration.id });
+    const stack = await ctx.server.request(protocol().StacksSetIntegration, { stackId, integrationId: integration.id });
     vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" is attached to "{1}".', stack.name, integration.name), 5_000);
     return stack;
   } catch (error) {
@@ -264,8 +265,8 @@ export async function reattachAll(ctx: CommandContext, arg?: unknown): Promise<v
     integrationIdOf(arg) ?? (await pickIntegration(ctx.server, vscode.l10n.t('Reattach the stacks detached from the deleted integration of which name?'), () => true))?.id;
   if (!integrationId) return;
   try {
-    const result = await ctx.server.request(Protocol.StacksReattachAll, { integrationId });
-    const name = (await ctx.server.request(Protocol.IntegrationsList, {})).find((integration) => integration.id === integrationId)?.name ?? integrationId;
+    const result = await ctx.server.request(protocol().StacksReattachAll, { integrationId });
+    const name = (await ctx.server.request(protocol().IntegrationsList, {})).find((integration) => integration.id === integrationId)?.name ?? integrationId;
     const count = result.reattachedStackIds.length;
     const message =
       count === 1 ? vscode.l10n.t('1 stack reattached to "{0}".', name) : vscode.l10n.t('{0} stacks reattached to "{1}".', count, name);
@@ -285,9 +286,9 @@ export async function triggerRun(ctx: CommandContext, arg?: unknown): Promise<Pr
   const stackId = await stackArg(ctx.server, arg, vscode.l10n.t('Trigger a run of which stack?'));
   if (!stackId) return undefined;
   try {
-    const run = await ctx.server.request(Protocol.StacksTriggerRun, { stackId });
+    const run = await ctx.server.request(protocol().StacksTriggerRun, { stackId });
     // The name the user gave, not the id derived from it.
-    const name = (await ctx.server.request(Protocol.StacksList, {}).catch(() => [])).find((stack) => stack.id === stackId)?.name ?? stackId;
+    const name = (await ctx.server.request(protocol().StacksList, {}).catch(() => [])).find((stack) => stack.id === stackId)?.name ?? stackId;
     void vscode.window.showInformationMessage(vscode.l10n.t('Run queued for "{0}": a {1} run on {2}.', name, run.kind, run.branch));
     return run;
   } catch (error) {

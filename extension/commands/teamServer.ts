@@ -2,7 +2,7 @@
 // `stackhook.server` setting (which restarts the client over the WebSocket), the token to SecretStorage.
 import * as vscode from 'vscode';
 import { createMessageConnection } from 'vscode-jsonrpc';
-import * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import type { CommandContext } from './context';
 import { SECTION } from '../connection/config';
 import { parseTeamAddress, type TeamAddress } from '../connection/teamServer/address';
@@ -19,7 +19,7 @@ export async function whoIs(address: TeamAddress, token: string): Promise<string
   connection.listen();
   try {
     await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
-    return Protocol.Status.result.parse(await connection.sendRequest(Protocol.wireType(Protocol.Status), {})).user;
+    return protocol().Status.result.parse(await connection.sendRequest(protocol().wireType(protocol().Status), {})).user;
   } finally {
     connection.dispose();
     transport.socket.close();
@@ -117,7 +117,7 @@ export async function inviteUser(ctx: CommandContext): Promise<void> {
   if (name === undefined) return;
   let invitation: { user: string; token: string; expiresAt: string };
   try {
-    invitation = await ctx.server.request(Protocol.UsersInvite, { name: name.trim() });
+    invitation = await ctx.server.request(protocol().UsersInvite, { name: name.trim() });
   } catch (error) {
     void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
     return;

@@ -1,7 +1,8 @@
 // Webhook commands: configure (create or repair) for picked repositories, check health, repair one,
 // and open a repository or its webhook settings in Bitbucket.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { isCancellation, showServerError } from '../connection/errors';
 import type { CommandContext } from './context';
 import { checkCommitLinksAfterConfigure } from './commitLinks';
@@ -23,7 +24,7 @@ export async function configureRepositories(
       (progress, token) => {
         let reported = 0;
         return ctx.server.request(
-          Protocol.WebhooksConfigure,
+          protocol().WebhooksConfigure,
           { integrationId, repositories: [...repositories] },
           {
             token,
@@ -81,9 +82,9 @@ export async function configure(ctx: CommandContext, arg?: unknown): Promise<Pro
   try {
     const [repositories, expected] = await Promise.all([
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing repositories…'), cancellable: true }, (_p, token) =>
-        ctx.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
+        ctx.server.request(protocol().RepositoriesList, { integrationId }, { token }),
       ),
-      ctx.server.request(Protocol.WebhooksExpected, { integrationId }),
+      ctx.server.request(protocol().WebhooksExpected, { integrationId }),
     ]);
     const usedBy = new Map(expected.map((entry) => [entry.repository, entry.stacks.map((stack) => stack.name)]));
     const items = repositories.map((repository) => ({
@@ -138,7 +139,7 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
     else if (typeof arg === 'object' && arg !== null && 'repositories' in arg && Array.isArray(arg.repositories)) {
       repositories = (arg.repositories as Protocol.Repository[]).map((repository) => repository.fullName);
     } else {
-      repositories = (await ctx.server.request(Protocol.WebhooksExpected, { integrationId })).map((entry) => entry.repository);
+      repositories = (await ctx.server.request(protocol().WebhooksExpected, { integrationId })).map((entry) => entry.repository);
     }
     if (repositories.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No stack uses this integration yet, so no webhook is expected. Expand its repositories to check any of them.'));
@@ -183,7 +184,7 @@ export async function openInBitbucket(ctx: CommandContext, arg?: unknown, page: 
   }
   try {
     // The server knows which Bitbucket it talks to; the editor never assumes bitbucket.org.
-    const links = await ctx.server.request(Protocol.RepositoriesWebLinks, { repository: fullName });
+    const links = await ctx.server.request(protocol().RepositoriesWebLinks, { repository: fullName });
     await vscode.env.openExternal(vscode.Uri.parse(page === 'webhooks' ? links.webhooks : links.repository));
   } catch (error) {
     await showServerError(error);

@@ -1,7 +1,7 @@
 // A run's log as a read-only document (`stackhook-run:/<run id>.log`). While the run is live the
 // document follows it: the log is read again from where it stopped until the server says it is complete.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import type { StackhookServer } from '../connection/serverApi';
 
 export const RUN_LOG_SCHEME = 'stackhook-run';
@@ -49,7 +49,7 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
 
   private async read(runId: string, followed: Followed): Promise<boolean> {
     try {
-      const part = await this.server.request(Protocol.RunsLog, { runId, offset: followed.offset });
+      const part = await this.server.request(protocol().RunsLog, { runId, offset: followed.offset });
       followed.text += part.text;
       followed.offset = part.nextOffset;
       followed.complete = part.complete;

@@ -3,4 +3,5 @@ export * from './entities';
 export * from './errors';
 export * from './methods';
 export * from './redeem';
+export * from './toEditor';
 export * from './tokenEnded';
