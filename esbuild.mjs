@@ -1,5 +1,6 @@
 // Bundles the companion server and the extension into dist/. `--watch` rebuilds on change.
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -57,6 +58,27 @@ const jsonrpcOfTheExtension = {
   },
 };
 
+// zod can turn any schema into JSON Schema (~16 KB of its code); the editor only parses. The protocol
+// bundle leaves that part out: each of those two modules becomes one that exports the same names, and
+// a schema's toJSONSchema() (or its Standard Schema jsonSchema) there throws this error instead. The
+// server keeps all of zod.
+const withoutJsonSchemaOutput = {
+  name: 'without-json-schema-output',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/](to-json-schema|json-schema-processors)\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const names = new Set([...source.matchAll(/^export (?:function|const) (\w+)|^export \{ \w+ as (\w+) \}/gm)].map((match) => match[1] ?? match[2]));
+      const stub = (name) => (/^create\w*Method$/.test(name) ? '() => leftOut' : 'leftOut');
+      return {
+        contents:
+          "const leftOut = () => { throw new Error(\"zod's JSON Schema output is left out of dist/protocol.js (esbuild.mjs): the editor only parses.\"); };\n" +
+          [...names].map((name) => `export const ${name} = ${stub(name)};`).join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 // Optional native speed-ups that ws and pg load only if installed; Stackhook ships without them.
 const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'pg-native'];
 
@@ -91,7 +113,7 @@ export function bundles({ production = false } = {}) {
       entryPoints: ['server/protocol/index.ts'],
       outfile: `dist/${PROTOCOL}`,
       external: ['vscode'],
-      plugins: [jsonrpcOfTheExtension],
+      plugins: [jsonrpcOfTheExtension, withoutJsonSchemaOutput],
       metafile: production,
     },
     teamTransport: {

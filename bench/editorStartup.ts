@@ -121,7 +121,7 @@ export async function editorStartup(): Promise<BenchmarkResult> {
   ];
   notes.push(
     `Sizes are of the production build (minified, no source maps) that npm run package makes; the .vsix is ${vsix ? path.relative(ROOT, vsix) : 'absent'}.`,
-    'Own code counts both bundles an editor that runs Stackhook loads: dist/extension.js at activation and dist/protocol.js (the protocol\'s schemas and zod) on the first request.',
+    'Own code counts both bundles an editor that runs Stackhook loads: dist/extension.js at activation and dist/protocol.js (the protocol\'s schemas and zod, without zod\'s JSON Schema output) on the first request.',
     `Server ready: ${RUNS} alternating spawns of the production dist/server.js --stdio on an existing store and of \`node -e\` answering its first read; median.`,
     `Activation: ${EDITOR_RUNS} alternating fresh editors (code-server with Chromium) holding only Stackhook's .vsix or only the floor's; each extension times the load of its bundle (from its first statement) plus its activate(), and the medians are compared.`,
   );

@@ -1,7 +1,8 @@
 // What the extension loads while it activates, and what it leaves for later: the bundles built as
 // esbuild.mjs builds them. The protocol's schemas and zod are dist/protocol.js, required on the first
 // request, so activation neither parses nor builds them; and that file builds its request types with
-// the extension bundle's vscode-jsonrpc, whose classes the language client compares by identity.
+// the extension bundle's vscode-jsonrpc, whose classes the language client compares by identity, and
+// leaves out zod's JSON Schema output, which the editor never uses.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -50,9 +51,10 @@ describe('extension bundles: what activation loads', function () {
       delete globals[JSONRPC_OF_THE_EXTENSION];
       assert.throws(() => createRequire(file)(file), /hands it vscode-jsonrpc/);
       globals[JSONRPC_OF_THE_EXTENSION] = jsonrpc;
-      const loaded = createRequire(file)(file) as { Status: { type: unknown; result: { parse(value: unknown): unknown } } };
+      const loaded = createRequire(file)(file) as { Status: { type: unknown; result: { parse(value: unknown): unknown; toJSONSchema(): unknown } } };
       assert.ok(loaded.Status.type instanceof jsonrpc.RequestType, 'the request type is the extension\'s class');
       assert.throws(() => loaded.Status.result.parse({}), /expected string/, 'the schemas parse');
+      assert.throws(() => loaded.Status.result.toJSONSchema(), /JSON Schema output is left out/, 'what the editor never needs is left out, and says so');
     } finally {
       globals[JSONRPC_OF_THE_EXTENSION] = before;
       rmSync(dir, { recursive: true, force: true });
