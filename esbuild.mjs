@@ -28,6 +28,21 @@ const teamTransportApart = {
   },
 };
 
+// Every module of the extension imports `vscode`, and esbuild wraps the CommonJS module it is for
+// each of them: ~40 copies of the host's API object (several hundred properties, one getter each)
+// while the bundle loads. Our modules share one wrapper instead; libraries, CommonJS themselves,
+// require it as it is.
+const vscodeWrappedOnce = {
+  name: 'vscode-wrapped-once',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) => {
+      if (args.namespace === 'vscode-wrapped-once') return { path: 'vscode', external: true };
+      return /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: 'vscode', namespace: 'vscode-wrapped-once' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'vscode-wrapped-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+  },
+};
+
 // The protocol's schemas (zod, and every request's params and result) are a file of their own too,
 // required by extension/connection/protocol.ts on the first request: activation neither parses nor
 // builds them, and the editor's start-up waits for activation.
@@ -101,7 +116,7 @@ export function bundles({ production = false } = {}) {
       entryPoints: ['extension/extension.ts'],
       outfile: 'dist/extension.js',
       external: ['vscode', ...OPTIONAL_NATIVE],
-      plugins: [teamTransportApart, protocolApart],
+      plugins: [vscodeWrappedOnce, teamTransportApart, protocolApart],
       // The first statement of the bundle: the extension measures its own activation from here.
       banner: { js: 'globalThis.__stackhookLoadStart = performance.now();' },
       // Which input takes how many bytes of the bundle: bench/editorStartup.ts tells Stackhook's own

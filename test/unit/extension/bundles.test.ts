@@ -2,7 +2,8 @@
 // esbuild.mjs builds them. The protocol's schemas and zod are dist/protocol.js, required on the first
 // request, so activation neither parses nor builds them; and that file builds its request types with
 // the extension bundle's vscode-jsonrpc, whose classes the language client compares by identity, and
-// leaves out zod's JSON Schema output, which the editor never uses.
+// leaves out zod's JSON Schema output, which the editor never uses. The host's vscode API object is
+// wrapped once for all of the extension's modules, not once per module.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,6 +37,15 @@ describe('extension bundles: what activation loads', function () {
     const importers = files.filter((file) => !heavy.includes(file) && inputs[file]?.imports.some((imported) => heavy.includes(imported.path)));
     assert.deepEqual(heavy, [], `activation would load the protocol's schemas; imported by ${importers.join(', ')}: use protocol() from extension/connection/protocol.ts, and import types with \`import type\``);
     assert.match(text, /require\("\.\/protocol\.js"\)/);
+  });
+
+  it('dist/extension.js wraps the vscode module once for all of its own modules, not once per module', async () => {
+    const { inputs } = await build('extension');
+    const own = Object.entries(inputs).filter(([file]) => file.startsWith('extension/'));
+    const direct = own.filter(([, input]) => input.imports.some((imported) => imported.path === 'vscode')).map(([file]) => file);
+    const shared = own.filter(([, input]) => input.imports.some((imported) => imported.path === 'vscode-wrapped-once:vscode'));
+    assert.ok(shared.length > 20, `${shared.length} modules use vscode through the one wrapper`);
+    assert.deepEqual(direct, [], 'each of these would copy the host\'s whole API object while the bundle loads');
   });
 
   it('dist/protocol.js builds request types with the vscode-jsonrpc the extension hands it, and refuses to load without it', async () => {
