@@ -170,10 +170,25 @@ export async function collectIntegration(
   return done ? draft : undefined;
 }
 
-/** A token Bitbucket refused for its scopes or kind is fixed at the token; anything else from the email on. */
+/** The step that asks for each field of integrations/create, for the field a refusal names. */
+const STEP_OF_FIELD: Readonly<Record<string, StepName>> = {
+  name: 'name',
+  type: 'type',
+  spaceId: 'space',
+  username: 'username',
+  secret: 'secret',
+  credentialType: 'secret',
+  labels: 'labels',
+  description: 'description',
+};
+
+/**
+ * The step holding what the server refused, as its error's `field` says; without one, a Bitbucket
+ * failure is the credential's (the only thing creating sends to Bitbucket) and anything else starts over.
+ */
 function stepThatFailed(info: ServerError): StepName {
-  if (info.kind !== 'Bitbucket') return 'name';
-  return info.problem === 'missing-scope' || info.problem === 'app-password-retired' ? 'secret' : 'username';
+  const named = info.field === undefined ? undefined : STEP_OF_FIELD[info.field];
+  return named ?? (info.kind === 'Bitbucket' ? 'username' : 'name');
 }
 
 /**

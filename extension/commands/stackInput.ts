@@ -7,7 +7,7 @@ import { protocol } from '../connection/protocol';
 import { serverError } from '../connection/errors';
 import { outcomeOf, type FlowStep, type Prompter, type Validation } from './quickInput';
 import type { StackhookServer } from '../connection/serverApi';
-import type { RunnerDraft } from './runnerSteps';
+import type { RunnerDraft, RunnerStepName } from './runnerSteps';
 import { pickOrCreateSpace } from './spaceItems';
 
 export interface StackDraft extends RunnerDraft {
@@ -21,6 +21,27 @@ export interface StackDraft extends RunnerDraft {
 }
 
 export type StackStepName = 'integration' | 'repository' | 'branch' | 'projectRoot' | 'name' | 'space';
+/** Every step of Create and Edit Stack: the stack's and the runner's. */
+export type StackFlowStepName = StackStepName | RunnerStepName;
+
+/** The step that asks for each field of stacks/create and stacks/update. */
+const STEP_OF_FIELD: Readonly<Record<string, StackFlowStepName>> = {
+  integrationId: 'integration',
+  repository: 'repository',
+  branch: 'branch',
+  projectRoot: 'projectRoot',
+  name: 'name',
+  spaceId: 'space',
+  // From the runner's first step: a later one may not apply to the runner chosen.
+  runner: 'runner',
+  autodeploy: 'runner',
+  allowForks: 'runner',
+};
+
+/** The step to reopen for the field a refusal names (ErrorData.field). */
+export function stepOfField(field: string): StackFlowStepName | undefined {
+  return STEP_OF_FIELD[field];
+}
 
 export interface StackFlow {
   server: StackhookServer;

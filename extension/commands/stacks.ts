@@ -8,18 +8,22 @@ import { runSteps } from './quickInput';
 import type { CommandContext } from './context';
 import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';
 import { runnerDraft, runnerOf, runnerSteps } from './runnerSteps';
-import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep, spaceStep, type StackDraft, type StackFlow, type StackStepName } from './stackInput';
+import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep, spaceStep, stepOfField, type StackDraft, type StackFlow, type StackFlowStepName, type StackStepName } from './stackInput';
 
-/** Refusals a person fixes by changing what they typed, and the step that holds it. */
-function stepToFix(error: ServerError): StackStepName | undefined {
-  if (error.kind === 'Conflict') return 'name';
-  if (error.kind === 'Invalid') return /branch/i.test(error.message) ? 'branch' : 'name';
-  if (error.kind === 'Bitbucket' || error.kind === 'Forbidden') return 'repository';
-  return undefined;
+/**
+ * Refusals a person fixes by changing what they typed, and the step that holds it: the one asking for
+ * the field the server names; without one, a Bitbucket failure is the repository's (R10: what a stack
+ * asks of Bitbucket is its repository) and another refusal starts over. Other errors (NotFound,
+ * Detached, Unavailable) are not fixed by editing.
+ */
+function stepToFix(error: ServerError): StackFlowStepName | undefined {
+  if (error.kind !== 'Invalid' && error.kind !== 'Conflict' && error.kind !== 'Forbidden' && error.kind !== 'Bitbucket') return undefined;
+  const named = error.field === undefined ? undefined : stepOfField(error.field);
+  return named ?? (error.kind === 'Bitbucket' ? 'repository' : 'integration');
 }
 
 /** Shows a refusal with Edit; resolves to the step to reopen, or undefined when the user gives up. */
-async function offerEdit(error: unknown, what: string, subject: { integrationId?: string | undefined; stackId?: string | undefined }): Promise<StackStepName | undefined> {
+async function offerEdit(error: unknown, what: string, subject: { integrationId?: string | undefined; stackId?: string | undefined }): Promise<StackFlowStepName | undefined> {
   const info = serverError(error);
   const step = stepToFix(info);
   if (!step) {
@@ -89,7 +93,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
       nameStep(flow),
       spaceStep(flow),
     ];
-    let startAt: StackStepName | undefined;
+    let startAt: StackFlowStepName | undefined;
     for (;;) {
       // Asked only when there are several spaces; otherwise the server places it with its integration.
       if (flow.spaces.length > 1) draft.spaceId ??= integrationOf()?.spaceId;
@@ -166,7 +170,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
       projectRootStep(flow),
       ...runnerSteps<StackDraft>(ctx.prompter),
     ];
-    let startAt: StackStepName | undefined;
+    let startAt: StackFlowStepName | undefined;
     for (;;) {
       if (!(await runSteps(vscode.l10n.t('Edit stack "{0}"', stack.name), steps, draft, startAt))) return undefined;
       try {
@@ -191,7 +195,6 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
         return updated;
       } catch (error) {
         startAt = await offerEdit(error, vscode.l10n.t('The stack was not changed.'), { stackId: stack.id });
-        if (startAt === 'repository' || startAt === 'name') startAt = 'branch';
         if (!startAt) return undefined;
       }
     }

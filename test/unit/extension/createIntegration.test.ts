@@ -176,6 +176,7 @@ describe('extension create-integration flow', () => {
             problem: 'unauthorized',
             needsNewCredential: true,
             curl,
+            field: 'username',
           });
         }
         return details('acme-main');
@@ -216,7 +217,7 @@ describe('extension create-integration flow', () => {
       let calls = 0;
       server.handlers['stackhook/integrations/create'] = () => {
         calls++;
-        if (calls === 1) throw rpcError('The token lacks read:webhook:bitbucket.', { kind: 'Bitbucket', problem: 'missing-scope', needsNewCredential: true });
+        if (calls === 1) throw rpcError('The token lacks read:webhook:bitbucket.', { kind: 'Bitbucket', problem: 'missing-scope', needsNewCredential: true, field: 'secret' });
         return details('acme-main');
       };
       const { prompter, shown } = scripted([...steps(), { step: 'secret', answer: TOKEN }, { step: 'labels', answer: '' }, { step: 'description', answer: '' }]);
