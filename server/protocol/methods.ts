@@ -6,6 +6,7 @@ import * as z from 'zod';
 import * as E from './entities';
 import { ErrorData } from './errors';
 import { MAX_INVITATION_DAYS } from './redeem';
+import { strictParams } from './strictParams';
 import { TO_EDITOR } from './toEditor';
 
 export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
@@ -30,7 +31,8 @@ export function wireType(definition: RequestDefinition<z.ZodType, z.ZodType>): R
 function request<P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDefinition<P, R> {
   // `auto`, not `byName`: requests without params go out as `[null]`, and a peer that sends a string
   // or an array still reaches the handler, whose zod schema answers `Invalid` with the reason.
-  return { method, params, result, type: new RequestType(method, ParameterStructures.auto) };
+  // Params refuse unknown fields at every depth (strictParams.ts); results stay open.
+  return { method, params: strictParams(params), result, type: new RequestType(method, ParameterStructures.auto) };
 }
 
 function notification<P extends z.ZodType>(method: string, params: P) {
