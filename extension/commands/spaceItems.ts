@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { protocol } from '../connection/protocol';
-import { serverError } from '../connection/errors';
+import { showServerError } from '../connection/errors';
 import { BACK, type Answer, type Prompter } from './quickInput';
 import type { StackhookServer } from '../connection/serverApi';
 
@@ -56,7 +56,8 @@ export async function pickOrCreateSpace(
       spaces.push(created);
       return created.id;
     } catch (error) {
-      void vscode.window.showErrorMessage(serverError(error).message);
+      // Shown beside the flow, which asks again; the pick keeps the spaces it had.
+      void showServerError(error);
     }
   }
 }

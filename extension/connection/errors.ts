@@ -42,7 +42,7 @@ export function isCancellation(error: unknown): boolean {
   return error instanceof vscode.CancellationError || (typeof error === 'object' && error !== null && 'code' in error && error.code === -32800);
 }
 
-interface Subject {
+export interface ErrorSubject {
   integrationId?: string | undefined;
   stackId?: string | undefined;
 }
@@ -52,7 +52,7 @@ interface Fix {
   run: () => Thenable<unknown>;
 }
 
-function fixesFor(error: ServerError, subject: Subject): Fix[] {
+function fixesFor(error: ServerError, subject: ErrorSubject): Fix[] {
   const fixes: Fix[] = [];
   if (error.needsNewCredential && subject.integrationId) {
     const id = subject.integrationId;
@@ -73,7 +73,7 @@ function fixesFor(error: ServerError, subject: Subject): Fix[] {
 }
 
 /** Shows a failed request's message with the action that fixes it. Cancellations are not errors. */
-export async function showServerError(error: unknown, subject: Subject = {}): Promise<void> {
+export async function showServerError(error: unknown, subject: ErrorSubject = {}): Promise<void> {
   if (isCancellation(error)) return;
   const info = serverError(error);
   log.warn(`${info.kind ?? 'Error'}${info.problem ? `/${info.problem}` : ''}: ${info.message}`);
