@@ -2,6 +2,7 @@
 export * from './entities';
 export * from './errors';
 export * from './methods';
+export * from './plan';
 export * from './redeem';
 export * from './toEditor';
 export * from './tokenEnded';
