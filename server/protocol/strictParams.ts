@@ -6,7 +6,10 @@
 // server adds.
 import * as z from 'zod';
 
-const { mergeDefs } = z.core.util;
+/** A schema's definition with some parts replaced, its other properties (getters too) kept as they are. */
+function mergeDefs<D extends object>(def: D, parts: Record<string, unknown>): D {
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(def), ...Object.getOwnPropertyDescriptors(parts) }) as D;
+}
 
 export function strictParams<S extends z.ZodType>(schema: S): S {
   return strict(schema) as S;
@@ -14,33 +17,44 @@ export function strictParams<S extends z.ZodType>(schema: S): S {
 
 /** The schema with every object in it strict; the same schema when nothing in it changes. */
 function strict(schema: z.ZodType): z.ZodType {
-  if (schema instanceof z.ZodObject) {
+  // By the definition's type, not instanceof: naming zod's classes here would put every one of them
+  // into the editor's protocol bundle.
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  if (def.type === 'object') {
+    const object = schema as z.ZodObject;
     const shape: Record<string, z.ZodType> = {};
-    for (const [key, value] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    for (const [key, value] of Object.entries(object.shape as Record<string, z.ZodType>)) {
       const inner = strict(value);
       if (inner !== value) shape[key] = inner;
     }
-    const extended = Object.keys(shape).length > 0 ? schema.safeExtend(shape) : schema;
-    return schema._zod.def.catchall === undefined ? extended.strict() : extended;
+    const extended = Object.keys(shape).length > 0 ? object.safeExtend(shape) : object;
+    return def.catchall === undefined ? extended.strict() : extended;
   }
-  const def = schema._zod.def as unknown as Record<string, unknown>;
   const replaced = (children: Record<string, z.ZodType | readonly z.ZodType[] | undefined>): z.ZodType => {
     const changed = Object.entries(children).filter(([key, child]) => child !== def[key]);
-    return changed.length === 0 ? schema : schema.clone(mergeDefs(schema._zod.def, Object.fromEntries(changed)) as typeof schema._zod.def);
+    return changed.length === 0 ? schema : schema.clone(mergeDefs(schema._zod.def, Object.fromEntries(changed)));
   };
-  const each = (options: readonly z.ZodType[]) => {
+  const one = (key: string) => (def[key] === undefined ? undefined : strict(def[key] as z.ZodType));
+  const each = (key: string) => {
+    const options = def[key] as readonly z.ZodType[];
     const inner = options.map(strict);
     return inner.every((option, index) => option === options[index]) ? options : inner;
   };
-  if (schema instanceof z.ZodUnion) return replaced({ options: each(schema.options as readonly z.ZodType[]) });
-  if (schema instanceof z.ZodArray) return replaced({ element: strict(schema.element as z.ZodType) });
-  if (schema instanceof z.ZodPipe) return replaced({ in: strict(schema.in as z.ZodType), out: strict(schema.out as z.ZodType) });
-  if (schema instanceof z.ZodIntersection) return replaced({ left: strict(def.left as z.ZodType), right: strict(def.right as z.ZodType) });
-  if (schema instanceof z.ZodRecord) return replaced({ valueType: strict(schema.valueType as z.ZodType) });
-  if (schema instanceof z.ZodTuple) return replaced({ items: each(def.items as readonly z.ZodType[]), rest: def.rest ? strict(def.rest as z.ZodType) : undefined });
-  if (typeof def.innerType === 'object' && def.innerType !== null) {
-    // optional, nullable, default, prefault, nonoptional, catch, readonly: one schema inside.
-    return replaced({ innerType: strict(def.innerType as z.ZodType) });
+  switch (def.type) {
+    case 'union':
+      return replaced({ options: each('options') });
+    case 'array':
+      return replaced({ element: one('element') });
+    case 'pipe':
+      return replaced({ in: one('in'), out: one('out') });
+    case 'intersection':
+      return replaced({ left: one('left'), right: one('right') });
+    case 'record':
+      return replaced({ valueType: one('valueType') });
+    case 'tuple':
+      return replaced({ items: each('items'), rest: one('rest') });
+    default:
+      // optional, nullable, default, prefault, nonoptional, catch, readonly: one schema inside.
+      return def.innerType === undefined ? schema : replaced({ innerType: one('innerType') });
   }
-  return schema;
 }

@@ -18,12 +18,14 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 type Bundles = Record<'extension' | 'protocol', esbuild.BuildOptions>;
 
-async function build(name: keyof Bundles): Promise<{ text: string; inputs: Record<string, { imports: { path: string }[] }> }> {
+/** The bundle's text, the modules esbuild read for it (with their imports), and those whose code it holds. */
+async function build(name: keyof Bundles): Promise<{ text: string; inputs: Record<string, { imports: { path: string }[] }>; held: string[] }> {
   const { bundles } = (await import(pathToFileURL(path.join(ROOT, 'esbuild.mjs')).href)) as { bundles: (options: { production: boolean }) => Bundles };
   const result = await esbuild.build({ ...bundles({ production: true })[name], absWorkingDir: ROOT, write: false, metafile: true });
   const [output] = result.outputFiles ?? [];
   assert.ok(output, `esbuild wrote the ${name} bundle`);
-  return { text: output.text, inputs: result.metafile?.inputs ?? {} };
+  const written = Object.values(result.metafile?.outputs ?? {}).flatMap((out) => Object.entries(out.inputs));
+  return { text: output.text, inputs: result.metafile?.inputs ?? {}, held: written.filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file) };
 }
 
 describe('extension bundles: what activation loads', function () {
@@ -49,9 +51,14 @@ describe('extension bundles: what activation loads', function () {
   });
 
   it('dist/protocol.js builds request types with the vscode-jsonrpc the extension hands it, and refuses to load without it', async () => {
-    const { text, inputs } = await build('protocol');
-    assert.ok(Object.keys(inputs).some((file) => file.startsWith('node_modules/zod/')), 'the schemas come with zod');
-    assert.deepEqual(Object.keys(inputs).filter((file) => file.startsWith('node_modules/vscode-jsonrpc/')), [], 'no copy of vscode-jsonrpc of its own');
+    const { text, held } = await build('protocol');
+    assert.ok(held.some((file) => file.startsWith('node_modules/zod/')), 'the schemas come with zod');
+    assert.deepEqual(held.filter((file) => file.startsWith('node_modules/vscode-jsonrpc/')), [], 'no copy of vscode-jsonrpc of its own');
+    assert.deepEqual(
+      held.filter((file) => file.startsWith('node_modules/zod/v4/locales/')),
+      ['node_modules/zod/v4/locales/en.js'],
+      'only the zod the protocol uses: reading z.core or z.locales brings in all of zod (400 KB)',
+    );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stackhook-protocol-bundle-'));
     const file = path.join(dir, 'protocol.js');
     writeFileSync(file, text);
