@@ -2,25 +2,25 @@
 // server's change notifications to what shows the changed things.
 import * as vscode from 'vscode';
 import type { ChangeTopic } from '../server/protocol';
-import { StackhookClient } from './client';
+import { StackhookClient } from './connection/client';
 import { VIEW } from './commandIds';
 import { registerCommands } from './commands';
-import { affectsServer } from './config';
+import { affectsServer } from './connection/config';
 import { ContextKey, setContext } from './contextKeys';
-import { createLog } from './log';
-import { Notifier } from './notifications';
-import { Overview } from './overview';
-import { PANEL_VIEW_TYPE, StatusPanel } from './panel';
-import { quickInputPrompter } from './quickInput';
-import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './runLogDocument';
-import { RunWatcher } from './runWatcher';
-import { StatusBar } from './statusBar';
-import { TeamStatusItem } from './teamServer/statusItem';
+import { createLog } from './surfaces/log';
+import { Notifier } from './surfaces/notifications';
+import { Overview } from './state/overview';
+import { PANEL_VIEW_TYPE, StatusPanel } from './surfaces/panel';
+import { quickInputPrompter } from './commands/quickInput';
+import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './surfaces/runLogDocument';
+import { RunWatcher } from './state/runWatcher';
+import { StatusBar } from './surfaces/statusBar';
+import { TeamStatusItem } from './surfaces/teamStatusItem';
 import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
-import { WebhookHealthCache } from './webhookHealth';
-import { CommitLinksCache } from './commitLinksCache';
+import { WebhookHealthCache } from './state/webhookHealth';
+import { CommitLinksCache } from './state/commitLinksCache';
 
 /** When the bundle started to load (set by its first statement) and when it finished: benchmark 3. */
 const loadStartedAt = (globalThis as { __stackhookLoadStart?: number }).__stackhookLoadStart ?? performance.now();

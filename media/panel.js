@@ -1,10 +1,11 @@
-// The status panel's script. It renders the state the host posts (types in extension/panelMessages.ts)
-// with textContent only, sends typed messages back, and keeps the last state through hide/show.
+// The status panel's script. It renders the state the host posts (types in
+// extension/surfaces/panelMessages.ts) with textContent only, sends typed messages back, and keeps the
+// last state through hide/show.
 // @ts-check
 (function () {
-  /** @typedef {import('../extension/panelMessages').PanelState} PanelState */
-  /** @typedef {import('../extension/panelMessages').FromPanel} FromPanel */
-  /** @typedef {import('../extension/panelMessages').ToPanel} ToPanel */
+  /** @typedef {import('../extension/surfaces/panelMessages').PanelState} PanelState */
+  /** @typedef {import('../extension/surfaces/panelMessages').FromPanel} FromPanel */
+  /** @typedef {import('../extension/surfaces/panelMessages').ToPanel} ToPanel */
 
   // Declared in media/webview.d.ts; the webview provides it.
   const vscode = acquireVsCodeApi();

@@ -19,6 +19,11 @@ export class StackhookError extends Error {
     const remedies = this.kind === 'Bitbucket' && this.extra.problem ? remediesOf(this.extra.problem) : {};
     return { kind: this.kind, ...remedies, ...this.extra };
   }
+
+  /** The same error, naming the field of the request's params it is about (ErrorData.field). */
+  about(field: string | undefined): StackhookError {
+    return field === undefined ? this : new StackhookError(this.kind, this.message, { ...this.extra, field });
+  }
 }
 
 export const invalid = (message: string, issues?: ErrorData['issues']) => new StackhookError('Invalid', message, issues ? { issues } : {});
@@ -30,10 +35,11 @@ export const unavailable = (message: string) => new StackhookError('Unavailable'
 export const bitbucketError = (message: string, problem: CredentialProblem, curl?: string) =>
   new StackhookError('Bitbucket', message, { problem, ...(curl !== undefined ? { curl } : {}) });
 
-/** Turns zod's issues into one sentence a person can act on, and keeps them for the client. */
+/** Turns zod's issues into one sentence a person can act on, and keeps them for the client (the first one's field too). */
 export function invalidFromZod(what: string, error: z.ZodError): StackhookError {
   const issues = issueTexts(error, '(params)');
-  return invalid(`Invalid ${what}: ${joinIssues(issues)}.`, issues);
+  const [field] = error.issues[0]?.path ?? [];
+  return invalid(`Invalid ${what}: ${joinIssues(issues)}.`, issues).about(typeof field === 'string' ? field : undefined);
 }
 
 /** What went wrong, in words, whatever was thrown. */

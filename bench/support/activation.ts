@@ -82,15 +82,20 @@ export async function isolatedStackhookSettings(): Promise<Record<string, unknow
   };
 }
 
+/** Stackhook's own code and the client library's, in bytes, in one production bundle. */
+export interface Composition {
+  ownBytes: number;
+  libraryBytes: number;
+}
+
 /**
- * The production bundle's bytes split by where they come from (esbuild's metafile, which
- * `esbuild.mjs --production` writes): the client library is vscode-languageclient with every
- * package it depends on (from package-lock.json); Stackhook's own code is the rest.
+ * The production bundles' bytes split by where they come from (esbuild's metafiles, which
+ * `esbuild.mjs --production` writes): the client library is vscode-languageclient with every package
+ * it depends on (from package-lock.json); Stackhook's own code is the rest. `extension` is what
+ * activation loads (dist/extension.js), `protocol` what the first request loads (dist/protocol.js: the
+ * protocol's schemas and zod); an editor that runs Stackhook locally loads both.
  */
-export function bundleComposition(): { ownBytes: number; libraryBytes: number } {
-  const meta = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist', 'extension.meta.json'), 'utf8')) as {
-    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
-  };
+export function bundleComposition(): { extension: Composition; protocol: Composition } {
   const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string> }> };
   const library = new Set<string>();
   const walk = (name: string) => {
@@ -99,14 +104,20 @@ export function bundleComposition(): { ownBytes: number; libraryBytes: number } 
     for (const dependency of Object.keys(lock.packages[`node_modules/${name}`]?.dependencies ?? {})) walk(dependency);
   };
   walk('vscode-languageclient');
-  const output = meta.outputs['dist/extension.js'];
-  if (!output) throw new Error('dist/extension.meta.json has no dist/extension.js: run node esbuild.mjs --production');
-  let ownBytes = 0;
-  let libraryBytes = 0;
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const packageName = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
-    if (packageName && library.has(packageName)) libraryBytes += bytesInOutput;
-    else ownBytes += bytesInOutput;
-  }
-  return { ownBytes, libraryBytes };
+  const of = (bundle: string): Composition => {
+    const meta = JSON.parse(readFileSync(path.join(REPO_ROOT, 'dist', `${bundle}.meta.json`), 'utf8')) as {
+      outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+    };
+    const output = meta.outputs[`dist/${bundle}.js`];
+    if (!output) throw new Error(`dist/${bundle}.meta.json has no dist/${bundle}.js: run node esbuild.mjs --production`);
+    let ownBytes = 0;
+    let libraryBytes = 0;
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const packageName = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+      if (packageName && library.has(packageName)) libraryBytes += bytesInOutput;
+      else ownBytes += bytesInOutput;
+    }
+    return { ownBytes, libraryBytes };
+  };
+  return { extension: of('extension'), protocol: of('protocol') };
 }

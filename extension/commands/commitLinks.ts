@@ -2,15 +2,15 @@
 // a repository's item, and after configuring webhooks for the repositories stacks use. The server
 // checks it and says how to install it; the editor opens the commit page where that is done.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import { showServerError } from '../errors';
+import { protocol } from '../connection/protocol';
 import type { CommandContext } from './context';
+import { requestCommand } from './request';
 import { integrationIdOf, pickIntegration, repositoryOf } from './pick';
 
 type CommitLinksStatus = Awaited<ReturnType<typeof checkOne>>;
 
 function checkOne(ctx: CommandContext, integrationId: string, repository: string) {
-  return ctx.server.request(Protocol.RepositoriesCommitLinksStatus, { integrationId, repository });
+  return ctx.server.request(protocol().RepositoriesCommitLinksStatus, { integrationId, repository });
 }
 
 const openCommit = () => vscode.l10n.t('Open a commit in Bitbucket');
@@ -22,29 +22,30 @@ async function offerInstall(status: CommitLinksStatus, message: string): Promise
 }
 
 /** The command, on a stack or repository item (or from the palette, asking which). */
-export async function checkCommitLinks(ctx: CommandContext, arg?: unknown): Promise<CommitLinksStatus | undefined> {
-  const integrationId = integrationIdOf(arg) ?? (await pickIntegration(ctx.server, vscode.l10n.t('Check pull request links through which integration?')))?.id;
-  if (!integrationId) return undefined;
-  const repository =
-    repositoryOf(arg) ??
-    (await vscode.window.showInputBox({
-      title: vscode.l10n.t('Check pull request links'),
-      prompt: vscode.l10n.t('The repository, as workspace/repository'),
-      ignoreFocusOut: true,
-    }));
-  if (!repository) return undefined;
-  try {
-    const status = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking pull request links of {0}…', repository) },
-      () => checkOne(ctx, integrationId, repository),
-    );
-    if (status.state === 'not-installed') await offerInstall(status, status.message);
-    else void vscode.window.showInformationMessage(status.message);
-    return status;
-  } catch (error) {
-    await showServerError(error, { integrationId });
-    return undefined;
-  }
+export function checkCommitLinks(ctx: CommandContext, arg?: unknown): Promise<CommitLinksStatus | undefined> {
+  return requestCommand(ctx, {
+    pick: async () => {
+      const integrationId = integrationIdOf(arg) ?? (await pickIntegration(ctx.server, vscode.l10n.t('Check pull request links through which integration?')))?.id;
+      if (!integrationId) return undefined;
+      const repository =
+        repositoryOf(arg) ??
+        (await vscode.window.showInputBox({
+          title: vscode.l10n.t('Check pull request links'),
+          prompt: vscode.l10n.t('The repository, as workspace/repository'),
+          ignoreFocusOut: true,
+        }));
+      return repository ? { integrationId, repository } : undefined;
+    },
+    subject: ({ integrationId }) => ({ integrationId }),
+    request: protocol().RepositoriesCommitLinksStatus,
+    params: (picked) => picked,
+    progress: ({ repository }) => ({ title: vscode.l10n.t('Checking pull request links of {0}…', repository) }),
+    onAnswer: async (status) => {
+      if (status.state === 'not-installed') await offerInstall(status, status.message);
+      else void vscode.window.showInformationMessage(status.message);
+      return status;
+    },
+  });
 }
 
 /** After configuring: the repositories stacks use where the app is missing, said once. */

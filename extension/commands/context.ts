@@ -1,9 +1,9 @@
 // What the command handlers share: the server, the health cache, and ways to redraw and show things.
 import type * as vscode from 'vscode';
-import type { Prompter } from '../quickInput';
-import type { TeamLink } from '../teamServer/teamLink';
-import type { StackhookServer } from '../serverApi';
-import type { WebhookHealthCache } from '../webhookHealth';
+import type { Prompter } from './quickInput';
+import type { TeamLink } from '../connection/teamServer/teamLink';
+import type { StackhookServer } from '../connection/serverApi';
+import type { WebhookHealthCache } from '../state/webhookHealth';
 
 export interface CommandContext {
   readonly server: StackhookServer;

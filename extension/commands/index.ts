@@ -9,7 +9,7 @@ import * as integrations from './integrations';
 import * as runs from './runs';
 import * as stacks from './stacks';
 import * as webhooks from './webhooks';
-import * as team from '../teamServer/commands';
+import * as team from './teamServer';
 
 export type { CommandContext } from './context';
 

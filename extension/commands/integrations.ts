@@ -1,14 +1,16 @@
 // Integration commands: create, edit, delete, test, and the webhook URL and secret.
 import * as vscode from 'vscode';
 import type { z } from 'zod';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
-import { createIntegration, validateEmail } from '../createIntegration';
-import { serverError, showServerError } from '../errors';
-import { registerCredential, registerSecret } from '../log';
+import { createIntegration, validateEmail } from './createIntegration';
+import { serverError } from '../connection/errors';
+import { registerCredential, registerSecret } from '../surfaces/log';
 import type { CommandContext } from './context';
 import { integrationArg } from './pick';
 import { publicUrlProblem, warnIfUnreachable } from './publicUrl';
+import { requestCommand, send } from './request';
 import { configureRepositories } from './webhooks';
 
 export async function create(ctx: CommandContext): Promise<Protocol.IntegrationDetails | undefined> {
@@ -18,71 +20,69 @@ export async function create(ctx: CommandContext): Promise<Protocol.IntegrationD
 type EditField = 'username' | 'secret' | 'labels' | 'description';
 type UpdateParams = z.input<typeof Protocol.IntegrationsUpdate.params>;
 
-export async function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to edit?'));
-  if (!id) return;
-  try {
-    const current = await ctx.server.request(Protocol.IntegrationsGet, { id });
-    const field = await vscode.window.showQuickPick(
-      [
-        { label: vscode.l10n.t('Email'), description: current.username, field: 'username' as EditField },
-        { label: vscode.l10n.t('API token'), description: vscode.l10n.t('replace the credential'), field: 'secret' as EditField },
-        { label: vscode.l10n.t('Labels'), description: current.labels.join(', '), field: 'labels' as EditField },
-        { label: vscode.l10n.t('Description'), description: current.description.split('\n')[0], field: 'description' as EditField },
-      ],
-      { placeHolder: vscode.l10n.t('What do you want to change in "{0}"? (The name cannot change: the webhook URL is derived from it.)', current.name) },
-    );
-    if (!field) return;
-    let params: UpdateParams;
-    switch (field.field) {
-      case 'username': {
-        const username = await vscode.window.showInputBox({
-          title: vscode.l10n.t('Email of "{0}"', current.name),
-          value: current.username,
-          validateInput: async (value) => (await validateEmail(ctx.server, value))?.message,
-        });
-        if (username === undefined) return;
-        params = { id, username: username.trim() };
-        break;
-      }
-      case 'secret': {
-        const secret = await vscode.window.showInputBox({
-          title: vscode.l10n.t('New API token for "{0}"', current.name),
-          password: true,
-          ignoreFocusOut: true,
-          validateInput: (value) => (value === '' ? vscode.l10n.t('Paste the API token.') : undefined),
-        });
-        if (secret === undefined) return;
-        registerCredential(secret, current.username);
-        params = { id, secret, credentialType: 'api_token' };
-        break;
-      }
-      case 'labels': {
-        const labels = await vscode.window.showInputBox({ title: vscode.l10n.t('Labels of "{0}", separated by commas', current.name), value: current.labels.join(', ') });
-        if (labels === undefined) return;
-        params = { id, labels: [...new Set(labels.split(',').map((label) => label.trim()).filter(Boolean))] };
-        break;
-      }
-      case 'description': {
-        const description = await vscode.window.showInputBox({ title: vscode.l10n.t('Description of "{0}" (Markdown)', current.name), value: current.description });
-        if (description === undefined) return;
-        params = { id, description };
-        break;
-      }
+export function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to edit?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().IntegrationsGet,
+    params: (id) => ({ id }),
+    onAnswer: async (current) => {
+      const params = await askChange(ctx, current);
+      if (params) await update(ctx, params, current.name);
+    },
+  });
+}
+
+/** Which field to change and its new value; undefined when the person stops. */
+async function askChange(ctx: CommandContext, current: Protocol.IntegrationDetails): Promise<UpdateParams | undefined> {
+  const { id } = current;
+  const field = await vscode.window.showQuickPick(
+    [
+      { label: vscode.l10n.t('Email'), description: current.username, field: 'username' as EditField },
+      { label: vscode.l10n.t('API token'), description: vscode.l10n.t('replace the credential'), field: 'secret' as EditField },
+      { label: vscode.l10n.t('Labels'), description: current.labels.join(', '), field: 'labels' as EditField },
+      { label: vscode.l10n.t('Description'), description: current.description.split('\n')[0], field: 'description' as EditField },
+    ],
+    { placeHolder: vscode.l10n.t('What do you want to change in "{0}"? (The name cannot change: the webhook URL is derived from it.)', current.name) },
+  );
+  switch (field?.field) {
+    case undefined:
+      return undefined;
+    case 'username': {
+      const username = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Email of "{0}"', current.name),
+        value: current.username,
+        validateInput: async (value) => (await validateEmail(ctx.server, value))?.message,
+      });
+      return username === undefined ? undefined : { id, username: username.trim() };
     }
-    await update(ctx, params, current.name);
-  } catch (error) {
-    await showServerError(error, { integrationId: id });
+    case 'secret': {
+      const secret = await vscode.window.showInputBox({
+        title: vscode.l10n.t('New API token for "{0}"', current.name),
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (value) => (value === '' ? vscode.l10n.t('Paste the API token.') : undefined),
+      });
+      if (secret === undefined) return undefined;
+      registerCredential(secret, current.username);
+      return { id, secret, credentialType: 'api_token' };
+    }
+    case 'labels': {
+      const labels = await vscode.window.showInputBox({ title: vscode.l10n.t('Labels of "{0}", separated by commas', current.name), value: current.labels.join(', ') });
+      return labels === undefined ? undefined : { id, labels: [...new Set(labels.split(',').map((label) => label.trim()).filter(Boolean))] };
+    }
+    case 'description': {
+      const description = await vscode.window.showInputBox({ title: vscode.l10n.t('Description of "{0}" (Markdown)', current.name), value: current.description });
+      return description === undefined ? undefined : { id, description };
+    }
   }
 }
 
+/** A change Bitbucket refused is offered again unchecked; anything else goes to the command's error. */
 async function update(ctx: CommandContext, params: UpdateParams, name: string): Promise<void> {
   const checks = params.secret !== undefined || params.username !== undefined;
   try {
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: checks ? vscode.l10n.t('Checking the credentials with Bitbucket…') : vscode.l10n.t('Saving…') },
-      (_progress, token) => ctx.server.request(Protocol.IntegrationsUpdate, params, { token }),
-    );
+    await send(ctx, protocol().IntegrationsUpdate, params, { title: checks ? vscode.l10n.t('Checking the credentials with Bitbucket…') : vscode.l10n.t('Saving…') });
     vscode.window.setStatusBarMessage(vscode.l10n.t('Integration "{0}" updated.', name), 4_000);
   } catch (error) {
     const info = serverError(error);
@@ -93,180 +93,188 @@ async function update(ctx: CommandContext, params: UpdateParams, name: string): 
   }
 }
 
-export async function remove(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?'));
-  if (!id) return;
-  try {
-    const [integrations, preview] = await Promise.all([ctx.server.request(Protocol.IntegrationsList, {}), ctx.server.request(Protocol.IntegrationsDeletePreview, { id })]);
-    const name = integrations.find((integration) => integration.id === id)?.name ?? id;
-    // The server says what the delete would detach (R11) and which hooks point at the integration.
-    const using = preview.detachedStacks;
-    const { repositories } = preview;
-    const detail =
-      using.length === 0
-        ? vscode.l10n.t('No stack uses it.')
-        : vscode.l10n.t(
-            'These stacks will be detached: {0}. A detached stack receives no webhooks and cannot run until it is reattached. Recreating an integration with the same name brings the same webhook URL back.',
-            using.map((stack) => stack.name).join(', '),
-          );
-    const deleteOnly = vscode.l10n.t('Delete');
-    const deleteWithHooks = vscode.l10n.t('Remove webhooks and delete');
-    const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Delete the integration "{0}"?', name),
-      { modal: true, detail },
-      ...(repositories.length > 0 ? [deleteWithHooks, deleteOnly] : [deleteOnly]),
-    );
-    if (choice !== deleteOnly && choice !== deleteWithHooks) return;
-    if (choice === deleteWithHooks) {
-      const removed = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Removing the webhooks of "{0}"…', name), cancellable: true },
-        (_progress, token) => ctx.server.request(Protocol.WebhooksRemove, { integrationId: id, repositories }, { token }),
+export function remove(ctx: CommandContext, arg?: unknown): Promise<void> {
+  let name = '';
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().IntegrationsDelete,
+    params: async (id) => {
+      const [integrations, preview] = await Promise.all([ctx.server.request(protocol().IntegrationsList, {}), ctx.server.request(protocol().IntegrationsDeletePreview, { id })]);
+      name = integrations.find((integration) => integration.id === id)?.name ?? id;
+      return (await confirmDelete(ctx, id, name, preview)) ? { id } : undefined;
+    },
+    onAnswer: (result) => {
+      const detachedCount = result.detachedStackIds.length;
+      vscode.window.setStatusBarMessage(
+        detachedCount === 0
+          ? vscode.l10n.t('Integration "{0}" deleted.', name)
+          : detachedCount === 1
+            ? vscode.l10n.t('Integration "{0}" deleted; 1 stack detached.', name)
+            : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount),
+        5_000,
       );
-      for (const entry of removed) ctx.output.info(`webhook of ${name} on ${entry.repository}: ${entry.action}${entry.error ? ` (${entry.error})` : ''}`);
-      const failed = removed.filter((entry) => entry.action === 'failed');
-      if (failed.length > 0) {
-        const keepGoing = vscode.l10n.t('Delete anyway');
-        const answer = await vscode.window.showWarningMessage(
-          (failed.length === 1 ? vscode.l10n.t('1 webhook could not be removed: {0}', failureList(failed)) : vscode.l10n.t('{0} webhooks could not be removed: {1}', failed.length, failureList(failed))),
-          { modal: true },
-          keepGoing,
-        );
-        if (answer !== keepGoing) return;
-      }
-    }
-    const result = await ctx.server.request(Protocol.IntegrationsDelete, { id });
-    const detachedCount = result.detachedStackIds.length;
-    vscode.window.setStatusBarMessage(
-      detachedCount === 0
-        ? vscode.l10n.t('Integration "{0}" deleted.', name)
-        : detachedCount === 1
-          ? vscode.l10n.t('Integration "{0}" deleted; 1 stack detached.', name)
-          : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount),
-      5_000,
-    );
-  } catch (error) {
-    await showServerError(error, { integrationId: id });
-  }
+    },
+  });
 }
 
-export async function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.CredentialTest | undefined> {
-  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to test?'));
-  if (!id) return undefined;
-  try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Testing the connection to Bitbucket…'), cancellable: true },
-      (_progress, token) => ctx.server.request(Protocol.IntegrationsTest, { id }, { token }),
-    );
-    if (result.ok) {
-      const workspaces = (result.workspaces ?? []).map((workspace) => workspace.slug).join(', ') || vscode.l10n.t('none');
-      void vscode.window.showInformationMessage(
-        vscode.l10n.t('Connected to Bitbucket as {0}. Workspaces: {1}.', result.user?.displayName ?? '?', workspaces),
+/**
+ * Says what the delete would do, as the server says it (R11: the stacks it detaches, the hooks that
+ * point at the integration), and removes those hooks first when asked. True: go on and delete.
+ */
+async function confirmDelete(ctx: CommandContext, id: string, name: string, preview: z.output<typeof Protocol.IntegrationsDeletePreview.result>): Promise<boolean> {
+  const using = preview.detachedStacks;
+  const { repositories } = preview;
+  const detail =
+    using.length === 0
+      ? vscode.l10n.t('No stack uses it.')
+      : vscode.l10n.t(
+          'These stacks will be detached: {0}. A detached stack receives no webhooks and cannot run until it is reattached. Recreating an integration with the same name brings the same webhook URL back.',
+          using.map((stack) => stack.name).join(', '),
+        );
+  const deleteOnly = vscode.l10n.t('Delete');
+  const deleteWithHooks = vscode.l10n.t('Remove webhooks and delete');
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Delete the integration "{0}"?', name),
+    { modal: true, detail },
+    ...(repositories.length > 0 ? [deleteWithHooks, deleteOnly] : [deleteOnly]),
+  );
+  if (choice !== deleteOnly && choice !== deleteWithHooks) return false;
+  if (choice === deleteOnly) return true;
+  const removed = await send(ctx, protocol().WebhooksRemove, { integrationId: id, repositories }, { title: vscode.l10n.t('Removing the webhooks of "{0}"…', name), cancellable: true });
+  for (const entry of removed) ctx.output.info(`webhook of ${name} on ${entry.repository}: ${entry.action}${entry.error ? ` (${entry.error})` : ''}`);
+  const failed = removed.filter((entry) => entry.action === 'failed');
+  if (failed.length === 0) return true;
+  const keepGoing = vscode.l10n.t('Delete anyway');
+  const answer = await vscode.window.showWarningMessage(
+    failed.length === 1 ? vscode.l10n.t('1 webhook could not be removed: {0}', failureList(failed)) : vscode.l10n.t('{0} webhooks could not be removed: {1}', failed.length, failureList(failed)),
+    { modal: true },
+    keepGoing,
+  );
+  return answer === keepGoing;
+}
+
+export function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.CredentialTest | undefined> {
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to test?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().IntegrationsTest,
+    params: (id) => ({ id }),
+    progress: { title: vscode.l10n.t('Testing the connection to Bitbucket…'), cancellable: true },
+    onAnswer: async (result, id) => {
+      if (result.ok) {
+        const workspaces = (result.workspaces ?? []).map((workspace) => workspace.slug).join(', ') || vscode.l10n.t('none');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Connected to Bitbucket as {0}. Workspaces: {1}.', result.user?.displayName ?? '?', workspaces));
+        return result;
+      }
+      ctx.output.warn(`Connection test of ${id} failed: ${result.problem?.message ?? ''}\n${result.curl}`);
+      const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Edit integration')] : [];
+      const copyCurl = vscode.l10n.t('Copy curl');
+      const choice = await vscode.window.showErrorMessage(
+        result.problem?.message ?? vscode.l10n.t('The connection test failed.'),
+        { modal: true, detail: vscode.l10n.t('To reproduce (token masked):\n{0}', result.curl) },
+        ...actions,
+        copyCurl,
       );
+      if (choice === copyCurl) await vscode.env.clipboard.writeText(result.curl);
+      else if (choice && actions.includes(choice)) await vscode.commands.executeCommand(Command.EditIntegration, id);
       return result;
-    }
-    ctx.output.warn(`Connection test of ${id} failed: ${result.problem?.message ?? ''}\n${result.curl}`);
-    const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Edit integration')] : [];
-    const copyCurl = vscode.l10n.t('Copy curl');
-    const choice = await vscode.window.showErrorMessage(
-      result.problem?.message ?? vscode.l10n.t('The connection test failed.'),
-      { modal: true, detail: vscode.l10n.t('To reproduce (token masked):\n{0}', result.curl) },
-      ...actions,
-      copyCurl,
-    );
-    if (choice === copyCurl) await vscode.env.clipboard.writeText(result.curl);
-    else if (choice && actions.includes(choice)) await vscode.commands.executeCommand(Command.EditIntegration, id);
-    return result;
-  } catch (error) {
-    await showServerError(error, { integrationId: id });
-    return undefined;
-  }
+    },
+  });
 }
 
 const failureList = (failed: readonly { repository: string; error?: string | undefined }[]) => failed.map((entry) => `${entry.repository}: ${entry.error ?? ''}`).join('; ');
 
-export async function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook URL of which integration?'));
-  if (!id) return;
-  try {
-    const details = await ctx.server.request(Protocol.IntegrationsGet, { id });
-    await vscode.env.clipboard.writeText(details.webhookUrl);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
-    await warnIfUnreachable(await publicUrlProblem(ctx.server));
-  } catch (error) {
-    await showServerError(error, { integrationId: id });
-  }
+export function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook URL of which integration?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().IntegrationsGet,
+    params: (id) => ({ id }),
+    onAnswer: async (details) => {
+      await vscode.env.clipboard.writeText(details.webhookUrl);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
+      await warnIfUnreachable(await publicUrlProblem(ctx.server));
+    },
+  });
 }
 
 /** What a person pastes into Bitbucket's "Add webhook" form: the URL, the secret and the events to tick. */
-export async function copyWebhookSettings(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook settings of which integration?'));
-  if (!id) return;
-  try {
-    const settings = await ctx.server.request(Protocol.WebhooksSettings, { integrationId: id });
-    if (settings.secret !== null) registerSecret(settings.secret);
-    const lines = [
-      `${vscode.l10n.t('URL')}: ${settings.url}`,
-      ...(settings.secret !== null ? [`${vscode.l10n.t('Secret')}: ${settings.secret}`] : []),
-      `${vscode.l10n.t('Triggers')}: ${settings.events.join(', ')}`,
-    ];
-    await vscode.env.clipboard.writeText(lines.join('\n'));
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook settings copied: the URL, the secret and the {0} events to tick in Bitbucket.', settings.events.length), 6_000);
-    await warnIfUnreachable(settings.urlProblem);
-  } catch (error) {
-    await showServerError(error, { integrationId: id });
-  }
-}
-
-export async function copyWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook secret of which integration?'));
-  if (!id) return;
-  try {
-    const { secret } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id });
-    registerSecret(secret);
-    await vscode.env.clipboard.writeText(secret);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook secret copied: paste it into the Secret field of the webhook in Bitbucket.'), 6_000);
-  } catch (error) {
-    await showServerError(error, { integrationId: id });
-  }
-}
-
-export async function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const id = await integrationArg(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?'));
-  if (!id) return;
-  const regenerate = vscode.l10n.t('Regenerate');
-  const shownName = (await ctx.server.request(Protocol.IntegrationsList, {}).catch(() => [])).find((integration) => integration.id === id)?.name ?? id;
-  const choice = await vscode.window.showWarningMessage(
-    vscode.l10n.t('Regenerate the webhook secret of "{0}"?', shownName),
-    {
-      modal: true,
-      detail: vscode.l10n.t('Deliveries signed with the old secret will be refused until the webhooks in Bitbucket carry the new one. Configure webhooks afterwards to update them.'),
+export function copyWebhookSettings(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook settings of which integration?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().WebhooksSettings,
+    params: (integrationId) => ({ integrationId }),
+    onAnswer: async (settings) => {
+      if (settings.secret !== null) registerSecret(settings.secret);
+      const lines = [
+        `${vscode.l10n.t('URL')}: ${settings.url}`,
+        ...(settings.secret !== null ? [`${vscode.l10n.t('Secret')}: ${settings.secret}`] : []),
+        `${vscode.l10n.t('Triggers')}: ${settings.events.join(', ')}`,
+      ];
+      await vscode.env.clipboard.writeText(lines.join('\n'));
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook settings copied: the URL, the secret and the {0} events to tick in Bitbucket.', settings.events.length), 6_000);
+      await warnIfUnreachable(settings.urlProblem);
     },
-    regenerate,
-  );
-  if (choice !== regenerate) return;
-  try {
-    const { secret, outdatedRepositories = [] } = await ctx.server.request(Protocol.IntegrationsWebhookSecret, { id, regenerate: true });
-    registerSecret(secret);
-    const name = (await ctx.server.request(Protocol.IntegrationsList, {})).find((integration) => integration.id === id)?.name ?? id;
-    if (outdatedRepositories.length === 0) {
-      const configure = vscode.l10n.t('Configure webhooks');
-      const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', name), configure);
-      if (answer === configure) await vscode.commands.executeCommand(Command.ConfigureWebhooks, id);
-      return;
-    }
-    // The server knows which hooks it gave the old secret: offer to send them the new one now.
-    const update = vscode.l10n.t('Update webhooks now');
-    const message =
-      outdatedRepositories.length === 1
-        ? vscode.l10n.t('The webhook secret of "{0}" was regenerated. The webhook of {1} still carries the old one, so its deliveries are refused until it is updated.', name, outdatedRepositories[0] ?? '')
-        : vscode.l10n.t(
-            'The webhook secret of "{0}" was regenerated. {1} webhooks still carry the old one, so their deliveries are refused until they are updated.',
-            name,
-            outdatedRepositories.length,
-          );
-    const answer = await vscode.window.showWarningMessage(message, update);
-    if (answer === update) await configureRepositories(ctx, id, outdatedRepositories);
-  } catch (error) {
-    await showServerError(error, { integrationId: id });
-  }
+  });
+}
+
+export function copyWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook secret of which integration?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().IntegrationsWebhookSecret,
+    params: (id) => ({ id }),
+    onAnswer: async ({ secret }) => {
+      registerSecret(secret);
+      await vscode.env.clipboard.writeText(secret);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Webhook secret copied: paste it into the Secret field of the webhook in Bitbucket.'), 6_000);
+    },
+  });
+}
+
+const nameOf = async (ctx: CommandContext, id: string) => (await ctx.server.request(protocol().IntegrationsList, {})).find((integration) => integration.id === id)?.name ?? id;
+
+export function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().IntegrationsWebhookSecret,
+    params: async (id) => {
+      const regenerate = vscode.l10n.t('Regenerate');
+      const shownName = await nameOf(ctx, id).catch(() => id);
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Regenerate the webhook secret of "{0}"?', shownName),
+        {
+          modal: true,
+          detail: vscode.l10n.t('Deliveries signed with the old secret will be refused until the webhooks in Bitbucket carry the new one. Configure webhooks afterwards to update them.'),
+        },
+        regenerate,
+      );
+      return choice === regenerate ? { id, regenerate: true } : undefined;
+    },
+    onAnswer: async ({ secret, outdatedRepositories = [] }, id) => {
+      registerSecret(secret);
+      const name = await nameOf(ctx, id);
+      if (outdatedRepositories.length === 0) {
+        const configure = vscode.l10n.t('Configure webhooks');
+        const answer = await vscode.window.showInformationMessage(vscode.l10n.t('The webhook secret of "{0}" was regenerated.', name), configure);
+        if (answer === configure) await vscode.commands.executeCommand(Command.ConfigureWebhooks, id);
+        return;
+      }
+      // The server knows which hooks it gave the old secret: offer to send them the new one now.
+      const update = vscode.l10n.t('Update webhooks now');
+      const message =
+        outdatedRepositories.length === 1
+          ? vscode.l10n.t('The webhook secret of "{0}" was regenerated. The webhook of {1} still carries the old one, so its deliveries are refused until it is updated.', name, outdatedRepositories[0] ?? '')
+          : vscode.l10n.t(
+              'The webhook secret of "{0}" was regenerated. {1} webhooks still carry the old one, so their deliveries are refused until they are updated.',
+              name,
+              outdatedRepositories.length,
+            );
+      const answer = await vscode.window.showWarningMessage(message, update);
+      if (answer === update) await configureRepositories(ctx, id, outdatedRepositories);
+    },
+  });
 }

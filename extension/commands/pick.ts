@@ -1,9 +1,10 @@
 // Commands run from a tree item get the item; from the palette or a link, an id or nothing. These
 // helpers turn any of those into what the command needs, asking the user when nothing was given.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
-import type { StackhookServer } from '../serverApi';
+import type { StackhookServer } from '../connection/serverApi';
 
 export function integrationIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -31,7 +32,7 @@ export async function pickIntegration(
   placeHolder: string,
   filter: (integration: Protocol.IntegrationSummary) => boolean = (integration) => integration.detailsVisible,
 ): Promise<Protocol.IntegrationSummary | undefined> {
-  const all = await server.request(Protocol.IntegrationsList, {});
+  const all = await server.request(protocol().IntegrationsList, {});
   const integrations = all.filter(filter);
   if (all.length === 0) {
     await offerCreateIntegration(vscode.l10n.t('There is no integration yet. Create one first: it holds the Bitbucket credential and the webhook URL.'));
@@ -61,7 +62,7 @@ export async function stackArg(
 ): Promise<string | undefined> {
   const given = stackIdOf(arg);
   if (given) return given;
-  const stacks = (await server.request(Protocol.StacksList, {})).filter(filter);
+  const stacks = (await server.request(protocol().StacksList, {})).filter(filter);
   if (stacks.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('There is no stack to choose from.'));
     return undefined;

@@ -1,12 +1,12 @@
 // The server says when Bitbucket cannot reach the webhook URL (loopback, private, plain http); the
 // editor says so wherever the URL is copied or written into Bitbucket, with the setting that fixes it.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import type { StackhookServer } from '../serverApi';
+import { protocol } from '../connection/protocol';
+import type { StackhookServer } from '../connection/serverApi';
 
 export async function publicUrlProblem(server: StackhookServer): Promise<string | undefined> {
   try {
-    return (await server.request(Protocol.Status, {})).publicUrlProblem;
+    return (await server.request(protocol().Status, {})).publicUrlProblem;
   } catch {
     // Without an answer there is nothing to warn about; the request that follows will say what failed.
     return undefined;

@@ -2,8 +2,9 @@
 // machine (the plan and apply commands, as argv), with the confirmation setting. They are steps of
 // the same multi-step input as the rest of Create and Edit Stack, so Back and kept values hold.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import { outcomeOf, type FlowStep, type Prompter } from '../quickInput';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import { outcomeOf, type FlowStep, type Prompter } from './quickInput';
 
 export interface RunnerDraft {
   runnerType: Protocol.Runner['type'];
@@ -32,8 +33,8 @@ export function runnerDraft(current?: Pick<Protocol.Stack, 'runner' | 'autodeplo
   const runner = current?.runner;
   return {
     runnerType: runner?.type ?? 'pipelines',
-    pipeline: runner?.type === 'pipelines' ? runner.pipeline : Protocol.DEFAULT_PIPELINE,
-    plan: shown(runner?.type === 'local' ? runner.plan : Protocol.DEFAULT_PLAN_COMMAND),
+    pipeline: runner?.type === 'pipelines' ? runner.pipeline : protocol().DEFAULT_PIPELINE,
+    plan: shown(runner?.type === 'local' ? runner.plan : protocol().DEFAULT_PLAN_COMMAND),
     apply: shown(runner?.type === 'local' ? (runner.apply ?? []) : DEFAULT_APPLY),
     autodeploy: current?.autodeploy ?? false,
   };
@@ -74,7 +75,7 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep
             value: draft.pipeline,
             prompt: vscode.l10n.t('Custom pipeline to run (a key under pipelines.custom in bitbucket-pipelines.yml)'),
             validate: (value) =>
-              Protocol.PipelineName.safeParse(value.trim()).success ? undefined : { severity: 'error', message: vscode.l10n.t('Letters, digits, ".", "_" and "-" only.') },
+              protocol().PipelineName.safeParse(value.trim()).success ? undefined : { severity: 'error', message: vscode.l10n.t('Letters, digits, ".", "_" and "-" only.') },
           }),
           (value) => (draft.pipeline = value.trim()),
         ),

@@ -1,11 +1,12 @@
 // Run commands: open a run's log, cancel, retry, confirm, discard, open the run's page in Bitbucket,
 // and check a stack's runner. Each takes a run item, a run id, or asks for a recent run.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import { showServerError } from '../errors';
-import { openRunLog } from '../runLogDocument';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import { openRunLog } from '../surfaces/runLogDocument';
 import { isLive, runLine } from '../views/runPresentation';
 import type { CommandContext } from './context';
+import { requestCommand, showingErrors } from './request';
 import { stackArg } from './pick';
 
 function runIdOf(arg: unknown): string | undefined {
@@ -17,7 +18,7 @@ function runIdOf(arg: unknown): string | undefined {
 async function runArg(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (run: Protocol.Run) => boolean = () => true): Promise<string | undefined> {
   const given = runIdOf(arg);
   if (given) return given;
-  const runs = (await ctx.server.request(Protocol.RunsList, { limit: 50 })).filter(filter);
+  const runs = (await ctx.server.request(protocol().RunsList, { limit: 50 })).filter(filter);
   if (runs.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('There is no run to choose from.'));
     return undefined;
@@ -29,70 +30,74 @@ async function runArg(ctx: CommandContext, arg: unknown, placeHolder: string, fi
   return picked?.run.id;
 }
 
-export async function openLog(ctx: CommandContext, arg?: unknown): Promise<void> {
-  const runId = await runArg(ctx, arg, vscode.l10n.t('Open the log of which run?'));
-  if (runId) await openRunLog(runId);
+export function openLog(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return showingErrors(
+    () => ({}),
+    async () => {
+      const runId = await runArg(ctx, arg, vscode.l10n.t('Open the log of which run?'));
+      if (runId) await openRunLog(runId);
+    },
+  );
 }
 
-async function act(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (run: Protocol.Run) => boolean, request: typeof Protocol.RunsCancel, done: (run: Protocol.Run) => string) {
-  try {
-    const runId = await runArg(ctx, arg, placeHolder, filter);
-    if (!runId) return undefined;
-    const run = await ctx.server.request(request, { runId });
-    vscode.window.setStatusBarMessage(done(run), 5_000);
-    return run;
-  } catch (error) {
-    await showServerError(error);
-    return undefined;
-  }
+/** Cancel, Confirm, Discard and Retry: one request on a run, and a word in the status bar. */
+function act(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (run: Protocol.Run) => boolean, request: typeof Protocol.RunsCancel, done: (run: Protocol.Run) => string) {
+  return requestCommand(ctx, {
+    pick: () => runArg(ctx, arg, placeHolder, filter),
+    request,
+    params: (runId) => ({ runId }),
+    onAnswer: (run) => {
+      vscode.window.setStatusBarMessage(done(run), 5_000);
+      return run;
+    },
+  });
 }
 
 export const cancel = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Cancel which run?'), isLive, Protocol.RunsCancel, (run) => vscode.l10n.t('Cancelling the run of "{0}".', run.stackId));
+  act(ctx, arg, vscode.l10n.t('Cancel which run?'), isLive, protocol().RunsCancel, (run) => vscode.l10n.t('Cancelling the run of "{0}".', run.stackId));
 
 export const confirm = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Confirm which run? Its plan will be applied.'), (run) => run.state === 'unconfirmed', Protocol.RunsConfirm, (run) =>
+  act(ctx, arg, vscode.l10n.t('Confirm which run? Its plan will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsConfirm, (run) =>
     vscode.l10n.t('Applying the plan of "{0}".', run.stackId),
   );
 
 export const discard = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Discard which run? Nothing will be applied.'), (run) => run.state === 'unconfirmed', Protocol.RunsDiscard, (run) =>
+  act(ctx, arg, vscode.l10n.t('Discard which run? Nothing will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsDiscard, (run) =>
     vscode.l10n.t('The plan of "{0}" was discarded.', run.stackId),
   );
 
 export const retry = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Run which run again?'), (run) => !isLive(run), Protocol.RunsRetry, (run) => vscode.l10n.t('Run queued again for "{0}".', run.stackId));
+  act(ctx, arg, vscode.l10n.t('Run which run again?'), (run) => !isLive(run), protocol().RunsRetry, (run) => vscode.l10n.t('Run queued again for "{0}".', run.stackId));
 
-export async function openInBitbucket(ctx: CommandContext, arg?: unknown): Promise<void> {
-  try {
-    const runId = await runArg(ctx, arg, vscode.l10n.t('Open which run in Bitbucket?'), (run) => run.externalUrl !== null);
-    if (!runId) return;
-    const run = await ctx.server.request(Protocol.RunsGet, { runId });
-    if (run.externalUrl) await vscode.env.openExternal(vscode.Uri.parse(run.externalUrl));
-  } catch (error) {
-    await showServerError(error);
-  }
+export function openInBitbucket(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () => runArg(ctx, arg, vscode.l10n.t('Open which run in Bitbucket?'), (run) => run.externalUrl !== null),
+    request: protocol().RunsGet,
+    params: (runId) => ({ runId }),
+    onAnswer: async (run) => {
+      if (run.externalUrl) await vscode.env.openExternal(vscode.Uri.parse(run.externalUrl));
+    },
+  });
 }
 
 /** Says whether the stack's runner can run, and what to add or fix when it cannot. */
-export async function checkRunner(ctx: CommandContext, arg?: unknown): Promise<Protocol.RunnerCheck | undefined> {
-  const stackId = await stackArg(ctx.server, arg, vscode.l10n.t('Check the runner of which stack?'), (stack) => stack.state === 'attached');
-  if (!stackId) return undefined;
-  try {
-    const check = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the runner of "{0}"…', stackId) }, () =>
-      ctx.server.request(Protocol.StacksCheckRunner, { stackId }),
-    );
-    if (check.ok) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('The runner of "{0}" is ready.', stackId));
+export function checkRunner(ctx: CommandContext, arg?: unknown): Promise<Protocol.RunnerCheck | undefined> {
+  return requestCommand(ctx, {
+    pick: () => stackArg(ctx.server, arg, vscode.l10n.t('Check the runner of which stack?'), (stack) => stack.state === 'attached'),
+    subject: (stackId) => ({ stackId }),
+    request: protocol().StacksCheckRunner,
+    params: (stackId) => ({ stackId }),
+    progress: (stackId) => ({ title: vscode.l10n.t('Checking the runner of "{0}"…', stackId) }),
+    onAnswer: async (check, stackId) => {
+      if (check.ok) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('The runner of "{0}" is ready.', stackId));
+        return check;
+      }
+      const first = check.problems[0];
+      const copy = vscode.l10n.t('Copy fix');
+      const choice = await vscode.window.showWarningMessage(check.problems.map((problem) => problem.message).join(' '), { modal: false }, ...(first?.fix ? [copy] : []));
+      if (choice === copy && first?.fix) await vscode.env.clipboard.writeText(first.fix.slice(first.fix.indexOf('\n') + 1));
       return check;
-    }
-    const first = check.problems[0];
-    const copy = vscode.l10n.t('Copy fix');
-    const choice = await vscode.window.showWarningMessage(check.problems.map((problem) => problem.message).join(' '), { modal: false }, ...(first?.fix ? [copy] : []));
-    if (choice === copy && first?.fix) await vscode.env.clipboard.writeText(first.fix.slice(first.fix.indexOf('\n') + 1));
-    return check;
-  } catch (error) {
-    await showServerError(error, { stackId });
-    return undefined;
-  }
+    },
+  });
 }

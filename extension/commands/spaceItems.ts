@@ -2,10 +2,11 @@
 // can be told apart; and a space created from the same pick (spaces/create) when the one needed is
 // not there yet.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import { serverError } from '../errors';
-import { BACK, type Answer, type Prompter } from '../quickInput';
-import type { StackhookServer } from '../serverApi';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import { showServerError } from '../connection/errors';
+import { BACK, type Answer, type Prompter } from './quickInput';
+import type { StackhookServer } from '../connection/serverApi';
 
 export function spacePath(spaces: readonly Protocol.Space[], space: Protocol.Space): string {
   const byId = new Map(spaces.map((candidate) => [candidate.id, candidate]));
@@ -51,11 +52,12 @@ export async function pickOrCreateSpace(
     if (parentId === undefined) return undefined;
     if (parentId === BACK) continue;
     try {
-      const created = await server.request(Protocol.SpacesCreate, { name: name.trim(), parentId, inheritEntities: true });
+      const created = await server.request(protocol().SpacesCreate, { name: name.trim(), parentId, inheritEntities: true });
       spaces.push(created);
       return created.id;
     } catch (error) {
-      void vscode.window.showErrorMessage(serverError(error).message);
+      // Shown beside the flow, which asks again; the pick keeps the spaces it had.
+      void showServerError(error);
     }
   }
 }

@@ -2,11 +2,12 @@
 // without asking when there is only one), repository, branch (Bitbucket's branches as a pick list),
 // project root, name (checked by the server while it is typed) and space.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import { serverError } from '../errors';
-import { outcomeOf, type FlowStep, type Prompter, type Validation } from '../quickInput';
-import type { StackhookServer } from '../serverApi';
-import type { RunnerDraft } from './runnerSteps';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import { serverError } from '../connection/errors';
+import { outcomeOf, type FlowStep, type Prompter, type Validation } from './quickInput';
+import type { StackhookServer } from '../connection/serverApi';
+import type { RunnerDraft, RunnerStepName } from './runnerSteps';
 import { pickOrCreateSpace } from './spaceItems';
 
 export interface StackDraft extends RunnerDraft {
@@ -20,6 +21,27 @@ export interface StackDraft extends RunnerDraft {
 }
 
 export type StackStepName = 'integration' | 'repository' | 'branch' | 'projectRoot' | 'name' | 'space';
+/** Every step of Create and Edit Stack: the stack's and the runner's. */
+export type StackFlowStepName = StackStepName | RunnerStepName;
+
+/** The step that asks for each field of stacks/create and stacks/update. */
+const STEP_OF_FIELD: Readonly<Record<string, StackFlowStepName>> = {
+  integrationId: 'integration',
+  repository: 'repository',
+  branch: 'branch',
+  projectRoot: 'projectRoot',
+  name: 'name',
+  spaceId: 'space',
+  // From the runner's first step: a later one may not apply to the runner chosen.
+  runner: 'runner',
+  autodeploy: 'runner',
+  allowForks: 'runner',
+};
+
+/** The step to reopen for the field a refusal names (ErrorData.field). */
+export function stepOfField(field: string): StackFlowStepName | undefined {
+  return STEP_OF_FIELD[field];
+}
 
 export interface StackFlow {
   server: StackhookServer;
@@ -37,7 +59,7 @@ const chosen = (flow: StackFlow, name: StackStepName) => !flow.fixed.has(name);
 /** Asks the server what the name would give; its problem is the error, its id the preview. */
 export async function validateStackName(server: StackhookServer, value: string): Promise<Validation> {
   try {
-    const preview = await server.request(Protocol.StacksPreview, { name: value });
+    const preview = await server.request(protocol().StacksPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
     return { severity: 'info', message: vscode.l10n.t('id: {0}', preview.id) };
   } catch (error) {
@@ -82,7 +104,7 @@ export function repositoryStep(flow: StackFlow): StackStep {
       const integrationId = draft.integrationId ?? '';
       let repositories = cache.get(integrationId);
       if (!repositories) {
-        repositories = await listed(vscode.l10n.t('Listing repositories…'), (token) => flow.server.request(Protocol.RepositoriesList, { integrationId }, { token }));
+        repositories = await listed(vscode.l10n.t('Listing repositories…'), (token) => flow.server.request(protocol().RepositoriesList, { integrationId }, { token }));
         cache.set(integrationId, repositories);
       }
       const byName = new Map(repositories.map((repository) => [repository.fullName, repository]));
@@ -118,7 +140,7 @@ export function branchStep(flow: StackFlow): StackStep {
       if (integrationId) {
         try {
           branches = await listed(vscode.l10n.t('Listing the branches of {0}…', repository), (token) =>
-            flow.server.request(Protocol.RepositoriesBranches, { integrationId, repository }, { token }),
+            flow.server.request(protocol().RepositoriesBranches, { integrationId, repository }, { token }),
           );
         } catch {
           branches = undefined;

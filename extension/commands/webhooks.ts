@@ -1,51 +1,34 @@
 // Webhook commands: configure (create or repair) for picked repositories, check health, repair one,
 // and open a repository or its webhook settings in Bitbucket.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import { isCancellation, showServerError } from '../errors';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import type { CommandContext } from './context';
+import { requestCommand, showingErrors } from './request';
 import { checkCommitLinksAfterConfigure } from './commitLinks';
 import { webhookSummary } from '../views/presentation';
 import { confirmReachable } from './publicUrl';
 import { integrationArg, integrationIdOf, repositoryOf } from './pick';
 
-/** Runs webhooks/configure with cancellable progress, and reports per repository. */
+/** Runs webhooks/configure with the server's progress and Cancel, and reports per repository. */
 export async function configureRepositories(
   ctx: CommandContext,
   integrationId: string,
   repositories: readonly string[],
 ): Promise<Protocol.WebhookChange[] | undefined> {
   if (repositories.length === 0) return [];
-  if (!(await confirmReachable(ctx.server))) return undefined;
-  try {
-    const changes = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Configuring webhooks'), cancellable: true },
-      (progress, token) => {
-        let reported = 0;
-        return ctx.server.request(
-          Protocol.WebhooksConfigure,
-          { integrationId, repositories: [...repositories] },
-          {
-            token,
-            progress: (message, percentage) => {
-              const increment = percentage === undefined ? undefined : Math.max(0, percentage - reported);
-              if (percentage !== undefined) reported = percentage;
-              progress.report({ message, increment });
-            },
-          },
-        );
-      },
-    );
-    summarise(ctx, integrationId, changes);
-    return changes;
-  } catch (error) {
-    if (isCancellation(error)) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Configuring webhooks was cancelled; repositories already done keep their webhook.'));
-      return undefined;
-    }
-    await showServerError(error, { integrationId });
-    return undefined;
-  }
+  return requestCommand(ctx, {
+    pick: () => integrationId,
+    subject: () => ({ integrationId }),
+    request: protocol().WebhooksConfigure,
+    params: async () => ((await confirmReachable(ctx.server)) ? { integrationId, repositories: [...repositories] } : undefined),
+    progress: { title: vscode.l10n.t('Configuring webhooks'), cancellable: true, fromServer: true },
+    cancelled: vscode.l10n.t('Configuring webhooks was cancelled; repositories already done keep their webhook.'),
+    onAnswer: (changes) => {
+      summarise(ctx, integrationId, changes);
+      return changes;
+    },
+  });
 }
 
 /** "Webhooks: 1 updated." — only the counts that are not zero. */
@@ -75,46 +58,43 @@ function summarise(ctx: CommandContext, integrationId: string, changes: readonly
   });
 }
 
-export async function configure(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookChange[] | undefined> {
-  const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Configure webhooks for which integration?'));
-  if (!integrationId) return undefined;
-  try {
-    const [repositories, expected] = await Promise.all([
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Listing repositories…'), cancellable: true }, (_p, token) =>
-        ctx.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
-      ),
-      ctx.server.request(Protocol.WebhooksExpected, { integrationId }),
-    ]);
-    const usedBy = new Map(expected.map((entry) => [entry.repository, entry.stacks.map((stack) => stack.name)]));
-    const items = repositories.map((repository) => ({
-      label: repository.fullName,
-      // What is known of its hook (checked earlier in the tree or the panel), beside who uses it.
-      description: [
-        usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
-        ctx.health.get(integrationId, repository.fullName) ? webhookSummary(ctx.health.get(integrationId, repository.fullName)) : undefined,
-      ]
-        .filter(Boolean)
-        .join(' · ') || undefined,
-      picked: usedBy.has(repository.fullName),
-      repository,
-    }));
-    // Used repositories first, so the preselected ones are what the user sees.
-    items.sort((a, b) => Number(b.picked) - Number(a.picked) || a.label.localeCompare(b.label));
-    const picked = await vscode.window.showQuickPick(items, {
-      canPickMany: true,
-      matchOnDescription: true,
-      placeHolder: vscode.l10n.t('Repositories that should send webhooks to this integration (those used by stacks are selected)'),
-    });
-    if (!picked || picked.length === 0) return undefined;
-    const chosen = picked.map((item) => item.repository.fullName);
-    const changes = await configureRepositories(ctx, integrationId, chosen);
-    // The last step of the setup: pull requests link to commits only with the app installed.
-    if (changes) await checkCommitLinksAfterConfigure(ctx, integrationId, chosen.filter((fullName) => usedBy.has(fullName)));
-    return changes;
-  } catch (error) {
-    await showServerError(error, { integrationId });
-    return undefined;
-  }
+export function configure(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookChange[] | undefined> {
+  return requestCommand(ctx, {
+    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Configure webhooks for which integration?')),
+    subject: (integrationId) => ({ integrationId }),
+    request: protocol().RepositoriesList,
+    params: (integrationId) => ({ integrationId }),
+    progress: { title: vscode.l10n.t('Listing repositories…'), cancellable: true },
+    onAnswer: async (repositories, integrationId) => {
+      const expected = await ctx.server.request(protocol().WebhooksExpected, { integrationId });
+      const usedBy = new Map(expected.map((entry) => [entry.repository, entry.stacks.map((stack) => stack.name)]));
+      const items = repositories.map((repository) => ({
+        label: repository.fullName,
+        // What is known of its hook (checked earlier in the tree or the panel), beside who uses it.
+        description: [
+          usedBy.has(repository.fullName) ? vscode.l10n.t('used by {0}', (usedBy.get(repository.fullName) ?? []).join(', ')) : undefined,
+          ctx.health.get(integrationId, repository.fullName) ? webhookSummary(ctx.health.get(integrationId, repository.fullName)) : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ') || undefined,
+        picked: usedBy.has(repository.fullName),
+        repository,
+      }));
+      // Used repositories first, so the preselected ones are what the user sees.
+      items.sort((a, b) => Number(b.picked) - Number(a.picked) || a.label.localeCompare(b.label));
+      const picked = await vscode.window.showQuickPick(items, {
+        canPickMany: true,
+        matchOnDescription: true,
+        placeHolder: vscode.l10n.t('Repositories that should send webhooks to this integration (those used by stacks are selected)'),
+      });
+      if (!picked || picked.length === 0) return undefined;
+      const chosen = picked.map((item) => item.repository.fullName);
+      const changes = await configureRepositories(ctx, integrationId, chosen);
+      // The last step of the setup: pull requests link to commits only with the app installed.
+      if (changes) await checkCommitLinksAfterConfigure(ctx, integrationId, chosen.filter((fullName) => usedBy.has(fullName)));
+      return changes;
+    },
+  });
 }
 
 /** Repair one repository's webhook (a repository item, or the status panel). */
@@ -129,63 +109,69 @@ const brokenList = (broken: readonly Protocol.WebhookHealth[]) => broken.map((en
 
 /** Checks an item's repositories: one repository, one workspace, or those used by the integration's stacks. */
 export async function check(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookHealth[] | undefined> {
-  const integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Check the webhooks of which integration?'));
-  if (!integrationId) return undefined;
-  try {
-    let repositories: string[];
-    const single = repositoryOf(arg);
-    if (single) repositories = [single];
-    else if (typeof arg === 'object' && arg !== null && 'repositories' in arg && Array.isArray(arg.repositories)) {
-      repositories = (arg.repositories as Protocol.Repository[]).map((repository) => repository.fullName);
-    } else {
-      repositories = (await ctx.server.request(Protocol.WebhooksExpected, { integrationId })).map((entry) => entry.repository);
-    }
-    if (repositories.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No stack uses this integration yet, so no webhook is expected. Expand its repositories to check any of them.'));
-      return [];
-    }
-    const health = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking webhooks…'), cancellable: true },
-      (_progress, token) => ctx.health.check(integrationId, repositories, token),
-    );
-    const broken = health.filter((entry) => entry.state !== 'ok');
-    if (broken.length === 0) {
-      void vscode.window.showInformationMessage(health.length === 1 ? vscode.l10n.t('The webhook is healthy.') : vscode.l10n.t('All {0} webhooks are healthy.', health.length));
-      return health;
-    }
-    for (const entry of broken) ctx.output.info(`webhook on ${entry.repository}: ${entry.state} ${entry.problems.join('; ')}`);
-    const repairAll = vscode.l10n.t('Repair');
-    const choice = await vscode.window.showWarningMessage(
-      (broken.length === 1
-        ? vscode.l10n.t('1 of {0} webhooks needs attention: {1}', health.length, brokenList(broken))
-        : vscode.l10n.t('{0} of {1} webhooks need attention: {2}', broken.length, health.length, brokenList(broken))),
-      repairAll,
-    );
-    if (choice === repairAll) {
-      await configureRepositories(
-        ctx,
-        integrationId,
-        broken.filter((entry) => entry.repairable === true).map((entry) => entry.repository),
+  let integrationId: string | undefined;
+  return showingErrors(
+    () => ({ integrationId }),
+    async () => {
+      integrationId = await integrationArg(ctx.server, arg, vscode.l10n.t('Check the webhooks of which integration?'));
+      if (!integrationId) return undefined;
+      const id = integrationId;
+      const repositories = await repositoriesToCheck(ctx, id, arg);
+      if (repositories.length === 0) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No stack uses this integration yet, so no webhook is expected. Expand its repositories to check any of them.'));
+        return [];
+      }
+      const health = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking webhooks…'), cancellable: true },
+        (_progress, token) => ctx.health.check(id, repositories, token),
       );
-    }
-    return health;
-  } catch (error) {
-    await showServerError(error, { integrationId });
-    return undefined;
-  }
+      const broken = health.filter((entry) => entry.state !== 'ok');
+      if (broken.length === 0) {
+        void vscode.window.showInformationMessage(health.length === 1 ? vscode.l10n.t('The webhook is healthy.') : vscode.l10n.t('All {0} webhooks are healthy.', health.length));
+        return health;
+      }
+      for (const entry of broken) ctx.output.info(`webhook on ${entry.repository}: ${entry.state} ${entry.problems.join('; ')}`);
+      const repairAll = vscode.l10n.t('Repair');
+      const choice = await vscode.window.showWarningMessage(
+        broken.length === 1
+          ? vscode.l10n.t('1 of {0} webhooks needs attention: {1}', health.length, brokenList(broken))
+          : vscode.l10n.t('{0} of {1} webhooks need attention: {2}', broken.length, health.length, brokenList(broken)),
+        repairAll,
+      );
+      if (choice === repairAll) {
+        await configureRepositories(
+          ctx,
+          id,
+          broken.filter((entry) => entry.repairable === true).map((entry) => entry.repository),
+        );
+      }
+      return health;
+    },
+  );
 }
 
-export async function openInBitbucket(ctx: CommandContext, arg?: unknown, page: 'repository' | 'webhooks' = 'repository'): Promise<void> {
-  const fullName = repositoryOf(arg) ?? (typeof arg === 'string' && arg.includes('/') ? arg : undefined);
-  if (!fullName) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Run this on a repository or a stack in the Stackhook views.'));
-    return;
+/** The item's repository, its workspace's repositories, or else those the integration's stacks use. */
+async function repositoriesToCheck(ctx: CommandContext, integrationId: string, arg: unknown): Promise<string[]> {
+  const single = repositoryOf(arg);
+  if (single) return [single];
+  if (typeof arg === 'object' && arg !== null && 'repositories' in arg && Array.isArray(arg.repositories)) {
+    return (arg.repositories as Protocol.Repository[]).map((repository) => repository.fullName);
   }
-  try {
+  return (await ctx.server.request(protocol().WebhooksExpected, { integrationId })).map((entry) => entry.repository);
+}
+
+export function openInBitbucket(ctx: CommandContext, arg?: unknown, page: 'repository' | 'webhooks' = 'repository'): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () => {
+      const fullName = repositoryOf(arg) ?? (typeof arg === 'string' && arg.includes('/') ? arg : undefined);
+      if (!fullName) void vscode.window.showInformationMessage(vscode.l10n.t('Run this on a repository or a stack in the Stackhook views.'));
+      return fullName;
+    },
     // The server knows which Bitbucket it talks to; the editor never assumes bitbucket.org.
-    const links = await ctx.server.request(Protocol.RepositoriesWebLinks, { repository: fullName });
-    await vscode.env.openExternal(vscode.Uri.parse(page === 'webhooks' ? links.webhooks : links.repository));
-  } catch (error) {
-    await showServerError(error);
-  }
+    request: protocol().RepositoriesWebLinks,
+    params: (repository) => ({ repository }),
+    onAnswer: async (links) => {
+      await vscode.env.openExternal(vscode.Uri.parse(page === 'webhooks' ? links.webhooks : links.repository));
+    },
+  });
 }

@@ -1,10 +1,11 @@
 // The Deliveries view: the latest webhook deliveries, newest first, with the server's verdict and
 // its reason — the answer to "why did my push not start a run?".
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
-import { showServerError } from '../errors';
-import type { StackhookServer } from '../serverApi';
+import { showServerError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
 import { deliveryIcon, when } from './presentation';
 
 export const DELIVERIES_SHOWN = 100;
@@ -53,7 +54,7 @@ export class DeliveriesTree implements vscode.TreeDataProvider<DeliveryItem>, vs
   async getChildren(node?: DeliveryItem): Promise<DeliveryItem[]> {
     if (node || this.server.state !== 'running') return [];
     try {
-      const deliveries = await this.server.request(Protocol.DeliveriesList, { limit: DELIVERIES_SHOWN });
+      const deliveries = await this.server.request(protocol().DeliveriesList, { limit: DELIVERIES_SHOWN });
       return newestFirst(deliveries).map((delivery) => new DeliveryItem(delivery));
     } catch (error) {
       void showServerError(error);

@@ -1,12 +1,13 @@
 // The Integrations view: each integration, its details, and its repositories by workspace with
 // webhook health. Details and repositories load when expanded; repositories with progress in the view.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { Command, VIEW } from '../commandIds';
-import { showServerError } from '../errors';
-import type { StackhookServer } from '../serverApi';
-import { CommitLinksCache, commitLinksSummary, type CommitLinksEntry } from '../commitLinksCache';
-import type { WebhookHealthCache } from '../webhookHealth';
+import { showServerError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
+import { CommitLinksCache, commitLinksSummary, type CommitLinksEntry } from '../state/commitLinksCache';
+import type { WebhookHealthCache } from '../state/webhookHealth';
 import { markdownLine, webhookIcon, webhookSummary } from './presentation';
 
 /**
@@ -242,8 +243,8 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
   private roots(): Promise<IntegrationItem[]> {
     this.integrations ??= (async () => {
       const [integrations, spaces] = await Promise.all([
-        this.server.request(Protocol.IntegrationsList, {}),
-        this.server.request(Protocol.SpacesList, {}),
+        this.server.request(protocol().IntegrationsList, {}),
+        this.server.request(protocol().SpacesList, {}),
       ]);
       const names = new Map(spaces.map((space) => [space.id, space.name]));
       const reattachable = await Promise.all(integrations.map((integration) => this.reattachableCount(integration)));
@@ -259,7 +260,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
   private loadDetails(id: string): Promise<Protocol.IntegrationDetails> {
     let pending = this.details.get(id);
     if (!pending) {
-      pending = this.server.request(Protocol.IntegrationsGet, { id });
+      pending = this.server.request(protocol().IntegrationsGet, { id });
       this.details.set(id, pending);
       pending.catch(() => this.details.delete(id));
     }
@@ -322,7 +323,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
     if (!pending) {
       pending = Promise.resolve(
         vscode.window.withProgress({ location: { viewId: VIEW.integrations } }, (_progress, token) =>
-          this.server.request(Protocol.RepositoriesList, { integrationId }, { token }),
+          this.server.request(protocol().RepositoriesList, { integrationId }, { token }),
         ),
       );
       this.repositories.set(integrationId, pending);
@@ -352,7 +353,7 @@ export class IntegrationsTree implements vscode.TreeDataProvider<IntegrationsNod
   private async usedByStacks(): Promise<Set<string>> {
     // The server says which repositories need a hook; the tree only marks them.
     this.usedRepositories ??= this.server
-      .request(Protocol.WebhooksExpected, {})
+      .request(protocol().WebhooksExpected, {})
       .then((expected) => new Set(expected.map((entry) => `${entry.integrationId}\n${entry.repository}`)));
     const pending = this.usedRepositories;
     pending.catch(() => {

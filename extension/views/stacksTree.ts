@@ -1,10 +1,11 @@
 // The Stacks view: stacks grouped by their integration, and a Detached group for stacks whose
 // integration was deleted, with the integration each was detached from.
 import * as vscode from 'vscode';
-import * as Protocol from '../../server/protocol';
-import { showServerError } from '../errors';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import { showServerError } from '../connection/errors';
 import { Command } from '../commandIds';
-import type { StackhookServer } from '../serverApi';
+import type { StackhookServer } from '../connection/serverApi';
 import { runContext, runIcon, runLine } from './runPresentation';
 
 /** Runs listed under a stack when it is expanded. */
@@ -126,8 +127,8 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
     if (this.server.state !== 'running') return [];
     try {
       const [stacks, integrations] = await Promise.all([
-        this.server.request(Protocol.StacksList, {}),
-        this.server.request(Protocol.IntegrationsList, {}),
+        this.server.request(protocol().StacksList, {}),
+        this.server.request(protocol().IntegrationsList, {}),
       ]);
       return groupStacks(stacks, integrations);
     } catch (error) {
@@ -138,7 +139,7 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
 
   private async recentRuns(stackId: string): Promise<RunItem[]> {
     try {
-      return (await this.server.request(Protocol.RunsList, { stackId, limit: RECENT_RUNS })).map((run) => new RunItem(run));
+      return (await this.server.request(protocol().RunsList, { stackId, limit: RECENT_RUNS })).map((run) => new RunItem(run));
     } catch (error) {
       void showServerError(error);
       return [];

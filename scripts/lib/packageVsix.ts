@@ -10,7 +10,7 @@ const TAG = 'package';
 const OUT_DIR = path.join(REPO_ROOT, 'out');
 
 /** What must be inside, and what must never be (sources, maps, tests, dependencies). */
-const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/teamTransport.js', 'extension/LICENSE.txt', 'extension/changelog.md', 'extension/readme.md', 'extension/media/icon.png'];
+const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/teamTransport.js', 'extension/dist/protocol.js', 'extension/LICENSE.txt', 'extension/changelog.md', 'extension/readme.md', 'extension/media/icon.png'];
 const FORBIDDEN = [/\.map$/, /\.ts$/, /^extension\/(server|extension|test|scripts|node_modules|bench)\//];
 
 export async function packageVsix(): Promise<string> {

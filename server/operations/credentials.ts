@@ -1,9 +1,11 @@
 // Loading and checking an integration's Bitbucket credential: the one place that reads it back.
 import type { BitbucketCredential } from '../bitbucket/gateway';
+import { remediesOf } from '../bitbucket/remedies';
 import type { RequestScope, ServerContext } from '../context';
 import { bitbucketError, unavailable } from '../errors';
 import { registerCredential } from '../log';
 import type { CredentialTest } from '../protocol';
+import { usernameProblem } from '../registry/usernames';
 import type { StoredIntegration } from '../store/schema';
 
 export async function credentialOf(context: ServerContext, integration: StoredIntegration): Promise<BitbucketCredential> {
@@ -21,7 +23,10 @@ export async function requireWorkingCredential(context: ServerContext, credentia
   const test = await context.bitbucket.testCredential(credential, { signal: scope.signal });
   if (!test.ok) {
     const problem = test.problem ?? { code: 'unauthorized' as const, message: 'Bitbucket did not accept the credential.' };
-    throw bitbucketError(`${problem.message} Nothing was saved. To check by hand: ${test.curl}`, problem.code, test.curl);
+    // A credential Bitbucket refused is fixed at the token, unless the username cannot sign in with one (not an email).
+    const refused = remediesOf(problem.code).needsNewCredential;
+    const field = !refused ? undefined : problem.code === 'unauthorized' && usernameProblem(credential.username) !== undefined ? 'username' : 'secret';
+    throw bitbucketError(`${problem.message} Nothing was saved. To check by hand: ${test.curl}`, problem.code, test.curl).about(field);
   }
   if (test.missingScopes && test.missingScopes.length > 0) {
     // Saved anyway (reading works), but webhook work will fail: say so where an admin will look.

@@ -27,7 +27,7 @@ const APP_PASSWORDS_RETIRED =
 
 function requireUsableUsername(username: string): void {
   const problem = usernameProblem(username);
-  if (problem) throw invalid(`${problem} Nothing was saved.`, [{ path: 'username', message: problem }]);
+  if (problem) throw invalid(`${problem} Nothing was saved.`, [{ path: 'username', message: problem }]).about('username');
 }
 
 export async function checkUsername(_context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCheckUsername>) {
@@ -49,7 +49,7 @@ export async function getIntegration(context: ServerContext, params: Protocol.Pa
 
 export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
   registerCredential(params.secret, params.username);
-  if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED).about('credentialType');
   requireUsableUsername(params.username);
   const before = await context.store.read();
   requireManage(before, context.user, { type: params.type, spaceId: spaceForNewIntegration(before, params) });
@@ -77,7 +77,7 @@ export async function createIntegration(context: ServerContext, params: Protocol
 
 export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
   if (params.secret !== undefined) registerCredential(params.secret, params.username);
-  if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED);
+  if (params.credentialType === 'app_password') throw invalid(APP_PASSWORDS_RETIRED).about('credentialType');
   if (params.username !== undefined) requireUsableUsername(params.username);
   const before = await context.store.read();
   const current = requireListedIntegration(before, context.user, params.id);

@@ -26,7 +26,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   // Only an integration the user can list lends its space, so a refusal never names a hidden one's.
   const params = { ...asked, spaceId: asked.spaceId ?? requireListedIntegration(before, context.user, asked.integrationId).spaceId };
   const newStack = { spaceId: params.spaceId, name: params.name, isNew: true };
-  requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
+  requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack', 'spaceId');
   requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
@@ -37,7 +37,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
     await requireBranch(context, credential, params.repository, params.branch, scope);
   }
   const stack = await context.store.update((draft) => {
-    requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
+    requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack', 'spaceId');
     requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
     requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
@@ -57,7 +57,7 @@ async function requireBranch(context: ServerContext, credential: BitbucketCreden
   throw invalid(
     `${repository} has no branch "${branch}". ` +
       (known.length > 0 ? `Its branches: ${some}. Pick one of them, or push the branch first.` : 'It has no branches yet: push one first.'),
-  );
+  ).about('branch');
 }
 
 /** Changes what a stack tracks or runs with; a new branch must exist in its repository. */
@@ -67,7 +67,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, context.localRunner);
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
-      throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`);
+      throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`).about('branch');
     }
     const credential = await credentialOf(context, requireIntegration(before, current.integrationId));
     await requireBranch(context, credential, current.repository, params.branch, scope);

@@ -330,3 +330,13 @@ export const ExpectedWebhook = z.object({
   stacks: z.array(z.object({ id: Id, name: z.string() })),
 });
 export type ExpectedWebhook = z.infer<typeof ExpectedWebhook>;
+
+/** What `POST /rpc/redeem` answers for an invitation (redeem.ts): the personal token, shown in this answer only. */
+export const InvitationRedeemed = z.object({
+  user: z.string(),
+  tokenId: z.string(),
+  /** The personal token (`shk_…`), shown in this answer only. */
+  token: z.string(),
+  expiresAt: z.string(),
+});
+export type InvitationRedeemed = z.infer<typeof InvitationRedeemed>;

@@ -19,6 +19,11 @@ export const ErrorData = z.object({
   curl: z.string().optional(),
   /** For `Conflict` on a run: the state the run is in (a Confirm after a Discard finds it `discarded`). */
   state: z.string().optional(),
+  /**
+   * The field of the request's params the refusal is about (`name`, `branch`, `spaceId`, `runner`,
+   * `username`, `secret`, …), where one is: an editor reopens the step that asks for it.
+   */
+  field: z.string().optional(),
 });
 export type ErrorData = z.infer<typeof ErrorData>;
 

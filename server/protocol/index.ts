@@ -4,4 +4,5 @@ export * from './errors';
 export * from './methods';
 export * from './plan';
 export * from './redeem';
+export * from './toEditor';
 export * from './tokenEnded';

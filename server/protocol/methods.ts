@@ -6,6 +6,8 @@ import * as z from 'zod';
 import * as E from './entities';
 import { ErrorData } from './errors';
 import { MAX_INVITATION_DAYS } from './redeem';
+import { strictParams } from './strictParams';
+import { TO_EDITOR } from './toEditor';
 
 export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
   readonly method: string;
@@ -29,7 +31,8 @@ export function wireType(definition: RequestDefinition<z.ZodType, z.ZodType>): R
 function request<P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDefinition<P, R> {
   // `auto`, not `byName`: requests without params go out as `[null]`, and a peer that sends a string
   // or an array still reaches the handler, whose zod schema answers `Invalid` with the reason.
-  return { method, params, result, type: new RequestType(method, ParameterStructures.auto) };
+  // Params refuse unknown fields at every depth (strictParams.ts); results stay open.
+  return { method, params: strictParams(params), result, type: new RequestType(method, ParameterStructures.auto) };
 }
 
 function notification<P extends z.ZodType>(method: string, params: P) {
@@ -229,18 +232,18 @@ export const WebhooksConfigureWorkspace = request(
 export const WebhooksRemoveWorkspace = request('stackhook/webhooks/removeWorkspace', WorkspaceWebhookParams, E.WorkspaceWebhookRemoval);
 
 // Server → client.
-export const Changed = notification('stackhook/changed', z.object({ topics: z.array(E.ChangeTopic) }));
+export const Changed = notification(TO_EDITOR.changed, z.object({ topics: z.array(E.ChangeTopic) }));
 /**
  * A delivery refused for a bad or missing signature (R17). Such a refusal changes nothing and is not
  * recorded, so the receiver tells the editor it runs in: the likely cause is a wrong secret in Bitbucket.
  */
 export const DeliveryRefused = notification(
-  'stackhook/deliveryRefused',
+  TO_EDITOR.deliveryRefused,
   z.object({ integrationId: z.string(), eventKey: z.string().nullable(), repository: z.string().nullable(), status: z.number().int(), reason: z.string() }),
 );
-export const SecretsGet = request('stackhook/secrets/get', z.object({ key: z.string() }), z.object({ value: z.string().nullable() }));
+export const SecretsGet = request(TO_EDITOR.secretsGet, z.object({ key: z.string() }), z.object({ value: z.string().nullable() }));
 export const SecretsStore = request(
-  'stackhook/secrets/store',
+  TO_EDITOR.secretsStore,
   z.object({ key: z.string(), value: z.string().nullable() }),
   Empty,
 );

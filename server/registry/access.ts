@@ -53,12 +53,12 @@ export function visibleSpaces(state: RegistryState, user: string): StoredSpace[]
   return state.spaces.filter((space) => canSeeSpace(state, user, space.id));
 }
 
-/** The role on a space, for `action`: a space the user cannot see is reported as absent. */
-export function requireRole(state: RegistryState, user: string, spaceId: string, role: Role, action: string): StoredSpace {
+/** The role on a space, for `action`: a space the user cannot see is reported as absent. `field` names the space's param. */
+export function requireRole(state: RegistryState, user: string, spaceId: string, role: Role, action: string, field?: string): StoredSpace {
   const space = findSpace(state, spaceId);
-  if (!space || !canSeeSpace(state, user, spaceId)) throw notFound(`There is no space "${spaceId}" that ${user} can see. List spaces to see their ids.`);
+  if (!space || !canSeeSpace(state, user, spaceId)) throw notFound(`There is no space "${spaceId}" that ${user} can see. List spaces to see their ids.`).about(field);
   if (!hasRole(state, user, spaceId, role)) {
-    throw forbidden(`${action} needs ${role} access on the space "${spaceId}", which ${user} does not have.`);
+    throw forbidden(`${action} needs ${role} access on the space "${spaceId}", which ${user} does not have.`).about(field);
   }
   return space;
 }
@@ -166,7 +166,7 @@ export function requireRunSettingsChoice(
   throw forbidden(
     `${action} needs admin on the space "${stack.spaceId}", which ${user} does not have: ${names.length === 1 ? 'it decides' : 'they decide'} what code runs where. ` +
       'A writer may change the branch and the project root; ask an admin of the space for the rest.',
-  );
+  ).about(changed.includes('runner') ? 'runner' : changed[0]);
 }
 
 // Deliveries
@@ -207,8 +207,8 @@ export function visibleDelivery(state: RegistryState, user: string, delivery: De
 // Team server
 
 /** Inviting users to a team server needs admin of the root space; that the root exists is no secret. */
-export function requireRootAdmin(state: RegistryState, user: string, action: string): void {
-  if (!hasRole(state, user, ROOT_SPACE_ID, 'admin')) throw forbidden(`${action} needs admin of the root space, which ${user} is not. Ask an admin of the root space.`);
+export function requireRootAdmin(state: RegistryState, user: string, action: string, field?: string): void {
+  if (!hasRole(state, user, ROOT_SPACE_ID, 'admin')) throw forbidden(`${action} needs admin of the root space, which ${user} is not. Ask an admin of the root space.`).about(field);
 }
 
 /** Why a local run does not start on a team server whose host has not enabled the local runner. */
@@ -221,6 +221,6 @@ export const LOCAL_RUNNER_OFF =
  */
 export function requireLocalRunnerChoice(state: RegistryState, user: string, localRunner: boolean | undefined, runner: { type: string } | undefined): void {
   if (localRunner === undefined || runner?.type !== 'local') return;
-  if (!localRunner) throw forbidden(LOCAL_RUNNER_OFF);
-  requireRootAdmin(state, user, "Setting a stack's local commands on a team server");
+  if (!localRunner) throw forbidden(LOCAL_RUNNER_OFF).about('runner');
+  requireRootAdmin(state, user, "Setting a stack's local commands on a team server", 'runner');
 }

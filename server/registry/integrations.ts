@@ -56,11 +56,11 @@ export function newWebhookSecret(): string {
 export function spaceForNewIntegration(state: RegistryState, input: Pick<NewIntegration, 'type' | 'spaceId'>): string {
   if (input.type === 'default') {
     if (input.spaceId !== undefined && input.spaceId !== ROOT_SPACE_ID) {
-      throw invalid(`A default integration lives in the root space; "${input.spaceId}" was given. Choose type "space" to bind it to a space.`);
+      throw invalid(`A default integration lives in the root space; "${input.spaceId}" was given. Choose type "space" to bind it to a space.`).about('spaceId');
     }
     return ROOT_SPACE_ID;
   }
-  if (input.spaceId === undefined) throw invalid('A space-level integration needs a spaceId.');
+  if (input.spaceId === undefined) throw invalid('A space-level integration needs a spaceId.').about('spaceId');
   return requireSpace(state, input.spaceId).id;
 }
 
@@ -70,12 +70,12 @@ export function checkNewIntegration(state: RegistryState, input: NewIntegration)
   const spaceId = spaceForNewIntegration(state, input);
   const clash = findIntegration(state, id);
   if (clash) {
-    throw conflict(`The name "${input.name}" gives the id "${id}", which the integration "${clash.name}" already has. Integration names are unique; choose another.`);
+    throw conflict(`The name "${input.name}" gives the id "${id}", which the integration "${clash.name}" already has. Integration names are unique; choose another.`).about('name');
   }
   if (input.type === 'default') {
     const existing = state.integrations.find((integration) => integration.type === 'default');
     if (existing) {
-      throw conflict(`There is already a default Bitbucket Cloud integration ("${existing.name}"); only one is allowed. Create a space-level integration instead, or delete "${existing.name}" first.`);
+      throw conflict(`There is already a default Bitbucket Cloud integration ("${existing.name}"); only one is allowed. Create a space-level integration instead, or delete "${existing.name}" first.`).about('type');
     }
   }
   return { id, spaceId };

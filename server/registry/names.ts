@@ -12,7 +12,7 @@ export function idFromName(name: string): string {
 export function requireIdFromName(name: string, what: string): string {
   const id = idFromName(name);
   if (id === '') {
-    throw invalid(`The ${what} name "${name}" has no letters or digits, so no id can be derived from it. Use a name with at least one letter or digit.`);
+    throw invalid(`The ${what} name "${name}" has no letters or digits, so no id can be derived from it. Use a name with at least one letter or digit.`).about('name');
   }
   return id;
 }

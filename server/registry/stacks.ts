@@ -38,7 +38,7 @@ export function requireUsableIntegration(state: RegistryState, integrationId: st
       `The integration "${integration.name}" belongs to the space "${integration.spaceId}" and cannot be used from "${spaceId}": ` +
         'a space-level integration reaches only its own space and descendants that inherit entities all the way down. ' +
         'Use the default integration, one of this space, or turn on inheritance on the spaces in between.',
-    );
+    ).about('integrationId');
   }
   return integration;
 }
@@ -47,7 +47,7 @@ export function requireUsableIntegration(state: RegistryState, integrationId: st
 export function checkNewStack(state: RegistryState, input: NewStack): { id: string; integration: StoredIntegration } {
   const id = requireIdFromName(input.name, 'stack');
   requireSpace(state, input.spaceId);
-  if (state.stacks.some((stack) => stack.id === id)) throw conflict(`A stack with the id "${id}" already exists. Choose another name.`);
+  if (state.stacks.some((stack) => stack.id === id)) throw conflict(`A stack with the id "${id}" already exists. Choose another name.`).about('name');
   return { id, integration: requireUsableIntegration(state, input.integrationId, input.spaceId) };
 }
 

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
 import { rejection } from '../support/serverProcess';
-import { parseTeamAddress } from '../../extension/teamServer/address';
-import { redeemInvitation } from '../../extension/teamServer/redeem';
+import { parseTeamAddress } from '../../extension/connection/teamServer/address';
+import { redeemInvitation } from '../../extension/connection/teamServer/redeem';
 import { closeOf, connectEditor, createToken, openSocket, postRedeem, startTeamServer, userWithToken, wsUrl, type TeamEditor, type TeamServer } from '../support/teamServer';
 import { eventually } from './receiverSupport';
 

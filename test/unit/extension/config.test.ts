@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resetStub, settings } from '../../support/vscodeStub';
-import { readSettings, serverArgs } from '../../../extension/config';
-import { redact, registerSecret } from '../../../extension/log';
+import { readSettings, serverArgs } from '../../../extension/connection/config';
+import { redact, registerSecret } from '../../../extension/surfaces/log';
 
 describe('extension settings and log', () => {
   beforeEach(() => resetStub());

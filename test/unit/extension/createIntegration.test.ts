@@ -1,8 +1,8 @@
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
-import { collectIntegration, createIntegration, validateEmail, validateName } from '../../../extension/createIntegration';
-import { BACK, type InputStep, type PickStep, type Prompter } from '../../../extension/quickInput';
+import { collectIntegration, createIntegration, validateEmail, validateName } from '../../../extension/commands/createIntegration';
+import { BACK, type InputStep, type PickStep, type Prompter } from '../../../extension/commands/quickInput';
 import { details, FakeServer, rpcError } from './fakeServer';
 
 /** Mirrors the server's preview so the flow can be tested without it; the rule itself is tested on the server. */
@@ -176,6 +176,7 @@ describe('extension create-integration flow', () => {
             problem: 'unauthorized',
             needsNewCredential: true,
             curl,
+            field: 'username',
           });
         }
         return details('acme-main');
@@ -216,7 +217,7 @@ describe('extension create-integration flow', () => {
       let calls = 0;
       server.handlers['stackhook/integrations/create'] = () => {
         calls++;
-        if (calls === 1) throw rpcError('The token lacks read:webhook:bitbucket.', { kind: 'Bitbucket', problem: 'missing-scope', needsNewCredential: true });
+        if (calls === 1) throw rpcError('The token lacks read:webhook:bitbucket.', { kind: 'Bitbucket', problem: 'missing-scope', needsNewCredential: true, field: 'secret' });
         return details('acme-main');
       };
       const { prompter, shown } = scripted([...steps(), { step: 'secret', answer: TOKEN }, { step: 'labels', answer: '' }, { step: 'description', answer: '' }]);

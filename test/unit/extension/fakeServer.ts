@@ -1,11 +1,26 @@
-// A StackhookServer that answers from handlers a test gives, and remembers every request.
+// A StackhookServer that answers from handlers a test gives, and remembers every request. It checks
+// both ways, as the server and the extension do: the params the extension sends with the protocol's
+// schema (what the server would refuse fails the test, even when the extension shows the refusal and
+// carries on) and the answers the handlers give with the result's.
 import '../../support/vscodeStub';
 import * as vscode from 'vscode';
+import type { z } from 'zod';
 import type { ChangeTopic } from '../../../server/protocol';
+import { describeIssues, issueTexts } from '../../../server/zodIssues';
 import type { ServerState } from '../../../extension/contextKeys';
-import type { DeliveryRefusal, RequestOptions, StackhookServer } from '../../../extension/serverApi';
+import type { DeliveryRefusal, RequestOptions, StackhookServer } from '../../../extension/connection/serverApi';
 
 type Handler = (params: any, options?: RequestOptions) => unknown;
+
+/** What the extension sent that the server would refuse, since the current test began. */
+const refusedParams: string[] = [];
+
+// A root hook, since every test that talks to a FakeServer loads this module: the test fails when the
+// extension sent params the server would refuse, whatever the extension did with the refusal.
+afterEach(function () {
+  const refused = refusedParams.splice(0);
+  if (refused.length > 0) (this.test as Mocha.Hook | undefined)?.error(new Error(`The extension sent params the server would refuse:\n${refused.join('\n')}`));
+});
 
 export class FakeServer implements StackhookServer {
   readonly requests: { method: string; params: any }[] = [];
@@ -20,8 +35,15 @@ export class FakeServer implements StackhookServer {
 
   constructor(public handlers: Record<string, Handler> = {}) {}
 
-  async request(definition: { method: string; result: { parse(value: unknown): any } }, params: unknown, options?: RequestOptions): Promise<any> {
+  async request(definition: { method: string; params: z.ZodType; result: { parse(value: unknown): any } }, params: unknown, options?: RequestOptions): Promise<any> {
     this.requests.push({ method: definition.method, params });
+    const checked = definition.params.safeParse(params);
+    if (!checked.success) {
+      const reason = describeIssues(checked.error, '(params)');
+      refusedParams.push(`${definition.method} ${JSON.stringify(params)}: ${reason}`);
+      const [field] = checked.error.issues[0]?.path ?? [];
+      throw rpcError(`Invalid parameters for ${definition.method}: ${reason}.`, { kind: 'Invalid', issues: issueTexts(checked.error, '(params)'), ...(typeof field === 'string' ? { field } : {}) });
+    }
     const handler = this.handlers[definition.method];
     if (!handler) throw Object.assign(new Error(`no fake answer for ${definition.method}`), { data: { kind: 'Unavailable' } });
     return definition.result.parse(await handler(params, options));

@@ -2,9 +2,9 @@
 import '../../support/vscodeStub';
 import * as vscode from 'vscode';
 import { registerCommands, type CommandContext } from '../../../extension/commands';
-import type { Prompter } from '../../../extension/quickInput';
-import { WebhookHealthCache } from '../../../extension/webhookHealth';
-import { createLog } from '../../../extension/log';
+import type { Prompter } from '../../../extension/commands/quickInput';
+import { WebhookHealthCache } from '../../../extension/state/webhookHealth';
+import { createLog } from '../../../extension/surfaces/log';
 import type { FakeServer } from './fakeServer';
 
 export function commandContext(server: FakeServer, prompter?: Prompter): CommandContext & { panelShown: number; refreshed: number } {

@@ -3,7 +3,7 @@
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
 import { recorded, resetStub } from '../../support/vscodeStub';
-import { BACK, presentValidation, quickInputPrompter, runSteps, type FlowStep, type Validation } from '../../../extension/quickInput';
+import { BACK, presentValidation, quickInputPrompter, runSteps, type FlowStep, type Validation } from '../../../extension/commands/quickInput';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

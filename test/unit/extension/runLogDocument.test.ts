@@ -2,7 +2,7 @@
 // reading once the server says the log is complete.
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
-import { FOLLOW_MS, RunLogDocuments, runLogUri } from '../../../extension/runLogDocument';
+import { FOLLOW_MS, RunLogDocuments, runLogUri } from '../../../extension/surfaces/runLogDocument';
 import { FakeServer } from './fakeServer';
 
 describe('extension run log document', () => {

@@ -1,7 +1,7 @@
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
-import { RunWatcher } from '../../../extension/runWatcher';
+import { RunWatcher } from '../../../extension/state/runWatcher';
 import { FakeServer, run, stack } from './fakeServer';
 
 describe('extension run notifications and counts', () => {

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Command } from '../../../extension/commandIds';
-import { BACK } from '../../../extension/quickInput';
+import { BACK } from '../../../extension/commands/quickInput';
 import { commandContext, scriptedPrompter, type ShownStep } from './harness';
 import { FakeServer, integration, repository, rpcError, stack } from './fakeServer';
 
@@ -83,7 +83,7 @@ describe('extension stack flows', () => {
       const server = stackServer({
         'stackhook/stacks/create': (params) => {
           attempts++;
-          if (attempts === 1) throw rpcError('A stack with the id "net" already exists. Choose another name.', { kind: 'Conflict' });
+          if (attempts === 1) throw rpcError('A stack with the id "net" already exists. Choose another name.', { kind: 'Conflict', field: 'name' });
           return stack('net-2', params);
         },
       });
@@ -97,6 +97,29 @@ describe('extension stack flows', () => {
       const [first, second] = server.sent('stackhook/stacks/create');
       assert.deepEqual({ ...first, name: 'net 2' }, second);
       assert.equal(second?.projectRoot, 'envs/prod');
+    });
+
+    it('Edit reopens the step of the field the server names, whatever words its message uses', async () => {
+      let attempts = 0;
+      const server = stackServer({
+        'stackhook/stacks/create': (params) => {
+          attempts++;
+          if (attempts === 1) throw rpcError('The project root of the branch "main" leaves the repository.', { kind: 'Invalid', field: 'projectRoot' });
+          if (attempts === 2) throw rpcError('Setting the runner of a new stack needs admin on the space "root".', { kind: 'Forbidden', field: 'runner' });
+          return stack('net', params);
+        },
+      });
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', 'envs/../..', 'pipelines', 'stackhook', 'net', 'envs/prod', 'pipelines', 'stackhook', 'net', 'pipelines', 'stackhook', 'net']);
+      answers.push((_message, items) => items.find((item) => item === 'Edit'), (_message, items) => items.find((item) => item === 'Edit'));
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.deepEqual(
+        shown.slice(6).map((step) => `${step.kind} ${step.step}/${step.totalSteps}`),
+        ['input 3/6', 'pick 4/6', 'input 5/6', 'input 6/6', 'pick 4/6', 'input 5/6', 'input 6/6'],
+        'the project root first (not the branch its message names), then the runner',
+      );
+      assert.equal(shown[6]?.value, 'envs/../..', 'with what was typed');
+      assert.equal(server.sent('stackhook/stacks/create').at(-1)?.projectRoot, 'envs/prod');
     });
 
     it('after creating, says what is true of the webhook: healthy when it is', async () => {
@@ -184,7 +207,7 @@ describe('extension stack flows', () => {
         'stackhook/stacks/list': () => [existing],
         'stackhook/stacks/update': (params) => {
           attempts++;
-          if (attempts === 1) throw rpcError('acme/network has no branch "mian".', { kind: 'Invalid' });
+          if (attempts === 1) throw rpcError('acme/network has no branch "mian".', { kind: 'Invalid', field: 'branch' });
           return { ...existing, ...params };
         },
       });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { isLoopbackHost, parseTeamAddress } from '../../../extension/teamServer/address';
-import { reconnectDelayMs } from '../../../extension/teamServer/backoff';
+import { isLoopbackHost, parseTeamAddress } from '../../../extension/connection/teamServer/address';
+import { reconnectDelayMs } from '../../../extension/connection/teamServer/backoff';
 
 describe('team server address', () => {
   it('takes https and wss anywhere, and derives the /rpc WebSocket', () => {

@@ -5,7 +5,7 @@ import { recorded, resetStub } from '../../support/vscodeStub';
 import { DeliveriesTree } from '../../../extension/views/deliveriesTree';
 import { HEALTH_CHECK_ON_EXPAND, IntegrationsTree, type IntegrationsNode } from '../../../extension/views/integrationsTree';
 import { DETACHED_GROUP_ID, StacksTree } from '../../../extension/views/stacksTree';
-import { WebhookHealthCache } from '../../../extension/webhookHealth';
+import { WebhookHealthCache } from '../../../extension/state/webhookHealth';
 import { COMMIT_URL, commitLinksStatus, delivery, details, FakeServer, integration, repository, rpcError, run, stack } from './fakeServer';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

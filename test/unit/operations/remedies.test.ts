@@ -11,7 +11,7 @@ describe('operations: what a Bitbucket failure calls for, said by the server', (
     try {
       world.bitbucket.testCredential.resolves({ ok: false, problem: { code: 'unauthorized', message: 'Bitbucket refused the credential.' }, curl: CURL });
       const error = await integrations.createIntegration(world.as('ana'), params, scope).then(() => undefined, (e: { data?: Record<string, unknown> }) => e);
-      assert.deepEqual(error?.data, { kind: 'Bitbucket', problem: 'unauthorized', needsNewCredential: true, unreachable: false, curl: CURL });
+      assert.deepEqual(error?.data, { kind: 'Bitbucket', problem: 'unauthorized', needsNewCredential: true, unreachable: false, curl: CURL, field: 'secret' });
     } finally {
       world.close();
     }

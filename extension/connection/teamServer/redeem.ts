@@ -1,6 +1,7 @@
 // Exchanging an invitation for a personal token: one POST to the team server's redeem endpoint, sent
 // only where the address allows a token to go (TLS, or plain http to this machine).
-import { InvitationRedeemed } from '../../server/protocol/redeem';
+import type { InvitationRedeemed } from '../../../server/protocol/redeem';
+import { protocol } from '../protocol';
 import type { TeamAddress } from './address';
 
 export const INVITATION_SHAPE = /^shi_[A-Za-z0-9_-]{43}$/;
@@ -23,7 +24,7 @@ export async function redeemInvitation(address: TeamAddress, invitation: string)
   if (response.status === 401) {
     throw new Error('The team server refused the invitation: it was used already, has expired or was revoked. Ask an admin for a new one (Invite User).');
   }
-  const answer = InvitationRedeemed.safeParse(body);
+  const answer = protocol().InvitationRedeemed.safeParse(body);
   if (!response.ok || !answer.success) {
     const detail = (body as { error?: unknown } | undefined)?.error;
     throw new Error(`The team server did not redeem the invitation (HTTP ${response.status})${typeof detail === 'string' ? `: ${detail}` : '. Check the address.'}`);

@@ -2,13 +2,14 @@
 // `stackhook.server` setting (which restarts the client over the WebSocket), the token to SecretStorage.
 import * as vscode from 'vscode';
 import { createMessageConnection } from 'vscode-jsonrpc';
-import * as Protocol from '../../server/protocol';
-import type { CommandContext } from '../commands/context';
-import { SECTION } from '../config';
-import { parseTeamAddress, type TeamAddress } from './address';
-import { INVITATION_SHAPE, redeemInvitation } from './redeem';
-import type { TeamLink } from './teamLink';
-import { openTeamTransport } from './connect';
+import { protocol } from '../connection/protocol';
+import type { CommandContext } from './context';
+import { requestCommand } from './request';
+import { SECTION } from '../connection/config';
+import { parseTeamAddress, type TeamAddress } from '../connection/teamServer/address';
+import { INVITATION_SHAPE, redeemInvitation } from '../connection/teamServer/redeem';
+import type { TeamLink } from '../connection/teamServer/teamLink';
+import { openTeamTransport } from '../connection/teamServer/connect';
 
 const TOKEN_SHAPE = /^shk_[A-Za-z0-9_-]{43}$/;
 
@@ -19,7 +20,7 @@ export async function whoIs(address: TeamAddress, token: string): Promise<string
   connection.listen();
   try {
     await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} });
-    return Protocol.Status.result.parse(await connection.sendRequest(Protocol.wireType(Protocol.Status), {})).user;
+    return protocol().Status.result.parse(await connection.sendRequest(protocol().wireType(protocol().Status), {})).user;
   } finally {
     connection.dispose();
     transport.socket.close();
@@ -107,30 +108,29 @@ export async function disconnect(ctx: CommandContext, link: TeamLink): Promise<v
   void vscode.window.showInformationMessage(vscode.l10n.t('Disconnected from the team server. Stackhook runs on this machine again.'));
 }
 
-export async function inviteUser(ctx: CommandContext): Promise<void> {
-  const name = await vscode.window.showInputBox({
-    title: vscode.l10n.t('Invite User'),
-    prompt: vscode.l10n.t('The new user\'s name on the team server'),
-    ignoreFocusOut: true,
-    validateInput: (value) => (/^[A-Za-z0-9._@-]+$/.test(value.trim()) ? undefined : vscode.l10n.t('Letters, digits and . _ @ - only.')),
+export function inviteUser(ctx: CommandContext): Promise<void> {
+  return requestCommand(ctx, {
+    pick: () =>
+      vscode.window.showInputBox({
+        title: vscode.l10n.t('Invite User'),
+        prompt: vscode.l10n.t('The new user\'s name on the team server'),
+        ignoreFocusOut: true,
+        validateInput: (value) => (/^[A-Za-z0-9._@-]+$/.test(value.trim()) ? undefined : vscode.l10n.t('Letters, digits and . _ @ - only.')),
+      }),
+    request: protocol().UsersInvite,
+    params: (name) => ({ name: name.trim() }),
+    onAnswer: async (invitation) => {
+      const copy = vscode.l10n.t('Copy invitation');
+      const choice = await vscode.window.showInformationMessage(
+        vscode.l10n.t(
+          '{0} is invited. The invitation works once, until {1}: they paste it into Connect to Team Server, which exchanges it for their own token. It is shown only now: copy it and pass it on privately.',
+          invitation.user,
+          `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`,
+        ),
+        { modal: true },
+        copy,
+      );
+      if (choice === copy) await vscode.env.clipboard.writeText(invitation.token);
+    },
   });
-  if (name === undefined) return;
-  let invitation: { user: string; token: string; expiresAt: string };
-  try {
-    invitation = await ctx.server.request(Protocol.UsersInvite, { name: name.trim() });
-  } catch (error) {
-    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
-    return;
-  }
-  const copy = vscode.l10n.t('Copy invitation');
-  const choice = await vscode.window.showInformationMessage(
-    vscode.l10n.t(
-      '{0} is invited. The invitation works once, until {1}: they paste it into Connect to Team Server, which exchanges it for their own token. It is shown only now: copy it and pass it on privately.',
-      invitation.user,
-      `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`,
-    ),
-    { modal: true },
-    copy,
-  );
-  if (choice === copy) await vscode.env.clipboard.writeText(invitation.token);
 }

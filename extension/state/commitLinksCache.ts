@@ -2,9 +2,9 @@
 // reported it. The Integrations tree and the status panel read this one cache, so a repository is
 // checked once (three Bitbucket calls) and not again per view or redraw.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import { serverError } from './errors';
-import type { StackhookServer } from './serverApi';
+import { protocol } from '../connection/protocol';
+import { serverError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
 import { repositoryKey } from './webhookHealth';
 
 export type CommitLinksStatus = Awaited<ReturnType<typeof askServer>>;
@@ -12,7 +12,7 @@ export type CommitLinksStatus = Awaited<ReturnType<typeof askServer>>;
 export type CommitLinksEntry = { status: CommitLinksStatus } | { error: string };
 
 function askServer(server: StackhookServer, integrationId: string, repository: string) {
-  return server.request(Protocol.RepositoriesCommitLinksStatus, { integrationId, repository });
+  return server.request(protocol().RepositoriesCommitLinksStatus, { integrationId, repository });
 }
 
 export class CommitLinksCache implements vscode.Disposable {

@@ -5,7 +5,7 @@
 // tried again: the token will only be refused, so the person is asked for a new one.
 import * as vscode from 'vscode';
 import type { MessageTransports } from 'vscode-languageclient/node';
-import { TOKEN_ENDED_CLOSE_CODE, TOKEN_ENDED_REASONS } from '../../server/protocol';
+import { TOKEN_ENDED_CLOSE_CODE, TOKEN_ENDED_REASONS } from '../../../server/protocol/tokenEnded';
 import { parseTeamAddress, type TeamAddress } from './address';
 import { reconnectDelayMs } from './backoff';
 import { openTeamTransport } from './connect';

@@ -1,6 +1,6 @@
 // A team server's address as the setting holds it, and where the editor may send a token: over TLS
 // (https/wss) anywhere, in plain text only to this machine.
-import { REDEEM_PATH } from '../../server/protocol/redeem';
+import { REDEEM_PATH } from '../../../server/protocol/redeem';
 
 export interface TeamAddress {
   /** What the setting holds, without a trailing slash: `https://stackhook.example.com`. */

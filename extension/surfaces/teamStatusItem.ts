@@ -2,7 +2,7 @@
 // that the server refused the token (click to paste a new one). Hidden when Stackhook runs locally.
 import * as vscode from 'vscode';
 import { Command } from '../commandIds';
-import type { TeamStatus } from './teamLink';
+import type { TeamStatus } from '../connection/teamServer/teamLink';
 
 export class TeamStatusItem implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;

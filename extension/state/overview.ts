@@ -2,10 +2,11 @@
 // repository a stack uses, recent deliveries, and credentials that stopped working. The status
 // bar, the status panel and the notifications all read this one model.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
 import { CommitLinksCache, type CommitLinksEntry } from './commitLinksCache';
-import { serverError } from './errors';
-import type { StackhookServer } from './serverApi';
+import { serverError } from '../connection/errors';
+import type { StackhookServer } from '../connection/serverApi';
 import type { WebhookHealthCache } from './webhookHealth';
 
 export const RECENT_DELIVERIES = 20;
@@ -98,13 +99,13 @@ export class Overview implements vscode.Disposable {
     const has = (topic: Protocol.ChangeTopic) => topics.includes(topic);
     const registry = has('integrations') || has('stacks') || has('spaces');
     const [status, integrations, stacks, deliveries, expected] = await Promise.all([
-      registry || !this.state.status ? this.server.request(Protocol.Status, {}) : this.state.status,
-      registry ? this.server.request(Protocol.IntegrationsList, {}) : this.state.integrations,
-      registry ? this.server.request(Protocol.StacksList, {}) : this.state.stacks,
-      has('deliveries') ? this.server.request(Protocol.DeliveriesList, { limit: RECENT_DELIVERIES }) : this.state.deliveries,
-      registry ? this.server.request(Protocol.WebhooksExpected, {}) : this.state.expected,
+      registry || !this.state.status ? this.server.request(protocol().Status, {}) : this.state.status,
+      registry ? this.server.request(protocol().IntegrationsList, {}) : this.state.integrations,
+      registry ? this.server.request(protocol().StacksList, {}) : this.state.stacks,
+      has('deliveries') ? this.server.request(protocol().DeliveriesList, { limit: RECENT_DELIVERIES }) : this.state.deliveries,
+      registry ? this.server.request(protocol().WebhooksExpected, {}) : this.state.expected,
     ]);
-    const runs = has('runs') ? await this.server.request(Protocol.RunsList, { limit: RECENT_RUNS }).catch(() => this.state.runs) : this.state.runs;
+    const runs = has('runs') ? await this.server.request(protocol().RunsList, { limit: RECENT_RUNS }).catch(() => this.state.runs) : this.state.runs;
     this.state = { ...this.state, status, integrations, stacks, deliveries, expected, runs };
     this.publish();
     if (registry || has('webhooks')) await this.checkUsedWebhooks();

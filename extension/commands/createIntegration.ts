@@ -3,13 +3,14 @@
 // are checked with Bitbucket before saving, and a failure explains itself with Edit / Save without
 // checking / Cancel.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import { Command } from './commandIds';
-import { serverError, showServerError, type ServerError } from './errors';
-import { registerCredential } from './log';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import { Command } from '../commandIds';
+import { serverError, showServerError, type ServerError } from '../connection/errors';
+import { registerCredential } from '../surfaces/log';
 import { outcomeOf, runSteps, type FlowStep, type Prompter, type Validation } from './quickInput';
-import { pickOrCreateSpace } from './commands/spaceItems';
-import type { StackhookServer } from './serverApi';
+import { pickOrCreateSpace } from './spaceItems';
+import type { StackhookServer } from '../connection/serverApi';
 
 export interface IntegrationDraft {
   name: string;
@@ -26,7 +27,7 @@ export type StepName = 'name' | 'type' | 'space' | 'username' | 'secret' | 'labe
 /** Asks the server whether Bitbucket could take this username with an API token (the rule is there). */
 export async function validateEmail(server: StackhookServer, value: string): Promise<Validation | undefined> {
   try {
-    const { problem } = await server.request(Protocol.IntegrationsCheckUsername, { username: value });
+    const { problem } = await server.request(protocol().IntegrationsCheckUsername, { username: value });
     return problem ? { severity: 'error', message: problem } : undefined;
   } catch (error) {
     return { severity: 'error', message: serverError(error).message };
@@ -36,7 +37,7 @@ export async function validateEmail(server: StackhookServer, value: string): Pro
 /** Asks the server what the name would give; its problem is the error, its id and URL the preview. */
 export async function validateName(server: StackhookServer, value: string): Promise<Validation> {
   try {
-    const preview = await server.request(Protocol.IntegrationsPreview, { name: value });
+    const preview = await server.request(protocol().IntegrationsPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
     const text = vscode.l10n.t('id: {0} · webhook URL: {1}', preview.id, preview.webhookUrl);
     return { severity: 'info', message: [text, preview.note, preview.urlProblem].filter(Boolean).join(' · ') };
@@ -94,7 +95,7 @@ const spaceStep = (flow: IntegrationFlow): IntegrationStep => ({
   name: 'space',
   applies: (draft) => draft.type === 'space',
   run: async (draft, at) => {
-    flow.spaces ??= await flow.server.request(Protocol.SpacesList, {});
+    flow.spaces ??= await flow.server.request(protocol().SpacesList, {});
     return outcomeOf(
       await pickOrCreateSpace(flow.server, flow.prompter, at, flow.spaces, vscode.l10n.t('The space this integration belongs to'), draft.spaceId),
       (spaceId) => (draft.spaceId = spaceId),
@@ -169,10 +170,25 @@ export async function collectIntegration(
   return done ? draft : undefined;
 }
 
-/** A token Bitbucket refused for its scopes or kind is fixed at the token; anything else from the email on. */
+/** The step that asks for each field of integrations/create, for the field a refusal names. */
+const STEP_OF_FIELD: Readonly<Record<string, StepName>> = {
+  name: 'name',
+  type: 'type',
+  spaceId: 'space',
+  username: 'username',
+  secret: 'secret',
+  credentialType: 'secret',
+  labels: 'labels',
+  description: 'description',
+};
+
+/**
+ * The step holding what the server refused, as its error's `field` says; without one, a Bitbucket
+ * failure is the credential's (the only thing creating sends to Bitbucket) and anything else starts over.
+ */
 function stepThatFailed(info: ServerError): StepName {
-  if (info.kind !== 'Bitbucket') return 'name';
-  return info.problem === 'missing-scope' || info.problem === 'app-password-retired' ? 'secret' : 'username';
+  const named = info.field === undefined ? undefined : STEP_OF_FIELD[info.field];
+  return named ?? (info.kind === 'Bitbucket' ? 'username' : 'name');
 }
 
 /**
@@ -221,7 +237,7 @@ async function send(server: StackhookServer, draft: IntegrationDraft, verify: bo
       title: verify ? vscode.l10n.t('Checking the credentials with Bitbucket and creating "{0}"…', draft.name) : vscode.l10n.t('Creating "{0}"…', draft.name),
       cancellable: true,
     },
-    (_progress, token) => server.request(Protocol.IntegrationsCreate, paramsOf(draft, verify), { token }),
+    (_progress, token) => server.request(protocol().IntegrationsCreate, paramsOf(draft, verify), { token }),
   );
 }
 

@@ -3,8 +3,8 @@
 // tests implement it with a fake.
 import type * as vscode from 'vscode';
 import type { z } from 'zod';
-import type { ChangeTopic, DeliveryRefused, RequestDefinition } from '../server/protocol';
-import type { ServerState } from './contextKeys';
+import type { ChangeTopic, DeliveryRefused, RequestDefinition } from '../../server/protocol';
+import type { ServerState } from '../contextKeys';
 
 export interface RequestOptions {
   token?: vscode.CancellationToken | undefined;

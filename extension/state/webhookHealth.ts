@@ -2,8 +2,9 @@
 // status bar and the panel all read this one cache, so a check made in one place shows everywhere,
 // and no view asks Bitbucket again for what another view just learned.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import type { StackhookServer } from './serverApi';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import type { StackhookServer } from '../connection/serverApi';
 
 /** One map key for a repository of an integration. */
 export const repositoryKey = (integrationId: string, repository: string) => `${integrationId}\n${repository}`;
@@ -31,9 +32,9 @@ export class WebhookHealthCache implements vscode.Disposable {
   async check(integrationId: string, repositories: readonly string[], token?: vscode.CancellationToken): Promise<Protocol.WebhookHealth[]> {
     const unique = [...new Set(repositories)];
     const results: Protocol.WebhookHealth[] = [];
-    for (let start = 0; start < unique.length; start += Protocol.MAX_REPOSITORIES_PER_REQUEST) {
-      const batch = unique.slice(start, start + Protocol.MAX_REPOSITORIES_PER_REQUEST);
-      const health = await this.server.request(Protocol.WebhooksStatus, { integrationId, repositories: batch }, { token });
+    for (let start = 0; start < unique.length; start += protocol().MAX_REPOSITORIES_PER_REQUEST) {
+      const batch = unique.slice(start, start + protocol().MAX_REPOSITORIES_PER_REQUEST);
+      const health = await this.server.request(protocol().WebhooksStatus, { integrationId, repositories: batch }, { token });
       for (const entry of health) {
         this.entries.set(repositoryKey(integrationId, entry.repository), entry);
         this.stale.delete(repositoryKey(integrationId, entry.repository));

@@ -2,10 +2,11 @@
 // when a tracked run fails or waits for confirmation, with the action that follows (Open Log,
 // Confirm). What was already so when the window opened is not announced.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import { Command } from './commandIds';
-import type { StackhookServer } from './serverApi';
-import { isLive } from './views/runPresentation';
+import type * as Protocol from '../../server/protocol';
+import { protocol } from '../connection/protocol';
+import { Command } from '../commandIds';
+import type { StackhookServer } from '../connection/serverApi';
+import { isLive } from '../views/runPresentation';
 
 export interface RunCounts {
   running: number;
@@ -33,7 +34,7 @@ export class RunWatcher implements vscode.Disposable {
     if (this.server.state !== 'running') return;
     let stacks: Protocol.Stack[];
     try {
-      stacks = await this.server.request(Protocol.StacksList, {});
+      stacks = await this.server.request(protocol().StacksList, {});
     } catch {
       return; // The views show the error; the next change looks again.
     }

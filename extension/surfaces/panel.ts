@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { Command } from './commandIds';
-import { commitLinksSummary } from './commitLinksCache';
-import type { Overview, OverviewState, WebhookRow } from './overview';
+import { Command } from '../commandIds';
+import { commitLinksSummary } from '../state/commitLinksCache';
+import type { Overview, OverviewState, WebhookRow } from '../state/overview';
 import { parseFromPanel, type PanelCommitLinks, type PanelState, type ToPanel } from './panelMessages';
-import { verdictBadge, webhookSummary } from './views/presentation';
-import { runLine } from './views/runPresentation';
+import { verdictBadge, webhookSummary } from '../views/presentation';
+import { runLine } from '../views/runPresentation';
 
 export const PANEL_VIEW_TYPE = 'stackhook.status';
 

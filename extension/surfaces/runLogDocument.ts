@@ -1,8 +1,8 @@
 // A run's log as a read-only document (`stackhook-run:/<run id>.log`). While the run is live the
 // document follows it: the log is read again from where it stopped until the server says it is complete.
 import * as vscode from 'vscode';
-import * as Protocol from '../server/protocol';
-import type { StackhookServer } from './serverApi';
+import { protocol } from '../connection/protocol';
+import type { StackhookServer } from '../connection/serverApi';
 
 export const RUN_LOG_SCHEME = 'stackhook-run';
 /** How long a live run's document waits before reading its log again. */
@@ -50,7 +50,7 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
 
   private async read(runId: string, followed: Followed): Promise<boolean> {
     try {
-      const part = await this.server.request(Protocol.RunsLog, { runId, offset: followed.offset });
+      const part = await this.server.request(protocol().RunsLog, { runId, offset: followed.offset });
       followed.text += part.text;
       followed.offset = part.nextOffset;
       followed.complete = part.complete;

@@ -1,9 +1,11 @@
-// Server errors arrive as data (`kind`, a message for a person, maybe a `problem` code). We show the
-// message as written and offer the action that fixes it; the server decides what went wrong.
+// Server errors arrive as data (`kind`, a message for a person, maybe a `problem` code or the `field`
+// it is about), parsed with the protocol's schema. We show the message as written and offer the
+// action that fixes it; the server decides what went wrong.
 import * as vscode from 'vscode';
-import type { CredentialProblem, ErrorKind } from '../server/protocol';
-import { Command } from './commandIds';
-import { log } from './log';
+import type { CredentialProblem, ErrorKind } from '../../server/protocol';
+import { Command } from '../commandIds';
+import { log } from '../surfaces/log';
+import { protocol } from './protocol';
 
 export interface ServerError {
   message: string;
@@ -14,25 +16,33 @@ export interface ServerError {
   /** The server says Bitbucket was not reached, so nothing was refused. */
   unreachable: boolean;
   curl: string | undefined;
+  /** The field of the request the server refused, where it named one: the step a flow reopens. */
+  field: string | undefined;
 }
 
-const KINDS: readonly string[] = ['Invalid', 'NotFound', 'Conflict', 'Forbidden', 'Detached', 'Bitbucket', 'Unavailable'];
-
+/** Whatever a request failed with, as the server's error data says; data that is not the protocol's (a crash, a cut connection) has no kind. */
 export function serverError(error: unknown): ServerError {
   const message = error instanceof Error ? error.message : typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
-  const data = typeof error === 'object' && error !== null && 'data' in error ? (error as { data: unknown }).data : undefined;
-  const kind = typeof data === 'object' && data !== null && 'kind' in data && KINDS.includes(String(data.kind)) ? (data.kind as ErrorKind) : undefined;
-  const problem = kind === 'Bitbucket' && typeof data === 'object' && data !== null && 'problem' in data ? (data.problem as CredentialProblem) : undefined;
-  const flag = (name: string) => typeof data === 'object' && data !== null && name in data && (data as Record<string, unknown>)[name] === true;
-  const curl = typeof data === 'object' && data !== null && 'curl' in data && typeof data.curl === 'string' ? data.curl : undefined;
-  return { message, kind, problem, needsNewCredential: kind === 'Bitbucket' && flag('needsNewCredential'), unreachable: kind === 'Bitbucket' && flag('unreachable'), curl };
+  const raw = typeof error === 'object' && error !== null && 'data' in error ? (error as { data: unknown }).data : undefined;
+  const parsed = raw === undefined ? undefined : protocol().ErrorData.safeParse(raw);
+  const data = parsed?.success ? parsed.data : undefined;
+  const bitbucket = data?.kind === 'Bitbucket';
+  return {
+    message,
+    kind: data?.kind,
+    problem: bitbucket ? data.problem : undefined,
+    needsNewCredential: bitbucket && data.needsNewCredential === true,
+    unreachable: bitbucket && data.unreachable === true,
+    curl: data?.curl,
+    field: data?.field,
+  };
 }
 
 export function isCancellation(error: unknown): boolean {
   return error instanceof vscode.CancellationError || (typeof error === 'object' && error !== null && 'code' in error && error.code === -32800);
 }
 
-interface Subject {
+export interface ErrorSubject {
   integrationId?: string | undefined;
   stackId?: string | undefined;
 }
@@ -42,7 +52,7 @@ interface Fix {
   run: () => Thenable<unknown>;
 }
 
-function fixesFor(error: ServerError, subject: Subject): Fix[] {
+function fixesFor(error: ServerError, subject: ErrorSubject): Fix[] {
   const fixes: Fix[] = [];
   if (error.needsNewCredential && subject.integrationId) {
     const id = subject.integrationId;
@@ -63,7 +73,7 @@ function fixesFor(error: ServerError, subject: Subject): Fix[] {
 }
 
 /** Shows a failed request's message with the action that fixes it. Cancellations are not errors. */
-export async function showServerError(error: unknown, subject: Subject = {}): Promise<void> {
+export async function showServerError(error: unknown, subject: ErrorSubject = {}): Promise<void> {
   if (isCancellation(error)) return;
   const info = serverError(error);
   log.warn(`${info.kind ?? 'Error'}${info.problem ? `/${info.problem}` : ''}: ${info.message}`);

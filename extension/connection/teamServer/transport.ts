@@ -3,7 +3,7 @@
 // (dist/teamTransport.js, with ws) and loaded on the first connection (connect.ts).
 import type { MessageReader, MessageWriter } from 'vscode-jsonrpc';
 import WebSocket from 'ws';
-import { WebSocketMessageReader, WebSocketMessageWriter } from '../../server/protocol/webSocketMessages';
+import { WebSocketMessageReader, WebSocketMessageWriter } from '../../../server/protocol/webSocketMessages';
 import type { TeamAddress } from './address';
 
 /** The server answered the upgrade with an HTTP status instead of switching protocols. */

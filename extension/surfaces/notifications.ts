@@ -3,10 +3,10 @@
 // Each offers the action that fixes it. What was there when the window opened is not announced:
 // the status bar already shows it.
 import * as vscode from 'vscode';
-import type * as Protocol from '../server/protocol';
-import { Command } from './commandIds';
-import type { CredentialProblem, Overview, OverviewState } from './overview';
-import type { DeliveryRefusal, StackhookServer } from './serverApi';
+import type * as Protocol from '../../server/protocol';
+import { Command } from '../commandIds';
+import type { CredentialProblem, Overview, OverviewState } from '../state/overview';
+import type { DeliveryRefusal, StackhookServer } from '../connection/serverApi';
 
 export class Notifier implements vscode.Disposable {
   private knownDetached: Set<string> | undefined;

@@ -4,7 +4,7 @@
 // Validation may ask the server (so a rule stays there). Flows are written against `Prompter` so
 // tests can script them.
 import * as vscode from 'vscode';
-import { ContextKey, setContext } from './contextKeys';
+import { ContextKey, setContext } from '../contextKeys';
 
 export const BACK = Symbol('back');
 export type Answer<T> = T | typeof BACK | undefined;
@@ -164,8 +164,9 @@ export function outcomeOf<T>(answer: Answer<T>, store: (value: T) => void): Step
 
 /**
  * Runs the steps from `startAt` over one draft, so values survive Back and a second pass after a
- * refusal. Back returns to the step shown before (skipped steps stay skipped); Back on the first
- * shown step stays there. Returns false when the user cancelled.
+ * refusal; a `startAt` that is not a step of the flow, or does not apply to the draft, starts from
+ * the first, so reopening always shows a step. Back returns to the step shown before (skipped steps
+ * stay skipped); Back on the first shown step stays there. Returns false when the user cancelled.
  */
 export async function runSteps<D, K extends string>(title: string, steps: readonly FlowStep<D, K>[], draft: D, startAt?: K): Promise<boolean> {
   const applies = (step: FlowStep<D, K>) => step.applies?.(draft) ?? true;
@@ -175,7 +176,8 @@ export async function runSteps<D, K extends string>(title: string, steps: readon
     for (let at = from - 1; at >= 0; at--) if (applies(steps[at] as FlowStep<D, K>)) return at;
     return from;
   };
-  let index = Math.max(0, startAt === undefined ? 0 : steps.findIndex((step) => step.name === startAt));
+  const wanted = steps.findIndex((step) => step.name === startAt);
+  let index = wanted >= 0 && applies(steps[wanted] as FlowStep<D, K>) ? wanted : 0;
   while (index < steps.length) {
     const step = steps[index] as FlowStep<D, K>;
     if (!applies(step)) {

@@ -1,8 +1,8 @@
 // The status bar item: quiet when all is well; `$(warning) N detached` on the warning background
 // when stacks are detached or webhooks are broken; click opens the status panel.
 import * as vscode from 'vscode';
-import { Command } from './commandIds';
-import type { ServerState } from './contextKeys';
+import { Command } from '../commandIds';
+import type { ServerState } from '../contextKeys';
 
 export interface StatusCounts {
   detached: number;

@@ -16,11 +16,13 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import type { z } from 'zod';
-import * as Protocol from '../server/protocol';
-import { Command } from './commandIds';
+import type * as Protocol from '../../server/protocol';
+import { TO_EDITOR } from '../../server/protocol/toEditor';
+import { Command } from '../commandIds';
 import { readSettings, serverArgs } from './config';
-import type { ServerState } from './contextKeys';
-import { registerSecret } from './log';
+import type { ServerState } from '../contextKeys';
+import { registerSecret } from '../surfaces/log';
+import { protocol } from './protocol';
 import type { DeliveryRefusal, RequestOptions, StackhookServer } from './serverApi';
 import type { TeamAddress } from './teamServer/address';
 import { TeamLink } from './teamServer/teamLink';
@@ -102,22 +104,23 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
       else if (newState === State.Starting) this.setState('starting');
       else if (this.current !== 'failed') this.setState('stopped');
     });
-    client.onNotification(Protocol.Changed.type, (params: unknown) => {
-      const parsed = Protocol.Changed.params.safeParse(params);
+    // Registered by name (toEditor.ts): the schemas that check what arrives load with the first message.
+    client.onNotification(TO_EDITOR.changed, (params: unknown) => {
+      const parsed = protocol().Changed.params.safeParse(params);
       if (parsed.success) this.changed.fire(parsed.data.topics);
     });
-    client.onNotification(Protocol.DeliveryRefused.type, (params: unknown) => {
-      const parsed = Protocol.DeliveryRefused.params.safeParse(params);
+    client.onNotification(TO_EDITOR.deliveryRefused, (params: unknown) => {
+      const parsed = protocol().DeliveryRefused.params.safeParse(params);
       if (parsed.success) this.refused.fire(parsed.data);
     });
-    client.onRequest(Protocol.SecretsGet.type, async (params: unknown) => {
-      const { key } = Protocol.SecretsGet.params.parse(params);
+    client.onRequest(TO_EDITOR.secretsGet, async (params: unknown) => {
+      const { key } = protocol().SecretsGet.params.parse(params);
       const value = (await this.context.secrets.get(key)) ?? null;
       registerSecret(value);
       return { value };
     });
-    client.onRequest(Protocol.SecretsStore.type, async (params: unknown) => {
-      const { key, value } = Protocol.SecretsStore.params.parse(params);
+    client.onRequest(TO_EDITOR.secretsStore, async (params: unknown) => {
+      const { key, value } = protocol().SecretsStore.params.parse(params);
       registerSecret(value);
       if (value === null) await this.context.secrets.delete(key);
       else await this.context.secrets.store(key, value);
@@ -141,7 +144,7 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
   /** Connected (again): the status bar says as whom, which only the server knows (it read the token). */
   private async showWhoIsConnected(team: TeamAddress): Promise<void> {
     try {
-      const status = await this.request(Protocol.Status, {});
+      const status = await this.request(protocol().Status, {});
       if (this.teamAddress === team) this.team.markConnected(team, status.user);
     } catch (error) {
       this.output.warn(`Connected to ${team.host}, but its status could not be read: ${error instanceof Error ? error.message : String(error)}`);
@@ -218,7 +221,7 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
       sent = { ...(params as object), workDoneToken } as z.input<P>;
     }
     try {
-      return definition.result.parse(await client.sendRequest(Protocol.wireType(definition), sent, options.token));
+      return definition.result.parse(await client.sendRequest(protocol().wireType(definition), sent, options.token));
     } catch (error) {
       // The server answers a cancelled request with RequestCancelled; the caller asked for it, so it is no failure.
       if (options.token?.isCancellationRequested) throw new vscode.CancellationError();

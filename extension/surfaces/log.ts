@@ -2,10 +2,10 @@
 // pass through one channel that masks every secret this window has handled (R9), so even a verbose
 // protocol trace of `integrations/create` never shows the API token.
 import * as vscode from 'vscode';
-import { maskText as redact } from '../server/protocol/masking';
+import { maskText as redact } from '../../server/protocol/masking';
 
 /** One masking for both processes: every form of a secret this window has handled (R9). */
-export { registerCredential, registerSecret, maskText as redact } from '../server/protocol/masking';
+export { registerCredential, registerSecret, maskText as redact } from '../../server/protocol/masking';
 
 type Line = (message: string, ...args: unknown[]) => void;
 
