@@ -6,7 +6,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensurePrivateFolder } from '../store/atomicFile';
 import { runFolderOf } from './gitCheckout';
 import { findProgram, RUN_PATH, runPath, SANDBOX_HOME, sandboxOptions, sandboxSupport, writeArgs, type SandboxLayout } from './sandbox';
