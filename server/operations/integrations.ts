@@ -1,8 +1,7 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
-import { remediesOf } from '../bitbucket/remedies';
 import { repositoriesWithOldSecret } from '../bitbucket/hookConfiguration';
 import type { RequestScope, ServerContext } from '../context';
-import { invalid } from '../errors';
+import { invalid, remediesOf } from '../errors';
 import { registerCredential, registerSecret } from '../log';
 import type * as Protocol from '../protocol';
 import { canList, requireCredentialCheck, requireIntegrationDetails, requireListedIntegration, requireManage } from '../registry/access';
