@@ -7,7 +7,7 @@ import { requireAttached } from '../registry/stacks';
 import type { RunService } from '../runs/service';
 import { checkRunner as check } from '../runs/runnerCheck';
 import type { RunRecord } from '../runs/runEvent';
-import { isFinal } from '../runs/runBook';
+import { isFinal } from '../runs/runEvent';
 import type { StoredStack } from '../store/schema';
 import { credentialOf } from './credentials';
 import { requireRole, requireVisibleStack, requireWritableStack } from '../registry/access';

@@ -9,14 +9,11 @@ import * as path from 'node:path';
 import type { Run } from '../protocol';
 import { AppendLog } from '../store/appendLog';
 import type { RecordLog, RunLogs } from '../store/engine';
-import { ownerAlive } from '../processIdentity';
+import { ownerAlive } from '../store/processIdentity';
 import type { StoredDelivery } from '../webhooks/storedDelivery';
 import { RunEvent, applyEvent, isFinal, queuedRecord, type RunRecord } from './runEvent';
 import { RunLogFiles } from './runLogFiles';
 import type { StoredRun } from './storedRun';
-
-export { isFinal } from './runEvent';
-export { THIS_PROCESS, ownerAlive } from '../processIdentity';
 
 export const RUN_EVENTS_FILE = 'run-events.jsonl';
 export const RUN_EVENTS_SIZE = 200_000;

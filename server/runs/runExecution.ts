@@ -10,14 +10,15 @@ import { credentialOf } from '../operations/credentials';
 import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
 import type { StackLease } from '../store/engine';
+import { THIS_PROCESS } from '../store/processIdentity';
 import { runSettingsOf, type StoredStack } from '../store/schema';
 import { RunHalted, type Execution, type Outcome } from './execution';
 import { endLeftover, runLocally, type LocalControl } from './localRunner';
 import { runOnPipelines } from './pipelinesRunner';
 import { reportComment, reportStatus, type Reporter } from './reporting';
 import { withRetries } from './retries';
-import { THIS_PROCESS, isFinal, type RunBook, type RunChange } from './runBook';
-import type { RunRecord } from './runEvent';
+import type { RunBook, RunChange } from './runBook';
+import { isFinal, type RunRecord } from './runEvent';
 import { maskCredential } from './runLogFiles';
 import type { RunSettings } from './settings';
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { THIS_PROCESS, ownerAlive } from '../processIdentity';
+import { THIS_PROCESS, ownerAlive } from './processIdentity';
 import { ensurePrivateFolder, PRIVATE_FILE_MODE } from './atomicFile';
 import type { StackLease, StackLocks } from './engine';
 

@@ -1,7 +1,7 @@
 // How a Stackhook process names itself to the others on a store (in claims, locks and delivery
 // records), and how one tells whether a process so named still runs.
 import { hostname } from 'node:os';
-import { processStartedBy } from './store/processes';
+import { processStartedBy } from './processes';
 
 const STARTED_AT = Date.now();
 /** This process: host, pid and start time (a reused pid is another process). */
