@@ -8,7 +8,7 @@ import { Logger } from '../server/log';
 import { deleteIntegration } from '../server/operations/integrations';
 import type { ServerContext } from '../server/context';
 import { RegistryStore } from '../server/store/registryStore';
-import { emptyState, type RegistryState } from '../server/store/schema';
+import { emptyState, type RegistryState } from '../server/registry/state';
 import { tempStore } from '../test/support/serverProcess';
 
 interface Shape {

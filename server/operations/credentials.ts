@@ -4,7 +4,7 @@ import type { RequestScope, ServerContext } from '../context';
 import { bitbucketError, unavailable } from '../errors';
 import { registerCredential } from '../log';
 import type { CredentialTest } from '../protocol';
-import type { StoredIntegration } from '../store/schema';
+import type { StoredIntegration } from '../registry/state';
 
 export async function credentialOf(context: ServerContext, integration: StoredIntegration): Promise<BitbucketCredential> {
   const secret = await context.credentials.get(integration.id);

@@ -7,7 +7,7 @@ import type { WebhookTarget } from '../bitbucket/gateway';
 import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret, workspaceHookKey } from '../bitbucket/hookConfiguration';
 import { webhookUrlProblem } from '../registry/reachability';
 import { repositoryWebLinks } from '../bitbucket/webLinks';
-import type { StoredIntegration } from '../store/schema';
+import type { StoredIntegration } from '../registry/state';
 import { credentialOf } from './credentials';
 
 const DEFAULT_WEB = 'https://bitbucket.org';

@@ -8,7 +8,7 @@ import type { RunService } from '../runs/service';
 import { checkRunner as check } from '../runs/runnerCheck';
 import type { RunRecord } from '../runs/runEvent';
 import { isFinal } from '../runs/runEvent';
-import type { StoredStack } from '../store/schema';
+import type { StoredStack } from '../registry/state';
 import { credentialOf } from './credentials';
 import { requireRole, requireVisibleStack, requireWritableStack } from '../registry/access';
 import { queueRun } from './stacks';

@@ -7,7 +7,7 @@ import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRun
 import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
-import { runSettingsOf, type RegistryState } from '../store/schema';
+import { runSettingsOf, type RegistryState } from '../registry/state';
 import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
 import { currentRun } from '../runs/current';

@@ -7,8 +7,8 @@
 // see but not do.
 import { forbidden, notFound } from '../errors';
 import type { Delivery, Role } from '../protocol';
-import type { RegistryState, StoredIntegration, StoredSpace, StoredStack } from '../store/schema';
-import { ROOT_SPACE_ID } from '../store/schema';
+import type { RegistryState, StoredIntegration, StoredSpace, StoredStack } from './state';
+import { ROOT_SPACE_ID } from './state';
 import { requireIntegration } from './integrations';
 import { findSpace, pathToRoot } from './spaces';
 import { changedRunSettings, requireStack, type RunSetting, type RunSettings } from './stacks';

@@ -2,7 +2,7 @@
 // (reattaching after a same-name recreate).
 import { conflict, detached, forbidden, notFound } from '../errors';
 import { DEFAULT_RUNNER, type Runner } from '../protocol';
-import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../store/schema';
+import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from './state';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
 import { requireSpace } from './spaces';

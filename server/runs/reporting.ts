@@ -8,7 +8,7 @@ import { describeError } from '../errors';
 import type { BitbucketCredential, BitbucketGateway, BuildStatus } from '../bitbucket/gateway';
 import { redact } from '../log';
 import type { Run, RunState } from '../protocol';
-import type { StoredStack } from '../store/schema';
+import type { StoredStack } from '../registry/state';
 import { COMMENT_LIMITS, commentMarkdown } from './pullRequestComment';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';

@@ -11,7 +11,7 @@ import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
 import type { StackLease } from '../store/engine';
 import { THIS_PROCESS } from '../store/processIdentity';
-import { runSettingsOf, type StoredStack } from '../store/schema';
+import { runSettingsOf, type StoredStack } from '../registry/state';
 import { RunHalted, type Execution, type Outcome } from './execution';
 import { endLeftover, runLocally, type LocalControl } from './localRunner';
 import { runOnPipelines } from './pipelinesRunner';

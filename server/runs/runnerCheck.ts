@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import type { BitbucketCredential, BitbucketGateway } from '../bitbucket/gateway';
 import type { RunnerCheck } from '../protocol';
-import { runSettingsOf, type StoredStack } from '../store/schema';
+import { runSettingsOf, type StoredStack } from '../registry/state';
 
 export const PIPELINES_FILE = 'bitbucket-pipelines.yml';
 

@@ -2,7 +2,7 @@
 // file store (registryStore.ts, appendLog.ts) or PostgreSQL (postgres/).
 import type { z } from 'zod';
 import type { ChangeTopic } from '../protocol';
-import type { RegistryState } from './schema';
+import type { RegistryState } from '../registry/state';
 
 export interface Registry {
   /** Where the registry is, for people: a folder, or a database URL without its password. */

@@ -1,6 +1,6 @@
 // Brings a registry file written by an older Stackhook up to the current schema, one version at a
 // time. A file from a newer Stackhook is refused rather than rewritten in a shape it does not know.
-import { SCHEMA_VERSION } from './schema';
+import { SCHEMA_VERSION } from '../registry/state';
 
 export type Migration = (raw: Record<string, unknown>) => Record<string, unknown>;
 

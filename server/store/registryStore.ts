@@ -8,7 +8,7 @@ import { describeIssues } from '../zodIssues';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from './atomicFile';
 import { withFileLock } from './fileLock';
 import { UnsupportedVersionError, migrate } from './migrations';
-import { RegistryState, emptyState } from './schema';
+import { RegistryState, emptyState } from '../registry/state';
 
 export const REGISTRY_FILE = 'registry.json';
 

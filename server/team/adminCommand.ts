@@ -10,7 +10,7 @@ import { withPassword } from '../store/databaseUrl';
 import { openDatabase } from '../store/openDatabase';
 import { databasePassword } from '../startupSecrets';
 import { RegistryStore } from '../store/registryStore';
-import { ROOT_SPACE_ID } from '../store/schema';
+import { ROOT_SPACE_ID } from '../registry/state';
 import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './tokens';
 import { FileUserDirectory, inviteInto } from './userDirectory';
 

@@ -10,7 +10,7 @@ import { registerSecret } from '../log';
 import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
-import type { RegistryState, StoredIntegration } from '../store/schema';
+import type { RegistryState, StoredIntegration } from '../registry/state';
 import { AcceptedKeys, type Accepted } from './acceptedKeys';
 import { AttemptsInFlight } from './attemptsInFlight';
 import { FileDeliveryRecorder, keyedDeliveriesLog, type DeliveryRecorder } from './deliveryRecorder';

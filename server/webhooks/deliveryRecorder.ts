@@ -4,7 +4,7 @@
 // deliveries log, which lists only the first line of each delivery (deliveriesLog.ts), PostgreSQL with
 // a unique key that commits with the record (store/postgres/deliveryClaims.ts).
 import type { RecordLog, Registry } from '../store/engine';
-import type { RegistryState } from '../store/schema';
+import type { RegistryState } from '../registry/state';
 import { acceptedKey, type Accepted, type AcceptedKeys } from './acceptedKeys';
 import { deliveryKey, takenKey } from './deliveriesLog';
 import type { StoredDelivery } from './storedDelivery';

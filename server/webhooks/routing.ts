@@ -11,7 +11,7 @@
 // not the stack's branch). Whether it comes from a fork is decided where the body is read
 // (pullRequestOrigin.ts): from a fork unless the delivery proves otherwise.
 import type { Run } from '../protocol';
-import type { StoredStack } from '../store/schema';
+import type { StoredStack } from '../registry/state';
 import type { PullRequestEvent, PushChangeEvent, WebhookEvent } from './events';
 import { printable, shortCommit } from './printable';
 

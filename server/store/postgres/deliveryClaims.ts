@@ -7,7 +7,7 @@
 import type { Pool } from 'pg';
 import type { DeliveryRecorder, Recorded } from '../../webhooks/deliveryRecorder';
 import { DELIVERY_KEY_RETENTION_MS, StoredDelivery } from '../../webhooks/storedDelivery';
-import type { RegistryState } from '../schema';
+import type { RegistryState } from '../../registry/state';
 import type { PostgresLog } from './recordLog';
 import type { PostgresRegistry } from './registry';
 

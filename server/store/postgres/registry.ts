@@ -8,7 +8,7 @@ import { describeIssues } from '../../zodIssues';
 import { Batched } from '../batched';
 import { UnsupportedVersionError, migrate } from '../migrations';
 import { changedTopics, StoreCorruptError } from '../registryStore';
-import { RegistryState, emptyState } from '../schema';
+import { RegistryState, emptyState } from '../../registry/state';
 import { ChangeChannel } from './changeChannel';
 
 export class PostgresRegistry {

@@ -12,7 +12,7 @@ import { handlers } from '../../../server/rpc/handlers';
 import { RunBook } from '../../../server/runs/runBook';
 import type { RunService } from '../../../server/runs/service';
 import { REGISTRY_FILE } from '../../../server/store/registryStore';
-import type { StoredStack } from '../../../server/store/schema';
+import type { StoredStack } from '../../../server/registry/state';
 import { kindOf, scope, testWorld, type TestWorld } from '../../support/testContext';
 
 type Role = Protocol.Role | 'none';

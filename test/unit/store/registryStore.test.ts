@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { migrate, UnsupportedVersionError } from '../../../server/store/migrations';
 import { changedTopics, RegistryStore, StoreCorruptError } from '../../../server/store/registryStore';
-import { emptyState } from '../../../server/store/schema';
+import { emptyState } from '../../../server/registry/state';
 import { tempStore } from '../../support/serverProcess';
 
 async function openError(folder: string): Promise<StoreCorruptError> {

@@ -1,4 +1,6 @@
-// What the registry file holds, validated on every load. Secrets of Bitbucket credentials are
+// The registry's state: spaces, grants, integrations (live and deleted) and stacks, the one model
+// every rule in this folder reads and both store engines keep (the file engine's registry.json,
+// PostgreSQL's registry document), validated on every load. Secrets of Bitbucket credentials are
 // never here (R9); webhook secrets are, because the receiver must read them (the file is 0600).
 import * as z from 'zod';
 import { CredentialType, DEFAULT_RUNNER, IntegrationType, Role, Runner } from '../protocol';
