@@ -6,9 +6,9 @@ import type { CredentialStore } from './secrets/credentialStore';
 import type { RecordLog, Registry } from './store/engine';
 import type { UserDirectory } from './team/userDirectory';
 import type { RunService } from './runs/service';
-import type { StoredRun } from './runs/storedRun';
+import type { StoredRun } from './store/storedRun';
 import type { DeliveryRecorder } from './webhooks/deliveryRecorder';
-import type { StoredDelivery } from './webhooks/storedDelivery';
+import type { StoredDelivery } from './store/storedDelivery';
 
 export interface ServerContext {
   readonly version: string;

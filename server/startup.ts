@@ -23,11 +23,11 @@ import { RegistryStore } from './store/registryStore';
 import { removeOrphanTemps, tightenModes } from './store/storeHygiene';
 import { RunEngine } from './runs/engine';
 import { RunBook } from './runs/runBook';
-import { StoredRun } from './runs/storedRun';
+import { StoredRun } from './store/storedRun';
 import { FileStackLocks } from './store/stackLockFiles';
 import { runSettingsFromEnv } from './runs/settings';
 import { fileDeliveriesLog } from './webhooks/deliveriesLog';
-import { StoredDelivery } from './webhooks/storedDelivery';
+import { StoredDelivery } from './store/storedDelivery';
 import { version } from '../package.json';
 
 /** Manual runs only: runs queued by deliveries live (and rotate) with their delivery. */

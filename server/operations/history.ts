@@ -7,7 +7,7 @@ import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { visibleDelivery, visibleStacks } from '../registry/access';
 import { currentRun } from '../runs/current';
-import { publicDelivery, type StoredDelivery } from '../webhooks/storedDelivery';
+import { publicDelivery, type StoredDelivery } from '../store/storedDelivery';
 
 const DEFAULT_LIMIT = 100;
 

@@ -11,7 +11,7 @@ import { runSettingsOf, type RegistryState } from '../registry/state';
 import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
 import { currentRun } from '../runs/current';
-import type { StoredRun } from '../runs/storedRun';
+import type { StoredRun } from '../store/storedRun';
 import { stackView } from './recordsForUser';
 
 export async function listStacks(context: ServerContext) {

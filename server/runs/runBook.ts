@@ -10,13 +10,13 @@ import type { Run } from '../protocol';
 import { AppendLog } from '../store/appendLog';
 import type { RecordLog, RunLogs } from '../store/engine';
 import { ownerAlive } from '../store/processIdentity';
-import type { StoredDelivery } from '../webhooks/storedDelivery';
-import { RunEvent, applyEvent, isFinal, queuedRecord, type RunRecord } from './runEvent';
+import { RUN_EVENTS_SIZE, RunEvent } from '../store/runEvents';
+import type { StoredDelivery } from '../store/storedDelivery';
+import type { StoredRun } from '../store/storedRun';
+import { applyEvent, isFinal, queuedRecord, type RunRecord } from './runEvent';
 import { RunLogFiles } from './runLogFiles';
-import type { StoredRun } from './storedRun';
 
 export const RUN_EVENTS_FILE = 'run-events.jsonl';
-export const RUN_EVENTS_SIZE = 200_000;
 /** Events of runs this process has not read (yet, or ever: a run log rotated away) that it keeps waiting. */
 const MAX_ORPHANS = 10_000;
 

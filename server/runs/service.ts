@@ -1,7 +1,7 @@
 // What the rest of the server asks of run execution (the engine implements it).
 import type { QueuedRun, Run } from '../protocol';
 import type { RunBook } from './runBook';
-import type { DecisionKind } from './runEvent';
+import type { DecisionKind } from '../store/runEvents';
 
 export interface RunService {
   readonly book: RunBook;

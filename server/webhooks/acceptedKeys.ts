@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { DeliveryVerdict } from '../protocol';
 import { statOrNull } from '../store/appendLog';
 import { PRIVATE_FILE_MODE } from '../store/atomicFile';
-import { DELIVERY_KEY_RETENTION_MS } from './storedDelivery';
+import { DELIVERY_KEY_RETENTION_MS } from '../store/storedDelivery';
 
 export const ACCEPTED_KEYS_FILE = 'accepted-keys';
 /** Where servers before this file kept one file per accepted delivery; their names are the same keys. */

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { DeliveryVerdict } from '../protocol';
 import { AppendLog, DEFAULT_MAX_BYTES } from '../store/appendLog';
-import { StoredDelivery } from './storedDelivery';
+import { StoredDelivery } from '../store/storedDelivery';
 
 export const DELIVERIES_FILE = 'deliveries.jsonl';
 

@@ -21,7 +21,7 @@ import { printable } from './printable';
 import { recordedHeaders } from './recordedHeaders';
 import { routeEvent } from './routing';
 import { checkSignature, type SignatureCheck } from './signature';
-import type { StoredDelivery } from './storedDelivery';
+import type { StoredDelivery } from '../store/storedDelivery';
 
 /** Bitbucket sends at most 256 KB; anything much larger is not a delivery. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -7,7 +7,7 @@ import type { RecordLog, Registry } from '../store/engine';
 import type { RegistryState } from '../registry/state';
 import { acceptedKey, type Accepted, type AcceptedKeys } from './acceptedKeys';
 import { deliveryKey, takenKey } from './deliveriesLog';
-import type { StoredDelivery } from './storedDelivery';
+import type { StoredDelivery } from '../store/storedDelivery';
 
 export type Recorded =
   | { kind: 'recorded' }

@@ -10,7 +10,7 @@ import { FileCredentials } from '../../server/secrets/fileCredentials';
 import { AppendLog } from '../../server/store/appendLog';
 import { fileDeliveriesLog } from '../../server/webhooks/deliveriesLog';
 import { RegistryStore } from '../../server/store/registryStore';
-import { StoredDelivery } from '../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../server/store/storedDelivery';
 import { tempStore } from './serverProcess';
 
 export interface TestWorld {

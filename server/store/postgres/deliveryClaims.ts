@@ -6,7 +6,7 @@
 // commit (the log's advisory lock) and then finds its record.
 import type { Pool } from 'pg';
 import type { DeliveryRecorder, Recorded } from '../../webhooks/deliveryRecorder';
-import { DELIVERY_KEY_RETENTION_MS, StoredDelivery } from '../../webhooks/storedDelivery';
+import { DELIVERY_KEY_RETENTION_MS, StoredDelivery } from '../storedDelivery';
 import type { RegistryState } from '../../registry/state';
 import type { PostgresLog } from './recordLog';
 import type { PostgresRegistry } from './registry';

@@ -4,7 +4,7 @@
 // keeps two replicas from running one stack at once is not this but the stack's lock (stackLocks.ts).
 import type { Pool } from 'pg';
 import type { SharedRuns } from '../../runs/runBook';
-import type { RunEvent } from '../../runs/runEvent';
+import type { RunEvent } from '../runEvents';
 import type { RecordLog } from '../engine';
 
 export const HEARTBEAT_MS = 2_000;

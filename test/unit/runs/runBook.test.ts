@@ -6,7 +6,7 @@ import { statusKey } from '../../../server/runs/reporting';
 import { resumeAt, RunBook } from '../../../server/runs/runBook';
 import { definesCustomPipeline } from '../../../server/runs/runnerCheck';
 import { AppendLog } from '../../../server/store/appendLog';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 
 const opened: { close(): Promise<void> }[] = [];

@@ -8,7 +8,7 @@ import { RunBook } from '../../../server/runs/runBook';
 import { RunLogFiles } from '../../../server/runs/runLogFiles';
 import { AppendLog } from '../../../server/store/appendLog';
 import { RUN_LOG_PRUNE_EVERY } from '../../../server/store/engine';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 
 const HOUR = 60 * 60 * 1000;

@@ -14,7 +14,7 @@ import { deliveryKey, fileDeliveriesLog, takenKey } from '../../../server/webhoo
 import { DeliveryPipeline } from '../../../server/webhooks/delivery';
 import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/webhooks/deliveryRecorder';
 import { signatureFor } from '../../../server/webhooks/signature';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
 import { loadFixture, repositoryOf } from './fixtures';
 
