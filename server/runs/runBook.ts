@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Run } from '../protocol';
 import { AppendLog } from '../store/appendLog';
-import type { RecordLog, RunLogs } from '../store/engine';
+import type { RecordLog, RunLogs } from '../store/storeEngine';
 import { ownerAlive } from '../store/processIdentity';
 import { RUN_EVENTS_SIZE, RunEvent } from '../store/runEvents';
 import type { StoredDelivery } from '../store/storedDelivery';

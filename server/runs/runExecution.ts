@@ -9,7 +9,7 @@ import { redact } from '../log';
 import { credentialOf } from '../operations/credentials';
 import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
-import type { StackLease } from '../store/engine';
+import type { StackLease } from '../store/storeEngine';
 import { THIS_PROCESS } from '../store/processIdentity';
 import { runSettingsOf, type StoredStack } from '../registry/state';
 import { RunHalted, type Execution, type Outcome } from './execution';

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { redact } from '../log';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder } from '../store/atomicFile';
-import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../store/engine';
+import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../store/storeEngine';
 
 export const DEFAULT_LOG_CAP = 1024 * 1024;
 /** The most one read of a log returns: a follower reads on from where it stopped. */

@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import type { ChangeTopic } from '../protocol';
-import type { RecordLog } from './engine';
+import type { RecordLog } from './storeEngine';
 
 export interface WatchedLogs {
   runs: RecordLog<z.ZodType>;

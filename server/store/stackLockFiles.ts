@@ -1,4 +1,4 @@
-// The file store's stack locks (StackLocks in engine.ts): a folder per stack holding numbered
+// The file store's stack locks (StackLocks in storeEngine.ts): a folder per stack holding numbered
 // generations, `<store>/locks/stacks/<stack>/000000000007`. The highest generation says who holds the
 // lock; taking it is creating the next number with link(2), which fails if it exists, so of two
 // processes that find the lock free (or its holder dead) exactly one gets it. The number is the fence.
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as z from 'zod';
 import { THIS_PROCESS, ownerAlive } from './processIdentity';
 import { ensurePrivateFolder, PRIVATE_FILE_MODE } from './atomicFile';
-import type { StackLease, StackLocks } from './engine';
+import type { StackLease, StackLocks } from './storeEngine';
 
 const GENERATION = /^\d{12}$/;
 /** How often a holder looks that the lock is still its own (another process judged it dead). */

@@ -5,7 +5,7 @@ import { UsageError, storeLocation } from '../cli';
 import { StackhookError } from '../errors';
 import { MAX_INVITATION_DAYS, MAX_USERNAME, Username } from '../protocol';
 import { Logger } from '../log';
-import type { Registry } from '../store/engine';
+import type { Registry } from '../store/storeEngine';
 import { withPassword } from '../store/databaseUrl';
 import { openDatabase } from '../store/openDatabase';
 import { databasePassword } from '../startupSecrets';

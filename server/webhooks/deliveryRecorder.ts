@@ -3,7 +3,7 @@
 // with the one recorded first. Each engine keeps that promise its own way: the file store by its
 // deliveries log, which lists only the first line of each delivery (deliveriesLog.ts), PostgreSQL with
 // a unique key that commits with the record (store/postgres/deliveryClaims.ts).
-import type { RecordLog, Registry } from '../store/engine';
+import type { RecordLog, Registry } from '../store/storeEngine';
 import type { RegistryState } from '../registry/state';
 import { acceptedKey, type Accepted, type AcceptedKeys } from './acceptedKeys';
 import { deliveryKey, takenKey } from './deliveriesLog';

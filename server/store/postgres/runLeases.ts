@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import type { SharedRuns } from '../../runs/runBook';
 import type { RunEvent } from '../runEvents';
-import type { RecordLog } from '../engine';
+import type { RecordLog } from '../storeEngine';
 
 export const HEARTBEAT_MS = 2_000;
 export const LEASE_MS = 10_000;

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { hostname } from 'node:os';
 import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
-import { RunEngine } from '../../../server/runs/engine';
+import { RunEngine } from '../../../server/runs/runEngine';
 import { RunBook } from '../../../server/runs/runBook';
 import { THIS_PROCESS } from '../../../server/store/processIdentity';
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../../../server/runs/settings';

@@ -7,7 +7,7 @@ import { QueuedRun } from '../../../server/protocol';
 import { RunBook } from '../../../server/runs/runBook';
 import { RunLogFiles } from '../../../server/runs/runLogFiles';
 import { AppendLog } from '../../../server/store/appendLog';
-import { RUN_LOG_PRUNE_EVERY } from '../../../server/store/engine';
+import { RUN_LOG_PRUNE_EVERY } from '../../../server/store/storeEngine';
 import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 

@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import type { ServerContext } from '../context';
 import { conflict, describeError, notFound } from '../errors';
 import type { QueuedRun, Run } from '../protocol';
-import type { StackLease, StackLocks } from '../store/engine';
+import type { StackLease, StackLocks } from '../store/storeEngine';
 import { THIS_PROCESS } from '../store/processIdentity';
 import type { RunBook } from './runBook';
 import type { DecisionKind } from '../store/runEvents';
