@@ -13,7 +13,7 @@ import { openContext } from './startup';
 import { takeSecretsFromEnvironment } from './startupSecrets';
 import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
 import { watchLogs } from './store/logWatcher';
-import { StoreCorruptError } from './store/registryStore';
+import { StoreCorruptError } from './store/registryDocument';
 import { startEditorReceiver } from './webhooks/editorReceiver';
 import { WebhookReceiver } from './webhooks/receiver';
 import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';

@@ -7,25 +7,10 @@ import type { ChangeTopic } from '../protocol';
 import { describeIssues } from '../zodIssues';
 import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from './atomicFile';
 import { withFileLock } from './fileLock';
-import { UnsupportedVersionError, migrate } from './migrations';
+import { StoreCorruptError, UnsupportedVersionError, changedTopics, migrate } from './registryDocument';
 import { RegistryState, emptyState } from '../registry/state';
 
 export const REGISTRY_FILE = 'registry.json';
-
-export class StoreCorruptError extends Error {
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-    readonly backup: string | null,
-  ) {
-    super(
-      `Stackhook cannot read its store file ${file}: ${reason}. It was left as it is and nothing was written` +
-        (backup ? `; a copy is at ${backup}` : '') +
-        '. Fix or restore the file (or move it away to start with an empty store), then start Stackhook again.',
-    );
-    this.name = 'StoreCorruptError';
-  }
-}
 
 interface FileIdentity {
   ino: number;
@@ -211,14 +196,4 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Which views another process's write affects, so the editor refreshes only those. */
-export function changedTopics(before: RegistryState, after: RegistryState): ChangeTopic[] {
-  const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
-  const topics: ChangeTopic[] = [];
-  if (differs(before.spaces, after.spaces) || differs(before.grants, after.grants)) topics.push('spaces');
-  if (differs(before.integrations, after.integrations) || differs(before.grants, after.grants)) topics.push('integrations');
-  if (differs(before.stacks, after.stacks)) topics.push('stacks');
-  return topics;
 }

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { migrate, UnsupportedVersionError } from '../../../server/store/migrations';
-import { changedTopics, RegistryStore, StoreCorruptError } from '../../../server/store/registryStore';
+import { changedTopics, migrate, StoreCorruptError, UnsupportedVersionError } from '../../../server/store/registryDocument';
+import { RegistryStore } from '../../../server/store/registryStore';
 import { emptyState } from '../../../server/registry/state';
 import { tempStore } from '../../support/serverProcess';
 
