@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from '../server/log';
 import { deleteIntegration } from '../server/operations/integrations';
 import type { ServerContext } from '../server/context';
-import { RegistryStore } from '../server/store/registryStore';
+import { RegistryStore } from '../server/store/files/registry';
 import { emptyState, type RegistryState } from '../server/registry/state';
 import { tempStore } from '../test/support/serverProcess';
 

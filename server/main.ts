@@ -12,7 +12,7 @@ import { gatedStdio } from './rpc/lifecycle';
 import { openContext } from './startup';
 import { takeSecretsFromEnvironment } from './startupSecrets';
 import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
-import { watchLogs } from './store/logWatcher';
+import { watchLogs } from './store/files/logWatcher';
 import { StoreCorruptError } from './store/registryDocument';
 import { startEditorReceiver } from './webhooks/editorReceiver';
 import { WebhookReceiver } from './webhooks/receiver';

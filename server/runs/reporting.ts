@@ -12,7 +12,7 @@ import type { StoredStack } from '../registry/state';
 import { COMMENT_LIMITS, commentMarkdown } from './pullRequestComment';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
-import { maskCredential } from './runLogFiles';
+import { maskCredential } from '../store/runLogText';
 import { cutTo, oneLine } from './runText';
 
 const MAX_KEY = 40;

@@ -7,14 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Run } from '../protocol';
-import { AppendLog } from '../store/appendLog';
+import { AppendLog } from '../store/files/appendLog';
 import type { RecordLog, RunLogs } from '../store/storeEngine';
 import { ownerAlive } from '../store/processIdentity';
 import { RUN_EVENTS_SIZE, RunEvent } from '../store/runEvents';
 import type { StoredDelivery } from '../store/storedDelivery';
 import type { StoredRun } from '../store/storedRun';
 import { applyEvent, isFinal, queuedRecord, type RunRecord } from './runEvent';
-import { RunLogFiles } from './runLogFiles';
+import { RunLogFiles } from '../store/files/runLogs';
 
 export const RUN_EVENTS_FILE = 'run-events.jsonl';
 /** Events of runs this process has not read (yet, or ever: a run log rotated away) that it keeps waiting. */

@@ -19,7 +19,7 @@ import { reportComment, reportStatus, type Reporter } from './reporting';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
 import { isFinal, type RunRecord } from './runEvent';
-import { maskCredential } from './runLogFiles';
+import { maskCredential } from '../store/runLogText';
 import type { RunSettings } from './settings';
 
 /** A run queued this long ago that never started is not started any more: its commit may be long superseded. */

@@ -1,5 +1,5 @@
 // What every operation, the receiver and the runner use of the store, whichever engine holds it: the
-// file store (registryStore.ts, appendLog.ts) or PostgreSQL (postgres/).
+// file engine (files/) or PostgreSQL (postgres/).
 import type { z } from 'zod';
 import type { ChangeTopic } from '../protocol';
 import type { RegistryState } from '../registry/state';

@@ -9,7 +9,7 @@ import type { Registry } from '../store/storeEngine';
 import { withPassword } from '../store/databaseUrl';
 import { openDatabase } from '../store/openDatabase';
 import { databasePassword } from '../startupSecrets';
-import { RegistryStore } from '../store/registryStore';
+import { RegistryStore } from '../store/files/registry';
 import { ROOT_SPACE_ID } from '../registry/state';
 import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './tokens';
 import { FileUserDirectory, inviteInto } from './userDirectory';

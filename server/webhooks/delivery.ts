@@ -11,7 +11,7 @@ import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as R
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
 import type { RegistryState, StoredIntegration } from '../registry/state';
-import { AcceptedKeys, type Accepted } from './acceptedKeys';
+import { AcceptedKeys, type Accepted } from '../store/files/acceptedKeys';
 import { AttemptsInFlight } from './attemptsInFlight';
 import { FileDeliveryRecorder, keyedDeliveriesLog, type DeliveryRecorder } from './deliveryRecorder';
 import { RefusalBudget } from './refusalBudget';

@@ -5,8 +5,8 @@
 // a unique key that commits with the record (store/postgres/deliveryClaims.ts).
 import type { RecordLog, Registry } from '../store/storeEngine';
 import type { RegistryState } from '../registry/state';
-import { acceptedKey, type Accepted, type AcceptedKeys } from './acceptedKeys';
-import { deliveryKey, takenKey } from './deliveriesLog';
+import { acceptedKey, type Accepted, type AcceptedKeys } from '../store/files/acceptedKeys';
+import { deliveryKey, takenKey } from '../store/files/deliveriesLog';
 import type { StoredDelivery } from '../store/storedDelivery';
 
 export type Recorded =

@@ -11,7 +11,7 @@ import * as Protocol from '../../../server/protocol';
 import { handlers } from '../../../server/rpc/handlers';
 import { RunBook } from '../../../server/runs/runBook';
 import type { RunService } from '../../../server/runs/service';
-import { REGISTRY_FILE } from '../../../server/store/registryStore';
+import { REGISTRY_FILE } from '../../../server/store/files/registry';
 import type { StoredStack } from '../../../server/registry/state';
 import { kindOf, scope, testWorld, type TestWorld } from '../../support/testContext';
 

@@ -6,7 +6,7 @@ import { RunEngine } from '../../../server/runs/runEngine';
 import { RunBook } from '../../../server/runs/runBook';
 import { THIS_PROCESS } from '../../../server/store/processIdentity';
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../../../server/runs/settings';
-import { FileStackLocks } from '../../../server/store/stackLockFiles';
+import { FileStackLocks } from '../../../server/store/files/stackLocks';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
 
 /** No process has pid 0x3fffffff (above Linux's pid limit): a run it claimed has a dead owner. */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { codeBlock, longestBacktickRun, markdownText } from '../../../server/runs/markdown';
 import { COMMENT_LIMITS, commentMarkdown, type CommentFacts, type CommentLimits } from '../../../server/runs/pullRequestComment';
 import { statusDescription, STATUS_DESCRIPTION_MAX } from '../../../server/runs/reporting';
-import { maskCredential } from '../../../server/runs/runLogFiles';
+import { maskCredential } from '../../../server/store/runLogText';
 import { cleanRunText } from '../../../server/runs/runText';
 import { codeBlocks, outsideCode, type Dialect } from '../../support/markdownFences';
 import { seededRandom } from '../../support/seededRandom';

@@ -5,7 +5,7 @@ import { planSummary } from '../../../server/runs/planSummary';
 import { statusKey } from '../../../server/runs/reporting';
 import { resumeAt, RunBook } from '../../../server/runs/runBook';
 import { definesCustomPipeline } from '../../../server/runs/runnerCheck';
-import { AppendLog } from '../../../server/store/appendLog';
+import { AppendLog } from '../../../server/store/files/appendLog';
 import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { changedTopics, migrate, StoreCorruptError, UnsupportedVersionError } from '../../../server/store/registryDocument';
-import { RegistryStore } from '../../../server/store/registryStore';
+import { RegistryStore } from '../../../server/store/files/registry';
 import { emptyState } from '../../../server/registry/state';
 import { tempStore } from '../../support/serverProcess';
 

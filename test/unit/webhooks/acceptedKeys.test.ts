@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { AcceptedKeys, acceptedKey } from '../../../server/webhooks/acceptedKeys';
+import { AcceptedKeys, acceptedKey } from '../../../server/store/files/acceptedKeys';
 import { DELIVERY_KEY_RETENTION_MS as RETENTION_MS } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 

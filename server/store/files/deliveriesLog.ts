@@ -1,9 +1,9 @@
 // The file store's deliveries log: every delivery Stackhook took, with the runs it queued, one line
 // each (so R16 never sees runs without their delivery), listed once per delivery key.
 import * as path from 'node:path';
-import type { DeliveryVerdict } from '../protocol';
-import { AppendLog, DEFAULT_MAX_BYTES } from '../store/appendLog';
-import { StoredDelivery } from '../store/storedDelivery';
+import type { DeliveryVerdict } from '../../protocol';
+import { AppendLog, DEFAULT_MAX_BYTES } from './appendLog';
+import { StoredDelivery } from '../storedDelivery';
 
 export const DELIVERIES_FILE = 'deliveries.jsonl';
 

@@ -15,10 +15,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
-import { DeliveryVerdict } from '../protocol';
-import { statOrNull } from '../store/appendLog';
-import { PRIVATE_FILE_MODE } from '../store/atomicFile';
-import { DELIVERY_KEY_RETENTION_MS } from '../store/storedDelivery';
+import { DeliveryVerdict } from '../../protocol';
+import { statOrNull } from './appendLog';
+import { PRIVATE_FILE_MODE } from '../atomicFile';
+import { DELIVERY_KEY_RETENTION_MS } from '../storedDelivery';
 
 export const ACCEPTED_KEYS_FILE = 'accepted-keys';
 /** Where servers before this file kept one file per accepted delivery; their names are the same keys. */

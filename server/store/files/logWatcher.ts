@@ -5,8 +5,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import type { ChangeTopic } from '../protocol';
-import type { RecordLog } from './storeEngine';
+import type { ChangeTopic } from '../../protocol';
+import type { RecordLog } from '../storeEngine';
 
 export interface WatchedLogs {
   runs: RecordLog<z.ZodType>;

@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { THIS_PROCESS, ownerAlive } from './processIdentity';
-import { ensurePrivateFolder, PRIVATE_FILE_MODE } from './atomicFile';
-import type { StackLease, StackLocks } from './storeEngine';
+import { THIS_PROCESS, ownerAlive } from '../processIdentity';
+import { ensurePrivateFolder, PRIVATE_FILE_MODE } from '../atomicFile';
+import type { StackLease, StackLocks } from '../storeEngine';
 
 const GENERATION = /^\d{12}$/;
 /** How often a holder looks that the lock is still its own (another process judged it dead). */

@@ -3,12 +3,12 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import type { ChangeTopic } from '../protocol';
-import { describeIssues } from '../zodIssues';
-import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from './atomicFile';
-import { withFileLock } from './fileLock';
-import { StoreCorruptError, UnsupportedVersionError, changedTopics, migrate } from './registryDocument';
-import { RegistryState, emptyState } from '../registry/state';
+import type { ChangeTopic } from '../../protocol';
+import { describeIssues } from '../../zodIssues';
+import { PRIVATE_FILE_MODE, ensurePrivateFolder, writeFileAtomic } from '../atomicFile';
+import { withFileLock } from '../fileLock';
+import { StoreCorruptError, UnsupportedVersionError, changedTopics, migrate } from '../registryDocument';
+import { RegistryState, emptyState } from '../../registry/state';
 
 export const REGISTRY_FILE = 'registry.json';
 

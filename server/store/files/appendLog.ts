@@ -14,7 +14,7 @@
 // Two processes that append one key at once both write it; the file decides which is the record.
 import { fstatSync, promises as fs, statSync } from 'node:fs';
 import type { z } from 'zod';
-import { PRIVATE_FILE_MODE } from './atomicFile';
+import { PRIVATE_FILE_MODE } from '../atomicFile';
 
 /** Rotation by size: far more than 10,000 ordinary deliveries, far less than a string can hold. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;

@@ -3,48 +3,11 @@
 // the records no longer hold go as new ones come, as in PostgreSQL, so the folder does not grow forever.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { redact } from '../log';
-import { PRIVATE_FILE_MODE, ensurePrivateFolder } from '../store/atomicFile';
-import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../store/storeEngine';
+import { PRIVATE_FILE_MODE, ensurePrivateFolder } from '../atomicFile';
+import { DEFAULT_LOG_CAP, LOG_READ_LIMIT, lastLines, maskedLogText, partOf, withinCap } from '../runLogText';
+import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../storeEngine';
 
-export const DEFAULT_LOG_CAP = 1024 * 1024;
-/** The most one read of a log returns: a follower reads on from where it stopped. */
-export const LOG_READ_LIMIT = 256 * 1024;
 const SAFE_ID = /^[A-Za-z0-9_.-]{1,200}$/;
-
-/** Masks a credential's secret in `text` (one shorter than 6 characters would mangle ordinary text). */
-export function maskCredential(text: string, secret: string): string {
-  return secret.length >= 6 ? text.split(secret).join('••••••') : text;
-}
-
-/** The text as a log keeps it: the known secrets and the run's credentials masked. */
-export function maskedLogText(text: string, extraSecrets: readonly string[]): string {
-  let masked = redact(text);
-  for (const secret of extraSecrets) masked = maskCredential(masked, secret);
-  return masked;
-}
-
-/** What of `bytes` a log of `size` bytes keeps under `cap`: past it, the rest is dropped and one note says so. */
-export function withinCap(bytes: Buffer, size: number, cap: number): Buffer {
-  if (size >= cap) return Buffer.alloc(0);
-  if (size + bytes.length <= cap) return bytes;
-  return Buffer.concat([bytes.subarray(0, cap - size), Buffer.from(`\n[log cut at ${cap} bytes]\n`)]);
-}
-
-/** A read from `offset` of `available` bytes (of a log of `size`): whole lines unless `all` and it reaches the end. */
-export function partOf(available: Buffer, offset: number, size: number, all: boolean): RunLogPart {
-  let end = available.length;
-  if (!all || available.length < size - offset) {
-    const newline = available.lastIndexOf(0x0a, available.length - 1);
-    end = newline < 0 ? 0 : newline + 1;
-  }
-  return { text: available.subarray(0, end).toString('utf8'), nextOffset: offset + end, size };
-}
-
-/** The last `lines` lines of a log's text. */
-export function lastLines(text: string, lines: number): string {
-  return text.split('\n').filter((line, index, all) => line !== '' || index < all.length - 1).slice(-lines).join('\n');
-}
 
 /** Which runs the records hold, read afresh (another process on the store may have queued some). */
 export type KeptRuns = () => Promise<(runId: string) => boolean>;

@@ -2,9 +2,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { writeFileAtomic } from '../store/atomicFile';
-import { withFileLock } from '../store/fileLock';
-import { credentialKey, type CredentialStore } from './credentialStore';
+import { writeFileAtomic } from '../atomicFile';
+import { withFileLock } from '../fileLock';
+import { credentialKey, type CredentialStore } from '../../secrets/credentialStore';
 
 const CredentialsFile = z.record(z.string(), z.string());
 
