@@ -3,11 +3,10 @@ import type { BitbucketGateway } from './bitbucket/gateway';
 import type { Logger } from './log';
 import type { ChangeTopic, ServerStatus } from './protocol';
 import type { CredentialStore } from './secrets/credentialStore';
-import type { RecordLog, Registry } from './store/storeEngine';
+import type { DeliveryRecorder, RecordLog, Registry } from './store/storeEngine';
 import type { UserDirectory } from './team/userDirectory';
 import type { RunService } from './runs/service';
 import type { StoredRun } from './store/storedRun';
-import type { DeliveryRecorder } from './webhooks/deliveryRecorder';
 import type { StoredDelivery } from './store/storedDelivery';
 
 export interface ServerContext {

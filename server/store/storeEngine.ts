@@ -1,8 +1,9 @@
 // What every operation, the receiver and the runner use of the store, whichever engine holds it: the
 // file engine (files/) or PostgreSQL (postgres/).
 import type { z } from 'zod';
-import type { ChangeTopic } from '../protocol';
+import type { ChangeTopic, DeliveryVerdict } from '../protocol';
 import type { RegistryState } from '../registry/state';
+import type { StoredDelivery } from './storedDelivery';
 
 export interface Registry {
   /** Where the registry is, for people: a folder, or a database URL without its password. */
@@ -81,4 +82,38 @@ export interface StackLease {
   /** Fires when the store says this process no longer holds the lock (a dropped session). */
   readonly lost: AbortSignal;
   release(): Promise<void>;
+}
+
+/** What a delivery taken long ago is remembered by, once its record left the deliveries log. */
+export interface Accepted {
+  at: Date;
+  verdict: DeliveryVerdict;
+}
+
+/**
+ * R16: of all attempts of one delivery (same integration, same X-Request-UUID), whichever process
+ * receives them, exactly one is recorded with the runs it queued; every other attempt is answered
+ * with the one recorded first. Each engine keeps that promise its own way: the file engine by its
+ * deliveries log, which lists only the first line of each delivery (files/deliveryRecorder.ts),
+ * PostgreSQL with a unique key that commits with the record (postgres/deliveryClaims.ts).
+ */
+export type Recorded =
+  | { kind: 'recorded' }
+  /** `first` is null when the record is not at hand: then `earlier` says what was taken, if known. */
+  | { kind: 'taken'; first: StoredDelivery | null; earlier?: Accepted }
+  | { kind: 'stale' };
+
+export interface DeliveryRecorder {
+  /**
+   * The registry to check and route a delivery against: the latest the engine can give without a
+   * round trip to a database, since `recordFirst` tells when it was not the latest.
+   */
+  routingState(): Promise<RegistryState>;
+  /**
+   * Records an accepted delivery with its runs, durably, unless an attempt of it was recorded first:
+   * then answers that one. Answers stale, and records nothing, when the registry changed since
+   * `routedOn` (the state's revision it was routed on): the delivery is routed again on the latest
+   * state. A throw records nothing.
+   */
+  recordFirst(stored: StoredDelivery, routedOn: RegistryState): Promise<Recorded>;
 }

@@ -11,9 +11,8 @@ import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as R
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
 import { newRunId } from '../runIds';
 import type { RegistryState, StoredIntegration } from '../registry/state';
-import { AcceptedKeys, type Accepted } from '../store/files/acceptedKeys';
 import { AttemptsInFlight } from './attemptsInFlight';
-import { FileDeliveryRecorder, keyedDeliveriesLog, type DeliveryRecorder } from './deliveryRecorder';
+import { fileDeliveryRecorder } from '../store/files/deliveryRecorder';
 import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
@@ -22,6 +21,7 @@ import { recordedHeaders } from './recordedHeaders';
 import { routeEvent } from './routing';
 import { checkSignature, type SignatureCheck } from './signature';
 import type { StoredDelivery } from '../store/storedDelivery';
+import type { Accepted, DeliveryRecorder } from '../store/storeEngine';
 
 /** Bitbucket sends at most 256 KB; anything much larger is not a delivery. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -65,9 +65,7 @@ export class DeliveryPipeline {
   private readonly refusals = new RefusalBudget();
 
   constructor(private readonly context: ServerContext) {
-    this.recorder =
-      context.deliveryRecorder ??
-      new FileDeliveryRecorder(context.store, keyedDeliveriesLog(context.deliveries), new AcceptedKeys(context.store.folder, (message) => context.log.warn(message)));
+    this.recorder = context.deliveryRecorder ?? fileDeliveryRecorder(context.store, context.deliveries, (message) => context.log.warn(message));
   }
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {

@@ -19,6 +19,7 @@ import { DeliveryVerdict } from '../../protocol';
 import { statOrNull } from './appendLog';
 import { PRIVATE_FILE_MODE } from '../atomicFile';
 import { DELIVERY_KEY_RETENTION_MS } from '../storedDelivery';
+import type { Accepted } from '../storeEngine';
 
 export const ACCEPTED_KEYS_FILE = 'accepted-keys';
 /** Where servers before this file kept one file per accepted delivery; their names are the same keys. */
@@ -33,11 +34,6 @@ export type AcceptedKey = string & { readonly acceptedKey: unique symbol };
 
 export function acceptedKey(integrationId: string, requestUuid: string): AcceptedKey {
   return createHash('sha256').update(`${integrationId}\u0000${requestUuid}`).digest('hex').slice(0, 40) as AcceptedKey;
-}
-
-export interface Accepted {
-  at: Date;
-  verdict: DeliveryVerdict;
 }
 
 interface Remembered {

@@ -12,7 +12,7 @@ import { QueuedRun as RunSchema, type QueuedRun as Run } from '../../../server/p
 import { AppendLog } from '../../../server/store/files/appendLog';
 import { deliveryKey, fileDeliveriesLog, takenKey } from '../../../server/store/files/deliveriesLog';
 import { DeliveryPipeline } from '../../../server/webhooks/delivery';
-import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/webhooks/deliveryRecorder';
+import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/store/files/deliveryRecorder';
 import { signatureFor } from '../../../server/webhooks/signature';
 import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';

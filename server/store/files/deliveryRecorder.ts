@@ -1,34 +1,11 @@
-// R16: of all attempts of one delivery (same integration, same X-Request-UUID), whichever process
-// receives them, exactly one is recorded with the runs it queued; every other attempt is answered
-// with the one recorded first. Each engine keeps that promise its own way: the file store by its
-// deliveries log, which lists only the first line of each delivery (deliveriesLog.ts), PostgreSQL with
-// a unique key that commits with the record (store/postgres/deliveryClaims.ts).
-import type { RecordLog, Registry } from '../store/storeEngine';
-import type { RegistryState } from '../registry/state';
-import { acceptedKey, type Accepted, type AcceptedKeys } from '../store/files/acceptedKeys';
-import { deliveryKey, takenKey } from '../store/files/deliveriesLog';
-import type { StoredDelivery } from '../store/storedDelivery';
-
-export type Recorded =
-  | { kind: 'recorded' }
-  /** `first` is null when the record is not at hand: then `earlier` says what was taken, if known. */
-  | { kind: 'taken'; first: StoredDelivery | null; earlier?: Accepted }
-  | { kind: 'stale' };
-
-export interface DeliveryRecorder {
-  /**
-   * The registry to check and route a delivery against: the latest the engine can give without a
-   * round trip to a database, since `recordFirst` tells when it was not the latest.
-   */
-  routingState(): Promise<RegistryState>;
-  /**
-   * Records an accepted delivery with its runs, durably, unless an attempt of it was recorded first:
-   * then answers that one. Answers stale, and records nothing, when the registry changed since
-   * `routedOn` (the state's revision it was routed on): the delivery is routed again on the latest
-   * state. A throw records nothing.
-   */
-  recordFirst(stored: StoredDelivery, routedOn: RegistryState): Promise<Recorded>;
-}
+// R16 in the file engine (DeliveryRecorder in storeEngine.ts): of all attempts of one delivery, whichever
+// process receives them, the deliveries log decides which is recorded, for it lists only the first
+// line of each delivery (deliveriesLog.ts); the accepted keys remember deliveries the log has let go.
+import type { RegistryState } from '../../registry/state';
+import type { StoredDelivery } from '../storedDelivery';
+import type { DeliveryRecorder, RecordLog, Recorded, Registry } from '../storeEngine';
+import { AcceptedKeys, acceptedKey } from './acceptedKeys';
+import { deliveryKey, takenKey } from './deliveriesLog';
 
 /** What the file recorder needs of the deliveries log: one listed record per delivery key (deliveriesLog.ts). */
 export interface KeyedDeliveriesLog {
@@ -46,6 +23,11 @@ export function keyedDeliveriesLog(log: RecordLog<typeof StoredDelivery>): Keyed
   const keyed = log as RecordLog<typeof StoredDelivery> & Partial<KeyedDeliveriesLog> & { uniqueBy?: unknown };
   if (typeof keyed.firstOf !== 'function' || keyed.uniqueBy !== takenKey) throw new Error(`${log.file} does not list deliveries by key, as the file store's deliveries log does`);
   return keyed as RecordLog<typeof StoredDelivery> & KeyedDeliveriesLog;
+}
+
+/** The file engine's recorder over its deliveries log, remembering keys in the store's folder. */
+export function fileDeliveryRecorder(registry: Registry, deliveries: RecordLog<typeof StoredDelivery>, warn: (message: string) => void): FileDeliveryRecorder {
+  return new FileDeliveryRecorder(registry, keyedDeliveriesLog(deliveries), new AcceptedKeys(registry.folder, warn));
 }
 
 /**
