@@ -13,7 +13,7 @@ import { EncryptedCredentials } from './secrets/encryptedCredentials';
 import { FileCredentials } from './store/files/credentials';
 import { databasePassword } from './startupSecrets';
 import { loadSecretKey } from './team/secretKey';
-import { FileUserDirectory } from './team/userDirectory';
+import { FileUserDirectory } from './store/files/userDirectory';
 import { AppendLog } from './store/files/appendLog';
 import { ensurePrivateFolder } from './store/atomicFile';
 import type { RecordLog, Registry } from './store/storeEngine';

@@ -12,7 +12,8 @@ import { databasePassword } from '../startupSecrets';
 import { RegistryStore } from '../store/files/registry';
 import { ROOT_SPACE_ID } from '../registry/state';
 import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './tokens';
-import { FileUserDirectory, inviteInto } from './userDirectory';
+import { FileUserDirectory } from '../store/files/userDirectory';
+import { inviteInto } from './userDirectory';
 
 export const ADMIN_COMMANDS = ['users', 'tokens'];
 
