@@ -3,7 +3,7 @@ import type { BitbucketGateway } from './bitbucket/gateway';
 import type { Logger } from './log';
 import type { ChangeTopic, ServerStatus } from './protocol';
 import type { CredentialStore } from './secrets/credentialStore';
-import type { DeliveryRecorder, RecordLog, Registry } from './store/storeEngine';
+import type { RecordLog, Registry } from './store/storeEngine';
 import type { UserDirectory } from './team/userDirectory';
 import type { RunService } from './runs/service';
 import type { StoredRun } from './store/storedRun';
@@ -31,14 +31,15 @@ export interface ServerContext {
   /** Tells connected editors which views to refresh. */
   changed(topics: ChangeTopic[]): void;
   listener: ServerStatus['listener'];
-  /** A team server's users and tokens; absent for one person's companion process. */
-  readonly users?: UserDirectory;
-  /** A team server's PostgreSQL store, when it has one: other replicas' appends are announced through it. */
-  readonly database?: { watchRecords(changed: (topics: ChangeTopic[]) => void): () => void; close(): Promise<void> };
-  /** Records the first attempt of each delivery (R16) when the store is a database; the file index beside the log when absent. */
-  readonly deliveryRecorder?: DeliveryRecorder;
-  /** On a team server: whether its host lets the local runner run (`--local-runner`). Absent for one person's process, where it always may. */
-  readonly localRunner?: boolean;
+  /** What only a team server (`serve`) has; absent for one person's companion process. */
+  readonly team?: TeamServer | undefined;
+}
+
+/** A team server's: who may connect, and what its host lets runs do. */
+export interface TeamServer {
+  readonly users: UserDirectory;
+  /** Whether its host lets the local runner run (`--local-runner`). One person's process always may. */
+  readonly localRunner: boolean;
 }
 
 /** Per-request: cancellation as an AbortSignal (axios takes it) and optional progress. */

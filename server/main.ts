@@ -12,7 +12,6 @@ import { gatedStdio } from './rpc/lifecycle';
 import { openContext } from './startup';
 import { takeSecretsFromEnvironment } from './startupSecrets';
 import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
-import { watchLogs } from './store/files/logWatcher';
 import { StoreCorruptError } from './store/registryDocument';
 import { startEditorReceiver } from './webhooks/editorReceiver';
 import { WebhookReceiver } from './webhooks/receiver';
@@ -49,10 +48,10 @@ async function runStdio(options: ServerOptions): Promise<void> {
   answerProtocol(connection, context);
   context.store.onExternalChange((topics) => context.changed(topics));
   // Runs and deliveries that `serve` or another window records show up here too.
-  const stopWatching = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
+  const stopWatching = context.engine.watchRecords((topics) => context.changed(topics));
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
-    ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
+    ? await startEditorReceiver(context, context.engine.deliveryRecorder, options.listen, ({ trace, status, response }) => {
         void connection.sendNotification(
           Protocol.DeliveryRefused.type,
           maskEverything({
@@ -101,21 +100,23 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   let endpoint: TeamRpcEndpoint | undefined;
   const context = await openContext(options, log, (topics) => endpoint?.broadcast(Protocol.Changed.method, { topics }));
   const address = options.listen;
-  if (!context.users) throw new Error('serve opened a context without a user directory.');
-  const team = new TeamRpcEndpoint(context, context.users, answerProtocol, log);
+  if (!context.team) throw new Error('serve opened a context without a user directory.');
+  const { users } = context.team;
+  const team = new TeamRpcEndpoint(context, users, answerProtocol, log);
   endpoint = team;
-  const stopWatching = watchTeamStore(context, () => void team.recheckTokens());
+  const stopWatching = watchTeamStore(context, context.engine, () => void team.recheckTokens());
   let receiver: WebhookReceiver;
   try {
     const tls = options.tls ? readTls(options.tls) : undefined;
     receiver = await WebhookReceiver.listen(
       context,
+      context.engine.deliveryRecorder,
       address,
       (answer) => {
         if (answer.logLine !== null) log.info(answer.logLine);
       },
       options.receiverLimits,
-      { tls, onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head), onRequest: redeemRoutes(context.users, () => context.now(), log) },
+      { tls, onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head), onRequest: redeemRoutes(users, () => context.now(), log) },
     );
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
@@ -150,7 +151,7 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
     endpoint?.close();
     void receiver.close().then(async () => {
       context.store.close();
-      await context.database?.close();
+      await context.engine.close();
       log.info('Stopped.');
       process.exit(0);
     });

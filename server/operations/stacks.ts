@@ -27,7 +27,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   const params = { ...asked, spaceId: asked.spaceId ?? requireListedIntegration(before, context.user, asked.integrationId).spaceId };
   const newStack = { spaceId: params.spaceId, name: params.name, isNew: true };
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
-  requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
+  requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.team?.localRunner);
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
@@ -38,7 +38,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
-    requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
+    requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.team?.localRunner);
     requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
   });
@@ -64,7 +64,7 @@ async function requireBranch(context: ServerContext, credential: BitbucketCreden
 export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
-  requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, context.localRunner);
+  requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, context.team?.localRunner);
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
       throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`);
@@ -74,7 +74,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   }
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
-    requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, context.localRunner);
+    requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, context.team?.localRunner);
     const { branch, projectRoot, runner, autodeploy, allowForks } = params;
     return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks });
   });

@@ -64,7 +64,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     return;
   }
   const { runner } = runSettingsOf(stack);
-  if (runner.type === 'local' && context.localRunner === false) {
+  if (runner.type === 'local' && context.team?.localRunner === false) {
     await fenced({ state: 'failed', endedAt: now(), summary: `not run: ${LOCAL_RUNNER_OFF}` });
     return;
   }

@@ -1,9 +1,47 @@
 // What every operation, the receiver and the runner use of the store, whichever engine holds it: the
-// file engine (files/) or PostgreSQL (postgres/).
+// file engine (files/, opened by openFiles) or PostgreSQL (postgres/, opened by openPostgres). Start-up
+// chooses the engine once and hands its pieces on; nothing else knows which it is.
 import type { z } from 'zod';
 import type { ChangeTopic, DeliveryVerdict } from '../protocol';
 import type { RegistryState } from '../registry/state';
+import type { CredentialStore } from '../secrets/credentialStore';
+import type { UserDirectory } from '../team/userDirectory';
+import type { RunEvent } from './runEvents';
 import type { StoredDelivery } from './storedDelivery';
+import type { StoredRun } from './storedRun';
+
+/** How many records each log keeps (before it rotates, or is pruned), and the bytes kept of each run's log. */
+export interface LogSizes {
+  runs: number;
+  deliveries: number;
+  refusals: number;
+  runLogBytes?: number | undefined;
+}
+
+/** A store, whichever engine keeps it: everything Stackhook records, opened once at start-up. */
+export interface StoreEngine {
+  readonly registry: Registry;
+  /** Manual runs (R12). Runs queued by a delivery are in its line of the deliveries log. */
+  readonly runs: RecordLog<typeof StoredRun>;
+  /** Every recorded delivery with the runs it queued, one record each (written at once, R16). */
+  readonly deliveries: RecordLog<typeof StoredDelivery>;
+  /** Deliveries refused for an unknown or deleted integration (R15): unsigned, so kept apart and bounded. */
+  readonly refusals: RecordLog<typeof StoredDelivery>;
+  /** Records the first attempt of each delivery with its runs (R16). */
+  readonly deliveryRecorder: DeliveryRecorder;
+  /** Bitbucket credentials as kept (a team server seals them first: secrets/encryptedCredentials.ts). */
+  readonly credentials: CredentialStore;
+  /** A team server's users, tokens and invitations. */
+  readonly users: UserDirectory;
+  /** Who runs which run: the run-events log and whether a run's owner still lives. */
+  readonly runClaims: RunClaims;
+  /** Each stack's lock, held while a process works through the stack's runs. */
+  readonly stackLocks: StackLocks;
+  readonly runLogs: RunLogs;
+  /** Tells `changed` what other processes appended to the logs, once this one has read it. Returns a stop function. */
+  watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
+  close(): Promise<void>;
+}
 
 export interface Registry {
   /** Where the registry is, for people: a folder, or a database URL without its password. */
@@ -73,6 +111,18 @@ export interface StackLocks {
   /** Takes the stack's lock unless a live process holds it; null when one does. */
   tryAcquire(stackId: string): Promise<StackLease | null>;
   close(): Promise<void>;
+}
+
+/**
+ * Run claims, the other half of what keeps a run from executing twice: the run-events log, which every
+ * process folds alike (a claim is an event naming the next fence, runs/runEvent.ts), and whether the
+ * process that claimed or queued a run still lives (asked of this machine by pid, or of the
+ * replicas' heartbeats: a pid on another host cannot be asked). Heartbeats only say whose queued runs
+ * another may start; what keeps two processes from running a stack at once is its lock (StackLocks).
+ */
+export interface RunClaims {
+  readonly events: RecordLog<typeof RunEvent>;
+  ownerAlive(owner: string): boolean;
 }
 
 export interface StackLease {

@@ -1,7 +1,7 @@
 // Pieces of `serve` as a team server that main.ts wires together.
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../context';
-import { watchLogs } from '../store/files/logWatcher';
+import type { StoreEngine } from '../store/storeEngine';
 
 export function readTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
   const read = (file: string, what: string) => {
@@ -19,11 +19,11 @@ export function readTls(files: { cert: string; key: string }): { cert: Buffer; k
  * Another process may also revoke a token (`tokens revoke` on the host, another replica): then
  * `tokensChanged` has the endpoint check the tokens of its open connections at once.
  */
-export function watchTeamStore(context: ServerContext, tokensChanged: () => void): () => void {
+export function watchTeamStore(context: ServerContext, engine: StoreEngine, tokensChanged: () => void): () => void {
   const stopRegistry = context.store.onExternalChange((topics) => context.changed(topics));
   // Replicas on one database hear of each other's appends by NOTIFY; processes on one folder by watching it.
-  const stopLogs = context.database ? context.database.watchRecords((topics) => context.changed(topics)) : watchLogs(context.store.folder, context, (topics) => context.changed(topics));
-  const stopTokens = context.users?.watchTokens(tokensChanged) ?? (() => undefined);
+  const stopLogs = engine.watchRecords((topics) => context.changed(topics));
+  const stopTokens = context.team?.users.watchTokens(tokensChanged) ?? (() => undefined);
   return () => {
     stopRegistry();
     stopLogs();

@@ -12,7 +12,6 @@ import { findIntegration, isDeletedIntegration } from '../registry/integrations'
 import { newRunId } from '../runIds';
 import type { RegistryState, StoredIntegration } from '../registry/state';
 import { AttemptsInFlight } from './attemptsInFlight';
-import { fileDeliveryRecorder } from '../store/files/deliveryRecorder';
 import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
@@ -61,12 +60,13 @@ export interface DeliveryAnswer {
 
 export class DeliveryPipeline {
   private readonly attempts = new AttemptsInFlight();
-  private readonly recorder: DeliveryRecorder;
   private readonly refusals = new RefusalBudget();
 
-  constructor(private readonly context: ServerContext) {
-    this.recorder = context.deliveryRecorder ?? fileDeliveryRecorder(context.store, context.deliveries, (message) => context.log.warn(message));
-  }
+  constructor(
+    private readonly context: ServerContext,
+    /** The store engine's (StoreEngine.deliveryRecorder). */
+    private readonly recorder: DeliveryRecorder,
+  ) {}
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
     const { context } = this;

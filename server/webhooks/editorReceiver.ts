@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
+import type { DeliveryRecorder } from '../store/storeEngine';
 import type { DeliveryAnswer } from './delivery';
 import type { ReceiverLimits } from './connectionLimits';
 import { WebhookReceiver, type Health, type ListenAddress } from './receiver';
@@ -18,13 +19,14 @@ const PROBE_TIMEOUT_MS = 500;
  */
 export async function startEditorReceiver(
   context: ServerContext,
+  recorder: DeliveryRecorder,
   address: ListenAddress,
   onBadSignature: (answer: DeliveryAnswer) => void = () => undefined,
   limits?: ReceiverLimits,
 ): Promise<WebhookReceiver | null> {
   const where = hostPort(address.host, address.port);
   try {
-    const receiver = await WebhookReceiver.listen(context, address, (answer) => {
+    const receiver = await WebhookReceiver.listen(context, recorder, address, (answer) => {
       if (answer.logLine !== null) context.log.info(answer.logLine);
       if (answer.response.verdict === 'bad-signature') onBadSignature(answer);
     }, limits);

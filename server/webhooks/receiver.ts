@@ -8,6 +8,7 @@ import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
+import type { DeliveryRecorder } from '../store/storeEngine';
 import { DEFAULT_RECEIVER_LIMITS, applyLimits, checkingIntervalMs, type ReceiverLimits } from './connectionLimits';
 import { DeliveryPipeline, MAX_BODY_BYTES, type DeliveryAnswer } from './delivery';
 import { printable } from './printable';
@@ -46,12 +47,13 @@ export class WebhookReceiver {
   /** Starts listening; rejects with the listen error (EADDRINUSE when the port is taken). */
   static async listen(
     context: ServerContext,
+    recorder: DeliveryRecorder,
     address: ListenAddress,
     onDelivery: (answer: DeliveryAnswer) => void,
     limits: ReceiverLimits = DEFAULT_RECEIVER_LIMITS,
     extras: ReceiverExtras = {},
   ): Promise<WebhookReceiver> {
-    const pipeline = new DeliveryPipeline(context);
+    const pipeline = new DeliveryPipeline(context, recorder);
     let receiver: WebhookReceiver | undefined;
     const listener = (request: IncomingMessage, response: ServerResponse) => {
       const work = handle(context, pipeline, request, response, onDelivery, extras.onRequest);

@@ -3,12 +3,12 @@
 import { Client, Pool } from 'pg';
 import { describeError } from '../../errors';
 import type { Logger } from '../../log';
-import type { ChangeTopic } from '../../protocol';
-import { StoredRun } from '../storedRun';
-import { StoredDelivery } from '../storedDelivery';
+import { displayUrl } from '../databaseUrl';
 import { THIS_PROCESS } from '../processIdentity';
 import { RUN_EVENTS_SIZE, RunEvent } from '../runEvents';
-import { displayUrl } from '../databaseUrl';
+import { StoredDelivery } from '../storedDelivery';
+import { StoredRun } from '../storedRun';
+import type { LogSizes, StoreEngine } from '../storeEngine';
 import { ChangeChannel } from './changeChannel';
 import { PostgresCredentials } from './credentials';
 import { PostgresDeliveryClaims } from './deliveryClaims';
@@ -20,28 +20,12 @@ import { PostgresRunLogs } from './runLogs';
 import { PostgresStackLocks } from './stackLocks';
 import { PostgresUserDirectory } from './userDirectory';
 
-
-export interface PostgresEngine {
+export interface PostgresEngine extends StoreEngine {
   readonly registry: PostgresRegistry;
-  readonly runs: PostgresLog<typeof StoredRun>;
-  readonly deliveries: PostgresLog<typeof StoredDelivery>;
-  readonly refusals: PostgresLog<typeof StoredDelivery>;
-  readonly credentials: PostgresCredentials;
-  readonly users: PostgresUserDirectory;
-  readonly claims: PostgresDeliveryClaims;
   readonly channel: ChangeChannel;
-  /** Run events, claims and leases shared by the replicas. */
-  readonly sharedRuns: PostgresRunLeases;
-  /** Each stack's lock, held on a connection of its own while a replica works through the stack's runs. */
-  readonly stackLocks: PostgresStackLocks;
-  /** Run logs shared by the replicas: an editor on any replica reads the log of a run another executes. */
-  readonly runLogs: PostgresRunLogs;
-  /** Tells `changed` what other replicas appended (runs, deliveries), once this replica has read it. */
-  watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
-  close(): Promise<void>;
 }
 
-export async function openPostgres(url: string, firstUser: string, sizes: { runs: number; deliveries: number; refusals: number; runLogBytes?: number }, log: Logger): Promise<PostgresEngine> {
+export async function openPostgres(url: string, firstUser: string, sizes: LogSizes, log: Logger): Promise<PostgresEngine> {
   const pool = new Pool({ connectionString: url, max: 10 });
   pool.on('error', (error) => log.warn(`A PostgreSQL connection failed: ${error.message}`));
   // A connection the database ends while it is checked out must fail its query, not the process.
@@ -86,9 +70,9 @@ export async function openPostgres(url: string, firstUser: string, sizes: { runs
     refusals,
     credentials: new PostgresCredentials(pool),
     users: new PostgresUserDirectory(pool, channel),
-    claims: new PostgresDeliveryClaims(pool, deliveries, registry),
+    deliveryRecorder: new PostgresDeliveryClaims(pool, deliveries, registry),
     channel,
-    sharedRuns,
+    runClaims: sharedRuns,
     stackLocks,
     runLogs,
     watchRecords(changed) {

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { Client, Pool } from 'pg';
 import { QueuedRun } from '../../../server/protocol';
-import { RunBook } from '../../../server/runs/runBook';
+import { RunBook } from '../../support/fileEngine';
 import { RunEvent } from '../../../server/store/runEvents';
 import { CHANNEL } from '../../../server/store/postgres/changeChannel';
 import { migrate } from '../../../server/store/postgres/migrations';

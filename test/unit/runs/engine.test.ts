@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
 import { RunEngine } from '../../../server/runs/runEngine';
-import { RunBook } from '../../../server/runs/runBook';
+import { RunBook } from '../../support/fileEngine';
 import { THIS_PROCESS } from '../../../server/store/processIdentity';
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../../../server/runs/settings';
 import { FileStackLocks } from '../../../server/store/files/stackLocks';

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { QueuedRun } from '../../../server/protocol';
-import { RunBook } from '../../../server/runs/runBook';
+import { RunBook } from '../../support/fileEngine';
 import { RunLogFiles } from '../../../server/store/files/runLogs';
 import { AppendLog } from '../../../server/store/files/appendLog';
 import { RUN_LOG_PRUNE_EVERY } from '../../../server/store/storeEngine';

@@ -11,7 +11,7 @@ import * as stacks from '../../../server/operations/stacks';
 import { QueuedRun as RunSchema, type QueuedRun as Run } from '../../../server/protocol';
 import { AppendLog } from '../../../server/store/files/appendLog';
 import { deliveryKey, fileDeliveriesLog, takenKey } from '../../../server/store/files/deliveriesLog';
-import { DeliveryPipeline } from '../../../server/webhooks/delivery';
+import { DeliveryPipeline } from '../../support/fileEngine';
 import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/store/files/deliveryRecorder';
 import { signatureFor } from '../../../server/webhooks/signature';
 import { StoredDelivery } from '../../../server/store/storedDelivery';
