@@ -1,23 +1,17 @@
 // Everything an operation needs, built once at start-up and passed to every handler.
-import type { BitbucketGateway } from './bitbucket/gateway';
-import type { Logger } from './log';
 import type { ChangeTopic, ServerStatus } from './protocol';
-import type { CredentialStore } from './secrets/credentialStore';
-import type { RecordLog, Registry } from './store/storeEngine';
-import type { UserDirectory } from './team/userDirectory';
-import type { RunService } from './runs/service';
-import type { StoredRun } from './store/storedRun';
+import type { RunHost, RunService } from './runs/service';
 import type { StoredDelivery } from './store/storedDelivery';
+import type { StoredRun } from './store/storedRun';
+import type { RecordLog } from './store/storeEngine';
+import type { UserDirectory } from './team/userDirectory';
 
-export interface ServerContext {
+/** The user acting, the registry, credentials, Bitbucket, the logger and the clock come with RunHost. */
+export interface ServerContext extends RunHost {
   readonly version: string;
-  readonly user: string;
   readonly publicUrl: string;
   /** Where people open Bitbucket's pages (derived from the configured API); https://bitbucket.org when not given. */
   readonly bitbucketWeb?: string | undefined;
-  readonly store: Registry;
-  readonly credentials: CredentialStore;
-  readonly bitbucket: BitbucketGateway;
   /** Manual runs (R12). Runs queued by a delivery are in its line of the deliveries log. */
   readonly runs: RecordLog<typeof StoredRun>;
   /** Every recorded delivery with the runs it queued, one line each (written at once, R16). */
@@ -26,8 +20,6 @@ export interface ServerContext {
   readonly refusals: RecordLog<typeof StoredDelivery>;
   /** Executes runs and knows how each stands; absent where nothing executes runs (unit tests of rules). */
   readonly execution?: RunService | undefined;
-  readonly log: Logger;
-  readonly now: () => Date;
   /** Tells connected editors which views to refresh. */
   changed(topics: ChangeTopic[]): void;
   listener: ServerStatus['listener'];

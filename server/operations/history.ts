@@ -58,7 +58,7 @@ export async function listRuns(context: ServerContext, params: Protocol.ParamsOf
     mergeNewestFirst(backwards(context.runs.all()), deliveryRunsBackwards(context.deliveries.all()), (run) => run.createdAt),
     (run) => visible.has(run.stackId) && (params.stackId === undefined || run.stackId === params.stackId),
     params.limit ?? DEFAULT_LIMIT,
-  ).map((run) => currentRun(context, run));
+  ).map((run) => currentRun(context.execution, run));
 }
 
 /** Deliveries the user may see (access.ts decides), newest first. */

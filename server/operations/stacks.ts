@@ -8,8 +8,8 @@ import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttach
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
 import { runSettingsOf, type RegistryState } from '../registry/state';
-import { credentialOf } from './credentials';
 import { newRunId } from '../runIds';
+import { credentialOf } from '../secrets/credentialStore';
 import { currentRun } from '../runs/current';
 import type { StoredRun } from '../store/storedRun';
 import { stackView } from './recordsForUser';
@@ -32,7 +32,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
     // R10: the repository must be one the integration's credentials can see.
-    const credential = await credentialOf(context, integration);
+    const credential = await credentialOf(context.credentials, integration);
     await context.bitbucket.getRepository(credential, params.repository, { signal: scope.signal });
     await requireBranch(context, credential, params.repository, params.branch, scope);
   }
@@ -69,7 +69,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
     if (current.integrationId === null) {
       throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`);
     }
-    const credential = await credentialOf(context, requireIntegration(before, current.integrationId));
+    const credential = await credentialOf(context.credentials, requireIntegration(before, current.integrationId));
     await requireBranch(context, credential, current.repository, params.branch, scope);
   }
   const stack = await context.store.update((draft) => {
@@ -148,5 +148,5 @@ export async function queueRun(context: ServerContext, fields: Omit<Protocol.Que
   await context.runs.append([run]);
   context.changed(['runs']);
   context.execution?.start([run]);
-  return currentRun(context, run);
+  return currentRun(context.execution, run);
 }

@@ -5,7 +5,6 @@
 // that process died. Every process looks every few seconds for stacks with runs to take, so what a
 // dead process left is taken over whichever process is still up.
 import pLimit from 'p-limit';
-import type { ServerContext } from '../context';
 import { conflict, describeError, notFound } from '../errors';
 import type { QueuedRun, Run } from '../protocol';
 import type { StackLease, StackLocks } from '../store/storeEngine';
@@ -14,7 +13,7 @@ import type { RunBook } from './runBook';
 import type { DecisionKind } from '../store/runEvents';
 import { isFinal, type RunRecord } from './runEvent';
 import { abort, executeRun, type ActiveRun, type ExecutionDeps } from './runExecution';
-import type { RunService } from './service';
+import type { RunHost, RunService } from './service';
 import type { RunSettings } from './settings';
 
 /** Consecutive claims of a stack's next run that may fail before the stack is left to the next look. */
@@ -34,7 +33,7 @@ export class RunEngine implements RunService {
   private readonly deps: ExecutionDeps;
 
   constructor(
-    private readonly context: ServerContext,
+    private readonly context: RunHost,
     readonly book: RunBook,
     readonly settings: RunSettings,
     /** The web origin of Bitbucket (`https://bitbucket.org`), for links to pipelines. */

@@ -3,15 +3,15 @@
 // as the claim or the lock is lost, a Cancel is recorded, or a Confirm or Discard is decided.
 import * as path from 'node:path';
 import type { BitbucketCredential } from '../bitbucket/gateway';
-import type { ServerContext } from '../context';
 import { describeError, invalid } from '../errors';
 import { redact } from '../log';
-import { credentialOf } from '../operations/credentials';
 import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
-import type { StackLease } from '../store/storeEngine';
-import { THIS_PROCESS } from '../store/processIdentity';
 import { runSettingsOf, type StoredStack } from '../registry/state';
+import { credentialOf } from '../secrets/credentialStore';
+import { THIS_PROCESS } from '../store/processIdentity';
+import { maskCredential } from '../store/runLogText';
+import type { StackLease } from '../store/storeEngine';
 import { RunHalted, type Execution, type Outcome } from './execution';
 import { endLeftover, runLocally, type LocalControl } from './localRunner';
 import { runOnPipelines } from './pipelinesRunner';
@@ -19,7 +19,7 @@ import { reportComment, reportStatus, type Reporter } from './reporting';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
 import { isFinal, type RunRecord } from './runEvent';
-import { maskCredential } from '../store/runLogText';
+import type { RunHost } from './service';
 import type { RunSettings } from './settings';
 
 /** A run queued this long ago that never started is not started any more: its commit may be long superseded. */
@@ -35,7 +35,7 @@ export interface ActiveRun {
 }
 
 export interface ExecutionDeps {
-  readonly context: ServerContext;
+  readonly context: RunHost;
   readonly book: RunBook;
   readonly settings: RunSettings;
   readonly webOrigin: string;
@@ -76,7 +76,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
   }
   let credential: BitbucketCredential;
   try {
-    credential = await credentialOf(context, integration);
+    credential = await credentialOf(context.credentials, integration);
   } catch (error) {
     await fenced({ state: 'failed', endedAt: now(), summary: firstLine(redact(describeError(error))) });
     return;
@@ -222,7 +222,7 @@ export function abort(active: ActiveRun, why: NonNullable<ActiveRun['halt']>): v
 }
 
 /** Whether the stack still exists with the integration the run started with. */
-async function stillAttached(context: ServerContext, stackId: string, integrationId: string): Promise<boolean> {
+async function stillAttached(context: RunHost, stackId: string, integrationId: string): Promise<boolean> {
   const state = await context.store.read();
   const stack = state.stacks.find((candidate) => candidate.id === stackId);
   return stack?.integrationId === integrationId && state.integrations.some((candidate) => candidate.id === integrationId);
