@@ -16,10 +16,10 @@ import { StoreCorruptError } from './store/registryDocument';
 import { startEditorReceiver } from './webhooks/editorReceiver';
 import { WebhookReceiver } from './webhooks/receiver';
 import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
-import { ADMIN_COMMANDS, runAdminCommand } from './team/adminCommand';
+import { ADMIN_COMMANDS, runAdminCommand } from './adminCommand';
 import { redeemRoutes } from './team/redeemEndpoint';
-import { TeamRpcEndpoint } from './team/rpcEndpoint';
-import { readTls, watchTeamStore } from './team/serveSupport';
+import { TeamRpcEndpoint } from './rpc/webSocketEndpoint';
+import { readTls, watchTeamStore } from './serveSupport';
 
 /** How long `serve` waits for deliveries in flight to be recorded before it gives up on a clean exit. */
 const SHUTDOWN_GRACE_MS = 10_000;

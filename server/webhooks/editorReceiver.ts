@@ -7,7 +7,7 @@ import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import type { DeliveryRecorder } from '../store/storeEngine';
 import type { DeliveryAnswer } from './delivery';
-import type { ReceiverLimits } from './connectionLimits';
+import type { ReceiverLimits } from '../http/connectionLimits';
 import { WebhookReceiver, type Health, type ListenAddress } from './receiver';
 
 const PROBE_TIMEOUT_MS = 500;

@@ -9,7 +9,7 @@ import type { ServerContext } from '../context';
 import { hostPort } from '../hostPort';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
 import type { DeliveryRecorder } from '../store/storeEngine';
-import { DEFAULT_RECEIVER_LIMITS, applyLimits, checkingIntervalMs, type ReceiverLimits } from './connectionLimits';
+import { DEFAULT_RECEIVER_LIMITS, applyLimits, checkingIntervalMs, type ReceiverLimits } from '../http/connectionLimits';
 import { DeliveryPipeline, MAX_BODY_BYTES, type DeliveryAnswer } from './delivery';
 import { printable } from './printable';
 

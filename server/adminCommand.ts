@@ -1,19 +1,19 @@
 // `users …` and `tokens …`: run on a team server's host, on the same store as `serve`.
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { UsageError, storeLocation } from '../cli';
-import { StackhookError } from '../errors';
-import { MAX_INVITATION_DAYS, MAX_USERNAME, Username } from '../protocol';
-import { Logger } from '../log';
-import type { Registry } from '../store/storeEngine';
-import { withPassword } from '../store/databaseUrl';
-import { openDatabase } from '../store/openDatabase';
-import { databasePassword } from '../startupSecrets';
-import { RegistryStore } from '../store/files/registry';
-import { ROOT_SPACE_ID } from '../registry/state';
-import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './tokens';
-import { FileUserDirectory } from '../store/files/userDirectory';
-import { inviteInto } from './userDirectory';
+import { UsageError, storeLocation } from './cli';
+import { StackhookError } from './errors';
+import { MAX_INVITATION_DAYS, MAX_USERNAME, Username } from './protocol';
+import { Logger } from './log';
+import type { Registry } from './store/storeEngine';
+import { withPassword } from './store/databaseUrl';
+import { openDatabase } from './store/openDatabase';
+import { databasePassword } from './startupSecrets';
+import { RegistryStore } from './store/files/registry';
+import { ROOT_SPACE_ID } from './registry/state';
+import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './team/tokens';
+import { FileUserDirectory } from './store/files/userDirectory';
+import { inviteInto } from './team/userDirectory';
 
 export const ADMIN_COMMANDS = ['users', 'tokens'];
 

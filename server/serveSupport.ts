@@ -1,7 +1,7 @@
 // Pieces of `serve` as a team server that main.ts wires together.
 import { readFileSync } from 'node:fs';
-import type { ServerContext } from '../context';
-import type { StoreEngine } from '../store/storeEngine';
+import type { ServerContext } from './context';
+import type { StoreEngine } from './store/storeEngine';
 
 export function readTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
   const read = (file: string, what: string) => {

@@ -13,10 +13,10 @@ import { describeError } from '../errors';
 import type { ServerContext } from '../context';
 import type { Logger } from '../log';
 import { ErrorCodes, TOKEN_ENDED_CLOSE_CODE, TOKEN_ENDED_REASONS, type ErrorData } from '../protocol';
-import { admit as lifecycle } from '../rpc/lifecycle';
+import { admit as lifecycle } from './lifecycle';
 import { WebSocketMessageReader, WebSocketMessageWriter } from '../protocol/webSocketMessages';
-import { INVITATION_PREFIX, bearerToken } from './tokens';
-import type { TokenRefusal, UserDirectory } from './userDirectory';
+import { INVITATION_PREFIX, bearerToken } from '../team/tokens';
+import type { TokenRefusal, UserDirectory } from '../team/userDirectory';
 
 export const RPC_PATH = '/rpc';
 
