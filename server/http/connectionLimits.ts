@@ -1,7 +1,7 @@
-// What the front door (listener.ts) allows a connection, so idle or slow clients cannot exhaust its descriptors:
-// timeouts for headers, for the whole request, for silence and for keep-alive, and a cap on open
-// connections that, when reached, closes the longest-idle connection to make room for a new one
-// (a real delivery sends its request at once; a silent socket is the one to go).
+// What the front door (listener.ts) allows a connection, so idle or slow clients cannot exhaust
+// its descriptors: timeouts for headers, for the whole request, for silence and for keep-alive, and
+// a cap on open connections that, when reached, closes the longest-idle connection to make room for
+// a new one (a real delivery sends its request at once; a silent socket is the one to go).
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 

@@ -4,11 +4,12 @@ import type * as Protocol from '../protocol';
 import { requireCredentialUse, requireIntegrationDetails } from '../registry/access';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import type { WebhookTarget } from '../bitbucket/gateway';
-import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret, workspaceHookKey } from '../bitbucket/hookConfiguration';
+import { oldSecretProblem, recordSecretSent, sentOldSecret, workspaceHookKey } from '../bitbucket/hookConfiguration';
 import { webhookUrlProblem } from '../registry/reachability';
 import { repositoryWebLinks } from '../bitbucket/webLinks';
 import type { StoredIntegration } from '../registry/state';
 import { credentialOf } from '../secrets/credentialStore';
+import { R14_EVENTS } from '../webhooks/subscribedEvents';
 
 const DEFAULT_WEB = 'https://bitbucket.org';
 
