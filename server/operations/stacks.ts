@@ -8,9 +8,9 @@ import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttach
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
 import { runSettingsOf, type RegistryState } from '../registry/state';
-import { newRunId } from '../runIds';
 import { credentialOf } from '../secrets/credentialStore';
 import { currentRun } from '../runs/current';
+import { queueRuns, type RunRequest } from '../runs/queue';
 import type { StoredRun } from '../store/storedRun';
 import { stackView } from './recordsForUser';
 
@@ -141,12 +141,12 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
 }
 
-/** Records a run this process was asked for, then executes it here (its commit resolved first). */
-export async function queueRun(context: ServerContext, fields: Omit<Protocol.QueuedRun, 'id' | 'deliveryId' | 'createdAt'>): Promise<Protocol.Run> {
-  const now = context.now();
-  const run: StoredRun = { id: newRunId(now), deliveryId: null, createdAt: now.toISOString(), ...fields, ...(context.execution ? { queuedBy: context.execution.owner } : {}) };
-  await context.runs.append([run]);
-  context.changed(['runs']);
-  context.execution?.start([run]);
-  return currentRun(context.execution, run);
+/** Queues a run this process was asked for, in the runs log, and executes it here (its commit resolved first). */
+export async function queueRun(context: ServerContext, request: RunRequest): Promise<Protocol.Run> {
+  const queued = await queueRuns(context, [request], { deliveryId: null, at: context.now() }, async (runs, owner) => {
+    const stored: StoredRun[] = runs.map((run) => ({ ...run, ...(owner !== undefined ? { queuedBy: owner } : {}) }));
+    await context.runs.append(stored);
+    return { result: stored[0] as StoredRun, changed: ['runs'] };
+  });
+  return currentRun(context.execution, queued);
 }

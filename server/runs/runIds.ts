@@ -1,5 +1,4 @@
-// Run ids, for runs queued by a delivery (webhooks/) and by hand (operations/): one generator both
-// layers import, so neither imports the other.
+// Run ids, given to every run as it is queued (queue.ts).
 import { randomBytes } from 'node:crypto';
 
 /** Unique across processes (a random part per process) and cheap enough for every delivery. */
