@@ -15,7 +15,8 @@ import type { StackLease } from '../store/storeEngine';
 import { RunHalted, type Execution, type Outcome } from './execution';
 import { endLeftover, runLocally, type LocalControl } from './localRunner';
 import { runOnPipelines } from './pipelinesRunner';
-import { reportComment, reportStatus, type Reporter } from './reporting';
+import { report } from './reporters/report';
+import type { ReportContext } from './reporters/reporter';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
 import { isFinal, type RunRecord } from './runEvent';
@@ -82,7 +83,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     return;
   }
   const attached = () => stillAttached(context, stack.id, integration.id);
-  const reporter: Reporter = {
+  const reporting: ReportContext = {
     gateway: context.bitbucket,
     book,
     credential,
@@ -100,10 +101,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
   if (takeOverFrom !== null && started && !following && runner.type !== 'pipelines') {
     if (record.processGroup !== null) endLeftover(record.processGroup, path.join(book.folder, 'checkouts'));
     const marked = await fenced({ state: 'failed', endedAt: now(), summary: 'interrupted: the Stackhook server running it stopped before it ended' });
-    if (marked.accepted) {
-      await reportStatus(reporter, runId, 'STOPPED');
-      await reportComment(reporter, runId);
-    }
+    if (marked.accepted) await report(reporting, runId, 'interrupted');
     return;
   }
 
@@ -114,7 +112,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
   const watcher = setInterval(() => void watch(book, runId, fence, active, attached), Math.max(100, Math.min(deps.settings.pollMs, 1_000)));
   let outcome: Outcome | null = null;
   try {
-    outcome = await runWith(deps, runId, fence, reporter, active, runner, takeOverFrom !== null && started, attached);
+    outcome = await runWith(deps, runId, fence, reporting, active, runner, takeOverFrom !== null && started, attached);
   } catch (error) {
     if (error instanceof RunHalted) {
       if (error.reason === 'stopped') outcome = { state: 'stopped', summary: 'stopped' };
@@ -138,13 +136,12 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     if (!ended.accepted && ended.record?.fence !== fence) return;
   }
   if ((book.record(runId)?.fence ?? fence) !== fence) return;
-  await reportStatus(reporter, runId);
-  await reportComment(reporter, runId);
+  await report(reporting, runId, 'ended');
 }
 
-async function runWith(deps: ExecutionDeps, runId: string, fence: number, reporter: Reporter, active: ActiveRun, runner: Runner, resumed: boolean, attached: () => Promise<boolean>): Promise<Outcome> {
+async function runWith(deps: ExecutionDeps, runId: string, fence: number, reporting: ReportContext, active: ActiveRun, runner: Runner, resumed: boolean, attached: () => Promise<boolean>): Promise<Outcome> {
   const { book, context, settings } = deps;
-  const { stack, credential } = reporter;
+  const { stack, credential } = reporting;
   const advance = async (change: RunChange) => {
     const written = await book.write(runId, { ...change, fence });
     if (written.accepted) return;
@@ -167,7 +164,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
       commit = branch.commit;
     }
     await advance({ state: 'preparing', commit, startedAt: context.now().toISOString(), runner: runner.type });
-    await reportStatus(reporter, runId);
+    await report(reporting, runId, 'started');
   }
   const execution: Execution = {
     runId,

@@ -5,7 +5,7 @@
 // wait behind another of their stack belong to the replica that queued them, alive or dead.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../../server/protocol';
-import { statusKey } from '../../../server/runs/reporting';
+import { statusKey } from '../../../server/runs/reporters/buildStatus';
 import { HEARTBEAT_MS, LEASE_MS } from '../../../server/store/postgres/runLeases';
 import { pushBody } from '../../editor/support/webhook';
 import { startFakeBitbucket, type FakeBitbucket, type FakeRepository } from '../../support/fakeBitbucket';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { QueuedRun } from '../../../server/protocol';
 import { planSummary } from '../../../server/runs/planSummary';
-import { statusKey } from '../../../server/runs/reporting';
+import { statusKey } from '../../../server/runs/reporters/buildStatus';
 import { resumeAt } from '../../../server/runs/runBook';
 import { RunBook } from '../../support/fileEngine';
 import { definesCustomPipeline } from '../../../server/runs/runnerCheck';

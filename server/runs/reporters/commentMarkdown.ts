@@ -2,8 +2,8 @@
 // own words and numbers; the run's text (the end of its log) is only inside, cleaned and masked, and
 // capped: by lines, by the length of a line and of the whole quote, and the comment as a whole (far
 // below Bitbucket's own limit, which is past what anyone reads). A line says what was left out.
-import { codeBlock, markdownText } from './markdown';
-import { cleanRunText, cutTo, headOf, oneLine } from './runText';
+import { codeBlock, markdownText } from '../markdown';
+import { cleanRunText, cutTo, headOf, oneLine } from '../runText';
 
 export interface CommentLimits {
   /** Lines of the log quoted, from its end. */
