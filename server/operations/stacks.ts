@@ -3,7 +3,7 @@ import type { RequestScope, ServerContext } from '../context';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
-import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks } from '../registry/access';
+import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks, type RunnerHost } from '../registry/access';
 import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
@@ -11,6 +11,7 @@ import { runSettingsOf, type RegistryState } from '../registry/state';
 import { credentialOf } from '../secrets/credentialStore';
 import { currentRun } from '../runs/current';
 import { queueRuns, type RunRequest } from '../runs/queue';
+import { runnerKindOf } from '../runs/runners/runnerKinds';
 import type { StoredRun } from '../store/storedRun';
 import { stackView } from './recordsForUser';
 
@@ -27,7 +28,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   const params = { ...asked, spaceId: asked.spaceId ?? requireListedIntegration(before, context.user, asked.integrationId).spaceId };
   const newStack = { spaceId: params.spaceId, name: params.name, isNew: true };
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack');
-  requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.team?.localRunner);
+  requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, runnerHost(context));
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
@@ -38,7 +39,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack');
-    requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.team?.localRunner);
+    requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, runnerHost(context));
     requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
   });
@@ -64,7 +65,7 @@ async function requireBranch(context: ServerContext, credential: BitbucketCreden
 export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
-  requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, context.team?.localRunner);
+  requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, runnerHost(context));
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
       throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`);
@@ -74,7 +75,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   }
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
-    requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, context.team?.localRunner);
+    requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, runnerHost(context));
     const { branch, projectRoot, runner, autodeploy, allowForks } = params;
     return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks });
   });
@@ -149,4 +150,10 @@ export async function queueRun(context: ServerContext, request: RunRequest): Pro
     return { result: stored[0] as StoredRun, changed: ['runs'] };
   });
   return currentRun(context.execution, queued);
+}
+
+/** On a team server: whether its host allows the local runner, and which runner kinds need it to. */
+function runnerHost(context: ServerContext): RunnerHost | undefined {
+  if (!context.team) return undefined;
+  return { localRunner: context.team.localRunner, needsLocalRunner: (runner) => runnerKindOf(runner).needsLocalRunner };
 }

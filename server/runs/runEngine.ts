@@ -165,7 +165,7 @@ export class RunEngine implements RunService {
     const takeOverFrom = head.fence > 0 && !this.active.has(runId) ? head.owner : null;
     const claim = await this.book.claim(runId, THIS_PROCESS);
     if (!claim.accepted || !claim.record) return false;
-    const active: ActiveRun = { controller: new AbortController(), halt: null, decide: null, local: null };
+    const active: ActiveRun = { controller: new AbortController(), halt: null, decide: null };
     this.active.set(runId, active);
     try {
       await executeRun(this.deps, active, runId, claim.record.fence, takeOverFrom, lease);

@@ -1,7 +1,6 @@
 // Executes one run this process has claimed, while it holds the run's stack lock: every step is
 // recorded under the claim's fence before it happens, and a watcher ends the run's processes as soon
 // as the claim or the lock is lost, a Cancel is recorded, or a Confirm or Discard is decided.
-import * as path from 'node:path';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { describeError, invalid } from '../errors';
 import { redact } from '../log';
@@ -13,8 +12,7 @@ import { THIS_PROCESS } from '../store/processIdentity';
 import { maskCredential } from '../store/runLogText';
 import type { StackLease } from '../store/storeEngine';
 import { RunHalted, type Execution, type Outcome } from './execution';
-import { endLeftover, runLocally, type LocalControl } from './localRunner';
-import { runOnPipelines } from './pipelinesRunner';
+import { runnerKindOf } from './runners/runnerKinds';
 import { report } from './reporters/report';
 import type { ReportContext } from './reporters/reporter';
 import { withRetries } from './retries';
@@ -32,7 +30,6 @@ export interface ActiveRun {
   /** Why the run was aborted, once it was. */
   halt: 'stop' | 'lost' | 'timeout' | 'detached' | null;
   decide: ((decision: 'confirm' | 'discard') => void) | null;
-  local: LocalControl | null;
 }
 
 export interface ExecutionDeps {
@@ -65,7 +62,8 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     return;
   }
   const { runner } = runSettingsOf(stack);
-  if (runner.type === 'local' && context.team?.localRunner === false) {
+  const kind = runnerKindOf(runner);
+  if (kind.needsLocalRunner && context.team?.localRunner === false) {
     await fenced({ state: 'failed', endedAt: now(), summary: `not run: ${LOCAL_RUNNER_OFF}` });
     return;
   }
@@ -94,12 +92,11 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     attached,
   };
 
-  const following = runner.type === 'pipelines' && record.pipelineUuid !== null;
-  // Taken over: a known pipeline is followed again; a run that was still waiting its turn runs here, and
-  // one whose pipeline was being triggered looks for it first (runOnPipelines). A local run that was
-  // cut off does not run twice: what its command left running is ended, and the run is interrupted.
-  if (takeOverFrom !== null && started && !following && runner.type !== 'pipelines') {
-    if (record.processGroup !== null) endLeftover(record.processGroup, path.join(book.folder, 'checkouts'));
+  // Taken over: a run that was still waiting its turn runs here; one that had started is followed
+  // again where its kind's work goes on elsewhere (a pipeline, looked for first if its trigger's answer
+  // was lost), and otherwise does not run twice: what it left running is ended, and it is interrupted.
+  if (takeOverFrom !== null && started && kind.afterCrash === 'interrupted') {
+    kind.endLeftovers?.(record, book.folder);
     const marked = await fenced({ state: 'failed', endedAt: now(), summary: 'interrupted: the Stackhook server running it stopped before it ended' });
     if (marked.accepted) await report(reporting, runId, 'interrupted');
     return;
@@ -193,10 +190,10 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     attached,
     halt: () => active.halt,
   };
-  if (runner.type === 'pipelines') return runOnPipelines(execution, runner.pipeline);
   const { autodeploy } = runSettingsOf(stack);
-  // Only local runs take a slot of this machine: a pipeline's work is Bitbucket's, and following it costs a poll now and then.
-  return deps.slot(() => runLocally(execution, runner, autodeploy, (control) => (active.local = control)));
+  const kind = runnerKindOf(runner);
+  const run = () => kind.run(execution, runner, { autodeploy });
+  return kind.takesLocalSlot ? deps.slot(run) : run();
 }
 
 /** What other processes recorded for the run, looked at every so often: a lost claim, a Cancel, a decision, a detach. */

@@ -1,7 +1,7 @@
 // A line of the run-events log, as both store engines keep it: one change to one run. What the lines
 // mean when they are folded into runs, and which of them count, is runs/runEvent.ts's.
 import * as z from 'zod';
-import { RunReports, RunState } from '../protocol';
+import { RunReports, RunState, RunnerType } from '../protocol';
 
 /** Lines kept before the log rotates (the file engine) or is pruned (PostgreSQL). */
 export const RUN_EVENTS_SIZE = 200_000;
@@ -27,7 +27,7 @@ export const RunEvent = z.object({
   endedAt: z.string().optional(),
   summary: z.string().optional(),
   externalUrl: z.string().optional(),
-  runner: z.enum(['pipelines', 'local']).optional(),
+  runner: RunnerType.optional(),
   reports: RunReports.partial().optional(),
   /** A claim: the process that executes the run from here (`host:pid:start`), with `fence` one above the run's last. */
   owner: z.string().optional(),

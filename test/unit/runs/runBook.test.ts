@@ -5,7 +5,7 @@ import { planSummary } from '../../../server/runs/planSummary';
 import { statusKey } from '../../../server/runs/reporters/buildStatus';
 import { resumeAt } from '../../../server/runs/runBook';
 import { RunBook } from '../../support/fileEngine';
-import { definesCustomPipeline } from '../../../server/runs/runnerCheck';
+import { definesCustomPipeline } from '../../../server/runs/runners/pipelines';
 import { AppendLog } from '../../../server/store/files/appendLog';
 import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';

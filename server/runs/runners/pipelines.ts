@@ -1,10 +1,60 @@
 // The `pipelines` runner: Bitbucket Pipelines executes the run. Stackhook triggers the stack's custom
-// pipeline on the run's commit, follows it (backing off) until it completes, and keeps its log.
-import { describeError } from '../errors';
-import type { PipelineProgress, PipelineTrigger } from '../bitbucket/gateway';
-import { pipelineEnded, planSummary } from './planSummary';
-import { isTransient, sleep, withRetries } from './retries';
-import { RunHalted, type Execution, type Outcome } from './execution';
+// pipeline on the run's commit, follows it (backing off) until it completes, and keeps its log. A run
+// taken over after its server died is followed again (the pipeline is found by the run's id if the
+// trigger's answer was lost); it takes none of this machine's slots; a team server always allows it.
+// The runner check looks for the branch and the custom pipeline in its bitbucket-pipelines.yml.
+import { parse } from 'yaml';
+import type { PipelineProgress, PipelineTrigger } from '../../bitbucket/gateway';
+import { describeError } from '../../errors';
+import type { Runner, RunnerCheck } from '../../protocol';
+import { RunHalted, type Execution, type Outcome } from '../execution';
+import { pipelineEnded, planSummary } from '../planSummary';
+import { isTransient, sleep, withRetries } from '../retries';
+import type { RunnerCheckTarget, RunnerKind } from './runnerKind';
+
+/** A `pipelines` runner's settings: the custom pipeline it triggers. */
+type PipelinesRunner = Extract<Runner, { type: 'pipelines' }>;
+
+export const PIPELINES_FILE = 'bitbucket-pipelines.yml';
+
+/** The scopes a `pipelines` run uses, as the OpenAPI document names them. */
+export const PIPELINES_SCOPES = ['read:repository:bitbucket', 'read:pipeline:bitbucket', 'write:pipeline:bitbucket', 'read:pullrequest:bitbucket'];
+
+/** The YAML to add for a custom pipeline Stackhook triggers. */
+export function customPipelineYaml(name: string): string {
+  return [
+    'pipelines:',
+    '  custom:',
+    `    ${name}:`,
+    '      - step:',
+    '          name: Stackhook run',
+    '          image: ghcr.io/opentofu/opentofu:latest',
+    '          script:',
+    '            - cd "${STACKHOOK_PROJECT_ROOT:-.}"',
+    '            - tofu init -input=false',
+    '            - tofu plan -input=false -no-color',
+  ].join('\n');
+}
+
+export function definesCustomPipeline(text: string, name: string): boolean {
+  try {
+    const document: unknown = parse(text);
+    const custom = (document as { pipelines?: { custom?: unknown } } | null)?.pipelines?.custom;
+    return typeof custom === 'object' && custom !== null && name in custom;
+  } catch {
+    return false;
+  }
+}
+
+export const pipelinesRunner: RunnerKind<PipelinesRunner> = {
+  run: (execution, runner) => runOnPipelines(execution, runner.pipeline),
+  check: checkPipeline,
+  scopes: PIPELINES_SCOPES,
+  afterCrash: 'follow',
+  // A pipeline's work is Bitbucket's, and following it costs a poll now and then.
+  takesLocalSlot: false,
+  needsLocalRunner: false,
+};
 
 /** Polls that may fail in a row (Bitbucket down) before the run gives up following the pipeline. */
 const MAX_FAILED_POLLS = 30;
@@ -93,4 +143,22 @@ async function follow(execution: Execution, uuid: string): Promise<PipelineProgr
     await sleep(wait, execution.signal).catch(() => undefined);
     wait = Math.min(settings.pollMaxMs, Math.round(wait * 1.5));
   }
+}
+
+/** The branch exists and its bitbucket-pipelines.yml defines `pipelines.custom.<name>`. */
+async function checkPipeline({ gateway, credential, stack, runner, signal }: RunnerCheckTarget<PipelinesRunner>): Promise<RunnerCheck['problems']> {
+  const branch = await gateway.getBranch(credential, stack.repository, stack.branch, { signal });
+  if (!branch) return [{ problem: 'no-branch', message: `${stack.repository} has no branch ${stack.branch}.`, fix: 'Push the branch, or point the stack at another branch (Edit Stack).' }];
+  const text = await gateway.readSourceFile(credential, stack.repository, branch.commit, PIPELINES_FILE, { signal });
+  if (text !== null && definesCustomPipeline(text, runner.pipeline)) return [];
+  return [
+    {
+      problem: text === null ? 'no-pipelines-file' : 'no-custom-pipeline',
+      message:
+        text === null
+          ? `${stack.branch} of ${stack.repository} has no ${PIPELINES_FILE}, so Bitbucket Pipelines cannot run the stack.`
+          : `${PIPELINES_FILE} on ${stack.branch} of ${stack.repository} does not define pipelines.custom.${runner.pipeline}.`,
+      fix: `Add this to ${PIPELINES_FILE} on ${stack.branch} (and turn Pipelines on in the repository settings):\n${customPipelineYaml(runner.pipeline)}`,
+    },
+  ];
 }

@@ -1,35 +1,47 @@
 // The `local` runner: the stack's commands run on this machine, in a worktree of the run's commit.
 // Proposed runs plan; tracked runs plan, then wait for Confirm or Discard (or apply at once with
 // autodeploy). Commands are argv arrays, run in their own process group so a cancel ends them all.
+// A run cut off when its server died is not run twice: what it left running is ended and the run is
+// interrupted. Each run takes one of this machine's slots, and a team server runs it only where its
+// host allows (`--local-runner`). The runner check looks for git and the plan command on this machine.
+import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
-import type { Runner } from '../protocol';
-import type { Execution, Outcome } from './execution';
-import { GitCheckouts } from './gitCheckout';
-import { planSummary, stepFailed } from './planSummary';
-import { resolveProjectRoot } from './projectRoot';
-import { withRetries } from './retries';
-import { startRunProcess, type RunPlace } from './runProcess';
+import type { Runner, RunnerCheck } from '../../protocol';
+import type { Execution, Outcome } from '../execution';
+import { GitCheckouts } from '../gitCheckout';
+import { planSummary, stepFailed } from '../planSummary';
+import { resolveProjectRoot } from '../projectRoot';
+import { withRetries } from '../retries';
+import { endLeftover, startRunProcess, type RunPlace } from '../runProcess';
+import type { RunnerCheckTarget, RunnerKind } from './runnerKind';
 
-export { endLeftover } from './runProcess';
+/** A `local` runner's settings: its plan and apply commands. */
+type LocalRunner = Extract<Runner, { type: 'local' }>;
+
+export const LOCAL_SCOPES = ['read:repository:bitbucket', 'read:pullrequest:bitbucket'];
+
+export const localRunner: RunnerKind<LocalRunner> = {
+  run: (execution, runner, { autodeploy }) => runLocally(execution, runner, autodeploy),
+  check: checkLocal,
+  scopes: LOCAL_SCOPES,
+  afterCrash: 'interrupted',
+  endLeftovers: (record, folder) => {
+    if (record.processGroup !== null) endLeftover(record.processGroup, path.join(folder, 'checkouts'));
+  },
+  takesLocalSlot: true,
+  needsLocalRunner: true,
+};
 
 export interface LocalControl {
   /** The running command's process group, while one runs. */
   pid: number | null;
 }
 
-type LocalRunnerSettings = Extract<Runner, { type: 'local' }>;
-
-export async function runLocally(
-  execution: Execution,
-  runner: LocalRunnerSettings,
-  autodeploy: boolean,
-  onControl: (control: LocalControl) => void,
-): Promise<Outcome> {
+export async function runLocally(execution: Execution, runner: LocalRunner, autodeploy: boolean): Promise<Outcome> {
   const { stack, credential, gateway } = execution;
   const { run } = execution.record();
   const checkouts = new GitCheckouts(path.join(execution.book.folder, 'checkouts'));
   const control: LocalControl = { pid: null };
-  onControl(control);
   try {
     const url = await withRetries(execution.settings.retryDelayMs, () => gateway.cloneUrl(credential, stack.repository, {}));
     await execution.write(`Checking out ${run.commit?.slice(0, 12)} of ${stack.repository}.\n`);
@@ -110,5 +122,26 @@ async function command(execution: Execution, argv: string[], place: RunPlace, co
     };
     child.on('error', (error) => finish(127, `\n${program} could not start: ${error.message}\n`));
     child.on('close', (code) => finish(code, null));
+  });
+}
+
+/** git and the plan command are on this machine. */
+async function checkLocal({ runner }: RunnerCheckTarget<LocalRunner>): Promise<RunnerCheck['problems']> {
+  const problems: RunnerCheck['problems'] = [];
+  if (!onPath('git')) problems.push({ problem: 'no-git', message: 'git is not installed on this machine, so the local runner cannot check out the commit.', fix: 'Install git (apt-get install git).' });
+  const program = runner.plan[0] ?? '';
+  if (!onPath(program)) problems.push({ problem: 'no-command', message: `The plan command ${program} is not on this machine's PATH.`, fix: `Install ${program}, or change the stack's plan command.` });
+  return problems;
+}
+
+function onPath(program: string): boolean {
+  const candidates = program.includes('/') ? [program] : (process.env.PATH ?? '').split(path.delimiter).map((folder) => path.join(folder, program));
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }
