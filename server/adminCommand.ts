@@ -13,7 +13,7 @@ import { RegistryStore } from './store/files/registry';
 import { ROOT_SPACE_ID } from './registry/state';
 import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './team/tokens';
 import { FileUserDirectory } from './store/files/userDirectory';
-import { inviteInto } from './team/userDirectory';
+import { inviteInto, type UserDirectory } from './team/userDirectory';
 
 export const ADMIN_COMMANDS = ['users', 'tokens'];
 
@@ -45,7 +45,8 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
   const database = databaseUrl
     ? await openDatabase(withPassword(databaseUrl, databasePassword(databasePasswordFile)), firstUser, { runs: 1, deliveries: 1, refusals: 1 }, new Logger(() => undefined))
     : null;
-  const directory = database?.users ?? new FileUserDirectory(store);
+  // The engine the flags name, chosen here once: the database's users, or the folder's users.json.
+  const directory: UserDirectory = database ? database.users : new FileUserDirectory(store);
   try {
     switch (command) {
       case 'users add': {

@@ -24,5 +24,8 @@ export function publicDelivery(stored: StoredDelivery): Delivery {
   return delivery;
 }
 
+/** The key a delivery is known by in every process and engine (R16): its integration and its X-Request-UUID. */
+export const deliveryKey = (integrationId: string, requestUuid: string) => `${integrationId}\u0000${requestUuid}`;
+
 /** How long either engine remembers that a delivery was taken (R16): a week, far longer than Bitbucket retries (twice, within minutes). */
 export const DELIVERY_KEY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;

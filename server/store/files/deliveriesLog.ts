@@ -3,14 +3,12 @@
 import * as path from 'node:path';
 import type { DeliveryVerdict } from '../../protocol';
 import { AppendLog, DEFAULT_MAX_BYTES } from './appendLog';
-import { StoredDelivery } from '../storedDelivery';
+import { StoredDelivery, deliveryKey } from '../storedDelivery';
 
 export const DELIVERIES_FILE = 'deliveries.jsonl';
 
 /** Verdicts of deliveries that passed every check; refusals (404, 410) are no reason to refuse a later attempt. */
 const TAKEN_VERDICTS: ReadonlySet<DeliveryVerdict> = new Set(['queued', 'ignored', 'invalid']);
-
-export const deliveryKey = (integrationId: string, requestUuid: string) => `${integrationId}\u0000${requestUuid}`;
 
 /**
  * The key a delivery is taken under (R16), or null for a refusal. Of two processes that record one

@@ -2,10 +2,10 @@
 // process receives them, the deliveries log decides which is recorded, for it lists only the first
 // line of each delivery (deliveriesLog.ts); the accepted keys remember deliveries the log has let go.
 import type { RegistryState } from '../../registry/state';
-import type { StoredDelivery } from '../storedDelivery';
+import { deliveryKey, type StoredDelivery } from '../storedDelivery';
 import type { DeliveryRecorder, RecordLog, Recorded, Registry } from '../storeEngine';
 import { AcceptedKeys, acceptedKey } from './acceptedKeys';
-import { deliveryKey, takenKey } from './deliveriesLog';
+import { takenKey } from './deliveriesLog';
 
 /** What the file recorder needs of the deliveries log: one listed record per delivery key (deliveriesLog.ts). */
 export interface KeyedDeliveriesLog {

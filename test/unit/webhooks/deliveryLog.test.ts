@@ -10,11 +10,11 @@ import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
 import { QueuedRun as RunSchema, type QueuedRun as Run } from '../../../server/protocol';
 import { AppendLog } from '../../../server/store/files/appendLog';
-import { deliveryKey, fileDeliveriesLog, takenKey } from '../../../server/store/files/deliveriesLog';
+import { fileDeliveriesLog, takenKey } from '../../../server/store/files/deliveriesLog';
 import { DeliveryPipeline } from '../../support/fileEngine';
 import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/store/files/deliveryRecorder';
 import { signatureFor } from '../../../server/webhooks/signature';
-import { StoredDelivery } from '../../../server/store/storedDelivery';
+import { StoredDelivery, deliveryKey } from '../../../server/store/storedDelivery';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
 import { loadFixture, repositoryOf } from './fixtures';
 
