@@ -116,6 +116,15 @@ describe('lint: the layers of docs/design.md §3, type-only imports included', f
     assert.equal(Number(stated[1]), upward);
   });
 
+  it('an engine is chosen only at start-up: nothing else imports store/files/ or store/postgres/', () => {
+    const startUp = layers[0]?.paths ?? [];
+    assert.ok(startUp.includes('server/startup.ts'), 'the top layer of the table is start-up');
+    const engines = /^server\/store\/(files|postgres)\/|^server\/store\/openDatabase\.ts$/;
+    const reaching = edges.filter((edge) => engines.test(edge.to) && !edge.from.startsWith('server/store/') && !startUp.includes(edge.from));
+    assert.ok(edges.some((edge) => engines.test(edge.to) && startUp.includes(edge.from)), 'start-up opens the engines');
+    assert.deepEqual(reaching.map(describeEdge), [], 'take the piece from the StoreEngine start-up hands over');
+  });
+
   it('no module imports itself in a circle, types included', () => {
     assert.deepEqual(importCircles(files, edges), []);
   });
