@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { apiEconomy } from './apiEconomy';
 import { editorStartup } from './editorStartup';
 import { receiverThroughput } from './receiverThroughput';
+import { planParse } from './planParse';
 import { postgresReceiver } from './postgresReceiver';
 import { registryScale } from './registryScale';
 import { rpcRoundTrip } from './rpcRoundTrip';
@@ -39,6 +40,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'RPC round trip', run: rpcRoundTrip },
   { name: 'receiver on PostgreSQL', run: postgresReceiver },
   { name: 'runs', run: runCost },
+  { name: 'structured plan', run: planParse },
 ];
 
 function machine(): string {

@@ -5,7 +5,8 @@ import * as Protocol from '../server/protocol';
 import type { StackhookServer } from './serverApi';
 
 export const RUN_LOG_SCHEME = 'stackhook-run';
-const FOLLOW_MS = 1_000;
+/** How long a live run's document waits before reading its log again. */
+export const FOLLOW_MS = 1_000;
 
 interface Followed {
   text: string;

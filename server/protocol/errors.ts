@@ -22,11 +22,14 @@ export const ErrorData = z.object({
 });
 export type ErrorData = z.infer<typeof ErrorData>;
 
-/** JSON-RPC error codes: Invalid reuses InvalidParams; the rest sit in the server-defined range. */
+/**
+ * JSON-RPC error codes: Invalid reuses InvalidParams; the rest sit in the server-defined range, clear
+ * of LSP's ServerNotInitialized (-32002), which the lifecycle gate answers before `initialize`.
+ */
 export const ErrorCodes: Record<ErrorKind, number> = {
   Invalid: -32602,
   NotFound: -32001,
-  Conflict: -32002,
+  Conflict: -32007,
   Forbidden: -32003,
   Detached: -32004,
   Bitbucket: -32005,

@@ -2,5 +2,6 @@
 export * from './entities';
 export * from './errors';
 export * from './methods';
+export * from './plan';
 export * from './redeem';
 export * from './tokenEnded';

@@ -10,15 +10,15 @@ export interface TextSocket {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
-/** Decides, per incoming message, whether it reaches the connection (false: it was answered or dropped). */
-export type MessageAdmission = (message: Message) => boolean;
+/** Decides, per incoming message, what reaches the connection: the message (as the gate passes it on), or nothing (it was answered or dropped). */
+export type MessageAdmission = (message: Message) => Message | undefined;
 
 export class WebSocketMessageReader extends AbstractMessageReader implements MessageReader {
   private callback: DataCallback | undefined;
   /** Messages that arrive before `listen` (the peer may speak first) wait here. */
   private readonly early: Message[] = [];
 
-  constructor(socket: TextSocket, private readonly admit: MessageAdmission = () => true) {
+  constructor(socket: TextSocket, private readonly admit: MessageAdmission = (message) => message) {
     super();
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -36,9 +36,10 @@ export class WebSocketMessageReader extends AbstractMessageReader implements Mes
         this.fireError(new Error('The peer sent JSON that is not a JSON-RPC 2.0 message.'));
         return;
       }
-      if (!this.admit(message)) return;
-      if (this.callback) this.callback(message);
-      else this.early.push(message);
+      const admitted = this.admit(message);
+      if (!admitted) return;
+      if (this.callback) this.callback(admitted);
+      else this.early.push(admitted);
     });
     socket.on('error', (error) => this.fireError(error));
     socket.on('close', () => this.fireClose());

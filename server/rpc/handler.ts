@@ -4,7 +4,8 @@
 import { LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import type { z } from 'zod';
 import type { RequestScope, ServerContext } from '../context';
-import { describeError, invalidFromZod, StackhookError } from '../errors';
+import { describeError, invalid, invalidFromZod, StackhookError } from '../errors';
+import { issueTexts } from '../zodIssues';
 import { maskEverything, maskResult, maskText } from '../protocol/masking';
 import { ErrorCodes, wireType, type ErrorData, type RequestDefinition } from '../protocol';
 
@@ -23,8 +24,10 @@ export interface Handler {
 
 export function handler<P extends z.ZodType, R extends z.ZodType>(definition: RequestDefinition<P, R>, operation: Operation<P, R>): Handler {
   const invoke = async (context: ServerContext, raw: unknown, scope: RequestScope) => {
-    const parsed = definition.params.safeParse(raw);
-    if (!parsed.success) throw invalidFromZod(`parameters for ${definition.method}`, parsed.error);
+    // No params given (left out, which the lifecycle gate passes on as null) reads as `{}`.
+    const omitted = raw === undefined || raw === null;
+    const parsed = definition.params.safeParse(omitted ? {} : raw);
+    if (!parsed.success) throw omitted ? noParams(definition.method, parsed.error) : invalidFromZod(`parameters for ${definition.method}`, parsed.error);
     return operation(context, parsed.data, scope);
   };
   return {
@@ -48,6 +51,25 @@ export function handler<P extends z.ZodType, R extends z.ZodType>(definition: Re
     },
   };
 }
+
+/** A request that gave no params to a method that needs some: which ones, in words. */
+function noParams(method: string, error: z.ZodError): StackhookError {
+  const needed = neededFields(error.issues);
+  return invalid(`Invalid parameters for ${method}: the request carried none${needed ? `; it needs ${needed}` : ''}. Send them as an object (by name).`, issueTexts(error, '(params)'));
+}
+
+/** The fields `{}` lacks, as a person reads them: "a, b", or for params of several shapes "a, or b and c". */
+function neededFields(issues: readonly z.core.$ZodIssue[]): string {
+  const alternatives = issues.flatMap((issue) => (issue.code === 'invalid_union' && issue.path.length === 0 ? issue.errors : []));
+  if (alternatives.length > 0) return alternatives.map((branch) => andList(fieldsOf(branch))).filter(Boolean).join(', or ');
+  return andList(fieldsOf(issues));
+}
+
+function fieldsOf(issues: readonly z.core.$ZodIssue[]): string[] {
+  return [...new Set(issues.flatMap((issue) => (issue.path.length > 0 ? [String(issue.path[0])] : [])))];
+}
+
+const andList = (fields: string[]) => (fields.length < 2 ? fields.join('') : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`);
 
 /** LSP work-done progress: a client that sends `workDoneToken` with a request sees progress for it. */
 async function progressReporter(connection: Connection, raw: unknown) {

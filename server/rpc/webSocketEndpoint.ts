@@ -214,9 +214,9 @@ export class TeamRpcEndpoint {
     let phase: Parameters<typeof lifecycle>[0] = 'waiting';
     const answerError = (id: string | number, error: { code: number; message: string; data: ErrorData }) =>
       void writer.write({ jsonrpc: '2.0', id, error } as Message).catch(() => undefined);
-    const admit = (message: Message): boolean => {
+    const admit = (message: Message): Message | undefined => {
       // Messages arrive only once this function has returned, so `peer` is set by then.
-      if (peer.ended) return false;
+      if (peer.ended) return undefined;
       // The same lifecycle gate as stdio: nothing runs before initialize or after shutdown.
       const verdict = lifecycle(phase, message);
       phase = verdict.next;
@@ -224,19 +224,19 @@ export class TeamRpcEndpoint {
       const isRequest = typeof method === 'string' && id !== undefined && id !== null;
       if (!verdict.pass) {
         if ('error' in verdict && verdict.error && isRequest) answerError(id, verdict.error);
-        return false;
+        return undefined;
       }
-      if (!isRequest) return true;
+      if (!isRequest) return verdict.message;
       if (inFlight.size >= this.limits.maxInFlight) {
         answerError(id, {
           code: ErrorCodes.Unavailable,
           message: `This connection already has ${this.limits.maxInFlight} requests waiting for an answer; send more once some are answered.`,
           data: { kind: 'Unavailable' },
         });
-        return false;
+        return undefined;
       }
       inFlight.add(id);
-      return true;
+      return verdict.message;
     };
     const reader = new WebSocketMessageReader(socket, admit);
     writer = new WebSocketMessageWriter(socket, (message) => {

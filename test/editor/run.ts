@@ -20,7 +20,7 @@ async function main(): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const daemons = path.join(RESULTS_DIR, 'daemons.pid');
   rmSync(daemons, { force: true });
-  const mocha = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', 'test/editor/.mocharc.json', ...process.argv.slice(2)], {
+  const mocha = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', 'test/editor/.mocharc.cjs', ...process.argv.slice(2)], {
     cwd: REPO_ROOT,
     env: { ...process.env, STACKHOOK_VSIX: vsix, STACKHOOK_DAEMON_GROUPS: daemons },
     stdio: ['ignore', 'pipe', 'pipe'],

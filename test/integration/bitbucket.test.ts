@@ -8,6 +8,7 @@ import { rejection, startServer, type ServerHandle } from '../support/serverProc
 const TOKEN = 'ATATT3xFfGF0-ana-full-token';
 const READ_ONLY_TOKEN = 'ATATT3xFfGF0-ana-no-repository-scope';
 const APP_PASSWORD = 'ATBBana-retired-app-password';
+const REVOKED_TOKEN = 'ATATT3xFfGF0-revoked-token';
 
 describe('Bitbucket over stdio: credentials, repositories and stacks', function () {
   this.timeout(60_000);
@@ -80,7 +81,7 @@ describe('Bitbucket over stdio: credentials, repositories and stacks', function 
 
   it('integrations/create verifies by default: a refused token saves nothing, and the error carries the masked curl line', async () => {
     const refused = await rejection(
-      server.request(Protocol.IntegrationsCreate, { name: 'Broken', type: 'default', username: 'ana@example.com', secret: 'ATATT3xFfGF0-revoked-token' }),
+      server.request(Protocol.IntegrationsCreate, { name: 'Broken', type: 'default', username: 'ana@example.com', secret: REVOKED_TOKEN }),
     );
     assert.equal(refused.kind, 'Bitbucket');
     assert.equal(refused.data.problem, 'unauthorized');
@@ -150,7 +151,20 @@ describe('Bitbucket over stdio: credentials, repositories and stacks', function 
     assert.match(unlinked.message, /Go to pull request/);
   });
 
-  it('R9: no Bitbucket credential ever reaches the server log', () => {
-    for (const secret of [TOKEN, READ_ONLY_TOKEN, APP_PASSWORD, 'ATATT3xFfGF0-revoked-token']) assert.doesNotMatch(server.stderr(), new RegExp(secret));
+  it('R9: no Bitbucket credential ever reaches the server log', async () => {
+    // Each credential is used here, so that the log holds its requests to search even when this test runs alone.
+    const credentials = [
+      { secret: TOKEN, status: 200 },
+      { secret: READ_ONLY_TOKEN, status: 200 },
+      { secret: APP_PASSWORD, credentialType: 'app_password' as const, status: 401 },
+      { secret: REVOKED_TOKEN, status: 401 },
+    ];
+    const from = server.stderr().length;
+    for (const { secret, credentialType } of credentials) {
+      await server.request(Protocol.IntegrationsTest, { username: 'ana@example.com', secret, ...(credentialType ? { credentialType } : {}) });
+    }
+    const logged = server.stderr().slice(from).split('\n').filter((line) => /^GET \/user → \d{3} /.test(line));
+    assert.deepEqual(logged.map((line) => Number(/→ (\d{3})/.exec(line)?.[1])), credentials.map((credential) => credential.status), 'the log has a line for each request that carried a credential');
+    for (const { secret } of credentials) assert.ok(!server.stderr().includes(secret), 'a credential is in the server log');
   });
 });

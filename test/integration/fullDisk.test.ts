@@ -12,6 +12,7 @@ import * as z from 'zod';
 import * as Protocol from '../../server/protocol';
 import { AppendLog } from '../../server/store/files/appendLog';
 import { startServer, type ServerHandle } from '../support/serverProcess';
+import { skipSafetyTest } from '../support/skipping';
 import { loadFixture } from '../unit/webhooks/fixtures';
 import { deliverFixture, newRequestUuid, recorded, webhookSecret } from './receiverSupport';
 import { startServe } from './serveProcess';
@@ -44,8 +45,7 @@ describe('A full disk', function () {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mountPoint], { stdio: 'pipe' });
       mounted = true;
     } catch (error) {
-      console.log(`      skipped: cannot mount a small tmpfs (${String((error as Error).message).split('\n')[0]}); these tests need root`);
-      this.skip();
+      skipSafetyTest(this, `cannot mount a small tmpfs (${String((error as Error).message).split('\n')[0]}); these tests need root`);
     }
   });
   after(() => {

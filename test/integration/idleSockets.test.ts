@@ -2,10 +2,12 @@
 // process limited to 256 descriptors, deliveries and /healthz still work, and the headers, request,
 // idle and keep-alive timeouts hold as configured.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { DEFAULT_RECEIVER_LIMITS } from '../../server/http/connectionLimits';
 import type { ServerHandle } from '../support/serverProcess';
 import { loadFixture } from '../unit/webhooks/fixtures';
-import { deliverFixture, send } from './receiverSupport';
+import { deliverFixture, eventually, send } from './receiverSupport';
 import { seededStore, startServe, type ServeHandle } from './serveProcess';
 
 const push = loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPushEventTest-updatePayload.json');
@@ -62,13 +64,18 @@ describe('Idle and slow connections', function () {
 
   it('with 256 descriptors and 300 silent sockets open, deliveries and /healthz still work', async () => {
     serve = await startServe(store, { maxDescriptors: 256 });
+    const pid = serve.process.pid;
+    assert.match(readFileSync(`/proc/${pid}/limits`, 'utf8'), /^Max open files +256 +256 /m, 'the server runs with 256 descriptors');
+    let closedByServer = 0;
     for (let i = 0; i < 300; i += 1) {
-      const socket = await openSocket(serve.url).catch(() => null);
-      if (socket) {
-        socket.on('error', () => undefined);
-        sockets.push(socket);
-      }
+      const socket = await openSocket(serve.url);
+      socket.on('error', () => undefined);
+      socket.once('close', () => (closedByServer += 1));
+      sockets.push(socket);
     }
+    // Every socket connected, and the server holds as many silent ones as it allows: it is full.
+    const { maxConnections } = DEFAULT_RECEIVER_LIMITS;
+    await eventually(() => closedByServer === sockets.length - maxConnections, `the server to keep ${maxConnections} silent sockets open (it closed ${closedByServer} of ${sockets.length})`);
     const health = await send(`${serve.url}/healthz`, 'GET', {});
     assert.equal(health.status, 200);
     for (let i = 0; i < 5; i += 1) {

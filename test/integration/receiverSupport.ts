@@ -34,6 +34,12 @@ export function newRequestUuid(): string {
 
 /** POSTs one delivery; resolves with the answer even if the server stops reading the body early. */
 export function deliver(baseUrl: string, integrationId: string, options: DeliveryOptions): Promise<Answer> {
+  const { url, headers, body } = deliveryRequest(baseUrl, integrationId, options);
+  return send(url, 'POST', headers, body);
+}
+
+/** The URL, headers and body of a delivery as Bitbucket sends it. */
+export function deliveryRequest(baseUrl: string, integrationId: string, options: DeliveryOptions): { url: string; headers: Record<string, string>; body: Buffer } {
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
   const headers: Record<string, string> = {
     'User-Agent': 'Bitbucket-Webhooks/2.0',
@@ -47,8 +53,7 @@ export function deliver(baseUrl: string, integrationId: string, options: Deliver
   if (signature !== null) headers['X-Hub-Signature'] = signature;
   if (!options.chunked) headers['Content-Length'] = String(body.length);
   Object.assign(headers, options.headers);
-  const url = `${baseUrl}${options.path ?? `/webhooks/bitbucket-cloud/${integrationId}`}`;
-  return send(url, 'POST', headers, body);
+  return { url: `${baseUrl}${options.path ?? `/webhooks/bitbucket-cloud/${integrationId}`}`, headers, body };
 }
 
 export function send(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {

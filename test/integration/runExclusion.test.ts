@@ -11,5 +11,5 @@ exclusionSuite({
   title: 'two processes on one file store',
   processes: 2,
   pauseMs: 6_000,
-  start: (bitbucketApi, env) => startTeamServer({ store, keyFile, args: ['--bitbucket-api', bitbucketApi, '--local-runner'], env }),
+  start: (bitbucketApi, env) => startTeamServer({ store, keyFile, args: ['--bitbucket-api', bitbucketApi, '--local-runner'], env, lifetimeMs: 15 * 60_000 }),
 });

@@ -109,8 +109,7 @@ export function exclusionSuite(options: ExclusionOptions): void {
       for (let i = 0; i < GATES; i++) await onA.request(Protocol.StacksCreate, localStack(`gate-${i}`, `acme/gate-${i}`, 50, 50, false));
     });
     after(async () => {
-      if (process.env.DEBUG_EXCLUSION) for (const server of servers) console.log(`--- ${server.process.pid}\n${server.stderr().slice(-6000)}`);
-      await Promise.all(editors.map((editor) => editor.close().catch(() => undefined)));
+        await Promise.all(editors.map((editor) => editor.close().catch(() => undefined)));
       for (const server of servers) {
         if (server.process.signalCode === null && server.process.exitCode === null) server.process.kill('SIGCONT');
         await server.stop();

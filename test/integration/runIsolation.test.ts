@@ -28,10 +28,11 @@ const fs = require('fs');
 const hex = (data) => Buffer.from(data).toString('hex');
 const show = (what, read) => { try { console.log('READ ' + what + ' ' + hex(read())); } catch (error) { console.log('DENIED ' + what + ' ' + error.code); } };
 show('ppid-environ', () => fs.readFileSync('/proc/' + process.ppid + '/environ'));
+// The files first: on a busy host, every process's environment could fill the run's log before them.
+for (const file of process.argv.slice(1)) show(file, () => fs.readFileSync(file));
 const pids = fs.readdirSync('/proc').filter((name) => /^\\d+$/.test(name));
 console.log('PIDS ' + pids.join(','));
 for (const pid of pids) { show('environ-' + pid, () => fs.readFileSync('/proc/' + pid + '/environ')); show('cmdline-' + pid, () => fs.readFileSync('/proc/' + pid + '/cmdline')); }
-for (const file of process.argv.slice(1)) show(file, () => fs.readFileSync(file));
 console.log('ENV ' + hex(JSON.stringify(process.env)));
 console.log('PROBE DONE');
 `;

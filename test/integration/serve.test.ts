@@ -3,13 +3,36 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as Protocol from '../../server/protocol';
 import { SERVER_JS, startServer, tempStore, type ServerHandle } from '../support/serverProcess';
-import { loadFixture } from '../unit/webhooks/fixtures';
-import { deliverFixture, eventually, newRequestUuid, recorded, send, webhookSecret, type Answer } from './receiverSupport';
+import { loadFixture, type WebhookFixture } from '../unit/webhooks/fixtures';
+import { deliverFixture, deliveryRequest, eventually, newRequestUuid, recorded, send, webhookSecret, type Answer } from './receiverSupport';
 import { startServe } from './serveProcess';
+
+/**
+ * A delivery sent with `Expect: 100-continue`: `headersRead` once the server has read its headers (it
+ * answers 100 Continue as it takes the request), and its body goes only when `sendBody` is called.
+ * `answer` is null if the connection ends without one.
+ */
+function heldDelivery(baseUrl: string, integrationId: string, fixture: WebhookFixture, secret: string, requestUuid: string) {
+  const { url, headers, body } = deliveryRequest(baseUrl, integrationId, { body: fixture.body, eventKey: fixture.eventKey, secret, requestUuid });
+  const request = httpRequest(url, { method: 'POST', headers: { ...headers, Expect: '100-continue' }, agent: false });
+  const headersRead = once(request, 'continue').then(() => undefined);
+  const answer = new Promise<Answer | null>((resolve) => {
+    request.on('error', () => resolve(null));
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(text || '{}') as Answer['json'] }));
+      response.on('error', () => resolve(null));
+    });
+  });
+  request.flushHeaders();
+  return { headersRead, answer, sendBody: () => request.end(body) };
+}
 
 describe('serve: the headless receiver', function () {
   this.timeout(30_000);
@@ -54,6 +77,10 @@ describe('serve: the headless receiver', function () {
       assert.equal(retry.json.duplicate, true);
 
       // Deliveries in flight when SIGTERM arrives are either answered 2xx and recorded, or not answered at all.
+      // One surely is: the server has read its headers, and its body follows only once SIGTERM was heard.
+      const heldId = newRequestUuid();
+      const held = heldDelivery(serve.url, 'acme-main', push, secret, heldId);
+      await held.headersRead;
       const inFlight = Array.from({ length: 20 }, () => {
         const id = newRequestUuid();
         return deliverFixture(serve.url, 'acme-main', push, secret, { requestUuid: id }).then(
@@ -63,7 +90,11 @@ describe('serve: the headless receiver', function () {
       });
       await new Promise((resolve) => setTimeout(resolve, 5));
       serve.process.kill('SIGTERM');
-      const results = await Promise.all(inFlight);
+      await eventually(() => serve.stderr().includes('SIGTERM: no new deliveries are accepted'), 'serve to hear SIGTERM');
+      held.sendBody();
+      const heldAnswer = await held.answer;
+      assert.equal(heldAnswer?.status, 202, 'the delivery whose body was still arriving at SIGTERM is answered, not dropped');
+      const results: [string, Answer | null][] = [[heldId, heldAnswer], ...(await Promise.all(inFlight))];
       assert.equal(await serve.exited, 0, serve.stderr());
 
       const after = await recorded(editor);

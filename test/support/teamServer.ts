@@ -91,7 +91,7 @@ export function writeSecretKey(folder: string): string {
 }
 
 /** `databaseUrl`: the replica keeps its store in PostgreSQL; `store` is then only its own folder. */
-export async function startTeamServer(options: { store?: string; databaseUrl?: string; keyFile?: string | null; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TeamServer> {
+export async function startTeamServer(options: { store?: string; databaseUrl?: string; keyFile?: string | null; port?: number; args?: string[]; env?: NodeJS.ProcessEnv; lifetimeMs?: number } = {}): Promise<TeamServer> {
   const store = options.store ?? tempStore('stackhook-team-');
   const keyFile = options.keyFile === undefined ? writeSecretKey(store) : options.keyFile;
   const args = [SERVER_JS, 'serve', '--listen', `127.0.0.1:${options.port ?? 0}`, '--public-url', 'https://hooks.example.com', '--store', store];
@@ -101,7 +101,8 @@ export async function startTeamServer(options: { store?: string; databaseUrl?: s
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  // A server a test forgot to stop does not outlive the run; a suite that keeps its servers longer says so.
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.lifetimeMs ?? 120_000);
   void exited.then(() => clearTimeout(killer));
   const listening = /receives Bitbucket Cloud webhooks at (https?:\/\/127\.0\.0\.1:\d+)/;
   await Promise.race([

@@ -40,7 +40,7 @@ describe('Story 8: runs execute and report back', () => {
       throw new Error(`The Stacks view does not show the finished run on ${STACK.name}: ${await workbench.rowText(row)}`);
     });
     await workbench.screenshot('story-8-pipelines-run', { docs: true });
-    storyPassed('7 pipelines');
+    storyPassed('8 pipelines');
   });
 
   it('a push runs a stack on this machine, and its log opens from the Stacks tree', async function () {
@@ -84,6 +84,6 @@ describe('Story 8: runs execute and report back', () => {
     assert.match(await page.locator('.tabs-container .tab.active').innerText(), /\.log/);
     assert.equal(bitbucket.world.repository(LOCAL.repository)?.statuses.get(head)?.get(statusKey(LOCAL.name, 'tracked'))?.state, 'SUCCESSFUL');
     await workbench.screenshot('story-8-local-run-log', { docs: true });
-    storyPassed('7');
+    storyPassed('8');
   });
 });

@@ -5,6 +5,7 @@
 // wait behind another of their stack belong to the replica that queued them, alive or dead.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../../server/protocol';
+import { LOOK_EVERY_MS } from '../../../server/runs/runEngine';
 import { statusKey } from '../../../server/runs/reporters/buildStatus';
 import { HEARTBEAT_MS, LEASE_MS } from '../../../server/store/postgres/runLeases';
 import { pushBody } from '../../editor/support/webhook';
@@ -19,12 +20,8 @@ import { PIPELINES_YAML, RUN_ENV } from '../runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-takeover-token-5c1e';
 const TRIGGERS = '/repositories/{workspace}/{repo_slug}/pipelines';
-/** How often a replica looks for runs of dead replicas (TAKEOVER_CHECK_MS in server/main.ts). */
-const TAKEOVER_CHECK_MS = 3_000;
-/** How long a run just recorded is left to the replica that recorded it (UNCLAIMED_GRACE_MS in server/runs/engine.ts). */
-const UNCLAIMED_GRACE_MS = 5_000;
-/** The lease runs out, the survivor's next beat sees it, its next check takes the run; then slack for a loaded machine. */
-const TAKEOVER_BOUND_MS = LEASE_MS + HEARTBEAT_MS + TAKEOVER_CHECK_MS + 15_000;
+/** The lease runs out, the survivor's next beat sees it, its next look takes the run; then slack for a loaded machine. */
+const TAKEOVER_BOUND_MS = LEASE_MS + HEARTBEAT_MS + LOOK_EVERY_MS + 15_000;
 
 describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', function () {
   this.timeout(90_000);
@@ -102,9 +99,9 @@ describe('PostgreSQL: a replica SIGKILLed mid-run hands its run to the other', f
     const first = await push(a, 'acme/queue', queueHeads[0] as string);
     const second = await push(a, 'acme/queue', queueHeads[1] as string);
     await eventually(async () => (await onA.request(Protocol.RunsGet, { runId: first })).state === 'running', `run ${first} to be running on A`, 20_000);
-    // Past the grace a just-recorded run gets, B has looked for runs to take at least twice.
+    // By then B has looked for runs to take at least twice, and beaten once (it would know A dead by then, were it).
     const queuedAt = Date.parse((await onA.request(Protocol.RunsGet, { runId: second })).createdAt);
-    const looked = queuedAt + UNCLAIMED_GRACE_MS + 2 * TAKEOVER_CHECK_MS + 1_000;
+    const looked = queuedAt + Math.max(2 * LOOK_EVERY_MS, HEARTBEAT_MS) + 1_000;
     while (Date.now() < looked) {
       assert.equal(queue.pipelines.length, 1, `only the first run's pipeline runs while it runs; B said: ${b.stderr().slice(-1_000)}`);
       assert.equal((await onA.request(Protocol.RunsGet, { runId: second })).state, 'queued');

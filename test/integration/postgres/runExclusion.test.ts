@@ -20,7 +20,7 @@ exclusionSuite({
     cluster = await startPostgres();
     databaseUrl = await cluster.createDatabase('exclusion');
   },
-  start: (bitbucketApi, env) => startTeamServer({ store: tempStore('stackhook-replica-'), databaseUrl, keyFile, args: ['--bitbucket-api', bitbucketApi, '--local-runner'], env }),
+  start: (bitbucketApi, env) => startTeamServer({ store: tempStore('stackhook-replica-'), databaseUrl, keyFile, args: ['--bitbucket-api', bitbucketApi, '--local-runner'], env, lifetimeMs: 15 * 60_000 }),
   async cleanUp() {
     await cluster?.stop();
   },

@@ -54,8 +54,10 @@ describe('PostgreSQL: run logs shared by two serve replicas', function () {
     await onA.request(Protocol.StacksCreate, { name: 'net', spaceId: 'root', integrationId: 'acme', repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod' });
     const repository = bitbucket.world.repository('acme/network');
     assert.ok(repository);
-    // Long enough that the run is still live when A dies.
-    repository.pipelineScript = { ...repository.pipelineScript, durationMs: 12_000 };
+    // Long enough that the run is still live when A dies; its step prints the token, which the log must hold masked.
+    const [step] = repository.pipelineScript.steps;
+    assert.ok(step);
+    repository.pipelineScript = { ...repository.pipelineScript, durationMs: 12_000, steps: [{ ...step, log: `+ echo "$BITBUCKET_TOKEN"\n${TOKEN}\n${step.log}` }] };
 
     const run = await onA.request(Protocol.StacksTriggerRun, { stackId: 'net' });
     let live: Protocol.RunLog = { text: '', nextOffset: 0, complete: false };
@@ -66,7 +68,6 @@ describe('PostgreSQL: run logs shared by two serve replicas', function () {
     assert.equal(live.complete, false, 'the run is live');
     assert.equal((await ownerOf(run.id))?.split(':')[1], String(a.process.pid), 'replica A executes the run');
     assert.equal(existsSync(path.join(a.store, 'run-logs')), false, 'no log in the folder of the replica that runs it');
-    assert.ok(!live.text.includes(TOKEN));
 
     a.process.kill('SIGKILL');
     await a.exited;
@@ -84,6 +85,9 @@ describe('PostgreSQL: run logs shared by two serve replicas', function () {
     assert.match(whole, /^Pipeline stackhook #\d+ started .*\n/, 'what A wrote before it died is kept');
     assert.match(whole, /\nFollowing pipeline \S+ again\.\n/, 'then what B wrote');
     assert.match(whole, /Plan: 1 to add, 0 to change, 0 to destroy\./);
+    // R9: the step printed the token; the shared log holds the line, masked.
+    assert.match(whole, /\+ echo "\$BITBUCKET_TOKEN"\n••••••\n/, 'the line where the pipeline printed the token');
+    assert.ok(!whole.includes(TOKEN), 'the token is in the shared run log');
     assert.equal(whole.indexOf('Pipeline stackhook'), 0);
     assert.ok(whole.indexOf('Following pipeline') < whole.indexOf('Plan: 1 to add'), 'in the order written');
     assert.equal((await onB.request(Protocol.RunsGet, { runId: run.id })).state, 'finished');

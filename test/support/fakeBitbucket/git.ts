@@ -2,7 +2,7 @@
 // server, with the same credentials as the API (the `x-bitbucket-api-token-auth` user and an API
 // token, as Bitbucket takes them), and a way for tests to push commits to a repository.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -24,8 +24,11 @@ export class FakeGit {
 
   constructor(private readonly world: World) {}
 
-  /** Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit. */
-  pushCommit(fullName: string, branch: string, files: Record<string, FakeFile>, message = 'Change'): string {
+  /**
+   * Commits `files` on `branch` (created from the branch's head, or empty) and returns the commit; a
+   * null deletes the file, and a file starting with "#!" is executable.
+   */
+  pushCommit(fullName: string, branch: string, files: Record<string, FakeFile | null>, message = 'Change'): string {
     const repository = this.world.repository(fullName) ?? this.world.addRepository(fullName);
     const bare = this.ensureRepository(repository);
     const work = mkdtempSync(path.join(this.root, 'work-'));
@@ -41,9 +44,18 @@ export class FakeGit {
         execFileSync('git', ['-C', work, 'checkout', '--quiet', '-b', branch], quiet);
       }
       for (const [file, content] of Object.entries(files)) {
+        if (content === null) {
+          rmSync(path.join(work, file), { force: true });
+          continue;
+        }
         mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-        if (typeof content === 'string') writeFileSync(path.join(work, file), content);
-        else symlinkSync(content.symlink, path.join(work, file));
+        if (typeof content !== 'string') {
+          symlinkSync(content.symlink, path.join(work, file));
+          continue;
+        }
+        // A script (its first line a "#!") is committed executable, as a developer's would be.
+        writeFileSync(path.join(work, file), content);
+        chmodSync(path.join(work, file), content.startsWith('#!') ? 0o755 : 0o644);
       }
       execFileSync('git', ['-C', work, 'add', '-A'], quiet);
       execFileSync('git', ['-C', work, ...identity, 'commit', '--quiet', '--allow-empty', '-m', message], quiet);
@@ -54,6 +66,52 @@ export class FakeGit {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Merges `sourceCommit` (from `sourceRepository`, a fork or the same one) into `branch` the way
+   * Bitbucket's merge button does, pushes the result and answers its commit, or the conflict.
+   */
+  merge(fullName: string, branch: string, sourceRepository: string, sourceCommit: string, strategy: 'merge_commit' | 'squash' | 'fast_forward', message: string): { commit: string } | { conflict: string } {
+    const repository = this.world.repository(fullName) ?? this.world.addRepository(fullName);
+    const source = this.world.repository(sourceRepository);
+    const bare = this.ensureRepository(repository);
+    const head = repository.branches.get(branch);
+    if (head === undefined) return { conflict: `the branch ${branch} does not exist` };
+    const work = mkdtempSync(path.join(this.root, 'merge-'));
+    try {
+      execFileSync('git', ['init', '--quiet', work], quiet);
+      execFileSync('git', ['-C', work, 'fetch', '--quiet', bare, head], quiet);
+      execFileSync('git', ['-C', work, 'checkout', '--quiet', '-B', branch, 'FETCH_HEAD'], quiet);
+      execFileSync('git', ['-C', work, 'fetch', '--quiet', source?.gitDir ?? bare, sourceCommit], quiet);
+      const merge = (args: string[]) => execFileSync('git', ['-C', work, ...identity, 'merge', '--quiet', ...args], quiet);
+      try {
+        if (strategy === 'fast_forward') merge(['--ff-only', 'FETCH_HEAD']);
+        else if (strategy === 'squash') {
+          merge(['--squash', 'FETCH_HEAD']);
+          execFileSync('git', ['-C', work, ...identity, 'commit', '--quiet', '--allow-empty', '-m', message], quiet);
+        } else merge(['--no-ff', '-m', message, 'FETCH_HEAD']);
+      } catch (error) {
+        const stderr = (error as { stderr?: string }).stderr ?? '';
+        return { conflict: strategy === 'fast_forward' ? 'the branches have diverged, so a fast-forward is impossible' : `the changes conflict (${stderr.trim().split('\n').at(-1) ?? 'git merge failed'})` };
+      }
+      execFileSync('git', ['-C', work, 'push', '--quiet', '--force', bare, `HEAD:refs/heads/${branch}`], quiet);
+      return { commit: execFileSync('git', ['-C', work, 'rev-parse', 'HEAD'], quiet).trim() };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  deleteBranch(repository: FakeRepository, branch: string): void {
+    if (repository.gitDir) execFileSync('git', ['--git-dir', repository.gitDir, 'update-ref', '-d', `refs/heads/${branch}`], quiet);
+  }
+
+  /** Writes the tree of `commit` into `dir` (an empty folder), as a pipeline's clone would have it. */
+  checkout(repository: FakeRepository, commit: string, dir: string): void {
+    if (!repository.gitDir) throw new Error(`${repository.workspace}/${repository.slug} has no git repository to check out ${commit} from`);
+    execFileSync('git', ['init', '--quiet', dir], quiet);
+    execFileSync('git', ['-C', dir, 'fetch', '--quiet', repository.gitDir, commit], quiet);
+    execFileSync('git', ['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', 'FETCH_HEAD'], quiet);
   }
 
   private hasCommit(bare: string, commit: string): boolean {

@@ -1,6 +1,8 @@
 // A fake Bitbucket Cloud REST 2.0 on loopback, for tests, benchmarks and the demo. It keeps the
 // real API's paths (under /2.0), envelopes, error bodies, status codes, Basic auth with API tokens
 // and scopes, the 410s of removed endpoints and webhook semantics, and can misbehave on demand.
+// Beyond the API: git over HTTPS, pipelines that can execute, an OIDC issuer, and read-only web pages
+// where Bitbucket's html links land.
 //
 //   const bitbucket = await startFakeBitbucket();
 //   bitbucket.world.addUser({ email: 'ana@example.com', token: 'ATATT-…', workspaces: { acme: 'admin' } });
@@ -11,13 +13,21 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultPlan, echoReply, type CallInfo, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
 import { FakeGit, GIT_PATH, type FakeFile } from './git';
+import type { FakeUser } from './model';
+import { OidcIssuer } from './oidc';
+import { renderPage } from './pages';
+import { PipelineRunner } from './pipelineRunner';
+import { PullRequestStore } from './pullRequests';
 import { errorBody } from './render';
 import { matchRoute, type Reply } from './routes';
 import { World, type FakeHook, type HookSeed } from './world';
 
 export type { FakeFile } from './git';
 export { ALL_FAULTS, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
-export { ALL_SCOPES, DEFAULT_PIPELINE_SCRIPT, World, fakeCommit, type FakeHook, type FakeRepository, type FakeUser, type PipelineScript, type UserSeed } from './world';
+export { ALL_SCOPES, DEFAULT_PIPELINE_SCRIPT, EVERY_SCOPE, World, fakeCommit, type FakeHook, type FakePipeline, type FakePullRequest, type FakeRepository, type FakeUser, type PipelineScript, type UserSeed } from './world';
+export type { DiffstatSettings, FakeComment, FakeParticipant, FakeReport, FakeStepRun, FakeTask, PipelineExecutionSettings } from './model';
+export { PullRequestStore, Refusal, type PullRequestSeed } from './pullRequests';
+export { LIMITS as CODE_INSIGHTS_LIMITS } from './insights';
 
 export interface FakeBitbucketOptions {
   /** 0 (the default) picks a free port. Always 127.0.0.1. */
@@ -41,6 +51,9 @@ export interface Exchange {
   text?: boolean;
 }
 
+/** A point in the fake's call counts (`mark()`), to count the calls one delivery or one step made. */
+export type CallMark = ReadonlyMap<string, number>;
+
 export interface FakeBitbucket {
   /** The REST base to pass as --bitbucket-api: `http://127.0.0.1:<port>/2.0`. */
   readonly url: string;
@@ -59,6 +72,9 @@ export interface FakeBitbucket {
   counts(): Record<string, number>;
   totalCalls(): number;
   resetCounts(): void;
+  /** The counts as they are now; `countSince(mark, …)` answers how many came after. */
+  mark(): CallMark;
+  countSince(mark: CallMark, method: string, template: string): number;
   /** Adds a hook to a repository as if made by hand; returns its braced uuid. */
   addHook(fullName: string, seed: HookSeed): string;
   addWorkspaceHook(workspace: string, seed: HookSeed): string;
@@ -67,10 +83,17 @@ export interface FakeBitbucket {
   workspaceHooks(workspace: string): FakeHook[];
   /** Git over HTTPS behind `links.clone`: commits pushed here can be cloned with an API token. */
   readonly git: FakeGit;
-  /** Commits files (or symbolic links) on a branch of a repository's git repository; returns the commit hash. */
-  pushCommit(fullName: string, branch: string, files: Record<string, FakeFile>, message?: string): string;
+  /** Commits files (or symbolic links; a null deletes the file) on a branch of a repository's git repository; returns the commit hash. Open pull requests from or into the branch follow it. */
+  pushCommit(fullName: string, branch: string, files: Record<string, FakeFile | null>, message?: string): string;
+  /** Pull requests as people change them: open, push, approve, request changes, comment, merge, decline. */
+  readonly pullRequests: PullRequestStore;
+  /** The OIDC issuer of the workspaces' pipelines (its keys sign BITBUCKET_STEP_OIDC_TOKEN). */
+  readonly oidc: OidcIssuer;
   stop(): Promise<void>;
 }
+
+/** Who a public route (an OIDC key set) is answered for: no one, in no workspace. */
+const ANONYMOUS: FakeUser = { email: '', nickname: 'anonymous', displayName: 'Anonymous', accountId: '', uuid: '', credentials: [], workspaces: new Map() };
 
 const BASE = '/2.0';
 
@@ -98,6 +121,9 @@ const HTML_404 = '<!DOCTYPE html><html><head><title>Page not found — Bitbucket
 export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Promise<FakeBitbucket> {
   const world = new World();
   const git = new FakeGit(world);
+  const oidc = new OidcIssuer(() => origin);
+  const runner = new PipelineRunner(world, git, oidc, () => origin);
+  const pullRequests = new PullRequestStore(world, git);
   const plan = new FaultPlan();
   if (options.faults) plan.set(options.faults);
   if (options.rateLimit) plan.setRateLimit(options.rateLimit);
@@ -113,7 +139,10 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
 
   const send = (response: ServerResponse, reply: Reply, extraHeaders: Record<string, string>) => {
     const headers: Record<string, string> = { ...extraHeaders, ...reply.headers };
-    if (reply.body !== undefined) {
+    if (reply.raw !== undefined) {
+      response.writeHead(reply.status, { ...headers, 'Content-Type': reply.contentType ?? 'application/octet-stream', 'Content-Length': String(reply.raw.length) });
+      response.end(reply.raw);
+    } else if (reply.body !== undefined) {
       response.writeHead(reply.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
       response.end(JSON.stringify(reply.body));
     } else if (reply.text !== undefined) {
@@ -179,6 +208,10 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       return send(response, faulted, {});
     }
 
+    if (!url.pathname.startsWith(`${BASE}/`) && method === 'GET') {
+      const page = renderPage(world, url.pathname, origin);
+      return send(response, { status: page.status, text: page.html, contentType: 'text/html; charset=utf-8' }, {});
+    }
     if (!url.pathname.startsWith(`${BASE}/`) || matched.kind === 'none') {
       record(404, null);
       return send(response, { status: 404, text: HTML_404, contentType: 'text/html; charset=utf-8' }, {});
@@ -189,18 +222,28 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       return send(response, reply, {});
     }
 
+    const { route, params } = matched;
     const given = credentialsOf(request);
-    const auth = given ? world.authenticate(given.username, given.secret) : { refused: 'unknown' as const };
+    // A public route (scope null) is answered for anyone, credentials or not.
+    const auth =
+      route.scope === null
+        ? { user: ANONYMOUS, credential: { kind: 'none', scopes: [] as string[], secret: '' } }
+        : given
+          ? world.authenticate(given.username, given.secret)
+          : { refused: 'unknown' as const };
     if ('refused' in auth) {
       const reply = { status: 401, body: errorBody('Unauthorized'), headers: { 'WWW-Authenticate': 'Basic realm="Bitbucket.org HTTP"' } };
       record(reply.status, reply.body);
       return send(response, reply, auth.refused === 'app_password' ? { 'X-Credential-Type': 'app_password' } : {});
     }
-    const identity = {
-      'X-OAuth-Scopes': auth.credential.scopes.join(', '),
-      'X-Credential-Type': auth.credential.kind,
-    };
-    const limited = plan.overLimit(auth.user.email);
+    const identity: Record<string, string> =
+      route.scope === null
+        ? {}
+        : {
+            'X-OAuth-Scopes': auth.credential.scopes.join(', '),
+            'X-Credential-Type': auth.credential.kind,
+          };
+    const limited = route.scope === null ? null : plan.overLimit(auth.user.email);
     if (limited) {
       const reply: Reply = {
         status: 429,
@@ -210,8 +253,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       record(429, null);
       return send(response, reply, identity);
     }
-    const { route, params } = matched;
-    if (!auth.credential.scopes.includes(route.scope)) {
+    if (route.scope !== null && !auth.credential.scopes.includes(route.scope)) {
       const reply = {
         status: 403,
         body: errorBody('Your credentials lack one or more required privilege scopes.', `This API requires the scope ${route.scope}.`),
@@ -231,8 +273,21 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
         return send(response, reply, identity);
       }
     }
-    const reply = route.handle({ world, user: auth.user, params, query: url.searchParams, body, origin, rawPath: url.pathname, refuseInternalUrls: options.refuseInternalUrls ?? false });
-    record(reply.status, reply.body ?? null, reply.body === undefined && reply.text !== undefined);
+    const reply = route.handle({
+      world,
+      user: auth.user,
+      params,
+      query: url.searchParams,
+      body,
+      headers: request.headers,
+      origin,
+      rawPath: url.pathname,
+      refuseInternalUrls: options.refuseInternalUrls ?? false,
+      git,
+      runner,
+      oidc,
+    });
+    record(reply.status, reply.body ?? null, reply.body === undefined && (reply.text !== undefined || reply.raw !== undefined));
     if (fault === 'reset-after') {
       request.socket.destroy();
       return;
@@ -276,6 +331,8 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     counts: () => Object.fromEntries(calls),
     totalCalls: () => [...calls.values()].reduce((sum, n) => sum + n, 0),
     resetCounts: () => calls.clear(),
+    mark: () => new Map(calls),
+    countSince: (mark, method, template) => (calls.get(`${method} ${template}`) ?? 0) - (mark.get(`${method} ${template}`) ?? 0),
     addHook(fullName, seed) {
       const repository = world.repository(fullName) ?? world.addRepository(fullName);
       return addHookTo(repository.hooks, seed);
@@ -287,10 +344,17 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       return addHookTo(hooks, seed);
     },
     git,
-    pushCommit: (fullName, branch, files, message) => git.pushCommit(fullName, branch, files, message),
+    pushCommit(fullName, branch, files, message) {
+      const commit = git.pushCommit(fullName, branch, files, message);
+      pullRequests.followPush(fullName, branch, commit);
+      return commit;
+    },
+    pullRequests,
+    oidc,
     hooks: (fullName) => copy(world.repository(fullName)?.hooks ?? []),
     workspaceHooks: (workspace) => copy(world.workspaceHooks.get(workspace) ?? []),
     async stop() {
+      await runner.stopAll();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       git.remove();

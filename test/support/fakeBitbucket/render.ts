@@ -94,7 +94,7 @@ export function renderHook(hook: FakeHook, subject: { kind: 'repository'; reposi
   };
 }
 
-export function renderPullRequest(id: number) {
+export function renderPullRequestStub(id: number) {
   return { type: 'pullrequest', id, title: `Pull request #${id}`, state: 'OPEN' };
 }
 

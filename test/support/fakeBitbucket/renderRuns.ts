@@ -1,7 +1,8 @@
-// How the fake writes pipelines, steps, build statuses, pull request comments and branches, in the
-// shapes of Bitbucket's OpenAPI document (checked by test/unit/bitbucket/openapi.test.ts).
+// How the fake writes pipelines, steps and build statuses, in the shapes of Bitbucket's OpenAPI
+// document (checked by test/unit/bitbucket/openapi.test.ts and openapiFake.test.ts). A pipeline that
+// executes (PipelineRunner) reports its real state; one that pretends follows its PipelineScript's clock.
 import { renderUser } from './render';
-import type { FakeComment, FakePipeline, FakeRepository, FakeStatus } from './world';
+import type { FakePipeline, FakeRepository, FakeStatus, FakeStepRun } from './model';
 
 const link = (href: string) => ({ href });
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -9,6 +10,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export type PipelinePhase = { name: 'PENDING' } | { name: 'IN_PROGRESS' } | { name: 'COMPLETED'; result: string; completedAt: number };
 
 export function phaseOf(pipeline: FakePipeline, now: number): PipelinePhase {
+  const execution = pipeline.execution;
+  if (execution) {
+    if (execution.state === 'COMPLETED') return { name: 'COMPLETED', result: execution.result ?? 'ERROR', completedAt: execution.completedAt ?? now };
+    return { name: execution.state };
+  }
   if (pipeline.stoppedAt !== null) return { name: 'COMPLETED', result: 'STOPPED', completedAt: pipeline.stoppedAt };
   const { pendingMs, durationMs, result } = pipeline.script;
   const elapsed = now - pipeline.createdAt;
@@ -19,11 +25,11 @@ export function phaseOf(pipeline: FakePipeline, now: number): PipelinePhase {
 
 function renderState(phase: PipelinePhase) {
   if (phase.name === 'PENDING') return { type: 'pipeline_state_pending', name: 'PENDING' };
-  if (phase.name === 'IN_PROGRESS') return { type: 'pipeline_state_in_progress', name: 'IN_PROGRESS' };
+  if (phase.name === 'IN_PROGRESS') return { type: 'pipeline_state_in_progress', name: 'IN_PROGRESS', stage: { type: 'pipeline_state_in_progress_running', name: 'RUNNING' } };
   return { type: 'pipeline_state_completed', name: 'COMPLETED', result: { type: `pipeline_state_completed_${phase.result.toLowerCase()}`, name: phase.result } };
 }
 
-export function renderPipeline(pipeline: FakePipeline, repository: FakeRepository, now: number) {
+export function renderPipeline(pipeline: FakePipeline, repository: FakeRepository, now: number, origin: string) {
   const phase = phaseOf(pipeline, now);
   return {
     type: 'pipeline',
@@ -40,14 +46,44 @@ export function renderPipeline(pipeline: FakePipeline, repository: FakeRepositor
       selector: { type: 'custom', pattern: pipeline.pattern },
     },
     trigger: { type: 'pipeline_trigger_manual' },
+    ...(pipeline.creator ? { creator: renderUser(pipeline.creator, origin) } : {}),
     state: renderState(phase),
     variables: pipeline.variables.map((variable) => ({ type: 'pipeline_variable', key: variable.key, value: variable.secured ? '' : variable.value, secured: variable.secured })),
     build_seconds_used: phase.name === 'COMPLETED' ? Math.round((phase.completedAt - pipeline.createdAt) / 1000) : 0,
   };
 }
 
-export function renderStep(pipeline: FakePipeline, index: number) {
-  return { type: 'pipeline_step', uuid: pipeline.stepUuids[index], name: pipeline.script.steps[index]?.name ?? `Step ${index + 1}` };
+/** The steps of a pipeline: the ones it really ran, or the PipelineScript's (whose state follows the pipeline's). */
+export function stepsOf(pipeline: FakePipeline, now: number) {
+  if (pipeline.execution) return pipeline.execution.steps.map((step) => renderExecutedStep(pipeline, step));
+  const phase = phaseOf(pipeline, now);
+  return pipeline.stepUuids.map((uuid, index) => ({
+    type: 'pipeline_step',
+    uuid,
+    name: pipeline.script.steps[index]?.name ?? `Step ${index + 1}`,
+    state: renderStepState(phase.name, phase.name === 'COMPLETED' ? phase.result : null),
+  }));
+}
+
+function renderStepState(name: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED', result: string | null) {
+  if (name !== 'COMPLETED') return { type: `pipeline_step_state_${name.toLowerCase()}`, name };
+  const outcome = result ?? 'ERROR';
+  return { type: 'pipeline_step_state_completed', name, result: { type: `pipeline_step_state_completed_${outcome.toLowerCase()}`, name: outcome } };
+}
+
+function renderExecutedStep(pipeline: FakePipeline, step: FakeStepRun) {
+  return {
+    type: 'pipeline_step',
+    uuid: step.uuid,
+    ...(step.name !== '' ? { name: step.name } : {}),
+    pipeline: { type: 'pipeline', uuid: pipeline.uuid },
+    state: renderStepState(step.state, step.result),
+    ...(step.startedAt !== null ? { started_on: iso(step.startedAt) } : {}),
+    ...(step.completedAt !== null ? { completed_on: iso(step.completedAt), duration_in_seconds: Math.round((step.completedAt - (step.startedAt ?? step.completedAt)) / 1000) } : {}),
+    image: { name: 'atlassian/default-image:4' },
+    script_commands: step.script.map((command, index) => ({ name: `Command ${index + 1}`, command })),
+    max_time: step.maxTimeMinutes,
+  };
 }
 
 export function renderStatus(status: FakeStatus, fullName: string, commit: string, origin: string) {
@@ -65,22 +101,3 @@ export function renderStatus(status: FakeStatus, fullName: string, commit: strin
     links: { self: link(self), commit: link(`${origin}/2.0/repositories/${fullName}/commit/${commit}`) },
   };
 }
-
-export function renderComment(comment: FakeComment, fullName: string, pullRequestId: number, origin: string) {
-  return {
-    type: 'pullrequest_comment',
-    id: comment.id,
-    created_on: comment.createdOn,
-    updated_on: comment.updatedOn,
-    content: { raw: comment.raw, markup: 'markdown', html: `<p>${comment.raw.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>` },
-    user: renderUser(comment.author, origin),
-    deleted: false,
-    pending: false,
-    pullrequest: { type: 'pullrequest', id: pullRequestId, title: `Pull request #${pullRequestId}` },
-    links: {
-      self: link(`${origin}/2.0/repositories/${fullName}/pullrequests/${pullRequestId}/comments/${comment.id}`),
-      html: link(`${origin}/${fullName}/pull-requests/${pullRequestId}/_/diff#comment-${comment.id}`),
-    },
-  };
-}
-

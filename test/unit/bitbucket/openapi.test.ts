@@ -1,11 +1,9 @@
 // Holds the client and the fake to Atlassian's OpenAPI document for Bitbucket Cloud: every request
 // the client can make exists in the document (and is not one of the endpoints Bitbucket removed),
-// and every answer the fake gives to those requests validates against the document's schemas.
+// and every answer the fake gives to those requests validates against the document's schemas. The
+// fake's routes beyond the client's catalogue are held to the document in openapiFake.test.ts.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { createBitbucketGateway } from '../../../server/bitbucket/restGateway';
 import { Endpoints, REMOVED_ENDPOINTS } from '../../../server/bitbucket/endpoints';
 import { settingsFromEnv } from '../../../server/bitbucket/settings';
@@ -13,40 +11,22 @@ import { R14_EVENTS } from '../../../server/webhooks/subscribedEvents';
 import { Logger } from '../../../server/log';
 import { startAnswerHoldingProxy } from '../../support/answerHoldingProxy';
 import { startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';
-
-const DOCUMENT = path.resolve(__dirname, '../../../../shared/fixtures/openapi/bitbucket-cloud.swagger.v3.json');
-
-interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
-}
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-}
+import { OPENAPI_DOCUMENT, openApi, type OpenApi, type OpenApiOperation as Operation } from '../../support/openapiDocument';
+import { skipBecause } from '../../support/skipping';
 
 const key = (method: string, template: string) => `${method} ${template}`;
 
 describe('Bitbucket OpenAPI conformance (client requests and fake answers)', function () {
   let document: OpenApi;
-  let ajv: Ajv;
-  const validators = new Map<string, ValidateFunction>();
-
-  /** A validator for `#/components/schemas/…`, with the whole document registered so every $ref resolves. */
-  function validatorFor(ref: string): ValidateFunction {
-    let validate = validators.get(ref);
-    if (!validate) {
-      validate = ajv.compile({ $ref: `openapi${ref}` });
-      validators.set(ref, validate);
-    }
-    return validate;
-  }
+  let validatorFor: (ref: string) => ValidateFunction;
+  let errorsText: (errors: ValidateFunction['errors']) => string;
 
   before(function () {
-    if (!existsSync(DOCUMENT)) this.skip();
-    document = JSON.parse(readFileSync(DOCUMENT, 'utf8')) as OpenApi;
-    // OpenAPI 3.0 adds keywords JSON Schema does not know (discriminator, example, nullable): not strict.
-    ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-    addFormats(ajv);
-    ajv.addSchema(document, 'openapi');
+    const loaded = openApi();
+    if (!loaded) return skipBecause(this, `Bitbucket's OpenAPI document is not at ${OPENAPI_DOCUMENT}`);
+    document = loaded.document;
+    validatorFor = (ref) => loaded.validator(ref);
+    errorsText = (errors) => loaded.errorsText(errors);
   });
 
   it('every request the client can make is in the document, and none is a removed endpoint', () => {
@@ -171,7 +151,7 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
           continue;
         }
         const validate = validatorFor(ref);
-        if (!validate(exchange.body)) failures.push(`${exchange.method} ${exchange.template} ${exchange.status}: ${ajv.errorsText(validate.errors)}`);
+        if (!validate(exchange.body)) failures.push(`${exchange.method} ${exchange.template} ${exchange.status}: ${errorsText(validate.errors)}`);
         validated++;
       }
       assert.deepEqual(failures, []);
@@ -197,7 +177,7 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
         if (!entry || write.request === undefined) continue;
         const validate = validatorFor(entry[1]);
         const type = entry[1].endsWith('commitstatus') ? 'commitstatus' : entry[1].endsWith('pipeline') ? 'pipeline' : 'pullrequest_comment';
-        assert.ok(validate({ type, ...(write.request as object) }), `${write.method} ${write.template}: ${ajv.errorsText(validate.errors)}`);
+        assert.ok(validate({ type, ...(write.request as object) }), `${write.method} ${write.template}: ${errorsText(validate.errors)}`);
         checked++;
       }
       assert.ok(checked >= 6, `checked ${checked} run writes`);
@@ -222,7 +202,7 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       const validate = validatorFor('#/components/schemas/webhook_subscription');
       for (const write of writes) {
         const body = { type: 'webhook_subscription', ...(write.request as object) };
-        assert.ok(validate(body), `${write.method} ${write.template}: ${ajv.errorsText(validate.errors)}`);
+        assert.ok(validate(body), `${write.method} ${write.template}: ${errorsText(validate.errors)}`);
       }
     });
   });

@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseChangeCounts, pipelineEnded, planSummary, renderCounts, stepFailed, type ChangeCounts } from '../../../server/runs/planSummary';
+import { skipBecause } from '../../support/skipping';
 
 const UI_JSON = path.resolve(__dirname, '../../../../shared/fixtures/terraform/opentofu-ui-json');
 
@@ -32,7 +33,7 @@ describe('run summaries: parse → counts → render', () => {
   });
 
   it('renders counts that come from elsewhere (the -json UI\'s change_summary) as the tool words them', function () {
-    if (!existsSync(UI_JSON)) this.skip();
+    if (!existsSync(UI_JSON)) skipBecause(this, `the real OpenTofu outputs are not at ${UI_JSON}`);
     let checked = 0;
     for (const file of ['plan.jsonlog', 'apply.jsonlog']) {
       for (const line of readFileSync(path.join(UI_JSON, file), 'utf8').split('\n').filter(Boolean)) {

@@ -12,6 +12,7 @@ import { maskCredential } from '../../../server/store/runLogText';
 import { cleanRunText } from '../../../server/runs/runText';
 import { codeBlocks, outsideCode, type Dialect } from '../../support/markdownFences';
 import { seededRandom } from '../../support/seededRandom';
+import { skipBecause } from '../../support/skipping';
 
 const SECRET = 'ATATT3xFfGF0-comment-secret-91c2';
 const mask = (text: string) => maskCredential(text, SECRET);
@@ -241,7 +242,7 @@ describe('the build status description: Stackhook\'s words, within Bitbucket\'s 
 
   it('keeps within the commit status schema of Bitbucket\'s OpenAPI document', function () {
     const document = path.resolve(__dirname, '../../../../shared/fixtures/openapi/bitbucket-cloud.swagger.v3.json');
-    if (!existsSync(document)) this.skip();
+    if (!existsSync(document)) skipBecause(this, `Bitbucket's OpenAPI document is not at ${document}`);
     const schemas = (JSON.parse(readFileSync(document, 'utf8')) as { components: { schemas: Record<string, { allOf?: { properties?: Record<string, { type?: string; maxLength?: number }> }[] }> } }).components.schemas;
     const properties = Object.assign({}, ...(schemas.commitstatus?.allOf ?? []).map((part) => part.properties ?? {})) as Record<string, { type?: string; maxLength?: number }>;
     assert.equal(properties.description?.type, 'string', 'the document describes the description');
