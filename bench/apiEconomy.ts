@@ -9,7 +9,7 @@
 //   node --import tsx bench/apiEconomy.ts      (after npm run build)
 import { performance } from 'node:perf_hooks';
 import { ProgressType } from 'vscode-jsonrpc/node';
-import { R14_EVENTS } from '../server/bitbucket/hookConfiguration';
+import { R14_EVENTS } from '../server/webhooks/subscribedEvents';
 import * as Protocol from '../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../test/support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../test/support/serverProcess';

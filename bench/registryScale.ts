@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from '../server/log';
 import { deleteIntegration } from '../server/operations/integrations';
 import type { ServerContext } from '../server/context';
-import { RegistryStore } from '../server/store/registryStore';
-import { emptyState, type RegistryState } from '../server/store/schema';
+import { RegistryStore } from '../server/store/files/registry';
+import { emptyState, type RegistryState } from '../server/registry/state';
 import { tempStore } from '../test/support/serverProcess';
 
 interface Shape {

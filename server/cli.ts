@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostPort } from './hostPort';
 import { displayUrl, hasPassword, isDatabaseUrl } from './store/databaseUrl';
-import { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './webhooks/connectionLimits';
+import { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './http/connectionLimits';
 
 interface CommonOptions {
   store: string;

@@ -1,24 +1,17 @@
 // Everything an operation needs, built once at start-up and passed to every handler.
-import type { BitbucketGateway } from './bitbucket/gateway';
-import type { Logger } from './log';
 import type { ChangeTopic, ServerStatus } from './protocol';
-import type { CredentialStore } from './secrets/credentialStore';
-import type { RecordLog, Registry } from './store/engine';
+import type { RunHost, RunService } from './runs/service';
+import type { StoredDelivery } from './store/storedDelivery';
+import type { StoredRun } from './store/storedRun';
+import type { RecordLog } from './store/storeEngine';
 import type { UserDirectory } from './team/userDirectory';
-import type { RunService } from './runs/service';
-import type { StoredRun } from './runs/storedRun';
-import type { DeliveryRecorder } from './webhooks/deliveryRecorder';
-import type { StoredDelivery } from './webhooks/storedDelivery';
 
-export interface ServerContext {
+/** The user acting, the registry, credentials, Bitbucket, the logger and the clock come with RunHost. */
+export interface ServerContext extends RunHost {
   readonly version: string;
-  readonly user: string;
   readonly publicUrl: string;
   /** Where people open Bitbucket's pages (derived from the configured API); https://bitbucket.org when not given. */
   readonly bitbucketWeb?: string | undefined;
-  readonly store: Registry;
-  readonly credentials: CredentialStore;
-  readonly bitbucket: BitbucketGateway;
   /** Manual runs (R12). Runs queued by a delivery are in its line of the deliveries log. */
   readonly runs: RecordLog<typeof StoredRun>;
   /** Every recorded delivery with the runs it queued, one line each (written at once, R16). */
@@ -27,19 +20,18 @@ export interface ServerContext {
   readonly refusals: RecordLog<typeof StoredDelivery>;
   /** Executes runs and knows how each stands; absent where nothing executes runs (unit tests of rules). */
   readonly execution?: RunService | undefined;
-  readonly log: Logger;
-  readonly now: () => Date;
   /** Tells connected editors which views to refresh. */
   changed(topics: ChangeTopic[]): void;
   listener: ServerStatus['listener'];
-  /** A team server's users and tokens; absent for one person's companion process. */
-  readonly users?: UserDirectory;
-  /** A team server's PostgreSQL store, when it has one: other replicas' appends are announced through it. */
-  readonly database?: { watchRecords(changed: (topics: ChangeTopic[]) => void): () => void; close(): Promise<void> };
-  /** Records the first attempt of each delivery (R16) when the store is a database; the file index beside the log when absent. */
-  readonly deliveryRecorder?: DeliveryRecorder;
-  /** On a team server: whether its host lets the local runner run (`--local-runner`). Absent for one person's process, where it always may. */
-  readonly localRunner?: boolean;
+  /** What only a team server (`serve`) has; absent for one person's companion process. */
+  readonly team?: TeamServer | undefined;
+}
+
+/** A team server's: who may connect, and what its host lets runs do. */
+export interface TeamServer {
+  readonly users: UserDirectory;
+  /** Whether its host lets the local runner run (`--local-runner`). One person's process always may. */
+  readonly localRunner: boolean;
 }
 
 /** Per-request: cancellation as an AbortSignal (axios takes it) and optional progress. */

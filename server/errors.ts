@@ -1,9 +1,19 @@
 // The server's one error type: everything a handler throws on purpose is a StackhookError, so the
 // RPC layer can turn it into a JSON-RPC error with `data.kind` and a message for a person.
 import type { z } from 'zod';
-import { remediesOf } from './bitbucket/remedies';
 import type { CredentialProblem, ErrorData, ErrorKind } from './protocol';
 import { issueTexts, joinIssues } from './zodIssues';
+
+const NEEDS_NEW_CREDENTIAL: readonly CredentialProblem[] = ['unauthorized', 'missing-scope', 'app-password-retired'];
+const UNREACHABLE: readonly CredentialProblem[] = ['network', 'timeout', 'server-error', 'rate-limited'];
+
+/**
+ * What a Bitbucket failure calls for, named once so every editor and the headless server agree: a
+ * new credential (Bitbucket refused this one), or another try (Bitbucket was not reached at all).
+ */
+export function remediesOf(problem: CredentialProblem): { needsNewCredential: boolean; unreachable: boolean } {
+  return { needsNewCredential: NEEDS_NEW_CREDENTIAL.includes(problem), unreachable: UNREACHABLE.includes(problem) };
+}
 
 export class StackhookError extends Error {
   constructor(

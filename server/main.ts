@@ -1,26 +1,28 @@
 // The companion process. `--stdio`: an editor's language-server-style peer, optionally with the
 // webhook receiver (`--listen`); `serve`: the receiver and the store alone, headless.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { describeError } from './errors';
+import { ADMIN_COMMANDS, runAdminCommand } from './adminCommand';
 import { parseServerArgs, UsageError, USAGE, type ServerOptions } from './cli';
+import { describeError } from './errors';
 import { hostPort } from './hostPort';
+import { healthRoute } from './http/health';
+import { HttpListener } from './http/listener';
 import { Logger, stderrSink } from './log';
 import * as Protocol from './protocol';
-import { answerProtocol } from './rpc/answerProtocol';
 import { maskEverything } from './protocol/masking';
+import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
+import { answerProtocol } from './rpc/answerProtocol';
 import { gatedStdio } from './rpc/lifecycle';
+import { TeamRpcEndpoint } from './rpc/webSocketEndpoint';
+import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
+import { readTls, watchTeamStore } from './serveSupport';
 import { openContext } from './startup';
 import { takeSecretsFromEnvironment } from './startupSecrets';
-import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
-import { watchLogs } from './store/logWatcher';
-import { StoreCorruptError } from './store/registryStore';
+import { StoreCorruptError } from './store/registryDocument';
+import { redeemRoute } from './team/redeemEndpoint';
+import { DeliveryPipeline } from './webhooks/delivery';
+import { NOTHING_HERE, deliveryRoute } from './webhooks/deliveryRoute';
 import { startEditorReceiver } from './webhooks/editorReceiver';
-import { WebhookReceiver } from './webhooks/receiver';
-import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
-import { ADMIN_COMMANDS, runAdminCommand } from './team/adminCommand';
-import { redeemRoutes } from './team/redeemEndpoint';
-import { TeamRpcEndpoint } from './team/rpcEndpoint';
-import { readTls, watchTeamStore } from './team/serveSupport';
 
 /** How long `serve` waits for deliveries in flight to be recorded before it gives up on a clean exit. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -49,10 +51,10 @@ async function runStdio(options: ServerOptions): Promise<void> {
   answerProtocol(connection, context);
   context.store.onExternalChange((topics) => context.changed(topics));
   // Runs and deliveries that `serve` or another window records show up here too.
-  const stopWatching = watchLogs(context.store.folder, context, (topics) => context.changed(topics));
+  const stopWatching = context.engine.watchRecords((topics) => context.changed(topics));
   // Before the connection listens, so the first `stackhook/status` already knows where webhooks go.
   const receiver = options.listen
-    ? await startEditorReceiver(context, options.listen, ({ trace, status, response }) => {
+    ? await startEditorReceiver(context, context.engine.deliveryRecorder, options.listen, ({ trace, status, response }) => {
         void connection.sendNotification(
           Protocol.DeliveryRefused.type,
           maskEverything({
@@ -101,22 +103,30 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   let endpoint: TeamRpcEndpoint | undefined;
   const context = await openContext(options, log, (topics) => endpoint?.broadcast(Protocol.Changed.method, { topics }));
   const address = options.listen;
-  if (!context.users) throw new Error('serve opened a context without a user directory.');
-  const team = new TeamRpcEndpoint(context, context.users, answerProtocol, log);
+  if (!context.team) throw new Error('serve opened a context without a user directory.');
+  const { users } = context.team;
+  const team = new TeamRpcEndpoint(context, users, answerProtocol, log);
   endpoint = team;
-  const stopWatching = watchTeamStore(context, () => void team.recheckTokens());
-  let receiver: WebhookReceiver;
+  const stopWatching = watchTeamStore(context, context.engine, () => void team.recheckTokens());
+  let receiver: HttpListener;
   try {
     const tls = options.tls ? readTls(options.tls) : undefined;
-    receiver = await WebhookReceiver.listen(
-      context,
-      address,
-      (answer) => {
-        if (answer.logLine !== null) log.info(answer.logLine);
-      },
-      options.receiverLimits,
-      { tls, onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head), onRequest: redeemRoutes(context.users, () => context.now(), log) },
-    );
+    const pipeline = new DeliveryPipeline(context, context.engine.deliveryRecorder);
+    receiver = await HttpListener.listen(address, {
+      // In this order: the health check, the team server's own route, then deliveries.
+      routes: [
+        healthRoute(context.version),
+        redeemRoute(users, () => context.now(), log),
+        deliveryRoute(context, pipeline, (answer) => {
+          if (answer.logLine !== null) log.info(answer.logLine);
+        }),
+      ],
+      notFound: NOTHING_HERE,
+      limits: options.receiverLimits,
+      tls,
+      onUpgrade: (request, socket, head) => team.handleUpgrade(request, socket, head),
+      onError: (error) => log.error(`The webhook receiver failed: ${describeError(error)}`),
+    });
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new Error(
@@ -150,7 +160,7 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
     endpoint?.close();
     void receiver.close().then(async () => {
       context.store.close();
-      await context.database?.close();
+      await context.engine.close();
       log.info('Stopped.');
       process.exit(0);
     });

@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { AppendLog } from '../../server/store/appendLog';
+import { AppendLog } from '../../server/store/files/appendLog';
 
 /** As many lines as the receiver keeps in its deliveries log before rotating: the same rotation cost. */
 const MAX_ENTRIES = 10_000;

@@ -14,11 +14,6 @@ import type {
   WorkspaceWebhookRemoval,
 } from '../protocol';
 
-import type { PipelineProgress, PipelineTrigger } from './pipelines';
-import type { BuildStatus } from './reports';
-
-export type { BuildStatus, PipelineProgress, PipelineTrigger };
-
 export interface BitbucketCredential {
   username: string;
   secret: string;
@@ -29,6 +24,35 @@ export interface BitbucketCredential {
 export interface WebhookTarget {
   url: string;
   secret: string | null;
+}
+
+/** A custom pipeline to run on a commit, with the variables that tell it which run it is. */
+export interface PipelineTrigger {
+  branch: string;
+  commit: string;
+  /** The key under `pipelines.custom` in bitbucket-pipelines.yml. */
+  pipeline: string;
+  variables: Record<string, string>;
+}
+
+export interface PipelineProgress {
+  uuid: string;
+  buildNumber: number | null;
+  state: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | string;
+  /** SUCCESSFUL, FAILED, ERROR, STOPPED, EXPIRED: set once completed. */
+  result: string | null;
+}
+
+export type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
+
+/** What a run tells Bitbucket about itself on its commit. */
+export interface BuildStatus {
+  /** At most 40 characters, unique per stack and run kind. */
+  key: string;
+  state: BuildState;
+  name: string;
+  description: string;
+  url: string;
 }
 
 export interface CallContext {
@@ -74,8 +98,6 @@ export interface BitbucketGateway {
   commitLinks(credential: BitbucketCredential, fullName: string, commit: string, context: CallContext): Promise<CommitLinks>;
   /** The repository's https clone URL (`links.clone`), for the local runner's git. */
   cloneUrl(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<string>;
-  getBranch(credential: BitbucketCredential, fullName: string, name: string, context: CallContext): Promise<Branch | null>;
-  listBranches(credential: BitbucketCredential, fullName: string, context: CallContext): Promise<Branch[]>;
   /** A file's text at a commit; null when the commit has no such file. */
   readSourceFile(credential: BitbucketCredential, fullName: string, commit: string, file: string, context: CallContext): Promise<string | null>;
   triggerPipeline(credential: BitbucketCredential, fullName: string, trigger: PipelineTrigger, context: CallContext): Promise<PipelineProgress>;

@@ -8,6 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { WEBHOOK_PATH_PREFIX } from '../registry/webhookUrl';
+// The one import of a layer above: the list is the receiver's, beside the events it parses.
+import { R14_EVENTS } from '../webhooks/subscribedEvents';
 import { Endpoints, pathOf, repositoryParams, type Endpoint } from './endpoints';
 import { BitbucketFailure } from './errors';
 import type { WebhookTarget } from './gateway';
@@ -71,17 +73,6 @@ export function recordSecretSent(ledger: SecretLedger, repositories: readonly st
   }
   return sent;
 }
-
-/** R14: exactly these, no more, no fewer. */
-export const R14_EVENTS = [
-  'repo:push',
-  'pullrequest:created',
-  'pullrequest:updated',
-  'pullrequest:approved',
-  'pullrequest:unapproved',
-  'pullrequest:fulfilled',
-  'pullrequest:comment_created',
-] as const;
 
 export type HookMatch = 'exact' | 'integration-path';
 

@@ -3,23 +3,8 @@
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
 import type { BitbucketHttp } from './transport';
 import { collectPages } from './pagination';
+import type { PipelineProgress, PipelineTrigger } from './gateway';
 import { BitbucketPipeline, PipelinePage, PipelineStepPage } from './schemas';
-
-export interface PipelineTrigger {
-  branch: string;
-  commit: string;
-  /** The key under `pipelines.custom` in bitbucket-pipelines.yml. */
-  pipeline: string;
-  variables: Record<string, string>;
-}
-
-export interface PipelineProgress {
-  uuid: string;
-  buildNumber: number | null;
-  state: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | string;
-  /** SUCCESSFUL, FAILED, ERROR, STOPPED, EXPIRED: set once completed. */
-  result: string | null;
-}
 
 const progressOf = (pipeline: BitbucketPipeline): PipelineProgress => ({
   uuid: pipeline.uuid,

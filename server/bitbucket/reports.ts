@@ -3,18 +3,8 @@
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
 import type { BitbucketHttp } from './transport';
 import { BitbucketFailure } from './errors';
+import type { BuildStatus } from './gateway';
 import { CommitStatus, PullRequestComment, PullRequestCommentPage } from './schemas';
-
-export type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
-
-export interface BuildStatus {
-  /** At most 40 characters, unique per stack and run kind. */
-  key: string;
-  state: BuildState;
-  name: string;
-  description: string;
-  url: string;
-}
 
 const body = (status: BuildStatus) => ({
   type: 'commitstatus',

@@ -1,21 +1,10 @@
-// Loading and checking an integration's Bitbucket credential: the one place that reads it back.
+// Checking a Bitbucket credential before it is saved or used on a person's behalf.
 import type { BitbucketCredential } from '../bitbucket/gateway';
-import { remediesOf } from '../bitbucket/remedies';
 import type { RequestScope, ServerContext } from '../context';
-import { bitbucketError, unavailable } from '../errors';
+import { bitbucketError, remediesOf } from '../errors';
 import { registerCredential } from '../log';
 import type { CredentialTest } from '../protocol';
 import { usernameProblem } from '../registry/usernames';
-import type { StoredIntegration } from '../store/schema';
-
-export async function credentialOf(context: ServerContext, integration: StoredIntegration): Promise<BitbucketCredential> {
-  const secret = await context.credentials.get(integration.id);
-  if (secret === null) {
-    throw unavailable(`No Bitbucket credential is stored for the integration "${integration.name}". Edit the integration and enter its API token again.`);
-  }
-  registerCredential(secret, integration.username);
-  return { username: integration.username, secret, credentialType: integration.credentialType };
-}
 
 /** Tests a credential and turns a failed test into a `Bitbucket` error whose message says what to do. */
 export async function requireWorkingCredential(context: ServerContext, credential: BitbucketCredential, scope: RequestScope): Promise<CredentialTest> {

@@ -4,7 +4,7 @@
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { requireListedIntegration, requireManage, visibleStacks } from '../registry/access';
-import type { StoredStack } from '../store/schema';
+import type { StoredStack } from '../registry/state';
 
 function groupByRepository(stacks: readonly StoredStack[]): Protocol.ExpectedWebhook[] {
   const groups = new Map<string, Protocol.ExpectedWebhook>();

@@ -7,7 +7,7 @@ import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { visibleDelivery, visibleStacks } from '../registry/access';
 import { currentRun } from '../runs/current';
-import { publicDelivery, type StoredDelivery } from '../webhooks/storedDelivery';
+import { publicDelivery, type StoredDelivery } from '../store/storedDelivery';
 
 const DEFAULT_LIMIT = 100;
 
@@ -58,7 +58,7 @@ export async function listRuns(context: ServerContext, params: Protocol.ParamsOf
     mergeNewestFirst(backwards(context.runs.all()), deliveryRunsBackwards(context.deliveries.all()), (run) => run.createdAt),
     (run) => visible.has(run.stackId) && (params.stackId === undefined || run.stackId === params.stackId),
     params.limit ?? DEFAULT_LIMIT,
-  ).map((run) => currentRun(context, run));
+  ).map((run) => currentRun(context.execution, run));
 }
 
 /** Deliveries the user may see (access.ts decides), newest first. */

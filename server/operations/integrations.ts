@@ -1,8 +1,7 @@
 // The integration requests: list, get, create, update, delete, test and the webhook secret.
-import { remediesOf } from '../bitbucket/remedies';
 import { repositoriesWithOldSecret } from '../bitbucket/hookConfiguration';
 import type { RequestScope, ServerContext } from '../context';
-import { invalid } from '../errors';
+import { invalid, remediesOf } from '../errors';
 import { registerCredential, registerSecret } from '../log';
 import type * as Protocol from '../protocol';
 import { canList, requireCredentialCheck, requireIntegrationDetails, requireListedIntegration, requireManage } from '../registry/access';
@@ -16,7 +15,8 @@ import {
   spaceForNewIntegration,
 } from '../registry/integrations';
 import { usernameProblem } from '../registry/usernames';
-import { credentialOf, requireWorkingCredential } from './credentials';
+import { credentialOf } from '../secrets/credentialStore';
+import { requireWorkingCredential } from './credentials';
 import { endRunsOfDetachedStacks } from '../runs/detachedRuns';
 import { integrationDetails, integrationSummary } from './recordsForUser';
 
@@ -84,7 +84,7 @@ export async function updateIntegration(context: ServerContext, params: Protocol
   requireManage(before, context.user, current);
   const credentialChanges = params.secret !== undefined || params.username !== undefined;
   if (credentialChanges && params.verify !== false) {
-    const secret = params.secret ?? (await credentialOf(context, current)).secret;
+    const secret = params.secret ?? (await credentialOf(context.credentials, current)).secret;
     await requireWorkingCredential(context, { username: params.username ?? current.username, secret, credentialType: 'api_token' }, scope);
   }
   const updated = await context.store.update((draft) => {
@@ -122,7 +122,7 @@ export async function testIntegration(context: ServerContext, params: Protocol.P
   if ('id' in params) {
     const state = await context.store.read();
     const integration = requireIntegrationDetails(state, context.user, params.id);
-    return withRemedies(await context.bitbucket.testCredential(await credentialOf(context, integration), { signal: scope.signal }));
+    return withRemedies(await context.bitbucket.testCredential(await credentialOf(context.credentials, integration), { signal: scope.signal }));
   }
   registerCredential(params.secret, params.username);
   // Credentials typed for a new integration: only those who may create one have the server try them.

@@ -4,7 +4,7 @@ import { canSeeDetails } from '../registry/access';
 import { webhookUrlProblem } from '../registry/reachability';
 import { stacksDetachedFrom } from '../registry/stacks';
 import { webhookUrlFor } from '../registry/webhookUrl';
-import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../store/schema';
+import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../registry/state';
 
 export function integrationSummary(state: RegistryState, user: string, integration: StoredIntegration): IntegrationSummary {
   return {

@@ -4,18 +4,19 @@ import type * as Protocol from '../protocol';
 import { requireCredentialUse, requireIntegrationDetails } from '../registry/access';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import type { WebhookTarget } from '../bitbucket/gateway';
-import { oldSecretProblem, R14_EVENTS, recordSecretSent, sentOldSecret, workspaceHookKey } from '../bitbucket/hookConfiguration';
+import { oldSecretProblem, recordSecretSent, sentOldSecret, workspaceHookKey } from '../bitbucket/hookConfiguration';
 import { webhookUrlProblem } from '../registry/reachability';
 import { repositoryWebLinks } from '../bitbucket/webLinks';
-import type { StoredIntegration } from '../store/schema';
-import { credentialOf } from './credentials';
+import type { StoredIntegration } from '../registry/state';
+import { credentialOf } from '../secrets/credentialStore';
+import { R14_EVENTS } from '../webhooks/subscribedEvents';
 
 const DEFAULT_WEB = 'https://bitbucket.org';
 
 /** Reading through the credential on the user's behalf needs write on the integration's space. */
 async function readingWork(context: ServerContext, integrationId: string, what: string) {
   const state = await context.store.read();
-  return credentialOf(context, requireCredentialUse(state, context.user, integrationId, what));
+  return credentialOf(context.credentials, requireCredentialUse(state, context.user, integrationId, what));
 }
 
 export async function listRepositories(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RepositoriesList>, scope: RequestScope) {
@@ -62,7 +63,7 @@ function targetOf(context: ServerContext, integration: StoredIntegration): Webho
 async function webhookWork(context: ServerContext, integrationId: string) {
   const state = await context.store.read();
   const integration = requireIntegrationDetails(state, context.user, integrationId);
-  return { integration, credential: await credentialOf(context, integration), target: targetOf(context, integration) };
+  return { integration, credential: await credentialOf(context.credentials, integration), target: targetOf(context, integration) };
 }
 
 /** Web pages of the Bitbucket this server talks to, so the editor never assumes bitbucket.org. */

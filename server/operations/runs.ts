@@ -7,10 +7,10 @@ import { requireAttached } from '../registry/stacks';
 import type { RunService } from '../runs/service';
 import { checkRunner as check } from '../runs/runnerCheck';
 import type { RunRecord } from '../runs/runEvent';
-import { isFinal } from '../runs/runBook';
-import type { StoredStack } from '../store/schema';
-import { credentialOf } from './credentials';
+import { isFinal } from '../runs/runEvent';
+import type { StoredStack } from '../registry/state';
 import { requireRole, requireVisibleStack, requireWritableStack } from '../registry/access';
+import { credentialOf } from '../secrets/credentialStore';
 import { queueRun } from './stacks';
 
 function executionOf(context: ServerContext): RunService {
@@ -73,5 +73,5 @@ export async function checkStackRunner(context: ServerContext, params: Protocol.
   const integrationId = requireAttached(stack);
   const integration = state.integrations.find((candidate) => candidate.id === integrationId);
   if (!integration) throw notFound(`The stack's integration "${integrationId}" does not exist.`);
-  return check(context.bitbucket, await credentialOf(context, integration), stack, scope.signal);
+  return check(context.bitbucket, await credentialOf(context.credentials, integration), stack, scope.signal);
 }

@@ -3,15 +3,16 @@ import type { RequestScope, ServerContext } from '../context';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
-import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks } from '../registry/access';
+import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks, type RunnerHost } from '../registry/access';
 import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
 import { isUsableFrom } from '../registry/usability';
-import { runSettingsOf, type RegistryState } from '../store/schema';
-import { credentialOf } from './credentials';
-import { newRunId } from '../runIds';
+import { runSettingsOf, type RegistryState } from '../registry/state';
+import { credentialOf } from '../secrets/credentialStore';
 import { currentRun } from '../runs/current';
-import type { StoredRun } from '../runs/storedRun';
+import { queueRuns, type RunRequest } from '../runs/queue';
+import { runnerKindOf } from '../runs/runners/runnerKinds';
+import type { StoredRun } from '../store/storedRun';
 import { stackView } from './recordsForUser';
 
 export async function listStacks(context: ServerContext) {
@@ -27,18 +28,18 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   const params = { ...asked, spaceId: asked.spaceId ?? requireListedIntegration(before, context.user, asked.integrationId).spaceId };
   const newStack = { spaceId: params.spaceId, name: params.name, isNew: true };
   requireRole(before, context.user, params.spaceId, 'write', 'Creating a stack', 'spaceId');
-  requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
+  requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, runnerHost(context));
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
   if (params.verify !== false) {
     // R10: the repository must be one the integration's credentials can see.
-    const credential = await credentialOf(context, integration);
+    const credential = await credentialOf(context.credentials, integration);
     await context.bitbucket.getRepository(credential, params.repository, { signal: scope.signal });
     await requireBranch(context, credential, params.repository, params.branch, scope);
   }
   const stack = await context.store.update((draft) => {
     requireRole(draft, context.user, params.spaceId, 'write', 'Creating a stack', 'spaceId');
-    requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, context.localRunner);
+    requireRunSettingsChoice(draft, context.user, newStack, DEFAULT_RUN_SETTINGS, params, runnerHost(context));
     requireListedIntegration(draft, context.user, params.integrationId);
     return addStack(draft, params, context.now());
   });
@@ -64,17 +65,17 @@ async function requireBranch(context: ServerContext, credential: BitbucketCreden
 export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
-  requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, context.localRunner);
+  requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, runnerHost(context));
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
       throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`).about('branch');
     }
-    const credential = await credentialOf(context, requireIntegration(before, current.integrationId));
+    const credential = await credentialOf(context.credentials, requireIntegration(before, current.integrationId));
     await requireBranch(context, credential, current.repository, params.branch, scope);
   }
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
-    requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, context.localRunner);
+    requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, runnerHost(context));
     const { branch, projectRoot, runner, autodeploy, allowForks } = params;
     return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks });
   });
@@ -141,12 +142,18 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
 }
 
-/** Records a run this process was asked for, then executes it here (its commit resolved first). */
-export async function queueRun(context: ServerContext, fields: Omit<Protocol.QueuedRun, 'id' | 'deliveryId' | 'createdAt'>): Promise<Protocol.Run> {
-  const now = context.now();
-  const run: StoredRun = { id: newRunId(now), deliveryId: null, createdAt: now.toISOString(), ...fields, ...(context.execution ? { queuedBy: context.execution.owner } : {}) };
-  await context.runs.append([run]);
-  context.changed(['runs']);
-  context.execution?.start([run]);
-  return currentRun(context, run);
+/** Queues a run this process was asked for, in the runs log, and executes it here (its commit resolved first). */
+export async function queueRun(context: ServerContext, request: RunRequest): Promise<Protocol.Run> {
+  const queued = await queueRuns(context, [request], { deliveryId: null, at: context.now() }, async (runs, owner) => {
+    const stored: StoredRun[] = runs.map((run) => ({ ...run, ...(owner !== undefined ? { queuedBy: owner } : {}) }));
+    await context.runs.append(stored);
+    return { result: stored[0] as StoredRun, changed: ['runs'] };
+  });
+  return currentRun(context.execution, queued);
+}
+
+/** On a team server: whether its host allows the local runner, and which runner kinds need it to. */
+function runnerHost(context: ServerContext): RunnerHost | undefined {
+  if (!context.team) return undefined;
+  return { localRunner: context.team.localRunner, needsLocalRunner: (runner) => runnerKindOf(runner).needsLocalRunner };
 }

@@ -11,7 +11,7 @@ import { inviteInto } from '../team/userDirectory';
 
 export async function inviteUser(context: ServerContext, params: ParamsOf<typeof Protocol.UsersInvite>) {
   requireRootAdmin(await context.store.read(), context.user, 'Inviting a user');
-  const directory = context.users;
+  const directory = context.team?.users;
   if (!directory) throw unavailable('Inviting users needs a team server; this editor runs Stackhook for one person. See README, "Running a team server".');
   const { issued, newUser } = await inviteInto(directory, params.name, context.now(), params.days ?? DEFAULT_INVITATION_DAYS);
   context.log.info(`${context.user} invited ${params.name}: invitation ${issued.id}, redeemable once until ${issued.expiresAt}.`);

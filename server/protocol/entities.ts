@@ -101,6 +101,8 @@ export const PipelinesRunner = z.object({ type: z.literal('pipelines'), pipeline
 export const LocalRunner = z.object({ type: z.literal('local'), plan: Command, apply: Command.nullable() });
 export const Runner = z.discriminatedUnion('type', [PipelinesRunner, LocalRunner]);
 export type Runner = z.infer<typeof Runner>;
+/** The runner kinds, read off the union: a new kind is a new member of Runner, and nothing else here. */
+export const RunnerType = z.enum(Runner.options.map((option) => option.shape.type.value) as [Runner['type'], ...Runner['type'][]]);
 export const DEFAULT_PIPELINE = 'stackhook';
 export const DEFAULT_RUNNER: Runner = { type: 'pipelines', pipeline: DEFAULT_PIPELINE };
 export const DEFAULT_PLAN_COMMAND = ['tofu', 'plan', '-input=false', '-no-color'];
@@ -145,7 +147,7 @@ export const Run = QueuedRun.extend({
   summary: z.string().nullable(),
   /** The pipeline's page for `pipelines` runs. */
   externalUrl: z.string().nullable(),
-  runner: z.enum(['pipelines', 'local']).nullable(),
+  runner: RunnerType.nullable(),
   reports: RunReports,
 });
 export type Run = z.infer<typeof Run>;

@@ -6,9 +6,9 @@
 // forbidden, so a refusal does not confirm that a hidden thing exists; Forbidden is for what they can
 // see but not do.
 import { forbidden, notFound } from '../errors';
-import type { Delivery, Role } from '../protocol';
-import type { RegistryState, StoredIntegration, StoredSpace, StoredStack } from '../store/schema';
-import { ROOT_SPACE_ID } from '../store/schema';
+import type { Delivery, Role, Runner } from '../protocol';
+import type { RegistryState, StoredIntegration, StoredSpace, StoredStack } from './state';
+import { ROOT_SPACE_ID } from './state';
 import { requireIntegration } from './integrations';
 import { findSpace, pathToRoot } from './spaces';
 import { changedRunSettings, requireStack, type RunSetting, type RunSettings } from './stacks';
@@ -155,10 +155,10 @@ export function requireRunSettingsChoice(
   stack: { spaceId: string; name: string; isNew: boolean },
   current: RunSettings,
   asked: { [K in RunSetting]?: RunSettings[K] | undefined },
-  localRunner: boolean | undefined,
+  host: RunnerHost | undefined,
 ): void {
   const changed = changedRunSettings(current, asked);
-  if (changed.includes('runner')) requireLocalRunnerChoice(state, user, localRunner, asked.runner);
+  if (changed.includes('runner') && asked.runner !== undefined && host) requireLocalRunnerChoice(state, user, host.localRunner, host.needsLocalRunner(asked.runner));
   if (changed.length === 0 || hasRole(state, user, stack.spaceId, 'admin')) return;
   const names = changed.map((setting) => RUN_SETTING_NAMES[setting]);
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
@@ -215,12 +215,18 @@ export function requireRootAdmin(state: RegistryState, user: string, action: str
 export const LOCAL_RUNNER_OFF =
   "The local runner is off on this team server: it would run the stack's commands on the server's host. Use the pipelines runner, or ask the server's administrator to start it with --local-runner.";
 
+/** On a team server: whether its host lets the local runner run, and which runners run a stack's commands on the host (runs/runners/). */
+export interface RunnerHost {
+  readonly localRunner: boolean;
+  needsLocalRunner(runner: Runner): boolean;
+}
+
 /**
  * On a team server the local runner runs a stack's commands on the server's host: it may be chosen only
  * where the host enables it, and only by admins of the root space. One person's process has no such limit.
  */
-export function requireLocalRunnerChoice(state: RegistryState, user: string, localRunner: boolean | undefined, runner: { type: string } | undefined): void {
-  if (localRunner === undefined || runner?.type !== 'local') return;
+export function requireLocalRunnerChoice(state: RegistryState, user: string, localRunner: boolean, needsLocalRunner: boolean): void {
+  if (!needsLocalRunner) return;
   if (!localRunner) throw forbidden(LOCAL_RUNNER_OFF).about('runner');
   requireRootAdmin(state, user, "Setting a stack's local commands on a team server", 'runner');
 }

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, invalid, notFound } from '../errors';
 import type { CredentialType, IntegrationType } from '../protocol';
-import type { RegistryState, StoredIntegration } from '../store/schema';
-import { ROOT_SPACE_ID } from '../store/schema';
+import type { RegistryState, StoredIntegration } from './state';
+import { ROOT_SPACE_ID } from './state';
 import { requireIdFromName } from './names';
 import { requireSpace } from './spaces';
 import { detachStacksOf } from './detachment';

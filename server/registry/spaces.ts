@@ -1,6 +1,6 @@
 // The space tree: lookups, the path from a space up to the root, and creating a space.
 import { conflict, notFound } from '../errors';
-import type { RegistryState, StoredSpace } from '../store/schema';
+import type { RegistryState, StoredSpace } from './state';
 import { requireIdFromName } from './names';
 
 export function findSpace(state: RegistryState, id: string): StoredSpace | undefined {

@@ -2,7 +2,7 @@
 // (reattaching after a same-name recreate).
 import { conflict, detached, forbidden, notFound } from '../errors';
 import { DEFAULT_RUNNER, type Runner } from '../protocol';
-import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../store/schema';
+import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from './state';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
 import { requireSpace } from './spaces';
@@ -86,9 +86,9 @@ export type RunSetting = keyof RunSettings;
 /** What a new stack runs with when it says nothing: Pipelines, a person confirms, no forks. */
 export const DEFAULT_RUN_SETTINGS: RunSettings = { runner: DEFAULT_RUNNER, autodeploy: false, allowForks: false };
 
-/** One runner whatever the order of its fields: the same type, pipeline name or argv. */
+/** One runner whatever the order of its fields: the same type and the same settings (a pipeline name, argv). */
 function runnerKey(runner: Runner): string {
-  return JSON.stringify(runner.type === 'pipelines' ? [runner.type, runner.pipeline] : [runner.type, runner.plan, runner.apply]);
+  return JSON.stringify(runner, Object.keys(runner).sort());
 }
 
 /** The run settings `asked` would change from `current`; one given with its current value changes nothing. */

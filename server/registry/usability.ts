@@ -1,5 +1,5 @@
 // R4: which stacks may use an integration.
-import type { RegistryState, StoredIntegration } from '../store/schema';
+import type { RegistryState, StoredIntegration } from './state';
 import { pathToRoot } from './spaces';
 
 /**

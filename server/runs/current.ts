@@ -1,8 +1,9 @@
 // A run as a request answers it: its queued record with everything that happened to it since.
-import type { ServerContext } from '../context';
 import type { QueuedRun, Run } from '../protocol';
 import { queuedRecord } from './runEvent';
+import type { RunService } from './service';
 
-export function currentRun(context: ServerContext, run: QueuedRun): Run {
-  return context.execution?.book.current(run) ?? queuedRecord(run).run;
+/** As the run book has it, or as queued where nothing executes runs (unit tests of rules). */
+export function currentRun(execution: RunService | undefined, run: QueuedRun): Run {
+  return execution?.book.current(run) ?? queuedRecord(run).run;
 }

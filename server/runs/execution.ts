@@ -3,7 +3,7 @@
 import type { BitbucketCredential, BitbucketGateway } from '../bitbucket/gateway';
 import type { Logger } from '../log';
 import type { RunState } from '../protocol';
-import type { StoredStack } from '../store/schema';
+import type { StoredStack } from '../registry/state';
 import type { RunBook, RunChange } from './runBook';
 import type { RunRecord } from './runEvent';
 import type { RunSettings } from './settings';

@@ -5,33 +5,27 @@
 // second Confirm or Discard, all count for no one. So two processes on one store never both execute
 // a run's step, and a decision is made once.
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import type { Run } from '../protocol';
-import { AppendLog } from '../store/appendLog';
-import type { RecordLog, RunLogs } from '../store/engine';
-import { ownerAlive } from '../processIdentity';
-import type { StoredDelivery } from '../webhooks/storedDelivery';
-import { RunEvent, applyEvent, isFinal, queuedRecord, type RunRecord } from './runEvent';
-import { RunLogFiles } from './runLogFiles';
-import type { StoredRun } from './storedRun';
+import type { RunEvent } from '../store/runEvents';
+import type { StoredDelivery } from '../store/storedDelivery';
+import type { StoredRun } from '../store/storedRun';
+import type { RecordLog, RunClaims, RunLogs } from '../store/storeEngine';
+import { applyEvent, isFinal, queuedRecord, type RunRecord } from './runEvent';
 
-export { isFinal } from './runEvent';
-export { THIS_PROCESS, ownerAlive } from '../processIdentity';
-
-export const RUN_EVENTS_FILE = 'run-events.jsonl';
-export const RUN_EVENTS_SIZE = 200_000;
 /** Events of runs this process has not read (yet, or ever: a run log rotated away) that it keeps waiting. */
 const MAX_ORPHANS = 10_000;
 
-
-/**
- * Replicas on one database share run events and know one another alive by their heartbeats (a pid on
- * another host cannot be asked). Heartbeats only say whose queued runs another may start: what keeps
- * two processes from running a stack at once is the stack's lock (`StackLocks`), held by the store.
- */
-export interface SharedRuns {
-  readonly events: RecordLog<typeof RunEvent>;
-  ownerAlive(owner: string): boolean;
+/** What the book is kept in: the store engine's pieces, handed over by start-up. */
+export interface RunBookParts {
+  /** This process's own folder (the store's, or a replica's beside its database): where checkouts go. */
+  readonly folder: string;
+  readonly runs: RecordLog<typeof StoredRun>;
+  readonly deliveries: RecordLog<typeof StoredDelivery>;
+  /** The run-events log and whether an owner lives (StoreEngine.runClaims). */
+  readonly claims: RunClaims;
+  readonly logs: RunLogs;
+  /** Tells the editors that runs changed. */
+  readonly announce: () => void;
 }
 
 /** An event this process appends: everything but the run and the time, which the book fills in. */
@@ -44,6 +38,7 @@ export interface Written {
 }
 
 export class RunBook {
+  readonly folder: string;
   readonly events: RecordLog<typeof RunEvent>;
   readonly logs: RunLogs;
   private readonly queued = new Map<string, StoredRun>();
@@ -66,18 +61,10 @@ export class RunBook {
   /** The lists as last indexed, `seen` records of each read. */
   private sources: { runs: readonly StoredRun[]; deliveries: readonly StoredDelivery[]; events: readonly RunEvent[] } = { runs: [], deliveries: [], events: [] };
 
-  constructor(
-    readonly folder: string,
-    private readonly runs: RecordLog<typeof StoredRun>,
-    private readonly deliveries: RecordLog<typeof StoredDelivery>,
-    private readonly announce: () => void,
-    logCap?: number,
-    private readonly shared?: SharedRuns,
-    /** Run logs the replicas share; without them, each log is a file of this store's folder. */
-    logs?: RunLogs,
-  ) {
-    this.events = shared?.events ?? new AppendLog(path.join(folder, RUN_EVENTS_FILE), RunEvent, RUN_EVENTS_SIZE);
-    this.logs = logs ?? new RunLogFiles(path.join(folder, 'run-logs'), logCap, () => this.keptRuns());
+  constructor(private readonly parts: RunBookParts) {
+    this.folder = parts.folder;
+    this.events = parts.claims.events;
+    this.logs = parts.logs;
   }
 
   async load(): Promise<void> {
@@ -87,14 +74,8 @@ export class RunBook {
 
   /** Picks up what other processes appended. */
   async refresh(): Promise<void> {
-    await Promise.all([this.runs.refresh(), this.deliveries.refresh(), this.events.refresh()]);
+    await Promise.all([this.parts.runs.refresh(), this.parts.deliveries.refresh(), this.events.refresh()]);
     this.index();
-  }
-
-  /** Which runs the logs hold now, other processes' included. */
-  private async keptRuns(): Promise<(runId: string) => boolean> {
-    await this.refresh();
-    return (runId) => this.record(runId) !== null;
   }
 
   record(runId: string): RunRecord | null {
@@ -167,7 +148,7 @@ export class RunBook {
     } finally {
       for (const event of events) this.awaiting.delete(event.eid);
     }
-    this.announce();
+    this.parts.announce();
     return events.map((event) => {
       const accepted = this.verdicts.get(event.eid) ?? false;
       this.verdicts.delete(event.eid);
@@ -190,12 +171,12 @@ export class RunBook {
 
   /** Whether the process that claimed a run still lives: asked of this machine, or of the replicas' heartbeats. */
   ownerAlive(owner: string): boolean {
-    return this.shared ? this.shared.ownerAlive(owner) : ownerAlive(owner);
+    return this.parts.claims.ownerAlive(owner);
   }
 
   private index(): void {
-    const runs = this.runs.all();
-    const deliveries = this.deliveries.all();
+    const runs = this.parts.runs.all();
+    const deliveries = this.parts.deliveries.all();
     const events = this.events.all();
     // A log that rotated lists the same records with the oldest trimmed off: the runs they held are
     // forgotten and reading goes on where it was. Indexing thousands of runs again from the top

@@ -1,56 +1,11 @@
-// A line of the run-events log: one change to one run. A run as it stands is its queued record with
+// The fold of the run-events log (store/runEvents.ts): a run as it stands is its queued record with
 // every event for it folded in, in log order. Every process reads the same lines in the same order, so
 // the fold is also where compare-and-set happens: an event that does not hold on the run as it stands
 // at its place in the log (an owner whose claim was taken over, a second decision, a change to an
 // ended run) is read by everyone and applied by no one. Whoever appends learns from the fold whether
 // its event counted, and acts only if it did.
-import * as z from 'zod';
-import { QueuedRun, Run, RunReports, RunState, FINAL_RUN_STATES } from '../protocol';
-
-/** Confirm, Discard and Cancel: whichever the log holds first decides (the others are refused). */
-export const DecisionKind = z.enum(['confirm', 'discard', 'cancel']);
-export type DecisionKind = z.infer<typeof DecisionKind>;
-
-export const RunEvent = z.object({
-  runId: z.string(),
-  at: z.string(),
-  /** Names this event, so the process that appended it can tell from the fold whether it counted. */
-  eid: z.string().optional(),
-  /**
-   * The claim the writer holds on the run. An owner's change counts only while it is the run's
-   * current claim: one whose run was taken over (a paused or partitioned process waking up) changes nothing.
-   * Lines of older servers have none, and count as they did.
-   */
-  fence: z.number().int().nonnegative().optional(),
-  state: RunState.optional(),
-  commit: z.string().optional(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
-  summary: z.string().optional(),
-  externalUrl: z.string().optional(),
-  runner: z.enum(['pipelines', 'local']).optional(),
-  reports: RunReports.partial().optional(),
-  /** A claim: the process that executes the run from here (`host:pid:start`), with `fence` one above the run's last. */
-  owner: z.string().optional(),
-  /** Before a process starts anything (a plan, an apply, a pipeline): counts only for the run's current claim. */
-  step: z.string().optional(),
-  /** The pipeline a `pipelines` run follows: how a restarted server picks it up again. */
-  pipelineUuid: z.string().optional(),
-  /** The process group of the command a local run is running, so a restarted server can end it. */
-  processGroup: z.number().int().optional(),
-  /** The build status exists on the commit, so later changes PUT it. */
-  statusPosted: z.boolean().optional(),
-  /** The comment this run wrote or edited on its pull request. */
-  commentId: z.number().int().optional(),
-  /** Confirm, Discard or Cancel asked by a person (`by`), in any process; `summary` says it in words. */
-  decision: DecisionKind.optional(),
-  by: z.string().optional(),
-  /** The stack's lock holder puts the run in the stack's queue: the order runs start in, the same for every process. */
-  admit: z.literal(true).optional(),
-  /** Asked of the owner by a request another process received (lines of older servers). */
-  request: DecisionKind.optional(),
-});
-export type RunEvent = z.infer<typeof RunEvent>;
+import { FINAL_RUN_STATES, type QueuedRun, type Run, type RunState } from '../protocol';
+import type { DecisionKind, RunEvent } from '../store/runEvents';
 
 /** A run and what only the server needs to know about it. */
 export interface RunRecord {

@@ -1,24 +1,24 @@
 // Executes one run this process has claimed, while it holds the run's stack lock: every step is
 // recorded under the claim's fence before it happens, and a watcher ends the run's processes as soon
 // as the claim or the lock is lost, a Cancel is recorded, or a Confirm or Discard is decided.
-import * as path from 'node:path';
 import type { BitbucketCredential } from '../bitbucket/gateway';
-import type { ServerContext } from '../context';
 import { describeError, invalid } from '../errors';
 import { redact } from '../log';
-import { credentialOf } from '../operations/credentials';
 import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
-import type { StackLease } from '../store/engine';
-import { runSettingsOf, type StoredStack } from '../store/schema';
+import { runSettingsOf, type StoredStack } from '../registry/state';
+import { credentialOf } from '../secrets/credentialStore';
+import { THIS_PROCESS } from '../store/processIdentity';
+import { maskCredential } from '../store/runLogText';
+import type { StackLease } from '../store/storeEngine';
 import { RunHalted, type Execution, type Outcome } from './execution';
-import { endLeftover, runLocally, type LocalControl } from './localRunner';
-import { runOnPipelines } from './pipelinesRunner';
-import { reportComment, reportStatus, type Reporter } from './reporting';
+import { runnerKindOf } from './runners/runnerKinds';
+import { report } from './reporters/report';
+import type { ReportContext } from './reporters/reporter';
 import { withRetries } from './retries';
-import { THIS_PROCESS, isFinal, type RunBook, type RunChange } from './runBook';
-import type { RunRecord } from './runEvent';
-import { maskCredential } from './runLogFiles';
+import type { RunBook, RunChange } from './runBook';
+import { isFinal, type RunRecord } from './runEvent';
+import type { RunHost } from './service';
 import type { RunSettings } from './settings';
 
 /** A run queued this long ago that never started is not started any more: its commit may be long superseded. */
@@ -30,11 +30,10 @@ export interface ActiveRun {
   /** Why the run was aborted, once it was. */
   halt: 'stop' | 'lost' | 'timeout' | 'detached' | null;
   decide: ((decision: 'confirm' | 'discard') => void) | null;
-  local: LocalControl | null;
 }
 
 export interface ExecutionDeps {
-  readonly context: ServerContext;
+  readonly context: RunHost;
   readonly book: RunBook;
   readonly settings: RunSettings;
   readonly webOrigin: string;
@@ -63,7 +62,8 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     return;
   }
   const { runner } = runSettingsOf(stack);
-  if (runner.type === 'local' && context.localRunner === false) {
+  const kind = runnerKindOf(runner);
+  if (kind.needsLocalRunner && context.team?.localRunner === false) {
     await fenced({ state: 'failed', endedAt: now(), summary: `not run: ${LOCAL_RUNNER_OFF}` });
     return;
   }
@@ -75,13 +75,13 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
   }
   let credential: BitbucketCredential;
   try {
-    credential = await credentialOf(context, integration);
+    credential = await credentialOf(context.credentials, integration);
   } catch (error) {
     await fenced({ state: 'failed', endedAt: now(), summary: firstLine(redact(describeError(error))) });
     return;
   }
   const attached = () => stillAttached(context, stack.id, integration.id);
-  const reporter: Reporter = {
+  const reporting: ReportContext = {
     gateway: context.bitbucket,
     book,
     credential,
@@ -92,17 +92,13 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     attached,
   };
 
-  const following = runner.type === 'pipelines' && record.pipelineUuid !== null;
-  // Taken over: a known pipeline is followed again; a run that was still waiting its turn runs here, and
-  // one whose pipeline was being triggered looks for it first (runOnPipelines). A local run that was
-  // cut off does not run twice: what its command left running is ended, and the run is interrupted.
-  if (takeOverFrom !== null && started && !following && runner.type !== 'pipelines') {
-    if (record.processGroup !== null) endLeftover(record.processGroup, path.join(book.folder, 'checkouts'));
+  // Taken over: a run that was still waiting its turn runs here; one that had started is followed
+  // again where its kind's work goes on elsewhere (a pipeline, looked for first if its trigger's answer
+  // was lost), and otherwise does not run twice: what it left running is ended, and it is interrupted.
+  if (takeOverFrom !== null && started && kind.afterCrash === 'interrupted') {
+    kind.endLeftovers?.(record, book.folder);
     const marked = await fenced({ state: 'failed', endedAt: now(), summary: 'interrupted: the Stackhook server running it stopped before it ended' });
-    if (marked.accepted) {
-      await reportStatus(reporter, runId, 'STOPPED');
-      await reportComment(reporter, runId);
-    }
+    if (marked.accepted) await report(reporting, runId, 'interrupted');
     return;
   }
 
@@ -113,7 +109,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
   const watcher = setInterval(() => void watch(book, runId, fence, active, attached), Math.max(100, Math.min(deps.settings.pollMs, 1_000)));
   let outcome: Outcome | null = null;
   try {
-    outcome = await runWith(deps, runId, fence, reporter, active, runner, takeOverFrom !== null && started, attached);
+    outcome = await runWith(deps, runId, fence, reporting, active, runner, takeOverFrom !== null && started, attached);
   } catch (error) {
     if (error instanceof RunHalted) {
       if (error.reason === 'stopped') outcome = { state: 'stopped', summary: 'stopped' };
@@ -137,13 +133,12 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     if (!ended.accepted && ended.record?.fence !== fence) return;
   }
   if ((book.record(runId)?.fence ?? fence) !== fence) return;
-  await reportStatus(reporter, runId);
-  await reportComment(reporter, runId);
+  await report(reporting, runId, 'ended');
 }
 
-async function runWith(deps: ExecutionDeps, runId: string, fence: number, reporter: Reporter, active: ActiveRun, runner: Runner, resumed: boolean, attached: () => Promise<boolean>): Promise<Outcome> {
+async function runWith(deps: ExecutionDeps, runId: string, fence: number, reporting: ReportContext, active: ActiveRun, runner: Runner, resumed: boolean, attached: () => Promise<boolean>): Promise<Outcome> {
   const { book, context, settings } = deps;
-  const { stack, credential } = reporter;
+  const { stack, credential } = reporting;
   const advance = async (change: RunChange) => {
     const written = await book.write(runId, { ...change, fence });
     if (written.accepted) return;
@@ -166,7 +161,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
       commit = branch.commit;
     }
     await advance({ state: 'preparing', commit, startedAt: context.now().toISOString(), runner: runner.type });
-    await reportStatus(reporter, runId);
+    await report(reporting, runId, 'started');
   }
   const execution: Execution = {
     runId,
@@ -195,10 +190,10 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     attached,
     halt: () => active.halt,
   };
-  if (runner.type === 'pipelines') return runOnPipelines(execution, runner.pipeline);
   const { autodeploy } = runSettingsOf(stack);
-  // Only local runs take a slot of this machine: a pipeline's work is Bitbucket's, and following it costs a poll now and then.
-  return deps.slot(() => runLocally(execution, runner, autodeploy, (control) => (active.local = control)));
+  const kind = runnerKindOf(runner);
+  const run = () => kind.run(execution, runner, { autodeploy });
+  return kind.takesLocalSlot ? deps.slot(run) : run();
 }
 
 /** What other processes recorded for the run, looked at every so often: a lost claim, a Cancel, a decision, a detach. */
@@ -221,7 +216,7 @@ export function abort(active: ActiveRun, why: NonNullable<ActiveRun['halt']>): v
 }
 
 /** Whether the stack still exists with the integration the run started with. */
-async function stillAttached(context: ServerContext, stackId: string, integrationId: string): Promise<boolean> {
+async function stillAttached(context: RunHost, stackId: string, integrationId: string): Promise<boolean> {
   const state = await context.store.read();
   const stack = state.stacks.find((candidate) => candidate.id === stackId);
   return stack?.integrationId === integrationId && state.integrations.some((candidate) => candidate.id === integrationId);

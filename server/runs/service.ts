@@ -1,7 +1,12 @@
-// What the rest of the server asks of run execution (the engine implements it).
+// What the rest of the server asks of run execution (the engine implements it), and what run
+// execution needs of the server it runs in (the server's context is one).
+import type { BitbucketGateway } from '../bitbucket/gateway';
+import type { Logger } from '../log';
 import type { QueuedRun, Run } from '../protocol';
+import type { CredentialStore } from '../secrets/credentialStore';
+import type { Registry } from '../store/storeEngine';
 import type { RunBook } from './runBook';
-import type { DecisionKind } from './runEvent';
+import type { DecisionKind } from '../store/runEvents';
 
 export interface RunService {
   readonly book: RunBook;
@@ -20,4 +25,16 @@ export interface RunService {
   lookOut(): () => void;
   /** Resolves once nothing is executing. */
   idle(): Promise<void>;
+}
+
+export interface RunHost {
+  /** Who acts when no one else is named (a decision Stackhook records itself). */
+  readonly user: string;
+  readonly store: Registry;
+  readonly credentials: CredentialStore;
+  readonly bitbucket: BitbucketGateway;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /** On a team server: whether its host lets the local runner run (`--local-runner`). */
+  readonly team?: { readonly localRunner: boolean } | undefined;
 }

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log';
 import { REDEEM_PATH, type InvitationRedeemed } from '../protocol/redeem';
-import { send, type TeamRoutes } from '../webhooks/receiver';
+import { send, type Route } from '../http/routes';
 import { describeError } from '../errors';
 import { INVITATION_PREFIX, bearerToken } from './tokens';
 import type { UserDirectory } from './userDirectory';
@@ -14,7 +14,7 @@ export const MAX_REDEEM_BODY_BYTES = 1024;
 
 const UNAUTHORIZED = 'A valid Stackhook invitation is needed: send Authorization: Bearer <invitation>.';
 
-export function redeemRoutes(users: UserDirectory, now: () => Date, log: Logger): TeamRoutes {
+export function redeemRoute(users: UserDirectory, now: () => Date, log: Logger): Route {
   return (path, request, response) => (path === REDEEM_PATH ? redeem(users, now, log, request, response) : null);
 }
 

@@ -1,18 +1,11 @@
 // Who may connect to a team server: users, their personal tokens and the one-time invitations that are
-// exchanged for one. The file engine keeps them in `<store>/users.json` (0600), changed under the same
-// kind of lock as the registry. A token revoked by another process (`tokens revoke` on the host) must
-// end the connections it opened, so each engine can say how the tokens of open connections stand now
-// and tell when they may have changed.
-import { promises as fs, watch, type FSWatcher } from 'node:fs';
-import * as path from 'node:path';
+// exchanged for one, as every store engine keeps them (the file engine in store/files/userDirectory.ts,
+// PostgreSQL in store/postgres/userDirectory.ts). A token revoked by another process (`tokens revoke`
+// on the host) must end the connections it opened, so each engine can say how the tokens of open
+// connections stand now and tell when they may have changed.
 import * as z from 'zod';
-import { conflict, notFound } from '../errors';
-import { ensurePrivateFolder, writeFileAtomic } from '../store/atomicFile';
-import { withFileLock } from '../store/fileLock';
+import { notFound } from '../errors';
 import { DEFAULT_TOKEN_DAYS, INVITATION_PREFIX, expiryAfter, hashToken, newToken, newTokenId } from './tokens';
-
-export const USERS_FILE = 'users.json';
-const USERS_SCHEMA_VERSION = 1;
 
 export const TeamUser = z.object({ name: z.string(), createdAt: z.string() });
 export const TokenRecord = z.object({
@@ -29,18 +22,9 @@ export const InvitationRecord = TokenRecord.extend({
   /** The personal token the redemption gave, once it is used. */
   redeemedTokenId: z.string().nullable(),
 });
-const UsersFile = z.object({
-  schemaVersion: z.literal(USERS_SCHEMA_VERSION),
-  users: z.array(TeamUser),
-  tokens: z.array(TokenRecord),
-  // Absent in files written before invitations existed.
-  invitations: z.array(InvitationRecord).default([]),
-});
-
 export type TeamUser = z.infer<typeof TeamUser>;
 export type TokenRecord = z.infer<typeof TokenRecord>;
 export type InvitationRecord = z.infer<typeof InvitationRecord>;
-type UsersFile = z.infer<typeof UsersFile>;
 
 /** A token as it is handed out: the secret itself exists only in this value, once. */
 export interface IssuedToken {
@@ -137,139 +121,3 @@ export const withoutHash = <T extends { hash: string }>({ hash: _hash, ...rest }
 
 export const noSuchUser = (name: string) => notFound(`There is no user "${name}". Add it first: stackhook-server users add ${name}.`);
 export const noSuchToken = (id: string) => notFound(`There is no token with the id "${id}". \`users list\` shows every token's id.`);
-
-/** Several events come with one atomic replace: they are taken as one. */
-const SETTLE_MS = 30;
-
-export class FileUserDirectory implements UserDirectory {
-  readonly file: string;
-
-  constructor(folder: string) {
-    this.file = path.join(folder, USERS_FILE);
-  }
-
-  async addUser(name: string, now: Date): Promise<TeamUser> {
-    return this.change((state) => {
-      if (state.users.some((user) => user.name === name)) throw conflict(`There is already a user "${name}".`);
-      const user = { name, createdAt: now.toISOString() };
-      state.users.push(user);
-      return user;
-    });
-  }
-
-  async listUsers() {
-    const state = await this.read();
-    return state.users.map((user) => ({
-      ...user,
-      tokens: state.tokens.filter((token) => token.user === user.name).map(withoutHash),
-      invitations: state.invitations.filter((invitation) => invitation.user === user.name).map(withoutHash),
-    }));
-  }
-
-  async createToken(user: string, now: Date, days: number): Promise<IssuedToken> {
-    return this.issueFor(user, () => issueToken(user, now, days), (state) => state.tokens);
-  }
-
-  async revokeToken(id: string, now: Date): Promise<TokenRecord> {
-    return this.change((state) => {
-      const record = state.tokens.find((token) => token.id === id) ?? state.invitations.find((invitation) => invitation.id === id);
-      if (!record) throw noSuchToken(id);
-      record.revokedAt ??= now.toISOString();
-      return record;
-    });
-  }
-
-  async authenticate(token: string, now: Date) {
-    const hash = hashToken(token);
-    return judgeToken((await this.read()).tokens.find((record) => record.hash === hash), now);
-  }
-
-  async checkTokens(ids: readonly string[], now: Date) {
-    return judgeTokens(ids, (await this.read()).tokens, now);
-  }
-
-  /** The users file is replaced by a rename (writeFileAtomic), so its folder is watched, not the file. */
-  watchTokens(changed: () => void): () => void {
-    const name = path.basename(this.file);
-    let settle: NodeJS.Timeout | undefined;
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(path.dirname(this.file), (_event, changedName) => {
-        if (changedName !== name) return;
-        clearTimeout(settle);
-        settle = setTimeout(changed, SETTLE_MS);
-        settle.unref();
-      });
-      watcher.on('error', () => undefined);
-    } catch {
-      watcher = undefined; // Some file systems cannot be watched: the callers' timer still checks.
-    }
-    return () => {
-      clearTimeout(settle);
-      watcher?.close();
-    };
-  }
-
-  async createInvitation(user: string, now: Date, days: number): Promise<IssuedToken> {
-    return this.issueFor(user, () => issueInvitation(user, now, days), (state) => state.invitations);
-  }
-
-  async redeemInvitation(invitation: string, now: Date): Promise<IssuedToken | { refused: InvitationRefusal }> {
-    const hash = hashToken(invitation);
-    // Checked and marked under the users file's lock: a second redemption waits and then finds it used.
-    return this.change((state) => {
-      const record = state.invitations.find((candidate) => candidate.hash === hash);
-      const refused = invitationRefusal(record, now);
-      if (refused || !record) return { refused: refused ?? 'unknown' };
-      const { issued, record: token } = issueToken(record.user, now, REDEEMED_TOKEN_DAYS);
-      record.usedAt = now.toISOString();
-      record.redeemedTokenId = token.id;
-      state.tokens.push(token);
-      return issued;
-    });
-  }
-
-  /** Keeps a new personal token or invitation of a user who exists. */
-  private issueFor<R>(user: string, issue: () => { issued: IssuedToken; record: R }, list: (state: UsersFile) => R[]): Promise<IssuedToken> {
-    return this.change((state) => {
-      if (!state.users.some((known) => known.name === user)) throw noSuchUser(user);
-      const { issued, record } = issue();
-      list(state).push(record);
-      return issued;
-    });
-  }
-
-  private async change<T>(apply: (state: UsersFile) => T): Promise<T> {
-    await ensurePrivateFolder(path.dirname(this.file));
-    return withFileLock(this.file, async () => {
-      const state = await this.read();
-      const before = JSON.stringify(state, null, 1);
-      const result = apply(state);
-      const after = JSON.stringify(state, null, 1);
-      // A refusal (a used invitation, an already revoked token) leaves the file as it was.
-      if (after !== before) await writeFileAtomic(this.file, `${after}\n`);
-      return result;
-    });
-  }
-
-  private async read(): Promise<UsersFile> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: USERS_SCHEMA_VERSION, users: [], tokens: [], invitations: [] };
-      throw error;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    const parsed = UsersFile.safeParse(raw);
-    if (!parsed.success) {
-      throw new Error(`The users file ${this.file} is not a Stackhook users file. Restore it from a backup, or move it away and add the users again.`);
-    }
-    return parsed.data;
-  }
-}

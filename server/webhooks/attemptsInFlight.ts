@@ -1,7 +1,8 @@
 // R16 within one process: Bitbucket may retry a delivery while its first attempt is still being
 // handled (it saw no answer in time). Attempts of one delivery here take turns, so the retry finds
-// the first one's record; attempts in other processes are settled by the engine (deliveryRecorder.ts).
-import { deliveryKey } from './deliveriesLog';
+// the first one's record; attempts in other processes are settled by the store engine
+// (DeliveryRecorder, store/storeEngine.ts).
+import { deliveryKey } from '../store/storedDelivery';
 
 export class AttemptsInFlight {
   private readonly inFlight = new Map<string, Promise<unknown>>();

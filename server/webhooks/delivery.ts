@@ -1,7 +1,8 @@
 // One webhook delivery, from the integration id in its URL to its answer, in the order the rules
 // set (R15–R17). Every refusal before the signature check changes nothing, except that deliveries to
 // unknown or deleted integrations are recorded (R15), in a bounded log of their own and at a bounded
-// rate, so "why did my push not start a run?" has an answer. An accepted delivery is on disk, in one line with the runs it queued, before it is answered.
+// rate, so "why did my push not start a run?" has an answer. An accepted delivery is on disk, in one
+// line with the runs it queued, before it is answered; what it does is carried out by deliveryActions.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describeError } from '../errors';
@@ -9,11 +10,9 @@ import type { ServerContext } from '../context';
 import { registerSecret } from '../log';
 import type { Delivery, DeliveryRecordedHeaders, DeliveryVerdict, QueuedRun as Run } from '../protocol';
 import { findIntegration, isDeletedIntegration } from '../registry/integrations';
-import { newRunId } from '../runIds';
-import type { RegistryState, StoredIntegration } from '../store/schema';
-import { AcceptedKeys, type Accepted } from './acceptedKeys';
+import type { RegistryState, StoredIntegration } from '../registry/state';
 import { AttemptsInFlight } from './attemptsInFlight';
-import { FileDeliveryRecorder, keyedDeliveriesLog, type DeliveryRecorder } from './deliveryRecorder';
+import { act, type DeliveryAction } from './deliveryActions';
 import { RefusalBudget } from './refusalBudget';
 import { parseEvent } from './events';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
@@ -21,7 +20,8 @@ import { printable } from './printable';
 import { recordedHeaders } from './recordedHeaders';
 import { routeEvent } from './routing';
 import { checkSignature, type SignatureCheck } from './signature';
-import type { StoredDelivery } from './storedDelivery';
+import type { StoredDelivery } from '../store/storedDelivery';
+import type { Accepted, DeliveryRecorder } from '../store/storeEngine';
 
 /** Bitbucket sends at most 256 KB; anything much larger is not a delivery. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -61,14 +61,13 @@ export interface DeliveryAnswer {
 
 export class DeliveryPipeline {
   private readonly attempts = new AttemptsInFlight();
-  private readonly recorder: DeliveryRecorder;
   private readonly refusals = new RefusalBudget();
 
-  constructor(private readonly context: ServerContext) {
-    this.recorder =
-      context.deliveryRecorder ??
-      new FileDeliveryRecorder(context.store, keyedDeliveriesLog(context.deliveries), new AcceptedKeys(context.store.folder, (message) => context.log.warn(message)));
-  }
+  constructor(
+    private readonly context: ServerContext,
+    /** The store engine's (StoreEngine.deliveryRecorder). */
+    private readonly recorder: DeliveryRecorder,
+  ) {}
 
   async handle(request: DeliveryRequest): Promise<DeliveryAnswer> {
     const { context } = this;
@@ -132,27 +131,27 @@ export class DeliveryPipeline {
       if (check !== 'valid') return refuse(trace, 401, 'bad-signature', signatureRefusal(check, integration));
     }
 
-    // 4–6. R16, then parse, route and record.
+    // 4–6. R16, then parse, route, record and act.
     const requestUuid = headers['x-request-uuid'];
-    return this.attempts.exclusively(integration.id, requestUuid, async () => {
+    return this.attempts.exclusively(integration.id, requestUuid, () => {
       const accepted = this.accept(trace, integration, headers, json, receivedAt, state);
-      const recorded = await this.recorder.recordFirst(accepted.stored, state);
-      if (recorded.kind === 'stale') return 'stale';
-      if (recorded.kind === 'taken') {
-        if (recorded.first) return this.answerDuplicate(trace, recorded.first, headers);
-        if (recorded.earlier) return this.answerForgottenDuplicate(trace, requestUuid, recorded.earlier, headers);
-        // Taken, but nothing says how: this attempt must not queue runs again, and Bitbucket may retry.
-        throw new Error(`another attempt of ${printable(requestUuid)} was recorded, but its record could not be read`);
-      }
-      const { runs } = accepted.stored;
-      context.changed(runs.length > 0 ? ['deliveries', 'runs'] : ['deliveries']);
-      // The process that recorded the delivery runs what it queued.
-      context.execution?.start(runs);
-      return accepted.answer;
+      return act<DeliveryAnswer | 'stale'>(context, accepted.actions, { deliveryId: requestUuid, at: receivedAt }, async (runs, owner) => {
+        // The process that records the delivery executes its runs: they are its own from the start.
+        const stored: StoredDelivery = { ...accepted.delivery, runs, ...(runs.length > 0 && owner !== undefined ? { recordedBy: owner } : {}) };
+        const recorded = await this.recorder.recordFirst(stored, state);
+        if (recorded.kind === 'stale') return { result: 'stale' as const, changed: null };
+        if (recorded.kind === 'taken') {
+          if (recorded.first) return { result: this.answerDuplicate(trace, recorded.first, headers), changed: null };
+          if (recorded.earlier) return { result: this.answerForgottenDuplicate(trace, requestUuid, recorded.earlier, headers), changed: null };
+          // Taken, but nothing says how: this attempt must not queue runs again, and Bitbucket may retry.
+          throw new Error(`another attempt of ${printable(requestUuid)} was recorded, but its record could not be read`);
+        }
+        return { result: answer(trace, accepted.delivery, runs), changed: runs.length > 0 ? ['deliveries', 'runs'] : ['deliveries'] };
+      });
     });
   }
 
-  /** What the delivery means for the stacks in `state`; nothing is recorded yet. */
+  /** What the delivery means for the stacks in `state`: its record and its actions. Nothing is recorded yet. */
   private accept(
     trace: Trace,
     integration: StoredIntegration,
@@ -160,30 +159,17 @@ export class DeliveryPipeline {
     body: Record<string, unknown>,
     receivedAt: Date,
     state: RegistryState,
-  ): { answer: DeliveryAnswer; stored: StoredDelivery } {
+  ): { delivery: Delivery; actions: readonly DeliveryAction[] } {
     const requestUuid = headers['x-request-uuid'];
     const eventKey = headers['x-event-key'];
     const parsed = parseEvent(eventKey, body);
     if (!parsed.ok) {
       trace.repository = parsed.repository;
       const delivery = deliveryRecord(integration.id, requestUuid, eventKey, parsed.repository, 'invalid', `refused: ${parsed.problem}`, 400, [], receivedAt, trace.headers);
-      return { answer: answer(trace, delivery, []), stored: { ...delivery, runs: [] } };
+      return { delivery, actions: [] };
     }
     trace.repository = parsed.event.repository;
     const routing = routeEvent(parsed.event, integration.id, state.stacks);
-    // One string for every run: a busy receiver keeps thousands of runs in memory.
-    const createdAt = receivedAt.toISOString();
-    const runs: Run[] = routing.runs.map((planned) => ({
-      id: newRunId(receivedAt),
-      stackId: planned.stackId,
-      kind: planned.kind,
-      trigger: planned.trigger,
-      branch: planned.branch,
-      commit: planned.commit,
-      deliveryId: requestUuid,
-      createdAt,
-      ...(planned.pullRequestId !== undefined ? { pullRequestId: planned.pullRequestId } : {}),
-    }));
     const status = routing.verdict === 'queued' ? 202 : 200;
     const delivery = deliveryRecord(
       integration.id,
@@ -197,9 +183,7 @@ export class DeliveryPipeline {
       receivedAt,
       trace.headers,
     );
-    // The process that records the delivery executes its runs: they are its own from the start.
-    const owner = runs.length > 0 ? this.context.execution?.owner : undefined;
-    return { answer: answer(trace, delivery, runs), stored: { ...delivery, runs, ...(owner !== undefined ? { recordedBy: owner } : {}) } };
+    return { delivery, actions: routing.actions };
   }
 
   private answerDuplicate(trace: Trace, first: StoredDelivery, headers: DeliveryHeaders): DeliveryAnswer {

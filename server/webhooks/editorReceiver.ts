@@ -1,33 +1,40 @@
-// The receiver inside an editor's server process (`--stdio --listen HOST:PORT`). Two editor windows
-// on one store both ask for the port; the second finds it taken and says where the receiver runs
-// instead of failing, and keeps serving the editor.
-import { request as httpRequest } from 'node:http';
-import { describeError } from '../errors';
+// The receiver inside an editor's server process (`--stdio --listen HOST:PORT`): the front door with
+// `/healthz` and deliveries. Two editor windows on one store both ask for the port; the second finds
+// it taken and says where the receiver runs instead of failing, and keeps serving the editor.
 import type { ServerContext } from '../context';
+import { describeError } from '../errors';
+import { healthRoute, probeHealth } from '../http/health';
+import { HttpListener, type ListenAddress } from '../http/listener';
+import type { ReceiverLimits } from '../http/connectionLimits';
 import { hostPort } from '../hostPort';
-import type { DeliveryAnswer } from './delivery';
-import type { ReceiverLimits } from './connectionLimits';
-import { WebhookReceiver, type Health, type ListenAddress } from './receiver';
-
-const PROBE_TIMEOUT_MS = 500;
+import type { DeliveryRecorder } from '../store/storeEngine';
+import { DeliveryPipeline, type DeliveryAnswer } from './delivery';
+import { NOTHING_HERE, deliveryRoute } from './deliveryRoute';
 
 /**
- * Starts the receiver and sets `context.listener`; never throws. Returns the receiver when this
+ * Starts the receiver and sets `context.listener`; never throws. Returns the listener when this
  * process holds the port. `onBadSignature` hears of deliveries refused for their signature (R17),
  * which are not recorded anywhere else.
  */
 export async function startEditorReceiver(
   context: ServerContext,
+  recorder: DeliveryRecorder,
   address: ListenAddress,
   onBadSignature: (answer: DeliveryAnswer) => void = () => undefined,
   limits?: ReceiverLimits,
-): Promise<WebhookReceiver | null> {
+): Promise<HttpListener | null> {
   const where = hostPort(address.host, address.port);
+  const onDelivery = (answer: DeliveryAnswer) => {
+    if (answer.logLine !== null) context.log.info(answer.logLine);
+    if (answer.response.verdict === 'bad-signature') onBadSignature(answer);
+  };
   try {
-    const receiver = await WebhookReceiver.listen(context, address, (answer) => {
-      if (answer.logLine !== null) context.log.info(answer.logLine);
-      if (answer.response.verdict === 'bad-signature') onBadSignature(answer);
-    }, limits);
+    const receiver = await HttpListener.listen(address, {
+      routes: [healthRoute(context.version), deliveryRoute(context, new DeliveryPipeline(context, recorder), onDelivery)],
+      notFound: NOTHING_HERE,
+      limits,
+      onError: (error) => context.log.error(`The webhook receiver failed: ${describeError(error)}`),
+    });
     context.listener = {
       url: receiver.url,
       state: 'listening',
@@ -38,7 +45,7 @@ export async function startEditorReceiver(
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       const url = `http://${where}`;
-      const holder = await probe(url);
+      const holder = await probeHealth(url);
       context.listener =
         holder === 'other-program'
           ? {
@@ -60,32 +67,4 @@ export async function startEditorReceiver(
     }
     return null;
   }
-}
-
-/** Asks whatever holds the port whether it is a Stackhook receiver. No answer in time counts as "probably". */
-function probe(url: string): Promise<'stackhook' | 'other-program' | 'unknown'> {
-  return new Promise((resolve) => {
-    const req = httpRequest(`${url}/healthz`, { method: 'GET', timeout: PROBE_TIMEOUT_MS }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        if (text.length < 4_096) text += chunk;
-      });
-      response.on('end', () => {
-        try {
-          const health = JSON.parse(text) as Partial<Health>;
-          resolve(health.service === 'stackhook' ? 'stackhook' : 'other-program');
-        } catch {
-          resolve('other-program');
-        }
-      });
-      response.on('error', () => resolve('unknown'));
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve('unknown');
-    });
-    req.on('error', () => resolve('unknown'));
-    req.end();
-  });
 }

@@ -1,5 +1,6 @@
-// R15: which runs a verified delivery queues, and why. A pure function of the event and the stacks,
-// so every routing decision can be tested without a network or a store.
+// R15: what a verified delivery does to the stacks (its actions: today, the runs it queues), and why.
+// A pure function of the event and the stacks, so every routing decision can be tested without a
+// network or a store.
 //
 // Which pull request events propose runs: `created` and `updated` (new commits or a new destination)
 // bring code that has not been planned against the stack, so they propose a run. The others are
@@ -10,8 +11,8 @@
 // source branch is the stack's branch in the same repository (a fork's branch of the same name is
 // not the stack's branch). Whether it comes from a fork is decided where the body is read
 // (pullRequestOrigin.ts): from a fork unless the delivery proves otherwise.
-import type { Run } from '../protocol';
-import type { StoredStack } from '../store/schema';
+import type { StoredStack } from '../registry/state';
+import type { DeliveryAction, PlannedRun } from './deliveryActions';
 import type { PullRequestEvent, PushChangeEvent, WebhookEvent } from './events';
 import { printable, shortCommit } from './printable';
 
@@ -27,21 +28,13 @@ const IGNORED_PULL_REQUEST_ACTIONS: Readonly<Record<string, string>> = {
   comment_deleted: 'comments change no code',
 };
 
-export interface PlannedRun {
-  stackId: string;
-  stackName: string;
-  kind: Run['kind'];
-  trigger: 'push' | 'pullrequest';
-  branch: string;
-  commit: string | null;
-  /** The pull request that proposes the run, so its result can be commented there. */
-  pullRequestId?: number;
-}
-
 export interface Routing {
   verdict: 'queued' | 'ignored';
   /** For a person reading the delivery log: "tracked run on prod-network (main @ 501bf5b99365)". */
   reason: string;
+  /** What the delivery does (deliveryActions.ts carries it out). */
+  actions: DeliveryAction[];
+  /** The runs its actions queue, one per stack at most. */
   runs: PlannedRun[];
   stackIds: string[];
 }
@@ -152,13 +145,14 @@ function queued(runs: PlannedRun[], skipped: string[]): Routing {
   return {
     verdict: 'queued',
     reason: summarise([...described, ...skipped]),
+    actions: [{ kind: 'queue-runs', runs }],
     runs,
     stackIds: [...new Set(runs.map((run) => run.stackId))],
   };
 }
 
 function ignored(reason: string): Routing {
-  return { verdict: 'ignored', reason, runs: [], stackIds: [] };
+  return { verdict: 'ignored', reason, actions: [], runs: [], stackIds: [] };
 }
 
 /** Keeps a reason readable when a push carries many changes. */

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { CancellationTokenSource, ProgressType, ResponseError } from 'vscode-jsonrpc/node';
 import { LSPErrorCodes } from 'vscode-languageserver/node';
-import { R14_EVENTS } from '../../server/bitbucket/hookConfiguration';
+import { R14_EVENTS } from '../../server/webhooks/subscribedEvents';
 import * as Protocol from '../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../support/serverProcess';

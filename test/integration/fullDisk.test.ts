@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod';
 import * as Protocol from '../../server/protocol';
-import { AppendLog } from '../../server/store/appendLog';
+import { AppendLog } from '../../server/store/files/appendLog';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { skipSafetyTest } from '../support/skipping';
 import { loadFixture } from '../unit/webhooks/fixtures';

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { DEFAULT_RECEIVER_LIMITS } from '../../server/webhooks/connectionLimits';
+import { DEFAULT_RECEIVER_LIMITS } from '../../server/http/connectionLimits';
 import type { ServerHandle } from '../support/serverProcess';
 import { loadFixture } from '../unit/webhooks/fixtures';
 import { deliverFixture, eventually, send } from './receiverSupport';

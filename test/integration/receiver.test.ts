@@ -2,7 +2,7 @@
 // HTTP deliveries on loopback and checked through the protocol, as an editor would see it.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../server/protocol';
-import { RegistryStore } from '../../server/store/registryStore';
+import { RegistryStore } from '../../server/store/files/registry';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { SIGNATURE_VECTOR, allFixtures, loadFixture, repositoryOf } from '../unit/webhooks/fixtures';
 import { deliver, deliverFixture, eventually, listenerUrl, newRequestUuid, recorded, send, webhookSecret } from './receiverSupport';

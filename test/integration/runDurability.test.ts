@@ -3,7 +3,7 @@
 // ended and its build status set to STOPPED. Two servers starting on one store take a run once.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../server/protocol';
-import { statusKey } from '../../server/runs/reporting';
+import { statusKey } from '../../server/runs/reporters/buildStatus';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { eventually } from './receiverSupport';

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
-import { statusKey } from '../../server/runs/reporting';
+import { statusKey } from '../../server/runs/reporters/buildStatus';
 import { pushBody } from '../editor/support/webhook';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { codeBlocks, outsideCode, type Dialect } from '../support/markdownFences';

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { QueuedRun } from '../../server/protocol';
-import { AppendLog } from '../../server/store/appendLog';
-import { RegistryStore } from '../../server/store/registryStore';
+import { AppendLog } from '../../server/store/files/appendLog';
+import { RegistryStore } from '../../server/store/files/registry';
 import { SERVER_JS, tempStore } from '../support/serverProcess';
 
 const WRITER = path.resolve(__dirname, '../support/storeWriter.ts');

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import * as z from 'zod';
 import { registerSecret } from '../../server/log';
-import type { RecordLog, Registry, RunLogs } from '../../server/store/engine';
+import type { RecordLog, Registry, RunLogs } from '../../server/store/storeEngine';
 
 export const Entry = z.object({ id: z.string(), n: z.number() });
 /** The cap of the run logs the engines open for these cases: small, so a case can reach it. */

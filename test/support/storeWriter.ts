@@ -3,8 +3,8 @@
 //   node --import tsx test/support/storeWriter.ts <store> <writer name> <count> [registry|runs]
 import * as path from 'node:path';
 import { QueuedRun } from '../../server/protocol';
-import { AppendLog } from '../../server/store/appendLog';
-import { RegistryStore } from '../../server/store/registryStore';
+import { AppendLog } from '../../server/store/files/appendLog';
+import { RegistryStore } from '../../server/store/files/registry';
 
 async function main(): Promise<void> {
   const [folder = '', writer = 'w', countText = '100', target = 'registry'] = process.argv.slice(2);

@@ -6,11 +6,11 @@ import type { BitbucketGateway } from '../../server/bitbucket/gateway';
 import type { ServerContext } from '../../server/context';
 import { Logger } from '../../server/log';
 import { QueuedRun, type ChangeTopic } from '../../server/protocol';
-import { FileCredentials } from '../../server/secrets/fileCredentials';
-import { AppendLog } from '../../server/store/appendLog';
-import { fileDeliveriesLog } from '../../server/webhooks/deliveriesLog';
-import { RegistryStore } from '../../server/store/registryStore';
-import { StoredDelivery } from '../../server/webhooks/storedDelivery';
+import { FileCredentials } from '../../server/store/files/credentials';
+import { AppendLog } from '../../server/store/files/appendLog';
+import { fileDeliveriesLog } from '../../server/store/files/deliveriesLog';
+import { RegistryStore } from '../../server/store/files/registry';
+import { StoredDelivery } from '../../server/store/storedDelivery';
 import { tempStore } from './serverProcess';
 
 export interface TestWorld {

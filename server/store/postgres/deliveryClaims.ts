@@ -5,9 +5,9 @@
 // dies mid-way leaves nothing behind, and an attempt on another replica waits for the first one's
 // commit (the log's advisory lock) and then finds its record.
 import type { Pool } from 'pg';
-import type { DeliveryRecorder, Recorded } from '../../webhooks/deliveryRecorder';
-import { DELIVERY_KEY_RETENTION_MS, StoredDelivery } from '../../webhooks/storedDelivery';
-import type { RegistryState } from '../schema';
+import type { RegistryState } from '../../registry/state';
+import { DELIVERY_KEY_RETENTION_MS, StoredDelivery } from '../storedDelivery';
+import type { DeliveryRecorder, Recorded } from '../storeEngine';
 import type { PostgresLog } from './recordLog';
 import type { PostgresRegistry } from './registry';
 

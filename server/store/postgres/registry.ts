@@ -6,9 +6,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { ChangeTopic } from '../../protocol';
 import { describeIssues } from '../../zodIssues';
 import { Batched } from '../batched';
-import { UnsupportedVersionError, migrate } from '../migrations';
-import { changedTopics, StoreCorruptError } from '../registryStore';
-import { RegistryState, emptyState } from '../schema';
+import { StoreCorruptError, UnsupportedVersionError, changedTopics, migrate } from '../registryDocument';
+import { RegistryState, emptyState } from '../../registry/state';
 import { ChangeChannel } from './changeChannel';
 
 export class PostgresRegistry {

@@ -3,14 +3,13 @@
 // HEARTBEAT_MS, and one silent for LEASE_MS is dead, so another may start the runs it queued. What
 // keeps two replicas from running one stack at once is not this but the stack's lock (stackLocks.ts).
 import type { Pool } from 'pg';
-import type { SharedRuns } from '../../runs/runBook';
-import type { RunEvent } from '../../runs/runEvent';
-import type { RecordLog } from '../engine';
+import type { RunEvent } from '../runEvents';
+import type { RecordLog, RunClaims } from '../storeEngine';
 
 export const HEARTBEAT_MS = 2_000;
 export const LEASE_MS = 10_000;
 
-export class PostgresRunLeases implements SharedRuns {
+export class PostgresRunLeases implements RunClaims {
   /** Replicas whose last beat is older than LEASE_MS, as of this replica's last beat. */
   private dead = new Set<string>();
   private timer: NodeJS.Timeout | undefined;

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { asError } from '../../errors';
-import { DEFAULT_LOG_CAP, LOG_READ_LIMIT, lastLines, maskedLogText, partOf, withinCap } from '../../runs/runLogFiles';
-import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../engine';
+import { DEFAULT_LOG_CAP, LOG_READ_LIMIT, lastLines, maskedLogText, partOf, withinCap } from '../runLogText';
+import { RUN_LOG_PRUNE_EVERY, RUN_LOG_PRUNE_GRACE_MS, type RunLogPart, type RunLogs } from '../storeEngine';
 import type { ChangeChannel, Notice } from './changeChannel';
 
 export const FLUSH_MS = 200;

@@ -1,11 +1,11 @@
-// PostgreSQL's stack locks (StackLocks in ../engine.ts): a session-level advisory lock per stack, all
+// PostgreSQL's stack locks (StackLocks in ../storeEngine.ts): a session-level advisory lock per stack, all
 // of a replica's held on one connection that does nothing else. A replica that dies closes its
 // connection and the database releases its locks at once; a paused one keeps them for as long as its
 // connection lives. If the connection drops, every lock on it is lost together: the replica hears it
 // (the `lost` signal) and stops what it ran under them, and another replica may take the stacks.
 // Each acquisition also counts up the stack's fence in `stack_fences`, under the lock.
 import type { Client } from 'pg';
-import type { StackLease, StackLocks } from '../engine';
+import type { StackLease, StackLocks } from '../storeEngine';
 
 /** The advisory lock's first key: Stackhook's stack locks, apart from any other advisory lock (ASCII "STKL"). */
 const STACK_LOCK_CLASS = 0x53544b4c;

@@ -3,7 +3,7 @@
 // stack on this machine, and the run's log opens from the Stacks tree.
 import { strict as assert } from 'node:assert';
 import { waitFor } from '../../../scripts/lib/processes';
-import { statusKey } from '../../../server/runs/reporting';
+import { statusKey } from '../../../server/runs/reporters/buildStatus';
 import { pullRequestBody } from '../../support/pullRequestBody';
 import { world } from '../support/environment';
 import { needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';

@@ -8,7 +8,7 @@ import { PostgresDeliveryClaims } from '../../../server/store/postgres/deliveryC
 import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { PostgresRegistry } from '../../../server/store/postgres/registry';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { changeChannelOf, clusterForSuite } from '../../support/postgres';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

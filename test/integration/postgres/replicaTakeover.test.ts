@@ -5,8 +5,8 @@
 // wait behind another of their stack belong to the replica that queued them, alive or dead.
 import { strict as assert } from 'node:assert';
 import * as Protocol from '../../../server/protocol';
-import { LOOK_EVERY_MS } from '../../../server/runs/engine';
-import { statusKey } from '../../../server/runs/reporting';
+import { LOOK_EVERY_MS } from '../../../server/runs/runEngine';
+import { statusKey } from '../../../server/runs/reporters/buildStatus';
 import { HEARTBEAT_MS, LEASE_MS } from '../../../server/store/postgres/runLeases';
 import { pushBody } from '../../editor/support/webhook';
 import { startFakeBitbucket, type FakeBitbucket, type FakeRepository } from '../../support/fakeBitbucket';

@@ -3,13 +3,13 @@
 import { strict as assert } from 'node:assert';
 import { Client, Pool } from 'pg';
 import { QueuedRun } from '../../../server/protocol';
-import { RunBook } from '../../../server/runs/runBook';
-import { RunEvent } from '../../../server/runs/runEvent';
+import { RunBook } from '../../support/fileEngine';
+import { RunEvent } from '../../../server/store/runEvents';
 import { ChangeChannel } from '../../../server/store/postgres/changeChannel';
 import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { HEARTBEAT_MS, LEASE_MS, PostgresRunLeases } from '../../../server/store/postgres/runLeases';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { clusterForSuite } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
 

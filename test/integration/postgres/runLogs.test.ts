@@ -5,13 +5,13 @@
 import { strict as assert } from 'node:assert';
 import { Client, Pool } from 'pg';
 import { QueuedRun } from '../../../server/protocol';
-import { RunBook } from '../../../server/runs/runBook';
-import { RunEvent } from '../../../server/runs/runEvent';
+import { RunBook } from '../../support/fileEngine';
+import { RunEvent } from '../../../server/store/runEvents';
 import { CHANNEL } from '../../../server/store/postgres/changeChannel';
 import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { FLUSH_MS, PostgresRunLogs } from '../../../server/store/postgres/runLogs';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { changeChannelOf, startPostgres, type PostgresCluster } from '../../support/postgres';
 import { tempStore } from '../../support/serverProcess';
 

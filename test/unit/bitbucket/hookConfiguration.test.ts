@@ -2,7 +2,8 @@
 // fewest writes that fix it.
 import { strict as assert } from 'node:assert';
 import type { Hook } from '../../../server/bitbucket/schemas';
-import { findHook, hookProblems, matchHook, planHook, R14_EVENTS } from '../../../server/bitbucket/hookConfiguration';
+import { findHook, hookProblems, matchHook, planHook } from '../../../server/bitbucket/hookConfiguration';
+import { R14_EVENTS } from '../../../server/webhooks/subscribedEvents';
 
 const target = { url: 'https://hooks.example.com/webhooks/bitbucket-cloud/acme-main', secret: 'whsec-0123456789' };
 let n = 0;

@@ -7,7 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import { createBitbucketGateway } from '../../../server/bitbucket/restGateway';
 import { Endpoints, REMOVED_ENDPOINTS } from '../../../server/bitbucket/endpoints';
 import { settingsFromEnv } from '../../../server/bitbucket/settings';
-import { R14_EVENTS } from '../../../server/bitbucket/hookConfiguration';
+import { R14_EVENTS } from '../../../server/webhooks/subscribedEvents';
 import { Logger } from '../../../server/log';
 import { startAnswerHoldingProxy } from '../../support/answerHoldingProxy';
 import { startFakeBitbucket, type Exchange, type FakeBitbucket } from '../../support/fakeBitbucket';

@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as Protocol from '../../../server/protocol';
 import { handlers } from '../../../server/rpc/handlers';
-import { RunBook } from '../../../server/runs/runBook';
+import { RunBook } from '../../support/fileEngine';
 import type { RunService } from '../../../server/runs/service';
-import { REGISTRY_FILE } from '../../../server/store/registryStore';
-import type { StoredStack } from '../../../server/store/schema';
+import { REGISTRY_FILE } from '../../../server/store/files/registry';
+import type { StoredStack } from '../../../server/registry/state';
 import { kindOf, scope, testWorld, type TestWorld } from '../../support/testContext';
 
 type Role = Protocol.Role | 'none';

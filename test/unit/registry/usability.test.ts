@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { isUsableFrom } from '../../../server/registry/usability';
 import { createSpace } from '../../../server/registry/spaces';
 import { addIntegration } from '../../../server/registry/integrations';
-import { emptyState, type RegistryState } from '../../../server/store/schema';
+import { emptyState, type RegistryState } from '../../../server/registry/state';
 
 const now = new Date('2026-11-25T12:00:00Z');
 

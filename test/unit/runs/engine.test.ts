@@ -2,10 +2,11 @@ import { strict as assert } from 'node:assert';
 import { hostname } from 'node:os';
 import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
-import { RunEngine } from '../../../server/runs/engine';
-import { RunBook, THIS_PROCESS } from '../../../server/runs/runBook';
+import { RunEngine } from '../../../server/runs/runEngine';
+import { RunBook } from '../../support/fileEngine';
+import { THIS_PROCESS } from '../../../server/store/processIdentity';
 import { DEFAULT_RUN_SETTINGS, type RunSettings } from '../../../server/runs/settings';
-import { FileStackLocks } from '../../../server/store/stackLockFiles';
+import { FileStackLocks } from '../../../server/store/files/stackLocks';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
 
 /** No process has pid 0x3fffffff (above Linux's pid limit): a run it claimed has a dead owner. */

@@ -2,11 +2,12 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { QueuedRun } from '../../../server/protocol';
 import { planSummary } from '../../../server/runs/planSummary';
-import { statusKey } from '../../../server/runs/reporting';
-import { resumeAt, RunBook } from '../../../server/runs/runBook';
-import { definesCustomPipeline } from '../../../server/runs/runnerCheck';
-import { AppendLog } from '../../../server/store/appendLog';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { statusKey } from '../../../server/runs/reporters/buildStatus';
+import { resumeAt } from '../../../server/runs/runBook';
+import { RunBook } from '../../support/fileEngine';
+import { definesCustomPipeline } from '../../../server/runs/runners/pipelines';
+import { AppendLog } from '../../../server/store/files/appendLog';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 
 const opened: { close(): Promise<void> }[] = [];

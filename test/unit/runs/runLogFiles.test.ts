@@ -4,11 +4,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { QueuedRun } from '../../../server/protocol';
-import { RunBook } from '../../../server/runs/runBook';
-import { RunLogFiles } from '../../../server/runs/runLogFiles';
-import { AppendLog } from '../../../server/store/appendLog';
-import { RUN_LOG_PRUNE_EVERY } from '../../../server/store/engine';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { RunBook } from '../../support/fileEngine';
+import { RunLogFiles } from '../../../server/store/files/runLogs';
+import { AppendLog } from '../../../server/store/files/appendLog';
+import { RUN_LOG_PRUNE_EVERY } from '../../../server/store/storeEngine';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 
 const HOUR = 60 * 60 * 1000;

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { AppendLog } from '../../../server/store/appendLog';
+import { AppendLog } from '../../../server/store/files/appendLog';
 import { tempStore } from '../../support/serverProcess';
 
 const Entry = z.object({ n: z.number() });

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
-import { RunLogFiles } from '../../../server/runs/runLogFiles';
-import { AppendLog } from '../../../server/store/appendLog';
-import { RegistryStore } from '../../../server/store/registryStore';
+import { RunLogFiles } from '../../../server/store/files/runLogs';
+import { AppendLog } from '../../../server/store/files/appendLog';
+import { RegistryStore } from '../../../server/store/files/registry';
 import { tempStore } from '../../support/serverProcess';
 import { Entry, RUN_LOG_CAP, storeBehaviour } from '../../support/storeBehaviour';
 

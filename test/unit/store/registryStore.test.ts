@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { migrate, UnsupportedVersionError } from '../../../server/store/migrations';
-import { changedTopics, RegistryStore, StoreCorruptError } from '../../../server/store/registryStore';
-import { emptyState } from '../../../server/store/schema';
+import { changedTopics, migrate, StoreCorruptError, UnsupportedVersionError } from '../../../server/store/registryDocument';
+import { RegistryStore } from '../../../server/store/files/registry';
+import { emptyState } from '../../../server/registry/state';
 import { tempStore } from '../../support/serverProcess';
 
 async function openError(folder: string): Promise<StoreCorruptError> {

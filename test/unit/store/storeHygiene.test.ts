@@ -5,9 +5,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, 
 import * as path from 'node:path';
 import { parseServerArgs } from '../../../server/cli';
 import { Logger } from '../../../server/log';
-import { FileCredentials } from '../../../server/secrets/fileCredentials';
+import { FileCredentials } from '../../../server/store/files/credentials';
 import { openContext } from '../../../server/startup';
-import { RegistryStore } from '../../../server/store/registryStore';
+import { RegistryStore } from '../../../server/store/files/registry';
 import { tempStore } from '../../support/serverProcess';
 
 /** The pid of a process that has exited. */

@@ -9,7 +9,7 @@ import type { ServerContext } from '../../../server/context';
 import { Logger } from '../../../server/log';
 import { TOKEN_ENDED_CLOSE_CODE } from '../../../server/protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter } from '../../../server/protocol/webSocketMessages';
-import { TeamRpcEndpoint, type AnswerProtocol, type RpcLimits } from '../../../server/team/rpcEndpoint';
+import { TeamRpcEndpoint, type AnswerProtocol, type RpcLimits } from '../../../server/rpc/webSocketEndpoint';
 import type { UserDirectory } from '../../../server/team/userDirectory';
 import { eventually } from '../../integration/receiverSupport';
 import { openSocket } from '../../support/teamServer';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { parseServerArgs } from '../../../server/cli';
-import { runAdminCommand } from '../../../server/team/adminCommand';
+import { runAdminCommand } from '../../../server/adminCommand';
 
 describe('team server flags', () => {
   const serve = ['serve', '--listen', '127.0.0.1:8080', '--public-url', 'https://h.example.com'];

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileUserDirectory } from '../../../server/team/userDirectory';
+import { FileUserDirectory } from '../../../server/store/files/userDirectory';
 import { bearerToken, hashToken } from '../../../server/team/tokens';
 import { userDirectoryBehaviour } from '../../support/userDirectoryBehaviour';
 

@@ -3,8 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { AcceptedKeys, acceptedKey } from '../../../server/webhooks/acceptedKeys';
-import { DELIVERY_KEY_RETENTION_MS as RETENTION_MS } from '../../../server/webhooks/storedDelivery';
+import { AcceptedKeys, acceptedKey } from '../../../server/store/files/acceptedKeys';
+import { DELIVERY_KEY_RETENTION_MS as RETENTION_MS } from '../../../server/store/storedDelivery';
 import { tempStore } from '../../support/serverProcess';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -9,12 +9,12 @@ import { listDeliveries, listRuns } from '../../../server/operations/history';
 import * as integrations from '../../../server/operations/integrations';
 import * as stacks from '../../../server/operations/stacks';
 import { QueuedRun as RunSchema, type QueuedRun as Run } from '../../../server/protocol';
-import { AppendLog } from '../../../server/store/appendLog';
-import { deliveryKey, fileDeliveriesLog, takenKey } from '../../../server/webhooks/deliveriesLog';
-import { DeliveryPipeline } from '../../../server/webhooks/delivery';
-import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/webhooks/deliveryRecorder';
+import { AppendLog } from '../../../server/store/files/appendLog';
+import { fileDeliveriesLog, takenKey } from '../../../server/store/files/deliveriesLog';
+import { DeliveryPipeline } from '../../support/fileEngine';
+import { keyedDeliveriesLog, type KeyedDeliveriesLog } from '../../../server/store/files/deliveryRecorder';
 import { signatureFor } from '../../../server/webhooks/signature';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery, deliveryKey } from '../../../server/store/storedDelivery';
 import { scope, testWorld, type TestWorld } from '../../support/testContext';
 import { loadFixture, repositoryOf } from './fixtures';
 

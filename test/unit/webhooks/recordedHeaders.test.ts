@@ -2,7 +2,7 @@
 // present or absent; and delivery lines written before headers were kept still load.
 import * as assert from 'node:assert/strict';
 import { registerSecret } from '../../../server/log';
-import { StoredDelivery } from '../../../server/webhooks/storedDelivery';
+import { StoredDelivery } from '../../../server/store/storedDelivery';
 import { recordedHeaders } from '../../../server/webhooks/recordedHeaders';
 
 describe('recorded delivery headers', () => {

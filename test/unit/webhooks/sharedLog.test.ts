@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { AppendLog } from '../../../server/store/appendLog';
-import { watchLogs } from '../../../server/store/logWatcher';
+import { AppendLog } from '../../../server/store/files/appendLog';
+import { watchLogs } from '../../../server/store/files/logWatcher';
 import type { ChangeTopic } from '../../../server/protocol';
 
 const Entry = z.object({ id: z.string() });

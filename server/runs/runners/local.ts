@@ -1,0 +1,147 @@
+// The `local` runner: the stack's commands run on this machine, in a worktree of the run's commit.
+// Proposed runs plan; tracked runs plan, then wait for Confirm or Discard (or apply at once with
+// autodeploy). Commands are argv arrays, run in their own process group so a cancel ends them all.
+// A run cut off when its server died is not run twice: what it left running is ended and the run is
+// interrupted. Each run takes one of this machine's slots, and a team server runs it only where its
+// host allows (`--local-runner`). The runner check looks for git and the plan command on this machine.
+import { accessSync, constants } from 'node:fs';
+import * as path from 'node:path';
+import type { Runner, RunnerCheck } from '../../protocol';
+import type { Execution, Outcome } from '../execution';
+import { GitCheckouts } from '../gitCheckout';
+import { planSummary, stepFailed } from '../planSummary';
+import { resolveProjectRoot } from '../projectRoot';
+import { withRetries } from '../retries';
+import { endLeftover, startRunProcess, type RunPlace } from '../runProcess';
+import type { RunnerCheckTarget, RunnerKind } from './runnerKind';
+
+/** A `local` runner's settings: its plan and apply commands. */
+type LocalRunner = Extract<Runner, { type: 'local' }>;
+
+export const LOCAL_SCOPES = ['read:repository:bitbucket', 'read:pullrequest:bitbucket'];
+
+export const localRunner: RunnerKind<LocalRunner> = {
+  run: (execution, runner, { autodeploy }) => runLocally(execution, runner, autodeploy),
+  check: checkLocal,
+  scopes: LOCAL_SCOPES,
+  afterCrash: 'interrupted',
+  endLeftovers: (record, folder) => {
+    if (record.processGroup !== null) endLeftover(record.processGroup, path.join(folder, 'checkouts'));
+  },
+  takesLocalSlot: true,
+  needsLocalRunner: true,
+};
+
+export interface LocalControl {
+  /** The running command's process group, while one runs. */
+  pid: number | null;
+}
+
+export async function runLocally(execution: Execution, runner: LocalRunner, autodeploy: boolean): Promise<Outcome> {
+  const { stack, credential, gateway } = execution;
+  const { run } = execution.record();
+  const checkouts = new GitCheckouts(path.join(execution.book.folder, 'checkouts'));
+  const control: LocalControl = { pid: null };
+  try {
+    const url = await withRetries(execution.settings.retryDelayMs, () => gateway.cloneUrl(credential, stack.repository, {}));
+    await execution.write(`Checking out ${run.commit?.slice(0, 12)} of ${stack.repository}.\n`);
+    const worktree = await checkouts.checkout(stack.repository, { url, token: credential.secret }, run.commit as string, run.id, execution.signal);
+    const place = await resolveProjectRoot(worktree, stack.projectRoot, run.commit ?? '');
+    // Recorded before the plan starts, under this process's claim: a process that lost the run starts nothing.
+    await execution.advance({ state: 'running', step: 'plan' });
+    const plan = await command(execution, runner.plan, place, control);
+    if (plan.stopped) return { state: 'stopped', summary: 'stopped' };
+    if (plan.code !== 0) return { state: 'failed', summary: stepFailed('plan', plan.code) };
+    const summary = planSummary(plan.output);
+    if (run.kind === 'proposed' || runner.apply === null) return { state: 'finished', summary: summary ?? 'plan finished' };
+    if (!autodeploy) {
+      await execution.advance({ state: 'unconfirmed', ...(summary ? { summary } : {}) });
+      const decision = await Promise.race([execution.decision(), aborted(execution.signal)]);
+      if (execution.signal.aborted) return { state: 'stopped', summary: 'stopped while waiting for confirmation' };
+      if (decision === 'discard') return { state: 'discarded', summary: summary ? `discarded: ${summary}` : 'discarded' };
+    }
+    // R12: a stack detached while its run waited applies nothing, and uses nothing of the integration it lost.
+    if (!(await execution.attached())) return { state: 'failed', summary: 'not applied: its stack was detached (R12)' };
+    // The Confirm and this step are one decision in the store: a Discard or Cancel recorded first refuses it.
+    await execution.advance({ state: 'applying', step: 'apply' });
+    const apply = await command(execution, runner.apply, place, control);
+    if (apply.stopped) return { state: 'stopped', summary: 'stopped while applying' };
+    if (apply.code !== 0) return { state: 'failed', summary: stepFailed('apply', apply.code) };
+    return { state: 'finished', summary: planSummary(apply.output) ?? summary ?? 'applied' };
+  } finally {
+    await checkouts.remove(stack.repository, run.id).catch(() => undefined);
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<'discard'> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve('discard');
+    signal.addEventListener('abort', () => resolve('discard'), { once: true });
+  });
+}
+
+/** What the run tells its commands about itself; runProcess.ts adds PATH, HOME and the rest, never the server's environment. */
+export function runEnvironment(execution: Execution): Record<string, string> {
+  const { run } = execution.record();
+  return { STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: execution.stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_COMMIT: run.commit ?? '' };
+}
+
+/** Runs one argv command (sandboxed where it can be), its output into the log; cancel sends TERM, then KILL. */
+async function command(execution: Execution, argv: string[], place: RunPlace, control: LocalControl): Promise<{ code: number | null; output: string; stopped: boolean }> {
+  const program = argv[0] as string;
+  const started = await startRunProcess(argv, place, runEnvironment(execution), execution.book.folder);
+  const { child } = started;
+  return new Promise((resolve) => {
+    let output = '';
+    let writes = Promise.resolve();
+    control.pid = child.pid ?? null;
+    // On disk, so a server that restarts after a crash can end what this one left running.
+    if (child.pid !== undefined) void execution.note({ processGroup: child.pid }).catch(() => undefined);
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      if (child.pid === undefined) return;
+      started.signal('SIGTERM');
+      killTimer = setTimeout(() => started.signal('SIGKILL'), execution.settings.killGraceMs);
+    };
+    if (execution.signal.aborted) stop();
+    execution.signal.addEventListener('abort', stop, { once: true });
+    const take = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (output.length < 1_000_000) output += text;
+      writes = writes.then(() => execution.write(text));
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const finish = (code: number | null, note: string | null) => {
+      execution.signal.removeEventListener('abort', stop);
+      clearTimeout(killTimer);
+      control.pid = null;
+      void writes
+        .then(() => (note ? execution.write(note) : undefined))
+        .then(() => resolve({ code, output, stopped: execution.signal.aborted }));
+    };
+    child.on('error', (error) => finish(127, `\n${program} could not start: ${error.message}\n`));
+    child.on('close', (code) => finish(code, null));
+  });
+}
+
+/** git and the plan command are on this machine. */
+async function checkLocal({ runner }: RunnerCheckTarget<LocalRunner>): Promise<RunnerCheck['problems']> {
+  const problems: RunnerCheck['problems'] = [];
+  if (!onPath('git')) problems.push({ problem: 'no-git', message: 'git is not installed on this machine, so the local runner cannot check out the commit.', fix: 'Install git (apt-get install git).' });
+  const program = runner.plan[0] ?? '';
+  if (!onPath(program)) problems.push({ problem: 'no-command', message: `The plan command ${program} is not on this machine's PATH.`, fix: `Install ${program}, or change the stack's plan command.` });
+  return problems;
+}
+
+function onPath(program: string): boolean {
+  const candidates = program.includes('/') ? [program] : (process.env.PATH ?? '').split(path.delimiter).map((folder) => path.join(folder, program));
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
