@@ -8,7 +8,7 @@ import { createIntegration, validateEmail } from './createIntegration';
 import { serverError } from '../connection/errors';
 import { registerCredential, registerSecret } from '../surfaces/log';
 import type { CommandContext } from './context';
-import { integrationArg } from './pick';
+import { aboutIntegration } from './pick';
 import { publicUrlProblem, warnIfUnreachable } from './publicUrl';
 import { requestCommand, send } from './request';
 import { configureRepositories } from './webhooks';
@@ -21,15 +21,19 @@ type EditField = 'username' | 'secret' | 'labels' | 'description';
 type UpdateParams = z.input<typeof Protocol.IntegrationsUpdate.params>;
 
 export function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return withDetails(ctx, arg, vscode.l10n.t('Which integration do you want to edit?'), async (current) => {
+    const params = await askChange(ctx, current);
+    if (params) await update(ctx, params, current.name);
+  });
+}
+
+/** A command on one integration's details (given or picked), read fresh from the server. */
+function withDetails(ctx: CommandContext, arg: unknown, question: string, act: (details: Protocol.IntegrationDetails) => Promise<void>): Promise<void> {
   return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to edit?')),
-    subject: (integrationId) => ({ integrationId }),
+    ...aboutIntegration(ctx.server, arg, question),
     request: protocol().IntegrationsGet,
     params: (id) => ({ id }),
-    onAnswer: async (current) => {
-      const params = await askChange(ctx, current);
-      if (params) await update(ctx, params, current.name);
-    },
+    onAnswer: act,
   });
 }
 
@@ -96,8 +100,7 @@ async function update(ctx: CommandContext, params: UpdateParams, name: string): 
 export function remove(ctx: CommandContext, arg?: unknown): Promise<void> {
   let name = '';
   return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?')),
-    subject: (integrationId) => ({ integrationId }),
+    ...aboutIntegration(ctx.server, arg, vscode.l10n.t('Which integration do you want to delete?')),
     request: protocol().IntegrationsDelete,
     params: async (id) => {
       const [integrations, preview] = await Promise.all([ctx.server.request(protocol().IntegrationsList, {}), ctx.server.request(protocol().IntegrationsDeletePreview, { id })]);
@@ -156,8 +159,7 @@ async function confirmDelete(ctx: CommandContext, id: string, name: string, prev
 
 export function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.CredentialTest | undefined> {
   return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Which integration do you want to test?')),
-    subject: (integrationId) => ({ integrationId }),
+    ...aboutIntegration(ctx.server, arg, vscode.l10n.t('Which integration do you want to test?')),
     request: protocol().IntegrationsTest,
     params: (id) => ({ id }),
     progress: { title: vscode.l10n.t('Testing the connection to Bitbucket…'), cancellable: true },
@@ -186,24 +188,17 @@ export function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.Crede
 const failureList = (failed: readonly { repository: string; error?: string | undefined }[]) => failed.map((entry) => `${entry.repository}: ${entry.error ?? ''}`).join('; ');
 
 export function copyWebhookUrl(ctx: CommandContext, arg?: unknown): Promise<void> {
-  return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook URL of which integration?')),
-    subject: (integrationId) => ({ integrationId }),
-    request: protocol().IntegrationsGet,
-    params: (id) => ({ id }),
-    onAnswer: async (details) => {
-      await vscode.env.clipboard.writeText(details.webhookUrl);
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
-      await warnIfUnreachable(await publicUrlProblem(ctx.server));
-    },
+  return withDetails(ctx, arg, vscode.l10n.t('Copy the webhook URL of which integration?'), async (details) => {
+    await vscode.env.clipboard.writeText(details.webhookUrl);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', details.webhookUrl), 4_000);
+    await warnIfUnreachable(await publicUrlProblem(ctx.server));
   });
 }
 
 /** What a person pastes into Bitbucket's "Add webhook" form: the URL, the secret and the events to tick. */
 export function copyWebhookSettings(ctx: CommandContext, arg?: unknown): Promise<void> {
   return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook settings of which integration?')),
-    subject: (integrationId) => ({ integrationId }),
+    ...aboutIntegration(ctx.server, arg, vscode.l10n.t('Copy the webhook settings of which integration?')),
     request: protocol().WebhooksSettings,
     params: (integrationId) => ({ integrationId }),
     onAnswer: async (settings) => {
@@ -222,8 +217,7 @@ export function copyWebhookSettings(ctx: CommandContext, arg?: unknown): Promise
 
 export function copyWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
   return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Copy the webhook secret of which integration?')),
-    subject: (integrationId) => ({ integrationId }),
+    ...aboutIntegration(ctx.server, arg, vscode.l10n.t('Copy the webhook secret of which integration?')),
     request: protocol().IntegrationsWebhookSecret,
     params: (id) => ({ id }),
     onAnswer: async ({ secret }) => {
@@ -238,8 +232,7 @@ const nameOf = async (ctx: CommandContext, id: string) => (await ctx.server.requ
 
 export function regenerateWebhookSecret(ctx: CommandContext, arg?: unknown): Promise<void> {
   return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?')),
-    subject: (integrationId) => ({ integrationId }),
+    ...aboutIntegration(ctx.server, arg, vscode.l10n.t('Regenerate the webhook secret of which integration?')),
     request: protocol().IntegrationsWebhookSecret,
     params: async (id) => {
       const regenerate = vscode.l10n.t('Regenerate');

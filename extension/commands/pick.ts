@@ -5,6 +5,7 @@ import type * as Protocol from '../../server/protocol';
 import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
 import type { StackhookServer } from '../connection/serverApi';
+import type { ErrorSubject } from '../connection/errors';
 
 export function integrationIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -83,4 +84,22 @@ export async function stackArg(
 export async function offerCreateIntegration(message: string): Promise<void> {
   const create = vscode.l10n.t('Create Integration');
   if ((await vscode.window.showInformationMessage(message, create)) === create) await vscode.commands.executeCommand(Command.CreateIntegration);
+}
+
+/**
+ * What a command on one integration is about, for `requestCommand`: the integration given or picked,
+ * and the subject its errors name (so Edit integration can be offered as their fix).
+ */
+export function aboutIntegration(server: StackhookServer, arg: unknown, placeHolder: string): { pick: () => Promise<string | undefined>; subject: (integrationId: string) => ErrorSubject } {
+  return { pick: () => integrationArg(server, arg, placeHolder), subject: (integrationId) => ({ integrationId }) };
+}
+
+/** The same for a command on one stack (Reattach stack as the fix of a Detached refusal). */
+export function aboutStack(
+  server: StackhookServer,
+  arg: unknown,
+  placeHolder: string,
+  filter?: (stack: Protocol.Stack) => boolean,
+): { pick: () => Promise<string | undefined>; subject: (stackId: string) => ErrorSubject } {
+  return { pick: () => stackArg(server, arg, placeHolder, filter), subject: (stackId) => ({ stackId }) };
 }

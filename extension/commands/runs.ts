@@ -7,7 +7,7 @@ import { openRunLog } from '../surfaces/runLogDocument';
 import { isLive, runLine } from '../views/runPresentation';
 import type { CommandContext } from './context';
 import { requestCommand, showingErrors } from './request';
-import { stackArg } from './pick';
+import { aboutStack } from './pick';
 
 function runIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -83,8 +83,7 @@ export function openInBitbucket(ctx: CommandContext, arg?: unknown): Promise<voi
 /** Says whether the stack's runner can run, and what to add or fix when it cannot. */
 export function checkRunner(ctx: CommandContext, arg?: unknown): Promise<Protocol.RunnerCheck | undefined> {
   return requestCommand(ctx, {
-    pick: () => stackArg(ctx.server, arg, vscode.l10n.t('Check the runner of which stack?'), (stack) => stack.state === 'attached'),
-    subject: (stackId) => ({ stackId }),
+    ...aboutStack(ctx.server, arg, vscode.l10n.t('Check the runner of which stack?'), (stack) => stack.state === 'attached'),
     request: protocol().StacksCheckRunner,
     params: (stackId) => ({ stackId }),
     progress: (stackId) => ({ title: vscode.l10n.t('Checking the runner of "{0}"…', stackId) }),

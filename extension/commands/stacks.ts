@@ -7,7 +7,7 @@ import { isCancellation, serverError, showServerError, type ServerError } from '
 import { runSteps } from './quickInput';
 import type { CommandContext } from './context';
 import { requestCommand, send, showingErrors } from './request';
-import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';
+import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg, aboutStack } from './pick';
 import { runnerDraft, runnerOf, runnerSteps } from './runnerSteps';
 import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep, spaceStep, stepOfField, type StackDraft, type StackFlow, type StackFlowStepName, type StackStepName } from './stackInput';
 
@@ -251,8 +251,7 @@ export function changeRunner(ctx: CommandContext, arg?: unknown): Promise<Protoc
 export function reattach(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
   let integrationName = '';
   return requestCommand(ctx, {
-    pick: () => stackArg(ctx.server, arg, vscode.l10n.t('Which stack do you want to attach to an integration?'), (stack) => stack.state === 'detached'),
-    subject: (stackId) => ({ stackId }),
+    ...aboutStack(ctx.server, arg, vscode.l10n.t('Which stack do you want to attach to an integration?'), (stack) => stack.state === 'detached'),
     request: protocol().StacksSetIntegration,
     params: async (stackId) => {
       const integration = await pickIntegration(ctx.server, vscode.l10n.t('Attach the stack to which integration?'), () => true);
@@ -289,9 +288,8 @@ export function reattachAll(ctx: CommandContext, arg?: unknown): Promise<void> {
 
 export function triggerRun(ctx: CommandContext, arg?: unknown): Promise<Protocol.Run | undefined> {
   return requestCommand(ctx, {
-    pick: () => stackArg(ctx.server, arg, vscode.l10n.t('Trigger a run of which stack?')),
     // A Detached refusal is shown as the server wrote it, with Reattach stack as the fix.
-    subject: (stackId) => ({ stackId }),
+    ...aboutStack(ctx.server, arg, vscode.l10n.t('Trigger a run of which stack?')),
     request: protocol().StacksTriggerRun,
     params: (stackId) => ({ stackId }),
     onAnswer: async (run, stackId) => {

@@ -8,7 +8,7 @@ import { requestCommand, showingErrors } from './request';
 import { checkCommitLinksAfterConfigure } from './commitLinks';
 import { webhookSummary } from '../views/presentation';
 import { confirmReachable } from './publicUrl';
-import { integrationArg, integrationIdOf, repositoryOf } from './pick';
+import { aboutIntegration, integrationArg, integrationIdOf, repositoryOf } from './pick';
 
 /** Runs webhooks/configure with the server's progress and Cancel, and reports per repository. */
 export async function configureRepositories(
@@ -60,8 +60,7 @@ function summarise(ctx: CommandContext, integrationId: string, changes: readonly
 
 export function configure(ctx: CommandContext, arg?: unknown): Promise<Protocol.WebhookChange[] | undefined> {
   return requestCommand(ctx, {
-    pick: () => integrationArg(ctx.server, arg, vscode.l10n.t('Configure webhooks for which integration?')),
-    subject: (integrationId) => ({ integrationId }),
+    ...aboutIntegration(ctx.server, arg, vscode.l10n.t('Configure webhooks for which integration?')),
     request: protocol().RepositoriesList,
     params: (integrationId) => ({ integrationId }),
     progress: { title: vscode.l10n.t('Listing repositories…'), cancellable: true },
