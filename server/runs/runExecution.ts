@@ -92,6 +92,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     retryDelayMs: deps.settings.retryDelayMs,
     fence,
     attached,
+    runPlans: context.runPlans,
   };
 
   // Taken over: a run that was still waiting its turn runs here; one that had started is followed
