@@ -229,3 +229,29 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     assert.equal((await rejection(server.request(Protocol.StacksVariablesDelete, { stackId: 'secret', name: 'TF_VAR_region' }))).kind, 'NotFound');
   });
 });
+
+describe('OpenTofu runs: a plan not confirmed in time', function () {
+  this.timeout(60_000);
+  it('fails, applies nothing, and its plan file is deleted (STACKHOOK_PLAN_KEPT_MS shortens the 24 h)', async () => {
+    const bitbucket = await startFakeBitbucket();
+    const server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'], env: { ...RUN_ENV, STACKHOOK_PLAN_KEPT_MS: '2000' } });
+    try {
+      bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
+      bitbucket.world.addRepository('acme/late');
+      bitbucket.pushCommit('acme/late', 'main', { ...fixtureFiles('opentofu-show-json/basic-delete'), ...standinFiles(['opentofu-show-json/basic-delete']) });
+      await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+      await server.request(Protocol.StacksCreate, { name: 'late', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/late', branch: 'main', runner: TOFU });
+      const queued = await server.request(Protocol.StacksTriggerRun, { stackId: 'late' });
+      await eventually(async () => (await server.request(Protocol.RunsGet, { runId: queued.id })).state === 'failed', 'the run to fail', 30_000);
+      const run = await server.request(Protocol.RunsGet, { runId: queued.id });
+      const log = (await server.request(Protocol.RunsLog, { runId: queued.id })).text;
+      assert.equal(run.summary, 'not applied: the plan was not confirmed within 2 s, and its plan file was deleted; plan again', log);
+      assert.match(log, /Plan: 0 to add, 1 to change, 1 to destroy\./, 'it had planned and waited');
+      assert.ok(!standinRecords(log).some((record) => record.argv[0] === 'apply'));
+      assert.deepEqual(readdirSync(server.store, { recursive: true }).map(String).filter((name) => name.endsWith('stackhook-plan.tfplan')), []);
+    } finally {
+      await server.stop();
+      await bitbucket.stop();
+    }
+  });
+});
