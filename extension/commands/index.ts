@@ -8,6 +8,7 @@ import * as general from './general';
 import * as integrations from './integrations';
 import * as runs from './runs';
 import * as stacks from './stacks';
+import * as variables from './variables';
 import * as webhooks from './webhooks';
 import * as team from './teamServer';
 
@@ -54,6 +55,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
     [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
     [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
+    [Command.OpenResourceChange]: (arg) => runs.openResourceChange(arg),
+    [Command.AddVariable]: (arg) => variables.add(ctx, arg),
+    [Command.EditVariable]: (arg) => variables.edit(ctx, arg),
+    [Command.DeleteVariable]: (arg) => variables.remove(ctx, arg),
     // Tab would move focus out of a Stackhook input (into the status panel, an editor): taking the key keeps it in the step.
     [Command.StayInInput]: () => undefined,
   };

@@ -19,7 +19,7 @@ import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep,
  */
 function stepToFix(error: ServerError): StackFlowStepName | undefined {
   if (error.kind !== 'Invalid' && error.kind !== 'Conflict' && error.kind !== 'Forbidden' && error.kind !== 'Bitbucket') return undefined;
-  const named = error.field === undefined ? undefined : stepOfField(error.field);
+  const named = error.field === undefined ? undefined : stepOfField(error.field, error.issuePath);
   return named ?? (error.kind === 'Bitbucket' ? 'repository' : 'integration');
 }
 
