@@ -19,9 +19,6 @@ export function planView(): typeof PlanView {
   return loaded;
 }
 
-/** Whether dist/planView.js was loaded (tests: activation must not load it). */
-export const planViewLoaded = (): boolean => loaded !== undefined;
-
 /** The `stackhook-plan:` provider registered at activation; the real one is made on the first document. */
 export class PlanDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private real: PlanView.ResourceChangeDocuments | undefined;

@@ -16,7 +16,7 @@ import { JSONRPC_OF_THE_EXTENSION } from '../../../extension/connection/protocol
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-type Bundles = Record<'extension' | 'protocol', esbuild.BuildOptions>;
+type Bundles = Record<'extension' | 'protocol' | 'planView', esbuild.BuildOptions>;
 
 /** The bundle's text, the modules esbuild read for it (with their imports), and those whose code it holds. */
 async function build(name: keyof Bundles): Promise<{ text: string; inputs: Record<string, { imports: { path: string }[] }>; held: string[] }> {
@@ -39,6 +39,18 @@ describe('extension bundles: what activation loads', function () {
     const importers = files.filter((file) => !heavy.includes(file) && inputs[file]?.imports.some((imported) => heavy.includes(imported.path)));
     assert.deepEqual(heavy, [], `activation would load the protocol's schemas; imported by ${importers.join(', ')}: use protocol() from extension/connection/protocol.ts, and import types with \`import type\``);
     assert.match(text, /require\("\.\/protocol\.js"\)/);
+  });
+
+  it('what only a plan needs is dist/planView.js, required on the first plan opened, and carries no copy of the connection or the schemas', async () => {
+    const { text, inputs } = await build('extension');
+    const planOnly = ['extension/views/planTree.ts', 'extension/surfaces/planDiff.ts', 'extension/surfaces/planProblems.ts', 'extension/state/repositoryFolders.ts'];
+    assert.ok(Object.keys(inputs).includes('extension/views/planViewLoader.ts'), 'the loader is in activation\'s bundle');
+    assert.deepEqual(Object.keys(inputs).filter((file) => planOnly.includes(file)), [], 'activation would parse the plan view: import it through planView() (views/planViewLoader.ts), types with `import type`');
+    assert.match(text, /require\("\.\/planView\.js"\)/);
+    const planView = await build('planView');
+    assert.deepEqual(planOnly.filter((file) => !planView.held.includes(file)), [], 'the plan view holds its modules');
+    const copies = planView.held.filter((file) => /^node_modules\/(zod|vscode-jsonrpc|vscode-languageclient)\//.test(file) || file.startsWith('extension/connection/'));
+    assert.deepEqual(copies, [], 'it asks the server through what activation\'s bundle hands it, never a second connection or protocol');
   });
 
   it('dist/extension.js wraps the vscode module once for all of its own modules, not once per module', async () => {
