@@ -82,6 +82,15 @@ export function runnerOf(draft: RunnerDraft): { runner: Protocol.Runner; autodep
   return { runner: { type: 'local', tool: 'custom', plan: argvOf(draft.plan), apply: apply.length > 0 ? apply : null }, autodeploy: apply.length > 0 && draft.autodeploy };
 }
 
+/** Whether two runners run the same way: a runner stored before tools (no `tool`) is `custom`, and key order does not matter. */
+export function sameRunner(a: Protocol.Runner, b: Protocol.Runner): boolean {
+  const normal = (runner: Protocol.Runner) =>
+    runner.type === 'pipelines'
+      ? [runner.type, runner.pipeline]
+      : [runner.type, protocol().localToolOf(runner), runner.program, runner.workspace, runner.varFiles, runner.extraArgs, runner.plan, runner.apply];
+  return JSON.stringify(normal(a)) === JSON.stringify(normal(b));
+}
+
 /** Checks a typed value with the protocol's schema, so the server's rule is the one applied. */
 function checkedBy(schema: { safeParse(value: unknown): { success: true } | { success: false; error: { issues: { message: string }[] } } }, value: unknown): Validation | undefined {
   const checked = schema.safeParse(value);

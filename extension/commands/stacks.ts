@@ -8,7 +8,7 @@ import { runSteps } from './quickInput';
 import type { CommandContext } from './context';
 import { requestCommand, send, showingErrors } from './request';
 import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';
-import { runnerDraft, runnerOf, runnerSteps } from './runnerSteps';
+import { runnerDraft, runnerOf, runnerSteps, sameRunner } from './runnerSteps';
 import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep, spaceStep, stepOfField, type StackDraft, type StackFlow, type StackFlowStepName, type StackStepName } from './stackInput';
 
 /**
@@ -181,7 +181,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
           const branch = draft.branch !== updated.branch ? draft.branch : undefined;
           const projectRoot = draft.projectRoot !== updated.projectRoot ? draft.projectRoot : undefined;
           const how = runnerOf(draft);
-          const runnerChanged = JSON.stringify(how.runner) !== JSON.stringify(updated.runner) || how.autodeploy !== updated.autodeploy;
+          const runnerChanged = !sameRunner(how.runner, updated.runner) || how.autodeploy !== updated.autodeploy;
           if (branch !== undefined || projectRoot !== undefined || runnerChanged) {
             updated = await ctx.server.request(protocol().StacksUpdate, {
               stackId: stack.id,
