@@ -28,15 +28,15 @@ const teamTransportApart = {
   },
 };
 
-// What only a plan needs (its rows, a resource's diff, its diagnostics) is a file of its own as well,
-// loaded by extension/views/planViewLoader.ts the first time a plan is opened: activation stays as
-// light as it was.
-const PLAN_VIEW = 'planView.js';
-const planViewApart = {
-  name: 'plan-view-apart',
+// What activation does not need (a plan's rows, words, diff and diagnostics, the runner's steps, the
+// variable commands) is a file of its own as well, loaded by extension/onDemandLoader.ts on first use:
+// activation parses less.
+const ON_DEMAND = 'onDemand.js';
+const onDemandApart = {
+  name: 'on-demand-apart',
   setup(build) {
-    build.onResolve({ filter: /^\.\/planView$/ }, (args) =>
-      /[\\/]extension[\\/]views[\\/]planViewLoader\.ts$/.test(args.importer) ? { path: `./${PLAN_VIEW}`, external: true } : undefined,
+    build.onResolve({ filter: /^\.\/onDemand$/ }, (args) =>
+      /[\\/]extension[\\/]onDemandLoader\.ts$/.test(args.importer) ? { path: `./${ON_DEMAND}`, external: true } : undefined,
     );
   },
 };
@@ -129,7 +129,7 @@ export function bundles({ production = false } = {}) {
       entryPoints: ['extension/extension.ts'],
       outfile: 'dist/extension.js',
       external: ['vscode', ...OPTIONAL_NATIVE],
-      plugins: [vscodeWrappedOnce, teamTransportApart, protocolApart, planViewApart],
+      plugins: [vscodeWrappedOnce, teamTransportApart, protocolApart, onDemandApart],
       // The first statement of the bundle: the extension measures its own activation from here.
       banner: { js: 'globalThis.__stackhookLoadStart = performance.now();' },
       // Which input takes how many bytes of the bundle: bench/editorStartup.ts tells Stackhook's own
@@ -144,13 +144,13 @@ export function bundles({ production = false } = {}) {
       plugins: [jsonrpcOfTheExtension, withoutJsonSchemaOutput],
       metafile: production,
     },
-    planView: {
+    onDemand: {
       ...common,
-      entryPoints: ['extension/views/planView.ts'],
-      outfile: `dist/${PLAN_VIEW}`,
+      entryPoints: ['extension/onDemand.ts'],
+      outfile: `dist/${ON_DEMAND}`,
       external: ['vscode', ...OPTIONAL_NATIVE],
-      // Its modules use the protocol as the extension's do: through dist/protocol.js, never a copy.
-      plugins: [vscodeWrappedOnce, protocolApart],
+      // Its modules are handed what they need of the connection (test/unit/extension/bundles.test.ts holds that they import none of it).
+      plugins: [vscodeWrappedOnce],
     },
     teamTransport: {
       ...common,

@@ -19,7 +19,7 @@ import { TeamStatusItem } from './surfaces/teamStatusItem';
 import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
-import { PLAN_SCHEME, PlanDocuments, PlanProblemsFeed } from './views/planViewLoader';
+import { PLAN_SCHEME, PlanDocuments, PlanProblemsFeed } from './onDemandLoader';
 import { WebhookHealthCache } from './state/webhookHealth';
 import { CommitLinksCache } from './state/commitLinksCache';
 

@@ -2,10 +2,10 @@
 // machine, with OpenTofu or Terraform (the program, workspace, var files and extra plan arguments:
 // Stackhook runs init, plans to a file and applies that file) or with the stack's own commands
 // (`custom`: plan and apply as argv), and the confirmation setting. They are steps of the same
-// multi-step input as the rest of Create and Edit Stack, so Back and kept values hold.
+// multi-step input as the rest of Create and Edit Stack, so Back and kept values hold. Part of
+// dist/onDemand.js: the protocol's schemas (`P`) are handed in by the caller, which has them loaded.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
-import { protocol } from '../connection/protocol';
 import { outcomeOf, type FlowStep, type Prompter, type Validation } from './quickInput';
 
 type Tool = Protocol.RunnerTool;
@@ -42,18 +42,18 @@ const shown = (argv: readonly string[]) => argv.map((arg) => (/\s/.test(arg) ? `
 const isTool = (tool: Tool): tool is Exclude<Tool, 'custom'> => tool !== 'custom';
 
 /** The draft for a new stack (Pipelines, the default pipeline; OpenTofu if it runs here) or for the stack's current runner. */
-export function runnerDraft(current?: Pick<Protocol.Stack, 'runner' | 'autodeploy'>): RunnerDraft {
+export function runnerDraft(P: typeof Protocol, current?: Pick<Protocol.Stack, 'runner' | 'autodeploy'>): RunnerDraft {
   const runner = current?.runner;
   const local = runner?.type === 'local' ? runner : undefined;
   return {
     runnerType: runner?.type ?? 'pipelines',
-    pipeline: runner?.type === 'pipelines' ? runner.pipeline : protocol().DEFAULT_PIPELINE,
-    tool: local ? protocol().localToolOf(local) : 'opentofu',
+    pipeline: runner?.type === 'pipelines' ? runner.pipeline : P.DEFAULT_PIPELINE,
+    tool: local ? P.localToolOf(local) : 'opentofu',
     program: local?.program ?? '',
     workspace: local?.workspace ?? '',
     varFiles: shown(local?.varFiles ?? []),
     extraArgs: shown(local?.extraArgs ?? []),
-    plan: shown(local?.plan ?? protocol().DEFAULT_PLAN_COMMAND),
+    plan: shown(local?.plan ?? P.DEFAULT_PLAN_COMMAND),
     apply: shown(local ? (local.apply ?? []) : DEFAULT_APPLY),
     autodeploy: current?.autodeploy ?? false,
   };
@@ -87,7 +87,7 @@ export function sameRunner(a: Protocol.Runner, b: Protocol.Runner): boolean {
   const normal = (runner: Protocol.Runner) =>
     runner.type === 'pipelines'
       ? [runner.type, runner.pipeline]
-      : [runner.type, protocol().localToolOf(runner), runner.program, runner.workspace, runner.varFiles, runner.extraArgs, runner.plan, runner.apply];
+      : [runner.type, runner.tool ?? 'custom', runner.program, runner.workspace, runner.varFiles, runner.extraArgs, runner.plan, runner.apply];
   return JSON.stringify(normal(a)) === JSON.stringify(normal(b));
 }
 
@@ -99,7 +99,7 @@ function checkedBy(schema: { safeParse(value: unknown): { success: true } | { su
 
 const toolName = (tool: Tool) => (tool === 'terraform' ? 'Terraform' : 'OpenTofu');
 
-export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep<D, RunnerStepName>[] {
+export function runnerSteps<D extends RunnerDraft>(prompter: Prompter, P: typeof Protocol): FlowStep<D, RunnerStepName>[] {
   const local = (draft: D) => draft.runnerType === 'local';
   const tool = (draft: D) => local(draft) && isTool(draft.tool);
   return [
@@ -129,7 +129,7 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep
             value: draft.pipeline,
             prompt: vscode.l10n.t('Custom pipeline to run (a key under pipelines.custom in bitbucket-pipelines.yml)'),
             validate: (value) =>
-              protocol().PipelineName.safeParse(value.trim()).success ? undefined : { severity: 'error', message: vscode.l10n.t('Letters, digits, ".", "_" and "-" only.') },
+              P.PipelineName.safeParse(value.trim()).success ? undefined : { severity: 'error', message: vscode.l10n.t('Letters, digits, ".", "_" and "-" only.') },
           }),
           (value) => (draft.pipeline = value.trim()),
         ),
@@ -162,7 +162,7 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep
             value: draft.program,
             placeholder: draft.tool === 'terraform' ? 'terraform' : 'tofu',
             prompt: vscode.l10n.t('{0} program to run (empty: {1} on the PATH)', toolName(draft.tool), draft.tool === 'terraform' ? 'terraform' : 'tofu'),
-            validate: (value) => (value.trim() === '' ? undefined : checkedBy(protocol().ProgramName, value)),
+            validate: (value) => (value.trim() === '' ? undefined : checkedBy(P.ProgramName, value)),
           }),
           (value) => (draft.program = value.trim()),
         ),
@@ -177,7 +177,7 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep
             value: draft.workspace,
             placeholder: 'prod',
             prompt: vscode.l10n.t('Workspace to select, created when missing (optional)'),
-            validate: (value) => (value.trim() === '' ? undefined : checkedBy(protocol().TerraformWorkspace, value)),
+            validate: (value) => (value.trim() === '' ? undefined : checkedBy(P.TerraformWorkspace, value)),
           }),
           (value) => (draft.workspace = value.trim()),
         ),
@@ -194,7 +194,7 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep
             prompt: vscode.l10n.t('Var files, under the project root, separated by spaces (optional)'),
             validate: (value) => {
               for (const file of argvOf(value)) {
-                const problem = checkedBy(protocol().VarFile, file);
+                const problem = checkedBy(P.VarFile, file);
                 if (problem) return { severity: 'error', message: `${file}: ${problem.message}` };
               }
               return undefined;

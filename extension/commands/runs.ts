@@ -5,8 +5,8 @@ import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { protocol } from '../connection/protocol';
 import { openRunLog } from '../surfaces/runLogDocument';
-import { confirmQuestion, isLive, runLine } from '../views/runPresentation';
-import { planView } from '../views/planViewLoader';
+import { isLive, runLine } from '../views/runPresentation';
+import { onDemand } from '../onDemandLoader';
 import type { CommandContext } from './context';
 import { requestCommand, showingErrors } from './request';
 import { stackArg } from './pick';
@@ -75,7 +75,7 @@ export function confirm(ctx: CommandContext, arg?: unknown): Promise<Protocol.Ru
       const rows = run.plan && run.plan.destroy + run.plan.replace > 0 ? (await ctx.server.request(protocol().RunsPlan, { runId })).resources : [];
       const apply = vscode.l10n.t('Apply');
       const detail = run.plan ? undefined : (run.summary ?? undefined);
-      const choice = await vscode.window.showWarningMessage(confirmQuestion(run.stackId, run.plan, rows), { modal: true, detail }, apply);
+      const choice = await vscode.window.showWarningMessage(onDemand().confirmQuestion(run.stackId, run.plan, rows), { modal: true, detail }, apply);
       if (choice !== apply) return undefined;
       const confirmed = await ctx.server.request(protocol().RunsConfirm, { runId });
       vscode.window.setStatusBarMessage(vscode.l10n.t('Applying the plan of "{0}".', confirmed.stackId), 5_000);
@@ -92,7 +92,7 @@ export function openResourceChange(arg?: unknown): Promise<void> {
       if (typeof arg !== 'object' || arg === null || !('runId' in arg) || !('address' in arg)) return;
       const { runId, address } = arg as { runId: unknown; address: unknown };
       if (typeof runId !== 'string' || typeof address !== 'string') return;
-      await planView().openResourceDiff(runId, address);
+      await onDemand().openResourceDiff(runId, address);
     },
   );
 }

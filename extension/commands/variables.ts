@@ -2,15 +2,26 @@
 // multi-step input (name, plain or secret, value); a secret's value is typed in a password input and
 // never read back (the server never sends it). A refusal that names a field reopens its step; any
 // other (no access to the space, a name the server reserves) is shown as the server words it.
+// Part of dist/onDemand.js: what they need of the connection comes in `Host`, from activation's bundle.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
-import { protocol } from '../connection/protocol';
-import { isCancellation, serverError, showServerError } from '../connection/errors';
+import type * as Errors from '../connection/errors';
 import type { VariableOwner } from '../views/variableItems';
 import type { CommandContext } from './context';
+import type * as Pick from './pick';
 import { outcomeOf, runSteps, type FlowStep } from './quickInput';
-import { showingErrors } from './request';
-import { stackArg } from './pick';
+import type * as Request from './request';
+
+/** What the variable commands are handed: the command context, the loaded protocol, and the one way errors are shown. */
+export interface Host {
+  ctx: CommandContext;
+  protocol: typeof Protocol;
+  showingErrors: typeof Request.showingErrors;
+  serverError: typeof Errors.serverError;
+  showServerError: typeof Errors.showServerError;
+  isCancellation: typeof Errors.isCancellation;
+  stackArg: typeof Pick.stackArg;
+}
 
 interface VariableDraft {
   name: string;
@@ -31,7 +42,7 @@ export function ownerOf(arg: unknown): VariableOwner | undefined {
   return undefined;
 }
 
-async function ownerArg(ctx: CommandContext, arg: unknown): Promise<VariableOwner | undefined> {
+async function ownerArg({ ctx, stackArg }: Host, arg: unknown): Promise<VariableOwner | undefined> {
   const given = ownerOf(arg);
   if (given) return given;
   const stackId = await stackArg(ctx.server, arg, vscode.l10n.t('Add a variable to which stack?'));
@@ -40,7 +51,7 @@ async function ownerArg(ctx: CommandContext, arg: unknown): Promise<VariableOwne
 
 const ownerName = (owner: VariableOwner) => (owner.stackId !== undefined ? vscode.l10n.t('stack "{0}"', owner.stackId) : vscode.l10n.t('space "{0}"', owner.spaceId));
 
-function steps(ctx: CommandContext): FlowStep<VariableDraft, StepName>[] {
+function steps({ ctx, protocol: P }: Host): FlowStep<VariableDraft, StepName>[] {
   return [
     {
       name: 'name',
@@ -53,7 +64,7 @@ function steps(ctx: CommandContext): FlowStep<VariableDraft, StepName>[] {
             prompt: vscode.l10n.t('Name of the environment variable the runs receive'),
             placeholder: 'TF_VAR_region',
             validate: (value) => {
-              const checked = protocol().VariableName.safeParse(value.trim());
+              const checked = P.VariableName.safeParse(value.trim());
               return checked.success ? undefined : { severity: 'error', message: checked.error.issues[0]?.message ?? vscode.l10n.t('Not a variable name.') };
             },
           }),
@@ -100,14 +111,15 @@ function steps(ctx: CommandContext): FlowStep<VariableDraft, StepName>[] {
 const STEP_OF_FIELD: Readonly<Record<string, StepName>> = { name: 'name', secret: 'secret', value: 'value' };
 
 /** Runs the flow and sets the variable; a refusal naming a field reopens its step with what was typed. */
-async function setFlow(ctx: CommandContext, owner: VariableOwner, draft: VariableDraft, title: string): Promise<boolean> {
+async function setFlow(host: Host, owner: VariableOwner, draft: VariableDraft, title: string): Promise<boolean> {
+  const { ctx, protocol: P, serverError, showServerError, isCancellation } = host;
   let startAt: StepName | undefined;
   for (;;) {
-    if (!(await runSteps(title, steps(ctx), draft, startAt))) return false;
+    if (!(await runSteps(title, steps(host), draft, startAt))) return false;
     try {
       const value = { name: draft.name, value: draft.value, secret: draft.secret };
-      if (owner.stackId !== undefined) await ctx.server.request(protocol().StacksVariablesSet, { stackId: owner.stackId, ...value });
-      else await ctx.server.request(protocol().SpacesVariablesSet, { spaceId: owner.spaceId, ...value });
+      if (owner.stackId !== undefined) await ctx.server.request(P.StacksVariablesSet, { stackId: owner.stackId, ...value });
+      else await ctx.server.request(P.SpacesVariablesSet, { spaceId: owner.spaceId, ...value });
       return true;
     } catch (error) {
       if (isCancellation(error)) return false;
@@ -124,15 +136,14 @@ async function setFlow(ctx: CommandContext, owner: VariableOwner, draft: Variabl
   }
 }
 
-export function add(ctx: CommandContext, arg?: unknown): Promise<boolean | undefined> {
-  return showingErrors(
+export function add(host: Host, arg?: unknown): Promise<boolean | undefined> {
+  return host.showingErrors(
     () => ({}),
     async () => {
-      const owner = await ownerArg(ctx, arg);
+      const owner = await ownerArg(host, arg);
       if (!owner) return undefined;
-      const done = await setFlow(ctx, owner, { name: '', secret: false, value: '', editing: false }, vscode.l10n.t('Add Variable to {0}', ownerName(owner)));
-      if (done) ctx.refreshAll();
-      return done;
+      // The server announces the change (stacks, spaces): the Stacks view shows it.
+      return setFlow(host, owner, { name: '', secret: false, value: '', editing: false }, vscode.l10n.t('Add Variable to {0}', ownerName(owner)));
     },
   );
 }
@@ -142,7 +153,7 @@ function variableOf(arg: unknown): { owner: VariableOwner; variable: Protocol.Va
   return arg as { owner: VariableOwner; variable: Protocol.Variable };
 }
 
-export async function edit(ctx: CommandContext, arg?: unknown): Promise<boolean> {
+export async function edit(host: Host, arg?: unknown): Promise<boolean> {
   const item = variableOf(arg);
   if (!item) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Choose a variable in the Stacks view to edit it.'));
@@ -150,14 +161,13 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<boolean>
   }
   const { owner, variable } = item;
   const draft: VariableDraft = { name: variable.name, secret: variable.secret, value: variable.secret ? '' : (variable.value ?? ''), editing: true };
-  const done = await setFlow(ctx, owner, draft, vscode.l10n.t('Edit {0} of {1}', variable.name, ownerName(owner)));
-  if (done) ctx.refreshAll();
-  return done;
+  return setFlow(host, owner, draft, vscode.l10n.t('Edit {0} of {1}', variable.name, ownerName(owner)));
 }
 
-export function remove(ctx: CommandContext, arg?: unknown): Promise<boolean | undefined> {
+export function remove(host: Host, arg?: unknown): Promise<boolean | undefined> {
+  const { ctx, protocol: P } = host;
   const item = variableOf(arg);
-  return showingErrors(
+  return host.showingErrors(
     () => (item?.owner.stackId !== undefined ? { stackId: item.owner.stackId } : {}),
     async () => {
       if (!item) return undefined;
@@ -165,9 +175,8 @@ export function remove(ctx: CommandContext, arg?: unknown): Promise<boolean | un
       const confirmed = vscode.l10n.t('Delete');
       const detail = vscode.l10n.t('Runs of {0} will no longer receive it.', ownerName(owner));
       if ((await vscode.window.showWarningMessage(vscode.l10n.t('Delete the variable {0}?', variable.name), { modal: true, detail }, confirmed)) !== confirmed) return undefined;
-      if (owner.stackId !== undefined) await ctx.server.request(protocol().StacksVariablesDelete, { stackId: owner.stackId, name: variable.name });
-      else await ctx.server.request(protocol().SpacesVariablesDelete, { spaceId: owner.spaceId, name: variable.name });
-      ctx.refreshAll();
+      if (owner.stackId !== undefined) await ctx.server.request(P.StacksVariablesDelete, { stackId: owner.stackId, name: variable.name });
+      else await ctx.server.request(P.SpacesVariablesDelete, { spaceId: owner.spaceId, name: variable.name });
       return true;
     },
   );

@@ -5,7 +5,7 @@
 //     a checkout of it;
 //  2. a folder with no git remote at all whose name is the repository's slug is taken to be one (an
 //     unpacked copy); a folder whose remotes name other repositories never is, whatever its name.
-// Only `file:` folders are read. Part of dist/planView.js.
+// Only `file:` folders are read. Part of dist/onDemand.js.
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';

@@ -1,7 +1,7 @@
 // One resource's change as a diff: two read-only virtual documents (`stackhook-plan:`), its values
 // before and after as JSON, opened side by side with `vscode.diff`. The values come from the server
 // (`runs/resourceChange`) with every sensitive value already "(sensitive)"; the extension shows them
-// as they came and keeps them only while one of the two documents is open. Part of dist/planView.js,
+// as they came and keeps them only while one of the two documents is open. Part of dist/onDemand.js,
 // which asks the server through what it is given (it carries no copy of the connection).
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';

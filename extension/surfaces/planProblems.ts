@@ -2,7 +2,7 @@
 // diagnostics with a file and a line, at that file in the workspace folders that are checkouts of
 // the stack's repository (state/repositoryFolders.ts says which). A stack's problems are replaced
 // when its last run changes and cleared when it has no run with a plan, or is gone. Part of
-// dist/planView.js.
+// dist/onDemand.js.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { fileIn, foldersOf } from '../state/repositoryFolders';

@@ -1,12 +1,12 @@
 // A run's structured plan as tree rows under the run: one group per action with its count
 // (destroys and replaces first, as the server orders the rows), drift apart, then what else the
 // person must read (problems, failed checks, rows left out). Each resource shows why (the tool's
-// reason, where it moved from) and opens its before/after diff. Part of dist/planView.js, loaded on
-// the first plan opened (planViewLoader.ts).
+// reason, where it moved from) and opens its before/after diff. Part of dist/onDemand.js, loaded on
+// the first plan opened (onDemandLoader.ts).
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { Command } from '../commandIds';
-import { actionWords } from './runPresentation';
+import { actionWords } from './planWords';
 
 type Action = Protocol.PlanAction;
 

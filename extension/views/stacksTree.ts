@@ -1,6 +1,6 @@
 // The Stacks view: stacks grouped by their integration, and a Detached group for stacks whose
 // integration was deleted, with the integration each was detached from. A stack expands to its
-// Variables and its recent runs; a run with a plan expands to the plan's rows (dist/planView.js,
+// Variables and its recent runs; a run with a plan expands to the plan's rows (dist/onDemand.js,
 // loaded then); the Spaces group holds each space's Variables.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
@@ -10,7 +10,7 @@ import { Command } from '../commandIds';
 import type { StackhookServer } from '../connection/serverApi';
 import { runContext, runIcon, runLine } from './runPresentation';
 import type { PlanNode } from './planTree';
-import { planView } from './planViewLoader';
+import { onDemand } from '../onDemandLoader';
 import { SpaceItem, SpacesGroupItem, VariableItem, VariablesItem, type VariableOwner } from './variableItems';
 
 /** Runs listed under a stack when it is expanded. */
@@ -168,7 +168,7 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
 
   private async planOf(run: Protocol.Run): Promise<StacksNode[]> {
     try {
-      return planView().planNodes(run.id, await this.server.request(protocol().RunsPlan, { runId: run.id }));
+      return onDemand().planNodes(run.id, await this.server.request(protocol().RunsPlan, { runId: run.id }));
     } catch (error) {
       void showServerError(error);
       return [];

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { recorded, resetStub, workspace } from '../../support/vscodeStub';
 import { bitbucketRepositoryOf, fileIn, isCheckoutOf, remoteUrls } from '../../../extension/state/repositoryFolders';
-import { PlanProblemsFeed } from '../../../extension/views/planViewLoader';
+import { PlanProblemsFeed } from '../../../extension/onDemandLoader';
 import { Stack } from '../../../server/protocol';
 import { FakeServer, run, stack } from './fakeServer';
 

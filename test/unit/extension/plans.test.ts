@@ -8,9 +8,9 @@ import { answers, recorded, resetStub, workspace } from '../../support/vscodeStu
 import { Command } from '../../../extension/commandIds';
 import { StacksTree } from '../../../extension/views/stacksTree';
 import { planNodes, type PlanNode } from '../../../extension/views/planTree';
-import { confirmQuestion } from '../../../extension/views/runPresentation';
+import { confirmQuestion } from '../../../extension/views/planWords';
 import { KNOWN_AFTER_APPLY, ResourceChangeDocuments, parseResourceUri, resourceUri, withUnknown } from '../../../extension/surfaces/planDiff';
-import { PlanDocuments } from '../../../extension/views/planViewLoader';
+import { PlanDocuments } from '../../../extension/onDemandLoader';
 import { commandContext } from './harness';
 import { FakeServer, integration, rpcError, run, stack } from './fakeServer';
 
