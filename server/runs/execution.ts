@@ -20,6 +20,8 @@ export interface Execution {
   readonly log: Logger;
   /** Fires when the run is cancelled, times out, or this process loses it. */
   readonly signal: AbortSignal;
+  /** Where Bitbucket reaches this server: a pipeline calls its run back there (STACKHOOK_URL). */
+  readonly publicUrl: string;
   /** The web page Bitbucket shows for a repository: `https://bitbucket.org/acme/network`. */
   readonly repositoryPage: string;
   record(): RunRecord;

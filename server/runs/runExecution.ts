@@ -174,6 +174,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     log: context.log,
     signal: active.controller.signal,
     repositoryPage: `${deps.webOrigin}/${stack.repository}`,
+    publicUrl: context.publicUrl.replace(/\/+$/, ''),
     record: () => book.record(runId) as RunRecord,
     advance,
     note: async (change) => {
