@@ -134,6 +134,26 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     assert.equal((await callback(runId, 'plan', own)).status, 401, 'void once the run ended');
   });
 
+  it('R19: a step\'s OIDC token is accepted instead of the run token only when it names the run\'s own pipeline and repository', async () => {
+    const head = bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'oidc\n' });
+    const runId = await push(head);
+    await waitFor(runId, ['unconfirmed']);
+    const repository = bitbucket.world.repository('acme/infra');
+    const pipeline = pipelinesOf(runId)[0];
+    assert.ok(repository && pipeline);
+    const workspace = bitbucket.world.addWorkspace('acme');
+    const stepToken = (pipelineUuid: string, repositoryUuid: string) =>
+      bitbucket.oidc.tokenFor({ workspace, repositoryUuid, pipelineUuid, stepUuid: '{7d1c0a3e-0000-4000-8000-000000000001}', branchName: 'main', deployment: null, audiences: null });
+    // Accepted (the run is past its plan, so the answer is the phase's 409, not 401).
+    assert.equal((await callback(runId, 'plan', await stepToken(pipeline.uuid, repository.uuid))).status, 409);
+    assert.equal((await callback(runId, 'plan', await stepToken('{00000000-0000-4000-8000-0000000000aa}', repository.uuid))).status, 401, 'another pipeline');
+    assert.equal((await callback(runId, 'plan', await stepToken(pipeline.uuid, '{00000000-0000-4000-8000-0000000000bb}'))).status, 401, 'another repository');
+    const forged = (await stepToken(pipeline.uuid, repository.uuid)).split('.');
+    forged[2] = Buffer.from('not the signature').toString('base64url');
+    assert.equal((await callback(runId, 'plan', forged.join('.'))).status, 401, 'a bad signature');
+    await server.request(Protocol.RunsDiscard, { runId });
+  });
+
   it('R18: a stale plan (the branch moved on) is refused without triggering the apply pipeline', async () => {
     const head = bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'three\n' });
     const runId = await push(head);
