@@ -212,8 +212,11 @@ export const Run = QueuedRun.extend({
   externalUrl: z.string().nullable(),
   runner: RunnerType.nullable(),
   reports: RunReports,
-  /** What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and for other runs). */
-  plan: PlanCounts.nullable(),
+  /**
+   * What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and
+   * for other runs). Read as null from a server that predates it.
+   */
+  plan: PlanCounts.nullable().default(null),
   /** Where a run on Bitbucket Pipelines is: its pipeline's steps by name and state (`Plan: running`), while it runs. */
   progress: z.string().max(300).nullable().optional(),
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */

@@ -18,6 +18,8 @@ export interface RunSettings {
   pipelineQueueLimitMs: number;
   /** Bitbucket's limit on one step (120 minutes unless the YAML's max-time says less): a step that reaches it failed for that reason. */
   pipelineStepLimitMs: number;
+  /** How long a tool run's plan waits for a Confirm before its plan file is deleted (24 h at most). */
+  planKeptMs: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -30,6 +32,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   killGraceMs: 5_000,
   pipelineQueueLimitMs: 30 * 60_000,
   pipelineStepLimitMs: 120 * 60_000,
+  planKeptMs: 24 * 60 * 60_000,
 };
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -49,5 +52,6 @@ export function runSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RunSet
     killGraceMs: positive(env, 'STACKHOOK_RUN_KILL_GRACE_MS', d.killGraceMs),
     pipelineQueueLimitMs: positive(env, 'STACKHOOK_PIPELINE_QUEUE_LIMIT_MS', d.pipelineQueueLimitMs),
     pipelineStepLimitMs: positive(env, 'STACKHOOK_PIPELINE_STEP_LIMIT_MS', d.pipelineStepLimitMs),
+    planKeptMs: Math.min(positive(env, 'STACKHOOK_PLAN_KEPT_MS', d.planKeptMs), d.planKeptMs),
   };
 }
