@@ -42,7 +42,7 @@ export type OpenedContext = ServerContext & { readonly engine: StoreEngine; read
 export function runCallbacksOf(context: OpenedContext): Route[] {
   const book = context.execution?.book;
   if (!book) return [];
-  return [runCallbackRoute({ folder: book.folder, book, store: context.store, verifyStepToken: stepTokenVerifier(context.bitbucketApi), caps: DEFAULT_UPLOAD_CAPS, log: context.log })];
+  return [runCallbackRoute({ folder: book.folder, book, store: context.store, verifyStepToken: stepTokenVerifier(context.bitbucketApi), caps: DEFAULT_UPLOAD_CAPS, planKey: context.planKey ?? null, log: context.log })];
 }
 
 export async function openContext(

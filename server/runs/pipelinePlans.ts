@@ -55,6 +55,12 @@ export async function keepUpload(store: string, runId: string, kind: UploadKind,
   return bytes;
 }
 
+/**
+ * What a sealed upload is bound to (planFiles.ts): the run, and for the plan the same label as a
+ * local run's plan document, since it becomes the run's plan document once read.
+ */
+export const uploadLabel = (runId: string, kind: UploadKind): string => (kind === 'plan' ? `document:${runId}` : `pipeline-planfile:${runId}`);
+
 /** The upload's size, or null when none was kept. */
 export async function uploadSize(store: string, runId: string, kind: UploadKind): Promise<number | null> {
   const stats = await fs.stat(uploadPath(store, runId, kind)).catch(() => null);

@@ -7,7 +7,6 @@
 // wrong phase gets 409 (a plan for a run not waiting for one). Uploads stream to disk within their
 // caps (pipelinePlans.ts). The route only checks and moves bytes: the run's owner reads the plan.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -15,7 +14,8 @@ import { describeError } from '../errors';
 import { send, type Route } from '../http/routes';
 import type { Logger } from '../log';
 import type { Registry } from '../store/storeEngine';
-import { keepUpload, uploadPath, uploadSize, UploadTooLarge, type UploadCaps, type UploadKind } from './pipelinePlans';
+import { keepUpload, uploadLabel, uploadPath, uploadSize, UploadTooLarge, type UploadCaps, type UploadKind } from './pipelinePlans';
+import { openProtected, protectFile } from './planFiles';
 import type { RunBook } from './runBook';
 import { isFinal, type RunRecord } from './runEvent';
 import { looksLikeRunToken, runTokenMatches } from './runTokens';
@@ -33,6 +33,8 @@ export interface RunCallbackDeps {
   readonly store: Registry;
   readonly verifyStepToken: StepTokenVerifier;
   readonly caps: UploadCaps;
+  /** The key that seals plans at rest on a team server (null: kept 0600 only). */
+  readonly planKey: Buffer | null;
   readonly log: Logger;
 }
 
@@ -120,6 +122,7 @@ async function receive(deps: RunCallbackDeps, target: Target, request: IncomingM
   if (encoding === 'gzip') request.on('error', (error) => source.destroy(error));
   try {
     const bytes = await keepUpload(deps.folder, target.runId, target.what, source, cap);
+    await protectFile(uploadPath(deps.folder, target.runId, target.what), deps.planKey, uploadLabel(target.runId, target.what));
     deps.log.info(`Run ${target.runId} sent back its ${target.what === 'plan' ? 'plan' : 'plan file'} (${bytes} bytes).`);
     send(response, 200, { runId: target.runId, received: target.what, bytes });
   } catch (error) {
@@ -135,6 +138,14 @@ async function receive(deps: RunCallbackDeps, target: Target, request: IncomingM
 async function sendPlanFile(deps: RunCallbackDeps, runId: string, response: ServerResponse): Promise<void> {
   const size = await uploadSize(deps.folder, runId, 'planfile');
   if (size === null) return send(response, 404, { error: `Run ${runId} has no plan file: its plan step did not send one back.` });
-  response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size, 'Cache-Control': 'no-store' });
-  await pipeline(createReadStream(uploadPath(deps.folder, runId, 'planfile')), response).catch(() => response.destroy());
+  let body: Readable;
+  try {
+    body = await openProtected(uploadPath(deps.folder, runId, 'planfile'), deps.planKey, uploadLabel(runId, 'planfile'));
+  } catch (error) {
+    deps.log.error(`The plan file of run ${runId} could not be opened: ${describeError(error)}`);
+    return send(response, 503, { error: 'Stackhook could not open this run\'s plan file.' }, { Connection: 'close' });
+  }
+  // Sealed on disk, so its plain length is known only as it streams: sent chunked.
+  response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' });
+  await pipeline(body, response).catch(() => response.destroy());
 }

@@ -192,6 +192,16 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
       variableSecrets.push(...secrets);
       return env;
     },
+    variablesApart: async (withSecrets) => {
+      const state = await context.store.read();
+      const current = state.stacks.find((candidate) => candidate.id === stack.id) ?? stack;
+      const variables = variablesOfStack(state, current.id, current.spaceId);
+      const plain = Object.fromEntries(variables.filter((variable) => !variable.secret).map((variable) => [variable.name, variable.value ?? '']));
+      const secretOnes = variables.filter((variable) => variable.secret);
+      const { env, secrets } = withSecrets ? await variableEnvironment(context.credentials, secretOnes) : { env: {}, secrets: [] };
+      variableSecrets.push(...secrets);
+      return { plain, secret: env, secretNames: secretOnes.map((variable) => variable.name) };
+    },
     appliedSincePlan: () => appliedSince(book, runId),
     planKey: context.planKey ?? null,
     runPlans: context.runPlans ?? null,

@@ -11,7 +11,7 @@ import * as Protocol from '../../server/protocol';
 import { pushBody } from '../editor/support/webhook';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { fixtureFiles, standinRecords } from '../support/standinTofu';
-import { startServer, type ServerHandle } from '../support/serverProcess';
+import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, send, webhookSecret } from './receiverSupport';
 import { RUN_ENV } from './runSupport';
 import { callbackPath, freePort, PLAN_CASE, SUGGESTED_YAML, toolsFolder } from './pipelinesEngineSupport';
@@ -69,6 +69,14 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     assert.equal(planned.state, 'unconfirmed', planned.summary ?? '');
     assert.equal(planned.plan?.replace, 1);
     assert.equal(planned.summary, 'Plan: 1 to add, 0 to change, 1 to destroy.');
+    // The structured plan is the run's, as a local run's is: its rows, and a resource's change.
+    const structured = await server.request(Protocol.RunsPlan, { runId });
+    assert.deepEqual(
+      structured.resources.map((row) => [row.address, row.action]),
+      [['test_instance.test', 'replace']],
+    );
+    const change = await server.request(Protocol.RunsResourceChange, { runId, address: 'test_instance.test' });
+    assert.equal(change.action, 'replace');
     const upload = path.join(server.store, 'pipeline-plans', `${runId}.tfplan`);
     assert.ok(existsSync(upload), 'the plan file is kept while the run waits');
 
@@ -159,15 +167,17 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     const runId = await push(head);
     await waitFor(runId, ['unconfirmed']);
     bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'four\n' });
-    await server.request(Protocol.RunsConfirm, { runId }).catch((error: { data?: { reason?: string } }) => assert.equal(error.data?.reason, Protocol.STALE_PLAN));
-    const done = await waitFor(runId, ['failed', 'unconfirmed', 'finished']);
-    assert.notEqual(done.state, 'finished');
+    const refused = await rejection(server.request(Protocol.RunsConfirm, { runId }));
+    assert.equal(refused.kind, 'Conflict');
+    assert.equal(refused.data.reason, Protocol.STALE_PLAN);
+    const done = await waitFor(runId, ['discarded', 'failed', 'finished']);
+    assert.equal(done.state, 'discarded');
     assert.deepEqual(
       pipelinesOf(runId).map((p) => p.pattern),
       ['stackhook'],
       'no apply pipeline was triggered',
     );
-    if (done.state === 'failed') assert.match(done.summary ?? '', /stale/);
+    await eventually(() => !existsSync(path.join(server.store, 'pipeline-plans', `${runId}.tfplan`)), 'the plan file to be deleted');
   });
 
   it('checkRunner: both pipelines on the branch pass; a missing apply pipeline gives the YAML, which parses and is what ran here', async () => {
@@ -186,9 +196,28 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     bitbucket.pushCommit('acme/infra', 'main', { 'bitbucket-pipelines.yml': SUGGESTED_YAML });
   });
 
-  it('leaves no plan file behind', () => {
+  it('stack variables: plain ones are pipeline variables; secret ones only with passSecrets, then secured', async () => {
+    await server.request(Protocol.StacksVariablesSet, { stackId: 'infra', name: 'TF_VAR_region', value: 'eu-west-1', secret: false });
+    await server.request(Protocol.StacksVariablesSet, { stackId: 'infra', name: 'DB_PASSWORD', value: 'pa55-w0rd-91x', secret: true });
+    const withoutSecrets = await server.request(Protocol.StacksTriggerRun, { stackId: 'infra' });
+    await waitFor(withoutSecrets.id, ['unconfirmed']);
+    const first = pipelinesOf(withoutSecrets.id)[0]?.variables ?? [];
+    assert.deepEqual(first.find((v) => v.key === 'TF_VAR_region'), { key: 'TF_VAR_region', value: 'eu-west-1', secured: false });
+    assert.equal(first.find((v) => v.key === 'DB_PASSWORD'), undefined, 'a secret variable is not passed without passSecrets');
+    assert.match(await logOf(withoutSecrets.id), /secret variables \(DB_PASSWORD\) are not passed to Bitbucket Pipelines/);
+    await server.request(Protocol.RunsDiscard, { runId: withoutSecrets.id });
+
+    await server.request(Protocol.StacksUpdate, { stackId: 'infra', runner: { type: 'pipelines', pipeline: 'stackhook', passSecrets: true } });
+    const withSecrets = await server.request(Protocol.StacksTriggerRun, { stackId: 'infra' });
+    await waitFor(withSecrets.id, ['unconfirmed']);
+    assert.deepEqual(pipelinesOf(withSecrets.id)[0]?.variables.find((v) => v.key === 'DB_PASSWORD'), { key: 'DB_PASSWORD', value: 'pa55-w0rd-91x', secured: true });
+    assert.ok(!(await logOf(withSecrets.id)).includes('pa55-w0rd-91x'), 'the secret is masked in the run\'s log');
+    await server.request(Protocol.RunsDiscard, { runId: withSecrets.id });
+  });
+
+  it('leaves no plan file behind once every run has ended', async () => {
     const folder = path.join(server.store, 'pipeline-plans');
-    const left = existsSync(folder) ? readdirSync(folder) : [];
-    assert.deepEqual(left, []);
+    assert.ok(existsSync(folder), 'plans were kept here');
+    await eventually(() => readdirSync(folder).length === 0, `no plan file left (${readdirSync(folder).join(', ')})`, 10_000);
   });
 });

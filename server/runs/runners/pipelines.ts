@@ -8,12 +8,14 @@
 // A pipeline whose steps send nothing back ends the run as its pipeline ended, as before. A run taken
 // over after its server died is followed again (the pipeline is found by the run's id if the
 // trigger's answer was lost); it takes none of this machine's slots; a team server always allows it.
+import { promises as fs } from 'node:fs';
 import type { PipelineProgress, PipelineTrigger } from '../../bitbucket/gateway';
 import { applyPipelineOf, type PlanCounts, type Runner, type RunnerCheck } from '../../protocol';
 import { readStructuredPlan } from '../../plans/structuredPlan';
 import { webhookUrlProblem } from '../../registry/reachability';
 import { RunHalted, type Execution, type Outcome } from '../execution';
-import { removeUploads, uploadPath, uploadSize } from '../pipelinePlans';
+import { removeUploads, uploadLabel, uploadPath, uploadSize } from '../pipelinePlans';
+import { ensurePlanDocuments, openProtected, planDocumentOf, removePlanFile } from '../planFiles';
 import { pipelineEnded, planSummary, renderCounts } from '../planSummary';
 import { isTransient, sleep, withRetries } from '../retries';
 import { newRunToken } from '../runTokens';
@@ -103,9 +105,16 @@ async function planPhase(execution: Execution, runner: PipelinesRunner): Promise
     return { state: 'finished', summary: planSummary(await logTail(execution)) ?? pipelineEnded(followed.progress.buildNumber, followed.progress.result) };
   }
   let counts: PlanCounts;
+  // The plan becomes the run's plan document, where stackhook/runs/resourceChange reads it (sealed as the upload was).
+  const document = planDocumentOf(folder, execution.runId);
   try {
-    counts = (await readStructuredPlan(uploadPath(folder, execution.runId, 'plan'))).counts;
+    await ensurePlanDocuments(folder);
+    await fs.rename(uploadPath(folder, execution.runId, 'plan'), document);
+    const structured = await readStructuredPlan(await openProtected(document, execution.planKey, uploadLabel(execution.runId, 'plan')));
+    await execution.runPlans?.put(execution.runId, structured);
+    counts = structured.counts;
   } catch (error) {
+    await removePlanFile(document);
     await execution.write(`The plan the pipeline sent back could not be read: ${(error as Error).message}\n`);
     return { state: 'failed', summary: "the plan sent back is not a plan's show -json; see the run's log" };
   }
@@ -126,6 +135,11 @@ async function applyPhase(execution: Execution, runner: PipelinesRunner): Promis
   if (record.pipelineUuid === null || record.callback?.phase !== 'apply') {
     const { stack, gateway, credential, settings } = execution;
     const head = await withRetries(settings.retryDelayMs, () => gateway.getBranch(credential, stack.repository, record.run.branch, {}));
+    const appliedSince = execution.appliedSincePlan();
+    if (appliedSince !== null) {
+      await execution.write(`Not applied: ${appliedSince}. Nothing was triggered.\n`);
+      return { state: 'failed', summary: `not applied: the plan is stale (${appliedSince}); plan again` };
+    }
     if (record.run.kind === 'tracked' && head !== null && head.commit !== record.run.commit) {
       await execution.write(`Not applied: ${record.run.branch} is at ${head.commit.slice(0, 12)} now, not at the planned ${record.run.commit?.slice(0, 12)}. Nothing was triggered.\n`);
       return { state: 'failed', summary: `not applied: the plan is stale (${record.run.branch} moved on since it was made); plan again` };
@@ -165,12 +179,17 @@ async function startPipeline(execution: Execution, runner: PipelinesRunner, phas
   const { run } = record;
   const pipeline = phase === 'plan' ? runner.pipeline : applyPipelineOf(runner);
   const token = newRunToken();
+  // The stack's variables go first, so Stackhook's own names (which no variable may take) are the run's.
+  const variables = await execution.variablesApart(runner.passSecrets === true);
+  if (variables.secretNames.length > 0 && runner.passSecrets !== true) {
+    await execution.write(`The stack's secret variables (${variables.secretNames.join(', ')}) are not passed to Bitbucket Pipelines: keep them in the repository's or the deployment's variables in Bitbucket, or turn on passSecrets.\n`);
+  }
   const trigger: PipelineTrigger = {
     branch: run.branch,
     commit: run.commit as string,
     pipeline,
-    variables: { STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_PROJECT_ROOT: stack.projectRoot, STACKHOOK_URL: execution.publicUrl },
-    secured: { STACKHOOK_RUN_TOKEN: token.token },
+    variables: { ...variables.plain, STACKHOOK_RUN_ID: run.id, STACKHOOK_STACK: stack.id, STACKHOOK_RUN_KIND: run.kind, STACKHOOK_PROJECT_ROOT: stack.projectRoot, STACKHOOK_URL: execution.publicUrl },
+    secured: { ...variables.secret, STACKHOOK_RUN_TOKEN: token.token },
   };
   // Its server may have died after Bitbucket started the pipeline and before the answer was recorded.
   const resumedPhase = execution.resumed && (record.callback?.phase ?? 'plan') === phase;
