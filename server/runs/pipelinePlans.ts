@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { ensurePrivateFolder, PRIVATE_FILE_MODE } from '../store/atomicFile';
 
 export type UploadKind = 'plan' | 'planfile';
@@ -33,8 +34,8 @@ export class UploadTooLarge extends Error {
   }
 }
 
-/** Streams `source` into the run's upload of that kind; at most `cap` bytes, else nothing is kept. Answers the bytes kept. */
-export async function keepUpload(store: string, runId: string, kind: UploadKind, source: Readable, cap: number): Promise<number> {
+/** Streams `source` (gzip'd when `gzip`) into the run's upload of that kind; at most `cap` bytes as written, else nothing is kept. Answers the bytes kept. */
+export async function keepUpload(store: string, runId: string, kind: UploadKind, source: Readable, cap: number, gzip = false): Promise<number> {
   await ensurePrivateFolder(pipelinePlansFolder(store));
   const target = uploadPath(store, runId, kind);
   const temporary = `${target}.${randomBytes(4).toString('hex')}.part`;
@@ -46,7 +47,12 @@ export async function keepUpload(store: string, runId: string, kind: UploadKind,
     },
   });
   try {
-    await pipeline(source, counted, createWriteStream(temporary, { mode: PRIVATE_FILE_MODE, flags: 'wx' }));
+    const sink = createWriteStream(temporary, { mode: PRIVATE_FILE_MODE, flags: 'wx' });
+    // Through a stream of its own, so a refusal ends the upload's streams but not the request's
+    // connection, which still carries the answer (413) back.
+    const through = source.pipe(new PassThrough());
+    source.once('error', (error) => through.destroy(error));
+    await (gzip ? pipeline(through, createGunzip(), counted, sink) : pipeline(through, counted, sink));
     await fs.rename(temporary, target);
   } catch (error) {
     await fs.rm(temporary, { force: true });

@@ -8,7 +8,6 @@
 // caps (pipelinePlans.ts). The route only checks and moves bytes: the run's owner reads the plan.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { describeError } from '../errors';
 import { send, type Route } from '../http/routes';
@@ -22,6 +21,41 @@ import { looksLikeRunToken, runTokenMatches } from './runTokens';
 import { looksLikeJwt, type StepTokenVerifier } from './stepOidc';
 
 export const RUN_CALLBACK_PREFIX = '/runs/';
+
+/**
+ * A refused upload's body is still read (and thrown away) up to this much for a short while, so the
+ * client is not cut off mid-write and sees the answer; past it the connection closes after the answer.
+ */
+const DRAIN_LIMIT = 8 * 1024 * 1024;
+const DRAIN_MS = 2_000;
+
+function drain(request: IncomingMessage): Promise<void> {
+  if (request.complete || request.socket.destroyed) return Promise.resolve();
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > DRAIN_LIMIT) return Promise.resolve();
+  return new Promise((resolve) => {
+    let size = 0;
+    const done = () => {
+      clearTimeout(timer);
+      request.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_LIMIT) done();
+    };
+    const timer = setTimeout(done, DRAIN_MS);
+    request.on('data', onData);
+    request.once('end', done);
+    request.once('close', done);
+  });
+}
+
+/** Answers a request whose body is not taken, after reading a little of it (see DRAIN_LIMIT). */
+async function refuse(request: IncomingMessage, response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): Promise<void> {
+  await drain(request);
+  send(response, status, body, { ...headers, Connection: 'close' });
+}
 
 /** Every refused token gets these bytes, whatever the reason (the host's log says which). */
 const UNAUTHORIZED = { error: 'Unauthorized.' };
@@ -94,16 +128,16 @@ function phaseProblem(record: RunRecord, method: string): string | null {
 async function answer(deps: RunCallbackDeps, target: Target, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const method = request.method ?? '';
   const allowed = target.what === 'plan' ? ['PUT'] : ['PUT', 'GET'];
-  if (!allowed.includes(method)) return send(response, 405, { error: `${allowed.join(' or ')} only.` }, { Allow: allowed.join(', '), Connection: 'close' });
+  if (!allowed.includes(method)) return refuse(request, response, 405, { error: `${allowed.join(' or ')} only.` }, { Allow: allowed.join(', ') });
   await deps.book.refresh().catch(() => undefined);
   const record = deps.book.record(target.runId);
   const refused = await authorised(deps, record, bearerOf(request));
   if (refused !== null || record === null) {
     deps.log.info(`A callback to ${method} ${target.what} of run ${target.runId.slice(0, 40)} was refused: ${refused ?? 'no such run'}.`);
-    return send(response, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer', Connection: 'close' });
+    return refuse(request, response, 401, UNAUTHORIZED, { 'WWW-Authenticate': 'Bearer' });
   }
   const problem = phaseProblem(record, method);
-  if (problem !== null) return send(response, 409, { error: problem }, { Connection: 'close' });
+  if (problem !== null) return refuse(request, response, 409, { error: problem });
   if (method === 'GET') return sendPlanFile(deps, target.runId, response);
   return receive(deps, target, request, response);
 }
@@ -113,23 +147,22 @@ async function receive(deps: RunCallbackDeps, target: Target, request: IncomingM
   const declared = Number(request.headers['content-length']);
   const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity' && !(encoding === 'gzip' && target.what === 'plan')) {
-    return send(response, 415, { error: target.what === 'plan' ? 'The plan is sent as is or with Content-Encoding: gzip.' : 'The plan file is sent as is.' }, { Connection: 'close' });
+    return refuse(request, response, 415, { error: target.what === 'plan' ? 'The plan is sent as is or with Content-Encoding: gzip.' : 'The plan file is sent as is.' });
   }
   if (encoding === 'identity' && Number.isFinite(declared) && declared > cap) {
-    return send(response, 413, { error: `The ${target.what === 'plan' ? 'plan' : 'plan file'} is over ${cap} bytes, the most Stackhook keeps.` }, { Connection: 'close' });
+    return refuse(request, response, 413, { error: `The ${target.what === 'plan' ? 'plan' : 'plan file'} is over ${cap} bytes, the most Stackhook keeps.` });
   }
-  const source: Readable = encoding === 'gzip' ? request.pipe(createGunzip()) : request;
-  if (encoding === 'gzip') request.on('error', (error) => source.destroy(error));
   try {
-    const bytes = await keepUpload(deps.folder, target.runId, target.what, source, cap);
+    const bytes = await keepUpload(deps.folder, target.runId, target.what, request, cap, encoding === 'gzip');
     await protectFile(uploadPath(deps.folder, target.runId, target.what), deps.planKey, uploadLabel(target.runId, target.what));
     deps.log.info(`Run ${target.runId} sent back its ${target.what === 'plan' ? 'plan' : 'plan file'} (${bytes} bytes).`);
     send(response, 200, { runId: target.runId, received: target.what, bytes });
   } catch (error) {
-    if (error instanceof UploadTooLarge) return send(response, 413, { error: `The ${target.what === 'plan' ? 'plan' : 'plan file'} is over ${error.cap} bytes, the most Stackhook keeps.` }, { Connection: 'close' });
-    if (request.destroyed || response.destroyed) return;
+    if (error instanceof UploadTooLarge) return refuse(request, response, 413, { error: `The ${target.what === 'plan' ? 'plan' : 'plan file'} is over ${error.cap} bytes, the most Stackhook keeps.` });
+    // The client hung up: nobody to answer (a request read to its end counts as destroyed, its socket does not).
+    if (request.socket.destroyed || !response.writable) return;
     const gzip = (error as NodeJS.ErrnoException).code?.startsWith('Z_') === true;
-    if (gzip) return send(response, 400, { error: 'The plan is not valid gzip.' }, { Connection: 'close' });
+    if (gzip) return refuse(request, response, 400, { error: 'The plan is not valid gzip.' });
     deps.log.error(`The ${target.what} of run ${target.runId} could not be kept: ${describeError(error)}`);
     send(response, 503, { error: 'Stackhook could not keep this upload; send it again.' }, { Connection: 'close', 'Retry-After': '5' });
   }
