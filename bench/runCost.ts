@@ -79,7 +79,7 @@ async function pipelinesFigures() {
     const total = bitbucket.totalCalls();
     const polls = pollsNeeded(PENDING_MS + DURATION_MS);
     // 1 branch read (a manual run resolves its commit) + 1 trigger + polls + 2 status writes; the log is
-    // read live (R20): once the pipeline runs, each poll lists the steps and reads each step's new part, and once more at its end.
+    // read live (R22): once the pipeline runs, each poll lists the steps and reads each step's new part, and once more at its end.
     const minimum = 1 + 1 + polls + 2 + 0;
     const logReads = (pollsNeeded(DURATION_MS) + 1) * (1 + (repository?.pipelineScript.steps.length ?? 1));
     return { latencies, counts, total, minimum, logReads, polls };

@@ -1,4 +1,4 @@
-// The front door's route for a `pipelines` run's callbacks (docs/design.md §4, R18–R20):
+// The front door's route for a `pipelines` run's callbacks (docs/design.md §4, R20–R22):
 //   PUT /runs/<run id>/plan      the plan step's `show -json` document (Content-Encoding: gzip accepted)
 //   PUT /runs/<run id>/planfile  the plan step's binary plan file
 //   GET /runs/<run id>/planfile  the apply step fetching the confirmed plan file back

@@ -1,4 +1,4 @@
-// Bitbucket Pipelines as a full run engine (docs/design.md §4, R18–R20), end to end through the built
+// Bitbucket Pipelines as a full run engine (docs/design.md §4, R20–R22), end to end through the built
 // server and the fake Bitbucket executing the bitbucket-pipelines.yml Stackhook suggests, with the
 // stand-in `tofu` on the steps' PATH: push → plan pipeline → the plan and the plan file sent back to
 // the run's callbacks → `unconfirmed` with counts → Confirm → the apply pipeline applies the same
@@ -62,7 +62,7 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     await bitbucket?.stop();
   });
 
-  it('R18: push → the plan pipeline sends the plan and the plan file back → unconfirmed with counts → Confirm → the apply pipeline applies the same bytes', async () => {
+  it('R20: push → the plan pipeline sends the plan and the plan file back → unconfirmed with counts → Confirm → the apply pipeline applies the same bytes', async () => {
     const head = bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'one\n' });
     const runId = await push(head);
     const planned = await waitFor(runId, ['unconfirmed', 'failed', 'finished']);
@@ -97,7 +97,7 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     assert.equal(existsSync(upload), false, 'the plan file is deleted once the run ends');
   });
 
-  it('R19: no Bitbucket credential in any trigger; the run token is a secured variable; the log masks it', async () => {
+  it('R21: no Bitbucket credential in any trigger; the run token is a secured variable; the log masks it', async () => {
     const pipelines = bitbucket.world.repository('acme/infra')?.pipelines ?? [];
     assert.ok(pipelines.length >= 2, 'there are triggers to search');
     for (const pipeline of pipelines) {
@@ -113,7 +113,7 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     }
   });
 
-  it('R19: the callbacks answer the same 401 to a missing, wrong, other run\'s or ended run\'s token; 409 to a plan for a run not waiting for one', async () => {
+  it('R21: the callbacks answer the same 401 to a missing, wrong, other run\'s or ended run\'s token; 409 to a plan for a run not waiting for one', async () => {
     const head = bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'two\n' });
     const runId = await push(head);
     await waitFor(runId, ['unconfirmed']);
@@ -142,7 +142,7 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     assert.equal((await callback(runId, 'plan', own)).status, 401, 'void once the run ended');
   });
 
-  it('R19: a step\'s OIDC token is accepted instead of the run token only when it names the run\'s own pipeline and repository', async () => {
+  it('R21: a step\'s OIDC token is accepted instead of the run token only when it names the run\'s own pipeline and repository', async () => {
     const head = bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'oidc\n' });
     const runId = await push(head);
     await waitFor(runId, ['unconfirmed']);
@@ -162,7 +162,7 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     await server.request(Protocol.RunsDiscard, { runId });
   });
 
-  it('R18: a stale plan (the branch moved on) is refused without triggering the apply pipeline', async () => {
+  it('R20: a stale plan (the branch moved on) is refused without triggering the apply pipeline', async () => {
     const head = bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'three\n' });
     const runId = await push(head);
     await waitFor(runId, ['unconfirmed']);

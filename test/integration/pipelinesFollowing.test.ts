@@ -1,4 +1,4 @@
-// Following a `pipelines` run (docs/design.md R20) through the built server against the fake
+// Following a `pipelines` run (docs/design.md R22) through the built server against the fake
 // Bitbucket executing real bitbucket-pipelines.yml files: log lines appear in the run's log before
 // the pipeline ends and the steps are the run's progress; Cancel stops the plan pipeline and the
 // apply pipeline; a pipeline that waits too long in the queue and a step that reaches the step limit
@@ -45,7 +45,7 @@ const HANG_YAML = `pipelines:
             - echo never
 `;
 
-describe('following a pipelines run: live logs, progress, limits, cancel, restart (R20)', function () {
+describe('following a pipelines run: live logs, progress, limits, cancel, restart (R22)', function () {
   this.timeout(180_000);
   let bitbucket: FakeBitbucket;
   let server: ServerHandle;
@@ -99,7 +99,7 @@ describe('following a pipelines run: live logs, progress, limits, cancel, restar
     await bitbucket?.stop();
   });
 
-  it('R20: a step\'s log lines reach the run\'s log while the pipeline still runs, and the steps are the run\'s progress', async () => {
+  it('R22: a step\'s log lines reach the run\'s log while the pipeline still runs, and the steps are the run\'s progress', async () => {
     const { id: runId } = await server.request(Protocol.StacksTriggerRun, { stackId: 'ticks' });
     let sawProgress = '';
     await eventually(async () => {
@@ -118,7 +118,7 @@ describe('following a pipelines run: live logs, progress, limits, cancel, restar
     for (let tick = 1; tick <= 10; tick++) assert.equal(log.split(`tick ${tick}\n`).length - 1, 1, `tick ${tick} once in the log`);
   });
 
-  it('R20: Cancel during the plan stops the plan pipeline', async () => {
+  it('R22: Cancel during the plan stops the plan pipeline', async () => {
     const { id: runId } = await server.request(Protocol.StacksTriggerRun, { stackId: 'ticks' });
     await eventually(async () => /tick 1/.test(await logOf(runId)), 'the plan to be running', 20_000);
     await server.request(Protocol.RunsCancel, { runId });
@@ -127,7 +127,7 @@ describe('following a pipelines run: live logs, progress, limits, cancel, restar
     assert.equal(pipelinesOf('acme/ticks', runId)[0]?.execution?.result, 'STOPPED');
   });
 
-  it('R20: a pipeline that waits in Bitbucket\'s queue past the limit is stopped and fails the run with that reason', async () => {
+  it('R22: a pipeline that waits in Bitbucket\'s queue past the limit is stopped and fails the run with that reason', async () => {
     const settings = bitbucket.world.executePipelines('acme/ticks', { path: bitbucket.world.repository('acme/ticks')?.pipelineExecution?.path ?? [], minuteMs: MINUTE_MS, queueDelayMs: 60_000 });
     try {
       const { id: runId } = await server.request(Protocol.StacksTriggerRun, { stackId: 'ticks' });
@@ -140,14 +140,14 @@ describe('following a pipelines run: live logs, progress, limits, cancel, restar
     }
   });
 
-  it('R20: a step that reaches Bitbucket\'s step limit (120 minutes, on the fake\'s clock) fails the run with that reason', async () => {
+  it('R22: a step that reaches Bitbucket\'s step limit (120 minutes, on the fake\'s clock) fails the run with that reason', async () => {
     const { id: runId } = await server.request(Protocol.StacksTriggerRun, { stackId: 'hang' });
     const done = await waitFor(runId, ['failed', 'finished', 'stopped'], 60_000);
     assert.equal(done.state, 'failed');
     assert.match(done.summary ?? '', /the step Hang reached Bitbucket's limit of 12 s for a step/);
   });
 
-  it('R20: Cancel during the apply stops the apply pipeline', async () => {
+  it('R22: Cancel during the apply stops the apply pipeline', async () => {
     const settings = bitbucket.world.repository('acme/infra')?.pipelineExecution;
     assert.ok(settings);
     const { id: runId } = await server.request(Protocol.StacksTriggerRun, { stackId: 'infra' });
@@ -165,7 +165,7 @@ describe('following a pipelines run: live logs, progress, limits, cancel, restar
     }
   });
 
-  it('R20: a server killed while the apply pipeline waits is replaced by one that follows it again and still answers its callback', async () => {
+  it('R22: a server killed while the apply pipeline waits is replaced by one that follows it again and still answers its callback', async () => {
     const settings = bitbucket.world.repository('acme/infra')?.pipelineExecution;
     assert.ok(settings);
     const { id: runId } = await server.request(Protocol.StacksTriggerRun, { stackId: 'infra' });

@@ -1,4 +1,4 @@
-// The run callbacks' route on a front door of its own (R19), with a run book that holds one run
+// The run callbacks' route on a front door of its own (R21), with a run book that holds one run
 // waiting for its plan: uploads stream to disk within their caps and leave nothing when refused,
 // gzip is read, the token is compared as a hash, and every refused token gets the same bytes.
 import { strict as assert } from 'node:assert';
@@ -32,7 +32,7 @@ function call(url: string, method: string, headers: Record<string, string>, body
   });
 }
 
-describe('run callbacks (R19)', () => {
+describe('run callbacks (R21)', () => {
   let folder: string;
   let listener: HttpListener;
   let state: string;
