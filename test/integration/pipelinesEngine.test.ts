@@ -196,6 +196,24 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
     bitbucket.pushCommit('acme/infra', 'main', { 'bitbucket-pipelines.yml': SUGGESTED_YAML });
   });
 
+  it('R20: with autodeploy, a tracked run\'s plan goes on to the apply pipeline without a Confirm', async () => {
+    await server.request(Protocol.StacksUpdate, { stackId: 'infra', autodeploy: true });
+    try {
+      const head = bitbucket.pushCommit('acme/infra', 'main', { 'envs/prod/README.md': 'autodeploy\n' });
+      const runId = await push(head);
+      const done = await waitFor(runId, ['finished', 'failed', 'stopped', 'unconfirmed']);
+      assert.equal(done.state, 'finished', `${done.summary}: ${await logOf(runId)}`);
+      assert.deepEqual(
+        pipelinesOf(runId).map((p) => p.pattern),
+        ['stackhook', 'stackhook-apply'],
+      );
+      const records = standinRecords(await logOf(runId));
+      assert.equal(records.find((record) => record.argv[0] === 'apply')?.planFile?.sha256, records.find((record) => record.argv[0] === 'plan')?.planFile?.sha256);
+    } finally {
+      await server.request(Protocol.StacksUpdate, { stackId: 'infra', autodeploy: false });
+    }
+  });
+
   it('stack variables: plain ones are pipeline variables; secret ones only with passSecrets, then secured', async () => {
     await server.request(Protocol.StacksVariablesSet, { stackId: 'infra', name: 'TF_VAR_region', value: 'eu-west-1', secret: false });
     await server.request(Protocol.StacksVariablesSet, { stackId: 'infra', name: 'DB_PASSWORD', value: 'pa55-w0rd-91x', secret: true });
