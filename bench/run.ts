@@ -14,6 +14,7 @@ import { postgresReceiver } from './postgresReceiver';
 import { registryScale } from './registryScale';
 import { rpcRoundTrip } from './rpcRoundTrip';
 import { runCost } from './runCost';
+import { pipelinesEngine } from './pipelinesEngine';
 import { atMost, type BenchmarkResult } from './support/result';
 import { goalRows, mergeResults, renderResults } from './support/resultsFile';
 import { textTable } from './support/table';
@@ -40,6 +41,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'RPC round trip', run: rpcRoundTrip },
   { name: 'receiver on PostgreSQL', run: postgresReceiver },
   { name: 'runs', run: runCost },
+  { name: 'pipelines engine', run: pipelinesEngine },
   { name: 'structured plan', run: planParse },
 ];
 

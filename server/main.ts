@@ -16,7 +16,7 @@ import { gatedStdio } from './rpc/lifecycle';
 import { TeamRpcEndpoint } from './rpc/webSocketEndpoint';
 import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
 import { readTls, watchTeamStore } from './serveSupport';
-import { openContext } from './startup';
+import { openContext, runCallbacksOf } from './startup';
 import { takeSecretsFromEnvironment } from './startupSecrets';
 import { StoreCorruptError } from './store/registryDocument';
 import { redeemRoute } from './team/redeemEndpoint';
@@ -65,7 +65,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
             reason: response.reason,
           }),
         );
-      }, options.receiverLimits)
+      }, options.receiverLimits, runCallbacksOf(context))
     : null;
   let stopLooking: (() => void) | undefined;
   connection.onInitialized(() => {
@@ -113,10 +113,11 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
     const tls = options.tls ? readTls(options.tls) : undefined;
     const pipeline = new DeliveryPipeline(context, context.engine.deliveryRecorder);
     receiver = await HttpListener.listen(address, {
-      // In this order: the health check, the team server's own route, then deliveries.
+      // In this order: the health check, the team server's own route, run callbacks, then deliveries.
       routes: [
         healthRoute(context.version),
         redeemRoute(users, () => context.now(), log),
+        ...runCallbacksOf(context),
         deliveryRoute(context, pipeline, (answer) => {
           if (answer.logLine !== null) log.info(answer.logLine);
         }),

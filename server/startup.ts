@@ -9,6 +9,10 @@ import { registerSecret } from './log';
 import type { ChangeTopic } from './protocol';
 import { RunBook } from './runs/runBook';
 import { RunEngine } from './runs/runEngine';
+import { runCallbackRoute } from './runs/runCallbacks';
+import { DEFAULT_UPLOAD_CAPS } from './runs/pipelinePlans';
+import { stepTokenVerifier } from './runs/stepOidc';
+import type { Route } from './http/routes';
 import { runSettingsFromEnv } from './runs/settings';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
@@ -29,7 +33,17 @@ export const RUN_LOG_SIZE = 10_000;
 export const REFUSAL_LOG_SIZE = 1_000;
 
 /** The context, and the store engine start-up opened, whose other pieces the listeners and shutdown need. */
-export type OpenedContext = ServerContext & { readonly engine: StoreEngine };
+export type OpenedContext = ServerContext & { readonly engine: StoreEngine; readonly bitbucketApi: string };
+
+/**
+ * The front door's route for `pipelines` runs' callbacks (runs/runCallbacks.ts): uploads kept in the
+ * run book's folder, step tokens verified against the configured Bitbucket's published keys.
+ */
+export function runCallbacksOf(context: OpenedContext): Route[] {
+  const book = context.execution?.book;
+  if (!book) return [];
+  return [runCallbackRoute({ folder: book.folder, book, store: context.store, verifyStepToken: stepTokenVerifier(context.bitbucketApi), caps: DEFAULT_UPLOAD_CAPS, planKey: context.planKey ?? null, log: context.log })];
+}
 
 export async function openContext(
   options: ServerOptions,
@@ -82,6 +96,7 @@ export async function openContext(
     planKey: secretKey,
     ...(options.mode === 'serve' ? { team: { users: engine.users, localRunner: options.localRunner } } : {}),
     engine,
+    bitbucketApi: options.bitbucketApi,
   };
   const execution = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi), engine.stackLocks);
   return Object.assign(context, { execution });

@@ -33,6 +33,24 @@ export interface PipelineTrigger {
   /** The key under `pipelines.custom` in bitbucket-pipelines.yml. */
   pipeline: string;
   variables: Record<string, string>;
+  /** Variables Bitbucket keeps secured (masked in logs, never shown by its API): a run's token, secret stack variables. */
+  secured?: Record<string, string> | undefined;
+}
+
+/** One step of a pipeline as it stands: how the run shows its progress and reads its log. */
+export interface PipelineStepProgress {
+  uuid: string;
+  name: string | null;
+  state: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | string;
+  result: string | null;
+  startedOn: string | null;
+  completedOn: string | null;
+}
+
+/** What a ranged read of a step's log gave: the new text, and the byte offset to read on from. */
+export interface StepLogChunk {
+  text: string;
+  nextOffset: number;
 }
 
 export interface PipelineProgress {
@@ -41,6 +59,8 @@ export interface PipelineProgress {
   state: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | string;
   /** SUCCESSFUL, FAILED, ERROR, STOPPED, EXPIRED: set once completed. */
   result: string | null;
+  /** The repository's uuid, where Bitbucket's answer names it (a step's OIDC token carries it). */
+  repositoryUuid?: string | null | undefined;
 }
 
 export type BuildState = 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED' | 'STOPPED';
@@ -106,6 +126,10 @@ export interface BitbucketGateway {
   findTriggeredPipeline(credential: BitbucketCredential, fullName: string, trigger: PipelineTrigger, context: CallContext): Promise<PipelineProgress | null>;
   stopPipeline(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<void>;
   pipelineLog(credential: BitbucketCredential, fullName: string, uuid: string, maxBytes: number, context: CallContext): Promise<string>;
+  /** The pipeline's steps as they stand. */
+  pipelineSteps(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<PipelineStepProgress[]>;
+  /** A step's log from byte `offset` on (HTTP Range), at most `maxBytes` of it; nothing new is an empty text. */
+  stepLog(credential: BitbucketCredential, fullName: string, uuid: string, stepUuid: string, offset: number, maxBytes: number, context: CallContext): Promise<StepLogChunk>;
   writeBuildStatus(credential: BitbucketCredential, fullName: string, commit: string, status: BuildStatus, isNew: boolean, context: CallContext): Promise<void>;
   /** Creates the comment or edits `commentId`; returns the comment's id. */
   writePullRequestComment(

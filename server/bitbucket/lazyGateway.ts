@@ -29,6 +29,8 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     findTriggeredPipeline: forward('findTriggeredPipeline'),
     stopPipeline: forward('stopPipeline'),
     pipelineLog: forward('pipelineLog'),
+    pipelineSteps: forward('pipelineSteps'),
+    stepLog: forward('stepLog'),
     writeBuildStatus: forward('writeBuildStatus'),
     writePullRequestComment: forward('writePullRequestComment'),
   };

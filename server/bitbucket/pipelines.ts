@@ -11,6 +11,7 @@ const progressOf = (pipeline: BitbucketPipeline): PipelineProgress => ({
   buildNumber: pipeline.build_number ?? null,
   state: pipeline.state.name,
   result: pipeline.state.result?.name ?? null,
+  repositoryUuid: pipeline.repository?.uuid ?? null,
 });
 
 const pipelineParams = (fullName: string, uuid: string) => ({ ...repositoryParams(fullName), pipeline_uuid: uuid });
@@ -28,7 +29,10 @@ export async function triggerPipeline(http: BitbucketHttp, fullName: string, tri
           commit: { type: 'commit', hash: trigger.commit },
           selector: { type: 'custom', pattern: trigger.pipeline },
         },
-        variables: Object.entries(trigger.variables).map(([key, value]) => ({ type: 'pipeline_variable', key, value, secured: false })),
+        variables: [
+          ...Object.entries(trigger.variables).map(([key, value]) => ({ type: 'pipeline_variable', key, value, secured: false })),
+          ...Object.entries(trigger.secured ?? {}).map(([key, value]) => ({ type: 'pipeline_variable', key, value, secured: true })),
+        ],
       },
       schema: BitbucketPipeline,
       what: `run the custom pipeline ${trigger.pipeline} of ${fullName} on ${trigger.commit.slice(0, 12)}`,

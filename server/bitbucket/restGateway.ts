@@ -10,6 +10,7 @@ import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions, WebhookTarget } from './gateway';
 import { BitbucketHttp } from './transport';
 import { findTriggeredPipeline, getPipeline, pipelineLog, stopPipeline, triggerPipeline } from './pipelines';
+import { pipelineSteps, stepLog } from './pipelineSteps';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
 import { writeBuildStatus, writePullRequestComment } from './reports';
 import { cloneUrl, commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
@@ -131,6 +132,8 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     findTriggeredPipeline: (credential, fullName, trigger, context) => findTriggeredPipeline(client(credential), fullName, trigger, context.signal),
     stopPipeline: (credential, fullName, uuid, context) => stopPipeline(client(credential), fullName, uuid, context.signal),
     pipelineLog: (credential, fullName, uuid, maxBytes, context) => pipelineLog(client(credential), fullName, uuid, maxBytes, context.signal),
+    pipelineSteps: (credential, fullName, uuid, context) => pipelineSteps(client(credential), fullName, uuid, context.signal),
+    stepLog: (credential, fullName, uuid, stepUuid, offset, maxBytes, context) => stepLog(client(credential), fullName, uuid, stepUuid, offset, maxBytes, context.signal),
     writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),
     writePullRequestComment: (credential, fullName, pullRequestId, markdown, commentId, context) =>
       writePullRequestComment(client(credential), fullName, pullRequestId, markdown, commentId, context.signal),

@@ -87,12 +87,19 @@ export const BitbucketPipeline = z.object({
     result: z.object({ name: z.string() }).optional(),
   }),
   duration_in_seconds: z.number().optional(),
+  repository: z.object({ uuid: z.string().max(100).optional() }).optional(),
   target: z.object({ commit: z.object({ hash: z.string() }).optional(), selector: z.object({ pattern: z.string().optional() }).optional() }).optional(),
   variables: z.array(z.object({ key: z.string(), value: z.string().optional() })).optional(),
 });
 export type BitbucketPipeline = z.infer<typeof BitbucketPipeline>;
 export const PipelinePage = paginated(BitbucketPipeline);
-export const PipelineStep = z.object({ uuid: z.string(), name: z.string().optional() });
+export const PipelineStep = z.object({
+  uuid: z.string(),
+  name: z.string().optional(),
+  state: z.object({ name: z.string(), result: z.object({ name: z.string() }).optional() }).optional(),
+  started_on: z.string().optional(),
+  completed_on: z.string().optional(),
+});
 export const PipelineStepPage = paginated(PipelineStep);
 
 export const CommitStatus = z.object({ key: z.string(), state: z.string() });

@@ -48,6 +48,8 @@ export interface Call<S extends z.ZodType> {
   accept?: readonly number[] | undefined;
   /** Receives the raw body of a 2xx answer (logs and files are text, not JSON). */
   onText?: ((text: string) => void) | undefined;
+  /** Request headers beyond the client's own (a log read's `Range`). */
+  headers?: Record<string, string> | undefined;
 }
 
 /** A `next` link is absolute: only its path and query go into the log. */
@@ -138,7 +140,7 @@ export class BitbucketHttp {
           url: call.target,
           params: call.query,
           data: call.body === undefined ? undefined : JSON.stringify(call.body),
-          headers: call.body === undefined ? {} : { 'Content-Type': 'application/json' },
+          headers: { ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...call.headers },
           signal,
         });
         release?.();

@@ -105,5 +105,5 @@ export async function checkStackRunner(context: ServerContext, params: Protocol.
   const integrationId = requireAttached(stack);
   const integration = state.integrations.find((candidate) => candidate.id === integrationId);
   if (!integration) throw notFound(`The stack's integration "${integrationId}" does not exist.`);
-  return check(context.bitbucket, await credentialOf(context.credentials, integration), stack, scope.signal);
+  return check(context.bitbucket, await credentialOf(context.credentials, integration), stack, context.publicUrl, scope.signal);
 }

@@ -98,7 +98,14 @@ export const PipelineName = z
   .min(1, 'must not be empty')
   .max(100)
   .regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, ".", "_" and "-" (a key under pipelines.custom)');
-export const PipelinesRunner = z.object({ type: z.literal('pipelines'), pipeline: PipelineName });
+/**
+ * Bitbucket Pipelines runs the stack: `pipeline` plans (and sends the plan back), `applyPipeline`
+ * (default `<pipeline>-apply`) applies the confirmed plan file; `passSecrets` passes the stack's
+ * secret variables as secured pipeline variables (otherwise they belong in Bitbucket's own variables).
+ */
+export const PipelinesRunner = z.object({ type: z.literal('pipelines'), pipeline: PipelineName, applyPipeline: PipelineName.optional(), passSecrets: z.boolean().optional() });
+/** The custom pipeline that applies a `pipelines` runner's confirmed plan. */
+export const applyPipelineOf = (runner: { pipeline: string; applyPipeline?: string | undefined }): string => runner.applyPipeline ?? `${runner.pipeline}-apply`;
 /** What a local runner runs: OpenTofu or Terraform, driven by Stackhook (init, plan to a file, apply that file), or the stack's own argv commands. */
 export const RunnerTool = z.enum(['opentofu', 'terraform', 'custom']);
 export type RunnerTool = z.infer<typeof RunnerTool>;
@@ -210,6 +217,8 @@ export const Run = QueuedRun.extend({
    * for other runs). Read as null from a server that predates it.
    */
   plan: PlanCounts.nullable().default(null),
+  /** Where a run on Bitbucket Pipelines is: its pipeline's steps by name and state (`Plan: running`), while it runs. */
+  progress: z.string().max(300).nullable().optional(),
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
   toolVersion: z.string().max(200).nullable().optional(),
 });

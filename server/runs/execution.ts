@@ -21,6 +21,8 @@ export interface Execution {
   readonly log: Logger;
   /** Fires when the run is cancelled, times out, or this process loses it. */
   readonly signal: AbortSignal;
+  /** Where Bitbucket reaches this server: a pipeline calls its run back there (STACKHOOK_URL). */
+  readonly publicUrl: string;
   /** The web page Bitbucket shows for a repository: `https://bitbucket.org/acme/network`. */
   readonly repositoryPage: string;
   record(): RunRecord;
@@ -45,6 +47,11 @@ export interface Execution {
    * values read from where they are kept; from then on the run's log masks them.
    */
   variables(): Promise<Record<string, string>>;
+  /**
+   * The stack's variables apart, for a pipeline's trigger: the plain ones by name, the secret ones'
+   * names, and their values only when `withSecrets` (a `pipelines` runner's `passSecrets`).
+   */
+  variablesApart(withSecrets: boolean): Promise<{ plain: Record<string, string>; secret: Record<string, string>; secretNames: string[] }>;
   /** Why the run's plan is stale because another run of the stack applied since it was made, or null. */
   appliedSincePlan(): string | null;
   /** The key that seals plan files and documents on a team server (null: kept 0600 only). */

@@ -19,6 +19,8 @@ export interface RunRecord {
   /** Where the run stands in its stack's queue, once the stack's lock holder admitted it. */
   position: number | null;
   pipelineUuid: string | null;
+  /** What a `pipelines` run's callbacks are accepted for now (runs/runCallbacks.ts): the token's hash and phase. */
+  callback: NonNullable<RunEvent['callback']> | null;
   processGroup: number | null;
   statusPosted: boolean;
   commentId: number | null;
@@ -54,6 +56,7 @@ export function queuedRecord(stored: QueuedRun & { queuedBy?: string }, origin: 
     origin,
     position: null,
     pipelineUuid: null,
+    callback: null,
     processGroup: null,
     statusPosted: false,
     commentId: null,
@@ -165,11 +168,14 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
   if (event.reports !== undefined) next.reports = { ...next.reports, ...event.reports };
   if (event.plan !== undefined) next.plan = event.plan;
   if (event.toolVersion !== undefined) next.toolVersion = event.toolVersion;
+  if (event.progress !== undefined) next.progress = event.progress === '' ? null : event.progress;
   return {
     record: {
       ...record,
       run: next,
-      pipelineUuid: event.pipelineUuid ?? record.pipelineUuid,
+      // A new phase's callbacks (the apply) come with a pipeline of their own: the plan's is done with.
+      pipelineUuid: event.pipelineUuid ?? (event.callback !== undefined && event.callback.phase !== record.callback?.phase ? null : record.pipelineUuid),
+      callback: event.callback ?? record.callback,
       processGroup: event.processGroup ?? record.processGroup,
       statusPosted: record.statusPosted || event.statusPosted === true,
       commentId: event.commentId ?? record.commentId,

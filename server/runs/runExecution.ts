@@ -178,6 +178,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     log: context.log,
     signal: active.controller.signal,
     repositoryPage: `${deps.webOrigin}/${stack.repository}`,
+    publicUrl: context.publicUrl.replace(/\/+$/, ''),
     record: () => book.record(runId) as RunRecord,
     advance,
     note: async (change) => {
@@ -190,6 +191,16 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
       const { env, secrets } = await variableEnvironment(context.credentials, variablesOfStack(state, current.id, current.spaceId));
       variableSecrets.push(...secrets, ...(await allSecretValues(context.credentials, state.variables)));
       return env;
+    },
+    variablesApart: async (withSecrets) => {
+      const state = await context.store.read();
+      const current = state.stacks.find((candidate) => candidate.id === stack.id) ?? stack;
+      const variables = variablesOfStack(state, current.id, current.spaceId);
+      const plain = Object.fromEntries(variables.filter((variable) => !variable.secret).map((variable) => [variable.name, variable.value ?? '']));
+      const secretOnes = variables.filter((variable) => variable.secret);
+      const { env, secrets } = withSecrets ? await variableEnvironment(context.credentials, secretOnes) : { env: {}, secrets: [] };
+      variableSecrets.push(...secrets);
+      return { plain, secret: env, secretNames: secretOnes.map((variable) => variable.name) };
     },
     appliedSincePlan: () => appliedSince(book, runId),
     planKey: context.planKey ?? null,

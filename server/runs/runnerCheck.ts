@@ -5,7 +5,7 @@ import type { RunnerCheck } from '../protocol';
 import { runSettingsOf, type StoredStack } from '../registry/state';
 import { runnerKindOf } from './runners/runnerKinds';
 
-export async function checkRunner(gateway: BitbucketGateway, credential: BitbucketCredential, stack: StoredStack, signal?: AbortSignal): Promise<RunnerCheck> {
+export async function checkRunner(gateway: BitbucketGateway, credential: BitbucketCredential, stack: StoredStack, publicUrl: string, signal?: AbortSignal): Promise<RunnerCheck> {
   const { runner } = runSettingsOf(stack);
   const kind = runnerKindOf(runner);
   const problems: RunnerCheck['problems'] = [];
@@ -18,6 +18,6 @@ export async function checkRunner(gateway: BitbucketGateway, credential: Bitbuck
       fix: `Create an API token with ${missing.join(', ')} (and the scopes it has now) and save it in the integration.`,
     });
   }
-  problems.push(...(await kind.check({ gateway, credential, stack, runner, signal })));
+  problems.push(...(await kind.check({ gateway, credential, stack, runner, publicUrl, signal })));
   return { ok: problems.length === 0, problems };
 }

@@ -35,6 +35,8 @@ export interface RunHost {
   readonly bitbucket: BitbucketGateway;
   readonly log: Logger;
   readonly now: () => Date;
+  /** The URL Bitbucket reaches this server at: a `pipelines` run's callbacks go there (STACKHOOK_URL). */
+  readonly publicUrl: string;
   /** On a team server: whether its host lets the local runner run (`--local-runner`). */
   readonly team?: { readonly localRunner: boolean } | undefined;
   /** Structured plans, kept by the store engine for every replica. */

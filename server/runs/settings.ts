@@ -14,6 +14,10 @@ export interface RunSettings {
   retryDelayMs: number;
   /** After TERM, how long a local command has before it gets KILL. */
   killGraceMs: number;
+  /** A pipeline still waiting in Bitbucket's queue after this long is stopped, and its run fails saying so. */
+  pipelineQueueLimitMs: number;
+  /** Bitbucket's limit on one step (120 minutes unless the YAML's max-time says less): a step that reaches it failed for that reason. */
+  pipelineStepLimitMs: number;
   /** How long a tool run's plan waits for a Confirm before its plan file is deleted (24 h at most). */
   planKeptMs: number;
 }
@@ -26,6 +30,8 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   logCap: 1024 * 1024,
   retryDelayMs: 1_000,
   killGraceMs: 5_000,
+  pipelineQueueLimitMs: 30 * 60_000,
+  pipelineStepLimitMs: 120 * 60_000,
   planKeptMs: 24 * 60 * 60_000,
 };
 
@@ -44,6 +50,8 @@ export function runSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RunSet
     logCap: positive(env, 'STACKHOOK_RUN_LOG_CAP', d.logCap),
     retryDelayMs: positive(env, 'STACKHOOK_RUN_RETRY_MS', d.retryDelayMs),
     killGraceMs: positive(env, 'STACKHOOK_RUN_KILL_GRACE_MS', d.killGraceMs),
+    pipelineQueueLimitMs: positive(env, 'STACKHOOK_PIPELINE_QUEUE_LIMIT_MS', d.pipelineQueueLimitMs),
+    pipelineStepLimitMs: positive(env, 'STACKHOOK_PIPELINE_STEP_LIMIT_MS', d.pipelineStepLimitMs),
     planKeptMs: Math.min(positive(env, 'STACKHOOK_PLAN_KEPT_MS', d.planKeptMs), d.planKeptMs),
   };
 }

@@ -31,6 +31,8 @@ export const RunEvent = z.object({
   reports: RunReports.partial().optional(),
   /** What the run's plan does, counted, once its structured plan was read (the rows are kept apart: RunPlans). */
   plan: PlanCounts.optional(),
+  /** A pipeline's steps by name and state, as the run's progress ("" once there is none to show). */
+  progress: z.string().max(300).optional(),
   /** The tool's version line, for runs of OpenTofu or Terraform. */
   toolVersion: z.string().max(200).optional(),
   /** A claim: the process that executes the run from here (`host:pid:start`), with `fence` one above the run's last. */
@@ -39,6 +41,12 @@ export const RunEvent = z.object({
   step: z.string().optional(),
   /** The pipeline a `pipelines` run follows: how a restarted server picks it up again. */
   pipelineUuid: z.string().optional(),
+  /**
+   * A `pipelines` run's callbacks from here on: the SHA-256 of the run token its pipeline was given
+   * (never the token), the phase it is for (a plan coming back, or the plan file fetched to apply),
+   * and the repository's uuid (an OIDC step token's claim). Replaced for the apply; void once the run ends.
+   */
+  callback: z.object({ tokenHash: z.string().regex(/^[0-9a-f]{64}$/), phase: z.enum(['plan', 'apply']), repositoryUuid: z.string().max(100).nullable() }).optional(),
   /** The process group of the command a local run is running, so a restarted server can end it. */
   processGroup: z.number().int().optional(),
   /** The build status exists on the commit, so later changes PUT it. */

@@ -1,11 +1,12 @@
 // The receiver inside an editor's server process (`--stdio --listen HOST:PORT`): the front door with
-// `/healthz` and deliveries. Two editor windows on one store both ask for the port; the second finds
+// `/healthz`, deliveries and the routes start-up hands in (run callbacks). Two editor windows on one store both ask for the port; the second finds
 // it taken and says where the receiver runs instead of failing, and keeps serving the editor.
 import type { ServerContext } from '../context';
 import { describeError } from '../errors';
 import { healthRoute, probeHealth } from '../http/health';
 import { HttpListener, type ListenAddress } from '../http/listener';
 import type { ReceiverLimits } from '../http/connectionLimits';
+import type { Route } from '../http/routes';
 import { hostPort } from '../hostPort';
 import type { DeliveryRecorder } from '../store/storeEngine';
 import { DeliveryPipeline, type DeliveryAnswer } from './delivery';
@@ -22,6 +23,8 @@ export async function startEditorReceiver(
   address: ListenAddress,
   onBadSignature: (answer: DeliveryAnswer) => void = () => undefined,
   limits?: ReceiverLimits,
+  /** Routes beside deliveries: a `pipelines` run's callbacks. */
+  moreRoutes: readonly Route[] = [],
 ): Promise<HttpListener | null> {
   const where = hostPort(address.host, address.port);
   const onDelivery = (answer: DeliveryAnswer) => {
@@ -30,7 +33,7 @@ export async function startEditorReceiver(
   };
   try {
     const receiver = await HttpListener.listen(address, {
-      routes: [healthRoute(context.version), deliveryRoute(context, new DeliveryPipeline(context, recorder), onDelivery)],
+      routes: [healthRoute(context.version), ...moreRoutes, deliveryRoute(context, new DeliveryPipeline(context, recorder), onDelivery)],
       notFound: NOTHING_HERE,
       limits,
       onError: (error) => context.log.error(`The webhook receiver failed: ${describeError(error)}`),

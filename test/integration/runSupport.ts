@@ -45,5 +45,5 @@ export function processesWith(marker: string): number[] {
   return found;
 }
 
-/** A bitbucket-pipelines.yml that defines the custom pipeline runs trigger by default. */
-export const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
+/** A bitbucket-pipelines.yml that defines the custom pipelines runs trigger by default (the plan's sends nothing back). */
+export const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n    stackhook-apply:\n      - step:\n          script:\n            - tofu apply\n';

@@ -145,12 +145,16 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     const pipeline = bitbucket.world.repository('acme/network')?.pipelines.at(-1);
     assert.equal(pipeline?.commit, head);
     assert.equal(pipeline?.pattern, 'stackhook');
-    assert.deepEqual(Object.fromEntries((pipeline?.variables ?? []).map((v) => [v.key, v.value])), {
+    const variables = pipeline?.variables ?? [];
+    assert.deepEqual(Object.fromEntries(variables.filter((v) => !v.secured).map((v) => [v.key, v.value])), {
       STACKHOOK_RUN_ID: runId,
       STACKHOOK_STACK: 'net',
       STACKHOOK_RUN_KIND: 'tracked',
       STACKHOOK_PROJECT_ROOT: 'envs/prod',
+      STACKHOOK_URL: 'https://hooks.example.com',
     });
+    // The run token is the only secured variable: Bitbucket masks it, and it authorises only this run's callbacks.
+    assert.deepEqual(variables.filter((v) => v.secured).map((v) => v.key), ['STACKHOOK_RUN_TOKEN']);
     const status = statusOf('acme/network', head, statusKey('net', 'tracked'));
     assert.deepEqual(status?.history, ['INPROGRESS', 'SUCCESSFUL']);
     assert.equal(status?.url, done.externalUrl);

@@ -46,6 +46,8 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
     findTriggeredPipeline: sinon.stub().resolves(null),
     stopPipeline: sinon.stub().resolves(),
     pipelineLog: sinon.stub().resolves(''),
+    pipelineSteps: sinon.stub().resolves([]),
+    stepLog: sinon.stub().resolves({ text: '', nextOffset: 0 }),
     writeBuildStatus: sinon.stub().resolves(),
     writePullRequestComment: sinon.stub().resolves(1),
   } as unknown as TestWorld['bitbucket'];

@@ -38,5 +38,7 @@ export interface RunnerCheckTarget<R extends Runner = Runner> {
   credential: BitbucketCredential;
   stack: StoredStack;
   runner: R;
+  /** Where Bitbucket reaches this server (a pipeline calls a run back there). */
+  publicUrl: string;
   signal?: AbortSignal | undefined;
 }
