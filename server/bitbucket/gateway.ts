@@ -55,6 +55,20 @@ export interface BuildStatus {
   url: string;
 }
 
+/** What a diffstat compares: one commit with its first parent, or `source..destination` (Bitbucket's order). */
+export interface DiffSpec {
+  source: string;
+  /** Null: the source's first parent. A commit or a branch name. */
+  destination: string | null;
+  /** From the merge base of the two (a pull request, a new branch) rather than a plain two-way diff (a push). */
+  topic: boolean;
+}
+
+/** The paths a diff touched, or that it touched too many to list: read up to a limit, never guessed. */
+export type ChangedPaths =
+  | { kind: 'read'; paths: string[]; pages: number }
+  | { kind: 'too-large'; files: number; more: boolean; pages: number };
+
 export interface CallContext {
   signal?: AbortSignal | undefined;
   /** Reports progress of long work: `done` of `total` items, with a short message. */
@@ -107,6 +121,8 @@ export interface BitbucketGateway {
   stopPipeline(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<void>;
   pipelineLog(credential: BitbucketCredential, fullName: string, uuid: string, maxBytes: number, context: CallContext): Promise<string>;
   writeBuildStatus(credential: BitbucketCredential, fullName: string, commit: string, status: BuildStatus, isNew: boolean, context: CallContext): Promise<void>;
+  /** The paths a diff touched, reading at most `maxFiles` entries (paged). Throws when Bitbucket cannot say. */
+  changedPaths(credential: BitbucketCredential, fullName: string, diff: DiffSpec, maxFiles: number, context: CallContext): Promise<ChangedPaths>;
   /** Creates the comment or edits `commentId`; returns the comment's id. */
   writePullRequestComment(
     credential: BitbucketCredential,

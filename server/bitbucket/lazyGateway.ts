@@ -30,6 +30,7 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     stopPipeline: forward('stopPipeline'),
     pipelineLog: forward('pipelineLog'),
     writeBuildStatus: forward('writeBuildStatus'),
+    changedPaths: forward('changedPaths'),
     writePullRequestComment: forward('writePullRequestComment'),
   };
 }

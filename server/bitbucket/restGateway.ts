@@ -6,6 +6,7 @@ import type { Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '.
 import { testCredential } from './account';
 import { getBranch, listBranches, readSourceFile } from './branches';
 import { inBulk } from './bulk';
+import { changedPaths } from './diffstat';
 import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions, WebhookTarget } from './gateway';
 import { BitbucketHttp } from './transport';
@@ -131,6 +132,9 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     findTriggeredPipeline: (credential, fullName, trigger, context) => findTriggeredPipeline(client(credential), fullName, trigger, context.signal),
     stopPipeline: (credential, fullName, uuid, context) => stopPipeline(client(credential), fullName, uuid, context.signal),
     pipelineLog: (credential, fullName, uuid, maxBytes, context) => pipelineLog(client(credential), fullName, uuid, maxBytes, context.signal),
+    // Read while a delivery waits for its answer: one attempt, since a run of every stack is the fallback, not a failure.
+    changedPaths: (credential, fullName, diff, maxFiles, context) =>
+      changedPaths(new BitbucketHttp(base, credential, { ...settings.http, retries: 0 }, log, Math.random, budgetOf(credential)), fullName, diff, maxFiles, context.signal),
     writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),
     writePullRequestComment: (credential, fullName, pullRequestId, markdown, commentId, context) =>
       writePullRequestComment(client(credential), fullName, pullRequestId, markdown, commentId, context.signal),

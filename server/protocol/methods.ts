@@ -157,6 +157,8 @@ export const StacksCreate = request(
     runner: E.Runner.optional(),
     autodeploy: z.boolean().optional(),
     allowForks: z.boolean().optional(),
+    /** Left out: everything under the project root. */
+    triggerPaths: E.TriggerPaths.optional(),
   }),
   E.Stack,
 );
@@ -186,6 +188,8 @@ export const StacksUpdate = request(
     allowForks: z.boolean().optional(),
     branch: E.BranchName.optional(),
     projectRoot: E.ProjectRoot.optional(),
+    /** null: back to everything under the project root. */
+    triggerPaths: E.TriggerPaths.nullable().optional(),
     verify: z.boolean().optional(),
   }),
   E.Stack,

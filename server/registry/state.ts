@@ -65,6 +65,8 @@ export const StoredStack = z.object({
   runner: Runner.optional(),
   autodeploy: z.boolean().optional(),
   allowForks: z.boolean().optional(),
+  /** Globs of changed paths that start its runs (triggerPaths.ts); absent: everything under the project root. */
+  triggerPaths: z.array(z.string()).optional(),
 });
 
 export const RegistryState = z.object({

@@ -19,6 +19,8 @@ import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHea
 import { printable } from './printable';
 import { recordedHeaders } from './recordedHeaders';
 import { routeEvent } from './routing';
+import { readChanges } from './changedPaths';
+import { diffsOf, filterByTriggerPaths } from './triggerFilter';
 import { checkSignature, type SignatureCheck } from './signature';
 import type { StoredDelivery } from '../store/storedDelivery';
 import type { Accepted, DeliveryRecorder } from '../store/storeEngine';
@@ -133,8 +135,8 @@ export class DeliveryPipeline {
 
     // 4–6. R16, then parse, route, record and act.
     const requestUuid = headers['x-request-uuid'];
-    return this.attempts.exclusively(integration.id, requestUuid, () => {
-      const accepted = this.accept(trace, integration, headers, json, receivedAt, state);
+    return this.attempts.exclusively(integration.id, requestUuid, async () => {
+      const accepted = await this.accept(trace, integration, headers, json, receivedAt, state);
       return act<DeliveryAnswer | 'stale'>(context, accepted.actions, { deliveryId: requestUuid, at: receivedAt }, async (runs, owner) => {
         // The process that records the delivery executes its runs: they are its own from the start.
         const stored: StoredDelivery = { ...accepted.delivery, runs, ...(runs.length > 0 && owner !== undefined ? { recordedBy: owner } : {}) };
@@ -152,14 +154,15 @@ export class DeliveryPipeline {
   }
 
   /** What the delivery means for the stacks in `state`: its record and its actions. Nothing is recorded yet. */
-  private accept(
+  private async accept(
     trace: Trace,
     integration: StoredIntegration,
     headers: DeliveryHeaders,
     body: Record<string, unknown>,
     receivedAt: Date,
     state: RegistryState,
-  ): { delivery: Delivery; actions: readonly DeliveryAction[] } {
+  ): Promise<{ delivery: Delivery; actions: readonly DeliveryAction[] }> {
+    const { context } = this;
     const requestUuid = headers['x-request-uuid'];
     const eventKey = headers['x-event-key'];
     const parsed = parseEvent(eventKey, body);
@@ -169,7 +172,10 @@ export class DeliveryPipeline {
       return { delivery, actions: [] };
     }
     trace.repository = parsed.event.repository;
-    const routing = routeEvent(parsed.event, integration.id, state.stacks);
+    const routed = routeEvent(parsed.event, integration.id, state.stacks);
+    // R18: only stacks whose trigger paths match a changed path run; what changed is read once.
+    const diffs = diffsOf(routed);
+    const routing = diffs.length === 0 ? routed : filterByTriggerPaths(routed, state.stacks, await readChanges(context, integration, parsed.event.repository ?? '', diffs));
     const status = routing.verdict === 'queued' ? 202 : 200;
     const delivery = deliveryRecord(
       integration.id,

@@ -4,6 +4,7 @@
 // may be applied. Each will be a variant of DeliveryAction that routing.ts returns, and a case in the
 // switch below saying what is recorded with the delivery and what is done once it is; the switch is
 // exhaustive, so a variant without its case does not compile. docs/design.md §3 shows the steps.
+import type { DiffSpec } from '../bitbucket/gateway';
 import type { QueuedRun, Run } from '../protocol';
 import { queueRuns, type QueueHost, type Recording, type RunRequest } from '../runs/queue';
 
@@ -17,6 +18,10 @@ export interface PlannedRun {
   commit: string | null;
   /** The pull request that proposes the run, so its result can be commented there. */
   pullRequestId?: number;
+  /** What changed, for the stack's trigger paths (triggerFilter.ts); null when the event cannot say. */
+  diff?: DiffSpec | null;
+  /** Why it runs, for the delivery log ("ran: envs/prod/main.tf and 2 more"). */
+  note?: string;
 }
 
 export type DeliveryAction = { kind: 'queue-runs'; runs: readonly PlannedRun[] };

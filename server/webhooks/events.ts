@@ -48,6 +48,8 @@ export interface PushChangeEvent {
   type: string | null;
   name: string;
   commit: string | null;
+  /** What the ref pointed at before; null for a new branch (its changes are read against the stack's branch). */
+  oldCommit: string | null;
   deleted: boolean;
 }
 
@@ -56,6 +58,7 @@ export interface PullRequestEvent {
   sourceBranch: string;
   sourceCommit: string | null;
   destinationBranch: string;
+  destinationCommit: string | null;
   /** From a fork unless the delivery proves the source is the webhook's own repository. */
   origin: PullRequestOrigin;
 }
@@ -83,6 +86,7 @@ export function parseEvent(eventKey: string, body: Record<string, unknown>): Eve
             type: change.new ? change.new.type : null,
             name: ref?.name ?? '',
             commit: change.new?.target?.hash ?? null,
+            oldCommit: change.old?.target?.hash ?? null,
             deleted: !change.new,
           };
         }),
@@ -107,6 +111,7 @@ export function parseEvent(eventKey: string, body: Record<string, unknown>): Eve
           sourceBranch: pr.source.branch.name,
           sourceCommit: pr.source.commit?.hash ?? null,
           destinationBranch: pr.destination.branch.name,
+          destinationCommit: pr.destination.commit?.hash ?? null,
           origin: pullRequestOrigin(hookRepository, repositorySide(pr.source.repository), repositorySide(pr.destination.repository)),
         },
       },

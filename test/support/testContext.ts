@@ -48,6 +48,8 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
     pipelineLog: sinon.stub().resolves(''),
     writeBuildStatus: sinon.stub().resolves(),
     writePullRequestComment: sinon.stub().resolves(1),
+    // Unreadable unless a test says otherwise: every stack then runs (the safe side), as before trigger paths.
+    changedPaths: sinon.stub().rejects(new Error('not stubbed in this test')),
   } as unknown as TestWorld['bitbucket'];
 }
 

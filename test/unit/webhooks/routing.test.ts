@@ -291,7 +291,7 @@ describe('routing deliveries to stacks (R15)', () => {
 
   it('keeps reasons readable: control characters from the network are replaced', () => {
     const routing = routeEvent(
-      { kind: 'push', eventKey: 'repo:push', repository: 'acme/net', changes: [{ type: 'branch', name: 'evil\nforged log line', commit: 'abc', deleted: false }] },
+      { kind: 'push', eventKey: 'repo:push', repository: 'acme/net', changes: [{ type: 'branch', name: 'evil\nforged log line', commit: 'abc', oldCommit: null, deleted: false }] },
       'acme',
       [stack('net', 'acme/net', 'main')],
     );
