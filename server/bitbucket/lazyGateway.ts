@@ -31,6 +31,7 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     pipelineLog: forward('pipelineLog'),
     writeBuildStatus: forward('writeBuildStatus'),
     changedPaths: forward('changedPaths'),
+    replyToPullRequestComment: forward('replyToPullRequestComment'),
     writePullRequestComment: forward('writePullRequestComment'),
   };
 }

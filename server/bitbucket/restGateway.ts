@@ -12,7 +12,7 @@ import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions
 import { BitbucketHttp } from './transport';
 import { findTriggeredPipeline, getPipeline, pipelineLog, stopPipeline, triggerPipeline } from './pipelines';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
-import { writeBuildStatus, writePullRequestComment } from './reports';
+import { replyToPullRequestComment, writeBuildStatus, writePullRequestComment } from './reports';
 import { cloneUrl, commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
 import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './hookConfiguration';
@@ -136,6 +136,8 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     changedPaths: (credential, fullName, diff, maxFiles, context) =>
       changedPaths(new BitbucketHttp(base, credential, { ...settings.http, retries: 0 }, log, Math.random, budgetOf(credential)), fullName, diff, maxFiles, context.signal),
     writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),
+    replyToPullRequestComment: (credential, fullName, pullRequestId, parentId, markdown, context) =>
+      replyToPullRequestComment(client(credential), fullName, pullRequestId, parentId, markdown, context.signal),
     writePullRequestComment: (credential, fullName, pullRequestId, markdown, commentId, context) =>
       writePullRequestComment(client(credential), fullName, pullRequestId, markdown, commentId, context.signal),
   };

@@ -317,6 +317,20 @@ export const UsersInvite = request(
   z.object({ user: z.string(), tokenId: z.string(), token: z.string(), expiresAt: z.string(), newUser: z.boolean() }),
 );
 
+/**
+ * Links a Bitbucket account to a Stackhook user, so their pull request comments can command (R19):
+ * an admin of the root space names the user and the Atlassian account id, or a user proves their
+ * own account with their own API token (Stackhook reads `GET /user` with it and keeps nothing of it).
+ */
+export const UsersLinkBitbucket = request(
+  'stackhook/users/linkBitbucket',
+  z.union([
+    z.strictObject({ user: E.Username, accountId: z.string().min(1).max(200) }),
+    z.strictObject({ username: E.Username, secret: E.Secret, credentialType: E.CredentialType.optional() }),
+  ]),
+  z.object({ user: z.string(), accountId: z.string(), displayName: z.string().nullable() }),
+);
+
 /** The branches of a repository, through an integration's credential: what a branch pick list offers. */
 export const RepositoriesBranches = request(
   'stackhook/repositories/branches',

@@ -69,6 +69,14 @@ export const StoredStack = z.object({
   triggerPaths: z.array(z.string()).optional(),
 });
 
+/** A Stackhook user's Bitbucket account (its Atlassian account id), by whom it was linked (accountLinks.ts). */
+export const StoredAccountLink = z.object({
+  user: z.string(),
+  accountId: z.string(),
+  linkedBy: z.string(),
+  linkedAt: z.string(),
+});
+
 export const RegistryState = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   revision: z.number().int().nonnegative(),
@@ -77,6 +85,8 @@ export const RegistryState = z.object({
   integrations: z.array(StoredIntegration),
   deletedIntegrations: z.array(DeletedIntegration),
   stacks: z.array(StoredStack),
+  /** Absent in stores from before comment commands: no account is linked. */
+  accountLinks: z.array(StoredAccountLink).optional(),
 });
 
 export type StoredSpace = z.infer<typeof StoredSpace>;
@@ -84,6 +94,7 @@ export type StoredGrant = z.infer<typeof StoredGrant>;
 export type StoredIntegration = z.infer<typeof StoredIntegration>;
 export type DeletedIntegration = z.infer<typeof DeletedIntegration>;
 export type StoredStack = z.infer<typeof StoredStack>;
+export type StoredAccountLink = z.infer<typeof StoredAccountLink>;
 export type RegistryState = z.infer<typeof RegistryState>;
 
 export const ROOT_SPACE_ID = 'root';

@@ -9,7 +9,7 @@ import * as stacks from '../operations/stacks';
 import * as expected from '../operations/expectedWebhooks';
 import { previewIntegration, previewStack } from '../operations/preview';
 import { status } from '../operations/status';
-import { inviteUser } from '../operations/users';
+import { inviteUser, linkBitbucket } from '../operations/users';
 import { handler, type Handler } from './handler';
 
 export const handlers: readonly Handler[] = [
@@ -51,6 +51,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
   handler(Protocol.UsersInvite, inviteUser),
+  handler(Protocol.UsersLinkBitbucket, linkBitbucket),
   handler(Protocol.StacksCheckRunner, runs.checkStackRunner),
   handler(Protocol.RunsGet, runs.getRun),
   handler(Protocol.RunsLog, runs.runLog),

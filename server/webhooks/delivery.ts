@@ -14,7 +14,9 @@ import type { RegistryState, StoredIntegration } from '../registry/state';
 import { AttemptsInFlight } from './attemptsInFlight';
 import { act, type DeliveryAction } from './deliveryActions';
 import { RefusalBudget } from './refusalBudget';
-import { parseEvent } from './events';
+import { parseEvent, type PullRequestCommentEvent } from './events';
+import { parseCommand, routeComment, type CommentIdentity } from './commentCommands';
+import { integrationAccountId, needsIntegrationAccount } from './integrationAccount';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
 import { printable } from './printable';
 import { recordedHeaders } from './recordedHeaders';
@@ -172,7 +174,11 @@ export class DeliveryPipeline {
       return { delivery, actions: [] };
     }
     trace.repository = parsed.event.repository;
-    const routed = routeEvent(parsed.event, integration.id, state.stacks);
+    const event = parsed.event;
+    const routed =
+      event.kind === 'pullrequest' && event.action === 'comment_created'
+        ? routeComment(event, integration, state, await this.identity(state, integration, event.pullRequest.comment))
+        : routeEvent(event, integration.id, state.stacks);
     // R18: only stacks whose trigger paths match a changed path run; what changed is read once.
     const diffs = diffsOf(routed);
     const routing = diffs.length === 0 ? routed : filterByTriggerPaths(routed, state.stacks, await readChanges(context, integration, parsed.event.repository ?? '', diffs));
@@ -190,6 +196,15 @@ export class DeliveryPipeline {
       trace.headers,
     );
     return { delivery, actions: routing.actions };
+  }
+
+  /** Who a comment's author may be besides a linked account (R19): in one-person use, the integration's own account. */
+  private async identity(state: RegistryState, integration: StoredIntegration, comment: PullRequestCommentEvent | undefined): Promise<CommentIdentity> {
+    const { context } = this;
+    const onePerson = context.team === undefined;
+    const ids = [comment?.accountId ?? null, comment?.uuid ?? null];
+    const lookUp = comment !== undefined && parseCommand(comment.raw) !== null && needsIntegrationAccount(state, onePerson, ids);
+    return { onePerson, serverUser: context.user, integrationAccountId: lookUp ? await integrationAccountId(context, integration) : null };
   }
 
   private answerDuplicate(trace: Trace, first: StoredDelivery, headers: DeliveryHeaders): DeliveryAnswer {

@@ -1,12 +1,18 @@
 // What a delivery does once it is checked and routed: a list of actions, carried out in one place
-// (act). Today a delivery can only queue runs. Pull request events will do more: a comment command,
-// a decline that releases a stack's lock and discards its waiting runs, an approval that changes what
-// may be applied. Each will be a variant of DeliveryAction that routing.ts returns, and a case in the
-// switch below saying what is recorded with the delivery and what is done once it is; the switch is
-// exhaustive, so a variant without its case does not compile. docs/design.md §3 shows the steps.
-import type { DiffSpec } from '../bitbucket/gateway';
+// (act). A delivery queues runs, and a `/stackhook` comment may also be answered by a reply (R19).
+// Pull request events will do more: a decline that releases a stack's lock and discards its waiting
+// runs, an approval that changes what may be applied. Each is a variant of DeliveryAction that
+// routing returns, and a case in the switch below saying what is recorded with the delivery and what
+// is done once it is; the switch is exhaustive, so a variant without its case does not compile.
+// docs/design.md §3 shows the steps.
+import type { BitbucketGateway, DiffSpec } from '../bitbucket/gateway';
+import { describeError } from '../errors';
+import type { Logger } from '../log';
 import type { QueuedRun, Run } from '../protocol';
+import type { StoredIntegration } from '../registry/state';
+import { credentialOf, type CredentialStore } from '../secrets/credentialStore';
 import { queueRuns, type QueueHost, type Recording, type RunRequest } from '../runs/queue';
+import { printable } from './printable';
 
 /** A run a delivery queues on a stack (R15). */
 export interface PlannedRun {
@@ -24,30 +30,68 @@ export interface PlannedRun {
   note?: string;
 }
 
-export type DeliveryAction = { kind: 'queue-runs'; runs: readonly PlannedRun[] };
+/** A reply to a pull request comment: what a refused or answered `/stackhook` command says back, once (R19). */
+export interface CommentReply {
+  integration: StoredIntegration;
+  repository: string;
+  pullRequestId: number;
+  commentId: number;
+  markdown: string;
+}
+
+export type DeliveryAction = { kind: 'queue-runs'; runs: readonly PlannedRun[] } | { kind: 'reply'; reply: CommentReply };
+
+/** What carrying out actions needs beyond queueing: Bitbucket, with the integration's credential, for replies. */
+export interface DeliveryHost extends QueueHost {
+  readonly bitbucket: BitbucketGateway;
+  readonly credentials: CredentialStore;
+  readonly log: Logger;
+}
 
 /**
  * Carries out a delivery's actions: `record` writes the delivery down with what its actions record
- * (the runs they queue, in the delivery's own line, R16), and only what it recorded is then done.
+ * (the runs they queue, in the delivery's own line, R16), and only what it recorded is then done: a
+ * reply is posted by the attempt that recorded the delivery, so a retry never answers twice.
  * Answers what `record` answered.
  */
-export function act<T>(
-  host: QueueHost,
+export async function act<T>(
+  host: DeliveryHost,
   actions: readonly DeliveryAction[],
   origin: { deliveryId: string; at: Date },
   record: (runs: QueuedRun[], owner: string | undefined) => Promise<Recording<T>>,
 ): Promise<T> {
   const runs: RunRequest[] = [];
+  const replies: CommentReply[] = [];
   for (const action of actions) {
     switch (action.kind) {
       case 'queue-runs':
         runs.push(...action.runs.map(runRequest));
         break;
+      case 'reply':
+        replies.push(action.reply);
+        break;
       default:
-        return unknownAction(action.kind);
+        return unknownAction(action);
     }
   }
-  return queueRuns(host, runs, origin, record);
+  let recorded = false;
+  const result = await queueRuns(host, runs, origin, async (queued, owner) => {
+    const recording = await record(queued, owner);
+    recorded = recording.changed !== null;
+    return recording;
+  });
+  // After the answer's record, not before it: Bitbucket's 10 s are for the record, and a reply that fails is logged, not retried.
+  if (recorded) for (const reply of replies) void postReply(host, reply);
+  return result;
+}
+
+async function postReply(host: DeliveryHost, reply: CommentReply): Promise<void> {
+  try {
+    const credential = await credentialOf(host.credentials, reply.integration);
+    await host.bitbucket.replyToPullRequestComment(credential, reply.repository, reply.pullRequestId, reply.commentId, reply.markdown, {});
+  } catch (error) {
+    host.log.warn(`Could not reply to comment ${reply.commentId} on pull request #${reply.pullRequestId} of ${printable(reply.repository)}: ${describeError(error)}`);
+  }
 }
 
 function runRequest(planned: PlannedRun): RunRequest {
@@ -55,6 +99,6 @@ function runRequest(planned: PlannedRun): RunRequest {
   return { stackId, kind, trigger, branch, commit, ...(pullRequestId !== undefined ? { pullRequestId } : {}) };
 }
 
-function unknownAction(kind: never): never {
-  throw new Error(`The delivery action ${String(kind)} has no case in act().`);
+function unknownAction(action: never): never {
+  throw new Error(`The delivery action ${JSON.stringify(action)} has no case in act().`);
 }

@@ -23,8 +23,8 @@ const IGNORED_PULL_REQUEST_ACTIONS: Readonly<Record<string, string>> = {
   rejected: 'a declined pull request leaves nothing to plan',
   approved: 'approvals change no code',
   unapproved: 'approvals change no code',
-  comment_created: 'comments change no code',
-  comment_updated: 'comments change no code',
+  comment_created: 'the comment is not a /stackhook command',
+  comment_updated: 'an edited comment is never a command (only new comments are)',
   comment_deleted: 'comments change no code',
 };
 

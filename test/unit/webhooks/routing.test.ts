@@ -258,7 +258,7 @@ describe('routing deliveries to stacks (R15)', () => {
     for (const [file, reason] of [
       ['bitbucket-cloud-pull-event-fulfilled.json', /#16 fulfilled: ignored, the merge pushes to the destination branch/],
       ['bitbucket-cloud-pull-event-rejected.json', /#13 rejected: ignored/],
-      ['bitbucket-cloud-comment-event.json', /#2 comment_created: ignored, comments change no code/],
+      ['bitbucket-cloud-comment-event.json', /#2 comment_created: ignored, the comment is not a \/stackhook command/],
     ] as const) {
       const routing = route(`atlantis/${file}`, stacks);
       assert.equal(routing.verdict, 'ignored', file);
