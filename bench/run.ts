@@ -14,6 +14,7 @@ import { postgresReceiver } from './postgresReceiver';
 import { registryScale } from './registryScale';
 import { rpcRoundTrip } from './rpcRoundTrip';
 import { runCost } from './runCost';
+import { triggerPathsEconomy } from './triggerPathsEconomy';
 import { atMost, type BenchmarkResult } from './support/result';
 import { goalRows, mergeResults, renderResults } from './support/resultsFile';
 import { textTable } from './support/table';
@@ -41,6 +42,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'receiver on PostgreSQL', run: postgresReceiver },
   { name: 'runs', run: runCost },
   { name: 'structured plan', run: planParse },
+  { name: 'trigger paths', run: triggerPathsEconomy },
 ];
 
 function machine(): string {
