@@ -23,6 +23,7 @@ import { recordedHeaders } from './recordedHeaders';
 import { routeEvent } from './routing';
 import { readChanges } from './changedPaths';
 import { diffsOf, filterByTriggerPaths } from './triggerFilter';
+import { lifecycleActions } from './pullRequestLifecycle';
 import { checkSignature, type SignatureCheck } from './signature';
 import type { StoredDelivery } from '../store/storedDelivery';
 import type { Accepted, DeliveryRecorder } from '../store/storeEngine';
@@ -181,7 +182,10 @@ export class DeliveryPipeline {
         : routeEvent(event, integration.id, state.stacks);
     // R18: only stacks whose trigger paths match a changed path run; what changed is read once.
     const diffs = diffsOf(routed);
-    const routing = diffs.length === 0 ? routed : filterByTriggerPaths(routed, state.stacks, await readChanges(context, integration, parsed.event.repository ?? '', diffs));
+    const filtered = diffs.length === 0 ? routed : filterByTriggerPaths(routed, state.stacks, await readChanges(context, integration, parsed.event.repository ?? '', diffs));
+    // R20: new commits supersede the pull request's queued runs, a decline stops them.
+    const stops = lifecycleActions(event, integration.id, state.stacks, routed);
+    const routing = stops.length === 0 ? filtered : { ...filtered, actions: [...filtered.actions, ...stops], reason: `${filtered.reason}${stopNote(stops)}` };
     const status = routing.verdict === 'queued' ? 202 : 200;
     const delivery = deliveryRecord(
       integration.id,
@@ -289,6 +293,12 @@ export interface Trace {
   repository: string | null;
   /** What is kept of the request's headers with a recorded delivery: nothing secret. */
   headers: DeliveryRecordedHeaders;
+}
+
+/** What the delivery log says of the runs a pull request event stops. */
+function stopNote(actions: readonly DeliveryAction[]): string {
+  const stops = actions.flatMap((action) => (action.kind === 'stop-pull-request-runs' ? [action.stop] : []));
+  return stops.map((stop) => `; queued runs of pull request #${stop.pullRequestId} stop (${stop.summary})`).join('');
 }
 
 function claimedRepository(json: Record<string, unknown>): string | null {

@@ -1,7 +1,7 @@
 // What a delivery does once it is checked and routed: a list of actions, carried out in one place
-// (act). A delivery queues runs, and a `/stackhook` comment may also be answered by a reply (R19).
-// Pull request events will do more: a decline that releases a stack's lock and discards its waiting
-// runs, an approval that changes what may be applied. Each is a variant of DeliveryAction that
+// (act). A delivery queues runs, a `/stackhook` comment may be answered by a reply (R19), and a
+// pull request's new commits or its decline stop its queued runs (R20). Pull request events will do
+// more: a decline that releases a stack's lock, an approval that changes what may be applied. Each is a variant of DeliveryAction that
 // routing returns, and a case in the switch below saying what is recorded with the delivery and what
 // is done once it is; the switch is exhaustive, so a variant without its case does not compile.
 // docs/design.md §3 shows the steps.
@@ -11,7 +11,9 @@ import type { Logger } from '../log';
 import type { QueuedRun, Run } from '../protocol';
 import type { StoredIntegration } from '../registry/state';
 import { credentialOf, type CredentialStore } from '../secrets/credentialStore';
+import { endQueuedPullRequestRuns, type PullRequestRunsEnd } from '../runs/pullRequestRuns';
 import { queueRuns, type QueueHost, type Recording, type RunRequest } from '../runs/queue';
+import type { RunService } from '../runs/service';
 import { printable } from './printable';
 
 /** A run a delivery queues on a stack (R15). */
@@ -39,7 +41,18 @@ export interface CommentReply {
   markdown: string;
 }
 
-export type DeliveryAction = { kind: 'queue-runs'; runs: readonly PlannedRun[] } | { kind: 'reply'; reply: CommentReply };
+/** R20: what a pull request's new commits or its decline end: its queued proposed runs on these stacks. */
+export interface PullRequestRunsStop {
+  stackIds: readonly string[];
+  pullRequestId: number;
+  /** In the stopped runs' summary: "superseded by 1e69a602caef". */
+  summary: string;
+}
+
+export type DeliveryAction =
+  | { kind: 'queue-runs'; runs: readonly PlannedRun[] }
+  | { kind: 'reply'; reply: CommentReply }
+  | { kind: 'stop-pull-request-runs'; stop: PullRequestRunsStop };
 
 /** What carrying out actions needs beyond queueing: Bitbucket, with the integration's credential, for replies. */
 export interface DeliveryHost extends QueueHost {
@@ -62,6 +75,7 @@ export async function act<T>(
 ): Promise<T> {
   const runs: RunRequest[] = [];
   const replies: CommentReply[] = [];
+  const stops: PullRequestRunsStop[] = [];
   for (const action of actions) {
     switch (action.kind) {
       case 'queue-runs':
@@ -70,19 +84,36 @@ export async function act<T>(
       case 'reply':
         replies.push(action.reply);
         break;
+      case 'stop-pull-request-runs':
+        stops.push(action.stop);
+        break;
       default:
         return unknownAction(action);
     }
   }
   let recorded = false;
+  let queuedIds = new Set<string>();
   const result = await queueRuns(host, runs, origin, async (queued, owner) => {
     const recording = await record(queued, owner);
     recorded = recording.changed !== null;
+    queuedIds = new Set(queued.map((run) => run.id));
     return recording;
   });
   // After the answer's record, not before it: Bitbucket's 10 s are for the record, and a reply that fails is logged, not retried.
   if (recorded) for (const reply of replies) void postReply(host, reply);
+  if (recorded && host.execution) {
+    for (const stop of stops) void stopRuns(host, host.execution, { ...stop, keep: queuedIds });
+  }
   return result;
+}
+
+async function stopRuns(host: DeliveryHost, execution: RunService, end: PullRequestRunsEnd): Promise<void> {
+  try {
+    const stopped = await endQueuedPullRequestRuns(execution, end, 'Stackhook');
+    if (stopped > 0) host.changed(['runs']);
+  } catch (error) {
+    host.log.warn(`Could not stop the queued runs of pull request #${end.pullRequestId}: ${describeError(error)}`);
+  }
 }
 
 async function postReply(host: DeliveryHost, reply: CommentReply): Promise<void> {
