@@ -207,8 +207,11 @@ export const Run = QueuedRun.extend({
   externalUrl: z.string().nullable(),
   runner: RunnerType.nullable(),
   reports: RunReports,
-  /** What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and for other runs). */
-  plan: PlanCounts.nullable(),
+  /**
+   * What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and
+   * for other runs). Read as null from a server that predates it.
+   */
+  plan: PlanCounts.nullable().default(null),
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
   toolVersion: z.string().max(200).nullable().optional(),
 });
@@ -227,7 +230,7 @@ export const Stack = z.object({
   runner: Runner,
   autodeploy: z.boolean(),
   allowForks: z.boolean(),
-  /** The globs whose changes start its runs: its own, or everything under the project root (absent from servers before R18). */
+  /** The globs whose changes start its runs: its own, or everything under the project root (absent from servers before R20). */
   triggerPaths: z.array(z.string()).optional(),
   lastRun: Run.nullable(),
 });

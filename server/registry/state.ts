@@ -77,6 +77,20 @@ export const StoredAccountLink = z.object({
   linkedAt: z.string(),
 });
 
+/**
+ * A variable of a stack or a space. A secret one keeps no value here: its value is kept like a
+ * Bitbucket credential (secrets/variableSecrets.ts), and only that it is set is known here.
+ */
+export const StoredVariable = z.object({
+  scope: z.enum(['stack', 'space']),
+  /** The stack's or the space's id. */
+  ownerId: z.string(),
+  name: z.string(),
+  secret: z.boolean(),
+  value: z.string().optional(),
+  updatedAt: z.string(),
+});
+
 export const RegistryState = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   revision: z.number().int().nonnegative(),
@@ -87,6 +101,8 @@ export const RegistryState = z.object({
   stacks: z.array(StoredStack),
   /** Absent in stores from before comment commands: no account is linked. */
   accountLinks: z.array(StoredAccountLink).optional(),
+  /** Absent in stores from before variables. */
+  variables: z.array(StoredVariable).default([]),
 });
 
 export type StoredSpace = z.infer<typeof StoredSpace>;
@@ -96,6 +112,7 @@ export type DeletedIntegration = z.infer<typeof DeletedIntegration>;
 export type StoredStack = z.infer<typeof StoredStack>;
 export type StoredAccountLink = z.infer<typeof StoredAccountLink>;
 export type RegistryState = z.infer<typeof RegistryState>;
+export type StoredVariable = z.infer<typeof StoredVariable>;
 
 export const ROOT_SPACE_ID = 'root';
 
@@ -114,5 +131,6 @@ export function emptyState(firstUser: string): RegistryState {
     integrations: [],
     deletedIntegrations: [],
     stacks: [],
+    variables: [],
   };
 }
