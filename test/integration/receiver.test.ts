@@ -211,7 +211,7 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
         file: 'atlantis/bitbucket-cloud-pull-event-updated.json',
         status: 202,
         runs: [['atlantis', 'proposed', 'example', '315f27602bd8']],
-        reason: /^proposed run on atlantis \(example @ 315f27602bd8\), ran: the changed files could not be read \([^)]*\) \(the safe side\)$/,
+        reason: /^proposed run on atlantis \(example @ 315f27602bd8\), ran: the changed files could not be read \([^)]*\) \(the safe side\); queued runs of pull request #1 stop \(superseded by 315f27602bd8\)$/,
       },
       { what: 'a merged pull request is recorded and ignored', file: 'atlantis/bitbucket-cloud-pull-event-fulfilled.json', status: 200, runs: [], reason: /fulfilled: ignored/ },
       { what: 'a declined pull request is recorded and ignored', file: 'atlantis/bitbucket-cloud-pull-event-rejected.json', status: 200, runs: [], reason: /rejected: ignored/ },
