@@ -4,7 +4,7 @@
 // never waits; the plan file goes when the run ends; a secret variable reaches the tool and nowhere
 // else; a sensitive value of the plan appears in no answer, log, comment or status.
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
@@ -12,7 +12,7 @@ import { echoFile, fixtureFiles, standinFiles, standinRecords } from '../support
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
 import { pullRequestBody } from '../support/pullRequestBody';
-import { RUN_ENV } from './runSupport';
+import { pathsUnder, RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-tool-runs-token-4b1d';
 const SECRET_VALUE = 'hunter2-db-password-9f8e7d';
@@ -21,11 +21,12 @@ const TOFU = { type: 'local' as const, tool: 'opentofu' as const, program: 'bin/
 /** Every file under the store but the secret stores themselves (credentials.json) and the plan documents (0600, they hold the plan's values). */
 function storeFiles(folder: string): { file: string; text: string }[] {
   const files: { file: string; text: string }[] = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    const file = path.join(entry.parentPath, entry.name);
-    if (!entry.isFile() || entry.name === 'credentials.json' || file.includes(`${path.sep}plan-documents${path.sep}`) || file.includes(`${path.sep}repositories${path.sep}`)) continue;
+  for (const relative of pathsUnder(folder)) {
+    const file = path.join(folder, relative);
+    if (path.basename(file) === 'credentials.json' || file.includes(`${path.sep}plan-documents${path.sep}`) || file.includes(`${path.sep}repositories${path.sep}`)) continue;
     try {
-      if (statSync(file).size < 5_000_000) files.push({ file, text: readFileSync(file, 'latin1') });
+      const stats = statSync(file);
+      if (stats.isFile() && stats.size < 5_000_000) files.push({ file, text: readFileSync(file, 'latin1') });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
@@ -104,7 +105,7 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     assert.match(log, /^-\/\+ test_instance\.test must be replaced \(it cannot be updated in-place\)$/m);
     assert.doesNotMatch(log, /^\{"@level"/m);
     // The plan file went with the run.
-    const left = readdirSync(server.store, { recursive: true }).map(String).filter((name) => name.includes('stackhook-plan.tfplan'));
+    const left = pathsUnder(server.store).filter((name) => name.includes('stackhook-plan.tfplan'));
     assert.deepEqual(left, []);
     const document = path.join(server.store, 'plan-documents', `${queued.id}.json`);
     assert.equal(statSync(document).mode & 0o777, 0o600);
@@ -185,8 +186,7 @@ describe('OpenTofu runs with the stand-in tofu', function () {
 
   it('the plan file (0600 while it waits) is deleted when the run is discarded, stopped, or its plan fails', async () => {
     const planFiles = () =>
-      readdirSync(server.store, { recursive: true })
-        .map(String)
+      pathsUnder(server.store)
         .filter((name) => name.endsWith('stackhook-plan.tfplan'))
         .map((name) => path.join(server.store, name));
     repositoryWith('acme/endings', 'opentofu-show-json/basic-delete');
@@ -227,5 +227,31 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     ]);
     await server.request(Protocol.StacksVariablesDelete, { stackId: 'secret', name: 'TF_VAR_region' });
     assert.equal((await rejection(server.request(Protocol.StacksVariablesDelete, { stackId: 'secret', name: 'TF_VAR_region' }))).kind, 'NotFound');
+  });
+});
+
+describe('OpenTofu runs: a plan not confirmed in time', function () {
+  this.timeout(60_000);
+  it('fails, applies nothing, and its plan file is deleted (STACKHOOK_PLAN_KEPT_MS shortens the 24 h)', async () => {
+    const bitbucket = await startFakeBitbucket();
+    const server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'], env: { ...RUN_ENV, STACKHOOK_PLAN_KEPT_MS: '2000' } });
+    try {
+      bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
+      bitbucket.world.addRepository('acme/late');
+      bitbucket.pushCommit('acme/late', 'main', { ...fixtureFiles('opentofu-show-json/basic-delete'), ...standinFiles(['opentofu-show-json/basic-delete']) });
+      await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+      await server.request(Protocol.StacksCreate, { name: 'late', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/late', branch: 'main', runner: TOFU });
+      const queued = await server.request(Protocol.StacksTriggerRun, { stackId: 'late' });
+      await eventually(async () => (await server.request(Protocol.RunsGet, { runId: queued.id })).state === 'failed', 'the run to fail', 30_000);
+      const run = await server.request(Protocol.RunsGet, { runId: queued.id });
+      const log = (await server.request(Protocol.RunsLog, { runId: queued.id })).text;
+      assert.equal(run.summary, 'not applied: the plan was not confirmed within 2 s, and its plan file was deleted; plan again', log);
+      assert.match(log, /Plan: 0 to add, 1 to change, 1 to destroy\./, 'it had planned and waited');
+      assert.ok(!standinRecords(log).some((record) => record.argv[0] === 'apply'));
+      assert.deepEqual(pathsUnder(server.store).filter((name) => name.endsWith('stackhook-plan.tfplan')), []);
+    } finally {
+      await server.stop();
+      await bitbucket.stop();
+    }
   });
 });
