@@ -71,7 +71,7 @@ export async function postgresReceiver(): Promise<BenchmarkResult> {
       floor.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
     });
 
-    // Trigger paths (R20): the stacks are at the repository's root (`**`), so the one changed file runs them all.
+    // Trigger paths (R23): the stacks are at the repository's root (`**`), so the one changed file runs them all.
     const bitbucket = await startDiffstatBitbucket(['main.tf']);
     stops.push(() => bitbucket.stop());
     const server = await startTeamServer({

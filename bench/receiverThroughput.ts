@@ -5,7 +5,7 @@
 // deliveries, each with its own X-Request-UUID and its own commit, for an integration with 10 attached
 // stacks tracking the pushed repository, each with its trigger paths (so every delivery is verified,
 // parsed, de-duplicated, routed to 10 stacks, has its diffstat read from Bitbucket and matched against
-// every stack's globs (R20), and is recorded with its 10 runs in the deliveries log with fsync before
+// every stack's globs (R23), and is recorded with its 10 runs in the deliveries log with fsync before
 // the answer). All run as child
 // processes on loopback, alternately, in the same run; receiver ÷ durable floor is what counts.
 //   node --import tsx bench/receiverThroughput.ts      (after npm run build)

@@ -1,4 +1,4 @@
-// Benchmark: Bitbucket calls a delivery costs for trigger paths (R20). One repository with twenty
+// Benchmark: Bitbucket calls a delivery costs for trigger paths (R23). One repository with twenty
 // stacks (each with its project root's trigger paths, two also listing modules/**), the fake
 // Bitbucket's real git diffstat, and the delivery pipeline in process with the real Bitbucket client.
 // Deliveries: a push of 12 files, a push of 1,200 files (three pages of 500), a README-only push, a

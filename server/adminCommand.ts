@@ -80,7 +80,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
         return;
       }
       case 'users link': {
-        // R21: whose pull request comments are this user's commands.
+        // R24: whose pull request comments are this user's commands.
         const name = requireName(subject, 'users link NAME ACCOUNT_ID');
         if (!extra) throw new UsageError('users link NAME ACCOUNT_ID: ACCOUNT_ID is the Atlassian account id (account_id in GET /user, like 557058:6f2c…).');
         const link = await linkOnHost(database?.registry ?? null, store, name, extra, now);

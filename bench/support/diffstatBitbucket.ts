@@ -1,5 +1,5 @@
 // A Bitbucket that answers only diffstats, at once, and leaves every other request unanswered (as
-// unansweringBitbucket.ts does, so the runs deliveries queue stay in flight). Trigger paths (R20)
+// unansweringBitbucket.ts does, so the runs deliveries queue stay in flight). Trigger paths (R23)
 // read a delivery's diffstat before it is answered; this is the cheapest Bitbucket that lets the
 // receiver do that for every delivery, so the benchmark measures the receiver's share of the work.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

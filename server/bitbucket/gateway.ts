@@ -123,7 +123,7 @@ export interface BitbucketGateway {
   writeBuildStatus(credential: BitbucketCredential, fullName: string, commit: string, status: BuildStatus, isNew: boolean, context: CallContext): Promise<void>;
   /** The paths a diff touched, reading at most `maxFiles` entries (paged). Throws when Bitbucket cannot say. */
   changedPaths(credential: BitbucketCredential, fullName: string, diff: DiffSpec, maxFiles: number, context: CallContext): Promise<ChangedPaths>;
-  /** Replies to comment `parentId` (R21: what a `/stackhook` command says back); returns the reply's id. */
+  /** Replies to comment `parentId` (R24: what a `/stackhook` command says back); returns the reply's id. */
   replyToPullRequestComment(credential: BitbucketCredential, fullName: string, pullRequestId: number, parentId: number, markdown: string, context: CallContext): Promise<number>;
   /** Creates the comment or edits `commentId`; returns the comment's id. */
   writePullRequestComment(

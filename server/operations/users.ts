@@ -21,7 +21,7 @@ export async function inviteUser(context: ServerContext, params: ParamsOf<typeof
 }
 
 /**
- * R21: links a Bitbucket account to a user. An admin of the root space may link any user's account
+ * R24: links a Bitbucket account to a user. An admin of the root space may link any user's account
  * by its id; anyone may link their own by proving it with their own token, which is used for
  * `GET /user` (and the workspaces check that comes with it) and then forgotten.
  */

@@ -230,7 +230,7 @@ export const Stack = z.object({
   runner: Runner,
   autodeploy: z.boolean(),
   allowForks: z.boolean(),
-  /** The globs whose changes start its runs: its own, or everything under the project root (absent from servers before R20). */
+  /** The globs whose changes start its runs: its own, or everything under the project root (absent from servers before R23). */
   triggerPaths: z.array(z.string()).optional(),
   lastRun: Run.nullable(),
 });

@@ -318,7 +318,7 @@ export const UsersInvite = request(
 );
 
 /**
- * Links a Bitbucket account to a Stackhook user, so their pull request comments can command (R21):
+ * Links a Bitbucket account to a Stackhook user, so their pull request comments can command (R24):
  * an admin of the root space names the user and the Atlassian account id, or a user proves their
  * own account with their own API token (Stackhook reads `GET /user` with it and keeps nothing of it).
  */

@@ -1,4 +1,4 @@
-// Who a Bitbucket account is in Stackhook (R21): a pull request comment is matched to a Stackhook
+// Who a Bitbucket account is in Stackhook (R24): a pull request comment is matched to a Stackhook
 // user by its author's Atlassian account id, so `/stackhook plan` runs with that user's rights. One
 // account belongs to one user and a user has one account: linking again moves the link.
 import { invalid } from '../errors';

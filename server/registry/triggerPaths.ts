@@ -1,4 +1,4 @@
-// Trigger paths: which changed files start a stack's runs (docs/design.md §4, R20). Globs relative
+// Trigger paths: which changed files start a stack's runs (docs/design.md §4, R23). Globs relative
 // to the repository root, matched with picomatch; by default everything under the stack's project
 // root. Each list is compiled once and kept, since a delivery matches every stack's list against
 // every changed path.

@@ -1,4 +1,4 @@
-// The pull request lifecycle for runs already queued (R22): new commits on a pull request supersede
+// The pull request lifecycle for runs already queued (R25): new commits on a pull request supersede
 // its queued proposed runs, which stop with "superseded by <commit>", and a declined pull request's
 // queued runs stop. Only runs that have not started are ended: a plan under way finishes and reports,
 // and its result is simply older than the next one.

@@ -1,4 +1,4 @@
-// Reads what a delivery changed, for trigger paths (R20): each distinct diff once, with the
+// Reads what a delivery changed, for trigger paths (R23): each distinct diff once, with the
 // integration's credential, under the account's rate budget, within a deadline well inside the
 // 10 s Bitbucket waits for an answer. A diff between two commits named by hash never changes, so what
 // was read of one is kept (a bounded number of them) and a retried delivery, or one routed again

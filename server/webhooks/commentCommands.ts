@@ -1,4 +1,4 @@
-// R21: `/stackhook` comment commands. A new pull request comment whose first line is
+// R24: `/stackhook` comment commands. A new pull request comment whose first line is
 // `/stackhook plan|apply|unlock|help [stack…]` acts on the named stacks, or on every stack the pull
 // request reaches, with the rights of the Stackhook user its author's Bitbucket account is linked to
 // (in one-person use, the integration's own account is that person). Anything else, Stackhook's own

@@ -180,10 +180,10 @@ export class DeliveryPipeline {
       event.kind === 'pullrequest' && event.action === 'comment_created'
         ? routeComment(event, integration, state, await this.identity(state, integration, event.pullRequest.comment))
         : routeEvent(event, integration.id, state.stacks);
-    // R20: only stacks whose trigger paths match a changed path run; what changed is read once.
+    // R23: only stacks whose trigger paths match a changed path run; what changed is read once.
     const diffs = diffsOf(routed);
     const filtered = diffs.length === 0 ? routed : filterByTriggerPaths(routed, state.stacks, await readChanges(context, integration, parsed.event.repository ?? '', diffs));
-    // R22: new commits supersede the pull request's queued runs, a decline stops them.
+    // R25: new commits supersede the pull request's queued runs, a decline stops them.
     const stops = lifecycleActions(event, integration.id, state.stacks, routed);
     const routing = stops.length === 0 ? filtered : { ...filtered, actions: [...filtered.actions, ...stops], reason: `${filtered.reason}${stopNote(stops)}` };
     const status = routing.verdict === 'queued' ? 202 : 200;
@@ -202,7 +202,7 @@ export class DeliveryPipeline {
     return { delivery, actions: routing.actions };
   }
 
-  /** Who a comment's author may be besides a linked account (R21): in one-person use, the integration's own account. */
+  /** Who a comment's author may be besides a linked account (R24): in one-person use, the integration's own account. */
   private async identity(state: RegistryState, integration: StoredIntegration, comment: PullRequestCommentEvent | undefined): Promise<CommentIdentity> {
     const { context } = this;
     const onePerson = context.team === undefined;

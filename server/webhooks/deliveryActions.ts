@@ -1,6 +1,6 @@
 // What a delivery does once it is checked and routed: a list of actions, carried out in one place
-// (act). A delivery queues runs, a `/stackhook` comment may be answered by a reply (R21), and a
-// pull request's new commits or its decline stop its queued runs (R22). Pull request events will do
+// (act). A delivery queues runs, a `/stackhook` comment may be answered by a reply (R24), and a
+// pull request's new commits or its decline stop its queued runs (R25). Pull request events will do
 // more: a decline that releases a stack's lock, an approval that changes what may be applied. Each is a variant of DeliveryAction that
 // routing returns, and a case in the switch below saying what is recorded with the delivery and what
 // is done once it is; the switch is exhaustive, so a variant without its case does not compile.
@@ -32,7 +32,7 @@ export interface PlannedRun {
   note?: string;
 }
 
-/** A reply to a pull request comment: what a refused or answered `/stackhook` command says back, once (R21). */
+/** A reply to a pull request comment: what a refused or answered `/stackhook` command says back, once (R24). */
 export interface CommentReply {
   integration: StoredIntegration;
   repository: string;
@@ -41,7 +41,7 @@ export interface CommentReply {
   markdown: string;
 }
 
-/** R22: what a pull request's new commits or its decline end: its queued proposed runs on these stacks. */
+/** R25: what a pull request's new commits or its decline end: its queued proposed runs on these stacks. */
 export interface PullRequestRunsStop {
   stackIds: readonly string[];
   pullRequestId: number;

@@ -32,7 +32,7 @@ const PullRequestSide = z.object({
   repository: z.unknown().optional(),
 });
 
-/** A pull request comment, as comment events carry it: who wrote what (R21). */
+/** A pull request comment, as comment events carry it: who wrote what (R24). */
 const PullRequestComment = z.object({
   id: z.number().int(),
   content: z.object({ raw: z.string().max(1_000_000).nullish() }).optional(),

@@ -1,4 +1,4 @@
-// In one-person use, the integration's own Bitbucket account is the person (R21): their comments
+// In one-person use, the integration's own Bitbucket account is the person (R24): their comments
 // command with the server's user. Which account that is comes from GET /user with the integration's
 // credential, asked once per integration and credential in this process, within the same deadline as
 // other reads a delivery waits for; not knowing it only means the comment needs a linked account.

@@ -1,4 +1,4 @@
-// R22: what a pull request's life does to the runs it queued. New commits (`updated`) supersede its
+// R25: what a pull request's life does to the runs it queued. New commits (`updated`) supersede its
 // queued proposed runs on the stacks it reaches (they stop with "superseded by <commit>"), whether or
 // not the new commits touch those stacks' trigger paths, since the old plan is of code that is gone;
 // a declined pull request (`rejected`) stops its queued runs. Pure: the stops are actions, carried out

@@ -8,7 +8,7 @@
 // destination branch, which queues the tracked run, so proposing here would only plan twice;
 // `rejected` (declined) leaves nothing to plan (its queued runs stop, pullRequestLifecycle.ts);
 // `approved`, `unapproved` and comment edits change no code, and a new comment acts only as a
-// `/stackhook` command (commentCommands.ts, R21). A pull request reaches a stack when its
+// `/stackhook` command (commentCommands.ts, R24). A pull request reaches a stack when its
 // destination branch is the stack's branch, or when its source branch is the stack's branch in the
 // same repository (a fork's branch of the same name is not the stack's branch). Whether it comes from a fork is decided where the body is read
 // (pullRequestOrigin.ts): from a fork unless the delivery proves otherwise.

@@ -1,4 +1,4 @@
-// R20: a delivery queues a run on a stack only when a path it changed matches one of the stack's
+// R23: a delivery queues a run on a stack only when a path it changed matches one of the stack's
 // trigger paths. The changed paths are read once per delivery and diff, whatever the number of
 // stacks (changedPaths.ts reads each distinct diff once); when they cannot be read, or there are too
 // many to list, the stack runs (the safe side) and the reason says so. A pure function of the

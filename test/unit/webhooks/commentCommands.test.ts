@@ -1,4 +1,4 @@
-// R21: `/stackhook` comment commands, from comment deliveries built by the fake Bitbucket in the
+// R24: `/stackhook` comment commands, from comment deliveries built by the fake Bitbucket in the
 // shape of the real comment event (fixtures/webhooks/atlantis), through the delivery pipeline with
 // the real Bitbucket client: who may command, what is ignored, one answer per delivery (R16).
 import { strict as assert } from 'node:assert';
@@ -20,7 +20,7 @@ const TOKEN = 'ATATT3xFfGF0-comment-commands';
 const BO_TOKEN = 'ATATT3xFfGF0-bo-own-token';
 const REPO = 'acme/infra';
 
-describe('webhooks/comment commands (R21)', function () {
+describe('webhooks/comment commands (R24)', function () {
   this.timeout(20_000);
   let bitbucket: FakeBitbucket;
   let world: TestWorld;
@@ -80,7 +80,7 @@ describe('webhooks/comment commands (R21)', function () {
     return [];
   }
 
-  it('R21: the first line is the command; Stackhook\'s own comments never are', () => {
+  it('R24: the first line is the command; Stackhook\'s own comments never are', () => {
     assert.deepEqual(parseCommand('/stackhook plan prod dev\nplease'), { verb: 'plan', stacks: ['prod', 'dev'] });
     assert.deepEqual(parseCommand('/stackhook'), { verb: 'help', stacks: [] });
     assert.equal(parseCommand('please /stackhook plan'), null);
@@ -88,7 +88,7 @@ describe('webhooks/comment commands (R21)', function () {
     assert.equal(isStackhookComment('**Stackhook** · stack **prod** · proposed run: **finished**\n/stackhook plan'), true);
   });
 
-  it('R21: a comment by an unlinked account is refused once, in a reply that says how to link it', async () => {
+  it('R24: a comment by an unlinked account is refused once, in a reply that says how to link it', async () => {
     const { answer, comment: made } = await comment(carol, '/stackhook plan');
     assert.equal(answer.status, 200);
     assert.deepEqual(answer.response.runIds, []);
@@ -98,7 +98,7 @@ describe('webhooks/comment commands (R21)', function () {
     assert.match(replies[0] ?? '', /^\*\*Stackhook\*\* · .*not linked to a Stackhook user.*users link NAME 557058:/s);
   });
 
-  it('R21 and R16: a linked writer plans every stack the pull request reaches; a retried delivery acts once', async () => {
+  it('R24 and R16: a linked writer plans every stack the pull request reaches; a retried delivery acts once', async () => {
     await spaces.grantAccess(ana(), { user: 'bo', spaceId: 'platform', role: 'write' });
     const linked = await linkBitbucket(as('bo'), { username: 'bo@example.com', secret: BO_TOKEN }, scope);
     assert.equal(linked.accountId, bo.accountId, 'linked by proving the account with its own token (GET /user)');
@@ -117,7 +117,7 @@ describe('webhooks/comment commands (R21)', function () {
     assert.deepEqual(retry.response.runIds, answer.response.runIds);
   });
 
-  it('R21: named stacks only; a linked user without write is refused, naming the stack', async () => {
+  it('R24: named stacks only; a linked user without write is refused, naming the stack', async () => {
     await linkBitbucket(ana(), { user: 'bo', accountId: bo.accountId }, scope);
     const refused = await comment(bo, '/stackhook plan prod');
     assert.match(refused.answer.response.reason, /refused: bo may not plan prod \(needs write on the stack's space\)/);
@@ -129,7 +129,7 @@ describe('webhooks/comment commands (R21)', function () {
     assert.match(unknown.answer.response.reason, /refused: no stack nope on acme\/infra/);
   });
 
-  it('R21: an edited comment does nothing, and neither does a refused command\'s retry', async () => {
+  it('R24: an edited comment does nothing, and neither does a refused command\'s retry', async () => {
     await linkBitbucket(ana(), { user: 'ana', accountId: integrationUser.accountId }, scope);
     const edited = await comment(integrationUser, '/stackhook plan', { key: 'pullrequest:comment_updated' });
     assert.equal(edited.answer.response.verdict, 'ignored');
@@ -147,7 +147,7 @@ describe('webhooks/comment commands (R21)', function () {
     assert.equal((await repliesTo(first.comment.id)).length, 1, 'answered once');
   });
 
-  it('R21: in one-person use the integration\'s own account commands as the server\'s user; on a team server it must be linked', async () => {
+  it('R24: in one-person use the integration\'s own account commands as the server\'s user; on a team server it must be linked', async () => {
     const own = await comment(integrationUser, '/stackhook plan dev');
     assert.deepEqual(own.answer.response.stackIds, ['dev']);
     assert.match(own.answer.response.reason, /by ana:/);
@@ -156,7 +156,7 @@ describe('webhooks/comment commands (R21)', function () {
     assert.match(team.answer.response.reason, /linked to no Stackhook user/);
   });
 
-  it('R21: Stackhook\'s own comments, other comments and help', async () => {
+  it('R24: Stackhook\'s own comments, other comments and help', async () => {
     const own = await comment(integrationUser, '**Stackhook** · stack **prod** · proposed run: **finished**\n\n/stackhook plan');
     assert.match(own.answer.response.reason, /one of Stackhook's own/);
     const chat = await comment(bo, 'looks good to me');
@@ -165,7 +165,7 @@ describe('webhooks/comment commands (R21)', function () {
     assert.match((await repliesTo(help.comment.id))[0] ?? '', /\/stackhook plan \[stack…\]/);
   });
 
-  it('R21: linking another user\'s account needs admin of the root space, and a bad account id is refused', async () => {
+  it('R24: linking another user\'s account needs admin of the root space, and a bad account id is refused', async () => {
     await spaces.grantAccess(ana(), { user: 'bo', spaceId: 'platform', role: 'admin' });
     assert.equal(await kindOf(() => linkBitbucket(as('bo'), { user: 'carol', accountId: carol.accountId }, scope)), 'Forbidden');
     assert.equal(await kindOf(() => linkBitbucket(ana(), { user: 'carol', accountId: 'carol' }, scope)), 'Invalid');

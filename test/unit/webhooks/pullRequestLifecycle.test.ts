@@ -1,4 +1,4 @@
-// R22: a pull request's new commits supersede its queued proposed runs, and its decline stops them;
+// R25: a pull request's new commits supersede its queued proposed runs, and its decline stops them;
 // only runs that have not started, of that pull request, on the stacks it reaches.
 import { strict as assert } from 'node:assert';
 import type { Run } from '../../../server/protocol';
@@ -17,15 +17,15 @@ function eventOf(file: string) {
   return parsed.event;
 }
 
-describe('webhooks/pull request lifecycle (R22)', () => {
-  it('R22: an update supersedes the pull request\'s queued runs on the stacks it reaches, naming the new commit', () => {
+describe('webhooks/pull request lifecycle (R25)', () => {
+  it('R25: an update supersedes the pull request\'s queued runs on the stacks it reaches, naming the new commit', () => {
     const event = eventOf('bitbucket-cloud-pull-event-updated.json');
     const stacks = [stack('atlantis'), stack('other', 'release')];
     const actions = lifecycleActions(event, 'acme', stacks, routeEvent(event, 'acme', stacks));
     assert.deepEqual(actions, [{ kind: 'stop-pull-request-runs', stop: { stackIds: ['atlantis'], pullRequestId: 1, summary: 'superseded by 315f27602bd8' } }]);
   });
 
-  it('R22: a declined pull request stops its queued runs', () => {
+  it('R25: a declined pull request stops its queued runs', () => {
     const event = eventOf('bitbucket-cloud-pull-event-rejected.json');
     assert.ok(event.kind === 'pullrequest');
     const stacks = [stack('atlantis', event.pullRequest.destinationBranch)];
@@ -33,7 +33,7 @@ describe('webhooks/pull request lifecycle (R22)', () => {
     assert.deepEqual(actions, [{ kind: 'stop-pull-request-runs', stop: { stackIds: ['atlantis'], pullRequestId: event.pullRequest.id, summary: `pull request #${event.pullRequest.id} was declined` } }]);
   });
 
-  it('R22: only queued proposed runs of that pull request stop, never the runs the same delivery queued', async () => {
+  it('R25: only queued proposed runs of that pull request stop, never the runs the same delivery queued', async () => {
     const run = (id: string, overrides: Partial<Run>): { run: Run } => ({
       run: { id, stackId: 'net', kind: 'proposed', trigger: 'pullrequest', branch: 'feature', commit: 'a'.repeat(40), pullRequestId: 12, deliveryId: null, createdAt: '', state: 'queued', startedAt: null, endedAt: null, summary: null, externalUrl: null, runner: null, reports: { status: 'pending', comment: 'pending' }, ...overrides } as Run,
     });

@@ -1,4 +1,4 @@
-// R20: a delivery queues runs only on stacks whose trigger paths match a path it changed. The
+// R23: a delivery queues runs only on stacks whose trigger paths match a path it changed. The
 // changed paths come from the fake Bitbucket's real git diffstat, read once per delivery (and diff),
 // whatever the number of stacks; whatever cannot be read runs every stack, and the delivery's
 // reason says, per stack, why it ran or not.
@@ -21,7 +21,7 @@ const TOKEN = 'ATATT3xFfGF0-trigger-paths';
 const REPO = 'acme/infra';
 const DIFFSTAT = '/repositories/{workspace}/{repo_slug}/diffstat/{spec}';
 
-describe('webhooks/trigger paths (R20)', function () {
+describe('webhooks/trigger paths (R23)', function () {
   this.timeout(20_000);
   let bitbucket: FakeBitbucket;
   let world: TestWorld;
@@ -55,7 +55,7 @@ describe('webhooks/trigger paths (R20)', function () {
     });
   }
 
-  it('R20: a README-only push runs nothing, and the delivery log says why for each stack', async () => {
+  it('R23: a README-only push runs nothing, and the delivery log says why for each stack', async () => {
     await stack('prod', 'envs/prod');
     await stack('dev', 'envs/dev');
     const readme = bitbucket.pushCommit(REPO, 'main', { 'README.md': 'hello again\n' });
@@ -67,7 +67,7 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.match(answer.response.reason, /dev skipped: no change under envs\/dev\/\*\*/);
   });
 
-  it('R20: modules/** runs the stacks that list it, and only those', async () => {
+  it('R23: modules/** runs the stacks that list it, and only those', async () => {
     await stack('prod', 'envs/prod', ['envs/prod/**', 'modules/**']);
     await stack('dev', 'envs/dev');
     const vpc = bitbucket.pushCommit(REPO, 'main', { 'modules/vpc/main.tf': 'v2\n', 'modules/vpc/variables.tf': 'x\n' });
@@ -78,7 +78,7 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.match(answer.response.reason, /dev skipped: no change under envs\/dev\/\*\*/);
   });
 
-  it('R20: one diffstat read for twenty stacks, paged at 500 a page; a retried delivery reads nothing again', async () => {
+  it('R23: one diffstat read for twenty stacks, paged at 500 a page; a retried delivery reads nothing again', async () => {
     for (let i = 1; i <= 20; i++) await stack(`s${i}`, `envs/s${i}`);
     const files: Record<string, string> = {};
     for (let i = 1; i <= 10; i++) files[`envs/s${i}/main.tf`] = `changed ${i}\n`;
@@ -97,7 +97,7 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.equal(bitbucket.countSince(mark, 'GET', DIFFSTAT), 1, 'the retry read no diffstat');
   });
 
-  it('R20: a long change list is read page by page, every page once', async () => {
+  it('R23: a long change list is read page by page, every page once', async () => {
     await stack('prod', 'envs/prod');
     bitbucket.world.limitDiffstat(REPO, { defaultPagelen: 2, maxPagelen: 2 });
     const head = bitbucket.pushCommit(REPO, 'main', { 'a.txt': '1\n', 'b.txt': '1\n', 'c.txt': '1\n', 'd.txt': '1\n', 'envs/prod/z.tf': '1\n' });
@@ -107,7 +107,7 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.match(answer.response.reason, /ran: envs\/prod\/z\.tf$/);
   });
 
-  it('R20: a new branch is compared with the stack\'s branch, from where it left it', async () => {
+  it('R23: a new branch is compared with the stack\'s branch, from where it left it', async () => {
     await stack('prod', 'envs/prod');
     const feature = bitbucket.pushCommit(REPO, 'feature/docs', { 'README.md': 'docs\n' });
     bitbucket.pushCommit(REPO, 'main', { 'envs/prod/main.tf': 'moved on\n' });
@@ -116,7 +116,7 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.match(answer.response.reason, /prod skipped: no change under envs\/prod\/\*\*/);
   });
 
-  it('R20: when Bitbucket cannot list the changes, every stack runs (the safe side) and the reason says so', async () => {
+  it('R23: when Bitbucket cannot list the changes, every stack runs (the safe side) and the reason says so', async () => {
     await stack('prod', 'envs/prod');
     await stack('dev', 'envs/dev');
     bitbucket.world.limitDiffstat(REPO, { timeoutAboveFiles: 0 });
@@ -129,7 +129,7 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.equal(unknown.response.stackIds.length, 2, 'a commit Bitbucket does not know runs every stack too');
   });
 
-  it('R20: a change list longer than the limit is never taken as complete', async () => {
+  it('R23: a change list longer than the limit is never taken as complete', async () => {
     const head = bitbucket.pushCommit(REPO, 'main', { 'a.txt': '1\n', 'b.txt': '1\n', 'c.txt': '1\n' });
     bitbucket.world.limitDiffstat(REPO, { defaultPagelen: 2, maxPagelen: 2 });
     const integration = (await world.as('ana').store.read()).integrations[0];
@@ -139,14 +139,14 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.deepEqual(reads.get(diffKey(diff)), { kind: 'unknown', why: 'more than 2 files changed, more than Stackhook reads' });
   });
 
-  it('R20: a manual run ignores trigger paths', async () => {
+  it('R23: a manual run ignores trigger paths', async () => {
     await stack('prod', 'envs/prod', ['nothing-changes-here/**']);
     const run = await stacks.triggerRun(ana(), { stackId: 'prod' });
     assert.equal(run.trigger, 'manual');
     assert.equal(run.state, 'queued');
   });
 
-  it('R20: trigger paths default to the project root, are checked before anything changes, and null goes back to the default', async () => {
+  it('R23: trigger paths default to the project root, are checked before anything changes, and null goes back to the default', async () => {
     assert.deepEqual(defaultTriggerPaths(''), ['**']);
     assert.deepEqual(defaultTriggerPaths('./envs/prod/'), ['envs/prod/**']);
     assert.deepEqual((await stack('prod', 'envs/prod')).triggerPaths, ['envs/prod/**']);
@@ -160,7 +160,7 @@ describe('webhooks/trigger paths (R20)', function () {
     assert.deepEqual(reset.triggerPaths, ['envs/production/**']);
   });
 
-  it('R20: a list of globs is compiled once', () => {
+  it('R23: a list of globs is compiled once', () => {
     const globs = ['envs/prod/**', 'modules/**'];
     assert.equal(triggerMatcher(globs), triggerMatcher([...globs]));
     assert.equal(triggerMatcher(globs)('modules/vpc/main.tf'), true);
