@@ -14,7 +14,7 @@ import { connectEditor, startTeamServer, userWithToken } from '../test/support/t
 import { loadFixture, repositoryOf } from '../test/unit/webhooks/fixtures';
 import { branchOf, pushHeaders } from './receiverThroughput';
 import { atLeast, type BenchmarkResult } from './support/result';
-import { startUnansweringBitbucket } from './support/unansweringBitbucket';
+import { startDiffstatBitbucket } from './support/diffstatBitbucket';
 import { median } from './support/stats';
 
 const STACKS = 10;
@@ -71,9 +71,15 @@ export async function postgresReceiver(): Promise<BenchmarkResult> {
       floor.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
     });
 
-    const bitbucket = await startUnansweringBitbucket();
+    // Trigger paths (R23): the stacks are at the repository's root (`**`), so the one changed file runs them all.
+    const bitbucket = await startDiffstatBitbucket(['main.tf']);
     stops.push(() => bitbucket.stop());
-    const server = await startTeamServer({ store: tempStore('stackhook-bench-pg-'), databaseUrl: await cluster.createDatabase('team'), args: ['--bitbucket-api', bitbucket.apiUrl] });
+    const server = await startTeamServer({
+      store: tempStore('stackhook-bench-pg-'),
+      databaseUrl: await cluster.createDatabase('team'),
+      args: ['--bitbucket-api', bitbucket.apiUrl],
+      env: { STACKHOOK_BITBUCKET_RATE_LIMIT: '0' },
+    });
     stops.push(() => server.stop());
     const editor = await connectEditor(server.url, await userWithToken(server, 'ana', true));
     await editor.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: 'ATATT-bench-0123456789', verify: false });
@@ -110,7 +116,7 @@ export async function postgresReceiver(): Promise<BenchmarkResult> {
       notes: [
         `autocannon ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s per target after a warm-up; each request a fresh X-Request-UUID. Requests not answered 2xx: ${failures}.`,
         'PostgreSQL 15 on a private cluster in a temporary folder (default durability: fsync and synchronous_commit on).',
-        'Bitbucket is a loopback server that accepts connections and answers none, so the runs the deliveries queue stay in flight (one per stack), as they do while pipelines run.',
+        'Bitbucket is a loopback server that answers diffstats at once and leaves every other request unanswered, so the runs the deliveries queue stay in flight (one per stack), as they do while pipelines run. Every delivery carries the same push, so its diffstat is read once and kept (a diff of two commits never changes); the file-store receiver benchmark gives each delivery a commit of its own.',
       ],
     };
   } finally {

@@ -2,9 +2,11 @@
 // the body and answers 200 (keeps nothing: context only), (b) the file store's floor for a durable
 // accept, bare Node http appending each body through the store's own AppendLog with its group-commit
 // fsync before answering 202, and (c) Stackhook's `serve` receiver taking signed repo:push
-// deliveries, each with its own X-Request-UUID, for an integration with 10 attached stacks tracking
-// the pushed repository (so every delivery is verified, parsed, de-duplicated, routed to 10 stacks, and
-// recorded with its 10 runs in the deliveries log with fsync before the answer). All run as child
+// deliveries, each with its own X-Request-UUID and its own commit, for an integration with 10 attached
+// stacks tracking the pushed repository, each with its trigger paths (so every delivery is verified,
+// parsed, de-duplicated, routed to 10 stacks, has its diffstat read from Bitbucket and matched against
+// every stack's globs (R23), and is recorded with its 10 runs in the deliveries log with fsync before
+// the answer). All run as child
 // processes on loopback, alternately, in the same run; receiver ÷ durable floor is what counts.
 //   node --import tsx bench/receiverThroughput.ts      (after npm run build)
 import autocannon, { type Result } from 'autocannon';
@@ -12,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import * as Protocol from '../server/protocol';
 import { signatureFor } from '../server/webhooks/signature';
 import { startServer, tempStore } from '../test/support/serverProcess';
-import { startUnansweringBitbucket } from './support/unansweringBitbucket';
+import { startDiffstatBitbucket } from './support/diffstatBitbucket';
 import { loadFixture, repositoryOf } from '../test/unit/webhooks/fixtures';
 import { startAppendFloor, startBareServer, startServe, type Listening } from './support/processes';
 import { atLeast, atMost, type BenchmarkResult } from './support/result';
@@ -34,6 +36,8 @@ interface Target {
   path: string;
   headers: Record<string, string>;
   body: Buffer;
+  /** A fresh body (and its headers) per request: a new commit, so no delivery's diffstat is one read before. */
+  fresh?: () => { body: Buffer; headers: Record<string, string> };
 }
 
 /** A store with one integration and 10 stacks on the pushed repository and branch; returns its webhook secret. */
@@ -62,7 +66,11 @@ function load(target: Target, extra: { duration: number; overallRate?: number })
         path: target.path,
         body: target.body,
         // Bitbucket gives each delivery its own X-Request-UUID; a repeated one would be answered as a duplicate (R16).
-        setupRequest: (request) => ({ ...request, headers: { ...target.headers, 'X-Request-UUID': randomUUID() } }),
+        setupRequest: (request) => {
+          if (!target.fresh) return { ...request, headers: { ...target.headers, 'X-Request-UUID': randomUUID() } };
+          const { body, headers } = target.fresh();
+          return { ...request, body, headers: { ...headers, 'X-Request-UUID': randomUUID() } };
+        },
       },
     ],
   });
@@ -83,14 +91,23 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
     servers.push(bare);
     const floor = await startAppendFloor(tempStore('stackhook-bench-floor-'));
     servers.push(floor);
-    const bitbucket = await startUnansweringBitbucket();
+    // Every stack's trigger paths match one changed file: each delivery still queues 10 runs, as before trigger paths.
+    const bitbucket = await startDiffstatBitbucket(Array.from({ length: STACKS }, (_, i) => `envs/${i + 1}/main.tf`));
     servers.push({ stop: () => bitbucket.stop() });
-    const receiver = await startServe(store, PUBLIC_URL, bitbucket.apiUrl);
+    // Pacing off: the benchmark sends far more than Bitbucket's 1,000 calls an hour, and measures the receiver, not the quota.
+    const receiver = await startServe(store, PUBLIC_URL, bitbucket.apiUrl, { ...process.env, STACKHOOK_BITBUCKET_RATE_LIMIT: '0' });
     servers.push(receiver);
     const targets: Target[] = [
       { name: 'bare Node http (200)', url: bare.url, path: '/webhooks/bitbucket-cloud/acme-main', headers, body: push.body },
       { name: 'bare Node http, group-committed append (202, floor)', url: floor.url, path: '/webhooks/bitbucket-cloud/acme-main', headers, body: push.body },
-      { name: `Stackhook receiver (${STACKS} stacks, durable logs)`, url: receiver.url, path: '/webhooks/bitbucket-cloud/acme-main', headers, body: push.body },
+      {
+        name: `Stackhook receiver (${STACKS} stacks with trigger paths, durable logs)`,
+        url: receiver.url,
+        path: '/webhooks/bitbucket-cloud/acme-main',
+        headers,
+        body: push.body,
+        fresh: () => freshPush(push.body, secret),
+      },
     ];
     // Warm-up: JIT, sockets, first log files.
     for (const target of targets) await load(target, { duration: 1 });
@@ -108,6 +125,7 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
     const failures = [...saturated.flat(), ...fixed, ...low].reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
     const [bareRate = NaN, floorRate = NaN, stackhookRate = NaN] = perSecond;
     const ratio = stackhookRate / floorRate;
+    const diffstatsRead = bitbucket.answered();
     const stackhookFixed = fixed[2] as Result;
     const rows = [
       ['target', 'req/s (saturated)', `p50 ms @ ${FIXED_RATE}/s`, `p99 ms @ ${FIXED_RATE}/s`, `achieved /s @ ${FIXED_RATE}/s`, `p50 / p99 ms @ ${LOW_RATE}/s`],
@@ -135,13 +153,22 @@ export async function receiverThroughput(): Promise<BenchmarkResult> {
         `autocannon ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SATURATION_SECONDS} s per target (median), then ${FIXED_RATE_SECONDS} s at ${FIXED_RATE} req/s each (latency corrected for coordinated omission).`,
         'The durable floor appends each body as one JSON line through the store\'s AppendLog (the code the deliveries log uses: appends waiting together share one write and one fsync) and answers 202 only after it; the bare server keeps nothing and is there for context.',
         `Body: ${push.name} (${push.body.length} bytes), signed with the integration's webhook secret; every request has a fresh X-Request-UUID.`,
-        'Bitbucket is a loopback server that accepts connections and answers none, so the runs the deliveries queue stay in flight (one per stack), as they do while pipelines run.',
+        'Bitbucket is a loopback server that answers diffstats at once (each lists one file under every stack\'s project root) and leaves every other request unanswered, so the runs the deliveries queue stay in flight (one per stack), as they do while pipelines run. The serve process paces nothing (STACKHOOK_BITBUCKET_RATE_LIMIT=0).',
+        `Every Stackhook request carries its own commit (the fixture's hash replaced by a random one, and signed afresh), so no diffstat is one read before: ${diffstatsRead} diffstats were read in all.`,
         `Then ${LOW_RATE} req/s for 3 s each, to show latency below saturation. Requests not answered 2xx across all runs: ${failures}.`,
       ],
     };
   } finally {
     for (const server of servers.reverse()) await server.stop();
   }
+}
+
+/** The push with a random commit in place of the fixture's, and its signed headers. */
+function freshPush(body: Buffer, secret: string): { body: Buffer; headers: Record<string, string> } {
+  const text = body.toString('utf8');
+  const commit = randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '').slice(0, 8);
+  const fresh = Buffer.from(text.replace(/\b[0-9a-f]{40}\b/g, commit));
+  return { body: fresh, headers: pushHeaders(secret, fresh) };
 }
 
 /** The headers Bitbucket sends with a signed repo:push, but X-Request-UUID (each request gets its own). */

@@ -15,6 +15,7 @@ import { registryScale } from './registryScale';
 import { rpcRoundTrip } from './rpcRoundTrip';
 import { runCost } from './runCost';
 import { pipelinesEngine } from './pipelinesEngine';
+import { triggerPathsEconomy } from './triggerPathsEconomy';
 import { atMost, type BenchmarkResult } from './support/result';
 import { goalRows, mergeResults, renderResults } from './support/resultsFile';
 import { textTable } from './support/table';
@@ -43,6 +44,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'runs', run: runCost },
   { name: 'pipelines engine', run: pipelinesEngine },
   { name: 'structured plan', run: planParse },
+  { name: 'trigger paths', run: triggerPathsEconomy },
 ];
 
 function machine(): string {

@@ -11,6 +11,7 @@ import { openDatabase } from './store/openDatabase';
 import { databasePassword } from './startupSecrets';
 import { RegistryStore } from './store/files/registry';
 import { ROOT_SPACE_ID } from './registry/state';
+import { linkAccount } from './registry/accountLinks';
 import { DEFAULT_INVITATION_DAYS, DEFAULT_TOKEN_DAYS } from './team/tokens';
 import { FileUserDirectory } from './store/files/userDirectory';
 import { inviteInto, type UserDirectory } from './team/userDirectory';
@@ -37,9 +38,11 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
       'database-password-file': { type: 'string' },
     },
   });
-  const [group, action, subject, extra] = positionals;
-  if (extra !== undefined) throw new UsageError(`Unknown argument "${extra}".`);
+  const [group, action, subject, extra, more] = positionals;
   const command = `${group} ${action ?? ''}`.trim();
+  // Only `users link NAME ACCOUNT_ID` takes a second argument.
+  const unknown = command === 'users link' ? more : extra;
+  if (unknown !== undefined) throw new UsageError(`Unknown argument "${unknown}".`);
   const { folder: store, databaseUrl, databasePasswordFile } = storeLocation(values.store, values['database-url'], values['database-password-file']);
   const firstUser = command === 'users add' && values.admin && subject ? subject : os.userInfo().username;
   const database = databaseUrl
@@ -76,6 +79,14 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
         );
         return;
       }
+      case 'users link': {
+        // R24: whose pull request comments are this user's commands.
+        const name = requireName(subject, 'users link NAME ACCOUNT_ID');
+        if (!extra) throw new UsageError('users link NAME ACCOUNT_ID: ACCOUNT_ID is the Atlassian account id (account_id in GET /user, like 557058:6f2c…).');
+        const link = await linkOnHost(database?.registry ?? null, store, name, extra, now);
+        out.note(`Linked the Bitbucket account ${link.accountId} to ${name}: their /stackhook comments now act with ${name}'s rights.`);
+        return;
+      }
       case 'tokens create': {
         const name = requireName(subject, 'tokens create NAME');
         const days = daysOption(values.days, DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, '');
@@ -93,7 +104,7 @@ export async function runAdminCommand(argv: string[], out: AdminOutput, now = ne
         return;
       }
       default:
-        throw new UsageError(`Unknown command "${command}". Use users add NAME [--admin], users list, users invite NAME [--days N], tokens create NAME [--days N] or tokens revoke ID.`);
+        throw new UsageError(`Unknown command "${command}". Use users add NAME [--admin], users list, users invite NAME [--days N], users link NAME ACCOUNT_ID, tokens create NAME [--days N] or tokens revoke ID.`);
     }
   } catch (error) {
     // Refusals from the directory are for the person at the terminal, not a stack trace.
@@ -130,6 +141,15 @@ function tokenState(token: { expiresAt: string; revokedAt: string | null }, now:
 function invitationState(invitation: { expiresAt: string; revokedAt: string | null; usedAt: string | null; redeemedTokenId: string | null }, now: Date): string {
   if (invitation.usedAt) return `used ${invitation.usedAt} for token ${invitation.redeemedTokenId ?? 'unknown'}`;
   return tokenState(invitation, now, 'pending, redeemable once until');
+}
+
+async function linkOnHost(database: Registry | null, folder: string, name: string, accountId: string, now: Date) {
+  const store = database ?? (await RegistryStore.open(folder, name));
+  try {
+    return await store.update((draft) => linkAccount(draft, name, accountId, `${os.userInfo().username} (on the host)`, now));
+  } finally {
+    if (!database) store.close();
+  }
 }
 
 async function makeRootAdmin(database: Registry | null, folder: string, name: string): Promise<void> {

@@ -40,7 +40,7 @@ export const USAGE = `Usage:
   stackhook-server serve --listen HOST:PORT --public-url URL [--store DIR] [--secrets file]
                    [--secret-key-file FILE] [--tls-cert FILE --tls-key FILE] [--local-runner]
                    [--database-url URL [--database-password-file FILE]]
-  stackhook-server users add NAME [--admin] | users list | users invite NAME [--days N]   [--store DIR]
+  stackhook-server users add NAME [--admin] | users list | users invite NAME [--days N] | users link NAME ACCOUNT_ID   [--store DIR]
   stackhook-server tokens create NAME [--days N] | tokens revoke ID   [--store DIR]
   (users and tokens take --database-url and --database-password-file as serve does)
 

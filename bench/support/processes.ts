@@ -85,9 +85,10 @@ export async function startAppendFloor(folder: string): Promise<Listening> {
 }
 
 /** `dist/server.js serve` on `store`: the headless receiver as a host Bitbucket reaches would run it. */
-export async function startServe(store: string, publicUrl: string, bitbucketApi: string): Promise<Listening> {
+export async function startServe(store: string, publicUrl: string, bitbucketApi: string, env: NodeJS.ProcessEnv = process.env): Promise<Listening> {
   const child = spawn(process.execPath, [SERVER_JS, 'serve', '--listen', '127.0.0.1:0', '--public-url', publicUrl, '--store', store, '--bitbucket-api', bitbucketApi], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   const match = await waitFor(child, 'stderr', /receives Bitbucket Cloud webhooks at (http:\/\/127\.0\.0\.1:\d+)/, 15_000);
   drain(child);

@@ -26,6 +26,9 @@ export const Endpoints = {
   createWorkspaceHook: endpoint('POST', '/workspaces/{workspace}/hooks', 'write:webhook:bitbucket'),
   updateWorkspaceHook: endpoint('PUT', '/workspaces/{workspace}/hooks/{uid}', 'write:webhook:bitbucket'),
   deleteWorkspaceHook: endpoint('DELETE', '/workspaces/{workspace}/hooks/{uid}', 'delete:webhook:bitbucket'),
+  // The paths a push or a pull request changed (trigger paths): one commit against its parent, or
+  // `source..destination`, Bitbucket's order (the reverse of git diff's).
+  diffstat: endpoint('GET', '/repositories/{workspace}/{repo_slug}/diffstat/{spec}', 'read:repository:bitbucket'),
   commitPullRequests: endpoint('GET', '/repositories/{workspace}/{repo_slug}/commit/{commit}/pullrequests', 'read:pullrequest:bitbucket'),
   // Runs. Scopes as the OpenAPI document's x-atlassian-oauth2-scopes give them (triggering a
   // pipeline names read and write:pipeline; the write is the one a read-only token lacks).

@@ -75,6 +75,20 @@ export interface BuildStatus {
   url: string;
 }
 
+/** What a diffstat compares: one commit with its first parent, or `source..destination` (Bitbucket's order). */
+export interface DiffSpec {
+  source: string;
+  /** Null: the source's first parent. A commit or a branch name. */
+  destination: string | null;
+  /** From the merge base of the two (a pull request, a new branch) rather than a plain two-way diff (a push). */
+  topic: boolean;
+}
+
+/** The paths a diff touched, or that it touched too many to list: read up to a limit, never guessed. */
+export type ChangedPaths =
+  | { kind: 'read'; paths: string[]; pages: number }
+  | { kind: 'too-large'; files: number; more: boolean; pages: number };
+
 export interface CallContext {
   signal?: AbortSignal | undefined;
   /** Reports progress of long work: `done` of `total` items, with a short message. */
@@ -131,6 +145,10 @@ export interface BitbucketGateway {
   /** A step's log from byte `offset` on (HTTP Range), at most `maxBytes` of it; nothing new is an empty text. */
   stepLog(credential: BitbucketCredential, fullName: string, uuid: string, stepUuid: string, offset: number, maxBytes: number, context: CallContext): Promise<StepLogChunk>;
   writeBuildStatus(credential: BitbucketCredential, fullName: string, commit: string, status: BuildStatus, isNew: boolean, context: CallContext): Promise<void>;
+  /** The paths a diff touched, reading at most `maxFiles` entries (paged). Throws when Bitbucket cannot say. */
+  changedPaths(credential: BitbucketCredential, fullName: string, diff: DiffSpec, maxFiles: number, context: CallContext): Promise<ChangedPaths>;
+  /** Replies to comment `parentId` (R24: what a `/stackhook` command says back); returns the reply's id. */
+  replyToPullRequestComment(credential: BitbucketCredential, fullName: string, pullRequestId: number, parentId: number, markdown: string, context: CallContext): Promise<number>;
   /** Creates the comment or edits `commentId`; returns the comment's id. */
   writePullRequestComment(
     credential: BitbucketCredential,

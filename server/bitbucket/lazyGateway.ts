@@ -32,6 +32,8 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     pipelineSteps: forward('pipelineSteps'),
     stepLog: forward('stepLog'),
     writeBuildStatus: forward('writeBuildStatus'),
+    changedPaths: forward('changedPaths'),
+    replyToPullRequestComment: forward('replyToPullRequestComment'),
     writePullRequestComment: forward('writePullRequestComment'),
   };
 }

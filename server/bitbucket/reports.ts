@@ -32,6 +32,22 @@ export async function writeBuildStatus(http: BitbucketHttp, fullName: string, co
 }
 
 /** Creates the comment, or edits `commentId` in place; returns the comment's id. */
+/** A reply under a comment; one attempt's worth (no lookup after a lost answer: a missing reply is better than two). */
+export async function replyToPullRequestComment(http: BitbucketHttp, fullName: string, pullRequestId: number, parentId: number, markdown: string, signal?: AbortSignal): Promise<number> {
+  const params = { ...repositoryParams(fullName), pull_request_id: String(pullRequestId) };
+  const created = await http.json(
+    {
+      endpoint: Endpoints.createPullRequestComment,
+      target: pathOf(Endpoints.createPullRequestComment.template, params),
+      body: { content: { raw: markdown }, parent: { id: parentId } },
+      schema: PullRequestComment,
+      what: `reply on pull request #${pullRequestId} of ${fullName}`,
+    },
+    signal,
+  );
+  return created.data.id;
+}
+
 export async function writePullRequestComment(
   http: BitbucketHttp,
   fullName: string,

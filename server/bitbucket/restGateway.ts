@@ -6,13 +6,14 @@ import type { Repository, WebhookChange, WebhookHealth, WebhookRemoval } from '.
 import { testCredential } from './account';
 import { getBranch, listBranches, readSourceFile } from './branches';
 import { inBulk } from './bulk';
+import { changedPaths } from './diffstat';
 import { BitbucketFailure } from './errors';
 import type { BitbucketCredential, BitbucketGateway, CallContext, WebhookOptions, WebhookTarget } from './gateway';
 import { BitbucketHttp } from './transport';
 import { findTriggeredPipeline, getPipeline, pipelineLog, stopPipeline, triggerPipeline } from './pipelines';
 import { pipelineSteps, stepLog } from './pipelineSteps';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
-import { writeBuildStatus, writePullRequestComment } from './reports';
+import { replyToPullRequestComment, writeBuildStatus, writePullRequestComment } from './reports';
 import { cloneUrl, commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
 import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './hookConfiguration';
@@ -134,7 +135,12 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     pipelineLog: (credential, fullName, uuid, maxBytes, context) => pipelineLog(client(credential), fullName, uuid, maxBytes, context.signal),
     pipelineSteps: (credential, fullName, uuid, context) => pipelineSteps(client(credential), fullName, uuid, context.signal),
     stepLog: (credential, fullName, uuid, stepUuid, offset, maxBytes, context) => stepLog(client(credential), fullName, uuid, stepUuid, offset, maxBytes, context.signal),
+    // Read while a delivery waits for its answer: one attempt, since a run of every stack is the fallback, not a failure.
+    changedPaths: (credential, fullName, diff, maxFiles, context) =>
+      changedPaths(new BitbucketHttp(base, credential, { ...settings.http, retries: 0 }, log, Math.random, budgetOf(credential)), fullName, diff, maxFiles, context.signal),
     writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),
+    replyToPullRequestComment: (credential, fullName, pullRequestId, parentId, markdown, context) =>
+      replyToPullRequestComment(client(credential), fullName, pullRequestId, parentId, markdown, context.signal),
     writePullRequestComment: (credential, fullName, pullRequestId, markdown, commentId, context) =>
       writePullRequestComment(client(credential), fullName, pullRequestId, markdown, commentId, context.signal),
   };

@@ -3,6 +3,7 @@ import type { IntegrationDetails, IntegrationSummary, Run, Stack } from '../prot
 import { canSeeDetails } from '../registry/access';
 import { webhookUrlProblem } from '../registry/reachability';
 import { stacksDetachedFrom } from '../registry/stacks';
+import { triggerPathsOf } from '../registry/triggerPaths';
 import { webhookUrlFor } from '../registry/webhookUrl';
 import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../registry/state';
 
@@ -50,6 +51,7 @@ export function stackView(stack: StoredStack, lastRun: Run | null = null): Stack
     projectRoot: stack.projectRoot,
     state: stack.integrationId === null ? 'detached' : 'attached',
     ...runSettingsOf(stack),
+    triggerPaths: triggerPathsOf(stack),
     lastRun,
   };
 }

@@ -6,6 +6,7 @@ import type * as Protocol from '../protocol';
 import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks, type RunnerHost } from '../registry/access';
 import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
+import { checkTriggerPaths } from '../registry/triggerPaths';
 import { isUsableFrom } from '../registry/usability';
 import { runSettingsOf, type RegistryState } from '../registry/state';
 import { credentialOf } from '../secrets/credentialStore';
@@ -33,6 +34,7 @@ export async function createStack(context: ServerContext, asked: Protocol.Params
   requireRunSettingsChoice(before, context.user, newStack, DEFAULT_RUN_SETTINGS, params, runnerHost(context));
   requireListedIntegration(before, context.user, params.integrationId);
   const { integration } = checkNewStack(before, params);
+  if (params.triggerPaths !== undefined) checkTriggerPaths(params.triggerPaths);
   if (params.verify !== false) {
     // R10: the repository must be one the integration's credentials can see.
     const credential = await credentialOf(context.credentials, integration);
@@ -68,6 +70,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
   requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, runnerHost(context));
+  if (params.triggerPaths) checkTriggerPaths(params.triggerPaths);
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
       throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`).about('branch');
@@ -78,8 +81,8 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
     requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, runnerHost(context));
-    const { branch, projectRoot, runner, autodeploy, allowForks } = params;
-    return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks });
+    const { branch, projectRoot, runner, autodeploy, allowForks, triggerPaths } = params;
+    return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks, triggerPaths });
   });
   context.changed(['stacks']);
   return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null);

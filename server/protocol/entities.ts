@@ -56,6 +56,8 @@ export const WorkspaceSlug = z
 /** A branch name as Git allows it (the `Branch` entity below is a branch with its head commit). */
 export const BranchName = z.string().trim().min(1).max(255).regex(/^[^\s~^:?*[\\]+$/, 'is not a valid branch name');
 export const ProjectRoot = z.string().max(1_024);
+/** Globs relative to the repository root; the server checks each (server/registry/triggerPaths.ts). */
+export const TriggerPaths = z.array(z.string().min(1).max(300)).min(1).max(50);
 
 export const Space = z.object({
   id: Id,
@@ -237,6 +239,8 @@ export const Stack = z.object({
   runner: Runner,
   autodeploy: z.boolean(),
   allowForks: z.boolean(),
+  /** The globs whose changes start its runs: its own, or everything under the project root (absent from servers before R23). */
+  triggerPaths: z.array(z.string()).optional(),
   lastRun: Run.nullable(),
 });
 export type Stack = z.infer<typeof Stack>;

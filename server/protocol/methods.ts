@@ -159,6 +159,8 @@ export const StacksCreate = request(
     runner: E.Runner.optional(),
     autodeploy: z.boolean().optional(),
     allowForks: z.boolean().optional(),
+    /** Left out: everything under the project root. */
+    triggerPaths: E.TriggerPaths.optional(),
   }),
   E.Stack,
 );
@@ -188,6 +190,8 @@ export const StacksUpdate = request(
     allowForks: z.boolean().optional(),
     branch: E.BranchName.optional(),
     projectRoot: E.ProjectRoot.optional(),
+    /** null: back to everything under the project root. */
+    triggerPaths: E.TriggerPaths.nullable().optional(),
     verify: z.boolean().optional(),
   }),
   E.Stack,
@@ -311,6 +315,20 @@ export const UsersInvite = request(
   'stackhook/users/invite',
   z.strictObject({ name: E.Username, days: z.number().int().min(1).max(MAX_INVITATION_DAYS).optional() }),
   z.object({ user: z.string(), tokenId: z.string(), token: z.string(), expiresAt: z.string(), newUser: z.boolean() }),
+);
+
+/**
+ * Links a Bitbucket account to a Stackhook user, so their pull request comments can command (R24):
+ * an admin of the root space names the user and the Atlassian account id, or a user proves their
+ * own account with their own API token (Stackhook reads `GET /user` with it and keeps nothing of it).
+ */
+export const UsersLinkBitbucket = request(
+  'stackhook/users/linkBitbucket',
+  z.union([
+    z.strictObject({ user: E.Username, accountId: z.string().min(1).max(200) }),
+    z.strictObject({ username: E.Username, secret: E.Secret, credentialType: E.CredentialType.optional() }),
+  ]),
+  z.object({ user: z.string(), accountId: z.string(), displayName: z.string().nullable() }),
 );
 
 /** The branches of a repository, through an integration's credential: what a branch pick list offers. */

@@ -6,6 +6,7 @@ import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredS
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
 import { requireSpace } from './spaces';
+import { checkTriggerPaths } from './triggerPaths';
 import { isUsableFrom } from './usability';
 
 export interface NewStack {
@@ -18,6 +19,7 @@ export interface NewStack {
   runner?: Runner | undefined;
   autodeploy?: boolean | undefined;
   allowForks?: boolean | undefined;
+  triggerPaths?: string[] | undefined;
 }
 
 export function requireStack(state: RegistryState, id: string): StoredStack {
@@ -53,6 +55,7 @@ export function checkNewStack(state: RegistryState, input: NewStack): { id: stri
 
 export function addStack(state: RegistryState, input: NewStack, now: Date): StoredStack {
   const { id } = checkNewStack(state, input);
+  const triggerPaths = input.triggerPaths === undefined ? undefined : checkTriggerPaths(input.triggerPaths);
   const stack: StoredStack = {
     id,
     name: input.name,
@@ -66,6 +69,7 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
     runner: input.runner ?? DEFAULT_RUNNER,
     autodeploy: input.autodeploy ?? false,
     allowForks: input.allowForks ?? false,
+    ...(triggerPaths !== undefined ? { triggerPaths } : {}),
   };
   state.stacks.push(stack);
   return stack;
@@ -77,6 +81,8 @@ export interface StackEdit {
   runner?: Runner | undefined;
   autodeploy?: boolean | undefined;
   allowForks?: boolean | undefined;
+  /** null: back to the default (everything under the project root). */
+  triggerPaths?: string[] | null | undefined;
 }
 
 /** A stack's settings that decide what code runs where: its runner, autodeploy and allowForks. */
@@ -107,7 +113,10 @@ export function changedRunSettings(current: RunSettings, asked: { [K in RunSetti
 /** What a stack tracks and runs with may change; its name (and so its id) and space may not. */
 export function editStack(state: RegistryState, stackId: string, edit: StackEdit): StoredStack {
   const stack = requireStack(state, stackId);
+  const triggerPaths = edit.triggerPaths ? checkTriggerPaths(edit.triggerPaths) : edit.triggerPaths;
   if (edit.branch !== undefined) stack.branch = edit.branch;
+  if (triggerPaths === null) delete stack.triggerPaths;
+  else if (triggerPaths !== undefined) stack.triggerPaths = triggerPaths;
   if (edit.projectRoot !== undefined) stack.projectRoot = edit.projectRoot;
   if (edit.runner !== undefined) stack.runner = edit.runner;
   if (edit.autodeploy !== undefined) stack.autodeploy = edit.autodeploy;

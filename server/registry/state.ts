@@ -65,6 +65,16 @@ export const StoredStack = z.object({
   runner: Runner.optional(),
   autodeploy: z.boolean().optional(),
   allowForks: z.boolean().optional(),
+  /** Globs of changed paths that start its runs (triggerPaths.ts); absent: everything under the project root. */
+  triggerPaths: z.array(z.string()).optional(),
+});
+
+/** A Stackhook user's Bitbucket account (its Atlassian account id), by whom it was linked (accountLinks.ts). */
+export const StoredAccountLink = z.object({
+  user: z.string(),
+  accountId: z.string(),
+  linkedBy: z.string(),
+  linkedAt: z.string(),
 });
 
 /**
@@ -89,6 +99,8 @@ export const RegistryState = z.object({
   integrations: z.array(StoredIntegration),
   deletedIntegrations: z.array(DeletedIntegration),
   stacks: z.array(StoredStack),
+  /** Absent in stores from before comment commands: no account is linked. */
+  accountLinks: z.array(StoredAccountLink).optional(),
   /** Absent in stores from before variables. */
   variables: z.array(StoredVariable).default([]),
 });
@@ -98,6 +110,7 @@ export type StoredGrant = z.infer<typeof StoredGrant>;
 export type StoredIntegration = z.infer<typeof StoredIntegration>;
 export type DeletedIntegration = z.infer<typeof DeletedIntegration>;
 export type StoredStack = z.infer<typeof StoredStack>;
+export type StoredAccountLink = z.infer<typeof StoredAccountLink>;
 export type RegistryState = z.infer<typeof RegistryState>;
 export type StoredVariable = z.infer<typeof StoredVariable>;
 

@@ -11,7 +11,7 @@ import * as variables from '../operations/variables';
 import * as expected from '../operations/expectedWebhooks';
 import { previewIntegration, previewStack } from '../operations/preview';
 import { status } from '../operations/status';
-import { inviteUser } from '../operations/users';
+import { inviteUser, linkBitbucket } from '../operations/users';
 import { handler, type Handler } from './handler';
 
 export const handlers: readonly Handler[] = [
@@ -53,6 +53,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RunsList, history.listRuns),
   handler(Protocol.DeliveriesList, history.listDeliveries),
   handler(Protocol.UsersInvite, inviteUser),
+  handler(Protocol.UsersLinkBitbucket, linkBitbucket),
   handler(Protocol.StacksCheckRunner, runs.checkStackRunner),
   handler(Protocol.RunsGet, runs.getRun),
   handler(Protocol.RunsLog, runs.runLog),

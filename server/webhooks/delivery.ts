@@ -14,11 +14,16 @@ import type { RegistryState, StoredIntegration } from '../registry/state';
 import { AttemptsInFlight } from './attemptsInFlight';
 import { act, type DeliveryAction } from './deliveryActions';
 import { RefusalBudget } from './refusalBudget';
-import { parseEvent } from './events';
+import { parseEvent, type PullRequestCommentEvent } from './events';
+import { parseCommand, routeComment, type CommentIdentity } from './commentCommands';
+import { integrationAccountId, needsIntegrationAccount } from './integrationAccount';
 import { looseEventKey, looseRequestUuid, parseDeliveryHeaders, type DeliveryHeaders } from './headers';
 import { printable } from './printable';
 import { recordedHeaders } from './recordedHeaders';
 import { routeEvent } from './routing';
+import { readChanges } from './changedPaths';
+import { diffsOf, filterByTriggerPaths } from './triggerFilter';
+import { lifecycleActions } from './pullRequestLifecycle';
 import { checkSignature, type SignatureCheck } from './signature';
 import type { StoredDelivery } from '../store/storedDelivery';
 import type { Accepted, DeliveryRecorder } from '../store/storeEngine';
@@ -133,8 +138,8 @@ export class DeliveryPipeline {
 
     // 4–6. R16, then parse, route, record and act.
     const requestUuid = headers['x-request-uuid'];
-    return this.attempts.exclusively(integration.id, requestUuid, () => {
-      const accepted = this.accept(trace, integration, headers, json, receivedAt, state);
+    return this.attempts.exclusively(integration.id, requestUuid, async () => {
+      const accepted = await this.accept(trace, integration, headers, json, receivedAt, state);
       return act<DeliveryAnswer | 'stale'>(context, accepted.actions, { deliveryId: requestUuid, at: receivedAt }, async (runs, owner) => {
         // The process that records the delivery executes its runs: they are its own from the start.
         const stored: StoredDelivery = { ...accepted.delivery, runs, ...(runs.length > 0 && owner !== undefined ? { recordedBy: owner } : {}) };
@@ -152,14 +157,15 @@ export class DeliveryPipeline {
   }
 
   /** What the delivery means for the stacks in `state`: its record and its actions. Nothing is recorded yet. */
-  private accept(
+  private async accept(
     trace: Trace,
     integration: StoredIntegration,
     headers: DeliveryHeaders,
     body: Record<string, unknown>,
     receivedAt: Date,
     state: RegistryState,
-  ): { delivery: Delivery; actions: readonly DeliveryAction[] } {
+  ): Promise<{ delivery: Delivery; actions: readonly DeliveryAction[] }> {
+    const { context } = this;
     const requestUuid = headers['x-request-uuid'];
     const eventKey = headers['x-event-key'];
     const parsed = parseEvent(eventKey, body);
@@ -169,7 +175,17 @@ export class DeliveryPipeline {
       return { delivery, actions: [] };
     }
     trace.repository = parsed.event.repository;
-    const routing = routeEvent(parsed.event, integration.id, state.stacks);
+    const event = parsed.event;
+    const routed =
+      event.kind === 'pullrequest' && event.action === 'comment_created'
+        ? routeComment(event, integration, state, await this.identity(state, integration, event.pullRequest.comment))
+        : routeEvent(event, integration.id, state.stacks);
+    // R23: only stacks whose trigger paths match a changed path run; what changed is read once.
+    const diffs = diffsOf(routed);
+    const filtered = diffs.length === 0 ? routed : filterByTriggerPaths(routed, state.stacks, await readChanges(context, integration, parsed.event.repository ?? '', diffs));
+    // R25: new commits supersede the pull request's queued runs, a decline stops them.
+    const stops = lifecycleActions(event, integration.id, state.stacks, routed);
+    const routing = stops.length === 0 ? filtered : { ...filtered, actions: [...filtered.actions, ...stops], reason: `${filtered.reason}${stopNote(stops)}` };
     const status = routing.verdict === 'queued' ? 202 : 200;
     const delivery = deliveryRecord(
       integration.id,
@@ -184,6 +200,15 @@ export class DeliveryPipeline {
       trace.headers,
     );
     return { delivery, actions: routing.actions };
+  }
+
+  /** Who a comment's author may be besides a linked account (R24): in one-person use, the integration's own account. */
+  private async identity(state: RegistryState, integration: StoredIntegration, comment: PullRequestCommentEvent | undefined): Promise<CommentIdentity> {
+    const { context } = this;
+    const onePerson = context.team === undefined;
+    const ids = [comment?.accountId ?? null, comment?.uuid ?? null];
+    const lookUp = comment !== undefined && parseCommand(comment.raw) !== null && needsIntegrationAccount(state, onePerson, ids);
+    return { onePerson, serverUser: context.user, integrationAccountId: lookUp ? await integrationAccountId(context, integration) : null };
   }
 
   private answerDuplicate(trace: Trace, first: StoredDelivery, headers: DeliveryHeaders): DeliveryAnswer {
@@ -268,6 +293,12 @@ export interface Trace {
   repository: string | null;
   /** What is kept of the request's headers with a recorded delivery: nothing secret. */
   headers: DeliveryRecordedHeaders;
+}
+
+/** What the delivery log says of the runs a pull request event stops. */
+function stopNote(actions: readonly DeliveryAction[]): string {
+  const stops = actions.flatMap((action) => (action.kind === 'stop-pull-request-runs' ? [action.stop] : []));
+  return stops.map((stop) => `; queued runs of pull request #${stop.pullRequestId} stop (${stop.summary})`).join('');
 }
 
 function claimedRepository(json: Record<string, unknown>): string | null {

@@ -32,8 +32,17 @@ const PullRequestSide = z.object({
   repository: z.unknown().optional(),
 });
 
+/** A pull request comment, as comment events carry it: who wrote what (R24). */
+const PullRequestComment = z.object({
+  id: z.number().int(),
+  content: z.object({ raw: z.string().max(1_000_000).nullish() }).optional(),
+  user: z.object({ account_id: z.string().max(200).nullish(), uuid: z.string().max(200).nullish() }).nullish(),
+  deleted: z.boolean().optional(),
+});
+
 export const PullRequestBody = z.object({
   repository: Repository,
+  comment: PullRequestComment.optional(),
   pullrequest: z.object({
     id: z.number().int(),
     title: z.string().max(10_000).optional(),
@@ -48,6 +57,8 @@ export interface PushChangeEvent {
   type: string | null;
   name: string;
   commit: string | null;
+  /** What the ref pointed at before; null for a new branch (its changes are read against the stack's branch). */
+  oldCommit: string | null;
   deleted: boolean;
 }
 
@@ -56,8 +67,19 @@ export interface PullRequestEvent {
   sourceBranch: string;
   sourceCommit: string | null;
   destinationBranch: string;
+  destinationCommit: string | null;
   /** From a fork unless the delivery proves the source is the webhook's own repository. */
   origin: PullRequestOrigin;
+  /** Comment events only: the comment, with its author's account id and uuid. */
+  comment?: PullRequestCommentEvent;
+}
+
+export interface PullRequestCommentEvent {
+  id: number;
+  raw: string;
+  accountId: string | null;
+  uuid: string | null;
+  deleted: boolean;
 }
 
 export type WebhookEvent =
@@ -83,6 +105,7 @@ export function parseEvent(eventKey: string, body: Record<string, unknown>): Eve
             type: change.new ? change.new.type : null,
             name: ref?.name ?? '',
             commit: change.new?.target?.hash ?? null,
+            oldCommit: change.old?.target?.hash ?? null,
             deleted: !change.new,
           };
         }),
@@ -107,12 +130,18 @@ export function parseEvent(eventKey: string, body: Record<string, unknown>): Eve
           sourceBranch: pr.source.branch.name,
           sourceCommit: pr.source.commit?.hash ?? null,
           destinationBranch: pr.destination.branch.name,
+          destinationCommit: pr.destination.commit?.hash ?? null,
           origin: pullRequestOrigin(hookRepository, repositorySide(pr.source.repository), repositorySide(pr.destination.repository)),
+          ...(parsed.data.comment ? { comment: commentOf(parsed.data.comment) } : {}),
         },
       },
     };
   }
   return { ok: true, event: { kind: 'other', eventKey, repository: repositoryOf(body) } };
+}
+
+function commentOf(comment: z.infer<typeof PullRequestComment>): PullRequestCommentEvent {
+  return { id: comment.id, raw: comment.content?.raw ?? '', accountId: comment.user?.account_id ?? null, uuid: comment.user?.uuid ?? null, deleted: comment.deleted ?? false };
 }
 
 const WithRepository = z.object({ repository: Repository });

@@ -6,10 +6,11 @@
 // bring code that has not been planned against the stack, so they propose a run. The others are
 // recorded and ignored: `fulfilled` (merged) is followed by Bitbucket's `repo:push` to the
 // destination branch, which queues the tracked run, so proposing here would only plan twice;
-// `rejected` (declined) leaves nothing to plan; `approved`, `unapproved` and `comment_*` change no
-// code. A pull request reaches a stack when its destination branch is the stack's branch, or when its
-// source branch is the stack's branch in the same repository (a fork's branch of the same name is
-// not the stack's branch). Whether it comes from a fork is decided where the body is read
+// `rejected` (declined) leaves nothing to plan (its queued runs stop, pullRequestLifecycle.ts);
+// `approved`, `unapproved` and comment edits change no code, and a new comment acts only as a
+// `/stackhook` command (commentCommands.ts, R24). A pull request reaches a stack when its
+// destination branch is the stack's branch, or when its source branch is the stack's branch in the
+// same repository (a fork's branch of the same name is not the stack's branch). Whether it comes from a fork is decided where the body is read
 // (pullRequestOrigin.ts): from a fork unless the delivery proves otherwise.
 import type { StoredStack } from '../registry/state';
 import type { DeliveryAction, PlannedRun } from './deliveryActions';
@@ -23,8 +24,8 @@ const IGNORED_PULL_REQUEST_ACTIONS: Readonly<Record<string, string>> = {
   rejected: 'a declined pull request leaves nothing to plan',
   approved: 'approvals change no code',
   unapproved: 'approvals change no code',
-  comment_created: 'comments change no code',
-  comment_updated: 'comments change no code',
+  comment_created: 'the comment is not a /stackhook command',
+  comment_updated: 'an edited comment is never a command (only new comments are)',
   comment_deleted: 'comments change no code',
 };
 
@@ -37,6 +38,8 @@ export interface Routing {
   /** The runs its actions queue, one per stack at most. */
   runs: PlannedRun[];
   stackIds: string[];
+  /** What else the reason says (forks refused, tags ignored), so a routing can be told again with fewer runs. */
+  notes: string[];
 }
 
 type RoutableStack = Pick<StoredStack, 'id' | 'name' | 'integrationId' | 'detachedFrom' | 'repository' | 'branch' | 'allowForks'>;
@@ -98,6 +101,7 @@ function routePush(changes: readonly PushChangeEvent[], stacks: readonly Routabl
       trigger: 'push',
       branch: change.name,
       commit: change.commit,
+      diff: pushDiff(change, stack.branch),
     });
   }
   const others = lastByBranch.size - runs.filter((run) => run.kind === 'tracked').length;
@@ -135,28 +139,43 @@ function routePullRequest(pr: PullRequestEvent, repository: string, stacks: read
       branch: pr.sourceBranch,
       commit: pr.sourceCommit,
       pullRequestId: pr.id,
+      // What the pull request changes: its source from the merge base with the destination, as Bitbucket's own diffstat of it.
+      diff: pr.sourceCommit === null ? null : { source: pr.sourceCommit, destination: pr.destinationCommit ?? pr.destinationBranch, topic: true },
     })),
     forkNote,
   );
 }
 
-function queued(runs: PlannedRun[], skipped: string[]): Routing {
-  const described = runs.map((run) => `${run.kind} run on ${printable(run.stackName, 60)} (${printable(run.branch, 60)} @ ${shortCommit(run.commit)})`);
+/**
+ * What a push change changed: the old and new commits of the ref as a plain two-way diff (a force
+ * push included); a new branch from where it left the stack's branch.
+ */
+function pushDiff(change: PushChangeEvent, stackBranch: string): PlannedRun['diff'] {
+  if (change.commit === null) return null;
+  if (change.oldCommit !== null) return { source: change.commit, destination: change.oldCommit, topic: false };
+  if (change.name === stackBranch) return { source: change.commit, destination: null, topic: false };
+  return { source: change.commit, destination: stackBranch, topic: true };
+}
+
+/** A routing that queues `runs`; `keep` is how many parts the reason names before "and N more". */
+export function queued(runs: PlannedRun[], notes: string[], keep = 4): Routing {
+  const described = runs.map((run) => `${run.kind} run on ${printable(run.stackName, 60)} (${printable(run.branch, 60)} @ ${shortCommit(run.commit)})${run.note ? `, ${run.note}` : ''}`);
   return {
     verdict: 'queued',
-    reason: summarise([...described, ...skipped]),
+    reason: summarise([...described, ...notes], keep),
     actions: [{ kind: 'queue-runs', runs }],
     runs,
     stackIds: [...new Set(runs.map((run) => run.stackId))],
+    notes,
   };
 }
 
-function ignored(reason: string): Routing {
-  return { verdict: 'ignored', reason, actions: [], runs: [], stackIds: [] };
+export function ignored(reason: string): Routing {
+  return { verdict: 'ignored', reason, actions: [], runs: [], stackIds: [], notes: [] };
 }
 
 /** Keeps a reason readable when a push carries many changes. */
-function summarise(parts: readonly string[], keep = 4, separator = '; '): string {
+export function summarise(parts: readonly string[], keep = 4, separator = '; '): string {
   if (parts.length <= keep) return parts.join(separator);
   return `${parts.slice(0, keep).join(separator)}${separator}and ${parts.length - keep} more`;
 }

@@ -73,6 +73,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   [Protocol.SpacesVariablesDelete.method]: { spaceId: 'root', name: 'AWS_REGION' },
   [Protocol.DeliveriesList.method]: { limit: 5 },
   [Protocol.UsersInvite.method]: { name: 'bo', days: 7 },
+  [Protocol.UsersLinkBitbucket.method]: { user: 'bo', accountId: '557058:6f2c1c4e-0000-4000-8000-000000000000' },
 };
 
 /** Values a field accepts by design, which the generic bad values below would otherwise try. */

@@ -179,7 +179,7 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
         file: `${JENKINS}/BitbucketCloudPushEventTest-updatePayload.json`,
         status: 202,
         runs: [['temp-main', 'tracked', 'main', 'e42fac24456e4a56f1b7f9358afc3070e3b7ddec']],
-        reason: /^tracked run on temp-main \(main @ e42fac24456e\)$/,
+        reason: /^tracked run on temp-main \(main @ e42fac24456e\), ran: the changed files could not be read \([^)]*\) \(the safe side\)$/,
       },
       {
         what: 'a push to another branch queues a proposed run (the repository matched whatever its case)',
@@ -196,7 +196,7 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
         file: 'atlantis/bitbucket-cloud-pull-event-created.json',
         status: 202,
         runs: [['atlantis', 'proposed', 'Luke/maintf-edited-online-with-bitbucket-1560433073473', '1e69a602caef']],
-        reason: /^proposed run on atlantis \(Luke\/maintf-edited-online-with-bitbucket-1560433073473 @ 1e69a602caef\)$/,
+        reason: /^proposed run on atlantis \(Luke\/maintf-edited-online-with-bitbucket-1560433073473 @ 1e69a602caef\), ran: the changed files could not be read \([^)]*\) \(the safe side\)$/,
       },
       {
         // Code from outside the repository gets no run unless the stack allows forks.
@@ -211,7 +211,7 @@ describe('webhook receiver over HTTP (dist/server.js --stdio --listen)', functio
         file: 'atlantis/bitbucket-cloud-pull-event-updated.json',
         status: 202,
         runs: [['atlantis', 'proposed', 'example', '315f27602bd8']],
-        reason: /^proposed run on atlantis \(example @ 315f27602bd8\)$/,
+        reason: /^proposed run on atlantis \(example @ 315f27602bd8\), ran: the changed files could not be read \([^)]*\) \(the safe side\); queued runs of pull request #1 stop \(superseded by 315f27602bd8\)$/,
       },
       { what: 'a merged pull request is recorded and ignored', file: 'atlantis/bitbucket-cloud-pull-event-fulfilled.json', status: 200, runs: [], reason: /fulfilled: ignored/ },
       { what: 'a declined pull request is recorded and ignored', file: 'atlantis/bitbucket-cloud-pull-event-rejected.json', status: 200, runs: [], reason: /rejected: ignored/ },

@@ -112,6 +112,12 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       const status = { key: 'stackhook-tracked-net', state: 'INPROGRESS' as const, name: 'Stackhook net (tracked)', description: 'running', url: 'vscode://stackhook.stackhook/run?id=r1' };
       await gateway.writeBuildStatus(credential, 'acme/repo-004', head, status, true, none);
       await gateway.writeBuildStatus(credential, 'acme/repo-004', head, { ...status, state: 'SUCCESSFUL' }, false, none);
+      // Trigger paths: what a push changed, paged (a page of 2 here), and a new branch against the tracked one.
+      const before = bitbucket.pushCommit('acme/repo-005', 'main', { 'envs/prod/main.tf': 'a\n', 'README.md': 'r\n' });
+      const after = bitbucket.pushCommit('acme/repo-005', 'main', { 'envs/prod/main.tf': 'b\n', 'modules/vpc/main.tf': 'v\n', 'README.md': null });
+      bitbucket.world.limitDiffstat('acme/repo-005', { defaultPagelen: 2, maxPagelen: 2 });
+      const changed = await gateway.changedPaths(credential, 'acme/repo-005', { source: after, destination: before, topic: false }, 5_000, none);
+      assert.deepEqual(changed.kind === 'read' ? [...changed.paths].sort() : changed, ['README.md', 'envs/prod/main.tf', 'modules/vpc/main.tf']);
       const comment = await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned', null, none);
       await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned again', comment, none);
       // A comment whose creation went unanswered is looked for among the pull request's comments.

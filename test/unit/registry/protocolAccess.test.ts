@@ -155,6 +155,8 @@ const ROWS: Record<string, Row> = {
   [Protocol.IntegrationsCheckUsername.method]: { params: () => ({ username: 'bob@example.com' }), expect: always },
   // Only admins of the root space invite, and nobody in this matrix is one.
   [Protocol.UsersInvite.method]: { params: () => ({ name: 'dave' }), expect: () => 'Forbidden' },
+  // R24: linking another user's Bitbucket account is for admins of the root space too.
+  [Protocol.UsersLinkBitbucket.method]: { params: () => ({ user: 'dave', accountId: '557058:6f2c1c4e-0000-4000-8000-000000000000' }), expect: () => 'Forbidden' },
   // Runs are seen with their stack and acted on by who may trigger it (run-1 is platform-net's).
   [Protocol.RunsGet.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: spaceRole('read') },
   [Protocol.RunsLog.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: spaceRole('read') },

@@ -23,7 +23,7 @@ describe('registry/stacks', () => {
     assert.deepEqual(stack, {
       id: 'prod-network', name: 'Prod Network', spaceId: 'platform', integrationId: 'platform-bb', detachedFrom: null,
       repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod', state: 'attached',
-      runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false, allowForks: false, lastRun: null,
+      runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false, allowForks: false, triggerPaths: ['envs/prod/**'], lastRun: null,
     });
   });
 

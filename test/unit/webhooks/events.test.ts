@@ -38,7 +38,7 @@ describe('webhook bodies and headers', () => {
     );
     const deleted = parseEvent('repo:push', loadFixture('jenkins-bitbucket-branch-source/branch_deleted.json').json);
     assert.ok(deleted.ok && deleted.event.kind === 'push');
-    assert.deepEqual(deleted.event.changes, [{ type: null, name: 'feature/test', commit: null, deleted: true }]);
+    assert.deepEqual(deleted.event.changes, [{ type: null, name: 'feature/test', commit: null, oldCommit: '174561d625c9623b60d8aba09b7f08ddc9df45cd', deleted: true }]);
   });
 
   it('R15: a pull request keeps its branches, commit and whether it comes from a fork', () => {
@@ -50,6 +50,7 @@ describe('webhook bodies and headers', () => {
       sourceBranch: 'Luke/maintf-edited-online-with-bitbucket-1560433073473',
       sourceCommit: '1e69a602caef',
       destinationBranch: 'main',
+      destinationCommit: '1d1f6d3216f1',
       origin: { fork: false },
     });
     const fork = parseEvent('pullrequest:created', loadFixture('jenkins-bitbucket-branch-source/BitbucketCloudPullRequestEventTest-createPayloadFork.json').json);

@@ -258,7 +258,7 @@ describe('routing deliveries to stacks (R15)', () => {
     for (const [file, reason] of [
       ['bitbucket-cloud-pull-event-fulfilled.json', /#16 fulfilled: ignored, the merge pushes to the destination branch/],
       ['bitbucket-cloud-pull-event-rejected.json', /#13 rejected: ignored/],
-      ['bitbucket-cloud-comment-event.json', /#2 comment_created: ignored, comments change no code/],
+      ['bitbucket-cloud-comment-event.json', /#2 comment_created: ignored, the comment is not a \/stackhook command/],
     ] as const) {
       const routing = route(`atlantis/${file}`, stacks);
       assert.equal(routing.verdict, 'ignored', file);
@@ -291,7 +291,7 @@ describe('routing deliveries to stacks (R15)', () => {
 
   it('keeps reasons readable: control characters from the network are replaced', () => {
     const routing = routeEvent(
-      { kind: 'push', eventKey: 'repo:push', repository: 'acme/net', changes: [{ type: 'branch', name: 'evil\nforged log line', commit: 'abc', deleted: false }] },
+      { kind: 'push', eventKey: 'repo:push', repository: 'acme/net', changes: [{ type: 'branch', name: 'evil\nforged log line', commit: 'abc', oldCommit: null, deleted: false }] },
       'acme',
       [stack('net', 'acme/net', 'main')],
     );
