@@ -1,4 +1,4 @@
-// OpenTofu runs end to end through the built server, against the fake Bitbucket, with the stand-in
+// OpenTofu and Terraform runs end to end through the built server, against the fake Bitbucket, with the stand-in
 // `tofu` pushed into the repository (docs: README, Tests): Confirm applies the very plan file the
 // plan wrote and never plans again; a stale plan is refused after a push; a plan without changes
 // never waits; the plan file goes when the run ends; a secret variable reaches the tool and nowhere
@@ -34,7 +34,7 @@ function storeFiles(folder: string): { file: string; text: string }[] {
   return files;
 }
 
-describe('OpenTofu runs with the stand-in tofu', function () {
+describe('OpenTofu and Terraform runs with the stand-in', function () {
   this.timeout(120_000);
   let bitbucket: FakeBitbucket;
   let server: ServerHandle;
@@ -109,6 +109,27 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     assert.deepEqual(left, []);
     const document = path.join(server.store, 'plan-documents', `${queued.id}.json`);
     assert.equal(statSync(document).mode & 0o777, 0o600);
+  });
+
+  it('runs Terraform as it runs OpenTofu: its own program and version, a plan of a Terraform fixture, and Confirm applies that plan file', async () => {
+    bitbucket.world.addRepository('acme/terraform');
+    bitbucket.pushCommit('acme/terraform', 'main', { ...fixtureFiles('terraform-json/basic'), ...standinFiles(['terraform-json/basic'], { programs: ['terraform'] }) });
+    await stackOn('terraform', 'acme/terraform', { type: 'local', tool: 'terraform', program: 'bin/terraform' });
+    const queued = await server.request(Protocol.StacksTriggerRun, { stackId: 'terraform' });
+    const waiting = await waitFor(queued.id, ['unconfirmed', 'failed']);
+    assert.equal(waiting.state, 'unconfirmed', await logOf(queued.id));
+    assert.match(waiting.toolVersion ?? '', /^Terraform v1\.9\.8$/);
+    assert.equal(waiting.plan?.add, 7);
+    assert.equal(waiting.plan?.read, 1);
+    await server.request(Protocol.RunsConfirm, { runId: queued.id });
+    const done = await waitFor(queued.id, ['finished', 'failed']);
+    const records = standinRecords(await logOf(queued.id));
+    assert.equal(done.state, 'finished', await logOf(queued.id));
+    assert.deepEqual([...new Set(records.map((record) => record.program))], ['terraform']);
+    const planned = records.find((record) => record.argv[0] === 'plan');
+    const applied = records.find((record) => record.argv[0] === 'apply');
+    assert.ok(planned?.planFile?.sha256);
+    assert.equal(applied?.planFile?.sha256, planned.planFile.sha256, 'apply was given the plan file the plan wrote');
   });
 
   it('refuses a stale plan after a push moved the branch: Conflict with reason "stale", nothing applied', async () => {
