@@ -1,10 +1,10 @@
 // How stored records are shown to a user: what the protocol returns, with what they may not see left out.
-import type { IntegrationDetails, IntegrationSummary, Run, Stack } from '../protocol';
+import type { IntegrationDetails, IntegrationSummary, Run, Stack, StackDrift } from '../protocol';
 import { canSeeDetails } from '../registry/access';
 import { webhookUrlProblem } from '../registry/reachability';
 import { stacksDetachedFrom } from '../registry/stacks';
 import { webhookUrlFor } from '../registry/webhookUrl';
-import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../registry/state';
+import { driftSettingsOf, runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../registry/state';
 
 export function integrationSummary(state: RegistryState, user: string, integration: StoredIntegration): IntegrationSummary {
   return {
@@ -38,7 +38,7 @@ export function integrationDetails(state: RegistryState, user: string, integrati
   };
 }
 
-export function stackView(stack: StoredStack, lastRun: Run | null = null): Stack {
+export function stackView(stack: StoredStack, lastRun: Run | null = null, drift: StackDrift | null = null): Stack {
   return {
     id: stack.id,
     name: stack.name,
@@ -51,5 +51,7 @@ export function stackView(stack: StoredStack, lastRun: Run | null = null): Stack
     state: stack.integrationId === null ? 'detached' : 'attached',
     ...runSettingsOf(stack),
     lastRun,
+    ...driftSettingsOf(stack),
+    drift,
   };
 }

@@ -1,6 +1,7 @@
 // The shapes that cross the wire, as zod schemas. Both the server and the extension import these;
 // the server parses every incoming params object with them before acting.
 import * as z from 'zod';
+import { DriftSchedule, Reconcile, StackDrift } from './drift';
 
 export const MAX_NAME = 100;
 export const MAX_LABELS = 50;
@@ -107,8 +108,10 @@ export const DEFAULT_PIPELINE = 'stackhook';
 export const DEFAULT_RUNNER: Runner = { type: 'pipelines', pipeline: DEFAULT_PIPELINE };
 export const DEFAULT_PLAN_COMMAND = ['tofu', 'plan', '-input=false', '-no-color'];
 
-export const RunKind = z.enum(['tracked', 'proposed']);
-export const RunTrigger = z.enum(['manual', 'push', 'pullrequest']);
+/** `drift`: a refresh-only plan against the real infrastructure, never applied (R18). */
+export const RunKind = z.enum(['tracked', 'proposed', 'drift']);
+/** `schedule`: a drift check its stack's schedule started; `drift`: a tracked run a drifted check queued to reconcile (R20). */
+export const RunTrigger = z.enum(['manual', 'push', 'pullrequest', 'schedule', 'drift']);
 export const RunState = z.enum(['queued', 'preparing', 'running', 'unconfirmed', 'applying', 'finished', 'failed', 'stopped', 'discarded']);
 export type RunState = z.infer<typeof RunState>;
 export const FINAL_RUN_STATES: readonly RunState[] = ['finished', 'failed', 'stopped', 'discarded'];
@@ -166,6 +169,12 @@ export const Stack = z.object({
   autodeploy: z.boolean(),
   allowForks: z.boolean(),
   lastRun: Run.nullable(),
+  // Always sent by this server; optional so a client reads an older server's stacks too.
+  /** When drift checks run (R18); null: only when asked. */
+  driftSchedule: DriftSchedule.nullable().optional(),
+  reconcile: Reconcile.optional(),
+  /** What the last drift check found; null before the first. */
+  drift: StackDrift.nullable().optional(),
 });
 export type Stack = z.infer<typeof Stack>;
 
@@ -291,7 +300,7 @@ export const ServerStatus = z.object({
   publicUrl: z.string(),
   /** Why Bitbucket cannot deliver to webhook URLs under publicUrl (loopback, private, plain http), when it cannot. */
   publicUrlProblem: z.string().optional(),
-  counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
+  counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int(), driftedStacks: z.number().int().optional() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
 

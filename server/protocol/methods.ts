@@ -3,6 +3,7 @@
 // (built once, here) that `connection.onRequest`, `client.sendRequest` and `sendNotification` take.
 import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonrpc';
 import * as z from 'zod';
+import { DriftResult, DriftSchedule as DriftScheduleParam, Reconcile } from './drift';
 import * as E from './entities';
 import { ErrorData } from './errors';
 import { MAX_INVITATION_DAYS } from './redeem';
@@ -157,6 +158,8 @@ export const StacksCreate = request(
     runner: E.Runner.optional(),
     autodeploy: z.boolean().optional(),
     allowForks: z.boolean().optional(),
+    driftSchedule: DriftScheduleParam.nullable().optional(),
+    reconcile: Reconcile.optional(),
   }),
   E.Stack,
 );
@@ -187,9 +190,16 @@ export const StacksUpdate = request(
     branch: E.BranchName.optional(),
     projectRoot: E.ProjectRoot.optional(),
     verify: z.boolean().optional(),
+    /** null turns scheduled checks off. */
+    driftSchedule: DriftScheduleParam.nullable().optional(),
+    reconcile: Reconcile.optional(),
   }),
   E.Stack,
 );
+/** Runs a drift check of the stack now (R18): a run of kind `drift`, trigger `manual`, on the head of its branch. */
+export const StacksCheckDrift = request('stackhook/stacks/checkDrift', z.strictObject({ stackId: E.Id }), E.Run);
+/** What a drift check found: its result and the drifted resources with before and after, masked (R18). */
+export const RunsDrift = request('stackhook/runs/drift', z.strictObject({ runId: z.string().min(1).max(200) }), DriftResult.nullable());
 /** Whether the stack's runner can run: the custom pipeline is defined, the token has the scopes, the commands exist. */
 export const StacksCheckRunner = request('stackhook/stacks/checkRunner', z.strictObject({ stackId: E.Id }), E.RunnerCheck);
 

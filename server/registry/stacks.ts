@@ -1,7 +1,8 @@
 // Stacks: R10 (an integration usable from the stack's space), R11/R12 (detached stacks), R13
 // (reattaching after a same-name recreate).
 import { conflict, detached, forbidden, notFound } from '../errors';
-import { DEFAULT_RUNNER, type Runner } from '../protocol';
+import { DEFAULT_RUNNER, type DriftSchedule, type Reconcile, type Runner } from '../protocol';
+import { requireDriftSchedule } from './driftSchedule';
 import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from './state';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
@@ -18,6 +19,8 @@ export interface NewStack {
   runner?: Runner | undefined;
   autodeploy?: boolean | undefined;
   allowForks?: boolean | undefined;
+  driftSchedule?: DriftSchedule | null | undefined;
+  reconcile?: Reconcile | undefined;
 }
 
 export function requireStack(state: RegistryState, id: string): StoredStack {
@@ -48,11 +51,13 @@ export function checkNewStack(state: RegistryState, input: NewStack): { id: stri
   const id = requireIdFromName(input.name, 'stack');
   requireSpace(state, input.spaceId);
   if (state.stacks.some((stack) => stack.id === id)) throw conflict(`A stack with the id "${id}" already exists. Choose another name.`).about('name');
+  if (input.driftSchedule) requireDriftSchedule(input.driftSchedule);
   return { id, integration: requireUsableIntegration(state, input.integrationId, input.spaceId) };
 }
 
 export function addStack(state: RegistryState, input: NewStack, now: Date): StoredStack {
   const { id } = checkNewStack(state, input);
+  const driftSchedule = input.driftSchedule ? requireDriftSchedule(input.driftSchedule) : null;
   const stack: StoredStack = {
     id,
     name: input.name,
@@ -66,6 +71,9 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
     runner: input.runner ?? DEFAULT_RUNNER,
     autodeploy: input.autodeploy ?? false,
     allowForks: input.allowForks ?? false,
+    driftSchedule,
+    ...(driftSchedule ? { driftSince: now.toISOString() } : {}),
+    reconcile: input.reconcile ?? 'off',
   };
   state.stacks.push(stack);
   return stack;
@@ -77,6 +85,8 @@ export interface StackEdit {
   runner?: Runner | undefined;
   autodeploy?: boolean | undefined;
   allowForks?: boolean | undefined;
+  driftSchedule?: DriftSchedule | null | undefined;
+  reconcile?: Reconcile | undefined;
 }
 
 /** A stack's settings that decide what code runs where: its runner, autodeploy and allowForks. */
@@ -101,8 +111,17 @@ export function changedRunSettings(current: RunSettings, asked: { [K in RunSetti
 }
 
 /** What a stack tracks and runs with may change; its name (and so its id) and space may not. */
-export function editStack(state: RegistryState, stackId: string, edit: StackEdit): StoredStack {
+export function editStack(state: RegistryState, stackId: string, edit: StackEdit, now = new Date()): StoredStack {
   const stack = requireStack(state, stackId);
+  // Checked before anything changes: a bad schedule changes nothing.
+  const driftSchedule = edit.driftSchedule ? requireDriftSchedule(edit.driftSchedule) : edit.driftSchedule;
+  if (driftSchedule !== undefined && !sameSchedule(driftSchedule, stack.driftSchedule ?? null)) {
+    stack.driftSchedule = driftSchedule;
+    // R19: a new schedule starts from now; the slots of the old one are not owed.
+    if (driftSchedule) stack.driftSince = now.toISOString();
+    else delete stack.driftSince;
+  }
+  if (edit.reconcile !== undefined) stack.reconcile = edit.reconcile;
   if (edit.branch !== undefined) stack.branch = edit.branch;
   if (edit.projectRoot !== undefined) stack.projectRoot = edit.projectRoot;
   if (edit.runner !== undefined) stack.runner = edit.runner;
@@ -134,4 +153,8 @@ export function requireAttached(stack: StoredStack): string {
     );
   }
   return stack.integrationId;
+}
+
+function sameSchedule(a: DriftSchedule | null, b: DriftSchedule | null): boolean {
+  return a === b || (a !== null && b !== null && a.cron === b.cron && a.timeZone === b.timeZone);
 }

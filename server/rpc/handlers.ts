@@ -58,4 +58,6 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RunsConfirm, runs.confirmRun),
   handler(Protocol.RunsDiscard, runs.discardRun),
   handler(Protocol.RunsRetry, runs.retryRun),
+  handler(Protocol.StacksCheckDrift, stacks.checkDrift),
+  handler(Protocol.RunsDrift, runs.runDrift),
 ];

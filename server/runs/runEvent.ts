@@ -4,7 +4,7 @@
 // at its place in the log (an owner whose claim was taken over, a second decision, a change to an
 // ended run) is read by everyone and applied by no one. Whoever appends learns from the fold whether
 // its event counted, and acts only if it did.
-import { FINAL_RUN_STATES, type QueuedRun, type Run, type RunState } from '../protocol';
+import { FINAL_RUN_STATES, type DriftResult, type QueuedRun, type Run, type RunState } from '../protocol';
 import type { DecisionKind, RunEvent } from '../store/runEvents';
 
 /** A run and what only the server needs to know about it. */
@@ -26,6 +26,8 @@ export interface RunRecord {
   decision: { kind: 'confirm' | 'discard'; by: string | null } | null;
   /** A Cancel of a run under way, once asked: its owner stops it. */
   stop: { by: string | null } | null;
+  /** What a drift check found, once it ended (R18). */
+  drift: DriftResult | null;
 }
 
 /** A run as queued, before any event; `origin` is the process that queued it. */
@@ -54,6 +56,7 @@ export function queuedRecord(stored: QueuedRun & { queuedBy?: string }, origin: 
     commentId: null,
     decision: null,
     stop: null,
+    drift: null,
   };
 }
 
@@ -164,6 +167,7 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
       processGroup: event.processGroup ?? record.processGroup,
       statusPosted: record.statusPosted || event.statusPosted === true,
       commentId: event.commentId ?? record.commentId,
+      drift: event.drift ?? record.drift,
     },
     accepted: true,
   };

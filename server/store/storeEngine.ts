@@ -38,6 +38,8 @@ export interface StoreEngine {
   /** Each stack's lock, held while a process works through the stack's runs. */
   readonly stackLocks: StackLocks;
   readonly runLogs: RunLogs;
+  /** The last drift-check slot claimed of each stack: how a scheduled check runs once across processes (R19). */
+  readonly driftSlots: DriftSlots;
   /** Tells `changed` what other processes appended to the logs, once this one has read it. Returns a stop function. */
   watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
   close(): Promise<void>;
@@ -111,6 +113,25 @@ export interface StackLocks {
   /** Takes the stack's lock unless a live process holds it; null when one does. */
   tryAcquire(stackId: string): Promise<StackLease | null>;
   close(): Promise<void>;
+}
+
+/** A stack's drift slot to claim: the time its schedule named. */
+export interface SlotClaim {
+  stackId: string;
+  slot: Date;
+}
+
+/**
+ * R19: each slot of a stack's drift schedule is claimed once, by compare-and-set in the store: a
+ * record per stack holds the last slot claimed, and a claim counts only when its slot is later. Of
+ * two processes or replicas that claim one slot at once, exactly one gets it; a slot earlier than the
+ * one recorded (missed while the store was down, or claimed already) is never claimed.
+ */
+export interface DriftSlots {
+  /** The last slot claimed of each stack that has one. */
+  lastSlots(): Promise<Map<string, Date>>;
+  /** Claims each slot for `by` where it is later than the stack's last; answers the stacks whose claim counted. */
+  claim(claims: readonly SlotClaim[], by: string): Promise<Set<string>>;
 }
 
 /**

@@ -48,12 +48,13 @@ const VALID: Record<string, Record<string, unknown>> = {
   [Protocol.StacksCreate.method]: {
     name: 'dns', spaceId: 'root', integrationId: 'main', repository: 'acme/dns', branch: 'main', projectRoot: '', verify: false,
     runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false, allowForks: false,
+    driftSchedule: { cron: '0 * * * *', timeZone: 'UTC' }, reconcile: 'propose',
   },
   [Protocol.StacksSetIntegration.method]: { stackId: 'net', integrationId: 'main' },
   [Protocol.StacksReattachAll.method]: { integrationId: 'main' },
   [Protocol.StacksDelete.method]: { stackId: 'net' },
   [Protocol.StacksTriggerRun.method]: { stackId: 'net' },
-  [Protocol.StacksUpdate.method]: { stackId: 'net', runner: { type: 'pipelines', pipeline: 'deploy' }, autodeploy: true, allowForks: false, branch: 'next', projectRoot: 'envs', verify: false },
+  [Protocol.StacksUpdate.method]: { stackId: 'net', runner: { type: 'pipelines', pipeline: 'deploy' }, autodeploy: true, allowForks: false, branch: 'next', projectRoot: 'envs', verify: false, driftSchedule: { cron: '0 * * * *', timeZone: 'UTC' }, reconcile: 'off' },
   [Protocol.StacksPreview.method]: { name: 'edge' },
   [Protocol.StacksCheckRunner.method]: { stackId: 'net' },
   [Protocol.RunsList.method]: { stackId: 'net', limit: 5 },
@@ -63,6 +64,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   [Protocol.RunsConfirm.method]: RUN,
   [Protocol.RunsDiscard.method]: RUN,
   [Protocol.RunsRetry.method]: RUN,
+  [Protocol.StacksCheckDrift.method]: { stackId: 'net' },
+  [Protocol.RunsDrift.method]: RUN,
   [Protocol.DeliveriesList.method]: { limit: 5 },
   [Protocol.UsersInvite.method]: { name: 'bo', days: 7 },
 };

@@ -13,6 +13,7 @@ import { planSummary, stepFailed } from '../planSummary';
 import { resolveProjectRoot } from '../projectRoot';
 import { withRetries } from '../retries';
 import { endLeftover, startRunProcess, type RunPlace } from '../runProcess';
+import { checkDriftLocally } from './localDrift';
 import type { RunnerCheckTarget, RunnerKind } from './runnerKind';
 
 /** A `local` runner's settings: its plan and apply commands. */
@@ -22,6 +23,7 @@ export const LOCAL_SCOPES = ['read:repository:bitbucket', 'read:pullrequest:bitb
 
 export const localRunner: RunnerKind<LocalRunner> = {
   run: (execution, runner, { autodeploy }) => runLocally(execution, runner, autodeploy),
+  checkDrift: checkDriftLocally,
   check: checkLocal,
   scopes: LOCAL_SCOPES,
   afterCrash: 'interrupted',
