@@ -6,4 +6,5 @@ export * from './methods';
 export * from './plan';
 export * from './redeem';
 export * from './toEditor';
+export * from './variables';
 export * from './tokenEnded';

@@ -8,6 +8,8 @@ import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
 import { runSettingsOf, type StoredStack } from '../registry/state';
 import { credentialOf } from '../secrets/credentialStore';
+import { variableEnvironment } from '../secrets/variableSecrets';
+import { variablesOfStack } from '../registry/variables';
 import { THIS_PROCESS } from '../store/processIdentity';
 import { maskCredential } from '../store/runLogText';
 import type { StackLease } from '../store/storeEngine';
@@ -157,6 +159,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     abort(active, 'stop');
     throw new RunHalted('stopped', `Run ${runId} is being stopped.`);
   };
+  const variableSecrets: string[] = [];
   const record = book.record(runId) as RunRecord;
   if (record.run.state === 'queued') {
     let commit = record.run.commit;
@@ -185,7 +188,17 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     note: async (change) => {
       await book.write(runId, { ...change, fence });
     },
-    write: (text) => book.logs.append(runId, text, [credential.secret]),
+    write: (text) => book.logs.append(runId, text, [credential.secret, ...variableSecrets]),
+    variables: async () => {
+      const state = await context.store.read();
+      const current = state.stacks.find((candidate) => candidate.id === stack.id) ?? stack;
+      const { env, secrets } = await variableEnvironment(context.credentials, variablesOfStack(state, current.id, current.spaceId));
+      variableSecrets.push(...secrets);
+      return env;
+    },
+    appliedSincePlan: () => appliedSince(book, runId),
+    planKey: context.planKey ?? null,
+    runPlans: context.runPlans ?? null,
     decision: () =>
       new Promise((resolve) => {
         active.decide = resolve;
@@ -202,6 +215,15 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
   // R20: a run a drift check proposed waits for Confirm, whatever the stack's autodeploy says.
   const run = () => kind.run(execution, runner, { autodeploy: autodeploy && record.run.trigger !== 'drift' });
   return kind.takesLocalSlot ? deps.slot(run) : run();
+}
+
+/** Why the run's plan is stale because another run of its stack started to apply after it was made, or null. */
+export function appliedSince(book: RunBook, runId: string): string | null {
+  const record = book.record(runId);
+  if (!record?.plannedAt) return null;
+  const plannedAt = record.plannedAt;
+  const later = book.recordsOfStack(record.run.stackId).find((other) => other.run.id !== runId && other.appliedAt !== null && other.appliedAt > plannedAt);
+  return later ? `the run ${later.run.id} applied to the stack after this plan was made` : null;
 }
 
 /** What other processes recorded for the run, looked at every so often: a lost claim, a Cancel, a decision, a detach. */

@@ -17,6 +17,7 @@ import { FileDriftSlots } from './driftSlots';
 import { watchLogs } from './logWatcher';
 import { RegistryStore } from './registry';
 import { RunLogFiles } from './runLogs';
+import { FileRunPlans } from './runPlans';
 import { FileStackLocks } from './stackLocks';
 import { FileUserDirectory } from './userDirectory';
 
@@ -41,6 +42,7 @@ export async function openFiles(folder: string, firstUser: string, sizes: LogSiz
     runClaims: fileRunClaims(folder),
     stackLocks: new FileStackLocks(path.join(folder, 'locks', 'stacks')),
     runLogs: fileRunLogs(folder, sizes.runLogBytes, runs, deliveries),
+    runPlans: new FileRunPlans(path.join(folder, 'run-plans')),
     driftSlots: new FileDriftSlots(folder),
     // Another process on the folder (an editor window, `serve`) appends: its lines are read and announced.
     watchRecords: (changed) => watchLogs(folder, { runs, deliveries, refusals }, changed),

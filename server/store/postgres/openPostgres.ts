@@ -18,6 +18,7 @@ import { PostgresLog } from './recordLog';
 import { PostgresRegistry } from './registry';
 import { PostgresRunLeases } from './runLeases';
 import { PostgresRunLogs } from './runLogs';
+import { PostgresRunPlans } from './runPlans';
 import { PostgresStackLocks } from './stackLocks';
 import { PostgresUserDirectory } from './userDirectory';
 
@@ -76,6 +77,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: LogSiz
     runClaims: sharedRuns,
     stackLocks,
     runLogs,
+    runPlans: new PostgresRunPlans(pool),
     driftSlots: new PostgresDriftSlots(pool),
     watchRecords(changed) {
       const logs = [runs, deliveries, refusals, runEvents];
