@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { apiEconomy } from './apiEconomy';
+import { driftSchedule } from './driftSchedule';
 import { editorStartup } from './editorStartup';
 import { receiverThroughput } from './receiverThroughput';
 import { planParse } from './planParse';
@@ -41,6 +42,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'receiver on PostgreSQL', run: postgresReceiver },
   { name: 'runs', run: runCost },
   { name: 'structured plan', run: planParse },
+  { name: 'drift schedules', run: driftSchedule },
 ];
 
 function machine(): string {

@@ -38,6 +38,8 @@ export enum Command {
   CheckRunner = 'stackhook.checkRunner',
   ChangeRunner = 'stackhook.changeRunner',
   OpenResourceChange = 'stackhook.openResourceChange',
+  CheckDrift = 'stackhook.checkDrift',
+  OpenDriftedResource = 'stackhook.openDriftedResource',
   AddVariable = 'stackhook.addVariable',
   EditVariable = 'stackhook.editVariable',
   DeleteVariable = 'stackhook.deleteVariable',

@@ -1,6 +1,6 @@
-// A drift check as a run (R18–R20): the runner kind's refresh-only plan (never applied), its result
+// A drift check as a run (R20–R22): the runner kind's refresh-only plan (never applied), its result
 // recorded on the run under the claim, whether the stack became drifted with it (the last check was
-// not drifted, or found other resources: people are told once, R21), and, for a stack whose
+// not drifted, or found other resources: people are told once, R23), and, for a stack whose
 // `reconcile` is `propose`, once it became drifted, one tracked run queued to plan the way back,
 // which waits for Confirm.
 import type { DriftResult, Runner } from '../protocol';
