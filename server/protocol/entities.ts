@@ -208,8 +208,11 @@ export const Run = QueuedRun.extend({
   externalUrl: z.string().nullable(),
   runner: RunnerType.nullable(),
   reports: RunReports,
-  /** What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and for other runs). */
-  plan: PlanCounts.nullable(),
+  /**
+   * What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and
+   * for other runs). Read as null from a server that predates it.
+   */
+  plan: PlanCounts.nullable().default(null),
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
   toolVersion: z.string().max(200).nullable().optional(),
 });

@@ -167,6 +167,37 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     }
   });
 
+  it('the plan file (0600 while it waits) is deleted when the run is discarded, stopped, or its plan fails', async () => {
+    const planFiles = () =>
+      readdirSync(server.store, { recursive: true })
+        .map(String)
+        .filter((name) => name.endsWith('stackhook-plan.tfplan'))
+        .map((name) => path.join(server.store, name));
+    repositoryWith('acme/endings', 'opentofu-show-json/basic-delete');
+    await stackOn('endings', 'acme/endings');
+    for (const ending of ['discard', 'cancel'] as const) {
+      const queued = await server.request(Protocol.StacksTriggerRun, { stackId: 'endings' });
+      assert.equal((await waitFor(queued.id, ['unconfirmed', 'failed'])).state, 'unconfirmed', await logOf(queued.id));
+      const waiting = planFiles();
+      assert.equal(waiting.length, 1, 'the plan file is there while the run waits');
+      assert.equal(statSync(waiting[0] as string).mode & 0o777, 0o600);
+      await server.request(ending === 'discard' ? Protocol.RunsDiscard : Protocol.RunsCancel, { runId: queued.id });
+      const ended = await waitFor(queued.id, ['discarded', 'stopped']);
+      assert.equal(ended.state, ending === 'discard' ? 'discarded' : 'stopped');
+      await eventually(() => planFiles().length === 0, `the plan file to go after ${ending}`, 10_000);
+    }
+    repositoryWith('acme/broken', 'opentofu-show-json/plan-error');
+    await stackOn('broken', 'acme/broken');
+    const queued = await server.request(Protocol.StacksTriggerRun, { stackId: 'broken' });
+    const failed = await waitFor(queued.id, ['failed', 'unconfirmed', 'finished']);
+    assert.equal(failed.state, 'failed', await logOf(queued.id));
+    assert.match(failed.summary ?? '', /^plan failed: /);
+    assert.equal(failed.plan?.errored, true);
+    const plan = await server.request(Protocol.RunsPlan, { runId: queued.id });
+    assert.deepEqual(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.file, d.line]), [['main.tf', 11]]);
+    await eventually(() => planFiles().length === 0, 'the plan file to go after a failed plan', 10_000);
+  });
+
   it('variables: reserved names are refused with the reason; secret ones need admin; a stack\'s own wins over its space\'s', async () => {
     const reserved = await rejection(server.request(Protocol.StacksVariablesSet, { stackId: 'secret', name: 'GIT_SSH_COMMAND', value: 'x', secret: false }));
     assert.equal(reserved.kind, 'Invalid');
