@@ -39,6 +39,7 @@ export enum Command {
   ChangeRunner = 'stackhook.changeRunner',
   OpenResourceChange = 'stackhook.openResourceChange',
   CheckDrift = 'stackhook.checkDrift',
+  SetDriftSchedule = 'stackhook.setDriftSchedule',
   OpenDriftedResource = 'stackhook.openDriftedResource',
   AddVariable = 'stackhook.addVariable',
   EditVariable = 'stackhook.editVariable',

@@ -66,6 +66,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
     [Command.OpenResourceChange]: (arg) => runs.openResourceChange(arg),
     [Command.CheckDrift]: (arg) => drift.checkDrift(ctx, arg),
+    [Command.SetDriftSchedule]: (arg) => drift.setDriftSchedule(ctx, arg),
     [Command.OpenDriftedResource]: (runId, address) => openDriftedResource(runId, address),
     [Command.AddVariable]: (arg) => onDemand().variables.add(host(), arg),
     [Command.EditVariable]: (arg) => onDemand().variables.edit(host(), arg),

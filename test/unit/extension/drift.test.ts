@@ -15,7 +15,7 @@ import { ageOf, driftBadge } from '../../../extension/views/driftItems';
 import { StacksTree, type StacksNode } from '../../../extension/views/stacksTree';
 import type { OverviewState } from '../../../extension/state/overview';
 import type * as Protocol from '../../../server/protocol';
-import { commandContext } from './harness';
+import { answerInputBox, answerQuickPick, commandContext } from './harness';
 import { FakeServer, stack } from './fakeServer';
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -80,6 +80,26 @@ describe('extension: drift (R20, R23)', () => {
     assert.match(recorded.messages[0]?.message ?? '', /Drift check queued: a refresh-only plan of main, never applied/);
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(recorded.executed.some((call) => call.command === Command.OpenRunLog && call.args[0] === 'drift-9'));
+  });
+
+  it('R20: Drift Schedule… sends the cron, its time zone and reconcile in one stacks/update; an empty cron turns checks off', async () => {
+    const server = new FakeServer({
+      'stackhook/stacks/list': () => [stack('infra')],
+      'stackhook/stacks/update': ({ stackId, driftSchedule, reconcile }) => stack(stackId, { driftSchedule, reconcile }),
+    });
+    commandContext(server);
+    answerInputBox('30 6 * * 1-5', 'Europe/Stockholm');
+    answerQuickPick((items) => (items as { value: string }[]).find((item) => item.value === 'propose'));
+    await vscode.commands.executeCommand(Command.SetDriftSchedule, 'infra');
+    answerInputBox('');
+    answerQuickPick((items) => (items as { value: string }[]).find((item) => item.value === 'off'));
+    await vscode.commands.executeCommand(Command.SetDriftSchedule, 'infra');
+    assert.deepEqual(server.sent('stackhook/stacks/update'), [
+      { stackId: 'infra', driftSchedule: { cron: '30 6 * * 1-5', timeZone: 'Europe/Stockholm' }, reconcile: 'propose' },
+      { stackId: 'infra', driftSchedule: null, reconcile: 'off' },
+    ]);
+    assert.match(recorded.messages[0]?.message ?? '', /"infra" is checked for drift at "30 6 \* \* 1-5" \(Europe\/Stockholm\)/);
+    assert.match(recorded.messages[1]?.message ?? '', /only when asked/);
   });
 
   it('R23: a stack that becomes drifted is told once, with Open and Reconcile; the same drift found again, or drift known at start, is not', async () => {
