@@ -10,7 +10,8 @@ import * as Protocol from '../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { echoFile, fixtureFiles, standinFiles, standinRecords } from '../support/standinTofu';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
-import { eventually } from './receiverSupport';
+import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
+import { pullRequestBody } from '../support/pullRequestBody';
 import { RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-tool-runs-token-4b1d';
@@ -62,7 +63,7 @@ describe('OpenTofu runs with the stand-in tofu', function () {
   before(async () => {
     bitbucket = await startFakeBitbucket();
     bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
-    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'], env: RUN_ENV });
+    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com', '--listen', '127.0.0.1:0'], env: RUN_ENV });
     await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
   });
   after(async () => {
@@ -159,9 +160,24 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     assert.deepEqual(change.after, { ami: Protocol.SENSITIVE });
     await server.request(Protocol.RunsDiscard, { runId: queued.id });
     const ended = await reported(queued.id);
-    const answers = JSON.stringify([ended, listed, change, await server.request(Protocol.RunsPlan, { runId: queued.id }), await server.request(Protocol.RunsList, {}), log]);
-    const comments = JSON.stringify([...(bitbucket.world.repository('acme/secret')?.statuses.values() ?? [])].map((statuses) => [...statuses.values()]));
-    for (const [what, text] of [['answers', answers], ['statuses', comments], ['server stderr', server.stderr()], ...storeFiles(server.store).map(({ file, text }) => [file, text])] as [string, string][]) {
+    // A pull request's proposed run of the same code: its comment reads the structured plan.
+    bitbucket.world.addPullRequest('acme/secret', 3);
+    const feature = bitbucket.pushCommit('acme/secret', 'feature/x', { 'notes.md': 'a change\n' });
+    const delivered = await deliver(await listenerUrl(server), 'acme-main', {
+      body: pullRequestBody('acme/secret', { id: 3, source: 'feature/x', destination: 'main', commit: feature }),
+      eventKey: 'pullrequest:created',
+      secret: await webhookSecret(server, 'acme-main'),
+    });
+    const [proposedId] = delivered.json.runIds ?? [];
+    assert.ok(proposedId, JSON.stringify(delivered.json));
+    await waitFor(proposedId, ['finished', 'failed']);
+    const proposed = await reported(proposedId);
+    assert.equal(proposed.reports.comment, 'posted', proposed.reports.commentReason);
+    const comment = bitbucket.world.repository('acme/secret')?.pullRequests.get(3)?.[0]?.raw ?? '';
+    assert.match(comment, /^\| 1 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|$/m, comment);
+    const answers = JSON.stringify([ended, proposed, listed, change, await server.request(Protocol.RunsPlan, { runId: queued.id }), await server.request(Protocol.RunsList, {}), log, await logOf(proposedId)]);
+    const statuses = JSON.stringify([...(bitbucket.world.repository('acme/secret')?.statuses.values() ?? [])].map((kept) => [...kept.values()]));
+    for (const [what, text] of [['answers', answers], ['statuses', statuses], ['the comment', comment], ['server stderr', server.stderr()], ...storeFiles(server.store).map(({ file, text }) => [file, text])] as [string, string][]) {
       assert.ok(!text.includes(SECRET_VALUE), `the secret variable's value is in ${what}`);
       assert.ok(!text.includes('"boop"') && !/ami.{0,20}boop/.test(text), `the sensitive value is in ${what}`);
     }
@@ -211,5 +227,31 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     ]);
     await server.request(Protocol.StacksVariablesDelete, { stackId: 'secret', name: 'TF_VAR_region' });
     assert.equal((await rejection(server.request(Protocol.StacksVariablesDelete, { stackId: 'secret', name: 'TF_VAR_region' }))).kind, 'NotFound');
+  });
+});
+
+describe('OpenTofu runs: a plan not confirmed in time', function () {
+  this.timeout(60_000);
+  it('fails, applies nothing, and its plan file is deleted (STACKHOOK_PLAN_KEPT_MS shortens the 24 h)', async () => {
+    const bitbucket = await startFakeBitbucket();
+    const server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'], env: { ...RUN_ENV, STACKHOOK_PLAN_KEPT_MS: '2000' } });
+    try {
+      bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
+      bitbucket.world.addRepository('acme/late');
+      bitbucket.pushCommit('acme/late', 'main', { ...fixtureFiles('opentofu-show-json/basic-delete'), ...standinFiles(['opentofu-show-json/basic-delete']) });
+      await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+      await server.request(Protocol.StacksCreate, { name: 'late', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/late', branch: 'main', runner: TOFU });
+      const queued = await server.request(Protocol.StacksTriggerRun, { stackId: 'late' });
+      await eventually(async () => (await server.request(Protocol.RunsGet, { runId: queued.id })).state === 'failed', 'the run to fail', 30_000);
+      const run = await server.request(Protocol.RunsGet, { runId: queued.id });
+      const log = (await server.request(Protocol.RunsLog, { runId: queued.id })).text;
+      assert.equal(run.summary, 'not applied: the plan was not confirmed within 2 s, and its plan file was deleted; plan again', log);
+      assert.match(log, /Plan: 0 to add, 1 to change, 1 to destroy\./, 'it had planned and waited');
+      assert.ok(!standinRecords(log).some((record) => record.argv[0] === 'apply'));
+      assert.deepEqual(readdirSync(server.store, { recursive: true }).map(String).filter((name) => name.endsWith('stackhook-plan.tfplan')), []);
+    } finally {
+      await server.stop();
+      await bitbucket.stop();
+    }
   });
 });
