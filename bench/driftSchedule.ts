@@ -1,4 +1,4 @@
-// Benchmark 9, drift schedules (R21): 1,000 stacks on an hourly schedule, two schedulers on one file
+// Benchmark 9, drift schedules (R27): 1,000 stacks on an hourly schedule, two schedulers on one file
 // store (the registry file and drift-slots.json, as two processes on one machine keep them; both in
 // this process, each with its own handles), driven by a clock of the benchmark's own. Measured: the
 // checks queued per slot ÷ the stacks due (goal 1.00: each slot once, none missed, across both

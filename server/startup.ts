@@ -92,7 +92,7 @@ export async function openContext(
 }
 
 /**
- * Starts this process's drift scheduler (R21): every process on a store runs one, and the store's
+ * Starts this process's drift scheduler (R27): every process on a store runs one, and the store's
  * slot claims make each scheduled check run once. `STACKHOOK_CLOCK_FILE` names a file whose ISO time
  * is the scheduler's clock, read at each look: how tests move time on for several processes at once.
  */

@@ -1,4 +1,4 @@
-// Check Drift (R20): one request, `stacks/checkDrift`, with progress and the server's refusal shown
+// Check Drift (R26): one request, `stacks/checkDrift`, with progress and the server's refusal shown
 // the one way; the check's log opens once it is queued.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';

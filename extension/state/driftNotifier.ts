@@ -1,4 +1,4 @@
-// Tells people when a stack becomes drifted (R23): once per check that the server marks newly
+// Tells people when a stack becomes drifted (R29): once per check that the server marks newly
 // drifted, never for a check that found the same drift again, nor for drift already known when the
 // window opened. Open shows the check's log; Reconcile queues a tracked run, which waits for Confirm.
 import * as vscode from 'vscode';

@@ -1,4 +1,4 @@
-// A drifted resource's before and after as a diff (R20): two read-only virtual documents
+// A drifted resource's before and after as a diff (R26): two read-only virtual documents
 // (`stackhook-drift:/<run id>/<side>/<address>.json`) opened side by side, their values from the
 // drift check's result (`runs/drift`), every sensitive value already "(sensitive)" on the server.
 import * as vscode from 'vscode';

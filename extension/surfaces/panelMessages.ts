@@ -55,7 +55,7 @@ export interface PanelRun {
   state: string;
 }
 
-/** A stack whose last drift check found drift (R23), with that check's badge and id. */
+/** A stack whose last drift check found drift (R29), with that check's badge and id. */
 export interface PanelDrift {
   name: string;
   /** `drifted 2 · 5 min ago`, localised by the host. */

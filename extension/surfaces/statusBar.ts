@@ -11,7 +11,7 @@ export interface StatusCounts {
   /** Stacks whose last run is executing, and whose last run failed. */
   runningRuns?: number | undefined;
   failedRuns?: number | undefined;
-  /** Stacks whose last drift check found drift (R23). */
+  /** Stacks whose last drift check found drift (R29). */
   drifted?: number | undefined;
 }
 

@@ -1,4 +1,4 @@
-// What the Stacks view shows of drift (R20, R23): a badge on each stack with a schedule or a check
+// What the Stacks view shows of drift (R26, R29): a badge on each stack with a schedule or a check
 // (in sync, drifted N, unknown, with the check's age), a Drift row under a stack whose last check
 // found something, and the drifted resources under it, each opening its before and after (values
 // the server already masked) side by side.

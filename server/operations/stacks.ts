@@ -24,7 +24,7 @@ export async function listStacks(context: ServerContext) {
   return visibleStacks(state, context.user).map((stack) => stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null, driftOf(context, stack.id)));
 }
 
-/** What the stack's last drift check found, as Stack.drift shows it (R20). */
+/** What the stack's last drift check found, as Stack.drift shows it (R26). */
 export function driftOf(context: ServerContext, stackId: string): Protocol.StackDrift | null {
   const record = context.execution?.book.lastDriftOf(stackId);
   if (!record?.drift) return null;
@@ -84,7 +84,7 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
   requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, runnerHost(context));
-  // Checked before Bitbucket is asked anything: a bad schedule changes nothing (R20).
+  // Checked before Bitbucket is asked anything: a bad schedule changes nothing (R26).
   if (params.driftSchedule) requireDriftSchedule(params.driftSchedule);
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
@@ -165,7 +165,7 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
 }
 
-/** R20: a drift check now, asked by a person: a refresh-only plan of the branch's head, never applied. */
+/** R26: a drift check now, asked by a person: a refresh-only plan of the branch's head, never applied. */
 export async function checkDrift(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCheckDrift>): Promise<Protocol.Run> {
   const state = await context.store.read();
   const stack = requireWritableStack(state, context.user, params.stackId, 'Checking a stack for drift');

@@ -1,5 +1,5 @@
 // The shapes of drift detection that cross the wire: a stack's schedule of drift checks, what it
-// does with drift it finds, and what a check found (docs/design.md §4, R20–R23). A drifted resource's
+// does with drift it finds, and what a check found (docs/design.md §4, R26–R29). A drifted resource's
 // before and after are read from the refresh-only plan with every value it marks sensitive replaced
 // by "(sensitive)", so nothing here ever holds a sensitive value.
 import * as z from 'zod';
@@ -32,7 +32,7 @@ export const StackDrift = z.object({
   runId: z.string(),
   /** Why the check could not tell (unknown only), in one line. */
   reason: z.string().optional(),
-  /** The stack became drifted with this check (R23): the editor tells people only then. */
+  /** The stack became drifted with this check (R29): the editor tells people only then. */
   newlyDrifted: z.boolean().optional(),
 });
 export type StackDrift = z.infer<typeof StackDrift>;

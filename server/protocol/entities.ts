@@ -164,9 +164,9 @@ export const DEFAULT_PIPELINE = 'stackhook';
 export const DEFAULT_RUNNER: Runner = { type: 'pipelines', pipeline: DEFAULT_PIPELINE };
 export const DEFAULT_PLAN_COMMAND = ['tofu', 'plan', '-input=false', '-no-color'];
 
-/** `drift`: a refresh-only plan against the real infrastructure, never applied (R20). */
+/** `drift`: a refresh-only plan against the real infrastructure, never applied (R26). */
 export const RunKind = z.enum(['tracked', 'proposed', 'drift']);
-/** `schedule`: a drift check its stack's schedule started; `drift`: a tracked run a drifted check queued to reconcile (R22). */
+/** `schedule`: a drift check its stack's schedule started; `drift`: a tracked run a drifted check queued to reconcile (R28). */
 export const RunTrigger = z.enum(['manual', 'push', 'pullrequest', 'schedule', 'drift']);
 export const RunState = z.enum(['queued', 'preparing', 'running', 'unconfirmed', 'applying', 'finished', 'failed', 'stopped', 'discarded']);
 export type RunState = z.infer<typeof RunState>;
@@ -233,7 +233,7 @@ export const Stack = z.object({
   allowForks: z.boolean(),
   lastRun: Run.nullable(),
   // Always sent by this server; optional so a client reads an older server's stacks too.
-  /** When drift checks run (R20); null: only when asked. */
+  /** When drift checks run (R26); null: only when asked. */
   driftSchedule: DriftSchedule.nullable().optional(),
   reconcile: Reconcile.optional(),
   /** What the last drift check found; null before the first. */

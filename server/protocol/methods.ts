@@ -198,9 +198,9 @@ export const StacksUpdate = request(
   }),
   E.Stack,
 );
-/** Runs a drift check of the stack now (R20): a run of kind `drift`, trigger `manual`, on the head of its branch. */
+/** Runs a drift check of the stack now (R26): a run of kind `drift`, trigger `manual`, on the head of its branch. */
 export const StacksCheckDrift = request('stackhook/stacks/checkDrift', z.strictObject({ stackId: E.Id }), E.Run);
-/** What a drift check found: its result and the drifted resources with before and after, masked (R20). */
+/** What a drift check found: its result and the drifted resources with before and after, masked (R26). */
 export const RunsDrift = request('stackhook/runs/drift', z.strictObject({ runId: z.string().min(1).max(200) }), DriftResult.nullable());
 /** Whether the stack's runner can run: the custom pipeline is defined, the token has the scopes, the commands exist. */
 export const StacksCheckRunner = request('stackhook/stacks/checkRunner', z.strictObject({ stackId: E.Id }), E.RunnerCheck);

@@ -1,4 +1,4 @@
-// When a stack's drift checks are due (R20, R21): its cron expression, in UTC or a named time zone,
+// When a stack's drift checks are due (R26, R27): its cron expression, in UTC or a named time zone,
 // parsed by croner, and the one slot due at a moment. A slot is a time the expression names; the
 // slot due at `now` is the latest one at or before `now` that is later than the last one claimed
 // (or than the moment the schedule was set). So the slots missed while every server was down are due

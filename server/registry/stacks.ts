@@ -121,7 +121,7 @@ export function editStack(state: RegistryState, stackId: string, edit: StackEdit
   const driftSchedule = edit.driftSchedule ? requireDriftSchedule(edit.driftSchedule) : edit.driftSchedule;
   if (driftSchedule !== undefined && !sameSchedule(driftSchedule, stack.driftSchedule ?? null)) {
     stack.driftSchedule = driftSchedule;
-    // R21: a new schedule starts from now; the slots of the old one are not owed.
+    // R27: a new schedule starts from now; the slots of the old one are not owed.
     if (driftSchedule) stack.driftSince = now.toISOString();
     else delete stack.driftSince;
   }

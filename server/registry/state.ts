@@ -65,9 +65,9 @@ export const StoredStack = z.object({
   runner: Runner.optional(),
   autodeploy: z.boolean().optional(),
   allowForks: z.boolean().optional(),
-  /** When drift checks run (R20); absent on older stacks: none. */
+  /** When drift checks run (R26); absent on older stacks: none. */
   driftSchedule: DriftSchedule.nullable().optional(),
-  /** When the schedule was set or last changed: slots before it are never due (R21). */
+  /** When the schedule was set or last changed: slots before it are never due (R27). */
   driftSince: z.string().optional(),
   reconcile: Reconcile.optional(),
 });

@@ -1,6 +1,6 @@
-// A drift check as a run (R20–R22): the runner kind's refresh-only plan (never applied), its result
+// A drift check as a run (R26–R28): the runner kind's refresh-only plan (never applied), its result
 // recorded on the run under the claim, whether the stack became drifted with it (the last check was
-// not drifted, or found other resources: people are told once, R23), and, for a stack whose
+// not drifted, or found other resources: people are told once, R29), and, for a stack whose
 // `reconcile` is `propose`, once it became drifted, one tracked run queued to plan the way back,
 // which waits for Confirm.
 import type { DriftResult, Runner } from '../protocol';

@@ -1,4 +1,4 @@
-// Starts scheduled drift checks (R21). Every process on a store runs a scheduler; each slot of a
+// Starts scheduled drift checks (R27). Every process on a store runs a scheduler; each slot of a
 // stack's schedule is claimed by compare-and-set in the store (DriftSlots), so whichever process
 // claims it queues the check and the others find it taken: a slot runs once across processes and
 // replicas. The slot due is the latest one at or before now, later than the last claimed (or than

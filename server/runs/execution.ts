@@ -58,7 +58,7 @@ export interface Outcome {
   summary: string | null;
 }
 
-/** What a drift check ends with (R20): the result to record, the run's summary in Stackhook's words, and whether it was stopped. */
+/** What a drift check ends with (R26): the result to record, the run's summary in Stackhook's words, and whether it was stopped. */
 export interface DriftOutcome {
   result: Omit<DriftResult, 'newlyDrifted'>;
   summary: string;

@@ -99,7 +99,7 @@ export class RunBook {
     return id === undefined ? null : (this.record(id)?.run ?? null);
   }
 
-  /** The stack's latest drift check with a result (R20): what Stack.drift shows. */
+  /** The stack's latest drift check with a result (R26): what Stack.drift shows. */
   lastDriftOf(stackId: string): RunRecord | null {
     this.index();
     return this.latestDriftOfStack.get(stackId) ?? null;

@@ -45,7 +45,7 @@ export class RunEngine implements RunService {
     /** The web origin of Bitbucket (`https://bitbucket.org`), for links to pipelines. */
     webOrigin: string,
     private readonly locks: StackLocks,
-    /** Queues a run as a person's request would: start-up hands in the operations' own (a reconcile run, R22). */
+    /** Queues a run as a person's request would: start-up hands in the operations' own (a reconcile run, R28). */
     queue?: (request: RunRequest) => Promise<unknown>,
   ) {
     this.limit = pLimit(settings.concurrency);

@@ -30,7 +30,7 @@ export interface RunRecord {
   plannedAt: string | null;
   /** When the run started to apply (its `apply` step was recorded): a plan made before that is stale. */
   appliedAt: string | null;
-  /** What a drift check found, once it ended (R20). */
+  /** What a drift check found, once it ended (R26). */
   drift: DriftResult | null;
 }
 

@@ -44,9 +44,9 @@ export interface ExecutionDeps {
   readonly runLink: (run: { id: string }) => string;
   /** Local runs take a slot of this machine's limit. */
   readonly slot: <T>(work: () => Promise<T>) => Promise<T>;
-  /** Drift checks also take one of this machine's drift slots (R21). */
+  /** Drift checks also take one of this machine's drift slots (R27). */
   readonly driftSlot: <T>(work: () => Promise<T>) => Promise<T>;
-  /** Queues a run as a person's request would (a drifted check's reconcile run, R22); absent where nothing queues. */
+  /** Queues a run as a person's request would (a drifted check's reconcile run, R28); absent where nothing queues. */
   readonly queue?: ((request: RunRequest) => Promise<unknown>) | undefined;
 }
 
@@ -213,7 +213,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
   const { autodeploy } = runSettingsOf(stack);
   const kind = runnerKindOf(runner);
   if (record.run.kind === 'drift') return deps.driftSlot(() => checkDrift(deps, execution, runner));
-  // R22: a run a drift check proposed waits for Confirm, whatever the stack's autodeploy says.
+  // R28: a run a drift check proposed waits for Confirm, whatever the stack's autodeploy says.
   const run = () => kind.run(execution, runner, { autodeploy: autodeploy && record.run.trigger !== 'drift' });
   return kind.takesLocalSlot ? deps.slot(run) : run();
 }

@@ -3,7 +3,7 @@
 export interface RunSettings {
   /** Local runs executing at once in this process (a stack's tracked runs also go one at a time). */
   concurrency: number;
-  /** Drift checks executing at once in this process, so many scheduled stacks cannot starve pushes (R21). */
+  /** Drift checks executing at once in this process, so many scheduled stacks cannot starve pushes (R27). */
   driftConcurrency: number;
   /** How often the drift scheduler looks for due slots. */
   driftTickMs: number;

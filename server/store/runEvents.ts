@@ -50,7 +50,7 @@ export const RunEvent = z.object({
   by: z.string().optional(),
   /** The stack's lock holder puts the run in the stack's queue: the order runs start in, the same for every process. */
   admit: z.literal(true).optional(),
-  /** What a drift check found (R20), recorded by its owner with its end. */
+  /** What a drift check found (R26), recorded by its owner with its end. */
   drift: DriftResult.optional(),
   /** Asked of the owner by a request another process received (lines of older servers). */
   request: DecisionKind.optional(),

@@ -40,7 +40,7 @@ export interface StoreEngine {
   readonly runLogs: RunLogs;
   /** The structured plans of OpenTofu and Terraform runs (masked: no plan value is in one), for every replica to answer. */
   readonly runPlans: RunPlans;
-  /** The last drift-check slot claimed of each stack: how a scheduled check runs once across processes (R21). */
+  /** The last drift-check slot claimed of each stack: how a scheduled check runs once across processes (R27). */
   readonly driftSlots: DriftSlots;
   /** Tells `changed` what other processes appended to the logs, once this one has read it. Returns a stop function. */
   watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
@@ -137,7 +137,7 @@ export interface SlotClaim {
 }
 
 /**
- * R21: each slot of a stack's drift schedule is claimed once, by compare-and-set in the store: a
+ * R27: each slot of a stack's drift schedule is claimed once, by compare-and-set in the store: a
  * record per stack holds the last slot claimed, and a claim counts only when its slot is later. Of
  * two processes or replicas that claim one slot at once, exactly one gets it; a slot earlier than the
  * one recorded (missed while the store was down, or claimed already) is never claimed.

@@ -5,7 +5,7 @@
 // store: each slot's check runs once, marks the stack drifted with the right resource, masked values
 // and all, posts the build status, and says newly drifted once; `reconcile: "propose"` queues one
 // tracked run that waits for Confirm; slots missed while every process was down run once at start-up
-// (R20–R23). Run by driftSchedule.test.ts (files) and postgres/driftSchedule.test.ts.
+// (R26–R29). Run by driftSchedule.test.ts (files) and postgres/driftSchedule.test.ts.
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -55,7 +55,7 @@ export interface DriftSuiteOptions {
 }
 
 export function driftScheduleSuite(options: DriftSuiteOptions): void {
-  describe(`drift checks on a schedule, ${options.title} (R20–R23)`, function () {
+  describe(`drift checks on a schedule, ${options.title} (R26–R29)`, function () {
     this.timeout(240_000);
     let bitbucket: FakeBitbucket;
     let steps: StepLog;
@@ -120,14 +120,14 @@ export function driftScheduleSuite(options: DriftSuiteOptions): void {
       await steps?.stop();
     });
 
-    it('R21: nothing is checked before the first slot after the schedule was set', async () => {
+    it('R27: nothing is checked before the first slot after the schedule was set', async () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       assert.deepEqual(await runsOf('drift'), []);
       const [stack] = await editor.request(Protocol.StacksList, {});
       assert.equal(stack?.drift, null);
     });
 
-    it('R20, R21, R23: the slot\'s check runs once across the processes, marks the stack drifted with the right resource, posts its status and says newly drifted', async () => {
+    it('R26, R27, R29: the slot\'s check runs once across the processes, marks the stack drifted with the right resource, posts its status and says newly drifted', async () => {
       setClock(nextHour());
       const [check] = await checksEnded(1);
       assert.ok(check);
@@ -154,15 +154,15 @@ export function driftScheduleSuite(options: DriftSuiteOptions): void {
       assert.deepEqual(steps.overlaps('infra'), []);
     });
 
-    it('R22: reconcile "propose" queued one tracked run that waits for Confirm', async () => {
+    it('R28: reconcile "propose" queued one tracked run that waits for Confirm', async () => {
       await eventually(async () => (await runsOf('tracked', 'drift'))[0]?.state === 'unconfirmed', 'the reconcile run to wait for Confirm', 60_000);
       const proposed = await runsOf('tracked', 'drift');
       assert.equal(proposed.length, 1);
       assert.equal(steps.starts('apply', 'infra').get(proposed[0]?.id as string), undefined, 'nothing applied without a Confirm');
     });
 
-    it('R23: a second check that finds the same drift is not newly drifted, and proposes nothing again', async () => {
-      // The proposal waiting for Confirm is the stack's run in flight: checks wait behind it (R21).
+    it('R29: a second check that finds the same drift is not newly drifted, and proposes nothing again', async () => {
+      // The proposal waiting for Confirm is the stack's run in flight: checks wait behind it (R27).
       const waiting = (await runsOf('tracked', 'drift'))[0] as Protocol.Run;
       await editor.request(Protocol.RunsDiscard, { runId: waiting.id });
       setClock(nextHour());
@@ -175,7 +175,7 @@ export function driftScheduleSuite(options: DriftSuiteOptions): void {
       assert.deepEqual(steps.overlaps('infra'), []);
     });
 
-    it('R21: slots missed while every process was down run once at start-up', async () => {
+    it('R27: slots missed while every process was down run once at start-up', async () => {
       await stopAll();
       setClock(nextHour() + 4 * HOUR + 20 * 60_000);
       await startAll(2);

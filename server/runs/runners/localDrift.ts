@@ -1,4 +1,4 @@
-// A drift check on the local runner (R20): in a worktree of the tracked branch's head, `init`, then
+// A drift check on the local runner (R26): in a worktree of the tracked branch's head, `init`, then
 // `plan -refresh-only -json -detailed-exitcode` into a plan file, then `show -json` of that file, and
 // nothing is ever applied. The plan's `-json` stream goes to the run's log as readable lines; the
 // `show -json` document, which holds the real values (sensitive ones too), never goes to the log: it

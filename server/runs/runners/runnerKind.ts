@@ -11,7 +11,7 @@ import type { RunRecord } from '../runEvent';
 export interface RunnerKind<R extends Runner = Runner> {
   /** Executes one run, from its first step to its outcome; `autodeploy` applies a tracked run's plan without a Confirm. */
   run(execution: Execution, runner: R, settings: { autodeploy: boolean }): Promise<Outcome>;
-  /** Runs a drift check (R20): a refresh-only plan, never applied. A kind without it cannot check drift yet. */
+  /** Runs a drift check (R26): a refresh-only plan, never applied. A kind without it cannot check drift yet. */
   checkDrift?(execution: Execution, runner: R): Promise<DriftOutcome>;
   /** Problems with this kind's own set-up, for the runner check (which checks the scopes itself). */
   check(target: RunnerCheckTarget<R>): Promise<RunnerCheck['problems']>;

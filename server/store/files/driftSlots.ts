@@ -1,4 +1,4 @@
-// The drift slots of a file store (R21): `<store>/drift-slots.json`, each stack's last claimed slot,
+// The drift slots of a file store (R27): `<store>/drift-slots.json`, each stack's last claimed slot,
 // replaced atomically under its lock by every process on the machine. A claim reads the file under
 // the lock, keeps only the slots later than the stack's last, and writes them before the lock is let
 // go: compare-and-set, so of two processes that claim one slot, the second finds it taken.

@@ -1,4 +1,4 @@
-// The drift slots of a PostgreSQL store (R21): a row per stack with its last claimed slot. A claim is
+// The drift slots of a PostgreSQL store (R27): a row per stack with its last claimed slot. A claim is
 // one upsert that changes a row only for a later slot and returns the rows it wrote: the database
 // decides, under the row's lock, which of several replicas claiming one slot gets it.
 import type { Pool } from 'pg';

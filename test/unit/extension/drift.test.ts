@@ -1,4 +1,4 @@
-// The editor's side of drift (R20, R23), with the stub vscode and a fake server: the drift badge with
+// The editor's side of drift (R26, R29), with the stub vscode and a fake server: the drift badge with
 // the check's age in the Stacks tree, the drifted resources under it opening before and after as the
 // server masked them, Check Drift, a notification only when a stack becomes drifted (Open, Reconcile),
 // and the drifted count in the status bar and the status panel.
@@ -28,10 +28,10 @@ const RESULT: Protocol.DriftResult = {
   resources: [{ address: 'aws_security_group.web', action: 'update', before: { ingress: '10.0.0.0/8', password: '(sensitive)' }, after: { ingress: '0.0.0.0/0', password: '(sensitive)' }, truncated: false }],
 };
 
-describe('extension: drift (R20, R23)', () => {
+describe('extension: drift (R26, R29)', () => {
   beforeEach(() => resetStub());
 
-  it('R23: a stack shows its drift badge with the check\'s age; in sync and unknown say so; a stack never checked shows none', () => {
+  it('R29: a stack shows its drift badge with the check\'s age; in sync and unknown say so; a stack never checked shows none', () => {
     assert.equal(driftBadge(drifted('d1', { resources: 3 })), 'drifted 3 · 5 min ago');
     assert.equal(driftBadge({ state: 'in-sync', resources: 0, checkedAt: minutesAgo(180), runId: 'd2' }), 'in sync · 3 h ago');
     assert.equal(driftBadge({ state: 'unknown', resources: 0, checkedAt: minutesAgo(0), runId: 'd3', reason: 'init failed' }), 'drift unknown · just now');
@@ -39,7 +39,7 @@ describe('extension: drift (R20, R23)', () => {
     assert.equal(ageOf(minutesAgo(60 * 72)), '3 d ago');
   });
 
-  it('R20: the Stacks tree lists the drifted resources under a Drift row; one opens its before and after as the server masked them', async () => {
+  it('R26: the Stacks tree lists the drifted resources under a Drift row; one opens its before and after as the server masked them', async () => {
     const server = new FakeServer({
       'stackhook/stacks/list': () => [stack('infra', { drift: drifted('drift-1') })],
       'stackhook/integrations/list': () => [],
@@ -69,7 +69,7 @@ describe('extension: drift (R20, R23)', () => {
     assert.equal(await documents.provideTextDocumentContent(driftUri('drift-1', 'aws_instance.gone', 'after')), '// The drift check drift-1 holds no drifted resource aws_instance.gone.\n');
   });
 
-  it('R20: Check Drift asks the server for a drift check of the stack and offers its log', async () => {
+  it('R26: Check Drift asks the server for a drift check of the stack and offers its log', async () => {
     const server = new FakeServer({
       'stackhook/stacks/checkDrift': ({ stackId }) => ({ id: 'drift-9', stackId, kind: 'drift', trigger: 'manual', branch: 'main', commit: null, deliveryId: null, createdAt: minutesAgo(0), pullRequestId: null, state: 'queued', startedAt: null, endedAt: null, summary: null, externalUrl: null, runner: null, reports: { status: 'pending', comment: 'pending' }, plan: null }),
     });
@@ -82,7 +82,7 @@ describe('extension: drift (R20, R23)', () => {
     assert.ok(recorded.executed.some((call) => call.command === Command.OpenRunLog && call.args[0] === 'drift-9'));
   });
 
-  it('R20: Drift Schedule… sends the cron, its time zone and reconcile in one stacks/update; an empty cron turns checks off', async () => {
+  it('R26: Drift Schedule… sends the cron, its time zone and reconcile in one stacks/update; an empty cron turns checks off', async () => {
     const server = new FakeServer({
       'stackhook/stacks/list': () => [stack('infra')],
       'stackhook/stacks/update': ({ stackId, driftSchedule, reconcile }) => stack(stackId, { driftSchedule, reconcile }),
@@ -102,7 +102,7 @@ describe('extension: drift (R20, R23)', () => {
     assert.match(recorded.messages[1]?.message ?? '', /only when asked/);
   });
 
-  it('R23: a stack that becomes drifted is told once, with Open and Reconcile; the same drift found again, or drift known at start, is not', async () => {
+  it('R29: a stack that becomes drifted is told once, with Open and Reconcile; the same drift found again, or drift known at start, is not', async () => {
     const notifier = new DriftNotifier();
     const infra = (drift: Protocol.StackDrift | null) => stack('infra', { drift }) as unknown as Protocol.Stack;
     notifier.look([infra(drifted('d0'))]);
@@ -120,7 +120,7 @@ describe('extension: drift (R20, R23)', () => {
     assert.equal(recorded.messages.length, 1, 'the same drift, a second look and an in-sync check say nothing');
   });
 
-  it('R23: the status bar and the status panel count drifted stacks', () => {
+  it('R29: the status bar and the status panel count drifted stacks', () => {
     const bar = new StatusBar();
     bar.update({ server: 'running', detached: 0, brokenWebhooks: 0, drifted: 2 });
     const item = recorded.statusBarItems[0];

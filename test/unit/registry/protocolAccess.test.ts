@@ -139,7 +139,7 @@ const ROWS: Record<string, Row> = {
   },
   [Protocol.StacksDelete.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   [Protocol.StacksTriggerRun.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
-  // R20: a drift check is a run, asked of the stack as triggering one is.
+  // R26: a drift check is a run, asked of the stack as triggering one is.
   [Protocol.StacksCheckDrift.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   [Protocol.StacksUpdate.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place], projectRoot: 'infra', verify: false }), expect: stackWrite },
   // A clash is told without naming a stack the user cannot see; creating one would be refused as well.

@@ -28,7 +28,7 @@ describe('registry/stacks', () => {
     });
   });
 
-  it('R20: a stack keeps its drift schedule (UTC unless a time zone is named) and reconcile; null turns the schedule off', async () => {
+  it('R26: a stack keeps its drift schedule (UTC unless a time zone is named) and reconcile; null turns the schedule off', async () => {
     const created = await stacks.createStack(ana(), { name: 'Drifty', spaceId: 'platform', integrationId: 'platform-bb', repository: 'acme/drifty', branch: 'main', driftSchedule: { cron: '0 * * * *', timeZone: 'UTC' }, reconcile: 'propose' }, scope);
     assert.deepEqual([created.driftSchedule, created.reconcile], [{ cron: '0 * * * *', timeZone: 'UTC' }, 'propose']);
     const zoned = await stacks.updateStack(ana(), { stackId: 'drifty', driftSchedule: { cron: '30 6 * * 1-5', timeZone: 'Europe/Stockholm' } }, scope);

@@ -1,4 +1,4 @@
-// R20: what a drift check keeps of a refresh-only plan's `show -json`: the resources `resource_drift`
+// R26: what a drift check keeps of a refresh-only plan's `show -json`: the resources `resource_drift`
 // names, each with its before and after, every value the plan marks sensitive masked (the secret is
 // looked for, and found, in the document first), the document removed once read.
 import { strict as assert } from 'node:assert';
@@ -11,8 +11,8 @@ import { TERRAFORM_FIXTURES } from '../../support/terraformFixtures';
 const FIXTURE = path.join(TERRAFORM_FIXTURES, 'opentofu-show-json/drift/output.json');
 const SECRET = 'hunter2-drifted-password';
 
-describe('a drift check\'s result (R20)', () => {
-  it('R20: the recorded drift fixture is drifted by test_instance.should_refresh, with its before and after; the document is gone after', async () => {
+describe('a drift check\'s result (R26)', () => {
+  it('R26: the recorded drift fixture is drifted by test_instance.should_refresh, with its before and after; the document is gone after', async () => {
     const file = path.join(tempStore('stackhook-drift-doc-'), 'show.json');
     copyFileSync(FIXTURE, file);
     const { result, summary } = await driftOf(file);
@@ -23,7 +23,7 @@ describe('a drift check\'s result (R20)', () => {
     assert.equal(existsSync(file), false, 'the show -json document is removed once read');
   });
 
-  it('R20: a value the plan marks sensitive never leaves the document', async () => {
+  it('R26: a value the plan marks sensitive never leaves the document', async () => {
     const file = path.join(tempStore('stackhook-drift-doc-'), 'show.json');
     const change = (password: string, ingress: string) => ({ password, ingress, name: 'web' });
     writeFileSync(
@@ -50,7 +50,7 @@ describe('a drift check\'s result (R20)', () => {
     assert.ok(!JSON.stringify(result).includes(SECRET));
   });
 
-  it('R20: a document without drift is in sync', async () => {
+  it('R26: a document without drift is in sync', async () => {
     const file = path.join(tempStore('stackhook-drift-doc-'), 'show.json');
     writeFileSync(file, JSON.stringify({ format_version: '1.2', resource_drift: [], resource_changes: [] }));
     assert.equal((await driftOf(file)).result.state, 'in-sync');

@@ -1,4 +1,4 @@
-// R20, R21: drift schedules are checked before anything changes, and the scheduler claims each slot
+// R26, R27: drift schedules are checked before anything changes, and the scheduler claims each slot
 // once across processes, collapses slots missed while it was down into one, and picks up where the
 // store says after a restart, driven by a clock of the test's own (nothing waits).
 import { strict as assert } from 'node:assert';
@@ -50,8 +50,8 @@ function scheduler(state: RegistryState, slots: FileDriftSlots, clock: { now: Da
   });
 }
 
-describe('drift schedules (R20, R21)', () => {
-  it('R20: a schedule that is not five cron fields, names an unknown time zone or checks too often is refused with how to fix it', () => {
+describe('drift schedules (R26, R27)', () => {
+  it('R26: a schedule that is not five cron fields, names an unknown time zone or checks too often is refused with how to fix it', () => {
     const refused = (schedule: { cron: string; timeZone: string }, words: RegExp) => {
       assert.throws(() => requireDriftSchedule(schedule), (error: unknown) => error instanceof StackhookError && error.kind === 'Invalid' && words.test(error.message) && error.extra.field === 'driftSchedule');
     };
@@ -63,14 +63,14 @@ describe('drift schedules (R20, R21)', () => {
     assert.deepEqual(requireDriftSchedule({ cron: ' 30 6 * * 1-5 ', timeZone: 'Europe/Stockholm' }), { cron: '30 6 * * 1-5', timeZone: 'Europe/Stockholm' });
   });
 
-  it('R20: a bad schedule in an edit changes nothing of the stack', () => {
+  it('R26: a bad schedule in an edit changes nothing of the stack', () => {
     const state = stateWith([{ driftSchedule: null, driftSince: undefined }]);
     const before = JSON.stringify(state);
     assert.throws(() => editStack(state, 's0', { driftSchedule: { cron: 'nope', timeZone: 'UTC' }, reconcile: 'propose', branch: 'other' }));
     assert.equal(JSON.stringify(state), before);
   });
 
-  it('R21: the slot due is the latest at or before now, later than the last claimed; a named time zone moves it', () => {
+  it('R27: the slot due is the latest at or before now, later than the last claimed; a named time zone moves it', () => {
     assert.equal(dueSlot(hourly, at('2026-01-01T10:00:00Z'), at('2026-01-01T10:59:59Z')), null);
     assert.equal(dueSlot(hourly, at('2026-01-01T10:00:00Z'), at('2026-01-01T11:00:00Z'))?.toISOString(), '2026-01-01T11:00:00.000Z');
     assert.equal(dueSlot(hourly, at('2026-01-01T10:00:00Z'), at('2026-01-01T15:30:00Z'))?.toISOString(), '2026-01-01T15:00:00.000Z', 'five missed slots are due as one, the latest');
@@ -78,7 +78,7 @@ describe('drift schedules (R20, R21)', () => {
     assert.equal(dueSlot(stockholm, at('2026-01-01T00:00:00Z'), at('2026-01-01T12:00:00Z'))?.toISOString(), '2026-01-01T05:00:00.000Z', '06:00 in Stockholm is 05:00 UTC in winter');
   });
 
-  it('R21: two processes on one store claim each slot once, whoever looks first', async () => {
+  it('R27: two processes on one store claim each slot once, whoever looks first', async () => {
     const folder = tempStore('stackhook-slots-');
     const state = stateWith([{}, {}, {}]);
     const clock = { now: at('2026-01-01T00:30:00Z') };
@@ -102,7 +102,7 @@ describe('drift schedules (R20, R21)', () => {
     assert.ok([...perSlot.values()].every((count) => count === 1), `each slot once: ${queued.join('; ')}`);
   });
 
-  it('R21: slots missed while every process was down run once at start-up, and the schedule survives the restart', async () => {
+  it('R27: slots missed while every process was down run once at start-up, and the schedule survives the restart', async () => {
     const folder = tempStore('stackhook-slots-');
     const state = stateWith([{}]);
     const clock = { now: at('2026-01-01T01:00:00Z') };
@@ -120,7 +120,7 @@ describe('drift schedules (R20, R21)', () => {
     assert.equal(queued.length, 2);
   });
 
-  it('R21: a detached stack or one without a schedule is never checked; a changed schedule starts from when it changed', async () => {
+  it('R27: a detached stack or one without a schedule is never checked; a changed schedule starts from when it changed', async () => {
     const folder = tempStore('stackhook-slots-');
     const state = stateWith([{ integrationId: null }, { driftSchedule: null }, {}]);
     const clock = { now: at('2026-01-01T05:00:00Z') };
