@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { apiEconomy } from './apiEconomy';
+import { driftSchedule } from './driftSchedule';
 import { editorStartup } from './editorStartup';
 import { receiverThroughput } from './receiverThroughput';
 import { planParse } from './planParse';
@@ -45,6 +46,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'pipelines engine', run: pipelinesEngine },
   { name: 'structured plan', run: planParse },
   { name: 'trigger paths', run: triggerPathsEconomy },
+  { name: 'drift schedules', run: driftSchedule },
 ];
 
 function machine(): string {

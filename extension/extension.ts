@@ -14,6 +14,8 @@ import { PANEL_VIEW_TYPE, StatusPanel } from './surfaces/panel';
 import { quickInputPrompter } from './commands/quickInput';
 import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './surfaces/runLogDocument';
 import { RunWatcher } from './state/runWatcher';
+import { DriftNotifier } from './state/driftNotifier';
+import { DRIFT_SCHEME, DriftDocuments } from './surfaces/driftDiff';
 import { StatusBar } from './surfaces/statusBar';
 import { TeamStatusItem } from './surfaces/teamStatusItem';
 import { DeliveriesTree } from './views/deliveriesTree';
@@ -45,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const runs = new RunWatcher(server);
   const planDocuments = new PlanDocuments(server);
   const planProblems = new PlanProblemsFeed(server);
+  const driftNotifier = new DriftNotifier();
   const trees = [integrations, stacks, deliveries];
 
   const refreshAll = () => {
@@ -82,6 +85,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     planProblems,
     vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, planDocuments),
     runs.onDidLook((stacks) => planProblems.update(stacks)),
+    runs.onDidLook((stacks) => driftNotifier.look(stacks)),
+    vscode.workspace.registerTextDocumentContentProvider(DRIFT_SCHEME, new DriftDocuments(server)),
     // The link a local run's build status carries: vscode://stackhook.stackhook/run?id=<run id>.
     vscode.window.registerUriHandler({
       handleUri: (uri) => {
@@ -122,6 +127,7 @@ function followState(server: StackhookClient, overview: Overview, runs: RunWatch
       brokenWebhooks: overview.brokenWebhooks.length,
       runningRuns: runs.counts.running,
       failedRuns: runs.counts.failed,
+      drifted: overview.state.status?.counts.driftedStacks ?? 0,
     });
   return [
     runs.onDidChangeCounts(() => showCounts()),

@@ -75,6 +75,12 @@
         ]),
       ),
     );
+    byId('drifted-heading').textContent = `${t.drifted} (${state.drifted.length})`;
+    fill(
+      byId('drifted'),
+      t.noDrifted,
+      state.drifted.map((stack) => row(stack.name, stack.line, [button(t.openLog, { type: 'openLog', runId: stack.runId })])),
+    );
     byId('webhooks-heading').textContent = t.webhooks;
     fill(
       byId('webhooks'),

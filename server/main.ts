@@ -16,7 +16,7 @@ import { gatedStdio } from './rpc/lifecycle';
 import { TeamRpcEndpoint } from './rpc/webSocketEndpoint';
 import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
 import { readTls, watchTeamStore } from './serveSupport';
-import { openContext, runCallbacksOf } from './startup';
+import { openContext, runCallbacksOf, startDriftChecks } from './startup';
 import { takeSecretsFromEnvironment } from './startupSecrets';
 import { StoreCorruptError } from './store/registryDocument';
 import { redeemRoute } from './team/redeemEndpoint';
@@ -68,6 +68,7 @@ async function runStdio(options: ServerOptions): Promise<void> {
       }, options.receiverLimits, runCallbacksOf(context))
     : null;
   let stopLooking: (() => void) | undefined;
+  let stopScheduling: (() => void) | undefined;
   connection.onInitialized(() => {
     if (context.listener.message) log.info(context.listener.message);
     void sandboxSupport().then((support) => {
@@ -76,9 +77,11 @@ async function runStdio(options: ServerOptions): Promise<void> {
     // Runs a crashed server left behind (pipelines are followed again, local runs marked interrupted),
     // and from then on those any other process on the store leaves when it dies.
     stopLooking = context.execution?.lookOut();
+    stopScheduling = startDriftChecks(context);
   });
   connection.onShutdown(async () => {
     stopLooking?.();
+    stopScheduling?.();
     stopWatching();
     await receiver?.close();
     context.store.close();
@@ -140,6 +143,7 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   // What a dead process left on the store (a replica, another `serve`, an editor window) is taken over by a live one.
   await context.execution?.recover().catch((error: unknown) => log.error(`Recovering runs failed: ${describeError(error)}`));
   context.execution?.lookOut();
+  startDriftChecks(context);
   const state = await context.store.read();
   log.info(
     `Stackhook ${context.version} receives Bitbucket Cloud webhooks at ${receiver.url} ` +

@@ -7,13 +7,17 @@ import type { ServerContext } from './context';
 import type { Logger } from './log';
 import { registerSecret } from './log';
 import type { ChangeTopic } from './protocol';
+import { readFileSync } from 'node:fs';
+import { describeError } from './errors';
+import { queueRun } from './operations/stacks';
+import { DriftScheduler } from './runs/driftScheduler';
 import { RunBook } from './runs/runBook';
 import { RunEngine } from './runs/runEngine';
 import { runCallbackRoute } from './runs/runCallbacks';
 import { DEFAULT_UPLOAD_CAPS } from './runs/pipelinePlans';
 import { stepTokenVerifier } from './runs/stepOidc';
 import type { Route } from './http/routes';
-import { runSettingsFromEnv } from './runs/settings';
+import { runSettingsFromEnv, type RunSettings } from './runs/settings';
 import { ClientCredentials, type AskClient } from './secrets/clientCredentials';
 import type { CredentialStore } from './secrets/credentialStore';
 import { EncryptedCredentials } from './secrets/encryptedCredentials';
@@ -33,7 +37,7 @@ export const RUN_LOG_SIZE = 10_000;
 export const REFUSAL_LOG_SIZE = 1_000;
 
 /** The context, and the store engine start-up opened, whose other pieces the listeners and shutdown need. */
-export type OpenedContext = ServerContext & { readonly engine: StoreEngine; readonly bitbucketApi: string };
+export type OpenedContext = ServerContext & { readonly engine: StoreEngine; readonly bitbucketApi: string; readonly driftTickMs?: number };
 
 /**
  * The front door's route for `pipelines` runs' callbacks (runs/runCallbacks.ts): uploads kept in the
@@ -98,6 +102,37 @@ export async function openContext(
     engine,
     bitbucketApi: options.bitbucketApi,
   };
-  const execution = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi), engine.stackLocks);
-  return Object.assign(context, { execution });
+  const execution = new RunEngine(context, book, settings, bitbucketWebBase(options.bitbucketApi), engine.stackLocks, (request) => queueRun(context, request));
+  return Object.assign(context, { execution, driftTickMs: settings.driftTickMs });
+}
+
+/**
+ * Starts this process's drift scheduler (R27): every process on a store runs one, and the store's
+ * slot claims make each scheduled check run once. `STACKHOOK_CLOCK_FILE` names a file whose ISO time
+ * is the scheduler's clock, read at each look: how tests move time on for several processes at once.
+ */
+export function startDriftChecks(context: OpenedContext, settings: Pick<RunSettings, 'driftTickMs'> = { driftTickMs: context.driftTickMs ?? runSettingsFromEnv().driftTickMs }): () => void {
+  const clockFile = process.env.STACKHOOK_CLOCK_FILE;
+  const now = clockFile ? () => fileClock(clockFile) : () => context.now();
+  const scheduler = new DriftScheduler({
+    store: context.store,
+    slots: context.engine.driftSlots,
+    owner: context.execution?.owner ?? 'none',
+    now,
+    log: context.log,
+    queue: async (stack) => {
+      await queueRun(context, { stackId: stack.id, kind: 'drift', trigger: 'schedule', branch: stack.branch, commit: null, pullRequestId: null });
+    },
+  });
+  return scheduler.start(settings.driftTickMs);
+}
+
+function fileClock(file: string): Date {
+  try {
+    const at = new Date(readFileSync(file, 'utf8').trim());
+    if (!Number.isNaN(at.getTime())) return at;
+  } catch (error) {
+    throw new Error(`The clock file ${file} (STACKHOOK_CLOCK_FILE) cannot be read: ${describeError(error)}`);
+  }
+  throw new Error(`The clock file ${file} (STACKHOOK_CLOCK_FILE) holds no ISO time.`);
 }

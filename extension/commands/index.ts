@@ -4,6 +4,8 @@ import { Command } from '../commandIds';
 import * as commitLinks from './commitLinks';
 import type { CommandContext } from './context';
 import * as deliveries from './deliveries';
+import * as drift from './drift';
+import { openDriftedResource } from '../surfaces/driftDiff';
 import * as general from './general';
 import * as integrations from './integrations';
 import * as runs from './runs';
@@ -63,6 +65,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
     [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
     [Command.OpenResourceChange]: (arg) => runs.openResourceChange(arg),
+    [Command.CheckDrift]: (arg) => drift.checkDrift(ctx, arg),
+    [Command.SetDriftSchedule]: (arg) => drift.setDriftSchedule(ctx, arg),
+    [Command.OpenDriftedResource]: (runId, address) => openDriftedResource(runId, address),
     [Command.AddVariable]: (arg) => onDemand().variables.add(host(), arg),
     [Command.EditVariable]: (arg) => onDemand().variables.edit(host(), arg),
     [Command.DeleteVariable]: (arg) => onDemand().variables.remove(host(), arg),

@@ -99,7 +99,8 @@ export class Overview implements vscode.Disposable {
     const has = (topic: Protocol.ChangeTopic) => topics.includes(topic);
     const registry = has('integrations') || has('stacks') || has('spaces');
     const [status, integrations, stacks, deliveries, expected] = await Promise.all([
-      registry || !this.state.status ? this.server.request(protocol().Status, {}) : this.state.status,
+      // Drift results come as runs change: the drifted count (R29) is in the status.
+      registry || has('runs') || !this.state.status ? this.server.request(protocol().Status, {}) : this.state.status,
       registry ? this.server.request(protocol().IntegrationsList, {}) : this.state.integrations,
       registry ? this.server.request(protocol().StacksList, {}) : this.state.stacks,
       has('deliveries') ? this.server.request(protocol().DeliveriesList, { limit: RECENT_DELIVERIES }) : this.state.deliveries,

@@ -10,6 +10,7 @@ import type { Overview, OverviewState, WebhookRow } from '../state/overview';
 import { parseFromPanel, type PanelCommitLinks, type PanelState, type ToPanel } from './panelMessages';
 import { verdictBadge, webhookSummary } from '../views/presentation';
 import { runLine } from '../views/runPresentation';
+import { driftBadge } from '../views/driftItems';
 
 export const PANEL_VIEW_TYPE = 'stackhook.status';
 
@@ -18,6 +19,7 @@ export function panelState(state: OverviewState): PanelState {
     detached: state.stacks
       .filter((stack) => stack.state === 'detached')
       .map((stack) => ({ id: stack.id, name: stack.name, detachedFrom: stack.detachedFrom, repository: stack.repository, branch: stack.branch })),
+    drifted: state.stacks.flatMap((stack) => (stack.drift?.state === 'drifted' ? [{ name: stack.name, line: driftBadge(stack.drift) ?? '', runId: stack.drift.runId }] : [])),
     webhooks: state.webhooks.map((row) => ({
       integrationId: row.integrationId,
       integrationName: row.integrationName,
@@ -51,6 +53,8 @@ export function panelState(state: OverviewState): PanelState {
     text: {
       detached: vscode.l10n.t('Detached stacks'),
       noDetached: vscode.l10n.t('No stack is detached.'),
+      drifted: vscode.l10n.t('Drifted stacks'),
+      noDrifted: vscode.l10n.t('No stack has drifted since its last check.'),
       webhooks: vscode.l10n.t('Webhooks of repositories used by stacks'),
       noWebhooks: vscode.l10n.t('No attached stack uses a repository yet; webhooks of detached stacks are checked once they are reattached.'),
       deliveries: vscode.l10n.t('Recent deliveries'),

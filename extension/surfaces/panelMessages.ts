@@ -55,8 +55,17 @@ export interface PanelRun {
   state: string;
 }
 
+/** A stack whose last drift check found drift (R29), with that check's badge and id. */
+export interface PanelDrift {
+  name: string;
+  /** `drifted 2 · 5 min ago`, localised by the host. */
+  line: string;
+  runId: string;
+}
+
 export interface PanelState {
   detached: PanelStack[];
+  drifted: PanelDrift[];
   webhooks: PanelWebhook[];
   commitLinks: PanelCommitLinks[];
   deliveries: PanelDelivery[];
@@ -64,7 +73,7 @@ export interface PanelState {
   receiver: string;
   /** Headings and button labels, localised by the host so the script holds no strings. */
   text: Record<
-    'detached' | 'noDetached' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'runs' | 'noRuns' | 'openLog'
+    'detached' | 'noDetached' | 'drifted' | 'noDrifted' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'runs' | 'noRuns' | 'openLog'
       | 'commitLinks' | 'noCommitLinks' | 'openCommit',
     string
   >;

@@ -11,6 +11,8 @@ export interface StatusCounts {
   /** Stacks whose last run is executing, and whose last run failed. */
   runningRuns?: number | undefined;
   failedRuns?: number | undefined;
+  /** Stacks whose last drift check found drift (R29). */
+  drifted?: number | undefined;
 }
 
 const LINK_COMMANDS = [Command.ShowStatusPanel, Command.Refresh, Command.ShowOutput, Command.RestartServer, Command.ConfigureWebhooks];
@@ -38,11 +40,12 @@ export class StatusBar implements vscode.Disposable {
     }
     const running = counts.runningRuns ?? 0;
     const failed = counts.failedRuns ?? 0;
-    if (counts.detached === 0 && counts.brokenWebhooks === 0 && running === 0 && failed === 0) {
+    const drifted = counts.drifted ?? 0;
+    if (counts.detached === 0 && counts.brokenWebhooks === 0 && running === 0 && failed === 0 && drifted === 0) {
       this.item.hide();
       return;
     }
-    if (counts.detached === 0 && counts.brokenWebhooks === 0 && failed === 0) {
+    if (counts.detached === 0 && counts.brokenWebhooks === 0 && failed === 0 && drifted === 0) {
       this.item.text = `$(sync~spin) ${vscode.l10n.t('{0} running', running)}`;
       this.item.backgroundColor = undefined;
       tooltip.appendMarkdown(`${vscode.l10n.t('{0} stack(s) are running.', running)}\n\n[${vscode.l10n.t('Open status panel')}](command:${Command.ShowStatusPanel})`);
@@ -53,6 +56,7 @@ export class StatusBar implements vscode.Disposable {
     const parts: string[] = [];
     if (running > 0) parts.push(vscode.l10n.t('{0} running', running));
     if (failed > 0) parts.push(vscode.l10n.t('{0} failed', failed));
+    if (drifted > 0) parts.push(vscode.l10n.t('{0} drifted', drifted));
     if (counts.detached > 0) parts.push(vscode.l10n.t('{0} detached', counts.detached));
     if (counts.brokenWebhooks > 0) parts.push(counts.brokenWebhooks === 1 ? vscode.l10n.t('1 webhook broken') : vscode.l10n.t('{0} webhooks broken', counts.brokenWebhooks));
     this.item.text = `$(warning) ${parts.join(' · ')}`;
@@ -68,6 +72,7 @@ export class StatusBar implements vscode.Disposable {
           : vscode.l10n.t('{0} repositories used by stacks have a missing or drifted webhook.', counts.brokenWebhooks)}\n\n`);
     }
     if (failed > 0) tooltip.appendMarkdown(`$(error) ${vscode.l10n.t('The last run of {0} stack(s) failed.', failed)}\n\n`);
+    if (drifted > 0) tooltip.appendMarkdown(`$(warning) ${vscode.l10n.t('{0} stack(s) drifted: their real infrastructure differs from the state.', drifted)}\n\n`);
     tooltip.appendMarkdown(`[${vscode.l10n.t('Open status panel')}](command:${Command.ShowStatusPanel}) · [${vscode.l10n.t('Refresh')}](command:${Command.Refresh})`);
     this.item.tooltip = tooltip;
     this.item.show();

@@ -11,6 +11,7 @@ import type { StackhookServer } from '../connection/serverApi';
 import { runContext, runIcon, runLine } from './runPresentation';
 import type { PlanNode } from './planTree';
 import { onDemand } from '../onDemandLoader';
+import { DriftItem, driftBadge, driftResourceItems, type DriftMoreItem, type DriftResourceItem } from './driftItems';
 import { SpaceItem, SpacesGroupItem, VariableItem, VariablesItem, type VariableOwner } from './variableItems';
 
 /** Runs listed under a stack when it is expanded. */
@@ -54,7 +55,8 @@ export class StackItem extends vscode.TreeItem {
       this.tooltip = vscode.l10n.t('{0} is detached: it receives no webhooks and cannot run until it is reattached to an integration.', stack.name);
     } else {
       const runner = stack.runner.type === 'pipelines' ? vscode.l10n.t('Pipelines ({0})', stack.runner.pipeline) : vscode.l10n.t('on this machine');
-      this.description = stack.lastRun ? `${runLine(stack.lastRun)} · ${where}` : where;
+      const drift = driftBadge(stack.drift);
+      this.description = [drift, stack.lastRun ? runLine(stack.lastRun) : null, where].filter(Boolean).join(' · ');
       this.iconPath = stack.lastRun ? runIcon(stack.lastRun) : new vscode.ThemeIcon('layers');
       this.contextValue = 'stack.attached';
       this.tooltip = `${stack.name} · ${where} · ${runner}`;
@@ -86,7 +88,7 @@ export class RunItem extends vscode.TreeItem {
   }
 }
 
-export type StacksNode = StackGroupItem | StackItem | RunItem | VariablesItem | VariableItem | SpacesGroupItem | SpaceItem | PlanNode;
+export type StacksNode = StackGroupItem | StackItem | RunItem | VariablesItem | VariableItem | SpacesGroupItem | SpaceItem | PlanNode | DriftItem | DriftResourceItem | DriftMoreItem;
 
 /** Groups stacks for the view; exported for the status panel and tests. */
 export function groupStacks(stacks: readonly Protocol.Stack[], integrations: readonly Protocol.IntegrationSummary[]): StackGroupItem[] {
@@ -134,7 +136,9 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
       case 'group':
         return node.stacks.map((stack) => new StackItem(stack));
       case 'stack':
-        return [new VariablesItem({ stackId: node.stack.id }), ...(await this.recentRuns(node.stack.id))];
+        return [...(node.stack.drift ? [new DriftItem(node.stack.id, node.stack.drift)] : []), new VariablesItem({ stackId: node.stack.id }), ...(await this.recentRuns(node.stack.id))];
+      case 'drift':
+        return this.driftOf(node.drift.runId);
       case 'run':
         return this.planOf(node.run);
       case 'planGroup':
@@ -160,6 +164,15 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
       const groups: StacksNode[] = groupStacks(stacks, integrations);
       // With no stack the welcome view speaks; the spaces' variables come with the first stack.
       return stacks.length > 0 ? [...groups, new SpacesGroupItem()] : groups;
+    } catch (error) {
+      void showServerError(error);
+      return [];
+    }
+  }
+
+  private async driftOf(runId: string): Promise<StacksNode[]> {
+    try {
+      return driftResourceItems(runId, await this.server.request(protocol().RunsDrift, { runId }));
     } catch (error) {
       void showServerError(error);
       return [];

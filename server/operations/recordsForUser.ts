@@ -1,11 +1,11 @@
 // How stored records are shown to a user: what the protocol returns, with what they may not see left out.
-import type { IntegrationDetails, IntegrationSummary, Run, Stack } from '../protocol';
+import type { IntegrationDetails, IntegrationSummary, Run, Stack, StackDrift } from '../protocol';
 import { canSeeDetails } from '../registry/access';
 import { webhookUrlProblem } from '../registry/reachability';
 import { stacksDetachedFrom } from '../registry/stacks';
 import { triggerPathsOf } from '../registry/triggerPaths';
 import { webhookUrlFor } from '../registry/webhookUrl';
-import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../registry/state';
+import { driftSettingsOf, runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from '../registry/state';
 
 export function integrationSummary(state: RegistryState, user: string, integration: StoredIntegration): IntegrationSummary {
   return {
@@ -39,7 +39,7 @@ export function integrationDetails(state: RegistryState, user: string, integrati
   };
 }
 
-export function stackView(stack: StoredStack, lastRun: Run | null = null): Stack {
+export function stackView(stack: StoredStack, lastRun: Run | null = null, drift: StackDrift | null = null): Stack {
   return {
     id: stack.id,
     name: stack.name,
@@ -53,5 +53,7 @@ export function stackView(stack: StoredStack, lastRun: Run | null = null): Stack
     ...runSettingsOf(stack),
     triggerPaths: triggerPathsOf(stack),
     lastRun,
+    ...driftSettingsOf(stack),
+    drift,
   };
 }

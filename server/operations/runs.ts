@@ -107,3 +107,9 @@ export async function checkStackRunner(context: ServerContext, params: Protocol.
   if (!integration) throw notFound(`The stack's integration "${integrationId}" does not exist.`);
   return check(context.bitbucket, await credentialOf(context.credentials, integration), stack, context.publicUrl, scope.signal);
 }
+
+/** What a drift check found, with its drifted resources (masked when they were recorded); null for any other run, or before it ended. */
+export async function runDrift(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.RunsDrift>): Promise<Protocol.DriftResult | null> {
+  const { record } = await visibleRun(context, params.runId, 'read', 'Reading a drift check');
+  return record.drift;
+}

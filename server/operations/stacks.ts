@@ -5,6 +5,7 @@ import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
 import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks, type RunnerHost } from '../registry/access';
 import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { requireDriftSchedule } from '../registry/driftSchedule';
 import { requireIntegration } from '../registry/integrations';
 import { checkTriggerPaths } from '../registry/triggerPaths';
 import { isUsableFrom } from '../registry/usability';
@@ -21,7 +22,22 @@ import { stackView } from './recordsForUser';
 export async function listStacks(context: ServerContext) {
   const state = await context.store.read();
   await context.execution?.book.refresh();
-  return visibleStacks(state, context.user).map((stack) => stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null));
+  return visibleStacks(state, context.user).map((stack) => stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null, driftOf(context, stack.id)));
+}
+
+/** What the stack's last drift check found, as Stack.drift shows it (R26). */
+export function driftOf(context: ServerContext, stackId: string): Protocol.StackDrift | null {
+  const record = context.execution?.book.lastDriftOf(stackId);
+  if (!record?.drift) return null;
+  const { drift, run } = record;
+  return {
+    state: drift.state,
+    resources: drift.state === 'drifted' ? drift.count : 0,
+    checkedAt: run.endedAt ?? run.createdAt,
+    runId: run.id,
+    newlyDrifted: drift.newlyDrifted,
+    ...(drift.reason !== undefined ? { reason: drift.reason } : {}),
+  };
 }
 
 export async function createStack(context: ServerContext, asked: Protocol.ParamsOf<typeof Protocol.StacksCreate>, scope: RequestScope) {
@@ -71,6 +87,8 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
   requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, runnerHost(context));
   if (params.triggerPaths) checkTriggerPaths(params.triggerPaths);
+  // Checked before Bitbucket is asked anything: a bad schedule changes nothing (R26).
+  if (params.driftSchedule) requireDriftSchedule(params.driftSchedule);
   if (params.branch !== undefined && params.branch !== current.branch && params.verify !== false) {
     if (current.integrationId === null) {
       throw invalid(`The stack "${current.name}" is detached, so its branch cannot be checked with Bitbucket. Give it an integration first, then change the branch.`).about('branch');
@@ -81,11 +99,11 @@ export async function updateStack(context: ServerContext, params: Protocol.Param
   const stack = await context.store.update((draft) => {
     const target = requireWritableStack(draft, context.user, params.stackId, 'Changing a stack');
     requireRunSettingsChoice(draft, context.user, { ...target, isNew: false }, runSettingsOf(target), params, runnerHost(context));
-    const { branch, projectRoot, runner, autodeploy, allowForks, triggerPaths } = params;
-    return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks, triggerPaths });
+    const { branch, projectRoot, runner, autodeploy, allowForks, triggerPaths, driftSchedule, reconcile } = params;
+    return editStack(draft, target.id, { branch, projectRoot, runner, autodeploy, allowForks, triggerPaths, driftSchedule, reconcile }, context.now());
   });
   context.changed(['stacks']);
-  return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null);
+  return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null, driftOf(context, stack.id));
 }
 
 export async function setIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksSetIntegration>) {
@@ -95,7 +113,7 @@ export async function setIntegration(context: ServerContext, params: Protocol.Pa
     return setStackIntegration(draft, params.stackId, params.integrationId);
   });
   context.changed(['stacks']);
-  return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null);
+  return stackView(stack, context.execution?.book.lastRunOf(stack.id) ?? null, driftOf(context, stack.id));
 }
 
 /** What reattaching would do: stacks the user cannot see are neither reattached nor named. */
@@ -148,6 +166,14 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   const stack = requireWritableStack(state, context.user, params.stackId, 'Triggering a run');
   requireAttached(stack);
   return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
+}
+
+/** R26: a drift check now, asked by a person: a refresh-only plan of the branch's head, never applied. */
+export async function checkDrift(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCheckDrift>): Promise<Protocol.Run> {
+  const state = await context.store.read();
+  const stack = requireWritableStack(state, context.user, params.stackId, 'Checking a stack for drift');
+  requireAttached(stack);
+  return queueRun(context, { stackId: stack.id, kind: 'drift', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
 }
 
 /** Queues a run this process was asked for, in the runs log, and executes it here (its commit resolved first). */

@@ -3,9 +3,11 @@ import type { ServerContext } from '../context';
 import type { ServerStatus } from '../protocol';
 import { canList, visibleStacks } from '../registry/access';
 import { webhookUrlProblem } from '../registry/reachability';
+import { driftOf } from './stacks';
 
 export async function status(context: ServerContext): Promise<ServerStatus> {
   const state = await context.store.read();
+  await context.execution?.book.refresh();
   const stacks = visibleStacks(state, context.user);
   const publicUrlProblem = webhookUrlProblem(context.publicUrl);
   return {
@@ -19,6 +21,7 @@ export async function status(context: ServerContext): Promise<ServerStatus> {
       integrations: state.integrations.filter((integration) => canList(state, context.user, integration)).length,
       stacks: stacks.length,
       detachedStacks: stacks.filter((stack) => stack.integrationId === null).length,
+      driftedStacks: stacks.filter((stack) => driftOf(context, stack.id)?.state === 'drifted').length,
     },
   };
 }

@@ -2,6 +2,7 @@
 // the server parses every incoming params object with them before acting.
 import * as z from 'zod';
 import { PlanCounts } from './plan';
+import { DriftSchedule, Reconcile, StackDrift } from './drift';
 
 export const MAX_NAME = 100;
 export const MAX_LABELS = 50;
@@ -172,8 +173,10 @@ export const DEFAULT_PIPELINE = 'stackhook';
 export const DEFAULT_RUNNER: Runner = { type: 'pipelines', pipeline: DEFAULT_PIPELINE };
 export const DEFAULT_PLAN_COMMAND = ['tofu', 'plan', '-input=false', '-no-color'];
 
-export const RunKind = z.enum(['tracked', 'proposed']);
-export const RunTrigger = z.enum(['manual', 'push', 'pullrequest']);
+/** `drift`: a refresh-only plan against the real infrastructure, never applied (R26). */
+export const RunKind = z.enum(['tracked', 'proposed', 'drift']);
+/** `schedule`: a drift check its stack's schedule started; `drift`: a tracked run a drifted check queued to reconcile (R28). */
+export const RunTrigger = z.enum(['manual', 'push', 'pullrequest', 'schedule', 'drift']);
 export const RunState = z.enum(['queued', 'preparing', 'running', 'unconfirmed', 'applying', 'finished', 'failed', 'stopped', 'discarded']);
 export type RunState = z.infer<typeof RunState>;
 export const FINAL_RUN_STATES: readonly RunState[] = ['finished', 'failed', 'stopped', 'discarded'];
@@ -242,6 +245,12 @@ export const Stack = z.object({
   /** The globs whose changes start its runs: its own, or everything under the project root (absent from servers before R23). */
   triggerPaths: z.array(z.string()).optional(),
   lastRun: Run.nullable(),
+  // Always sent by this server; optional so a client reads an older server's stacks too.
+  /** When drift checks run (R26); null: only when asked. */
+  driftSchedule: DriftSchedule.nullable().optional(),
+  reconcile: Reconcile.optional(),
+  /** What the last drift check found; null before the first. */
+  drift: StackDrift.nullable().optional(),
 });
 export type Stack = z.infer<typeof Stack>;
 
@@ -367,7 +376,7 @@ export const ServerStatus = z.object({
   publicUrl: z.string(),
   /** Why Bitbucket cannot deliver to webhook URLs under publicUrl (loopback, private, plain http), when it cannot. */
   publicUrlProblem: z.string().optional(),
-  counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
+  counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int(), driftedStacks: z.number().int().optional() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
 

@@ -1,5 +1,6 @@
 // The one place a method is named. `import * as Protocol from '…/server/protocol'`.
 export * from './entities';
+export * from './drift';
 export * from './errors';
 export * from './methods';
 export * from './plan';

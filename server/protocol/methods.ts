@@ -3,6 +3,7 @@
 // (built once, here) that `connection.onRequest`, `client.sendRequest` and `sendNotification` take.
 import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonrpc';
 import * as z from 'zod';
+import { DriftResult, DriftSchedule as DriftScheduleParam, Reconcile } from './drift';
 import * as E from './entities';
 import { ErrorData } from './errors';
 import { MAX_PLAN_ADDRESS, ResourceChange, StructuredPlan } from './plan';
@@ -161,6 +162,8 @@ export const StacksCreate = request(
     allowForks: z.boolean().optional(),
     /** Left out: everything under the project root. */
     triggerPaths: E.TriggerPaths.optional(),
+    driftSchedule: DriftScheduleParam.nullable().optional(),
+    reconcile: Reconcile.optional(),
   }),
   E.Stack,
 );
@@ -193,9 +196,16 @@ export const StacksUpdate = request(
     /** null: back to everything under the project root. */
     triggerPaths: E.TriggerPaths.nullable().optional(),
     verify: z.boolean().optional(),
+    /** null turns scheduled checks off. */
+    driftSchedule: DriftScheduleParam.nullable().optional(),
+    reconcile: Reconcile.optional(),
   }),
   E.Stack,
 );
+/** Runs a drift check of the stack now (R26): a run of kind `drift`, trigger `manual`, on the head of its branch. */
+export const StacksCheckDrift = request('stackhook/stacks/checkDrift', z.strictObject({ stackId: E.Id }), E.Run);
+/** What a drift check found: its result and the drifted resources with before and after, masked (R26). */
+export const RunsDrift = request('stackhook/runs/drift', z.strictObject({ runId: z.string().min(1).max(200) }), DriftResult.nullable());
 /** Whether the stack's runner can run: the custom pipeline is defined, the token has the scopes, the commands exist. */
 export const StacksCheckRunner = request('stackhook/stacks/checkRunner', z.strictObject({ stackId: E.Id }), E.RunnerCheck);
 

@@ -1,7 +1,8 @@
 // Stacks: R10 (an integration usable from the stack's space), R11/R12 (detached stacks), R13
 // (reattaching after a same-name recreate).
 import { conflict, detached, forbidden, notFound } from '../errors';
-import { DEFAULT_RUNNER, type Runner } from '../protocol';
+import { DEFAULT_RUNNER, type DriftSchedule, type Reconcile, type Runner } from '../protocol';
+import { requireDriftSchedule } from './driftSchedule';
 import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from './state';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
@@ -20,6 +21,8 @@ export interface NewStack {
   autodeploy?: boolean | undefined;
   allowForks?: boolean | undefined;
   triggerPaths?: string[] | undefined;
+  driftSchedule?: DriftSchedule | null | undefined;
+  reconcile?: Reconcile | undefined;
 }
 
 export function requireStack(state: RegistryState, id: string): StoredStack {
@@ -50,12 +53,14 @@ export function checkNewStack(state: RegistryState, input: NewStack): { id: stri
   const id = requireIdFromName(input.name, 'stack');
   requireSpace(state, input.spaceId);
   if (state.stacks.some((stack) => stack.id === id)) throw conflict(`A stack with the id "${id}" already exists. Choose another name.`).about('name');
+  if (input.driftSchedule) requireDriftSchedule(input.driftSchedule);
   return { id, integration: requireUsableIntegration(state, input.integrationId, input.spaceId) };
 }
 
 export function addStack(state: RegistryState, input: NewStack, now: Date): StoredStack {
   const { id } = checkNewStack(state, input);
   const triggerPaths = input.triggerPaths === undefined ? undefined : checkTriggerPaths(input.triggerPaths);
+  const driftSchedule = input.driftSchedule ? requireDriftSchedule(input.driftSchedule) : null;
   const stack: StoredStack = {
     id,
     name: input.name,
@@ -70,6 +75,9 @@ export function addStack(state: RegistryState, input: NewStack, now: Date): Stor
     autodeploy: input.autodeploy ?? false,
     allowForks: input.allowForks ?? false,
     ...(triggerPaths !== undefined ? { triggerPaths } : {}),
+    driftSchedule,
+    ...(driftSchedule ? { driftSince: now.toISOString() } : {}),
+    reconcile: input.reconcile ?? 'off',
   };
   state.stacks.push(stack);
   return stack;
@@ -83,6 +91,8 @@ export interface StackEdit {
   allowForks?: boolean | undefined;
   /** null: back to the default (everything under the project root). */
   triggerPaths?: string[] | null | undefined;
+  driftSchedule?: DriftSchedule | null | undefined;
+  reconcile?: Reconcile | undefined;
 }
 
 /** A stack's settings that decide what code runs where: its runner, autodeploy and allowForks. */
@@ -111,9 +121,18 @@ export function changedRunSettings(current: RunSettings, asked: { [K in RunSetti
 }
 
 /** What a stack tracks and runs with may change; its name (and so its id) and space may not. */
-export function editStack(state: RegistryState, stackId: string, edit: StackEdit): StoredStack {
+export function editStack(state: RegistryState, stackId: string, edit: StackEdit, now = new Date()): StoredStack {
   const stack = requireStack(state, stackId);
   const triggerPaths = edit.triggerPaths ? checkTriggerPaths(edit.triggerPaths) : edit.triggerPaths;
+  // Checked before anything changes: a bad schedule changes nothing.
+  const driftSchedule = edit.driftSchedule ? requireDriftSchedule(edit.driftSchedule) : edit.driftSchedule;
+  if (driftSchedule !== undefined && !sameSchedule(driftSchedule, stack.driftSchedule ?? null)) {
+    stack.driftSchedule = driftSchedule;
+    // R27: a new schedule starts from now; the slots of the old one are not owed.
+    if (driftSchedule) stack.driftSince = now.toISOString();
+    else delete stack.driftSince;
+  }
+  if (edit.reconcile !== undefined) stack.reconcile = edit.reconcile;
   if (edit.branch !== undefined) stack.branch = edit.branch;
   if (triggerPaths === null) delete stack.triggerPaths;
   else if (triggerPaths !== undefined) stack.triggerPaths = triggerPaths;
@@ -147,4 +166,8 @@ export function requireAttached(stack: StoredStack): string {
     );
   }
   return stack.integrationId;
+}
+
+function sameSchedule(a: DriftSchedule | null, b: DriftSchedule | null): boolean {
+  return a === b || (a !== null && b !== null && a.cron === b.cron && a.timeZone === b.timeZone);
 }

@@ -3,7 +3,7 @@
 // PostgreSQL's registry document), validated on every load. Secrets of Bitbucket credentials are
 // never here (R9); webhook secrets are, because the receiver must read them (the file is 0600).
 import * as z from 'zod';
-import { CredentialType, DEFAULT_RUNNER, IntegrationType, Role, Runner } from '../protocol';
+import { CredentialType, DEFAULT_RUNNER, DriftSchedule, IntegrationType, Reconcile, Role, Runner } from '../protocol';
 
 export const SCHEMA_VERSION = 1;
 
@@ -67,6 +67,11 @@ export const StoredStack = z.object({
   allowForks: z.boolean().optional(),
   /** Globs of changed paths that start its runs (triggerPaths.ts); absent: everything under the project root. */
   triggerPaths: z.array(z.string()).optional(),
+  /** When drift checks run (R26); absent on older stacks: none. */
+  driftSchedule: DriftSchedule.nullable().optional(),
+  /** When the schedule was set or last changed: slots before it are never due (R27). */
+  driftSince: z.string().optional(),
+  reconcile: Reconcile.optional(),
 });
 
 /** A Stackhook user's Bitbucket account (its Atlassian account id), by whom it was linked (accountLinks.ts). */
@@ -119,6 +124,11 @@ export const ROOT_SPACE_ID = 'root';
 /** A stack's runner and safety settings, with the defaults for stacks stored before they existed. */
 export function runSettingsOf(stack: StoredStack): { runner: Runner; autodeploy: boolean; allowForks: boolean } {
   return { runner: stack.runner ?? DEFAULT_RUNNER, autodeploy: stack.autodeploy ?? false, allowForks: stack.allowForks ?? false };
+}
+
+/** A stack's drift settings, with the defaults for stacks stored before they existed. */
+export function driftSettingsOf(stack: StoredStack): { driftSchedule: DriftSchedule | null; reconcile: Reconcile } {
+  return { driftSchedule: stack.driftSchedule ?? null, reconcile: stack.reconcile ?? 'off' };
 }
 
 /** A new store: the root space, and its first user as admin of it. */

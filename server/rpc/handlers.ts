@@ -69,4 +69,6 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.SpacesVariablesList, variables.listSpaceVariables),
   handler(Protocol.SpacesVariablesSet, variables.setSpaceVariable),
   handler(Protocol.SpacesVariablesDelete, variables.deleteSpaceVariable),
+  handler(Protocol.StacksCheckDrift, stacks.checkDrift),
+  handler(Protocol.RunsDrift, runs.runDrift),
 ];

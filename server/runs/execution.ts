@@ -2,7 +2,7 @@
 // the log, and how to move the run on, which counts only while this process's claim is the run's.
 import type { BitbucketCredential, BitbucketGateway } from '../bitbucket/gateway';
 import type { Logger } from '../log';
-import type { RunState } from '../protocol';
+import type { DriftResult, RunState } from '../protocol';
 import type { StoredStack } from '../registry/state';
 import type { RunPlans } from '../store/storeEngine';
 import type { RunBook, RunChange } from './runBook';
@@ -63,6 +63,13 @@ export interface Execution {
 export interface Outcome {
   state: Extract<RunState, 'finished' | 'failed' | 'stopped' | 'discarded'>;
   summary: string | null;
+}
+
+/** What a drift check ends with (R26): the result to record, the run's summary in Stackhook's words, and whether it was stopped. */
+export interface DriftOutcome {
+  result: Omit<DriftResult, 'newlyDrifted'>;
+  summary: string;
+  stopped: boolean;
 }
 
 /** Why a run stops short: its claim was taken over (lost), a Cancel was recorded (stopped), or it ended in the store. */

@@ -45,6 +45,8 @@ export class RunBook {
   /** The process that queued each run (a delivery's recorder, or whoever asked for it). */
   private readonly origins = new Map<string, string>();
   private readonly latestOfStack = new Map<string, string>();
+  /** Each stack's latest drift check that found something (in sync, drifted or unknown), by creation. */
+  private readonly latestDriftOfStack = new Map<string, RunRecord>();
   private readonly applied = new Map<string, RunRecord>();
   /** Runs that have not ended, by stack: what a stack's lock holder works through. */
   private readonly openByStack = new Map<string, Set<string>>();
@@ -95,6 +97,12 @@ export class RunBook {
     this.index();
     const id = this.latestOfStack.get(stackId);
     return id === undefined ? null : (this.record(id)?.run ?? null);
+  }
+
+  /** The stack's latest drift check with a result (R26): what Stack.drift shows. */
+  lastDriftOf(stackId: string): RunRecord | null {
+    this.index();
+    return this.latestDriftOfStack.get(stackId) ?? null;
   }
 
   /** Stacks with runs that have not ended: the ones a process may have work to take. */
@@ -196,6 +204,7 @@ export class RunBook {
       this.origins.clear();
       this.applied.clear();
       this.latestOfStack.clear();
+      this.latestDriftOfStack.clear();
       this.openByStack.clear();
       this.orphans = [];
       this.positions = 0;
@@ -232,7 +241,13 @@ export class RunBook {
     if (event.eid !== undefined && this.awaiting.has(event.eid)) this.verdicts.set(event.eid, folded.accepted);
     if (!folded.accepted) return;
     this.applied.set(event.runId, folded.record);
+    if (folded.record.drift !== null) this.noteDrift(folded.record);
     if (isFinal(folded.record.run)) this.openByStack.get(folded.record.run.stackId)?.delete(event.runId);
+  }
+
+  private noteDrift(record: RunRecord): void {
+    const latest = this.latestDriftOfStack.get(record.run.stackId);
+    if (!latest || latest.run.id === record.run.id || latest.run.createdAt <= record.run.createdAt) this.latestDriftOfStack.set(record.run.stackId, record);
   }
 
   /** A run whose record left its log: as if it had never been read. */
@@ -244,6 +259,7 @@ export class RunBook {
     open?.delete(run.id);
     if (open?.size === 0) this.openByStack.delete(run.stackId);
     if (this.latestOfStack.get(run.stackId) === run.id) this.latestOfStack.delete(run.stackId);
+    if (this.latestDriftOfStack.get(run.stackId)?.run.id === run.id) this.latestDriftOfStack.delete(run.stackId);
   }
 
   private addQueued(run: StoredRun, origin: string | undefined): void {

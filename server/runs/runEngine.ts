@@ -11,6 +11,7 @@ import type { StackLease, StackLocks } from '../store/storeEngine';
 import { THIS_PROCESS } from '../store/processIdentity';
 import { PLAN_KEPT_MS, sweepPlanFiles } from './planFiles';
 import type { RunBook } from './runBook';
+import type { RunRequest } from './queue';
 import type { DecisionKind } from '../store/runEvents';
 import { isFinal, type RunRecord } from './runEvent';
 import { abort, executeRun, type ActiveRun, type ExecutionDeps } from './runExecution';
@@ -28,6 +29,7 @@ const SWEEP_EVERY_MS = 60 * 60_000;
 export class RunEngine implements RunService {
   readonly owner = THIS_PROCESS;
   private readonly limit: ReturnType<typeof pLimit>;
+  private readonly driftLimit: ReturnType<typeof pLimit>;
   /** Stacks this process works through now (it holds or is taking their lock). */
   private readonly working = new Map<string, Promise<void>>();
   /** Stacks asked about while being worked through: looked at again before their lock is let go. */
@@ -43,9 +45,12 @@ export class RunEngine implements RunService {
     /** The web origin of Bitbucket (`https://bitbucket.org`), for links to pipelines. */
     webOrigin: string,
     private readonly locks: StackLocks,
+    /** Queues a run as a person's request would: start-up hands in the operations' own (a reconcile run, R28). */
+    queue?: (request: RunRequest) => Promise<unknown>,
   ) {
     this.limit = pLimit(settings.concurrency);
-    this.deps = { context, book, settings, webOrigin, runLink: runLinkOf, slot: (work) => this.limit(work) };
+    this.driftLimit = pLimit(settings.driftConcurrency);
+    this.deps = { context, book, settings, webOrigin, runLink: runLinkOf, slot: (work) => this.limit(work), driftSlot: (work) => this.driftLimit(work), queue };
   }
 
   /** Runs this process queued: their stacks are worked through if no other process does. Returns at once. */

@@ -4,7 +4,7 @@
 // at its place in the log (an owner whose claim was taken over, a second decision, a change to an
 // ended run) is read by everyone and applied by no one. Whoever appends learns from the fold whether
 // its event counted, and acts only if it did.
-import { FINAL_RUN_STATES, type QueuedRun, type Run, type RunState } from '../protocol';
+import { FINAL_RUN_STATES, type DriftResult, type QueuedRun, type Run, type RunState } from '../protocol';
 import type { DecisionKind, RunEvent } from '../store/runEvents';
 
 /** A run and what only the server needs to know about it. */
@@ -32,6 +32,8 @@ export interface RunRecord {
   plannedAt: string | null;
   /** When the run started to apply (its `apply` step was recorded): a plan made before that is stale. */
   appliedAt: string | null;
+  /** What a drift check found, once it ended (R26). */
+  drift: DriftResult | null;
 }
 
 /** A run as queued, before any event; `origin` is the process that queued it. */
@@ -64,6 +66,7 @@ export function queuedRecord(stored: QueuedRun & { queuedBy?: string }, origin: 
     stop: null,
     plannedAt: null,
     appliedAt: null,
+    drift: null,
   };
 }
 
@@ -181,6 +184,7 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
       commentId: event.commentId ?? record.commentId,
       plannedAt: event.state === 'unconfirmed' && run.state !== 'unconfirmed' ? event.at : record.plannedAt,
       appliedAt: event.step === 'apply' ? event.at : record.appliedAt,
+      drift: event.drift ?? record.drift,
     },
     accepted: true,
   };

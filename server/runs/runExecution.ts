@@ -19,6 +19,8 @@ import { report } from './reporters/report';
 import type { ReportContext } from './reporters/reporter';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
+import { checkDrift } from './driftCheck';
+import type { RunRequest } from './queue';
 import { isFinal, type RunRecord } from './runEvent';
 import type { RunHost } from './service';
 import type { RunSettings } from './settings';
@@ -42,6 +44,10 @@ export interface ExecutionDeps {
   readonly runLink: (run: { id: string }) => string;
   /** Local runs take a slot of this machine's limit. */
   readonly slot: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Drift checks also take one of this machine's drift slots (R27). */
+  readonly driftSlot: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Queues a run as a person's request would (a drifted check's reconcile run, R28); absent where nothing queues. */
+  readonly queue?: ((request: RunRequest) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -217,7 +223,9 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
   };
   const { autodeploy } = runSettingsOf(stack);
   const kind = runnerKindOf(runner);
-  const run = () => kind.run(execution, runner, { autodeploy });
+  if (record.run.kind === 'drift') return deps.driftSlot(() => checkDrift(deps, execution, runner));
+  // R28: a run a drift check proposed waits for Confirm, whatever the stack's autodeploy says.
+  const run = () => kind.run(execution, runner, { autodeploy: autodeploy && record.run.trigger !== 'drift' });
   return kind.takesLocalSlot ? deps.slot(run) : run();
 }
 

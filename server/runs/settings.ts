@@ -3,6 +3,10 @@
 export interface RunSettings {
   /** Local runs executing at once in this process (a stack's tracked runs also go one at a time). */
   concurrency: number;
+  /** Drift checks executing at once in this process, so many scheduled stacks cannot starve pushes (R27). */
+  driftConcurrency: number;
+  /** How often the drift scheduler looks for due slots. */
+  driftTickMs: number;
   /** First wait between two looks at a pipeline; it grows by half each time up to `pollMaxMs`. */
   pollMs: number;
   pollMaxMs: number;
@@ -24,6 +28,8 @@ export interface RunSettings {
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
   concurrency: 2,
+  driftConcurrency: 1,
+  driftTickMs: 20_000,
   pollMs: 2_000,
   pollMaxMs: 30_000,
   timeoutMs: 60 * 60_000,
@@ -44,6 +50,8 @@ export function runSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RunSet
   const d = DEFAULT_RUN_SETTINGS;
   return {
     concurrency: positive(env, 'STACKHOOK_RUN_CONCURRENCY', d.concurrency),
+    driftConcurrency: positive(env, 'STACKHOOK_DRIFT_CONCURRENCY', d.driftConcurrency),
+    driftTickMs: positive(env, 'STACKHOOK_DRIFT_TICK_MS', d.driftTickMs),
     pollMs: positive(env, 'STACKHOOK_RUN_POLL_MS', d.pollMs),
     pollMaxMs: positive(env, 'STACKHOOK_RUN_POLL_MAX_MS', d.pollMaxMs),
     timeoutMs: positive(env, 'STACKHOOK_RUN_TIMEOUT_MS', d.timeoutMs),

@@ -1,7 +1,7 @@
 // A line of the run-events log, as both store engines keep it: one change to one run. What the lines
 // mean when they are folded into runs, and which of them count, is runs/runEvent.ts's.
 import * as z from 'zod';
-import { PlanCounts, RunReports, RunState, RunnerType } from '../protocol';
+import { DriftResult, PlanCounts, RunReports, RunState, RunnerType } from '../protocol';
 
 /** Lines kept before the log rotates (the file engine) or is pruned (PostgreSQL). */
 export const RUN_EVENTS_SIZE = 200_000;
@@ -58,6 +58,8 @@ export const RunEvent = z.object({
   by: z.string().optional(),
   /** The stack's lock holder puts the run in the stack's queue: the order runs start in, the same for every process. */
   admit: z.literal(true).optional(),
+  /** What a drift check found (R26), recorded by its owner with its end. */
+  drift: DriftResult.optional(),
   /** Asked of the owner by a request another process received (lines of older servers). */
   request: DecisionKind.optional(),
 });

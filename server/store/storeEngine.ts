@@ -40,6 +40,8 @@ export interface StoreEngine {
   readonly runLogs: RunLogs;
   /** The structured plans of OpenTofu and Terraform runs (masked: no plan value is in one), for every replica to answer. */
   readonly runPlans: RunPlans;
+  /** The last drift-check slot claimed of each stack: how a scheduled check runs once across processes (R27). */
+  readonly driftSlots: DriftSlots;
   /** Tells `changed` what other processes appended to the logs, once this one has read it. Returns a stop function. */
   watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
   close(): Promise<void>;
@@ -126,6 +128,25 @@ export interface StackLocks {
   /** Takes the stack's lock unless a live process holds it; null when one does. */
   tryAcquire(stackId: string): Promise<StackLease | null>;
   close(): Promise<void>;
+}
+
+/** A stack's drift slot to claim: the time its schedule named. */
+export interface SlotClaim {
+  stackId: string;
+  slot: Date;
+}
+
+/**
+ * R27: each slot of a stack's drift schedule is claimed once, by compare-and-set in the store: a
+ * record per stack holds the last slot claimed, and a claim counts only when its slot is later. Of
+ * two processes or replicas that claim one slot at once, exactly one gets it; a slot earlier than the
+ * one recorded (missed while the store was down, or claimed already) is never claimed.
+ */
+export interface DriftSlots {
+  /** The last slot claimed of each stack that has one. */
+  lastSlots(): Promise<Map<string, Date>>;
+  /** Claims each slot for `by` where it is later than the stack's last; answers the stacks whose claim counted. */
+  claim(claims: readonly SlotClaim[], by: string): Promise<Set<string>>;
 }
 
 /**

@@ -66,6 +66,6 @@ describe('server over stdio: the integration and stack story', () => {
     assert.equal(run.trigger, 'manual');
 
     const status = await server.request(Protocol.Status);
-    assert.deepEqual(status.counts, { integrations: 2, stacks: 2, detachedStacks: 0 });
+    assert.deepEqual(status.counts, { integrations: 2, stacks: 2, detachedStacks: 0, driftedStacks: 0 });
   });
 });

@@ -48,7 +48,8 @@ export async function reportStatus(context: ReportContext, runId: string, state?
   const { run } = record;
   const status: BuildStatus = {
     key: statusKey(run.stackId, run.kind),
-    state: state ?? buildStateOf(run.state),
+    // R29: a drift check that found drift fails its status, though the check itself ran to the end.
+    state: state ?? (record.drift?.state === 'drifted' ? 'FAILED' : buildStateOf(run.state)),
     name: `Stackhook ${context.stack.name} (${run.kind})`,
     description: statusDescription(run, context.credential.secret, run.plan !== null ? ((await context.runPlans?.get(run.id).catch(() => null)) ?? null) : null),
     url: run.externalUrl ?? context.runLink(run),

@@ -22,7 +22,7 @@ export const COMMENT_LIMITS: CommentLimits = { tailLines: 30, lineChars: 1_000, 
 
 export interface CommentFacts {
   stackName: string;
-  kind: 'tracked' | 'proposed';
+  kind: 'tracked' | 'proposed' | 'drift';
   /** The commit's hash; anything else is not shown. */
   commit: string | null;
   /** The run's state in words. */

@@ -17,6 +17,7 @@ import { withRetries } from '../retries';
 import { endLeftover, type RunPlace } from '../runProcess';
 import { runCommand, type LocalControl } from './localCommand';
 import { runTool } from './toolRun';
+import { checkDriftLocally } from './localDrift';
 import type { RunnerCheckTarget, RunnerKind } from './runnerKind';
 
 /** A `local` runner's settings: its plan and apply commands. */
@@ -26,6 +27,7 @@ export const LOCAL_SCOPES = ['read:repository:bitbucket', 'read:pullrequest:bitb
 
 export const localRunner: RunnerKind<LocalRunner> = {
   run: (execution, runner, { autodeploy }) => runLocally(execution, runner, autodeploy),
+  checkDrift: checkDriftLocally,
   check: checkLocal,
   scopes: LOCAL_SCOPES,
   afterCrash: 'interrupted',

@@ -5,12 +5,14 @@
 import type { BitbucketCredential, BitbucketGateway } from '../../bitbucket/gateway';
 import type { Runner, RunnerCheck } from '../../protocol';
 import type { StoredStack } from '../../registry/state';
-import type { Execution, Outcome } from '../execution';
+import type { DriftOutcome, Execution, Outcome } from '../execution';
 import type { RunRecord } from '../runEvent';
 
 export interface RunnerKind<R extends Runner = Runner> {
   /** Executes one run, from its first step to its outcome; `autodeploy` applies a tracked run's plan without a Confirm. */
   run(execution: Execution, runner: R, settings: { autodeploy: boolean }): Promise<Outcome>;
+  /** Runs a drift check (R26): a refresh-only plan, never applied. A kind without it cannot check drift yet. */
+  checkDrift?(execution: Execution, runner: R): Promise<DriftOutcome>;
   /** Problems with this kind's own set-up, for the runner check (which checks the scopes itself). */
   check(target: RunnerCheckTarget<R>): Promise<RunnerCheck['problems']>;
   /** The API token's scopes its runs use, as the OpenAPI document names them. */

@@ -13,6 +13,7 @@ import { AppendLog } from './appendLog';
 import { FileCredentials } from './credentials';
 import { fileDeliveriesLog } from './deliveriesLog';
 import { fileDeliveryRecorder } from './deliveryRecorder';
+import { FileDriftSlots } from './driftSlots';
 import { watchLogs } from './logWatcher';
 import { RegistryStore } from './registry';
 import { RunLogFiles } from './runLogs';
@@ -42,6 +43,7 @@ export async function openFiles(folder: string, firstUser: string, sizes: LogSiz
     stackLocks: new FileStackLocks(path.join(folder, 'locks', 'stacks')),
     runLogs: fileRunLogs(folder, sizes.runLogBytes, runs, deliveries),
     runPlans: new FileRunPlans(path.join(folder, 'run-plans')),
+    driftSlots: new FileDriftSlots(folder),
     // Another process on the folder (an editor window, `serve`) appends: its lines are read and announced.
     watchRecords: (changed) => watchLogs(folder, { runs, deliveries, refusals }, changed),
     // Nothing here outlives the process: the logs' handles and the locks (by pid) end with it.

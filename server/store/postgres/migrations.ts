@@ -144,6 +144,14 @@ export const MIGRATIONS: readonly string[] = [
      plan jsonb NOT NULL
    );
    CREATE INDEX run_plans_created ON run_plans (created_at);`,
+  // 9: each stack's last claimed drift-check slot (R27): a claim is an upsert that counts only for a
+  // later slot, so of the replicas that claim one slot exactly one gets a row back.
+  `CREATE TABLE drift_slots (
+     stack_id text PRIMARY KEY,
+     slot timestamptz NOT NULL,
+     claimed_by text NOT NULL,
+     claimed_at timestamptz NOT NULL
+   );`,
 ];
 
 export class DatabaseTooNewError extends Error {}

@@ -12,6 +12,7 @@ import type { LogSizes, StoreEngine } from '../storeEngine';
 import { ChangeChannel } from './changeChannel';
 import { PostgresCredentials } from './credentials';
 import { PostgresDeliveryClaims } from './deliveryClaims';
+import { PostgresDriftSlots } from './driftSlots';
 import { migrate } from './migrations';
 import { PostgresLog } from './recordLog';
 import { PostgresRegistry } from './registry';
@@ -77,6 +78,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: LogSiz
     stackLocks,
     runLogs,
     runPlans: new PostgresRunPlans(pool),
+    driftSlots: new PostgresDriftSlots(pool),
     watchRecords(changed) {
       const logs = [runs, deliveries, refusals, runEvents];
       const ours = new Set<string>(logs.map((entry) => entry.origin));

@@ -139,6 +139,8 @@ const ROWS: Record<string, Row> = {
   },
   [Protocol.StacksDelete.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   [Protocol.StacksTriggerRun.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
+  // R26: a drift check is a run, asked of the stack as triggering one is.
+  [Protocol.StacksCheckDrift.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   [Protocol.StacksUpdate.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place], projectRoot: 'infra', verify: false }), expect: stackWrite },
   // A clash is told without naming a stack the user cannot see; creating one would be refused as well.
   [Protocol.StacksPreview.method]: { params: (c) => ({ name: STACK[c.place] }), expect: always },
@@ -160,6 +162,7 @@ const ROWS: Record<string, Row> = {
   // Runs are seen with their stack and acted on by who may trigger it (run-1 is platform-net's).
   [Protocol.RunsGet.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: spaceRole('read') },
   [Protocol.RunsLog.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: spaceRole('read') },
+  [Protocol.RunsDrift.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: spaceRole('read') },
   [Protocol.RunsCancel.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsConfirm.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsDiscard.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },

@@ -24,7 +24,20 @@ describe('registry/stacks', () => {
       id: 'prod-network', name: 'Prod Network', spaceId: 'platform', integrationId: 'platform-bb', detachedFrom: null,
       repository: 'acme/network', branch: 'main', projectRoot: 'envs/prod', state: 'attached',
       runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false, allowForks: false, triggerPaths: ['envs/prod/**'], lastRun: null,
+      driftSchedule: null, reconcile: 'off', drift: null,
     });
+  });
+
+  it('R26: a stack keeps its drift schedule (UTC unless a time zone is named) and reconcile; null turns the schedule off', async () => {
+    const created = await stacks.createStack(ana(), { name: 'Drifty', spaceId: 'platform', integrationId: 'platform-bb', repository: 'acme/drifty', branch: 'main', driftSchedule: { cron: '0 * * * *', timeZone: 'UTC' }, reconcile: 'propose' }, scope);
+    assert.deepEqual([created.driftSchedule, created.reconcile], [{ cron: '0 * * * *', timeZone: 'UTC' }, 'propose']);
+    const zoned = await stacks.updateStack(ana(), { stackId: 'drifty', driftSchedule: { cron: '30 6 * * 1-5', timeZone: 'Europe/Stockholm' } }, scope);
+    assert.deepEqual([zoned.driftSchedule, zoned.reconcile], [{ cron: '30 6 * * 1-5', timeZone: 'Europe/Stockholm' }, 'propose']);
+    await assert.rejects(stacks.updateStack(ana(), { stackId: 'drifty', driftSchedule: { cron: '0 25 * * *', timeZone: 'UTC' }, reconcile: 'off' }, scope), /not a cron expression/);
+    const unchanged = (await stacks.listStacks(ana())).find((stack) => stack.id === 'drifty');
+    assert.deepEqual([unchanged?.driftSchedule, unchanged?.reconcile], [{ cron: '30 6 * * 1-5', timeZone: 'Europe/Stockholm' }, 'propose'], 'a refused edit changed nothing');
+    const off = await stacks.updateStack(ana(), { stackId: 'drifty', driftSchedule: null }, scope);
+    assert.equal(off.driftSchedule, null);
   });
 
   it('a stack runs on its chosen runner; update changes the runner and the safety settings and nothing else', async () => {
