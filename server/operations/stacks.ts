@@ -3,6 +3,7 @@ import type { RequestScope, ServerContext } from '../context';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
+import { forgetStackPolicies } from '../registry/policies';
 import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks, type RunnerHost } from '../registry/access';
 import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireIntegration } from '../registry/integrations';
@@ -129,6 +130,7 @@ export async function deleteStack(context: ServerContext, params: Protocol.Param
   await context.store.update((draft) => {
     const stack = requireWritableStack(draft, context.user, params.stackId, 'Deleting a stack');
     draft.stacks = draft.stacks.filter((candidate) => candidate !== stack);
+    forgetStackPolicies(draft, stack.id);
   });
   context.changed(['stacks']);
   return {};

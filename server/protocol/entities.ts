@@ -280,7 +280,7 @@ export const WebhookRemoval = z.object({
 });
 export type WebhookRemoval = z.infer<typeof WebhookRemoval>;
 
-export const ChangeTopic = z.enum(['integrations', 'stacks', 'runs', 'deliveries', 'webhooks', 'spaces']);
+export const ChangeTopic = z.enum(['integrations', 'stacks', 'runs', 'deliveries', 'webhooks', 'spaces', 'policies']);
 export type ChangeTopic = z.infer<typeof ChangeTopic>;
 
 export const ServerStatus = z.object({

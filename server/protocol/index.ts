@@ -3,6 +3,7 @@ export * from './entities';
 export * from './errors';
 export * from './methods';
 export * from './plan';
+export * from './policies';
 export * from './redeem';
 export * from './toEditor';
 export * from './tokenEnded';

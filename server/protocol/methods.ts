@@ -5,6 +5,7 @@ import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonr
 import * as z from 'zod';
 import * as E from './entities';
 import { ErrorData } from './errors';
+import * as P from './policies';
 import { MAX_INVITATION_DAYS } from './redeem';
 import { strictParams } from './strictParams';
 import { TO_EDITOR } from './toEditor';
@@ -203,6 +204,18 @@ export const RunsDiscard = request('stackhook/runs/discard', RunId, E.Run);
 /** Queues the same stack, kind and commit again: the new run. */
 export const RunsRetry = request('stackhook/runs/retry', RunId, E.Run);
 
+/**
+ * Plan policies (docs/design.md §4): set replaces the rules of one stack or space, list answers the
+ * rules that hold there (inherited ones marked), delete removes a stack's or space's own rules.
+ */
+const PolicyTarget = z.union([z.strictObject({ stackId: E.Id }), z.strictObject({ spaceId: E.Id })]);
+export const PoliciesSet = request(
+  'stackhook/policies/set',
+  z.union([z.strictObject({ stackId: E.Id, rules: P.PolicyRules }), z.strictObject({ spaceId: E.Id, rules: P.PolicyRules })]),
+  P.PolicyList,
+);
+export const PoliciesList = request('stackhook/policies/list', PolicyTarget, P.PolicyList);
+export const PoliciesDelete = request('stackhook/policies/delete', PolicyTarget, Empty);
 export const RunsList = request(
   'stackhook/runs/list',
   z.union([z.strictObject({ stackId: E.Id.optional(), limit: Limit }), z.undefined(), z.null()]).transform((p) => p ?? {}),

@@ -3,7 +3,7 @@
 // PostgreSQL's registry document), validated on every load. Secrets of Bitbucket credentials are
 // never here (R9); webhook secrets are, because the receiver must read them (the file is 0600).
 import * as z from 'zod';
-import { CredentialType, DEFAULT_RUNNER, IntegrationType, Role, Runner } from '../protocol';
+import { CredentialType, DEFAULT_RUNNER, IntegrationType, PolicyRules, Role, Runner } from '../protocol';
 
 export const SCHEMA_VERSION = 1;
 
@@ -67,6 +67,15 @@ export const StoredStack = z.object({
   allowForks: z.boolean().optional(),
 });
 
+/** The plan policies one space or stack sets (registry/policies.ts); a place without rules has no set. */
+export const StoredPolicySet = z.object({
+  kind: z.enum(['space', 'stack']),
+  id: z.string(),
+  rules: PolicyRules,
+  setBy: z.string(),
+  setAt: z.string(),
+});
+
 export const RegistryState = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   revision: z.number().int().nonnegative(),
@@ -75,6 +84,8 @@ export const RegistryState = z.object({
   integrations: z.array(StoredIntegration),
   deletedIntegrations: z.array(DeletedIntegration),
   stacks: z.array(StoredStack),
+  /** Absent in stores written before plan policies: none are set. */
+  policies: z.array(StoredPolicySet).optional(),
 });
 
 export type StoredSpace = z.infer<typeof StoredSpace>;
@@ -82,6 +93,7 @@ export type StoredGrant = z.infer<typeof StoredGrant>;
 export type StoredIntegration = z.infer<typeof StoredIntegration>;
 export type DeletedIntegration = z.infer<typeof DeletedIntegration>;
 export type StoredStack = z.infer<typeof StoredStack>;
+export type StoredPolicySet = z.infer<typeof StoredPolicySet>;
 export type RegistryState = z.infer<typeof RegistryState>;
 
 export const ROOT_SPACE_ID = 'root';

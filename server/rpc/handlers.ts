@@ -3,6 +3,7 @@ import * as Protocol from '../protocol';
 import * as integrations from '../operations/integrations';
 import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
+import * as policies from '../operations/policies';
 import * as runs from '../operations/runs';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
@@ -58,4 +59,7 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RunsConfirm, runs.confirmRun),
   handler(Protocol.RunsDiscard, runs.discardRun),
   handler(Protocol.RunsRetry, runs.retryRun),
+  handler(Protocol.PoliciesList, policies.listPolicies),
+  handler(Protocol.PoliciesSet, policies.setPolicies),
+  handler(Protocol.PoliciesDelete, policies.deletePolicies),
 ];

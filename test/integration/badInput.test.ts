@@ -64,6 +64,9 @@ const VALID: Record<string, Record<string, unknown>> = {
   [Protocol.RunsDiscard.method]: RUN,
   [Protocol.RunsRetry.method]: RUN,
   [Protocol.DeliveriesList.method]: { limit: 5 },
+  [Protocol.PoliciesList.method]: { stackId: 'net' },
+  [Protocol.PoliciesSet.method]: { stackId: 'net', rules: [{ kind: 'protectedTypes', types: ['aws_db_instance'], actions: ['delete'], modules: ['module.db'], effect: 'deny' }] },
+  [Protocol.PoliciesDelete.method]: { stackId: 'net' },
   [Protocol.UsersInvite.method]: { name: 'bo', days: 7 },
 };
 
