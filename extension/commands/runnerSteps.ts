@@ -34,7 +34,7 @@ export function runnerDraft(current?: Pick<Protocol.Stack, 'runner' | 'autodeplo
   return {
     runnerType: runner?.type ?? 'pipelines',
     pipeline: runner?.type === 'pipelines' ? runner.pipeline : protocol().DEFAULT_PIPELINE,
-    plan: shown(runner?.type === 'local' ? runner.plan : protocol().DEFAULT_PLAN_COMMAND),
+    plan: shown(runner?.type === 'local' && runner.plan !== undefined ? runner.plan : protocol().DEFAULT_PLAN_COMMAND),
     apply: shown(runner?.type === 'local' ? (runner.apply ?? []) : DEFAULT_APPLY),
     autodeploy: current?.autodeploy ?? false,
   };

@@ -1,6 +1,7 @@
 // The shapes that cross the wire, as zod schemas. Both the server and the extension import these;
 // the server parses every incoming params object with them before acting.
 import * as z from 'zod';
+import { PlanCounts } from './plan';
 
 export const MAX_NAME = 100;
 export const MAX_LABELS = 50;
@@ -98,7 +99,62 @@ export const PipelineName = z
   .max(100)
   .regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, ".", "_" and "-" (a key under pipelines.custom)');
 export const PipelinesRunner = z.object({ type: z.literal('pipelines'), pipeline: PipelineName });
-export const LocalRunner = z.object({ type: z.literal('local'), plan: Command, apply: Command.nullable() });
+/** What a local runner runs: OpenTofu or Terraform, driven by Stackhook (init, plan to a file, apply that file), or the stack's own argv commands. */
+export const RunnerTool = z.enum(['opentofu', 'terraform', 'custom']);
+export type RunnerTool = z.infer<typeof RunnerTool>;
+/** A program to run: a name looked up on the run's PATH, or a path (relative ones from the project root). */
+export const ProgramName = z.string().trim().min(1, 'must not be empty').max(1_024).refine((text) => !UNSAFE_TEXT.test(text), UNSAFE_MESSAGE);
+/** A Terraform workspace name, as the tools allow them. */
+export const TerraformWorkspace = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(90)
+  .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "_" and "-"');
+/** A var file, relative to the project root and inside it. */
+export const VarFile = z
+  .string()
+  .min(1)
+  .max(1_024)
+  .refine((file) => !file.startsWith('/') && !file.split(/[\\/]/).includes('..'), 'must be a path under the project root (no leading "/", no "..")')
+  .refine((text) => !UNSAFE_TEXT.test(text), UNSAFE_MESSAGE);
+export const MAX_VAR_FILES = 20;
+export const MAX_EXTRA_ARGS = 50;
+/**
+ * `tool` absent is `custom`: a runner stored before tools existed runs its argv `plan`/`apply` as it
+ * always did. `opentofu` and `terraform` take `program` (default `tofu`, `terraform`), `workspace`,
+ * `varFiles` and `extraArgs` (for plan) and no commands; `custom` takes `plan` and `apply` and nothing else.
+ */
+export const LocalRunner = z
+  .object({
+    type: z.literal('local'),
+    tool: RunnerTool.optional(),
+    program: ProgramName.optional(),
+    workspace: TerraformWorkspace.optional(),
+    varFiles: z.array(VarFile).max(MAX_VAR_FILES).optional(),
+    extraArgs: z.array(z.string().min(1).max(4_096)).max(MAX_EXTRA_ARGS).optional(),
+    plan: Command.optional(),
+    apply: Command.nullable().optional(),
+  })
+  .superRefine((runner, context) => {
+    const tool = runner.tool ?? 'custom';
+    if (tool === 'custom') {
+      if (runner.plan === undefined) context.addIssue({ code: 'custom', path: ['plan'], message: 'a custom local runner needs its plan command' });
+      if (runner.apply === undefined) context.addIssue({ code: 'custom', path: ['apply'], message: 'a custom local runner needs its apply command (null to only plan)' });
+      for (const field of ['program', 'workspace', 'varFiles', 'extraArgs'] as const) {
+        if (runner[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: `is for the opentofu and terraform tools; a custom runner runs its plan and apply commands as given` });
+      }
+    } else {
+      for (const field of ['plan', 'apply'] as const) {
+        if (runner[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: `is for a custom runner; ${tool} runs init, plan to a file and apply of that file itself (add arguments with extraArgs)` });
+      }
+    }
+  });
+export type LocalRunner = z.infer<typeof LocalRunner>;
+/** A local runner's tool: `custom` when it names none (stored before tools existed). */
+export const localToolOf = (runner: LocalRunner): RunnerTool => runner.tool ?? 'custom';
+/** The program a tool runs when the runner names none. */
+export const DEFAULT_TOOL_PROGRAM: Record<Exclude<RunnerTool, 'custom'>, string> = { opentofu: 'tofu', terraform: 'terraform' };
 export const Runner = z.discriminatedUnion('type', [PipelinesRunner, LocalRunner]);
 export type Runner = z.infer<typeof Runner>;
 /** The runner kinds, read off the union: a new kind is a new member of Runner, and nothing else here. */
@@ -149,6 +205,10 @@ export const Run = QueuedRun.extend({
   externalUrl: z.string().nullable(),
   runner: RunnerType.nullable(),
   reports: RunReports,
+  /** What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and for other runs). */
+  plan: PlanCounts.nullable(),
+  /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
+  toolVersion: z.string().max(200).nullable().optional(),
 });
 export type Run = z.infer<typeof Run>;
 

@@ -20,12 +20,21 @@ export const ErrorData = z.object({
   /** For `Conflict` on a run: the state the run is in (a Confirm after a Discard finds it `discarded`). */
   state: z.string().optional(),
   /**
+   * For `Conflict` on a Confirm: why the run cannot go on, where there is a reason a person acts on.
+   * `stale` (STALE_PLAN): the plan no longer describes what would be applied (the branch moved on, or
+   * another run of the stack applied since): plan again.
+   */
+  reason: z.string().optional(),
+  /**
    * The field of the request's params the refusal is about (`name`, `branch`, `spaceId`, `runner`,
    * `username`, `secret`, …), where one is: an editor reopens the step that asks for it.
    */
   field: z.string().optional(),
 });
 export type ErrorData = z.infer<typeof ErrorData>;
+
+/** `data.reason` of a Confirm refused because the plan is stale. */
+export const STALE_PLAN = 'stale';
 
 /**
  * JSON-RPC error codes: Invalid reuses InvalidParams; the rest sit in the server-defined range, clear

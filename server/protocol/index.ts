@@ -6,4 +6,5 @@ export * from './plan';
 export * from './policies';
 export * from './redeem';
 export * from './toEditor';
+export * from './variables';
 export * from './tokenEnded';

@@ -5,10 +5,12 @@ import { NotificationType, ParameterStructures, RequestType } from 'vscode-jsonr
 import * as z from 'zod';
 import * as E from './entities';
 import { ErrorData } from './errors';
+import { MAX_PLAN_ADDRESS, ResourceChange, StructuredPlan } from './plan';
 import * as P from './policies';
 import { MAX_INVITATION_DAYS } from './redeem';
 import { strictParams } from './strictParams';
 import { TO_EDITOR } from './toEditor';
+import { Variable, VariableName, VariableValue } from './variables';
 
 export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
   readonly method: string;
@@ -203,6 +205,39 @@ export const RunsConfirm = request('stackhook/runs/confirm', RunId, E.Run);
 export const RunsDiscard = request('stackhook/runs/discard', RunId, E.Run);
 /** Queues the same stack, kind and commit again: the new run. */
 export const RunsRetry = request('stackhook/runs/retry', RunId, E.Run);
+/**
+ * The structured plan of an OpenTofu or Terraform run (read as for the run): counts, resource rows
+ * (destroys first, then replaces, then the rest), drift, outputs, checks and diagnostics. `NotFound`
+ * when the run has none (a custom or pipelines run, or one that has not planned yet).
+ */
+export const RunsPlan = request('stackhook/runs/plan', RunId, StructuredPlan);
+/**
+ * One resource's change with its before and after values, every value the plan marks sensitive
+ * replaced by "(sensitive)". Answered where the run planned, while its plan document is kept (24 h).
+ */
+export const RunsResourceChange = request(
+  'stackhook/runs/resourceChange',
+  RunId.extend({ address: z.string().min(1).max(MAX_PLAN_ADDRESS) }),
+  ResourceChange,
+);
+
+/** A stack's variables: the spaces' it inherits (marked `inherited`) and its own; secret values never. */
+export const StacksVariablesList = request('stackhook/stacks/variables/list', z.strictObject({ stackId: E.Id }), z.array(Variable));
+/** Sets one variable of a stack (write on its space; admin for a secret one, or to replace one). */
+export const StacksVariablesSet = request(
+  'stackhook/stacks/variables/set',
+  z.strictObject({ stackId: E.Id, name: VariableName, value: VariableValue, secret: z.boolean() }),
+  Variable,
+);
+export const StacksVariablesDelete = request('stackhook/stacks/variables/delete', z.strictObject({ stackId: E.Id, name: z.string().min(1).max(200) }), Empty);
+/** A space's variables: its ancestors' that reach it (marked `inherited`) and its own. */
+export const SpacesVariablesList = request('stackhook/spaces/variables/list', z.strictObject({ spaceId: E.Id }), z.array(Variable));
+export const SpacesVariablesSet = request(
+  'stackhook/spaces/variables/set',
+  z.strictObject({ spaceId: E.Id, name: VariableName, value: VariableValue, secret: z.boolean() }),
+  Variable,
+);
+export const SpacesVariablesDelete = request('stackhook/spaces/variables/delete', z.strictObject({ spaceId: E.Id, name: z.string().min(1).max(200) }), Empty);
 
 /**
  * Plan policies (docs/design.md §4): set replaces the rules of one stack or space, list answers the

@@ -26,6 +26,10 @@ export interface RunRecord {
   decision: { kind: 'confirm' | 'discard'; by: string | null } | null;
   /** A Cancel of a run under way, once asked: its owner stops it. */
   stop: { by: string | null } | null;
+  /** When the run's plan was ready for a Confirm (it went `unconfirmed`). */
+  plannedAt: string | null;
+  /** When the run started to apply (its `apply` step was recorded): a plan made before that is stale. */
+  appliedAt: string | null;
 }
 
 /** A run as queued, before any event; `origin` is the process that queued it. */
@@ -43,6 +47,7 @@ export function queuedRecord(stored: QueuedRun & { queuedBy?: string }, origin: 
       externalUrl: null,
       runner: null,
       reports: { status: 'pending', comment: 'pending' },
+      plan: null,
     },
     owner: origin,
     fence: 0,
@@ -54,6 +59,8 @@ export function queuedRecord(stored: QueuedRun & { queuedBy?: string }, origin: 
     commentId: null,
     decision: null,
     stop: null,
+    plannedAt: null,
+    appliedAt: null,
   };
 }
 
@@ -156,6 +163,8 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
   if (event.externalUrl !== undefined) next.externalUrl = event.externalUrl;
   if (event.runner !== undefined) next.runner = event.runner;
   if (event.reports !== undefined) next.reports = { ...next.reports, ...event.reports };
+  if (event.plan !== undefined) next.plan = event.plan;
+  if (event.toolVersion !== undefined) next.toolVersion = event.toolVersion;
   return {
     record: {
       ...record,
@@ -164,6 +173,8 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
       processGroup: event.processGroup ?? record.processGroup,
       statusPosted: record.statusPosted || event.statusPosted === true,
       commentId: event.commentId ?? record.commentId,
+      plannedAt: event.state === 'unconfirmed' && run.state !== 'unconfirmed' ? event.at : record.plannedAt,
+      appliedAt: event.step === 'apply' ? event.at : record.appliedAt,
     },
     accepted: true,
   };

@@ -1,7 +1,7 @@
 // A line of the run-events log, as both store engines keep it: one change to one run. What the lines
 // mean when they are folded into runs, and which of them count, is runs/runEvent.ts's.
 import * as z from 'zod';
-import { RunReports, RunState, RunnerType } from '../protocol';
+import { PlanCounts, RunReports, RunState, RunnerType } from '../protocol';
 
 /** Lines kept before the log rotates (the file engine) or is pruned (PostgreSQL). */
 export const RUN_EVENTS_SIZE = 200_000;
@@ -29,6 +29,10 @@ export const RunEvent = z.object({
   externalUrl: z.string().optional(),
   runner: RunnerType.optional(),
   reports: RunReports.partial().optional(),
+  /** What the run's plan does, counted, once its structured plan was read (the rows are kept apart: RunPlans). */
+  plan: PlanCounts.optional(),
+  /** The tool's version line, for runs of OpenTofu or Terraform. */
+  toolVersion: z.string().max(200).optional(),
   /** A claim: the process that executes the run from here (`host:pid:start`), with `fence` one above the run's last. */
   owner: z.string().optional(),
   /** Before a process starts anything (a plan, an apply, a pipeline): counts only for the run's current claim. */

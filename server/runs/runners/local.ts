@@ -6,7 +6,7 @@
 // host allows (`--local-runner`). The runner check looks for git and the plan command on this machine.
 import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
-import type { Runner, RunnerCheck } from '../../protocol';
+import { DEFAULT_PLAN_COMMAND, type Runner, type RunnerCheck } from '../../protocol';
 import type { Execution, Outcome } from '../execution';
 import { GitCheckouts } from '../gitCheckout';
 import { planSummary, stepFailed } from '../planSummary';
@@ -38,6 +38,8 @@ export interface LocalControl {
 }
 
 export async function runLocally(execution: Execution, runner: LocalRunner, autodeploy: boolean): Promise<Outcome> {
+  const plan = runner.plan ?? DEFAULT_PLAN_COMMAND;
+  const apply = runner.apply ?? null;
   const { stack, credential, gateway } = execution;
   const { run } = execution.record();
   const checkouts = new GitCheckouts(path.join(execution.book.folder, 'checkouts'));
@@ -49,11 +51,11 @@ export async function runLocally(execution: Execution, runner: LocalRunner, auto
     const place = await resolveProjectRoot(worktree, stack.projectRoot, run.commit ?? '');
     // Recorded before the plan starts, under this process's claim: a process that lost the run starts nothing.
     await execution.advance({ state: 'running', step: 'plan' });
-    const plan = await command(execution, runner.plan, place, control);
-    if (plan.stopped) return { state: 'stopped', summary: 'stopped' };
-    if (plan.code !== 0) return { state: 'failed', summary: stepFailed('plan', plan.code) };
-    const summary = planSummary(plan.output);
-    if (run.kind === 'proposed' || runner.apply === null) return { state: 'finished', summary: summary ?? 'plan finished' };
+    const planned = await command(execution, plan, place, control);
+    if (planned.stopped) return { state: 'stopped', summary: 'stopped' };
+    if (planned.code !== 0) return { state: 'failed', summary: stepFailed('plan', planned.code) };
+    const summary = planSummary(planned.output);
+    if (run.kind === 'proposed' || apply === null) return { state: 'finished', summary: summary ?? 'plan finished' };
     if (!autodeploy) {
       await execution.advance({ state: 'unconfirmed', ...(summary ? { summary } : {}) });
       const decision = await Promise.race([execution.decision(), aborted(execution.signal)]);
@@ -64,10 +66,10 @@ export async function runLocally(execution: Execution, runner: LocalRunner, auto
     if (!(await execution.attached())) return { state: 'failed', summary: 'not applied: its stack was detached (R12)' };
     // The Confirm and this step are one decision in the store: a Discard or Cancel recorded first refuses it.
     await execution.advance({ state: 'applying', step: 'apply' });
-    const apply = await command(execution, runner.apply, place, control);
-    if (apply.stopped) return { state: 'stopped', summary: 'stopped while applying' };
-    if (apply.code !== 0) return { state: 'failed', summary: stepFailed('apply', apply.code) };
-    return { state: 'finished', summary: planSummary(apply.output) ?? summary ?? 'applied' };
+    const applied = await command(execution, apply, place, control);
+    if (applied.stopped) return { state: 'stopped', summary: 'stopped while applying' };
+    if (applied.code !== 0) return { state: 'failed', summary: stepFailed('apply', applied.code) };
+    return { state: 'finished', summary: planSummary(applied.output) ?? summary ?? 'applied' };
   } finally {
     await checkouts.remove(stack.repository, run.id).catch(() => undefined);
   }
@@ -129,7 +131,7 @@ async function command(execution: Execution, argv: string[], place: RunPlace, co
 async function checkLocal({ runner }: RunnerCheckTarget<LocalRunner>): Promise<RunnerCheck['problems']> {
   const problems: RunnerCheck['problems'] = [];
   if (!onPath('git')) problems.push({ problem: 'no-git', message: 'git is not installed on this machine, so the local runner cannot check out the commit.', fix: 'Install git (apt-get install git).' });
-  const program = runner.plan[0] ?? '';
+  const program = (runner.plan ?? DEFAULT_PLAN_COMMAND)[0] ?? '';
   if (!onPath(program)) problems.push({ problem: 'no-command', message: `The plan command ${program} is not on this machine's PATH.`, fix: `Install ${program}, or change the stack's plan command.` });
   return problems;
 }
