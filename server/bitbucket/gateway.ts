@@ -55,6 +55,34 @@ export interface BuildStatus {
   url: string;
 }
 
+/** A Code Insights report as Stackhook writes it (Bitbucket's `report` fields, server/bitbucket/insights.ts). */
+export interface InsightsReport {
+  title: string;
+  details: string;
+  reporter: string;
+  result: 'PASSED' | 'FAILED' | 'PENDING';
+  link: string;
+  data: InsightsDatum[];
+}
+
+export type InsightsDatum =
+  | { title: string; type: 'NUMBER' | 'DURATION'; value: number }
+  | { title: string; type: 'TEXT'; value: string }
+  | { title: string; type: 'BOOLEAN'; value: boolean }
+  | { title: string; type: 'LINK'; value: { text: string; href: string } };
+
+/** One annotation (Bitbucket's `report_annotation`): a line of a file, or the report when it has no path. */
+export interface InsightsAnnotation {
+  externalId: string;
+  summary: string;
+  details?: string;
+  severity: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+  annotationType: 'BUG' | 'CODE_SMELL' | 'VULNERABILITY';
+  path?: string;
+  line?: number;
+  link?: string;
+}
+
 export interface CallContext {
   signal?: AbortSignal | undefined;
   /** Reports progress of long work: `done` of `total` items, with a short message. */
@@ -107,6 +135,12 @@ export interface BitbucketGateway {
   stopPipeline(credential: BitbucketCredential, fullName: string, uuid: string, context: CallContext): Promise<void>;
   pipelineLog(credential: BitbucketCredential, fullName: string, uuid: string, maxBytes: number, context: CallContext): Promise<string>;
   writeBuildStatus(credential: BitbucketCredential, fullName: string, commit: string, status: BuildStatus, isNew: boolean, context: CallContext): Promise<void>;
+  /** Creates or replaces the report's fields (its annotations stay until deleted). */
+  putInsightsReport(credential: BitbucketCredential, fullName: string, commit: string, reportId: string, report: InsightsReport, context: CallContext): Promise<void>;
+  /** Deletes the report and its annotations; a report that is not there is not an error. */
+  deleteInsightsReport(credential: BitbucketCredential, fullName: string, commit: string, reportId: string, context: CallContext): Promise<void>;
+  /** Adds up to 100 annotations in one request (Bitbucket's limit), upserted by external id. */
+  postInsightsAnnotations(credential: BitbucketCredential, fullName: string, commit: string, reportId: string, annotations: readonly InsightsAnnotation[], context: CallContext): Promise<void>;
   /** Creates the comment or edits `commentId`; returns the comment's id. */
   writePullRequestComment(
     credential: BitbucketCredential,

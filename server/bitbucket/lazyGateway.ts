@@ -31,5 +31,8 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     pipelineLog: forward('pipelineLog'),
     writeBuildStatus: forward('writeBuildStatus'),
     writePullRequestComment: forward('writePullRequestComment'),
+    putInsightsReport: forward('putInsightsReport'),
+    deleteInsightsReport: forward('deleteInsightsReport'),
+    postInsightsAnnotations: forward('postInsightsAnnotations'),
   };
 }

@@ -12,6 +12,7 @@ import { BitbucketHttp } from './transport';
 import { findTriggeredPipeline, getPipeline, pipelineLog, stopPipeline, triggerPipeline } from './pipelines';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
 import { writeBuildStatus, writePullRequestComment } from './reports';
+import { deleteInsightsReport, postInsightsAnnotations, putInsightsReport } from './insights';
 import { cloneUrl, commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
 import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './hookConfiguration';
@@ -132,6 +133,10 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     stopPipeline: (credential, fullName, uuid, context) => stopPipeline(client(credential), fullName, uuid, context.signal),
     pipelineLog: (credential, fullName, uuid, maxBytes, context) => pipelineLog(client(credential), fullName, uuid, maxBytes, context.signal),
     writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),
+    putInsightsReport: (credential, fullName, commit, reportId, report, context) => putInsightsReport(client(credential), fullName, commit, reportId, report, context.signal),
+    deleteInsightsReport: (credential, fullName, commit, reportId, context) => deleteInsightsReport(client(credential), fullName, commit, reportId, context.signal),
+    postInsightsAnnotations: (credential, fullName, commit, reportId, annotations, context) =>
+      postInsightsAnnotations(client(credential), fullName, commit, reportId, annotations, context.signal),
     writePullRequestComment: (credential, fullName, pullRequestId, markdown, commentId, context) =>
       writePullRequestComment(client(credential), fullName, pullRequestId, markdown, commentId, context.signal),
   };

@@ -111,3 +111,23 @@ function normalise(folder: string): string | null {
   if (joined === '..' || joined.startsWith('../')) return null;
   return joined.replace(/\/+$/, '');
 }
+
+const LOCATED = new Set(['create', 'update', 'replace', 'delete', 'forget', 'import', 'move']);
+
+/**
+ * The plan with `location` on every row that changes something (what annotations and policy findings
+ * point at), read from the checkout while it exists. Rows that do nothing are left as they are.
+ */
+export async function locatePlan<P extends { resources: { module: string; type: string; name: string; action: string; location?: SourceLocation }[] }>(
+  plan: P,
+  repository: string,
+  projectRoot: string,
+): Promise<P> {
+  const locator = new ResourceLocator(repository, projectRoot);
+  const resources = [];
+  for (const row of plan.resources) {
+    const location = LOCATED.has(row.action) ? await locator.locate(row.module, row.type, row.name) : null;
+    resources.push(location ? { ...row, location } : row);
+  }
+  return { ...plan, resources };
+}

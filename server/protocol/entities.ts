@@ -2,6 +2,7 @@
 // the server parses every incoming params object with them before acting.
 import * as z from 'zod';
 import { PlanCounts } from './plan';
+import { RunPolicy } from './policies';
 
 export const MAX_NAME = 100;
 export const MAX_LABELS = 50;
@@ -176,6 +177,9 @@ export const RunReports = z.object({
   /** Why the status or comment failed (or was skipped), for a person. */
   statusReason: z.string().optional(),
   commentReason: z.string().optional(),
+  /** The Code Insights report on the commit; absent for runs that put none (no plan to report). */
+  insights: ReportOutcome.optional(),
+  insightsReason: z.string().optional(),
 });
 export type RunReports = z.infer<typeof RunReports>;
 /** A run as it is queued: what a delivery or a request records at once, before anything runs. */
@@ -209,6 +213,11 @@ export const Run = QueuedRun.extend({
   plan: PlanCounts.nullable(),
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
   toolVersion: z.string().max(200).nullable().optional(),
+  /**
+   * What the plan policies said of the run's structured plan (docs/design.md §4, R19): a deny holds
+   * the run unconfirmed until an admin acknowledges it. Null or absent when no structured plan was evaluated.
+   */
+  policy: RunPolicy.nullable().optional(),
 });
 export type Run = z.infer<typeof Run>;
 

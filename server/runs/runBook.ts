@@ -117,6 +117,16 @@ export class RunBook {
     return records.sort(queueOrder);
   }
 
+  /** Whether another run of this stack put (or began to put) a Code Insights report on this commit: a new run's replaces it. */
+  insightsOn(stackId: string, commit: string, exceptRunId: string): boolean {
+    this.index();
+    for (const record of this.applied.values()) {
+      const { run } = record;
+      if (run.id !== exceptRunId && run.stackId === stackId && run.commit === commit && run.reports.insights !== undefined && run.reports.insights !== 'skipped') return true;
+    }
+    return false;
+  }
+
   /** The comment the last run of this stack wrote on this pull request, to edit it in place. */
   commentOf(stackId: string, pullRequestId: number): number | null {
     this.index();

@@ -165,6 +165,7 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
   if (event.reports !== undefined) next.reports = { ...next.reports, ...event.reports };
   if (event.plan !== undefined) next.plan = event.plan;
   if (event.toolVersion !== undefined) next.toolVersion = event.toolVersion;
+  if (event.policy !== undefined) next.policy = event.policy;
   return {
     record: {
       ...record,

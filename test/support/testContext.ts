@@ -48,6 +48,9 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
     pipelineLog: sinon.stub().resolves(''),
     writeBuildStatus: sinon.stub().resolves(),
     writePullRequestComment: sinon.stub().resolves(1),
+    putInsightsReport: sinon.stub().resolves(),
+    deleteInsightsReport: sinon.stub().resolves(),
+    postInsightsAnnotations: sinon.stub().resolves(),
   } as unknown as TestWorld['bitbucket'];
 }
 

@@ -6,7 +6,7 @@
 import type { BitbucketCredential, BitbucketGateway } from '../../bitbucket/gateway';
 import { describeError } from '../../errors';
 import { redact } from '../../log';
-import type { Run, RunState } from '../../protocol';
+import type { Run, RunState, StructuredPlan } from '../../protocol';
 import type { StoredStack } from '../../registry/state';
 import type { RunBook, RunChange } from '../runBook';
 
@@ -31,6 +31,8 @@ export interface ReportContext {
   fence: number;
   /** Whether the stack still has the integration the run started with: a detached stack's run uses none of its credential (R12). */
   attached: () => Promise<boolean>;
+  /** The run's structured plan, where the run kept one (OpenTofu and Terraform runs); absent or null otherwise. */
+  plan?: ((runId: string) => Promise<StructuredPlan | null>) | undefined;
 }
 
 /** Records what became of a report, under the reporting process's claim. */
