@@ -141,7 +141,7 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   const state = await context.store.read();
   const stack = requireWritableStack(state, context.user, params.stackId, 'Triggering a run');
   requireAttached(stack);
-  return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
+  return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null, triggeredBy: context.user });
 }
 
 /** Queues a run this process was asked for, in the runs log, and executes it here (its commit resolved first). */

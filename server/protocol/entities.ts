@@ -194,6 +194,8 @@ export const QueuedRun = z.object({
   createdAt: z.string(),
   /** The pull request that proposed the run, when a pull request did. */
   pullRequestId: z.number().int().nullable().optional(),
+  /** Who triggered it by hand (a trigger or a retry): they may not acknowledge its plan's denied policy. */
+  triggeredBy: z.string().max(256).optional(),
 });
 export type QueuedRun = z.infer<typeof QueuedRun>;
 

@@ -251,6 +251,12 @@ export const PoliciesSet = request(
 );
 export const PoliciesList = request('stackhook/policies/list', PolicyTarget, P.PolicyList);
 export const PoliciesDelete = request('stackhook/policies/delete', PolicyTarget, Empty);
+/** R19: an admin of the stack's space who did not trigger the run lets a run a policy denies be confirmed, saying why. */
+export const RunsAcknowledge = request(
+  'stackhook/runs/acknowledge',
+  RunId.extend({ reason: z.string().trim().min(1, 'must say why').max(P.MAX_ACK_REASON) }),
+  E.Run,
+);
 export const RunsList = request(
   'stackhook/runs/list',
   z.union([z.strictObject({ stackId: E.Id.optional(), limit: Limit }), z.undefined(), z.null()]).transform((p) => p ?? {}),

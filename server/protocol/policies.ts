@@ -10,6 +10,8 @@ export const MAX_POLICY_PATTERNS = 50;
 /** Findings kept on a run; past it the last finding says how many were left out. */
 export const MAX_POLICY_FINDINGS = 200;
 export const MAX_ACK_REASON = 1_000;
+/** `data.reason` of a Confirm refused because a plan policy denies the run and nobody acknowledged it yet. */
+export const POLICY_DENIED = 'policy-denied';
 
 export const PolicyEffect = z.enum(['warn', 'deny']);
 export type PolicyEffect = z.infer<typeof PolicyEffect>;

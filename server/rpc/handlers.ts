@@ -3,6 +3,7 @@ import * as Protocol from '../protocol';
 import * as integrations from '../operations/integrations';
 import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
+import { acknowledgeRun } from '../operations/acknowledge';
 import * as policies from '../operations/policies';
 import * as runs from '../operations/runs';
 import * as spaces from '../operations/spaces';
@@ -62,4 +63,5 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.PoliciesList, policies.listPolicies),
   handler(Protocol.PoliciesSet, policies.setPolicies),
   handler(Protocol.PoliciesDelete, policies.deletePolicies),
+  handler(Protocol.RunsAcknowledge, acknowledgeRun),
 ];

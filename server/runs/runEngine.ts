@@ -12,6 +12,7 @@ import { THIS_PROCESS } from '../store/processIdentity';
 import type { RunBook } from './runBook';
 import type { DecisionKind } from '../store/runEvents';
 import { isFinal, type RunRecord } from './runEvent';
+import { refuseHeldConfirm } from './policyGate';
 import { abort, executeRun, type ActiveRun, type ExecutionDeps } from './runExecution';
 import type { RunHost, RunService } from './service';
 import type { RunSettings } from './settings';
@@ -193,6 +194,7 @@ function refuseEarly(record: RunRecord, kind: DecisionKind): void {
   if (run.state !== 'unconfirmed') {
     throw conflict(`The run ${run.id} is ${run.state}, not waiting for confirmation: only an unconfirmed run can be ${kind}ed.`, { state: run.state });
   }
+  if (kind === 'confirm') refuseHeldConfirm(run);
 }
 
 function conflictMessage(record: RunRecord, kind: DecisionKind): string {

@@ -67,6 +67,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   [Protocol.PoliciesList.method]: { stackId: 'net' },
   [Protocol.PoliciesSet.method]: { stackId: 'net', rules: [{ kind: 'protectedTypes', types: ['aws_db_instance'], actions: ['delete'], modules: ['module.db'], effect: 'deny' }] },
   [Protocol.PoliciesDelete.method]: { stackId: 'net' },
+  [Protocol.RunsAcknowledge.method]: { ...RUN, reason: 'the migration is planned' },
   [Protocol.UsersInvite.method]: { name: 'bo', days: 7 },
 };
 

@@ -4,6 +4,7 @@
 // A run cut off when its server died is not run twice: what it left running is ended and the run is
 // interrupted. Each run takes one of this machine's slots, and a team server runs it only where its
 // host allows (`--local-runner`). The runner check looks for git and the plan command on this machine.
+import { heldByPolicy } from '../policyGate';
 import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_PLAN_COMMAND, type Runner, type RunnerCheck } from '../../protocol';
@@ -56,7 +57,8 @@ export async function runLocally(execution: Execution, runner: LocalRunner, auto
     if (planned.code !== 0) return { state: 'failed', summary: stepFailed('plan', planned.code) };
     const summary = planSummary(planned.output);
     if (run.kind === 'proposed' || apply === null) return { state: 'finished', summary: summary ?? 'plan finished' };
-    if (!autodeploy) {
+    // R19: a plan a policy denies waits for an acknowledgement and a Confirm, autodeploy or not.
+    if (!autodeploy || heldByPolicy(execution.record().run)) {
       await execution.advance({ state: 'unconfirmed', ...(summary ? { summary } : {}) });
       const decision = await Promise.race([execution.decision(), aborted(execution.signal)]);
       if (execution.signal.aborted) return { state: 'stopped', summary: 'stopped while waiting for confirmation' };

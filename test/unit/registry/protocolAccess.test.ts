@@ -42,7 +42,7 @@ interface Case {
   visible: boolean;
 }
 
-type Expected = 'allowed' | 'NotFound' | 'Forbidden';
+type Expected = 'allowed' | 'NotFound' | 'Forbidden' | 'Conflict';
 interface Row {
   params(c: Case): unknown;
   expect(c: Case): Expected;
@@ -162,6 +162,8 @@ const ROWS: Record<string, Row> = {
   [Protocol.RunsConfirm.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsDiscard.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsRetry.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
+  // R19: admin's; the seeded runs have no policy that denies them, so an admin is answered Conflict.
+  [Protocol.RunsAcknowledge.method]: { params: (c) => ({ runId: RUN[c.place], reason: 'reviewed' }), expect: (c) => (!c.visible ? 'NotFound' : c.at('admin') ? 'Conflict' : 'Forbidden') },
   // Reads Bitbucket through the stack's credential, so it needs what triggering a run needs.
   [Protocol.StacksCheckRunner.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   // Plan policies (R18): read to list, write for warn rules; the seed gives each stack a warn rule.
