@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { apiEconomy } from './apiEconomy';
 import { editorStartup } from './editorStartup';
+import { insightsCalls } from './insightsCalls';
 import { receiverThroughput } from './receiverThroughput';
 import { planParse } from './planParse';
 import { postgresReceiver } from './postgresReceiver';
@@ -41,6 +42,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'receiver on PostgreSQL', run: postgresReceiver },
   { name: 'runs', run: runCost },
   { name: 'structured plan', run: planParse },
+  { name: 'Code Insights report calls', run: insightsCalls },
 ];
 
 function machine(): string {

@@ -50,12 +50,14 @@ export async function openContext(
   const store = engine.registry;
   for (const integration of store.snapshot.integrations) registerSecret(integration.webhookSecret);
   let credentials: CredentialStore;
+  // A team server seals what it keeps of secrets at rest: credentials, secret variables, plan files and documents.
+  const secretKey = options.mode === 'serve' ? loadSecretKey(options.secretKeyFile ?? undefined) : null;
   if (options.secrets === 'client') {
     if (!askClient) throw new Error('--secrets client needs an editor connection.');
     credentials = new ClientCredentials(askClient);
   } else if (options.mode === 'serve') {
     // A team server keeps credentials encrypted at rest, and stores none without a key.
-    credentials = new EncryptedCredentials(engine.credentials, loadSecretKey(options.secretKeyFile ?? undefined));
+    credentials = new EncryptedCredentials(engine.credentials, secretKey);
   } else {
     credentials = engine.credentials;
   }
@@ -76,6 +78,8 @@ export async function openContext(
     now: () => new Date(),
     changed,
     listener: { url: null, state: 'off' },
+    runPlans: engine.runPlans,
+    planKey: secretKey,
     ...(options.mode === 'serve' ? { team: { users: engine.users, localRunner: options.localRunner } } : {}),
     engine,
   };

@@ -13,6 +13,8 @@ import { credentialOf } from '../secrets/credentialStore';
 import { currentRun } from '../runs/current';
 import { queueRuns, type RunRequest } from '../runs/queue';
 import { runnerKindOf } from '../runs/runners/runnerKinds';
+import { dropVariablesOf } from '../registry/variables';
+import { setVariableSecret } from '../secrets/variableSecrets';
 import type { StoredRun } from '../store/storedRun';
 import { stackView } from './recordsForUser';
 
@@ -127,11 +129,14 @@ export async function reattachAll(context: ServerContext, params: Protocol.Param
 }
 
 export async function deleteStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksDelete>) {
-  await context.store.update((draft) => {
+  const dropped = await context.store.update((draft) => {
     const stack = requireWritableStack(draft, context.user, params.stackId, 'Deleting a stack');
     draft.stacks = draft.stacks.filter((candidate) => candidate !== stack);
     forgetStackPolicies(draft, stack.id);
+    return dropVariablesOf(draft, { scope: 'stack', id: stack.id });
   });
+  // Its secret variables' values go with it (a stack of the same name later starts with none).
+  for (const variable of dropped.filter((candidate) => candidate.secret)) await setVariableSecret(context.credentials, variable, null).catch(() => undefined);
   context.changed(['stacks']);
   return {};
 }

@@ -211,12 +211,15 @@ export const Run = QueuedRun.extend({
   externalUrl: z.string().nullable(),
   runner: RunnerType.nullable(),
   reports: RunReports,
-  /** What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and for other runs). */
-  plan: PlanCounts.nullable(),
+  /**
+   * What an OpenTofu or Terraform run's plan does, counted (null until a structured plan is read, and
+   * for other runs). Read as null from a server that predates it.
+   */
+  plan: PlanCounts.nullable().default(null),
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
   toolVersion: z.string().max(200).nullable().optional(),
   /**
-   * What the plan policies said of the run's structured plan (docs/design.md §4, R19): a deny holds
+   * What the plan policies said of the run's structured plan (docs/design.md §4, R21): a deny holds
    * the run unconfirmed until an admin acknowledges it. Null or absent when no structured plan was evaluated.
    */
   policy: RunPolicy.nullable().optional(),

@@ -76,6 +76,20 @@ export const StoredPolicySet = z.object({
   setAt: z.string(),
 });
 
+/**
+ * A variable of a stack or a space. A secret one keeps no value here: its value is kept like a
+ * Bitbucket credential (secrets/variableSecrets.ts), and only that it is set is known here.
+ */
+export const StoredVariable = z.object({
+  scope: z.enum(['stack', 'space']),
+  /** The stack's or the space's id. */
+  ownerId: z.string(),
+  name: z.string(),
+  secret: z.boolean(),
+  value: z.string().optional(),
+  updatedAt: z.string(),
+});
+
 export const RegistryState = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   revision: z.number().int().nonnegative(),
@@ -86,6 +100,8 @@ export const RegistryState = z.object({
   stacks: z.array(StoredStack),
   /** Absent in stores written before plan policies: none are set. */
   policies: z.array(StoredPolicySet).optional(),
+  /** Absent in stores from before variables. */
+  variables: z.array(StoredVariable).default([]),
 });
 
 export type StoredSpace = z.infer<typeof StoredSpace>;
@@ -95,6 +111,7 @@ export type DeletedIntegration = z.infer<typeof DeletedIntegration>;
 export type StoredStack = z.infer<typeof StoredStack>;
 export type StoredPolicySet = z.infer<typeof StoredPolicySet>;
 export type RegistryState = z.infer<typeof RegistryState>;
+export type StoredVariable = z.infer<typeof StoredVariable>;
 
 export const ROOT_SPACE_ID = 'root';
 
@@ -113,5 +130,6 @@ export function emptyState(firstUser: string): RegistryState {
     integrations: [],
     deletedIntegrations: [],
     stacks: [],
+    variables: [],
   };
 }

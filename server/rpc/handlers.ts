@@ -3,11 +3,13 @@ import * as Protocol from '../protocol';
 import * as integrations from '../operations/integrations';
 import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
+import * as plans from '../operations/plans';
 import { acknowledgeRun } from '../operations/acknowledge';
 import * as policies from '../operations/policies';
 import * as runs from '../operations/runs';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
+import * as variables from '../operations/variables';
 import * as expected from '../operations/expectedWebhooks';
 import { previewIntegration, previewStack } from '../operations/preview';
 import { status } from '../operations/status';
@@ -60,6 +62,14 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.RunsConfirm, runs.confirmRun),
   handler(Protocol.RunsDiscard, runs.discardRun),
   handler(Protocol.RunsRetry, runs.retryRun),
+  handler(Protocol.RunsPlan, plans.runPlan),
+  handler(Protocol.RunsResourceChange, plans.resourceChange),
+  handler(Protocol.StacksVariablesList, variables.listStackVariables),
+  handler(Protocol.StacksVariablesSet, variables.setStackVariable),
+  handler(Protocol.StacksVariablesDelete, variables.deleteStackVariable),
+  handler(Protocol.SpacesVariablesList, variables.listSpaceVariables),
+  handler(Protocol.SpacesVariablesSet, variables.setSpaceVariable),
+  handler(Protocol.SpacesVariablesDelete, variables.deleteSpaceVariable),
   handler(Protocol.PoliciesList, policies.listPolicies),
   handler(Protocol.PoliciesSet, policies.setPolicies),
   handler(Protocol.PoliciesDelete, policies.deletePolicies),

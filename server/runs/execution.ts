@@ -2,8 +2,9 @@
 // the log, and how to move the run on, which counts only while this process's claim is the run's.
 import type { BitbucketCredential, BitbucketGateway } from '../bitbucket/gateway';
 import type { Logger } from '../log';
-import type { RunState } from '../protocol';
+import type { RunPolicy, RunState, StructuredPlan } from '../protocol';
 import type { StoredStack } from '../registry/state';
+import type { RunPlans } from '../store/storeEngine';
 import type { RunBook, RunChange } from './runBook';
 import type { RunRecord } from './runEvent';
 import type { RunSettings } from './settings';
@@ -39,6 +40,19 @@ export interface Execution {
   halt(): 'stop' | 'lost' | 'timeout' | 'detached' | null;
   /** Whether the stack still has the integration the run started with (R12): a detached stack's run uses nothing of it again. */
   attached(): Promise<boolean>;
+  /**
+   * The stack's variables as the run's environment (space ones first, then the stack's), secret
+   * values read from where they are kept; from then on the run's log masks them.
+   */
+  variables(): Promise<Record<string, string>>;
+  /** Why the run's plan is stale because another run of the stack applied since it was made, or null. */
+  appliedSincePlan(): string | null;
+  /** The key that seals plan files and documents on a team server (null: kept 0600 only). */
+  readonly planKey: Buffer | null;
+  /** Where structured plans are kept for every replica (absent where nothing keeps them: unit tests). */
+  readonly runPlans: RunPlans | null;
+  /** The verdict of the stack's plan policies on this plan, as the registry holds them now (R20). */
+  evaluatePolicy(plan: StructuredPlan): Promise<RunPolicy>;
 }
 
 export interface Outcome {

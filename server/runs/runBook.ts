@@ -127,6 +127,12 @@ export class RunBook {
     return false;
   }
 
+  /** Every run of the stack that has an event (started, decided, applied), in no particular order. */
+  recordsOfStack(stackId: string): RunRecord[] {
+    this.index();
+    return [...this.applied.values()].filter((record) => record.run.stackId === stackId);
+  }
+
   /** The comment the last run of this stack wrote on this pull request, to edit it in place. */
   commentOf(stackId: string, pullRequestId: number): number | null {
     this.index();

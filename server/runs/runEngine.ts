@@ -9,6 +9,7 @@ import { conflict, describeError, notFound } from '../errors';
 import type { QueuedRun, Run } from '../protocol';
 import type { StackLease, StackLocks } from '../store/storeEngine';
 import { THIS_PROCESS } from '../store/processIdentity';
+import { PLAN_KEPT_MS, sweepPlanFiles } from './planFiles';
 import type { RunBook } from './runBook';
 import type { DecisionKind } from '../store/runEvents';
 import { isFinal, type RunRecord } from './runEvent';
@@ -21,6 +22,9 @@ import type { RunSettings } from './settings';
 const CLAIM_ATTEMPTS = 3;
 /** How often every process looks for stacks with runs to take (its own, and those a dead process left). */
 export const LOOK_EVERY_MS = 2_000;
+
+/** How often old plan files are swept away (each is kept at most PLAN_KEPT_MS). */
+const SWEEP_EVERY_MS = 60 * 60_000;
 
 export class RunEngine implements RunService {
   readonly owner = THIS_PROCESS;
@@ -75,7 +79,19 @@ export class RunEngine implements RunService {
     look();
     const timer = setInterval(look, LOOK_EVERY_MS);
     timer.unref();
-    return () => clearInterval(timer);
+    // Plan files and documents a run left behind (a crash) never outlive PLAN_KEPT_MS: swept now and hourly.
+    const sweep = () =>
+      void sweepPlanFiles(this.book.folder, this.context.now()).then(
+        (removed) => (removed > 0 ? this.context.log.info(`Removed ${removed} plan file(s) older than ${PLAN_KEPT_MS / 3_600_000} h.`) : undefined),
+        (error: unknown) => this.context.log.warn(`Removing old plan files failed: ${describeError(error)}`),
+      );
+    sweep();
+    const sweeper = setInterval(sweep, SWEEP_EVERY_MS);
+    sweeper.unref();
+    return () => {
+      clearInterval(timer);
+      clearInterval(sweeper);
+    };
   }
 
   cancel(runId: string): Promise<Run> {

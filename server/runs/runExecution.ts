@@ -1,6 +1,7 @@
 // Executes one run this process has claimed, while it holds the run's stack lock: every step is
 // recorded under the claim's fence before it happens, and a watcher ends the run's processes as soon
 // as the claim or the lock is lost, a Cancel is recorded, or a Confirm or Discard is decided.
+import { policyForRun } from './policyGate';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { describeError, invalid } from '../errors';
 import { redact } from '../log';
@@ -8,6 +9,8 @@ import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
 import { runSettingsOf, type StoredStack } from '../registry/state';
 import { credentialOf } from '../secrets/credentialStore';
+import { variableEnvironment } from '../secrets/variableSecrets';
+import { variablesOfStack } from '../registry/variables';
 import { THIS_PROCESS } from '../store/processIdentity';
 import { maskCredential } from '../store/runLogText';
 import type { StackLease } from '../store/storeEngine';
@@ -90,6 +93,7 @@ export async function executeRun(deps: ExecutionDeps, active: ActiveRun, runId: 
     retryDelayMs: deps.settings.retryDelayMs,
     fence,
     attached,
+    runPlans: context.runPlans,
   };
 
   // Taken over: a run that was still waiting its turn runs here; one that had started is followed
@@ -151,6 +155,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     abort(active, 'stop');
     throw new RunHalted('stopped', `Run ${runId} is being stopped.`);
   };
+  const variableSecrets: string[] = [];
   const record = book.record(runId) as RunRecord;
   if (record.run.state === 'queued') {
     let commit = record.run.commit;
@@ -179,7 +184,21 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     note: async (change) => {
       await book.write(runId, { ...change, fence });
     },
-    write: (text) => book.logs.append(runId, text, [credential.secret]),
+    write: (text) => book.logs.append(runId, text, [credential.secret, ...variableSecrets]),
+    variables: async () => {
+      const state = await context.store.read();
+      const current = state.stacks.find((candidate) => candidate.id === stack.id) ?? stack;
+      const { env, secrets } = await variableEnvironment(context.credentials, variablesOfStack(state, current.id, current.spaceId));
+      variableSecrets.push(...secrets);
+      return env;
+    },
+    appliedSincePlan: () => appliedSince(book, runId),
+    planKey: context.planKey ?? null,
+    runPlans: context.runPlans ?? null,
+    evaluatePolicy: async (plan) => {
+      const state = await context.store.read();
+      return policyForRun(state, state.stacks.find((candidate) => candidate.id === stack.id) ?? stack, plan);
+    },
     decision: () =>
       new Promise((resolve) => {
         active.decide = resolve;
@@ -194,6 +213,15 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
   const kind = runnerKindOf(runner);
   const run = () => kind.run(execution, runner, { autodeploy });
   return kind.takesLocalSlot ? deps.slot(run) : run();
+}
+
+/** Why the run's plan is stale because another run of its stack started to apply after it was made, or null. */
+export function appliedSince(book: RunBook, runId: string): string | null {
+  const record = book.record(runId);
+  if (!record?.plannedAt) return null;
+  const plannedAt = record.plannedAt;
+  const later = book.recordsOfStack(record.run.stackId).find((other) => other.run.id !== runId && other.appliedAt !== null && other.appliedAt > plannedAt);
+  return later ? `the run ${later.run.id} applied to the stack after this plan was made` : null;
 }
 
 /** What other processes recorded for the run, looked at every so often: a lost claim, a Cancel, a decision, a detach. */

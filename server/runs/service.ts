@@ -4,7 +4,7 @@ import type { BitbucketGateway } from '../bitbucket/gateway';
 import type { Logger } from '../log';
 import type { QueuedRun, Run } from '../protocol';
 import type { CredentialStore } from '../secrets/credentialStore';
-import type { Registry } from '../store/storeEngine';
+import type { Registry, RunPlans } from '../store/storeEngine';
 import type { RunBook } from './runBook';
 import type { DecisionKind } from '../store/runEvents';
 
@@ -37,4 +37,8 @@ export interface RunHost {
   readonly now: () => Date;
   /** On a team server: whether its host lets the local runner run (`--local-runner`). */
   readonly team?: { readonly localRunner: boolean } | undefined;
+  /** Structured plans, kept by the store engine for every replica. */
+  readonly runPlans?: RunPlans | undefined;
+  /** On a team server with a secret key: the key plan files and plan documents are sealed with. */
+  readonly planKey?: Buffer | null | undefined;
 }

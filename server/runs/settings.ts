@@ -14,6 +14,8 @@ export interface RunSettings {
   retryDelayMs: number;
   /** After TERM, how long a local command has before it gets KILL. */
   killGraceMs: number;
+  /** How long a tool run's plan waits for a Confirm before its plan file is deleted (24 h at most). */
+  planKeptMs: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   logCap: 1024 * 1024,
   retryDelayMs: 1_000,
   killGraceMs: 5_000,
+  planKeptMs: 24 * 60 * 60_000,
 };
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -41,5 +44,6 @@ export function runSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RunSet
     logCap: positive(env, 'STACKHOOK_RUN_LOG_CAP', d.logCap),
     retryDelayMs: positive(env, 'STACKHOOK_RUN_RETRY_MS', d.retryDelayMs),
     killGraceMs: positive(env, 'STACKHOOK_RUN_KILL_GRACE_MS', d.killGraceMs),
+    planKeptMs: Math.min(positive(env, 'STACKHOOK_PLAN_KEPT_MS', d.planKeptMs), d.planKeptMs),
   };
 }

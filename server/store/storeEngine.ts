@@ -2,7 +2,7 @@
 // file engine (files/, opened by openFiles) or PostgreSQL (postgres/, opened by openPostgres). Start-up
 // chooses the engine once and hands its pieces on; nothing else knows which it is.
 import type { z } from 'zod';
-import type { ChangeTopic, DeliveryVerdict } from '../protocol';
+import type { ChangeTopic, DeliveryVerdict, StructuredPlan } from '../protocol';
 import type { RegistryState } from '../registry/state';
 import type { CredentialStore } from '../secrets/credentialStore';
 import type { UserDirectory } from '../team/userDirectory';
@@ -38,6 +38,8 @@ export interface StoreEngine {
   /** Each stack's lock, held while a process works through the stack's runs. */
   readonly stackLocks: StackLocks;
   readonly runLogs: RunLogs;
+  /** The structured plans of OpenTofu and Terraform runs (masked: no plan value is in one), for every replica to answer. */
+  readonly runPlans: RunPlans;
   /** Tells `changed` what other processes appended to the logs, once this one has read it. Returns a stop function. */
   watchRecords(changed: (topics: ChangeTopic[]) => void): () => void;
   close(): Promise<void>;
@@ -98,6 +100,19 @@ export interface RunLogs {
   /** The last `lines` lines (for a pull request comment). */
   tail(runId: string, lines: number): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Structured plans kept at most: the newest this many (each at most a few MB: the rows are capped). */
+export const RUN_PLANS_KEPT = 1_000;
+
+/**
+ * Each tool run's structured plan (server/protocol/plan.ts): counts and rows, never a value, so it
+ * holds nothing sensitive and is kept as it is. Bounded by RUN_PLANS_KEPT, newest kept.
+ */
+export interface RunPlans {
+  put(runId: string, plan: StructuredPlan): Promise<void>;
+  /** The run's plan, or null when none is kept (none was read, or it was pruned). */
+  get(runId: string): Promise<StructuredPlan | null>;
 }
 
 /**

@@ -63,6 +63,14 @@ const VALID: Record<string, Record<string, unknown>> = {
   [Protocol.RunsConfirm.method]: RUN,
   [Protocol.RunsDiscard.method]: RUN,
   [Protocol.RunsRetry.method]: RUN,
+  [Protocol.RunsPlan.method]: RUN,
+  [Protocol.RunsResourceChange.method]: { ...RUN, address: 'aws_instance.web' },
+  [Protocol.StacksVariablesList.method]: { stackId: 'net' },
+  [Protocol.StacksVariablesSet.method]: { stackId: 'net', name: 'TF_VAR_region', value: 'eu-west-1', secret: false },
+  [Protocol.StacksVariablesDelete.method]: { stackId: 'net', name: 'TF_VAR_region' },
+  [Protocol.SpacesVariablesList.method]: { spaceId: 'root' },
+  [Protocol.SpacesVariablesSet.method]: { spaceId: 'root', name: 'AWS_REGION', value: 'eu-west-1', secret: true },
+  [Protocol.SpacesVariablesDelete.method]: { spaceId: 'root', name: 'AWS_REGION' },
   [Protocol.DeliveriesList.method]: { limit: 5 },
   [Protocol.PoliciesList.method]: { stackId: 'net' },
   [Protocol.PoliciesSet.method]: { stackId: 'net', rules: [{ kind: 'protectedTypes', types: ['aws_db_instance'], actions: ['delete'], modules: ['module.db'], effect: 'deny' }] },
@@ -79,6 +87,9 @@ const ACCEPTED: Record<string, readonly unknown[]> = {
   [`${Protocol.IntegrationsCheckUsername.method} username`]: [''],
   // An offset past the end of a log reads nothing.
   [`${Protocol.RunsLog.method} offset`]: [1e9],
+  // A variable's value may be empty, and up to 32 KiB (its oversized case is below).
+  [`${Protocol.StacksVariablesSet.method} value`]: ['', long(10_000)],
+  [`${Protocol.SpacesVariablesSet.method} value`]: ['', long(10_000)],
 };
 
 /** Values of the wrong type, and values too large, for a field holding `value`. */
@@ -95,9 +106,11 @@ function badValues(method: string, key: string, value: unknown): unknown[] {
         : key === 'repositories' ? [Array.from({ length: 5_001 }, (_, i) => `acme/r${i}`), ['not a repository'], []]
           : key === 'labels' ? [Array.from({ length: 51 }, (_, i) => `l${i}`), [long(65)]]
             : key === 'projectRoot' ? [long(1_025)]
-              : key === 'runner' ? [{ type: 'pipelines', pipeline: '' }, { type: 'local', plan: [], apply: null }]
-                : typeof value === 'string' ? [long(10_000), '']
-                  : [];
+              : key === 'runner' ? [{ type: 'pipelines', pipeline: '' }, { type: 'local', plan: [], apply: null }, { type: 'local', tool: 'opentofu', plan: ['tofu'] }, { type: 'local', tool: 'terraform', varFiles: ['../secrets.tfvars'] }]
+                : key === 'value' ? [long(32_769), 'a\u0000b']
+                  : key === 'name' && method.includes('/variables/set') ? ['GIT_DIR', 'PATH', 'STACKHOOK_STACK', '1ABC', 'A-B', long(129)]
+                    : typeof value === 'string' ? [long(10_000), '']
+                      : [];
   const accepted = ACCEPTED[`${method} ${key}`] ?? [];
   return [...wrongType, ...oversized].filter((bad) => !accepted.includes(bad));
 }

@@ -63,7 +63,7 @@ async function reportPlan(context: ReportContext, runId: string): Promise<void> 
   const record = context.book.record(runId);
   if (!record || record.run.commit === null) return;
   const { run } = record;
-  const plan = (await context.plan?.(runId).catch(() => null)) ?? null;
+  const plan = (await context.runPlans?.get(runId).catch(() => null)) ?? null;
   const counts = plan?.counts ?? run.plan ?? null;
   // A run that put no pending report and has no plan to tell of reports nothing.
   if (counts === null && run.reports.insights === undefined) return;

@@ -2,7 +2,9 @@
 // own words and numbers; the run's text (the end of its log) is only inside, cleaned and masked, and
 // capped: by lines, by the length of a line and of the whole quote, and the comment as a whole (far
 // below Bitbucket's own limit, which is past what anyone reads). A line says what was left out.
+import type { StructuredPlan } from '../../protocol';
 import { codeBlock, markdownText } from '../markdown';
+import { planMarkdown } from './planMarkdown';
 import { cleanRunText, cutTo, headOf, oneLine } from '../runText';
 
 export interface CommentLimits {
@@ -32,6 +34,8 @@ export interface CommentFacts {
   pipelineUrl: string | null;
   /** The end of the run's log as stored: read with one line more than is quoted, so that line says there were earlier ones. */
   logTail: string;
+  /** The structured plan of an OpenTofu or Terraform run, when it has one. */
+  plan?: StructuredPlan | null;
 }
 
 /** What a quote of the log left out, for the line that says so. */
@@ -95,6 +99,7 @@ function assemble(facts: CommentFacts, mask: (text: string) => string, quoted: s
     `**Stackhook** · stack **${words(facts.stackName, 200)}** · ${facts.kind} run${commit}: **${words(facts.state, 100)}**`,
     '',
     ...(facts.summary ? [words(facts.summary, 500), ''] : []),
+    ...(facts.plan ? planMarkdown(facts.plan, mask) : []),
     ...quote,
     '',
     ...(note ? [note, ''] : []),

@@ -45,6 +45,7 @@ async function commentText(context: ReportContext, run: Run): Promise<string> {
     runId: run.id,
     pipelineUrl: run.externalUrl,
     logTail,
+    plan: run.plan !== null ? ((await context.runPlans?.get(run.id).catch(() => null)) ?? null) : null,
   };
   return commentMarkdown(facts, (text) => maskCredential(redact(text), context.credential.secret));
 }

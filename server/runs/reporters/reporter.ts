@@ -6,8 +6,9 @@
 import type { BitbucketCredential, BitbucketGateway } from '../../bitbucket/gateway';
 import { describeError } from '../../errors';
 import { redact } from '../../log';
-import type { Run, RunState, StructuredPlan } from '../../protocol';
+import type { Run, RunState } from '../../protocol';
 import type { StoredStack } from '../../registry/state';
+import type { RunPlans } from '../../store/storeEngine';
 import type { RunBook, RunChange } from '../runBook';
 
 /** When a run is reported: its commit is known and it starts, it ended, or a server that took it over found it cut off. */
@@ -31,8 +32,8 @@ export interface ReportContext {
   fence: number;
   /** Whether the stack still has the integration the run started with: a detached stack's run uses none of its credential (R12). */
   attached: () => Promise<boolean>;
-  /** The run's structured plan, where the run kept one (OpenTofu and Terraform runs); absent or null otherwise. */
-  plan?: ((runId: string) => Promise<StructuredPlan | null>) | undefined;
+  /** Where the run's structured plan is, for the comment (absent where nothing keeps them). */
+  runPlans?: RunPlans | undefined;
 }
 
 /** Records what became of a report, under the reporting process's claim. */

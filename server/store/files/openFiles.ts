@@ -16,6 +16,7 @@ import { fileDeliveryRecorder } from './deliveryRecorder';
 import { watchLogs } from './logWatcher';
 import { RegistryStore } from './registry';
 import { RunLogFiles } from './runLogs';
+import { FileRunPlans } from './runPlans';
 import { FileStackLocks } from './stackLocks';
 import { FileUserDirectory } from './userDirectory';
 
@@ -40,6 +41,7 @@ export async function openFiles(folder: string, firstUser: string, sizes: LogSiz
     runClaims: fileRunClaims(folder),
     stackLocks: new FileStackLocks(path.join(folder, 'locks', 'stacks')),
     runLogs: fileRunLogs(folder, sizes.runLogBytes, runs, deliveries),
+    runPlans: new FileRunPlans(path.join(folder, 'run-plans')),
     // Another process on the folder (an editor window, `serve`) appends: its lines are read and announced.
     watchRecords: (changed) => watchLogs(folder, { runs, deliveries, refusals }, changed),
     // Nothing here outlives the process: the logs' handles and the locks (by pid) end with it.

@@ -136,6 +136,14 @@ export const MIGRATIONS: readonly string[] = [
      stack_id text PRIMARY KEY,
      fence bigint NOT NULL
    );`,
+  // 8: each tool run's structured plan (counts and rows, never a value), so any replica answers
+  // `runs/plan` for a run another replica planned. The newest RUN_PLANS_KEPT are kept.
+  `CREATE TABLE run_plans (
+     run_id text PRIMARY KEY,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     plan jsonb NOT NULL
+   );
+   CREATE INDEX run_plans_created ON run_plans (created_at);`,
 ];
 
 export class DatabaseTooNewError extends Error {}

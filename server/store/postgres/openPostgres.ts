@@ -17,6 +17,7 @@ import { PostgresLog } from './recordLog';
 import { PostgresRegistry } from './registry';
 import { PostgresRunLeases } from './runLeases';
 import { PostgresRunLogs } from './runLogs';
+import { PostgresRunPlans } from './runPlans';
 import { PostgresStackLocks } from './stackLocks';
 import { PostgresUserDirectory } from './userDirectory';
 
@@ -75,6 +76,7 @@ export async function openPostgres(url: string, firstUser: string, sizes: LogSiz
     runClaims: sharedRuns,
     stackLocks,
     runLogs,
+    runPlans: new PostgresRunPlans(pool),
     watchRecords(changed) {
       const logs = [runs, deliveries, refusals, runEvents];
       const ours = new Set<string>(logs.map((entry) => entry.origin));

@@ -1,7 +1,7 @@
 // The stand-in `tofu` for tests, installed into a test repository's content: push
 // `{...fixtureFiles(id), ...standinFiles([id])}` and make the stack's program `bin/tofu` (or
 // `bin/terraform`); inside the run's sandbox (its worktree, /usr and /tmp) it replays what the real
-// tool printed for that fixture's configuration. standin.js says what it does; docs/standin-tofu.md
+// tool printed for that fixture's configuration. standin.js says what it does; README (Tests)
 // says why runs are tested this way.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -162,11 +162,36 @@ const ROWS: Record<string, Row> = {
   [Protocol.RunsConfirm.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsDiscard.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsRetry.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
-  // R19: admin's; the seeded runs have no policy that denies them, so an admin is answered Conflict.
+  // R21: admin's; the seeded runs have no policy that denies them, so an admin is answered Conflict.
   [Protocol.RunsAcknowledge.method]: { params: (c) => ({ runId: RUN[c.place], reason: 'reviewed' }), expect: (c) => (!c.visible ? 'NotFound' : c.at('admin') ? 'Conflict' : 'Forbidden') },
+  // A run's plan is read as the run is; these runs have none, which only those who see the run learn.
+  [Protocol.RunsPlan.method]: {
+    params: (c) => ({ runId: RUN[c.place] }),
+    expect: () => 'NotFound',
+    refusal: (c, message) => assert.match(message, c.visible ? /has no structured plan/ : /There is no stack/),
+  },
+  [Protocol.RunsResourceChange.method]: {
+    params: (c) => ({ runId: RUN[c.place], address: 'aws_instance.web' }),
+    expect: () => 'NotFound',
+    refusal: (c, message) => assert.match(message, c.visible ? /are not on this server/ : /There is no stack/),
+  },
+  // Variables: names are read with read on the space, set and deleted with write (admin when secret: VARIANTS).
+  [Protocol.StacksVariablesList.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: spaceRole('read') },
+  [Protocol.StacksVariablesSet.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place], name: 'TF_VAR_region', value: 'eu-west-1', secret: false }), expect: stackWrite },
+  [Protocol.StacksVariablesDelete.method]: {
+    params: (c) => ({ stackId: STACK[c.place], name: 'TF_VAR_none' }),
+    expect: (c) => (stackWrite(c) === 'allowed' ? 'NotFound' : stackWrite(c)),
+    refusal: (c, message) => c.at('write') && c.visible && assert.match(message, /has no variable TF_VAR_none/),
+  },
+  [Protocol.SpacesVariablesList.method]: { params: (c) => ({ spaceId: SPACE[c.place] }), expect: spaceRole('read') },
+  [Protocol.SpacesVariablesSet.method]: { changes: yes, params: (c) => ({ spaceId: SPACE[c.place], name: 'AWS_REGION', value: 'eu-west-1', secret: false }), expect: spaceRole('write') },
+  [Protocol.SpacesVariablesDelete.method]: {
+    params: (c) => ({ spaceId: SPACE[c.place], name: 'AWS_NONE' }),
+    expect: (c) => (spaceRole('write')(c) === 'allowed' ? 'NotFound' : spaceRole('write')(c)),
+  },
   // Reads Bitbucket through the stack's credential, so it needs what triggering a run needs.
   [Protocol.StacksCheckRunner.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
-  // Plan policies (R18): read to list, write for warn rules; the seed gives each stack a warn rule.
+  // Plan policies (R20): read to list, write for warn rules; the seed gives each stack a warn rule.
   [Protocol.PoliciesList.method]: {
     params: (c) => ({ stackId: STACK[c.place] }),
     expect: spaceRole('read'),
@@ -243,6 +268,12 @@ const VARIANTS: Record<string, Record<string, Row>> = {
       },
     },
     "a space's rules": { params: (c) => ({ spaceId: SPACE[c.place], rules: [{ kind: 'noDrift', effect: 'warn' }] }), expect: stackWrite, changes: yes },
+  },
+  [Protocol.StacksVariablesSet.method]: {
+    'a secret one': { params: (c) => ({ stackId: STACK[c.place], name: 'AWS_SECRET_ACCESS_KEY', value: 'wJalrXUtnFEMI-secret', secret: true }), expect: stackAdmin, changes: yes },
+  },
+  [Protocol.SpacesVariablesSet.method]: {
+    'a secret one': { params: (c) => ({ spaceId: SPACE[c.place], name: 'AWS_SECRET_ACCESS_KEY', value: 'wJalrXUtnFEMI-secret', secret: true }), expect: spaceRole('admin'), changes: yes },
   },
   [Protocol.IntegrationsTest.method]: {
     // Typed credentials make the server call Bitbucket for the user: only an admin (of any space) may.

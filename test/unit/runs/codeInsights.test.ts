@@ -14,42 +14,19 @@ import { locatePlan } from '../../../server/plans/resourceLocations';
 import { readStructuredPlan } from '../../../server/plans/structuredPlan';
 import type { PlanResourceRow, Run, RunPolicy, StructuredPlan } from '../../../server/protocol';
 import type { StoredStack } from '../../../server/registry/state';
-import type { RunBook, RunChange } from '../../../server/runs/runBook';
+import type { RunBook } from '../../../server/runs/runBook';
+import type { RunPlans } from '../../../server/store/storeEngine';
 import { codeInsightsReporter } from '../../../server/runs/reporters/codeInsights';
 import { insightsReportId } from '../../../server/runs/reporters/insightsReport';
 import type { ReportContext } from '../../../server/runs/reporters/reporter';
 import { ALL_SCOPES, startFakeBitbucket, type FakeBitbucket } from '../../support/fakeBitbucket';
+import { BookStub, runOf } from '../../support/reportBook';
 import { clientFor, type Client } from '../fakeBitbucket/client';
 
 const FIXTURES = path.join(__dirname, '../../../../shared/fixtures/terraform');
 const TOKEN = 'ATATT3xFfGF0-insights-reporter';
 const PUT = '/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId}';
 const POST = `${PUT}/annotations`;
-
-/** The few things of the run book a reporter uses: runs by id, and what it records on them. */
-export class BookStub {
-  readonly runs = new Map<string, Run>();
-  record(runId: string) {
-    const run = this.runs.get(runId);
-    return run ? { run } : null;
-  }
-  insightsOn(stackId: string, commit: string, except: string): boolean {
-    return [...this.runs.values()].some((run) => run.id !== except && run.stackId === stackId && run.commit === commit && run.reports.insights !== undefined && run.reports.insights !== 'skipped');
-  }
-  async write(runId: string, change: RunChange) {
-    const run = this.runs.get(runId) as Run;
-    if (change.reports) run.reports = { ...run.reports, ...change.reports };
-    return { accepted: true, record: { run } };
-  }
-}
-
-export function runOf(id: string, commit: string, extra: Partial<Run> = {}): Run {
-  return {
-    id, stackId: 'net', kind: 'proposed', trigger: 'pullrequest', branch: 'feature', commit, deliveryId: null, createdAt: '2026-12-07T10:00:00.000Z',
-    pullRequestId: 3, state: 'running', startedAt: '2026-12-07T10:00:00.000Z', endedAt: null, summary: null, externalUrl: null, runner: 'local',
-    reports: { status: 'pending', comment: 'pending' }, plan: null, policy: null, ...extra,
-  };
-}
 
 const STACK: StoredStack = {
   id: 'net', name: 'net', spaceId: 'root', integrationId: 'main', detachedFrom: null, repository: 'acme/net', branch: 'main', projectRoot: '', createdAt: 'now',
@@ -84,7 +61,7 @@ describe('runs: the Code Insights reporter', function () {
       retryDelayMs: 1,
       fence: 1,
       attached: async () => true,
-      plan: async (runId) => plans.get(runId) ?? null,
+      runPlans: { get: async (runId: string) => plans.get(runId) ?? null } as unknown as RunPlans,
     };
   });
 
