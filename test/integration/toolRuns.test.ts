@@ -168,9 +168,17 @@ describe('OpenTofu runs with the stand-in tofu', function () {
   });
 
   it('the plan file (0600 while it waits) is deleted when the run is discarded, stopped, or its plan fails', async () => {
+    // A run's folder may go while the store is walked (its checkout removed as it ends): walk again.
+    const walk = (): string[] => {
+      try {
+        return readdirSync(server.store, { recursive: true }).map(String);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return walk();
+        throw error;
+      }
+    };
     const planFiles = () =>
-      readdirSync(server.store, { recursive: true })
-        .map(String)
+      walk()
         .filter((name) => name.endsWith('stackhook-plan.tfplan'))
         .map((name) => path.join(server.store, name));
     repositoryWith('acme/endings', 'opentofu-show-json/basic-delete');
