@@ -85,6 +85,7 @@ export async function insightsCalls(): Promise<BenchmarkResult> {
       notes: [
         'The reporter against the fake Bitbucket over the REST client; calls as the fake counted them. Whether a run replaces an older report comes from the run book (no GET is made to find out).',
         'The PENDING report a run puts when it starts (the issue asks for it) is one more PUT, shown in "whole run ÷ minimum" and not in the goal.',
+        'A tracked run that waits for a Confirm puts its report (and all its annotations) when the plan is ready, and when it ends one more PUT of the report\'s fields only; the cases here end without waiting.',
       ],
     };
   } finally {

@@ -53,6 +53,8 @@ export interface Execution {
   readonly runPlans: RunPlans | null;
   /** The verdict of the stack's plan policies on this plan, as the registry holds them now (R20). */
   evaluatePolicy(plan: StructuredPlan): Promise<RunPolicy>;
+  /** Reports the plan while the run waits for a Confirm (the Code Insights report). */
+  planned(): Promise<void>;
 }
 
 export interface Outcome {

@@ -16,7 +16,7 @@ import { maskCredential } from '../store/runLogText';
 import type { StackLease } from '../store/storeEngine';
 import { RunHalted, type Execution, type Outcome } from './execution';
 import { runnerKindOf } from './runners/runnerKinds';
-import { report } from './reporters/report';
+import { report, reportPlanned } from './reporters/report';
 import type { ReportContext } from './reporters/reporter';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
@@ -195,6 +195,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     appliedSincePlan: () => appliedSince(book, runId),
     planKey: context.planKey ?? null,
     runPlans: context.runPlans ?? null,
+    planned: () => reportPlanned(reporting, runId),
     evaluatePolicy: async (plan) => {
       const state = await context.store.read();
       return policyForRun(state, state.stacks.find((candidate) => candidate.id === stack.id) ?? stack, plan);

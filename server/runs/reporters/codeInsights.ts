@@ -3,7 +3,8 @@
 // policy verdict and annotations on the lines that destroy or replace (insightsReport.ts builds it).
 // A new run of the stack on a commit that already has the report deletes it first (one DELETE, which
 // takes its annotations), so nothing of the older run is left. Calls: a DELETE when replacing, one
-// PUT per moment, and ⌈annotations/100⌉ POSTs. A refusal (a missing scope, any 4xx) never fails the
+// PUT per moment (started, planned and waiting for a Confirm, ended), and ⌈annotations/100⌉ POSTs,
+// once: the report the run puts when it ends keeps the annotations it put while it waited. A refusal (a missing scope, any 4xx) never fails the
 // run: the outcome and its reason go on the run (`reports.insights`), as the status's and comment's do.
 import type { InsightsAnnotation, InsightsReport } from '../../bitbucket/gateway';
 import { redact } from '../../log';
@@ -16,6 +17,8 @@ import { DETACHED, reasonOf, recordReport, type ReportContext, type RunReporter 
 
 export const codeInsightsReporter: RunReporter = {
   report: (context, runId, moment) => (moment === 'started' ? reportPending(context, runId) : reportPlan(context, runId)),
+  // Reviewers see the plan while it waits for a Confirm; when the run ends, only the report's fields change.
+  planned: (context, runId) => reportPlan(context, runId),
 };
 
 /** Runs that plan with OpenTofu or Terraform have a structured plan to report; others report only the counts they bring. */
@@ -83,7 +86,9 @@ async function reportPlan(context: ReportContext, runId: string): Promise<void> 
     await replaceOlder(context, run, commit, id);
     const call = { credential: context.credential, repository: context.stack.repository };
     await withRetries(context.retryDelayMs, () => context.gateway.putInsightsReport(call.credential, call.repository, commit, id, maskReport(context, built.report), {}));
-    for (const batch of batches(built.annotations.map((annotation) => maskAnnotation(context, annotation)))) {
+    // Annotations were posted when the plan was ready (the same plan, the same findings): a PUT keeps them.
+    const posted = run.reports.insights === 'posted';
+    for (const batch of posted ? [] : batches(built.annotations.map((annotation) => maskAnnotation(context, annotation)))) {
       await withRetries(context.retryDelayMs, () => context.gateway.postInsightsAnnotations(call.credential, call.repository, commit, id, batch, {}));
     }
     await recordReport(context, runId, { reports: { insights: 'posted' } });

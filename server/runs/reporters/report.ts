@@ -12,3 +12,8 @@ export const REPORTERS: readonly RunReporter[] = [buildStatusReporter, pullReque
 export async function report(context: ReportContext, runId: string, moment: ReportMoment): Promise<void> {
   for (const reporter of REPORTERS) await reporter.report(context, runId, moment);
 }
+
+/** A run's plan is ready and it waits for a Confirm: the reporters that say something then (the Code Insights report). */
+export async function reportPlanned(context: ReportContext, runId: string): Promise<void> {
+  for (const reporter of REPORTERS) await reporter.planned?.(context, runId);
+}

@@ -113,6 +113,7 @@ export async function runTool(execution: Execution, runner: ToolRunner, autodepl
     // R21: a plan a policy denies waits for an acknowledgement and a Confirm, autodeploy or not.
     if (!autodeploy || heldByPolicy(execution.record().run)) {
       await execution.advance({ state: 'unconfirmed', summary });
+      await execution.planned();
       const decision = await Promise.race([execution.decision(), aborted(execution.signal), expired()]);
       if (execution.signal.aborted) return { state: 'stopped', summary: 'stopped while waiting for confirmation' };
       if (decision === 'expired') return { state: 'failed', summary: `not applied: the plan was not confirmed within ${PLAN_KEPT_MS / 3_600_000} h, and its plan file was deleted; plan again` };
