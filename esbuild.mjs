@@ -28,6 +28,19 @@ const teamTransportApart = {
   },
 };
 
+// What activation does not need (a plan's rows, words, diff and diagnostics, the runner's steps, the
+// variable commands) is a file of its own as well, loaded by extension/onDemandLoader.ts on first use:
+// activation parses less.
+const ON_DEMAND = 'onDemand.js';
+const onDemandApart = {
+  name: 'on-demand-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/onDemand$/ }, (args) =>
+      /[\\/]extension[\\/]onDemandLoader\.ts$/.test(args.importer) ? { path: `./${ON_DEMAND}`, external: true } : undefined,
+    );
+  },
+};
+
 // Every module of the extension imports `vscode`, and esbuild wraps the CommonJS module it is for
 // each of them: ~40 copies of the host's API object (several hundred properties, one getter each)
 // while the bundle loads. Our modules share one wrapper instead; libraries, CommonJS themselves,
@@ -116,7 +129,7 @@ export function bundles({ production = false } = {}) {
       entryPoints: ['extension/extension.ts'],
       outfile: 'dist/extension.js',
       external: ['vscode', ...OPTIONAL_NATIVE],
-      plugins: [vscodeWrappedOnce, teamTransportApart, protocolApart],
+      plugins: [vscodeWrappedOnce, teamTransportApart, protocolApart, onDemandApart],
       // The first statement of the bundle: the extension measures its own activation from here.
       banner: { js: 'globalThis.__stackhookLoadStart = performance.now();' },
       // Which input takes how many bytes of the bundle: bench/editorStartup.ts tells Stackhook's own
@@ -130,6 +143,14 @@ export function bundles({ production = false } = {}) {
       external: ['vscode'],
       plugins: [jsonrpcOfTheExtension, withoutJsonSchemaOutput],
       metafile: production,
+    },
+    onDemand: {
+      ...common,
+      entryPoints: ['extension/onDemand.ts'],
+      outfile: `dist/${ON_DEMAND}`,
+      external: ['vscode', ...OPTIONAL_NATIVE],
+      // Its modules are handed what they need of the connection (test/unit/extension/bundles.test.ts holds that they import none of it).
+      plugins: [vscodeWrappedOnce],
     },
     teamTransport: {
       ...common,

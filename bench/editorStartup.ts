@@ -80,6 +80,7 @@ export async function editorStartup(): Promise<BenchmarkResult> {
   const protocolBytes = size(path.join(ROOT, 'dist/protocol.js'));
   const serverBytes = size(path.join(ROOT, 'dist/server.js'));
   const teamTransportBytes = size(path.join(ROOT, 'dist/teamTransport.js'));
+  const onDemandBytes = size(path.join(ROOT, 'dist/onDemand.js'));
   const vsixBytes = vsix ? size(vsix) : null;
 
   const { ready, floor } = await measureServerReady();
@@ -100,6 +101,7 @@ export async function editorStartup(): Promise<BenchmarkResult> {
     ['dist/protocol.js (the protocol\'s schemas and zod; loaded on the first request, not at activation)', kb(protocolBytes), '', ''],
     ['  of which Stackhook\'s own code / the client library', kb(composition.protocol.ownBytes), kb(composition.protocol.libraryBytes), ''],
     ['dist/teamTransport.js (ws; loaded on the first team server connection, not at activation)', kb(teamTransportBytes), '', ''],
+    ['dist/onDemand.js (Stackhook\'s own code: plans, the runner\'s steps, variables; loaded on first use, not at activation)', kb(onDemandBytes), '', ''],
     ['dist/server.js (production)', kb(serverBytes), '', ''],
     [vsixName ?? '.vsix', kb(vsixBytes), '', ''],
     [`server ready: spawn → initialize answered (median of ${RUNS})`, `${ready.toFixed(0)} ms`, `${floor.toFixed(0)} ms (node -e echo)`, (ready / floor).toFixed(2)],

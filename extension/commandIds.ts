@@ -37,6 +37,10 @@ export enum Command {
   OpenRunInBitbucket = 'stackhook.openRunInBitbucket',
   CheckRunner = 'stackhook.checkRunner',
   ChangeRunner = 'stackhook.changeRunner',
+  OpenResourceChange = 'stackhook.openResourceChange',
+  AddVariable = 'stackhook.addVariable',
+  EditVariable = 'stackhook.editVariable',
+  DeleteVariable = 'stackhook.deleteVariable',
   /** Bound to Tab while a Stackhook input is open (package.json keybindings). */
   StayInInput = 'stackhook.stayInInput',
 }

@@ -19,6 +19,7 @@ import { TeamStatusItem } from './surfaces/teamStatusItem';
 import { DeliveriesTree } from './views/deliveriesTree';
 import { IntegrationsTree } from './views/integrationsTree';
 import { StacksTree } from './views/stacksTree';
+import { PLAN_SCHEME, PlanDocuments, PlanProblemsFeed } from './onDemandLoader';
 import { WebhookHealthCache } from './state/webhookHealth';
 import { CommitLinksCache } from './state/commitLinksCache';
 
@@ -42,6 +43,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const panel = new StatusPanel(context.extensionUri, overview);
   const runLogs = new RunLogDocuments(server);
   const runs = new RunWatcher(server);
+  const planDocuments = new PlanDocuments(server);
+  const planProblems = new PlanProblemsFeed(server);
   const trees = [integrations, stacks, deliveries];
 
   const refreshAll = () => {
@@ -75,6 +78,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     runLogs,
     runs,
     vscode.workspace.registerTextDocumentContentProvider(RUN_LOG_SCHEME, runLogs),
+    planDocuments,
+    planProblems,
+    vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, planDocuments),
+    runs.onDidLook((stacks) => planProblems.update(stacks)),
     // The link a local run's build status carries: vscode://stackhook.stackhook/run?id=<run id>.
     vscode.window.registerUriHandler({
       handleUri: (uri) => {

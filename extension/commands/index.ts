@@ -8,12 +8,20 @@ import * as general from './general';
 import * as integrations from './integrations';
 import * as runs from './runs';
 import * as stacks from './stacks';
+import { isCancellation, serverError, showServerError } from '../connection/errors';
+import { protocol } from '../connection/protocol';
+import { onDemand } from '../onDemandLoader';
+import { stackArg } from './pick';
+import { showingErrors } from './request';
+import type { Host } from './variables';
 import * as webhooks from './webhooks';
 import * as team from './teamServer';
 
 export type { CommandContext } from './context';
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  // The variable commands are in dist/onDemand.js: they are handed the connection's pieces they use.
+  const host = (): Host => ({ ctx, protocol: protocol(), showingErrors, serverError, showServerError, isCancellation, stackArg });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares the arguments its menus pass
   const handlers: Record<Command, (...args: any[]) => unknown> = {
     [Command.CreateIntegration]: () => integrations.create(ctx),
@@ -54,6 +62,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
     [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
     [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
+    [Command.OpenResourceChange]: (arg) => runs.openResourceChange(arg),
+    [Command.AddVariable]: (arg) => onDemand().variables.add(host(), arg),
+    [Command.EditVariable]: (arg) => onDemand().variables.edit(host(), arg),
+    [Command.DeleteVariable]: (arg) => onDemand().variables.remove(host(), arg),
     // Tab would move focus out of a Stackhook input (into the status panel, an editor): taking the key keeps it in the step.
     [Command.StayInInput]: () => undefined,
   };

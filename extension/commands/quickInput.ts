@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { ContextKey, setContext } from '../contextKeys';
 
-export const BACK = Symbol('back');
+/** Shared by name: the steps in dist/onDemand.js compare with the same symbol as the prompter here. */
+export const BACK = Symbol.for('stackhook.quickInput.back');
 export type Answer<T> = T | typeof BACK | undefined;
 
 export interface Validation {

@@ -1,10 +1,12 @@
-// Run commands: open a run's log, cancel, retry, confirm, discard, open the run's page in Bitbucket,
-// and check a stack's runner. Each takes a run item, a run id, or asks for a recent run.
+// Run commands: open a run's log, cancel, retry, confirm (saying what it will apply), discard, open
+// the run's page in Bitbucket, show a planned resource's change, and check a stack's runner. Each
+// takes a run item, a run id, or asks for a recent run.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { protocol } from '../connection/protocol';
 import { openRunLog } from '../surfaces/runLogDocument';
 import { isLive, runLine } from '../views/runPresentation';
+import { onDemand } from '../onDemandLoader';
 import type { CommandContext } from './context';
 import { requestCommand, showingErrors } from './request';
 import { stackArg } from './pick';
@@ -56,10 +58,44 @@ function act(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (ru
 export const cancel = (ctx: CommandContext, arg?: unknown) =>
   act(ctx, arg, vscode.l10n.t('Cancel which run?'), isLive, protocol().RunsCancel, (run) => vscode.l10n.t('Cancelling the run of "{0}".', run.stackId));
 
-export const confirm = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Confirm which run? Its plan will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsConfirm, (run) =>
-    vscode.l10n.t('Applying the plan of "{0}".', run.stackId),
+/**
+ * Confirm asks first, in words, what it will apply: the plan's counts and the first resources it
+ * destroys or replaces. A plan the server finds stale (the branch moved, or another run applied since)
+ * is refused with nothing applied; the refusal says why and offers Plan Again (connection/errors.ts).
+ */
+export function confirm(ctx: CommandContext, arg?: unknown): Promise<Protocol.Run | undefined> {
+  let stackId: string | undefined;
+  return showingErrors(
+    () => ({ stackId }),
+    async () => {
+      const runId = await runArg(ctx, arg, vscode.l10n.t('Confirm which run? Its plan will be applied.'), (run) => run.state === 'unconfirmed');
+      if (!runId) return undefined;
+      const run = await ctx.server.request(protocol().RunsGet, { runId });
+      stackId = run.stackId;
+      const rows = run.plan && run.plan.destroy + run.plan.replace > 0 ? (await ctx.server.request(protocol().RunsPlan, { runId })).resources : [];
+      const apply = vscode.l10n.t('Apply');
+      const detail = run.plan ? undefined : (run.summary ?? undefined);
+      const choice = await vscode.window.showWarningMessage(onDemand().confirmQuestion(run.stackId, run.plan, rows), { modal: true, detail }, apply);
+      if (choice !== apply) return undefined;
+      const confirmed = await ctx.server.request(protocol().RunsConfirm, { runId });
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Applying the plan of "{0}".', confirmed.stackId), 5_000);
+      return confirmed;
+    },
   );
+}
+
+/** Opens a planned resource's before and after side by side (a plan row's command). */
+export function openResourceChange(arg?: unknown): Promise<void> {
+  return showingErrors(
+    () => ({}),
+    async () => {
+      if (typeof arg !== 'object' || arg === null || !('runId' in arg) || !('address' in arg)) return;
+      const { runId, address } = arg as { runId: unknown; address: unknown };
+      if (typeof runId !== 'string' || typeof address !== 'string') return;
+      await onDemand().openResourceDiff(runId, address);
+    },
+  );
+}
 
 export const discard = (ctx: CommandContext, arg?: unknown) =>
   act(ctx, arg, vscode.l10n.t('Discard which run? Nothing will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsDiscard, (run) =>

@@ -34,13 +34,25 @@ const STEP_OF_FIELD: Readonly<Record<string, StackFlowStepName>> = {
   spaceId: 'space',
   // From the runner's first step: a later one may not apply to the runner chosen.
   runner: 'runner',
+  // A refusal of one of the runner's settings (named alone, or as `runner.<setting>` in its issue's path).
+  tool: 'tool',
+  program: 'program',
+  workspace: 'workspace',
+  varFiles: 'varFiles',
+  extraArgs: 'extraArgs',
+  plan: 'plan',
+  apply: 'apply',
   autodeploy: 'runner',
   allowForks: 'runner',
 };
 
-/** The step to reopen for the field a refusal names (ErrorData.field). */
-export function stepOfField(field: string): StackFlowStepName | undefined {
-  return STEP_OF_FIELD[field];
+/**
+ * The step to reopen for the field a refusal names (ErrorData.field); for `runner`, the runner's
+ * setting its first issue's path names (`runner.program`), where a step asks for it.
+ */
+export function stepOfField(field: string, issuePath?: string): StackFlowStepName | undefined {
+  const setting = field === 'runner' && issuePath?.startsWith('runner.') ? issuePath.split('.')[1] : undefined;
+  return (setting !== undefined && Object.hasOwn(STEP_OF_FIELD, setting) ? STEP_OF_FIELD[setting] : undefined) ?? (Object.hasOwn(STEP_OF_FIELD, field) ? STEP_OF_FIELD[field] : undefined);
 }
 
 export interface StackFlow {

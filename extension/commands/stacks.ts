@@ -8,7 +8,7 @@ import { runSteps } from './quickInput';
 import type { CommandContext } from './context';
 import { requestCommand, send, showingErrors } from './request';
 import { integrationIdOf, offerCreateIntegration, pickIntegration, repositoryOf, stackArg } from './pick';
-import { runnerDraft, runnerOf, runnerSteps } from './runnerSteps';
+import { onDemand } from '../onDemandLoader';
 import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep, spaceStep, stepOfField, type StackDraft, type StackFlow, type StackFlowStepName, type StackStepName } from './stackInput';
 
 /**
@@ -19,7 +19,7 @@ import { branchStep, integrationStep, nameStep, projectRootStep, repositoryStep,
  */
 function stepToFix(error: ServerError): StackFlowStepName | undefined {
   if (error.kind !== 'Invalid' && error.kind !== 'Conflict' && error.kind !== 'Forbidden' && error.kind !== 'Bitbucket') return undefined;
-  const named = error.field === undefined ? undefined : stepOfField(error.field);
+  const named = error.field === undefined ? undefined : stepOfField(error.field, error.issuePath);
   return named ?? (error.kind === 'Bitbucket' ? 'repository' : 'integration');
 }
 
@@ -84,7 +84,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
         projectRoot: '',
         name: '',
         spaceId: undefined,
-        ...runnerDraft(),
+        ...onDemand().runnerDraft(protocol()),
       };
       const integrationOf = () => flow.integrations.find((integration) => integration.id === draft.integrationId);
       const steps = [
@@ -92,7 +92,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
         repositoryStep(flow),
         branchStep(flow),
         projectRootStep(flow),
-        ...runnerSteps<StackDraft>(ctx.prompter),
+        ...onDemand().runnerSteps<StackDraft>(ctx.prompter, protocol()),
         nameStep(flow),
         spaceStep(flow),
       ];
@@ -113,7 +113,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
               repository: draft.repository ?? '',
               branch: draft.branch,
               ...(draft.projectRoot ? { projectRoot: draft.projectRoot } : {}),
-              ...runnerOf(draft),
+              ...onDemand().runnerOf(draft),
             },
             { title: vscode.l10n.t('Creating stack "{0}"…', draft.name), cancellable: true },
           );
@@ -162,13 +162,13 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
         projectRoot: stack.projectRoot,
         name: stack.name,
         spaceId: stack.spaceId,
-        ...runnerDraft(stack),
+        ...onDemand().runnerDraft(protocol(), stack),
       };
       const steps = [
         integrationStep(flow, vscode.l10n.t('Integration of "{0}"', stack.name)),
         branchStep(flow),
         projectRootStep(flow),
-        ...runnerSteps<StackDraft>(ctx.prompter),
+        ...onDemand().runnerSteps<StackDraft>(ctx.prompter, protocol()),
       ];
       let startAt: StackFlowStepName | undefined;
       for (;;) {
@@ -180,8 +180,8 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
           }
           const branch = draft.branch !== updated.branch ? draft.branch : undefined;
           const projectRoot = draft.projectRoot !== updated.projectRoot ? draft.projectRoot : undefined;
-          const how = runnerOf(draft);
-          const runnerChanged = JSON.stringify(how.runner) !== JSON.stringify(updated.runner) || how.autodeploy !== updated.autodeploy;
+          const how = onDemand().runnerOf(draft);
+          const runnerChanged = !onDemand().sameRunner(how.runner, updated.runner) || how.autodeploy !== updated.autodeploy;
           if (branch !== undefined || projectRoot !== undefined || runnerChanged) {
             updated = await ctx.server.request(protocol().StacksUpdate, {
               stackId: stack.id,
@@ -237,9 +237,9 @@ export function changeRunner(ctx: CommandContext, arg?: unknown): Promise<Protoc
     pick: () => stackOf(ctx, arg, vscode.l10n.t('Change the runner of which stack?')),
     request: protocol().StacksUpdate,
     params: async (stack) => {
-      const draft = runnerDraft(stack);
-      if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), runnerSteps(ctx.prompter), draft))) return undefined;
-      return { stackId: stack.id, ...runnerOf(draft) };
+      const draft = onDemand().runnerDraft(protocol(), stack);
+      if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), onDemand().runnerSteps(ctx.prompter, protocol()), draft))) return undefined;
+      return { stackId: stack.id, ...onDemand().runnerOf(draft) };
     },
     onAnswer: async (updated) => {
       if (updated.runner.type === 'pipelines') await vscode.commands.executeCommand(Command.CheckRunner, updated.id);

@@ -18,6 +18,10 @@ export interface ServerError {
   curl: string | undefined;
   /** The field of the request the server refused, where it named one: the step a flow reopens. */
   field: string | undefined;
+  /** The path of the first issue of an `Invalid` refusal (`runner.program`): which part of the field. */
+  issuePath: string | undefined;
+  /** Why a Conflict refused (`stale`: a plan older than the branch or than another apply). */
+  reason: string | undefined;
 }
 
 /** Whatever a request failed with, as the server's error data says; data that is not the protocol's (a crash, a cut connection) has no kind. */
@@ -35,6 +39,8 @@ export function serverError(error: unknown): ServerError {
     unreachable: bitbucket && data.unreachable === true,
     curl: data?.curl,
     field: data?.field,
+    issuePath: data?.issues?.[0]?.path,
+    reason: data?.reason,
   };
 }
 
@@ -61,6 +67,11 @@ function fixesFor(error: ServerError, subject: ErrorSubject): Fix[] {
   if (error.kind === 'Detached' && subject.stackId) {
     const id = subject.stackId;
     fixes.push({ title: vscode.l10n.t('Reattach stack'), run: () => vscode.commands.executeCommand(Command.ReattachStack, id) });
+  }
+  if (error.kind === 'Conflict' && error.reason === 'stale' && subject.stackId) {
+    // Nothing was applied: the plan is older than the branch or than another apply. A new run plans again.
+    const id = subject.stackId;
+    fixes.push({ title: vscode.l10n.t('Plan Again'), run: () => vscode.commands.executeCommand(Command.TriggerRun, id) });
   }
   if (error.kind === 'NotFound') {
     fixes.push({ title: vscode.l10n.t('Refresh'), run: () => vscode.commands.executeCommand(Command.Refresh) });

@@ -20,6 +20,9 @@ export class RunWatcher implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly emitter = new vscode.EventEmitter<RunCounts>();
   readonly onDidChangeCounts = this.emitter.event;
+  private readonly looked = new vscode.EventEmitter<Protocol.Stack[]>();
+  /** Every look's stacks, with their last runs: the plan's Problems follow them. */
+  readonly onDidLook = this.looked.event;
   counts: RunCounts = { running: 0, failed: 0 };
 
   constructor(private readonly server: Pick<StackhookServer, 'request' | 'state'>) {}
@@ -41,6 +44,7 @@ export class RunWatcher implements vscode.Disposable {
     const runs = stacks.flatMap((stack) => (stack.lastRun ? [{ stack, run: stack.lastRun }] : []));
     this.counts = { running: runs.filter(({ run }) => isLive(run) && run.state !== 'unconfirmed').length, failed: runs.filter(({ run }) => run.state === 'failed').length };
     this.emitter.fire(this.counts);
+    this.looked.fire(stacks);
     const baseline = this.known;
     this.known = new Map(runs.map(({ run }) => [run.id, run.state]));
     if (!baseline) return;
@@ -63,5 +67,6 @@ export class RunWatcher implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.timer);
     this.emitter.dispose();
+    this.looked.dispose();
   }
 }

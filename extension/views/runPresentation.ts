@@ -70,3 +70,4 @@ export function runLine(run: Run): string {
 export function runContext(run: Run): string {
   return `run.${run.state}${run.externalUrl ? '.external' : ''}`;
 }
+

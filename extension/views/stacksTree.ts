@@ -1,5 +1,7 @@
 // The Stacks view: stacks grouped by their integration, and a Detached group for stacks whose
-// integration was deleted, with the integration each was detached from.
+// integration was deleted, with the integration each was detached from. A stack expands to its
+// Variables and its recent runs; a run with a plan expands to the plan's rows (dist/onDemand.js,
+// loaded then); the Spaces group holds each space's Variables.
 import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { protocol } from '../connection/protocol';
@@ -7,6 +9,9 @@ import { showServerError } from '../connection/errors';
 import { Command } from '../commandIds';
 import type { StackhookServer } from '../connection/serverApi';
 import { runContext, runIcon, runLine } from './runPresentation';
+import type { PlanNode } from './planTree';
+import { onDemand } from '../onDemandLoader';
+import { SpaceItem, SpacesGroupItem, VariableItem, VariablesItem, type VariableOwner } from './variableItems';
 
 /** Runs listed under a stack when it is expanded. */
 export const RECENT_RUNS = 10;
@@ -38,7 +43,8 @@ export class StackGroupItem extends vscode.TreeItem {
 export class StackItem extends vscode.TreeItem {
   readonly kind = 'stack';
   constructor(readonly stack: Protocol.Stack) {
-    super(stack.name, stack.lastRun ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    // Every stack has its Variables below it, runs or not.
+    super(stack.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `stack:${stack.id}`;
     const where = `${stack.repository} @ ${stack.branch}${stack.projectRoot ? ` · ${stack.projectRoot}` : ''}`;
     if (stack.state === 'detached') {
@@ -65,7 +71,8 @@ export class StackItem extends vscode.TreeItem {
 export class RunItem extends vscode.TreeItem {
   readonly kind = 'run';
   constructor(readonly run: Protocol.Run) {
-    super(`${run.kind} · ${run.commit?.slice(0, 12) ?? run.branch}`, vscode.TreeItemCollapsibleState.None);
+    // A run that planned with OpenTofu or Terraform expands to what its plan does.
+    super(`${run.kind} · ${run.commit?.slice(0, 12) ?? run.branch}`, run.plan ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `run:${run.id}`;
     this.description = runLine(run).split(' · ').slice(1).join(' · ');
     this.iconPath = runIcon(run);
@@ -79,7 +86,7 @@ export class RunItem extends vscode.TreeItem {
   }
 }
 
-export type StacksNode = StackGroupItem | StackItem | RunItem;
+export type StacksNode = StackGroupItem | StackItem | RunItem | VariablesItem | VariableItem | SpacesGroupItem | SpaceItem | PlanNode;
 
 /** Groups stacks for the view; exported for the status panel and tests. */
 export function groupStacks(stacks: readonly Protocol.Stack[], integrations: readonly Protocol.IntegrationSummary[]): StackGroupItem[] {
@@ -106,7 +113,7 @@ export function groupStacks(stacks: readonly Protocol.Stack[], integrations: rea
 }
 
 export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.Disposable {
-  readonly topics: readonly Protocol.ChangeTopic[] = ['stacks', 'integrations', 'runs'];
+  readonly topics: readonly Protocol.ChangeTopic[] = ['stacks', 'integrations', 'runs', 'spaces'];
   private readonly emitter = new vscode.EventEmitter<StacksNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
 
@@ -121,16 +128,70 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
   }
 
   async getChildren(node?: StacksNode): Promise<StacksNode[]> {
-    if (node?.kind === 'group') return node.stacks.map((stack) => new StackItem(stack));
-    if (node?.kind === 'stack') return this.recentRuns(node.stack.id);
-    if (node) return [];
+    switch (node?.kind) {
+      case undefined:
+        return this.roots();
+      case 'group':
+        return node.stacks.map((stack) => new StackItem(stack));
+      case 'stack':
+        return [new VariablesItem({ stackId: node.stack.id }), ...(await this.recentRuns(node.stack.id))];
+      case 'run':
+        return this.planOf(node.run);
+      case 'planGroup':
+        return [...node.children];
+      case 'variables':
+        return this.variablesOf(node.owner);
+      case 'spaces':
+        return this.spaces();
+      case 'space':
+        return [new VariablesItem({ spaceId: node.space.id })];
+      default:
+        return [];
+    }
+  }
+
+  private async roots(): Promise<StacksNode[]> {
     if (this.server.state !== 'running') return [];
     try {
       const [stacks, integrations] = await Promise.all([
         this.server.request(protocol().StacksList, {}),
         this.server.request(protocol().IntegrationsList, {}),
       ]);
-      return groupStacks(stacks, integrations);
+      const groups: StacksNode[] = groupStacks(stacks, integrations);
+      // With no stack the welcome view speaks; the spaces' variables come with the first stack.
+      return stacks.length > 0 ? [...groups, new SpacesGroupItem()] : groups;
+    } catch (error) {
+      void showServerError(error);
+      return [];
+    }
+  }
+
+  private async planOf(run: Protocol.Run): Promise<StacksNode[]> {
+    try {
+      return onDemand().planNodes(run.id, await this.server.request(protocol().RunsPlan, { runId: run.id }));
+    } catch (error) {
+      void showServerError(error);
+      return [];
+    }
+  }
+
+  private async variablesOf(owner: VariableOwner): Promise<StacksNode[]> {
+    try {
+      const variables =
+        owner.stackId !== undefined
+          ? await this.server.request(protocol().StacksVariablesList, { stackId: owner.stackId })
+          : await this.server.request(protocol().SpacesVariablesList, { spaceId: owner.spaceId });
+      return variables.map((variable) => new VariableItem(owner, variable));
+    } catch (error) {
+      // A refusal (no read access to the space) is shown as the server words it.
+      void showServerError(error);
+      return [];
+    }
+  }
+
+  private async spaces(): Promise<StacksNode[]> {
+    try {
+      return (await this.server.request(protocol().SpacesList, {})).map((space) => new SpaceItem(space));
     } catch (error) {
       void showServerError(error);
       return [];

@@ -86,9 +86,13 @@ export type RunSetting = keyof RunSettings;
 /** What a new stack runs with when it says nothing: Pipelines, a person confirms, no forks. */
 export const DEFAULT_RUN_SETTINGS: RunSettings = { runner: DEFAULT_RUNNER, autodeploy: false, allowForks: false };
 
-/** One runner whatever the order of its fields: the same type and the same settings (a pipeline name, argv). */
+/**
+ * One runner whatever the order of its fields: the same type and the same settings (a pipeline name,
+ * argv). A local runner without a tool is `custom`, so one sent back with `tool: "custom"` is the same.
+ */
 function runnerKey(runner: Runner): string {
-  return JSON.stringify(runner, Object.keys(runner).sort());
+  const normal = runner.type === 'local' && runner.tool === undefined ? { ...runner, tool: 'custom' } : runner;
+  return JSON.stringify(normal, Object.keys(normal).sort());
 }
 
 /** The run settings `asked` would change from `current`; one given with its current value changes nothing. */

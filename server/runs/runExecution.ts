@@ -9,7 +9,7 @@ import type { Runner } from '../protocol';
 import { LOCAL_RUNNER_OFF } from '../registry/access';
 import { runSettingsOf, type StoredStack } from '../registry/state';
 import { credentialOf } from '../secrets/credentialStore';
-import { variableEnvironment } from '../secrets/variableSecrets';
+import { allSecretValues, variableEnvironment } from '../secrets/variableSecrets';
 import { variablesOfStack } from '../registry/variables';
 import { THIS_PROCESS } from '../store/processIdentity';
 import { maskCredential } from '../store/runLogText';
@@ -189,7 +189,7 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
       const state = await context.store.read();
       const current = state.stacks.find((candidate) => candidate.id === stack.id) ?? stack;
       const { env, secrets } = await variableEnvironment(context.credentials, variablesOfStack(state, current.id, current.spaceId));
-      variableSecrets.push(...secrets);
+      variableSecrets.push(...secrets, ...(await allSecretValues(context.credentials, state.variables)));
       return env;
     },
     appliedSincePlan: () => appliedSince(book, runId),

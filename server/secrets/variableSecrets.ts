@@ -34,3 +34,18 @@ export async function variableEnvironment(store: CredentialStore, variables: rea
   }
   return { env, secrets };
 }
+
+/**
+ * Every secret variable value the store keeps, registered for masking: a run's log masks them all,
+ * not only its own stack's, since one stack's code could print another's secret it learnt elsewhere.
+ */
+export async function allSecretValues(store: CredentialStore, variables: readonly StoredVariable[]): Promise<string[]> {
+  const values: string[] = [];
+  for (const variable of variables.filter((candidate) => candidate.secret)) {
+    const value = await store.get(variableSecretId(variable)).catch(() => null);
+    if (value === null) continue;
+    registerCredential(value);
+    values.push(value);
+  }
+  return values;
+}

@@ -92,6 +92,23 @@ describe('team server: the protocol over an authenticated WebSocket', function (
     for (const value of values) assert.match(value, /^aes-256-gcm:/);
   });
 
+  it('a secret variable is sealed at rest with the server\'s key like a credential, never returned, and set only by an admin', async () => {
+    // Its own connection, closed after: ana's connections are counted (at most 8).
+    const ana = await connectEditor(server.url, tokens.ana);
+    const secret = 'wJalrXUtnFEMI-team-variable-secret-42';
+    await ana.request(Protocol.SpacesVariablesSet, { spaceId: 'root', name: 'AWS_SECRET_ACCESS_KEY', value: secret, secret: true });
+    const listed = await ana.request(Protocol.SpacesVariablesList, { spaceId: 'root' });
+    assert.deepEqual(listed.map(({ name, secret: isSecret, value }) => ({ name, isSecret, value })), [{ name: 'AWS_SECRET_ACCESS_KEY', isSecret: true, value: undefined }]);
+    const file = readFileSync(path.join(server.store, 'credentials.json'), 'utf8');
+    const sealed = Object.entries(JSON.parse(file) as Record<string, string>).filter(([key]) => key.includes('variable.space.root.AWS_SECRET_ACCESS_KEY'));
+    assert.equal(sealed.length, 1, 'the value is kept with the credentials');
+    assert.match(sealed[0]?.[1] ?? '', /^aes-256-gcm:/);
+    for (const name of ['credentials.json', 'registry.json']) assert.ok(!readFileSync(path.join(server.store, name), 'utf8').includes(secret), `${name} holds the secret in plain text`);
+    await ana.request(Protocol.SpacesVariablesDelete, { spaceId: 'root', name: 'AWS_SECRET_ACCESS_KEY' });
+    assert.ok(!readFileSync(path.join(server.store, 'credentials.json'), 'utf8').includes('variable.space.root'), 'deleting it deletes its value');
+    await ana.close();
+  });
+
   it('a missing, malformed, wrong, revoked or expired token gets 401 before the upgrade, and the same answer each time', async () => {
     const revokedToken = await server.admin('tokens', 'create', 'ben').then((out) => out.trim());
     const revokedId = JSON.parse(readFileSync(path.join(server.store, 'users.json'), 'utf8')).tokens.at(-1).id as string;

@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import * as z from 'zod';
 import { registerSecret } from '../../server/log';
-import type { RecordLog, Registry, RunLogs } from '../../server/store/storeEngine';
+import type { StructuredPlan } from '../../server/protocol';
+import type { RecordLog, Registry, RunLogs, RunPlans } from '../../server/store/storeEngine';
 
 export const Entry = z.object({ id: z.string(), n: z.number() });
 /** The cap of the run logs the engines open for these cases: small, so a case can reach it. */
@@ -14,7 +15,12 @@ export interface StoreHandles {
   logs: [RecordLog<typeof Entry>, RecordLog<typeof Entry>];
   /** Run logs capped at RUN_LOG_CAP. */
   runLogs: [RunLogs, RunLogs];
+  /** Structured plans, keeping the newest RUN_PLANS_KEPT_IN_TESTS. */
+  runPlans: [RunPlans, RunPlans];
 }
+
+/** How many structured plans the engines keep in these cases: few, so a case can go past it. */
+export const RUN_PLANS_KEPT_IN_TESTS = 3;
 
 export function storeBehaviour(engine: string, open: () => Promise<StoreHandles>, close: (handles: StoreHandles) => Promise<void>): void {
   describe(`the store's behaviour (${engine})`, function () {
@@ -108,6 +114,31 @@ export function storeBehaviour(engine: string, open: () => Promise<StoreHandles>
       await writer.settle('run-mask');
       const { text } = await reader.read('run-mask', 0, true);
       assert.equal(text, 'webhook •••••• and token ••••••\n');
+    });
+
+    it('a structured plan kept through one handle is read through the other; the newest are kept', async () => {
+      const [writer, reader] = handles.runPlans;
+      const plan = (add: number): StructuredPlan => ({
+        counts: { add, change: 0, replace: 1, destroy: 0, import: 0, move: 0, forget: 0, read: 0, drift: 0, outputs: 0, errored: false },
+        resources: [{ address: 'aws_db_instance.main', module: '', type: 'aws_db_instance', name: 'main', action: 'replace', reason: 'replace_because_cannot_update', replacePaths: [['engine']], importing: false }],
+        drift: [],
+        outputs: [],
+        checks: [],
+        diagnostics: [],
+        truncated: false,
+      });
+      assert.equal(await reader.get('run-none'), null);
+      await writer.put('run-plan-1', plan(1));
+      assert.deepEqual(await reader.get('run-plan-1'), plan(1));
+      await writer.put('run-plan-1', plan(2));
+      assert.equal((await reader.get('run-plan-1'))?.counts.add, 2, 'a plan put again replaces the one kept');
+      // Past PRUNE_EVERY (50) puts the oldest go, the newest RUN_PLANS_KEPT_IN_TESTS stay.
+      for (let i = 0; i < 60; i++) {
+        await writer.put(`run-many-${i}`, plan(i));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.equal(await reader.get('run-plan-1'), null, 'the oldest was pruned');
+      assert.equal((await reader.get('run-many-59'))?.counts.add, 59);
     });
 
     it('a run log stops at its cap, with one note that the rest was dropped', async () => {

@@ -112,6 +112,56 @@ export class TreeItem {
   ) {}
 }
 
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+}
+export class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(startLine: number, startCharacter: number, endLine: number, endCharacter: number) {
+    this.start = new Position(startLine, startCharacter);
+    this.end = new Position(endLine, endCharacter);
+  }
+}
+export enum DiagnosticSeverity {
+  Error = 0,
+  Warning = 1,
+  Information = 2,
+  Hint = 3,
+}
+export class Diagnostic {
+  source?: string;
+  code?: string | number;
+  constructor(
+    readonly range: Range,
+    readonly message: string,
+    readonly severity: DiagnosticSeverity = DiagnosticSeverity.Error,
+  ) {}
+}
+
+/** A DiagnosticCollection that keeps what is set, by URI string, for assertions. */
+export class FakeDiagnosticCollection {
+  readonly entries = new Map<string, Diagnostic[]>();
+  disposed = false;
+  constructor(readonly name: string) {}
+  set(uri: Uri, diagnostics: Diagnostic[]): void {
+    this.entries.set(uri.toString(), diagnostics);
+  }
+  delete(uri: Uri): void {
+    this.entries.delete(uri.toString());
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+  dispose(): void {
+    this.disposed = true;
+    this.entries.clear();
+  }
+}
+
 export class Uri {
   private constructor(
     readonly scheme: string,
@@ -159,6 +209,7 @@ export const recorded = {
   progress: [] as { location: unknown; title?: string }[],
   statusMessages: [] as string[],
   inputBoxes: [] as FakeInputBox[],
+  diagnostics: [] as FakeDiagnosticCollection[],
 };
 
 export class FakeStatusBarItem {
@@ -353,6 +404,14 @@ export const env = {
   },
 };
 
+export const languages = {
+  createDiagnosticCollection: (name: string) => {
+    const collection = new FakeDiagnosticCollection(name);
+    recorded.diagnostics.push(collection);
+    return collection;
+  },
+};
+
 export const settings = new Map<string, unknown>();
 const configurationChanged = new EventEmitter<{ affectsConfiguration(section: string): boolean }>();
 
@@ -362,7 +421,10 @@ export const workspace = {
     update: async (key: string, value: unknown): Promise<void> => void settings.set(`${section}.${key}`, value),
   }),
   onDidChangeConfiguration: configurationChanged.event,
-  onDidCloseTextDocument: new EventEmitter<{ uri: Uri }>().event,
+  closeDocument: new EventEmitter<{ uri: Uri }>(),
+  onDidCloseTextDocument: (listener: (document: { uri: Uri }) => unknown) => workspace.closeDocument.event(listener),
+  /** Tests set the open folders. */
+  workspaceFolders: undefined as { uri: Uri; name: string; index: number }[] | undefined,
 };
 
 /** Formats `{0}`-style placeholders, as vscode.l10n.t does without a bundle. */
@@ -390,6 +452,8 @@ export function resetStub(): void {
   recorded.progress.length = 0;
   recorded.statusMessages.length = 0;
   recorded.inputBoxes.length = 0;
+  recorded.diagnostics.length = 0;
+  workspace.workspaceFolders = undefined;
   settings.clear();
   registeredCommands.clear();
   Object.assign(window, pristineWindow);

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { BuildStatus } from '../../bitbucket/gateway';
 import { redact } from '../../log';
-import type { Run, RunState } from '../../protocol';
+import type { Run, RunState, StructuredPlan } from '../../protocol';
 import { maskCredential } from '../../store/runLogText';
 import { withRetries } from '../retries';
 import { cutTo, oneLine } from '../runText';
@@ -50,7 +50,7 @@ export async function reportStatus(context: ReportContext, runId: string, state?
     key: statusKey(run.stackId, run.kind),
     state: state ?? buildStateOf(run.state),
     name: `Stackhook ${context.stack.name} (${run.kind})`,
-    description: statusDescription(run, context.credential.secret),
+    description: statusDescription(run, context.credential.secret, run.plan !== null ? ((await context.runPlans?.get(run.id).catch(() => null)) ?? null) : null),
     url: run.externalUrl ?? context.runLink(run),
   };
   try {
@@ -67,7 +67,18 @@ export async function reportStatus(context: ReportContext, runId: string, state?
  * The status's description: the run's summary (Stackhook's words: runners render counts and exit
  * codes, never the tool's lines) or its state, on one line, masked, within Bitbucket's length.
  */
-export function statusDescription(run: Pick<Run, 'kind' | 'state' | 'summary'>, secret: string): string {
+export function statusDescription(run: Pick<Run, 'kind' | 'state' | 'summary'>, secret: string, plan: StructuredPlan | null = null): string {
   const words = run.summary ?? `${run.kind} run ${STATE_WORDS[run.state]}`;
-  return cutTo(maskCredential(redact(oneLine(words)), secret), STATUS_DESCRIPTION_MAX);
+  return cutTo(maskCredential(redact(oneLine(`${words}${plan ? planWords(plan) : ''}`)), secret), STATUS_DESCRIPTION_MAX);
+}
+
+/** What the structured plan adds to a status: the resources it replaces and destroys, by address, first. */
+function planWords(plan: StructuredPlan): string {
+  const named = (verb: string, action: 'replace' | 'delete', total: number) => {
+    if (total === 0) return null;
+    const addresses = plan.resources.filter((row) => row.action === action).slice(0, 3).map((row) => cutTo(row.address, 60));
+    return `${verb} ${addresses.join(', ')}${total > addresses.length ? ` and ${total - addresses.length} more` : ''}`;
+  };
+  const parts = [named('replaces', 'replace', plan.counts.replace), named('destroys', 'delete', plan.counts.destroy), plan.counts.drift > 0 ? `${plan.counts.drift} drifted` : null].filter((part) => part !== null);
+  return parts.length > 0 ? ` ${parts.join('; ')}` : '';
 }

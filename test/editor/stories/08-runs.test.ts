@@ -57,6 +57,9 @@ describe('Story 8: runs execute and report back', () => {
     await workbench.answer('');
     await workbench.waitForQuickInput(/On this machine/);
     await workbench.pick('On this machine');
+    // Not OpenTofu (the default for a new stack): this stack runs its own plan command.
+    await workbench.waitForQuickInput(/Custom commands/);
+    await workbench.pick('Custom commands');
     await workbench.waitForQuickInput(/Plan command/);
     // The Node that runs the tests prints the plan: no Terraform on this machine.
     await workbench.answer(`${process.execPath} plan.js`);

@@ -4,8 +4,9 @@ import { migrate } from '../../../server/store/postgres/migrations';
 import { PostgresLog } from '../../../server/store/postgres/recordLog';
 import { PostgresRegistry } from '../../../server/store/postgres/registry';
 import { PostgresRunLogs } from '../../../server/store/postgres/runLogs';
+import { PostgresRunPlans } from '../../../server/store/postgres/runPlans';
 import { changeChannelOf, startPostgres, type PostgresCluster } from '../../support/postgres';
-import { Entry, RUN_LOG_CAP, storeBehaviour } from '../../support/storeBehaviour';
+import { Entry, RUN_LOG_CAP, RUN_PLANS_KEPT_IN_TESTS, storeBehaviour } from '../../support/storeBehaviour';
 
 describe('PostgreSQL store engine', function () {
   this.timeout(120_000);
@@ -33,6 +34,7 @@ describe('PostgreSQL store engine', function () {
         registries: registries as [PostgresRegistry, PostgresRegistry],
         logs: logs as [PostgresLog<typeof Entry>, PostgresLog<typeof Entry>],
         runLogs: runLogs as [PostgresRunLogs, PostgresRunLogs],
+        runPlans: pools.map((pool) => new PostgresRunPlans(pool, RUN_PLANS_KEPT_IN_TESTS)) as [PostgresRunPlans, PostgresRunPlans],
       };
       opened.set(handles, { pools, channels, runLogs });
       return handles;

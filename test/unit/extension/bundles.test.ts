@@ -16,7 +16,7 @@ import { JSONRPC_OF_THE_EXTENSION } from '../../../extension/connection/protocol
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-type Bundles = Record<'extension' | 'protocol', esbuild.BuildOptions>;
+type Bundles = Record<'extension' | 'protocol' | 'onDemand', esbuild.BuildOptions>;
 
 /** The bundle's text, the modules esbuild read for it (with their imports), and those whose code it holds. */
 async function build(name: keyof Bundles): Promise<{ text: string; inputs: Record<string, { imports: { path: string }[] }>; held: string[] }> {
@@ -39,6 +39,29 @@ describe('extension bundles: what activation loads', function () {
     const importers = files.filter((file) => !heavy.includes(file) && inputs[file]?.imports.some((imported) => heavy.includes(imported.path)));
     assert.deepEqual(heavy, [], `activation would load the protocol's schemas; imported by ${importers.join(', ')}: use protocol() from extension/connection/protocol.ts, and import types with \`import type\``);
     assert.match(text, /require\("\.\/protocol\.js"\)/);
+  });
+
+  it('what activation does not need is dist/onDemand.js, required on first use, and carries no copy of the connection\'s state', async () => {
+    const { text, inputs } = await build('extension');
+    const onDemandOnly = [
+      'extension/views/planTree.ts',
+      'extension/views/planWords.ts',
+      'extension/surfaces/planDiff.ts',
+      'extension/surfaces/planProblems.ts',
+      'extension/state/repositoryFolders.ts',
+      'extension/commands/runnerSteps.ts',
+      'extension/commands/variables.ts',
+    ];
+    assert.ok(Object.keys(inputs).includes('extension/onDemandLoader.ts'), 'the loader is in activation\'s bundle');
+    assert.deepEqual(Object.keys(inputs).filter((file) => onDemandOnly.includes(file)), [], 'activation would parse these: reach them through onDemand() (extension/onDemandLoader.ts), types with `import type`');
+    assert.match(text, /require\("\.\/onDemand\.js"\)/);
+    const onDemand = await build('onDemand');
+    assert.deepEqual(onDemandOnly.filter((file) => !onDemand.held.includes(file)), [], 'dist/onDemand.js holds them');
+    // A second copy of a module with state would split it: the protocol's cache, the masking of secrets, the log's channel.
+    const copies = onDemand.held.filter(
+      (file) => /^node_modules\/(zod|vscode-jsonrpc|vscode-languageclient)\//.test(file) || file.startsWith('extension/connection/') || file.startsWith('server/') || file === 'extension/surfaces/log.ts',
+    );
+    assert.deepEqual(copies, [], 'it is handed what it needs of the connection, never a copy of it');
   });
 
   it('dist/extension.js wraps the vscode module once for all of its own modules, not once per module', async () => {

@@ -44,7 +44,7 @@ describe('extension commands', () => {
       'stackhook/stacks/create': (params) => stack(params.name, params),
       'stackhook/webhooks/status': ({ repositories }) => repositories.map((name: string) => ({ repository: name, state: 'missing', problems: [] })),
     });
-    const { prompter } = scriptedPrompter(['acme/network', 'main', 'envs/prod', 'local', 'tofu plan "-var=region=eu west"', 'tofu apply -auto-approve', false, 'prod-network']);
+    const { prompter } = scriptedPrompter(['acme/network', 'main', 'envs/prod', 'local', 'custom', 'tofu plan "-var=region=eu west"', 'tofu apply -auto-approve', false, 'prod-network']);
     commandContext(server, prompter);
     await vscode.commands.executeCommand(Command.CreateStack, 'acme-main');
     assert.deepEqual(server.sent('stackhook/stacks/create'), [
@@ -54,7 +54,7 @@ describe('extension commands', () => {
         repository: 'acme/network',
         branch: 'main',
         projectRoot: 'envs/prod',
-        runner: { type: 'local', plan: ['tofu', 'plan', '-var=region=eu west'], apply: ['tofu', 'apply', '-auto-approve'] },
+        runner: { type: 'local', tool: 'custom', plan: ['tofu', 'plan', '-var=region=eu west'], apply: ['tofu', 'apply', '-auto-approve'] },
         autodeploy: false,
       },
     ]);

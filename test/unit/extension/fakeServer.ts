@@ -133,6 +133,7 @@ export const run = (id: string, extra: Record<string, unknown> = {}) => ({
   externalUrl: null,
   runner: 'pipelines',
   reports: { status: 'posted', comment: 'skipped' },
+  plan: null,
   ...extra,
 });
 

@@ -52,6 +52,7 @@ export interface ShownStep {
   totalSteps: number;
   value?: string | undefined;
   prompt?: string | undefined;
+  password?: boolean | undefined;
   active?: unknown;
   items?: { label: string; description?: string | undefined; value: unknown }[];
 }
@@ -72,7 +73,7 @@ export function scriptedPrompter(script: unknown[]): { prompter: Prompter; shown
   };
   const prompter: Prompter = {
     async input(step) {
-      const value = answer({ kind: 'input', title: step.title, step: step.step, totalSteps: step.totalSteps, value: step.value, prompt: step.prompt });
+      const value = answer({ kind: 'input', title: step.title, step: step.step, totalSteps: step.totalSteps, value: step.value, prompt: step.prompt, ...(step.password ? { password: true } : {}) });
       if (typeof value === 'string' && step.validate) {
         const validation = await step.validate(value);
         if (validation) validations.push(`${validation.severity}: ${validation.message}`);

@@ -45,7 +45,7 @@ describe('extension manifest', () => {
 
   it('hides item-only commands from the palette and keeps the rest there', () => {
     const hidden = manifest.contributes.menus.commandPalette.filter((e: { when: string }) => e.when === 'false').map((e: { command: string }) => e.command);
-    assert.deepEqual(hidden.sort(), [Command.ConfigureWebhook, Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook, Command.ShowDelivery, Command.StayInInput].sort());
+    assert.deepEqual(hidden.sort(), [Command.ConfigureWebhook, Command.DeleteVariable, Command.EditVariable, Command.OpenResourceChange, Command.OpenInBitbucket, Command.OpenWebhookSettings, Command.RepairWebhook, Command.ShowDelivery, Command.StayInInput].sort());
   });
 
   it('binds Tab and Shift+Tab, only while focus is in a Stackhook input, to a command that keeps it there', () => {

@@ -2,6 +2,8 @@
 // reading once the server says the log is complete.
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { FOLLOW_MS, RunLogDocuments, runLogUri } from '../../../extension/surfaces/runLogDocument';
 import { FakeServer } from './fakeServer';
 
@@ -22,5 +24,32 @@ describe('extension run log document', () => {
     await new Promise((resolve) => setTimeout(resolve, FOLLOW_MS + 300));
     assert.deepEqual(server.sent('stackhook/runs/log'), [{ runId: 'r1', offset: 0 }, { runId: 'r1', offset: 27 }], 'a complete log is not read again');
     documents.dispose();
+  });
+
+  it('shows the readable lines the server rendered exactly as they came: the extension renders and parses no log (rule: the log document shows readable lines, not the JSON stream)', async () => {
+    // An OpenTofu run's log as the server writes it: its `-json` stream already rendered, line by line.
+    const text = [
+      'OpenTofu v1.9.0 on linux_amd64',
+      'aws_instance.web: Plan to replace (replace_because_cannot_update)',
+      'aws_db_instance.main: Plan to delete',
+      'Plan: 2 to add, 0 to change, 3 to destroy.',
+      // A line of the tool's own that happens to look like JSON is the log's, not the extension's to read.
+      '{"@level":"info","@message":"as the tool printed it"}',
+      '',
+    ].join('\n');
+    const server = new FakeServer({ 'stackhook/runs/log': () => ({ text, nextOffset: Buffer.byteLength(text), complete: true }) });
+    const documents = new RunLogDocuments(server);
+    assert.equal(await documents.provideTextDocumentContent(runLogUri('r2')), text);
+    documents.dispose();
+    // And nothing of the extension could: no module that touches run logs parses JSON or renders plan messages.
+    const root = path.resolve(__dirname, '../../../extension');
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts'));
+    assert.ok(files.length > 40, 'the extension\'s sources were read');
+    const logModules = files.filter((file) => /RunsLog|runLog/.test(readFileSync(path.join(root, file), 'utf8')));
+    assert.ok(logModules.includes(path.join('surfaces', 'runLogDocument.ts')));
+    for (const file of logModules) {
+      const source = readFileSync(path.join(root, file), 'utf8');
+      assert.doesNotMatch(source, /JSON\.parse|@message|planned_change|change_summary/, `${file} would re-render the log`);
+    }
   });
 });

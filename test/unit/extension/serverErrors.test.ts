@@ -22,7 +22,16 @@ describe('extension: the server\'s errors, read with the protocol\'s schema', ()
       unreachable: false,
       curl,
       field: 'secret',
+      issuePath: undefined,
+      reason: undefined,
     });
+  });
+
+  it('takes a Conflict\'s reason and an Invalid refusal\'s first issue path (which part of the field)', () => {
+    const stale = serverError(rpcError('The plan is stale: main moved to 9f3c.', { kind: 'Conflict', reason: 'stale' }));
+    assert.deepEqual([stale.kind, stale.reason], ['Conflict', 'stale']);
+    const invalid = serverError(rpcError('Invalid params: runner.program: must not be empty.', { kind: 'Invalid', field: 'runner', issues: [{ path: 'runner.program', message: 'must not be empty' }] }));
+    assert.deepEqual([invalid.field, invalid.issuePath], ['runner', 'runner.program']);
   });
 
   it('data that is not the protocol\'s is no refusal of the server: no kind, nothing read from it', () => {

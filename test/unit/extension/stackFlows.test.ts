@@ -172,6 +172,62 @@ describe('extension stack flows', () => {
     });
   });
 
+  describe('the local runner\'s tool', () => {
+    it('a new stack run here defaults to OpenTofu and asks program, workspace, var files and plan arguments, each counted, then sends only what was given', async () => {
+      const server = stackServer();
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', 'envs/prod', 'local', (step: ShownStep) => step.active, '', 'prod', 'prod.tfvars "common vars.tfvars"', '-parallelism=20', false, 'net']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.equal(shown[4]?.active, 'opentofu', 'OpenTofu is the tool a new stack starts with');
+      // Counted for the runner chosen: once it runs here with a tool, every step of it counts.
+      assert.deepEqual(steps(shown).slice(4), ['pick 5/11', 'input 6/11', 'input 7/11', 'input 8/11', 'input 9/11', 'pick 10/11', 'input 11/11']);
+      assert.deepEqual(server.sent('stackhook/stacks/create')[0]?.runner, { type: 'local', tool: 'opentofu', workspace: 'prod', varFiles: ['prod.tfvars', 'common vars.tfvars'], extraArgs: ['-parallelism=20'] });
+      assert.equal(server.sent('stackhook/stacks/create')[0]?.autodeploy, false);
+    });
+
+    it('custom keeps today\'s argv plan and apply; Back from the plan command to the tool keeps what was typed', async () => {
+      const server = stackServer();
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'local', 'custom', 'make plan', BACK, BACK, (step: ShownStep) => step.active, (step: ShownStep) => step.value, '', 'net']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.equal(shown[8]?.active, 'custom', 'back on the tool, custom still chosen');
+      assert.equal(shown[9]?.value, 'make plan', 'the plan command typed is kept');
+      // Counted for what is chosen so far: OpenTofu's steps until custom is picked, autodeploy while an apply command is there.
+      assert.deepEqual(steps(shown).slice(4, 7), ['pick 5/11', 'input 6/9', 'input 7/9']);
+      assert.equal(steps(shown).at(-1), 'input 8/8', 'apply emptied: no autodeploy step, the name is the last of 8');
+      assert.deepEqual(server.sent('stackhook/stacks/create')[0]?.runner, { type: 'local', tool: 'custom', plan: ['make', 'plan'], apply: null });
+    });
+
+    it('a refused runner setting reopens its own step (the issue\'s path names it), with what was typed', async () => {
+      let attempts = 0;
+      const server = stackServer({
+        'stackhook/stacks/create': (params) => {
+          attempts++;
+          if (attempts === 1) throw rpcError('Invalid params: runner.varFiles.0: must be a path under the project root.', { kind: 'Invalid', field: 'runner', issues: [{ path: 'runner.varFiles.0', message: 'must be a path under the project root' }] });
+          return stack('net', params);
+        },
+      });
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'local', 'terraform', 'terraform1.9', '', 'prod.tfvars', '', true, 'net', 'envs/prod.tfvars', '', true, 'net']);
+      answers.push((_message, items) => items.find((item) => item === 'Edit'));
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      assert.equal(shown[11]?.value, 'prod.tfvars', 'the var files step again, as typed');
+      assert.equal(shown[11]?.step, 8);
+      assert.deepEqual(server.sent('stackhook/stacks/create')[1]?.runner, { type: 'local', tool: 'terraform', program: 'terraform1.9', varFiles: ['envs/prod.tfvars'] });
+      assert.equal(server.sent('stackhook/stacks/create')[1]?.autodeploy, true, 'a tool always applies, so autodeploy is asked and kept');
+    });
+
+    it('Edit of a stack stored before tools shows it as custom and sends no runner when nothing changed', async () => {
+      const old = stack('prod-network', { name: 'Prod Network', repository: 'acme/network', runner: { type: 'local', plan: ['tofu', 'plan'], apply: null } });
+      const server = stackServer({ 'stackhook/stacks/list': () => [old], 'stackhook/stacks/update': (params) => ({ ...old, ...params }) });
+      const { prompter, shown } = scriptedPrompter(['develop', '', 'local', (step: ShownStep) => step.active, 'tofu plan', '']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.EditStack, 'prod-network');
+      assert.equal(shown[3]?.active, 'custom');
+      assert.deepEqual(server.sent('stackhook/stacks/update'), [{ stackId: 'prod-network', branch: 'develop' }]);
+    });
+  });
+
   describe('Edit Stack', () => {
     const existing = stack('prod-network', { name: 'Prod Network', repository: 'acme/network', branch: 'main' });
 

@@ -273,6 +273,7 @@ describe('extension trees', () => {
       assert.deepEqual(groups.map((g) => [g.id, g.label]), [
         ['stacks:integration:acme-main', 'Acme main'],
         [DETACHED_GROUP_ID, 'Detached (1)'],
+        ['stacks:spaces', 'Spaces'],
       ]);
       assert.equal((groups[1]?.iconPath as vscode.ThemeIcon).id, 'warning');
       const [attached] = (await provider.getChildren(groups[0] as never)) as vscode.TreeItem[];
@@ -302,7 +303,8 @@ describe('extension trees', () => {
       assert.equal(item?.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
       assert.match(String(item?.description), /^tracked · waiting for confirmation · .* · Plan: 1 to add, 0 to change, 0 to destroy\. · acme\/infra-live @ main$/);
       assert.equal((item?.iconPath as vscode.ThemeIcon).id, 'question');
-      const runs = (await provider.getChildren(item as never)) as vscode.TreeItem[];
+      const [variables, ...runs] = (await provider.getChildren(item as never)) as vscode.TreeItem[];
+      assert.equal(variables?.id, 'variables:stack:prod-network', 'the stack\'s Variables come first');
       assert.deepEqual(runs.map((r) => [r.id, r.contextValue]), [
         ['run:r2', 'run.unconfirmed'],
         ['run:r1', 'run.failed.external'],

@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import type { PlanResourceRow, StructuredPlan } from '../../../server/protocol';
 import { COMMENT_LIMITS, commentMarkdown, type CommentFacts } from '../../../server/runs/reporters/commentMarkdown';
 import { PLAN_COMMENT_ROWS } from '../../../server/runs/reporters/planMarkdown';
+import { statusDescription, STATUS_DESCRIPTION_MAX } from '../../../server/runs/reporters/buildStatus';
 import { maskCredential } from '../../../server/store/runLogText';
 import { codeBlocks, outsideCode } from '../../support/markdownFences';
 
@@ -73,5 +74,15 @@ describe('the pull request comment reads the structured plan', () => {
     const markdown = commentMarkdown({ ...facts(long), logTail: `${'log line '.repeat(100)}\n`.repeat(30) }, mask);
     assert.ok(markdown.length <= COMMENT_LIMITS.commentChars, `${markdown.length} characters`);
     assert.match(markdown, /^- and 4,980 more$/m);
+  });
+});
+
+describe('the build status reads the structured plan', () => {
+  it('names what is replaced and destroyed first, in at most 255 characters, masked', () => {
+    const structured = plan(25, 3);
+    const description = statusDescription({ kind: 'proposed', state: 'finished', summary: 'Plan: 5 to add, 1 to change, 28 to destroy.' }, SECRET, structured);
+    assert.ok(description.length <= STATUS_DESCRIPTION_MAX);
+    assert.match(description, /^Plan: 5 to add, 1 to change, 28 to destroy\. replaces aws_db_instance\.main0, aws_db_instance\.main1, aws_db_instance\.main2; destroys aws_s3_bucket/);
+    assert.equal(statusDescription({ kind: 'proposed', state: 'finished', summary: 'No changes.' }, SECRET, null), 'No changes.');
   });
 });

@@ -1,9 +1,10 @@
 import { rmSync } from 'node:fs';
 import { RunLogFiles } from '../../../server/store/files/runLogs';
+import { FileRunPlans } from '../../../server/store/files/runPlans';
 import { AppendLog } from '../../../server/store/files/appendLog';
 import { RegistryStore } from '../../../server/store/files/registry';
 import { tempStore } from '../../support/serverProcess';
-import { Entry, RUN_LOG_CAP, storeBehaviour } from '../../support/storeBehaviour';
+import { Entry, RUN_LOG_CAP, RUN_PLANS_KEPT_IN_TESTS, storeBehaviour } from '../../support/storeBehaviour';
 
 const folders = new Map<object, string>();
 
@@ -16,7 +17,8 @@ storeBehaviour(
     await Promise.all(logs.map((log) => log.load()));
     // Two processes on one store: each its own handle on the run logs' folder.
     const runLogs: [RunLogFiles, RunLogFiles] = [new RunLogFiles(`${folder}/run-logs`, RUN_LOG_CAP), new RunLogFiles(`${folder}/run-logs`, RUN_LOG_CAP)];
-    const handles = { registries: [...registries] as [RegistryStore, RegistryStore], logs: [...logs] as [AppendLog<typeof Entry>, AppendLog<typeof Entry>], runLogs };
+    const runPlans: [FileRunPlans, FileRunPlans] = [new FileRunPlans(`${folder}/run-plans`, RUN_PLANS_KEPT_IN_TESTS), new FileRunPlans(`${folder}/run-plans`, RUN_PLANS_KEPT_IN_TESTS)];
+    const handles = { registries: [...registries] as [RegistryStore, RegistryStore], logs: [...logs] as [AppendLog<typeof Entry>, AppendLog<typeof Entry>], runLogs, runPlans };
     folders.set(handles, folder);
     return handles;
   },
