@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { resetStub } from '../../support/vscodeStub';
 import { Command } from '../../../extension/commandIds';
 import { runContext } from '../../../extension/views/runPresentation';
+import { planNodes, PlanGroupItem, PlanResourceItem } from '../../../extension/views/planTree';
 import { answerInputBox, commandContext } from './harness';
 import { FakeServer, run } from './fakeServer';
 
@@ -44,5 +45,21 @@ describe('extension: acknowledging a denied plan', () => {
     await vscode.commands.executeCommand(Command.AcknowledgeRun, 'r1');
     assert.deepEqual(server.sent('stackhook/runs/acknowledge'), [{ runId: 'r1', reason: 'migrated, CHG-42' }]);
     assert.match(String(asked.options[0]?.prompt), /aws_db_instance\.main would be destroyed/);
+  });
+
+  it('the plan tree shows the findings first and each on its resource, and the acknowledgement', () => {
+    const plan = {
+      counts: { add: 0, change: 0, replace: 0, destroy: 1, import: 0, move: 0, forget: 0, read: 0, drift: 0, outputs: 0, errored: false },
+      resources: [{ address: 'aws_db_instance.main', module: '', type: 'aws_db_instance', name: 'main', action: 'delete' as const, importing: false }],
+      drift: [], outputs: [], checks: [], diagnostics: [], truncated: false,
+    };
+    const nodes = planNodes('r1', plan, { ...DENY, verdict: 'deny', acknowledged: { by: 'cy', at: 'now', reason: 'CHG-42' } } as never);
+    const [policy, destroyed] = nodes as [PlanGroupItem, PlanGroupItem];
+    assert.match(String(policy.label), /^Policy: denied, acknowledged \(1\)/);
+    assert.deepEqual(policy.children.map((child) => child.label), ['aws_db_instance.main would be destroyed.', 'Acknowledged by cy']);
+    const resource = destroyed.children[0] as PlanResourceItem;
+    assert.match(String(resource.description), /^denied by policy/);
+    assert.match(String(resource.tooltip), /deny \(protectedTypes\): aws_db_instance\.main would be destroyed\./);
+    assert.equal(planNodes('r1', plan, null).length, 1, 'no policy group without a verdict');
   });
 });
