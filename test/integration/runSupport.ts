@@ -1,7 +1,8 @@
 // What the run tests share: limits short enough for loopback (polls, retries, kill grace), and how
 // to find a run's processes on this host.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
+import * as path from 'node:path';
 
 export const RUN_ENV = {
   STACKHOOK_BITBUCKET_TIMEOUT_MS: '1500',
@@ -47,3 +48,19 @@ export function processesWith(marker: string): number[] {
 
 /** A bitbucket-pipelines.yml that defines the custom pipeline runs trigger by default. */
 export const PIPELINES_YAML = 'pipelines:\n  custom:\n    stackhook:\n      - step:\n          script:\n            - tofu plan\n';
+
+/** Paths under `folder`, relative to it; a folder removed while it is walked (a run's, as it ends) is skipped. */
+export function pathsUnder(folder: string, at = ''): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(path.join(folder, at), { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries.flatMap((entry) => {
+    const relative = at ? path.join(at, entry.name) : entry.name;
+    return entry.isDirectory() ? [relative, ...pathsUnder(folder, relative)] : [relative];
+  });
+}
+

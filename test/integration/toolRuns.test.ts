@@ -4,14 +4,15 @@
 // never waits; the plan file goes when the run ends; a secret variable reaches the tool and nowhere
 // else; a sensitive value of the plan appears in no answer, log, comment or status.
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { echoFile, fixtureFiles, standinFiles, standinRecords } from '../support/standinTofu';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
-import { eventually } from './receiverSupport';
-import { RUN_ENV } from './runSupport';
+import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
+import { pullRequestBody } from '../support/pullRequestBody';
+import { pathsUnder, RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-tool-runs-token-4b1d';
 const SECRET_VALUE = 'hunter2-db-password-9f8e7d';
@@ -20,11 +21,12 @@ const TOFU = { type: 'local' as const, tool: 'opentofu' as const, program: 'bin/
 /** Every file under the store but the secret stores themselves (credentials.json) and the plan documents (0600, they hold the plan's values). */
 function storeFiles(folder: string): { file: string; text: string }[] {
   const files: { file: string; text: string }[] = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    const file = path.join(entry.parentPath, entry.name);
-    if (!entry.isFile() || entry.name === 'credentials.json' || file.includes(`${path.sep}plan-documents${path.sep}`) || file.includes(`${path.sep}repositories${path.sep}`)) continue;
+  for (const relative of pathsUnder(folder)) {
+    const file = path.join(folder, relative);
+    if (path.basename(file) === 'credentials.json' || file.includes(`${path.sep}plan-documents${path.sep}`) || file.includes(`${path.sep}repositories${path.sep}`)) continue;
     try {
-      if (statSync(file).size < 5_000_000) files.push({ file, text: readFileSync(file, 'latin1') });
+      const stats = statSync(file);
+      if (stats.isFile() && stats.size < 5_000_000) files.push({ file, text: readFileSync(file, 'latin1') });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
@@ -62,7 +64,7 @@ describe('OpenTofu runs with the stand-in tofu', function () {
   before(async () => {
     bitbucket = await startFakeBitbucket();
     bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
-    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'], env: RUN_ENV });
+    server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com', '--listen', '127.0.0.1:0'], env: RUN_ENV });
     await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
   });
   after(async () => {
@@ -103,7 +105,7 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     assert.match(log, /^-\/\+ test_instance\.test must be replaced \(it cannot be updated in-place\)$/m);
     assert.doesNotMatch(log, /^\{"@level"/m);
     // The plan file went with the run.
-    const left = readdirSync(server.store, { recursive: true }).map(String).filter((name) => name.includes('stackhook-plan.tfplan'));
+    const left = pathsUnder(server.store).filter((name) => name.includes('stackhook-plan.tfplan'));
     assert.deepEqual(left, []);
     const document = path.join(server.store, 'plan-documents', `${queued.id}.json`);
     assert.equal(statSync(document).mode & 0o777, 0o600);
@@ -159,26 +161,32 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     assert.deepEqual(change.after, { ami: Protocol.SENSITIVE });
     await server.request(Protocol.RunsDiscard, { runId: queued.id });
     const ended = await reported(queued.id);
-    const answers = JSON.stringify([ended, listed, change, await server.request(Protocol.RunsPlan, { runId: queued.id }), await server.request(Protocol.RunsList, {}), log]);
-    const comments = JSON.stringify([...(bitbucket.world.repository('acme/secret')?.statuses.values() ?? [])].map((statuses) => [...statuses.values()]));
-    for (const [what, text] of [['answers', answers], ['statuses', comments], ['server stderr', server.stderr()], ...storeFiles(server.store).map(({ file, text }) => [file, text])] as [string, string][]) {
+    // A pull request's proposed run of the same code: its comment reads the structured plan.
+    bitbucket.world.addPullRequest('acme/secret', 3);
+    const feature = bitbucket.pushCommit('acme/secret', 'feature/x', { 'notes.md': 'a change\n' });
+    const delivered = await deliver(await listenerUrl(server), 'acme-main', {
+      body: pullRequestBody('acme/secret', { id: 3, source: 'feature/x', destination: 'main', commit: feature }),
+      eventKey: 'pullrequest:created',
+      secret: await webhookSecret(server, 'acme-main'),
+    });
+    const [proposedId] = delivered.json.runIds ?? [];
+    assert.ok(proposedId, JSON.stringify(delivered.json));
+    await waitFor(proposedId, ['finished', 'failed']);
+    const proposed = await reported(proposedId);
+    assert.equal(proposed.reports.comment, 'posted', proposed.reports.commentReason);
+    const comment = bitbucket.world.repository('acme/secret')?.pullRequests.get(3)?.[0]?.raw ?? '';
+    assert.match(comment, /^\| 1 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|$/m, comment);
+    const answers = JSON.stringify([ended, proposed, listed, change, await server.request(Protocol.RunsPlan, { runId: queued.id }), await server.request(Protocol.RunsList, {}), log, await logOf(proposedId)]);
+    const statuses = JSON.stringify([...(bitbucket.world.repository('acme/secret')?.statuses.values() ?? [])].map((kept) => [...kept.values()]));
+    for (const [what, text] of [['answers', answers], ['statuses', statuses], ['the comment', comment], ['server stderr', server.stderr()], ...storeFiles(server.store).map(({ file, text }) => [file, text])] as [string, string][]) {
       assert.ok(!text.includes(SECRET_VALUE), `the secret variable's value is in ${what}`);
       assert.ok(!text.includes('"boop"') && !/ami.{0,20}boop/.test(text), `the sensitive value is in ${what}`);
     }
   });
 
   it('the plan file (0600 while it waits) is deleted when the run is discarded, stopped, or its plan fails', async () => {
-    // A run's folder may go while the store is walked (its checkout removed as it ends): walk again.
-    const walk = (): string[] => {
-      try {
-        return readdirSync(server.store, { recursive: true }).map(String);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return walk();
-        throw error;
-      }
-    };
     const planFiles = () =>
-      walk()
+      pathsUnder(server.store)
         .filter((name) => name.endsWith('stackhook-plan.tfplan'))
         .map((name) => path.join(server.store, name));
     repositoryWith('acme/endings', 'opentofu-show-json/basic-delete');
@@ -219,5 +227,31 @@ describe('OpenTofu runs with the stand-in tofu', function () {
     ]);
     await server.request(Protocol.StacksVariablesDelete, { stackId: 'secret', name: 'TF_VAR_region' });
     assert.equal((await rejection(server.request(Protocol.StacksVariablesDelete, { stackId: 'secret', name: 'TF_VAR_region' }))).kind, 'NotFound');
+  });
+});
+
+describe('OpenTofu runs: a plan not confirmed in time', function () {
+  this.timeout(60_000);
+  it('fails, applies nothing, and its plan file is deleted (STACKHOOK_PLAN_KEPT_MS shortens the 24 h)', async () => {
+    const bitbucket = await startFakeBitbucket();
+    const server = await startServer({ args: ['--bitbucket-api', bitbucket.url, '--public-url', 'https://hooks.example.com'], env: { ...RUN_ENV, STACKHOOK_PLAN_KEPT_MS: '2000' } });
+    try {
+      bitbucket.world.addUser({ email: 'ana@example.com', token: TOKEN, workspaces: { acme: 'admin' } });
+      bitbucket.world.addRepository('acme/late');
+      bitbucket.pushCommit('acme/late', 'main', { ...fixtureFiles('opentofu-show-json/basic-delete'), ...standinFiles(['opentofu-show-json/basic-delete']) });
+      await server.request(Protocol.IntegrationsCreate, { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: TOKEN });
+      await server.request(Protocol.StacksCreate, { name: 'late', spaceId: 'root', integrationId: 'acme-main', repository: 'acme/late', branch: 'main', runner: TOFU });
+      const queued = await server.request(Protocol.StacksTriggerRun, { stackId: 'late' });
+      await eventually(async () => (await server.request(Protocol.RunsGet, { runId: queued.id })).state === 'failed', 'the run to fail', 30_000);
+      const run = await server.request(Protocol.RunsGet, { runId: queued.id });
+      const log = (await server.request(Protocol.RunsLog, { runId: queued.id })).text;
+      assert.equal(run.summary, 'not applied: the plan was not confirmed within 2 s, and its plan file was deleted; plan again', log);
+      assert.match(log, /Plan: 0 to add, 1 to change, 1 to destroy\./, 'it had planned and waited');
+      assert.ok(!standinRecords(log).some((record) => record.argv[0] === 'apply'));
+      assert.deepEqual(pathsUnder(server.store).filter((name) => name.endsWith('stackhook-plan.tfplan')), []);
+    } finally {
+      await server.stop();
+      await bitbucket.stop();
+    }
   });
 });

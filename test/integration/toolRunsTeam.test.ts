@@ -3,14 +3,14 @@
 // on disk, resourceChange still reads its document (masked), and Confirm applies the very plan file
 // the plan wrote (the stand-in's SHA-256 of it, plan and apply alike).
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as Protocol from '../../server/protocol';
 import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket';
 import { fixtureFiles, standinFiles, standinRecords } from '../support/standinTofu';
 import { connectEditor, startTeamServer, userWithToken, type TeamEditor, type TeamServer } from '../support/teamServer';
 import { eventually } from './receiverSupport';
-import { RUN_ENV } from './runSupport';
+import { pathsUnder, RUN_ENV } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-team-tool-runs-8c1e';
 const SEALED = 'stackhook-sealed-1\n';
@@ -43,8 +43,7 @@ describe('OpenTofu runs on a team server: plan files and documents sealed with t
     const log = async () => (await ana.request(Protocol.RunsLog, { runId: queued.id })).text;
     await eventually(async () => ['unconfirmed', 'failed'].includes((await run()).state), 'the run to wait', 30_000);
     assert.equal((await run()).state, 'unconfirmed', await log());
-    const kept = readdirSync(server.store, { recursive: true })
-      .map(String)
+    const kept = pathsUnder(server.store)
       .filter((name) => name.endsWith('stackhook-plan.tfplan') || name.startsWith(`plan-documents${path.sep}`));
     assert.equal(kept.length, 2, `a plan file and a plan document: ${kept.join(', ')}`);
     for (const name of kept) {

@@ -48,6 +48,7 @@ export async function runTool(execution: Execution, runner: ToolRunner, autodepl
   const program = runner.program ?? DEFAULT_TOOL_PROGRAM[runner.tool];
   const planFile = await planFilePaths(at.place);
   const label = `plan:${run.id}`;
+  const keptMs = Math.min(PLAN_KEPT_MS, execution.settings.planKeptMs);
   const key = execution.planKey;
   const step = async (name: string, argv: string[], handle: (result: CommandResult) => void = () => undefined) => {
     await execution.advance({ state: 'running', step: name });
@@ -116,7 +117,7 @@ export async function runTool(execution: Execution, runner: ToolRunner, autodepl
       await execution.planned();
       const decision = await Promise.race([execution.decision(), aborted(execution.signal), expired()]);
       if (execution.signal.aborted) return { state: 'stopped', summary: 'stopped while waiting for confirmation' };
-      if (decision === 'expired') return { state: 'failed', summary: `not applied: the plan was not confirmed within ${PLAN_KEPT_MS / 3_600_000} h, and its plan file was deleted; plan again` };
+      if (decision === 'expired') return { state: 'failed', summary: `not applied: the plan was not confirmed within ${within(keptMs)}, and its plan file was deleted; plan again` };
       if (decision === 'discard') return { state: 'discarded', summary: `discarded: ${summary}` };
       const stale = execution.appliedSincePlan();
       if (stale) return { state: 'failed', summary: `not applied: the plan is stale (${stale}); plan again` };
@@ -138,7 +139,7 @@ export async function runTool(execution: Execution, runner: ToolRunner, autodepl
 
   function expired(): Promise<'expired'> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve('expired'), Math.min(PLAN_KEPT_MS, execution.settings.planKeptMs ?? PLAN_KEPT_MS));
+      const timer = setTimeout(() => resolve('expired'), keptMs);
       timer.unref();
       execution.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
     });
@@ -206,6 +207,9 @@ async function show(execution: Execution, program: string, planFile: { host: str
     return null;
   }
 }
+
+/** A wait in words: hours, or seconds when it is shorter (tests shorten it). */
+const within = (ms: number): string => (ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 1_000)} s`);
 
 function aborted(signal: AbortSignal): Promise<'discard'> {
   return new Promise((resolve) => {
