@@ -19,6 +19,8 @@ import type { RunPlans } from '../../../server/store/storeEngine';
 import { codeInsightsReporter } from '../../../server/runs/reporters/codeInsights';
 import { insightsReportId } from '../../../server/runs/reporters/insightsReport';
 import type { ReportContext } from '../../../server/runs/reporters/reporter';
+import { Endpoints, REQUIRED_SCOPES } from '../../../server/bitbucket/endpoints';
+import { RUNNER_KINDS } from '../../../server/runs/runners/runnerKinds';
 import { ALL_SCOPES, startFakeBitbucket, type FakeBitbucket } from '../../support/fakeBitbucket';
 import { BookStub, runOf } from '../../support/reportBook';
 import { clientFor, type Client } from '../fakeBitbucket/client';
@@ -185,6 +187,13 @@ describe('runs: the Code Insights reporter', function () {
     assert.equal(run.reports.insights, 'failed');
     assert.match(run.reports.insightsReason ?? '', /read:repository:bitbucket/);
     assert.equal(run.reports.insightsReason?.includes('ATATT3xFfGF0-narrow'), false, 'the reason names no secret');
+  });
+
+  it('the scopes the reports endpoints need (read:repository, as the OpenAPI document names them) are ones Test Connection and every runner check ask for', () => {
+    for (const endpoint of [Endpoints.putInsightsReport, Endpoints.deleteInsightsReport, Endpoints.postInsightsAnnotations]) {
+      assert.ok(REQUIRED_SCOPES.includes(endpoint.scope), `${endpoint.scope} in what Test Connection checks`);
+      for (const [type, kind] of Object.entries(RUNNER_KINDS)) assert.ok(kind.scopes.includes(endpoint.scope), `${endpoint.scope} in the ${type} runner check`);
+    }
   });
 
   it('a policy deny makes the report FAILED, its findings annotations (CRITICAL on the resource), and the data say it', async () => {
