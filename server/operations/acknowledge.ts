@@ -1,4 +1,4 @@
-// Acknowledging a run a plan policy denies (R21): an admin of the stack's space, who did not trigger
+// Acknowledging a run a plan policy denies (R31): an admin of the stack's space, who did not trigger
 // the run, records who, when and why; the run can then be confirmed. Recorded in the run-events log
 // like a decision, so of two processes asked at once the log decides, and a run that moved on (ended,
 // being stopped, no longer held) refuses it.

@@ -1,5 +1,5 @@
 // The plan policy requests: set, list and delete the rules of a stack or a space. Who may do what is
-// registry/policies.ts's (R20); rules are checked by their schema at the door, before anything is read.
+// registry/policies.ts's (R30); rules are checked by their schema at the door, before anything is read.
 import type { ServerContext } from '../context';
 import type * as Protocol from '../protocol';
 import { deletePolicies as removeRules, listPolicies as rulesAt, requirePolicyPlace, setPolicies as replaceRules } from '../registry/policies';

@@ -219,7 +219,7 @@ export const Run = QueuedRun.extend({
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
   toolVersion: z.string().max(200).nullable().optional(),
   /**
-   * What the plan policies said of the run's structured plan (docs/design.md §4, R21): a deny holds
+   * What the plan policies said of the run's structured plan (docs/design.md §4, R31): a deny holds
    * the run unconfirmed until an admin acknowledges it. Null or absent when no structured plan was evaluated.
    */
   policy: RunPolicy.nullable().optional(),

@@ -251,7 +251,7 @@ export const PoliciesSet = request(
 );
 export const PoliciesList = request('stackhook/policies/list', PolicyTarget, P.PolicyList);
 export const PoliciesDelete = request('stackhook/policies/delete', PolicyTarget, Empty);
-/** R21: an admin of the stack's space who did not trigger the run lets a run a policy denies be confirmed, saying why. */
+/** R31: an admin of the stack's space who did not trigger the run lets a run a policy denies be confirmed, saying why. */
 export const RunsAcknowledge = request(
   'stackhook/runs/acknowledge',
   RunId.extend({ reason: z.string().trim().min(1, 'must say why').max(P.MAX_ACK_REASON) }),

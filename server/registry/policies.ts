@@ -1,7 +1,7 @@
 // Plan policies in the registry: which rules a space or a stack sets, which hold for a stack (its
 // own and those of the spaces above it, inherited as integrations are, R4), and who may change them.
 // Writers set warn rules; a deny rule holds up an apply until an admin acknowledges it, so setting
-// one, and replacing or deleting rules that hold one, is admin's (R20).
+// one, and replacing or deleting rules that hold one, is admin's (R30).
 import { forbidden, notFound } from '../errors';
 import type { ListedPolicyRule, PolicyRule, PolicySource } from '../protocol';
 import { canSeeSpace, hasRole, requireRole, requireVisibleStack } from './access';
@@ -37,7 +37,7 @@ export function policySetOf(state: RegistryState, place: Pick<PolicyPlace, 'kind
 const hasDeny = (rules: readonly PolicyRule[]) => rules.some((rule) => rule.effect === 'deny');
 
 /**
- * R20: write on the place's space for warn rules; admin when the new rules deny anything or the
+ * R30: write on the place's space for warn rules; admin when the new rules deny anything or the
  * rules they replace did (a writer must not lift an admin's deny by replacing it with a warning).
  */
 export function requirePolicyChange(state: RegistryState, user: string, place: PolicyPlace, next: readonly PolicyRule[], action: string): void {
@@ -108,7 +108,7 @@ export function forgetStackPolicies(state: RegistryState, stackId: string): void
   state.policies = state.policies.filter((set) => !(set.kind === 'stack' && set.id === stackId));
 }
 
-/** A refusal for acknowledging a run, in one place with the other policy rules (R21). */
+/** A refusal for acknowledging a run, in one place with the other policy rules (R31). */
 export function requireAcknowledger(state: RegistryState, user: string, stack: { spaceId: string; name: string }, authors: readonly string[]): void {
   if (!hasRole(state, user, stack.spaceId, 'admin')) {
     throw forbidden(`Acknowledging a run a policy denies needs admin on the space "${stack.spaceId}" of the stack "${stack.name}", which ${user} does not have. Ask an admin of that space.`);

@@ -51,7 +51,7 @@ export interface Execution {
   readonly planKey: Buffer | null;
   /** Where structured plans are kept for every replica (absent where nothing keeps them: unit tests). */
   readonly runPlans: RunPlans | null;
-  /** The verdict of the stack's plan policies on this plan, as the registry holds them now (R20). */
+  /** The verdict of the stack's plan policies on this plan, as the registry holds them now (R30). */
   evaluatePolicy(plan: StructuredPlan): Promise<RunPolicy>;
   /** Reports the plan while the run waits for a Confirm (the Code Insights report). */
   planned(): Promise<void>;

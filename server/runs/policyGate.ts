@@ -1,4 +1,4 @@
-// Plan policies in a run's life (docs/design.md §4, R21): the policies that hold for the stack are
+// Plan policies in a run's life (docs/design.md §4, R31): the policies that hold for the stack are
 // evaluated on the run's structured plan; a `deny` holds the run unconfirmed, and neither a Confirm
 // nor autodeploy applies it, until an admin of the stack's space who did not trigger the run
 // acknowledges it. The fold (runEvent.ts) holds this for every process, so no request or runner can

@@ -88,7 +88,7 @@ export function applyEvent(record: RunRecord, event: RunEvent, nextPosition: () 
   return ownersChange(record, event) ?? refused;
 }
 
-/** R21: an acknowledgement counts once, for a run a policy holds that has not ended and is not being stopped. */
+/** R31: an acknowledgement counts once, for a run a policy holds that has not ended and is not being stopped. */
 function acknowledged(record: RunRecord, event: RunEvent, reason: string): Folded | null {
   const { run } = record;
   if (isFinal(run) || record.stop !== null || !run.policy || !heldByPolicy(run)) return null;
@@ -126,7 +126,7 @@ function decided(record: RunRecord, event: RunEvent, kind: DecisionKind): Folded
   if (kind === 'discard' && run.state === 'queued') return ended('discarded', 'discarded before it started');
   if (run.state !== 'unconfirmed' || record.decision !== null) return null;
   if (kind === 'discard') return ended('discarded', run.summary ? `discarded: ${run.summary}` : 'discarded');
-  // R21: a plan a policy denies is confirmed only once acknowledged.
+  // R31: a plan a policy denies is confirmed only once acknowledged.
   if (heldByPolicy(run)) return null;
   return { record: { ...record, decision: { kind: 'confirm', by } }, accepted: true };
 }
@@ -160,7 +160,7 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
     const ending = FINAL_RUN_STATES.includes(event.state);
     if (record.stop !== null && !ending) return null;
     if (event.state === 'applying' && run.state === 'unconfirmed' && record.decision?.kind !== 'confirm') return null;
-    // R21: nothing applies a plan a policy denies until it is acknowledged, autodeploy included.
+    // R31: nothing applies a plan a policy denies until it is acknowledged, autodeploy included.
     if (event.state === 'applying' && heldByPolicy({ policy: event.policy ?? run.policy })) return null;
     if (event.state === 'discarded' && record.decision?.kind !== 'discard') return null;
   }

@@ -35,7 +35,7 @@ export const RunEvent = z.object({
   toolVersion: z.string().max(200).optional(),
   /** The plan policies' verdict and findings for the run's plan; with `acknowledged` once an admin let a deny through. */
   policy: RunPolicy.optional(),
-  /** An admin (`by`) lets a run a policy denies be confirmed, saying why; counts once, while the run waits (R21). */
+  /** An admin (`by`) lets a run a policy denies be confirmed, saying why; counts once, while the run waits (R31). */
   acknowledge: z.object({ reason: z.string().max(1_000) }).optional(),
   /** A claim: the process that executes the run from here (`host:pid:start`), with `fence` one above the run's last. */
   owner: z.string().optional(),

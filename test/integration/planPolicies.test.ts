@@ -1,4 +1,4 @@
-// Plan policies end to end, through the built server and the stand-in tofu (R20, R21): a space's
+// Plan policies end to end, through the built server and the stand-in tofu (R30, R31): a space's
 // deny rule holds a tracked run that destroys a protected type; Confirm is refused with the reason;
 // the admin who triggered it cannot acknowledge it, another admin (in another process on the same
 // store) can; then it is confirmed and applied. The Code Insights report is there while the run
@@ -15,7 +15,7 @@ import { RUN_ENV } from './runSupport';
 const TOKEN = 'ATATT3xFfGF0-plan-policies-token-7c2a';
 const TOFU = { type: 'local' as const, tool: 'opentofu' as const, program: 'bin/tofu' };
 
-describe('plan policies with the stand-in tofu (R20, R21)', function () {
+describe('plan policies with the stand-in tofu (R30, R31)', function () {
   this.timeout(120_000);
   let bitbucket: FakeBitbucket;
   let ana: ServerHandle;

@@ -37,7 +37,7 @@ export interface CommentFacts {
   logTail: string;
   /** The structured plan of an OpenTofu or Terraform run, when it has one. */
   plan?: StructuredPlan | null;
-  /** What the plan policies said of the plan, and its acknowledgement (R20, R21). */
+  /** What the plan policies said of the plan, and its acknowledgement (R30, R31). */
   policy?: RunPolicy | null;
 }
 

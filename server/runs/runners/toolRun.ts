@@ -103,7 +103,7 @@ export async function runTool(execution: Execution, runner: ToolRunner, autodepl
       return { state: 'failed', summary: first ? `plan failed: ${cleanLine(first.summary, 150)}` : stepFailed('plan', planned.code) };
     }
     const counts = structured?.counts ?? tally.counts;
-    // R20: the stack's plan policies judge the structured plan; the verdict goes with the counts.
+    // R30: the stack's plan policies judge the structured plan; the verdict goes with the counts.
     const policy = structured ? await execution.evaluatePolicy(structured) : undefined;
     await execution.note({ plan: counts, ...(policy ? { policy } : {}) });
     const summary = countsSummary(counts);
@@ -111,7 +111,7 @@ export async function runTool(execution: Execution, runner: ToolRunner, autodepl
     if (run.kind === 'proposed') return { state: 'finished', summary };
 
     // 4. Confirm (unless autodeploy), at most until the plan file's time is up, then apply that file.
-    // R21: a plan a policy denies waits for an acknowledgement and a Confirm, autodeploy or not.
+    // R31: a plan a policy denies waits for an acknowledgement and a Confirm, autodeploy or not.
     if (!autodeploy || heldByPolicy(execution.record().run)) {
       await execution.advance({ state: 'unconfirmed', summary });
       await execution.planned();

@@ -1,4 +1,4 @@
-// The editor's side of R21: a run a plan policy denies offers Acknowledge instead of Confirm (its
+// The editor's side of R31: a run a plan policy denies offers Acknowledge instead of Confirm (its
 // context value says `.held`), and Acknowledge says what denies it, asks why and sends the reason.
 import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// R21: a run a plan policy denies waits unconfirmed; neither a Confirm nor autodeploy applies it
+// R31: a run a plan policy denies waits unconfirmed; neither a Confirm nor autodeploy applies it
 // (the run-events fold refuses both, in every process) until an admin of the stack's space who did
 // not trigger the run acknowledges it, with a reason that is kept with the run.
 import { strict as assert } from 'node:assert';
@@ -14,7 +14,7 @@ const DENY: RunPolicy = {
   findings: [{ rule: 'protectedTypes', effect: 'deny', source: { kind: 'space', id: 'root' }, address: 'aws_db_instance.main', message: 'aws_db_instance.main would be destroyed: resources of type aws_db_instance are protected from delete.' }],
 };
 
-describe('plan policies: a denied run waits for an acknowledgement (R21)', () => {
+describe('plan policies: a denied run waits for an acknowledgement (R31)', () => {
   let world: TestWorld;
   let book: RunBook;
   const execution = (): RunService => ({ book } as unknown as RunService);

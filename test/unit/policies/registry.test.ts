@@ -1,6 +1,6 @@
 // Plan policies in the registry (server/registry/policies.ts, server/operations/policies.ts): set,
 // list and delete on a stack and a space, the rule schemas refusing what the issue does not name,
-// inheritance down spaces as R4 has it, and R20: writers set warn rules, deny is admin's.
+// inheritance down spaces as R4 has it, and R30: writers set warn rules, deny is admin's.
 import { strict as assert } from 'node:assert';
 import * as policies from '../../../server/operations/policies';
 import * as spaces from '../../../server/operations/spaces';
@@ -57,7 +57,7 @@ describe('plan policies: registry and access', () => {
     assert.equal(await kindOf(() => policies.deletePolicies(wes, { stackId: 'eu-net' })), 'NotFound', 'nothing left to delete');
   });
 
-  it('R20: a writer sets warn rules; deny rules, and replacing or deleting rules that deny, are admin\'s', async () => {
+  it('R30: a writer sets warn rules; deny rules, and replacing or deleting rules that deny, are admin\'s', async () => {
     const wes = world.as('wes');
     assert.equal(await kindOf(() => policies.setPolicies(wes, { stackId: 'eu-net', rules: [denyDatabases] })), 'Forbidden');
     await policies.setPolicies(world.as('ada'), { stackId: 'eu-net', rules: [denyDatabases] });

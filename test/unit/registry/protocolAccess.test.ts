@@ -162,7 +162,7 @@ const ROWS: Record<string, Row> = {
   [Protocol.RunsConfirm.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsDiscard.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsRetry.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
-  // R21: admin's; the seeded runs have no policy that denies them, so an admin is answered Conflict.
+  // R31: admin's; the seeded runs have no policy that denies them, so an admin is answered Conflict.
   [Protocol.RunsAcknowledge.method]: { params: (c) => ({ runId: RUN[c.place], reason: 'reviewed' }), expect: (c) => (!c.visible ? 'NotFound' : c.at('admin') ? 'Conflict' : 'Forbidden') },
   // A run's plan is read as the run is; these runs have none, which only those who see the run learn.
   [Protocol.RunsPlan.method]: {
@@ -191,7 +191,7 @@ const ROWS: Record<string, Row> = {
   },
   // Reads Bitbucket through the stack's credential, so it needs what triggering a run needs.
   [Protocol.StacksCheckRunner.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
-  // Plan policies (R20): read to list, write for warn rules; the seed gives each stack a warn rule.
+  // Plan policies (R30): read to list, write for warn rules; the seed gives each stack a warn rule.
   [Protocol.PoliciesList.method]: {
     params: (c) => ({ stackId: STACK[c.place] }),
     expect: spaceRole('read'),

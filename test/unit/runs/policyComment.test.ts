@@ -1,6 +1,6 @@
 // The plan policies in the pull request comment: the verdict, each finding, the acknowledgement (who,
 // when, why), and a reason or an address that tries to be markdown stays plain text outside the one
-// code block (R20, R21).
+// code block (R30, R31).
 import { strict as assert } from 'node:assert';
 import type { RunPolicy } from '../../../server/protocol';
 import { commentMarkdown } from '../../../server/runs/reporters/commentMarkdown';
