@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { apiEconomy } from './apiEconomy';
 import { driftSchedule } from './driftSchedule';
 import { editorStartup } from './editorStartup';
+import { insightsCalls } from './insightsCalls';
 import { receiverThroughput } from './receiverThroughput';
 import { planParse } from './planParse';
 import { postgresReceiver } from './postgresReceiver';
@@ -47,6 +48,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkResult> }[] = [
   { name: 'structured plan', run: planParse },
   { name: 'trigger paths', run: triggerPathsEconomy },
   { name: 'drift schedules', run: driftSchedule },
+  { name: 'Code Insights report calls', run: insightsCalls },
 ];
 
 function machine(): string {

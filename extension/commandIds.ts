@@ -33,6 +33,7 @@ export enum Command {
   CancelRun = 'stackhook.cancelRun',
   RetryRun = 'stackhook.retryRun',
   ConfirmRun = 'stackhook.confirmRun',
+  AcknowledgeRun = 'stackhook.acknowledgeRun',
   DiscardRun = 'stackhook.discardRun',
   OpenRunInBitbucket = 'stackhook.openRunInBitbucket',
   CheckRunner = 'stackhook.checkRunner',

@@ -60,6 +60,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.CancelRun]: (arg) => runs.cancel(ctx, arg),
     [Command.RetryRun]: (arg) => runs.retry(ctx, arg),
     [Command.ConfirmRun]: (arg) => runs.confirm(ctx, arg),
+    [Command.AcknowledgeRun]: (arg) => runs.acknowledge(ctx, arg),
     [Command.DiscardRun]: (arg) => runs.discard(ctx, arg),
     [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
     [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),

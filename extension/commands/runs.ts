@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type * as Protocol from '../../server/protocol';
 import { protocol } from '../connection/protocol';
 import { openRunLog } from '../surfaces/runLogDocument';
-import { isLive, runLine } from '../views/runPresentation';
+import { isHeld, isLive, runLine } from '../views/runPresentation';
 import { onDemand } from '../onDemandLoader';
 import type { CommandContext } from './context';
 import { requestCommand, showingErrors } from './request';
@@ -80,6 +80,36 @@ export function confirm(ctx: CommandContext, arg?: unknown): Promise<Protocol.Ru
       const confirmed = await ctx.server.request(protocol().RunsConfirm, { runId });
       vscode.window.setStatusBarMessage(vscode.l10n.t('Applying the plan of "{0}".', confirmed.stackId), 5_000);
       return confirmed;
+    },
+  );
+}
+
+/**
+ * Acknowledge a plan a policy denies: says what denies it, asks why (kept with the run, shown in the
+ * report and the comment), and records it; the server decides who may (an admin of the stack's space
+ * who did not trigger the run) and says so when the user may not.
+ */
+export function acknowledge(ctx: CommandContext, arg?: unknown): Promise<Protocol.Run | undefined> {
+  let stackId: string | undefined;
+  return showingErrors(
+    () => ({ stackId }),
+    async () => {
+      const runId = await runArg(ctx, arg, vscode.l10n.t('Acknowledge the denied plan of which run?'), (run) => run.state === 'unconfirmed' && isHeld(run));
+      if (!runId) return undefined;
+      const run = await ctx.server.request(protocol().RunsGet, { runId });
+      stackId = run.stackId;
+      const denies = (run.policy?.findings ?? []).filter((finding) => finding.effect === 'deny').map((finding) => finding.message);
+      const reason = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Acknowledge the denied plan of "{0}"', run.stackId),
+        prompt: denies.slice(0, 3).join(' '),
+        placeHolder: vscode.l10n.t('Why this plan may be applied (kept with the run)'),
+        ignoreFocusOut: true,
+        validateInput: (value) => (value.trim() === '' ? vscode.l10n.t('Say why, for whoever reads the run later.') : undefined),
+      });
+      if (!reason) return undefined;
+      const acknowledged = await ctx.server.request(protocol().RunsAcknowledge, { runId, reason: reason.trim() });
+      vscode.window.setStatusBarMessage(vscode.l10n.t('The plan of "{0}" was acknowledged: it can be confirmed now.', acknowledged.stackId), 5_000);
+      return acknowledged;
     },
   );
 }

@@ -74,13 +74,17 @@ export class PlanResourceItem extends vscode.TreeItem {
     readonly runId: string,
     readonly row: Protocol.PlanResourceRow,
     drift = false,
+    findings: readonly Protocol.PolicyFinding[] = [],
   ) {
     super(row.address, vscode.TreeItemCollapsibleState.None);
     this.id = `plan:${runId}:${drift ? 'drift' : 'change'}:${row.address}`;
-    this.description = drift ? row.action : resourceWhy(row);
-    this.iconPath = actionIcon(row.action);
+    const denied = findings.some((finding) => finding.effect === 'deny');
+    // A policy finding on the resource comes first: it is what decides whether the plan may be applied.
+    const policy = findings.length === 0 ? '' : denied ? vscode.l10n.t('denied by policy') : vscode.l10n.t('policy warning');
+    this.description = [policy, drift ? row.action : resourceWhy(row)].filter(Boolean).join(' · ');
+    this.iconPath = denied ? new vscode.ThemeIcon('shield', new vscode.ThemeColor('problemsErrorIcon.foreground')) : actionIcon(row.action);
     this.contextValue = drift ? 'planDrift' : 'planResource';
-    this.tooltip = [row.address, row.action, resourceWhy(row)].filter(Boolean).join('\n');
+    this.tooltip = [row.address, row.action, resourceWhy(row), ...findings.map((finding) => `${finding.effect} (${finding.rule}): ${finding.message}`)].filter(Boolean).join('\n');
     if (!drift) this.command = { command: Command.OpenResourceChange, title: vscode.l10n.t('Show Change'), arguments: [{ runId, address: row.address }] };
   }
   get address(): string {
@@ -121,8 +125,11 @@ export class PlanNoteItem extends vscode.TreeItem {
 export type PlanNode = PlanGroupItem | PlanResourceItem | PlanNoteItem;
 
 /** The rows under a run: groups by action with the plan's whole counts, drift, problems, checks, and what was left out. */
-export function planNodes(runId: string, plan: Protocol.StructuredPlan): PlanNode[] {
+export function planNodes(runId: string, plan: Protocol.StructuredPlan, policy?: Protocol.RunPolicy | null): PlanNode[] {
   const nodes: PlanNode[] = [];
+  const findingsOf = new Map<string, Protocol.PolicyFinding[]>();
+  for (const finding of policy?.findings ?? []) if (finding.address) findingsOf.set(finding.address, [...(findingsOf.get(finding.address) ?? []), finding]);
+  if (policy && policy.verdict !== 'pass') nodes.push(policyGroup(runId, policy));
   const byAction = new Map<Action, Protocol.PlanResourceRow[]>();
   for (const row of plan.resources) {
     const list = byAction.get(row.action) ?? [];
@@ -133,7 +140,7 @@ export function planNodes(runId: string, plan: Protocol.StructuredPlan): PlanNod
     const rows = byAction.get(action) ?? [];
     const count = Math.max(countOf(plan.counts, action) ?? 0, rows.length);
     if (count === 0) continue;
-    const children: PlanNode[] = rows.map((row) => new PlanResourceItem(runId, row));
+    const children: PlanNode[] = rows.map((row) => new PlanResourceItem(runId, row, false, findingsOf.get(row.address)));
     if (rows.length < count) children.push(leftOut(runId, action, count - rows.length));
     // What cannot be undone is open at once; the rest is a click away.
     nodes.push(new PlanGroupItem(runId, action, actionWords(action, count), children, actionIcon(action), action === 'delete' || action === 'replace'));
@@ -168,6 +175,31 @@ export function planNodes(runId: string, plan: Protocol.StructuredPlan): PlanNod
   }
   if (nodes.length === 0) nodes.push(new PlanNoteItem(`plan:${runId}:none`, vscode.l10n.t('No changes.'), undefined, new vscode.ThemeIcon('pass')));
   return nodes;
+}
+
+/** The policies' verdict over the plan: each finding, and the acknowledgement of a deny (who, when, why). */
+function policyGroup(runId: string, policy: Protocol.RunPolicy): PlanGroupItem {
+  const denied = policy.verdict === 'deny';
+  const children: PlanNode[] = policy.findings.map(
+    (finding, index) =>
+      new PlanNoteItem(
+        `plan:${runId}:policy:${index}`,
+        finding.message,
+        `${finding.effect} · ${finding.rule}`,
+        new vscode.ThemeIcon(finding.effect === 'deny' ? 'error' : 'warning', new vscode.ThemeColor(finding.effect === 'deny' ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground')),
+        finding.address,
+      ),
+  );
+  if (policy.acknowledged) {
+    const { by, at, reason } = policy.acknowledged;
+    children.push(new PlanNoteItem(`plan:${runId}:policy:acknowledged`, vscode.l10n.t('Acknowledged by {0}', by), reason, new vscode.ThemeIcon('pass'), `${at}\n${reason}`));
+  }
+  const label = denied
+    ? policy.acknowledged
+      ? vscode.l10n.t('Policy: denied, acknowledged ({0})', policy.findings.length)
+      : vscode.l10n.t('Policy: denied ({0}); an admin must acknowledge it', policy.findings.length)
+    : vscode.l10n.t('Policy: warnings ({0})', policy.findings.length);
+  return new PlanGroupItem(runId, 'policy', label, children, new vscode.ThemeIcon('shield'), denied);
 }
 
 function leftOut(runId: string, key: string, count: number): PlanNoteItem {

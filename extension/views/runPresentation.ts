@@ -65,9 +65,15 @@ export function runLine(run: Run): string {
 
 /**
  * The run's context value: `run.<state>`, with `.external` when it has a page in Bitbucket, so menus
- * offer only what applies (Cancel while live, Confirm/Discard while unconfirmed, Retry once ended).
+ * offer only what applies (Cancel while live, Confirm/Discard while unconfirmed, Acknowledge instead of
+ * Confirm while a plan policy denies it (`.held`), Retry once ended).
  */
 export function runContext(run: Run): string {
-  return `run.${run.state}${run.externalUrl ? '.external' : ''}`;
+  return `run.${run.state}${isHeld(run) ? '.held' : ''}${run.externalUrl ? '.external' : ''}`;
+}
+
+/** A plan policy denies the run and nobody acknowledged it yet: Acknowledge is offered instead of Confirm (the server refuses Confirm). */
+export function isHeld(run: Pick<Run, 'policy'>): boolean {
+  return run.policy?.verdict === 'deny' && run.policy.acknowledged === undefined;
 }
 

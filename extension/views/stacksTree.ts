@@ -181,7 +181,7 @@ export class StacksTree implements vscode.TreeDataProvider<StacksNode>, vscode.D
 
   private async planOf(run: Protocol.Run): Promise<StacksNode[]> {
     try {
-      return onDemand().planNodes(run.id, await this.server.request(protocol().RunsPlan, { runId: run.id }));
+      return onDemand().planNodes(run.id, await this.server.request(protocol().RunsPlan, { runId: run.id }), run.policy);
     } catch (error) {
       void showServerError(error);
       return [];

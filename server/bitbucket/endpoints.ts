@@ -48,6 +48,10 @@ export const Endpoints = {
     '/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/comments/{comment_id}',
     'read:pullrequest:bitbucket',
   ),
+  // Code Insights: the OpenAPI document names read:repository for every reports call, writes included.
+  putInsightsReport: endpoint('PUT', '/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId}', 'read:repository:bitbucket'),
+  deleteInsightsReport: endpoint('DELETE', '/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId}', 'read:repository:bitbucket'),
+  postInsightsAnnotations: endpoint('POST', '/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId}/annotations', 'read:repository:bitbucket'),
 } as const satisfies Record<string, Endpoint>;
 
 /** Listed in the OpenAPI document but answering 410 since Bitbucket removed them: never call these. */

@@ -88,6 +88,33 @@ export interface DiffSpec {
 export type ChangedPaths =
   | { kind: 'read'; paths: string[]; pages: number }
   | { kind: 'too-large'; files: number; more: boolean; pages: number };
+/** A Code Insights report as Stackhook writes it (Bitbucket's `report` fields, server/bitbucket/insights.ts). */
+export interface InsightsReport {
+  title: string;
+  details: string;
+  reporter: string;
+  result: 'PASSED' | 'FAILED' | 'PENDING';
+  link: string;
+  data: InsightsDatum[];
+}
+
+export type InsightsDatum =
+  | { title: string; type: 'NUMBER' | 'DURATION'; value: number }
+  | { title: string; type: 'TEXT'; value: string }
+  | { title: string; type: 'BOOLEAN'; value: boolean }
+  | { title: string; type: 'LINK'; value: { text: string; href: string } };
+
+/** One annotation (Bitbucket's `report_annotation`): a line of a file, or the report when it has no path. */
+export interface InsightsAnnotation {
+  externalId: string;
+  summary: string;
+  details?: string;
+  severity: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+  annotationType: 'BUG' | 'CODE_SMELL' | 'VULNERABILITY';
+  path?: string;
+  line?: number;
+  link?: string;
+}
 
 export interface CallContext {
   signal?: AbortSignal | undefined;
@@ -149,6 +176,12 @@ export interface BitbucketGateway {
   changedPaths(credential: BitbucketCredential, fullName: string, diff: DiffSpec, maxFiles: number, context: CallContext): Promise<ChangedPaths>;
   /** Replies to comment `parentId` (R24: what a `/stackhook` command says back); returns the reply's id. */
   replyToPullRequestComment(credential: BitbucketCredential, fullName: string, pullRequestId: number, parentId: number, markdown: string, context: CallContext): Promise<number>;
+  /** Creates or replaces the report's fields (its annotations stay until deleted). */
+  putInsightsReport(credential: BitbucketCredential, fullName: string, commit: string, reportId: string, report: InsightsReport, context: CallContext): Promise<void>;
+  /** Deletes the report and its annotations; a report that is not there is not an error. */
+  deleteInsightsReport(credential: BitbucketCredential, fullName: string, commit: string, reportId: string, context: CallContext): Promise<void>;
+  /** Adds up to 100 annotations in one request (Bitbucket's limit), upserted by external id. */
+  postInsightsAnnotations(credential: BitbucketCredential, fullName: string, commit: string, reportId: string, annotations: readonly InsightsAnnotation[], context: CallContext): Promise<void>;
   /** Creates the comment or edits `commentId`; returns the comment's id. */
   writePullRequestComment(
     credential: BitbucketCredential,

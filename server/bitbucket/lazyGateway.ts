@@ -35,5 +35,8 @@ export function deferredGateway(load: () => Promise<BitbucketGateway>): Bitbucke
     changedPaths: forward('changedPaths'),
     replyToPullRequestComment: forward('replyToPullRequestComment'),
     writePullRequestComment: forward('writePullRequestComment'),
+    putInsightsReport: forward('putInsightsReport'),
+    deleteInsightsReport: forward('deleteInsightsReport'),
+    postInsightsAnnotations: forward('postInsightsAnnotations'),
   };
 }

@@ -14,6 +14,7 @@ import { findTriggeredPipeline, getPipeline, pipelineLog, stopPipeline, triggerP
 import { pipelineSteps, stepLog } from './pipelineSteps';
 import { DEFAULT_RATE_LIMIT, RateBudgets } from './rateBudget';
 import { replyToPullRequestComment, writeBuildStatus, writePullRequestComment } from './reports';
+import { deleteInsightsReport, postInsightsAnnotations, putInsightsReport } from './insights';
 import { cloneUrl, commitLinks, getRepository, listAllRepositories, listWorkspaceRepositories } from './repositories';
 import { settingsFromEnv, type ClientSettings } from './settings';
 import { configureHook, hookHealth, removeHooks, repositoryHome, workspaceHome, type HookHome } from './hookConfiguration';
@@ -141,6 +142,10 @@ export function createBitbucketGateway(apiUrl: string, log: Logger, settings: Cl
     writeBuildStatus: (credential, fullName, commit, status, isNew, context) => writeBuildStatus(client(credential), fullName, commit, status, isNew, context.signal),
     replyToPullRequestComment: (credential, fullName, pullRequestId, parentId, markdown, context) =>
       replyToPullRequestComment(client(credential), fullName, pullRequestId, parentId, markdown, context.signal),
+    putInsightsReport: (credential, fullName, commit, reportId, report, context) => putInsightsReport(client(credential), fullName, commit, reportId, report, context.signal),
+    deleteInsightsReport: (credential, fullName, commit, reportId, context) => deleteInsightsReport(client(credential), fullName, commit, reportId, context.signal),
+    postInsightsAnnotations: (credential, fullName, commit, reportId, annotations, context) =>
+      postInsightsAnnotations(client(credential), fullName, commit, reportId, annotations, context.signal),
     writePullRequestComment: (credential, fullName, pullRequestId, markdown, commentId, context) =>
       writePullRequestComment(client(credential), fullName, pullRequestId, markdown, commentId, context.signal),
   };

@@ -95,7 +95,7 @@ export async function retryRun(context: ServerContext, params: Protocol.ParamsOf
   const { record, stack } = await visibleRun(context, params.runId, 'write', 'Retrying a run');
   requireAttached(stack);
   const { run } = record;
-  return queueRun(context, { stackId: run.stackId, kind: run.kind, trigger: 'manual', branch: run.branch, commit: run.commit, pullRequestId: run.pullRequestId });
+  return queueRun(context, { stackId: run.stackId, kind: run.kind, trigger: 'manual', branch: run.branch, commit: run.commit, pullRequestId: run.pullRequestId, triggeredBy: context.user });
 }
 
 export async function checkStackRunner(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksCheckRunner>, scope: RequestScope) {

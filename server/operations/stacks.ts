@@ -3,6 +3,7 @@ import type { RequestScope, ServerContext } from '../context';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
+import { forgetStackPolicies } from '../registry/policies';
 import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks, type RunnerHost } from '../registry/access';
 import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireDriftSchedule } from '../registry/driftSchedule';
@@ -152,6 +153,7 @@ export async function deleteStack(context: ServerContext, params: Protocol.Param
   const dropped = await context.store.update((draft) => {
     const stack = requireWritableStack(draft, context.user, params.stackId, 'Deleting a stack');
     draft.stacks = draft.stacks.filter((candidate) => candidate !== stack);
+    forgetStackPolicies(draft, stack.id);
     return dropVariablesOf(draft, { scope: 'stack', id: stack.id });
   });
   // Its secret variables' values go with it (a stack of the same name later starts with none).
@@ -165,7 +167,7 @@ export async function triggerRun(context: ServerContext, params: Protocol.Params
   const state = await context.store.read();
   const stack = requireWritableStack(state, context.user, params.stackId, 'Triggering a run');
   requireAttached(stack);
-  return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null });
+  return queueRun(context, { stackId: stack.id, kind: 'tracked', trigger: 'manual', branch: stack.branch, commit: null, pullRequestId: null, triggeredBy: context.user });
 }
 
 /** R26: a drift check now, asked by a person: a refresh-only plan of the branch's head, never applied. */

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { PlanCounts } from './plan';
 import { DriftSchedule, Reconcile, StackDrift } from './drift';
+import { RunPolicy } from './policies';
 
 export const MAX_NAME = 100;
 export const MAX_LABELS = 50;
@@ -188,6 +189,9 @@ export const RunReports = z.object({
   /** Why the status or comment failed (or was skipped), for a person. */
   statusReason: z.string().optional(),
   commentReason: z.string().optional(),
+  /** The Code Insights report on the commit; absent for runs that put none (no plan to report). */
+  insights: ReportOutcome.optional(),
+  insightsReason: z.string().optional(),
 });
 export type RunReports = z.infer<typeof RunReports>;
 /** A run as it is queued: what a delivery or a request records at once, before anything runs. */
@@ -202,6 +206,8 @@ export const QueuedRun = z.object({
   createdAt: z.string(),
   /** The pull request that proposed the run, when a pull request did. */
   pullRequestId: z.number().int().nullable().optional(),
+  /** Who triggered it by hand (a trigger or a retry): they may not acknowledge its plan's denied policy. */
+  triggeredBy: z.string().max(256).optional(),
 });
 export type QueuedRun = z.infer<typeof QueuedRun>;
 
@@ -226,6 +232,11 @@ export const Run = QueuedRun.extend({
   progress: z.string().max(300).nullable().optional(),
   /** The tool's version (`OpenTofu v1.9.0`), as `<program> version` printed it, for runs of a tool. */
   toolVersion: z.string().max(200).nullable().optional(),
+  /**
+   * What the plan policies said of the run's structured plan (docs/design.md §4, R31): a deny holds
+   * the run unconfirmed until an admin acknowledges it. Null or absent when no structured plan was evaluated.
+   */
+  policy: RunPolicy.nullable().optional(),
 });
 export type Run = z.infer<typeof Run>;
 
@@ -365,7 +376,7 @@ export const WebhookRemoval = z.object({
 });
 export type WebhookRemoval = z.infer<typeof WebhookRemoval>;
 
-export const ChangeTopic = z.enum(['integrations', 'stacks', 'runs', 'deliveries', 'webhooks', 'spaces']);
+export const ChangeTopic = z.enum(['integrations', 'stacks', 'runs', 'deliveries', 'webhooks', 'spaces', 'policies']);
 export type ChangeTopic = z.infer<typeof ChangeTopic>;
 
 export const ServerStatus = z.object({

@@ -4,6 +4,7 @@ export * from './drift';
 export * from './errors';
 export * from './methods';
 export * from './plan';
+export * from './policies';
 export * from './redeem';
 export * from './toEditor';
 export * from './variables';

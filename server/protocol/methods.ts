@@ -7,6 +7,7 @@ import { DriftResult, DriftSchedule as DriftScheduleParam, Reconcile } from './d
 import * as E from './entities';
 import { ErrorData } from './errors';
 import { MAX_PLAN_ADDRESS, ResourceChange, StructuredPlan } from './plan';
+import * as P from './policies';
 import { MAX_INVITATION_DAYS } from './redeem';
 import { strictParams } from './strictParams';
 import { TO_EDITOR } from './toEditor';
@@ -252,6 +253,24 @@ export const SpacesVariablesSet = request(
 );
 export const SpacesVariablesDelete = request('stackhook/spaces/variables/delete', z.strictObject({ spaceId: E.Id, name: z.string().min(1).max(200) }), Empty);
 
+/**
+ * Plan policies (docs/design.md §4): set replaces the rules of one stack or space, list answers the
+ * rules that hold there (inherited ones marked), delete removes a stack's or space's own rules.
+ */
+const PolicyTarget = z.union([z.strictObject({ stackId: E.Id }), z.strictObject({ spaceId: E.Id })]);
+export const PoliciesSet = request(
+  'stackhook/policies/set',
+  z.union([z.strictObject({ stackId: E.Id, rules: P.PolicyRules }), z.strictObject({ spaceId: E.Id, rules: P.PolicyRules })]),
+  P.PolicyList,
+);
+export const PoliciesList = request('stackhook/policies/list', PolicyTarget, P.PolicyList);
+export const PoliciesDelete = request('stackhook/policies/delete', PolicyTarget, Empty);
+/** R31: an admin of the stack's space who did not trigger the run lets a run a policy denies be confirmed, saying why. */
+export const RunsAcknowledge = request(
+  'stackhook/runs/acknowledge',
+  RunId.extend({ reason: z.string().trim().min(1, 'must say why').max(P.MAX_ACK_REASON) }),
+  E.Run,
+);
 export const RunsList = request(
   'stackhook/runs/list',
   z.union([z.strictObject({ stackId: E.Id.optional(), limit: Limit }), z.undefined(), z.null()]).transform((p) => p ?? {}),

@@ -65,6 +65,12 @@ export const PlanResourceRow = z.object({
   replacePaths: z.array(ReplacePath).max(MAX_PLAN_REPLACE_PATHS).optional(),
   previousAddress: Address.optional(),
   importing: z.boolean(),
+  /**
+   * Where the resource's `resource` block is in the repository (`path` from the repository's root,
+   * `line` from 1), or its module call's when the block is in a module Stackhook does not read; set
+   * on the rows that are annotated (server/plans/resourceLocations.ts), while the checkout exists.
+   */
+  location: z.object({ path: z.string().min(1).max(MAX_PLAN_ADDRESS), line: z.number().int().min(1).optional() }).optional(),
 });
 export type PlanResourceRow = z.infer<typeof PlanResourceRow>;
 

@@ -3,7 +3,7 @@
 // PostgreSQL's registry document), validated on every load. Secrets of Bitbucket credentials are
 // never here (R9); webhook secrets are, because the receiver must read them (the file is 0600).
 import * as z from 'zod';
-import { CredentialType, DEFAULT_RUNNER, DriftSchedule, IntegrationType, Reconcile, Role, Runner } from '../protocol';
+import { CredentialType, DEFAULT_RUNNER, DriftSchedule, IntegrationType, PolicyRules, Reconcile, Role, Runner } from '../protocol';
 
 export const SCHEMA_VERSION = 1;
 
@@ -82,6 +82,15 @@ export const StoredAccountLink = z.object({
   linkedAt: z.string(),
 });
 
+/** The plan policies one space or stack sets (registry/policies.ts); a place without rules has no set. */
+export const StoredPolicySet = z.object({
+  kind: z.enum(['space', 'stack']),
+  id: z.string(),
+  rules: PolicyRules,
+  setBy: z.string(),
+  setAt: z.string(),
+});
+
 /**
  * A variable of a stack or a space. A secret one keeps no value here: its value is kept like a
  * Bitbucket credential (secrets/variableSecrets.ts), and only that it is set is known here.
@@ -106,6 +115,8 @@ export const RegistryState = z.object({
   stacks: z.array(StoredStack),
   /** Absent in stores from before comment commands: no account is linked. */
   accountLinks: z.array(StoredAccountLink).optional(),
+  /** Absent in stores written before plan policies: none are set. */
+  policies: z.array(StoredPolicySet).optional(),
   /** Absent in stores from before variables. */
   variables: z.array(StoredVariable).default([]),
 });
@@ -116,6 +127,7 @@ export type StoredIntegration = z.infer<typeof StoredIntegration>;
 export type DeletedIntegration = z.infer<typeof DeletedIntegration>;
 export type StoredStack = z.infer<typeof StoredStack>;
 export type StoredAccountLink = z.infer<typeof StoredAccountLink>;
+export type StoredPolicySet = z.infer<typeof StoredPolicySet>;
 export type RegistryState = z.infer<typeof RegistryState>;
 export type StoredVariable = z.infer<typeof StoredVariable>;
 

@@ -4,6 +4,8 @@ import * as integrations from '../operations/integrations';
 import * as history from '../operations/history';
 import * as repositories from '../operations/repositories';
 import * as plans from '../operations/plans';
+import { acknowledgeRun } from '../operations/acknowledge';
+import * as policies from '../operations/policies';
 import * as runs from '../operations/runs';
 import * as spaces from '../operations/spaces';
 import * as stacks from '../operations/stacks';
@@ -71,4 +73,8 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.SpacesVariablesDelete, variables.deleteSpaceVariable),
   handler(Protocol.StacksCheckDrift, stacks.checkDrift),
   handler(Protocol.RunsDrift, runs.runDrift),
+  handler(Protocol.PoliciesList, policies.listPolicies),
+  handler(Protocol.PoliciesSet, policies.setPolicies),
+  handler(Protocol.PoliciesDelete, policies.deletePolicies),
+  handler(Protocol.RunsAcknowledge, acknowledgeRun),
 ];

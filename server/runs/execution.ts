@@ -2,7 +2,7 @@
 // the log, and how to move the run on, which counts only while this process's claim is the run's.
 import type { BitbucketCredential, BitbucketGateway } from '../bitbucket/gateway';
 import type { Logger } from '../log';
-import type { DriftResult, RunState } from '../protocol';
+import type { DriftResult, RunPolicy, RunState, StructuredPlan } from '../protocol';
 import type { StoredStack } from '../registry/state';
 import type { RunPlans } from '../store/storeEngine';
 import type { RunBook, RunChange } from './runBook';
@@ -58,6 +58,10 @@ export interface Execution {
   readonly planKey: Buffer | null;
   /** Where structured plans are kept for every replica (absent where nothing keeps them: unit tests). */
   readonly runPlans: RunPlans | null;
+  /** The verdict of the stack's plan policies on this plan, as the registry holds them now (R30). */
+  evaluatePolicy(plan: StructuredPlan): Promise<RunPolicy>;
+  /** Reports the plan while the run waits for a Confirm (the Code Insights report). */
+  planned(): Promise<void>;
 }
 
 export interface Outcome {

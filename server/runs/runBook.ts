@@ -125,6 +125,16 @@ export class RunBook {
     return records.sort(queueOrder);
   }
 
+  /** Whether another run of this stack put (or began to put) a Code Insights report on this commit: a new run's replaces it. */
+  insightsOn(stackId: string, commit: string, exceptRunId: string): boolean {
+    this.index();
+    for (const record of this.applied.values()) {
+      const { run } = record;
+      if (run.id !== exceptRunId && run.stackId === stackId && run.commit === commit && run.reports.insights !== undefined && run.reports.insights !== 'skipped') return true;
+    }
+    return false;
+  }
+
   /** Every run of the stack that has an event (started, decided, applied), in no particular order. */
   recordsOfStack(stackId: string): RunRecord[] {
     this.index();

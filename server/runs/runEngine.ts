@@ -14,6 +14,7 @@ import type { RunBook } from './runBook';
 import type { RunRequest } from './queue';
 import type { DecisionKind } from '../store/runEvents';
 import { isFinal, type RunRecord } from './runEvent';
+import { refuseHeldConfirm } from './policyGate';
 import { abort, executeRun, type ActiveRun, type ExecutionDeps } from './runExecution';
 import type { RunHost, RunService } from './service';
 import type { RunSettings } from './settings';
@@ -214,6 +215,7 @@ function refuseEarly(record: RunRecord, kind: DecisionKind): void {
   if (run.state !== 'unconfirmed') {
     throw conflict(`The run ${run.id} is ${run.state}, not waiting for confirmation: only an unconfirmed run can be ${kind}ed.`, { state: run.state });
   }
+  if (kind === 'confirm') refuseHeldConfirm(run);
 }
 
 function conflictMessage(record: RunRecord, kind: DecisionKind): string {

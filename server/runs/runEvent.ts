@@ -6,6 +6,7 @@
 // its event counted, and acts only if it did.
 import { FINAL_RUN_STATES, type DriftResult, type QueuedRun, type Run, type RunState } from '../protocol';
 import type { DecisionKind, RunEvent } from '../store/runEvents';
+import { heldByPolicy } from './policyGate';
 
 /** A run and what only the server needs to know about it. */
 export interface RunRecord {
@@ -87,9 +88,18 @@ export function applyEvent(record: RunRecord, event: RunEvent, nextPosition: () 
     return record.position === null ? { record: { ...record, position: nextPosition() }, accepted: true } : refused;
   }
   if (event.owner !== undefined) return claimed(record, event) ?? refused;
+  if (event.acknowledge !== undefined) return acknowledged(record, event, event.acknowledge.reason) ?? refused;
   const decision = event.decision ?? event.request;
   if (decision !== undefined) return decided(record, event, decision) ?? refused;
   return ownersChange(record, event) ?? refused;
+}
+
+/** R31: an acknowledgement counts once, for a run a policy holds that has not ended and is not being stopped. */
+function acknowledged(record: RunRecord, event: RunEvent, reason: string): Folded | null {
+  const { run } = record;
+  if (isFinal(run) || record.stop !== null || !run.policy || !heldByPolicy(run)) return null;
+  const policy = { ...run.policy, acknowledged: { by: event.by ?? 'unknown', at: event.at, reason } };
+  return { record: { ...record, run: { ...run, policy } }, accepted: true };
 }
 
 /** A claim counts when the run has not ended and it names the next fence (lines of older servers: whatever it was). */
@@ -122,6 +132,8 @@ function decided(record: RunRecord, event: RunEvent, kind: DecisionKind): Folded
   if (kind === 'discard' && run.state === 'queued') return ended('discarded', 'discarded before it started');
   if (run.state !== 'unconfirmed' || record.decision !== null) return null;
   if (kind === 'discard') return ended('discarded', run.summary ? `discarded: ${run.summary}` : 'discarded');
+  // R31: a plan a policy denies is confirmed only once acknowledged.
+  if (heldByPolicy(run)) return null;
   return { record: { ...record, decision: { kind: 'confirm', by } }, accepted: true };
 }
 
@@ -154,6 +166,8 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
     const ending = FINAL_RUN_STATES.includes(event.state);
     if (record.stop !== null && !ending) return null;
     if (event.state === 'applying' && run.state === 'unconfirmed' && record.decision?.kind !== 'confirm') return null;
+    // R31: nothing applies a plan a policy denies until it is acknowledged, autodeploy included.
+    if (event.state === 'applying' && heldByPolicy({ policy: event.policy ?? run.policy })) return null;
     if (event.state === 'discarded' && record.decision?.kind !== 'discard') return null;
   }
   if (!legacy && event.step !== undefined) {
@@ -172,6 +186,7 @@ function ownersChange(record: RunRecord, event: RunEvent): Folded | null {
   if (event.plan !== undefined) next.plan = event.plan;
   if (event.toolVersion !== undefined) next.toolVersion = event.toolVersion;
   if (event.progress !== undefined) next.progress = event.progress === '' ? null : event.progress;
+  if (event.policy !== undefined) next.policy = event.policy;
   return {
     record: {
       ...record,

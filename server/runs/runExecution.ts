@@ -1,6 +1,7 @@
 // Executes one run this process has claimed, while it holds the run's stack lock: every step is
 // recorded under the claim's fence before it happens, and a watcher ends the run's processes as soon
 // as the claim or the lock is lost, a Cancel is recorded, or a Confirm or Discard is decided.
+import { policyForRun } from './policyGate';
 import type { BitbucketCredential } from '../bitbucket/gateway';
 import { describeError, invalid } from '../errors';
 import { redact } from '../log';
@@ -15,7 +16,7 @@ import { maskCredential } from '../store/runLogText';
 import type { StackLease } from '../store/storeEngine';
 import { RunHalted, type Execution, type Outcome } from './execution';
 import { runnerKindOf } from './runners/runnerKinds';
-import { report } from './reporters/report';
+import { report, reportPlanned } from './reporters/report';
 import type { ReportContext } from './reporters/reporter';
 import { withRetries } from './retries';
 import type { RunBook, RunChange } from './runBook';
@@ -211,6 +212,11 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     appliedSincePlan: () => appliedSince(book, runId),
     planKey: context.planKey ?? null,
     runPlans: context.runPlans ?? null,
+    planned: () => reportPlanned(reporting, runId),
+    evaluatePolicy: async (plan) => {
+      const state = await context.store.read();
+      return policyForRun(state, state.stacks.find((candidate) => candidate.id === stack.id) ?? stack, plan);
+    },
     decision: () =>
       new Promise((resolve) => {
         active.decide = resolve;

@@ -55,5 +55,6 @@ export function changedTopics(before: RegistryState, after: RegistryState): Chan
   if (differs(before.spaces, after.spaces) || differs(before.grants, after.grants)) topics.push('spaces');
   if (differs(before.integrations, after.integrations) || differs(before.grants, after.grants)) topics.push('integrations');
   if (differs(before.stacks, after.stacks)) topics.push('stacks');
+  if (differs(before.policies, after.policies)) topics.push('policies');
   return topics;
 }

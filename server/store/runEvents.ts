@@ -1,7 +1,7 @@
 // A line of the run-events log, as both store engines keep it: one change to one run. What the lines
 // mean when they are folded into runs, and which of them count, is runs/runEvent.ts's.
 import * as z from 'zod';
-import { DriftResult, PlanCounts, RunReports, RunState, RunnerType } from '../protocol';
+import { DriftResult, PlanCounts, RunPolicy, RunReports, RunState, RunnerType } from '../protocol';
 
 /** Lines kept before the log rotates (the file engine) or is pruned (PostgreSQL). */
 export const RUN_EVENTS_SIZE = 200_000;
@@ -35,6 +35,10 @@ export const RunEvent = z.object({
   progress: z.string().max(300).optional(),
   /** The tool's version line, for runs of OpenTofu or Terraform. */
   toolVersion: z.string().max(200).optional(),
+  /** The plan policies' verdict and findings for the run's plan; with `acknowledged` once an admin let a deny through. */
+  policy: RunPolicy.optional(),
+  /** An admin (`by`) lets a run a policy denies be confirmed, saying why; counts once, while the run waits (R31). */
+  acknowledge: z.object({ reason: z.string().max(1_000) }).optional(),
   /** A claim: the process that executes the run from here (`host:pid:start`), with `fence` one above the run's last. */
   owner: z.string().optional(),
   /** Before a process starts anything (a plan, an apply, a pipeline): counts only for the run's current claim. */

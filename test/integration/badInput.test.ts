@@ -75,6 +75,10 @@ const VALID: Record<string, Record<string, unknown>> = {
   [Protocol.StacksCheckDrift.method]: { stackId: 'net' },
   [Protocol.RunsDrift.method]: RUN,
   [Protocol.DeliveriesList.method]: { limit: 5 },
+  [Protocol.PoliciesList.method]: { stackId: 'net' },
+  [Protocol.PoliciesSet.method]: { stackId: 'net', rules: [{ kind: 'protectedTypes', types: ['aws_db_instance'], actions: ['delete'], modules: ['module.db'], effect: 'deny' }] },
+  [Protocol.PoliciesDelete.method]: { stackId: 'net' },
+  [Protocol.RunsAcknowledge.method]: { ...RUN, reason: 'the migration is planned' },
   [Protocol.UsersInvite.method]: { name: 'bo', days: 7 },
   [Protocol.UsersLinkBitbucket.method]: { user: 'bo', accountId: '557058:6f2c1c4e-0000-4000-8000-000000000000' },
 };

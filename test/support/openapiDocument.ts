@@ -13,7 +13,7 @@ import type addFormatsPlugin from 'ajv-formats';
 export const OPENAPI_DOCUMENT = path.resolve(__dirname, '../../../shared/fixtures/openapi/bitbucket-cloud.swagger.v3.json');
 
 export interface OpenApiOperation {
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string; items?: { $ref?: string } } }> }>;
   requestBody?: { content?: Record<string, { schema?: unknown }> };
   'x-atlassian-oauth2-scopes'?: { scopes: string[] }[];
 }

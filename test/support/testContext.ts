@@ -53,6 +53,9 @@ export function stubBitbucket(): TestWorld['bitbucket'] {
     // Unreadable unless a test says otherwise: every stack then runs (the safe side), as before trigger paths.
     changedPaths: sinon.stub().rejects(new Error('not stubbed in this test')),
     replyToPullRequestComment: sinon.stub().resolves(2),
+    putInsightsReport: sinon.stub().resolves(),
+    deleteInsightsReport: sinon.stub().resolves(),
+    postInsightsAnnotations: sinon.stub().resolves(),
   } as unknown as TestWorld['bitbucket'];
 }
 

@@ -2,9 +2,10 @@
 // own words and numbers; the run's text (the end of its log) is only inside, cleaned and masked, and
 // capped: by lines, by the length of a line and of the whole quote, and the comment as a whole (far
 // below Bitbucket's own limit, which is past what anyone reads). A line says what was left out.
-import type { StructuredPlan } from '../../protocol';
+import type { RunPolicy, StructuredPlan } from '../../protocol';
 import { codeBlock, markdownText } from '../markdown';
 import { planMarkdown } from './planMarkdown';
+import { policyMarkdown } from './policyMarkdown';
 import { cleanRunText, cutTo, headOf, oneLine } from '../runText';
 
 export interface CommentLimits {
@@ -36,6 +37,8 @@ export interface CommentFacts {
   logTail: string;
   /** The structured plan of an OpenTofu or Terraform run, when it has one. */
   plan?: StructuredPlan | null;
+  /** What the plan policies said of the plan, and its acknowledgement (R30, R31). */
+  policy?: RunPolicy | null;
 }
 
 /** What a quote of the log left out, for the line that says so. */
@@ -100,6 +103,7 @@ function assemble(facts: CommentFacts, mask: (text: string) => string, quoted: s
     '',
     ...(facts.summary ? [words(facts.summary, 500), ''] : []),
     ...(facts.plan ? planMarkdown(facts.plan, mask) : []),
+    ...policyMarkdown(facts.policy, mask),
     ...quote,
     '',
     ...(note ? [note, ''] : []),

@@ -46,6 +46,7 @@ async function commentText(context: ReportContext, run: Run): Promise<string> {
     pipelineUrl: run.externalUrl,
     logTail,
     plan: run.plan !== null ? ((await context.runPlans?.get(run.id).catch(() => null)) ?? null) : null,
+    policy: run.policy ?? null,
   };
   return commentMarkdown(facts, (text) => maskCredential(redact(text), context.credential.secret));
 }

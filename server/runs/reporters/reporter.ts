@@ -17,6 +17,8 @@ export type ReportMoment = 'started' | 'ended' | 'interrupted';
 export interface RunReporter {
   /** Reports the run at this moment, if it reports anything then, and records what became of it. */
   report(context: ReportContext, runId: string, moment: ReportMoment): Promise<void>;
+  /** Reports a run whose plan is ready and waits for a Confirm, for the reporters that have something to say then. */
+  planned?(context: ReportContext, runId: string): Promise<void>;
 }
 
 /** What a reporter is given of the run being reported. */

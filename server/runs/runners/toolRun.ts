@@ -9,6 +9,7 @@
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_TOOL_PROGRAM, type LocalRunner, type PlanCounts, type StructuredPlan } from '../../protocol';
+import { locatePlan } from '../../plans/resourceLocations';
 import { readStructuredPlan } from '../../plans/structuredPlan';
 import { renderUiLine, UiStreamTally } from '../../plans/uiStream';
 import { cleanLine } from '../../plans/text';
@@ -16,6 +17,7 @@ import type { Execution, Outcome } from '../execution';
 import { runFolderOf } from '../gitCheckout';
 import { ensurePlanDocuments, PLAN_FILE, PLAN_KEPT_MS, planDocumentOf, protectFile, removePlanFile, unprotectTo } from '../planFiles';
 import { renderCounts, stepFailed } from '../planSummary';
+import { heldByPolicy } from '../policyGate';
 import { sandboxSupport } from '../sandbox';
 import type { RunPlace } from '../runProcess';
 import { LineSplitter, runCommand, type CommandResult, type LocalControl } from './localCommand';
@@ -101,14 +103,18 @@ export async function runTool(execution: Execution, runner: ToolRunner, autodepl
       return { state: 'failed', summary: first ? `plan failed: ${cleanLine(first.summary, 150)}` : stepFailed('plan', planned.code) };
     }
     const counts = structured?.counts ?? tally.counts;
-    await execution.note({ plan: counts });
+    // R30: the stack's plan policies judge the structured plan; the verdict goes with the counts.
+    const policy = structured ? await execution.evaluatePolicy(structured) : undefined;
+    await execution.note({ plan: counts, ...(policy ? { policy } : {}) });
     const summary = countsSummary(counts);
     if (planned.code === 0) return { state: 'finished', summary: 'No changes.' };
     if (run.kind === 'proposed') return { state: 'finished', summary };
 
     // 4. Confirm (unless autodeploy), at most until the plan file's time is up, then apply that file.
-    if (!autodeploy) {
+    // R31: a plan a policy denies waits for an acknowledgement and a Confirm, autodeploy or not.
+    if (!autodeploy || heldByPolicy(execution.record().run)) {
       await execution.advance({ state: 'unconfirmed', summary });
+      await execution.planned();
       const decision = await Promise.race([execution.decision(), aborted(execution.signal), expired()]);
       if (execution.signal.aborted) return { state: 'stopped', summary: 'stopped while waiting for confirmation' };
       if (decision === 'expired') return { state: 'failed', summary: `not applied: the plan was not confirmed within ${within(keptMs)}, and its plan file was deleted; plan again` };
@@ -190,7 +196,8 @@ async function show(execution: Execution, program: string, planFile: { host: str
     return null;
   }
   try {
-    const structured = await readStructuredPlan(document, { diagnostics: tally.diagnostics });
+    // Where each changed resource is declared, read while the checkout exists (for annotations and the editor).
+    const structured = await locatePlan(await readStructuredPlan(document, { diagnostics: tally.diagnostics }), at.place.worktree, path.relative(at.place.worktree, at.place.cwd));
     await protectFile(document, execution.planKey, `document:${run.id}`);
     await execution.runPlans?.put(run.id, structured);
     return structured;

@@ -120,6 +120,12 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
       assert.deepEqual(changed.kind === 'read' ? [...changed.paths].sort() : changed, ['README.md', 'envs/prod/main.tf', 'modules/vpc/main.tf']);
       const comment = await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned', null, none);
       await gateway.writePullRequestComment(credential, 'acme/repo-004', 3, '**Stackhook** planned again', comment, none);
+      // Code Insights: a report, its annotations, and deleting it (a rerun replaces it).
+      const report = { title: 'Stackhook net (proposed plan)', details: 'Plan: 1 to add, 0 to change, 1 to destroy.', reporter: 'Stackhook', result: 'FAILED' as const, link: 'https://stackhook.example.com/runs/r1', data: [{ title: 'To destroy', type: 'NUMBER' as const, value: 1 }, { title: 'Run', type: 'LINK' as const, value: { text: 'run r1', href: 'https://stackhook.example.com/runs/r1' } }] };
+      await gateway.putInsightsReport(credential, 'acme/repo-004', head, 'stackhook-net', report, none);
+      await gateway.postInsightsAnnotations(credential, 'acme/repo-004', head, 'stackhook-net', [{ externalId: 'a1', summary: 'aws_db_instance.main destroyed', severity: 'CRITICAL', annotationType: 'BUG', path: 'main.tf', line: 3, link: 'https://stackhook.example.com/runs/r1' }], none);
+      await gateway.deleteInsightsReport(credential, 'acme/repo-004', head, 'stackhook-net', none);
+      await gateway.deleteInsightsReport(credential, 'acme/repo-004', head, 'stackhook-net', none);
       // A comment whose creation went unanswered is looked for among the pull request's comments.
       const dropping = await startAnswerHoldingProxy(bitbucket.url, (request) => request.method === 'POST' && /\/comments$/.test(request.url ?? ''), { drop: true });
       const unanswered = createBitbucketGateway(dropping.url, new Logger(() => undefined), { ...settingsFromEnv({}), concurrency: 2 });
@@ -150,6 +156,14 @@ describe('Bitbucket OpenAPI conformance (client requests and fake answers)', fun
         // A step's log and a file are text: the document declares no JSON for them (or JSON only for a directory listing).
         if (exchange.text) {
           assert.ok(exchange.status === 200 && /\/(log|src\/)/.test(exchange.template), `${exchange.method} ${exchange.template} answered text`);
+          continue;
+        }
+        // An array of a schema, declared inline (the annotations a bulk POST answers): each item against it.
+        const itemsRef = declared?.content?.['application/json']?.schema?.items?.$ref;
+        if (!ref && itemsRef && Array.isArray(exchange.body)) {
+          const validateItem = validatorFor(itemsRef);
+          for (const item of exchange.body) if (!validateItem(item)) failures.push(`${exchange.method} ${exchange.template} ${exchange.status}: ${errorsText(validateItem.errors)}`);
+          validated++;
           continue;
         }
         if (!ref) {

@@ -44,6 +44,10 @@ const SAMPLES: Record<string, Record<string, unknown>[]> = {
     { stackId: 'prod-network', runner: { type: 'pipelines', pipeline: 'stackhook' } },
     { stackId: 'prod-network', runner: { type: 'local', plan: ['tofu', 'plan'], apply: ['tofu', 'apply', '-auto-approve'] } },
   ],
+  [Protocol.PoliciesSet.method]: [
+    { stackId: 'prod-network', rules: [{ kind: 'protectedTypes', types: ['aws_db_instance'], actions: ['delete'], modules: ['module.db'], effect: 'deny' }] },
+    { spaceId: 'root', rules: [{ kind: 'maxDestroys', limit: 2, effect: 'warn' }, { kind: 'noDrift', effect: 'warn' }] },
+  ],
 };
 
 /** Each nested object of a params value, by the keys that reach it. */

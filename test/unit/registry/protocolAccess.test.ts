@@ -42,7 +42,7 @@ interface Case {
   visible: boolean;
 }
 
-type Expected = 'allowed' | 'NotFound' | 'Forbidden';
+type Expected = 'allowed' | 'NotFound' | 'Forbidden' | 'Conflict';
 interface Row {
   params(c: Case): unknown;
   expect(c: Case): Expected;
@@ -167,6 +167,8 @@ const ROWS: Record<string, Row> = {
   [Protocol.RunsConfirm.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsDiscard.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
   [Protocol.RunsRetry.method]: { params: (c) => ({ runId: RUN[c.place] }), expect: stackWrite },
+  // R31: admin's; the seeded runs have no policy that denies them, so an admin is answered Conflict.
+  [Protocol.RunsAcknowledge.method]: { params: (c) => ({ runId: RUN[c.place], reason: 'reviewed' }), expect: (c) => (!c.visible ? 'NotFound' : c.at('admin') ? 'Conflict' : 'Forbidden') },
   // A run's plan is read as the run is; these runs have none, which only those who see the run learn.
   [Protocol.RunsPlan.method]: {
     params: (c) => ({ runId: RUN[c.place] }),
@@ -194,6 +196,14 @@ const ROWS: Record<string, Row> = {
   },
   // Reads Bitbucket through the stack's credential, so it needs what triggering a run needs.
   [Protocol.StacksCheckRunner.method]: { params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
+  // Plan policies (R30): read to list, write for warn rules; the seed gives each stack a warn rule.
+  [Protocol.PoliciesList.method]: {
+    params: (c) => ({ stackId: STACK[c.place] }),
+    expect: spaceRole('read'),
+    check: (_c, result) => assert.deepEqual((result as Protocol.PolicyList).rules.map((listed) => listed.rule.kind), ['noDrift']),
+  },
+  [Protocol.PoliciesSet.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place], rules: [{ kind: 'maxDestroys', limit: 2, effect: 'warn' }] }), expect: stackWrite },
+  [Protocol.PoliciesDelete.method]: { changes: yes, params: (c) => ({ stackId: STACK[c.place] }), expect: stackWrite },
   [Protocol.RunsList.method]: {
     params: () => ({}),
     expect: always,
@@ -252,6 +262,17 @@ const VARIANTS: Record<string, Record<string, Row>> = {
       changes: yes,
       refusal: refusalNames(/Changing the runner, autodeploy and allowForks of the stack/),
     },
+  },
+  [Protocol.PoliciesSet.method]: {
+    'a deny rule': {
+      params: (c) => ({ stackId: STACK[c.place], rules: [{ kind: 'protectedTypes', types: ['aws_db_instance'], actions: ['delete'], effect: 'deny' }] }),
+      expect: stackAdmin,
+      changes: yes,
+      refusal: (c, message) => {
+        if (c.at('write')) assert.match(message, /Setting the policies of the stack "platform-net" needs admin/);
+      },
+    },
+    "a space's rules": { params: (c) => ({ spaceId: SPACE[c.place], rules: [{ kind: 'noDrift', effect: 'warn' }] }), expect: stackWrite, changes: yes },
   },
   [Protocol.StacksVariablesSet.method]: {
     'a secret one': { params: (c) => ({ stackId: STACK[c.place], name: 'AWS_SECRET_ACCESS_KEY', value: 'wJalrXUtnFEMI-secret', secret: true }), expect: stackAdmin, changes: yes },
@@ -320,6 +341,7 @@ async function seed(world: TestWorld): Promise<void> {
       });
       draft.stacks.push(stack(STACK[place], true), stack(DETACHED[place], false));
     }
+    draft.policies = PLACES.map((place) => ({ kind: 'stack' as const, id: STACK[place], rules: [{ kind: 'noDrift' as const, effect: 'warn' as const }], setBy: 'ana', setAt: now }));
     draft.deletedIntegrations.push({ id: 'gone-bb', name: 'Gone BB', deletedAt: now, webhookSecret: null, type: 'space', spaceId: 'payments' });
   });
   for (const place of PLACES) await ana.credentials.set(INTEGRATION[place], `ATATT-${place}-credential`);
