@@ -44,7 +44,7 @@ export async function listIntegrations(context: ServerContext): Promise<Protocol
 
 export async function getIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsGet>) {
   const state = await context.store.read();
-  return integrationDetails(state, context.user, requireIntegrationDetails(state, context.user, params.id), context.publicUrl);
+  return integrationDetails(state, context.user, requireIntegrationDetails(state, context.user, params.id), context);
 }
 
 export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
@@ -72,7 +72,7 @@ export async function createIntegration(context: ServerContext, params: Protocol
   context.log.info(`Integration "${integration.name}" (${integration.id}) created by ${context.user}.`);
   context.changed(['integrations', 'stacks']);
   const state = await context.store.read();
-  return integrationDetails(state, context.user, integration, context.publicUrl);
+  return integrationDetails(state, context.user, integration, context);
 }
 
 export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
@@ -96,7 +96,7 @@ export async function updateIntegration(context: ServerContext, params: Protocol
   if (params.secret !== undefined) await context.credentials.set(updated.id, params.secret);
   context.changed(['integrations']);
   const state = await context.store.read();
-  return integrationDetails(state, context.user, updated, context.publicUrl);
+  return integrationDetails(state, context.user, updated, context);
 }
 
 export async function deleteIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsDelete>) {

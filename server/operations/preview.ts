@@ -33,7 +33,7 @@ export async function previewIntegration(context: ServerContext, params: { name:
     return { id, webhookUrl, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
   }
   const detached = stacksDetachedFrom(state, id).filter((stack) => canSeeStack(state, context.user, stack)).length;
-  const problem = webhookUrlProblem(webhookUrl);
+  const problem = webhookUrlProblem(webhookUrl, context.demo === true);
   const urlProblem = problem ? { urlProblem: problem } : {};
   if (detached > 0) {
     return {

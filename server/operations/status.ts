@@ -7,7 +7,7 @@ import { webhookUrlProblem } from '../registry/reachability';
 export async function status(context: ServerContext): Promise<ServerStatus> {
   const state = await context.store.read();
   const stacks = visibleStacks(state, context.user);
-  const publicUrlProblem = webhookUrlProblem(context.publicUrl);
+  const publicUrlProblem = webhookUrlProblem(context.publicUrl, context.demo === true);
   return {
     version: context.version,
     storePath: context.store.folder,
@@ -15,6 +15,7 @@ export async function status(context: ServerContext): Promise<ServerStatus> {
     listener: context.listener,
     publicUrl: context.publicUrl,
     ...(publicUrlProblem ? { publicUrlProblem } : {}),
+    ...(context.demo && context.bitbucketWeb ? { demo: { bitbucket: context.bitbucketWeb } } : {}),
     counts: {
       integrations: state.integrations.filter((integration) => canList(state, context.user, integration)).length,
       stacks: stacks.length,

@@ -291,6 +291,8 @@ export const ServerStatus = z.object({
   publicUrl: z.string(),
   /** Why Bitbucket cannot deliver to webhook URLs under publicUrl (loopback, private, plain http), when it cannot. */
   publicUrlProblem: z.string().optional(),
+  /** Set only by the demo's start-up (`STACKHOOK_DEMO=1 npm start`): the simulated Bitbucket the demo commands act on. */
+  demo: z.object({ bitbucket: z.string() }).optional(),
   counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
