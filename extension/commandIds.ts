@@ -4,6 +4,8 @@ export enum Command {
   EditIntegration = 'stackhook.editIntegration',
   DeleteIntegration = 'stackhook.deleteIntegration',
   TestConnection = 'stackhook.testConnection',
+  /** Edit Integration at its token step: offered where Bitbucket refused the token. */
+  ReplaceToken = 'stackhook.replaceToken',
   CopyWebhookUrl = 'stackhook.copyWebhookUrl',
   CopyWebhookSecret = 'stackhook.copyWebhookSecret',
   CopyWebhookSettings = 'stackhook.copyWebhookSettings',
@@ -37,6 +39,12 @@ export enum Command {
   OpenRunInBitbucket = 'stackhook.openRunInBitbucket',
   CheckRunner = 'stackhook.checkRunner',
   ChangeRunner = 'stackhook.changeRunner',
+  /** The demo's (STACKHOOK_DEMO=1 npm start): shown only when the server says it is the demo. */
+  DemoCommit = 'stackhook.demo.commit',
+  DemoPullRequest = 'stackhook.demo.pullRequest',
+  DemoComment = 'stackhook.demo.comment',
+  DemoApprove = 'stackhook.demo.approve',
+  DemoMerge = 'stackhook.demo.merge',
   /** Bound to Tab while a Stackhook input is open (package.json keybindings). */
   StayInInput = 'stackhook.stayInInput',
 }

@@ -115,6 +115,8 @@ function followState(server: StackhookClient, overview: Overview, runs: RunWatch
       brokenWebhooks: overview.brokenWebhooks.length,
       runningRuns: runs.counts.running,
       failedRuns: runs.counts.failed,
+      waitingRuns: runs.counts.waiting,
+      refusedCredentials: overview.state.integrations.filter((integration) => integration.credentialRefused).map((integration) => integration.name),
     });
   return [
     runs.onDidChangeCounts(() => showCounts()),
@@ -128,6 +130,7 @@ function followState(server: StackhookClient, overview: Overview, runs: RunWatch
       setContext(ContextKey.HasIntegrations, state.integrations.length > 0);
       setContext(ContextKey.HasStacks, state.stacks.length > 0);
       setContext(ContextKey.HasDetachedStacks, overview.detachedStacks.length > 0);
+      setContext(ContextKey.Demo, state.status?.demo !== undefined);
       showCounts();
     }),
   ];

@@ -4,6 +4,7 @@ import { Command } from '../commandIds';
 import * as commitLinks from './commitLinks';
 import type { CommandContext } from './context';
 import * as deliveries from './deliveries';
+import * as demo from './demo';
 import * as general from './general';
 import * as integrations from './integrations';
 import * as runs from './runs';
@@ -20,6 +21,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.EditIntegration]: (arg) => integrations.edit(ctx, arg),
     [Command.DeleteIntegration]: (arg) => integrations.remove(ctx, arg),
     [Command.TestConnection]: (arg) => integrations.test(ctx, arg),
+    [Command.ReplaceToken]: (arg) => integrations.replaceToken(ctx, arg),
     [Command.CopyWebhookUrl]: (arg) => integrations.copyWebhookUrl(ctx, arg),
     [Command.CopyWebhookSecret]: (arg) => integrations.copyWebhookSecret(ctx, arg),
     [Command.CopyWebhookSettings]: (arg) => integrations.copyWebhookSettings(ctx, arg),
@@ -54,6 +56,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.OpenRunInBitbucket]: (arg) => runs.openInBitbucket(ctx, arg),
     [Command.CheckRunner]: (arg) => runs.checkRunner(ctx, arg),
     [Command.ChangeRunner]: (arg) => stacks.changeRunner(ctx, arg),
+    [Command.DemoCommit]: (arg) => demo.commit(ctx, arg),
+    [Command.DemoPullRequest]: (arg) => demo.pullRequest(ctx, arg),
+    [Command.DemoComment]: () => demo.comment(ctx),
+    [Command.DemoApprove]: () => demo.approve(ctx),
+    [Command.DemoMerge]: () => demo.merge(ctx),
     // Tab would move focus out of a Stackhook input (into the status panel, an editor): taking the key keeps it in the step.
     [Command.StayInInput]: () => undefined,
   };

@@ -17,6 +17,7 @@ import {
 import { usernameProblem } from '../registry/usernames';
 import { credentialOf } from '../secrets/credentialStore';
 import { requireWorkingCredential } from './credentials';
+import { noteCredential, refusalOfProblem } from './credentialState';
 import { endRunsOfDetachedStacks } from '../runs/detachedRuns';
 import { integrationDetails, integrationSummary } from './recordsForUser';
 
@@ -91,6 +92,8 @@ export async function updateIntegration(context: ServerContext, params: Protocol
     const integration = requireIntegration(draft, params.id);
     requireManage(draft, context.user, integration);
     editIntegration(integration, { ...params, credentialType: params.secret !== undefined ? 'api_token' : params.credentialType });
+    // A credential that was just checked works; a new one saved unchecked is not the one Bitbucket refused.
+    if (credentialChanges) delete integration.credentialRefused;
     return integration;
   });
   if (params.secret !== undefined) await context.credentials.set(updated.id, params.secret);
@@ -122,7 +125,11 @@ export async function testIntegration(context: ServerContext, params: Protocol.P
   if ('id' in params) {
     const state = await context.store.read();
     const integration = requireIntegrationDetails(state, context.user, params.id);
-    return withRemedies(await context.bitbucket.testCredential(await credentialOf(context.credentials, integration), { signal: scope.signal }));
+    const test = withRemedies(await context.bitbucket.testCredential(await credentialOf(context.credentials, integration), { signal: scope.signal }));
+    // Bitbucket not reached says nothing about the credential: only its answer changes the state.
+    if (test.ok) await noteCredential(context, integration.id, undefined);
+    else if (refusalOfProblem(test.problem) !== undefined) await noteCredential(context, integration.id, refusalOfProblem(test.problem));
+    return test;
   }
   registerCredential(params.secret, params.username);
   // Credentials typed for a new integration: only those who may create one have the server try them.

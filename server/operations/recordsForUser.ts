@@ -14,6 +14,7 @@ export function integrationSummary(state: RegistryState, user: string, integrati
     spaceId: integration.spaceId,
     labels: integration.labels,
     detailsVisible: canSeeDetails(state, user, integration),
+    ...(integration.credentialRefused ? { credentialRefused: integration.credentialRefused } : {}),
   };
 }
 

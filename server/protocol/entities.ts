@@ -71,6 +71,8 @@ export const IntegrationSummary = z.object({
   spaceId: Id,
   labels: z.array(z.string()),
   detailsVisible: z.boolean(),
+  /** Bitbucket refused the integration's credential (why, and when), until a check with it succeeds. */
+  credentialRefused: z.object({ reason: z.string(), at: z.string() }).optional(),
 });
 export type IntegrationSummary = z.infer<typeof IntegrationSummary>;
 

@@ -5,7 +5,7 @@
 // signed with the old is refused.
 import { strict as assert } from 'node:assert';
 import { world } from '../support/environment';
-import { configureAnyway, copyWebhookSecretThroughPalette, INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
+import { configureInDemo, copyWebhookSecretThroughPalette, INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
 import { deliver, pushBody } from '../support/webhook';
 
 const SECOND = { name: 'prod-network', repository: 'acme/network', branch: 'develop' } as const;
@@ -129,7 +129,7 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     assert.match(offer, /2 webhooks still carry the old one/);
     await workbench.screenshot('story-7-regenerated-secret-offer', { docs: true });
     await workbench.clickNotificationButton(/still carry the old one/, 'Update webhooks now');
-    await configureAnyway('Webhooks: 2 updated.');
+    await configureInDemo('Webhooks: 2 updated');
 
     const secret = await copyWebhookSecretThroughPalette();
     assert.notEqual(secret, old);
