@@ -227,7 +227,7 @@ export function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.Crede
         return result;
       }
       ctx.output.warn(`Connection test of ${id} failed: ${result.problem?.message ?? ''}\n${result.curl}`);
-      const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Edit integration')] : [];
+      const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Replace Token')] : [];
       const copyCurl = vscode.l10n.t('Copy curl');
       const choice = await vscode.window.showErrorMessage(
         result.problem?.message ?? vscode.l10n.t('The connection test failed.'),
@@ -236,7 +236,7 @@ export function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.Crede
         copyCurl,
       );
       if (choice === copyCurl) await vscode.env.clipboard.writeText(result.curl);
-      else if (choice && actions.includes(choice)) await vscode.commands.executeCommand(Command.EditIntegration, id);
+      else if (choice && actions.includes(choice)) await vscode.commands.executeCommand(Command.ReplaceToken, id);
       return result;
     },
   });

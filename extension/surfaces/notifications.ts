@@ -78,11 +78,11 @@ export class Notifier implements vscode.Disposable {
     // Once per integration: a broken token would otherwise speak at every refresh.
     if (this.brokenCredentials.has(problem.integrationId)) return;
     this.brokenCredentials.add(problem.integrationId);
-    const edit = vscode.l10n.t('Edit integration');
+    const replace = vscode.l10n.t('Replace Token');
     void vscode.window
-      .showWarningMessage(vscode.l10n.t('The Bitbucket credential of "{0}" stopped working: {1}', problem.integrationName, problem.message), edit)
+      .showWarningMessage(vscode.l10n.t('The Bitbucket credential of "{0}" stopped working: {1}', problem.integrationName, problem.message), replace)
       .then((choice) => {
-        if (choice === edit) void vscode.commands.executeCommand(Command.EditIntegration, problem.integrationId);
+        if (choice === replace) void vscode.commands.executeCommand(Command.ReplaceToken, problem.integrationId);
       });
   }
 

@@ -87,9 +87,11 @@ export async function demoControl(fake: FakeBitbucket, people: DemoPeople, metho
         events.push(pullRequestEvent(fake, 'pullrequest:updated', { repository: params.repository, id: open.id, actor: author }));
         return { status: 200, body: { id: open.id, created: false, deliveries: await deliver(fake, params.repository, events) } };
       }
+      // As in Bitbucket, the branch is pushed (and its push delivered) before the pull request exists.
+      const pushed = await deliver(fake, params.repository, events);
       const pull = fake.pullRequests.create(params.repository, { source: params.source, destination, title: params.title ?? `Change ${params.source}`, author, reviewers: [reviewer] });
-      events.push(pullRequestEvent(fake, 'pullrequest:created', { repository: params.repository, id: pull.id, actor: author }));
-      return { status: 200, body: { id: pull.id, created: true, deliveries: await deliver(fake, params.repository, events) } };
+      const opened = await deliver(fake, params.repository, [pullRequestEvent(fake, 'pullrequest:created', { repository: params.repository, id: pull.id, actor: author })]);
+      return { status: 200, body: { id: pull.id, created: true, deliveries: [...pushed, ...opened] } };
     }
     const params = OnPull.parse(body);
     const send = async (eventKey: PullRequestEventKey, actor: FakeUser, extra: WebhookEvent[] = []) => ({

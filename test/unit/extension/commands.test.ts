@@ -154,7 +154,7 @@ describe('extension commands', () => {
     assert.ok(ctx);
   });
 
-  it('Test connection shows the diagnosis and the masked curl line on failure, offering Edit integration', async () => {
+  it('Test connection shows the diagnosis and the masked curl line on failure, offering Replace Token', async () => {
     const server = new FakeServer({
       'stackhook/integrations/test': () => ({
         ok: false,
@@ -167,7 +167,7 @@ describe('extension commands', () => {
     const [message] = recorded.messages;
     assert.match(message?.message ?? '', /refused the credentials/);
     assert.match(message?.detail ?? '', /curl -u 'ana@example.com:ATAT••••••'/);
-    assert.deepEqual(message?.items, ['Edit integration', 'Copy curl']);
+    assert.deepEqual(message?.items, ['Replace Token', 'Copy curl']);
   });
 
   it('Edit integration never offers the name, and sends only the changed field', async () => {

@@ -127,7 +127,7 @@ describe('extension status bar, notifications and status panel', () => {
       assert.deepEqual(recorded.executed.at(-1), { command: 'stackhook.copyWebhookSecret', args: ['acme-main'] });
     });
 
-    it('announces a credential that stopped working, once, with Edit integration', async () => {
+    it('announces a credential that stopped working, once, with Replace Token', async () => {
       const { server, overview } = world(() => [stack('a')]);
       server.handlers['stackhook/webhooks/status'] = () => {
         throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized', needsNewCredential: true } });
@@ -137,7 +137,7 @@ describe('extension status bar, notifications and status panel', () => {
       await overview.refresh(['webhooks']);
       assert.equal(recorded.messages.length, 1);
       assert.match(recorded.messages[0]?.message ?? '', /stopped working: Bitbucket refused the API token/);
-      assert.deepEqual(recorded.messages[0]?.items, ['Edit integration']);
+      assert.deepEqual(recorded.messages[0]?.items, ['Replace Token']);
     });
   });
 
