@@ -182,7 +182,17 @@ export function projectRootStep(flow: StackFlow): StackStep {
     name: 'projectRoot',
     run: async (draft, at) =>
       outcomeOf(
-        await flow.prompter.input({ ...at, value: draft.projectRoot, prompt: vscode.l10n.t('Project root inside the repository (optional)'), placeholder: 'envs/prod' }),
+        await flow.prompter.input({
+          ...at,
+          value: draft.projectRoot,
+          prompt: vscode.l10n.t('Project root inside the repository (optional)'),
+          placeholder: 'envs/prod',
+          // The server's own rule (it refuses the same roots): said while typing, not after the last step.
+          validate: (value) => {
+            const problem = protocol().projectRootProblem(value);
+            return problem ? { severity: 'error', message: problem } : undefined;
+          },
+        }),
         (value) => (draft.projectRoot = value.trim()),
       ),
   };

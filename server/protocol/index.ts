@@ -3,6 +3,7 @@ export * from './entities';
 export * from './errors';
 export * from './methods';
 export * from './plan';
+export * from './projectRoot';
 export * from './redeem';
 export * from './toEditor';
 export * from './tokenEnded';

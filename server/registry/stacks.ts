@@ -1,7 +1,7 @@
 // Stacks: R10 (an integration usable from the stack's space), R11/R12 (detached stacks), R13
 // (reattaching after a same-name recreate).
-import { conflict, detached, forbidden, notFound } from '../errors';
-import { DEFAULT_RUNNER, type Runner } from '../protocol';
+import { conflict, detached, forbidden, invalid, notFound } from '../errors';
+import { DEFAULT_RUNNER, projectRootProblem, type Runner } from '../protocol';
 import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from './state';
 import { requireIntegration } from './integrations';
 import { requireIdFromName } from './names';
@@ -43,8 +43,15 @@ export function requireUsableIntegration(state: RegistryState, integrationId: st
   return integration;
 }
 
+/** A project root inside the repository: never absolute, never through "..", refused before anything is saved. */
+export function requireProjectRoot(root: string | undefined): void {
+  const problem = root === undefined ? undefined : projectRootProblem(root);
+  if (problem) throw invalid(`${problem} Nothing was saved.`, [{ path: 'projectRoot', message: problem }]).about('projectRoot');
+}
+
 /** Checks everything about a new stack that needs no call to Bitbucket. */
 export function checkNewStack(state: RegistryState, input: NewStack): { id: string; integration: StoredIntegration } {
+  requireProjectRoot(input.projectRoot);
   const id = requireIdFromName(input.name, 'stack');
   requireSpace(state, input.spaceId);
   if (state.stacks.some((stack) => stack.id === id)) throw conflict(`A stack with the id "${id}" already exists. Choose another name.`).about('name');
@@ -103,6 +110,7 @@ export function changedRunSettings(current: RunSettings, asked: { [K in RunSetti
 /** What a stack tracks and runs with may change; its name (and so its id) and space may not. */
 export function editStack(state: RegistryState, stackId: string, edit: StackEdit): StoredStack {
   const stack = requireStack(state, stackId);
+  requireProjectRoot(edit.projectRoot);
   if (edit.branch !== undefined) stack.branch = edit.branch;
   if (edit.projectRoot !== undefined) stack.projectRoot = edit.projectRoot;
   if (edit.runner !== undefined) stack.runner = edit.runner;
