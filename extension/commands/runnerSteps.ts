@@ -47,7 +47,9 @@ export function runnerOf(draft: RunnerDraft): { runner: Protocol.Runner; autodep
   return { runner: { type: 'local', plan: argvOf(draft.plan), apply: apply.length > 0 ? apply : null }, autodeploy: apply.length > 0 && draft.autodeploy };
 }
 
-export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep<D, RunnerStepName>[] {
+export function runnerSteps<D extends RunnerDraft>(prompter: Prompter, options: { localRunner?: boolean } = {}): FlowStep<D, RunnerStepName>[] {
+  // A team server started without --local-runner refuses local runs: not offered, and the step says why.
+  const local = options.localRunner !== false;
   return [
     {
       name: 'runner',
@@ -55,11 +57,15 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep
         outcomeOf(
           await prompter.pick<Protocol.Runner['type']>({
             ...at,
-            placeholder: vscode.l10n.t('Where do the stack\'s runs execute?'),
-            active: draft.runnerType,
+            placeholder: local
+              ? vscode.l10n.t('Where do the stack\'s runs execute?')
+              : vscode.l10n.t('Where do the stack\'s runs execute? ("On this machine" is not offered: this team server was started without --local-runner.)'),
+            active: local ? draft.runnerType : 'pipelines',
             items: [
-              { label: vscode.l10n.t('Bitbucket Pipelines'), detail: vscode.l10n.t('Runs the repository\'s custom pipeline on the run\'s commit. For teams.'), value: 'pipelines' },
-              { label: vscode.l10n.t('On this machine'), detail: vscode.l10n.t('Runs the plan (and apply) commands here, in a checkout of the run\'s commit. No CI needed.'), value: 'local' },
+              { label: vscode.l10n.t('Bitbucket Pipelines'), detail: vscode.l10n.t('Runs the repository\'s custom pipeline on the run\'s commit. For teams.'), value: 'pipelines' as const },
+              ...(local
+                ? [{ label: vscode.l10n.t('On this machine'), detail: vscode.l10n.t('Runs the plan (and apply) commands here, in a checkout of the run\'s commit. No CI needed.'), value: 'local' as const }]
+                : []),
             ],
           }),
           (type) => (draft.runnerType = type),
@@ -75,7 +81,11 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter): FlowStep
             value: draft.pipeline,
             prompt: vscode.l10n.t('Custom pipeline to run (a key under pipelines.custom in bitbucket-pipelines.yml)'),
             validate: (value) =>
-              protocol().PipelineName.safeParse(value.trim()).success ? undefined : { severity: 'error', message: vscode.l10n.t('Letters, digits, ".", "_" and "-" only.') },
+              value.trim() === ''
+                ? { severity: 'error', message: vscode.l10n.t('Enter the name of a custom pipeline: a key under pipelines.custom in bitbucket-pipelines.yml, such as stackhook.') }
+                : protocol().PipelineName.safeParse(value.trim()).success
+                  ? undefined
+                  : { severity: 'error', message: vscode.l10n.t('A pipeline name has letters, digits, ".", "_" and "-" only.') },
           }),
           (value) => (draft.pipeline = value.trim()),
         ),

@@ -50,6 +50,8 @@ export interface StackFlow {
   spaces: Protocol.Space[];
   /** Steps already answered by what the command was run on (a repository item, a stack). */
   fixed: ReadonlySet<StackStepName>;
+  /** Whether the server lets stacks run "On this machine" (a team server needs --local-runner). */
+  localRunner?: boolean | undefined;
 }
 
 type StackStep = FlowStep<StackDraft, StackStepName>;

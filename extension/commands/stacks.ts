@@ -61,8 +61,17 @@ async function announceCreated(ctx: CommandContext, stack: Protocol.Stack, integ
 }
 
 async function stackFlow(ctx: CommandContext, fixed: StackStepName[]): Promise<StackFlow> {
-  const [integrations, spaces] = await Promise.all([ctx.server.request(protocol().IntegrationsList, {}), ctx.server.request(protocol().SpacesList, {})]);
-  return { server: ctx.server, prompter: ctx.prompter, integrations, spaces, fixed: new Set(fixed) };
+  const [integrations, spaces, localRunner] = await Promise.all([
+    ctx.server.request(protocol().IntegrationsList, {}),
+    ctx.server.request(protocol().SpacesList, {}),
+    localRunnerAllowed(ctx),
+  ]);
+  return { server: ctx.server, prompter: ctx.prompter, integrations, spaces, fixed: new Set(fixed), localRunner };
+}
+
+/** A team server started without --local-runner refuses "On this machine": the runner step does not offer it. */
+async function localRunnerAllowed(ctx: CommandContext): Promise<boolean> {
+  return (await ctx.server.request(protocol().Status, {}).catch(() => undefined))?.localRunner !== false;
 }
 
 export async function create(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
@@ -92,7 +101,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
         repositoryStep(flow),
         branchStep(flow),
         projectRootStep(flow),
-        ...runnerSteps<StackDraft>(ctx.prompter),
+        ...runnerSteps<StackDraft>(ctx.prompter, { localRunner: flow.localRunner !== false }),
         nameStep(flow),
         spaceStep(flow),
       ];
@@ -168,7 +177,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
         integrationStep(flow, vscode.l10n.t('Integration of "{0}"', stack.name)),
         branchStep(flow),
         projectRootStep(flow),
-        ...runnerSteps<StackDraft>(ctx.prompter),
+        ...runnerSteps<StackDraft>(ctx.prompter, { localRunner: flow.localRunner !== false }),
       ];
       let startAt: StackFlowStepName | undefined;
       for (;;) {
@@ -238,7 +247,8 @@ export function changeRunner(ctx: CommandContext, arg?: unknown): Promise<Protoc
     request: protocol().StacksUpdate,
     params: async (stack) => {
       const draft = runnerDraft(stack);
-      if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), runnerSteps(ctx.prompter), draft))) return undefined;
+      const localRunner = await localRunnerAllowed(ctx);
+      if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), runnerSteps(ctx.prompter, { localRunner }), draft))) return undefined;
       return { stackId: stack.id, ...runnerOf(draft) };
     },
     onAnswer: async (updated) => {

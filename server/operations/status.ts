@@ -16,6 +16,7 @@ export async function status(context: ServerContext): Promise<ServerStatus> {
     publicUrl: context.publicUrl,
     ...(publicUrlProblem ? { publicUrlProblem } : {}),
     ...(context.demo && context.bitbucketWeb ? { demo: { bitbucket: context.bitbucketWeb } } : {}),
+    ...(context.team && !context.team.localRunner ? { localRunner: false } : {}),
     counts: {
       integrations: state.integrations.filter((integration) => canList(state, context.user, integration)).length,
       stacks: stacks.length,

@@ -295,6 +295,8 @@ export const ServerStatus = z.object({
   publicUrlProblem: z.string().optional(),
   /** Set only by the demo's start-up (`STACKHOOK_DEMO=1 npm start`): the simulated Bitbucket the demo commands act on. */
   demo: z.object({ bitbucket: z.string() }).optional(),
+  /** false on a team server started without --local-runner: stacks there cannot run "On this machine". */
+  localRunner: z.boolean().optional(),
   counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;

@@ -49,6 +49,33 @@ describe('extension stack flows', () => {
       assert.deepEqual(server.sent('stackhook/stacks/checkRunner'), [{ stackId: 'prod-network' }], 'a Pipelines stack is checked at once');
     });
 
+    it('on a team server without --local-runner, "On this machine" is not offered, and the step says why', async () => {
+      const server = stackServer({
+        'stackhook/status': () => ({ version: '0.1.0', storePath: '/s', user: 'ana', listener: { url: null, state: 'off' }, publicUrl: 'https://h.example.com', localRunner: false, counts: { integrations: 1, stacks: 0, detachedStacks: 0 } }),
+      });
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', '', 'pipelines', 'stackhook', 'Prod Network']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const runner = shown[3];
+      assert.deepEqual(runner?.items?.map((item) => item.value), ['pipelines']);
+      assert.match(runner?.placeholder ?? '', /"On this machine" is not offered: this team server was started without --local-runner/);
+      assert.equal(server.sent('stackhook/stacks/create').length, 1);
+    });
+
+    it('an empty custom pipeline name is refused while typed, in words', async () => {
+      const server = stackServer();
+      const { prompter, validations } = scriptedPrompter(['acme/network', 'develop', '', 'pipelines', async () => undefined]);
+      commandContext(server, prompter);
+      // The scripted prompter refuses invalid typed answers; ask the pipeline step's validation directly.
+      const { runnerSteps, runnerDraft } = await import('../../../extension/commands/runnerSteps');
+      let validate: ((value: string) => unknown) | undefined;
+      const steps = runnerSteps({ input: async (step) => ((validate = step.validate), undefined), pick: async () => undefined });
+      await steps[1]?.run(runnerDraft(), { title: 't', step: 1, totalSteps: 1 } as never);
+      assert.match(String((await validate?.('  ') as { message?: string } | undefined)?.message), /Enter the name of a custom pipeline/);
+      assert.equal(await validate?.('stackhook'), undefined);
+      assert.deepEqual(validations, []);
+    });
+
     it('asks which integration only when there are several', async () => {
       const server = stackServer({ 'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' }), integration('acme-ops', { name: 'Acme Ops', type: 'space' })] });
       const { prompter, shown } = scriptedPrompter(['acme-ops', 'acme/network', 'main', '', 'pipelines', 'stackhook', 'net']);
@@ -104,12 +131,12 @@ describe('extension stack flows', () => {
       const server = stackServer({
         'stackhook/stacks/create': (params) => {
           attempts++;
-          if (attempts === 1) throw rpcError('The project root of the branch "main" leaves the repository.', { kind: 'Invalid', field: 'projectRoot' });
+          if (attempts === 1) throw rpcError('The project root "envs/prd" does not exist on the branch "main".', { kind: 'Invalid', field: 'projectRoot' });
           if (attempts === 2) throw rpcError('Setting the runner of a new stack needs admin on the space "root".', { kind: 'Forbidden', field: 'runner' });
           return stack('net', params);
         },
       });
-      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', 'envs/../..', 'pipelines', 'stackhook', 'net', 'envs/prod', 'pipelines', 'stackhook', 'net', 'pipelines', 'stackhook', 'net']);
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', 'envs/prd', 'pipelines', 'stackhook', 'net', 'envs/prod', 'pipelines', 'stackhook', 'net', 'pipelines', 'stackhook', 'net']);
       answers.push((_message, items) => items.find((item) => item === 'Edit'), (_message, items) => items.find((item) => item === 'Edit'));
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
@@ -118,7 +145,7 @@ describe('extension stack flows', () => {
         ['input 3/6', 'pick 4/6', 'input 5/6', 'input 6/6', 'pick 4/6', 'input 5/6', 'input 6/6'],
         'the project root first (not the branch its message names), then the runner',
       );
-      assert.equal(shown[6]?.value, 'envs/../..', 'with what was typed');
+      assert.equal(shown[6]?.value, 'envs/prd', 'with what was typed');
       assert.equal(server.sent('stackhook/stacks/create').at(-1)?.projectRoot, 'envs/prod');
     });
 
