@@ -94,7 +94,11 @@ async function askField(ctx: CommandContext, current: Protocol.IntegrationDetail
       return { id, secret, credentialType: 'api_token' };
     }
     case 'labels': {
-      const labels = await vscode.window.showInputBox({ title: vscode.l10n.t('Labels of "{0}", separated by commas', current.name), value: current.labels.join(', ') });
+      const labels = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Labels of "{0}", separated by commas', current.name),
+        value: current.labels.join(', '),
+        validateInput: (value) => protocol().labelsProblem(value),
+      });
       return labels === undefined ? undefined : { id, labels: [...new Set(labels.split(',').map((label) => label.trim()).filter(Boolean))] };
     }
     case 'description': {

@@ -60,6 +60,8 @@ const chosen = (flow: StackFlow, name: StackStepName) => !flow.fixed.has(name);
 
 /** Asks the server what the name would give; its problem is the error, its id the preview. */
 export async function validateStackName(server: StackhookServer, value: string): Promise<Validation> {
+  const problem = protocol().nameProblem(value, 'stack');
+  if (problem) return { severity: 'error', message: problem };
   try {
     const preview = await server.request(protocol().StacksPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };

@@ -15,7 +15,7 @@ export const MAX_REPOSITORIES_PER_REQUEST = 5_000;
  * line or paragraph separators: a name holding one could forge a log line or show other text than it is.
  */
 // eslint-disable-next-line no-control-regex
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const UNSAFE_MESSAGE = 'must not hold control characters (newlines, tabs, NUL, ANSI escapes) or bidirectional overrides';
 const safeText = (schema: z.ZodString) => schema.refine((text) => !UNSAFE_TEXT.test(text), UNSAFE_MESSAGE);
 

@@ -5,5 +5,6 @@ export * from './methods';
 export * from './plan';
 export * from './projectRoot';
 export * from './redeem';
+export * from './textRules';
 export * from './toEditor';
 export * from './tokenEnded';
