@@ -20,7 +20,11 @@ export function spacePath(spaces: readonly Protocol.Space[], space: Protocol.Spa
 }
 
 export function spaceItems(spaces: readonly Protocol.Space[]): { label: string; description: string; value: string }[] {
-  return spaces.map((space) => ({ label: space.name, description: spacePath(spaces, space), value: space.id }));
+  // The path tells two spaces of one name apart; for a top space it would only repeat the name ("root root").
+  return spaces.map((space) => {
+    const where = spacePath(spaces, space);
+    return { label: space.name, description: where === space.name ? vscode.l10n.t('top space') : where, value: space.id };
+  });
 }
 
 const NEW_SPACE = '\u0000new-space';

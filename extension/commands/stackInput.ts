@@ -222,10 +222,25 @@ export function spaceStep(flow: StackFlow): StackStep {
   return {
     name: 'space',
     applies: () => flow.spaces.length > 1,
-    run: async (draft, at) =>
-      outcomeOf(
-        await pickOrCreateSpace(flow.server, flow.prompter, at, flow.spaces, vscode.l10n.t('Space of the stack'), draft.spaceId),
-        (spaceId) => (draft.spaceId = spaceId),
-      ),
+    run: async (draft, at) => {
+      // R4: only the spaces the chosen integration can be used from; the pick says why others are missing.
+      const integration = flow.integrations.find((candidate) => candidate.id === draft.integrationId);
+      const usable = integration ? protocol().spacesUsableBy(flow.spaces, integration) : new Set(flow.spaces.map((space) => space.id));
+      const offered = flow.spaces.filter((space) => usable.has(space.id));
+      const hidden = flow.spaces.length - offered.length;
+      const placeholder =
+        hidden === 0 || !integration
+          ? vscode.l10n.t('Space of the stack')
+          : vscode.l10n.t(
+              'Space of the stack. Only the spaces "{0}" can be used from are listed: its own space, and the spaces below it that inherit entities ({1} not listed).',
+              integration.name,
+              hidden,
+            );
+      const active = draft.spaceId !== undefined && usable.has(draft.spaceId) ? draft.spaceId : integration?.spaceId;
+      const answer = await pickOrCreateSpace(flow.server, flow.prompter, at, offered, placeholder, active);
+      // A space made from the pick joins the flow's list, so Back and a second pass see it.
+      for (const space of offered) if (!flow.spaces.includes(space)) flow.spaces.push(space);
+      return outcomeOf(answer, (spaceId) => (draft.spaceId = spaceId));
+    },
   };
 }

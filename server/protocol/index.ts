@@ -7,4 +7,5 @@ export * from './projectRoot';
 export * from './redeem';
 export * from './textRules';
 export * from './toEditor';
+export * from './usableSpaces';
 export * from './tokenEnded';

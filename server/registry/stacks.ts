@@ -36,8 +36,8 @@ export function requireUsableIntegration(state: RegistryState, integrationId: st
   if (!isUsableFrom(state, integration, spaceId)) {
     throw forbidden(
       `The integration "${integration.name}" belongs to the space "${integration.spaceId}" and cannot be used from "${spaceId}": ` +
-        'a space-level integration reaches only its own space and descendants that inherit entities all the way down. ' +
-        'Use the default integration, one of this space, or turn on inheritance on the spaces in between.',
+        `it can be used only in "${integration.spaceId}" and in the spaces below it that inherit entities (set when a space is created). ` +
+        `Put the stack in "${integration.spaceId}" (or a space below it that inherits), or use the default integration.`,
     ).about('integrationId');
   }
   return integration;

@@ -182,11 +182,28 @@ describe('extension stack flows', () => {
       await vscode.commands.executeCommand(Command.CreateStack);
       const spaceStep = shown[6];
       assert.deepEqual(spaceStep?.items?.slice(0, 2).map((item) => [item.label, item.description]), [
-        ['root', 'root'],
+        ['root', 'top space'],
         ['Payments', 'root / Payments'],
       ]);
       assert.deepEqual(server.sent('stackhook/spaces/create'), [{ name: 'Ledger', parentId: 'payments', inheritEntities: true }]);
       assert.equal(server.sent('stackhook/stacks/create')[0]?.spaceId, 'ledger');
+    });
+
+    it('offers only the spaces the chosen integration can be used from, preselects its space, and says why others are missing (R4)', async () => {
+      const payments = { id: 'payments', name: 'Payments', parentId: 'root', inheritEntities: true };
+      const ops = { id: 'ops', name: 'Ops', parentId: 'root', inheritEntities: true };
+      const server = stackServer({
+        'stackhook/integrations/list': () => [integration('pay-bb', { name: 'Pay BB', type: 'space', spaceId: 'payments' })],
+        'stackhook/spaces/list': () => [ROOT, payments, ops],
+      });
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'Ledger', 'payments']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const spaceStep = shown[6];
+      assert.deepEqual(spaceStep?.items?.filter((item) => !item.label.includes('New space')).map((item) => item.value), ['payments']);
+      assert.equal(spaceStep?.active, 'payments');
+      assert.match(spaceStep?.placeholder ?? '', /Only the spaces "Pay BB" can be used from are listed.*2 not listed/);
+      assert.equal(server.sent('stackhook/stacks/create')[0]?.spaceId, 'payments');
     });
 
     it('with no integration, offers Create Integration instead of a dead end', async () => {
