@@ -119,7 +119,7 @@ export function repositoryStep(flow: StackFlow): StackStep {
           active: draft.repository,
           items: repositories.map((repository) => ({
             label: repository.fullName,
-            description: repository.mainBranch ? vscode.l10n.t('main branch {0}', repository.mainBranch) : undefined,
+            description: repository.mainBranch ? vscode.l10n.t('default branch: {0}', repository.mainBranch) : undefined,
             value: repository.fullName,
           })),
         }),

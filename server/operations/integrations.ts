@@ -111,7 +111,7 @@ export async function deleteIntegration(context: ServerContext, params: Protocol
   });
   await context.credentials.set(params.id, null);
   const ended = context.execution ? await endRunsOfDetachedStacks(context.execution, detachedStackIds, context.user) : 0;
-  context.log.info(`Integration ${params.id} deleted by ${context.user}; ${detachedStackIds.length} stack(s) detached, ${ended} of their runs ended.`);
+  context.log.info(`Integration ${params.id} deleted by ${context.user}; ${detachedStackIds.length === 1 ? '1 stack' : `${detachedStackIds.length} stacks`} detached, ${ended === 1 ? '1 of their runs' : `${ended} of their runs`} ended.`);
   context.changed(['integrations', 'stacks']);
   return { detachedStackIds };
 }

@@ -36,7 +36,7 @@ export async function previewIntegration(context: ServerContext, params: { name:
     return {
       id,
       webhookUrl,
-      note: `An integration of this name was deleted: its webhook URL comes back, and ${detached} detached stack(s) can be reattached after creating it.`,
+      note: `An integration of this name was deleted: its webhook URL comes back, and ${detached === 1 ? '1 detached stack' : `${detached} detached stacks`} can be reattached after creating it.`,
       ...urlProblem,
     };
   }

@@ -148,7 +148,7 @@ describe('extension commands', () => {
     assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/dns', 'acme/network'] }]);
     assert.ok(token, 'the progress cancellation token reaches the request');
     const summary = recorded.messages.at(-1);
-    assert.equal(summary?.message, 'Webhooks: 1 created, 1 failed.', 'only the counts that are not zero');
+    assert.equal(summary?.message, 'Webhooks: 1 created (acme/network), 1 failed (acme/dns).', 'only the counts that are not zero');
     assert.match(summary?.detail ?? '', /acme\/dns: no admin permission/);
     assert.ok(recorded.output.some((line) => line.includes('acme/network: created')));
     assert.ok(ctx);

@@ -38,7 +38,7 @@ describe('extension webhook URL reachability and Copy Webhook Settings', () => {
     answers.push((_message, items) => items.find((item) => item === 'Configure Anyway'));
     await vscode.commands.executeCommand(Command.RepairWebhook, 'acme-main', 'acme/network');
     assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/network'] }]);
-    assert.equal(recorded.messages.at(-1)?.message, 'Webhooks: 1 created.');
+    assert.equal(recorded.messages.at(-1)?.message, 'Webhooks: 1 created (acme/network).');
   });
 
   it('a reachable URL configures without asking', async () => {
@@ -48,7 +48,7 @@ describe('extension webhook URL reachability and Copy Webhook Settings', () => {
     });
     commandContext(server);
     await vscode.commands.executeCommand(Command.RepairWebhook, 'acme-main', 'acme/network');
-    assert.deepEqual(recorded.messages.map((message) => message.message), ['Webhooks: 1 updated.']);
+    assert.deepEqual(recorded.messages.map((message) => message.message), ['Webhooks: 1 updated (acme/network).']);
   });
 
   it('Copy Webhook URL says when Bitbucket cannot reach the URL it copied', async () => {
