@@ -13,7 +13,7 @@ import { maskEverything } from './protocol/masking';
 import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
 import { answerProtocol } from './rpc/answerProtocol';
 import { gatedStdio } from './rpc/lifecycle';
-import { TeamRpcEndpoint } from './rpc/webSocketEndpoint';
+import { RPC_PATH, TeamRpcEndpoint } from './rpc/webSocketEndpoint';
 import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
 import { readTls, watchTeamStore } from './serveSupport';
 import { openContext } from './startup';
@@ -140,6 +140,8 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   await context.execution?.recover().catch((error: unknown) => log.error(`Recovering runs failed: ${describeError(error)}`));
   context.execution?.lookOut();
   const state = await context.store.read();
+  // Where editors connect (Connect to Team Server takes this address, without /rpc).
+  log.info(`Editors connect to ${receiver.url.replace(/^http/, 'ws')}${RPC_PATH} (in VS Code: Stackhook: Connect to Team Server…, address ${receiver.url}).`);
   log.info(
     `Stackhook ${context.version} receives Bitbucket Cloud webhooks at ${receiver.url} ` +
       `(Bitbucket sends them to ${context.publicUrl}${WEBHOOK_PATH_PREFIX}<integration id>; ` +

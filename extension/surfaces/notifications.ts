@@ -23,17 +23,18 @@ export class Notifier implements vscode.Disposable {
 
   observe(state: OverviewState): void {
     if (!state.status) return;
-    this.detachedChanged(state.stacks);
+    this.detachedChanged(state.stacks, state.integrations.length > 0);
   }
 
-  private detachedChanged(stacks: readonly Protocol.Stack[]): void {
+  private detachedChanged(stacks: readonly Protocol.Stack[], anyIntegration: boolean): void {
     const detached = stacks.filter((stack) => stack.state === 'detached');
     const baseline = this.knownDetached;
     this.knownDetached = new Set(detached.map((stack) => stack.id));
     if (!baseline) return;
     const fresh = detached.filter((stack) => !baseline.has(stack.id));
     if (fresh.length === 0) return;
-    const reattach = vscode.l10n.t('Reattach');
+    // With no integration left, reattaching needs one first: the notice offers to create it, not a panel that says so.
+    const reattach = anyIntegration ? vscode.l10n.t('Reattach') : vscode.l10n.t('Create Integration');
     const panel = vscode.l10n.t('Show status panel');
     const from = [...new Set(fresh.map((stack) => stack.detachedFrom).filter(Boolean))].join(', ');
     void vscode.window
@@ -50,7 +51,8 @@ export class Notifier implements vscode.Disposable {
         panel,
       )
       .then((choice) => {
-        if (choice === reattach && fresh.length === 1) void vscode.commands.executeCommand(Command.ReattachStack, fresh[0]?.id);
+        if (choice === reattach && !anyIntegration) void vscode.commands.executeCommand(Command.CreateIntegration);
+        else if (choice === reattach && fresh.length === 1) void vscode.commands.executeCommand(Command.ReattachStack, fresh[0]?.id);
         else if (choice === reattach || choice === panel) void vscode.commands.executeCommand(Command.ShowStatusPanel);
       });
   }

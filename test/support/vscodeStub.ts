@@ -340,7 +340,14 @@ export const commands = {
   },
 };
 
+export enum UIKind {
+  Desktop = 1,
+  Web = 2,
+}
+
 export const env = {
+  uiKind: UIKind.Desktop as UIKind,
+  remoteName: undefined as string | undefined,
   clipboard: {
     writeText: async (value: string) => {
       recorded.clipboard = value;

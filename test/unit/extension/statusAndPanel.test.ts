@@ -115,6 +115,19 @@ describe('extension status bar, notifications and status panel', () => {
       assert.deepEqual(recorded.messages[0]?.items, ['Reattach', 'Show status panel']);
     });
 
+    it('with no integration left, the detached notice offers Create Integration, not a Reattach that leads nowhere', async () => {
+      let stacks = [stack('prod-network')];
+      const { server, overview } = world(() => stacks);
+      let integrations = [integration('acme-main')];
+      server.handlers['stackhook/integrations/list'] = () => integrations;
+      new Notifier(overview, server);
+      await overview.refresh();
+      stacks = [stack('prod-network', { integrationId: null, detachedFrom: 'acme-main', state: 'detached' })];
+      integrations = [];
+      await overview.refresh(['stacks', 'integrations']);
+      assert.deepEqual(recorded.messages[0]?.items, ['Create Integration', 'Show status panel']);
+    });
+
     it('announces a delivery refused for a bad signature with Copy webhook secret / Configure webhooks', async () => {
       const { server, overview } = world(() => []);
       new Notifier(overview, server);
