@@ -79,7 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerUriHandler({
       handleUri: (uri) => {
         const runId = new URLSearchParams(uri.query).get('id');
-        if (uri.path === '/run' && runId) void openRunLog(runId);
+        if (uri.path === '/run' && runId) void openRunLog(runId, server);
       },
     }),
     vscode.window.createTreeView(VIEW.integrations, { treeDataProvider: integrations, showCollapseAll: true }),

@@ -36,7 +36,7 @@ export function openLog(ctx: CommandContext, arg?: unknown): Promise<void> {
     () => ({}),
     async () => {
       const runId = await runArg(ctx, arg, vscode.l10n.t('Open the log of which run?'));
-      if (runId) await openRunLog(runId);
+      if (runId) await openRunLog(runId, ctx.server);
     },
   );
 }

@@ -116,16 +116,17 @@ export class Uri {
   private constructor(
     readonly scheme: string,
     readonly path: string,
+    readonly query = '',
   ) {}
   static parse(value: string): Uri {
-    const match = /^([a-z]+):(.*)$/.exec(value);
-    return new Uri(match?.[1] ?? 'file', match?.[2] ?? value);
+    const match = /^([a-z]+):([^?]*)(?:\?(.*))?$/.exec(value);
+    return new Uri(match?.[1] ?? 'file', match?.[2] ?? value, match?.[3] ?? '');
   }
   static file(fsPath: string): Uri {
     return new Uri('file', fsPath);
   }
-  static from(parts: { scheme: string; path: string }): Uri {
-    return new Uri(parts.scheme, parts.path);
+  static from(parts: { scheme: string; path: string; query?: string }): Uri {
+    return new Uri(parts.scheme, parts.path, parts.query ?? '');
   }
   static joinPath(base: Uri, ...parts: string[]): Uri {
     return new Uri(base.scheme, path.posix.join(base.path, ...parts));
@@ -134,7 +135,7 @@ export class Uri {
     return this.path;
   }
   toString(): string {
-    return `${this.scheme}:${this.path}`;
+    return `${this.scheme}:${this.path}${this.query ? `?${this.query}` : ''}`;
   }
 }
 
