@@ -13,6 +13,7 @@ import { Overview } from './state/overview';
 import { PANEL_VIEW_TYPE, StatusPanel } from './surfaces/panel';
 import { quickInputPrompter } from './commands/quickInput';
 import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './surfaces/runLogDocument';
+import { DELIVERY_SCHEME, deliveryDocuments } from './surfaces/deliveryDocument';
 import { RunWatcher } from './state/runWatcher';
 import { StatusBar } from './surfaces/statusBar';
 import { TeamStatusItem } from './surfaces/teamStatusItem';
@@ -75,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     runLogs,
     runs,
     vscode.workspace.registerTextDocumentContentProvider(RUN_LOG_SCHEME, runLogs),
+    vscode.workspace.registerTextDocumentContentProvider(DELIVERY_SCHEME, deliveryDocuments),
     // The link a local run's build status carries: vscode://stackhook.stackhook/run?id=<run id>.
     vscode.window.registerUriHandler({
       handleUri: (uri) => {

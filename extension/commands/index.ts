@@ -40,7 +40,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.ReattachAll]: (arg) => stacks.reattachAll(ctx, arg),
     [Command.TriggerRun]: (arg) => stacks.triggerRun(ctx, arg),
     [Command.CheckCommitLinks]: (arg) => commitLinks.checkCommitLinks(ctx, arg),
-    [Command.ShowDelivery]: (arg) => deliveries.showDelivery(arg),
+    [Command.ShowDelivery]: (arg) => deliveries.showDelivery(ctx, arg),
     [Command.ShowStatusPanel]: () => general.showStatusPanel(ctx),
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),

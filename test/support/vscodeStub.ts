@@ -57,6 +57,7 @@ export enum ProgressLocation {
   Notification = 15,
 }
 export enum ViewColumn {
+  Beside = -2,
   Active = -1,
   One = 1,
 }
@@ -119,7 +120,7 @@ export class Uri {
     readonly query = '',
   ) {}
   static parse(value: string): Uri {
-    const match = /^([a-z]+):([^?]*)(?:\?(.*))?$/.exec(value);
+    const match = /^([a-z][a-z0-9+.-]*):([^?]*)(?:\?(.*))?$/.exec(value);
     return new Uri(match?.[1] ?? 'file', match?.[2] ?? value, match?.[3] ?? '');
   }
   static file(fsPath: string): Uri {
@@ -153,6 +154,7 @@ export const recorded = {
   output: [] as string[],
   clipboard: '',
   opened: [] as string[],
+  documents: [] as string[],
   executed: [] as { command: string; args: unknown[] }[],
   context: new Map<string, unknown>(),
   statusBarItems: [] as FakeStatusBarItem[],
@@ -291,6 +293,7 @@ export class FakeInputBox {
 const registeredCommands = new Map<string, (...args: unknown[]) => unknown>();
 
 export const window = {
+  showTextDocument: async (document: unknown, _options?: unknown) => document,
   showInformationMessage: record('info'),
   showWarningMessage: record('warning'),
   showErrorMessage: record('error'),
@@ -371,6 +374,11 @@ export const workspace = {
   }),
   onDidChangeConfiguration: configurationChanged.event,
   onDidCloseTextDocument: new EventEmitter<{ uri: Uri }>().event,
+  /** Documents opened by address: recorded as their address (tests read the content from the provider). */
+  openTextDocument: async (uri: Uri) => {
+    recorded.documents.push(uri.toString());
+    return { uri };
+  },
 };
 
 /** Formats `{0}`-style placeholders, as vscode.l10n.t does without a bundle. */
@@ -386,6 +394,7 @@ const pristineWindow = { ...window };
 
 /** Forgets what earlier tests recorded and undoes replaced window functions. */
 export function resetStub(): void {
+  recorded.documents.length = 0;
   recorded.messages.length = 0;
   answers.length = 0;
   recorded.output.length = 0;
