@@ -14,6 +14,8 @@ export enum Command {
   CheckWebhooks = 'stackhook.checkWebhooks',
   RepairWebhook = 'stackhook.repairWebhook',
   ConfigureWebhook = 'stackhook.configureWebhook',
+  /** One webhook for a whole workspace (a workspace row, or the Repositories node). */
+  ConfigureWorkspaceWebhook = 'stackhook.configureWorkspaceWebhook',
   CreateStack = 'stackhook.createStack',
   EditStack = 'stackhook.editStack',
   DeleteStack = 'stackhook.deleteStack',

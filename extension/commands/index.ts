@@ -10,6 +10,7 @@ import * as integrations from './integrations';
 import * as runs from './runs';
 import * as stacks from './stacks';
 import * as webhooks from './webhooks';
+import * as workspaceWebhook from './workspaceWebhook';
 import * as team from './teamServer';
 
 export type { CommandContext } from './context';
@@ -28,6 +29,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.RegenerateWebhookSecret]: (arg) => integrations.regenerateWebhookSecret(ctx, arg),
     [Command.ConfigureWebhooks]: (arg) => webhooks.configure(ctx, arg),
     [Command.CheckWebhooks]: (arg) => webhooks.check(ctx, arg),
+    [Command.ConfigureWorkspaceWebhook]: (arg) => workspaceWebhook.configureWorkspaceWebhook(ctx, arg),
     [Command.RepairWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
     // A missing hook is configured, a drifted one repaired: the same request, named for what it does.
     [Command.ConfigureWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),

@@ -141,7 +141,9 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
       for (const entry of broken) ctx.output.info(`webhook on ${entry.repository}: ${entry.state} ${entry.problems.join('; ')}`);
       const repairAll = vscode.l10n.t('Repair');
       const choice = await vscode.window.showWarningMessage(
-        broken.length === 1
+        health.length === 1
+          ? vscode.l10n.t('The webhook needs attention: {0}', brokenList(broken))
+          : broken.length === 1
           ? vscode.l10n.t('1 of {0} webhooks needs attention: {1}', health.length, brokenList(broken))
           : vscode.l10n.t('{0} of {1} webhooks need attention: {2}', broken.length, health.length, brokenList(broken)),
         repairAll,
