@@ -31,11 +31,22 @@ function currentSetting(): string {
   return (vscode.workspace.getConfiguration(SECTION).get<string>('server') ?? '').trim();
 }
 
+/** The address last typed, so a second try (after a refusal, or after Disconnect) starts from it. */
+let lastAddress = '';
+
 export async function connect(ctx: CommandContext, link: TeamLink): Promise<void> {
+  // A failure offers Edit, which asks again with what was typed; giving up ends the flow.
+  while (!(await connectOnce(ctx, link))) {
+    /* asked again */
+  }
+}
+
+/** True when done (connected, or the person stopped); false to ask again. */
+async function connectOnce(ctx: CommandContext, link: TeamLink): Promise<boolean> {
   const url = await vscode.window.showInputBox({
     title: vscode.l10n.t('Connect to Team Server (1/2)'),
     prompt: vscode.l10n.t('The team server\'s address'),
-    value: currentSetting() || 'https://',
+    value: currentSetting() || lastAddress || 'https://',
     ignoreFocusOut: true,
     validateInput: (value) => {
       try {
@@ -46,7 +57,8 @@ export async function connect(ctx: CommandContext, link: TeamLink): Promise<void
       }
     },
   });
-  if (url === undefined) return;
+  if (url === undefined) return true;
+  lastAddress = url.trim();
   const address = parseTeamAddress(url);
   const pasted = await vscode.window.showInputBox({
     title: vscode.l10n.t('Connect to Team Server (2/2)'),
@@ -59,7 +71,7 @@ export async function connect(ctx: CommandContext, link: TeamLink): Promise<void
         ? undefined
         : vscode.l10n.t('A Stackhook token starts with shk_ (an invitation with shi_) and has 47 characters.'),
   });
-  if (pasted === undefined) return;
+  if (pasted === undefined) return true;
   let user: string;
   try {
     user = await vscode.window.withProgress(
@@ -72,13 +84,15 @@ export async function connect(ctx: CommandContext, link: TeamLink): Promise<void
       },
     );
   } catch (error) {
-    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
-    return;
+    const edit = vscode.l10n.t('Edit');
+    const choice = await vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error), edit);
+    return choice !== edit;
   }
   ctx.output.info(`Connected to the team server ${address.url} as ${user}.`);
   if (currentSetting() === address.url) await ctx.server.restart();
   else await vscode.workspace.getConfiguration(SECTION).update('server', address.url, vscode.ConfigurationTarget.Global);
   void vscode.window.showInformationMessage(vscode.l10n.t('Connected to {0} as {1}.', address.host, user));
+  return true;
 }
 
 /**
@@ -103,6 +117,7 @@ export async function disconnect(ctx: CommandContext, link: TeamLink): Promise<v
   } catch {
     // An unusable address has no token worth deleting.
   }
+  lastAddress = setting;
   await vscode.workspace.getConfiguration(SECTION).update('server', '', vscode.ConfigurationTarget.Global);
   ctx.output.info(`Disconnected from the team server ${setting}; Stackhook runs locally again.`);
   void vscode.window.showInformationMessage(vscode.l10n.t('Disconnected from the team server. Stackhook runs on this machine again.'));
