@@ -123,29 +123,60 @@ export async function disconnect(ctx: CommandContext, link: TeamLink): Promise<v
   void vscode.window.showInformationMessage(vscode.l10n.t('Disconnected from the team server. Stackhook runs on this machine again.'));
 }
 
+type InviteRole = 'read' | 'write' | 'admin' | 'none';
+
 export function inviteUser(ctx: CommandContext): Promise<void> {
   return requestCommand(ctx, {
-    pick: () =>
-      vscode.window.showInputBox({
-        title: vscode.l10n.t('Invite User'),
+    pick: async () => {
+      const name = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Invite User (1/2)'),
         prompt: vscode.l10n.t('The new user\'s name on the team server'),
         ignoreFocusOut: true,
         validateInput: (value) => (/^[A-Za-z0-9._@-]+$/.test(value.trim()) ? undefined : vscode.l10n.t('Letters, digits and . _ @ - only.')),
-      }),
-    request: protocol().UsersInvite,
-    params: (name) => ({ name: name.trim() }),
-    onAnswer: async (invitation) => {
-      const copy = vscode.l10n.t('Copy invitation');
-      const choice = await vscode.window.showInformationMessage(
-        vscode.l10n.t(
-          '{0} is invited. The invitation works once, until {1}: they paste it into Connect to Team Server, which exchanges it for their own token. It is shown only now: copy it and pass it on privately.',
-          invitation.user,
-          `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`,
-        ),
-        { modal: true },
-        copy,
+      });
+      if (name === undefined) return undefined;
+      // What they may do once connected: a role on the root space (others can be granted later).
+      const role = await vscode.window.showQuickPick(
+        [
+          { label: vscode.l10n.t('Read'), description: vscode.l10n.t('sees integrations, stacks, runs and deliveries'), role: 'read' as InviteRole },
+          { label: vscode.l10n.t('Write'), description: vscode.l10n.t('also creates stacks and runs them'), role: 'write' as InviteRole },
+          { label: vscode.l10n.t('Admin'), description: vscode.l10n.t('also manages integrations, webhooks and access'), role: 'admin' as InviteRole },
+          { label: vscode.l10n.t('No role yet'), description: vscode.l10n.t('grant one later'), role: 'none' as InviteRole },
+        ],
+        { title: vscode.l10n.t('Invite User (2/2)'), placeHolder: vscode.l10n.t('Role of {0} on the root space', name.trim()), ignoreFocusOut: true },
       );
-      if (choice === copy) await vscode.env.clipboard.writeText(invitation.token);
+      return role ? { name: name.trim(), role: role.role } : undefined;
+    },
+    request: protocol().UsersInvite,
+    params: ({ name }) => ({ name }),
+    onAnswer: async (invitation, { role }) => {
+      if (role !== 'none') await ctx.server.request(protocol().AccessGrant, { user: invitation.user, spaceId: 'root', role });
+      await offerInvitation(invitation, role);
     },
   });
+}
+
+/** The invitation is shown only now: Cancel does not throw it away, a notification keeps Copy until it is copied. */
+async function offerInvitation(invitation: { user: string; token: string; expiresAt: string }, role: InviteRole): Promise<void> {
+  const copy = vscode.l10n.t('Copy invitation');
+  const until = `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const roleWords = role === 'none' ? vscode.l10n.t('no role yet') : vscode.l10n.t('role {0} on the root space', role);
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t(
+      '{0} is invited ({1}). The invitation works once, until {2}: they paste it into Connect to Team Server, which exchanges it for their own token. It is shown only now: copy it and pass it on privately.',
+      invitation.user,
+      roleWords,
+      until,
+    ),
+    { modal: true },
+    copy,
+  );
+  let copied = choice === copy;
+  while (!copied) {
+    const again = await vscode.window.showWarningMessage(vscode.l10n.t('The invitation for {0} is not copied yet, and cannot be shown again once this is closed.', invitation.user), copy);
+    if (again !== copy) return;
+    copied = true;
+  }
+  await vscode.env.clipboard.writeText(invitation.token);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Invitation for {0} copied. Pass it on privately; it works once, until {1}.', invitation.user, until));
 }
