@@ -169,13 +169,12 @@ export function remove(ctx: CommandContext, arg?: unknown): Promise<void> {
     },
     onAnswer: (result) => {
       const detachedCount = result.detachedStackIds.length;
-      vscode.window.setStatusBarMessage(
+      void vscode.window.showInformationMessage(
         detachedCount === 0
           ? vscode.l10n.t('Integration "{0}" deleted.', name)
           : detachedCount === 1
             ? vscode.l10n.t('Integration "{0}" deleted; 1 stack detached.', name)
-            : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount),
-        5_000,
+            : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount)
       );
     },
   });

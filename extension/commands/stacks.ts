@@ -200,7 +200,10 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
             });
             if (runnerChanged && updated.runner.type === 'pipelines') void vscode.commands.executeCommand(Command.CheckRunner, updated.id);
           }
-          vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" now tracks {1} @ {2}.', updated.name, updated.repository, updated.branch), 6_000);
+          // Said where it is seen, with what the stack now is.
+          const root = updated.projectRoot ? vscode.l10n.t('project root {0}', updated.projectRoot) : vscode.l10n.t('the repository\'s top');
+          const runsOn = updated.runner.type === 'pipelines' ? vscode.l10n.t('Bitbucket Pipelines ({0})', updated.runner.pipeline) : vscode.l10n.t('this machine');
+          void vscode.window.showInformationMessage(vscode.l10n.t('Stack "{0}" saved: it tracks {1} @ {2}, {3}, and runs on {4}.', updated.name, updated.repository, updated.branch, root, runsOn));
           return updated;
         } catch (error) {
           startAt = await offerEdit(error, vscode.l10n.t('The stack was not changed.'), { stackId: stack.id });
@@ -233,7 +236,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<boolea
       return choice === confirm ? { stackId: stack.id } : undefined;
     },
     onAnswer: (_result, stack) => {
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" deleted.', stack.name), 6_000);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Stack "{0}" deleted. Its runs and deliveries stay in the history.', stack.name));
       return true;
     },
   });
@@ -270,7 +273,7 @@ export function reattach(ctx: CommandContext, arg?: unknown): Promise<Protocol.S
       return integration && { stackId, integrationId: integration.id };
     },
     onAnswer: (stack) => {
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" is attached to "{1}".', stack.name, integrationName), 5_000);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Stack "{0}" is attached to "{1}": pushes start its runs again.', stack.name, integrationName));
       return stack;
     },
   });

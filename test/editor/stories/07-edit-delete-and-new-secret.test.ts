@@ -91,6 +91,8 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     await workbench.pick('Bitbucket Pipelines');
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     await workbench.answer('stackhook');
+    // A confirmation says what the stack now is, not only a status bar word that is gone in seconds.
+    await workbench.waitForNotification(/Stack "prod-network" saved: it tracks acme\/network @ main, project root envs\/network, and runs on Bitbucket Pipelines \(stackhook\)\./, 30_000);
     const row = workbench.view('Stacks').locator('.monaco-list-row', { hasText: 'acme/network @ main · envs/network' }).first();
     await row.waitFor({ timeout: 15_000 }).catch(async () => {
       throw new Error(`The Stacks view does not show the edited stack: ${(await workbench.treeLabels('Stacks')).join(' | ')}`);
