@@ -13,7 +13,10 @@ export class Notifier implements vscode.Disposable {
   private readonly brokenCredentials = new Set<string>();
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(overview: Overview, server: Pick<StackhookServer, 'onDeliveryRefused'>) {
+  constructor(
+    private readonly overview: Overview,
+    server: Pick<StackhookServer, 'onDeliveryRefused'>,
+  ) {
     this.subscriptions = [
       overview.onDidChange((state) => this.observe(state)),
       overview.onCredentialProblem((problem) => this.credentialFailed(problem)),
@@ -65,7 +68,8 @@ export class Notifier implements vscode.Disposable {
         vscode.l10n.t(
           'A webhook from {0} to "{1}" was refused: its signature does not match. The secret set on the webhook in Bitbucket is probably not this integration\'s webhook secret.',
           refusal.repository ?? '?',
-          refusal.integrationId,
+          // The name the person gave the integration, not the id in the webhook's URL.
+          this.overview.state.integrations.find((integration) => integration.id === refusal.integrationId)?.name ?? refusal.integrationId,
         ),
         copy,
         configure,

@@ -130,11 +130,12 @@ describe('extension status bar, notifications and status panel', () => {
 
     it('announces a delivery refused for a bad signature with Copy webhook secret / Configure webhooks', async () => {
       const { server, overview } = world(() => []);
+      server.handlers['stackhook/integrations/list'] = () => [integration('acme-main', { name: 'Acme Main' })];
       new Notifier(overview, server);
       await overview.refresh();
       answers.push(() => 'Copy webhook secret');
       server.refuse({ integrationId: 'acme-main', eventKey: 'repo:push', repository: 'acme/dns', status: 401, reason: 'refused: bad signature' });
-      assert.match(recorded.messages[0]?.message ?? '', /acme\/dns .*signature does not match/);
+      assert.match(recorded.messages[0]?.message ?? '', /acme\/dns to "Acme Main" was refused: its signature does not match/, 'the integration by its name');
       assert.deepEqual(recorded.messages[0]?.items, ['Copy webhook secret', 'Configure webhooks']);
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(recorded.executed.at(-1), { command: 'stackhook.copyWebhookSecret', args: ['acme-main'] });
