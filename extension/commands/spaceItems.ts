@@ -58,6 +58,8 @@ export async function pickOrCreateSpace(
     try {
       const created = await server.request(protocol().SpacesCreate, { name: name.trim(), parentId, inheritEntities: true });
       spaces.push(created);
+      // It exists from now on, whatever becomes of the rest of the flow (a refused credential, Cancel): say so.
+      void vscode.window.showInformationMessage(vscode.l10n.t('Space "{0}" created. It stays even if the rest of this is cancelled or refused.', created.name));
       return created.id;
     } catch (error) {
       // Shown beside the flow, which asks again; the pick keeps the spaces it had.

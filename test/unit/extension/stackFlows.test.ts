@@ -186,6 +186,7 @@ describe('extension stack flows', () => {
         ['Payments', 'root / Payments'],
       ]);
       assert.deepEqual(server.sent('stackhook/spaces/create'), [{ name: 'Ledger', parentId: 'payments', inheritEntities: true }]);
+      assert.ok(recorded.messages.some((message) => /Space "Ledger" created\. It stays even if the rest of this is cancelled or refused\./.test(message.message)), 'the new space is said to stay');
       assert.equal(server.sent('stackhook/stacks/create')[0]?.spaceId, 'ledger');
     });
 
