@@ -67,3 +67,13 @@ describe('extension wording', () => {
     assert.equal(withoutTitle(undefined, 'Configuring webhooks'), undefined);
   });
 });
+
+describe('extension run lines', () => {
+  it('a summary that starts with the state does not say it twice ("discarded · … · discarded: Plan…")', async () => {
+    const { runLine } = await import('../../../extension/views/runPresentation');
+    const Protocol = await import('../../../server/protocol');
+    const line = runLine(Protocol.Run.parse(run('r1', { state: 'discarded', summary: 'discarded: Plan: 2 to add, 0 to change, 1 to destroy.' })));
+    assert.equal(line.match(/discarded/g)?.length, 1, line);
+    assert.match(line, /Plan: 2 to add/);
+  });
+});
