@@ -35,6 +35,6 @@ describe('operations/preview: the id and webhook URL a name would give', () => {
     await integrations.deleteIntegration(world.as('ana'), { id: 'prod-bb' });
     const preview = await previewIntegration(world.as('ana'), { name: 'Prod BB' });
     assert.equal(preview.problem, undefined);
-    assert.match(preview.note ?? '', /1 detached stack\(s\) can be reattached/);
+    assert.match(preview.note ?? '', /1 detached stack can be reattached/);
   });
 });
