@@ -4,6 +4,8 @@ export enum Command {
   EditIntegration = 'stackhook.editIntegration',
   DeleteIntegration = 'stackhook.deleteIntegration',
   TestConnection = 'stackhook.testConnection',
+  /** Edit Integration at its token step: offered where Bitbucket refused the token. */
+  ReplaceToken = 'stackhook.replaceToken',
   CopyWebhookUrl = 'stackhook.copyWebhookUrl',
   CopyWebhookSecret = 'stackhook.copyWebhookSecret',
   CopyWebhookSettings = 'stackhook.copyWebhookSettings',
@@ -12,6 +14,8 @@ export enum Command {
   CheckWebhooks = 'stackhook.checkWebhooks',
   RepairWebhook = 'stackhook.repairWebhook',
   ConfigureWebhook = 'stackhook.configureWebhook',
+  /** One webhook for a whole workspace (a workspace row, or the Repositories node). */
+  ConfigureWorkspaceWebhook = 'stackhook.configureWorkspaceWebhook',
   CreateStack = 'stackhook.createStack',
   EditStack = 'stackhook.editStack',
   DeleteStack = 'stackhook.deleteStack',
@@ -45,6 +49,12 @@ export enum Command {
   AddVariable = 'stackhook.addVariable',
   EditVariable = 'stackhook.editVariable',
   DeleteVariable = 'stackhook.deleteVariable',
+  /** The demo's (STACKHOOK_DEMO=1 npm start): shown only when the server says it is the demo. */
+  DemoCommit = 'stackhook.demo.commit',
+  DemoPullRequest = 'stackhook.demo.pullRequest',
+  DemoComment = 'stackhook.demo.comment',
+  DemoApprove = 'stackhook.demo.approve',
+  DemoMerge = 'stackhook.demo.merge',
   /** Bound to Tab while a Stackhook input is open (package.json keybindings). */
   StayInInput = 'stackhook.stayInInput',
 }

@@ -7,6 +7,8 @@ export enum ContextKey {
   HasIntegrations = 'stackhook.hasIntegrations',
   HasStacks = 'stackhook.hasStacks',
   HasDetachedStacks = 'stackhook.hasDetachedStacks',
+  /** The server is the demo's (its status names the simulated Bitbucket): the demo commands show. */
+  Demo = 'stackhook.demo',
   /** A step of a Stackhook multi-step input is open: Tab is bound to stay in it. */
   InInput = 'stackhook.inInput',
 }

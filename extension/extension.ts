@@ -13,6 +13,7 @@ import { Overview } from './state/overview';
 import { PANEL_VIEW_TYPE, StatusPanel } from './surfaces/panel';
 import { quickInputPrompter } from './commands/quickInput';
 import { RUN_LOG_SCHEME, RunLogDocuments, openRunLog } from './surfaces/runLogDocument';
+import { DELIVERY_SCHEME, deliveryDocuments } from './surfaces/deliveryDocument';
 import { RunWatcher } from './state/runWatcher';
 import { DriftNotifier } from './state/driftNotifier';
 import { DRIFT_SCHEME, DriftDocuments } from './surfaces/driftDiff';
@@ -87,11 +88,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     runs.onDidLook((stacks) => planProblems.update(stacks)),
     runs.onDidLook((stacks) => driftNotifier.look(stacks)),
     vscode.workspace.registerTextDocumentContentProvider(DRIFT_SCHEME, new DriftDocuments(server)),
+    vscode.workspace.registerTextDocumentContentProvider(DELIVERY_SCHEME, deliveryDocuments),
     // The link a local run's build status carries: vscode://stackhook.stackhook/run?id=<run id>.
     vscode.window.registerUriHandler({
       handleUri: (uri) => {
         const runId = new URLSearchParams(uri.query).get('id');
-        if (uri.path === '/run' && runId) void openRunLog(runId);
+        if (uri.path === '/run' && runId) void openRunLog(runId, server);
       },
     }),
     vscode.window.createTreeView(VIEW.integrations, { treeDataProvider: integrations, showCollapseAll: true }),
@@ -128,6 +130,8 @@ function followState(server: StackhookClient, overview: Overview, runs: RunWatch
       runningRuns: runs.counts.running,
       failedRuns: runs.counts.failed,
       drifted: overview.state.status?.counts.driftedStacks ?? 0,
+      waitingRuns: runs.counts.waiting,
+      refusedCredentials: overview.state.integrations.filter((integration) => integration.credentialRefused).map((integration) => integration.name),
     });
   return [
     runs.onDidChangeCounts(() => showCounts()),
@@ -141,6 +145,7 @@ function followState(server: StackhookClient, overview: Overview, runs: RunWatch
       setContext(ContextKey.HasIntegrations, state.integrations.length > 0);
       setContext(ContextKey.HasStacks, state.stacks.length > 0);
       setContext(ContextKey.HasDetachedStacks, overview.detachedStacks.length > 0);
+      setContext(ContextKey.Demo, state.status?.demo !== undefined);
       showCounts();
     }),
   ];

@@ -65,6 +65,19 @@
     const t = state.text;
     byId('refresh').textContent = t.refresh;
     byId('receiver').textContent = state.receiver;
+    // Shown only while a token is refused: the one thing that stops everything else.
+    const refused = state.refused || [];
+    byId('refused-section').hidden = refused.length === 0;
+    byId('refused-heading').textContent = `${t.refused} (${refused.length})`;
+    fill(
+      byId('refused'),
+      '',
+      refused.map((entry) =>
+        row(entry.name, `${t.refusedAt} ${new Date(entry.at).toLocaleString()} · ${entry.reason}`, [
+          button(t.replaceToken, { type: 'replaceToken', integrationId: entry.integrationId }),
+        ]),
+      ),
+    );
     byId('detached-heading').textContent = `${t.detached} (${state.detached.length})`;
     fill(
       byId('detached'),
@@ -106,7 +119,7 @@
       byId('runs'),
       t.noRuns,
       state.runs.map((run) =>
-        row(run.stackId, run.line, [element('span', `badge run-${run.state}`, run.state), button(t.openLog, { type: 'openLog', runId: run.id })]),
+        row(run.stackName || run.stackId, run.line, [element('span', `badge run-${run.state}`, run.state), button(t.openLog, { type: 'openLog', runId: run.id })]),
       ),
     );
     byId('deliveries-heading').textContent = t.deliveries;

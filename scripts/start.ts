@@ -25,6 +25,8 @@ const DEMO = {
   email: 'demo@example.com',
   displayName: 'Demo User',
   token: 'ATATT3xFfGF0-stackhook-demo-token',
+  /** Who comments on and approves the demo's pull requests (authors cannot approve their own). */
+  reviewer: 'bo@example.com',
   workspace: 'acme',
   repositories: ['acme/infra-live', 'acme/network', 'acme/dns', 'acme/payments-infra'],
   more: 20,
@@ -85,11 +87,13 @@ async function main(): Promise<void> {
   if (demo) {
     // The simulated Bitbucket lives with the tests; it is loaded only for the demo.
     const { startFakeBitbucket } = await import('../test/support/fakeBitbucket');
-    const bitbucket = await startFakeBitbucket();
+    // With `demo`, it also takes the demo commands' actions (commit, pull requests) and sends their webhooks.
+    const bitbucket = await startFakeBitbucket({ demo: { author: DEMO.email, reviewer: DEMO.reviewer } });
     stops.push(() => bitbucket.stop());
     bitbucket.world.addUser({ email: DEMO.email, displayName: DEMO.displayName, token: DEMO.token, workspaces: { [DEMO.workspace]: 'admin' } });
     for (const fullName of DEMO.repositories) bitbucket.world.addRepository(fullName, { isPrivate: true, mainBranch: 'main' });
     bitbucket.world.addRepositories(DEMO.workspace, DEMO.more, 'service');
+    bitbucket.world.addUser({ email: DEMO.reviewer, displayName: 'Bo Reviewer', workspaces: { [DEMO.workspace]: 'member' } });
     // Both runners have something to run: a pipeline that takes a few seconds, and a local plan.
     bitbucket.pushCommit(DEMO.pipelinesRepository, 'main', { 'bitbucket-pipelines.yml': DEMO_PIPELINES_YAML, 'envs/prod/main.tf': '# network\n' });
     const pipelines = bitbucket.world.repository(DEMO.pipelinesRepository);
@@ -114,6 +118,9 @@ async function main(): Promise<void> {
       'Try: Stackhook in the activity bar → Set Up an Integration.',
       `  Pipelines runner  a stack on ${DEMO.pipelinesRepository} (custom pipeline "stackhook" is defined)`,
       `  local runner      a stack on ${DEMO.localRepository} with plan command: node plan.js  (apply: node plan.js apply)`,
+      'Then make Bitbucket send events: right-click a stack → Demo: Make a Commit… (a push), or run',
+      '  "Stackhook: Demo: Open or Update a Pull Request…", then Comment on, Approve and Merge it, from the palette.',
+      `  Every "Open in Bitbucket" opens the simulated Bitbucket's pages (${bitbucket.origin}).`,
     );
   } else {
     if (process.env.STACKHOOK_PUBLIC_URL) settings['stackhook.publicUrl'] = process.env.STACKHOOK_PUBLIC_URL;
@@ -131,6 +138,9 @@ async function main(): Promise<void> {
     vsix: [vsix],
     settings,
     port: await editorPort(),
+    // Tells the server it is the demo (with its loopback Bitbucket): the demo commands show, and the
+    // receiver's loopback address counts as reachable. Not a setting: a user cannot set it by mistake.
+    env: { STACKHOOK_DEMO: demo ? '1' : '' },
     ...(demo ? {} : { stateDir: STATE_DIR, folder: path.join(STATE_DIR, 'workspace') }),
   });
   stops.push(() => editor.stop());

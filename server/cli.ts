@@ -24,6 +24,8 @@ interface CommonOptions {
   /** Team server only: the file that holds the database's password (else PGPASSWORD, as start-up found it). */
   databasePasswordFile: string | null;
   receiverLimits: ReceiverLimits;
+  /** The demo's simulated Bitbucket (see isDemo). */
+  demo: boolean;
 }
 
 /** `serve` always listens; `--stdio` listens only when asked to. */
@@ -112,7 +114,19 @@ function parseUrl(flag: string, value: string): string {
   }
 }
 
-export function parseServerArgs(argv: string[]): ServerOptions {
+/**
+ * The demo (`STACKHOOK_DEMO=1 npm start`) runs one person's process against a simulated Bitbucket
+ * on loopback: only then does the server say so in `stackhook/status` and treat the receiver's
+ * address as reachable. A real Bitbucket is never on loopback, so the variable cannot make a real
+ * setup skip the reachability warning; and no editor setting can set it.
+ */
+export function isDemo(env: NodeJS.ProcessEnv, serve: boolean, bitbucketApi: string): boolean {
+  if (env.STACKHOOK_DEMO !== '1' || serve) return false;
+  const host = new URL(bitbucketApi).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerOptions {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -158,11 +172,12 @@ export function parseServerArgs(argv: string[]): ServerOptions {
   }
   const receiverLimits = parseReceiverLimits(values);
   const localUrl = `http://${listen ? hostPort(listen.host, listen.port) : DEFAULT_LISTEN}`;
+  const bitbucketApi = parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API);
   const common: CommonOptions = {
     store: folder,
     user: values.user ?? os.userInfo().username,
     secrets,
-    bitbucketApi: parseUrl('--bitbucket-api', values['bitbucket-api'] ?? DEFAULT_BITBUCKET_API),
+    bitbucketApi,
     publicUrl: parseUrl('--public-url', values['public-url'] ?? localUrl),
     deliveryLogSize: logSize,
     secretKeyFile: values['secret-key-file'] ? path.resolve(values['secret-key-file']) : null,
@@ -171,6 +186,7 @@ export function parseServerArgs(argv: string[]): ServerOptions {
     databaseUrl,
     databasePasswordFile,
     receiverLimits,
+    demo: isDemo(env, serve, bitbucketApi),
   };
   return listen && serve ? { ...common, mode: 'serve', listen } : { ...common, mode: 'stdio', listen };
 }

@@ -12,6 +12,8 @@ export interface ServerContext extends RunHost {
   readonly publicUrl: string;
   /** Where people open Bitbucket's pages (derived from the configured API); https://bitbucket.org when not given. */
   readonly bitbucketWeb?: string | undefined;
+  /** The demo's simulated Bitbucket on this machine (STACKHOOK_DEMO=1 with a loopback --bitbucket-api): every webhook URL counts as reachable. */
+  readonly demo?: boolean | undefined;
   /** Manual runs (R12). Runs queued by a delivery are in its line of the deliveries log. */
   readonly runs: RecordLog<typeof StoredRun>;
   /** Every recorded delivery with the runs it queued, one line each (written at once, R16). */

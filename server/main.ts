@@ -13,7 +13,7 @@ import { maskEverything } from './protocol/masking';
 import { WEBHOOK_PATH_PREFIX } from './registry/webhookUrl';
 import { answerProtocol } from './rpc/answerProtocol';
 import { gatedStdio } from './rpc/lifecycle';
-import { TeamRpcEndpoint } from './rpc/webSocketEndpoint';
+import { RPC_PATH, TeamRpcEndpoint } from './rpc/webSocketEndpoint';
 import { sandboxSupport, unsandboxedNotice } from './runs/sandbox';
 import { readTls, watchTeamStore } from './serveSupport';
 import { openContext, runCallbacksOf, startDriftChecks } from './startup';
@@ -145,6 +145,8 @@ async function runServe(options: Extract<ServerOptions, { mode: 'serve' }>): Pro
   context.execution?.lookOut();
   startDriftChecks(context);
   const state = await context.store.read();
+  // Where editors connect (Connect to Team Server takes this address, without /rpc).
+  log.info(`Editors connect to ${receiver.url.replace(/^http/, 'ws')}${RPC_PATH} (in VS Code: Stackhook: Connect to Team Server…, address ${receiver.url}).`);
   log.info(
     `Stackhook ${context.version} receives Bitbucket Cloud webhooks at ${receiver.url} ` +
       `(Bitbucket sends them to ${context.publicUrl}${WEBHOOK_PATH_PREFIX}<integration id>; ` +

@@ -86,6 +86,7 @@ export async function openContext(
     user: options.user,
     publicUrl: options.publicUrl,
     bitbucketWeb: bitbucketWebBase(options.bitbucketApi),
+    ...(options.demo ? { demo: true } : {}),
     store,
     credentials,
     bitbucket: deferredGateway(async () => (await import('./bitbucket/restGateway')).createBitbucketGateway(options.bitbucketApi, log)),

@@ -36,6 +36,9 @@ export async function validateEmail(server: StackhookServer, value: string): Pro
 
 /** Asks the server what the name would give; its problem is the error, its id and URL the preview. */
 export async function validateName(server: StackhookServer, value: string): Promise<Validation> {
+  // What the name itself breaks is said at once, in words (a name too long for the preview's params never reaches it).
+  const problem = protocol().nameProblem(value, 'integration');
+  if (problem) return { severity: 'error', message: problem };
   try {
     const preview = await server.request(protocol().IntegrationsPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
@@ -145,7 +148,16 @@ const labelsStep = (flow: IntegrationFlow): IntegrationStep => ({
   name: 'labels',
   run: async (draft, at) =>
     outcomeOf(
-      await flow.prompter.input({ ...at, value: draft.labels.join(', '), prompt: vscode.l10n.t('Labels, separated by commas (optional)'), placeholder: 'prod, platform' }),
+      await flow.prompter.input({
+        ...at,
+        value: draft.labels.join(', '),
+        prompt: vscode.l10n.t('Labels, separated by commas (optional)'),
+        placeholder: 'prod, platform',
+        validate: (value) => {
+          const problem = protocol().labelsProblem(value);
+          return problem ? { severity: 'error', message: problem } : undefined;
+        },
+      }),
       (value) => (draft.labels = splitLabels(value)),
     ),
 });

@@ -6,6 +6,7 @@ import type { CommandContext } from './context';
 import * as deliveries from './deliveries';
 import * as drift from './drift';
 import { openDriftedResource } from '../surfaces/driftDiff';
+import * as demo from './demo';
 import * as general from './general';
 import * as integrations from './integrations';
 import * as runs from './runs';
@@ -17,6 +18,7 @@ import { stackArg } from './pick';
 import { showingErrors } from './request';
 import type { Host } from './variables';
 import * as webhooks from './webhooks';
+import * as workspaceWebhook from './workspaceWebhook';
 import * as team from './teamServer';
 
 export type { CommandContext } from './context';
@@ -30,12 +32,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.EditIntegration]: (arg) => integrations.edit(ctx, arg),
     [Command.DeleteIntegration]: (arg) => integrations.remove(ctx, arg),
     [Command.TestConnection]: (arg) => integrations.test(ctx, arg),
+    [Command.ReplaceToken]: (arg) => integrations.replaceToken(ctx, arg),
     [Command.CopyWebhookUrl]: (arg) => integrations.copyWebhookUrl(ctx, arg),
     [Command.CopyWebhookSecret]: (arg) => integrations.copyWebhookSecret(ctx, arg),
     [Command.CopyWebhookSettings]: (arg) => integrations.copyWebhookSettings(ctx, arg),
     [Command.RegenerateWebhookSecret]: (arg) => integrations.regenerateWebhookSecret(ctx, arg),
     [Command.ConfigureWebhooks]: (arg) => webhooks.configure(ctx, arg),
     [Command.CheckWebhooks]: (arg) => webhooks.check(ctx, arg),
+    [Command.ConfigureWorkspaceWebhook]: (arg) => workspaceWebhook.configureWorkspaceWebhook(ctx, arg),
     [Command.RepairWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
     // A missing hook is configured, a drifted one repaired: the same request, named for what it does.
     [Command.ConfigureWebhook]: (arg, repository?: string) => webhooks.repair(ctx, arg, repository),
@@ -48,7 +52,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.ReattachAll]: (arg) => stacks.reattachAll(ctx, arg),
     [Command.TriggerRun]: (arg) => stacks.triggerRun(ctx, arg),
     [Command.CheckCommitLinks]: (arg) => commitLinks.checkCommitLinks(ctx, arg),
-    [Command.ShowDelivery]: (arg) => deliveries.showDelivery(arg),
+    [Command.ShowDelivery]: (arg) => deliveries.showDelivery(ctx, arg),
     [Command.ShowStatusPanel]: () => general.showStatusPanel(ctx),
     [Command.Refresh]: () => general.refresh(ctx),
     [Command.ShowOutput]: () => general.showOutput(ctx),
@@ -72,6 +76,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [Command.AddVariable]: (arg) => onDemand().variables.add(host(), arg),
     [Command.EditVariable]: (arg) => onDemand().variables.edit(host(), arg),
     [Command.DeleteVariable]: (arg) => onDemand().variables.remove(host(), arg),
+    [Command.DemoCommit]: (arg) => demo.commit(ctx, arg),
+    [Command.DemoPullRequest]: (arg) => demo.pullRequest(ctx, arg),
+    [Command.DemoComment]: () => demo.comment(ctx),
+    [Command.DemoApprove]: () => demo.approve(ctx),
+    [Command.DemoMerge]: () => demo.merge(ctx),
     // Tab would move focus out of a Stackhook input (into the status panel, an editor): taking the key keeps it in the step.
     [Command.StayInInput]: () => undefined,
   };

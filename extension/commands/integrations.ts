@@ -22,8 +22,8 @@ type UpdateParams = z.input<typeof Protocol.IntegrationsUpdate.params>;
 
 export function edit(ctx: CommandContext, arg?: unknown): Promise<void> {
   return withDetails(ctx, arg, vscode.l10n.t('Which integration do you want to edit?'), async (current) => {
-    const params = await askChange(ctx, current);
-    if (params) await update(ctx, params, current.name);
+    const field = await pickField(current);
+    if (field) await changeUntilSaved(ctx, current, field);
   });
 }
 
@@ -37,9 +37,30 @@ function withDetails(ctx: CommandContext, arg: unknown, question: string, act: (
   });
 }
 
-/** Which field to change and its new value; undefined when the person stops. */
-async function askChange(ctx: CommandContext, current: Protocol.IntegrationDetails): Promise<UpdateParams | undefined> {
-  const { id } = current;
+/** Asks for the field and saves it; after a refusal, asks again for the field the refusal names, as Create does. */
+async function changeUntilSaved(ctx: CommandContext, current: Protocol.IntegrationDetails, first: EditField): Promise<void> {
+  let field: EditField | undefined = first;
+  while (field) {
+    const params = await askField(ctx, current, field);
+    if (!params) return;
+    let next = await update(ctx, params, current.name);
+    if (next === 'save-unchecked') next = await update(ctx, { ...params, verify: false }, current.name);
+    field = next === 'done' || next === 'save-unchecked' ? undefined : next;
+  }
+}
+
+/** Replace Token: Edit Integration at its token step (offered on an integration whose token Bitbucket refused). */
+export function replaceToken(ctx: CommandContext, arg?: unknown): Promise<void> {
+  return requestCommand(ctx, {
+    ...aboutIntegration(ctx.server, arg, vscode.l10n.t('Replace the API token of which integration?')),
+    request: protocol().IntegrationsGet,
+    params: (id) => ({ id }),
+    onAnswer: (current) => changeUntilSaved(ctx, current, 'secret'),
+  });
+}
+
+/** Which field to change; undefined when the person stops. */
+async function pickField(current: Protocol.IntegrationDetails): Promise<EditField | undefined> {
   const field = await vscode.window.showQuickPick(
     [
       { label: vscode.l10n.t('Email'), description: current.username, field: 'username' as EditField },
@@ -49,9 +70,13 @@ async function askChange(ctx: CommandContext, current: Protocol.IntegrationDetai
     ],
     { placeHolder: vscode.l10n.t('What do you want to change in "{0}"? (The name cannot change: the webhook URL is derived from it.)', current.name) },
   );
-  switch (field?.field) {
-    case undefined:
-      return undefined;
+  return field?.field;
+}
+
+/** The field's new value; undefined when the person stops. */
+async function askField(ctx: CommandContext, current: Protocol.IntegrationDetails, field: EditField): Promise<UpdateParams | undefined> {
+  const { id } = current;
+  switch (field) {
     case 'username': {
       const username = await vscode.window.showInputBox({
         title: vscode.l10n.t('Email of "{0}"', current.name),
@@ -72,7 +97,11 @@ async function askChange(ctx: CommandContext, current: Protocol.IntegrationDetai
       return { id, secret, credentialType: 'api_token' };
     }
     case 'labels': {
-      const labels = await vscode.window.showInputBox({ title: vscode.l10n.t('Labels of "{0}", separated by commas', current.name), value: current.labels.join(', ') });
+      const labels = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Labels of "{0}", separated by commas', current.name),
+        value: current.labels.join(', '),
+        validateInput: (value) => protocol().labelsProblem(value),
+      });
       return labels === undefined ? undefined : { id, labels: [...new Set(labels.split(',').map((label) => label.trim()).filter(Boolean))] };
     }
     case 'description': {
@@ -82,18 +111,51 @@ async function askChange(ctx: CommandContext, current: Protocol.IntegrationDetai
   }
 }
 
-/** A change Bitbucket refused is offered again unchecked; anything else goes to the command's error. */
-async function update(ctx: CommandContext, params: UpdateParams, name: string): Promise<void> {
+const CHANGED: Readonly<Record<EditField, string>> = {
+  username: 'email',
+  secret: 'API token',
+  labels: 'labels',
+  description: 'description',
+};
+
+/**
+ * Saves the change, checked with Bitbucket when it is the credential. A refusal is explained as
+ * Create explains it: Edit reopens the field the server names (the token, or the email), Copy curl,
+ * and Save without checking only when Bitbucket was not reached (it refused nothing).
+ * Resolves to `done`, the field to ask again, or `save-unchecked`; anything else goes to the command's error.
+ */
+async function update(ctx: CommandContext, params: UpdateParams, name: string): Promise<'done' | 'save-unchecked' | EditField> {
   const checks = params.secret !== undefined || params.username !== undefined;
+  const edited: EditField = params.secret !== undefined ? 'secret' : params.username !== undefined ? 'username' : params.labels !== undefined ? 'labels' : 'description';
   try {
-    await send(ctx, protocol().IntegrationsUpdate, params, { title: checks ? vscode.l10n.t('Checking the credentials with Bitbucket…') : vscode.l10n.t('Saving…') });
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Integration "{0}" updated.', name), 4_000);
+    await send(ctx, protocol().IntegrationsUpdate, params, { title: checks && params.verify !== false ? vscode.l10n.t('Checking the credentials with Bitbucket…') : vscode.l10n.t('Saving…') });
+    void vscode.window.showInformationMessage(
+      checks && params.verify !== false
+        ? vscode.l10n.t('Integration "{0}" updated: Bitbucket accepted the new {1}.', name, vscode.l10n.t(CHANGED[edited]))
+        : vscode.l10n.t('Integration "{0}" updated: its {1} was saved.', name, vscode.l10n.t(CHANGED[edited])),
+    );
+    return 'done';
   } catch (error) {
     const info = serverError(error);
     if (info.kind !== 'Bitbucket' || params.verify === false) throw error;
+    const edit = vscode.l10n.t('Edit');
+    const copyCurl = vscode.l10n.t('Copy curl');
     const saveUnchecked = vscode.l10n.t('Save without checking');
-    const choice = await vscode.window.showErrorMessage(info.message, { modal: true, detail: vscode.l10n.t('The change was not saved.') }, saveUnchecked);
-    if (choice === saveUnchecked) await update(ctx, { ...params, verify: false }, name);
+    const title = info.unreachable
+      ? vscode.l10n.t('Bitbucket could not be reached, so the credential was not checked.')
+      : vscode.l10n.t('Bitbucket did not accept the credential. The change was not saved.');
+    const actions = [edit, ...(info.curl ? [copyCurl] : []), ...(info.unreachable ? [saveUnchecked] : [])];
+    for (;;) {
+      const choice = await vscode.window.showErrorMessage(title, { modal: true, detail: info.message }, ...actions);
+      if (choice === copyCurl && info.curl) {
+        await vscode.env.clipboard.writeText(info.curl);
+        continue;
+      }
+      if (choice === saveUnchecked) return 'save-unchecked';
+      if (choice !== edit) return 'done';
+      // The field the server names: a token refused reopens the token box (a password box), never the email.
+      return info.field === 'username' ? 'username' : info.field === 'secret' || info.field === 'credentialType' ? 'secret' : edited;
+    }
   }
 }
 
@@ -109,13 +171,12 @@ export function remove(ctx: CommandContext, arg?: unknown): Promise<void> {
     },
     onAnswer: (result) => {
       const detachedCount = result.detachedStackIds.length;
-      vscode.window.setStatusBarMessage(
+      void vscode.window.showInformationMessage(
         detachedCount === 0
           ? vscode.l10n.t('Integration "{0}" deleted.', name)
           : detachedCount === 1
             ? vscode.l10n.t('Integration "{0}" deleted; 1 stack detached.', name)
-            : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount),
-        5_000,
+            : vscode.l10n.t('Integration "{0}" deleted; {1} stacks detached.', name, detachedCount)
       );
     },
   });
@@ -170,7 +231,7 @@ export function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.Crede
         return result;
       }
       ctx.output.warn(`Connection test of ${id} failed: ${result.problem?.message ?? ''}\n${result.curl}`);
-      const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Edit integration')] : [];
+      const actions = result.problem?.needsNewCredential ? [vscode.l10n.t('Replace Token')] : [];
       const copyCurl = vscode.l10n.t('Copy curl');
       const choice = await vscode.window.showErrorMessage(
         result.problem?.message ?? vscode.l10n.t('The connection test failed.'),
@@ -179,7 +240,7 @@ export function test(ctx: CommandContext, arg?: unknown): Promise<Protocol.Crede
         copyCurl,
       );
       if (choice === copyCurl) await vscode.env.clipboard.writeText(result.curl);
-      else if (choice && actions.includes(choice)) await vscode.commands.executeCommand(Command.EditIntegration, id);
+      else if (choice && actions.includes(choice)) await vscode.commands.executeCommand(Command.ReplaceToken, id);
       return result;
     },
   });

@@ -63,21 +63,36 @@ export async function stackArg(
 ): Promise<string | undefined> {
   const given = stackIdOf(arg);
   if (given) return given;
-  const stacks = (await server.request(protocol().StacksList, {})).filter(filter);
+  const [all, integrations] = await Promise.all([server.request(protocol().StacksList, {}), server.request(protocol().IntegrationsList, {}).catch(() => [])]);
+  const stacks = all.filter(filter);
+  if (all.length === 0) {
+    // Not a dead end: the stack this command needs can be made from here.
+    const create = vscode.l10n.t('Create Stack');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('There is no stack yet. A stack ties a repository\'s branch to the runs Stackhook makes.'), create);
+    if (choice === create) await vscode.commands.executeCommand(Command.CreateStack);
+    return undefined;
+  }
   if (stacks.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('There is no stack to choose from.'));
     return undefined;
   }
+  const integrationName = (id: string | null) => integrations.find((integration) => integration.id === id)?.name ?? id ?? '';
   const picked = await vscode.window.showQuickPick(
     stacks.map((stack) => ({
       label: stack.name,
-      description: stack.state === 'detached' ? vscode.l10n.t('detached') : (stack.integrationId ?? ''),
+      description: stack.state === 'detached' ? vscode.l10n.t('detached') : integrationName(stack.integrationId),
       detail: `${stack.repository} @ ${stack.branch}`,
       stack,
     })),
     { placeHolder, ignoreFocusOut: true },
   );
   return picked?.stack.id;
+}
+
+/** The names people gave their stacks, by id: messages name a stack as its person named it. */
+export async function stackNames(server: StackhookServer): Promise<Map<string, string>> {
+  const stacks = await server.request(protocol().StacksList, {}).catch(() => []);
+  return new Map(stacks.map((stack) => [stack.id, stack.name]));
 }
 
 /** With no integration there is nothing to pick: say so and offer to create one. */

@@ -13,7 +13,15 @@ export async function publicUrlProblem(server: StackhookServer): Promise<string 
   }
 }
 
-const openPublicUrlSetting = () => vscode.commands.executeCommand('workbench.action.openSettings', 'stackhook.publicUrl');
+/**
+ * The setting is machine-scoped: in a remote window or in the browser (code-server) it lives on the
+ * Remote tab, and the User tab would say "No Settings Found".
+ */
+export const openPublicUrlSetting = () =>
+  vscode.commands.executeCommand(
+    vscode.env.remoteName !== undefined || vscode.env.uiKind === vscode.UIKind.Web ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings',
+    { query: 'stackhook.publicUrl' },
+  );
 
 /** Before hooks are written into Bitbucket: go on only when the URL is reachable or the user says so. */
 export async function confirmReachable(server: StackhookServer): Promise<boolean> {

@@ -71,6 +71,12 @@ export async function showingErrors<T>(subject: () => ErrorSubject, work: () => 
   }
 }
 
+/** The server's progress often starts with what the notification's title says ("Configuring webhooks: 8 of 25"): said once. */
+export function withoutTitle(message: string | undefined, title: string): string | undefined {
+  if (message === undefined || !message.toLowerCase().startsWith(title.toLowerCase())) return message;
+  return message.slice(title.length).replace(/^[\s:·–-]+/, '') || undefined;
+}
+
 /** One request, under a progress notification when the command asks for one. */
 export function send<P extends z.ZodType, R extends z.ZodType>(
   ctx: Pick<CommandContext, 'server'>,
@@ -89,7 +95,7 @@ export function send<P extends z.ZodType, R extends z.ZodType>(
         sent.progress = (message, percentage) => {
           const increment = percentage === undefined ? undefined : Math.max(0, percentage - reported);
           if (percentage !== undefined) reported = percentage;
-          reporter.report({ message, increment });
+          reporter.report({ message: withoutTitle(message, progress.title), increment });
         };
       }
       return ctx.server.request(request, params, sent);

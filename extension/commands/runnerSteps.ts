@@ -99,7 +99,9 @@ function checkedBy(schema: { safeParse(value: unknown): { success: true } | { su
 
 const toolName = (tool: Tool) => (tool === 'terraform' ? 'Terraform' : 'OpenTofu');
 
-export function runnerSteps<D extends RunnerDraft>(prompter: Prompter, P: typeof Protocol): FlowStep<D, RunnerStepName>[] {
+export function runnerSteps<D extends RunnerDraft>(prompter: Prompter, P: typeof Protocol, options: { localRunner?: boolean } = {}): FlowStep<D, RunnerStepName>[] {
+  // A team server started without --local-runner refuses local runs: not offered, and the step says why.
+  const localAllowed = options.localRunner !== false;
   const local = (draft: D) => draft.runnerType === 'local';
   const tool = (draft: D) => local(draft) && isTool(draft.tool);
   return [
@@ -109,11 +111,15 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter, P: typeof
         outcomeOf(
           await prompter.pick<Protocol.Runner['type']>({
             ...at,
-            placeholder: vscode.l10n.t('Where do the stack\'s runs execute?'),
-            active: draft.runnerType,
+            placeholder: localAllowed
+              ? vscode.l10n.t('Where do the stack\'s runs execute?')
+              : vscode.l10n.t('Where do the stack\'s runs execute? ("On this machine" is not offered: this team server was started without --local-runner.)'),
+            active: localAllowed ? draft.runnerType : 'pipelines',
             items: [
-              { label: vscode.l10n.t('Bitbucket Pipelines'), detail: vscode.l10n.t('Runs the repository\'s custom pipeline on the run\'s commit. For teams.'), value: 'pipelines' },
-              { label: vscode.l10n.t('On this machine'), detail: vscode.l10n.t('Runs OpenTofu, Terraform or your commands here, in a checkout of the run\'s commit. No CI needed.'), value: 'local' },
+              { label: vscode.l10n.t('Bitbucket Pipelines'), detail: vscode.l10n.t('Runs the repository\'s custom pipeline on the run\'s commit. For teams.'), value: 'pipelines' as const },
+              ...(localAllowed
+                ? [{ label: vscode.l10n.t('On this machine'), detail: vscode.l10n.t('Runs OpenTofu, Terraform or your commands here, in a checkout of the run\'s commit. No CI needed.'), value: 'local' as const }]
+                : []),
             ],
           }),
           (type) => (draft.runnerType = type),
@@ -129,7 +135,11 @@ export function runnerSteps<D extends RunnerDraft>(prompter: Prompter, P: typeof
             value: draft.pipeline,
             prompt: vscode.l10n.t('Custom pipeline to run (a key under pipelines.custom in bitbucket-pipelines.yml)'),
             validate: (value) =>
-              P.PipelineName.safeParse(value.trim()).success ? undefined : { severity: 'error', message: vscode.l10n.t('Letters, digits, ".", "_" and "-" only.') },
+              value.trim() === ''
+                ? { severity: 'error', message: vscode.l10n.t('Enter the name of a custom pipeline: a key under pipelines.custom in bitbucket-pipelines.yml, such as stackhook.') }
+                : P.PipelineName.safeParse(value.trim()).success
+                  ? undefined
+                  : { severity: 'error', message: vscode.l10n.t('A pipeline name has letters, digits, ".", "_" and "-" only.') },
           }),
           (value) => (draft.pipeline = value.trim()),
         ),

@@ -9,7 +9,7 @@ import { isHeld, isLive, runLine } from '../views/runPresentation';
 import { onDemand } from '../onDemandLoader';
 import type { CommandContext } from './context';
 import { requestCommand, showingErrors } from './request';
-import { aboutStack } from './pick';
+import { stackArg, stackNames } from './pick';
 
 function runIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
@@ -20,13 +20,14 @@ function runIdOf(arg: unknown): string | undefined {
 async function runArg(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (run: Protocol.Run) => boolean = () => true): Promise<string | undefined> {
   const given = runIdOf(arg);
   if (given) return given;
-  const runs = (await ctx.server.request(protocol().RunsList, { limit: 50 })).filter(filter);
+  const [all, names] = await Promise.all([ctx.server.request(protocol().RunsList, { limit: 50 }), stackNames(ctx.server)]);
+  const runs = all.filter(filter);
   if (runs.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('There is no run to choose from.'));
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    runs.map((run) => ({ label: run.stackId, description: runLine(run), detail: run.id, run })),
+    runs.map((run) => ({ label: names.get(run.stackId) ?? run.stackId, description: runLine(run), detail: run.id, run })),
     { placeHolder, matchOnDescription: true, ignoreFocusOut: true },
   );
   return picked?.run.id;
@@ -37,26 +38,28 @@ export function openLog(ctx: CommandContext, arg?: unknown): Promise<void> {
     () => ({}),
     async () => {
       const runId = await runArg(ctx, arg, vscode.l10n.t('Open the log of which run?'));
-      if (runId) await openRunLog(runId);
+      if (runId) await openRunLog(runId, ctx.server);
     },
   );
 }
 
 /** Cancel, Confirm, Discard and Retry: one request on a run, and a word in the status bar. */
-function act(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (run: Protocol.Run) => boolean, request: typeof Protocol.RunsCancel, done: (run: Protocol.Run) => string) {
+function act(ctx: CommandContext, arg: unknown, placeHolder: string, filter: (run: Protocol.Run) => boolean, request: typeof Protocol.RunsCancel, done: (name: string) => string) {
   return requestCommand(ctx, {
     pick: () => runArg(ctx, arg, placeHolder, filter),
     request,
     params: (runId) => ({ runId }),
-    onAnswer: (run) => {
-      vscode.window.setStatusBarMessage(done(run), 5_000);
+    onAnswer: async (run) => {
+      // Said where it is seen (not only a status bar word), with the name the person gave the stack.
+      const name = (await stackNames(ctx.server)).get(run.stackId) ?? run.stackId;
+      void vscode.window.showInformationMessage(done(name));
       return run;
     },
   });
 }
 
 export const cancel = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Cancel which run?'), isLive, protocol().RunsCancel, (run) => vscode.l10n.t('Cancelling the run of "{0}".', run.stackId));
+  act(ctx, arg, vscode.l10n.t('Cancel which run?'), isLive, protocol().RunsCancel, (name) => vscode.l10n.t('Cancelling the run of "{0}".', name));
 
 /**
  * Confirm asks first, in words, what it will apply: the plan's counts and the first resources it
@@ -128,12 +131,12 @@ export function openResourceChange(arg?: unknown): Promise<void> {
 }
 
 export const discard = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Discard which run? Nothing will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsDiscard, (run) =>
-    vscode.l10n.t('The plan of "{0}" was discarded.', run.stackId),
+  act(ctx, arg, vscode.l10n.t('Discard which run? Nothing will be applied.'), (run) => run.state === 'unconfirmed', protocol().RunsDiscard, (name) =>
+    vscode.l10n.t('The plan of "{0}" was discarded: nothing was applied.', name),
   );
 
 export const retry = (ctx: CommandContext, arg?: unknown) =>
-  act(ctx, arg, vscode.l10n.t('Run which run again?'), (run) => !isLive(run), protocol().RunsRetry, (run) => vscode.l10n.t('Run queued again for "{0}".', run.stackId));
+  act(ctx, arg, vscode.l10n.t('Run which run again?'), (run) => !isLive(run), protocol().RunsRetry, (name) => vscode.l10n.t('Run queued again for "{0}".', name));
 
 export function openInBitbucket(ctx: CommandContext, arg?: unknown): Promise<void> {
   return requestCommand(ctx, {
@@ -149,13 +152,17 @@ export function openInBitbucket(ctx: CommandContext, arg?: unknown): Promise<voi
 /** Says whether the stack's runner can run, and what to add or fix when it cannot. */
 export function checkRunner(ctx: CommandContext, arg?: unknown): Promise<Protocol.RunnerCheck | undefined> {
   return requestCommand(ctx, {
-    ...aboutStack(ctx.server, arg, vscode.l10n.t('Check the runner of which stack?'), (stack) => stack.state === 'attached'),
+    pick: async () => {
+      const stackId = await stackArg(ctx.server, arg, vscode.l10n.t('Check the runner of which stack?'), (stack) => stack.state === 'attached');
+      return stackId === undefined ? undefined : { stackId, name: (await stackNames(ctx.server)).get(stackId) ?? stackId };
+    },
+    subject: ({ stackId }) => ({ stackId }),
     request: protocol().StacksCheckRunner,
-    params: (stackId) => ({ stackId }),
-    progress: (stackId) => ({ title: vscode.l10n.t('Checking the runner of "{0}"…', stackId) }),
-    onAnswer: async (check, stackId) => {
+    params: ({ stackId }) => ({ stackId }),
+    progress: ({ name }) => ({ title: vscode.l10n.t('Checking the runner of "{0}"…', name) }),
+    onAnswer: async (check, { name }) => {
       if (check.ok) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('The runner of "{0}" is ready.', stackId));
+        void vscode.window.showInformationMessage(vscode.l10n.t('The runner of "{0}" is ready.', name));
         return check;
       }
       const first = check.problems[0];

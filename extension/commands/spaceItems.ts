@@ -20,7 +20,11 @@ export function spacePath(spaces: readonly Protocol.Space[], space: Protocol.Spa
 }
 
 export function spaceItems(spaces: readonly Protocol.Space[]): { label: string; description: string; value: string }[] {
-  return spaces.map((space) => ({ label: space.name, description: spacePath(spaces, space), value: space.id }));
+  // The path tells two spaces of one name apart; for a top space it would only repeat the name ("root root").
+  return spaces.map((space) => {
+    const where = spacePath(spaces, space);
+    return { label: space.name, description: where === space.name ? vscode.l10n.t('top space') : where, value: space.id };
+  });
 }
 
 const NEW_SPACE = '\u0000new-space';
@@ -54,6 +58,8 @@ export async function pickOrCreateSpace(
     try {
       const created = await server.request(protocol().SpacesCreate, { name: name.trim(), parentId, inheritEntities: true });
       spaces.push(created);
+      // It exists from now on, whatever becomes of the rest of the flow (a refused credential, Cancel): say so.
+      void vscode.window.showInformationMessage(vscode.l10n.t('Space "{0}" created. It stays even if the rest of this is cancelled or refused.', created.name));
       return created.id;
     } catch (error) {
       // Shown beside the flow, which asks again; the pick keeps the spaces it had.

@@ -62,6 +62,8 @@ export interface StackFlow {
   spaces: Protocol.Space[];
   /** Steps already answered by what the command was run on (a repository item, a stack). */
   fixed: ReadonlySet<StackStepName>;
+  /** Whether the server lets stacks run "On this machine" (a team server needs --local-runner). */
+  localRunner?: boolean | undefined;
 }
 
 type StackStep = FlowStep<StackDraft, StackStepName>;
@@ -70,6 +72,8 @@ const chosen = (flow: StackFlow, name: StackStepName) => !flow.fixed.has(name);
 
 /** Asks the server what the name would give; its problem is the error, its id the preview. */
 export async function validateStackName(server: StackhookServer, value: string): Promise<Validation> {
+  const problem = protocol().nameProblem(value, 'stack');
+  if (problem) return { severity: 'error', message: problem };
   try {
     const preview = await server.request(protocol().StacksPreview, { name: value });
     if (preview.problem) return { severity: 'error', message: preview.problem };
@@ -127,7 +131,7 @@ export function repositoryStep(flow: StackFlow): StackStep {
           active: draft.repository,
           items: repositories.map((repository) => ({
             label: repository.fullName,
-            description: repository.mainBranch ? vscode.l10n.t('main branch {0}', repository.mainBranch) : undefined,
+            description: repository.mainBranch ? vscode.l10n.t('default branch: {0}', repository.mainBranch) : undefined,
             value: repository.fullName,
           })),
         }),
@@ -194,7 +198,17 @@ export function projectRootStep(flow: StackFlow): StackStep {
     name: 'projectRoot',
     run: async (draft, at) =>
       outcomeOf(
-        await flow.prompter.input({ ...at, value: draft.projectRoot, prompt: vscode.l10n.t('Project root inside the repository (optional)'), placeholder: 'envs/prod' }),
+        await flow.prompter.input({
+          ...at,
+          value: draft.projectRoot,
+          prompt: vscode.l10n.t('Project root inside the repository (optional)'),
+          placeholder: 'envs/prod',
+          // The server's own rule (it refuses the same roots): said while typing, not after the last step.
+          validate: (value) => {
+            const problem = protocol().projectRootProblem(value);
+            return problem ? { severity: 'error', message: problem } : undefined;
+          },
+        }),
         (value) => (draft.projectRoot = value.trim()),
       ),
   };
@@ -220,10 +234,25 @@ export function spaceStep(flow: StackFlow): StackStep {
   return {
     name: 'space',
     applies: () => flow.spaces.length > 1,
-    run: async (draft, at) =>
-      outcomeOf(
-        await pickOrCreateSpace(flow.server, flow.prompter, at, flow.spaces, vscode.l10n.t('Space of the stack'), draft.spaceId),
-        (spaceId) => (draft.spaceId = spaceId),
-      ),
+    run: async (draft, at) => {
+      // R4: only the spaces the chosen integration can be used from; the pick says why others are missing.
+      const integration = flow.integrations.find((candidate) => candidate.id === draft.integrationId);
+      const usable = integration ? protocol().spacesUsableBy(flow.spaces, integration) : new Set(flow.spaces.map((space) => space.id));
+      const offered = flow.spaces.filter((space) => usable.has(space.id));
+      const hidden = flow.spaces.length - offered.length;
+      const placeholder =
+        hidden === 0 || !integration
+          ? vscode.l10n.t('Space of the stack')
+          : vscode.l10n.t(
+              'Space of the stack. Only the spaces "{0}" can be used from are listed: its own space, and the spaces below it that inherit entities ({1} not listed).',
+              integration.name,
+              hidden,
+            );
+      const active = draft.spaceId !== undefined && usable.has(draft.spaceId) ? draft.spaceId : integration?.spaceId;
+      const answer = await pickOrCreateSpace(flow.server, flow.prompter, at, offered, placeholder, active);
+      // A space made from the pick joins the flow's list, so Back and a second pass see it.
+      for (const space of offered) if (!flow.spaces.includes(space)) flow.spaces.push(space);
+      return outcomeOf(answer, (spaceId) => (draft.spaceId = spaceId));
+    },
   };
 }

@@ -61,8 +61,17 @@ async function announceCreated(ctx: CommandContext, stack: Protocol.Stack, integ
 }
 
 async function stackFlow(ctx: CommandContext, fixed: StackStepName[]): Promise<StackFlow> {
-  const [integrations, spaces] = await Promise.all([ctx.server.request(protocol().IntegrationsList, {}), ctx.server.request(protocol().SpacesList, {})]);
-  return { server: ctx.server, prompter: ctx.prompter, integrations, spaces, fixed: new Set(fixed) };
+  const [integrations, spaces, localRunner] = await Promise.all([
+    ctx.server.request(protocol().IntegrationsList, {}),
+    ctx.server.request(protocol().SpacesList, {}),
+    localRunnerAllowed(ctx),
+  ]);
+  return { server: ctx.server, prompter: ctx.prompter, integrations, spaces, fixed: new Set(fixed), localRunner };
+}
+
+/** A team server started without --local-runner refuses "On this machine": the runner step does not offer it. */
+async function localRunnerAllowed(ctx: CommandContext): Promise<boolean> {
+  return (await ctx.server.request(protocol().Status, {}).catch(() => undefined))?.localRunner !== false;
 }
 
 export async function create(ctx: CommandContext, arg?: unknown): Promise<Protocol.Stack | undefined> {
@@ -92,7 +101,7 @@ export async function create(ctx: CommandContext, arg?: unknown): Promise<Protoc
         repositoryStep(flow),
         branchStep(flow),
         projectRootStep(flow),
-        ...onDemand().runnerSteps<StackDraft>(ctx.prompter, protocol()),
+        ...onDemand().runnerSteps<StackDraft>(ctx.prompter, protocol(), { localRunner: flow.localRunner !== false }),
         nameStep(flow),
         spaceStep(flow),
       ];
@@ -168,7 +177,7 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
         integrationStep(flow, vscode.l10n.t('Integration of "{0}"', stack.name)),
         branchStep(flow),
         projectRootStep(flow),
-        ...onDemand().runnerSteps<StackDraft>(ctx.prompter, protocol()),
+        ...onDemand().runnerSteps<StackDraft>(ctx.prompter, protocol(), { localRunner: flow.localRunner !== false }),
       ];
       let startAt: StackFlowStepName | undefined;
       for (;;) {
@@ -191,7 +200,10 @@ export async function edit(ctx: CommandContext, arg?: unknown): Promise<Protocol
             });
             if (runnerChanged && updated.runner.type === 'pipelines') void vscode.commands.executeCommand(Command.CheckRunner, updated.id);
           }
-          vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" now tracks {1} @ {2}.', updated.name, updated.repository, updated.branch), 6_000);
+          // Said where it is seen, with what the stack now is.
+          const root = updated.projectRoot ? vscode.l10n.t('project root {0}', updated.projectRoot) : vscode.l10n.t('the repository\'s top');
+          const runsOn = updated.runner.type === 'pipelines' ? vscode.l10n.t('Bitbucket Pipelines ({0})', updated.runner.pipeline) : vscode.l10n.t('this machine');
+          void vscode.window.showInformationMessage(vscode.l10n.t('Stack "{0}" saved: it tracks {1} @ {2}, {3}, and runs on {4}.', updated.name, updated.repository, updated.branch, root, runsOn));
           return updated;
         } catch (error) {
           startAt = await offerEdit(error, vscode.l10n.t('The stack was not changed.'), { stackId: stack.id });
@@ -224,7 +236,7 @@ export async function remove(ctx: CommandContext, arg?: unknown): Promise<boolea
       return choice === confirm ? { stackId: stack.id } : undefined;
     },
     onAnswer: (_result, stack) => {
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" deleted.', stack.name), 6_000);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Stack "{0}" deleted. Its runs and deliveries stay in the history.', stack.name));
       return true;
     },
   });
@@ -238,7 +250,8 @@ export function changeRunner(ctx: CommandContext, arg?: unknown): Promise<Protoc
     request: protocol().StacksUpdate,
     params: async (stack) => {
       const draft = onDemand().runnerDraft(protocol(), stack);
-      if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), onDemand().runnerSteps(ctx.prompter, protocol()), draft))) return undefined;
+      const localRunner = await localRunnerAllowed(ctx);
+      if (!(await runSteps(vscode.l10n.t('Runner of "{0}"', stack.name), onDemand().runnerSteps(ctx.prompter, protocol(), { localRunner }), draft))) return undefined;
       return { stackId: stack.id, ...onDemand().runnerOf(draft) };
     },
     onAnswer: async (updated) => {
@@ -259,7 +272,7 @@ export function reattach(ctx: CommandContext, arg?: unknown): Promise<Protocol.S
       return integration && { stackId, integrationId: integration.id };
     },
     onAnswer: (stack) => {
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Stack "{0}" is attached to "{1}".', stack.name, integrationName), 5_000);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Stack "{0}" is attached to "{1}": pushes start its runs again.', stack.name, integrationName));
       return stack;
     },
   });

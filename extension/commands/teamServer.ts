@@ -31,11 +31,22 @@ function currentSetting(): string {
   return (vscode.workspace.getConfiguration(SECTION).get<string>('server') ?? '').trim();
 }
 
+/** The address last typed, so a second try (after a refusal, or after Disconnect) starts from it. */
+let lastAddress = '';
+
 export async function connect(ctx: CommandContext, link: TeamLink): Promise<void> {
+  // A failure offers Edit, which asks again with what was typed; giving up ends the flow.
+  while (!(await connectOnce(ctx, link))) {
+    /* asked again */
+  }
+}
+
+/** True when done (connected, or the person stopped); false to ask again. */
+async function connectOnce(ctx: CommandContext, link: TeamLink): Promise<boolean> {
   const url = await vscode.window.showInputBox({
     title: vscode.l10n.t('Connect to Team Server (1/2)'),
     prompt: vscode.l10n.t('The team server\'s address'),
-    value: currentSetting() || 'https://',
+    value: currentSetting() || lastAddress || 'https://',
     ignoreFocusOut: true,
     validateInput: (value) => {
       try {
@@ -46,7 +57,8 @@ export async function connect(ctx: CommandContext, link: TeamLink): Promise<void
       }
     },
   });
-  if (url === undefined) return;
+  if (url === undefined) return true;
+  lastAddress = url.trim();
   const address = parseTeamAddress(url);
   const pasted = await vscode.window.showInputBox({
     title: vscode.l10n.t('Connect to Team Server (2/2)'),
@@ -59,7 +71,7 @@ export async function connect(ctx: CommandContext, link: TeamLink): Promise<void
         ? undefined
         : vscode.l10n.t('A Stackhook token starts with shk_ (an invitation with shi_) and has 47 characters.'),
   });
-  if (pasted === undefined) return;
+  if (pasted === undefined) return true;
   let user: string;
   try {
     user = await vscode.window.withProgress(
@@ -72,13 +84,15 @@ export async function connect(ctx: CommandContext, link: TeamLink): Promise<void
       },
     );
   } catch (error) {
-    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
-    return;
+    const edit = vscode.l10n.t('Edit');
+    const choice = await vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error), edit);
+    return choice !== edit;
   }
   ctx.output.info(`Connected to the team server ${address.url} as ${user}.`);
   if (currentSetting() === address.url) await ctx.server.restart();
   else await vscode.workspace.getConfiguration(SECTION).update('server', address.url, vscode.ConfigurationTarget.Global);
   void vscode.window.showInformationMessage(vscode.l10n.t('Connected to {0} as {1}.', address.host, user));
+  return true;
 }
 
 /**
@@ -103,34 +117,66 @@ export async function disconnect(ctx: CommandContext, link: TeamLink): Promise<v
   } catch {
     // An unusable address has no token worth deleting.
   }
+  lastAddress = setting;
   await vscode.workspace.getConfiguration(SECTION).update('server', '', vscode.ConfigurationTarget.Global);
   ctx.output.info(`Disconnected from the team server ${setting}; Stackhook runs locally again.`);
   void vscode.window.showInformationMessage(vscode.l10n.t('Disconnected from the team server. Stackhook runs on this machine again.'));
 }
 
+type InviteRole = 'read' | 'write' | 'admin' | 'none';
+
 export function inviteUser(ctx: CommandContext): Promise<void> {
   return requestCommand(ctx, {
-    pick: () =>
-      vscode.window.showInputBox({
-        title: vscode.l10n.t('Invite User'),
+    pick: async () => {
+      const name = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Invite User (1/2)'),
         prompt: vscode.l10n.t('The new user\'s name on the team server'),
         ignoreFocusOut: true,
         validateInput: (value) => (/^[A-Za-z0-9._@-]+$/.test(value.trim()) ? undefined : vscode.l10n.t('Letters, digits and . _ @ - only.')),
-      }),
-    request: protocol().UsersInvite,
-    params: (name) => ({ name: name.trim() }),
-    onAnswer: async (invitation) => {
-      const copy = vscode.l10n.t('Copy invitation');
-      const choice = await vscode.window.showInformationMessage(
-        vscode.l10n.t(
-          '{0} is invited. The invitation works once, until {1}: they paste it into Connect to Team Server, which exchanges it for their own token. It is shown only now: copy it and pass it on privately.',
-          invitation.user,
-          `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`,
-        ),
-        { modal: true },
-        copy,
+      });
+      if (name === undefined) return undefined;
+      // What they may do once connected: a role on the root space (others can be granted later).
+      const role = await vscode.window.showQuickPick(
+        [
+          { label: vscode.l10n.t('Read'), description: vscode.l10n.t('sees integrations, stacks, runs and deliveries'), role: 'read' as InviteRole },
+          { label: vscode.l10n.t('Write'), description: vscode.l10n.t('also creates stacks and runs them'), role: 'write' as InviteRole },
+          { label: vscode.l10n.t('Admin'), description: vscode.l10n.t('also manages integrations, webhooks and access'), role: 'admin' as InviteRole },
+          { label: vscode.l10n.t('No role yet'), description: vscode.l10n.t('grant one later'), role: 'none' as InviteRole },
+        ],
+        { title: vscode.l10n.t('Invite User (2/2)'), placeHolder: vscode.l10n.t('Role of {0} on the root space', name.trim()), ignoreFocusOut: true },
       );
-      if (choice === copy) await vscode.env.clipboard.writeText(invitation.token);
+      return role ? { name: name.trim(), role: role.role } : undefined;
+    },
+    request: protocol().UsersInvite,
+    params: ({ name }) => ({ name }),
+    onAnswer: async (invitation, { role }) => {
+      if (role !== 'none') await ctx.server.request(protocol().AccessGrant, { user: invitation.user, spaceId: 'root', role });
+      await offerInvitation(invitation, role);
     },
   });
+}
+
+/** The invitation is shown only now: Cancel does not throw it away, a notification keeps Copy until it is copied. */
+async function offerInvitation(invitation: { user: string; token: string; expiresAt: string }, role: InviteRole): Promise<void> {
+  const copy = vscode.l10n.t('Copy invitation');
+  const until = `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const roleWords = role === 'none' ? vscode.l10n.t('no role yet') : vscode.l10n.t('role {0} on the root space', role);
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t(
+      '{0} is invited ({1}). The invitation works once, until {2}: they paste it into Connect to Team Server, which exchanges it for their own token. It is shown only now: copy it and pass it on privately.',
+      invitation.user,
+      roleWords,
+      until,
+    ),
+    { modal: true },
+    copy,
+  );
+  let copied = choice === copy;
+  while (!copied) {
+    const again = await vscode.window.showWarningMessage(vscode.l10n.t('The invitation for {0} is not copied yet, and cannot be shown again once this is closed.', invitation.user), copy);
+    if (again !== copy) return;
+    copied = true;
+  }
+  await vscode.env.clipboard.writeText(invitation.token);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Invitation for {0} copied. Pass it on privately; it works once, until {1}.', invitation.user, until));
 }

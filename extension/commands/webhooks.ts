@@ -31,6 +31,9 @@ export async function configureRepositories(
   });
 }
 
+/** How many repositories a summary names before it only counts them. */
+const NAMED_REPOSITORIES = 3;
+
 /** "Webhooks: 1 updated." — only the counts that are not zero. */
 export function summaryOf(parts: readonly (readonly [number, string])[]): string {
   const shown = parts.filter(([count]) => count > 0).map(([, text]) => text);
@@ -40,11 +43,16 @@ export function summaryOf(parts: readonly (readonly [number, string])[]): string
 function summarise(ctx: CommandContext, integrationId: string, changes: readonly Protocol.WebhookChange[]): void {
   const count = (action: Protocol.WebhookChange['action']) => changes.filter((change) => change.action === action).length;
   for (const change of changes) ctx.output.info(`webhook for ${integrationId} on ${change.repository}: ${change.action}${change.error ? ` — ${change.error}` : ''}`);
+  // A few repositories are named ("1 created (acme/network)"); many are counted, and the output lists them.
+  const named = (action: Protocol.WebhookChange['action']) => {
+    const repositories = changes.filter((change) => change.action === action).map((change) => change.repository);
+    return repositories.length > 0 && repositories.length <= NAMED_REPOSITORIES ? ` (${repositories.join(', ')})` : '';
+  };
   const summary = summaryOf([
-    [count('created'), vscode.l10n.t('{0} created', count('created'))],
-    [count('updated'), vscode.l10n.t('{0} updated', count('updated'))],
+    [count('created'), vscode.l10n.t('{0} created', count('created')) + named('created')],
+    [count('updated'), vscode.l10n.t('{0} updated', count('updated')) + named('updated')],
     [count('unchanged'), vscode.l10n.t('{0} unchanged', count('unchanged'))],
-    [count('failed'), vscode.l10n.t('{0} failed', count('failed'))],
+    [count('failed'), vscode.l10n.t('{0} failed', count('failed')) + named('failed')],
   ]);
   const failed = changes.filter((change) => change.action === 'failed');
   if (failed.length === 0) {
@@ -132,7 +140,9 @@ export async function check(ctx: CommandContext, arg?: unknown): Promise<Protoco
       for (const entry of broken) ctx.output.info(`webhook on ${entry.repository}: ${entry.state} ${entry.problems.join('; ')}`);
       const repairAll = vscode.l10n.t('Repair');
       const choice = await vscode.window.showWarningMessage(
-        broken.length === 1
+        health.length === 1
+          ? vscode.l10n.t('The webhook needs attention: {0}', brokenList(broken))
+          : broken.length === 1
           ? vscode.l10n.t('1 of {0} webhooks needs attention: {1}', health.length, brokenList(broken))
           : vscode.l10n.t('{0} of {1} webhooks need attention: {2}', broken.length, health.length, brokenList(broken)),
         repairAll,

@@ -26,6 +26,7 @@ import { protocol } from './protocol';
 import type { DeliveryRefusal, RequestOptions, StackhookServer } from './serverApi';
 import type { TeamAddress } from './teamServer/address';
 import { TeamLink } from './teamServer/teamLink';
+import { unreachableTeam } from './teamServer/unreachable';
 import { TeamRefusal } from './teamServer/refusal';
 
 /** Crashes tolerated within RESTART_WINDOW_MS before we stop restarting and ask the user. */
@@ -210,6 +211,10 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
         data: { kind: 'Unavailable' },
       });
     }
+    // While the team server is away, a request would wait for the connection to come back and its
+    // answer (a picker, a dialog) pop up long after: say at once that it is away, and send nothing.
+    const away = unreachableTeam(this.team.status);
+    if (away) throw Object.assign(new Error(away), { data: { kind: 'Unavailable' } });
     let progress: vscode.Disposable | undefined;
     let sent = params;
     if (options.progress) {
@@ -251,3 +256,4 @@ export class StackhookClient implements StackhookServer, vscode.Disposable {
     this.stateChanged.dispose();
   }
 }
+

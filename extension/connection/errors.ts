@@ -62,7 +62,8 @@ function fixesFor(error: ServerError, subject: ErrorSubject): Fix[] {
   const fixes: Fix[] = [];
   if (error.needsNewCredential && subject.integrationId) {
     const id = subject.integrationId;
-    fixes.push({ title: vscode.l10n.t('Edit integration'), run: () => vscode.commands.executeCommand(Command.EditIntegration, id) });
+    // A new credential is the fix: Replace Token opens the token box at once (Edit Integration would ask which field first).
+    fixes.push({ title: vscode.l10n.t('Replace Token'), run: () => vscode.commands.executeCommand(Command.ReplaceToken, id) });
   }
   if (error.kind === 'Detached' && subject.stackId) {
     const id = subject.stackId;

@@ -11,6 +11,8 @@ import { isLive } from '../views/runPresentation';
 export interface RunCounts {
   running: number;
   failed: number;
+  /** Planned and waiting for someone to confirm or discard. */
+  waiting: number;
 }
 
 const DEBOUNCE_MS = 300;
@@ -23,7 +25,7 @@ export class RunWatcher implements vscode.Disposable {
   private readonly looked = new vscode.EventEmitter<Protocol.Stack[]>();
   /** Every look's stacks, with their last runs: the plan's Problems follow them. */
   readonly onDidLook = this.looked.event;
-  counts: RunCounts = { running: 0, failed: 0 };
+  counts: RunCounts = { running: 0, failed: 0, waiting: 0 };
 
   constructor(private readonly server: Pick<StackhookServer, 'request' | 'state'>) {}
 
@@ -42,7 +44,11 @@ export class RunWatcher implements vscode.Disposable {
       return; // The views show the error; the next change looks again.
     }
     const runs = stacks.flatMap((stack) => (stack.lastRun ? [{ stack, run: stack.lastRun }] : []));
-    this.counts = { running: runs.filter(({ run }) => isLive(run) && run.state !== 'unconfirmed').length, failed: runs.filter(({ run }) => run.state === 'failed').length };
+    this.counts = {
+      running: runs.filter(({ run }) => isLive(run) && run.state !== 'unconfirmed').length,
+      failed: runs.filter(({ run }) => run.state === 'failed').length,
+      waiting: runs.filter(({ run }) => run.state === 'unconfirmed').length,
+    };
     this.emitter.fire(this.counts);
     this.looked.fire(stacks);
     const baseline = this.known;
@@ -51,7 +57,14 @@ export class RunWatcher implements vscode.Disposable {
     for (const { stack, run } of runs) {
       if (run.kind !== 'tracked' || baseline.get(run.id) === run.state) continue;
       if (run.state === 'failed') this.tell(vscode.window.showErrorMessage, vscode.l10n.t('The tracked run of "{0}" failed: {1}', stack.name, run.summary ?? ''), run, false);
-      if (run.state === 'unconfirmed') this.tell(vscode.window.showWarningMessage, vscode.l10n.t('The tracked run of "{0}" planned {1} and waits for confirmation.', stack.name, run.summary ?? ''), run, true);
+      if (run.state === 'unconfirmed') {
+        // The summary is OpenTofu's own line ("Plan: 2 to add, …"): said after the sentence, not inside it.
+        const plan = (run.summary ?? '').replace(/^Plan:\s*/, '');
+        const message = plan
+          ? vscode.l10n.t('The tracked run of "{0}" waits for confirmation. Its plan: {1}', stack.name, plan)
+          : vscode.l10n.t('The tracked run of "{0}" waits for confirmation.', stack.name);
+        this.tell(vscode.window.showWarningMessage, message, run, true);
+      }
     }
   }
 

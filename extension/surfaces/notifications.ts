@@ -13,7 +13,10 @@ export class Notifier implements vscode.Disposable {
   private readonly brokenCredentials = new Set<string>();
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor(overview: Overview, server: Pick<StackhookServer, 'onDeliveryRefused'>) {
+  constructor(
+    private readonly overview: Overview,
+    server: Pick<StackhookServer, 'onDeliveryRefused'>,
+  ) {
     this.subscriptions = [
       overview.onDidChange((state) => this.observe(state)),
       overview.onCredentialProblem((problem) => this.credentialFailed(problem)),
@@ -23,17 +26,18 @@ export class Notifier implements vscode.Disposable {
 
   observe(state: OverviewState): void {
     if (!state.status) return;
-    this.detachedChanged(state.stacks);
+    this.detachedChanged(state.stacks, state.integrations.length > 0);
   }
 
-  private detachedChanged(stacks: readonly Protocol.Stack[]): void {
+  private detachedChanged(stacks: readonly Protocol.Stack[], anyIntegration: boolean): void {
     const detached = stacks.filter((stack) => stack.state === 'detached');
     const baseline = this.knownDetached;
     this.knownDetached = new Set(detached.map((stack) => stack.id));
     if (!baseline) return;
     const fresh = detached.filter((stack) => !baseline.has(stack.id));
     if (fresh.length === 0) return;
-    const reattach = vscode.l10n.t('Reattach');
+    // With no integration left, reattaching needs one first: the notice offers to create it, not a panel that says so.
+    const reattach = anyIntegration ? vscode.l10n.t('Reattach') : vscode.l10n.t('Create Integration');
     const panel = vscode.l10n.t('Show status panel');
     const from = [...new Set(fresh.map((stack) => stack.detachedFrom).filter(Boolean))].join(', ');
     void vscode.window
@@ -50,7 +54,8 @@ export class Notifier implements vscode.Disposable {
         panel,
       )
       .then((choice) => {
-        if (choice === reattach && fresh.length === 1) void vscode.commands.executeCommand(Command.ReattachStack, fresh[0]?.id);
+        if (choice === reattach && !anyIntegration) void vscode.commands.executeCommand(Command.CreateIntegration);
+        else if (choice === reattach && fresh.length === 1) void vscode.commands.executeCommand(Command.ReattachStack, fresh[0]?.id);
         else if (choice === reattach || choice === panel) void vscode.commands.executeCommand(Command.ShowStatusPanel);
       });
   }
@@ -63,7 +68,8 @@ export class Notifier implements vscode.Disposable {
         vscode.l10n.t(
           'A webhook from {0} to "{1}" was refused: its signature does not match. The secret set on the webhook in Bitbucket is probably not this integration\'s webhook secret.',
           refusal.repository ?? '?',
-          refusal.integrationId,
+          // The name the person gave the integration, not the id in the webhook's URL.
+          this.overview.state.integrations.find((integration) => integration.id === refusal.integrationId)?.name ?? refusal.integrationId,
         ),
         copy,
         configure,
@@ -78,11 +84,11 @@ export class Notifier implements vscode.Disposable {
     // Once per integration: a broken token would otherwise speak at every refresh.
     if (this.brokenCredentials.has(problem.integrationId)) return;
     this.brokenCredentials.add(problem.integrationId);
-    const edit = vscode.l10n.t('Edit integration');
+    const replace = vscode.l10n.t('Replace Token');
     void vscode.window
-      .showWarningMessage(vscode.l10n.t('The Bitbucket credential of "{0}" stopped working: {1}', problem.integrationName, problem.message), edit)
+      .showWarningMessage(vscode.l10n.t('The Bitbucket credential of "{0}" stopped working: {1}', problem.integrationName, problem.message), replace)
       .then((choice) => {
-        if (choice === edit) void vscode.commands.executeCommand(Command.EditIntegration, problem.integrationId);
+        if (choice === replace) void vscode.commands.executeCommand(Command.ReplaceToken, problem.integrationId);
       });
   }
 

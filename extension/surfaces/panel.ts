@@ -15,7 +15,14 @@ import { driftBadge } from '../views/driftItems';
 export const PANEL_VIEW_TYPE = 'stackhook.status';
 
 export function panelState(state: OverviewState): PanelState {
+  const refusedIds = new Set(state.integrations.filter((integration) => integration.credentialRefused).map((integration) => integration.id));
+  const stackName = (stackId: string) => state.stacks.find((stack) => stack.id === stackId)?.name ?? stackId;
   return {
+    refused: state.integrations.flatMap((integration) =>
+      integration.credentialRefused
+        ? [{ integrationId: integration.id, name: integration.name, reason: integration.credentialRefused.reason, at: integration.credentialRefused.at }]
+        : [],
+    ),
     detached: state.stacks
       .filter((stack) => stack.state === 'detached')
       .map((stack) => ({ id: stack.id, name: stack.name, detachedFrom: stack.detachedFrom, repository: stack.repository, branch: stack.branch })),
@@ -25,8 +32,9 @@ export function panelState(state: OverviewState): PanelState {
       integrationName: row.integrationName,
       repository: row.repository,
       stacks: row.stacks,
-      state: row.health?.state ?? 'unchecked',
-      summary: webhookSummary(row.health),
+      // A webhook checked through a token Bitbucket now refuses is not known to be ok any more.
+      state: refusedIds.has(row.integrationId) ? 'error' : (row.health?.state ?? 'unchecked'),
+      summary: refusedIds.has(row.integrationId) ? vscode.l10n.t('cannot be checked: the API token was refused') : webhookSummary(row.health),
       repairable: row.health?.repairable === true,
     })),
     commitLinks: state.webhooks.map(panelCommitLinks),
@@ -40,7 +48,7 @@ export function panelState(state: OverviewState): PanelState {
       refused: delivery.status >= 400,
       ...verdictBadge(delivery),
     })),
-    runs: (state.runs ?? []).map((run) => ({ id: run.id, stackId: run.stackId, line: runLine(run), state: run.state })),
+    runs: (state.runs ?? []).map((run) => ({ id: run.id, stackId: run.stackId, stackName: stackName(run.stackId), line: runLine(run), state: run.state })),
     receiver: state.status
       ? state.status.listener.state === 'listening'
         ? vscode.l10n.t('Receiving webhooks at {0} (public URL {1})', state.status.listener.url ?? '', state.status.publicUrl)
@@ -51,6 +59,9 @@ export function panelState(state: OverviewState): PanelState {
             : vscode.l10n.t('No webhook receiver runs in this window (setting stackhook.listen is empty).')
       : '',
     text: {
+      refused: vscode.l10n.t('Integrations whose API token Bitbucket refused'),
+      replaceToken: vscode.l10n.t('Replace Token'),
+      refusedAt: vscode.l10n.t('refused'),
       detached: vscode.l10n.t('Detached stacks'),
       noDetached: vscode.l10n.t('No stack is detached.'),
       drifted: vscode.l10n.t('Drifted stacks'),
@@ -154,6 +165,9 @@ export class StatusPanel implements vscode.Disposable {
         break;
       case 'openLog':
         await vscode.commands.executeCommand(Command.OpenRunLog, message.runId);
+        break;
+      case 'replaceToken':
+        await vscode.commands.executeCommand(Command.ReplaceToken, message.integrationId);
         break;
     }
   }

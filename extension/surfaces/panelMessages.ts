@@ -47,9 +47,19 @@ export interface PanelDelivery {
   tone: 'ok' | 'neutral' | 'error';
 }
 
+/** An integration whose API token Bitbucket refused (kept by the server until a check succeeds). */
+export interface PanelRefusedCredential {
+  integrationId: string;
+  name: string;
+  reason: string;
+  at: string;
+}
+
 export interface PanelRun {
   id: string;
   stackId: string;
+  /** The name the person gave the stack (runs carry its id). */
+  stackName: string;
   /** `tracked · finished · 3 min ago · Plan: …`, localised by the host. */
   line: string;
   state: string;
@@ -64,6 +74,7 @@ export interface PanelDrift {
 }
 
 export interface PanelState {
+  refused: PanelRefusedCredential[];
   detached: PanelStack[];
   drifted: PanelDrift[];
   webhooks: PanelWebhook[];
@@ -74,7 +85,7 @@ export interface PanelState {
   /** Headings and button labels, localised by the host so the script holds no strings. */
   text: Record<
     'detached' | 'noDetached' | 'drifted' | 'noDrifted' | 'webhooks' | 'noWebhooks' | 'deliveries' | 'noDeliveries' | 'reattach' | 'repair' | 'refresh' | 'wasOn' | 'usedBy' | 'runs' | 'noRuns' | 'openLog'
-      | 'commitLinks' | 'noCommitLinks' | 'openCommit',
+      | 'commitLinks' | 'noCommitLinks' | 'openCommit' | 'refused' | 'replaceToken' | 'refusedAt',
     string
   >;
 }
@@ -87,7 +98,8 @@ export type FromPanel =
   | { type: 'reattach'; stackId: string }
   | { type: 'repair'; integrationId: string; repository: string }
   | { type: 'openCommit'; integrationId: string; repository: string }
-  | { type: 'openLog'; runId: string };
+  | { type: 'openLog'; runId: string }
+  | { type: 'replaceToken'; integrationId: string };
 
 /** The panel is a web page: check what it sends before acting on it. */
 export function parseFromPanel(message: unknown): FromPanel | undefined {
@@ -101,6 +113,8 @@ export function parseFromPanel(message: unknown): FromPanel | undefined {
       return typeof m.stackId === 'string' ? { type: 'reattach', stackId: m.stackId } : undefined;
     case 'openLog':
       return typeof m.runId === 'string' ? { type: 'openLog', runId: m.runId } : undefined;
+    case 'replaceToken':
+      return typeof m.integrationId === 'string' ? { type: 'replaceToken', integrationId: m.integrationId } : undefined;
     case 'repair':
     case 'openCommit':
       return typeof m.integrationId === 'string' && typeof m.repository === 'string'

@@ -34,6 +34,13 @@ export class IntegrationItem extends vscode.TreeItem {
     this.tooltip = integration.detailsVisible
       ? `${integration.name} (${integration.id})`
       : vscode.l10n.t('Only admins of its space can see the details of {0}.', integration.name);
+    // A refused credential stays on the row (with Replace Token beside it) until a check succeeds.
+    const refused = integration.credentialRefused;
+    if (refused) {
+      this.description = `${vscode.l10n.t('token refused')} · ${this.description}`;
+      this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+      this.tooltip = vscode.l10n.t('Bitbucket refused the API token of {0} ({1}): {2} Replace the token, or run Test Connection once it is fixed.', integration.name, new Date(refused.at).toLocaleString(), refused.reason);
+    }
   }
   get integrationId(): string {
     return this.integration.id;
@@ -43,7 +50,8 @@ export class IntegrationItem extends vscode.TreeItem {
 /** Reattach All is offered (its menu's `when`) only where the server says stacks are detached from this name. */
 function integrationContext(integration: Protocol.IntegrationSummary, reattachable: number): string {
   if (!integration.detailsVisible) return 'integration.hidden';
-  return reattachable > 0 ? 'integration.reattachable' : 'integration';
+  const base = reattachable > 0 ? 'integration.reattachable' : 'integration';
+  return integration.credentialRefused ? `${base}.refused` : base;
 }
 
 export class DetailItem extends vscode.TreeItem {

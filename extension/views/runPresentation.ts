@@ -60,7 +60,10 @@ export function age(iso: string, now = Date.now()): string {
 
 /** `tracked · finished · 3 min ago · Plan: 1 to add, …` */
 export function runLine(run: Run): string {
-  return [run.kind, stateWords(run), age(run.startedAt ?? run.createdAt), run.summary].filter(Boolean).join(' · ');
+  // A summary that starts with the state ("discarded: Plan: …") would say it twice.
+  const state = stateWords(run);
+  const summary = run.summary?.toLowerCase().startsWith(`${state}:`) ? run.summary.slice(state.length + 1).trim() : run.summary;
+  return [run.kind, state, age(run.startedAt ?? run.createdAt), summary].filter(Boolean).join(' · ');
 }
 
 /**

@@ -76,7 +76,9 @@ export class RunItem extends vscode.TreeItem {
     // A run that planned with OpenTofu or Terraform expands to what its plan does.
     super(`${run.kind} · ${run.commit?.slice(0, 12) ?? run.branch}`, run.plan ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `run:${run.id}`;
-    this.description = runLine(run).split(' · ').slice(1).join(' · ');
+    // A report Bitbucket refused is said on the row (and in the log's header), not only in the tooltip.
+    const unreported = [run.reports.status === 'failed' ? vscode.l10n.t('status not written') : '', run.reports.comment === 'failed' ? vscode.l10n.t('comment not written') : ''].filter(Boolean);
+    this.description = [runLine(run).split(' · ').slice(1).join(' · '), ...unreported].filter(Boolean).join(' · ');
     this.iconPath = runIcon(run);
     this.contextValue = runContext(run);
     const problems = [run.reports.statusReason && run.reports.status === 'failed' ? vscode.l10n.t('Build status not written: {0}', run.reports.statusReason) : '', run.reports.comment === 'failed' && run.reports.commentReason ? vscode.l10n.t('Pull request comment not written: {0}', run.reports.commentReason) : ''].filter(Boolean);

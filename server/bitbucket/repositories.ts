@@ -104,5 +104,10 @@ export async function commitLinks(http: BitbucketHttp, fullName: string, commit:
   if (answer.status === 202) {
     return { ...base, state: 'indexing', pullRequestIds, message: `Bitbucket is still indexing the pull requests of ${fullName} (202). Try again in a few minutes.` };
   }
-  return { ...base, state: 'ok', pullRequestIds, message: `The Pull Request Commit Links app works for ${fullName}: commit ${commit} is in ${pullRequestIds.length} pull request(s).` };
+  return { ...base, state: 'ok', pullRequestIds, message: `The Pull Request Commit Links app works for ${fullName}: commit ${commit} is in ${plural(pullRequestIds.length, 'pull request', 'pull requests')}.` };
+}
+
+/** `1 pull request`, `0 pull requests`: a count with its noun. */
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }

@@ -17,6 +17,7 @@ import {
 import { usernameProblem } from '../registry/usernames';
 import { credentialOf } from '../secrets/credentialStore';
 import { requireWorkingCredential } from './credentials';
+import { noteCredential, refusalOfProblem } from './credentialState';
 import { endRunsOfDetachedStacks } from '../runs/detachedRuns';
 import { integrationDetails, integrationSummary } from './recordsForUser';
 
@@ -44,7 +45,7 @@ export async function listIntegrations(context: ServerContext): Promise<Protocol
 
 export async function getIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsGet>) {
   const state = await context.store.read();
-  return integrationDetails(state, context.user, requireIntegrationDetails(state, context.user, params.id), context.publicUrl);
+  return integrationDetails(state, context.user, requireIntegrationDetails(state, context.user, params.id), context);
 }
 
 export async function createIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsCreate>, scope: RequestScope) {
@@ -72,7 +73,7 @@ export async function createIntegration(context: ServerContext, params: Protocol
   context.log.info(`Integration "${integration.name}" (${integration.id}) created by ${context.user}.`);
   context.changed(['integrations', 'stacks']);
   const state = await context.store.read();
-  return integrationDetails(state, context.user, integration, context.publicUrl);
+  return integrationDetails(state, context.user, integration, context);
 }
 
 export async function updateIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsUpdate>, scope: RequestScope) {
@@ -91,12 +92,14 @@ export async function updateIntegration(context: ServerContext, params: Protocol
     const integration = requireIntegration(draft, params.id);
     requireManage(draft, context.user, integration);
     editIntegration(integration, { ...params, credentialType: params.secret !== undefined ? 'api_token' : params.credentialType });
+    // A credential that was just checked works; a new one saved unchecked is not the one Bitbucket refused.
+    if (credentialChanges) delete integration.credentialRefused;
     return integration;
   });
   if (params.secret !== undefined) await context.credentials.set(updated.id, params.secret);
   context.changed(['integrations']);
   const state = await context.store.read();
-  return integrationDetails(state, context.user, updated, context.publicUrl);
+  return integrationDetails(state, context.user, updated, context);
 }
 
 export async function deleteIntegration(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.IntegrationsDelete>) {
@@ -108,7 +111,7 @@ export async function deleteIntegration(context: ServerContext, params: Protocol
   });
   await context.credentials.set(params.id, null);
   const ended = context.execution ? await endRunsOfDetachedStacks(context.execution, detachedStackIds, context.user) : 0;
-  context.log.info(`Integration ${params.id} deleted by ${context.user}; ${detachedStackIds.length} stack(s) detached, ${ended} of their runs ended.`);
+  context.log.info(`Integration ${params.id} deleted by ${context.user}; ${detachedStackIds.length === 1 ? '1 stack' : `${detachedStackIds.length} stacks`} detached, ${ended === 1 ? '1 of their runs' : `${ended} of their runs`} ended.`);
   context.changed(['integrations', 'stacks']);
   return { detachedStackIds };
 }
@@ -122,7 +125,11 @@ export async function testIntegration(context: ServerContext, params: Protocol.P
   if ('id' in params) {
     const state = await context.store.read();
     const integration = requireIntegrationDetails(state, context.user, params.id);
-    return withRemedies(await context.bitbucket.testCredential(await credentialOf(context.credentials, integration), { signal: scope.signal }));
+    const test = withRemedies(await context.bitbucket.testCredential(await credentialOf(context.credentials, integration), { signal: scope.signal }));
+    // Bitbucket not reached says nothing about the credential: only its answer changes the state.
+    if (test.ok) await noteCredential(context, integration.id, undefined);
+    else if (refusalOfProblem(test.problem) !== undefined) await noteCredential(context, integration.id, refusalOfProblem(test.problem));
+    return test;
   }
   registerCredential(params.secret, params.username);
   // Credentials typed for a new integration: only those who may create one have the server try them.

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ServerContext } from '../context';
 import { forbidden } from '../errors';
 import type * as Protocol from '../protocol';
-import { MAX_NAME } from '../protocol';
+import { nameProblem } from '../protocol';
 import { canList, canSeeStack, isAdminSomewhere } from '../registry/access';
 import { findIntegration } from '../registry/integrations';
 import { idFromName } from '../registry/names';
@@ -18,11 +18,8 @@ export async function previewIntegration(context: ServerContext, params: { name:
   const name = params.name.trim();
   const id = idFromName(name);
   const webhookUrl = id === '' ? '' : webhookUrlFor(context.publicUrl, id);
-  if (name === '') return { id, webhookUrl, problem: 'Enter a name for the integration.' };
-  if (name.length > MAX_NAME) return { id, webhookUrl, problem: `A name has at most ${MAX_NAME} characters.` };
-  if (id === '') {
-    return { id, webhookUrl, problem: `"${name}" has no letters or digits, so no id (and no webhook URL) can be derived from it.` };
-  }
+  const refused = nameProblem(name, 'integration');
+  if (refused) return { id, webhookUrl: id === '' ? '' : webhookUrl, problem: refused };
   const state = await context.store.read();
   // Only admins create integrations; anyone else would learn only which ids exist.
   if (!isAdminSomewhere(state, context.user)) throw forbidden(`Creating an integration needs admin on a space, which ${context.user} is nowhere.`);
@@ -33,13 +30,13 @@ export async function previewIntegration(context: ServerContext, params: { name:
     return { id, webhookUrl, problem: `This name gives the id "${id}", which ${which} already has. Choose another name.` };
   }
   const detached = stacksDetachedFrom(state, id).filter((stack) => canSeeStack(state, context.user, stack)).length;
-  const problem = webhookUrlProblem(webhookUrl);
+  const problem = webhookUrlProblem(webhookUrl, context.demo === true);
   const urlProblem = problem ? { urlProblem: problem } : {};
   if (detached > 0) {
     return {
       id,
       webhookUrl,
-      note: `An integration of this name was deleted: its webhook URL comes back, and ${detached} detached stack(s) can be reattached after creating it.`,
+      note: `An integration of this name was deleted: its webhook URL comes back, and ${detached === 1 ? '1 detached stack' : `${detached} detached stacks`} can be reattached after creating it.`,
       ...urlProblem,
     };
   }
@@ -52,9 +49,8 @@ type StackPreview = z.output<typeof Protocol.StacksPreview.result>;
 export async function previewStack(context: ServerContext, params: { name: string }): Promise<StackPreview> {
   const name = params.name.trim();
   const id = idFromName(name);
-  if (name === '') return { id, problem: 'Enter a name for the stack.' };
-  if (name.length > MAX_NAME) return { id, problem: `A name has at most ${MAX_NAME} characters.` };
-  if (id === '') return { id, problem: `"${name}" has no letters or digits, so no id can be derived from it.` };
+  const refused = nameProblem(name, 'stack');
+  if (refused) return { id, problem: refused };
   const state = await context.store.read();
   const clash = state.stacks.find((stack) => stack.id === id);
   if (clash) {

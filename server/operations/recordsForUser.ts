@@ -1,7 +1,7 @@
 // How stored records are shown to a user: what the protocol returns, with what they may not see left out.
 import type { IntegrationDetails, IntegrationSummary, Run, Stack, StackDrift } from '../protocol';
 import { canSeeDetails } from '../registry/access';
-import { webhookUrlProblem } from '../registry/reachability';
+import { webhookUrlProblem, type ReceiverAddress } from '../registry/reachability';
 import { stacksDetachedFrom } from '../registry/stacks';
 import { triggerPathsOf } from '../registry/triggerPaths';
 import { webhookUrlFor } from '../registry/webhookUrl';
@@ -15,24 +15,25 @@ export function integrationSummary(state: RegistryState, user: string, integrati
     spaceId: integration.spaceId,
     labels: integration.labels,
     detailsVisible: canSeeDetails(state, user, integration),
+    ...(integration.credentialRefused ? { credentialRefused: integration.credentialRefused } : {}),
   };
 }
 
-function urlProblemOf(url: string): { webhookUrlProblem?: string } {
-  const problem = webhookUrlProblem(url);
+function urlProblemOf(url: string, demo: boolean): { webhookUrlProblem?: string } {
+  const problem = webhookUrlProblem(url, demo);
   return problem ? { webhookUrlProblem: problem } : {};
 }
 
 /** R9: the Bitbucket credential is not among the details, for anyone. */
-export function integrationDetails(state: RegistryState, user: string, integration: StoredIntegration, publicUrl: string): IntegrationDetails {
-  const webhookUrl = webhookUrlFor(publicUrl, integration.id);
+export function integrationDetails(state: RegistryState, user: string, integration: StoredIntegration, receiver: ReceiverAddress): IntegrationDetails {
+  const webhookUrl = webhookUrlFor(receiver.publicUrl, integration.id);
   return {
     ...integrationSummary(state, user, integration),
     username: integration.username,
     credentialType: integration.credentialType,
     description: integration.description,
     webhookUrl,
-    ...urlProblemOf(webhookUrl),
+    ...urlProblemOf(webhookUrl, receiver.demo === true),
     webhookSecretSet: integration.webhookSecret !== null,
     createdAt: integration.createdAt,
     reattachableStackIds: stacksDetachedFrom(state, integration.id).map((stack) => stack.id),

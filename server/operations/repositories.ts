@@ -76,7 +76,7 @@ export async function webLinks(context: ServerContext, params: Protocol.ParamsOf
 export async function webhookSettings(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.WebhooksSettings>) {
   const state = await context.store.read();
   const { url, secret } = targetOf(context, requireIntegrationDetails(state, context.user, params.integrationId));
-  const urlProblem = webhookUrlProblem(url);
+  const urlProblem = webhookUrlProblem(url, context.demo === true);
   return { url, secret, events: [...R14_EVENTS], ...(urlProblem ? { urlProblem } : {}) };
 }
 

@@ -5,7 +5,7 @@ import { invalid } from '../errors';
 import type * as Protocol from '../protocol';
 import { forgetStackPolicies } from '../registry/policies';
 import { canSeeStack, hasRole, requireListedIntegration, requireRole, requireRunSettingsChoice, requireWritableStack, visibleStacks, type RunnerHost } from '../registry/access';
-import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
+import { DEFAULT_RUN_SETTINGS, addStack, checkNewStack, editStack, requireAttached, requireProjectRoot, setStackIntegration, stacksDetachedFrom } from '../registry/stacks';
 import { requireDriftSchedule } from '../registry/driftSchedule';
 import { requireIntegration } from '../registry/integrations';
 import { checkTriggerPaths } from '../registry/triggerPaths';
@@ -86,6 +86,7 @@ async function requireBranch(context: ServerContext, credential: BitbucketCreden
 export async function updateStack(context: ServerContext, params: Protocol.ParamsOf<typeof Protocol.StacksUpdate>, scope: RequestScope) {
   const before = await context.store.read();
   const current = requireWritableStack(before, context.user, params.stackId, 'Changing a stack');
+  requireProjectRoot(params.projectRoot);
   requireRunSettingsChoice(before, context.user, { ...current, isNew: false }, runSettingsOf(current), params, runnerHost(context));
   if (params.triggerPaths) checkTriggerPaths(params.triggerPaths);
   // Checked before Bitbucket is asked anything: a bad schedule changes nothing (R26).

@@ -9,7 +9,7 @@ export async function status(context: ServerContext): Promise<ServerStatus> {
   const state = await context.store.read();
   await context.execution?.book.refresh();
   const stacks = visibleStacks(state, context.user);
-  const publicUrlProblem = webhookUrlProblem(context.publicUrl);
+  const publicUrlProblem = webhookUrlProblem(context.publicUrl, context.demo === true);
   return {
     version: context.version,
     storePath: context.store.folder,
@@ -17,6 +17,8 @@ export async function status(context: ServerContext): Promise<ServerStatus> {
     listener: context.listener,
     publicUrl: context.publicUrl,
     ...(publicUrlProblem ? { publicUrlProblem } : {}),
+    ...(context.demo && context.bitbucketWeb ? { demo: { bitbucket: context.bitbucketWeb } } : {}),
+    ...(context.team && !context.team.localRunner ? { localRunner: false } : {}),
     counts: {
       integrations: state.integrations.filter((integration) => canList(state, context.user, integration)).length,
       stacks: stacks.length,

@@ -18,7 +18,7 @@ export const MAX_REPOSITORIES_PER_REQUEST = 5_000;
  * line or paragraph separators: a name holding one could forge a log line or show other text than it is.
  */
 // eslint-disable-next-line no-control-regex
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const UNSAFE_MESSAGE = 'must not hold control characters (newlines, tabs, NUL, ANSI escapes) or bidirectional overrides';
 const safeText = (schema: z.ZodString) => schema.refine((text) => !UNSAFE_TEXT.test(text), UNSAFE_MESSAGE);
 
@@ -76,6 +76,8 @@ export const IntegrationSummary = z.object({
   spaceId: Id,
   labels: z.array(z.string()),
   detailsVisible: z.boolean(),
+  /** Bitbucket refused the integration's credential (why, and when), until a check with it succeeds. */
+  credentialRefused: z.object({ reason: z.string(), at: z.string() }).optional(),
 });
 export type IntegrationSummary = z.infer<typeof IntegrationSummary>;
 
@@ -387,6 +389,10 @@ export const ServerStatus = z.object({
   publicUrl: z.string(),
   /** Why Bitbucket cannot deliver to webhook URLs under publicUrl (loopback, private, plain http), when it cannot. */
   publicUrlProblem: z.string().optional(),
+  /** Set only by the demo's start-up (`STACKHOOK_DEMO=1 npm start`): the simulated Bitbucket the demo commands act on. */
+  demo: z.object({ bitbucket: z.string() }).optional(),
+  /** false on a team server started without --local-runner: stacks there cannot run "On this machine". */
+  localRunner: z.boolean().optional(),
   counts: z.object({ integrations: z.number().int(), stacks: z.number().int(), detachedStacks: z.number().int(), driftedStacks: z.number().int().optional() }),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;

@@ -1,6 +1,8 @@
 // Whether Bitbucket Cloud can deliver to a webhook URL. Bitbucket calls hooks from the internet:
 // a loopback or private address never reaches this machine (and Bitbucket refuses some of them
 // outright), and plain http to a public host sends every delivery, signature included, in clear.
+// The demo's simulated Bitbucket is the one exception: it runs on this machine and calls the
+// receiver over loopback, so there every address counts as reachable (`npm start` with STACKHOOK_DEMO=1).
 import { isIP } from 'node:net';
 
 const SET_PUBLIC_URL = 'Set stackhook.publicUrl (or --public-url) to an https address that forwards to this machine, such as a tunnel.';
@@ -22,8 +24,15 @@ function isPrivateIpv6(address: string): 'loopback' | 'private' | null {
   return mapped?.[1] ? isPrivateIpv4(mapped[1]) : null;
 }
 
-/** Why Bitbucket could not use this webhook URL, or undefined when it can. */
-export function webhookUrlProblem(url: string): string | undefined {
+/** Where webhooks go: the public URL, and whether Bitbucket is the demo's simulated one on this machine. */
+export interface ReceiverAddress {
+  readonly publicUrl: string;
+  readonly demo?: boolean | undefined;
+}
+
+/** Why Bitbucket could not use this webhook URL, or undefined when it can (always, in the demo). */
+export function webhookUrlProblem(url: string, demo = false): string | undefined {
+  if (demo) return undefined;
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,7 +1,7 @@
 // Stacks: R10 (an integration usable from the stack's space), R11/R12 (detached stacks), R13
 // (reattaching after a same-name recreate).
-import { conflict, detached, forbidden, notFound } from '../errors';
-import { DEFAULT_RUNNER, type DriftSchedule, type Reconcile, type Runner } from '../protocol';
+import { conflict, detached, forbidden, invalid, notFound } from '../errors';
+import { DEFAULT_RUNNER, projectRootProblem, type DriftSchedule, type Reconcile, type Runner } from '../protocol';
 import { requireDriftSchedule } from './driftSchedule';
 import { runSettingsOf, type RegistryState, type StoredIntegration, type StoredStack } from './state';
 import { requireIntegration } from './integrations';
@@ -41,15 +41,22 @@ export function requireUsableIntegration(state: RegistryState, integrationId: st
   if (!isUsableFrom(state, integration, spaceId)) {
     throw forbidden(
       `The integration "${integration.name}" belongs to the space "${integration.spaceId}" and cannot be used from "${spaceId}": ` +
-        'a space-level integration reaches only its own space and descendants that inherit entities all the way down. ' +
-        'Use the default integration, one of this space, or turn on inheritance on the spaces in between.',
+        `it can be used only in "${integration.spaceId}" and in the spaces below it that inherit entities (set when a space is created). ` +
+        `Put the stack in "${integration.spaceId}" (or a space below it that inherits), or use the default integration.`,
     ).about('integrationId');
   }
   return integration;
 }
 
+/** A project root inside the repository: never absolute, never through "..", refused before anything is saved. */
+export function requireProjectRoot(root: string | undefined): void {
+  const problem = root === undefined ? undefined : projectRootProblem(root);
+  if (problem) throw invalid(`${problem} Nothing was saved.`, [{ path: 'projectRoot', message: problem }]).about('projectRoot');
+}
+
 /** Checks everything about a new stack that needs no call to Bitbucket. */
 export function checkNewStack(state: RegistryState, input: NewStack): { id: string; integration: StoredIntegration } {
+  requireProjectRoot(input.projectRoot);
   const id = requireIdFromName(input.name, 'stack');
   requireSpace(state, input.spaceId);
   if (state.stacks.some((stack) => stack.id === id)) throw conflict(`A stack with the id "${id}" already exists. Choose another name.`).about('name');
@@ -123,6 +130,7 @@ export function changedRunSettings(current: RunSettings, asked: { [K in RunSetti
 /** What a stack tracks and runs with may change; its name (and so its id) and space may not. */
 export function editStack(state: RegistryState, stackId: string, edit: StackEdit, now = new Date()): StoredStack {
   const stack = requireStack(state, stackId);
+  requireProjectRoot(edit.projectRoot);
   const triggerPaths = edit.triggerPaths ? checkTriggerPaths(edit.triggerPaths) : edit.triggerPaths;
   // Checked before anything changes: a bad schedule changes nothing.
   const driftSchedule = edit.driftSchedule ? requireDriftSchedule(edit.driftSchedule) : edit.driftSchedule;

@@ -27,6 +27,8 @@ export const StoredIntegration = z.object({
   description: z.string(),
   webhookSecret: z.string().nullable(),
   createdAt: z.string(),
+  /** Bitbucket refused the credential: why and when, kept until a check with it succeeds (operations/credentialState.ts). */
+  credentialRefused: z.object({ reason: z.string(), at: z.string() }).optional(),
   /** When the webhook secret was last regenerated: hooks sent an older one are out of date since then. */
   webhookSecretChangedAt: z.string().optional(),
   /** Repository → fingerprint of the webhook secret Stackhook last sent to its hook (never the secret itself). */

@@ -12,10 +12,12 @@ import * as stacks from '../operations/stacks';
 import * as variables from '../operations/variables';
 import * as expected from '../operations/expectedWebhooks';
 import { previewIntegration, previewStack } from '../operations/preview';
+import { trackingCredential } from '../operations/credentialState';
 import { status } from '../operations/status';
 import { inviteUser, linkBitbucket } from '../operations/users';
 import { handler, type Handler } from './handler';
 
+// trackingCredential: a refusal of the integration's credential is kept on it until a request through it succeeds.
 export const handlers: readonly Handler[] = [
   handler(Protocol.Status, (context) => status(context)),
   handler(Protocol.SpacesList, (context) => spaces.listSpaces(context)),
@@ -30,13 +32,13 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.IntegrationsPreview, previewIntegration),
   handler(Protocol.IntegrationsCheckUsername, integrations.checkUsername),
   handler(Protocol.IntegrationsWebhookSecret, integrations.webhookSecret),
-  handler(Protocol.RepositoriesList, repositories.listRepositories),
-  handler(Protocol.WebhooksStatus, repositories.webhooksStatus),
-  handler(Protocol.WebhooksConfigure, repositories.configureWebhooks),
+  handler(Protocol.RepositoriesList, trackingCredential(repositories.listRepositories)),
+  handler(Protocol.WebhooksStatus, trackingCredential(repositories.webhooksStatus)),
+  handler(Protocol.WebhooksConfigure, trackingCredential(repositories.configureWebhooks)),
   handler(Protocol.WebhooksRemove, repositories.removeWebhooks),
   handler(Protocol.RepositoriesCommitLinks, repositories.commitLinks),
-  handler(Protocol.WebhooksWorkspaceStatus, repositories.workspaceWebhookStatus),
-  handler(Protocol.WebhooksConfigureWorkspace, repositories.configureWorkspaceWebhook),
+  handler(Protocol.WebhooksWorkspaceStatus, trackingCredential(repositories.workspaceWebhookStatus)),
+  handler(Protocol.WebhooksConfigureWorkspace, trackingCredential(repositories.configureWorkspaceWebhook)),
   handler(Protocol.WebhooksRemoveWorkspace, repositories.removeWorkspaceWebhook),
   handler(Protocol.StacksList, (context) => stacks.listStacks(context)),
   handler(Protocol.StacksCreate, stacks.createStack),
@@ -46,9 +48,9 @@ export const handlers: readonly Handler[] = [
   handler(Protocol.StacksTriggerRun, stacks.triggerRun),
   handler(Protocol.StacksUpdate, stacks.updateStack),
   handler(Protocol.StacksPreview, previewStack),
-  handler(Protocol.RepositoriesBranches, repositories.listBranches),
+  handler(Protocol.RepositoriesBranches, trackingCredential(repositories.listBranches)),
   handler(Protocol.WebhooksSettings, repositories.webhookSettings),
-  handler(Protocol.RepositoriesCommitLinksStatus, repositories.commitLinksStatus),
+  handler(Protocol.RepositoriesCommitLinksStatus, trackingCredential(repositories.commitLinksStatus)),
   handler(Protocol.WebhooksExpected, expected.expectedWebhooks),
   handler(Protocol.IntegrationsDeletePreview, expected.deletePreview),
   handler(Protocol.RepositoriesWebLinks, repositories.webLinks),

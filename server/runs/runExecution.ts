@@ -187,7 +187,11 @@ async function runWith(deps: ExecutionDeps, runId: string, fence: number, report
     repositoryPage: `${deps.webOrigin}/${stack.repository}`,
     publicUrl: context.publicUrl.replace(/\/+$/, ''),
     record: () => book.record(runId) as RunRecord,
-    advance,
+    advance: async (change) => {
+      await advance(change);
+      // A run that waits for confirmation says so on its commit, not "preparing" until it ends.
+      if (change.state === 'unconfirmed') await report(reporting, runId, 'waiting');
+    },
     note: async (change) => {
       await book.write(runId, { ...change, fence });
     },

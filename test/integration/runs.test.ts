@@ -263,6 +263,10 @@ describe('runs over stdio and HTTP against the fake Bitbucket', function () {
     const waiting = await waitFor(runId ?? '', 'unconfirmed');
     assert.equal(waiting.summary, 'Plan: 2 to add, 0 to change, 1 to destroy.');
     assert.equal(statusOf('acme/local', commit, statusKey('dev', 'tracked'))?.state, 'INPROGRESS');
+    // The commit says the run waits for someone, not that it is still preparing.
+    const described = () => statusOf('acme/local', commit, statusKey('dev', 'tracked'))?.description ?? '';
+    await eventually(() => /waiting for confirmation/.test(described()), 'the build status to say the run waits for confirmation');
+    assert.equal(described(), 'tracked run waiting for confirmation in Stackhook: Plan: 2 to add, 0 to change, 1 to destroy.');
     await server.request(Protocol.RunsConfirm, { runId: runId ?? '' });
     const done = await ended(runId ?? '');
     assert.equal(done.state, 'finished');

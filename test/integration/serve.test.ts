@@ -56,6 +56,8 @@ describe('serve: the headless receiver', function () {
       const health = await send(`${serve.url}/healthz`, 'GET', {});
       assert.equal(health.status, 200);
       assert.equal(health.json.ok, true);
+      // Its start-up log says the address editors connect to, /rpc included.
+      assert.match(serve.stderr(), new RegExp(`Editors connect to ${serve.url.replace(/^http/, 'ws')}/rpc`));
 
       const changesBefore = editor.changes.length;
       const requestUuid = newRequestUuid();

@@ -57,6 +57,7 @@ export enum ProgressLocation {
   Notification = 15,
 }
 export enum ViewColumn {
+  Beside = -2,
   Active = -1,
   One = 1,
 }
@@ -166,16 +167,17 @@ export class Uri {
   private constructor(
     readonly scheme: string,
     readonly path: string,
+    readonly query = '',
   ) {}
   static parse(value: string): Uri {
-    const match = /^([a-z]+):(.*)$/.exec(value);
-    return new Uri(match?.[1] ?? 'file', match?.[2] ?? value);
+    const match = /^([a-z][a-z0-9+.-]*):([^?]*)(?:\?(.*))?$/.exec(value);
+    return new Uri(match?.[1] ?? 'file', match?.[2] ?? value, match?.[3] ?? '');
   }
   static file(fsPath: string): Uri {
     return new Uri('file', fsPath);
   }
-  static from(parts: { scheme: string; path: string }): Uri {
-    return new Uri(parts.scheme, parts.path);
+  static from(parts: { scheme: string; path: string; query?: string }): Uri {
+    return new Uri(parts.scheme, parts.path, parts.query ?? '');
   }
   static joinPath(base: Uri, ...parts: string[]): Uri {
     return new Uri(base.scheme, path.posix.join(base.path, ...parts));
@@ -184,7 +186,7 @@ export class Uri {
     return this.path;
   }
   toString(): string {
-    return `${this.scheme}:${this.path}`;
+    return `${this.scheme}:${this.path}${this.query ? `?${this.query}` : ''}`;
   }
 }
 
@@ -202,6 +204,7 @@ export const recorded = {
   output: [] as string[],
   clipboard: '',
   opened: [] as string[],
+  documents: [] as string[],
   executed: [] as { command: string; args: unknown[] }[],
   context: new Map<string, unknown>(),
   statusBarItems: [] as FakeStatusBarItem[],
@@ -341,6 +344,7 @@ export class FakeInputBox {
 const registeredCommands = new Map<string, (...args: unknown[]) => unknown>();
 
 export const window = {
+  showTextDocument: async (document: unknown, _options?: unknown) => document,
   showInformationMessage: record('info'),
   showWarningMessage: record('warning'),
   showErrorMessage: record('error'),
@@ -391,7 +395,14 @@ export const commands = {
   },
 };
 
+export enum UIKind {
+  Desktop = 1,
+  Web = 2,
+}
+
 export const env = {
+  uiKind: UIKind.Desktop as UIKind,
+  remoteName: undefined as string | undefined,
   clipboard: {
     writeText: async (value: string) => {
       recorded.clipboard = value;
@@ -425,6 +436,11 @@ export const workspace = {
   onDidCloseTextDocument: (listener: (document: { uri: Uri }) => unknown) => workspace.closeDocument.event(listener),
   /** Tests set the open folders. */
   workspaceFolders: undefined as { uri: Uri; name: string; index: number }[] | undefined,
+  /** Documents opened by address: recorded as their address (tests read the content from the provider). */
+  openTextDocument: async (uri: Uri) => {
+    recorded.documents.push(uri.toString());
+    return { uri };
+  },
 };
 
 /** Formats `{0}`-style placeholders, as vscode.l10n.t does without a bundle. */
@@ -440,6 +456,7 @@ const pristineWindow = { ...window };
 
 /** Forgets what earlier tests recorded and undoes replaced window functions. */
 export function resetStub(): void {
+  recorded.documents.length = 0;
   recorded.messages.length = 0;
   answers.length = 0;
   recorded.output.length = 0;

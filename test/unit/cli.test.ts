@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseServerArgs, UsageError } from '../../server/cli';
+import { isDemo, parseServerArgs, UsageError } from '../../server/cli';
 
 describe('cli: the server command line', () => {
   it('--stdio defaults: store in ~/.stackhook, the OS user, credentials in a file, Bitbucket Cloud, no receiver', () => {
@@ -12,6 +12,15 @@ describe('cli: the server command line', () => {
     assert.equal(options.secrets, 'file');
     assert.equal(options.bitbucketApi, 'https://api.bitbucket.org/2.0');
     assert.equal(options.listen, null);
+  });
+
+  it('the demo is one person\'s process with STACKHOOK_DEMO=1 against a Bitbucket on loopback, never a team server or a real Bitbucket', () => {
+    const demo = { STACKHOOK_DEMO: '1' };
+    assert.equal(parseServerArgs(['--stdio', '--bitbucket-api', 'http://127.0.0.1:4000/2.0'], demo).demo, true);
+    assert.equal(parseServerArgs(['--stdio', '--bitbucket-api', 'http://127.0.0.1:4000/2.0'], {}).demo, false);
+    assert.equal(parseServerArgs(['--stdio'], demo).demo, false, 'api.bitbucket.org is never the demo');
+    assert.equal(isDemo(demo, true, 'http://127.0.0.1:4000/2.0'), false, 'a team server is never the demo');
+    assert.equal(isDemo(demo, false, 'http://[::1]:4000/2.0'), true);
   });
 
   it('serve needs --listen and --public-url, and cannot ask an editor for secrets', () => {

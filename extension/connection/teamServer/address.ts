@@ -21,6 +21,11 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** Parses the address; throws a sentence for a person when it cannot be used. */
 export function parseTeamAddress(value: string): TeamAddress {
+  // "localhost:8792" parses as a URL of scheme "localhost:": say what to write instead.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) {
+    const bare = value.trim();
+    throw new Error(`"${bare}" has no http:// or https:// in front. Write http://${bare} for a server on this machine, or https://${bare} for any other.`);
+  }
   let url: URL;
   try {
     url = new URL(value.trim());

@@ -69,7 +69,9 @@ export async function reportStatus(context: ReportContext, runId: string, state?
  * codes, never the tool's lines) or its state, on one line, masked, within Bitbucket's length.
  */
 export function statusDescription(run: Pick<Run, 'kind' | 'state' | 'summary'>, secret: string, plan: StructuredPlan | null = null): string {
-  const words = run.summary ?? `${run.kind} run ${STATE_WORDS[run.state]}`;
+  const state = `${run.kind} run ${STATE_WORDS[run.state]}`;
+  // Waiting is what a person must act on: said first, so a cut keeps it.
+  const words = run.state === 'unconfirmed' ? `${state} in Stackhook${run.summary ? `: ${run.summary}` : ''}` : (run.summary ?? state);
   return cutTo(maskCredential(redact(oneLine(`${words}${plan ? planWords(plan) : ''}`)), secret), STATUS_DESCRIPTION_MAX);
 }
 

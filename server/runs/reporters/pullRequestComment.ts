@@ -8,7 +8,7 @@ import { COMMENT_LIMITS, commentMarkdown } from './commentMarkdown';
 import { DETACHED, STATE_WORDS, reasonOf, recordReport, type ReportContext, type RunReporter } from './reporter';
 
 export const pullRequestCommentReporter: RunReporter = {
-  report: (context, runId, moment) => (moment === 'started' ? Promise.resolve() : reportComment(context, runId)),
+  report: (context, runId, moment) => (moment === 'started' || moment === 'waiting' ? Promise.resolve() : reportComment(context, runId)),
 };
 
 /** For a run a pull request proposed: the stack's comment on it, written or edited. */

@@ -11,8 +11,8 @@ import type { StoredStack } from '../../registry/state';
 import type { RunPlans } from '../../store/storeEngine';
 import type { RunBook, RunChange } from '../runBook';
 
-/** When a run is reported: its commit is known and it starts, it ended, or a server that took it over found it cut off. */
-export type ReportMoment = 'started' | 'ended' | 'interrupted';
+/** When a run is reported: its commit is known and it starts, it planned and waits for confirmation, it ended, or a server that took it over found it cut off. */
+export type ReportMoment = 'started' | 'waiting' | 'ended' | 'interrupted';
 
 export interface RunReporter {
   /** Reports the run at this moment, if it reports anything then, and records what became of it. */

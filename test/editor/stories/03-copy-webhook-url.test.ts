@@ -14,7 +14,7 @@ async function untilClipboardHolds(workbench: Workbench, expected: string): Prom
   });
 }
 
-describe('Story 3: copy the webhook URL', () => {
+describe('Story 3: copy the webhook URL (in the demo, whose Bitbucket reaches this machine)', () => {
   it('puts the exact webhook URL on the clipboard from the tree', async function () {
     needs(this, '2');
     const { workbench } = world();
@@ -33,9 +33,9 @@ describe('Story 3: copy the webhook URL', () => {
     await workbench.pick(INTEGRATION.name);
     await untilClipboardHolds(workbench, webhookUrl()); // fails the story after 10 s otherwise
     await workbench.waitForStatusBar(`Copied ${webhookUrl()}`, 10_000);
-    // …and says Bitbucket cannot reach a loopback URL, with the setting that fixes it.
-    const warning = await workbench.waitForNotification(/loopback address/, 10_000);
-    assert.match(warning, /stackhook\.publicUrl/);
+    // …and, in the demo, does not warn that Bitbucket cannot reach the loopback URL: its Bitbucket is on this machine.
+    await workbench.page.waitForTimeout(1_000);
+    assert.equal(await workbench.notification(/loopback address/).count(), 0, 'no reachability warning in the demo');
     await workbench.clearNotifications();
     storyPassed('3');
   });

@@ -2,7 +2,7 @@
 // the seven events, the integration's URL and its webhook secret; the tree shows them healthy.
 import { strict as assert } from 'node:assert';
 import { world } from '../support/environment';
-import { configureAnyway, copyWebhookSecretThroughPalette, HOOKED, INTEGRATION, needs, shared, storyPassed, UNHOOKED, webhookUrl } from '../support/story';
+import { configureInDemo, copyWebhookSecretThroughPalette, HOOKED, INTEGRATION, needs, shared, storyPassed, UNHOOKED, webhookUrl } from '../support/story';
 
 /** R14: exactly these events. */
 const EVENTS = [
@@ -23,8 +23,8 @@ describe('Story 4: configure webhooks for two repositories', () => {
     await workbench.runCommand('Stackhook: Configure Webhooks…');
     await workbench.pick(INTEGRATION.name);
     await workbench.pickMany([...HOOKED]);
-    // The stories' public URL is a loopback address: Stackhook says Bitbucket could not reach it.
-    assert.match(await configureAnyway('Webhooks: 2 created.'), /loopback address/);
+    // The stories' public URL is a loopback address, which the demo's Bitbucket on this machine reaches.
+    await configureInDemo('Webhooks: 2 created');
 
     const secret = await copyWebhookSecretThroughPalette();
     assert.ok(secret.length >= 16, 'the webhook secret is long enough to be a secret');

@@ -5,7 +5,7 @@
 // signed with the old is refused.
 import { strict as assert } from 'node:assert';
 import { world } from '../support/environment';
-import { configureAnyway, copyWebhookSecretThroughPalette, INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
+import { configureInDemo, copyWebhookSecretThroughPalette, INTEGRATION, needs, shared, STACK, storyPassed, webhookUrl } from '../support/story';
 import { deliver, pushBody } from '../support/webhook';
 
 const SECOND = { name: 'prod-network', repository: 'acme/network', branch: 'develop' } as const;
@@ -91,6 +91,8 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     await workbench.pick('Bitbucket Pipelines');
     await workbench.waitForQuickInput(/Custom pipeline to run/);
     await workbench.answer('stackhook');
+    // A confirmation says what the stack now is, not only a status bar word that is gone in seconds.
+    await workbench.waitForNotification(/Stack "prod-network" saved: it tracks acme\/network @ main, project root envs\/network, and runs on Bitbucket Pipelines \(stackhook\)\./, 30_000);
     const row = workbench.view('Stacks').locator('.monaco-list-row', { hasText: 'acme/network @ main · envs/network' }).first();
     await row.waitFor({ timeout: 15_000 }).catch(async () => {
       throw new Error(`The Stacks view does not show the edited stack: ${(await workbench.treeLabels('Stacks')).join(' | ')}`);
@@ -129,7 +131,7 @@ describe('Story 7: edit and delete stacks, and a new webhook secret that reaches
     assert.match(offer, /2 webhooks still carry the old one/);
     await workbench.screenshot('story-7-regenerated-secret-offer', { docs: true });
     await workbench.clickNotificationButton(/still carry the old one/, 'Update webhooks now');
-    await configureAnyway('Webhooks: 2 updated.');
+    await configureInDemo('Webhooks: 2 updated');
 
     const secret = await copyWebhookSecretThroughPalette();
     assert.notEqual(secret, old);

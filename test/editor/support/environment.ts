@@ -19,6 +19,8 @@ export const ACCOUNT = {
   token: 'ATATT3xFfGF0-e2e-token-0123456789',
   workspace: 'acme',
   repositories: ['acme/infra-live', 'acme/network', 'acme/dns'],
+  /** Who comments on and approves pull requests in the demo stories. */
+  reviewer: 'bo@example.com',
 } as const;
 
 /** What the runs stories run: a custom pipeline on acme/infra-live, a plan that needs no Terraform on acme/network. */
@@ -54,9 +56,11 @@ export async function startWorld(): Promise<World> {
   const paths = await installHost();
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    const bitbucket = await startFakeBitbucket();
+    // The stories are a newcomer's first day in the demo: the simulated Bitbucket takes the demo commands.
+    const bitbucket = await startFakeBitbucket({ demo: { author: ACCOUNT.email, reviewer: ACCOUNT.reviewer } });
     cleanups.push(() => bitbucket.stop());
     bitbucket.world.addUser({ email: ACCOUNT.email, displayName: ACCOUNT.displayName, token: ACCOUNT.token, workspaces: { [ACCOUNT.workspace]: 'admin' } });
+    bitbucket.world.addUser({ email: ACCOUNT.reviewer, displayName: 'Bo Reviewer', workspaces: { [ACCOUNT.workspace]: 'member' } });
     for (const fullName of ACCOUNT.repositories) bitbucket.world.addRepository(fullName, { isPrivate: true, mainBranch: 'main' });
     bitbucket.pushCommit('acme/infra-live', 'main', { 'bitbucket-pipelines.yml': RUNS_SEED.pipelinesYaml, 'envs/prod/main.tf': '# prod\n' });
     bitbucket.pushCommit('acme/network', 'main', { 'plan.js': RUNS_SEED.planJs, 'main.tf': '# network\n' });
@@ -75,6 +79,8 @@ export async function startWorld(): Promise<World> {
         'stackhook.publicUrl': receiverUrl,
         'stackhook.trace.server': 'messages',
       },
+      // As `STACKHOOK_DEMO=1 npm start` does: the server knows it is the demo.
+      env: { STACKHOOK_DEMO: '1' },
     });
     cleanups.push(() => editor.stop());
     const browser = await openBrowser(`http://127.0.0.1:${editor.port}`);

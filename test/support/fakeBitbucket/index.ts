@@ -11,6 +11,7 @@
 //   await bitbucket.stop();
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { demoControl, type DemoPeople } from './demoControl';
 import { FaultPlan, echoReply, type CallInfo, type FaultKind, type FaultOptions, type RateLimitOptions } from './faults';
 import { FakeGit, GIT_PATH, type FakeFile } from './git';
 import type { FakeUser } from './model';
@@ -38,6 +39,8 @@ export interface FakeBitbucketOptions {
   refuseInternalUrls?: boolean;
   /** Keep every request and answer body in `exchanges` (for the OpenAPI conformance test). */
   record?: boolean;
+  /** The demo's actions under /_demo/ (demoControl.ts), done as these people: only the demo starts the fake with them. */
+  demo?: DemoPeople;
 }
 
 export interface Exchange {
@@ -136,6 +139,8 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   };
   const sockets = new Set<Socket>();
   let origin = '';
+  // The object returned below: the demo's actions need all of it (pushes, pull requests, hooks).
+  let self: FakeBitbucket | null = null;
 
   const send = (response: ServerResponse, reply: Reply, extraHeaders: Record<string, string>) => {
     const headers: Record<string, string> = { ...extraHeaders, ...reply.headers };
@@ -175,6 +180,17 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
     const url = new URL(request.url ?? '/', origin);
     const method = request.method ?? 'GET';
     noteUse(request);
+    if (options.demo && self && url.pathname.startsWith('/_demo/')) {
+      const demoText = await readBody(request);
+      let demoBody: unknown = undefined;
+      try {
+        demoBody = demoText === '' ? undefined : (JSON.parse(demoText) as unknown);
+      } catch {
+        return send(response, { status: 400, body: { error: 'The body is not valid JSON.' } }, {});
+      }
+      const reply = await demoControl(self, options.demo, method, url.pathname.slice('/_demo/'.length), demoBody);
+      return send(response, { status: reply.status, body: reply.body }, {});
+    }
     if (GIT_PATH.test(url.pathname)) {
       calls.set('GIT', (calls.get('GIT') ?? 0) + 1);
       return git.handle(request, response, url, credentialsOf(request));
@@ -317,7 +333,7 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
   };
   const copy = (hooks: FakeHook[]) => hooks.map((hook) => ({ ...hook, events: [...hook.events] }));
 
-  return {
+  self = {
     url: `${origin}${BASE}`,
     origin,
     world,
@@ -360,4 +376,5 @@ export async function startFakeBitbucket(options: FakeBitbucketOptions = {}): Pr
       git.remove();
     },
   };
+  return self;
 }

@@ -148,13 +148,13 @@ describe('extension commands', () => {
     assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/dns', 'acme/network'] }]);
     assert.ok(token, 'the progress cancellation token reaches the request');
     const summary = recorded.messages.at(-1);
-    assert.equal(summary?.message, 'Webhooks: 1 created, 1 failed.', 'only the counts that are not zero');
+    assert.equal(summary?.message, 'Webhooks: 1 created (acme/network), 1 failed (acme/dns).', 'only the counts that are not zero');
     assert.match(summary?.detail ?? '', /acme\/dns: no admin permission/);
     assert.ok(recorded.output.some((line) => line.includes('acme/network: created')));
     assert.ok(ctx);
   });
 
-  it('Test connection shows the diagnosis and the masked curl line on failure, offering Edit integration', async () => {
+  it('Test connection shows the diagnosis and the masked curl line on failure, offering Replace Token', async () => {
     const server = new FakeServer({
       'stackhook/integrations/test': () => ({
         ok: false,
@@ -167,7 +167,7 @@ describe('extension commands', () => {
     const [message] = recorded.messages;
     assert.match(message?.message ?? '', /refused the credentials/);
     assert.match(message?.detail ?? '', /curl -u 'ana@example.com:ATAT••••••'/);
-    assert.deepEqual(message?.items, ['Edit integration', 'Copy curl']);
+    assert.deepEqual(message?.items, ['Replace Token', 'Copy curl']);
   });
 
   it('Edit integration never offers the name, and sends only the changed field', async () => {

@@ -65,7 +65,22 @@ describe('extension create-integration flow', () => {
     it('refuses a name with no letters or digits', async () => {
       const result = await validateName(previewServer(), '---');
       assert.equal(result.severity, 'error');
-      assert.match(result.message, /no letters or digits/);
+      assert.match(result.message, /no Latin letter/);
+    });
+
+    it('refuses, while typing and in plain words (never protocol text), a name with a bidi override, one too long for the preview, and labels that are too long or hold control characters', async () => {
+      const server = previewServer();
+      const bidi = await validateName(server, 'acme\u202eniam');
+      assert.equal(bidi.severity, 'error');
+      assert.match(bidi.message, /text-direction marks/);
+      const long = await validateName(server, 'a'.repeat(250));
+      assert.match(long.message, /at most 100 characters; this one has 250/);
+      assert.doesNotMatch(long.message, /Invalid parameters|stackhook\//);
+      assert.deepEqual(server.sent('stackhook/integrations/preview'), [], 'refused without asking the server');
+      const { protocol } = await import('../../../extension/connection/protocol');
+      assert.match(protocol().labelsProblem(`prod, ${'x'.repeat(70)}`) ?? '', /at most 64 characters/);
+      assert.match(protocol().labelsProblem('prod, a\tb') ?? '', /control characters/);
+      assert.equal(protocol().labelsProblem('prod, platform'), undefined);
     });
 
     it('refuses a name that collides with an existing integration by id (R2)', async () => {

@@ -53,6 +53,7 @@ export interface ShownStep {
   value?: string | undefined;
   prompt?: string | undefined;
   password?: boolean | undefined;
+  placeholder?: string | undefined;
   active?: unknown;
   items?: { label: string; description?: string | undefined; value: unknown }[];
 }
@@ -83,7 +84,7 @@ export function scriptedPrompter(script: unknown[]): { prompter: Prompter; shown
     },
     async pick(step) {
       const items = step.items.map((item) => ({ label: item.label, description: item.description, value: item.value }));
-      return answer({ kind: 'pick', title: step.title, step: step.step, totalSteps: step.totalSteps, active: step.active, items }) as never;
+      return answer({ kind: 'pick', title: step.title, step: step.step, totalSteps: step.totalSteps, placeholder: step.placeholder, active: step.active, items }) as never;
     },
   };
   return { prompter, shown, validations };

@@ -60,6 +60,20 @@ describe('extension manifest', () => {
     for (const key of keys) assert.equal(typeof nls[key], 'string', key);
   });
 
+  it('shows the demo commands only when the server is the demo\'s, in the palette and on an attached stack', () => {
+    const demo = Object.values(Command).filter((command) => command.startsWith('stackhook.demo.'));
+    assert.equal(demo.length, 5);
+    type Entry = { command: string; when?: string };
+    const palette = manifest.contributes.menus.commandPalette as Entry[];
+    for (const command of demo) assert.equal(palette.find((entry) => entry.command === command)?.when, 'stackhook.demo', command);
+    const onStack = (keys: string[]) =>
+      (manifest.contributes.menus['view/item/context'] as Entry[])
+        .filter((entry) => whenHolds(entry.when ?? '', { view: VIEW.stacks, viewItem: 'stack.attached', keys }))
+        .map((entry) => entry.command);
+    assert.deepEqual(onStack(['stackhook.demo']).filter((command) => command.startsWith('stackhook.demo.')), [Command.DemoCommit, Command.DemoPullRequest]);
+    assert.deepEqual(onStack([]).filter((command) => command.startsWith('stackhook.demo.')), []);
+  });
+
   it('names the settings the client turns into server flags', () => {
     const settings = Object.keys(manifest.contributes.configuration.properties).sort();
     assert.deepEqual(settings, ['stackhook.bitbucketApiUrl', 'stackhook.listen', 'stackhook.publicUrl', 'stackhook.server', 'stackhook.storePath', 'stackhook.trace.server']);
@@ -71,8 +85,10 @@ describe('extension manifest', () => {
 });
 
 /** The `view == …`, `viewItem == …` and `viewItem =~ /…/` clauses joined by `&&` that item menus use. */
-function whenHolds(when: string, context: { view: string; viewItem: string }): boolean {
+function whenHolds(when: string, context: { view: string; viewItem: string; keys?: string[] }): boolean {
   return when.split('&&').every((clause) => {
+    const key = /^\s*(stackhook\.[\w]+)\s*$/.exec(clause);
+    if (key) return (context.keys ?? []).includes(key[1] as string);
     const equal = /^\s*(view|viewItem) == ([\w.-]+)\s*$/.exec(clause);
     if (equal) return context[equal[1] as 'view' | 'viewItem'] === equal[2];
     const matches = /^\s*viewItem =~ \/(.+)\/\s*$/.exec(clause);

@@ -3,6 +3,7 @@ import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { recorded, resetStub } from '../../support/vscodeStub';
+import { deliveryDocuments } from '../../../extension/surfaces/deliveryDocument';
 import { DeliveryItem } from '../../../extension/views/deliveriesTree';
 import { markdownLine, verdictBadge } from '../../../extension/views/presentation';
 import { commandContext } from './harness';
@@ -26,6 +27,12 @@ describe('extension Markdown in tree rows', () => {
   });
 });
 
+/** The text of the delivery document the last command opened (a read-only document, not a modal). */
+function shownDetails(): string {
+  assert.equal(recorded.messages.length, 0, 'no modal');
+  return deliveryDocuments.provideTextDocumentContent(vscode.Uri.parse(recorded.documents.at(-1) ?? ''));
+}
+
 describe('extension delivery details', () => {
   it('a delivery row opens its details: event, repository, verdict in words, reason, runs, local time; never the body', async () => {
     resetStub();
@@ -33,10 +40,8 @@ describe('extension delivery details', () => {
     const item = new DeliveryItem(delivery('d-1', { stackIds: ['prod-network'] }) as never);
     assert.ok(item.command);
     await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
-    const shown = recorded.messages[0];
-    assert.equal(shown?.modal, true);
-    assert.equal(shown?.message, 'repo:push acme/infra-live');
-    const detail = shown?.detail ?? '';
+    assert.match(recorded.documents.at(-1) ?? '', /^stackhook-delivery:\/repo:push acme-infra-live d-1\.txt\?d-1$/);
+    const detail = shownDetails();
     for (const line of ['Event: repo:push', 'Repository: acme/infra-live', 'Verdict: run queued (HTTP 202)', 'Reason: tracked run on prod-network', 'Runs for: prod-network', 'Request: d-1']) {
       assert.ok(detail.includes(line), `${line} in ${detail}`);
     }
@@ -49,7 +54,7 @@ describe('extension delivery details', () => {
     const headers = { 'X-Event-Key': 'repo:push', 'X-Attempt-Number': '2', 'User-Agent': 'Bitbucket-Webhooks/2.0', 'X-Hub-Signature': 'present' };
     const item = new DeliveryItem(delivery('d-2', { headers }) as never);
     await vscode.commands.executeCommand(item.command?.command ?? '', ...(item.command?.arguments ?? []));
-    const detail = recorded.messages[0]?.detail ?? '';
+    const detail = shownDetails();
     for (const line of ['Headers:', '  X-Event-Key: repo:push', '  X-Attempt-Number: 2', '  User-Agent: Bitbucket-Webhooks/2.0', '  X-Hub-Signature: present (its value is not kept)']) {
       assert.ok(detail.includes(line), `${line} in ${detail}`);
     }
@@ -60,6 +65,6 @@ describe('extension delivery details', () => {
     commandContext(new FakeServer());
     const item = new DeliveryItem(delivery('d-3') as never);
     await vscode.commands.executeCommand(item.command?.command ?? '', ...(item.command?.arguments ?? []));
-    assert.ok(!(recorded.messages[0]?.detail ?? '').includes('Headers:'));
+    assert.ok(!shownDetails().includes('Headers:'));
   });
 });

@@ -9,7 +9,7 @@ import { Command } from '../../../extension/commandIds';
 import { protocol } from '../../../extension/connection/protocol';
 import { requestCommand } from '../../../extension/commands/request';
 import { configureRepositories } from '../../../extension/commands/webhooks';
-import { answerInputBox, answerQuickPick, commandContext } from './harness';
+import { answerInputBox, answerQuickPick, byLabel, commandContext } from './harness';
 import { details, FakeServer, integration, rpcError } from './fakeServer';
 
 describe('extension commands: pick, request, and the server\'s error shown one way', () => {
@@ -55,12 +55,30 @@ describe('extension commands: pick, request, and the server\'s error shown one w
       },
     });
     answerInputBox('ivy');
+    answerQuickPick(byLabel('Read'));
     commandContext(server);
     await vscode.commands.executeCommand(Command.InviteUser);
     assert.deepEqual(server.sent('stackhook/users/invite'), [{ name: 'ivy' }]);
     assert.deepEqual(recorded.messages.map((message) => [message.severity, message.message]), [
       ['warning', 'Inviting users needs admin of the root space, which bo is not. Ask an admin of the root space.'],
     ]);
+  });
+
+  it('Invite User sets a role, and dismissing the invitation dialog does not throw the invitation away', async () => {
+    const server = new FakeServer({
+      'stackhook/users/invite': ({ name }) => ({ user: name, tokenId: 't1', token: `shi_${'x'.repeat(43)}`, expiresAt: '2026-12-14T12:00:00.000Z', newUser: true }),
+      'stackhook/access/grant': () => ({}),
+    });
+    answerInputBox('ivy');
+    answerQuickPick(byLabel('Write'));
+    answers.push(() => undefined, (_message, items) => items.find((item) => item === 'Copy invitation'));
+    commandContext(server);
+    await vscode.commands.executeCommand(Command.InviteUser);
+    assert.deepEqual(server.sent('stackhook/access/grant'), [{ user: 'ivy', spaceId: 'root', role: 'write' }]);
+    assert.match(recorded.messages[0]?.message ?? '', /ivy is invited \(role write on the root space\)/);
+    assert.match(recorded.messages[1]?.message ?? '', /not copied yet/, 'Cancel is followed by a notice that still offers Copy');
+    assert.equal(recorded.clipboard, `shi_${'x'.repeat(43)}`);
+    assert.match(recorded.messages[2]?.message ?? '', /Invitation for ivy copied/);
   });
 
   it('a request the person cancelled ends quietly, or says so when the command has words for it', async () => {

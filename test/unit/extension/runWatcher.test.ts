@@ -15,7 +15,7 @@ describe('extension run notifications and counts', () => {
     ];
     const watcher = new RunWatcher(new FakeServer({ 'stackhook/stacks/list': () => stacks }));
     await watcher.look();
-    assert.deepEqual(watcher.counts, { running: 2, failed: 1 });
+    assert.deepEqual(watcher.counts, { running: 2, failed: 1, waiting: 0 });
     assert.equal(recorded.messages.length, 0, 'what was so when the window opened is not announced');
 
     answers.push(() => undefined, () => undefined);
@@ -25,10 +25,10 @@ describe('extension run notifications and counts', () => {
       stack('docs', { lastRun: run('d1', { stackId: 'docs', kind: 'proposed', state: 'failed' }) }),
     ];
     await watcher.look();
-    assert.deepEqual(watcher.counts, { running: 0, failed: 2 });
+    assert.deepEqual(watcher.counts, { running: 0, failed: 2, waiting: 1 }, 'a run waiting for confirmation is counted apart');
     assert.deepEqual(
       recorded.messages.map((m) => [m.severity, m.message, m.items]),
-      [['warning', 'The tracked run of "edge" planned Plan: 2 to add, 0 to change, 0 to destroy. and waits for confirmation.', ['Confirm', 'Open Log']]],
+      [['warning', 'The tracked run of "edge" waits for confirmation. Its plan: 2 to add, 0 to change, 0 to destroy.', ['Confirm', 'Open Log']]],
     );
     watcher.dispose();
   });

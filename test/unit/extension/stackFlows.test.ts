@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answers, recorded, resetStub } from '../../support/vscodeStub';
 import { Command } from '../../../extension/commandIds';
+import * as Protocol from '../../../server/protocol';
 import { BACK } from '../../../extension/commands/quickInput';
 import { commandContext, scriptedPrompter, type ShownStep } from './harness';
 import { FakeServer, integration, repository, rpcError, stack } from './fakeServer';
@@ -47,6 +48,33 @@ describe('extension stack flows', () => {
       assert.deepEqual(server.sent('stackhook/repositories/branches'), [{ integrationId: 'acme-main', repository: 'acme/network' }]);
       assert.deepEqual(server.sent('stackhook/stacks/create'), [{ name: 'Prod Network', integrationId: 'acme-main', repository: 'acme/network', branch: 'develop', runner: { type: 'pipelines', pipeline: 'stackhook' }, autodeploy: false }], 'the server places it with its integration');
       assert.deepEqual(server.sent('stackhook/stacks/checkRunner'), [{ stackId: 'prod-network' }], 'a Pipelines stack is checked at once');
+    });
+
+    it('on a team server without --local-runner, "On this machine" is not offered, and the step says why', async () => {
+      const server = stackServer({
+        'stackhook/status': () => ({ version: '0.1.0', storePath: '/s', user: 'ana', listener: { url: null, state: 'off' }, publicUrl: 'https://h.example.com', localRunner: false, counts: { integrations: 1, stacks: 0, detachedStacks: 0 } }),
+      });
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'develop', '', 'pipelines', 'stackhook', 'Prod Network']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const runner = shown[3];
+      assert.deepEqual(runner?.items?.map((item) => item.value), ['pipelines']);
+      assert.match(runner?.placeholder ?? '', /"On this machine" is not offered: this team server was started without --local-runner/);
+      assert.equal(server.sent('stackhook/stacks/create').length, 1);
+    });
+
+    it('an empty custom pipeline name is refused while typed, in words', async () => {
+      const server = stackServer();
+      const { prompter, validations } = scriptedPrompter(['acme/network', 'develop', '', 'pipelines', async () => undefined]);
+      commandContext(server, prompter);
+      // The scripted prompter refuses invalid typed answers; ask the pipeline step's validation directly.
+      const { runnerSteps, runnerDraft } = await import('../../../extension/commands/runnerSteps');
+      let validate: ((value: string) => unknown) | undefined;
+      const steps = runnerSteps({ input: async (step) => ((validate = step.validate), undefined), pick: async () => undefined }, Protocol);
+      await steps.find((step) => step.name === 'pipeline')?.run(runnerDraft(Protocol), { title: 't', step: 1, totalSteps: 1 } as never);
+      assert.match(String((await validate?.('  ') as { message?: string } | undefined)?.message), /Enter the name of a custom pipeline/);
+      assert.equal(await validate?.('stackhook'), undefined);
+      assert.deepEqual(validations, []);
     });
 
     it('asks which integration only when there are several', async () => {
@@ -104,12 +132,12 @@ describe('extension stack flows', () => {
       const server = stackServer({
         'stackhook/stacks/create': (params) => {
           attempts++;
-          if (attempts === 1) throw rpcError('The project root of the branch "main" leaves the repository.', { kind: 'Invalid', field: 'projectRoot' });
+          if (attempts === 1) throw rpcError('The project root "envs/prd" does not exist on the branch "main".', { kind: 'Invalid', field: 'projectRoot' });
           if (attempts === 2) throw rpcError('Setting the runner of a new stack needs admin on the space "root".', { kind: 'Forbidden', field: 'runner' });
           return stack('net', params);
         },
       });
-      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', 'envs/../..', 'pipelines', 'stackhook', 'net', 'envs/prod', 'pipelines', 'stackhook', 'net', 'pipelines', 'stackhook', 'net']);
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', 'envs/prd', 'pipelines', 'stackhook', 'net', 'envs/prod', 'pipelines', 'stackhook', 'net', 'pipelines', 'stackhook', 'net']);
       answers.push((_message, items) => items.find((item) => item === 'Edit'), (_message, items) => items.find((item) => item === 'Edit'));
       commandContext(server, prompter);
       await vscode.commands.executeCommand(Command.CreateStack);
@@ -118,7 +146,7 @@ describe('extension stack flows', () => {
         ['input 3/6', 'pick 4/6', 'input 5/6', 'input 6/6', 'pick 4/6', 'input 5/6', 'input 6/6'],
         'the project root first (not the branch its message names), then the runner',
       );
-      assert.equal(shown[6]?.value, 'envs/../..', 'with what was typed');
+      assert.equal(shown[6]?.value, 'envs/prd', 'with what was typed');
       assert.equal(server.sent('stackhook/stacks/create').at(-1)?.projectRoot, 'envs/prod');
     });
 
@@ -155,11 +183,29 @@ describe('extension stack flows', () => {
       await vscode.commands.executeCommand(Command.CreateStack);
       const spaceStep = shown[6];
       assert.deepEqual(spaceStep?.items?.slice(0, 2).map((item) => [item.label, item.description]), [
-        ['root', 'root'],
+        ['root', 'top space'],
         ['Payments', 'root / Payments'],
       ]);
       assert.deepEqual(server.sent('stackhook/spaces/create'), [{ name: 'Ledger', parentId: 'payments', inheritEntities: true }]);
+      assert.ok(recorded.messages.some((message) => /Space "Ledger" created\. It stays even if the rest of this is cancelled or refused\./.test(message.message)), 'the new space is said to stay');
       assert.equal(server.sent('stackhook/stacks/create')[0]?.spaceId, 'ledger');
+    });
+
+    it('offers only the spaces the chosen integration can be used from, preselects its space, and says why others are missing (R4)', async () => {
+      const payments = { id: 'payments', name: 'Payments', parentId: 'root', inheritEntities: true };
+      const ops = { id: 'ops', name: 'Ops', parentId: 'root', inheritEntities: true };
+      const server = stackServer({
+        'stackhook/integrations/list': () => [integration('pay-bb', { name: 'Pay BB', type: 'space', spaceId: 'payments' })],
+        'stackhook/spaces/list': () => [ROOT, payments, ops],
+      });
+      const { prompter, shown } = scriptedPrompter(['acme/network', 'main', '', 'pipelines', 'stackhook', 'Ledger', 'payments']);
+      commandContext(server, prompter);
+      await vscode.commands.executeCommand(Command.CreateStack);
+      const spaceStep = shown[6];
+      assert.deepEqual(spaceStep?.items?.filter((item) => !item.label.includes('New space')).map((item) => item.value), ['payments']);
+      assert.equal(spaceStep?.active, 'payments');
+      assert.match(spaceStep?.placeholder ?? '', /Only the spaces "Pay BB" can be used from are listed.*2 not listed/);
+      assert.equal(server.sent('stackhook/stacks/create')[0]?.spaceId, 'payments');
     });
 
     it('with no integration, offers Create Integration instead of a dead end', async () => {

@@ -115,19 +115,33 @@ describe('extension status bar, notifications and status panel', () => {
       assert.deepEqual(recorded.messages[0]?.items, ['Reattach', 'Show status panel']);
     });
 
+    it('with no integration left, the detached notice offers Create Integration, not a Reattach that leads nowhere', async () => {
+      let stacks = [stack('prod-network')];
+      const { server, overview } = world(() => stacks);
+      let integrations = [integration('acme-main')];
+      server.handlers['stackhook/integrations/list'] = () => integrations;
+      new Notifier(overview, server);
+      await overview.refresh();
+      stacks = [stack('prod-network', { integrationId: null, detachedFrom: 'acme-main', state: 'detached' })];
+      integrations = [];
+      await overview.refresh(['stacks', 'integrations']);
+      assert.deepEqual(recorded.messages[0]?.items, ['Create Integration', 'Show status panel']);
+    });
+
     it('announces a delivery refused for a bad signature with Copy webhook secret / Configure webhooks', async () => {
       const { server, overview } = world(() => []);
+      server.handlers['stackhook/integrations/list'] = () => [integration('acme-main', { name: 'Acme Main' })];
       new Notifier(overview, server);
       await overview.refresh();
       answers.push(() => 'Copy webhook secret');
       server.refuse({ integrationId: 'acme-main', eventKey: 'repo:push', repository: 'acme/dns', status: 401, reason: 'refused: bad signature' });
-      assert.match(recorded.messages[0]?.message ?? '', /acme\/dns .*signature does not match/);
+      assert.match(recorded.messages[0]?.message ?? '', /acme\/dns to "Acme Main" was refused: its signature does not match/, 'the integration by its name');
       assert.deepEqual(recorded.messages[0]?.items, ['Copy webhook secret', 'Configure webhooks']);
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(recorded.executed.at(-1), { command: 'stackhook.copyWebhookSecret', args: ['acme-main'] });
     });
 
-    it('announces a credential that stopped working, once, with Edit integration', async () => {
+    it('announces a credential that stopped working, once, with Replace Token', async () => {
       const { server, overview } = world(() => [stack('a')]);
       server.handlers['stackhook/webhooks/status'] = () => {
         throw Object.assign(new Error('Bitbucket refused the API token of "acme-main": it was revoked or expired.'), { data: { kind: 'Bitbucket', problem: 'unauthorized', needsNewCredential: true } });
@@ -137,7 +151,7 @@ describe('extension status bar, notifications and status panel', () => {
       await overview.refresh(['webhooks']);
       assert.equal(recorded.messages.length, 1);
       assert.match(recorded.messages[0]?.message ?? '', /stopped working: Bitbucket refused the API token/);
-      assert.deepEqual(recorded.messages[0]?.items, ['Edit integration']);
+      assert.deepEqual(recorded.messages[0]?.items, ['Replace Token']);
     });
   });
 

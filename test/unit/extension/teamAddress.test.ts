@@ -1,6 +1,12 @@
+import '../../support/vscodeStub';
 import * as assert from 'node:assert/strict';
 import { isLoopbackHost, parseTeamAddress } from '../../../extension/connection/teamServer/address';
 import { reconnectDelayMs } from '../../../extension/connection/teamServer/backoff';
+
+import { answers, resetStub } from '../../support/vscodeStub';
+import { connect } from '../../../extension/commands/teamServer';
+import { answerInputBox, commandContext } from './harness';
+import { FakeServer } from './fakeServer';
 
 describe('team server address', () => {
   it('takes https and wss anywhere, and derives the /rpc WebSocket', () => {
@@ -25,7 +31,9 @@ describe('team server address', () => {
     assert.throws(() => parseTeamAddress('ws://10.0.0.5:8787'), /only over TLS/);
     assert.throws(() => parseTeamAddress('http://127.0.0.1.example.com'), /only over TLS/);
     assert.throws(() => parseTeamAddress('ftp://example.com'), /https:\/\//);
-    assert.throws(() => parseTeamAddress('stackhook.example.com'), /is not a URL/);
+    assert.throws(() => parseTeamAddress('stackhook.example.com'), /has no http:\/\/ or https:\/\/ in front/);
+    // A sentence, not '"localhost:" is neither': what to write instead.
+    assert.throws(() => parseTeamAddress('localhost:8792'), /^Error: "localhost:8792" has no http:\/\/ or https:\/\/ in front\. Write http:\/\/localhost:8792 for a server on this machine/);
     assert.equal(isLoopbackHost('127.1.2.3'), true);
     assert.equal(isLoopbackHost('localhost.example.com'), false);
   });
@@ -35,5 +43,24 @@ describe('team server address', () => {
     assert.deepEqual([1, 2, 3, 4, 7, 20].map((attempt) => reconnectDelayMs(attempt, middle)), [500, 1_000, 2_000, 4_000, 30_000, 30_000]);
     assert.equal(reconnectDelayMs(1, () => 0), 375);
     assert.equal(reconnectDelayMs(20, () => 0.999_999), 37_500);
+  });
+});
+
+describe('extension Connect to Team Server after a refusal', () => {
+  it('offers Edit, which asks again starting at the address typed', async () => {
+    resetStub();
+    const ctx = commandContext(new FakeServer({}));
+    // The token is well-formed but nothing listens there: the connection fails, as a wrong token does.
+    const boxes = answerInputBox('http://127.0.0.1:9', `shk_${'a'.repeat(43)}`, undefined);
+    const offered: string[][] = [];
+    answers.push((_message, items) => {
+      offered.push(items);
+      return 'Edit';
+    });
+    const link = { storeToken: async () => undefined, deleteToken: async () => undefined } as never;
+    await connect(ctx, link);
+    assert.deepEqual(offered, [['Edit']]);
+    assert.equal(boxes.options.length, 3, 'Edit asked for the address again');
+    assert.equal(boxes.options[2].value, 'http://127.0.0.1:9', 'starting at what was typed');
   });
 });

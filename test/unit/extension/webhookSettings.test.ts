@@ -33,12 +33,31 @@ describe('extension webhook URL reachability and Copy Webhook Settings', () => {
     assert.equal(recorded.messages[0]?.modal, true);
     assert.equal(recorded.messages[0]?.detail, LOOPBACK);
     assert.deepEqual(server.sent('stackhook/webhooks/configure'), []);
-    assert.ok(recorded.executed.some((call) => call.command === 'workbench.action.openSettings' && call.args[0] === 'stackhook.publicUrl'));
+    assert.ok(recorded.executed.some((call) => call.command === 'workbench.action.openSettings' && JSON.stringify(call.args[0]) === '{"query":"stackhook.publicUrl"}'));
 
     answers.push((_message, items) => items.find((item) => item === 'Configure Anyway'));
     await vscode.commands.executeCommand(Command.RepairWebhook, 'acme-main', 'acme/network');
     assert.deepEqual(server.sent('stackhook/webhooks/configure'), [{ integrationId: 'acme-main', repositories: ['acme/network'] }]);
-    assert.equal(recorded.messages.at(-1)?.message, 'Webhooks: 1 created.');
+    assert.equal(recorded.messages.at(-1)?.message, 'Webhooks: 1 created (acme/network).');
+  });
+
+  it('Set Public URL opens the Remote settings tab in the browser or a remote window, where the machine-scoped setting is (not "No Settings Found" on the User tab)', async () => {
+    const { openPublicUrlSetting } = await import('../../../extension/commands/publicUrl');
+    const env = vscode.env as { uiKind: vscode.UIKind; remoteName: string | undefined };
+    try {
+      env.uiKind = vscode.UIKind.Web;
+      await openPublicUrlSetting();
+      env.uiKind = vscode.UIKind.Desktop;
+      env.remoteName = 'ssh-remote';
+      await openPublicUrlSetting();
+      env.remoteName = undefined;
+      await openPublicUrlSetting();
+    } finally {
+      env.uiKind = vscode.UIKind.Desktop;
+      env.remoteName = undefined;
+    }
+    assert.deepEqual(recorded.executed.map((call) => call.command), ['workbench.action.openRemoteSettings', 'workbench.action.openRemoteSettings', 'workbench.action.openSettings']);
+    assert.ok(recorded.executed.every((call) => JSON.stringify(call.args[0]) === '{"query":"stackhook.publicUrl"}'));
   });
 
   it('a reachable URL configures without asking', async () => {
@@ -48,7 +67,7 @@ describe('extension webhook URL reachability and Copy Webhook Settings', () => {
     });
     commandContext(server);
     await vscode.commands.executeCommand(Command.RepairWebhook, 'acme-main', 'acme/network');
-    assert.deepEqual(recorded.messages.map((message) => message.message), ['Webhooks: 1 updated.']);
+    assert.deepEqual(recorded.messages.map((message) => message.message), ['Webhooks: 1 updated (acme/network).']);
   });
 
   it('Copy Webhook URL says when Bitbucket cannot reach the URL it copied', async () => {

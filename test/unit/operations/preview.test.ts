@@ -20,7 +20,11 @@ describe('operations/preview: the id and webhook URL a name would give', () => {
 
   it('R2, R5: an empty name, one without letters or digits, and a colliding one each say what is wrong', async () => {
     assert.match((await previewIntegration(world.as('ana'), { name: '' })).problem ?? '', /Enter a name/);
-    assert.match((await previewIntegration(world.as('ana'), { name: '--!' })).problem ?? '', /no letters or digits/);
+    assert.match((await previewIntegration(world.as('ana'), { name: '--!' })).problem ?? '', /no Latin letter \(a–z\) or digit \(0–9\).*webhook URL/);
+    // Said in words a person can act on: what is allowed, never the protocol's own text.
+    assert.match((await previewIntegration(world.as('ana'), { name: '東京' })).problem ?? '', /Add at least one: any other characters may stay/);
+    assert.match((await previewIntegration(world.as('ana'), { name: 'prod\u202egnp' })).problem ?? '', /text-direction marks/);
+    assert.match((await previewIntegration(world.as('ana'), { name: 'x'.repeat(150) })).problem ?? '', /at most 100 characters; this one has 150/);
     await integrations.createIntegration(world.as('ana'), { name: 'Prod BB', type: 'default', username: 'ana@example.com', secret: 'ATATT-preview', verify: false }, scope);
     assert.match((await previewIntegration(world.as('ana'), { name: 'prod_bb' })).problem ?? '', /the integration "Prod BB" already has/);
   });
@@ -31,6 +35,6 @@ describe('operations/preview: the id and webhook URL a name would give', () => {
     await integrations.deleteIntegration(world.as('ana'), { id: 'prod-bb' });
     const preview = await previewIntegration(world.as('ana'), { name: 'Prod BB' });
     assert.equal(preview.problem, undefined);
-    assert.match(preview.note ?? '', /1 detached stack\(s\) can be reattached/);
+    assert.match(preview.note ?? '', /1 detached stack can be reattached/);
   });
 });

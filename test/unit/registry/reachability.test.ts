@@ -26,6 +26,26 @@ describe('registry/reachability: webhook URLs Bitbucket cannot reach', () => {
     assert.equal(webhookUrlProblem('https://hooks.example.com/webhooks/bitbucket-cloud/acme-main'), undefined);
   });
 
+  it('the demo exception: against the demo\'s simulated Bitbucket on this machine, the receiver\'s loopback address counts as reachable, and status says it is the demo', async () => {
+    assert.equal(webhookUrlProblem('http://127.0.0.1:8787/webhooks', true), undefined);
+    const world = await testWorld('ana');
+    try {
+      const local = { ...world.as('ana'), publicUrl: 'http://127.0.0.1:8787' };
+      const demo = { ...local, demo: true, bitbucketWeb: 'http://127.0.0.1:9999' };
+      assert.match((await status(local)).publicUrlProblem ?? '', /loopback/, 'outside the demo the same address is refused');
+      assert.equal((await status(local)).demo, undefined);
+      const shown = await status(demo);
+      assert.equal(shown.publicUrlProblem, undefined);
+      assert.deepEqual(shown.demo, { bitbucket: 'http://127.0.0.1:9999' });
+      await integrations.createIntegration(world.as('ana'), { name: 'Acme Main', type: 'default', username: 'ana@example.com', secret: 'ATATT-demo', verify: false }, scope);
+      assert.equal((await repositories.webhookSettings(demo, { integrationId: 'acme-main' })).urlProblem, undefined);
+      assert.equal((await integrations.getIntegration(demo, { id: 'acme-main' })).webhookUrlProblem, undefined);
+      assert.equal((await previewIntegration(demo, { name: 'Acme Ops' })).urlProblem, undefined);
+    } finally {
+      world.close();
+    }
+  });
+
   it('status and webhooks/settings say so; settings gives the URL, the secret and the seven events to admins only', async () => {
     const world = await testWorld('ana');
     try {

@@ -237,7 +237,12 @@ describe('the build status description: Stackhook\'s words, within Bitbucket\'s 
     assert.ok(description.startsWith('plan failed ••••••'), description.slice(0, 40));
     // eslint-disable-next-line no-control-regex
     assert.doesNotMatch(description, /[\n\x1b\u202e]/);
-    assert.equal(statusDescription({ kind: 'tracked', state: 'unconfirmed', summary: null }, SECRET), 'tracked run waiting for confirmation');
+    assert.equal(statusDescription({ kind: 'tracked', state: 'unconfirmed', summary: null }, SECRET), 'tracked run waiting for confirmation in Stackhook');
+    // Waiting is said first (a cut keeps it), then the plan.
+    assert.equal(
+      statusDescription({ kind: 'tracked', state: 'unconfirmed', summary: 'Plan: 2 to add, 0 to change, 1 to destroy.' }, SECRET),
+      'tracked run waiting for confirmation in Stackhook: Plan: 2 to add, 0 to change, 1 to destroy.',
+    );
   });
 
   it('keeps within the commit status schema of Bitbucket\'s OpenAPI document', function () {
