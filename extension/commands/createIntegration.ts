@@ -204,10 +204,11 @@ function stepThatFailed(info: ServerError): StepName {
 }
 
 /**
- * The refusal, readable: a short title, the server's explanation as the detail, Copy curl to try it
- * by hand, and Save without checking only when Bitbucket was not reached (it refused nothing).
+ * The refusal, readable: a short title (`refused` when Bitbucket refused the credential), the server's
+ * explanation as the detail, Copy curl to try it by hand, and Save without checking only when
+ * Bitbucket was not reached (it refused nothing). Edit Integration explains its refusals the same way.
  */
-async function explainRefusal(info: ServerError): Promise<'edit' | 'save-unchecked' | undefined> {
+export async function explainRefusal(info: ServerError, refused = vscode.l10n.t('Bitbucket did not accept the credential. The integration was not saved.')): Promise<'edit' | 'save-unchecked' | undefined> {
   const edit = vscode.l10n.t('Edit');
   const saveUnchecked = vscode.l10n.t('Save without checking');
   const copyCurl = vscode.l10n.t('Copy curl');
@@ -216,7 +217,7 @@ async function explainRefusal(info: ServerError): Promise<'edit' | 'save-uncheck
       ? vscode.l10n.t('The integration was not saved.')
       : info.unreachable
         ? vscode.l10n.t('Bitbucket could not be reached, so the credential was not checked.')
-        : vscode.l10n.t('Bitbucket did not accept the credential. The integration was not saved.');
+        : refused;
   const actions = [edit, ...(info.curl ? [copyCurl] : []), ...(info.unreachable ? [saveUnchecked] : [])];
   for (;;) {
     const choice = await vscode.window.showErrorMessage(title, { modal: true, detail: info.message }, ...actions);

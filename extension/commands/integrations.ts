@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type * as Protocol from '../../server/protocol';
 import { protocol } from '../connection/protocol';
 import { Command } from '../commandIds';
-import { createIntegration, validateEmail } from './createIntegration';
+import { createIntegration, explainRefusal, validateEmail } from './createIntegration';
 import { serverError } from '../connection/errors';
 import { registerCredential, registerSecret } from '../surfaces/log';
 import type { CommandContext } from './context';
@@ -138,24 +138,11 @@ async function update(ctx: CommandContext, params: UpdateParams, name: string): 
   } catch (error) {
     const info = serverError(error);
     if (info.kind !== 'Bitbucket' || params.verify === false) throw error;
-    const edit = vscode.l10n.t('Edit');
-    const copyCurl = vscode.l10n.t('Copy curl');
-    const saveUnchecked = vscode.l10n.t('Save without checking');
-    const title = info.unreachable
-      ? vscode.l10n.t('Bitbucket could not be reached, so the credential was not checked.')
-      : vscode.l10n.t('Bitbucket did not accept the credential. The change was not saved.');
-    const actions = [edit, ...(info.curl ? [copyCurl] : []), ...(info.unreachable ? [saveUnchecked] : [])];
-    for (;;) {
-      const choice = await vscode.window.showErrorMessage(title, { modal: true, detail: info.message }, ...actions);
-      if (choice === copyCurl && info.curl) {
-        await vscode.env.clipboard.writeText(info.curl);
-        continue;
-      }
-      if (choice === saveUnchecked) return 'save-unchecked';
-      if (choice !== edit) return 'done';
-      // The field the server names: a token refused reopens the token box (a password box), never the email.
-      return info.field === 'username' ? 'username' : info.field === 'secret' || info.field === 'credentialType' ? 'secret' : edited;
-    }
+    const choice = await explainRefusal(info, vscode.l10n.t('Bitbucket did not accept the credential. The change was not saved.'));
+    if (choice === 'save-unchecked') return 'save-unchecked';
+    if (choice !== 'edit') return 'done';
+    // The field the server names: a token refused reopens the token box (a password box), never the email.
+    return info.field === 'username' ? 'username' : info.field === 'secret' || info.field === 'credentialType' ? 'secret' : edited;
   }
 }
 

@@ -75,13 +75,15 @@ export function confirm(ctx: CommandContext, arg?: unknown): Promise<Protocol.Ru
       if (!runId) return undefined;
       const run = await ctx.server.request(protocol().RunsGet, { runId });
       stackId = run.stackId;
+      const name = (await stackNames(ctx.server)).get(run.stackId) ?? run.stackId;
       const rows = run.plan && run.plan.destroy + run.plan.replace > 0 ? (await ctx.server.request(protocol().RunsPlan, { runId })).resources : [];
       const apply = vscode.l10n.t('Apply');
       const detail = run.plan ? undefined : (run.summary ?? undefined);
-      const choice = await vscode.window.showWarningMessage(onDemand().confirmQuestion(run.stackId, run.plan, rows), { modal: true, detail }, apply);
+      const choice = await vscode.window.showWarningMessage(onDemand().confirmQuestion(name, run.plan, rows), { modal: true, detail }, apply);
       if (choice !== apply) return undefined;
       const confirmed = await ctx.server.request(protocol().RunsConfirm, { runId });
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Applying the plan of "{0}".', confirmed.stackId), 5_000);
+      // Said where it is seen, with the name the person gave the stack.
+      void vscode.window.showInformationMessage(vscode.l10n.t('Applying the plan of "{0}".', name));
       return confirmed;
     },
   );

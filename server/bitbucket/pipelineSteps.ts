@@ -9,8 +9,9 @@ import type { BitbucketHttp } from './transport';
 
 const pipelineParams = (fullName: string, uuid: string) => ({ ...repositoryParams(fullName), pipeline_uuid: uuid });
 
-export async function pipelineSteps(http: BitbucketHttp, fullName: string, uuid: string, signal?: AbortSignal): Promise<PipelineStepProgress[]> {
-  const steps = await collectPages(
+/** Every step of a pipeline, as Bitbucket lists them (paged). */
+export function listSteps(http: BitbucketHttp, fullName: string, uuid: string, signal?: AbortSignal) {
+  return collectPages(
     http,
     {
       endpoint: Endpoints.pipelineSteps,
@@ -20,6 +21,10 @@ export async function pipelineSteps(http: BitbucketHttp, fullName: string, uuid:
     },
     signal,
   );
+}
+
+export async function pipelineSteps(http: BitbucketHttp, fullName: string, uuid: string, signal?: AbortSignal): Promise<PipelineStepProgress[]> {
+  const steps = await listSteps(http, fullName, uuid, signal);
   return steps.map((step) => ({
     uuid: step.uuid,
     name: step.name ?? null,

@@ -2,9 +2,9 @@
 // it, and read its steps' logs.
 import { Endpoints, pathOf, repositoryParams } from './endpoints';
 import type { BitbucketHttp } from './transport';
-import { collectPages } from './pagination';
 import type { PipelineProgress, PipelineTrigger } from './gateway';
-import { BitbucketPipeline, PipelinePage, PipelineStepPage } from './schemas';
+import { BitbucketPipeline, PipelinePage } from './schemas';
+import { listSteps } from './pipelineSteps';
 
 const progressOf = (pipeline: BitbucketPipeline): PipelineProgress => ({
   uuid: pipeline.uuid,
@@ -96,16 +96,7 @@ export async function stopPipeline(http: BitbucketHttp, fullName: string, uuid: 
 
 /** The steps' logs one after the other, at most `maxBytes` of them. */
 export async function pipelineLog(http: BitbucketHttp, fullName: string, uuid: string, maxBytes: number, signal?: AbortSignal): Promise<string> {
-  const steps = await collectPages(
-    http,
-    {
-      endpoint: Endpoints.pipelineSteps,
-      target: pathOf(Endpoints.pipelineSteps.template, pipelineParams(fullName, uuid)),
-      schema: PipelineStepPage,
-      what: `list the steps of the pipeline ${uuid} of ${fullName}`,
-    },
-    signal,
-  );
+  const steps = await listSteps(http, fullName, uuid, signal);
   let text = '';
   for (const step of steps) {
     if (Buffer.byteLength(text) >= maxBytes) break;

@@ -15,6 +15,7 @@ function server(stacks: unknown[] = [stack('prod-infra', { name: 'Prod Infra' })
     'stackhook/stacks/list': () => stacks,
     'stackhook/integrations/list': () => [integration('acme-main', { name: 'Acme Main' })],
     'stackhook/runs/list': () => [run('r1', { stackId: 'prod-infra', state: 'unconfirmed' })],
+    'stackhook/runs/get': () => run('r1', { stackId: 'prod-infra', state: 'unconfirmed' }),
     'stackhook/runs/confirm': () => run('r1', { stackId: 'prod-infra', state: 'applying' }),
     'stackhook/runs/discard': () => run('r1', { stackId: 'prod-infra', state: 'discarded' }),
     'stackhook/stacks/checkRunner': () => ({ ok: true, problems: [] }),
@@ -27,9 +28,11 @@ describe('extension wording', () => {
 
   it('Confirm and Discard say what happened, with the stack\'s name, in a message a person sees', async () => {
     commandContext(server());
+    // Confirm asks first, naming the stack as its person named it.
+    answers.push((_message, items) => items.find((item) => item === 'Apply'));
     await vscode.commands.executeCommand(Command.ConfirmRun, 'r1');
     await vscode.commands.executeCommand(Command.DiscardRun, 'r1');
-    assert.deepEqual(recorded.messages.map((message) => message.message), ['Applying the plan of "Prod Infra".', 'The plan of "Prod Infra" was discarded: nothing was applied.']);
+    assert.deepEqual(recorded.messages.map((message) => message.message), ['Apply the plan of Prod Infra?', 'Applying the plan of "Prod Infra".', 'The plan of "Prod Infra" was discarded: nothing was applied.']);
   });
 
   it('Check Runner names the stack, not its id', async () => {
