@@ -63,7 +63,9 @@ export function runLine(run: Run): string {
   // A summary that starts with the state ("discarded: Plan: …") would say it twice.
   const state = stateWords(run);
   const summary = run.summary?.toLowerCase().startsWith(`${state}:`) ? run.summary.slice(state.length + 1).trim() : run.summary;
-  return [run.kind, state, age(run.startedAt ?? run.createdAt), summary].filter(Boolean).join(' · ');
+  // A Pipelines run says which step it is at while it works (`Stackhook plan: running`).
+  const progress = isLive(run) ? run.progress : undefined;
+  return [run.kind, state, age(run.startedAt ?? run.createdAt), progress, summary].filter(Boolean).join(' · ');
 }
 
 /**

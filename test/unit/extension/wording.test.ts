@@ -79,4 +79,11 @@ describe('extension run lines', () => {
     assert.equal(line.match(/discarded/g)?.length, 1, line);
     assert.match(line, /Plan: 2 to add/);
   });
+
+  it('a Pipelines run shows the step it is at while it works, and not once it has ended', async () => {
+    const { runLine } = await import('../../../extension/views/runPresentation');
+    const Protocol = await import('../../../server/protocol');
+    assert.match(runLine(Protocol.Run.parse(run('r1', { state: 'running', progress: 'Stackhook plan: running' }))), /· Stackhook plan: running/);
+    assert.doesNotMatch(runLine(Protocol.Run.parse(run('r1', { state: 'finished', progress: 'Stackhook plan: running', summary: 'No changes.' }))), /Stackhook plan/);
+  });
 });
