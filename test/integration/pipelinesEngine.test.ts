@@ -13,7 +13,7 @@ import { startFakeBitbucket, type FakeBitbucket } from '../support/fakeBitbucket
 import { fixtureFiles, standinRecords } from '../support/standinTofu';
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, send, webhookSecret } from './receiverSupport';
-import { RUN_ENV } from './runSupport';
+import { RUN_ENV, runWatch } from './runSupport';
 import { callbackPath, freePort, PLAN_CASE, SUGGESTED_YAML, toolsFolder } from './pipelinesEngineSupport';
 
 const TOKEN = 'ATATT3xFfGF0-engine-token-51c2e8';
@@ -25,14 +25,7 @@ describe('Bitbucket Pipelines as a run engine: plan → review → apply, no cre
   let base: string;
   let secret: string;
 
-  const run = (runId: string) => server.request(Protocol.RunsGet, { runId });
-  const logOf = async (runId: string) => (await server.request(Protocol.RunsLog, { runId })).text;
-  const waitFor = async (runId: string, states: Protocol.Run['state'][], timeoutMs = 40_000) => {
-    await eventually(async () => states.includes((await run(runId)).state), `run ${runId} to be ${states.join(' or ')}`, timeoutMs).catch(async (error: Error) => {
-      throw new Error(`${error.message}: it is ${JSON.stringify(await run(runId))}; its log: ${(await logOf(runId)).slice(-3_000)}`);
-    });
-    return run(runId);
-  };
+  const { logOf, waitFor } = runWatch(() => server);
   const push = async (commit: string) => {
     const answer = await deliver(base, 'acme-main', { body: pushBody('acme/infra', 'main', commit), eventKey: 'repo:push', secret });
     assert.equal(answer.status, 202, JSON.stringify(answer.json));

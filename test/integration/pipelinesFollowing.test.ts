@@ -10,7 +10,7 @@ import { startFakeBitbucket, type FakeBitbucket, type FakePipeline } from '../su
 import { fixtureFiles, standinRecords } from '../support/standinTofu';
 import { startServer, type ServerHandle } from '../support/serverProcess';
 import { eventually } from './receiverSupport';
-import { RUN_ENV } from './runSupport';
+import { RUN_ENV, runWatch } from './runSupport';
 import { freePort, PLAN_CASE, SUGGESTED_YAML, toolsFolder } from './pipelinesEngineSupport';
 
 const TOKEN = 'ATATT3xFfGF0-following-token-9e0b7d';
@@ -52,14 +52,7 @@ describe('following a pipelines run: live logs, progress, limits, cancel, restar
   let port: number;
   let store: string;
 
-  const run = (runId: string) => server.request(Protocol.RunsGet, { runId });
-  const logOf = async (runId: string) => (await server.request(Protocol.RunsLog, { runId })).text;
-  const waitFor = async (runId: string, states: Protocol.Run['state'][], timeoutMs = 40_000) => {
-    await eventually(async () => states.includes((await run(runId)).state), `run ${runId} to be ${states.join(' or ')}`, timeoutMs).catch(async (error: Error) => {
-      throw new Error(`${error.message}: it is ${JSON.stringify(await run(runId))}; its log: ${(await logOf(runId)).slice(-3_000)}`);
-    });
-    return run(runId);
-  };
+  const { run, logOf, waitFor } = runWatch(() => server);
   const pipelinesOf = (repository: string, runId: string): FakePipeline[] =>
     (bitbucket.world.repository(repository)?.pipelines ?? []).filter((p) => p.variables.some((v) => v.key === 'STACKHOOK_RUN_ID' && v.value === runId));
   const start = async () => {

@@ -3,6 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
+import * as Protocol from '../../server/protocol';
+import type { ServerHandle } from '../support/serverProcess';
+import { eventually } from './receiverSupport';
 
 export const RUN_ENV = {
   STACKHOOK_BITBUCKET_TIMEOUT_MS: '1500',
@@ -64,3 +67,19 @@ export function pathsUnder(folder: string, at = ''): string[] {
   });
 }
 
+
+/**
+ * A run as the server answers it, its log, and a wait for one of some states that, when it gives up,
+ * says what the run is and the end of its log. `server` is read at each call (tests start it in `before`).
+ */
+export function runWatch(server: () => Pick<ServerHandle, 'request'>) {
+  const run = (runId: string) => server().request(Protocol.RunsGet, { runId });
+  const logOf = async (runId: string) => (await server().request(Protocol.RunsLog, { runId })).text;
+  const waitFor = async (runId: string, states: Protocol.Run['state'][], timeoutMs = 40_000) => {
+    await eventually(async () => states.includes((await run(runId)).state), `run ${runId} to be ${states.join(' or ')}`, timeoutMs).catch(async (error: Error) => {
+      throw new Error(`${error.message}: it is ${JSON.stringify(await run(runId))}; its log: ${(await logOf(runId)).slice(-3_000)}`);
+    });
+    return run(runId);
+  };
+  return { run, logOf, waitFor };
+}

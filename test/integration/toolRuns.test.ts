@@ -12,7 +12,7 @@ import { echoFile, fixtureFiles, standinFiles, standinRecords } from '../support
 import { rejection, startServer, type ServerHandle } from '../support/serverProcess';
 import { deliver, eventually, listenerUrl, webhookSecret } from './receiverSupport';
 import { pullRequestBody } from '../support/pullRequestBody';
-import { pathsUnder, RUN_ENV } from './runSupport';
+import { pathsUnder, RUN_ENV, runWatch } from './runSupport';
 
 const TOKEN = 'ATATT3xFfGF0-tool-runs-token-4b1d';
 const SECRET_VALUE = 'hunter2-db-password-9f8e7d';
@@ -39,14 +39,7 @@ describe('OpenTofu and Terraform runs with the stand-in', function () {
   let bitbucket: FakeBitbucket;
   let server: ServerHandle;
 
-  const run = (runId: string) => server.request(Protocol.RunsGet, { runId });
-  const logOf = async (runId: string) => (await server.request(Protocol.RunsLog, { runId })).text;
-  const waitFor = async (runId: string, states: Protocol.Run['state'][]) => {
-    await eventually(async () => states.includes((await run(runId)).state), `run ${runId} to be ${states.join(' or ')}`, 30_000).catch(async (error: Error) => {
-      throw new Error(`${error.message}: it is ${JSON.stringify(await run(runId))}; its log: ${(await logOf(runId)).slice(-3_000)}`);
-    });
-    return run(runId);
-  };
+  const { run, logOf, waitFor } = runWatch(() => server);
   const reported = async (runId: string) => {
     await eventually(async () => {
       const { reports } = await run(runId);
