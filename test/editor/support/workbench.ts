@@ -225,8 +225,14 @@ export class Workbench {
     await entry.hover();
     await this.page.waitForTimeout(300);
     await entry.click();
+    // A menu that took the click fades out; only one still open after that ignored it. Pressing Enter
+    // while it fades would run the command a second time (without its item, so it asks which one).
     const menu = this.page.locator('.context-view .monaco-menu');
-    if (await menu.isVisible().catch(() => false)) {
+    const closed = await menu.waitFor({ state: 'hidden', timeout: 1_500 }).then(
+      () => true,
+      () => false,
+    );
+    if (!closed) {
       await this.page.keyboard.press('Enter');
       await menu.waitFor({ state: 'hidden', timeout: SHORT }).catch(() => undefined);
     }
