@@ -25,6 +25,7 @@ import { startFakeBitbucket } from '../test/support/fakeBitbucket';
 import { fixtureFiles } from '../test/support/standinTofu';
 import { startServer } from '../test/support/serverProcess';
 import { atMost, type BenchmarkResult } from './support/result';
+import { pollsNeeded as pollsAt } from './support/polls';
 
 const TOKEN = 'ATATT3xFfGF0-bench-engine-token';
 const POLL_MS = 100;
@@ -32,18 +33,7 @@ const POLL_MAX_MS = 400;
 const UPLOAD_BYTES = 100 * 1024 * 1024;
 const UPLOADS = 5;
 
-/** The polls a pipeline of `totalMs` needs at this schedule: look, wait, look… until a look sees it done. */
-function pollsNeeded(totalMs: number): number {
-  let elapsed = 0;
-  let wait = POLL_MS;
-  let polls = 1;
-  while (elapsed < totalMs) {
-    elapsed += wait;
-    wait = Math.min(POLL_MAX_MS, Math.round(wait * 1.5));
-    polls++;
-  }
-  return polls;
-}
+const pollsNeeded = (totalMs: number) => pollsAt(totalMs, POLL_MS, POLL_MAX_MS);
 
 const sum = (counts: Record<string, number>, match: (key: string) => boolean) => Object.entries(counts).reduce((total, [key, n]) => total + (match(key) ? n : 0), 0);
 

@@ -14,6 +14,7 @@ import { pushBody } from '../test/editor/support/webhook';
 import { startFakeBitbucket } from '../test/support/fakeBitbucket';
 import { startServer } from '../test/support/serverProcess';
 import { atMost, type BenchmarkResult } from './support/result';
+import { pollsNeeded as pollsAt } from './support/polls';
 
 const TOKEN = 'ATATT3xFfGF0-bench-runs-token';
 const RUNS = 40;
@@ -28,18 +29,7 @@ const percentile = (values: number[], p: number) => {
 };
 const median = (values: number[]) => percentile(values, 50);
 
-/** The polls a run of `totalMs` needs at this schedule: look, wait, look… until a look sees it done. */
-function pollsNeeded(totalMs: number): number {
-  let elapsed = 0;
-  let wait = POLL_MS;
-  let polls = 1;
-  while (elapsed < totalMs) {
-    elapsed += wait;
-    wait = Math.min(POLL_MAX_MS, Math.round(wait * 1.5));
-    polls++;
-  }
-  return polls;
-}
+const pollsNeeded = (totalMs: number) => pollsAt(totalMs, POLL_MS, POLL_MAX_MS);
 
 async function pipelinesFigures() {
   const bitbucket = await startFakeBitbucket();

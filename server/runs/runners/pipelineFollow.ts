@@ -102,9 +102,12 @@ export async function followPipeline(execution: Execution, uuid: string): Promis
       if (!isTransient(error) || ++failed >= MAX_FAILED_POLLS) throw error;
     }
     await sleep(wait, execution.signal).catch(() => undefined);
-    wait = Math.min(settings.pollMaxMs, Math.round(wait * 1.5));
+    wait = nextPollWait(wait, settings.pollMaxMs);
   }
 }
+
+/** The wait after `wait` between looks at a pipeline: half as long again, up to `maxMs`. */
+export const nextPollWait = (wait: number, maxMs: number): number => Math.min(maxMs, Math.round(wait * 1.5));
 
 /** A step that ran (or has run) as long as the limit: Bitbucket stops it there, and its failure is the limit's. */
 function overLimit(step: PipelineStepProgress, limitMs: number): boolean {
