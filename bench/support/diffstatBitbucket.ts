@@ -3,6 +3,7 @@
 // read a delivery's diffstat before it is answered; this is the cheapest Bitbucket that lets the
 // receiver do that for every delivery, so the benchmark measures the receiver's share of the work.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopback';
 
 export interface DiffstatBitbucket {
   /** The API base to pass as `--bitbucket-api`. */
@@ -33,12 +34,7 @@ export async function startDiffstatBitbucket(paths: readonly string[]): Promise<
     held.add(response);
     response.on('close', () => held.delete(response));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     apiUrl: `http://127.0.0.1:${port}/2.0`,
     answered: () => answered,

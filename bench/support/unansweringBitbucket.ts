@@ -4,6 +4,7 @@
 // address that refuses connections they would instead fail at once, one after another, and the
 // benchmark would time how fast a backlog of failing runs churns rather than the receiver.
 import { createServer, type Socket } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 export interface UnansweringBitbucket {
   /** The API base to pass as `--bitbucket-api`. */
@@ -19,12 +20,7 @@ export async function startUnansweringBitbucket(): Promise<UnansweringBitbucket>
     socket.on('close', () => sockets.delete(socket));
     socket.resume();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     apiUrl: `http://127.0.0.1:${port}/2.0`,
     stop: async () => {
